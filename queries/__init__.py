@@ -1,0 +1,1 @@
+"""Schema, migrations, the database engine and every SQL query of MPN Monitor."""

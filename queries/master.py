@@ -1,0 +1,202 @@
+"""Master data (CONTRACT §2.4): banks, Kanwil, KPP, KAP, KJS, non-working days; upsert by code."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, time
+from pathlib import Path
+from typing import NamedTuple
+
+from sqlalchemy import Connection, text
+
+from jobs.csvfile import InputRejected, Problem, require_columns, read_layout, small_rows
+
+DEFAULT_DIR = Path(__file__).parent / "master_data"
+
+Check = Callable[[str], str | None]
+
+
+def _pattern(regex: str, reason: str) -> Check:
+    compiled = re.compile(regex)
+    return lambda v: None if compiled.fullmatch(v) else reason
+
+
+def _one_of(values: tuple[str, ...]) -> Check:
+    return lambda v: None if v.lower() in values else f"must be one of {', '.join(values)}"
+
+
+def _nonempty(v: str) -> str | None:
+    return None if v else "must not be empty"
+
+
+def _iso_date(v: str) -> str | None:
+    try:
+        date.fromisoformat(v)
+    except ValueError:
+        return "must be a date YYYY-MM-DD"
+    return None if len(v) == 10 else "must be a date YYYY-MM-DD"
+
+
+def _cutoff(v: str) -> str | None:
+    if not v:
+        return None
+    try:
+        time.fromisoformat(v)
+    except ValueError:
+        return "must be a time HH:MM"
+    return None if re.fullmatch(r"\d\d:\d\d(:\d\d)?", v) else "must be a time HH:MM"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One master-data kind: its table, key, columns (file name -> table column) and checks."""
+
+    table: str
+    key: str
+    columns: dict[str, str]
+    checks: dict[str, Check]
+    upper: tuple[str, ...] = ()
+
+
+KINDS: dict[str, Kind] = {
+    "banks": Kind(
+        "bank", "bank_code", {"bank_code": "bank_code", "name": "name", "kind": "kind", "cutoff": "cutoff"},
+        {"bank_code": _pattern(r"[0-9A-Z]{1,10}", "must be 1-10 characters [0-9A-Z]"), "name": _nonempty,
+         "kind": _one_of(("bank", "pos", "other")), "cutoff": _cutoff},
+        upper=("bank_code",),
+    ),
+    "kanwil": Kind(
+        "kanwil", "kanwil_code", {"kanwil_code": "kanwil_code", "name": "name"},
+        {"kanwil_code": _pattern(r"\d{3}", "must be 3 digits"), "name": _nonempty},
+    ),
+    "kpp": Kind(
+        "kpp", "kpp_code", {"kpp_code": "kpp_code", "name": "name", "kanwil_code": "kanwil_code"},
+        {"kpp_code": _pattern(r"\d{3}", "must be 3 digits"), "name": _nonempty,
+         "kanwil_code": _pattern(r"\d{3}", "must be 3 digits")},
+    ),
+    "kap": Kind(
+        "kap", "kap", {"kap": "kap", "name": "name", "group": "tax_group"},
+        {"kap": _pattern(r"\d{6}", "must be 6 digits"), "name": _nonempty, "group": _nonempty},
+    ),
+    "kjs": Kind(
+        "kjs", "kjs", {"kjs": "kjs", "name": "name"},
+        {"kjs": _pattern(r"\d{3}", "must be 3 digits"), "name": _nonempty},
+    ),
+    "non_working_days": Kind(
+        "non_working_day", "day", {"date": "day", "description": "description"},
+        {"date": _iso_date, "description": _nonempty},
+    ),
+}
+
+# Load order for the default set: KPP refers to Kanwil.
+DEFAULT_FILES = (
+    ("banks", "banks.csv"), ("kanwil", "kanwil.csv"), ("kpp", "kpp.csv"),
+    ("kap", "kap.csv"), ("kjs", "kjs.csv"), ("non_working_days", "non_working_days.csv"),
+)
+
+
+class UpsertResult(NamedTuple):
+    """What an upsert changed."""
+
+    inserted: int
+    updated: int
+
+
+def parse_master_file(kind: str, path: Path, label: str | None = None) -> list[dict[str, str]]:
+    """Read and check one master file; every problem is reported with its line, nothing is half-read."""
+    spec = KINDS[kind]
+    label = label or str(path)
+    layout = read_layout(path, label)
+    required = tuple(c for c in spec.columns if not (kind == "banks" and c == "cutoff"))
+    require_columns(layout, required, label)
+    rows: list[dict[str, str]] = []
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for line, values in small_rows(path, label):
+        row = {}
+        for file_col, table_col in spec.columns.items():
+            value = values.get(file_col, "")
+            if file_col in spec.upper:
+                value = value.upper()
+            if file_col == "kind":
+                value = value.lower()
+            reason = spec.checks[file_col](value)
+            if reason:
+                problems.append(Problem(label, line, file_col, reason))
+            row[table_col] = value
+        key = row[spec.key]
+        if key in seen:
+            problems.append(Problem(label, line, spec.key if kind != "non_working_days" else "date",
+                                    f"duplicate code (also on line {seen[key]})"))
+        seen[key] = line
+        if kind == "banks" and not row["cutoff"]:
+            row["cutoff"] = "15:00"
+        rows.append(row)
+    if problems:
+        raise InputRejected(problems)
+    return rows
+
+
+def upsert_master(conn: Connection, kind: str, rows: list[dict[str, str]], label: str = "-") -> UpsertResult:
+    """Insert new codes and update existing ones; the caller owns the transaction."""
+    spec = KINDS[kind]
+    if kind == "kpp":
+        known = {r[0] for r in conn.execute(text("SELECT kanwil_code FROM kanwil"))}
+        missing = sorted({r["kanwil_code"] for r in rows} - known)
+        if missing:
+            raise InputRejected([Problem(label, 0, "kanwil_code", f"unknown Kanwil {code}") for code in missing])
+    cols = list(spec.columns.values())
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in cols if c != spec.key)
+    stmt = text(
+        f"INSERT INTO {spec.table} ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)}) "
+        f"ON CONFLICT ({spec.key}) DO UPDATE SET {updates}, updated_at = now() "
+        f"RETURNING (xmax = 0) AS inserted"
+    )
+    inserted = updated = 0
+    for row in rows:
+        if conn.execute(stmt, row).scalar_one():
+            inserted += 1
+        else:
+            updated += 1
+    return UpsertResult(inserted, updated)
+
+
+def master_is_empty(conn: Connection) -> bool:
+    """True when no bank is in master data (a new database)."""
+    return conn.execute(text("SELECT NOT EXISTS (SELECT 1 FROM bank)")).scalar_one()
+
+
+def load_defaults(conn: Connection) -> dict[str, UpsertResult]:
+    """Load the shipped default master data (copied from the spec's master/ folder)."""
+    return {
+        kind: upsert_master(conn, kind, parse_master_file(kind, DEFAULT_DIR / name), str(DEFAULT_DIR / name))
+        for kind, name in DEFAULT_FILES
+    }
+
+
+class BankRef(NamedTuple):
+    """A collecting agent as the importer needs it."""
+
+    bank_code: str
+    name: str
+    kind: str
+    cutoff: time
+
+
+def banks(conn: Connection) -> list[BankRef]:
+    """All collecting agents, by code."""
+    rows = conn.execute(text("SELECT bank_code, name, kind, cutoff FROM bank ORDER BY bank_code"))
+    return [BankRef(*r) for r in rows]
+
+
+def codes(conn: Connection, table: str) -> set[str]:
+    """All codes of one master table (`kap`, `kpp`, `kjs`, `kanwil`)."""
+    key = {"kap": "kap", "kpp": "kpp_code", "kjs": "kjs", "kanwil": "kanwil_code"}[table]
+    return {r[0] for r in conn.execute(text(f"SELECT {key} FROM {table}"))}
+
+
+def non_working_days(conn: Connection) -> dict[date, str]:
+    """The master non-working days (cuti bersama and other extra days off)."""
+    return {r[0]: r[1] for r in conn.execute(text("SELECT day, description FROM non_working_day"))}
