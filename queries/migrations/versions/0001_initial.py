@@ -109,7 +109,7 @@ CREATE TABLE bank_batch (
     superseded_by  bigint CONSTRAINT fk_bank_batch_superseded REFERENCES bank_batch,
     superseded_at  timestamptz
 );
-CREATE UNIQUE INDEX uq_bank_batch_current ON bank_batch (bank_code, business_date) WHERE superseded_by IS NULL;
+CREATE UNIQUE INDEX uq_bank_batch_current ON bank_batch (bank_code, business_date) WHERE superseded_at IS NULL;
 CREATE INDEX ix_bank_batch_date ON bank_batch (business_date, bank_code);
 
 CREATE TABLE bank_batch_row (
@@ -147,7 +147,7 @@ CREATE TABLE statement_letter (
     superseded_by   bigint CONSTRAINT fk_statement_superseded REFERENCES statement_letter,
     superseded_at   timestamptz
 );
-CREATE UNIQUE INDEX uq_statement_current ON statement_letter (bank_code, business_date) WHERE superseded_by IS NULL;
+CREATE UNIQUE INDEX uq_statement_current ON statement_letter (bank_code, business_date) WHERE superseded_at IS NULL;
 CREATE INDEX ix_statement_date ON statement_letter (business_date, bank_code);
 """
 

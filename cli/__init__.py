@@ -1,0 +1,1 @@
+"""The `mpn` command line (CONTRACT §3)."""

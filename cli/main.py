@@ -1,0 +1,104 @@
+"""`mpn`: one console script for every task (CONTRACT §3). Exit 0 on success, 2 on bad input, 1 otherwise."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from jobs.csvfile import InputRejected
+
+KINDS = ("mpn", "bank", "statements")
+MASTER_KINDS = ("banks", "kanwil", "kpp", "kap", "kjs", "non_working_days")
+
+
+def _engine():  # noqa: ANN202 - imported lazily so `mpn --help` stays fast
+    from queries.db import engine
+
+    return engine()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """MPN Monitor: reconcile, vouch for and distribute Indonesia's MPN state-revenue data."""
+
+
+@main.group()
+def db() -> None:
+    """The database: schema migrations and the embedded server."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema; load default master data into an empty database."""
+    from queries.migrate import upgrade
+
+    loaded = upgrade(_engine())
+    for kind, result in loaded.items():
+        click.echo(f"master {kind}: {result.inserted} loaded")
+    click.echo("database is up to date")
+
+
+@db.command("stop")
+def db_stop() -> None:
+    """Stop the embedded PostgreSQL server (it otherwise keeps running between commands)."""
+    from queries.db import stop_embedded
+
+    click.echo("embedded server stopped" if stop_embedded() else "no embedded server in the data folder")
+
+
+@main.group("master")
+def master_group() -> None:
+    """Master data: banks, Kanwil, KPP, KAP, KJS, non-working days."""
+
+
+@master_group.command("import")
+@click.argument("kind", type=click.Choice(MASTER_KINDS))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def master_import(kind: str, file: Path) -> None:
+    """Upsert master data of KIND from FILE (CSV, CONTRACT §2.4)."""
+    from queries import master
+
+    try:
+        rows = master.parse_master_file(kind, file, str(file))
+        with _engine().begin() as conn:
+            result = master.upsert_master(conn, kind, rows, str(file))
+    except InputRejected as exc:
+        click.echo(exc.report(), err=True, nl=False)
+        sys.exit(2)
+    click.echo(f"{file}: {result.inserted} added, {result.updated} updated")
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--received-at", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z"]),
+              help="When the file arrived (ISO time with offset); default now.")
+def import_cmd(kind: str, files: tuple[Path, ...], received_at: datetime | None) -> None:
+    """Import MPN data, bank batches or statement letters (CONTRACT §2). A bad file is rejected whole."""
+    from cli.progress import Bar
+    from jobs.ingest import import_file
+
+    engine = _engine()
+    failed = False
+    for file in files:
+        bar = Bar(str(file))
+        try:
+            result = import_file(engine, kind, file, received_at=received_at, progress=bar)
+        except InputRejected as exc:
+            bar.close() if bar.enabled else None
+            click.echo(exc.report(), err=True, nl=False)
+            click.echo(f"{file}: rejected, nothing imported; kept with its report in the rejected folder",
+                       err=True)
+            failed = True
+            continue
+        bar.close() if bar.enabled else None
+        click.echo(result.message)
+    if failed:
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()
