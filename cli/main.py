@@ -100,5 +100,47 @@ def import_cmd(kind: str, files: tuple[Path, ...], received_at: datetime | None)
         sys.exit(2)
 
 
+@main.command()
+@click.option("--port", default=8050, show_default=True, help="Port of the dashboard.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for all).")
+@click.option("--workers", default=2, show_default=True, help="gunicorn worker processes.")
+def web(port: int, host: str, workers: int) -> None:
+    """The dashboard alone (gunicorn), on the configured database."""
+    from cli.serve import serve
+
+    click.echo(f"MPN Monitor: http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}/")
+    serve(host=host, port=port, workers=workers)
+
+
+@main.command()
+@click.option("--days", default=30, show_default=True, help="Working days of demo data, up to yesterday.")
+@click.option("--port", default=8050, show_default=True, help="Port of the dashboard.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--seed", default=20261123, show_default=True, help="Seed of the deterministic generator.")
+@click.option("--rows-per-day", default=6000, show_default=True, help="MPN payments on an ordinary day.")
+@click.option("--no-serve", is_flag=True, help="Load the demo data, then exit.")
+def demo(days: int, port: int, host: str, seed: int, rows_per_day: int, no_serve: bool) -> None:
+    """Demo: migrate, fill an empty database with realistic data (through `mpn import`), serve the dashboard."""
+    from cli.progress import Bar
+    from jobs.demo import load_demo
+    from queries import config
+    from queries.migrate import upgrade
+
+    engine = _engine()
+    upgrade(engine)
+    bar = Bar("demo data")
+    summary = load_demo(engine, days=days, seed=seed, rows_per_day=rows_per_day,
+                        out_dir=config.data_dir() / "demo-files",
+                        progress=lambda done, total, label: bar(done, total))
+    bar.close()
+    click.echo(summary.message)
+    if no_serve:
+        return
+    from cli.serve import serve
+
+    click.echo(f"MPN Monitor demo: http://{host}:{port}/  (Ctrl+C to stop)")
+    serve(host=host, port=port)
+
+
 if __name__ == "__main__":
     main()

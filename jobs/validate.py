@@ -194,7 +194,9 @@ WIB_WITA_WIT = pa.array(["+07:00", "+08:00", "+09:00"])
 def _real_datetime(text: pa.Array, fmt: str) -> pa.Array:
     """True where `text` is a real date(-time) in `fmt` (arrow's strptime rolls 30 February over)."""
     parsed = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
-    return pc.fill_null(pc.equal(pc.strftime(parsed, format=fmt), text), False)
+    day_text = pc.if_else(pc.is_valid(parsed), pc.utf8_slice_codeunits(text, 8, 10), "0")
+    same_day = pc.equal(pc.day(parsed), pc.cast(day_text, pa.int64()))
+    return pc.fill_null(same_day, False)
 
 
 def _length_between(arr: pa.Array, low: int, high: int) -> pa.Array:

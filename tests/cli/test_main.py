@@ -1,0 +1,70 @@
+"""The `mpn` command line: exit codes, messages and the commands of CONTRACT §3 built so far."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+from sqlalchemy import Engine, text
+
+from cli.main import main
+
+HEADER = "bank_code,business_date,ntpn,ntb,paid_at,npwp,kap,kjs,tax_period,kpp_code,amount\n"
+ROW = "002,2026-11-20,0000A1B2C3D4E5F6,000123,2026-11-20T10:00:00+07:00,012345678021000,411121,100,102026,021,{}\n"
+
+
+def mpn(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True, text=True,
+                          env=os.environ.copy(), timeout=120)
+
+
+def test_import_exit_codes_and_messages_in_a_real_process(db_url: str, tmp_path: Path) -> None:
+    good = tmp_path / "bank_002.csv"
+    good.write_text(HEADER + ROW.format("2500000"))
+    ok = mpn("import", "bank", str(good))
+    assert ok.returncode == 0, ok.stderr
+    assert "imported 1 rows, Rp 2.500.000, business date 2026-11-20" in ok.stdout
+    again = mpn("import", "bank", str(good))
+    assert again.returncode == 0 and "already imported" in again.stdout
+    bad = tmp_path / "bank_bad.csv"
+    bad.write_text(HEADER + ROW.format("2.500.000"))
+    rejected = mpn("import", "bank", str(bad))
+    assert rejected.returncode == 2
+    assert f"{bad}:2: amount: must be whole rupiah greater than zero" in rejected.stderr
+    assert "rejected, nothing imported" in rejected.stderr
+
+
+def test_every_command_has_help() -> None:
+    runner = CliRunner()
+    for args in ([], ["db"], ["db", "upgrade"], ["import"], ["master", "import"]):
+        result = runner.invoke(main, [*args, "--help"])
+        assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_unknown_kind_is_bad_input(tmp_path: Path) -> None:
+    file = tmp_path / "x.csv"
+    file.write_text("a\n")
+    assert CliRunner().invoke(main, ["import", "payments", str(file)]).exit_code == 2
+
+
+def test_master_import_upserts_by_code(engine: Engine, db_url: str, tmp_path: Path) -> None:
+    banks = tmp_path / "banks.csv"
+    banks.write_text("bank_code;name;kind;cutoff\n002;BRI (nama baru);bank;15:30\n999;Bank Baru;bank;\n")
+    result = CliRunner().invoke(main, ["master", "import", "banks", str(banks)])
+    assert result.exit_code == 0, result.output
+    assert "1 added, 1 updated" in result.output
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT bank_code, name, cutoff::text FROM bank WHERE bank_code IN ('002', '999')"
+                                 " ORDER BY 1")).all()
+    assert [tuple(r) for r in rows] == [("002", "BRI (nama baru)", "15:30:00"), ("999", "Bank Baru", "15:00:00")]
+
+
+def test_master_import_rejects_bad_rows_with_line_and_column(db_url: str, tmp_path: Path) -> None:
+    kpp = tmp_path / "kpp.csv"
+    kpp.write_text("kpp_code,name,kanwil_code\n21,KPP Baru,080\n")
+    result = CliRunner().invoke(main, ["master", "import", "kpp", str(kpp)])
+    assert result.exit_code == 2
+    assert f"{kpp}:2: kpp_code: must be 3 digits" in result.output
