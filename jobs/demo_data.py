@@ -133,7 +133,7 @@ def _between(rng: Random, start: datetime, seconds: int) -> datetime:
 
 def _batch_arrival(rng: Random, plan: DayPlan, late: bool) -> datetime:
     if not late:
-        return _between(rng, datetime.combine(plan.day, time(15, 5), WIB), 55 * 60 - 1)
+        return _between(rng, datetime.combine(plan.day, time(15, 10), WIB), 50 * 60 - 1)
     if rng.random() < 0.7:
         return _between(rng, datetime.combine(plan.day, time(16, 0, 1), WIB), 6 * 3600)
     return _between(rng, datetime.combine(plan.next_day, time(7), WIB), 4 * 3600)
@@ -144,7 +144,7 @@ def _letter_arrival(rng: Random, plan: DayPlan, offset: int, late: bool,
     tz = ZONES[offset]
     if not late:
         if rng.random() < 0.15:
-            return _between(rng, datetime.combine(plan.day, time(16, 30), tz), int(3.5 * 3600))
+            return _between(rng, datetime.combine(plan.day, time(18), tz), 3 * 3600)
         return _between(rng, datetime.combine(plan.next_day, time(7), tz), 2 * 3600 - 1)
     if rng.random() < 0.7:  # after 11:00 local, so late whether judged in local time or in WIB
         return _between(rng, datetime.combine(plan.next_day, time(11, 0, 1), tz), int(5.5 * 3600))
@@ -152,13 +152,14 @@ def _letter_arrival(rng: Random, plan: DayPlan, offset: int, late: bool,
 
 
 def _letter(rng: Random, plan: DayPlan, pools: Pools, bank_index: int, rows: list[Payment],
-            cfg: DemoConfig, calendar: WorkingCalendar, mayfail: bool) -> Letter | None:
+            cfg: DemoConfig, calendar: WorkingCalendar, sent: bool) -> Letter | None:
+    """The agent's letter, or None when it never comes; a mismatch is only planted against a batch."""
     code = pools.master.banks[bank_index].code
-    if mayfail and rng.random() < cfg.missing_statement:
+    if sent and rng.random() < cfg.missing_statement:
         plan.note("missing_statement", code, None)
         return None
     count, total = len(rows), sum(r.amount for r in rows)
-    if rng.random() < cfg.statement_mismatch:
+    if sent and rng.random() < cfg.statement_mismatch:
         if rng.random() < 0.5 or count < 2:
             count += rng.choice((-1, 1, 2)) if count >= 2 else 1
         else:
@@ -186,7 +187,7 @@ def plan_bank_days(rng: Random, plan: DayPlan, pools: Pools, cfg: DemoConfig,
         received = _batch_arrival(rng, plan, late)
         if late:
             plan.note("late_batch", code, None, received.isoformat())
-        letter = _letter(rng, plan, pools, index[code], rows, cfg, calendar, mayfail=sent)
+        letter = _letter(rng, plan, pools, index[code], rows, cfg, calendar, sent=sent)
         out.append(BankDay(code, rows, sent, received, letter))
     return out
 

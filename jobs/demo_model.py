@@ -72,7 +72,7 @@ class Master:
     @classmethod
     def from_db(cls, conn: Connection) -> Master:
         """Read the master data of the database `conn` is connected to."""
-        groups = dict(conn.execute(text("SELECT kap, tax_group FROM kap")).tuples().all())
+        groups = {kap: group for kap, group in conn.execute(text("SELECT kap, tax_group FROM kap"))}
         return cls(
             banks=tuple(sorted(BankInfo(b.bank_code, b.kind, b.cutoff) for b in banks(conn))),
             kaps=tuple(sorted(KapInfo(k, groups[k]) for k in codes(conn, "kap"))),

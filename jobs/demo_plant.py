@@ -156,7 +156,9 @@ def wrong_attribute(rng: Random, p: Payment, name: str, factory: PaymentFactory)
 def _attribute_mismatch(rng: Random, plan: DayPlan, factory: PaymentFactory, i: int) -> None:
     p = plan.payments[i]
     name = rng.choice(ATTRIBUTES)
-    plan.bank_side[i] = replace(p, **{name: wrong_attribute(rng, p, name, factory)})
+    q = replace(p)
+    setattr(q, name, wrong_attribute(rng, p, name, factory))
+    plan.bank_side[i] = q
     plan.note("attribute_mismatch", p.bank_code, p.ntpn, name)
 
 

@@ -283,9 +283,9 @@ def amount(rng: Random, combo: Combo) -> int:
     if combo.kap == BEA_METERAI:
         return 10_000 * rng.choice((1, 1, 1, 1, 2, 3, 5, 10, 25, 100))
     value = math.exp(combo.log_median + combo.sigma * rng.gauss())
-    if rng.random() < 0.003:
-        value *= rng.uniform(50, 2000)
-    return max(1_000, min(round(value), 10**13))
+    if rng.random() < 0.002:
+        value *= rng.uniform(10, 200)
+    return max(1_000, min(round(value), 10**12))
 
 
 def tax_period(rng: Random, combo: Combo, day: date) -> str:
@@ -367,6 +367,7 @@ class PaymentFactory:
         self.seq = 0
         self.windows = {b.cutoff: Window(calendar, day, b.cutoff) for b in pools.master.banks}
         self.combo_cum = pools.annual_combo_cum if day.month in (3, 4) else pools.combo_cum
+        self.cutoffs = {b.code: b.cutoff for b in pools.master.banks}
 
     def ids(self, bank_index: int) -> tuple[str, str]:
         """A fresh (NTPN, NTB) pair for a transaction of this agent."""
@@ -393,5 +394,4 @@ class PaymentFactory:
 
     def business_date(self, payment: Payment) -> date:
         """DOMAIN R3 business date of a payment, with its agent's cut-off."""
-        cutoff = self.pools.master.bank(payment.bank_code).cutoff
-        return self.calendar.business_date_of(payment.paid_at, cutoff)
+        return self.calendar.business_date_of(payment.paid_at, self.cutoffs[payment.bank_code])

@@ -193,7 +193,8 @@ def _import_statements(conn: Connection, spec: FileSpec, path: Path, layout: Lay
                    checked.columns["business_date"].to_pylist(), strict=True)
         for ln, bank, day in keys:
             if (bank, day) in seen:
-                problems.append((ln, "bank_code", f"a second letter for {bank} {day} (first on line {seen[bank, day]})"))
+                why = f"a second letter for {bank} {day} (first on line {seen[bank, day]})"
+                problems.append((ln, "bank_code", why))
             seen.setdefault((bank, day), ln)
         if not checked.problems:
             letters += _letters(checked)
@@ -207,7 +208,8 @@ def _import_statements(conn: Connection, spec: FileSpec, path: Path, layout: Lay
     return ImportResult(import_id, "statements", label, "imported", len(letters),
                         sum(x.declared_amount for _, x in letters), days[0] if days else None,
                         days[-1] if days else None,
-                        f"{label}: {stored} statement letters stored" + (f", {unchanged} unchanged" if unchanged else ""))
+                        f"{label}: {stored} statement letters stored"
+                        + (f", {unchanged} unchanged" if unchanged else ""))
 
 
 def _letters(checked: Checked) -> list[tuple[int, q.LetterIn]]:
@@ -285,9 +287,11 @@ class Feeder(io.RawIOBase):
         self._thread.start()
 
     def readable(self) -> bool:
+        """A readable stream, for psycopg2's `copy_expert`."""
         return True
 
     def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+        """The next CSV bytes of checked rows; empty at the end (or after the first problem)."""
         while not self._buf:
             item = self._queue.get()
             if item is None:
@@ -352,12 +356,10 @@ class Feeder(io.RawIOBase):
         cols = checked.columns
         n = len(checked.lines)
         owner = pa.repeat(pa.scalar(self.owner_id, pa.int64()), n)
-        if self.spec.kind == "bank":
-            names = BANK_COLUMNS
-            arrays = [cols["business_date"], owner, checked.lines] + [cols[c] for c in names[3:]]
-        else:
-            names = MPN_COLUMNS
-            arrays = [cols["derived_date"], owner, checked.lines] + [cols[c] for c in names[3:]]
+        bank = self.spec.kind == "bank"
+        names: tuple[str, ...] = BANK_COLUMNS if bank else MPN_COLUMNS
+        first = cols["business_date"] if bank else cols["derived_date"]
+        arrays = [first, owner, checked.lines] + [cols[c] for c in names[3:]]
         table = pa.table(arrays, names=list(names))
         out = io.BytesIO()
         try:  # unquoted is smaller and faster; refused when a value holds a comma, quote or newline

@@ -173,15 +173,20 @@ def _check_col(col: Col, raw: pa.Array, master: Master, out: Collector) -> pa.Ar
     if col.optional and ok is not None:
         ok = pc.or_(ok, empty)
     if ok is not None:
-        out.add(ok, col.name, lambda i, v=val, why=col.reason: "is empty" if v[i].as_py() == "" else why)
+        def why(i: int, v: pa.Array = val, reason: str = col.reason) -> str:
+            return "is empty" if v[i].as_py() == "" else reason
+
+        out.add(ok, col.name, why)
     if col.kind == "date":
         valid = _real_datetime(val, "%Y-%m-%d")
         out.add(pc.or_(pc.invert(ok), valid) if ok is not None else valid, col.name, "is not a real calendar date")
     if col.master is not None:
         known = pc.is_in(val, value_set=master.codes[col.master])
         label = {"bank": "collecting agent", "kap": "KAP", "kpp": "KPP"}[col.master]
-        out.add(pc.or_(pc.invert(ok), known) if ok is not None else known, col.name,
-                lambda i, v=val, lb=label: f"unknown {lb} {v[i].as_py()} (not in master data)")
+        def unknown(i: int, v: pa.Array = val, lb: str = label) -> str:
+            return f"unknown {lb} {v[i].as_py()} (not in master data)"
+
+        out.add(pc.or_(pc.invert(ok), known) if ok is not None else known, col.name, unknown)
     if col.optional:
         val = pc.if_else(empty, pa.scalar(None, pa.string()), val)
     return val

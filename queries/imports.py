@@ -8,6 +8,7 @@ Nothing here commits: the importer owns the transaction.
 
 from __future__ import annotations
 
+import io
 import zlib
 from datetime import date, datetime, timedelta
 from typing import IO, NamedTuple
@@ -85,7 +86,7 @@ def create_stage(conn: Connection, *, parent: str, import_id: int) -> str:
     return stage
 
 
-def copy_csv(conn: Connection, *, table: str, columns: tuple[str, ...], source: IO[bytes],
+def copy_csv(conn: Connection, *, table: str, columns: tuple[str, ...], source: IO[bytes] | io.RawIOBase,
              not_null: tuple[str, ...] = ()) -> int:
     """COPY headerless CSV from `source` into `table`; returns the rows copied.
 

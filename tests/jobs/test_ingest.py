@@ -50,7 +50,8 @@ def test_good_mpn_file_is_stored_with_business_dates_and_leading_zeros(engine: E
     ])
     result = import_file(engine, "mpn", path)
     assert (result.status, result.rows, result.amount) == ("imported", 2, 3_000_000)
-    stored = rows_of(engine, "SELECT ntpn, business_date, billing_code, npwp, ntb, utc_offset FROM mpn_record ORDER BY ntpn")
+    stored = rows_of(engine, "SELECT ntpn, business_date, billing_code, npwp, ntb, utc_offset FROM mpn_record"
+                             " ORDER BY ntpn")
     assert stored == [
         ("0000000000000001", date(2026, 11, 20), "012345678901234", "012345678021000", "000123", 7),
         ("0000000000000002", date(2026, 11, 23), "012345678901234", "012345678021000", "000123", 7),

@@ -1,0 +1,130 @@
+"""`mpn demo`'s data: generate the last N working days of demo files and import them through the
+same path users use (`jobs.ingest.import_file`), in the order they would arrive; once only."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import NamedTuple
+
+from sqlalchemy import Connection, Engine, text
+
+from jobs.demo_data import DemoConfig, Manifest, Master, generate
+from jobs.ingest import import_file
+from jobs.workdays import WorkingCalendar, calendar_from_db
+from queries import config as settings
+
+DEFAULT_SEED = 20261123
+LOCK_KEY = zlib.crc32(b"mpn:load_demo")
+
+Progress = Callable[[int, int, str], None]
+
+
+class DemoSummary(NamedTuple):
+    """What `load_demo` did: `loaded` is False when the database already had MPN data."""
+
+    loaded: bool
+    days: tuple[date, ...]
+    out_dir: Path
+    files: int
+    mpn_rows: int
+    batches: int
+    letters: int
+    manifest: Manifest | None
+
+    @property
+    def message(self) -> str:
+        """One line for the command line."""
+        if not self.loaded:
+            return "The database already has MPN data: demo data not loaded."
+        return (f"Demo data: {len(self.days)} working days {self.days[0]}..{self.days[-1]}, "
+                f"{self.files} files imported ({self.mpn_rows:,} MPN rows, {self.batches:,} bank batches, "
+                f"{self.letters:,} statement letters); files in {self.out_dir}")
+
+
+class _Arrival(NamedTuple):
+    kind: str
+    path: Path
+    received_at: datetime
+
+
+def has_mpn_data(conn: Connection) -> bool:
+    """True when any MPN record is stored."""
+    return bool(conn.execute(text("SELECT EXISTS (SELECT 1 FROM mpn_record)")).scalar_one())
+
+
+def default_until(calendar: WorkingCalendar, now: datetime | None = None) -> date:
+    """The last working day before today in the schedules' time zone (Asia/Jakarta)."""
+    today = (now or datetime.now(settings.timezone())).astimezone(settings.timezone()).date()
+    return calendar.previous_or_same(today - timedelta(days=1))
+
+
+def arrivals(manifest: Manifest, now: datetime) -> list[_Arrival]:
+    """Every written file in the order it arrives: per day the MPN extract, the bank batches by
+    arrival time, then the statement letters. Arrival times later than `now` are capped at `now`."""
+    out = []
+    for d in manifest.days:
+        out.append(_Arrival("mpn", d.mpn, min(d.mpn_received_at, now)))
+        out += [_Arrival("bank", b.path, min(b.received_at, now)) for b in d.batches]
+        if d.statements is not None and d.statements_received_at is not None:
+            out.append(_Arrival("statements", d.statements, min(d.statements_received_at, now)))
+    return out
+
+
+def load_demo(engine: Engine, *, days: int = 30, seed: int = DEFAULT_SEED, until: date | None = None,
+              out_dir: Path, progress: Progress | None = None, rows_per_day: int | None = None,
+              config: DemoConfig | None = None) -> DemoSummary:
+    """Fill an empty database with `days` working days of demo data up to `until` (default: the last
+    working day before today); a database that already has MPN data is left alone.
+
+    `config` overrides the generator settings (its seed is replaced by `seed`, its volume by
+    `rows_per_day` when given: MPN payments on an ordinary day, default 6000). Concurrent calls
+    are serialised by an advisory lock, so only one of them loads. `progress(done, total, label)`
+    is called after each generated day and imported file; `total` is refined once the files exist.
+    """
+    with engine.connect() as lock:
+        lock.execute(text("SELECT pg_advisory_lock(:k)"), {"k": LOCK_KEY})
+        lock.commit()  # keep only the session lock: an open transaction would block partition DDL
+        try:
+            cfg = replace(config or DemoConfig(), seed=seed)
+            if rows_per_day is not None:
+                cfg = replace(cfg, rows_per_day=rows_per_day)
+            return _load(engine, days, until, out_dir, progress, cfg)
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+            lock.commit()
+
+
+def _load(engine: Engine, days: int, until: date | None, out_dir: Path,
+          progress: Progress | None, cfg: DemoConfig) -> DemoSummary:
+    with engine.connect() as conn:
+        if has_mpn_data(conn):
+            return DemoSummary(False, (), out_dir, 0, 0, 0, 0, None)
+        calendar = calendar_from_db(conn)
+        master = Master.from_db(conn)
+    last = until or default_until(calendar)
+    chosen = tuple(calendar.last_working_days(days, calendar.previous_or_same(last)))
+    files_per_day = len(master.banks) + 2
+    estimate = len(chosen) * (1 + files_per_day)
+
+    def generating(done: int, total: int, label: str) -> None:
+        if progress:
+            progress(done, estimate, label)
+
+    manifest = generate(out_dir, chosen, master, cfg, calendar, generating)
+    todo = arrivals(manifest, datetime.now(UTC))
+    total = len(chosen) + len(todo)
+    rows = 0
+    for n, arrival in enumerate(todo, start=1):
+        result = import_file(engine, arrival.kind, arrival.path, received_at=arrival.received_at)
+        rows += result.rows if arrival.kind == "mpn" else 0
+        if progress:
+            progress(len(chosen) + n, total, f"imported {arrival.path.name}")
+    return DemoSummary(
+        loaded=True, days=chosen, out_dir=out_dir, files=len(todo), mpn_rows=rows,
+        batches=sum(len(d.batches) for d in manifest.days), letters=sum(d.letters for d in manifest.days),
+        manifest=manifest,
+    )

@@ -1,0 +1,99 @@
+"""`load_demo`: the demo's files go in through the importer, in arrival order, once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, text
+
+from jobs.demo import default_until, load_demo
+from jobs.demo_data import DemoConfig
+from jobs.workdays import WorkingCalendar
+
+CFG = DemoConfig(
+    rows_per_day=150, taxpayers=2000, missing_in_bank=0.01, missing_in_mpn=0.01, amount_mismatch=0.01,
+    attribute_mismatch=0.01, cutoff_mismatch=0.01, duplicate=0.01, cancelled_reused=0.01, reversal=0.01,
+    missing_batch=0.05, missing_statement=0.05, statement_mismatch=0.05, late_batch=0.1, late_statement=0.1,
+)
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+def scalar(engine: Engine, sql: str) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text(sql)).scalar_one())
+
+
+def test_load_demo_imports_every_file_and_the_database_matches_the_manifest(engine: Engine,
+                                                                            tmp_path: Path) -> None:
+    calls: list[tuple[int, int, str]] = []
+    summary = load_demo(engine, days=3, until=date(2026, 11, 20), out_dir=tmp_path, config=CFG,
+                        progress=lambda done, total, label: calls.append((done, total, label)))
+    manifest = summary.manifest
+    assert summary.loaded and manifest is not None
+    assert summary.days == (date(2026, 11, 18), date(2026, 11, 19), date(2026, 11, 20))
+    mpn_rows = sum(d.mpn_rows for d in manifest.days)
+    assert summary.mpn_rows == scalar(engine, "SELECT count(*) FROM mpn_record") == mpn_rows
+    assert scalar(engine, "SELECT count(*) FROM bank_batch") == sum(len(d.batches) for d in manifest.days)
+    assert scalar(engine, "SELECT count(*) FROM bank_batch_row") == \
+        sum(b.rows for d in manifest.days for b in d.batches)
+    assert scalar(engine, "SELECT count(*) FROM statement_letter") == sum(d.letters for d in manifest.days)
+    assert scalar(engine, "SELECT count(*) FROM import_file WHERE status = 'imported'") == summary.files
+    assert calls[-1][0] == calls[-1][1] and calls[-1][2].startswith("imported statements_20261120")
+    assert summary.message.startswith("Demo data: 3 working days 2026-11-18..2026-11-20")
+
+
+def test_business_dates_batches_and_late_arrivals_are_what_was_planted(engine: Engine,
+                                                                        tmp_path: Path) -> None:
+    summary = load_demo(engine, days=3, until=date(2026, 11, 20), out_dir=tmp_path, config=CFG)
+    manifest = summary.manifest
+    assert manifest is not None
+    cal = WorkingCalendar()
+    expected: Counter[date] = Counter()
+    late_mpn = {p.ntpn for p in manifest.planted["cutoff_mismatch"]}
+    for d in manifest.days:
+        expected[d.day] += d.mpn_rows
+    for p in manifest.planted["cutoff_mismatch"]:
+        expected[p.day] -= 1
+        expected[cal.next_after(p.day)] += 1
+    with engine.connect() as conn:
+        stored = dict(conn.execute(text("SELECT business_date, count(*) FROM mpn_record GROUP BY 1")).all())
+        batches = {(r.bank_code, r.business_date): r for r in conn.execute(text(
+            "SELECT bank_code, business_date, received_at, row_count, total_amount FROM bank_batch"))}
+        derived = dict(conn.execute(text(
+            "SELECT ntpn, business_date FROM mpn_record WHERE record_type = 'payment' AND ntpn = ANY(:n)"),
+            {"n": list(late_mpn)}).all())
+    assert stored == {k: v for k, v in expected.items() if v}
+    assert late_mpn
+    assert all(derived[p.ntpn] == cal.next_after(p.day) for p in manifest.planted["cutoff_mismatch"])
+    late = {(p.bank_code, p.day) for p in manifest.planted["late_batch"]}
+    assert late
+    for d in manifest.days:
+        for b in d.batches:
+            row = batches[(b.bank_code, d.day)]
+            assert (row.received_at, row.row_count, row.total_amount) == (b.received_at, b.rows, b.amount)
+            due = datetime.combine(d.day, time(16), JAKARTA)
+            assert (row.received_at > due) == ((b.bank_code, d.day) in late)
+    missing = {(p.bank_code, p.day) for p in manifest.planted["missing_batch"]}
+    assert missing and not missing & set(batches)
+
+
+def test_second_load_is_a_no_op(engine: Engine, tmp_path: Path) -> None:
+    first = load_demo(engine, days=1, until=date(2026, 11, 20), out_dir=tmp_path / "a", config=CFG)
+    imports = scalar(engine, "SELECT count(*) FROM import_file")
+    rows = scalar(engine, "SELECT count(*) FROM mpn_record")
+    second = load_demo(engine, days=1, until=date(2026, 11, 20), out_dir=tmp_path / "b", rows_per_day=50)
+    assert first.loaded and not second.loaded and second.files == 0
+    assert "already has MPN data" in second.message
+    assert scalar(engine, "SELECT count(*) FROM import_file") == imports
+    assert scalar(engine, "SELECT count(*) FROM mpn_record") == rows
+    assert not (tmp_path / "b").exists()
+
+
+def test_default_period_ends_on_the_last_working_day_before_today_in_jakarta() -> None:
+    cal = WorkingCalendar()
+    assert default_until(cal, datetime(2026, 11, 23, 8, 0, tzinfo=JAKARTA)) == date(2026, 11, 20)
+    assert default_until(cal, datetime(2026, 11, 22, 18, 0, tzinfo=ZoneInfo("UTC"))) == date(2026, 11, 20)
+    assert default_until(cal, datetime(2026, 11, 25, 23, 0, tzinfo=JAKARTA)) == date(2026, 11, 24)
