@@ -1,6 +1,7 @@
 """What arrived for a business date: MPN records, bank batches, statement letters and imported files.
 
 Read-only queries behind the dashboard's "Data masuk" page; the caller owns the connection.
+A batch or letter is current while `superseded_at IS NULL` (as the unique indexes define it).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection, text
 
-from jobs.csvfile import InputRejected, Problem, require_columns, read_layout, small_rows
+from jobs.csvfile import InputRejected, Problem, read_layout, require_columns, small_rows
 
 DEFAULT_DIR = Path(__file__).parent / "master_data"
 

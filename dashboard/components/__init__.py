@@ -1,0 +1,1 @@
+"""Widgets and helpers shared by the pages: formatting, cards, grids, data access."""

@@ -1,0 +1,202 @@
+"""Data masuk: what arrived for one business date, per collecting agent, and the files behind it.
+
+The morning question "is the day complete?" (DOMAIN §6) starts here: MPN data, the bank batch
+(ADK/RDD), the statement letter, and every imported or rejected file with its error report.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, callback, dcc, html
+from dash.exceptions import PreventUpdate
+from sqlalchemy.exc import OperationalError
+
+from dashboard.components import banks_view, files_view
+from dashboard.components.cards import database_unavailable, empty_state, kpi_card, page_header, section
+from dashboard.components.data import fetch
+from dashboard.components.format import angka, rupiah_short, tanggal_panjang
+from jobs.workdays import calendar_from_db
+from queries import config
+from queries.incoming import (
+    ImportFileRow,
+    IncomingRow,
+    import_file_detail,
+    import_files,
+    incoming_summary,
+    latest_business_date,
+)
+
+dash.register_page(
+    __name__, path="/data-masuk", name="Data masuk", title="Data masuk · MPN Monitor", order=20,
+)
+
+LOCATION = "data-masuk-url"
+DATE_PICKER = "data-masuk-tanggal"
+BANK_GRID = "data-masuk-bank-grid"
+FILE_GRID = "data-masuk-file-grid"
+FILE_MODAL = "data-masuk-file-modal"
+FILE_MODAL_TITLE = "data-masuk-file-modal-title"
+FILE_MODAL_BODY = "data-masuk-file-modal-body"
+
+TITLE = "Data masuk"
+SUBTITLE = "Data MPN, batch bank (ADK/RDD) dan surat pernyataan per tanggal buku"
+
+log = logging.getLogger(__name__)
+
+
+def parse_day(value: str | None) -> date | None:
+    """`YYYY-MM-DD` (a date picker's value or the `tanggal` query parameter) as a date, else None."""
+    try:
+        return date.fromisoformat((value or "")[:10])
+    except ValueError:
+        return None
+
+
+def layout(tanggal: str | None = None, **_ignored: str) -> html.Div:
+    """The page for `?tanggal=YYYY-MM-DD`, by default the newest business date with data."""
+    try:
+        body = page_body(tanggal)
+    except OperationalError:
+        log.warning("Data masuk: database unreachable", exc_info=True)
+        body = [page_header(TITLE, SUBTITLE), database_unavailable()]
+    return html.Div(
+        [
+            dcc.Location(id=LOCATION, refresh="callback-nav"),
+            *body,
+            files_view.modal(FILE_MODAL, FILE_MODAL_TITLE, FILE_MODAL_BODY),
+        ],
+        className="mpn-page",
+    )
+
+
+def page_body(tanggal: str | None) -> list[Any]:
+    """Header with the date tools, then the day's figures and tables, or a notice that nothing arrived."""
+    day = parse_day(tanggal)
+    notice = None
+    if day is None:
+        if tanggal:
+            notice = dbc.Alert(f"Tanggal “{tanggal}” tidak dikenali; ditampilkan tanggal terakhir "
+                               "yang berisi data.", color="warning", className="mpn-notice")
+        day = fetch(latest_business_date) or datetime.now(config.timezone()).date()
+    rows = fetch(incoming_summary, business_date=day)
+    files = fetch(import_files, business_date=day)
+    has_data = any(row.has_data for row in rows) or bool(files)
+    return [
+        page_header(TITLE, SUBTITLE, date_tools(day)),
+        notice,
+        *(content(day, rows, files) if has_data else [no_data(day)]),
+    ]
+
+
+def date_tools(day: date) -> html.Div:
+    """The date in words, the previous/next working day and the date picker."""
+    calendar = fetch(calendar_from_db)
+    previous, following = calendar.previous_or_same(day - timedelta(days=1)), calendar.next_after(day)
+    off = calendar.holiday_name(day)
+    return html.Div(
+        [
+            html.Div(
+                [html.Span(tanggal_panjang(day), className="mpn-day"),
+                 dbc.Badge(f"Bukan hari kerja: {off}", color="secondary", className="ms-2") if off else None],
+                className="mpn-day-line",
+            ),
+            html.Div(
+                [
+                    _day_link("‹ Sebelumnya", previous),
+                    dcc.DatePickerSingle(id=DATE_PICKER, date=day.isoformat(), display_format="DD/MM/YYYY",
+                                         first_day_of_week=1, placeholder="Pilih tanggal"),
+                    _day_link("Berikutnya ›", following),
+                ],
+                className="mpn-date-nav",
+            ),
+        ]
+    )
+
+
+def _day_link(label: str, day: date) -> dcc.Link:
+    href = dash.get_relative_path("/data-masuk") + "?" + urlencode({"tanggal": day.isoformat()})
+    return dcc.Link(label, href=href, title=tanggal_panjang(day),
+                    className="btn btn-outline-secondary btn-sm")
+
+
+def no_data(day: date) -> html.Div:
+    """What the page shows for a date nothing has arrived for."""
+    return empty_state(
+        "Belum ada data untuk tanggal ini",
+        f"Tidak ada data MPN, batch bank, surat pernyataan, maupun file untuk {tanggal_panjang(day)}. "
+        "Pilih tanggal lain, atau impor file dengan perintah “mpn import”.",
+    )
+
+
+def content(day: date, rows: list[IncomingRow], files: list[ImportFileRow]) -> list[Any]:
+    """KPI cards, the per-bank table and the file table."""
+    return [
+        kpis(rows, files),
+        section("Per bank/pos persepsi", [banks_view.grid(BANK_GRID, day, rows)],
+                note="Baris kuning: ada transaksi MPN tetapi batch bank belum diterima."),
+        section("File masuk", [files_view.grid(FILE_GRID, day, files)],
+                note="Klik sebuah file untuk melihat rinciannya; "
+                     "file yang ditolak menampilkan laporan kesalahannya."),
+    ]
+
+
+def kpis(rows: list[IncomingRow], files: list[ImportFileRow]) -> dbc.Row:
+    """Four headline figures: agents with MPN data, batches, statement letters, rejected files."""
+    total = len(rows)
+    with_mpn = [r for r in rows if r.mpn_count > 0]
+    batches = sum(r.has_batch for r in rows)
+    missing_batch = sum(r.missing_batch for r in rows)
+    letters = sum(r.has_letter for r in rows)
+    missing_letter = sum(r.has_data and not r.has_letter for r in rows)
+    rejected = sum(f.rejected for f in files)
+    return dbc.Row(
+        [
+            kpi_card("Bank/pos dengan data MPN", angka(len(with_mpn)),
+                     f"dari {total} · {rupiah_short(sum(r.mpn_amount for r in with_mpn))}"),
+            kpi_card("Batch diterima", f"{batches} / {total}",
+                     f"{missing_batch} bank dengan data MPN belum mengirim batch" if missing_batch
+                     else "Semua bank dengan data MPN sudah mengirim batch",
+                     tone="warning" if missing_batch else "success"),
+            kpi_card("Surat pernyataan diterima", f"{letters} / {total}",
+                     f"{missing_letter} bank dengan data belum mengirim" if missing_letter
+                     else "Lengkap untuk semua bank dengan data",
+                     tone="warning" if missing_letter else "success"),
+            kpi_card("File ditolak", angka(rejected), f"dari {len(files)} file untuk tanggal ini",
+                     tone="danger" if rejected else "success"),
+        ],
+        className="g-3 mpn-kpis",
+    )
+
+
+@callback(Output(LOCATION, "search"), Input(DATE_PICKER, "date"), prevent_initial_call=True)
+def go_to_date(value: str | None) -> str:
+    """A picked date becomes `?tanggal=YYYY-MM-DD`: the page reloads its data and the URL can be shared."""
+    day = parse_day(value)
+    if day is None:
+        raise PreventUpdate
+    return "?" + urlencode({"tanggal": day.isoformat()})
+
+
+@callback(
+    Output(FILE_MODAL, "is_open"),
+    Output(FILE_MODAL_TITLE, "children"),
+    Output(FILE_MODAL_BODY, "children"),
+    Input(FILE_GRID, "cellClicked"),
+    prevent_initial_call=True,
+)
+def show_file(clicked: dict[str, Any] | None) -> tuple[bool, Any, Any]:
+    """A clicked file opens its details: for a rejected file, the rejection report and where it is kept."""
+    try:
+        import_id = int((clicked or {})["rowId"])
+    except (KeyError, TypeError, ValueError):
+        raise PreventUpdate from None
+    file = fetch(import_file_detail, import_id=import_id)
+    if file is None:
+        raise PreventUpdate
+    return True, files_view.title(file), files_view.detail(file)
