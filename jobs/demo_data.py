@@ -31,6 +31,7 @@ from jobs.demo_peak import PeakFile, write_peak_day
 from jobs.demo_plant import DayPlan, choose_missing_batches, plant_transactions
 from jobs.demo_pools import WIB, ZONES, PaymentFactory, Pools, build_pools, day_factor
 from jobs.workdays import WorkingCalendar
+from queries.imports import LetterIn
 
 __all__ = [
     "BatchFile", "DayFiles", "DemoConfig", "Letter", "Manifest", "Master", "PeakFile", "Planted",
@@ -42,17 +43,10 @@ BATCH_DUE = time(16)  # PER-78 Ps.9(5): the batch is due by 16:00 WIB
 LETTER_DUE = time(9)  # PER-78 Ps.9(4)d: by 09:00 local time the next working day
 
 
-class Letter(NamedTuple):
-    """A statement letter (Surat Pernyataan) as a row of CONTRACT 2.3."""
+class Letter(LetterIn):
+    """A statement letter (Surat Pernyataan) as a row of CONTRACT 2.3: the importer's fields, plus its CSV line."""
 
-    bank_code: str
-    business_date: date
-    letter_number: str
-    letter_date: date
-    received_at: datetime
-    declared_count: int
-    declared_amount: int
-    signer: str
+    __slots__ = ()
 
     def line(self) -> str:
         """The letter as a CSV line."""
