@@ -3,22 +3,21 @@ same path users use (`jobs.ingest.import_file`), in the order they would arrive;
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Engine
 
 from jobs.demo_data import DemoConfig, Manifest, Master, generate
 from jobs.ingest import import_file
 from jobs.workdays import WorkingCalendar, calendar_from_db
 from queries import config as settings
+from queries.imports import advisory_session_lock, has_mpn_data
 
 DEFAULT_SEED = 20261123
-LOCK_KEY = zlib.crc32(b"mpn:load_demo")
 
 Progress = Callable[[int, int, str], None]
 
@@ -51,11 +50,6 @@ class _Arrival(NamedTuple):
     received_at: datetime
 
 
-def has_mpn_data(conn: Connection) -> bool:
-    """True when any MPN record is stored."""
-    return bool(conn.execute(text("SELECT EXISTS (SELECT 1 FROM mpn_record)")).scalar_one())
-
-
 def default_until(calendar: WorkingCalendar, now: datetime | None = None) -> date:
     """The last working day before today in the schedules' time zone (Asia/Jakarta)."""
     today = (now or datetime.now(settings.timezone())).astimezone(settings.timezone()).date()
@@ -85,17 +79,11 @@ def load_demo(engine: Engine, *, days: int = 30, seed: int = DEFAULT_SEED, until
     are serialised by an advisory lock, so only one of them loads. `progress(done, total, label)`
     is called after each generated day and imported file; `total` is refined once the files exist.
     """
-    with engine.connect() as lock:
-        lock.execute(text("SELECT pg_advisory_lock(:k)"), {"k": LOCK_KEY})
-        lock.commit()  # keep only the session lock: an open transaction would block partition DDL
-        try:
-            cfg = replace(config or DemoConfig(), seed=seed)
-            if rows_per_day is not None:
-                cfg = replace(cfg, rows_per_day=rows_per_day)
-            return _load(engine, days, until, out_dir, progress, cfg)
-        finally:
-            lock.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
-            lock.commit()
+    with advisory_session_lock(engine, "load_demo"):
+        cfg = replace(config or DemoConfig(), seed=seed)
+        if rows_per_day is not None:
+            cfg = replace(cfg, rows_per_day=rows_per_day)
+        return _load(engine, days, until, out_dir, progress, cfg)
 
 
 def _load(engine: Engine, days: int, until: date | None, out_dir: Path,

@@ -202,12 +202,11 @@ def _import_statements(conn: Connection, spec: FileSpec, path: Path, layout: Lay
         raise InputRejected([Problem(label, ln, col, why) for ln, col, why in sorted(problems)])
     stored = sum(q.store_letter(conn, letter, import_id=import_id) for _, letter in letters)
     days = sorted(letter.business_date for _, letter in letters)
-    q.finish_import(conn, import_id, rows=len(letters), amount=sum(x.declared_amount for _, x in letters),
-                    first=days[0] if days else None, last=days[-1] if days else None)
+    first, last = (days[0], days[-1]) if days else (None, None)
+    amount = sum(letter.declared_amount for _, letter in letters)
+    q.finish_import(conn, import_id, rows=len(letters), amount=amount, first=first, last=last)
     unchanged = len(letters) - stored
-    return ImportResult(import_id, "statements", label, "imported", len(letters),
-                        sum(x.declared_amount for _, x in letters), days[0] if days else None,
-                        days[-1] if days else None,
+    return ImportResult(import_id, "statements", label, "imported", len(letters), amount, first, last,
                         f"{label}: {stored} statement letters stored"
                         + (f", {unchanged} unchanged" if unchanged else ""))
 
@@ -331,8 +330,6 @@ class Feeder(io.RawIOBase):
                 self.problem_count += checked.bad_count
                 if self.problem_count == 0 and self.malformed == 0 and len(checked.lines):
                     self._queue.put(self._encode(checked))
-        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-            self.fatal = exc
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread
             self.fatal = exc
         finally:

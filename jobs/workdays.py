@@ -12,8 +12,9 @@ ZONES = {7: "WIB", 8: "WITA", 9: "WIT"}
 
 
 @lru_cache(maxsize=64)
-def _national(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("ID", categories=("public", "government"), years=year))
+def _national(year: int) -> dict[date, str]:
+    """Indonesia's public and government (cuti bersama) days off in `year`, with their names."""
+    return dict(holidays.country_holidays("ID", categories=("public", "government"), years=year))
 
 
 class WorkingCalendar:
@@ -31,9 +32,9 @@ class WorkingCalendar:
         """Why `day` is not a working day, or None when it is one."""
         if day in self._extra:
             return "libur tambahan"
-        names = holidays.country_holidays("ID", categories=("public", "government"), years=day.year)
+        names = _national(day.year)
         if day in names:
-            return str(names[day])
+            return names[day]
         return "akhir pekan" if day.weekday() >= 5 else None
 
     def this_or_next(self, day: date) -> date:

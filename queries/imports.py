@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import io
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import IO, NamedTuple
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 # Secondary indexes each daily partition carries (the parent's partitioned indexes match them).
 PARTITION_INDEXES: dict[str, tuple[str, ...]] = {"mpn_record": ("ntpn",), "bank_batch_row": ()}
@@ -35,6 +37,25 @@ def lock_key(*parts: object) -> int:
 def advisory_xact_lock(conn: Connection, *parts: object) -> None:
     """Serialise work on one object until the transaction ends."""
     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key(*parts)})
+
+
+@contextmanager
+def advisory_session_lock(engine: Engine, *parts: object) -> Iterator[None]:
+    """Hold a session-level advisory lock for a whole job that commits several transactions itself."""
+    key = lock_key(*parts)
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+        conn.commit()  # keep only the session lock: an open transaction would block partition DDL
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+            conn.commit()
+
+
+def has_mpn_data(conn: Connection) -> bool:
+    """True when any MPN record is stored."""
+    return bool(conn.execute(text("SELECT EXISTS (SELECT 1 FROM mpn_record)")).scalar_one())
 
 
 def imported_with_hash(conn: Connection, *, kind: str, sha256: str) -> int | None:
