@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from cli.audit import audit_group
+from cli.users import users_group
 from jobs.csvfile import InputRejected
 
 KINDS = ("mpn", "bank", "statements")
@@ -23,6 +25,10 @@ def _engine():  # noqa: ANN202 - imported lazily so `mpn --help` stays fast
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """MPN Monitor: reconcile, vouch for and distribute Indonesia's MPN state-revenue data."""
+
+
+main.add_command(users_group)
+main.add_command(audit_group)
 
 
 @main.group()
@@ -60,11 +66,12 @@ def master_group() -> None:
 def master_import(kind: str, file: Path) -> None:
     """Upsert master data of KIND from FILE (CSV, CONTRACT §2.4)."""
     from queries import master
+    from queries.audit import Actor
 
     try:
         rows = master.parse_master_file(kind, file, str(file))
         with _engine().begin() as conn:
-            result = master.upsert_master(conn, kind, rows, str(file))
+            result = master.upsert_master(conn, kind, rows, str(file), actor=Actor.system("cli"))
     except InputRejected as exc:
         click.echo(exc.report(), err=True, nl=False)
         sys.exit(2)
@@ -113,7 +120,8 @@ def web(port: int, host: str, workers: int) -> None:
 
 
 @main.command()
-@click.option("--days", default=30, show_default=True, help="Working days of demo data, up to yesterday.")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(min=1),
+              help="Working days of demo data, up to yesterday.")
 @click.option("--port", default=8050, show_default=True, help="Port of the dashboard.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--seed", default=20261123, show_default=True, help="Seed of the deterministic generator.")
@@ -134,12 +142,24 @@ def demo(days: int, port: int, host: str, seed: int, rows_per_day: int, no_serve
                         progress=lambda done, total, label: bar(done, total))
     bar.close()
     click.echo(summary.message)
+    if not no_serve:
+        click.echo(f"MPN Monitor demo: http://{host}:{port}/  (Ctrl+C to stop)")
+    _echo_demo_logins()
     if no_serve:
         return
     from cli.serve import serve
 
-    click.echo(f"MPN Monitor demo: http://{host}:{port}/  (Ctrl+C to stop)")
     serve(host=host, port=port)
+
+
+def _echo_demo_logins() -> None:
+    """The demo logins as a small table: user name, role, password."""
+    from jobs.demo import DEMO_LOGINS, DEMO_PASSWORD
+    from queries.users import ROLES
+
+    click.echo(f"Demo logins (password: {DEMO_PASSWORD}):")
+    for login in DEMO_LOGINS:
+        click.echo(f"  {login.username:<10} {login.role:<12} {ROLES[login.role]}")
 
 
 if __name__ == "__main__":

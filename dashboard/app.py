@@ -1,23 +1,26 @@
-"""Builds the Dash app: pages from `dashboard/pages`, the navbar shell, local assets and `/healthz`.
+"""Builds the Dash app: pages from `dashboard/pages`, the navbar shell, login, local assets, `/healthz`.
 
-Nothing here queries data for a page; pages register themselves (`dash.register_page`) and read
-through `dashboard.components.data.fetch`. Served by gunicorn through `dashboard.wsgi:server`.
+Nothing here queries data for a page; pages register themselves (`dash.register_page(..., roles=...)`)
+and read through `dashboard.components.data.fetch`. The shell is built per request, for the user
+logged in (`dashboard.auth`). Served by gunicorn through `dashboard.wsgi:server`.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Dash, html
+from dash import Dash, dcc, html
 from flask import Response, jsonify, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
+from dashboard.access import current_user, guard_pages, pages_for
+from dashboard.auth import csrf_token, init_auth
 from dashboard.components.data import fetch
 from queries.incoming import database_ok
+from queries.users import User
 
 log = logging.getLogger(__name__)
 
@@ -42,44 +45,44 @@ def create_app() -> Dash:
         suppress_callback_exceptions=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
-    app.layout = shell()
+    app.layout = shell  # a function: Dash calls it per request, for the user logged in
+    guard_pages()
+    init_auth(app)
     app.server.add_url_rule("/healthz", "healthz", healthz)
     app.server.before_request(_redirect_root)
     return app
 
 
-def home_path() -> str:
-    """Where `/` leads: the first page in navbar order (Dash cannot `redirect_from` its own index)."""
-    pages = _pages_in_order()
-    return pages[0]["relative_path"] if pages else "/"
+def home_path(user: User | None) -> str:
+    """Where `/` leads: the user's first page in navbar order, else the account page."""
+    pages = pages_for(user)
+    return pages[0]["relative_path"] if pages else ACCOUNT_PATH
+
+
+ACCOUNT_PATH = "/akun"
 
 
 def _redirect_root() -> BaseResponse | None:
     if request.path != "/" or any(page["path"] == "/" for page in dash.page_registry.values()):
         return None
-    return redirect(home_path(), code=302)
+    return redirect(home_path(current_user()), code=302)
 
 
-def _pages_in_order() -> list[dict[str, Any]]:
-    """Pages for the navbar (not those registered with `navbar=False`), by their `order`."""
-    pages = [page for page in dash.page_registry.values() if page.get("navbar", True)]
-    return sorted(pages, key=lambda page: (page.get("order") or 0, page["name"]))
-
-
-def navbar() -> dbc.Navbar:
-    """Dark-blue top bar: brand, then one link per registered page in `order`."""
+def navbar(user: User | None) -> dbc.Navbar:
+    """Dark-blue top bar: brand, the pages this user may open in `order`, the user and `Keluar`."""
     links = [dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="partial"))
-             for page in _pages_in_order()]
+             for page in pages_for(user)]
     return dbc.Navbar(
         dbc.Container(
             [
                 dbc.NavbarBrand(
                     [html.Span(BRAND, className="mpn-brand-name"),
                      html.Span(TAGLINE, className="mpn-brand-tag")],
-                    href=home_path(),
+                    href="/",
                     className="mpn-brand",
                 ),
                 dbc.Nav(links, navbar=True, className="ms-auto"),
+                user_box(user),
             ],
             fluid=True,
         ),
@@ -89,11 +92,30 @@ def navbar() -> dbc.Navbar:
     )
 
 
-def shell() -> html.Div:
-    """The frame around every page."""
+def user_box(user: User | None) -> html.Div | None:
+    """Who is logged in (links to the account page) and the logout button (a POST with the CSRF token)."""
+    if user is None:
+        return None
     return html.Div(
         [
-            navbar(),
+            html.A([html.Div(user.display_name, className="mpn-user-name"),
+                    html.Div(user.role_title, className="mpn-user-role")],
+                   href=ACCOUNT_PATH, id="navbar-user", title="Akun saya"),
+            html.Form(
+                [dcc.Input(type="hidden", name="csrf", value=csrf_token()),
+                 html.Button("Keluar", type="submit", id="navbar-logout", className="btn btn-sm btn-outline-light")],
+                method="POST", action="/logout",
+            ),
+        ],
+        className="mpn-user",
+    )
+
+
+def shell() -> html.Div:
+    """The frame around every page, for the user of this request."""
+    return html.Div(
+        [
+            navbar(current_user()),
             dbc.Container(dash.page_container, fluid=True, className="mpn-main"),
         ]
     )

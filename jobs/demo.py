@@ -1,5 +1,6 @@
 """`mpn demo`'s data: generate the last N working days of demo files and import them through the
-same path users use (`jobs.ingest.import_file`), in the order they would arrive; once only."""
+same path users use (`jobs.ingest.import_file`), in the order they would arrive; once only. Also the
+demo logins (one per role, password `demo`), which nothing else creates."""
 
 from __future__ import annotations
 
@@ -15,11 +16,35 @@ from jobs.demo_data import DemoConfig, Manifest, Master, generate
 from jobs.ingest import import_file
 from jobs.workdays import WorkingCalendar, calendar_from_db
 from queries import config as settings
+from queries.audit import Actor, record
 from queries.imports import advisory_session_lock, has_mpn_data
+from queries.users import add_user, user_by_name
 
 DEFAULT_SEED = 20261123
 
 Progress = Callable[[int, int, str], None]
+
+
+class DemoLogin(NamedTuple):
+    """One demo account: user name, role code, full name and NIP (kasubdit and kasi sign letters)."""
+
+    username: str
+    role: str
+    full_name: str
+    nip: str = ""
+
+
+#: The demo logins of CONTRACT §3, one per role; all share DEMO_PASSWORD.
+DEMO_LOGINS: tuple[DemoLogin, ...] = (
+    DemoLogin("kasubdit", "kasubdit", "Dr. Hendra Wijaya, S.E., M.Ak.", "197503122000031002"),
+    DemoLogin("kasi", "kasi", "Siti Rahmawati, S.E., M.M.", "198207152005012003"),
+    DemoLogin("pelaksana", "pelaksana", "Andi Pratama, S.Kom."),
+    DemoLogin("petugas", "petugas_mpn", "Dewi Lestari, A.Md."),
+    DemoLogin("tu", "tu", "Budi Santoso"),
+    DemoLogin("manajemen", "manajemen", "Ir. Bambang Sutrisno, M.M."),
+    DemoLogin("admin", "admin", "Rina Kusumawati, S.T."),
+)
+DEMO_PASSWORD = "demo"
 
 
 class DemoSummary(NamedTuple):
@@ -33,6 +58,7 @@ class DemoSummary(NamedTuple):
     batches: int
     letters: int
     manifest: Manifest | None
+    logins_created: tuple[str, ...] = ()
 
     @property
     def message(self) -> str:
@@ -68,26 +94,43 @@ def arrivals(manifest: Manifest, now: datetime) -> list[_Arrival]:
     return out
 
 
+def ensure_demo_logins(engine: Engine, *, actor: Actor) -> tuple[str, ...]:
+    """Create the demo logins that do not exist yet (an existing account is left as it is); returns
+    the names created. Only `mpn demo` calls this: `demo` passes no password rule."""
+    created = []
+    with engine.begin() as conn:
+        for login in DEMO_LOGINS:
+            if user_by_name(conn, login.username) is None:
+                add_user(conn, username=login.username, role=login.role, password=DEMO_PASSWORD, actor=actor,
+                         full_name=login.full_name, nip=login.nip, policy=False)
+                created.append(login.username)
+    return tuple(created)
+
+
 def load_demo(engine: Engine, *, days: int = 30, seed: int = DEFAULT_SEED, until: date | None = None,
               out_dir: Path, progress: Progress | None = None, rows_per_day: int | None = None,
-              config: DemoConfig | None = None) -> DemoSummary:
-    """Fill an empty database with `days` working days of demo data up to `until` (default: the last
-    working day before today); a database that already has MPN data is left alone.
+              config: DemoConfig | None = None, actor: Actor | None = None) -> DemoSummary:
+    """Create the demo logins, then fill an empty database with `days` working days of demo data up to
+    `until` (default: the last working day before today); a database that already has MPN data is
+    left alone.
 
     `config` overrides the generator settings (its seed is replaced by `seed`, its volume by
     `rows_per_day` when given: MPN payments on an ordinary day, default 6000). Concurrent calls
     are serialised by an advisory lock, so only one of them loads. `progress(done, total, label)`
     is called after each generated day and imported file; `total` is refined once the files exist.
+    Everything is audited as done by `actor` (default `system:demo`), the load itself as `demo.load`.
     """
+    actor = actor or Actor.system("demo")
     with advisory_session_lock(engine, "load_demo"):
+        logins = ensure_demo_logins(engine, actor=actor)
         cfg = replace(config or DemoConfig(), seed=seed)
         if rows_per_day is not None:
             cfg = replace(cfg, rows_per_day=rows_per_day)
-        return _load(engine, days, until, out_dir, progress, cfg)
+        return _load(engine, days, until, out_dir, progress, cfg, actor)._replace(logins_created=logins)
 
 
 def _load(engine: Engine, days: int, until: date | None, out_dir: Path,
-          progress: Progress | None, cfg: DemoConfig) -> DemoSummary:
+          progress: Progress | None, cfg: DemoConfig, actor: Actor) -> DemoSummary:
     with engine.connect() as conn:
         if has_mpn_data(conn):
             return DemoSummary(False, (), out_dir, 0, 0, 0, 0, None)
@@ -107,12 +150,18 @@ def _load(engine: Engine, days: int, until: date | None, out_dir: Path,
     total = len(chosen) + len(todo)
     rows = 0
     for n, arrival in enumerate(todo, start=1):
-        result = import_file(engine, arrival.kind, arrival.path, received_at=arrival.received_at)
+        result = import_file(engine, arrival.kind, arrival.path, received_at=arrival.received_at, actor=actor)
         rows += result.rows if arrival.kind == "mpn" else 0
         if progress:
             progress(len(chosen) + n, total, f"imported {arrival.path.name}")
-    return DemoSummary(
+    summary = DemoSummary(
         loaded=True, days=chosen, out_dir=out_dir, files=len(todo), mpn_rows=rows,
         batches=sum(len(d.batches) for d in manifest.days), letters=sum(d.letters for d in manifest.days),
         manifest=manifest,
     )
+    with engine.begin() as conn:
+        record(conn, actor, "demo.load", object_type="demo", object_id=f"{chosen[0]}..{chosen[-1]}",
+               after={"days": len(chosen), "first_date": chosen[0], "last_date": chosen[-1], "seed": cfg.seed,
+                      "files": summary.files, "mpn_rows": rows, "batches": summary.batches,
+                      "letters": summary.letters})
+    return summary

@@ -31,6 +31,7 @@ from jobs.workdays import calendar_from_db
 from queries import config
 from queries import imports as q
 from queries import master as qm
+from queries.audit import Actor, record
 
 Progress = Callable[[int, int], None]
 MAX_PROBLEMS = 1000  # listed one by one; the rest are counted
@@ -83,14 +84,17 @@ def load_master(conn: Connection) -> Master:
 
 
 def import_file(engine: Engine, kind: str, path: Path | str, *, label: str | None = None,
-                received_at: datetime | None = None, progress: Progress | None = None) -> ImportResult:
+                received_at: datetime | None = None, progress: Progress | None = None,
+                actor: Actor | None = None) -> ImportResult:
     """Import one file of `kind` (mpn, bank, statements); raises `InputRejected` for a bad file.
 
     The same content imported before is a no-op. A bank batch for a (bank, date) that has one
-    supersedes it; the old batch stays as history.
+    supersedes it; the old batch stays as history. Every outcome is audited as done by `actor`
+    (default `system:cli`): `import.file`, `import.duplicate` or `import.rejected`.
     """
     path = Path(path)
     label = label or str(path)
+    actor = actor or Actor.system("cli")
     spec = SPECS[kind]
     started = datetime.now(UTC)
     received_at = received_at or started
@@ -98,7 +102,7 @@ def import_file(engine: Engine, kind: str, path: Path | str, *, label: str | Non
     with engine.connect() as conn:
         earlier = q.imported_with_hash(conn, kind=kind, sha256=sha)
     if earlier is not None:
-        return _duplicate(earlier, kind, label)
+        return _duplicate(engine, actor, earlier, kind, path, label, sha)
     try:
         layout = read_layout(path, label)
         require_columns(layout, spec.names, label)
@@ -107,27 +111,45 @@ def import_file(engine: Engine, kind: str, path: Path | str, *, label: str | Non
                                        received_at=received_at, started_at=started)
             master = load_master(conn)
             if kind == "statements":
-                return _import_statements(conn, spec, path, layout, master, import_id, label)
-            return _import_bulk(conn, spec, path, layout, master, import_id, label, received_at, progress)
+                result = _import_statements(conn, spec, path, layout, master, import_id, label)
+            else:
+                result = _import_bulk(conn, spec, path, layout, master, import_id, label, received_at, progress)
+            # Last, just before commit: the audit insert locks the chain head until the transaction ends.
+            _audit(conn, actor, "import.file", result, path, sha)
+            return result
     except InputRejected as rejected:
-        _keep_rejected(engine, kind, path, label, sha, size, received_at, started, rejected)
+        _keep_rejected(engine, actor, kind, path, label, sha, size, received_at, started, rejected)
         raise
     except IntegrityError as exc:
         if "uq_import_file_content" in str(exc.orig):  # the same file imported concurrently
             with engine.connect() as conn:
                 earlier = q.imported_with_hash(conn, kind=kind, sha256=sha)
-            return _duplicate(earlier, kind, label)
+            return _duplicate(engine, actor, earlier, kind, path, label, sha)
         raise
 
 
-def _duplicate(import_id: int | None, kind: str, label: str) -> ImportResult:
-    return ImportResult(import_id, kind, label, "duplicate", 0, 0, None, None,
-                        f"{label}: same content already imported (import #{import_id}); nothing to do")
+def _audit(conn: Connection, actor: Actor, action: str, result: ImportResult, path: Path, sha: str) -> None:
+    """One audit row for an imported or duplicate file: what came in, never the file's content."""
+    after: dict[str, object] = {"kind": result.kind, "file_name": path.name, "sha256": sha}
+    if result.status == "imported":
+        after |= {"rows": int(result.rows), "amount": int(result.amount), "first_date": result.first_date,
+                  "last_date": result.last_date}
+    record(conn, actor, action, object_type="file", object_id=str(result.import_id or ""), after=after)
 
 
-def _keep_rejected(engine: Engine, kind: str, path: Path, label: str, sha: str, size: int,
+def _duplicate(engine: Engine, actor: Actor, import_id: int | None, kind: str, path: Path, label: str,
+               sha: str) -> ImportResult:
+    """The same content was imported before (`import_id`): nothing to do but say so and audit it."""
+    result = ImportResult(import_id, kind, label, "duplicate", 0, 0, None, None,
+                          f"{label}: same content already imported (import #{import_id}); nothing to do")
+    with engine.begin() as conn:
+        _audit(conn, actor, "import.duplicate", result, path, sha)
+    return result
+
+
+def _keep_rejected(engine: Engine, actor: Actor, kind: str, path: Path, label: str, sha: str, size: int,
                    received_at: datetime, started: datetime, rejected: InputRejected) -> None:
-    """Keep a rejected file and its report under `<data>/rejected/` and log it."""
+    """Keep a rejected file and its report under `<data>/rejected/`, log and audit it."""
     folder = config.rejected_dir()
     folder.mkdir(parents=True, exist_ok=True)
     kept = folder / f"{started:%Y%m%dT%H%M%S%f}_{kind}_{path.name}"
@@ -135,8 +157,11 @@ def _keep_rejected(engine: Engine, kind: str, path: Path, label: str, sha: str, 
     report = rejected.report()
     kept.with_name(kept.name + ".errors.txt").write_text(report, encoding="utf-8")
     with engine.begin() as conn:
-        q.record_rejection(conn, kind=kind, file_name=path.name, sha256=sha, size=size, received_at=received_at,
-                           started_at=started, error_count=rejected.total, report=report, kept_path=str(kept))
+        import_id = q.record_rejection(conn, kind=kind, file_name=path.name, sha256=sha, size=size,
+                                       received_at=received_at, started_at=started, error_count=rejected.total,
+                                       report=report, kept_path=str(kept))
+        record(conn, actor, "import.rejected", object_type="file", object_id=str(import_id),
+               after={"kind": kind, "file_name": path.name, "sha256": sha, "errors": rejected.total})
 
 
 def _import_bulk(conn: Connection, spec: FileSpec, path: Path, layout: Layout, master: Master, import_id: int,

@@ -90,35 +90,43 @@ _VERIFY = text("""
                lag(a.row_hash, 1, :genesis) OVER w AS prev_row_hash
           FROM audit_log a
         WINDOW w AS (ORDER BY a.seq)
+    ), broken AS (
+        SELECT seq,
+               CASE WHEN seq <> prev_seq + 1 THEN 'missing'
+                    WHEN prev_hash <> prev_row_hash THEN 'relinked'
+                    ELSE 'altered' END AS reason,
+               prev_seq
+          FROM chain
+         WHERE seq <> prev_seq + 1 OR prev_hash <> prev_row_hash OR row_hash <> recomputed
+         ORDER BY seq
+         LIMIT 1
+    ), last AS (
+        SELECT seq, row_hash FROM audit_log ORDER BY seq DESC LIMIT 1
     )
-    SELECT seq,
-           CASE WHEN seq <> prev_seq + 1 THEN 'missing'
-                WHEN prev_hash <> prev_row_hash THEN 'relinked'
-                ELSE 'altered' END AS reason,
-           prev_seq
-      FROM chain
-     WHERE seq <> prev_seq + 1 OR prev_hash <> prev_row_hash OR row_hash <> recomputed
-     ORDER BY seq
-     LIMIT 1
+    SELECT h.seq, h.row_hash, b.seq, b.reason, b.prev_seq,
+           coalesce(l.seq, 0), coalesce(l.row_hash, :genesis)
+      FROM audit_head h
+      LEFT JOIN broken b ON true
+      LEFT JOIN last l ON true
 """)
 
 
 def verify_chain(conn: Connection) -> ChainCheck:
-    """Recompute every row's hash and link in one pass; also check the head against the last row."""
-    head_seq, head_hash = conn.execute(text("SELECT seq, row_hash FROM audit_head")).one()
-    broken = conn.execute(_VERIFY, {"genesis": GENESIS}).first()
-    if broken is not None:
-        seq, reason, prev_seq = broken
-        if reason == "missing":
-            return ChainCheck(False, head_seq, head_hash, prev_seq + 1,
-                              f"rows {prev_seq + 1}..{seq - 1} are missing (row {seq} follows row {prev_seq})")
-        if reason == "relinked":
-            return ChainCheck(False, head_seq, head_hash, seq,
-                              f"row {seq} does not link to row {seq - 1}: row {seq - 1} was altered or replaced")
+    """Recompute every row's hash and link, and check the head against the last row.
+
+    One statement, so one snapshot: rows committed while it runs cannot look like a break.
+    """
+    head_seq, head_hash, seq, reason, prev_seq, last_seq, last_hash = conn.execute(
+        _VERIFY, {"genesis": GENESIS}).one()
+    if reason == "missing":
+        return ChainCheck(False, head_seq, head_hash, prev_seq + 1,
+                          f"rows {prev_seq + 1}..{seq - 1} are missing (row {seq} follows row {prev_seq})")
+    if reason == "relinked":
+        return ChainCheck(False, head_seq, head_hash, seq,
+                          f"row {seq} does not link to row {seq - 1}: row {seq - 1} was altered or replaced")
+    if reason == "altered":
         return ChainCheck(False, head_seq, head_hash, seq,
                           f"row {seq} was altered: its hash does not match its content")
-    last = conn.execute(text("SELECT seq, row_hash FROM audit_log ORDER BY seq DESC LIMIT 1")).first()
-    last_seq, last_hash = last if last is not None else (0, GENESIS)
     if last_seq < head_seq:
         return ChainCheck(False, head_seq, head_hash, last_seq + 1,
                           f"rows {last_seq + 1}..{head_seq} are missing from the end of the trail")
@@ -182,10 +190,10 @@ def _where(f: AuditFilter) -> tuple[str, dict[str, Any]]:
         clauses.append("(object_type || ':' || object_id) ILIKE :obj")
         params["obj"] = "%" + f.object_text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
     if f.date_from:
-        clauses.append("at >= (CAST(:dfrom AS date) AT TIME ZONE 'Asia/Jakarta')")
+        clauses.append("at >= (CAST(:dfrom AS timestamp) AT TIME ZONE 'Asia/Jakarta')")
         params["dfrom"] = f.date_from
     if f.date_to:
-        clauses.append("at < (CAST(:dto AS date) AT TIME ZONE 'Asia/Jakarta')")
+        clauses.append("at < (CAST(:dto AS timestamp) AT TIME ZONE 'Asia/Jakarta')")
         params["dto"] = f.date_to + timedelta(days=1)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
@@ -218,3 +226,13 @@ def audit_actors(conn: Connection) -> list[str]:
 def audit_actions(conn: Connection) -> list[str]:
     """Every action code that appears in the trail, for the action filter."""
     return list(conn.execute(text("SELECT DISTINCT action FROM audit_log ORDER BY action")).scalars())
+
+
+def audit_entry(conn: Connection, seq: int) -> AuditEntry | None:
+    """One row of the trail by its position, or None."""
+    row = conn.execute(
+        text("""SELECT seq, at, actor, actor_role, action, object_type, object_id, before, after, row_hash
+                  FROM audit_log WHERE seq = :seq"""),
+        {"seq": seq},
+    ).first()
+    return None if row is None else AuditEntry(*row)

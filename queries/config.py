@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,3 +27,31 @@ def timezone() -> ZoneInfo:
 def rejected_dir() -> Path:
     """Where rejected input files are kept with their error report."""
     return data_dir() / "rejected"
+
+
+def secret_key() -> str:
+    """The key that signs session cookies: `MPN_SECRET_KEY`, else one generated once into the data folder.
+
+    Every web worker reads the same file, so sessions survive restarts and work across workers.
+    Set `MPN_SECRET_KEY` in production when several hosts serve the dashboard.
+    """
+    key = os.environ.get("MPN_SECRET_KEY", "").strip()
+    if key:
+        return key
+    path = data_dir() / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".secret_key.{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(secrets.token_urlsafe(48) + "\n")
+    try:
+        os.link(tmp, path)  # atomic: the first worker's key wins, the others read it
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_text().strip()

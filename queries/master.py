@@ -12,6 +12,7 @@ from typing import NamedTuple
 from sqlalchemy import Connection, text
 
 from jobs.csvfile import InputRejected, Problem, read_layout, require_columns, small_rows
+from queries.audit import Actor, record
 
 DEFAULT_DIR = Path(__file__).parent / "master_data"
 
@@ -139,8 +140,13 @@ def parse_master_file(kind: str, path: Path, label: str | None = None) -> list[d
     return rows
 
 
-def upsert_master(conn: Connection, kind: str, rows: list[dict[str, str]], label: str = "-") -> UpsertResult:
-    """Insert new codes and update existing ones; the caller owns the transaction."""
+def upsert_master(conn: Connection, kind: str, rows: list[dict[str, str]], label: str = "-", *,
+                  actor: Actor | None) -> UpsertResult:
+    """Insert new codes and update existing ones; the caller owns the transaction.
+
+    The change is audited (`master.import`, last) as done by `actor`; None only for the shipped
+    defaults that `mpn db upgrade` loads into a new database, which are part of installing it.
+    """
     spec = KINDS[kind]
     if kind == "kpp":
         known = {r[0] for r in conn.execute(text("SELECT kanwil_code FROM kanwil"))}
@@ -160,6 +166,9 @@ def upsert_master(conn: Connection, kind: str, rows: list[dict[str, str]], label
             inserted += 1
         else:
             updated += 1
+    if actor is not None:
+        record(conn, actor, "master.import", object_type="master", object_id=kind,
+               after={"file_name": Path(label).name, "rows": len(rows), "inserted": inserted, "updated": updated})
     return UpsertResult(inserted, updated)
 
 
@@ -171,7 +180,8 @@ def master_is_empty(conn: Connection) -> bool:
 def load_defaults(conn: Connection) -> dict[str, UpsertResult]:
     """Load the shipped default master data (copied from the spec's master/ folder)."""
     return {
-        kind: upsert_master(conn, kind, parse_master_file(kind, DEFAULT_DIR / name), str(DEFAULT_DIR / name))
+        kind: upsert_master(conn, kind, parse_master_file(kind, DEFAULT_DIR / name), str(DEFAULT_DIR / name),
+                            actor=None)
         for kind, name in DEFAULT_FILES
     }
 

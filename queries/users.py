@@ -201,8 +201,21 @@ def set_password(conn: Connection, username: str, password: str, *, actor: Actor
     return user
 
 
+def change_own_password(conn: Connection, user: User, current: str, new: str) -> User:
+    """A user's own password change: the current password must be right (its other sessions end)."""
+    stored = conn.execute(text("SELECT password_hash FROM app_user WHERE user_id = :i FOR UPDATE"),
+                          {"i": user.user_id}).scalar_one()
+    if not check_password_hash(stored, current):
+        raise UserError("Kata sandi saat ini salah.")
+    if new == current:
+        raise UserError("Kata sandi baru harus berbeda dari yang lama.")
+    return set_password(conn, user.username, new, actor=user.actor())
+
+
 def _active_admins(conn: Connection) -> int:
-    return conn.execute(text("SELECT count(*) FROM app_user WHERE role = 'admin' AND active")).scalar_one()
+    """Active admins, their rows locked: two transactions demoting two admins cannot both pass the check."""
+    return conn.execute(text("""SELECT count(*) FROM (SELECT 1 FROM app_user WHERE role = 'admin' AND active
+                                                      FOR UPDATE) AS admins""")).scalar_one()
 
 
 class LoginResult(NamedTuple):

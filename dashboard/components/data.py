@@ -1,4 +1,4 @@
-"""The pages' one door to the database: run a `queries` function on a fresh read-only connection."""
+"""The pages' one door to the database: run a `queries` function on a read-only connection or in a transaction."""
 
 from __future__ import annotations
 
@@ -20,3 +20,13 @@ def fetch(query: Callable[Concatenate[Connection, P], T], *args: P.args, **kwarg
     """
     with engine().connect() as conn:
         return query(conn, *args, **kwargs)
+
+
+def perform(action: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Call `action(conn, ...)` in a transaction committed when it returns (rolled back if it raises).
+
+    For the few changes a page makes (a login, an approval): the `queries` function does the work
+    and its audit row in this one transaction.
+    """
+    with engine().begin() as conn:
+        return action(conn, *args, **kwargs)

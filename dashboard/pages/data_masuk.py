@@ -13,10 +13,11 @@ from urllib.parse import urlencode
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, dcc, html
 from dash.exceptions import PreventUpdate
 from sqlalchemy.exc import OperationalError
 
+from dashboard.access import OPERATIONS, callback
 from dashboard.components import banks_view, files_view
 from dashboard.components.cards import database_unavailable, empty_state, kpi_card, page_header, section
 from dashboard.components.data import fetch
@@ -33,7 +34,7 @@ from queries.incoming import (
 )
 
 dash.register_page(
-    __name__, path="/data-masuk", name="Data masuk", title="Data masuk · MPN Monitor", order=20,
+    __name__, path="/data-masuk", name="Data masuk", title="Data masuk · MPN Monitor", order=20, roles=OPERATIONS,
 )
 
 LOCATION = "data-masuk-url"
@@ -174,7 +175,8 @@ def kpis(rows: list[IncomingRow], files: list[ImportFileRow]) -> dbc.Row:
     )
 
 
-@callback(Output(LOCATION, "search"), Input(DATE_PICKER, "date"), prevent_initial_call=True)
+@callback(Output(LOCATION, "search"), Input(DATE_PICKER, "date"), prevent_initial_call=True,
+          roles=OPERATIONS)
 def go_to_date(value: str | None) -> str:
     """A picked date becomes `?tanggal=YYYY-MM-DD`: the page reloads its data and the URL can be shared."""
     day = parse_day(value)
@@ -189,6 +191,7 @@ def go_to_date(value: str | None) -> str:
     Output(FILE_MODAL_BODY, "children"),
     Input(FILE_GRID, "cellClicked"),
     prevent_initial_call=True,
+    roles=OPERATIONS,
 )
 def show_file(clicked: dict[str, Any] | None) -> tuple[bool, Any, Any]:
     """A clicked file opens its details: for a rejected file, the rejection report and where it is kept."""

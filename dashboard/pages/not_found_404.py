@@ -5,9 +5,11 @@ from __future__ import annotations
 import dash
 from dash import dcc, html
 
+from dashboard.access import EVERYONE
 from dashboard.components.cards import empty_state
 
-dash.register_page(__name__, path="/404", name="Halaman tidak ditemukan", title="MPN Monitor", navbar=False)
+dash.register_page(__name__, path="/404", name="Halaman tidak ditemukan", title="MPN Monitor", navbar=False,
+                   roles=EVERYONE)
 
 
 def layout(**_query: str) -> html.Div:

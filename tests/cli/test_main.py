@@ -39,7 +39,7 @@ def test_import_exit_codes_and_messages_in_a_real_process(db_url: str, tmp_path:
 
 def test_every_command_has_help() -> None:
     runner = CliRunner()
-    for args in ([], ["db"], ["db", "upgrade"], ["import"], ["master", "import"]):
+    for args in ([], ["db"], ["db", "upgrade"], ["import"], ["master", "import"], ["demo"], ["web"]):
         result = runner.invoke(main, [*args, "--help"])
         assert result.exit_code == 0 and "Usage:" in result.output
 
@@ -60,11 +60,29 @@ def test_master_import_upserts_by_code(engine: Engine, db_url: str, tmp_path: Pa
         rows = conn.execute(text("SELECT bank_code, name, cutoff::text FROM bank WHERE bank_code IN ('002', '999')"
                                  " ORDER BY 1")).all()
     assert [tuple(r) for r in rows] == [("002", "BRI (nama baru)", "15:30:00"), ("999", "Bank Baru", "15:00:00")]
+    with engine.connect() as conn:
+        audited = conn.execute(text("SELECT actor, action, object_type, object_id, after FROM audit_log")).all()
+    assert [tuple(r) for r in audited] == [("system:cli", "master.import", "master", "banks",
+                                           {"file_name": "banks.csv", "rows": 2, "inserted": 1, "updated": 1})]
 
 
-def test_master_import_rejects_bad_rows_with_line_and_column(db_url: str, tmp_path: Path) -> None:
+def test_master_import_rejects_bad_rows_with_line_and_column(engine: Engine, tmp_path: Path) -> None:
     kpp = tmp_path / "kpp.csv"
     kpp.write_text("kpp_code,name,kanwil_code\n21,KPP Baru,080\n")
     result = CliRunner().invoke(main, ["master", "import", "kpp", str(kpp)])
     assert result.exit_code == 2
     assert f"{kpp}:2: kpp_code: must be 3 digits" in result.output
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar_one() == 0
+
+
+def test_demo_prints_the_demo_logins(db_url: str) -> None:
+    result = CliRunner().invoke(main, ["demo", "--no-serve", "--days", "1", "--rows-per-day", "50"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    start = lines.index("Demo logins (password: demo):")
+    assert [line.split()[:2] for line in lines[start + 1:start + 8]] == [
+        ["kasubdit", "kasubdit"], ["kasi", "kasi"], ["pelaksana", "pelaksana"], ["petugas", "petugas_mpn"],
+        ["tu", "tu"], ["manajemen", "manajemen"], ["admin", "admin"]]
+    assert "Kepala Subdirektorat" in lines[start + 1]
+    assert CliRunner().invoke(main, ["demo", "--no-serve", "--days", "0"]).exit_code == 2

@@ -143,3 +143,4 @@ def unreachable_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     qdb.engine.cache_clear()
     yield url
     qdb.engine.cache_clear()
+

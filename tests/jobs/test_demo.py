@@ -97,3 +97,34 @@ def test_default_period_ends_on_the_last_working_day_before_today_in_jakarta() -
     assert default_until(cal, datetime(2026, 11, 23, 8, 0, tzinfo=JAKARTA)) == date(2026, 11, 20)
     assert default_until(cal, datetime(2026, 11, 22, 18, 0, tzinfo=ZoneInfo("UTC"))) == date(2026, 11, 20)
     assert default_until(cal, datetime(2026, 11, 25, 23, 0, tzinfo=JAKARTA)) == date(2026, 11, 24)
+
+
+def test_demo_creates_the_seven_logins_once_and_audits_the_load(engine: Engine, tmp_path: Path) -> None:
+    from jobs.demo import DEMO_LOGINS
+    from queries.audit import Actor, verify_chain
+    from queries.users import add_user, authenticate, users
+
+    with engine.begin() as conn:  # an existing account of that name is left alone
+        add_user(conn, username="kasi", role="kasi", password="Sandi-Sendiri-1", actor=Actor.system("cli"))
+    summary = load_demo(engine, days=1, until=date(2026, 11, 20), out_dir=tmp_path / "a", config=CFG)
+    assert summary.logins_created == ("kasubdit", "pelaksana", "petugas", "tu", "manajemen", "admin")
+    now = datetime(2026, 11, 23, 9, tzinfo=JAKARTA)
+    with engine.begin() as conn:
+        accounts = {u.username: u for u in users(conn)}
+        assert {name: u.role for name, u in accounts.items()} == {
+            "kasubdit": "kasubdit", "kasi": "kasi", "pelaksana": "pelaksana", "petugas": "petugas_mpn",
+            "tu": "tu", "manajemen": "manajemen", "admin": "admin"}
+        assert all(authenticate(conn, login.username, "demo", now=now).ok
+                   for login in DEMO_LOGINS if login.username != "kasi")
+        assert authenticate(conn, "kasi", "demo", now=now).outcome == "bad"
+    assert len(accounts["kasubdit"].nip) == 18 and accounts["kasubdit"].nip.isdigit()
+    assert all(u.full_name for name, u in accounts.items() if name != "kasi")
+    with engine.connect() as conn:
+        actions = Counter(conn.execute(text("SELECT action FROM audit_log WHERE actor = 'system:demo'")).scalars())
+        load = conn.execute(text("SELECT object_id, after FROM audit_log WHERE action = 'demo.load'")).one()
+        assert verify_chain(conn).ok
+    assert actions == {"user.add": 6, "import.file": summary.files, "demo.load": 1}
+    assert load.object_id == "2026-11-20..2026-11-20"
+    assert load.after["files"] == summary.files and load.after["mpn_rows"] == summary.mpn_rows
+    again = load_demo(engine, days=1, until=date(2026, 11, 20), out_dir=tmp_path / "b", config=CFG)
+    assert not again.loaded and again.logins_created == ()

@@ -222,3 +222,50 @@ def test_statement_rules(engine: Engine, tmp_path: Path) -> None:
     assert "s.csv:4: business_date:" in report
     assert "s.csv:5: bank_code: a second letter for 002 2026-11-20 (first on line 2)" in report
     assert rows_of(engine, "SELECT count(*) FROM statement_letter") == [(0,)]
+
+
+def audit_of(engine: Engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(
+            "SELECT actor, action, object_type, object_id, after FROM audit_log ORDER BY seq"))]
+
+
+def test_an_import_is_audited_once_with_what_came_in(engine: Engine, tmp_path: Path) -> None:
+    path = write(tmp_path, "mpn.csv", MPN_HEADER, [
+        mpn_row("0000000000000001"), mpn_row("0000000000000002", paid_at="2026-11-23T09:00:00+07:00")])
+    result = import_file(engine, "mpn", path)
+    [(actor, action, otype, oid, after)] = audit_of(engine)
+    assert (actor, action, otype, oid) == ("system:cli", "import.file", "file", str(result.import_id))
+    assert after == {"kind": "mpn", "file_name": "mpn.csv", "sha256": after["sha256"], "rows": 2,
+                     "amount": 3_000_000, "first_date": "2026-11-20", "last_date": "2026-11-23"}
+    assert len(after["sha256"]) == 64
+
+
+def test_duplicate_and_rejected_files_are_audited_as_such_by_the_given_actor(engine: Engine,
+                                                                              tmp_path: Path) -> None:
+    from queries.audit import Actor, verify_chain
+
+    ani = Actor("ani", "petugas_mpn", 1)
+    bank = write(tmp_path, "b.csv", BANK_HEADER, [bank_row()])
+    first = import_file(engine, "bank", bank, actor=ani)
+    import_file(engine, "bank", bank, actor=ani)
+    bad = write(tmp_path, "bad.csv", MPN_HEADER, [mpn_row(amount="-5"), mpn_row(kpp="ABC")])
+    with pytest.raises(InputRejected):
+        import_file(engine, "mpn", bad, actor=ani)
+    [rejected_id] = rows_of(engine, "SELECT import_id FROM import_file WHERE status = 'rejected'")[0]
+    trail = audit_of(engine)
+    assert [(a, act, oid) for a, act, _, oid, _ in trail] == [
+        ("ani", "import.file", str(first.import_id)), ("ani", "import.duplicate", str(first.import_id)),
+        ("ani", "import.rejected", str(rejected_id))]
+    assert trail[1][4] == {"kind": "bank", "file_name": "b.csv", "sha256": trail[0][4]["sha256"]}
+    assert trail[2][4] == {"kind": "mpn", "file_name": "bad.csv", "sha256": trail[2][4]["sha256"], "errors": 2}
+    with engine.connect() as conn:
+        assert verify_chain(conn).ok
+
+
+def test_a_rejected_file_leaves_no_import_audit_row(engine: Engine, tmp_path: Path) -> None:
+    path = write(tmp_path, "mix.csv", BANK_HEADER, [bank_row("0000000000000001"),
+                                                    bank_row("0000000000000002", bank="008")])
+    with pytest.raises(InputRejected):
+        import_file(engine, "bank", path)
+    assert [row[1] for row in audit_of(engine)] == ["import.rejected"]

@@ -95,7 +95,7 @@ BEGIN
         RAISE EXCEPTION 'step % of approval request % is not for role %', NEW.step, NEW.request_id,
             NEW.decided_role USING ERRCODE = 'check_violation';
     END IF;
-    SELECT role INTO actor_role FROM app_user WHERE user_id = NEW.decided_by AND active;
+    SELECT role INTO actor_role FROM app_user WHERE user_id = NEW.decided_by AND active FOR SHARE;
     IF actor_role IS DISTINCT FROM NEW.decided_role THEN
         RAISE EXCEPTION 'user % does not hold role %', NEW.decided_by, NEW.decided_role
             USING ERRCODE = 'check_violation';
@@ -110,6 +110,38 @@ BEGIN
 END $$;
 CREATE TRIGGER tg_approval_decision_check BEFORE INSERT ON approval_decision
     FOR EACH ROW EXECUTE FUNCTION approval_decision_check();
+
+-- Decisions are never changed or removed; a request changes only its status, once it is closed
+-- (approved may still lapse when the content it covered changes).
+CREATE FUNCTION approval_decision_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'approval decisions are final: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+END $$;
+CREATE TRIGGER tg_approval_decision_final BEFORE UPDATE OR DELETE ON approval_decision
+    FOR EACH ROW EXECUTE FUNCTION approval_decision_refuse();
+
+CREATE FUNCTION approval_request_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        RAISE EXCEPTION 'approval requests are kept: DELETE refused' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF (NEW.request_id, NEW.kind, NEW.object_key, NEW.steps, NEW.made_by, NEW.maker_role, NEW.made_at,
+        NEW.content_hash, NEW.summary, NEW.note)
+       IS DISTINCT FROM
+       (OLD.request_id, OLD.kind, OLD.object_key, OLD.steps, OLD.made_by, OLD.maker_role, OLD.made_at,
+        OLD.content_hash, OLD.summary, OLD.note) THEN
+        RAISE EXCEPTION 'approval request %: only its status may change', OLD.request_id
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NEW.status IS DISTINCT FROM OLD.status
+       AND NOT (OLD.status = 'pending' OR (OLD.status = 'approved' AND NEW.status = 'lapsed')) THEN
+        RAISE EXCEPTION 'approval request % is %: it cannot become %', OLD.request_id, OLD.status, NEW.status
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER tg_approval_request_guard BEFORE UPDATE OR DELETE ON approval_request
+    FOR EACH ROW EXECUTE FUNCTION approval_request_guard();
 
 CREATE TABLE audit_head (
     one        boolean PRIMARY KEY DEFAULT true CONSTRAINT ck_audit_head_one CHECK (one),
@@ -175,7 +207,8 @@ CREATE TRIGGER tg_audit_log_no_truncate BEFORE TRUNCATE ON audit_log
 
 DROP = """
 DROP TABLE IF EXISTS audit_log, audit_head, approval_decision, approval_request, app_user CASCADE;
-DROP FUNCTION IF EXISTS audit_log_refuse(), audit_log_chain(), audit_row_hash(audit_log), approval_decision_check();
+DROP FUNCTION IF EXISTS audit_log_refuse(), audit_log_chain(), audit_row_hash(audit_log), approval_decision_check(),
+    approval_decision_refuse(), approval_request_guard();
 """
 
 

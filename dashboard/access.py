@@ -1,0 +1,117 @@
+"""Who may see which page and fire which callback, checked on the server for every request.
+
+Pages declare `roles=` in `dash.register_page`; callbacks are registered with `access.callback(...,
+roles=...)` instead of `dash.callback`. Both default to refusal: a page or callback that names no
+roles serves nobody. The checks run in the Flask request (`dashboard.auth`), so a hidden button is
+never the only thing between a user and an action.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Iterable
+from typing import Any, TypeVar
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import html
+from flask import g
+
+from queries.users import ROLES, User
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Every role; e.g. the account page and the 404 page.
+EVERYONE: tuple[str, ...] = tuple(ROLES)
+#: The monitoring section and its administrator: operational pages.
+OPERATIONS: tuple[str, ...] = ("kasubdit", "kasi", "pelaksana", "petugas_mpn", "admin")
+#: Who reads the audit trail (issue: `admin` and `kasubdit`).
+AUDITORS: tuple[str, ...] = ("kasubdit", "admin")
+
+ROLES_ATTRIBUTE = "mpn_roles"
+
+
+def _checked(roles: Iterable[str]) -> frozenset[str]:
+    allowed = frozenset(roles)
+    unknown = allowed - set(ROLES)
+    if unknown or not allowed:
+        raise ValueError(f"roles must be a non-empty subset of {sorted(ROLES)}, got {sorted(allowed)}")
+    return allowed
+
+
+def callback(*args: Any, roles: Collection[str], **kwargs: Any) -> Callable[[F], F]:
+    """`dash.callback` for the roles given; the server answers 403 to anyone else who fires it."""
+    allowed = _checked(roles)
+
+    def register(func: F) -> F:
+        setattr(func, ROLES_ATTRIBUTE, allowed)  # dash's wrapper copies the function's __dict__
+        return dash.callback(*args, **kwargs)(func)  # type: ignore[no-any-return]
+
+    return register
+
+
+def callback_roles(callback_entry: dict[str, Any]) -> frozenset[str] | None:
+    """The roles of a registered callback (an entry of `app.callback_map`), None if it named none."""
+    return getattr(callback_entry.get("callback"), ROLES_ATTRIBUTE, None)
+
+
+def is_dash_internal(output: str) -> bool:
+    """Dash's own page router (`dash.page_container`): any logged-in user; the pages check roles."""
+    return any(f"_pages_{part}." in output for part in ("content", "store", "dummy"))
+
+
+def current_user() -> User | None:
+    """The logged-in user of this request (set by `dashboard.auth` before any page or callback runs)."""
+    return g.get("mpn_user")
+
+
+def page_allows(page: dict[str, Any], user: User | None) -> bool:
+    """May this user open this registered page? Pages that name no roles are open to nobody."""
+    roles = page.get("roles")
+    return user is not None and roles is not None and user.role in roles
+
+
+def pages_for(user: User | None) -> list[dict[str, Any]]:
+    """The navbar pages this user may open, in their `order`."""
+    pages = [page for page in dash.page_registry.values()
+             if page.get("navbar", True) and page_allows(page, user)]
+    return sorted(pages, key=lambda page: (page.get("order") or 0, page["name"]))
+
+
+def forbidden(page_name: str = "") -> html.Div:
+    """What a page shows to a user whose role may not open it."""
+    what = f"halaman {page_name}" if page_name else "halaman ini"
+    return html.Div(
+        dbc.Alert(
+            [html.H4("Akses ditolak", className="alert-heading"),
+             html.P(f"Peran Anda tidak berwenang membuka {what}."),
+             html.A("Kembali ke beranda", href="/", className="alert-link")],
+            color="warning",
+        ),
+        className="mpn-forbidden",
+    )
+
+
+def guard_pages() -> None:
+    """Wrap every registered page's layout in its role check (once; `create_app` may run again)."""
+    for page in dash.page_registry.values():
+        layout = page["layout"]
+        if getattr(layout, "mpn_guarded", False):
+            continue
+        if page.get("roles") is None:
+            log.warning("page %s names no roles: nobody may open it", page["module"])
+        page["layout"] = _guarded(page, layout)
+
+
+def _guarded(page: dict[str, Any], layout: Any) -> Callable[..., Any]:
+    def guarded_layout(**query: Any) -> Any:
+        user = current_user()
+        if not page_allows(page, user):
+            log.info("refused page %s to %s", page["path"], user.username if user else "anonymous")
+            return forbidden(page["name"])
+        return layout(**query) if callable(layout) else layout
+
+    guarded_layout.mpn_guarded = True  # type: ignore[attr-defined]
+    return guarded_layout

@@ -1,0 +1,109 @@
+"""Akun saya: who I am in the system (name, role, NIP, last login) and changing my own password."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, html
+from dash.exceptions import PreventUpdate
+
+from dashboard.access import EVERYONE, callback, current_user
+from dashboard.auth import keep_session
+from dashboard.components.cards import page_header
+from dashboard.components.data import perform
+from dashboard.components.format import waktu_wib
+from queries.users import MIN_PASSWORD, User, UserError, change_own_password
+
+dash.register_page(__name__, path="/akun", name="Akun saya", title="Akun saya · MPN Monitor", order=999,
+                   navbar=False, roles=EVERYONE)
+
+CURRENT = "akun-sandi-lama"
+NEW = "akun-sandi-baru"
+REPEAT = "akun-sandi-ulang"
+SAVE = "akun-simpan"
+RESULT = "akun-hasil"
+
+
+def _facts(user: User) -> dbc.Card:
+    rows = [
+        ("Nama pengguna", user.username),
+        ("Nama lengkap", user.full_name or "—"),
+        ("NIP", user.nip or "—"),
+        ("Peran", user.role_title),
+        ("Terakhir masuk", waktu_wib(user.last_login_at) if user.last_login_at else "—"),
+    ]
+    return dbc.Card(dbc.CardBody(html.Dl(
+        [part for label, value in rows for part in (html.Dt(label, className="col-sm-4"),
+                                                    html.Dd(value, className="col-sm-8"))],
+        className="row mb-0",
+    )), className="mb-3")
+
+
+def _password_form() -> dbc.Card:
+    def field(label: str, ident: str, autocomplete: str) -> html.Div:
+        return html.Div([dbc.Label(label, html_for=ident),
+                         dbc.Input(id=ident, type="password", autoComplete=autocomplete)], className="mb-3")
+
+    return dbc.Card(dbc.CardBody([
+        html.H2("Ganti kata sandi", className="h6 mb-3"),
+        field("Kata sandi saat ini", CURRENT, "current-password"),
+        field(f"Kata sandi baru (minimal {MIN_PASSWORD} karakter)", NEW, "new-password"),
+        field("Ulangi kata sandi baru", REPEAT, "new-password"),
+        dbc.Button("Simpan kata sandi", id=SAVE, color="primary"),
+        html.Div(id=RESULT, className="mt-3"),
+    ]))
+
+
+def layout(**_query: str) -> html.Div:
+    """The account facts and the password form."""
+    user = current_user()
+    if user is None:  # the guard lets nobody else in; keep the type checker honest
+        return html.Div()
+    return html.Div(
+        [
+            page_header("Akun saya", "Data akun dan kata sandi Anda"),
+            dbc.Row([dbc.Col(_facts(user), lg=6), dbc.Col(_password_form(), lg=6)]),
+        ],
+        className="mpn-page",
+    )
+
+
+def weak_password(user: User, new: str, repeat: str) -> str | None:
+    """Why the new password cannot be used, in Indonesian, or None."""
+    if len(new) < MIN_PASSWORD:
+        return f"Kata sandi baru minimal {MIN_PASSWORD} karakter."
+    if new.strip().lower() == user.username:
+        return "Kata sandi baru tidak boleh sama dengan nama pengguna."
+    if new != repeat:
+        return "Ulangan kata sandi baru tidak sama."
+    return None
+
+
+@callback(
+    Output(RESULT, "children"),
+    Output(CURRENT, "value"),
+    Output(NEW, "value"),
+    Output(REPEAT, "value"),
+    Input(SAVE, "n_clicks"),
+    State(CURRENT, "value"),
+    State(NEW, "value"),
+    State(REPEAT, "value"),
+    prevent_initial_call=True,
+    roles=EVERYONE,
+)
+def change_password(clicks: int | None, current: str | None, new: str | None, repeat: str | None) -> tuple[Any, ...]:
+    """Check the form, change the password, keep this session (others of this user end)."""
+    user = current_user()
+    if not clicks or user is None:
+        raise PreventUpdate
+    problem = weak_password(user, new or "", repeat or "")
+    if problem is None:
+        try:
+            keep_session(perform(change_own_password, user, current or "", new or ""))
+        except UserError as exc:
+            problem = str(exc)
+    if problem:
+        return dbc.Alert(problem, color="danger", className="py-2 mb-0"), dash.no_update, "", ""
+    return dbc.Alert("Kata sandi telah diganti.", color="success", className="py-2 mb-0"), "", "", ""

@@ -1,0 +1,91 @@
+"""Logging in for dashboard tests: users with a known password, a browser login, Flask test clients
+logged in as a role, and direct calls to Dash's callback endpoint."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import Engine
+from werkzeug.test import TestResponse
+
+from queries.audit import Actor
+from queries.users import add_user
+
+PASSWORD = "sandi-uji-123"
+
+
+def make_user(engine: Engine, username: str, role: str, *, full_name: str = "") -> None:
+    """An account with the tests' password (written straight through `queries.users`)."""
+    with engine.begin() as conn:
+        add_user(conn, username=username, role=role, password=PASSWORD, full_name=full_name,
+                 actor=Actor.system("test"))
+
+
+def start(dash_duo: Any, app: Any) -> None:
+    """Serve `app` without opening it (its pages need a login first); `dash_duo.server_url` is set."""
+    dash_duo.start_server(app, navigate=False)
+    dash_duo._url = dash_duo.server.url  # what the `server_url` setter stores, minus its wait for a Dash page
+
+
+def sign_in(dash_duo: Any, engine: Engine, username: str, role: str, *, then: str = "/") -> None:
+    """Create the user, log in through the login form in the browser, land on `then`."""
+    make_user(engine, username, role)
+    dash_duo.driver.get(f"{dash_duo.server_url}/login?next={then}")
+    dash_duo.wait_for_element("#username").send_keys(username)
+    dash_duo.find_element("#password").send_keys(PASSWORD)
+    dash_duo.find_element("#login-submit").click()
+    dash_duo.wait_for_element("#navbar-user")
+
+
+def csrf_of(client: FlaskClient, path: str = "/login") -> str:
+    """The CSRF token a form of `path` carries."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def log_in(client: FlaskClient, username: str, password: str = PASSWORD, next_path: str = "/") -> TestResponse:
+    """Submit the login form."""
+    return client.post("/login", data={"csrf": csrf_of(client), "username": username, "password": password,
+                                       "next": next_path})
+
+
+def client_as(app: Any, engine: Engine, role: str, username: str | None = None) -> FlaskClient:
+    """A test client of `app` logged in as a new user holding `role`."""
+    username = username or role.replace("_", "")
+    make_user(engine, username, role)
+    client = app.server.test_client()
+    assert log_in(client, username).status_code == 302
+    return client
+
+
+def fire(client: FlaskClient, output: str, inputs: list[dict[str, Any]],
+         state: list[dict[str, Any]] | None = None) -> TestResponse:
+    """POST one callback request as the browser would (`output` is Dash's callback id)."""
+    parts = output.strip(".").split("...")
+    outputs: Any = [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]} for p in parts]
+    if not output.startswith(".."):
+        outputs = outputs[0]
+    body = {"output": output, "outputs": outputs, "inputs": inputs, "state": state or [],
+            "changedPropIds": [f"{i['id']}.{i['property']}" for i in inputs]}
+    return client.post("/_dash-update-component", json=body)
+
+
+def logout_token(client: FlaskClient) -> str:
+    """The CSRF token of the navbar's logout form, from the layout Dash sends to the browser."""
+    def find(node: Any) -> str | None:
+        if isinstance(node, dict):
+            props = node.get("props", {})
+            if isinstance(props, dict) and props.get("name") == "csrf":
+                return str(props["value"])
+            return next((t for t in map(find, node.values()) if t), None)
+        if isinstance(node, list):
+            return next((t for t in map(find, node) if t), None)
+        return None
+
+    token = find(client.get("/_dash-layout").get_json())
+    assert token, "no logout form in the layout"
+    return token

@@ -1,0 +1,278 @@
+"""Login, logout, the session cookie and the server-side role checks of pages and callbacks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from dash import Dash
+from sqlalchemy import Engine, text
+
+from dashboard.access import callback_roles, is_dash_internal
+from dashboard.app import create_app
+from queries.audit import Actor, verify_chain
+from queries.users import set_active, set_role
+from tests.dashboard.helpers import PASSWORD, client_as, csrf_of, fire, log_in, logout_token, make_user
+
+AUDIT_ROWS = "..audit-grid.getRowsResponse...audit-jumlah.children.."
+ROUTER = ".._pages_content.children..._pages_store.data.."
+DATE_PICK = "data-masuk-url.search"
+
+
+@pytest.fixture
+def app(engine: Engine) -> Dash:
+    return create_app()
+
+
+def audit_actions(engine: Engine, username: str) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(text("SELECT action FROM audit_log WHERE object_id = :u ORDER BY seq"),
+                                 {"u": username}).scalars())
+
+
+def hrefs(node) -> list[str]:
+    """Every link target in a Dash layout (JSON), in document order."""
+    if isinstance(node, dict):
+        own = [node["href"]] if isinstance(node.get("href"), str) else []
+        return own + [h for value in node.values() for h in hrefs(value)]
+    if isinstance(node, list):
+        return [h for item in node for h in hrefs(item)]
+    return []
+
+
+def open_page(client, path: str):
+    """What Dash's page router returns for `path` (the page container's content)."""
+    return fire(client, ROUTER, [{"id": "_pages_location", "property": "pathname", "value": path},
+                                 {"id": "_pages_location", "property": "search", "value": ""}])
+
+
+def audit_rows_request(client):
+    return fire(client, AUDIT_ROWS, [{"id": "audit-grid", "property": "getRowsRequest",
+                                      "value": {"startRow": 0, "endRow": 100, "sortModel": []}}],
+                state=[{"id": f, "property": p, "value": None} for f, p in
+                       [("audit-pengguna", "value"), ("audit-aksi", "value"), ("audit-objek", "value"),
+                        ("audit-tanggal", "start_date"), ("audit-tanggal", "end_date")]])
+
+
+# --- who gets in ---------------------------------------------------------------------------------
+
+def test_pages_and_dash_endpoints_need_a_login(app: Dash) -> None:
+    client = app.server.test_client()
+
+    page = client.get("/data-masuk?tanggal=2026-11-20")
+    assert page.status_code == 302
+    assert page.headers["Location"] == "/login?next=/data-masuk?tanggal=2026-11-20"
+    assert client.get("/_dash-layout").status_code == 401
+    assert client.get("/_dash-dependencies").status_code == 401
+    assert fire(client, DATE_PICK, [{"id": "data-masuk-tanggal", "property": "date", "value": "2026-11-20"}]
+                ).status_code == 401
+
+
+def test_health_login_and_static_files_need_no_login(app: Dash) -> None:
+    client = app.server.test_client()
+
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/login").status_code == 200
+    assert client.get("/assets/bootstrap.min.css").status_code == 200
+
+
+def test_right_password_logs_in_and_goes_on_to_the_page_asked_for(app: Dash, engine: Engine) -> None:
+    make_user(engine, "sari", "kasi")
+    client = app.server.test_client()
+
+    answer = log_in(client, "sari", next_path="/data-masuk?tanggal=2026-11-20")
+
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == "/data-masuk?tanggal=2026-11-20"
+    cookie = answer.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    assert client.get("/_dash-layout").status_code == 200
+    assert audit_actions(engine, "sari") == ["user.add", "auth.login"]
+
+
+def test_the_session_cookie_is_secure_when_served_over_https(app: Dash, engine: Engine) -> None:
+    make_user(engine, "sari", "kasi")
+    client = app.server.test_client()
+    token = csrf_of(client)
+
+    answer = client.post("/login", data={"csrf": token, "username": "sari", "password": PASSWORD},
+                         headers={"X-Forwarded-Proto": "https"})
+
+    assert "Secure" in answer.headers["Set-Cookie"]
+
+
+def test_wrong_password_is_refused_with_a_message_and_recorded(app: Dash, engine: Engine) -> None:
+    make_user(engine, "sari", "kasi")
+    client = app.server.test_client()
+
+    answer = log_in(client, "sari", "salah-sekali")
+
+    assert answer.status_code == 401
+    assert "Nama pengguna atau kata sandi salah." in answer.get_data(as_text=True)
+    assert client.get("/_dash-layout").status_code == 401
+    assert audit_actions(engine, "sari")[-1] == "auth.login_failed"
+
+
+def test_an_unknown_user_gets_the_same_answer_as_a_wrong_password(app: Dash) -> None:
+    answer = log_in(app.server.test_client(), "siapa", "apa-saja-123")
+
+    assert answer.status_code == 401
+    assert "Nama pengguna atau kata sandi salah." in answer.get_data(as_text=True)
+
+
+def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(app: Dash, engine: Engine) -> None:
+    make_user(engine, "sari", "kasi")
+    client = app.server.test_client()
+    for _ in range(5):
+        log_in(client, "sari", "salah-sekali")
+
+    answer = log_in(client, "sari", PASSWORD)
+
+    assert answer.status_code == 401
+    assert "Akun dikunci sementara" in answer.get_data(as_text=True)
+    assert "auth.locked" in audit_actions(engine, "sari")
+
+
+def test_a_login_form_without_its_csrf_token_is_refused(app: Dash, engine: Engine) -> None:
+    make_user(engine, "sari", "kasi")
+
+    answer = app.server.test_client().post("/login", data={"username": "sari", "password": PASSWORD})
+
+    assert answer.status_code == 400
+    assert "sari" not in audit_actions(engine, "sari")[-1:] or audit_actions(engine, "sari") == ["user.add"]
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "javascript:alert(1)"])
+def test_login_never_redirects_off_this_server(app: Dash, engine: Engine, target: str) -> None:
+    make_user(engine, "sari", "kasi")
+
+    answer = log_in(app.server.test_client(), "sari", next_path=target)
+
+    assert answer.headers["Location"] == "/"
+
+
+def test_logout_ends_the_session_and_is_recorded(app: Dash, engine: Engine) -> None:
+    client = client_as(app, engine, "kasi", "sari")
+    token = logout_token(client)
+
+    answer = client.post("/logout", data={"csrf": token})
+
+    assert answer.headers["Location"] == "/login?m=logged_out"
+    assert client.get("/_dash-layout").status_code == 401
+    assert audit_actions(engine, "sari")[-1] == "auth.logout"
+
+
+def test_logout_without_the_csrf_token_does_nothing(app: Dash, engine: Engine) -> None:
+    client = client_as(app, engine, "kasi", "sari")
+
+    client.post("/logout", data={})
+
+    assert client.get("/_dash-layout").status_code == 200
+
+
+def test_disabling_a_user_or_changing_the_role_ends_open_sessions(app: Dash, engine: Engine) -> None:
+    kasi = client_as(app, engine, "kasi", "sari")
+    tu = client_as(app, engine, "tu", "tono")
+    with engine.begin() as conn:
+        set_active(conn, "sari", False, actor=Actor.system("test"))
+        set_role(conn, "tono", "pelaksana", actor=Actor.system("test"))
+
+    assert kasi.get("/_dash-layout").status_code == 401
+    assert tu.get("/_dash-layout").status_code == 401
+    assert log_in(app.server.test_client(), "sari").status_code == 401
+
+
+# --- pages by role -------------------------------------------------------------------------------
+
+EXPECTED_PAGES = {
+    "kasubdit": ["/data-masuk", "/jejak-audit"],
+    "kasi": ["/data-masuk"],
+    "pelaksana": ["/data-masuk"],
+    "petugas_mpn": ["/data-masuk"],
+    "tu": [],
+    "manajemen": [],
+    "admin": ["/data-masuk", "/jejak-audit"],
+}
+
+
+@pytest.mark.parametrize("role", list(EXPECTED_PAGES))
+def test_each_role_sees_only_its_pages_in_the_navbar(app: Dash, engine: Engine, role: str) -> None:
+    layout = client_as(app, engine, role).get("/_dash-layout").get_json()
+
+    assert [h for h in hrefs(layout) if h not in ("/", "/akun")] == EXPECTED_PAGES[role]
+
+
+@pytest.mark.parametrize("role", list(EXPECTED_PAGES))
+def test_each_role_can_open_only_its_pages(app: Dash, engine: Engine, role: str) -> None:
+    client = client_as(app, engine, role)
+
+    for path in ("/data-masuk", "/jejak-audit"):
+        content = open_page(client, path).get_data(as_text=True)
+        assert ("Akses ditolak" not in content) == (path in EXPECTED_PAGES[role]), path
+    assert "Akses ditolak" not in open_page(client, "/akun").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ["kasi", "pelaksana", "petugas_mpn", "tu", "manajemen"])
+def test_the_audit_trail_callback_refuses_other_roles_called_directly(app: Dash, engine: Engine,
+                                                                      role: str) -> None:
+    answer = audit_rows_request(client_as(app, engine, role))
+
+    assert answer.status_code == 403
+    assert "tidak berwenang" in answer.get_json()["error"]
+
+
+@pytest.mark.parametrize("role", ["kasubdit", "admin"])
+def test_the_audit_trail_callback_answers_its_roles(app: Dash, engine: Engine, role: str) -> None:
+    answer = audit_rows_request(client_as(app, engine, role))
+
+    assert answer.status_code == 200
+    assert answer.get_json()["response"]["audit-grid"]["getRowsResponse"]["rowCount"] >= 2
+
+
+def test_operational_callbacks_refuse_management(app: Dash, engine: Engine) -> None:
+    answer = fire(client_as(app, engine, "manajemen"), DATE_PICK,
+                  [{"id": "data-masuk-tanggal", "property": "date", "value": "2026-11-20"}])
+
+    assert answer.status_code == 403
+
+
+def test_an_unknown_callback_is_refused(app: Dash, engine: Engine) -> None:
+    answer = fire(client_as(app, engine, "admin"), "rahasia.children", [])
+
+    assert answer.status_code == 404
+
+
+def test_every_callback_names_the_roles_allowed_to_fire_it(app: Dash, engine: Engine) -> None:
+    client_as(app, engine, "admin").get("/_dash-dependencies")  # Dash collects its callbacks on first use
+
+    unnamed = [output for output, entry in app.callback_map.items()
+               if callback_roles(entry) is None and not is_dash_internal(output)]
+
+    assert unnamed == []
+
+
+def test_login_and_logout_keep_the_audit_chain_intact(app: Dash, engine: Engine) -> None:
+    client = client_as(app, engine, "kasi", "sari")
+    client.post("/logout", data={"csrf": logout_token(client)})
+    log_in(client, "sari", "salah")
+
+    with engine.connect() as conn:
+        check = verify_chain(conn)
+    assert check.ok and check.rows == 4
+
+
+def test_the_account_page_changes_the_password_and_keeps_the_session(app: Dash, engine: Engine) -> None:
+    client = client_as(app, engine, "tu", "tono")
+    output = "..akun-hasil.children...akun-sandi-lama.value...akun-sandi-baru.value...akun-sandi-ulang.value.."
+
+    answer = fire(client, output, [{"id": "akun-simpan", "property": "n_clicks", "value": 1}],
+                  state=[{"id": "akun-sandi-lama", "property": "value", "value": PASSWORD},
+                         {"id": "akun-sandi-baru", "property": "value", "value": "sandi-baru-456"},
+                         {"id": "akun-sandi-ulang", "property": "value", "value": "sandi-baru-456"}])
+
+    assert answer.status_code == 200
+    assert "Kata sandi telah diganti" in answer.get_data(as_text=True)
+    assert client.get("/_dash-layout").status_code == 200
+    assert log_in(app.server.test_client(), "tono", "sandi-baru-456").status_code == 302
+    assert audit_actions(engine, "tono")[-2] == "auth.password_change"
+    assert datetime.now(UTC)  # the clock the lockout uses is time-zone aware
