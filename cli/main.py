@@ -22,7 +22,21 @@ def _engine():  # noqa: ANN202 - imported lazily so `mpn --help` stays fast
     return engine()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The root group: a database that cannot be reached is one clear line and exit 1, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            return super().invoke(ctx)
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            click.echo(f"error: the database cannot be reached: {reason}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """MPN Monitor: reconcile, vouch for and distribute Indonesia's MPN state-revenue data."""
 

@@ -86,3 +86,14 @@ def test_demo_prints_the_demo_logins(db_url: str) -> None:
         ["tu", "tu"], ["manajemen", "manajemen"], ["admin", "admin"]]
     assert "Kepala Subdirektorat" in lines[start + 1]
     assert CliRunner().invoke(main, ["demo", "--no-serve", "--days", "0"]).exit_code == 2
+
+
+def test_an_unreachable_database_is_one_clear_line_and_exit_1(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MPN_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:9/mpn")
+    monkeypatch.setenv("MPN_DATA_DIR", str(tmp_path))
+
+    answer = mpn("users", "list")
+
+    assert answer.returncode == 1
+    assert answer.stderr.startswith("error: the database cannot be reached:")
+    assert "Traceback" not in answer.stderr
