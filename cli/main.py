@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from cli.audit import audit_group
+from cli.reconcile import exceptions_cmd, reconcile_cmd, summary_cmd
 from cli.users import users_group
 from jobs.csvfile import InputRejected
 
@@ -43,6 +44,9 @@ def main() -> None:
 
 main.add_command(users_group)
 main.add_command(audit_group)
+main.add_command(reconcile_cmd)
+main.add_command(summary_cmd)
+main.add_command(exceptions_cmd)
 
 
 @main.group()

@@ -34,6 +34,7 @@ ACTIONS: dict[str, str] = {
     "import.rejected": "Berkas ditolak",
     "master.import": "Impor data master",
     "demo.load": "Muat data demo",
+    "reconcile.run": "Rekonsiliasi",
     "approval.request": "Ajukan persetujuan",
     "approval.approve": "Setujui",
     "approval.reject": "Kembalikan",

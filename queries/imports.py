@@ -18,7 +18,12 @@ from typing import IO, NamedTuple
 from sqlalchemy import Connection, Engine, text
 
 # Secondary indexes each daily partition carries (the parent's partitioned indexes match them).
-PARTITION_INDEXES: dict[str, tuple[str, ...]] = {"mpn_record": ("ntpn",), "bank_batch_row": ()}
+PARTITION_INDEXES: dict[str, tuple[str, ...]] = {"mpn_record": ("ntpn",), "bank_batch_row": ("ntpn",)}
+# Partial indexes (name suffix, definition), matching the parent's (migration 0003), so ATTACH adopts them.
+PARTITION_PARTIAL_INDEXES: dict[str, tuple[tuple[str, str], ...]] = {
+    "mpn_record": (("reversal", "(ntpn) WHERE record_type = 'reversal'"),),
+    "bank_batch_row": (),
+}
 
 
 class DateTotal(NamedTuple):
@@ -151,6 +156,8 @@ def _attach(conn: Connection, parent: str, table: str, day: date) -> None:
     conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
     for column in PARTITION_INDEXES[parent]:
         conn.execute(text(f"CREATE INDEX {name}_{column} ON {table} ({column})"))
+    for suffix, definition in PARTITION_PARTIAL_INDEXES[parent]:
+        conn.execute(text(f"CREATE INDEX {name}_{suffix} ON {table} {definition}"))
     conn.execute(text(
         f"ALTER TABLE {table} ADD CONSTRAINT {name}_range"
         f" CHECK (business_date >= DATE '{day.isoformat()}' AND business_date < DATE '{upper.isoformat()}')"))

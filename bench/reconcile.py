@@ -1,0 +1,195 @@
+"""Reconcile benchmark: a peak day on both sides through `mpn import` and `mpn reconcile`, vs a bare join, datacompy.
+
+    python bench/reconcile.py [--rows 3000000] [--seed 1] [--no-datacompy]
+
+Runs on the configured server (`MPN_DATABASE_URL`, else the embedded one) in a scratch database
+`mpn_bench_rec` it creates and drops. The MPN file is `jobs.demo_peak.write_peak_day`'s; the bank
+batches (one per agent) are derived from it with ~0.9 % planted differences: 0.3 % rows left out,
+0.2 % amounts and 0.2 % NPWPs changed, 0.1 % extra rows, 0.1 % duplicated rows. Prints the seconds
+of `mpn reconcile` in its own process and its peak RSS, the seconds of one bare FULL OUTER JOIN
+classification over the same two partitions, and of `datacompy.Compare` on the same rows (install it
+with `.venv/bin/pip install -e '.[bench]'`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+from sqlalchemy import create_engine, make_url, text
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from jobs.demo_data import Master, write_peak_day  # noqa: E402
+from jobs.workdays import WorkingCalendar  # noqa: E402
+from queries.db import resolve_url  # noqa: E402
+from queries.migrate import upgrade  # noqa: E402
+
+DB = "mpn_bench_rec"
+BANK_COLUMNS = ("bank_code", "business_date", "ntpn", "ntb", "paid_at", "npwp", "kap", "kjs", "tax_period",
+                "kpp_code", "amount")
+COMPARED = ("amount", "bank_code", "ntb", "npwp", "kap", "kjs", "tax_period", "kpp_code")
+
+
+def write_batches(mpn_path: Path, out: Path, day: date, seed: int) -> tuple[list[Path], dict[str, int]]:
+    """One batch file per agent from the MPN file, with planted differences; returns paths and counts."""
+    table = pcsv.read_csv(mpn_path, convert_options=pcsv.ConvertOptions(
+        column_types={c: pa.string() for c in ("ntpn", "ntb", "npwp", "kap", "kjs", "tax_period", "kpp_code",
+                                                "bank_code", "paid_at")}))
+    n = table.num_rows
+    u = np.random.default_rng(seed).random(n)
+    amount = table["amount"].to_numpy().copy()
+    amount[(u >= 0.003) & (u < 0.005)] += 1000
+    npwp = pc.if_else(pa.array((u >= 0.005) & (u < 0.007)), "099999999999999", table["npwp"])
+    base = pa.table({"bank_code": table["bank_code"], "business_date": pa.array([day.isoformat()] * n),
+                     "ntpn": table["ntpn"], "ntb": table["ntb"], "paid_at": table["paid_at"], "npwp": npwp,
+                     "kap": table["kap"], "kjs": table["kjs"], "tax_period": table["tax_period"],
+                     "kpp_code": table["kpp_code"], "amount": pa.array(amount)})
+    keep = base.filter(pa.array(u >= 0.003))
+    extra = base.filter(pa.array((u >= 0.007) & (u < 0.008)))
+    extra = extra.set_column(2, "ntpn", pc.binary_join_element_wise("ZZ", pc.utf8_slice_codeunits(extra["ntpn"], 2),
+                                                                    ""))
+    extra = extra.set_column(3, "ntb", pc.binary_join_element_wise("X", pc.utf8_slice_codeunits(extra["ntb"], 1),
+                                                                  ""))
+    dup = base.filter(pa.array((u >= 0.008) & (u < 0.009)))
+    batch = pa.concat_tables([keep, extra, dup])
+    counts = {"left_out": int((u < 0.003).sum()), "amount": int(((u >= 0.003) & (u < 0.005)).sum()),
+              "npwp": int(((u >= 0.005) & (u < 0.007)).sum()), "extra": extra.num_rows, "duplicated": dup.num_rows}
+    paths = []
+    for code in pc.unique(batch["bank_code"]).to_pylist():
+        path = out / f"bank_{code}_{day:%Y%m%d}.csv"
+        pcsv.write_csv(batch.filter(pc.equal(batch["bank_code"], code)), path,
+                       pcsv.WriteOptions(quoting_style="none"))
+        paths.append(path)
+    return paths, counts
+
+
+def bare_join(url: str, day: date) -> float:
+    """Seconds of one FULL OUTER JOIN classifying every NTPN of the two partitions (best of two)."""
+    m, b = f"mpn_record_{day:%Y%m%d}", f"bank_batch_row_{day:%Y%m%d}"
+    differs = " OR ".join(f"m.{c} <> b.{c}" for c in COMPARED)
+    sql = (f"SELECT CASE WHEN m.ntpn IS NULL THEN 'missing_in_mpn' WHEN b.ntpn IS NULL THEN 'missing_in_bank'"
+           f" WHEN m.amount <> b.amount THEN 'amount_mismatch' WHEN {differs} THEN 'attribute_mismatch'"
+           f" ELSE 'matched' END, count(*), sum(coalesce(m.amount, b.amount))"
+           f" FROM (SELECT * FROM {m} WHERE record_type = 'payment') m FULL JOIN {b} b ON b.ntpn = m.ntpn GROUP BY 1")
+    eng = create_engine(url)
+    best = float("inf")
+    with eng.connect() as conn:
+        conn.execute(text("SET work_mem = '256MB'"))
+        conn.execute(text("SET jit = off"))
+        for _ in range(2):
+            started = time.perf_counter()
+            conn.execute(text(sql)).all()
+            best = min(best, time.perf_counter() - started)
+    eng.dispose()
+    return best
+
+
+def datacompy_seconds(url: str, day: date) -> tuple[float, float] | None:
+    """Seconds to load both sides into pandas, and of `datacompy.Compare` on them; None if not installed."""
+    try:
+        import datacompy
+        import datacompy.pandas
+        import pandas as pd
+    except ImportError:
+        return None
+    cols = "ntpn, " + ", ".join(COMPARED)
+    eng = create_engine(url)
+    started = time.perf_counter()
+    with eng.connect() as conn:
+        mpn = pd.read_sql(text(f"SELECT {cols} FROM mpn_record_{day:%Y%m%d} WHERE record_type = 'payment'"), conn)
+        bank = pd.read_sql(text(f"SELECT {cols} FROM bank_batch_row_{day:%Y%m%d}"), conn)
+    loaded = time.perf_counter() - started
+    eng.dispose()
+    started = time.perf_counter()
+    compare_class = getattr(datacompy, "Compare", None) or datacompy.pandas.PandasCompare  # 1.x renamed it
+    compare = compare_class(mpn, bank, join_columns="ntpn", df1_name="mpn", df2_name="bank")
+    compare.report()
+    return loaded, time.perf_counter() - started
+
+
+def mpn(env: dict[str, str], *args: str) -> tuple[float, str, float]:
+    """Run `mpn ARGS` in its own process: seconds, standard output, and that process's peak RSS in MiB."""
+    out_path = ROOT / "bench" / "out" / "reconcile" / "mpn.out"
+    with open(out_path, "w+") as out, open(out_path.with_suffix(".err"), "w+") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "cli.main", *args], cwd=ROOT, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode != 0:
+            sys.exit(f"mpn {' '.join(args[:2])} failed ({proc.returncode}):\n{err.read()[-3000:]}")
+        return seconds, out.read(), usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    """Generate, import, reconcile, compare, print."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=3_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--day", type=date.fromisoformat, default=date(2026, 11, 16))
+    parser.add_argument("--no-datacompy", action="store_true")
+    args = parser.parse_args()
+
+    server = resolve_url()
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {DB}"))
+    url = make_url(server).set(database=DB).render_as_string(hide_password=False)
+    bench_engine = create_engine(url)
+    upgrade(bench_engine)
+    bench_engine.dispose()
+
+    out = ROOT / "bench" / "out" / "reconcile"
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    mpn_path = out / f"mpn_peak_{args.rows}.csv"
+    write_peak_day(mpn_path, args.rows, args.seed, Master.from_csv(), args.day, WorkingCalendar())
+    batches, planted = write_batches(mpn_path, out, args.day, args.seed)
+    print(f"generated {args.rows:,} payments and {len(batches)} batches in {time.perf_counter() - started:.1f} s;"
+          f" planted {planted}")
+
+    env = {**os.environ, "MPN_DATABASE_URL": url, "MPN_DATA_DIR": str(out / "data")}
+    seconds, _, _ = mpn(env, "import", "mpn", str(mpn_path))
+    print(f"mpn import mpn      : {seconds:6.1f} s")
+    seconds, _, _ = mpn(env, "import", "bank", *map(str, batches))
+    print(f"mpn import bank     : {seconds:6.1f} s ({len(batches)} files)")
+    with create_engine(url, isolation_level="AUTOCOMMIT").connect() as conn:  # as autovacuum would, soon after
+        conn.execute(text(f"VACUUM ANALYZE mpn_record_{args.day:%Y%m%d}, bank_batch_row_{args.day:%Y%m%d}"))
+
+    reconcile_s, output, rss_mib = mpn(env, "reconcile", "--date", args.day.isoformat())
+    print(output.strip().splitlines()[-1])
+    rerun_s, _, _ = mpn(env, "reconcile", "--date", args.day.isoformat())
+    join_s = bare_join(url, args.day)
+    print(f"mpn reconcile (own process)        : {reconcile_s:6.1f} s  (rerun {rerun_s:.1f} s)")
+    print(f"bare FULL OUTER JOIN classification: {join_s:6.1f} s")
+    print(f"ratio reconcile / bare join        : {reconcile_s / join_s:.2f}  (goal <= 1.5)")
+    print(f"peak RSS of the reconcile process  : {rss_mib:,.0f} MiB  (goal < 500 MiB)")
+    compared = None if args.no_datacompy else datacompy_seconds(url, args.day)
+    if compared is None:
+        print("datacompy: skipped (install with `.venv/bin/pip install -e '.[bench]'`)")
+    else:
+        loaded, compare_s = compared
+        print(f"datacompy.Compare + report         : {compare_s:6.1f} s  (+ {loaded:.1f} s loading into pandas);"
+              f" reconcile is {compare_s / reconcile_s:.1f}x faster (goal >= 4)")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"))
+    for path in [mpn_path, *batches]:
+        path.unlink()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""`mpn reconcile`, `mpn summary`, `mpn exceptions`: run a reconciliation and read its results (CONTRACT §3-4)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import date, datetime
+from typing import IO, TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+DAY = click.DateTime(["%Y-%m-%d"])
+SUMMARY_COLUMNS = ("bank_code", "mpn_count", "mpn_amount", "bank_count", "bank_amount", "matched_count",
+                   "matched_amount")
+
+
+def _engine() -> Engine:
+    """The configured engine, imported lazily so `mpn --help` stays fast (as in `cli.main`)."""
+    from queries.db import engine
+
+    return engine()
+
+
+@click.command("reconcile")
+@click.option("--date", "day", required=True, type=DAY, help="Business date YYYY-MM-DD.")
+@click.option("--bank", help="Only this collecting agent (default: every bank with data).")
+def reconcile_cmd(day: datetime, bank: str | None) -> None:
+    """Reconcile business date D, idempotently: running it again gives the same result."""
+    from cli.progress import Bar
+    from jobs.reconcile import ReconcileInputError, reconcile
+
+    bar = Bar(f"reconcile {day:%Y-%m-%d}")
+    try:
+        result = reconcile(_engine(), day.date(), bank=bank.strip().upper() if bank else None, progress=bar)
+    except ReconcileInputError as exc:
+        bar.close()
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    bar.close()
+    for b in result.banks:
+        problems = " ".join(f"{c}={n}" for c, n in b.counts.items() if n)
+        minutes = "" if b.result_minutes is None else f" result {b.result_minutes:g} min after batch"
+        click.echo(f"{b.bank_code:<5} mpn {b.mpn_count} / Rp {_rp(b.mpn_amount)}  bank {b.bank_count} / "
+                   f"Rp {_rp(b.bank_amount)}  matched {b.matched_count} / Rp {_rp(b.matched_amount)}"
+                   f"{'  ' + problems if problems else ''}{minutes}")
+    t = result.totals()
+    click.echo(f"total mpn {t['mpn_count']} / Rp {_rp(t['mpn_amount'])}  bank {t['bank_count']} / "
+               f"Rp {_rp(t['bank_amount'])}  matched {t['matched_count']} / Rp {_rp(t['matched_amount'])}  "
+               f"exceptions: {result.detected} detected, {result.opened} new, {result.reopened} reopened, "
+               f"{result.closed} closed by data  ({result.seconds:.1f} s, run {result.run_id})")
+
+
+@click.command("summary")
+@click.option("--date", "day", required=True, type=DAY, help="Business date YYYY-MM-DD.")
+@click.option("--format", "fmt", type=click.Choice(("json", "csv")), default="json", show_default=True)
+def summary_cmd(day: datetime, fmt: str) -> None:
+    """Per bank: counts and amounts of both sides, matched, and the exceptions per category."""
+    from queries.recon_read import date_summary
+    from queries.reconcile import CATEGORIES
+
+    with _engine().connect() as conn:
+        banks = date_summary(conn, business_date=day.date())
+    if not banks:
+        click.echo(f"error: {day:%Y-%m-%d} has not been reconciled (run `mpn reconcile --date`)", err=True)
+        sys.exit(2)
+    rows = [{**{k: getattr(b, k) for k in SUMMARY_COLUMNS}, **b.counts} for b in banks]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=[*SUMMARY_COLUMNS, *CATEGORIES], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+@click.command("exceptions")
+@click.option("--from", "date_from", required=True, type=DAY, help="First business date.")
+@click.option("--to", "date_to", required=True, type=DAY, help="Last business date (inclusive).")
+@click.option("--status", type=click.Choice(("open", "all")), default="open", show_default=True,
+              help="open = open and in clarification.")
+@click.option("--format", "fmt", type=click.Choice(("csv", "json")), default="csv", show_default=True)
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8", lazy=True), default="-",
+              help="File to write (default standard output).")
+def exceptions_cmd(date_from: datetime, date_to: datetime, status: str, fmt: str, output: IO[str]) -> None:
+    """Export exceptions (CONTRACT §4 columns), streamed: memory stays flat whatever the count."""
+    from queries.recon_read import EXPORT_COLUMNS, exported_exceptions
+
+    if date_to < date_from:
+        click.echo("error: --to is before --from", err=True)
+        sys.exit(2)
+    with _engine().connect() as conn:
+        rows = exported_exceptions(conn, date_from=date_from.date(), date_to=date_to.date(),
+                                   open_only=status == "open")
+        if fmt == "csv":
+            writer = csv.writer(output, lineterminator="\n")
+            writer.writerow(EXPORT_COLUMNS)
+            for row in rows:
+                writer.writerow(["" if v is None else _text(v) for v in row])
+            return
+        output.write("[")
+        count = 0
+        for count, row in enumerate(rows, start=1):
+            item = json.dumps({k: _json(v) for k, v in row._asdict().items()})
+            output.write(("," if count > 1 else "") + "\n  " + item)
+        output.write("\n]\n" if count else "]\n")
+
+
+def _rp(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".")
+
+
+def _text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date | datetime) else str(value)
+
+
+def _json(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date | datetime) else value

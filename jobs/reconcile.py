@@ -1,0 +1,119 @@
+"""`mpn reconcile`: reconcile one business date (all banks, or one), idempotently, in one transaction.
+
+Two reconciles of the same date serialise on an advisory lock; imports and reconciles of other dates
+run alongside. All the row work is SQL (`queries.reconcile`); this module orders the steps, stores the
+outcome (`queries.recon_store`) and audits the run last.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import date
+from typing import NamedTuple
+
+from sqlalchemy import Connection, Engine, text
+
+from queries import recon_store as store
+from queries import reconcile as q
+from queries.audit import Actor, record
+from queries.imports import advisory_xact_lock
+from queries.recon_read import BankSummary, date_summary
+
+Progress = Callable[[int, int], None]
+STEPS = 7
+
+
+class ReconcileInputError(ValueError):
+    """Bad input for a reconciliation: an unknown bank, or a date (and bank) without any data."""
+
+
+class ReconcileResult(NamedTuple):
+    """The outcome of one run: per-bank summaries and what changed in the exceptions."""
+
+    run_id: int
+    business_date: date
+    bank: str | None
+    banks: list[BankSummary]
+    opened: int
+    reopened: int
+    closed: int
+    detected: int
+    seconds: float
+
+    def totals(self) -> dict[str, int]:
+        """Sums over the banks: counts, amounts and exceptions per category."""
+        keys = ("mpn_count", "mpn_amount", "bank_count", "bank_amount", "matched_count", "matched_amount")
+        out = {k: sum(getattr(b, k) for b in self.banks) for k in keys}
+        for category in q.CATEGORIES:
+            out[category] = sum(b.counts[category] for b in self.banks)
+        return out
+
+
+def reconcile(engine: Engine, business_date: date, *, bank: str | None = None, actor: Actor | None = None,
+              progress: Progress | None = None) -> ReconcileResult:
+    """Reconcile `business_date` (CONTRACT §4) and store exceptions and per-bank results.
+
+    Running it again gives the same open exceptions with the same ids; exceptions later data resolves
+    close by themselves with the reason, those closed by people stay closed. Raises
+    `ReconcileInputError` for an unknown bank or a date with no payments, batches or letters.
+    """
+    actor = actor or Actor.system("cli")
+    started = time.perf_counter()
+    step = _stepper(progress)
+    with engine.begin() as conn:
+        advisory_xact_lock(conn, "reconcile", business_date)
+        _check_input(conn, business_date, bank)
+        conn.execute(text("SET LOCAL work_mem = '256MB'"))
+        conn.execute(text("SET LOCAL jit = off"))  # compiling costs more than it saves on these plans
+        run_id = store.start_run(conn, business_date=business_date, bank_code=bank, actor=actor.name)
+        cancelled = q.register_reversals(conn)
+        step()
+        q.stage_sides(conn, business_date)
+        q.stage_banks(conn, business_date)
+        step()
+        pairs = q.stage_pairs(conn)
+        conn.execute(text("CREATE INDEX ON rc_pair (ntpn)"))
+        conn.execute(text("ANALYZE rc_pair"))
+        step()
+        q.stage_cross_date(conn, business_date)
+        step()
+        q.classify(conn)
+        conn.execute(text("CREATE INDEX ON rc_found (ntpn)"))
+        conn.execute(text("ANALYZE rc_found"))
+        step()
+        changes = store.store_exceptions(conn, run_id=run_id, business_date=business_date, bank=bank)
+        store.store_results(conn, run_id=run_id, business_date=business_date, bank=bank)
+        step()
+        banks = date_summary(conn, business_date=business_date, bank=bank)
+        result = ReconcileResult(run_id, business_date, bank, banks, changes.opened, changes.reopened,
+                                 changes.closed, changes.detected, time.perf_counter() - started)
+        counts = {**result.totals(), "opened": changes.opened, "reopened": changes.reopened,
+                  "closed": changes.closed, "unclean_rows": pairs, "cancelled_registered": cancelled}
+        store.finish_run(conn, run_id, counts)
+        # Last: the audit insert holds the chain head's row lock until commit.
+        record(conn, actor, "reconcile.run", object_type="business_date", object_id=business_date.isoformat(),
+               after={"run_id": run_id, "bank": bank, **counts})
+        step()
+    return result
+
+
+def _check_input(conn: Connection, business_date: date, bank: str | None) -> None:
+    if bank is not None and conn.execute(text("SELECT 1 FROM bank WHERE bank_code = :b"),
+                                         {"b": bank}).first() is None:
+        raise ReconcileInputError(f"unknown bank {bank!r}")
+    data = q.date_data(conn, business_date)
+    if not any(data):
+        raise ReconcileInputError(f"no payments, batches or statement letters for {business_date}")
+
+
+def _stepper(progress: Progress | None) -> Callable[[], None]:
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, STEPS)
+
+    return step

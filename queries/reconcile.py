@@ -1,0 +1,271 @@
+"""Classification of one business date's reconciliation (CONTRACT §4), in PostgreSQL, set-based.
+
+The date's data are its MPN payments not cancelled by a reversal and the rows of its current bank
+batches. One hash FULL JOIN on NTPN keeps only the rows that are not a clean 1:1 match (about one
+percent) in the temporary table `rc_pair`; everything after that, including the cross-date look-ups of
+cut-off cases through the NTPN indexes, works on that small table. The result is `rc_found`: every
+exception detected on the date, one row per (level, bank, NTPN). Temporary tables live until the
+transaction ends; nothing here commits.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import NamedTuple
+
+from sqlalchemy import Connection, text
+
+#: CONTRACT §4's categories, in its order (the summary's column order).
+CATEGORIES = ("missing_in_bank", "missing_in_mpn", "amount_mismatch", "attribute_mismatch", "cutoff_mismatch",
+              "duplicate", "cancelled_reused", "missing_batch", "missing_statement", "statement_mismatch")
+#: Columns compared between the two sides, in the order `fields` lists them.
+COMPARED = ("amount", "bank_code", "ntb", "npwp", "kap", "kjs", "tax_period", "kpp_code")
+#: How far (calendar days) a cut-off case may lie from its other side: a long Lebaran break is ~10.
+CUTOFF_WINDOW = timedelta(days=14)
+
+
+class DateData(NamedTuple):
+    """What a business date holds before reconciling it."""
+
+    payments: int
+    batches: int
+    letters: int
+
+
+def date_data(conn: Connection, day: date) -> DateData:
+    """Payments, current batches and current statement letters of `day` (to refuse a date with none)."""
+    return DateData(*conn.execute(text("""
+        SELECT (SELECT count(*) FROM (SELECT 1 FROM mpn_record WHERE business_date = :d
+                                        AND record_type = 'payment' LIMIT 1) x),
+               (SELECT count(*) FROM bank_batch WHERE business_date = :d AND superseded_at IS NULL),
+               (SELECT count(*) FROM statement_letter WHERE business_date = :d AND superseded_at IS NULL)
+    """), {"d": day}).one())
+
+
+def register_reversals(conn: Connection) -> int:
+    """Add every reversal's NTPN and (bank, NTB) to the cancelled-number register; returns rows added.
+
+    Reads reversals through their partial index, so the cost follows the reversals, not the payments.
+    """
+    result = conn.execute(text("""
+        INSERT INTO cancelled_number (kind, bank_code, number, ntpn, cancelled_at, source, source_ref)
+        SELECT k.kind, r.bank_code, CASE k.kind WHEN 'ntpn' THEN r.ntpn ELSE r.ntb END, r.ntpn, r.paid_at,
+               'reversal', 'mpn_record:' || r.import_id || ':' || r.line
+          FROM (SELECT DISTINCT ON (ntpn) * FROM mpn_record WHERE record_type = 'reversal'
+                 ORDER BY ntpn, paid_at, import_id, line) r
+         CROSS JOIN (VALUES ('ntpn'), ('ntb')) k(kind)
+        ON CONFLICT DO NOTHING
+    """))
+    return result.rowcount
+
+
+_SIDES = """
+    CREATE TEMP VIEW rc_m AS
+    SELECT r.import_id, r.line, r.ntpn, r.bank_code, r.ntb, r.npwp, r.kap, r.kjs, r.tax_period, r.kpp_code,
+           r.amount, r.paid_at,
+           (cn.cancelled_at IS NOT NULL OR cb.number IS NOT NULL) AS reused
+      FROM mpn_record r
+      LEFT JOIN (SELECT number, min(cancelled_at) AS cancelled_at FROM cancelled_number
+                  WHERE kind = 'ntpn' GROUP BY number) cn ON cn.number = r.ntpn
+      LEFT JOIN cancelled_number cb
+             ON cb.kind = 'ntb' AND cb.bank_code = r.bank_code AND cb.number = r.ntb AND cb.ntpn <> r.ntpn
+     WHERE r.business_date = {day} AND r.record_type = 'payment'
+       AND NOT coalesce(r.paid_at <= cn.cancelled_at, false);
+    CREATE TEMP VIEW rc_b AS
+    SELECT r.batch_id, r.line, r.ntpn, r.bank_code, r.ntb, r.npwp, r.kap, r.kjs, r.tax_period, r.kpp_code,
+           r.amount,
+           (cn.number IS NOT NULL OR cb.number IS NOT NULL) AS reused
+      FROM bank_batch_row r
+      JOIN bank_batch k ON k.batch_id = r.batch_id AND k.superseded_at IS NULL AND k.business_date = {day}
+      LEFT JOIN (SELECT DISTINCT number FROM cancelled_number WHERE kind = 'ntpn') cn ON cn.number = r.ntpn
+      LEFT JOIN cancelled_number cb
+             ON cb.kind = 'ntb' AND cb.bank_code = r.bank_code AND cb.number = r.ntb AND cb.ntpn <> r.ntpn
+     WHERE r.business_date = {day};
+"""
+
+
+def stage_sides(conn: Connection, day: date) -> None:
+    """Temporary views `rc_m` (the date's live payments) and `rc_b` (its current batches' rows)."""
+    conn.execute(text("DROP VIEW IF EXISTS rc_m, rc_b"))
+    # A view cannot take bind parameters; the date is a `date`, rendered as a literal.
+    conn.execute(text(_SIDES.format(day=f"DATE '{day.isoformat()}'")))
+
+
+def stage_banks(conn: Connection, day: date) -> None:
+    """`rc_bank`: per bank of the date, MPN totals, the current batch and the current statement letter.
+
+    The per-bank totals and the duplicated NTPNs of the MPN side come from one scan with two hash
+    tables (grouping sets); duplicates in the batches from a second one.
+    """
+    conn.execute(text("DROP TABLE IF EXISTS rc_bank, rc_dup, rc_magg"))
+    conn.execute(text("""
+        CREATE TEMP TABLE rc_magg ON COMMIT DROP AS
+        SELECT ntpn, bank_code, count(*) AS n, sum(amount) AS amount FROM rc_m
+         GROUP BY GROUPING SETS ((ntpn), (bank_code))
+        HAVING count(*) > 1 OR GROUPING(ntpn) = 1
+    """))
+    conn.execute(text("""
+        CREATE TEMP TABLE rc_dup ON COMMIT DROP AS
+        SELECT 'mpn'::text AS side, ntpn, n FROM rc_magg WHERE ntpn IS NOT NULL
+        UNION ALL
+        SELECT 'bank', ntpn, count(*) FROM rc_b GROUP BY ntpn HAVING count(*) > 1
+    """))
+    conn.execute(text("""
+        CREATE TEMP TABLE rc_bank ON COMMIT DROP AS
+        WITH mpn AS (SELECT bank_code, n, amount FROM rc_magg WHERE ntpn IS NULL),
+             batch AS (SELECT * FROM bank_batch WHERE business_date = :d AND superseded_at IS NULL),
+             letter AS (SELECT * FROM statement_letter WHERE business_date = :d AND superseded_at IS NULL)
+        SELECT coalesce(m.bank_code, b.bank_code, l.bank_code) AS bank_code,
+               coalesce(m.n, 0) AS mpn_count, coalesce(m.amount, 0) AS mpn_amount,
+               b.batch_id, b.received_at AS batch_received_at,
+               coalesce(b.row_count, 0) AS bank_count, coalesce(b.total_amount, 0) AS bank_amount,
+               l.letter_id, l.declared_count, l.declared_amount
+          FROM mpn m
+          FULL JOIN batch b ON b.bank_code = m.bank_code
+          FULL JOIN letter l ON l.bank_code = coalesce(m.bank_code, b.bank_code)
+    """), {"d": day})
+    conn.execute(text("ANALYZE rc_bank"))
+    conn.execute(text("ANALYZE rc_dup"))
+
+
+_PAIR_COLUMNS = ", ".join(f"m.{c} AS m_{c}, b.{c} AS b_{c}" for c in COMPARED)
+_DIFFERS = " OR ".join(f"m.{c} <> b.{c}" for c in COMPARED)
+
+
+def stage_pairs(conn: Connection) -> int:
+    """`rc_pair`: the FULL JOIN's rows that are not a clean 1:1 match; returns their number.
+
+    Clean = both sides present, every compared column equal, no cancelled number, NTPN not duplicated.
+    """
+    conn.execute(text("DROP TABLE IF EXISTS rc_pair"))
+    return conn.execute(text(f"""
+        CREATE TEMP TABLE rc_pair ON COMMIT DROP AS
+        SELECT coalesce(m.ntpn, b.ntpn) AS ntpn, m.import_id AS m_import, m.line AS m_line,
+               b.batch_id AS b_batch, b.line AS b_line, {_PAIR_COLUMNS},
+               coalesce(m.reused, false) AS m_reused, coalesce(b.reused, false) AS b_reused,
+               NULL::date AS deferred_to
+          FROM rc_m m
+          FULL JOIN rc_b b ON b.ntpn = m.ntpn
+         WHERE m.ntpn IS NULL OR b.ntpn IS NULL OR m.reused OR b.reused OR {_DIFFERS}
+            OR coalesce(m.ntpn, b.ntpn) IN (SELECT ntpn FROM rc_dup)
+    """)).rowcount
+
+
+def stage_cross_date(conn: Connection, day: date) -> None:
+    """Cut-off cases, looked up by NTPN index on the unpaired rows only, within `CUTOFF_WINDOW`.
+
+    A payment of `day` in no batch of `day` but in a current batch of another date belongs to that
+    date's reconciliation (`deferred_to`). A batch row of `day` whose NTPN is a live payment of
+    another date goes to `rc_other` to be reported as `cutoff_mismatch` here.
+    """
+    window = {"d": day, "lo": day - CUTOFF_WINDOW, "hi": day + CUTOFF_WINDOW}
+    conn.execute(text("""
+        UPDATE rc_pair p SET deferred_to = o.business_date
+          FROM (SELECT DISTINCT ON (p2.ntpn) p2.ntpn, r.business_date
+                  FROM rc_pair p2
+                  JOIN bank_batch_row r ON r.ntpn = p2.ntpn AND r.business_date BETWEEN :lo AND :hi
+                                       AND r.business_date <> :d
+                  JOIN bank_batch k ON k.batch_id = r.batch_id AND k.superseded_at IS NULL
+                 WHERE p2.b_line IS NULL
+                 ORDER BY p2.ntpn, r.business_date) o
+         WHERE p.ntpn = o.ntpn AND p.b_line IS NULL
+    """), window)
+    conn.execute(text("DROP TABLE IF EXISTS rc_other"))
+    conn.execute(text("""
+        CREATE TEMP TABLE rc_other ON COMMIT DROP AS
+        SELECT DISTINCT ON (r.ntpn) r.ntpn, r.business_date, r.amount, r.bank_code, r.ntb, r.npwp, r.kap,
+               r.kjs, r.tax_period, r.kpp_code
+          FROM (SELECT DISTINCT ntpn FROM rc_pair WHERE m_line IS NULL) p
+          JOIN mpn_record r ON r.ntpn = p.ntpn AND r.business_date BETWEEN :lo AND :hi
+                           AND r.business_date <> :d AND r.record_type = 'payment'
+         WHERE NOT EXISTS (SELECT 1 FROM cancelled_number c
+                            WHERE c.kind = 'ntpn' AND c.number = r.ntpn AND r.paid_at <= c.cancelled_at)
+         ORDER BY r.ntpn, r.business_date
+    """), window)
+
+
+def _fields(m: str, b: str, *, with_date: str | None = None) -> str:
+    parts = [f"CASE WHEN {m}{c} IS DISTINCT FROM {b}{c} THEN '{c}' END" for c in COMPARED]
+    if with_date:
+        parts.append(f"CASE WHEN {with_date} THEN 'business_date' END")
+    return f"concat_ws(';', {', '.join(parts)})"
+
+
+_CLASSIFY = f"""
+    CREATE TEMP TABLE rc_found ON COMMIT DROP AS
+    WITH mside AS (
+        SELECT DISTINCT ON (ntpn, m_import, m_line) ntpn, m_import, m_line, m_amount, m_bank_code, m_reused,
+               deferred_to
+          FROM rc_pair WHERE m_line IS NOT NULL
+    ), bside AS (
+        SELECT DISTINCT ON (ntpn, b_batch, b_line) ntpn, b_batch, b_line, b_amount, b_bank_code, b_reused
+          FROM rc_pair WHERE b_line IS NOT NULL
+    ), per AS (
+        SELECT n.ntpn, m.n AS nm, m.amount AS mpn_amount, m.bank_code AS m_bank, m.reused AS m_reused,
+               m.deferred_to, b.n AS nb, b.amount AS bank_amount, b.bank_code AS b_bank, b.reused AS b_reused
+          FROM (SELECT DISTINCT ntpn FROM rc_pair) n
+          LEFT JOIN (SELECT ntpn, count(*) AS n, sum(m_amount) AS amount, min(m_bank_code) AS bank_code,
+                            bool_or(m_reused) AS reused, min(deferred_to) AS deferred_to
+                       FROM mside GROUP BY ntpn) m ON m.ntpn = n.ntpn
+          LEFT JOIN (SELECT ntpn, count(*) AS n, sum(b_amount) AS amount, min(b_bank_code) AS bank_code,
+                            bool_or(b_reused) AS reused
+                       FROM bside GROUP BY ntpn) b ON b.ntpn = n.ntpn
+    ), first_pair AS (
+        SELECT DISTINCT ON (ntpn) * FROM rc_pair WHERE m_line IS NOT NULL AND b_line IS NOT NULL
+         ORDER BY ntpn, m_import, m_line, b_batch, b_line
+    ), judged AS (
+        SELECT p.*, o.business_date AS other_date, o.amount AS other_amount,
+               CASE WHEN p.nm IS NOT NULL AND p.nb IS NOT NULL THEN {_fields('f.m_', 'f.b_')}
+                    WHEN o.ntpn IS NOT NULL THEN {_fields('o.', 'f2.b_', with_date='true')}
+                    ELSE '' END AS fields,
+               CASE WHEN EXISTS (SELECT 1 FROM rc_dup d WHERE d.ntpn = p.ntpn) THEN 'duplicate'
+                    WHEN coalesce(p.m_reused, false) OR coalesce(p.b_reused, false) THEN 'cancelled_reused'
+                    WHEN p.nm IS NOT NULL AND p.nb IS NOT NULL THEN
+                         CASE WHEN f.m_amount <> f.b_amount THEN 'amount_mismatch' ELSE 'attribute_mismatch' END
+                    WHEN o.ntpn IS NOT NULL THEN 'cutoff_mismatch'
+                    WHEN p.nb IS NOT NULL THEN 'missing_in_mpn'
+                    WHEN p.deferred_to IS NULL THEN 'missing_in_bank'
+               END AS category
+          FROM per p
+          LEFT JOIN first_pair f ON f.ntpn = p.ntpn
+          LEFT JOIN rc_other o ON o.ntpn = p.ntpn AND p.nm IS NULL
+          LEFT JOIN LATERAL (SELECT * FROM rc_pair x WHERE x.ntpn = p.ntpn AND x.b_line IS NOT NULL
+                              ORDER BY x.b_batch, x.b_line LIMIT 1) f2 ON o.ntpn IS NOT NULL
+    )
+    SELECT 'transaction'::text AS level, coalesce(j.b_bank, j.m_bank) AS bank_code, j.ntpn, j.category,
+           CASE WHEN j.category = 'cutoff_mismatch' THEN j.other_amount ELSE j.mpn_amount END AS mpn_amount,
+           j.bank_amount, j.fields,
+           CASE WHEN j.category = 'cutoff_mismatch' THEN j.other_date END AS other_date,
+           j.m_bank, j.nm IS NOT NULL AS has_mpn
+      FROM judged j
+     WHERE j.category IS NOT NULL
+       -- no transaction rows for a bank whose batch has not arrived (its payments wait for it)
+       AND (j.nb IS NOT NULL OR j.m_bank NOT IN (SELECT bank_code FROM rc_bank WHERE batch_id IS NULL))
+    UNION ALL
+    SELECT 'bank', k.bank_code, '', c.category, k.mpn_amount,
+           CASE WHEN k.batch_id IS NOT NULL THEN k.bank_amount END, c.fields, NULL, k.bank_code, true
+      FROM rc_bank k
+     CROSS JOIN LATERAL (VALUES
+        ('missing_batch', '', k.batch_id IS NULL AND k.mpn_count > 0),
+        ('missing_statement', '', k.letter_id IS NULL AND (k.batch_id IS NOT NULL OR k.mpn_count > 0)),
+        ('statement_mismatch',
+         concat_ws(';', CASE WHEN k.declared_count <> k.bank_count THEN 'count' END,
+                        CASE WHEN k.declared_amount <> k.bank_amount THEN 'amount' END),
+         k.letter_id IS NOT NULL AND k.batch_id IS NOT NULL
+         AND (k.declared_count <> k.bank_count OR k.declared_amount <> k.bank_amount))
+     ) c(category, fields, hit)
+     WHERE c.hit
+"""
+
+
+def classify(conn: Connection) -> None:
+    """`rc_found`: one row per exception detected on the date, at transaction and bank level.
+
+    Precedence on one NTPN: duplicate > cancelled_reused > cutoff_mismatch > amount_mismatch >
+    attribute_mismatch; one-sided: duplicate > cancelled_reused > missing_in_bank / missing_in_mpn.
+    `mpn_amount`/`bank_amount` are the sums over the date's rows of that NTPN on each side (so a
+    duplicate counts all its rows); for `cutoff_mismatch` `mpn_amount` is the other date's payment.
+    """
+    conn.execute(text("DROP TABLE IF EXISTS rc_found"))
+    conn.execute(text(_CLASSIFY))
+
