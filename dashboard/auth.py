@@ -113,7 +113,8 @@ def _guard(app: Dash) -> BaseResponse | None:
     if user is None:
         if path.startswith("/_dash-") or request.method != "GET":
             return _refuse(401, "Sesi berakhir atau belum masuk. Muat ulang halaman untuk masuk.")
-        return redirect("/login?next=" + quote(request.full_path.rstrip("?"), safe="/?=&"), code=302)
+        # `&` stays escaped: the whole address, every parameter of it, is the one value of `next`
+        return redirect("/login?next=" + quote(request.full_path.rstrip("?"), safe="/?="), code=302)
     if path == "/_dash-update-component":
         return _authorize_callback(app, user)
     return None
@@ -144,7 +145,8 @@ def _security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.path == "/login":
+    if not request.path.startswith(PUBLIC_PREFIXES):
+        # pages and data of a session, and the login form: never kept, so Back after logout asks again
         response.headers["Cache-Control"] = "no-store"
     return response
 

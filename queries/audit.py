@@ -40,6 +40,13 @@ ACTIONS: dict[str, str] = {
     "approval.reject": "Kembalikan",
     "approval.withdraw": "Tarik pengajuan",
     "approval.lapse": "Persetujuan gugur",
+    "exception.assign": "Tugaskan selisih",
+    "exception.comment": "Komentar selisih",
+    "exception.clarify": "Mulai klarifikasi selisih",
+    "exception.resolve": "Selisih diselesaikan",
+    "exception.adjust": "Penyesuaian dicatat",
+    "berita_acara.register": "Catat Berita Acara",
+    "nota_perbaikan.record": "Catat Nota Perbaikan",
 }
 
 
@@ -82,6 +89,7 @@ class ChainCheck(NamedTuple):
     head_hash: str
     broken_seq: int | None = None
     reason: str = ""
+    kind: str = ""  # missing | relinked | altered | tail_missing | head_mismatch
 
 
 _VERIFY = text("""
@@ -121,19 +129,20 @@ def verify_chain(conn: Connection) -> ChainCheck:
         _VERIFY, {"genesis": GENESIS}).one()
     if reason == "missing":
         return ChainCheck(False, head_seq, head_hash, prev_seq + 1,
-                          f"rows {prev_seq + 1}..{seq - 1} are missing (row {seq} follows row {prev_seq})")
+                          f"rows {prev_seq + 1}..{seq - 1} are missing (row {seq} follows row {prev_seq})", "missing")
     if reason == "relinked":
         return ChainCheck(False, head_seq, head_hash, seq,
-                          f"row {seq} does not link to row {seq - 1}: row {seq - 1} was altered or replaced")
+                          f"row {seq} does not link to row {seq - 1}: row {seq - 1} was altered or replaced",
+                          "relinked")
     if reason == "altered":
         return ChainCheck(False, head_seq, head_hash, seq,
-                          f"row {seq} was altered: its hash does not match its content")
+                          f"row {seq} was altered: its hash does not match its content", "altered")
     if last_seq < head_seq:
         return ChainCheck(False, head_seq, head_hash, last_seq + 1,
-                          f"rows {last_seq + 1}..{head_seq} are missing from the end of the trail")
+                          f"rows {last_seq + 1}..{head_seq} are missing from the end of the trail", "tail_missing")
     if last_seq > head_seq or last_hash != head_hash:
         return ChainCheck(False, head_seq, head_hash, last_seq,
-                          f"row {last_seq} does not match the chain head (seq {head_seq})")
+                          f"row {last_seq} does not match the chain head (seq {head_seq})", "head_mismatch")
     return ChainCheck(True, head_seq, head_hash)
 
 

@@ -41,17 +41,22 @@ def _facts(user: User) -> dbc.Card:
     )), className="mb-3")
 
 
-def _password_form() -> dbc.Card:
+def _password_form(user: User) -> dbc.Card:
+    """A real form (never sent by the browser: Dash reads it), so password managers know what it is."""
     def field(label: str, ident: str, autocomplete: str) -> html.Div:
         return html.Div([dbc.Label(label, html_for=ident),
                          dbc.Input(id=ident, type="password", autoComplete=autocomplete)], className="mb-3")
 
     return dbc.Card(dbc.CardBody([
         html.H2("Ganti kata sandi", className="h6 mb-3"),
-        field("Kata sandi saat ini", CURRENT, "current-password"),
-        field(f"Kata sandi baru (minimal {MIN_PASSWORD} karakter)", NEW, "new-password"),
-        field("Ulangi kata sandi baru", REPEAT, "new-password"),
-        dbc.Button("Simpan kata sandi", id=SAVE, color="primary"),
+        dbc.Form([
+            dbc.Input(type="text", value=user.username, autoComplete="username", readonly=True, tabIndex=-1,
+                      style={"display": "none"}),
+            field("Kata sandi saat ini", CURRENT, "current-password"),
+            field(f"Kata sandi baru (minimal {MIN_PASSWORD} karakter)", NEW, "new-password"),
+            field("Ulangi kata sandi baru", REPEAT, "new-password"),
+            dbc.Button("Simpan kata sandi", id=SAVE, color="primary", type="submit"),
+        ], prevent_default_on_submit=True),
         html.Div(id=RESULT, className="mt-3"),
     ]))
 
@@ -64,7 +69,7 @@ def layout(**_query: str) -> html.Div:
     return html.Div(
         [
             page_header("Akun saya", "Data akun dan kata sandi Anda"),
-            dbc.Row([dbc.Col(_facts(user), lg=6), dbc.Col(_password_form(), lg=6)]),
+            dbc.Row([dbc.Col(_facts(user), lg=6), dbc.Col(_password_form(user), lg=6)]),
         ],
         className="mpn-page",
     )

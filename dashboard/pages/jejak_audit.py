@@ -56,7 +56,7 @@ COLUMNS = [
     {"field": "seq", "headerName": "No.", "width": 90, "type": "rightAligned"},
     {"field": "at", "headerName": "Waktu", "width": 185, "sortable": False},
     {"field": "actor", "headerName": "Pengguna", "width": 150},
-    {"field": "role", "headerName": "Peran", "width": 160, "sortable": False},
+    {"field": "role", "headerName": "Peran", "width": 190, "sortable": False},  # "Kepala Subdirektorat" whole
     {"field": "action", "headerName": "Aksi", "width": 200},
     {"field": "object", "headerName": "Objek", "width": 200},
     {"field": "change", "headerName": "Perubahan", "flex": 1, "minWidth": 260, "sortable": False,
@@ -112,7 +112,7 @@ def grid() -> dag.AgGrid:
         columnDefs=COLUMNS,
         defaultColDef={**DEFAULT_COL_DEF, "sortable": True},
         rowModelType="infinite",
-        getRowId="String(params.data.seq)",
+        getRowId="params.data.seq + ''",  # a string; the grid's evaluator knows no String()
         dashGridOptions={"theme": THEME, "rowBuffer": 0, "cacheBlockSize": BLOCK, "maxBlocksInCache": 20,
                          "infiniteInitialRowCount": 1, "tooltipShowDelay": 300, "suppressCellFocus": True},
         style={"height": "560px"},
@@ -136,12 +136,19 @@ def summary(entry: AuditEntry) -> str:
     parts = []
     for key in keys:
         if key in before and key in after:
-            parts.append(f"{key}: {before[key]} → {after[key]}")
+            parts.append(f"{key}: {_value(before[key])} → {_value(after[key])}")
         elif key in after:
-            parts.append(f"{key}: {after[key]}")
+            parts.append(f"{key}: {_value(after[key])}")
         else:
-            parts.append(f"{key}: {before[key]} → —")
+            parts.append(f"{key}: {_value(before[key])} → —")
     return "; ".join(parts)
+
+
+def _value(value: Any) -> str:
+    """A summary value as the detail panel shows it (JSON), `—` when empty."""
+    if value is None or value == "":
+        return "—"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def role_title(role: str) -> str:
@@ -239,5 +246,15 @@ def verify(_clicks: int | None) -> dbc.Alert:
     if check.ok:
         return dbc.Alert(f"Rantai hash utuh: {angka(check.rows)} entri, kepala {check.head_hash[:16]}…",
                          color="success", className="py-2", id="audit-rantai-hasil")
-    return dbc.Alert(f"Rantai hash RUSAK mulai entri {check.broken_seq}: {check.reason}", color="danger",
-                     className="py-2", id="audit-rantai-hasil")
+    return dbc.Alert(f"Rantai hash RUSAK mulai entri {check.broken_seq}: {BROKEN.get(check.kind, check.reason)}",
+                     color="danger", className="py-2", id="audit-rantai-hasil")
+
+
+#: Why the chain is broken, in Indonesian (`ChainCheck.kind`).
+BROKEN = {
+    "missing": "ada entri yang hilang dari tengah jejak",
+    "relinked": "entri ini tidak lagi terhubung ke entri sebelumnya (entri sebelumnya diubah atau diganti)",
+    "altered": "isi entri ini diubah (hash tidak cocok dengan isinya)",
+    "tail_missing": "entri terakhir hilang dari ujung jejak",
+    "head_mismatch": "entri terakhir tidak cocok dengan kepala rantai",
+}

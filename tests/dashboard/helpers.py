@@ -1,9 +1,11 @@
 """Logging in for dashboard tests: users with a known password, a browser login, Flask test clients
-logged in as a role, and direct calls to Dash's callback endpoint."""
+logged in as a role, direct calls to Dash's callback endpoint, and the README's screenshots."""
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -14,6 +16,7 @@ from queries.audit import Actor
 from queries.users import add_user
 
 PASSWORD = "sandi-uji-123"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def make_user(engine: Engine, username: str, role: str, *, full_name: str = "") -> None:
@@ -37,6 +40,30 @@ def sign_in(dash_duo: Any, engine: Engine, username: str, role: str, *, then: st
     dash_duo.find_element("#password").send_keys(PASSWORD)
     dash_duo.find_element("#login-submit").click()
     dash_duo.wait_for_element("#navbar-user")
+
+
+def submit_login(dash_duo: Any, username: str, password: str = PASSWORD) -> None:
+    """Fill in and send the login form already open in the browser (whatever it already holds is replaced)."""
+    name = dash_duo.wait_for_element("#username")
+    name.clear()
+    name.send_keys(username)
+    dash_duo.find_element("#password").send_keys(password)
+    dash_duo.find_element("#login-submit").click()
+
+
+def screenshot(dash_duo: Any, name: str, *, full_page: bool = False) -> None:
+    """Save docs/screenshots/NAME when MPN_SCREENSHOTS=1 (the README's pictures)."""
+    if os.environ.get("MPN_SCREENSHOTS") != "1":
+        return
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    driver = dash_duo.driver
+    size = driver.get_window_size()
+    if full_page:
+        chrome = size["height"] - driver.execute_script("return window.innerHeight")
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(size["width"], height + chrome)
+    driver.save_screenshot(str(SCREENSHOTS / name))
+    driver.set_window_size(size["width"], size["height"])
 
 
 def csrf_of(client: FlaskClient, path: str = "/login") -> str:

@@ -40,7 +40,7 @@ def test_rows_link_to_the_one_before_and_the_head_follows_the_last(conn: Connect
     assert all(r[2] == r[3] and len(r[2]) == 64 for r in rows)
     head = tuple(conn.execute(text("SELECT seq, row_hash FROM audit_head")).one())
     assert head == (5, rows[-1][2])
-    assert verify_chain(conn) == (True, 5, rows[-1][2], None, "")
+    assert verify_chain(conn) == (True, 5, rows[-1][2], None, "", "")
 
 
 def test_record_returns_the_position(conn: Connection) -> None:
