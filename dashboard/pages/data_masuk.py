@@ -7,7 +7,7 @@ The morning question "is the day complete?" (DOMAIN §6) starts here: MPN data, 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,8 +21,8 @@ from dashboard.access import OPERATIONS, callback
 from dashboard.components import banks_view, files_view
 from dashboard.components.cards import database_unavailable, empty_state, kpi_card, page_header, section
 from dashboard.components.data import fetch
+from dashboard.components.dates import date_tools, parse_day
 from dashboard.components.format import angka, rupiah_short, tanggal_panjang
-from jobs.workdays import calendar_from_db
 from queries import config
 from queries.incoming import (
     ImportFileRow,
@@ -49,14 +49,6 @@ TITLE = "Data masuk"
 SUBTITLE = "Data MPN, batch bank (ADK/RDD) dan surat pernyataan per tanggal buku"
 
 log = logging.getLogger(__name__)
-
-
-def parse_day(value: str | None) -> date | None:
-    """`YYYY-MM-DD` (a date picker's value or the `tanggal` query parameter) as a date, else None."""
-    try:
-        return date.fromisoformat((value or "")[:10])
-    except ValueError:
-        return None
 
 
 def layout(tanggal: str | None = None, **_ignored: str) -> html.Div:
@@ -89,41 +81,10 @@ def page_body(tanggal: str | None) -> list[Any]:
     files = fetch(import_files, business_date=day)
     has_data = any(row.has_data for row in rows) or bool(files)
     return [
-        page_header(TITLE, SUBTITLE, date_tools(day)),
+        page_header(TITLE, SUBTITLE, date_tools(day, path="/data-masuk", picker_id=DATE_PICKER)),
         notice,
         *(content(day, rows, files) if has_data else [no_data(day)]),
     ]
-
-
-def date_tools(day: date) -> html.Div:
-    """The date in words, the previous/next working day and the date picker."""
-    calendar = fetch(calendar_from_db)
-    previous, following = calendar.previous_or_same(day - timedelta(days=1)), calendar.next_after(day)
-    off = calendar.holiday_name(day)
-    return html.Div(
-        [
-            html.Div(
-                [html.Span(tanggal_panjang(day), className="mpn-day"),
-                 dbc.Badge(f"Bukan hari kerja: {off}", color="secondary", className="ms-2") if off else None],
-                className="mpn-day-line",
-            ),
-            html.Div(
-                [
-                    _day_link("‹ Sebelumnya", previous),
-                    dcc.DatePickerSingle(id=DATE_PICKER, date=day.isoformat(), display_format="DD/MM/YYYY",
-                                         first_day_of_week=1, placeholder="Pilih tanggal"),
-                    _day_link("Berikutnya ›", following),
-                ],
-                className="mpn-date-nav",
-            ),
-        ]
-    )
-
-
-def _day_link(label: str, day: date) -> dcc.Link:
-    href = dash.get_relative_path("/data-masuk") + "?" + urlencode({"tanggal": day.isoformat()})
-    return dcc.Link(label, href=href, title=tanggal_panjang(day),
-                    className="btn btn-outline-secondary btn-sm")
 
 
 def no_data(day: date) -> html.Div:

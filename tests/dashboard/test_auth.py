@@ -185,13 +185,13 @@ def test_disabling_a_user_or_changing_the_role_ends_open_sessions(app: Dash, eng
 # --- pages by role -------------------------------------------------------------------------------
 
 EXPECTED_PAGES = {
-    "kasubdit": ["/data-masuk", "/jejak-audit"],
-    "kasi": ["/data-masuk"],
-    "pelaksana": ["/data-masuk"],
-    "petugas_mpn": ["/data-masuk"],
+    "kasubdit": ["/data-masuk", "/rekonsiliasi", "/jejak-audit"],
+    "kasi": ["/data-masuk", "/rekonsiliasi"],
+    "pelaksana": ["/data-masuk", "/rekonsiliasi"],
+    "petugas_mpn": ["/data-masuk", "/rekonsiliasi"],
     "tu": [],
     "manajemen": [],
-    "admin": ["/data-masuk", "/jejak-audit"],
+    "admin": ["/data-masuk", "/rekonsiliasi", "/jejak-audit"],
 }
 
 
@@ -206,7 +206,7 @@ def test_each_role_sees_only_its_pages_in_the_navbar(app: Dash, engine: Engine, 
 def test_each_role_can_open_only_its_pages(app: Dash, engine: Engine, role: str) -> None:
     client = client_as(app, engine, role)
 
-    for path in ("/data-masuk", "/jejak-audit"):
+    for path in ("/data-masuk", "/rekonsiliasi", "/jejak-audit"):
         content = open_page(client, path).get_data(as_text=True)
         assert ("Akses ditolak" not in content) == (path in EXPECTED_PAGES[role]), path
     assert "Akses ditolak" not in open_page(client, "/akun").get_data(as_text=True)

@@ -145,7 +145,7 @@ def test_an_unknown_address_shows_an_indonesian_not_found_page(dash_duo, engine)
     sign_in(dash_duo, engine, "sari", "pelaksana", then="/tidak-ada")
 
     dash_duo.wait_for_text_to_equal("h1", "Halaman tidak ditemukan")
-    assert [e.text for e in dash_duo.find_elements(".mpn-navbar .nav-link")] == ["Data masuk"]
+    assert [e.text for e in dash_duo.find_elements(".mpn-navbar .nav-link")] == ["Data masuk", "Rekonsiliasi"]
     assert dash_duo.get_logs() == []
 
 

@@ -63,8 +63,8 @@ def test_a_wrong_password_is_refused_on_the_login_page(dash_duo, engine) -> None
 
 
 @pytest.mark.parametrize(("role", "title", "pages"), [
-    ("pelaksana", "Pelaksana", ["Data masuk"]),
-    ("kasubdit", "Kepala Subdirektorat", ["Data masuk", "Jejak audit"]),
+    ("pelaksana", "Pelaksana", ["Data masuk", "Rekonsiliasi"]),
+    ("kasubdit", "Kepala Subdirektorat", ["Data masuk", "Rekonsiliasi", "Jejak audit"]),
 ])
 def test_the_right_password_lands_on_the_page_with_the_user_and_the_pages_of_the_role(
         dash_duo, engine, role: str, title: str, pages: list[str]) -> None:

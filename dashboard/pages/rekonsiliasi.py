@@ -1,0 +1,329 @@
+"""Rekonsiliasi: per bank, do MPN and the batch agree; every exception of the date, worked to closure.
+
+The summary table answers the day's question per bank (with R5's one hour from batch to result); the grid
+pages through the exceptions on the server (AG Grid's infinite row model), the detail shows both sides of
+the clicked one field by field, and the actions work it through `queries.exception_work` (maker-checker).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, ctx, dcc, html
+from dash.exceptions import PreventUpdate
+from sqlalchemy.exc import OperationalError
+
+from dashboard.access import OPERATIONS, callback, current_user
+from dashboard.components import recon_view
+from dashboard.components.cards import database_unavailable, empty_state, page_header, section
+from dashboard.components.data import fetch, perform
+from dashboard.components.dates import date_tools, parse_day
+from dashboard.components.format import angka
+from queries import config
+from queries.approvals import ApprovalRefused
+from queries.exception_read import exception_detail
+from queries.exception_work import (
+    CAUSES,
+    OPEN_STATUSES,
+    STAFF_ROLES,
+    STATUSES,
+    WORKER_ROLES,
+    approve_resolution,
+    assign,
+    comment,
+    reject_resolution,
+    request_resolution,
+    start_clarification,
+)
+from queries.incoming import latest_business_date
+from queries.recon_page import (
+    CATEGORY_LABELS,
+    ExceptionFilter,
+    bank_names,
+    category_counts,
+    exception_page,
+    write_csv,
+    write_xlsx,
+)
+from queries.recon_read import date_summary
+
+PATH = "/rekonsiliasi"
+dash.register_page(__name__, path=PATH, name="Rekonsiliasi", title="Rekonsiliasi · MPN Monitor", order=30,
+                   roles=OPERATIONS)
+
+LOCATION = "rekon-url"
+DATE_PICKER = "rekon-tanggal"
+DAY = "rekon-hari"
+VERSION = "rekon-versi"
+SELECTED = "rekon-dipilih"
+KPI_HOLDER = "rekon-kpi-wadah"
+SUMMARY_GRID = "rekon-bank-grid"
+BANK, CATEGORY, STATUS, NTPN = "rekon-bank", "rekon-kategori", "rekon-status", "rekon-ntpn"
+GRID_HOLDER, GRID, COUNT = "rekon-grid-wadah", "rekon-grid", "rekon-jumlah"
+EXPORT_CSV, EXPORT_XLSX, DOWNLOAD = "rekon-ekspor-csv", "rekon-ekspor-xlsx", "rekon-unduh"
+DETAIL, ACTIONS, MESSAGE = "rekon-detail", "rekon-aksi", "rekon-pesan"
+ASSIGN_ME, CLARIFY = "rekon-tugaskan-saya", "rekon-klarifikasi"
+COMMENT_TEXT, COMMENT_SEND = "rekon-komentar-isi", "rekon-komentar-kirim"
+CAUSE, RESOLVE_NOTE, RESOLVE = "rekon-penyebab", "rekon-penyelesaian-isi", "rekon-ajukan"
+DECISION_NOTE, APPROVE, REJECT = "rekon-keputusan-isi", "rekon-setujui", "rekon-kembalikan"
+GROUPS = {"assign": "rekon-grup-tugas", "comment": "rekon-grup-komentar", "clarify": "rekon-grup-klarifikasi",
+          "request": "rekon-grup-ajukan", "decide": "rekon-grup-putuskan"}
+
+BLOCK = 100
+TITLE = "Rekonsiliasi"
+SUBTITLE = "Data MPN dibandingkan dengan batch bank per tanggal buku, dan selisih yang harus diselesaikan"
+#: The status filter's choices: value -> (label, statuses or None for all, pending only).
+STATUS_CHOICES: dict[str, tuple[str, tuple[str, ...] | None, bool]] = {
+    "belum": ("Belum selesai", OPEN_STATUSES, False),
+    "menunggu": ("Menunggu persetujuan", OPEN_STATUSES, True),
+    **{s: (label, (s,), False) for s, label in STATUSES.items()},
+    "semua": ("Semua status", None, False),
+}
+
+log = logging.getLogger(__name__)
+
+
+def layout(tanggal: str | None = None, **_ignored: str) -> html.Div:
+    """The page for `?tanggal=YYYY-MM-DD`, by default the newest business date with data."""
+    try:
+        body = page_body(tanggal)
+    except OperationalError:
+        log.warning("Rekonsiliasi: database unreachable", exc_info=True)
+        body = [page_header(TITLE, SUBTITLE), database_unavailable()]
+    return html.Div([dcc.Location(id=LOCATION, refresh="callback-nav"), *body], className="mpn-page")
+
+
+def page_body(tanggal: str | None) -> list[Any]:
+    """Header with the date tools, then the counts, the bank table, the exceptions and the detail."""
+    day = parse_day(tanggal) or fetch(latest_business_date) or datetime.now(config.timezone()).date()
+    summaries = fetch(date_summary, business_date=day)
+    header = page_header(TITLE, SUBTITLE, date_tools(day, path=PATH, picker_id=DATE_PICKER))
+    if not summaries:
+        return [header, empty_state("Belum ada hasil rekonsiliasi untuk tanggal ini",
+                                    "Jalankan “mpn reconcile --date " + day.isoformat() + "” setelah data MPN "
+                                    "dan batch bank diterima, atau pilih tanggal lain.")]
+    names = fetch(bank_names)
+    return [
+        header,
+        dcc.Store(id=DAY, data=day.isoformat()), dcc.Store(id=VERSION, data=0), dcc.Store(id=SELECTED),
+        html.Div(recon_view.counts_cards(fetch(category_counts, business_date=day), summaries), id=KPI_HOLDER),
+        section("Per bank/pos persepsi", [recon_view.summary_grid(SUMMARY_GRID, summaries, names)],
+                note="Jumlah dan nilai kedua sisi, persentase cocok, selisih per kategori, dan menit dari batch "
+                     "diterima sampai hasil rekonsiliasi (hijau: dalam satu jam; merah: lebih dari satu jam)."),
+        section("Selisih", [filters(names, [s.bank_code for s in summaries]),
+                            html.Div(id=COUNT, className="mpn-section-note mb-2"),
+                            html.Div(recon_view.exception_grid(GRID, BLOCK), id=GRID_HOLDER)],
+                note="Klik sebuah selisih untuk melihat kedua sisi transaksi dan menindaklanjutinya."),
+        dbc.Row([dbc.Col(html.Div(id=DETAIL), lg=8), dbc.Col(actions(), lg=4)], className="g-3"),
+    ]
+
+
+def filters(names: dict[str, str], codes: list[str]) -> dbc.Row:
+    """Bank, category, status and NTPN filters, and the exports of what they select."""
+    return dbc.Row(
+        [
+            dbc.Col([dbc.Label("Bank/pos", html_for=BANK),
+                     dcc.Dropdown(id=BANK, options=[{"label": f"{c} · {names.get(c, c)}", "value": c} for c in codes],
+                                  placeholder="Semua bank")], md=3),
+            dbc.Col([dbc.Label("Kategori", html_for=CATEGORY),
+                     dcc.Dropdown(id=CATEGORY, options=[{"label": label, "value": c}
+                                                        for c, label in CATEGORY_LABELS.items()],
+                                  placeholder="Semua kategori")], md=3),
+            dbc.Col([dbc.Label("Status", html_for=STATUS),
+                     dcc.Dropdown(id=STATUS, options=[{"label": v[0], "value": k} for k, v in STATUS_CHOICES.items()],
+                                  value="belum", clearable=False)], md=2),
+            dbc.Col([dbc.Label("NTPN", html_for=NTPN),
+                     dbc.Input(id=NTPN, placeholder="cari NTPN", debounce=True)], md=2),
+            dbc.Col(html.Div([dbc.Button("CSV", id=EXPORT_CSV, color="secondary", outline=True),
+                              dbc.Button("XLSX", id=EXPORT_XLSX, color="secondary", outline=True),
+                              dcc.Download(id=DOWNLOAD)], className="d-flex gap-2"),
+                    md=2, className="d-flex align-items-end justify-content-end"),
+        ],
+        className="g-2 mb-3 mpn-filters",
+    )
+
+
+def actions() -> dbc.Card:
+    """Every action's form; the detail callback shows those the user's role may take on the exception."""
+    hidden = {"display": "none"}
+    return dbc.Card(dbc.CardBody([
+        html.H2("Tindak lanjut", className="h6"),
+        html.Div(id=MESSAGE),
+        html.P("Pilih sebuah selisih.", className="text-secondary small", id="rekon-aksi-kosong"),
+        html.Div(dbc.Button("Tugaskan ke saya", id=ASSIGN_ME, color="secondary", outline=True, size="sm"),
+                 id=GROUPS["assign"], style=hidden, className="mb-3"),
+        html.Div(dbc.Button("Mulai klarifikasi", id=CLARIFY, color="secondary", outline=True, size="sm"),
+                 id=GROUPS["clarify"], style=hidden, className="mb-3"),
+        html.Div([dbc.Label("Ajukan penyelesaian", html_for=CAUSE, className="fw-semibold"),
+                  dcc.Dropdown(id=CAUSE, options=[{"label": v, "value": k} for k, v in CAUSES.items()],
+                               placeholder="Penyebab", className="mb-2"),
+                  dbc.Textarea(id=RESOLVE_NOTE, placeholder="Keterangan penyelesaian", rows=2, className="mb-2"),
+                  dbc.Button("Ajukan ke kasi", id=RESOLVE, color="primary", size="sm")],
+                 id=GROUPS["request"], style=hidden, className="mb-3"),
+        html.Div([dbc.Label("Keputusan atas pengajuan", html_for=DECISION_NOTE, className="fw-semibold"),
+                  dbc.Textarea(id=DECISION_NOTE, placeholder="Catatan (wajib bila dikembalikan)", rows=2,
+                               className="mb-2"),
+                  html.Div([dbc.Button("Setujui", id=APPROVE, color="success", size="sm"),
+                            dbc.Button("Kembalikan", id=REJECT, color="danger", outline=True, size="sm")],
+                           className="d-flex gap-2")],
+                 id=GROUPS["decide"], style=hidden, className="mb-3"),
+        html.Div([dbc.Label("Komentar", html_for=COMMENT_TEXT, className="fw-semibold"),
+                  dbc.Textarea(id=COMMENT_TEXT, rows=2, className="mb-2"),
+                  dbc.Button("Kirim komentar", id=COMMENT_SEND, color="secondary", outline=True, size="sm")],
+                 id=GROUPS["comment"], style=hidden),
+    ]), className="mpn-detail", id=ACTIONS)
+
+
+def exception_filter(day: str, bank: str | None, category: str | None, status: str | None,
+                     ntpn: str | None) -> ExceptionFilter:
+    """The page's filter values as a query filter (an unknown status choice means "not yet closed")."""
+    _, statuses, pending = STATUS_CHOICES.get(status or "belum", STATUS_CHOICES["belum"])
+    return ExceptionFilter.day(date.fromisoformat(day), bank=bank or None,
+                               category=category if category in CATEGORY_LABELS else None,
+                               statuses=statuses, ntpn=(ntpn or "").strip() or None, pending_only=pending)
+
+
+FILTER_STATES = [State(DAY, "data"), State(BANK, "value"), State(CATEGORY, "value"), State(STATUS, "value"),
+                 State(NTPN, "value")]
+
+
+@callback(Output(LOCATION, "search"), Input(DATE_PICKER, "date"), prevent_initial_call=True, roles=OPERATIONS)
+def go_to_date(value: str | None) -> str:
+    """A picked date becomes `?tanggal=YYYY-MM-DD`."""
+    day = parse_day(value)
+    if day is None:
+        raise PreventUpdate
+    return "?" + urlencode({"tanggal": day.isoformat()})
+
+
+@callback(Output(GRID_HOLDER, "children"),
+          Input(BANK, "value"), Input(CATEGORY, "value"), Input(STATUS, "value"), Input(NTPN, "value"),
+          Input(VERSION, "data"), prevent_initial_call=True, roles=OPERATIONS)
+def refilter(*_values: Any) -> dag.AgGrid:
+    """A changed filter or a change to an exception: a new grid, from its first row."""
+    return recon_view.exception_grid(GRID, BLOCK)
+
+
+@callback(Output(GRID, "getRowsResponse"), Output(COUNT, "children"), Input(GRID, "getRowsRequest"),
+          *FILTER_STATES, roles=OPERATIONS)
+def rows(request: dict[str, Any] | None, day: str | None, *values: Any) -> tuple[dict[str, Any], str]:
+    """One block of exceptions in the sort the grid asks for, and how many match."""
+    if not request or not day:
+        raise PreventUpdate
+    start = int(request.get("startRow") or 0)
+    end = int(request.get("endRow") or start + BLOCK)
+    sort = (request.get("sortModel") or [{}])[0]
+    page = fetch(exception_page, flt=exception_filter(day, *values), offset=start, limit=end - start,
+                 sort_column=sort.get("colId"), descending=sort.get("sort") == "desc")
+    return ({"rowData": [recon_view.exception_row(r) for r in page.rows], "rowCount": page.total},
+            f"{angka(page.total)} selisih")
+
+
+@callback(Output(SELECTED, "data"), Input(GRID, "cellClicked"), prevent_initial_call=True, roles=OPERATIONS)
+def select(clicked: dict[str, Any] | None) -> int:
+    """The clicked exception becomes the selected one."""
+    try:
+        return int((clicked or {})["rowId"])
+    except (KeyError, TypeError, ValueError):
+        raise PreventUpdate from None
+
+
+@callback(Output(DETAIL, "children"), Output("rekon-aksi-kosong", "style"),
+          *(Output(group, "style") for group in GROUPS.values()),
+          Input(SELECTED, "data"), Input(VERSION, "data"), prevent_initial_call=True, roles=OPERATIONS)
+def detail(selected: int | None, _version: int) -> tuple[Any, ...]:
+    """The selected exception in full, and the actions this user may take on it now."""
+    if selected is None:
+        raise PreventUpdate
+    try:
+        d = fetch(exception_detail, int(selected))
+    except ApprovalRefused:  # WorkRefused: no such exception (any more)
+        raise PreventUpdate from None
+    user = current_user()
+    role = user.role if user else ""
+    e = d.exception
+    allowed = {
+        "assign": e.is_open and role in ("kasi", *WORKER_ROLES) and (user is None or e.assignee != user.username),
+        "comment": role in STAFF_ROLES,
+        "clarify": e.status == "open" and role in WORKER_ROLES,
+        "request": e.is_open and role in WORKER_ROLES and d.pending is None,
+        "decide": e.is_open and role == "kasi" and d.pending is not None,
+    }
+    shown, hidden = {"display": "block"}, {"display": "none"}
+    return (recon_view.detail_panel(d), hidden if any(allowed.values()) else {"display": "block"},
+            *(shown if allowed[name] else hidden for name in GROUPS))
+
+
+@callback(Output(MESSAGE, "children"), Output(VERSION, "data"), Output(COMMENT_TEXT, "value"),
+          Output(RESOLVE_NOTE, "value"), Output(DECISION_NOTE, "value"),
+          Input(ASSIGN_ME, "n_clicks"), Input(CLARIFY, "n_clicks"), Input(COMMENT_SEND, "n_clicks"),
+          Input(RESOLVE, "n_clicks"), Input(APPROVE, "n_clicks"), Input(REJECT, "n_clicks"),
+          State(SELECTED, "data"), State(VERSION, "data"), State(COMMENT_TEXT, "value"), State(CAUSE, "value"),
+          State(RESOLVE_NOTE, "value"), State(DECISION_NOTE, "value"),
+          prevent_initial_call=True, roles=STAFF_ROLES)
+def act(*args: Any) -> tuple[Any, ...]:
+    """Run the clicked action on the selected exception in one transaction; a refusal is shown, not raised."""
+    selected, version, body, cause, note, decision = args[6:]
+    user = current_user()
+    if selected is None or user is None or not ctx.triggered_id or not ctx.triggered[0].get("value"):
+        raise PreventUpdate
+    exc_id, button = int(selected), ctx.triggered_id
+    keep = (dash.no_update,) * 3
+    try:
+        if button == ASSIGN_ME:
+            perform(assign, exc_id, assignee=user.username, actor=user)
+            done = f"Selisih #{exc_id} ditugaskan kepada Anda."
+        elif button == CLARIFY:
+            perform(start_clarification, exc_id, actor=user)
+            done = f"Selisih #{exc_id} dalam klarifikasi."
+        elif button == COMMENT_SEND:
+            perform(comment, exc_id, body=body or "", actor=user)
+            done, keep = "Komentar disimpan.", ("", dash.no_update, dash.no_update)
+        elif button == RESOLVE:
+            asked = perform(request_resolution, exc_id, cause=cause or "", note=note or "", actor=user)
+            done = f"Pengajuan #{asked.request_id} dikirim; menunggu persetujuan kasi."
+            keep = (dash.no_update, "", dash.no_update)
+        elif button == APPROVE:
+            perform(approve_resolution, exc_id, actor=user, note=decision or "")
+            done, keep = f"Selisih #{exc_id} diselesaikan.", (dash.no_update, dash.no_update, "")
+        elif button == REJECT:
+            perform(reject_resolution, exc_id, actor=user, note=decision or "")
+            done = "Pengajuan dikembalikan kepada pembuatnya."
+            keep = (dash.no_update, dash.no_update, "")
+        else:
+            raise PreventUpdate
+    except ApprovalRefused as refused:  # WorkRefused too: the reason, in Indonesian
+        return (dbc.Alert(refused.message, color="danger", className="py-2", id="rekon-pesan-isi"),
+                dash.no_update, *(dash.no_update,) * 3)
+    return (dbc.Alert(done, color="success", className="py-2", id="rekon-pesan-isi", duration=8000),
+            (version or 0) + 1, *keep)
+
+
+@callback(Output(KPI_HOLDER, "children"), Input(VERSION, "data"), State(DAY, "data"), prevent_initial_call=True,
+          roles=OPERATIONS)
+def counts(_version: int, day: str | None) -> Any:
+    """The headline counts again after an action changed an exception."""
+    if not day:
+        raise PreventUpdate
+    business_date = date.fromisoformat(day)
+    return recon_view.counts_cards(fetch(category_counts, business_date=business_date),
+                                   fetch(date_summary, business_date=business_date))
+
+
+@callback(Output(DOWNLOAD, "data"), Input(EXPORT_CSV, "n_clicks"), Input(EXPORT_XLSX, "n_clicks"),
+          *FILTER_STATES, prevent_initial_call=True, roles=OPERATIONS)
+def export(_csv: int | None, _xlsx: int | None, day: str | None, *values: Any) -> dict[str, Any]:
+    """The exceptions of the current filter as a CSV or XLSX file (CONTRACT §4 columns first)."""
+    if not day or not ctx.triggered_id:
+        raise PreventUpdate
+    flt = exception_filter(day, *values)
+    as_xlsx = ctx.triggered_id == EXPORT_XLSX
+    name = f"selisih-{day}.{'xlsx' if as_xlsx else 'csv'}"
+    writer = write_xlsx if as_xlsx else write_csv
+    return dcc.send_bytes(lambda out: fetch(writer, out, flt=flt), name)

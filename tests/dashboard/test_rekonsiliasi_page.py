@@ -1,0 +1,127 @@
+"""The "Rekonsiliasi" page in a real headless Chromium, on a small day reconciled by the real `reconcile`."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine
+
+from dashboard.app import create_app
+from jobs.reconcile import reconcile
+from tests.dashboard.helpers import screenshot, sign_in, start
+from tests.jobs.recon_data import D2, Day, clean, ntpn
+from tests.queries.work_data import exception_id
+
+pytestmark = pytest.mark.browser
+
+GRID = "#rekon-grid"
+PAGE = f"/rekonsiliasi?tanggal={D2.isoformat()}"
+
+
+def cell(grid: str, row_id: object, column: str) -> str:
+    return f'{grid} .ag-center-cols-container [row-id="{row_id}"] [col-id="{column}"]'
+
+
+def centre(dash_duo, selector: str):  # type: ignore[no-untyped-def]
+    """Scroll the element to the middle of the window (Bootstrap scrolls smoothly: jump); the element."""
+    element = dash_duo.wait_for_element(selector)
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element)
+    return element
+
+
+def click(dash_duo, selector: str) -> None:
+    centre(dash_duo, selector).click()
+
+
+def reconciled_day(engine: Engine) -> tuple[int, int]:
+    """Bank 002: six payments, NTPN 3 keyed as Rp 1 by the bank, NTPN 6 in no batch; bank 008 clean. Reconciled.
+
+    Returns the ids of the amount mismatch and the missing-in-bank exception.
+    """
+    bri, bni = clean(6), clean(3, start=20, bank_code="008")
+    Day(bri + bni).load(engine, bank=[bri[0], bri[1], bri[2].but(amount=1), bri[3], bri[4], *bni])
+    reconcile(engine, D2)
+    return exception_id(engine, ntpn(3), "amount_mismatch"), exception_id(engine, ntpn(6), "missing_in_bank")
+
+
+def open_exception(dash_duo, exc_id: int) -> None:
+    click(dash_duo, cell(GRID, exc_id, "ntpn"))
+    dash_duo.wait_for_contains_text("#rekon-detail-judul", f"Selisih #{exc_id}")
+
+
+def test_an_exception_is_resolved_by_pelaksana_and_approved_by_kasi(dash_duo, engine: Engine) -> None:
+    mismatch, _missing = reconciled_day(engine)
+    start(dash_duo, create_app())
+    sign_in(dash_duo, engine, "ani", "pelaksana", then=PAGE)
+
+    dash_duo.wait_for_text_to_equal(cell("#rekon-bank-grid", "002", "mpn_count"), "6")
+    assert dash_duo.find_element(cell("#rekon-bank-grid", "002", "bank_count")).text == "5"
+    assert dash_duo.find_element(cell("#rekon-bank-grid", "002", "matched_pct")).text == "66,7 %"
+    assert dash_duo.find_element(cell("#rekon-bank-grid", "008", "matched_pct")).text == "100,0 %"
+    minutes = dash_duo.find_element(cell("#rekon-bank-grid", "002", "minutes"))
+    assert "mpn-minutes-" in minutes.get_attribute("class")
+    dash_duo.wait_for_text_to_equal("#rekon-jumlah", "2 selisih")
+    assert dash_duo.find_element("#rekon-kpi .mpn-kpi-value").text == "2"
+    dash_duo.wait_for_text_to_equal(cell(GRID, mismatch, "category"), "Nilai berbeda")
+    assert dash_duo.find_element(cell(GRID, mismatch, "bank_amount")).text == "Rp 1"
+
+    open_exception(dash_duo, mismatch)
+    assert dash_duo.find_element("#rekon-detail-judul").text == f"Selisih #{mismatch}: Nilai berbeda"
+    amount = dash_duo.find_element("#rekon-field-amount")
+    assert "mpn-diff" in amount.get_attribute("class")
+    assert [td.text for td in amount.find_elements("css selector", "td")][:2] == ["Rp 30.000", "Rp 1"]
+    assert "mpn-diff" not in (dash_duo.find_element("#rekon-field-npwp").get_attribute("class") or "")
+    assert dash_duo.find_element("#rekon-detail-status").text == "Terbuka"
+
+    centre(dash_duo, "#rekon-penyebab")
+    dash_duo.select_dcc_dropdown("#rekon-penyebab", "Salah rekam oleh bank")
+    dash_duo.find_element("#rekon-penyelesaian-isi").send_keys("Bank salah merekam nilai; surat koreksi diterima")
+    click(dash_duo, "#rekon-ajukan")
+    dash_duo.wait_for_contains_text("#rekon-pesan-isi", "menunggu persetujuan kasi")
+    dash_duo.wait_for_contains_text("#rekon-pending", "Salah rekam oleh bank")
+    assert not dash_duo.find_element("#rekon-grup-ajukan").is_displayed()
+    assert dash_duo.get_logs() == [], "\n".join(e["message"] for e in dash_duo.get_logs())
+
+    click(dash_duo, "#navbar-logout")
+    dash_duo.wait_for_element("#username")
+    sign_in(dash_duo, engine, "budi", "kasi", then=PAGE)
+    dash_duo.wait_for_text_to_equal("#rekon-jumlah", "2 selisih")
+    dash_duo.wait_for_text_to_equal(cell(GRID, mismatch, "pending"), "Menunggu kasi")
+    open_exception(dash_duo, mismatch)
+    assert not dash_duo.find_element("#rekon-grup-ajukan").is_displayed()
+    click(dash_duo, "#rekon-setujui")
+
+    dash_duo.wait_for_contains_text("#rekon-pesan-isi", "diselesaikan")
+    dash_duo.wait_for_text_to_equal("#rekon-jumlah", "1 selisih")
+    dash_duo.wait_for_text_to_equal("#rekon-kpi .mpn-kpi-value", "1")
+    dash_duo.wait_for_text_to_equal("#rekon-detail-status", "Selesai")
+    assert "Selisih diselesaikan" in dash_duo.find_element("#rekon-riwayat").text
+    screenshot(dash_duo, "rekonsiliasi.png", full_page=True)
+    assert dash_duo.get_logs() == [], "\n".join(e["message"] for e in dash_duo.get_logs())
+
+
+def test_a_refused_action_is_shown_in_an_alert(dash_duo, engine: Engine) -> None:
+    _mismatch, missing = reconciled_day(engine)
+    start(dash_duo, create_app())
+    sign_in(dash_duo, engine, "ani", "pelaksana", then=PAGE)
+    dash_duo.wait_for_text_to_equal("#rekon-jumlah", "2 selisih")
+    open_exception(dash_duo, missing)
+
+    click(dash_duo, "#rekon-ajukan")  # no cause picked
+
+    dash_duo.wait_for_contains_text("#rekon-pesan-isi", "tidak dikenal")
+    assert "alert-danger" in dash_duo.find_element("#rekon-pesan-isi").get_attribute("class")
+    assert dash_duo.get_logs() == []
+
+
+def test_filters_narrow_the_grid(dash_duo, engine: Engine) -> None:
+    reconciled_day(engine)
+    start(dash_duo, create_app())
+    sign_in(dash_duo, engine, "ani", "pelaksana", then=PAGE)
+    dash_duo.wait_for_text_to_equal("#rekon-jumlah", "2 selisih")
+
+    centre(dash_duo, "#rekon-kategori")
+    dash_duo.select_dcc_dropdown("#rekon-kategori", "Tidak ada di bank")
+
+    dash_duo.wait_for_text_to_equal("#rekon-jumlah", "1 selisih")
+    dash_duo.wait_for_text_to_equal(f"{GRID} .ag-center-cols-container [col-id='ntpn']", ntpn(6))
+    assert dash_duo.get_logs() == []
