@@ -25,6 +25,7 @@ from dashboard.components.cards import database_unavailable, empty_state, page_h
 from dashboard.components.data import fetch, perform
 from dashboard.components.dates import date_tools, parse_day
 from dashboard.components.format import angka
+from jobs.recon_pdf import SignerError, recon_pdf_for
 from queries import config
 from queries.approvals import ApprovalRefused
 from queries.exception_read import exception_detail
@@ -52,6 +53,7 @@ from queries.recon_page import (
     write_xlsx,
 )
 from queries.recon_read import date_summary
+from queries.recon_report import ReportError
 
 PATH = "/rekonsiliasi"
 dash.register_page(__name__, path=PATH, name="Rekonsiliasi", title="Rekonsiliasi · MPN Monitor", order=30,
@@ -67,6 +69,7 @@ SUMMARY_GRID = "rekon-bank-grid"
 BANK, CATEGORY, STATUS, NTPN = "rekon-bank", "rekon-kategori", "rekon-status", "rekon-ntpn"
 GRID_HOLDER, GRID, COUNT = "rekon-grid-wadah", "rekon-grid", "rekon-jumlah"
 EXPORT_CSV, EXPORT_XLSX, DOWNLOAD = "rekon-ekspor-csv", "rekon-ekspor-xlsx", "rekon-unduh"
+BA_BANK, BA_BUTTON, BA_DOWNLOAD, BA_MESSAGE = "rekon-ba-bank", "rekon-ba-unduh", "rekon-ba-berkas", "rekon-ba-pesan"
 DETAIL, ACTIONS, MESSAGE = "rekon-detail", "rekon-aksi", "rekon-pesan"
 ASSIGN_ME, CLARIFY = "rekon-tugaskan-saya", "rekon-klarifikasi"
 COMMENT_TEXT, COMMENT_SEND = "rekon-komentar-isi", "rekon-komentar-kirim"
@@ -113,7 +116,8 @@ def page_body(tanggal: str | None) -> list[Any]:
         header,
         dcc.Store(id=DAY, data=day.isoformat()), dcc.Store(id=VERSION, data=0), dcc.Store(id=SELECTED),
         html.Div(recon_view.counts_cards(fetch(category_counts, business_date=day), summaries), id=KPI_HOLDER),
-        section("Per bank/pos persepsi", [recon_view.summary_grid(SUMMARY_GRID, summaries, names)],
+        section("Per bank/pos persepsi", [recon_view.summary_grid(SUMMARY_GRID, summaries, names),
+                                          berita_acara_tools(names, [s.bank_code for s in summaries])],
                 note="Jumlah dan nilai kedua sisi, persentase cocok, selisih per kategori, dan menit dari batch "
                      "diterima sampai hasil rekonsiliasi (hijau: dalam satu jam; merah: lebih dari satu jam)."),
         section("Selisih", [filters(names, [s.bank_code for s in summaries]),
@@ -122,6 +126,23 @@ def page_body(tanggal: str | None) -> list[Any]:
                 note="Klik sebuah selisih untuk melihat kedua sisi transaksi dan menindaklanjutinya."),
         dbc.Row([dbc.Col(html.Div(id=DETAIL), lg=8), dbc.Col(actions(), lg=4)], className="g-3"),
     ]
+
+
+def berita_acara_tools(names: dict[str, str], codes: list[str]) -> dbc.Row:
+    """Pick a bank, download its Berita Acara Rekonsiliasi (PER-78/PB/2006 Ps.11(2)) as PDF."""
+    options = [{"label": f"{code} · {names.get(code, code)}", "value": code} for code in codes]
+    return dbc.Row(
+        [
+            dbc.Col(html.Div("Berita Acara Rekonsiliasi", className="fw-semibold text-secondary small"), xs="auto",
+                    className="d-flex align-items-center"),
+            dbc.Col(dcc.Dropdown(id=BA_BANK, options=options, value=codes[0] if codes else None, clearable=False),
+                    md=4),
+            dbc.Col(dbc.Button("Unduh PDF", id=BA_BUTTON, color="primary", outline=True), xs="auto"),
+            dbc.Col(html.Div(id=BA_MESSAGE), md=True),
+            dcc.Download(id=BA_DOWNLOAD),
+        ],
+        className="g-2 mt-2 align-items-center",
+    )
 
 
 def filters(names: dict[str, str], codes: list[str]) -> dbc.Row:
@@ -327,3 +348,19 @@ def export(_csv: int | None, _xlsx: int | None, day: str | None, *values: Any) -
     name = f"selisih-{day}.{'xlsx' if as_xlsx else 'csv'}"
     writer = write_xlsx if as_xlsx else write_csv
     return dcc.send_bytes(lambda out: fetch(writer, out, flt=flt), name)
+
+
+@callback(Output(BA_DOWNLOAD, "data"), Output(BA_MESSAGE, "children"), Input(BA_BUTTON, "n_clicks"),
+          State(BA_BANK, "value"), State(DAY, "data"), prevent_initial_call=True, roles=OPERATIONS)
+def berita_acara(_clicks: int | None, bank: str | None, day: str | None) -> tuple[Any, Any]:
+    """The bank's Berita Acara Rekonsiliasi; signed by the Kasubdit when the Kasubdit downloads it."""
+    user = current_user()
+    if not bank or not day or user is None:
+        raise PreventUpdate
+    signer = user.username if user.role == "kasubdit" else None
+    try:
+        name, pdf = fetch(recon_pdf_for, business_date=date.fromisoformat(day), bank_code=bank,
+                          signer_username=signer)
+    except (ReportError, SignerError) as refused:
+        return dash.no_update, dbc.Alert(str(refused), color="warning", className="py-1 mb-0")
+    return dcc.send_bytes(pdf, name), None
