@@ -128,3 +128,15 @@ class Day:
 def clean(n: int, *, start: int = 1, day: date = D2, bank_code: str = "002") -> list[Row]:
     return [Row(ntpn(i), amount=10_000 * i, day=day, bank_code=bank_code) for i in range(start, start + n)]
 
+
+
+def reversal(row: Row, hour: int = 11) -> Row:
+    """The MPN reversal cancelling `row` later on its business date (registers its NTPN and NTB as cancelled)."""
+    return row.but(record_type="reversal", paid_at=wib(row.day, hour))
+
+
+def reset(engine: Engine) -> None:
+    """Empty every table a reconciliation reads or writes (between hypothesis examples on one database)."""
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE mpn_record, bank_batch_row, recon_exception, recon_result, recon_run,"
+                          " statement_letter, bank_batch, cancelled_number CASCADE"))

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, text
 from jobs.demo import load_demo
 from jobs.reconcile import reconcile
 from queries.reconcile import CATEGORIES
-from tests.jobs.recon_data import D2, Row, batch, ntpn, payments
+from tests.jobs.recon_data import D2, Row, batch, ntpn, payments, reset
 from tests.jobs.test_demo import CFG
 
 
@@ -39,19 +39,13 @@ EXPECTED = {"clean": None, "amount": "amount_mismatch", "attribute": "attribute_
             "bank_twice": "duplicate", "both_twice": "duplicate"}
 
 
-def _reset(engine: Engine) -> None:
-    with engine.begin() as conn:
-        conn.execute(text("TRUNCATE mpn_record, bank_batch_row, recon_exception, recon_result, recon_run,"
-                          " statement_letter, bank_batch, cancelled_number CASCADE"))
-
-
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.sampled_from(KINDS), st.sampled_from(("002", "008")), st.integers(1, 10**9)),
                 min_size=1, max_size=12))
 def test_every_ntpn_lands_in_one_category_and_the_amounts_add_up(engine: Engine, cases: list) -> None:
     """Property: each NTPN is matched or in exactly one category, and per side
     total of the date's rows = matched_amount + sum of that side's amount over transaction exceptions."""
-    _reset(engine)
+    reset(engine)
     mpn: list[Row] = []
     bank: list[Row] = [Row(ntpn(10**6 + i), bank_code=c) for i, c in enumerate(("002", "008"))]
     mpn += bank  # an anchor per bank so each has a batch
