@@ -95,7 +95,8 @@ def reconcile(engine: Engine, business_date: date, *, bank: str | None = None, a
         counts = {**result.totals(), "opened": changes.opened, "reopened": changes.reopened,
                   "closed": changes.closed, "unclean_rows": pairs, "cancelled_registered": cancelled}
         store.finish_run(conn, run_id, counts)
-        # Last: the audit insert holds the chain head's row lock until commit.
+        # Last: audit inserts hold the chain head's row lock until commit (lapsing requests audits each one).
+        store.lapse_stale_requests(conn, run_id=run_id, business_date=business_date, bank=bank, actor=actor)
         record(conn, actor, "reconcile.run", object_type="business_date", object_id=business_date.isoformat(),
                after={"run_id": run_id, "bank": bank, **counts})
         step()

@@ -13,6 +13,10 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, text
 
+from queries import approvals
+from queries.audit import Actor
+from queries.exception_work import KIND_ADJUSTMENT, KIND_RESOLUTION, content_hash, exception_row
+
 SYSTEM = "system"
 
 
@@ -52,22 +56,30 @@ _REOPEN = f"""
      WHERE {_SAME} AND e.closed_by_data AND {_SCOPE.format(alias='f.')}
 """
 
-_UPSERT = f"""
-    INSERT INTO recon_exception AS e (business_date, level, bank_code, ntpn, category, fields, mpn_amount,
-                                      bank_amount, other_date, batch_id, first_seen_run, last_seen_run)
+# Exceptions detected again: refresh what the data say. Reconciles of a date serialise on its advisory lock
+# and nothing else inserts exceptions, so an UPDATE of the known ones then a plain INSERT of the new ones is
+# safe, and cheaper than INSERT ... ON CONFLICT (a speculative insertion per row).
+_SEEN = f"""
+    UPDATE recon_exception e
+       SET fields = f.fields, mpn_amount = f.mpn_amount, bank_amount = f.bank_amount, other_date = f.other_date,
+           batch_id = k.batch_id, last_seen_run = :run,
+           updated_at = CASE WHEN (e.fields, e.mpn_amount, e.bank_amount, e.other_date, e.batch_id)
+                                  IS DISTINCT FROM (f.fields, f.mpn_amount, f.bank_amount, f.other_date, k.batch_id)
+                             THEN now() ELSE e.updated_at END
+      FROM rc_found f
+      LEFT JOIN rc_bank k ON k.bank_code = f.bank_code
+     WHERE {_SAME} AND {_SCOPE.format(alias='f.')}
+"""
+
+_NEW = f"""
+    INSERT INTO recon_exception (business_date, level, bank_code, ntpn, category, fields, mpn_amount, bank_amount,
+                                 other_date, batch_id, first_seen_run, last_seen_run)
     SELECT :d, f.level, f.bank_code, f.ntpn, f.category, f.fields, f.mpn_amount, f.bank_amount, f.other_date,
            k.batch_id, :run, :run
       FROM rc_found f
       LEFT JOIN rc_bank k ON k.bank_code = f.bank_code
      WHERE {_SCOPE.format(alias='f.')}
-    ON CONFLICT ON CONSTRAINT uq_recon_exception_identity DO UPDATE
-       SET fields = EXCLUDED.fields, mpn_amount = EXCLUDED.mpn_amount, bank_amount = EXCLUDED.bank_amount,
-           other_date = EXCLUDED.other_date, batch_id = EXCLUDED.batch_id, last_seen_run = EXCLUDED.last_seen_run,
-           updated_at = CASE WHEN (e.fields, e.mpn_amount, e.bank_amount, e.other_date, e.batch_id)
-                                  IS DISTINCT FROM (EXCLUDED.fields, EXCLUDED.mpn_amount, EXCLUDED.bank_amount,
-                                                    EXCLUDED.other_date, EXCLUDED.batch_id)
-                             THEN now() ELSE e.updated_at END
-    RETURNING (xmax = 0) AS inserted
+       AND NOT EXISTS (SELECT 1 FROM recon_exception e WHERE {_SAME})
 """
 
 # Why an exception no longer detected closed by itself (shown to people as its note).
@@ -104,10 +116,46 @@ def store_exceptions(conn: Connection, *, run_id: int, business_date: date, bank
     """Bring `recon_exception` of the date (and bank) in line with `rc_found`."""
     params = {"d": business_date, "run": run_id, "bank": bank}
     reopened = conn.execute(text(_REOPEN), params).rowcount
-    inserted = conn.execute(text(_UPSERT), params).scalars().all()
+    seen = conn.execute(text(_SEEN), params).rowcount
+    opened = conn.execute(text(_NEW), params).rowcount
     closed = conn.execute(text(_CLOSE), params).rowcount
-    return ExceptionChanges(opened=sum(1 for i in inserted if i), reopened=reopened, closed=closed,
-                            detected=len(inserted))
+    return ExceptionChanges(opened=opened, reopened=reopened, closed=closed, detected=seen + opened)
+
+
+# Open maker-checker requests on the date's (and bank's) exceptions; few, so they are lapsed one by one.
+_OPEN_REQUESTS = f"""
+    SELECT a.kind, a.object_key, e.exception_id
+      FROM approval_request a
+      JOIN recon_exception e ON e.exception_id::text = a.object_key
+     WHERE a.kind IN ('{KIND_RESOLUTION}', '{KIND_ADJUSTMENT}') AND a.status IN ('pending', 'approved')
+       AND e.business_date = :d AND {_SCOPE.format(alias='e.')}
+       AND (e.status IN ('open', 'in_clarification') OR e.closed_by_data)
+     ORDER BY a.request_id
+"""
+
+
+def lapse_stale_requests(conn: Connection, *, run_id: int, business_date: date, bank: str | None,
+                         actor: Actor) -> int:
+    """Lapse the requests whose exception this run closed or changed; returns how many lapsed.
+
+    A request pins the exception's content (`exception_work.content_hash`); one whose exception the data
+    closed, or whose content (amounts, fields, other date, batch) is no longer what was asked on, lapses with
+    the reason instead of waiting for a kasi who could only refuse it. Unchanged ones stay pending.
+    """
+    lapsed = 0
+    rows = conn.execute(text(_OPEN_REQUESTS), {"d": business_date, "bank": bank}).all()
+    for kind, key, exception_id in rows:
+        exc = exception_row(conn, exception_id)
+        if exc.is_open:
+            request = approvals.latest_for_object(conn, kind, key)
+            pinned = content_hash(exc, request.summary) if request is not None else None
+            reason = f"isi selisih diubah oleh rekonsiliasi (run {run_id})"
+        else:
+            pinned = None
+            reason = f"selisih ditutup otomatis oleh rekonsiliasi (run {run_id}): {exc.note}"
+        if approvals.lapse(conn, kind, key, actor=actor, reason=reason, content_hash=pinned) is not None:
+            lapsed += 1
+    return lapsed
 
 
 _RESULTS = f"""

@@ -123,16 +123,54 @@ def test_in_clarification_closes_by_itself_when_a_resend_resolves_it(engine: Eng
     assert "otomatis" in refused(engine, start_clarification, exc_id, actor=people["ani"])
 
 
-def test_approval_is_refused_when_reconciliation_changed_the_exception(engine: Engine,
-                                                                       people: dict[str, User]) -> None:
+def latest_request(engine: Engine, exc_id: int) -> dict[str, object]:
+    with engine.connect() as conn:
+        return dict(conn.execute(text("SELECT * FROM approval_request WHERE object_key = :k"
+                                      " ORDER BY request_id DESC LIMIT 1"), {"k": str(exc_id)}).mappings().one())
+
+
+def lapse_reason(engine: Engine) -> str:
+    with engine.connect() as conn:
+        return str(conn.execute(text("SELECT after ->> 'reason' FROM audit_log WHERE action = 'approval.lapse'"
+                                     )).scalar_one())
+
+
+def test_request_lapses_when_reconciliation_changes_the_exception(engine: Engine,
+                                                                  people: dict[str, User]) -> None:
     exc_id = amount_mismatch(engine)
     with engine.begin() as conn:
         request_resolution(conn, exc_id, cause="bank_keying_error", note="salah ketik", actor=people["ani"])
+    reconcile(engine, D2)  # nothing new: the request stays pending
+    assert latest_request(engine, exc_id)["status"] == "pending"
     rows = clean(2)
     batch(engine, "002", D2, [rows[0], rows[1].but(amount=2)])  # a resend, still wrong, differently
-    reconcile(engine, D2)
-    assert "Isi data sudah berubah" in refused(engine, approve_resolution, exc_id, actor=people["budi"])
+    result = reconcile(engine, D2)
+    assert latest_request(engine, exc_id)["status"] == "lapsed"
+    assert lapse_reason(engine) == f"isi selisih diubah oleh rekonsiliasi (run {result.run_id})"
+    assert audit_actions(engine)[-2:] == ["approval.lapse", "reconcile.run"]
+    assert "Tidak ada pengajuan penyelesaian" in refused(engine, approve_resolution, exc_id, actor=people["budi"])
     assert exception(engine, exc_id)["status"] == "open"
+    with engine.begin() as conn:  # asked again on the new content
+        assert request_resolution(conn, exc_id, cause="bank_keying_error", note="salah ketik lagi",
+                                  actor=people["ani"]).status == "pending"
+
+
+def test_request_lapses_when_reconciliation_closes_the_exception(engine: Engine,
+                                                                 people: dict[str, User]) -> None:
+    exc_id = amount_mismatch(engine)
+    with engine.connect() as conn:
+        ref = exception_detail(conn, exc_id).bank[0].ref
+    with engine.begin() as conn:
+        request_adjustment(conn, exc_id, kind="correction", side="bank", record_ref=ref, changes={"amount": 20_000},
+                           cause="bank_keying_error", note="x", actor=people["ani"], effective_date=D3)
+    reconcile(engine, D2)  # nothing new: the adjustment stays pending
+    assert latest_request(engine, exc_id)["status"] == "pending"
+    batch(engine, "002", D2, clean(2))  # the bank resends it right
+    result = reconcile(engine, D2)
+    assert (exception(engine, exc_id)["status"], latest_request(engine, exc_id)["status"]) == ("resolved", "lapsed")
+    assert lapse_reason(engine) == \
+        f"selisih ditutup otomatis oleh rekonsiliasi (run {result.run_id}): resend matched"
+    assert "otomatis" in refused(engine, approve_adjustment, exc_id, actor=people["budi"])
 
 
 def test_assignments_and_comments_are_kept_and_audited(engine: Engine, people: dict[str, User]) -> None:
