@@ -27,10 +27,16 @@ class _Group(click.Group):
     """The root group: a database that cannot be reached is one clear line and exit 1, not a traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import OperationalError, ProgrammingError
 
         try:
             return super().invoke(ctx)
+        except ProgrammingError as exc:
+            if getattr(exc.orig, "pgcode", None) != "42P01":  # undefined_table: an older schema
+                raise
+            click.echo("error: the database schema is older than this version of mpn: run `mpn db upgrade`",
+                       err=True)
+            sys.exit(1)
         except OperationalError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             click.echo(f"error: the database cannot be reached: {reason}", err=True)

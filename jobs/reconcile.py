@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import NamedTuple
 
 from sqlalchemy import Connection, Engine, text
@@ -51,8 +51,10 @@ class ReconcileResult(NamedTuple):
 
 
 def reconcile(engine: Engine, business_date: date, *, bank: str | None = None, actor: Actor | None = None,
-              progress: Progress | None = None) -> ReconcileResult:
+              progress: Progress | None = None, as_of: datetime | None = None) -> ReconcileResult:
     """Reconcile `business_date` (CONTRACT §4) and store exceptions and per-bank results.
+
+    `as_of` replays history (the demo): the moment the result counts as delivered for R5; default now.
 
     Running it again gives the same open exceptions with the same ids; exceptions later data resolves
     close by themselves with the reason, those closed by people stay closed. Raises
@@ -87,7 +89,7 @@ def reconcile(engine: Engine, business_date: date, *, bank: str | None = None, a
         conn.execute(text("ANALYZE rc_found (ntpn, level, category)"))
         step()
         changes = store.store_exceptions(conn, run_id=run_id, business_date=business_date, bank=bank)
-        store.store_results(conn, run_id=run_id, business_date=business_date, bank=bank)
+        store.store_results(conn, run_id=run_id, business_date=business_date, bank=bank, finished=as_of)
         step()
         banks = date_summary(conn, business_date=business_date, bank=bank)
         result = ReconcileResult(run_id, business_date, bank, banks, changes.opened, changes.reopened,

@@ -76,3 +76,9 @@ def exported_exceptions(conn: Connection, *, date_from: date, date_to: date, ope
     """), {"lo": date_from, "hi": date_to, "open_only": open_only, "statuses": OPEN_STATUSES})
     for row in result:
         yield ExceptionExport(*row)
+
+
+def batch_arrivals(conn: Connection, *, business_date: date) -> list[datetime]:
+    """When each current bank batch of the date arrived, earliest first."""
+    return list(conn.execute(text("SELECT received_at FROM bank_batch WHERE business_date = :d"
+                                  " AND superseded_at IS NULL ORDER BY received_at"), {"d": business_date}).scalars())

@@ -192,8 +192,13 @@ _RESULTS = f"""
 """
 
 
-def store_results(conn: Connection, *, run_id: int, business_date: date, bank: str | None) -> int:
-    """Upsert `recon_result` for every bank of the date (or the one bank); returns rows written."""
-    finished = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
+def store_results(conn: Connection, *, run_id: int, business_date: date, bank: str | None,
+                  finished: datetime | None = None) -> int:
+    """Upsert `recon_result` for every bank of the date (or the one bank); returns rows written.
+
+    `finished` is when the result counts as delivered (R5); now, unless history is being replayed.
+    """
+    if finished is None:
+        finished = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
     return conn.execute(text(_RESULTS), {"d": business_date, "run": run_id, "bank": bank,
                                          "finished": finished}).rowcount

@@ -123,7 +123,9 @@ def test_demo_creates_the_seven_logins_once_and_audits_the_load(engine: Engine, 
         actions = Counter(conn.execute(text("SELECT action FROM audit_log WHERE actor = 'system:demo'")).scalars())
         load = conn.execute(text("SELECT object_id, after FROM audit_log WHERE action = 'demo.load'")).one()
         assert verify_chain(conn).ok
+    runs = actions.pop("reconcile.run")
     assert actions == {"user.add": 6, "import.file": summary.files, "demo.load": 1}
+    assert summary.reconciled == 1 and runs >= 1  # the day is reconciled in waves, as batches arrived
     assert load.object_id == "2026-11-20..2026-11-20"
     assert load.after["files"] == summary.files and load.after["mpn_rows"] == summary.mpn_rows
     again = load_demo(engine, days=1, until=date(2026, 11, 20), out_dir=tmp_path / "b", config=CFG)
