@@ -20,6 +20,7 @@ from dashboard.components.grids import (
     shown,
     text_column,
 )
+from queries.exception_adjust import ADJUSTMENT_KINDS, SIDES
 from queries.exception_read import ExceptionDetail
 from queries.exception_work import CAUSES, STATUSES
 from queries.recon_page import CATEGORY_LABELS, CategoryCount, ExceptionListRow
@@ -234,12 +235,46 @@ def _facts(d: ExceptionDetail) -> html.Dl:
         facts.append(("Ditutup", f"{waktu_wib(e.resolved_at)} oleh {e.resolved_by or 'sistem'}"))
     if d.pending is not None:
         p = d.pending
+        kind = p.summary.get("kind")
+        what = f"Penyesuaian ({ADJUSTMENT_KINDS.get(kind, kind)}) · " if kind else ""
         facts.append(("Menunggu persetujuan", html.Span(
-            f"{CAUSES.get(p.summary.get('cause', ''), p.summary.get('cause', ''))}: {p.summary.get('note', '')} "
+            f"{what}{CAUSES.get(p.summary.get('cause', ''), p.summary.get('cause', ''))}: {p.summary.get('note', '')} "
             f"(diajukan {p.made_by}, {waktu_wib(p.made_at)})", id="rekon-pending")))
     return html.Dl([part for label, value in facts for part in (html.Dt(label, className="col-sm-4"),
                                                                   html.Dd(value, className="col-sm-8"))],
                    className="row mpn-facts")
+
+
+def _changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    if after is None:
+        return "dibatalkan"
+    if before is None:
+        return "data baru: " + ", ".join(f"{FIELD_LABELS.get(k, k)} {_shown_value(k, v)}"
+                                         for k, v in sorted(after.items()))
+    return ", ".join(f"{FIELD_LABELS.get(k, k)} {_shown_value(k, before.get(k))} → {_shown_value(k, v)}"
+                     for k, v in sorted(after.items()) if before.get(k) != v) or "tanpa perubahan"
+
+
+def _records(d: ExceptionDetail) -> list[Any]:
+    """Berita Acara, adjustments and Nota Perbaikan of the exception (R8, R9, R11); nothing when there are none."""
+    parts: list[Any] = []
+    if d.berita_acara:
+        parts += [html.H3("Berita Acara", className="mpn-subhead"), html.Ul([html.Li([
+            html.Strong(b.number), f" · {b.request_label} · {b.reason_label}",
+            html.Span(f" · {b.registered_by}, {waktu_wib(b.registered_at)}", className="text-secondary"),
+            html.Div(b.note) if b.note else None]) for b in d.berita_acara], className="mpn-list", id="rekon-bac")]
+    if d.adjustments:
+        parts += [html.H3("Penyesuaian", className="mpn-subhead"), html.Ul([html.Li([
+            html.Strong(f"{ADJUSTMENT_KINDS.get(a.kind, a.kind).split(' (')[0]} · {SIDES.get(a.side, a.side)}"),
+            f" · dibukukan {tanggal_pendek(a.effective_date)} · {_changes(a.before, a.after)}",
+            html.Span(f" · diajukan {a.requested_by}, disetujui {a.approved_by}", className="text-secondary")])
+            for a in d.adjustments], className="mpn-list", id="rekon-penyesuaian")]
+    if d.nota_perbaikan:
+        parts += [html.H3("Nota Perbaikan", className="mpn-subhead"), html.Ul([html.Li([
+            html.Strong(n.number), f" · surat {tanggal_pendek(n.letter_date)} · {n.description}",
+            html.Span(f" · {n.recorded_by}", className="text-secondary")]) for n in d.nota_perbaikan],
+            className="mpn-list", id="rekon-nota-daftar")]
+    return parts
 
 
 def _timeline(d: ExceptionDetail) -> html.Div:
@@ -267,5 +302,6 @@ def detail_panel(d: ExceptionDetail) -> dbc.Card:
         html.P(f"NTPN {e.ntpn} · {where}" if e.ntpn else f"Tingkat bank · {where}", className="text-secondary"),
         dbc.Row([dbc.Col(sides_table(d) if e.ntpn else _facts(d), lg=7),
                  dbc.Col([_facts(d)] if e.ntpn else [], lg=5)]),
+        *_records(d),
         _timeline(d),
     ]), className="mpn-detail")

@@ -20,17 +20,35 @@ from dash.exceptions import PreventUpdate
 from sqlalchemy.exc import OperationalError
 
 from dashboard.access import OPERATIONS, callback, current_user
+from dashboard.components import recon_forms as forms
 from dashboard.components import recon_view
 from dashboard.components.cards import database_unavailable, empty_state, page_header, section
 from dashboard.components.data import fetch, perform
 from dashboard.components.dates import date_tools, parse_day
 from dashboard.components.format import angka
+from dashboard.components.recon_forms import (
+    APPROVE,
+    ASSIGN_ME,
+    CAUSE,
+    CLARIFY,
+    COMMENT_SEND,
+    COMMENT_TEXT,
+    DECISION_NOTE,
+    GROUPS,
+    MESSAGE,
+    REJECT,
+    RESOLVE,
+    RESOLVE_NOTE,
+)
 from jobs.recon_pdf import SignerError, recon_pdf_for
 from queries import config
 from queries.approvals import ApprovalRefused
+from queries.berita_acara import record_nota_perbaikan, register_berita_acara
+from queries.exception_adjust import approve_adjustment, reject_adjustment, request_adjustment
 from queries.exception_read import exception_detail
 from queries.exception_work import (
-    CAUSES,
+    ASSIGNEE_ROLES,
+    KIND_ADJUSTMENT,
     OPEN_STATUSES,
     STAFF_ROLES,
     STATUSES,
@@ -38,6 +56,8 @@ from queries.exception_work import (
     approve_resolution,
     assign,
     comment,
+    exception_row,
+    pending_request,
     reject_resolution,
     request_resolution,
     start_clarification,
@@ -54,6 +74,7 @@ from queries.recon_page import (
 )
 from queries.recon_read import date_summary
 from queries.recon_report import ReportError
+from queries.users import users
 
 PATH = "/rekonsiliasi"
 dash.register_page(__name__, path=PATH, name="Rekonsiliasi", title="Rekonsiliasi · MPN Monitor", order=30,
@@ -70,13 +91,7 @@ BANK, CATEGORY, STATUS, NTPN = "rekon-bank", "rekon-kategori", "rekon-status", "
 GRID_HOLDER, GRID, COUNT = "rekon-grid-wadah", "rekon-grid", "rekon-jumlah"
 EXPORT_CSV, EXPORT_XLSX, DOWNLOAD = "rekon-ekspor-csv", "rekon-ekspor-xlsx", "rekon-unduh"
 BA_BANK, BA_BUTTON, BA_DOWNLOAD, BA_MESSAGE = "rekon-ba-bank", "rekon-ba-unduh", "rekon-ba-berkas", "rekon-ba-pesan"
-DETAIL, ACTIONS, MESSAGE = "rekon-detail", "rekon-aksi", "rekon-pesan"
-ASSIGN_ME, CLARIFY = "rekon-tugaskan-saya", "rekon-klarifikasi"
-COMMENT_TEXT, COMMENT_SEND = "rekon-komentar-isi", "rekon-komentar-kirim"
-CAUSE, RESOLVE_NOTE, RESOLVE = "rekon-penyebab", "rekon-penyelesaian-isi", "rekon-ajukan"
-DECISION_NOTE, APPROVE, REJECT = "rekon-keputusan-isi", "rekon-setujui", "rekon-kembalikan"
-GROUPS = {"assign": "rekon-grup-tugas", "comment": "rekon-grup-komentar", "clarify": "rekon-grup-klarifikasi",
-          "request": "rekon-grup-ajukan", "decide": "rekon-grup-putuskan"}
+DETAIL = "rekon-detail"
 
 BLOCK = 100
 TITLE = "Rekonsiliasi"
@@ -124,7 +139,7 @@ def page_body(tanggal: str | None) -> list[Any]:
                             html.Div(id=COUNT, className="mpn-section-note mb-2"),
                             html.Div(recon_view.exception_grid(GRID, BLOCK), id=GRID_HOLDER)],
                 note="Klik sebuah selisih untuk melihat kedua sisi transaksi dan menindaklanjutinya."),
-        dbc.Row([dbc.Col(html.Div(id=DETAIL), lg=8), dbc.Col(actions(), lg=4)], className="g-3"),
+        dbc.Row([dbc.Col(html.Div(id=DETAIL), lg=8), dbc.Col(forms.actions(assignees()), lg=4)], className="g-3"),
     ]
 
 
@@ -170,35 +185,12 @@ def filters(names: dict[str, str], codes: list[str]) -> dbc.Row:
     )
 
 
-def actions() -> dbc.Card:
-    """Every action's form; the detail callback shows those the user's role may take on the exception."""
-    hidden = {"display": "none"}
-    return dbc.Card(dbc.CardBody([
-        html.H2("Tindak lanjut", className="h6"),
-        html.Div(id=MESSAGE),
-        html.P("Pilih sebuah selisih.", className="text-secondary small", id="rekon-aksi-kosong"),
-        html.Div(dbc.Button("Tugaskan ke saya", id=ASSIGN_ME, color="secondary", outline=True, size="sm"),
-                 id=GROUPS["assign"], style=hidden, className="mb-3"),
-        html.Div(dbc.Button("Mulai klarifikasi", id=CLARIFY, color="secondary", outline=True, size="sm"),
-                 id=GROUPS["clarify"], style=hidden, className="mb-3"),
-        html.Div([dbc.Label("Ajukan penyelesaian", html_for=CAUSE, className="fw-semibold"),
-                  dcc.Dropdown(id=CAUSE, options=[{"label": v, "value": k} for k, v in CAUSES.items()],
-                               placeholder="Penyebab", className="mb-2"),
-                  dbc.Textarea(id=RESOLVE_NOTE, placeholder="Keterangan penyelesaian", rows=2, className="mb-2"),
-                  dbc.Button("Ajukan ke kasi", id=RESOLVE, color="primary", size="sm")],
-                 id=GROUPS["request"], style=hidden, className="mb-3"),
-        html.Div([dbc.Label("Keputusan atas pengajuan", html_for=DECISION_NOTE, className="fw-semibold"),
-                  dbc.Textarea(id=DECISION_NOTE, placeholder="Catatan (wajib bila dikembalikan)", rows=2,
-                               className="mb-2"),
-                  html.Div([dbc.Button("Setujui", id=APPROVE, color="success", size="sm"),
-                            dbc.Button("Kembalikan", id=REJECT, color="danger", outline=True, size="sm")],
-                           className="d-flex gap-2")],
-                 id=GROUPS["decide"], style=hidden, className="mb-3"),
-        html.Div([dbc.Label("Komentar", html_for=COMMENT_TEXT, className="fw-semibold"),
-                  dbc.Textarea(id=COMMENT_TEXT, rows=2, className="mb-2"),
-                  dbc.Button("Kirim komentar", id=COMMENT_SEND, color="secondary", outline=True, size="sm")],
-                 id=GROUPS["comment"], style=hidden),
-    ]), className="mpn-detail", id=ACTIONS)
+def assignees() -> list[Any]:
+    """Active users an exception can be given to; read only for the roles that may reassign."""
+    user = current_user()
+    if user is None or user.role not in forms.REASSIGNERS:
+        return []
+    return [u for u in fetch(users) if u.active and u.role in ASSIGNEE_ROLES]
 
 
 def exception_filter(day: str, bank: str | None, category: str | None, status: str | None,
@@ -256,7 +248,7 @@ def select(clicked: dict[str, Any] | None) -> int:
 
 
 @callback(Output(DETAIL, "children"), Output("rekon-aksi-kosong", "style"),
-          *(Output(group, "style") for group in GROUPS.values()),
+          *(Output(group, "style") for group in GROUPS.values()), Output(forms.ADJ_DATE, "date"),
           Input(SELECTED, "data"), Input(VERSION, "data"), prevent_initial_call=True, roles=OPERATIONS)
 def detail(selected: int | None, _version: int) -> tuple[Any, ...]:
     """The selected exception in full, and the actions this user may take on it now."""
@@ -275,10 +267,14 @@ def detail(selected: int | None, _version: int) -> tuple[Any, ...]:
         "clarify": e.status == "open" and role in WORKER_ROLES,
         "request": e.is_open and role in WORKER_ROLES and d.pending is None,
         "decide": e.is_open and role == "kasi" and d.pending is not None,
+        "reassign": e.is_open and role in forms.REASSIGNERS,
+        "adjust": e.is_open and role in WORKER_ROLES and d.pending is None and bool(e.ntpn),
+        "ba": role in WORKER_ROLES and bool(e.ntpn),
+        "nota": role in WORKER_ROLES,
     }
     shown, hidden = {"display": "block"}, {"display": "none"}
     return (recon_view.detail_panel(d), hidden if any(allowed.values()) else {"display": "block"},
-            *(shown if allowed[name] else hidden for name in GROUPS))
+            *(shown if allowed[name] else hidden for name in GROUPS), e.business_date.isoformat())
 
 
 @callback(Output(MESSAGE, "children"), Output(VERSION, "data"), Output(COMMENT_TEXT, "value"),
@@ -295,7 +291,7 @@ def act(*args: Any) -> tuple[Any, ...]:
     if selected is None or user is None or not ctx.triggered_id or not ctx.triggered[0].get("value"):
         raise PreventUpdate
     exc_id, button = int(selected), ctx.triggered_id
-    keep = (dash.no_update,) * 3
+    keep: tuple[Any, ...] = (dash.no_update,) * 3
     try:
         if button == ASSIGN_ME:
             perform(assign, exc_id, assignee=user.username, actor=user)
@@ -311,19 +307,20 @@ def act(*args: Any) -> tuple[Any, ...]:
             done = f"Pengajuan #{asked.request_id} dikirim; menunggu persetujuan kasi."
             keep = (dash.no_update, "", dash.no_update)
         elif button == APPROVE:
-            perform(approve_resolution, exc_id, actor=user, note=decision or "")
-            done, keep = f"Selisih #{exc_id} diselesaikan.", (dash.no_update, dash.no_update, "")
+            adjusting = adjustment_pending(exc_id)
+            perform(approve_adjustment if adjusting else approve_resolution, exc_id, actor=user, note=decision or "")
+            done = f"Selisih #{exc_id} {'disesuaikan' if adjusting else 'diselesaikan'}."
+            keep = (dash.no_update, dash.no_update, "")
         elif button == REJECT:
-            perform(reject_resolution, exc_id, actor=user, note=decision or "")
+            perform(reject_adjustment if adjustment_pending(exc_id) else reject_resolution, exc_id, actor=user,
+                    note=decision or "")
             done = "Pengajuan dikembalikan kepada pembuatnya."
             keep = (dash.no_update, dash.no_update, "")
         else:
             raise PreventUpdate
     except ApprovalRefused as refused:  # WorkRefused too: the reason, in Indonesian
-        return (dbc.Alert(refused.message, color="danger", className="py-2", id="rekon-pesan-isi"),
-                dash.no_update, *(dash.no_update,) * 3)
-    return (dbc.Alert(done, color="success", className="py-2", id="rekon-pesan-isi", duration=8000),
-            (version or 0) + 1, *keep)
+        return forms.refusal(refused.message), dash.no_update, *(dash.no_update,) * 3
+    return forms.success(done), (version or 0) + 1, *keep
 
 
 @callback(Output(KPI_HOLDER, "children"), Input(VERSION, "data"), State(DAY, "data"), prevent_initial_call=True,
@@ -364,3 +361,98 @@ def berita_acara(_clicks: int | None, bank: str | None, day: str | None) -> tupl
     except (ReportError, SignerError) as refused:
         return dash.no_update, dbc.Alert(str(refused), color="warning", className="py-1 mb-0")
     return dcc.send_bytes(pdf, name), None
+
+
+# --- reassign, adjustment, Berita Acara, Nota Perbaikan ---------------------------------------------------------
+
+def adjustment_pending(exception_id: int) -> bool:
+    """Whether the exception's pending request is an adjustment (else a resolution, or none)."""
+    pending = fetch(pending_request, exception_id)
+    return pending is not None and pending.kind == KIND_ADJUSTMENT
+
+
+def outcome(act: Any, done: Any, version: int | None) -> tuple[Any, Any]:
+    """Run `act()`; the message and the next version, or the refusal (WorkRefused, ApprovalRefused) as an alert."""
+    try:
+        result = act()
+    except ApprovalRefused as refused:
+        return forms.refusal(refused.message), dash.no_update
+    return forms.success(done(result)), (version or 0) + 1
+
+
+SENT = [State(SELECTED, "data"), State(VERSION, "data")]
+
+
+def _chosen(selected: int | None, clicks: int | None) -> tuple[int, Any]:
+    user = current_user()
+    if selected is None or user is None or not clicks:
+        raise PreventUpdate
+    return int(selected), user
+
+
+@callback(Output(MESSAGE, "children", allow_duplicate=True), Output(VERSION, "data", allow_duplicate=True),
+          Input(forms.REASSIGN, "n_clicks"), State(forms.REASSIGN_USER, "value"), *SENT,
+          prevent_initial_call=True, roles=forms.REASSIGNERS)
+def reassign(clicks: int | None, assignee: str | None, selected: int | None, version: int | None) -> tuple[Any, Any]:
+    """Give the selected exception to the chosen user (kasi, kasubdit)."""
+    exc_id, user = _chosen(selected, clicks)
+    return outcome(lambda: perform(assign, exc_id, assignee=assignee or None, actor=user),
+                   lambda _r: f"Selisih #{exc_id} ditugaskan kepada {assignee}.", version)
+
+
+@callback(Output(MESSAGE, "children", allow_duplicate=True), Output(VERSION, "data", allow_duplicate=True),
+          Output(forms.NOTA_BOX, "open"),
+          Input(forms.ADJ_SEND, "n_clicks"),
+          *(State(i, "value") for i in (forms.ADJ_KIND, forms.ADJ_SIDE, forms.ADJ_FIELD, forms.ADJ_VALUE,
+                                         forms.ADJ_CAUSE, forms.ADJ_NOTE)),
+          State(forms.ADJ_DATE, "date"), *(State(i, p) for i, p in forms.payment_states(forms.ADJ_RECORD)), *SENT,
+          prevent_initial_call=True, roles=WORKER_ROLES)
+def ask_adjustment(clicks: int | None, kind: str | None, side: str | None, field: str | None, value: str | None,
+                   cause: str | None, note: str | None, effective: str | None, *rest: Any) -> tuple[Any, Any, Any]:
+    """Ask a kasi for a reversal, correction or addition (R8); an R9 refusal opens the Nota Perbaikan form."""
+    *record, selected, version = rest
+    exc_id, user = _chosen(selected, clicks)
+    d = fetch(exception_detail, exc_id)
+    own = [r for r in d.mpn if r.record_type == "payment"] if side == "mpn" else list(d.bank)
+    changes = (forms.payment_values(record) if kind == "addition"
+               else {field: forms.field_value(field, value)} if kind == "correction" and field else None)
+    message, version_out = outcome(
+        lambda: perform(request_adjustment, exc_id, kind=kind or "", side=side or "",
+                        record_ref=own[0].ref if own and kind != "addition" else None, changes=changes,
+                        cause=cause or "", note=note or "", actor=user, effective_date=forms.picked_day(effective)),
+        lambda asked: f"Pengajuan penyesuaian #{asked.request_id} dikirim; menunggu persetujuan kasi.", version)
+    return message, version_out, "Nota Perbaikan" in str(getattr(message, "children", "")) or dash.no_update
+
+
+@callback(Output(MESSAGE, "children", allow_duplicate=True), Output(VERSION, "data", allow_duplicate=True),
+          Input(forms.BA_SEND, "n_clicks"),
+          *(State(i, "value") for i in (forms.BA_NUMBER, forms.BA_REASON, forms.BA_REQUEST, forms.BA_NOTE)),
+          *(State(i, p) for i, p in forms.payment_states(forms.BA_RECORD)), *SENT,
+          prevent_initial_call=True, roles=WORKER_ROLES)
+def berita_acara_transaksi(clicks: int | None, number: str | None, reason: str | None, request: str | None,
+                           note: str | None, *rest: Any) -> tuple[Any, Any]:
+    """Register the Berita Acara of the selected exception's transaction (R11)."""
+    *record, selected, version = rest
+    exc_id, user = _chosen(selected, clicks)
+    exc = fetch(exception_row, exc_id)
+    return outcome(lambda: perform(register_berita_acara, number=number or "", ntpn=exc.ntpn, bank_code=exc.bank_code,
+                                   reason=reason or "", request=request or "", actor=user, note=note or "",
+                                   rerecord=forms.payment_values(record) if request != "cancel" else None),
+                   lambda ba: f"Berita Acara {ba.number} dicatat ({ba.request_label}).", version)
+
+
+@callback(Output(MESSAGE, "children", allow_duplicate=True), Output(VERSION, "data", allow_duplicate=True),
+          Input(forms.NOTA_SEND, "n_clicks"), State(forms.NOTA_NUMBER, "value"), State(forms.NOTA_DATE, "date"),
+          State(forms.NOTA_TEXT, "value"), *SENT, prevent_initial_call=True, roles=WORKER_ROLES)
+def nota_perbaikan(clicks: int | None, number: str | None, letter: str | None, description: str | None,
+                   selected: int | None, version: int | None) -> tuple[Any, Any]:
+    """Record the bank's Nota Perbaikan for the selected exception (a correction after reconciliation, R9)."""
+    exc_id, user = _chosen(selected, clicks)
+    exc = fetch(exception_row, exc_id)
+    letter_date = forms.picked_day(letter)
+    if letter_date is None:
+        return forms.refusal("Tanggal surat Nota Perbaikan wajib diisi."), dash.no_update
+    return outcome(lambda: perform(record_nota_perbaikan, number=number or "", bank_code=exc.bank_code,
+                                   business_date=exc.business_date, letter_date=letter_date,
+                                   description=description or "", actor=user, exception_id=exc_id),
+                   lambda nota: f"Nota Perbaikan {nota.number} dicatat.", version)
