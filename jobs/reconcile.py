@@ -7,8 +7,10 @@ outcome (`queries.recon_store`) and audits the run last.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -74,10 +76,16 @@ def reconcile(engine: Engine, business_date: date, *, bank: str | None = None, a
         step()
         q.refresh_statistics(conn, business_date)
         q.stage_sides(conn, business_date)
-        q.stage_special(conn, business_date)
         step()
-        q.stage_pairs(conn, business_date)
-        pairs = q.stage_exact(conn)
+        # The duplicate scan runs on a second connection while this one joins, from this transaction's snapshot.
+        # This one stays READ COMMITTED (its exception and audit-head updates must not fail on concurrent
+        # ones), so the join's own snapshot is taken a moment later, as separate statements' always were.
+        snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            duplicates = pool.submit(_duplicate_candidates, engine, snapshot, business_date)
+            q.stage_pairs(conn, business_date)
+            q.stage_special(conn, duplicates.result())
+        pairs = q.stage_exact(conn, business_date)
         q.stage_banks(conn, business_date)
         conn.execute(text("CREATE INDEX ON rc_pair (ntpn)"))
         conn.execute(text("ANALYZE rc_pair (ntpn, m_line, b_line)"))
@@ -103,6 +111,18 @@ def reconcile(engine: Engine, business_date: date, *, bank: str | None = None, a
                after={"run_id": run_id, "bank": bank, **counts})
         step()
     return result
+
+
+def _duplicate_candidates(engine: Engine, snapshot: str, business_date: date) -> list[str]:
+    """`q.duplicate_candidates` on a connection of its own that sees what the exporting transaction sees."""
+    if not re.fullmatch(r"[0-9A-Fa-f-]+", snapshot):
+        raise ValueError(f"unexpected snapshot id {snapshot!r}")
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="REPEATABLE READ")
+        conn.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+        duplicates = q.duplicate_candidates(conn, business_date)
+        conn.rollback()
+    return duplicates
 
 
 def _check_input(conn: Connection, business_date: date, bank: str | None) -> None:

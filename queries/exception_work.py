@@ -53,6 +53,8 @@ WORKER_ROLES = ("pelaksana", "petugas_mpn")
 STAFF_ROLES = ("kasubdit", "kasi", "pelaksana", "petugas_mpn")
 #: Who an exception can be assigned to.
 ASSIGNEE_ROLES = ("kasi", "pelaksana", "petugas_mpn")
+#: Who may give an exception to someone else.
+LEAD_ROLES = ("kasubdit", "kasi")
 #: The checker chain of a resolution or an adjustment.
 CHECKER_STEPS = ("kasi",)
 MAX_TEXT = 2000
@@ -231,9 +233,16 @@ def close(conn: Connection, exc: ExceptionRow, done: Approval, *, status: str, c
 # --- acts without approval --------------------------------------------------------------------------------------
 
 def assign(conn: Connection, exception_id: int, *, assignee: str | None, actor: User) -> ExceptionRow:
-    """Give the exception to `assignee` (a user name; None unassigns it); the change is kept in history."""
+    """Give the exception to `assignee` (a user name; None unassigns it); the change is kept in history.
+
+    Staff may take an exception themselves; giving it to someone else (or taking it away) is for the
+    heads: kasi and kasubdit.
+    """
     user = acting(conn, actor, STAFF_ROLES, "menugaskan selisih")
     exc = locked_open(conn, exception_id, "ditugaskan")
+    if assignee != user.username and user.role not in LEAD_ROLES:
+        raise WorkRefused(f"Hanya {title('kasi')} atau {title('kasubdit')} yang dapat menugaskan selisih kepada "
+                          "orang lain; Anda dapat mengambilnya untuk diri sendiri.")
     if assignee is not None:
         target = user_by_name(conn, assignee)
         if target is None or not target.active:

@@ -110,27 +110,35 @@ def refresh_statistics(conn: Connection, day: date) -> list[str]:
     return list(stale)
 
 
-def stage_special(conn: Connection, day: date) -> None:
-    """`rc_special`: NTPNs that need the exact (slow) path: possibly duplicated, or in the cancelled register.
+def duplicate_candidates(conn: Connection, day: date) -> list[str]:
+    """NTPNs on more than one row of either partition of `day`: the candidates for `duplicate`.
 
-    Duplicate candidates come from each partition's NTPN index alone (an index-only scan read in order,
-    no hashing of 3,000,000 keys); they are a superset (reversals, superseded batches), checked exactly later.
+    Read from each partition's NTPN index alone (an index-only scan read in order, no hashing of
+    3,000,000 keys); a superset (reversals, superseded batches), checked exactly by `stage_exact`. Meant
+    for a second connection, alongside `stage_pairs`, in the main transaction's exported snapshot.
     """
-    conn.execute(text("DROP TABLE IF EXISTS rc_special"))
-    parts = ["SELECT number AS ntpn FROM cancelled_number WHERE kind = 'ntpn'"]
+    parts = []
     for parent in ("mpn_record", "bank_batch_row"):
         name = partition_name(parent, day)
         if conn.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar_one() is not None:
             parts.append(f'SELECT ntpn FROM "{name}" GROUP BY ntpn HAVING count(*) > 1')
+    if not parts:
+        return []
     # The planner prices a hash aggregate of 3,000,000 keys below the ordered index-only scan; measured, it is
-    # three times slower (and holds ~400 MB), so sorted grouping is asked for here only. The two scans are
-    # independent: with parallel workers free, each runs in its own (Parallel Append), which the default
-    # costs never pick for two non-partial branches.
-    for setting in ("enable_hashagg = off", "parallel_setup_cost = 0", "parallel_tuple_cost = 0"):
+    # three times slower (and holds ~400 MB), so sorted grouping is asked for here only.
+    for setting in ("enable_hashagg = off", "jit = off"):
         conn.execute(text(f"SET LOCAL {setting}"))
-    conn.execute(text(f"CREATE TEMP TABLE rc_special ON COMMIT DROP AS {' UNION ALL '.join(parts)}"))
-    for setting in ("enable_hashagg", "parallel_setup_cost", "parallel_tuple_cost"):
-        conn.execute(text(f"SET LOCAL {setting} TO DEFAULT"))
+    return list(conn.execute(text(" UNION ALL ".join(parts))).scalars())
+
+
+def stage_special(conn: Connection, duplicates: list[str]) -> None:
+    """`rc_special`: NTPNs that need the exact (slow) path: possibly duplicated, or in the cancelled register."""
+    conn.execute(text("DROP TABLE IF EXISTS rc_special"))
+    conn.execute(text('CREATE TEMP TABLE rc_special (ntpn text COLLATE "C") ON COMMIT DROP'))
+    conn.execute(text("""
+        INSERT INTO rc_special SELECT number FROM cancelled_number WHERE kind = 'ntpn'
+        UNION SELECT unnest(CAST(:dups AS text[]))
+    """), {"dups": duplicates})
     conn.execute(text("ANALYZE rc_special"))
 
 
@@ -148,62 +156,91 @@ _NTB_CANCELLED = ("(({s}.bank_code, {s}.ntb) IN (SELECT bank_code, number FROM c
                   " WHERE kind = 'ntb'))")
 
 
-def stage_pairs(conn: Connection, day: date) -> int:
-    """`rc_pair`: the rows of the date's FULL JOIN that are not a clean 1:1 match; returns their number.
+def _pairs_sql(conn: Connection, day: date, keys: str | None = None) -> str:
+    """The date's FULL JOIN grouped by MPN bank: payment count and amount, and the unclean rows as an array.
 
-    One hash FULL JOIN of the two partitions, grouped by MPN bank on the way out: the group carries that
-    bank's payment count and amount (`rc_mtotal`) and, as an array, its few unclean rows, so the 3,000,000
-    clean rows are never written anywhere. Rows of `rc_special` NTPNs (and of NTBs in the register) are
-    kept `special` and redone exactly by `stage_exact`.
+    The batch side carries no ids (`b_line` 0 marks it present): `stage_exact` reads them back.
+
+    `keys` (an SQL array of NTPNs) limits both sides to those NTPNs, read by NTPN index. Rows whose NTB is
+    in the cancelled register are `special`: left out of the counts, kept for `stage_exact`.
     """
-    conn.execute(text("DROP TABLE IF EXISTS rc_pair, rc_mtotal"))
-    conn.execute(text(_PAIR_TABLE))
     mpn = partition_name("mpn_record", day)
     bank = partition_name("bank_batch_row", day)
     have = {n for n in (mpn, bank) if conn.execute(text("SELECT to_regclass(:n)"), {"n": n}).scalar_one()}
+    only = f" AND ntpn = ANY({keys})" if keys else ""
     empty = "(SELECT * FROM {parent} WHERE false)"
-    m_src = f'(SELECT * FROM "{mpn}" WHERE record_type = \'payment\')' if mpn in have else empty.format(
-        parent="mpn_record")
+    m_src = (f'(SELECT * FROM "{mpn}" WHERE record_type = \'payment\'{only})' if mpn in have
+             else empty.format(parent="mpn_record"))
     # The current batches as a literal array: PostgreSQL hashes a constant array (one probe per row) but
     # searches an array from a subquery element by element (~40 comparisons for each of 3,000,000 rows).
     current = conn.execute(text("SELECT coalesce(array_agg(batch_id ORDER BY batch_id), '{}') FROM bank_batch"
                                 " WHERE business_date = :d AND superseded_at IS NULL"), {"d": day}).scalar_one()
     b_src = (f'(SELECT * FROM "{bank}" WHERE batch_id = ANY(\'{{{",".join(str(int(i)) for i in current)}}}\''
-             f'::bigint[]))') if bank in have else empty.format(parent="bank_batch_row")
-    ntb = conn.execute(text("SELECT EXISTS (SELECT 1 FROM cancelled_number WHERE kind = 'ntb')")).scalar_one()
-    special = "coalesce(m.ntpn, b.ntpn) IN (SELECT ntpn FROM rc_special)"
-    if ntb:
-        special += "".join(f" OR coalesce({_NTB_CANCELLED.format(s=s)}, false)" for s in "mb")
-    conn.execute(text(f"""
-        CREATE TEMP TABLE rc_mtotal ON COMMIT DROP AS
-        SELECT m_bank_code AS bank_code, count(*) FILTER (WHERE m_ntpn IS NOT NULL AND NOT special) AS n,
-               coalesce(sum(m_amount) FILTER (WHERE m_ntpn IS NOT NULL AND NOT special), 0) AS amount,
+             f'::bigint[]){only})') if bank in have else empty.format(parent="bank_batch_row")
+    special, fence = "false", ""
+    if conn.execute(text("SELECT EXISTS (SELECT 1 FROM cancelled_number WHERE kind = 'ntb')")).scalar_one():
+        special = " OR ".join(f"coalesce({_NTB_CANCELLED.format(s=s)}, false)" for s in "mb")
+        fence = "OFFSET 0"  # `special` is probed once per row, not once per aggregate
+    return f"""
+        SELECT m_bank_code AS bank_code, count(m_ntpn) FILTER (WHERE NOT special) AS n,
+               coalesce(sum(m_amount) FILTER (WHERE NOT special), 0) AS amount,
                array_agg(ROW(coalesce(m_ntpn, b_ntpn), m_import, m_line, b_batch, b_line, {_PAIR_OUT},
                              false, false, NULL, special)::rc_pair) FILTER (WHERE unclean OR special) AS rows
           FROM (SELECT m.ntpn AS m_ntpn, b.ntpn AS b_ntpn, m.import_id AS m_import, m.line AS m_line,
-                       b.batch_id AS b_batch, b.line AS b_line, {_PAIR_COLUMNS},
+                       NULL::bigint AS b_batch, CASE WHEN b.ntpn IS NOT NULL THEN 0 END AS b_line, {_PAIR_COLUMNS},
                        {special} AS special,
                        m.ntpn IS NULL OR b.ntpn IS NULL OR {_DIFFERS} AS unclean
                   FROM {m_src} m
                   FULL JOIN {b_src} b ON b.ntpn = m.ntpn
-                OFFSET 0) x  -- a fence: `special` is probed once per row, not once per aggregate
+                {fence}) x
          GROUP BY m_bank_code
-    """), {"d": day})
+    """
+
+
+def stage_pairs(conn: Connection, day: date) -> int:
+    """`rc_pair`: the rows of the date's FULL JOIN that are not a clean 1:1 match; returns their number.
+
+    One hash FULL JOIN of the two partitions, grouped by MPN bank on the way out: the group carries that
+    bank's payment count and amount (`rc_mtotal`) and, as an array, its few unclean rows, so the 3,000,000
+    clean rows are never written anywhere. Duplicated NTPNs are counted here as the join sees them;
+    `stage_exact` takes them back out and redoes them exactly.
+    """
+    conn.execute(text("DROP TABLE IF EXISTS rc_pair, rc_mtotal"))
+    conn.execute(text(_PAIR_TABLE))
+    conn.execute(text(f"CREATE TEMP TABLE rc_mtotal ON COMMIT DROP AS {_pairs_sql(conn, day)}"))
     return conn.execute(text("INSERT INTO rc_pair SELECT (unnest(rows)).* FROM rc_mtotal WHERE rows IS NOT NULL")
                         ).rowcount
 
 
-def stage_exact(conn: Connection) -> int:
-    """Redo the special NTPNs of `rc_pair` through the exact views, and `rc_dup`: NTPNs twice on one side.
+def stage_exact(conn: Connection, day: date) -> int:
+    """Redo the `rc_special` NTPNs (and `special` rows) of `rc_pair` exactly, and `rc_dup`: NTPNs twice on one side.
 
+    First takes out what `stage_pairs` counted and kept for them (the same join, limited to those NTPNs).
     Exact = cancelled payments dropped, cancelled numbers flagged, every row of a duplicated NTPN kept;
     read by NTPN index, so the cost follows the (few) special NTPNs. Adds their payments to `rc_mtotal`;
     returns the rows `rc_pair` ends with.
     """
     conn.execute(text("DROP TABLE IF EXISTS rc_exact, rc_dup"))
-    conn.execute(text("CREATE TEMP TABLE rc_exact ON COMMIT DROP AS SELECT DISTINCT ntpn FROM rc_pair WHERE special"))
-    conn.execute(text("DELETE FROM rc_pair WHERE special"))
-    keys = "ntpn = ANY(ARRAY(SELECT ntpn FROM rc_exact))"
+    conn.execute(text("""
+        CREATE TEMP TABLE rc_exact ON COMMIT DROP AS
+        SELECT ntpn FROM rc_special UNION SELECT ntpn FROM rc_pair WHERE special
+    """))
+    conn.execute(text("ANALYZE rc_exact"))
+    keys = "ARRAY(SELECT ntpn FROM rc_exact)"
+    conn.execute(text(f"""
+        INSERT INTO rc_mtotal (bank_code, n, amount)
+        SELECT bank_code, -n, -amount FROM ({_pairs_sql(conn, day, keys)}) x
+    """))
+    conn.execute(text("DELETE FROM rc_pair WHERE ntpn IN (SELECT ntpn FROM rc_exact)"))
+    # The join's hash table (the batch rows) carries no row ids; every NTPN left is on at most one row of the
+    # batch partition, so the ids of its batch side are read back by NTPN index.
+    bank = partition_name("bank_batch_row", day)
+    if conn.execute(text("SELECT to_regclass(:n)"), {"n": bank}).scalar_one() is not None:
+        conn.execute(text(f"""
+            UPDATE rc_pair p SET b_batch = r.batch_id, b_line = r.line FROM "{bank}" r
+             WHERE r.ntpn = p.ntpn AND p.b_batch IS NULL AND p.b_line IS NOT NULL
+        """))
+    keys = f"ntpn = ANY({keys})"
     conn.execute(text(f"""
         CREATE TEMP TABLE rc_dup ON COMMIT DROP AS
         SELECT 'mpn'::text AS side, ntpn, count(*) AS n FROM rc_m WHERE {keys} GROUP BY ntpn HAVING count(*) > 1

@@ -181,6 +181,7 @@ def test_assignments_and_comments_are_kept_and_audited(engine: Engine, people: d
         assign(conn, exc_id, assignee="ani", actor=people["budi"])
         comment(conn, exc_id, body="Sudah telepon bank", actor=people["ani"])
     assert "Manajemen" in refused(engine, assign, exc_id, assignee="maya", actor=people["budi"])
+    assert "Hanya Kepala Seksi" in refused(engine, assign, exc_id, assignee="putu", actor=people["ani"])
     assert "wajib diisi" in refused(engine, comment, exc_id, body="  ", actor=people["ani"])
     assert "tidak dapat memberi komentar" in refused(engine, comment, exc_id, body="hi", actor=people["maya"])
     with engine.connect() as conn:
