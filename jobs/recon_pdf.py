@@ -17,8 +17,8 @@ from sqlalchemy import Connection
 from dashboard.components.format import BULAN, WIB, angka, rupiah, tanggal_panjang, waktu_wib
 from jobs.pdf_table import Column, draw_table
 from queries.exception_work import STATUSES
-from queries.recon_page import CATEGORY_LABELS
-from queries.recon_report import RESULT_DEADLINE_MINUTES, ReconReport, ReportError, reconciliation_report
+from queries.recon_report import ReconReport, ReportError, reconciliation_report
+from queries.reconcile import CATEGORY_LABELS, RESULT_DEADLINE_MINUTES
 from queries.users import User, user_by_name
 
 #: The issuing unit (DOMAIN §1; SE-127/PJ/2010 names the Subdirektorat), top to bottom.

@@ -18,21 +18,7 @@ from sqlalchemy import Connection, text
 
 from queries.exception_work import KIND_ADJUSTMENT, KIND_RESOLUTION, OPEN_STATUSES, STATUSES
 from queries.recon_read import EXPORT_COLUMNS
-from queries.reconcile import CATEGORIES
-
-#: CONTRACT §4's categories in Bahasa Indonesia, in its order.
-CATEGORY_LABELS: dict[str, str] = {
-    "missing_in_bank": "Tidak ada di bank",
-    "missing_in_mpn": "Tidak ada di MPN",
-    "amount_mismatch": "Nilai berbeda",
-    "attribute_mismatch": "Atribut berbeda",
-    "cutoff_mismatch": "Beda tanggal buku (cut-off)",
-    "duplicate": "Ganda",
-    "cancelled_reused": "Nomor batal dipakai lagi",
-    "missing_batch": "Batch belum diterima",
-    "missing_statement": "Surat pernyataan belum diterima",
-    "statement_mismatch": "Surat pernyataan tidak sesuai",
-}
+from queries.reconcile import CATEGORIES, CATEGORY_LABELS
 
 _CATEGORY_ORDER = "CASE category " + " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(CATEGORIES)) + " END"
 _STATUS_ORDER = "CASE status " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATUSES)) + " END"

@@ -16,12 +16,11 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection, text
 
-from queries.reconcile import CATEGORIES
+from queries.reconcile import CATEGORIES, RESULT_DEADLINE_MINUTES
 
 #: Exception rows printed at most (~55 rows a page: about 200 pages); the rest are in the CSV export.
 MAX_EXCEPTION_ROWS = 10_000
 #: PER-78/PB/2006 Ps.11(2), DOMAIN R5: the result is due within this many minutes of the batch.
-RESULT_DEADLINE_MINUTES = 60
 
 _CATEGORY_ORDER = "CASE e.category " + " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(CATEGORIES)) + " END"
 

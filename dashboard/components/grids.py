@@ -28,12 +28,17 @@ def text_column(field: str, header: str, **extra: Any) -> ColumnDef:
     return {"field": field, "headerName": header, **extra}
 
 
-def formatted_column(field: str, header: str, *, numeric: bool = True, **extra: Any) -> ColumnDef:
-    """A column sorted on `field` but showing the row's `<field>_text` (`Rp 1.234.567`, `14:05 WIB`)."""
+def formatted_column(field: str, header: str, *, numeric: bool = True, infinite: bool = False,
+                     **extra: Any) -> ColumnDef:
+    """A column sorted on `field` but showing the row's `<field>_text` (`Rp 1.234.567`, `14:05 WIB`).
+
+    `infinite`: for the infinite row model, whose rows have no data while their block loads.
+    """
+    text = f"params.data['{field}_text']"
     column: ColumnDef = {
         "field": field,
         "headerName": header,
-        "valueFormatter": {"function": f"params.data['{field}_text']"},
+        "valueFormatter": {"function": f"params.data ? {text} : ''" if infinite else text},
     }
     if numeric:
         column.update(type="rightAligned", cellClass="ag-right-aligned-cell mpn-num")

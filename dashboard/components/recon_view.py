@@ -23,12 +23,12 @@ from dashboard.components.grids import (
 from queries.exception_adjust import ADJUSTMENT_KINDS, SIDES
 from queries.exception_read import ExceptionDetail
 from queries.exception_work import CAUSES, STATUSES
-from queries.recon_page import CATEGORY_LABELS, CategoryCount, ExceptionListRow
+from queries.recon_page import CategoryCount, ExceptionListRow
 from queries.recon_read import BankSummary
+from queries.reconcile import CATEGORY_LABELS, RESULT_DEADLINE_MINUTES
 from queries.users import ROLES
 
 #: R5 / PER-78 Ps.11(2): the result within one hour of the batch.
-RESULT_LIMIT_MINUTES = 60
 STATUS_COLORS = {"Terbuka": "danger", "Dalam klarifikasi": "warning", "Selesai": "success", "Disesuaikan": "info"}
 FIELD_LABELS = {"ntpn": "NTPN", "bank_code": "Kode bank", "ntb": "NTB/NTP", "paid_at": "Waktu bayar",
                 "npwp": "NPWP", "kap": "KAP", "kjs": "KJS", "tax_period": "Masa pajak", "kpp_code": "KPP",
@@ -62,7 +62,7 @@ def summary_row(s: BankSummary, name: str) -> dict[str, Any]:
                 _percent(s.matched_count, s.mpn_count)),
         **shown("exceptions", sum(s.counts.values()), angka(sum(s.counts.values()))),
         **shown("minutes", minutes, "—" if minutes is None else f"{angka(round(minutes))} menit"),
-        "minutes_tone": "none" if minutes is None else ("ok" if minutes <= RESULT_LIMIT_MINUTES else "late"),
+        "minutes_tone": "none" if minutes is None else ("ok" if minutes <= RESULT_DEADLINE_MINUTES else "late"),
     }
     for category in CATEGORY_LABELS:
         n = s.counts.get(category, 0)
@@ -112,7 +112,7 @@ def counts_cards(counts: list[CategoryCount], summaries: list[BankSummary]) -> d
     closed = sum(c.closed for c in counts)
     mpn, matched = sum(s.mpn_count for s in summaries), sum(s.matched_count for s in summaries)
     late = [s.bank_code for s in summaries if s.result_minutes is not None and s.batch_received_at is not None
-            and s.result_minutes > RESULT_LIMIT_MINUTES]
+            and s.result_minutes > RESULT_DEADLINE_MINUTES]
     top = sorted((c for c in counts if c.open), key=lambda c: -c.open)[:3]
     return dbc.Row(
         [
@@ -133,23 +133,17 @@ def counts_cards(counts: list[CategoryCount], summaries: list[BankSummary]) -> d
 
 # --- exception grid ---------------------------------------------------------------------------------------------
 
-def _loading_safe(column: dict[str, Any]) -> dict[str, Any]:
-    """A formatted column for the infinite row model, whose rows have no data while their block loads."""
-    field = column["field"]
-    return {**column, "valueFormatter": {"function": f"params.data ? params.data['{field}_text'] : ''"}}
-
-
 EXCEPTION_COLUMNS = [
     text_column("exception_id", "No.", width=75, type="rightAligned"),
     text_column("bank_code", "Bank", width=70),
     text_column("ntpn", "NTPN", width=165, cellClass="mpn-mono"),
     text_column("category", "Kategori", width=170),
     text_column("fields", "Kolom berbeda", flex=1, minWidth=130, tooltipField="fields"),
-    _loading_safe(formatted_column("mpn_amount", "Nilai MPN", width=125)),
-    _loading_safe(formatted_column("bank_amount", "Nilai bank", width=125)),
+    formatted_column("mpn_amount", "Nilai MPN", width=125, infinite=True),
+    formatted_column("bank_amount", "Nilai bank", width=125, infinite=True),
     badge_column("status", "Status", STATUS_COLORS, width=135),
     text_column("assignee", "Petugas", width=100),
-    _loading_safe(formatted_column("opened_at", "Terdeteksi", numeric=False, width=150)),
+    formatted_column("opened_at", "Terdeteksi", numeric=False, width=150, infinite=True),
     text_column("pending", "Persetujuan", width=125, sortable=False),
 ]
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -13,11 +11,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from dashboard.app import create_app
-from tests.dashboard.helpers import sign_in, start
+from tests.dashboard.helpers import screenshot, sign_in, start
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 BANK_GRID = "#data-masuk-bank-grid"
 FILE_GRID = "#data-masuk-file-grid"
 
@@ -38,21 +35,6 @@ def open_page(dash_duo, engine, query: str = "") -> None:
     start(dash_duo, create_app())
     sign_in(dash_duo, engine, "sari", "pelaksana", then=f"/data-masuk{query}")
     dash_duo.wait_for_element("#data-masuk-tanggal")
-
-
-def screenshot(dash_duo, name: str, *, full_page: bool = False) -> None:
-    """Save docs/screenshots/NAME when MPN_SCREENSHOTS=1 (the README's pictures)."""
-    if os.environ.get("MPN_SCREENSHOTS") != "1":
-        return
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    driver = dash_duo.driver
-    size = driver.get_window_size()
-    if full_page:
-        chrome = size["height"] - driver.execute_script("return window.innerHeight")
-        height = driver.execute_script("return document.documentElement.scrollHeight")
-        driver.set_window_size(size["width"], height + chrome)
-    driver.save_screenshot(str(SCREENSHOTS / name))
-    driver.set_window_size(size["width"], size["height"])
 
 
 def requested_urls(driver) -> list[str]:
