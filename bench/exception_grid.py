@@ -18,15 +18,15 @@ import time
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.scratch import drop_database, scratch_database  # noqa: E402
 from dashboard.components.recon_view import exception_row  # noqa: E402
 from queries.db import resolve_url  # noqa: E402
 from queries.exception_work import OPEN_STATUSES  # noqa: E402
-from queries.migrate import upgrade  # noqa: E402
 from queries.recon_page import SORTS, ExceptionFilter, _where, exception_page  # noqa: E402
 
 DB = "mpn_bench_grid"
@@ -51,17 +51,9 @@ SELECT :d, 'transaction', codes[1 + (i * 7919) % cardinality(codes)], 'NTPN' || 
 
 
 def prepare(url: str, rows: int, reuse: bool) -> Engine:
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": DB}).first()
-        if exists and reuse:
-            admin.dispose()
-            return create_engine(make_url(url).set(database=DB))
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{DB}"'))
-    admin.dispose()
-    engine = create_engine(make_url(url).set(database=DB))
-    upgrade(engine)
+    engine, fresh = scratch_database(url, DB, reuse=reuse)
+    if not fresh:
+        return engine
     started = time.perf_counter()
     with engine.begin() as conn:
         conn.execute(text(FILL), {"d": DAY, "n": rows, "cats": list(TRANSACTION_CATEGORIES)})
@@ -113,10 +105,7 @@ def main() -> None:
     finally:
         engine.dispose()
         if not args.keep:
-            admin = create_engine(url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
-            admin.dispose()
+            drop_database(url, DB)
     times.sort()
     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
     print(f"{len(times)} grid requests over {args.rows:,} exceptions (matching 0..{max(sizes):,} per filter): "

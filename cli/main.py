@@ -9,7 +9,13 @@ from pathlib import Path
 import click
 
 from cli.audit import audit_group
+from cli.distribution import distribution_group
+from cli.letters import letters_group
 from cli.reconcile import exceptions_cmd, reconcile_cmd, summary_cmd
+from cli.report import report_group
+from cli.scheduler import scheduler_group
+from cli.settings import settings_group
+from cli.target_sim import target_sim_cmd
 from cli.users import users_group
 from jobs.csvfile import InputRejected
 
@@ -53,6 +59,12 @@ main.add_command(audit_group)
 main.add_command(reconcile_cmd)
 main.add_command(summary_cmd)
 main.add_command(exceptions_cmd)
+main.add_command(letters_group)
+main.add_command(settings_group)
+main.add_command(scheduler_group)
+main.add_command(distribution_group)
+main.add_command(target_sim_cmd)
+main.add_command(report_group)
 
 
 @main.group()
@@ -152,28 +164,31 @@ def web(port: int, host: str, workers: int) -> None:
 @click.option("--rows-per-day", default=6000, show_default=True, help="MPN payments on an ordinary day.")
 @click.option("--no-serve", is_flag=True, help="Load the demo data, then exit.")
 def demo(days: int, port: int, host: str, seed: int, rows_per_day: int, no_serve: bool) -> None:
-    """Demo: migrate, fill an empty database with realistic data (through `mpn import`), serve the dashboard."""
+    """Demo: migrate, start the target simulator, fill an empty database with realistic data (through `mpn import`,
+    reconciled, letters and distributions through their workflows), start the scheduler, serve the dashboard."""
     from cli.progress import Bar
+    from cli.serve import scheduler_process, serve, target_sim_process
     from jobs.demo import load_demo
     from queries import config
     from queries.migrate import upgrade
 
     engine = _engine()
     upgrade(engine)
-    bar = Bar("demo data")
-    summary = load_demo(engine, days=days, seed=seed, rows_per_day=rows_per_day,
-                        out_dir=config.data_dir() / "demo-files",
-                        progress=lambda done, total, label: bar(done, total))
-    bar.close()
-    click.echo(summary.message)
-    if not no_serve:
-        click.echo(f"MPN Monitor demo: http://{host}:{port}/  (Ctrl+C to stop)")
-    _echo_demo_logins()
-    if no_serve:
-        return
-    from cli.serve import serve
-
-    serve(host=host, port=port)
+    with target_sim_process() as sim_url:
+        bar = Bar("demo data")
+        summary = load_demo(engine, days=days, seed=seed, rows_per_day=rows_per_day,
+                            out_dir=config.data_dir() / "demo-files",
+                            progress=lambda done, total, label: bar(done, total))
+        bar.close()
+        click.echo(summary.message)
+        if not no_serve:
+            click.echo(f"MPN Monitor demo: http://{host}:{port}/  (Ctrl+C to stop)")
+            click.echo(f"Target simulator (SIDJP, SIPMOD): {sim_url}/sidjp, {sim_url}/sipmod")
+        _echo_demo_logins()
+        if no_serve:
+            return
+        with scheduler_process():
+            serve(host=host, port=port)
 
 
 def _echo_demo_logins() -> None:

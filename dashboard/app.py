@@ -8,6 +8,7 @@ logged in (`dashboard.auth`). Served by gunicorn through `dashboard.wsgi:server`
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dash
@@ -16,10 +17,11 @@ from dash import Dash, dcc, html
 from flask import Response, jsonify, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from dashboard.access import current_user, guard_pages, pages_for
+from dashboard.access import current_user, guard_pages, page_allows, pages_for
 from dashboard.auth import csrf_token, init_auth
 from dashboard.components.data import fetch
 from queries.incoming import database_ok
+from queries.scheduler_store import HEARTBEAT_STALE, leader_heartbeat
 from queries.users import User
 
 log = logging.getLogger(__name__)
@@ -49,8 +51,17 @@ def create_app() -> Dash:
     guard_pages()
     init_auth(app)
     app.server.add_url_rule("/healthz", "healthz", healthz)
+    _page_routes(app)
     app.server.before_request(_redirect_root)
     return app
+
+
+def _page_routes(app: Dash) -> None:
+    """Flask routes pages declare with `register_page(..., routes=[(rule, view)])` (a stored file, say);
+    the view checks the user's role itself (`dashboard.auth` only requires a login)."""
+    for page in dash.page_registry.values():
+        for rule, view in page.get("routes", ()):
+            app.server.add_url_rule(rule, f"{page['module']}.{view.__name__}", view)
 
 
 def home_path(user: User | None) -> str:
@@ -82,6 +93,7 @@ def navbar(user: User | None) -> dbc.Navbar:
                     className="mpn-brand",
                 ),
                 dbc.Nav(links, navbar=True, className="ms-auto"),
+                search_box(user),
                 user_box(user),
             ],
             fluid=True,
@@ -89,6 +101,21 @@ def navbar(user: User | None) -> dbc.Navbar:
         color="var(--mpn-navy)",  # defined in assets/mpn.css
         dark=True,
         className="mpn-navbar",
+    )
+
+
+TRACE_PATH = "/lacak"
+
+
+def search_box(user: User | None) -> html.Form | None:
+    """The payment search (NTPN, billing code, NTB, NPWP): a GET form to the trace page, for those who may open it."""
+    if not any(page["path"] == TRACE_PATH and page_allows(page, user) for page in dash.page_registry.values()):
+        return None
+    return html.Form(
+        [dbc.Input(name="q", type="search", id="navbar-lacak-q", size="sm", maxLength=40, autoComplete="off",
+                   placeholder="Lacak NTPN, billing, NTB, NPWP"),
+         dbc.Button("Lacak", type="submit", id="navbar-lacak", size="sm", color="light", outline=True)],
+        method="GET", action=dash.get_relative_path(TRACE_PATH), role="search", className="mpn-search",
     )
 
 
@@ -122,10 +149,16 @@ def shell() -> html.Div:
 
 
 def healthz() -> Response:
-    """`{"status": "ok", "database": true|false}`: the web process answers; is the database reachable?"""
+    """`{"status": "ok", "database": bool, "scheduler": {"heartbeat": ISO time or null, "age_seconds",
+    "alive": bool}}`: the web process answers; is the database reachable; when did the active scheduler
+    last beat (alive when within 90 s)? Never a 500: failures read as false/null."""
     try:
         ok = fetch(database_ok)
+        beat = fetch(leader_heartbeat) if ok else None
     except Exception as exc:  # any failure to reach the database is a `false`, never a 500
         log.warning("health check: database unreachable: %s", exc)
-        ok = False
-    return jsonify(status="ok", database=ok)
+        ok, beat = False, None
+    age = None if beat is None else max(0.0, (datetime.now(UTC) - beat).total_seconds())
+    scheduler = {"heartbeat": None if beat is None else beat.isoformat(), "age_seconds": age,
+                 "alive": age is not None and age <= HEARTBEAT_STALE.total_seconds()}
+    return jsonify(status="ok", database=ok, scheduler=scheduler)

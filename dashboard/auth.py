@@ -25,9 +25,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from dashboard.access import callback_roles, current_user, is_dash_internal
 from dashboard.components.data import fetch, perform
-from dashboard.components.format import jam_wib
 from queries import config
 from queries.audit import record
+from queries.formatting import jam_wib
 from queries.incoming import database_ok
 from queries.users import User, authenticate, session_user
 

@@ -14,6 +14,8 @@ from typing import NamedTuple
 from sqlalchemy import Engine
 
 from jobs.demo_data import DemoConfig, Manifest, Master, generate
+from jobs.demo_distribution import distribution_history
+from jobs.demo_letters import letters_history
 from jobs.ingest import import_file
 from jobs.reconcile import reconcile
 from jobs.workdays import WorkingCalendar, calendar_from_db
@@ -188,6 +190,8 @@ def _load(engine: Engine, days: int, until: date | None, out_dir: Path,
         if progress:
             progress(len(chosen) + n, total, f"imported {arrival.path.name}")
     reconciled = reconcile_history(engine, chosen, actor, cfg.seed)
+    letters_history(engine, chosen, actor)
+    distribution_history(engine, chosen, actor)
     summary = DemoSummary(
         loaded=True, days=chosen, out_dir=out_dir, files=len(todo), mpn_rows=rows,
         batches=sum(len(d.batches) for d in manifest.days), letters=sum(d.letters for d in manifest.days),

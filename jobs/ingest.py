@@ -31,6 +31,7 @@ from jobs.workdays import calendar_from_db
 from queries import config
 from queries import imports as q
 from queries import master as qm
+from queries.appeal_letters import settle
 from queries.audit import Actor, record
 
 Progress = Callable[[int, int], None]
@@ -111,7 +112,7 @@ def import_file(engine: Engine, kind: str, path: Path | str, *, label: str | Non
                                        received_at=received_at, started_at=started)
             master = load_master(conn)
             if kind == "statements":
-                result = _import_statements(conn, spec, path, layout, master, import_id, label)
+                result = _import_statements(conn, spec, path, layout, master, import_id, label, actor)
             else:
                 result = _import_bulk(conn, spec, path, layout, master, import_id, label, received_at, progress)
             # Last, just before commit: the audit insert locks the chain head until the transaction ends.
@@ -184,6 +185,8 @@ def _import_bulk(conn: Connection, spec: FileSpec, path: Path, layout: Layout, m
     amount = sum(t.amount for t in totals)
     if is_bank and rows == 0:
         raise InputRejected([Problem(label, 2, "-", "a bank batch must hold at least one row")])
+    if not is_bank:
+        q.add_bank_days(conn, stage)
     q.publish_stage(conn, parent=parent, stage=stage, dates=[t.business_date for t in totals])
     first = totals[0].business_date if totals else None
     last = totals[-1].business_date if totals else None
@@ -202,7 +205,7 @@ def _import_bulk(conn: Connection, spec: FileSpec, path: Path, layout: Layout, m
 
 
 def _import_statements(conn: Connection, spec: FileSpec, path: Path, layout: Layout, master: Master,
-                       import_id: int, label: str) -> ImportResult:
+                       import_id: int, label: str, actor: Actor) -> ImportResult:
     """Statement letters: tens of rows, stored one by one with supersede rules."""
     reader = _open(path, layout, spec, use_threads=False)
     letters: list[tuple[int, q.LetterIn]] = []
@@ -226,6 +229,8 @@ def _import_statements(conn: Connection, spec: FileSpec, path: Path, layout: Lay
     if problems:
         raise InputRejected([Problem(label, ln, col, why) for ln, col, why in sorted(problems)])
     stored = sum(q.store_letter(conn, letter, import_id=import_id) for _, letter in letters)
+    if stored:
+        settle(conn, actor=actor, bank_codes=sorted({letter.bank_code for _, letter in letters}))
     days = sorted(letter.business_date for _, letter in letters)
     first, last = (days[0], days[-1]) if days else (None, None)
     amount = sum(letter.declared_amount for _, letter in letters)

@@ -1,22 +1,19 @@
 """Berita Acara Rekonsiliasi (PER-78/PB/2006 Ps.11(2)) as a PDF: one bank, one business date, A4 portrait.
 
 `berita_acara_rekonsiliasi` renders a `ReconReport` (pure: the same report, signer, number and time give the same
-bytes); `recon_pdf_for` is the page's one call: read, check the signer, render, name the file. Core fonts
-(Helvetica) keep the file small and need no font on the server; they encode Latin-1 only, so text passes
-through `_latin1` (an en dash becomes '-').
+bytes); `recon_pdf_for` is the page's one call: read, check the signer, render, name the file. The house style
+(A4, core fonts, letterhead, footer, tables) is `jobs.pdf_common`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 
-from fpdf import FPDF
 from sqlalchemy import Connection
 
-from dashboard.components.format import BULAN, WIB, angka, rupiah, tanggal_panjang, waktu_wib
-from jobs.pdf_table import Column, draw_table
+from jobs.pdf_common import AGENT_KIND, Column, Document, date_words, draw_letterhead, latin1, table
 from queries.exception_work import STATUSES
+from queries.formatting import WIB, angka, rupiah, tanggal_panjang, waktu_wib
 from queries.recon_report import ReconReport, ReportError, reconciliation_report
 from queries.reconcile import CATEGORY_LABELS, RESULT_DEADLINE_MINUTES
 from queries.users import User, user_by_name
@@ -30,7 +27,6 @@ SIGNER_TITLE = "Kepala Subdirektorat Pemantauan Sistem dan Infrastruktur"
 PLACE = "Jakarta"
 REGULATION = ("Peraturan Direktur Jenderal Perbendaharaan Nomor PER-78/PB/2006 tentang Penatausahaan "
               "Penerimaan Negara melalui Modul Penerimaan Negara")
-AGENT_KIND = {"bank": "Bank Persepsi", "pos": "Pos Persepsi", "other": "Tempat Pembayaran"}
 FIELD_LABELS = {"amount": "jumlah", "bank_code": "kode bank", "ntb": "NTB", "npwp": "NPWP", "kap": "KAP",
                 "kjs": "KJS", "tax_period": "masa pajak", "kpp_code": "kode KPP", "business_date": "tanggal buku",
                 "count": "jumlah transaksi"}
@@ -39,22 +35,8 @@ COLUMNS = (Column("No.", 10, "R"), Column("NTPN", 27), Column("Kategori", 56), C
            Column("Jumlah MPN", 23, "R"), Column("Jumlah Bank", 23, "R"), Column("Status", 16))
 TOTALS = (Column("Uraian", 80), Column("Jumlah transaksi", 40, "R"), Column("Jumlah (Rp)", 60, "R"))
 BY_CATEGORY = (Column("Kategori", 80), Column("Kode", 60), Column("Jumlah", 40, "R"))
-_PUNCTUATION = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"',
-                              "\u201d": '"', "\u2026": "...", "\u00a0": " "})
-
-
 class SignerError(ValueError):
     """The named signer cannot sign a Berita Acara Rekonsiliasi (message in Indonesian)."""
-
-
-def _latin1(s: str) -> str:
-    """`s` in what the core fonts can encode: typographic punctuation to ASCII, anything else to '?'."""
-    return s.translate(_PUNCTUATION).encode("latin-1", "replace").decode("latin-1")
-
-
-def _date_words(d: date) -> str:
-    """`20 November 2026` (no weekday), for the place-and-date line and running text."""
-    return f"{d.day} {BULAN[d.month - 1]} {d.year}"
 
 
 def _category(code: str) -> str:
@@ -69,42 +51,7 @@ def _money(n: int | None) -> str:
     return "-" if n is None else rupiah(n)
 
 
-class _Document(FPDF):
-    """A4 portrait with the running footer "Halaman X dari Y"."""
-
-    def __init__(self, footer_note: str) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.footer_note = footer_note
-        self.set_margins(15, 15, 15)
-        self.set_auto_page_break(auto=True, margin=18)
-
-    def footer(self) -> None:
-        """The document's identity on the left, the page of pages on the right."""
-        self.set_y(-12)
-        self.set_font("helvetica", size=7)
-        self.set_text_color(90)
-        self.cell(120, 5, _latin1(self.footer_note))
-        self.cell(0, 5, f"Halaman {self.page_no()} dari {{nb}}", align="R")
-        self.set_text_color(0)
-
-    def write_line(self, text: str, *, size: float = 9, style: str = "", align: str = "L", h: float = 5) -> None:
-        """One line (or wrapped paragraph) across the text width."""
-        self.set_font("helvetica", style=style, size=size)
-        self.multi_cell(0, h, _latin1(text), align=align, new_x="LMARGIN", new_y="NEXT")
-
-
-def _letterhead(pdf: _Document) -> None:
-    for i, line in enumerate(LETTERHEAD):
-        pdf.write_line(line, size=12 if i == 0 else 11, style="B", align="C", h=5.5)
-    y = pdf.get_y() + 1.5
-    pdf.set_line_width(0.8)
-    pdf.line(15, y, 195, y)
-    pdf.set_line_width(0.2)
-    pdf.line(15, y + 1.2, 195, y + 1.2)
-    pdf.set_y(y + 5)
-
-
-def _heading(pdf: _Document, report: ReconReport, number: str | None) -> None:
+def _heading(pdf: Document, report: ReconReport, number: str | None) -> None:
     pdf.write_line(TITLE, size=11.5, style="BU", align="C", h=6)
     pdf.write_line(f"Nomor: {number or '.' * 40}", align="C")
     pdf.ln(3)
@@ -119,24 +66,17 @@ def _heading(pdf: _Document, report: ReconReport, number: str | None) -> None:
         pdf.set_font("helvetica", size=9)
         pdf.cell(40, 5, label)
         pdf.cell(4, 5, ":")
-        pdf.multi_cell(0, 5, _latin1(value), align="L", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, latin1(value), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     pdf.write_line(
         f"Sesuai dengan {REGULATION} Pasal 11 ayat (2), dengan ini disampaikan hasil rekonsiliasi antara data "
         "penerimaan negara yang diterima secara on-line melalui Modul Penerimaan Negara (MPN) dan data yang "
         f"dikirim secara batch oleh Kantor Pusat {report.bank_name} untuk tanggal buku "
-        f"{_date_words(report.business_date)}, sebagai berikut:", align="J")
+        f"{date_words(report.business_date)}, sebagai berikut:", align="J")
     pdf.ln(2)
 
 
-def _table(pdf: _Document, columns: Sequence[Column], rows: Iterable[Sequence[str]], *, size: float = 8) -> None:
-    """A bordered table whose heading repeats on every page it spans; text made Latin-1 first."""
-    pdf.set_font("helvetica", size=size)
-    draw_table(pdf, [c._replace(heading=_latin1(c.heading)) for c in columns],
-               ([_latin1(c) for c in row] for row in rows), size=size)
-
-
-def _totals(pdf: _Document, r: ReconReport) -> None:
+def _totals(pdf: Document, r: ReconReport) -> None:
     pdf.write_line("A. Ringkasan", style="B")
     tenths = r.matched_count * 1000 // r.mpn_count if r.mpn_count else None  # rounded down: 100,0 % means all
     pct = "-" if tenths is None else f"{tenths // 10},{tenths % 10} %"
@@ -146,13 +86,13 @@ def _totals(pdf: _Document, r: ReconReport) -> None:
             ("Cocok (matched)", angka(r.matched_count), rupiah(r.matched_amount)),
             ("Persentase cocok dari data MPN", pct, ""),
             ("Pengecualian (semua kategori)", angka(r.exception_total), "")]
-    _table(pdf, TOTALS, rows)
+    table(pdf, TOTALS, rows)
     pdf.ln(2)
     pdf.write_line(_timing(r), align="J")
     pdf.ln(3)
     pdf.write_line("B. Pengecualian per kategori", style="B")
     counts = [(CATEGORY_LABELS.get(c, c), c, angka(n)) for c, n in r.counts.items()]
-    _table(pdf, BY_CATEGORY, [*counts, ("Jumlah", "", angka(r.exception_total))])
+    table(pdf, BY_CATEGORY, [*counts, ("Jumlah", "", angka(r.exception_total))])
     pdf.ln(3)
 
 
@@ -169,21 +109,21 @@ def _timing(r: ReconReport) -> str:
             f"{RESULT_DEADLINE_MINUTES} menit menurut Pasal 11 ayat (2)).")
 
 
-def _exceptions(pdf: _Document, r: ReconReport) -> None:
+def _exceptions(pdf: Document, r: ReconReport) -> None:
     pdf.write_line("C. Rincian pengecualian", style="B")
     if not r.exceptions:
         pdf.write_line("Tidak terdapat pengecualian: seluruh data MPN dan data batch cocok.")
         return
     rows = ((angka(i), e.ntpn or "(tingkat bank)", _category(e.category), _fields(e.fields), _money(e.mpn_amount),
              _money(e.bank_amount), STATUSES.get(e.status, e.status)) for i, e in enumerate(r.exceptions, 1))
-    _table(pdf, COLUMNS, rows, size=7.5)
+    table(pdf, COLUMNS, rows, size=7.5)
     if r.omitted:
         pdf.ln(1)
         pdf.write_line(f"... dan {angka(r.omitted)} pengecualian lainnya tidak dicantumkan; daftar lengkap "
                        "tersedia pada ekspor CSV di halaman Rekonsiliasi.", style="I")
 
 
-def _signature(pdf: _Document, signer: User | None, signed_on: date) -> None:
+def _signature(pdf: Document, signer: User | None, signed_on: date) -> None:
     pdf.ln(4)
     pdf.write_line("Demikian Berita Acara Rekonsiliasi ini dibuat untuk dipergunakan sebagaimana mestinya.")
     if pdf.get_y() > pdf.h - pdf.b_margin - 45:
@@ -192,11 +132,11 @@ def _signature(pdf: _Document, signer: User | None, signed_on: date) -> None:
     x = 110
     name = signer.full_name if signer else "(" + "." * 50 + ")"
     nip = f"NIP {signer.nip}" if signer and signer.nip else "NIP " + "." * 30
-    for text, style, gap in ((f"{PLACE}, {_date_words(signed_on)}", "", 0), (SIGNER_TITLE + ",", "", 22),
+    for text, style, gap in ((f"{PLACE}, {date_words(signed_on)}", "", 0), (SIGNER_TITLE + ",", "", 22),
                              (name, "BU" if signer else "", 0), (nip, "", 0)):
         pdf.set_x(x)
         pdf.set_font("helvetica", style=style, size=9)
-        pdf.multi_cell(0, 5, _latin1(text), align="L", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, latin1(text), align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(gap)
 
 
@@ -215,13 +155,13 @@ def berita_acara_rekonsiliasi(report: ReconReport, *, signer: User | None, numbe
     """
     _check_signer(signer)
     local = generated_at.astimezone(WIB)
-    pdf = _Document(f"Berita Acara Rekonsiliasi {report.bank_code} {report.business_date:%d/%m/%Y} - "
+    pdf = Document(f"Berita Acara Rekonsiliasi {report.bank_code} {report.business_date:%d/%m/%Y} - "
                     f"dibuat {waktu_wib(generated_at)}")
     pdf.set_creation_date(generated_at)
     pdf.set_title(f"{TITLE.title()} {report.bank_code} {report.business_date:%Y-%m-%d}")
     pdf.set_author(LETTERHEAD[1].title())
     pdf.add_page()
-    _letterhead(pdf)
+    draw_letterhead(pdf, LETTERHEAD)
     _heading(pdf, report, number)
     _totals(pdf, report)
     _exceptions(pdf, report)

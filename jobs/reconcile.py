@@ -19,8 +19,10 @@ from sqlalchemy import Connection, Engine, text
 from queries import recon_store as store
 from queries import reconcile as q
 from queries.audit import Actor, record
+from queries.db import use_temp_tables
 from queries.imports import advisory_xact_lock
 from queries.recon_read import BankSummary, date_summary
+from queries.revenue import refresh_revenue_day
 
 Progress = Callable[[int, int], None]
 STEPS = 7
@@ -70,7 +72,7 @@ def reconcile(engine: Engine, business_date: date, *, bank: str | None = None, a
         _check_input(conn, business_date, bank)
         conn.execute(text("SET LOCAL work_mem = '256MB'"))
         conn.execute(text("SET LOCAL jit = off"))  # compiling costs more than it saves on these plans
-        conn.execute(text("SET LOCAL temp_buffers = '64MB'"))  # the staged exceptions stay in memory
+        use_temp_tables(conn)  # the staged exceptions stay in memory
         run_id = store.start_run(conn, business_date=business_date, bank_code=bank, actor=actor.name)
         cancelled = q.register_reversals(conn)
         step()
@@ -105,6 +107,7 @@ def reconcile(engine: Engine, business_date: date, *, bank: str | None = None, a
         counts = {**result.totals(), "opened": changes.opened, "reopened": changes.reopened,
                   "closed": changes.closed, "unclean_rows": pairs, "cancelled_registered": cancelled}
         store.finish_run(conn, run_id, counts)
+        refresh_revenue_day(conn, business_date)  # R13 revenue of the date follows the new results
         # Last: audit inserts hold the chain head's row lock until commit (lapsing requests audits each one).
         store.lapse_stale_requests(conn, run_id=run_id, business_date=business_date, bank=bank, actor=actor)
         record(conn, actor, "reconcile.run", object_type="business_date", object_id=business_date.isoformat(),

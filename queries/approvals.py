@@ -20,10 +20,11 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
 from queries.audit import Actor, record
-from queries.users import ROLES, User, user_by_id
+from queries.users import ROLES, SYSTEM_ACCOUNT, User, user_by_id
 
 WIB = ZoneInfo("Asia/Jakarta")
 MAX_STEPS = 5  # as the table's CHECK allows
+SYSTEM_MAKER = SYSTEM_ACCOUNT  # the disabled account that makes the requests of system-proposed work
 
 #: Request statuses with the Indonesian label pages show.
 STATUSES: dict[str, str] = {
@@ -162,9 +163,14 @@ def _at(moment: datetime | None) -> str:
     return "-" if moment is None else moment.astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB")
 
 
-def _current(conn: Connection, actor: User) -> User:
-    """The acting account as stored now (role and active may have changed since the page loaded)."""
+def _current(conn: Connection, actor: User, *, maker: bool = False) -> User:
+    """The acting account as stored now (role and active may have changed since the page loaded).
+
+    The disabled account `sistem` (the product proposing a draft) may make requests, never decide them.
+    """
     user = user_by_id(conn, actor.user_id)
+    if maker and user is not None and user.username == SYSTEM_MAKER:
+        return user
     if user is None or not user.active:
         raise ApprovalRefused("Akun Anda tidak aktif; hubungi administrator.")
     return user
@@ -237,7 +243,7 @@ def request_approval(conn: Connection, *, kind: str, object_key: str, steps: Seq
         raise ValueError("an approval request needs a kind and an object key")
     if not 1 <= len(chain) <= MAX_STEPS or len(set(chain)) != len(chain) or any(r not in ROLES for r in chain):
         raise ValueError(f"invalid approval chain {chain!r}: 1-{MAX_STEPS} distinct roles of {', '.join(ROLES)}")
-    user = _current(conn, actor)
+    user = _current(conn, actor, maker=True)
     if maker_roles is not None and user.role not in maker_roles:
         allowed = ", ".join(_title(r) for r in maker_roles)
         raise ApprovalRefused(f"Peran Anda ({_title(user.role)}) tidak dapat mengajukan persetujuan ini; "

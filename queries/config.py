@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -27,6 +28,12 @@ def timezone() -> ZoneInfo:
 def rejected_dir() -> Path:
     """Where rejected input files are kept with their error report."""
     return data_dir() / "rejected"
+
+
+def inbox_dir() -> Path:
+    """Folder the scheduler picks dropped input files up from (`MPN_INBOX`, default `<data>/inbox`)."""
+    folder = os.environ.get("MPN_INBOX", "").strip()
+    return Path(folder).expanduser().resolve() if folder else data_dir() / "inbox"
 
 
 def secret_key() -> str:
@@ -55,3 +62,17 @@ def secret_key() -> str:
     finally:
         tmp.unlink()
     return path.read_text().strip()
+
+
+def target_url(target: str) -> str | None:
+    """Base URL of target `sidjp` or `sipmod` (CONTRACT §1): `MPN_SIDJP_URL` / `MPN_SIPMOD_URL`, else the built-in
+    simulator's endpoint while `mpn target-sim` runs (it writes `<data>/target-sim.json`), else None."""
+    url = os.environ.get(f"MPN_{target.upper()}_URL", "").strip()
+    if url:
+        return url
+    try:
+        running = json.loads((data_dir() / "target-sim.json").read_text())
+        os.kill(int(running["pid"]), 0)  # raises when the simulator's process is gone
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return f"{str(running['url']).rstrip('/')}/{target}"

@@ -7,7 +7,7 @@ import warnings
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine, text
 
 from queries import config
 
@@ -85,3 +85,13 @@ def make_engine(url: str | None = None) -> Engine:
 def engine() -> Engine:
     """The process-wide engine for the configured database."""
     return make_engine()
+
+
+#: Every transaction that makes temporary tables asks for the same local-buffer size: PostgreSQL fixes a
+#: session's temp buffers at its first temporary table, so a pooled connection would refuse a different one.
+TEMP_BUFFERS = "64MB"
+
+
+def use_temp_tables(conn: Connection) -> None:
+    """Size this transaction's temporary-table buffers (call before creating any temporary table)."""
+    conn.execute(text(f"SET LOCAL temp_buffers = '{TEMP_BUFFERS}'"))

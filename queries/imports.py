@@ -135,6 +135,36 @@ def stage_totals(conn: Connection, stage: str) -> list[DateTotal]:
     return [DateTotal(*r) for r in rows]
 
 
+def add_bank_days(conn: Connection, stage: str) -> None:
+    """Add an MPN stage's payments and reversals to `mpn_bank_day` (per bank and business date)."""
+    conn.execute(text(f"""
+        INSERT INTO mpn_bank_day AS t (business_date, bank_code, payment_count, payment_amount, reversal_count)
+        SELECT business_date, bank_code,
+               count(*) FILTER (WHERE record_type = 'payment'),
+               coalesce(sum(amount) FILTER (WHERE record_type = 'payment'), 0),
+               count(*) FILTER (WHERE record_type = 'reversal')
+          FROM {stage}
+         GROUP BY business_date, bank_code
+        ON CONFLICT (business_date, bank_code) DO UPDATE
+           SET payment_count = t.payment_count + EXCLUDED.payment_count,
+               payment_amount = t.payment_amount + EXCLUDED.payment_amount,
+               reversal_count = t.reversal_count + EXCLUDED.reversal_count"""))
+
+
+def refresh_bank_days(conn: Connection, days: list[date]) -> None:
+    """Recount `mpn_bank_day` for `days` from `mpn_record` itself (repair, and data written outside imports)."""
+    conn.execute(text("DELETE FROM mpn_bank_day WHERE business_date = ANY(:days)"), {"days": days})
+    conn.execute(text("""
+        INSERT INTO mpn_bank_day (business_date, bank_code, payment_count, payment_amount, reversal_count)
+        SELECT business_date, bank_code,
+               count(*) FILTER (WHERE record_type = 'payment'),
+               coalesce(sum(amount) FILTER (WHERE record_type = 'payment'), 0),
+               count(*) FILTER (WHERE record_type = 'reversal')
+          FROM mpn_record
+         WHERE business_date = ANY(:days)
+         GROUP BY business_date, bank_code"""), {"days": days})
+
+
 def partition_name(parent: str, day: date) -> str:
     """The daily partition of `parent` holding `day`."""
     return f"{parent}_{day:%Y%m%d}"
@@ -254,26 +284,27 @@ class LetterIn(NamedTuple):
 
 
 def store_letter(conn: Connection, letter: LetterIn, *, import_id: int | None = None,
-                 entered_by: str | None = None) -> bool:
-    """Store a statement letter; an identical current letter is left alone (returns False), a different
-    one for the same bank and date is superseded and kept as history."""
+                 entered_by: str | None = None, scan_id: int | None = None) -> bool:
+    """Store a statement letter; an identical current letter (same scan too) is left alone (returns False),
+    a different one for the same bank and date is superseded and kept as history."""
     advisory_xact_lock(conn, "statement", letter.bank_code, letter.business_date)
     current = conn.execute(
-        text("SELECT letter_id, letter_number, letter_date, received_at, declared_count, declared_amount, signer"
-             " FROM statement_letter WHERE bank_code = :bank AND business_date = :day AND superseded_at IS NULL"),
+        text("SELECT letter_id, letter_number, letter_date, received_at, declared_count, declared_amount, signer,"
+             " scan_id FROM statement_letter"
+             " WHERE bank_code = :bank AND business_date = :day AND superseded_at IS NULL"),
         {"bank": letter.bank_code, "day": letter.business_date},
     ).one_or_none()
-    if current is not None and tuple(current[1:]) == tuple(letter[2:]):
+    if current is not None and tuple(current[1:]) == (*letter[2:], scan_id):
         return False
     if current is not None:
         conn.execute(text("UPDATE statement_letter SET superseded_at = clock_timestamp() WHERE letter_id = :id"),
                      {"id": current[0]})
     new_id = conn.execute(
         text("INSERT INTO statement_letter (bank_code, business_date, letter_number, letter_date, received_at,"
-             " declared_count, declared_amount, signer, import_id, entered_by) VALUES (:bank_code,"
+             " declared_count, declared_amount, signer, import_id, entered_by, scan_id) VALUES (:bank_code,"
              " :business_date, :letter_number, :letter_date, :received_at, :declared_count, :declared_amount,"
-             " :signer, :import_id, :entered_by) RETURNING letter_id"),
-        {**letter._asdict(), "import_id": import_id, "entered_by": entered_by},
+             " :signer, :import_id, :entered_by, :scan_id) RETURNING letter_id"),
+        {**letter._asdict(), "import_id": import_id, "entered_by": entered_by, "scan_id": scan_id},
     ).scalar_one()
     if current is not None:
         conn.execute(text("UPDATE statement_letter SET superseded_by = :new WHERE letter_id = :old"),

@@ -50,6 +50,16 @@ def _cutoff(v: str) -> str | None:
     return None if re.fullmatch(r"\d\d:\d\d(:\d\d)?", v) else "must be a time HH:MM"
 
 
+#: A head office's zone, where its cut-off is read (optional `timezone` column of `banks`; default WIB).
+ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+
+
+def _zone(v: str) -> str | None:
+    if not v or v.upper() in ZONES or v in ZONES.values():
+        return None
+    return "must be WIB, WITA or WIT (or Asia/Jakarta, Asia/Makassar, Asia/Jayapura)"
+
+
 @dataclass(frozen=True)
 class Kind:
     """One master-data kind: its table, key, columns (file name -> table column) and checks."""
@@ -63,9 +73,10 @@ class Kind:
 
 KINDS: dict[str, Kind] = {
     "banks": Kind(
-        "bank", "bank_code", {"bank_code": "bank_code", "name": "name", "kind": "kind", "cutoff": "cutoff"},
+        "bank", "bank_code", {"bank_code": "bank_code", "name": "name", "kind": "kind", "cutoff": "cutoff",
+                              "timezone": "timezone"},
         {"bank_code": _pattern(r"[0-9A-Z]{1,10}", "must be 1-10 characters [0-9A-Z]"), "name": _nonempty,
-         "kind": _one_of(("bank", "pos", "other")), "cutoff": _cutoff},
+         "kind": _one_of(("bank", "pos", "other")), "cutoff": _cutoff, "timezone": _zone},
         upper=("bank_code",),
     ),
     "kanwil": Kind(
@@ -110,7 +121,7 @@ def parse_master_file(kind: str, path: Path, label: str | None = None) -> list[d
     spec = KINDS[kind]
     label = label or str(path)
     layout = read_layout(path, label)
-    required = tuple(c for c in spec.columns if not (kind == "banks" and c == "cutoff"))
+    required = tuple(c for c in spec.columns if not (kind == "banks" and c in ("cutoff", "timezone")))
     require_columns(layout, required, label)
     rows: list[dict[str, str]] = []
     problems: list[Problem] = []
@@ -134,6 +145,8 @@ def parse_master_file(kind: str, path: Path, label: str | None = None) -> list[d
         seen[key] = line
         if kind == "banks" and not row["cutoff"]:
             row["cutoff"] = "15:00"
+        if kind == "banks":
+            row["timezone"] = ZONES.get(row["timezone"].upper(), row["timezone"] or ZONES["WIB"])
         rows.append(row)
     if problems:
         raise InputRejected(problems)

@@ -32,6 +32,7 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 MIN_PASSWORD = 8
 MAX_FAILURES = 5  # failed logins in a row before the account is locked ...
 LOCK_MINUTES = 15  # ... for this long
+SYSTEM_ACCOUNT = "sistem"  # migration 0005: disabled, no password; makes the approval requests of proposed drafts
 
 #: Verified against unknown user names so a wrong name costs as much time as a wrong password.
 _DUMMY_HASH = generate_password_hash("not a password of anyone")
@@ -129,8 +130,9 @@ def add_user(conn: Connection, *, username: str, role: str, password: str, actor
 
 
 def users(conn: Connection) -> list[User]:
-    """Every account, by role order then name."""
-    rows = conn.execute(text(f"SELECT {_COLUMNS} FROM app_user ORDER BY username")).all()
+    """Every person's account (not the product's own `sistem`), by role order then name."""
+    rows = conn.execute(text(f"SELECT {_COLUMNS} FROM app_user WHERE username <> :s ORDER BY username"),
+                        {"s": SYSTEM_ACCOUNT}).all()
     order = list(ROLES)
     return sorted((User(*row) for row in rows), key=lambda u: (order.index(u.role), u.username))
 
@@ -151,6 +153,9 @@ def _require(conn: Connection, username: str) -> User:
     user = user_by_name(conn, username)
     if user is None:
         raise UserError(f"no user named {username!r}")
+    if user.username == SYSTEM_ACCOUNT:
+        raise UserError(f"{SYSTEM_ACCOUNT!r} is the product's own account (maker of proposed drafts); "
+                        "it cannot be changed")
     return user
 
 

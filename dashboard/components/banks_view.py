@@ -7,7 +7,6 @@ from typing import Any
 
 import dash_ag_grid as dag
 
-from dashboard.components.format import angka, jam_wib, rupiah, waktu_wib
 from dashboard.components.grids import (
     DEFAULT_COL_DEF,
     THEME,
@@ -17,6 +16,7 @@ from dashboard.components.grids import (
     shown,
     text_column,
 )
+from queries.formatting import angka, jam_wib, rupiah, waktu_wib
 from queries.incoming import IncomingRow
 
 KIND_LABELS = {"bank": "Bank", "pos": "Pos", "other": "Lainnya"}

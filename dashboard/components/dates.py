@@ -10,8 +10,8 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.components.data import fetch
-from dashboard.components.format import tanggal_panjang
 from jobs.workdays import calendar_from_db
+from queries.formatting import tanggal_panjang
 
 
 def parse_day(value: str | None) -> date | None:

@@ -10,14 +10,6 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from dashboard.components.cards import empty_state
-from dashboard.components.format import (
-    angka,
-    jam_wib,
-    rentang_tanggal,
-    rupiah,
-    ukuran_berkas,
-    waktu_wib,
-)
 from dashboard.components.grids import (
     DEFAULT_COL_DEF,
     THEME,
@@ -26,6 +18,14 @@ from dashboard.components.grids import (
     formatted_column,
     shown,
     text_column,
+)
+from queries.formatting import (
+    angka,
+    jam_wib,
+    rentang_tanggal,
+    rupiah,
+    ukuran_berkas,
+    waktu_wib,
 )
 from queries.incoming import ImportFileRow
 

@@ -1,7 +1,7 @@
 """Column definitions for dash-ag-grid tables that show Indonesian-formatted values.
 
 Numbers stay numbers in the grid (so they sort and filter as numbers); the text a user reads is
-formatted in Python (`components.format`) and shipped beside them as `<field>_text`.
+formatted in Python (`queries.formatting`) and shipped beside them as `<field>_text`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,16 @@ DEFAULT_COL_DEF: ColumnDef = {
 }
 
 #: AG Grid's Quartz theme in our colours (`dashGridOptions={"theme": THEME}`), built in the browser.
+#: AG Grid's own words (pagination, loading, filters) in Indonesian; merge a grid's `noRowsToShow` into it.
+LOCALE_ID: dict[str, str] = {
+    "page": "Halaman", "of": "dari", "to": "sampai", "more": "lagi", "pageSizeSelectorLabel": "Baris per halaman:",
+    "firstPage": "Halaman pertama", "lastPage": "Halaman terakhir", "nextPage": "Halaman berikutnya",
+    "previousPage": "Halaman sebelumnya", "loadingOoo": "Memuat…", "noRowsToShow": "Tidak ada data",
+    "filterOoo": "Saring…", "searchOoo": "Cari…", "selectAll": "(Pilih semua)", "blanks": "(Kosong)",
+    "equals": "Sama dengan", "contains": "Memuat", "notContains": "Tidak memuat", "startsWith": "Diawali",
+    "endsWith": "Diakhiri", "andCondition": "DAN", "orCondition": "ATAU",
+}
+
 THEME = {"function": (
     "themeQuartz.withParams({fontFamily: 'inherit', fontSize: 14, accentColor: '#0b3d91',"
     " headerBackgroundColor: '#eef2f7', headerTextColor: '#0b2d5b', headerFontWeight: 600,"

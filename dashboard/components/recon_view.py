@@ -10,7 +10,6 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from dashboard.components.cards import kpi_card
-from dashboard.components.format import angka, rupiah, rupiah_short, tanggal_pendek, waktu_wib
 from dashboard.components.grids import (
     DEFAULT_COL_DEF,
     THEME,
@@ -23,6 +22,7 @@ from dashboard.components.grids import (
 from queries.exception_adjust import ADJUSTMENT_KINDS, SIDES
 from queries.exception_read import ExceptionDetail
 from queries.exception_work import CAUSES, STATUSES
+from queries.formatting import angka, rupiah, rupiah_short, tanggal_pendek, waktu_wib
 from queries.recon_page import CategoryCount, ExceptionListRow
 from queries.recon_read import BankSummary
 from queries.reconcile import CATEGORY_LABELS, RESULT_DEADLINE_MINUTES

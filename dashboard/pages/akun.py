@@ -13,7 +13,7 @@ from dashboard.access import EVERYONE, callback, current_user
 from dashboard.auth import keep_session
 from dashboard.components.cards import page_header
 from dashboard.components.data import perform
-from dashboard.components.format import waktu_wib
+from queries.formatting import waktu_wib
 from queries.users import MIN_PASSWORD, User, UserError, change_own_password
 
 dash.register_page(__name__, path="/akun", name="Akun saya", title="Akun saya · MPN Monitor", order=999,

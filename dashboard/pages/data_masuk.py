@@ -22,8 +22,8 @@ from dashboard.components import banks_view, files_view
 from dashboard.components.cards import database_unavailable, empty_state, kpi_card, page_header, section
 from dashboard.components.data import fetch
 from dashboard.components.dates import date_tools, parse_day
-from dashboard.components.format import angka, rupiah_short, tanggal_panjang
 from queries import config
+from queries.formatting import angka, rupiah_short, tanggal_panjang
 from queries.incoming import (
     ImportFileRow,
     IncomingRow,

@@ -20,7 +20,6 @@ from dash.exceptions import PreventUpdate
 from dashboard.access import AUDITORS, callback
 from dashboard.components.cards import page_header
 from dashboard.components.data import fetch
-from dashboard.components.format import angka, waktu_wib
 from dashboard.components.grids import DEFAULT_COL_DEF, THEME
 from queries.audit import (
     ACTIONS,
@@ -32,6 +31,7 @@ from queries.audit import (
     audit_entry,
     verify_chain,
 )
+from queries.formatting import angka, waktu_wib
 from queries.users import ROLES
 
 dash.register_page(__name__, path="/jejak-audit", name="Jejak audit", title="Jejak audit · MPN Monitor",

@@ -25,7 +25,6 @@ from dashboard.components import recon_view
 from dashboard.components.cards import database_unavailable, empty_state, page_header, section
 from dashboard.components.data import fetch, perform
 from dashboard.components.dates import date_tools, parse_day
-from dashboard.components.format import angka
 from dashboard.components.recon_forms import (
     APPROVE,
     ASSIGN_ME,
@@ -62,6 +61,7 @@ from queries.exception_work import (
     request_resolution,
     start_clarification,
 )
+from queries.formatting import angka
 from queries.incoming import latest_business_date
 from queries.recon_page import (
     CATEGORY_LABELS,

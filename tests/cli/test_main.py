@@ -66,6 +66,20 @@ def test_master_import_upserts_by_code(engine: Engine, db_url: str, tmp_path: Pa
                                            {"file_name": "banks.csv", "rows": 2, "inserted": 1, "updated": 1})]
 
 
+def test_banks_may_name_their_head_office_zone(engine: Engine, tmp_path: Path) -> None:
+    banks = tmp_path / "banks.csv"
+    banks.write_text("bank_code,name,kind,cutoff,timezone\n126,BPD Sulselbar,bank,15:00,WITA\n"
+                     "132,BPD Papua,bank,15:00,Asia/Jayapura\n999,Bank Baru,bank,,\n")
+    assert CliRunner().invoke(main, ["master", "import", "banks", str(banks)]).exit_code == 0
+    with engine.connect() as conn:
+        zones = dict(conn.execute(text("SELECT bank_code, timezone FROM bank WHERE bank_code IN ('126', '132', '999')")
+                                  ).all())
+    assert zones == {"126": "Asia/Makassar", "132": "Asia/Jayapura", "999": "Asia/Jakarta"}
+    banks.write_text("bank_code,name,kind,timezone\n126,BPD Sulselbar,bank,UTC+8\n")
+    result = CliRunner().invoke(main, ["master", "import", "banks", str(banks)])
+    assert result.exit_code == 2 and f"{banks}:2: timezone: must be WIB, WITA or WIT" in result.output
+
+
 def test_master_import_rejects_bad_rows_with_line_and_column(engine: Engine, tmp_path: Path) -> None:
     kpp = tmp_path / "kpp.csv"
     kpp.write_text("kpp_code,name,kanwil_code\n21,KPP Baru,080\n")

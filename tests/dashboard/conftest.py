@@ -17,6 +17,7 @@ from selenium.webdriver.chrome.options import Options
 from sqlalchemy import Connection, Engine, text
 
 from queries import db as qdb
+from queries.imports import refresh_bank_days
 
 WIB = ZoneInfo("Asia/Jakarta")
 DAY = date(2026, 11, 20)  # a Friday
@@ -120,6 +121,7 @@ def seeded_day(engine: Engine) -> SeededDay:
         _payments(conn, mpn, "008", [50_000_000, 25_000_000, 12_345_678])
         _payments(conn, mpn, "009", [500_000, 35_000])
         _payments(conn, mpn, "POS", [150_000])
+        refresh_bank_days(conn, [DAY])
         current = _batch(conn, "002", _wib(DAY, 15, 42), 2, 1_234_567)
         _batch(conn, "002", _wib(DAY, 15, 20), 1, 1_000_000, superseded_by=current)
         _batch(conn, "008", _wib(DAY, 15, 55), 3, 87_345_678)

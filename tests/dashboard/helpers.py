@@ -116,3 +116,20 @@ def logout_token(client: FlaskClient) -> str:
     token = find(client.get("/_dash-layout").get_json())
     assert token, "no logout form in the layout"
     return token
+
+
+def grid_cell(grid: str, row_id: object, column: str) -> str:
+    """CSS selector of one AG Grid cell (centre columns) by row id and column id."""
+    return f'{grid} .ag-center-cols-container [row-id="{row_id}"] [col-id="{column}"]'
+
+
+def centre(dash_duo: Any, selector: str) -> Any:
+    """Scroll the element to the middle of the window (Bootstrap scrolls smoothly: jump); the element."""
+    element = dash_duo.wait_for_element(selector)
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element)
+    return element
+
+
+def click(dash_duo: Any, selector: str) -> None:
+    """Click an element after bringing it to the middle of the window."""
+    centre(dash_duo, selector).click()

@@ -33,12 +33,13 @@ def test_the_login_page_loads_its_stylesheets_from_this_server() -> None:
 def test_root_address_opens_the_users_first_page(engine: Engine) -> None:
     app = create_app()
 
-    assert client_as(app, engine, "pelaksana").get("/").headers["Location"] == "/data-masuk"
-    assert client_as(app, engine, "kasubdit").get("/").headers["Location"] == "/data-masuk"
+    assert client_as(app, engine, "pelaksana").get("/").headers["Location"] == "/kelengkapan"
+    assert client_as(app, engine, "kasubdit").get("/").headers["Location"] == "/kelengkapan"
+    assert client_as(app, engine, "tu").get("/").headers["Location"] == "/surat-pernyataan"
 
 
-def test_a_role_without_pages_of_its_own_lands_on_its_account_page(engine: Engine) -> None:
-    answer = client_as(create_app(), engine, "tu").get("/")
+def test_management_lands_on_the_revenue_page(engine: Engine) -> None:
+    answer = client_as(create_app(), engine, "manajemen").get("/")
 
     assert answer.status_code == 302
-    assert answer.headers["Location"] == "/akun"
+    assert answer.headers["Location"] == "/penerimaan"

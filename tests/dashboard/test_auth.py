@@ -185,13 +185,17 @@ def test_disabling_a_user_or_changing_the_role_ends_open_sessions(app: Dash, eng
 # --- pages by role -------------------------------------------------------------------------------
 
 EXPECTED_PAGES = {
-    "kasubdit": ["/data-masuk", "/rekonsiliasi", "/jejak-audit"],
-    "kasi": ["/data-masuk", "/rekonsiliasi"],
-    "pelaksana": ["/data-masuk", "/rekonsiliasi"],
-    "petugas_mpn": ["/data-masuk", "/rekonsiliasi"],
-    "tu": [],
-    "manajemen": [],
-    "admin": ["/data-masuk", "/rekonsiliasi", "/jejak-audit"],
+    "kasubdit": ["/kelengkapan", "/data-masuk", "/surat-pernyataan", "/surat-himbauan", "/rekonsiliasi", "/distribusi",
+                 "/penerimaan", "/rapor-bank", "/penjadwal", "/jejak-audit"],
+    "kasi": ["/kelengkapan", "/data-masuk", "/surat-pernyataan", "/surat-himbauan", "/rekonsiliasi", "/distribusi",
+             "/penerimaan", "/rapor-bank", "/penjadwal"],
+    "pelaksana": ["/kelengkapan", "/data-masuk", "/surat-pernyataan", "/surat-himbauan", "/rekonsiliasi", "/distribusi",
+                  "/rapor-bank", "/penjadwal"],
+    "petugas_mpn": ["/kelengkapan", "/data-masuk", "/surat-pernyataan", "/rekonsiliasi", "/distribusi", "/penjadwal"],
+    "tu": ["/surat-pernyataan", "/surat-himbauan"],
+    "manajemen": ["/penerimaan"],
+    "admin": ["/kelengkapan", "/data-masuk", "/surat-pernyataan", "/surat-himbauan", "/rekonsiliasi", "/distribusi",
+              "/penerimaan", "/rapor-bank", "/penjadwal", "/jejak-audit"],
 }
 
 
@@ -206,7 +210,7 @@ def test_each_role_sees_only_its_pages_in_the_navbar(app: Dash, engine: Engine, 
 def test_each_role_can_open_only_its_pages(app: Dash, engine: Engine, role: str) -> None:
     client = client_as(app, engine, role)
 
-    for path in ("/data-masuk", "/rekonsiliasi", "/jejak-audit"):
+    for path in sorted({path for paths in EXPECTED_PAGES.values() for path in paths}):
         content = open_page(client, path).get_data(as_text=True)
         assert ("Akses ditolak" not in content) == (path in EXPECTED_PAGES[role]), path
     assert "Akses ditolak" not in open_page(client, "/akun").get_data(as_text=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import pytest
@@ -11,6 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from dashboard.app import create_app
+from queries.scheduler_store import heartbeat, register_instance
 from tests.dashboard.helpers import screenshot, sign_in, start
 
 pytestmark = pytest.mark.browser
@@ -127,7 +129,9 @@ def test_an_unknown_address_shows_an_indonesian_not_found_page(dash_duo, engine)
     sign_in(dash_duo, engine, "sari", "pelaksana", then="/tidak-ada")
 
     dash_duo.wait_for_text_to_equal("h1", "Halaman tidak ditemukan")
-    assert [e.text for e in dash_duo.find_elements(".mpn-navbar .nav-link")] == ["Data masuk", "Rekonsiliasi"]
+    assert [e.text for e in dash_duo.find_elements(".mpn-navbar .nav-link")] == [
+        "Kelengkapan harian", "Data masuk", "Surat Pernyataan", "Surat Himbauan", "Rekonsiliasi", "Distribusi",
+        "Rapor bank", "Penjadwal"]
     assert dash_duo.get_logs() == []
 
 
@@ -137,7 +141,20 @@ def test_healthz_reports_the_database_reachable(dash_thread_server, db_url) -> N
     answer = requests.get(f"{dash_thread_server.url}/healthz", timeout=10)
 
     assert answer.status_code == 200
-    assert answer.json() == {"status": "ok", "database": True}
+    assert answer.json() == {"status": "ok", "database": True,
+                             "scheduler": {"heartbeat": None, "age_seconds": None, "alive": False}}
+
+
+def test_healthz_reports_the_active_schedulers_heartbeat(dash_thread_server, engine) -> None:
+    with engine.begin() as conn:
+        register_instance(conn, "host-1-abc", "host", 1)
+        heartbeat(conn, "host-1-abc", leader=True)
+    dash_thread_server(create_app())
+
+    scheduler = requests.get(f"{dash_thread_server.url}/healthz", timeout=10).json()["scheduler"]
+
+    assert scheduler["alive"] is True and 0 <= scheduler["age_seconds"] < 30
+    assert scheduler["heartbeat"].startswith(str(datetime.now(UTC).year))
 
 
 def test_a_database_outage_is_explained_on_the_page_and_in_healthz(dash_duo, unreachable_database) -> None:
@@ -146,6 +163,7 @@ def test_a_database_outage_is_explained_on_the_page_and_in_healthz(dash_duo, unr
 
     dash_duo.wait_for_contains_text("#login-message", "Basis data tidak dapat dihubungi")
     health = requests.get(f"{dash_duo.server_url}/healthz", timeout=10).json()
-    assert health == {"status": "ok", "database": False}
+    assert health == {"status": "ok", "database": False,
+                      "scheduler": {"heartbeat": None, "age_seconds": None, "alive": False}}
     # the only complaint is the honest status of the login page itself
     assert [e["message"] for e in dash_duo.get_logs() if "503" not in e["message"]] == []

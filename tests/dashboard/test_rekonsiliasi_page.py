@@ -8,7 +8,8 @@ from sqlalchemy import Engine
 
 from dashboard.app import create_app
 from jobs.reconcile import reconcile
-from tests.dashboard.helpers import client_as, fire, make_user, screenshot, sign_in, start
+from tests.dashboard.helpers import centre, click, client_as, fire, make_user, screenshot, sign_in, start
+from tests.dashboard.helpers import grid_cell as cell
 from tests.jobs.recon_data import D2, Day, clean, ntpn
 from tests.queries.work_data import exception_id
 
@@ -18,19 +19,6 @@ GRID = "#rekon-grid"
 PAGE = f"/rekonsiliasi?tanggal={D2.isoformat()}"
 
 
-def cell(grid: str, row_id: object, column: str) -> str:
-    return f'{grid} .ag-center-cols-container [row-id="{row_id}"] [col-id="{column}"]'
-
-
-def centre(dash_duo, selector: str):  # type: ignore[no-untyped-def]
-    """Scroll the element to the middle of the window (Bootstrap scrolls smoothly: jump); the element."""
-    element = dash_duo.wait_for_element(selector)
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element)
-    return element
-
-
-def click(dash_duo, selector: str) -> None:
-    centre(dash_duo, selector).click()
 
 
 def reconciled_day(engine: Engine) -> tuple[int, int]:

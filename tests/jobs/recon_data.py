@@ -76,6 +76,7 @@ def payments(engine: Engine, rows: list[Row], received_at: datetime | None = Non
             """), {"day": r.day, "imp": import_id, "line": line, "rt": r.record_type, "ntpn": r.ntpn,
                    "bank": r.bank_code, "ntb": r.ntb_, "paid": r.when, "npwp": r.npwp, "kap": r.kap, "kjs": r.kjs,
                    "tp": r.tax_period, "kpp": r.kpp_code, "amount": r.amount})
+        q.refresh_bank_days(conn, sorted({r.day for r in rows}))
 
 
 def batch(engine: Engine, bank_code: str, day: date, rows: list[Row], received_at: datetime | None = None) -> int:
@@ -139,4 +140,4 @@ def reset(engine: Engine) -> None:
     """Empty every table a reconciliation reads or writes (between hypothesis examples on one database)."""
     with engine.begin() as conn:
         conn.execute(text("TRUNCATE mpn_record, bank_batch_row, recon_exception, recon_result, recon_run,"
-                          " statement_letter, bank_batch, cancelled_number CASCADE"))
+                          " statement_letter, bank_batch, cancelled_number, mpn_bank_day CASCADE"))

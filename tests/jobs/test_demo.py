@@ -130,3 +130,25 @@ def test_demo_creates_the_seven_logins_once_and_audits_the_load(engine: Engine, 
     assert load.after["files"] == summary.files and load.after["mpn_rows"] == summary.mpn_rows
     again = load_demo(engine, days=1, until=date(2026, 11, 20), out_dir=tmp_path / "b", config=CFG)
     assert not again.loaded and again.logins_created == ()
+
+
+def test_demo_appeal_letters_show_every_step_and_an_escalation(engine: Engine, tmp_path: Path) -> None:
+    from queries.appeal_letters import appeal_letters, overdue_letters, today_local
+
+    load_demo(engine, days=12, until=date(2026, 11, 20), out_dir=tmp_path, config=CFG)
+    with engine.connect() as conn:
+        letters = appeal_letters(conn)
+        overdue = overdue_letters(conn, today_local())
+        signer = conn.execute(text("SELECT value FROM app_setting WHERE key = 'letters.signer_nip'")).scalar_one()
+    statuses = Counter(a.status for a in letters)
+    assert {"answered", "sent", "initialled", "signed", "returned", "draft"} <= set(statuses)
+    assert statuses["answered"] == 1 and statuses["sent"] == 3 and len(overdue) == 3
+    assert signer == "197503122000031002"
+    answered = next(a for a in letters if a.status == "answered")
+    assert answered.received_dates == answered.business_dates and answered.answered_at is not None
+    assert all(a.drafted_by == "sistem" for a in letters if a.status in ("initialled", "signed", "returned"))
+    with engine.connect() as conn:  # no simulator runs here: the days are approved, the last waits for the kasi
+        rounds = conn.execute(text("SELECT business_date, status FROM distribution ORDER BY business_date")).all()
+        waiting = conn.execute(text("SELECT count(*) FROM approval_request WHERE kind = 'distribution'"
+                                    " AND status = 'pending'")).scalar_one()
+    assert {r.status for r in rounds[:-1]} == {"approved"} and rounds[-1].status == "prepared" and waiting == 1

@@ -9,10 +9,10 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import Engine
 
-from dashboard.components.format import rupiah, tanggal_panjang
 from jobs.recon_pdf import SignerError, berita_acara_rekonsiliasi, recon_pdf_for
 from jobs.reconcile import reconcile
 from queries.audit import Actor
+from queries.formatting import rupiah, tanggal_panjang
 from queries.recon_report import ReportError, reconciliation_report
 from queries.users import add_user
 from tests.jobs.recon_data import D1, D2, Day, batch, clean, letter, ntpn, payments, wib

@@ -55,7 +55,7 @@ def test_wrong_password_is_bad_and_counted(conn: Connection) -> None:
     add(conn)
     result = authenticate(conn, "budi", "Salah-Tebak-123", now=NOW)
     assert (result.ok, result.outcome, result.user) == (False, "bad", None)
-    assert conn.execute(text("SELECT failed_logins FROM app_user")).scalar_one() == 1
+    assert conn.execute(text("SELECT failed_logins FROM app_user WHERE username = 'budi'")).scalar_one() == 1
     assert trail(conn)[-1] == ("budi", "pelaksana", "auth.login_failed", "budi", None, "1")
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from dashboard.components.format import (
+from queries.formatting import (
     angka,
     jam_wib,
     rentang_tanggal,

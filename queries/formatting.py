@@ -1,7 +1,8 @@
 """Indonesian number, money, date and time formatting, with no dependency on the machine's locale.
 
 `Rp 1.234.567`, `Rp 1,87 T`, `Jumat, 20 November 2026`, `14:05 WIB`: the forms Indonesian
-government reports use (`.` groups thousands, `,` marks decimals).
+government reports use (`.` groups thousands, `,` marks decimals). Shared by the pages, the PDF and XLSX
+documents and the command line, so it lives in the lowest layer.
 """
 
 from __future__ import annotations

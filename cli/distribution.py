@@ -1,0 +1,186 @@
+"""`mpn distribution prepare|request|approve|reject|run|status|redistribute` (CONTRACT §3, SE-127 steps 9-16)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from queries.users import User
+
+DAY = click.DateTime(["%Y-%m-%d"])
+
+
+def _engine() -> Engine:
+    """The configured engine, imported lazily so `mpn --help` stays fast."""
+    from queries.db import engine
+
+    return engine()
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """A refused act is bad input: its Indonesian message on standard error, exit 2."""
+    from jobs.distribute import DistributionError
+    from queries.approvals import ApprovalRefused
+
+    try:
+        yield
+    except (ApprovalRefused, DistributionError) as err:
+        click.echo(f"error: {getattr(err, 'message', str(err))}", err=True)
+        sys.exit(2)
+
+
+def _user(engine: Engine, name: str) -> User:
+    from queries.users import user_by_name
+
+    with engine.connect() as conn:
+        user = user_by_name(conn, name.strip().lower())
+    if user is None or not user.active:
+        click.echo(f"error: no active user named {name!r}", err=True)
+        sys.exit(2)
+    return user
+
+
+@click.group("distribution")
+def distribution_group() -> None:
+    """Distribution of reconciled, vouched-for data to SIDJP and SIPMOD."""
+
+
+@distribution_group.command("prepare")
+@click.option("--date", "day", required=True, type=DAY, help="Business date YYYY-MM-DD.")
+def prepare_cmd(day: datetime) -> None:
+    """Steps 9-11: sort the date's data (distributable or held, with the reason) and prepare batches per KPP."""
+    from queries.audit import Actor
+    from queries.distribution import REASONS, held, prepare
+
+    engine = _engine()
+    with _refusals(), engine.begin() as conn:
+        d = prepare(conn, day.date(), actor=Actor.system("cli"))
+        holds = held(conn, day.date())
+    click.echo(f"round {d.round}: {d.row_count} rows, Rp {d.amount:,} in {d.batch_count} batches; "
+               f"held {d.held_count} rows, Rp {d.held_amount:,}".replace(",", "."))
+    for h in holds:
+        click.echo(f"  held {h.bank_code} {h.reason}: {h.row_count} rows ({REASONS[h.reason]})")
+
+
+@distribution_group.command("request")
+@click.option("--date", "day", required=True, type=DAY)
+@click.option("--user", "username", required=True, help="The pelaksana asking.")
+def request_cmd(day: datetime, username: str) -> None:
+    """Step 12: ask approval of the prepared distribution (as a pelaksana)."""
+    from queries.distribution import request
+
+    engine = _engine()
+    user = _user(engine, username)
+    with _refusals(), engine.begin() as conn:
+        made = request(conn, day.date(), actor=user)
+    click.echo(f"approval request {made.request_id}: {made.status}, waiting for {made.next_role}")
+
+
+@distribution_group.command("approve")
+@click.option("--date", "day", required=True, type=DAY)
+@click.option("--user", "username", required=True, help="The kasi (first) or kasubdit (second).")
+@click.option("--note", default="", help="Optional note.")
+def approve_cmd(day: datetime, username: str, note: str) -> None:
+    """Steps 13-14: approve as kasi, then as kasubdit; the second approval releases it for delivery."""
+    from queries.distribution import approve
+
+    engine = _engine()
+    user = _user(engine, username)
+    with _refusals(), engine.begin() as conn:
+        done = approve(conn, day.date(), actor=user, note=note)
+    click.echo(f"approval request {done.request_id}: {done.status}"
+               + (f", waiting for {done.next_role}" if done.next_role else ""))
+
+
+@distribution_group.command("reject")
+@click.option("--date", "day", required=True, type=DAY)
+@click.option("--user", "username", required=True)
+@click.option("--note", default="", help="Why (required).")
+def reject_cmd(day: datetime, username: str, note: str) -> None:
+    """Return the request with a note."""
+    from queries.distribution import reject
+
+    engine = _engine()
+    user = _user(engine, username)
+    with _refusals(), engine.begin() as conn:
+        done = reject(conn, day.date(), actor=user, note=note)
+    click.echo(f"approval request {done.request_id}: {done.status}")
+
+
+@distribution_group.command("run")
+@click.option("--date", "day", required=True, type=DAY)
+@click.option("--max-attempts", default=8, show_default=True, type=click.IntRange(min=1))
+def run_cmd(day: datetime, max_attempts: int) -> None:
+    """Steps 15-16: deliver what is approved and not yet confirmed, with retries; exit 1 when some batches
+    are still unconfirmed afterwards."""
+    from cli.progress import Bar
+    from jobs.distribute import run_distribution
+
+    bar = Bar(f"distribution {day:%Y-%m-%d}")
+    with _refusals():
+        report = run_distribution(_engine(), day.date(), max_attempts=max_attempts, progress=bar)
+    bar.close()
+    click.echo(report.message)
+    if report.busy:
+        sys.exit(1)
+    if report.remaining:
+        sys.exit(1)
+
+
+@distribution_group.command("redistribute")
+@click.option("--date", "day", required=True, type=DAY)
+@click.option("--batch", "batch_ids", multiple=True, help="Only these batch ids (default: every failed one).")
+def redistribute_cmd(day: datetime, batch_ids: tuple[str, ...]) -> None:
+    """Send failed or unconfirmed batches again, through the same exactly-once path."""
+    from jobs.distribute import run_distribution
+
+    with _refusals():
+        report = run_distribution(_engine(), day.date(), only=list(batch_ids) or None)
+    click.echo(report.message)
+    if report.remaining or report.busy:
+        sys.exit(1)
+
+
+@distribution_group.command("status")
+@click.option("--date", "day", required=True, type=DAY)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def status_cmd(day: datetime, fmt: str) -> None:
+    """Per target and KPP: rows prepared, held (with reason), delivered, confirmed, failed, attempts."""
+    from queries.distribution import distributions, held, target_status
+
+    with _engine().connect() as conn:
+        rounds = distributions(conn, day.date())
+        targets = target_status(conn, day.date())
+        holds = held(conn, day.date())
+    data: dict[str, Any] = {
+        "business_date": day.date().isoformat(),
+        "rounds": [{"round": d.round, "status": d.status, "rows": d.row_count, "amount": d.amount,
+                    "batches": d.batch_count, "held_rows": d.held_count} for d in rounds],
+        "targets": [{"target": t.target, "kpp_code": t.kpp_code, "batches": t.batches,
+                     "rows_prepared": t.rows_prepared, "amount": t.amount, "rows_delivered": t.rows_confirmed,
+                     "rows_confirmed": t.rows_confirmed, "rows_sending": t.rows_sending,
+                     "rows_failed": t.rows_failed, "attempts": t.attempts} for t in targets],
+        "held": [{"bank_code": h.bank_code, "reason": h.reason, "rows": h.row_count, "amount": h.amount}
+                 for h in holds],
+    }
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2))
+        return
+    for r in data["rounds"]:
+        click.echo(f"round {r['round']}: {r['status']}, {r['rows']} rows in {r['batches']} batches, "
+                   f"held {r['held_rows']}")
+    for t in data["targets"]:
+        click.echo(f"{t['target']:<7} KPP {t['kpp_code']}: prepared {t['rows_prepared']}, confirmed "
+                   f"{t['rows_confirmed']}, failed {t['rows_failed']}, attempts {t['attempts']}")
+    for h in data["held"]:
+        click.echo(f"held {h['bank_code']} {h['reason']}: {h['rows']} rows")

@@ -1,0 +1,134 @@
+"""Kelengkapan harian: is the business date complete? The Kasubdit's first page (DOMAIN §6).
+
+Per collecting agent, each duty (MPN data, batch by 16:00 WIB, reconciliation within the hour, statement letter,
+appeal letter, SIDJP, SIPMOD) with its time against its deadline (`queries.completeness`); the day's score, what
+is late or missing per duty, who holds the pending approvals, and the score over 30 working days. A click on a
+cell opens the page that works it. Everything refreshes every 30 s without reloading the page.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from typing import Any
+
+import dash
+from dash import Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
+from sqlalchemy.exc import OperationalError
+
+from dashboard.access import OPERATIONS, callback
+from dashboard.components import completeness_view as view
+from dashboard.components.cards import database_unavailable, page_header, section
+from dashboard.components.data import fetch
+from dashboard.components.dates import parse_day
+from jobs.workdays import calendar_from_db
+from queries import config
+from queries.completeness import DUTIES, DayCompleteness, day_completeness, default_day, pending_approvals, score_trend
+from queries.formatting import tanggal_panjang
+
+PATH = "/kelengkapan"
+dash.register_page(__name__, path=PATH, name="Kelengkapan harian", title="Kelengkapan harian · MPN Monitor",
+                   order=10, roles=OPERATIONS)
+
+DAY, TICK, GO = "kl-tanggal", "kl-detik", "kl-lokasi"
+DAY_LINE, UPDATED, CARDS, COUNTS, APPROVALS = "kl-hari", "kl-diperbarui", "kl-kartu", "kl-hitungan", "kl-wadah-setuju"
+GRID, TREND, EMPTY = "kl-matriks", "kl-tren", "kl-kosong"
+REFRESH_MS = 30_000
+
+TITLE = "Kelengkapan harian"
+QUESTION = "Apakah hari ini lengkap? Setiap bank/pos persepsi, setiap kewajiban, terhadap batas waktunya"
+
+log = logging.getLogger(__name__)
+
+
+def now() -> datetime:
+    """The present moment in the schedule time zone (every deadline is compared with it)."""
+    return datetime.now(config.timezone())
+
+
+def layout(tanggal: str | None = None, **_ignored: str) -> html.Div:
+    """The page for `?tanggal=YYYY-MM-DD`, by default today (or the last working day)."""
+    try:
+        body = page_body(parse_day(tanggal))
+    except OperationalError:
+        log.warning("Kelengkapan harian: database unreachable", exc_info=True)
+        body = [page_header(TITLE, QUESTION), database_unavailable()]
+    return html.Div(body, className="mpn-page")
+
+
+def page_body(day: date | None) -> list[Any]:
+    """Header with the date, score cards, per-duty counts beside the approvals, the matrix, the trend."""
+    moment = now()
+    day = day or fetch(default_day, moment)
+    found = fetch(day_completeness, business_date=day, now=moment)
+    tools = html.Div([
+        dcc.DatePickerSingle(id=DAY, date=day.isoformat(), display_format="DD/MM/YYYY", first_day_of_week=1,
+                             placeholder="Pilih tanggal"),
+    ], className="mpn-date-nav")
+    return [
+        page_header(TITLE, QUESTION, tools),
+        dcc.Interval(id=TICK, interval=REFRESH_MS), dcc.Location(id=GO, refresh="callback-nav"),
+        html.Div([html.Span(day_line(day), id=DAY_LINE, className="mpn-day"),
+                  html.Span(view.updated_line(found), id=UPDATED, className="mpn-kl-updated")],
+                 className="mpn-day-line mpn-kl-dayline"),
+        html.Div(view.score_cards(found), id=CARDS),
+        html.Div([
+            section("Terlambat dan belum per kewajiban", [html.Div(view.duty_counts(found), id=COUNTS)]),
+            section("Menunggu persetujuan: siapa memegangnya",
+                    [html.Div(view.approvals_list(fetch(pending_approvals)), id=APPROVALS)]),
+        ], className="mpn-kl-pair"),
+        section("Matriks kelengkapan", [
+            view.legend(),
+            view.matrix_grid(GRID, view.matrix_rows(found)),
+            html.Div(view.empty_day(day) if not found.rows else None, id=EMPTY),
+        ], note="Baris: bank/pos persepsi, yang paling banyak belum/terlambat di atas. Sel: jam selesai (WIB) atau "
+                "keadaannya; arahkan tetikus untuk batas waktunya, klik untuk membuka halaman yang mengerjakannya."),
+        section("Tren skor 30 hari kerja", [view.trend_chart(trend(day, moment), TREND)],
+                note="Bagian kewajiban yang jatuh tempo dan selesai tepat waktu, per tanggal buku. Surat himbauan "
+                     "tidak dihitung: surat pernyataan yang dimintanya sudah dihitung."),
+    ]
+
+
+def day_line(day: date) -> str:
+    """The date in words, with a note when it is not a working day."""
+    off = fetch(calendar_from_db).holiday_name(day)
+    return tanggal_panjang(day) + (f" (bukan hari kerja: {off})" if off else "")
+
+
+def trend(day: date, moment: datetime) -> list[Any]:
+    """The last 30 working days' scores up to `day`."""
+    return fetch(score_trend, until=day, now=moment)
+
+
+@callback(Output(DAY_LINE, "children"), Output(UPDATED, "children"), Output(CARDS, "children"),
+          Output(COUNTS, "children"), Output(APPROVALS, "children"), Output(GRID, "rowData"),
+          Output(EMPTY, "children"), Output(TREND, "figure"),
+          Input(TICK, "n_intervals"), Input(DAY, "date"), prevent_initial_call=True, roles=OPERATIONS)
+def refresh(_tick: int | None, picked: str | None) -> tuple[Any, ...]:
+    """Every 30 s, or another date picked: everything again, in place."""
+    day = parse_day(picked)
+    if day is None:
+        raise PreventUpdate
+    moment = now()
+    found: DayCompleteness = fetch(day_completeness, business_date=day, now=moment)
+    return (day_line(day), view.updated_line(found), view.score_cards(found), view.duty_counts(found),
+            view.approvals_list(fetch(pending_approvals)), view.matrix_rows(found),
+            view.empty_day(day) if not found.rows else None, view.trend_figure(trend(day, moment)))
+
+
+@callback(Output(GO, "href"), Input(GRID, "cellClicked"), State(GRID, "rowData"), State(DAY, "date"),
+          prevent_initial_call=True, roles=OPERATIONS)
+def open_cell(clicked: dict[str, Any] | None, rows: list[dict[str, Any]] | None, picked: str | None) -> str:
+    """A click on a duty cell: to the page that works it, for that date (and letter)."""
+    clicked = clicked or {}
+    duty, bank = clicked.get("colId"), clicked.get("rowId")
+    if duty not in DUTIES or not bank:
+        raise PreventUpdate
+    row = next((r for r in rows or [] if r.get("bank_code") == bank), None)
+    if row is not None and row.get(f"{duty}_href"):
+        return str(row[f"{duty}_href"])
+    day = parse_day(picked)
+    if day is None:
+        raise PreventUpdate
+    return view.link(str(duty), day)

@@ -1,0 +1,404 @@
+"""Is a business date complete? Per collecting agent, each duty's time against its deadline (DOMAIN §6, Kasubdit).
+
+One row per bank with anything on the date (MPN payments, a current batch, a current statement letter) and one
+`DutyStatus` per duty, whose state is `done` (on time), `late` (done after the deadline), `missing` (not done,
+deadline passed), `waiting` (not done, deadline still ahead) or `na` (nothing expected):
+
+- `mpn`: MPN data received (`mpn_bank_day.payment_count > 0`); expected when the bank sent a batch, due with it;
+- `batch`: the current bank batch by 16:00 WIB on the business date (PER-78 Ps.9(5));
+- `recon`: the result within one hour of the current batch (R5, `recon_result.result_minutes`);
+- `statement`: the statement letter by `queries.statements.deadline` (its status comes from `statement_cells`;
+  a letter that disagrees with the batch is not done);
+- `appeal`: the appeal letter asking for that letter, where one is out (answered: done; sent and past its
+  reply period: late; any earlier step: waiting). Shown and counted, but not in the score: the missing
+  statement it chases already is;
+- `sidjp`, `sipmod`: every distributed row of the bank confirmed by the target, by `DISTRIBUTION_DUE` on the
+  day the statement letter is due (design: the regulation names no hour). Held rows make it not done.
+
+Every comparison uses the `now` given, so tests and history replay are exact. The distribution duties avoid
+scanning `dist_item` (millions of rows a day, no index by bank): only rows in batches that are unconfirmed or
+confirmed late are looked up by the batch key; a bank none of whose rows are in such a batch is confirmed on
+time, and its time shown is the target's last on-time confirmation of the date (an upper bound).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, text
+
+from jobs.workdays import WorkingCalendar, calendar_from_db
+from queries import config
+from queries.appeal_letters import STATUSES as APPEAL_STATUSES
+from queries.appeal_letters import AppealLetter, appeal_letters
+from queries.distribution import REASONS
+from queries.reconcile import RESULT_DEADLINE_MINUTES
+from queries.settings import Settings, current_settings
+from queries.statements import StatementCell, deadline, statement_cells
+from queries.users import ROLES
+
+WIB = ZoneInfo("Asia/Jakarta")
+#: PER-78 Ps.9(5): the bank batch is due by 16:00 WIB on the business date.
+BATCH_DUE = time(16, 0)
+#: Design: the data is distributed and confirmed by the end of the day its statement letter is due.
+DISTRIBUTION_DUE = time(17, 0)
+TREND_DAYS = 30
+
+#: The duties, in the matrix's column order, with their Indonesian titles.
+DUTIES: dict[str, str] = {
+    "mpn": "Data MPN",
+    "batch": "Batch bank",
+    "recon": "Rekonsiliasi",
+    "statement": "Surat pernyataan",
+    "appeal": "Surat himbauan",
+    "sidjp": "SIDJP",
+    "sipmod": "SIPMOD",
+}
+#: Duties the completeness score counts.
+SCORED: tuple[str, ...] = ("mpn", "batch", "recon", "statement", "sidjp", "sipmod")
+#: States with their Indonesian labels.
+STATES: dict[str, str] = {
+    "done": "Tepat waktu",
+    "late": "Terlambat",
+    "missing": "Belum, lewat batas",
+    "waiting": "Menunggu",
+    "na": "Tidak diharapkan",
+}
+TARGETS = ("sidjp", "sipmod")
+
+
+@dataclass(frozen=True, slots=True)
+class DutyStatus:
+    """One duty of one bank and date: its state, when it was done, its deadline, a short note, the letter to open."""
+
+    duty: str
+    state: str
+    at: datetime | None = None
+    due: datetime | None = None
+    note: str = ""
+    letter_id: int | None = None
+
+    @property
+    def state_title(self) -> str:
+        """The state in Indonesian."""
+        return STATES[self.state]
+
+
+@dataclass(frozen=True, slots=True)
+class BankDay:
+    """One collecting agent on one business date, with a status per duty of `DUTIES`."""
+
+    bank_code: str
+    bank_name: str
+    bank_kind: str
+    business_date: date
+    duties: Mapping[str, DutyStatus]
+
+    def status(self, duty: str) -> DutyStatus:
+        """The duty's status (`na` when it does not apply)."""
+        return self.duties.get(duty) or DutyStatus(duty, "na")
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """Done on time over expected (done, late or missing) of the scored duties; `late`/`missing` per duty."""
+
+    done: int
+    expected: int
+    waiting: int
+    late: Mapping[str, int] = field(default_factory=dict)
+    missing: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def share(self) -> float | None:
+        """0..1, None when nothing was due or done yet."""
+        return self.done / self.expected if self.expected else None
+
+
+@dataclass(frozen=True, slots=True)
+class DayCompleteness:
+    """A business date's matrix and its score, as of `now`."""
+
+    business_date: date
+    now: datetime
+    rows: tuple[BankDay, ...]
+    score: Score
+
+
+@dataclass(frozen=True, slots=True)
+class DayScore:
+    """One business date's score (the trend chart)."""
+
+    business_date: date
+    score: Score
+
+
+@dataclass(frozen=True, slots=True)
+class PendingApprovals:
+    """Approval requests waiting for one role, per kind: who holds the work."""
+
+    role: str
+    kind: str
+    count: int
+    oldest: datetime
+
+    @property
+    def role_title(self) -> str:
+        """The role in Indonesian."""
+        return ROLES.get(self.role, self.role)
+
+
+def state_of(done_at: datetime | None, due: datetime | None, now: datetime, *, on_time: bool | None = None) -> str:
+    """`done`/`late` when done (on time unless `on_time` says otherwise, else by `due`), else `missing` past the
+    deadline and `waiting` before it (a deadline moment itself is still on time)."""
+    if done_at is not None:
+        if on_time is None:
+            on_time = due is None or done_at <= due
+        return "done" if on_time else "late"
+    return "missing" if due is not None and now > due else "waiting"
+
+
+def batch_due(day: date) -> datetime:
+    """16:00 WIB on the business date (PER-78 Ps.9(5))."""
+    return datetime.combine(day, BATCH_DUE, tzinfo=WIB)
+
+
+def distribution_due(day: date, settings: Settings, calendar: WorkingCalendar) -> datetime:
+    """`DISTRIBUTION_DUE` on the day the date's statement letter is due (schedule time zone)."""
+    return datetime.combine(deadline(day, settings, calendar).date(), DISTRIBUTION_DUE, tzinfo=config.timezone())
+
+
+_BATCHES = text("""
+SELECT bb.bank_code, bb.business_date, bb.received_at, rr.result_at, rr.result_minutes
+  FROM bank_batch bb
+  LEFT JOIN recon_result rr ON rr.business_date = bb.business_date AND rr.bank_code = bb.bank_code
+                           AND rr.batch_id = bb.batch_id
+ WHERE bb.business_date BETWEEN :first AND :last AND bb.superseded_at IS NULL
+""")
+
+_MPN_FILES = text("""
+SELECT CAST(d AS date), max(f.received_at)
+  FROM import_file f CROSS JOIN LATERAL generate_series(greatest(f.first_date, CAST(:first AS date)),
+                                                        least(f.last_date, CAST(:last AS date)), interval '1 day') d
+ WHERE f.kind = 'mpn' AND f.status = 'imported' AND f.first_date <= :last AND f.last_date >= :first
+ GROUP BY 1
+""")
+
+_ROUNDS = text("""
+WITH live AS (
+    SELECT distribution_id, business_date, row_number() OVER (PARTITION BY business_date
+                                                              ORDER BY distribution_id DESC) AS newest
+      FROM distribution WHERE business_date BETWEEN :first AND :last AND status <> 'discarded'
+)
+SELECT l.business_date, h.bank_code, string_agg(h.reason, ',' ORDER BY h.reason)
+  FROM live l LEFT JOIN dist_held h ON h.distribution_id = l.distribution_id
+ WHERE l.newest = 1
+ GROUP BY l.business_date, h.bank_code
+""")
+
+_TARGETS = text("""
+WITH due AS (
+    SELECT * FROM unnest(CAST(:days AS date[]), CAST(:dues AS timestamptz[])) AS x(business_date, due)
+)
+SELECT d.business_date, b.target, max(b.confirmed_at)
+  FROM dist_batch b JOIN distribution d ON d.distribution_id = b.distribution_id
+  JOIN due ON due.business_date = d.business_date
+ WHERE d.status NOT IN ('discarded', 'prepared') AND b.state = 'confirmed' AND b.confirmed_at <= due.due
+ GROUP BY d.business_date, b.target
+""")
+
+# Batches that are not (yet) confirmed, or were confirmed after the deadline, and the banks whose rows they carry:
+# the only place `dist_item` is read, by its primary key's prefix.
+_LAGGING = text("""
+WITH due AS (
+    SELECT * FROM unnest(CAST(:days AS date[]), CAST(:dues AS timestamptz[])) AS x(business_date, due)
+), odd AS (
+    SELECT b.distribution_id, b.kpp_code, b.chunk, d.business_date, b.target,
+           (b.state = 'confirmed' AND d.status <> 'prepared') AS confirmed, b.confirmed_at
+      FROM dist_batch b JOIN distribution d ON d.distribution_id = b.distribution_id
+      JOIN due ON due.business_date = d.business_date
+     WHERE d.status <> 'discarded' AND (b.state <> 'confirmed' OR d.status = 'prepared' OR b.confirmed_at > due.due)
+), bank_chunk AS (
+    SELECT DISTINCT c.distribution_id, c.kpp_code, c.chunk, i.bank_code
+      FROM (SELECT DISTINCT distribution_id, kpp_code, chunk FROM odd) c
+      JOIN dist_item i ON i.distribution_id = c.distribution_id AND i.kpp_code = c.kpp_code AND i.chunk = c.chunk
+)
+SELECT bc.bank_code, o.business_date, o.target, bool_and(o.confirmed), max(o.confirmed_at)
+  FROM odd o JOIN bank_chunk bc
+    ON bc.distribution_id = o.distribution_id AND bc.kpp_code = o.kpp_code AND bc.chunk = o.chunk
+ GROUP BY bc.bank_code, o.business_date, o.target
+""")
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What the range's small queries found, keyed for the per-cell decisions."""
+
+    batches: dict[tuple[str, date], tuple[datetime, datetime | None, float | None]]
+    mpn_files: dict[date, datetime]
+    rounds: set[date]
+    held: dict[tuple[str, date], str]
+    on_time: dict[tuple[date, str], datetime]
+    lagging: dict[tuple[str, date, str], tuple[bool, datetime | None]]
+    letters: dict[int, AppealLetter]
+
+
+def _facts(conn: Connection, first: date, last: date, dues: dict[date, datetime]) -> _Facts:
+    span = {"first": first, "last": last}
+    batches = {(r[0], r[1]): (r[2], r[3], None if r[4] is None else float(r[4])) for r in conn.execute(_BATCHES, span)}
+    mpn_files = {r[0]: r[1] for r in conn.execute(_MPN_FILES, span)}
+    rounds: set[date] = set()
+    held: dict[tuple[str, date], str] = {}
+    for day, bank, reasons in conn.execute(_ROUNDS, span):
+        rounds.add(day)
+        if bank is not None:
+            held[(bank, day)] = reasons
+    by_due = {"days": list(dues), "dues": list(dues.values())}
+    on_time = {(r[0], r[1]): r[2] for r in conn.execute(_TARGETS, by_due)} if rounds else {}
+    lagging = {(r[0], r[1], r[2]): (bool(r[3]), r[4]) for r in conn.execute(_LAGGING, by_due)} if rounds else {}
+    letters = {a.letter_id: a for a in appeal_letters(conn, statuses=("sent",))}
+    return _Facts(batches, mpn_files, rounds, held, on_time, lagging, letters)
+
+
+def _statement(cell: StatementCell, now: datetime) -> DutyStatus:
+    if cell.status == "mismatch":
+        return DutyStatus("statement", state_of(None, cell.deadline, now), cell.received_at, cell.deadline,
+                          "Tidak sesuai batch")
+    return DutyStatus("statement", state_of(cell.received_at, cell.deadline, now), cell.received_at, cell.deadline)
+
+
+def _appeal(cell: StatementCell, facts: _Facts, now: datetime) -> DutyStatus:
+    if cell.appeal_letter_id is None or cell.appeal_status in (None, "void"):
+        return DutyStatus("appeal", "na")
+    status, letter_id = str(cell.appeal_status), cell.appeal_letter_id
+    note = APPEAL_STATUSES.get(status, status)
+    if status == "answered":
+        return DutyStatus("appeal", "done", note=note, letter_id=letter_id)
+    sent = facts.letters.get(letter_id)
+    tz = config.timezone()
+    due = None if sent is None or sent.due_on is None else datetime.combine(sent.due_on, time(23, 59, 59), tz)
+    at = None if sent is None or sent.sent_on is None else datetime.combine(sent.sent_on, time(0), tz)
+    if sent is not None and sent.overdue(now.astimezone(tz).date()):
+        return DutyStatus("appeal", "late", at, due, "Lewat batas jawaban: eskalasi", letter_id)
+    return DutyStatus("appeal", "waiting", at, due, note, letter_id)
+
+
+def _distribution(target: str, cell: StatementCell, facts: _Facts, due: datetime, now: datetime) -> DutyStatus:
+    bank, day = cell.bank_code, cell.business_date
+    if cell.mpn_count == 0:
+        return DutyStatus(target, "na")
+    if day not in facts.rounds:
+        return DutyStatus(target, state_of(None, due, now), None, due, "Belum disiapkan")
+    if (bank, day) in facts.held:
+        reasons = "; ".join(REASONS.get(r, r) for r in facts.held[(bank, day)].split(","))
+        return DutyStatus(target, state_of(None, due, now), None, due, f"Ditahan: {reasons}")
+    lag = facts.lagging.get((bank, day, target))
+    if lag is not None:
+        confirmed, at = lag
+        if not confirmed:
+            return DutyStatus(target, state_of(None, due, now), None, due, "Belum terkonfirmasi")
+        return DutyStatus(target, "late", at, due)
+    at = facts.on_time.get((day, target))
+    if at is None:  # the date's rounds carry no row of this bank (all its payments reversed)
+        return DutyStatus(target, "na")
+    return DutyStatus(target, "done", at, due)
+
+
+def _row(cell: StatementCell, facts: _Facts, dist_due: datetime, now: datetime) -> BankDay:
+    bank, day = cell.bank_code, cell.business_date
+    found = facts.batches.get((bank, day))
+    has_batch = cell.batch_count is not None
+    duties: dict[str, DutyStatus] = {}
+    if cell.mpn_count > 0:
+        duties["mpn"] = DutyStatus("mpn", "done", facts.mpn_files.get(day))
+    elif has_batch:
+        duties["mpn"] = DutyStatus("mpn", state_of(None, batch_due(day), now), None, batch_due(day),
+                                   "Batch ada, data MPN belum")
+    if cell.mpn_count > 0 or has_batch:
+        duties["batch"] = DutyStatus("batch", state_of(found[0] if found else None, batch_due(day), now),
+                                     found[0] if found else None, batch_due(day))
+    if found is not None:
+        received, result_at, minutes = found
+        limit = received + timedelta(minutes=RESULT_DEADLINE_MINUTES)
+        on_time = None if minutes is None else minutes <= RESULT_DEADLINE_MINUTES
+        note = "" if minutes is None else f"{minutes:g} menit setelah batch"
+        duties["recon"] = DutyStatus("recon", state_of(result_at, limit, now, on_time=on_time), result_at, limit, note)
+    duties["statement"] = _statement(cell, now)
+    duties["appeal"] = _appeal(cell, facts, now)
+    for target in TARGETS:
+        duties[target] = _distribution(target, cell, facts, dist_due, now)
+    return BankDay(bank, cell.bank_name, cell.bank_kind, day,
+                   {duty: duties.get(duty) or DutyStatus(duty, "na") for duty in DUTIES})
+
+
+def bank_days(conn: Connection, *, first: date, last: date, now: datetime, settings: Settings | None = None,
+              calendar: WorkingCalendar | None = None) -> list[BankDay]:
+    """Every (bank, business date) of `first`..`last` with anything that day, each duty's status as of `now`.
+
+    A handful of small queries for the whole range (the trend asks for 30 working days at once).
+    """
+    if last < first:
+        return []
+    settings = settings or current_settings(conn)
+    calendar = calendar or calendar_from_db(conn)
+    cells = statement_cells(conn, first=first, last=last, settings=settings, calendar=calendar)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    dues = {d: distribution_due(d, settings, calendar) for d in days}
+    facts = _facts(conn, first, last, dues)
+    return [_row(cell, facts, dues[cell.business_date], now) for cell in cells]
+
+
+def score(rows: Sequence[BankDay]) -> Score:
+    """The share of expected duties (`SCORED`) done on time, and the late and missing per duty (all duties)."""
+    done = expected = waiting = 0
+    late = dict.fromkeys(DUTIES, 0)
+    missing = dict.fromkeys(DUTIES, 0)
+    for row in rows:
+        for duty in DUTIES:
+            state = row.status(duty).state
+            late[duty] += state == "late"
+            missing[duty] += state == "missing"
+            if duty in SCORED:
+                done += state == "done"
+                expected += state in ("done", "late", "missing")
+                waiting += state == "waiting"
+    return Score(done, expected, waiting, late, missing)
+
+
+def day_completeness(conn: Connection, *, business_date: date, now: datetime) -> DayCompleteness:
+    """The business date's matrix (banks with the most missing and late first) and its score."""
+    rows = bank_days(conn, first=business_date, last=business_date, now=now)
+    bad = {r.bank_code: sum(r.status(d).state == "missing" for d in DUTIES) * 100
+           + sum(r.status(d).state == "late" for d in DUTIES) for r in rows}
+    ordered = sorted(rows, key=lambda r: -bad[r.bank_code])  # stable: bank kind and code otherwise
+    return DayCompleteness(business_date, now, tuple(ordered), score(rows))
+
+
+def score_trend(conn: Connection, *, until: date, now: datetime, days: int = TREND_DAYS) -> list[DayScore]:
+    """The score of each of the last `days` working days up to `until`, oldest first (one range read)."""
+    calendar = calendar_from_db(conn)
+    wanted = calendar.last_working_days(days, until)
+    by_day: dict[date, list[BankDay]] = {d: [] for d in wanted}
+    for row in bank_days(conn, first=wanted[0], last=wanted[-1], now=now, calendar=calendar):
+        if row.business_date in by_day:
+            by_day[row.business_date].append(row)
+    return [DayScore(d, score(rows)) for d, rows in by_day.items()]
+
+
+def default_day(conn: Connection, now: datetime) -> date:
+    """Today when it is a working day, else the last working day before it (schedule time zone)."""
+    return calendar_from_db(conn).previous_or_same(now.astimezone(config.timezone()).date())
+
+
+def pending_approvals(conn: Connection) -> list[PendingApprovals]:
+    """Pending approval requests per role whose turn it is and kind, with the oldest (most waiting first)."""
+    rows = conn.execute(text("""
+        SELECT r.steps[1 + (SELECT count(*) FROM approval_decision d
+                             WHERE d.request_id = r.request_id AND d.decision = 'approved')::int] AS role,
+               r.kind, count(*), min(r.made_at)
+          FROM approval_request r WHERE r.status = 'pending'
+         GROUP BY 1, 2 ORDER BY 3 DESC, 4"""))
+    return [PendingApprovals(r[0], r[1], int(r[2]), r[3]) for r in rows]

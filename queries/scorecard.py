@@ -1,0 +1,171 @@
+"""The bank scorecard (Rapor bank): how each collecting agent kept its duties over a period.
+
+Per bank: working days with data, batches late (after 16:00 WIB, PER-78 Ps.9(5)) and missing (payments but no
+batch once due), statement letters missing past their deadline, late and not matching the batch (the rule of
+`queries.statements`), the exception rate (transaction exceptions found over payments) and appeal letters sent
+and not answered, overdue among them. It is the evidence for PER-78 Pasal 4(e): revoking a bank's right to
+collect online. One pass over the small per-day tables; nothing scans the payment partitions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import IO
+
+from sqlalchemy import Connection, text
+
+from jobs.workdays import calendar_from_db
+from queries import config
+from queries.appeal_letters import appeal_letters
+from queries.completeness import BATCH_DUE, WIB
+from queries.statements import statement_cells
+
+#: The export's columns (and the grid's), in order, with their Indonesian headers.
+COLUMNS: dict[str, str] = {
+    "bank_code": "Kode",
+    "bank_name": "Bank/Pos persepsi",
+    "days_with_data": "Hari kerja dengan data",
+    "batches_late": "Batch terlambat",
+    "batches_missing": "Batch tidak ada",
+    "statements_missing": "Surat pernyataan tidak ada",
+    "statements_late": "Surat pernyataan terlambat",
+    "statements_mismatch": "Surat pernyataan tidak sesuai",
+    "payments": "Transaksi MPN",
+    "exceptions": "Selisih transaksi",
+    "exception_rate": "Rasio selisih",
+    "appeals_unanswered": "Surat himbauan belum dijawab",
+    "appeals_overdue": "Surat himbauan lewat batas",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class BankScore:
+    """One collecting agent's record over the period."""
+
+    bank_code: str
+    bank_name: str
+    bank_kind: str
+    days_with_data: int
+    batches_late: int
+    batches_missing: int
+    statements_missing: int
+    statements_late: int
+    statements_mismatch: int
+    payments: int
+    exceptions: int
+    appeals_unanswered: int
+    appeals_overdue: int
+
+    @property
+    def exception_rate(self) -> float | None:
+        """Transaction exceptions over payments, None without payments."""
+        return self.exceptions / self.payments if self.payments else None
+
+    @property
+    def failures(self) -> int:
+        """Every breach counted, for ordering the worst first."""
+        return (self.batches_late + self.batches_missing + self.statements_missing + self.statements_late
+                + self.statements_mismatch + self.appeals_overdue)
+
+
+_DAYS = text("""
+WITH day AS (
+    SELECT bank_code, business_date FROM mpn_bank_day
+     WHERE business_date BETWEEN :first AND :last AND payment_count > 0
+    UNION
+    SELECT bank_code, business_date FROM bank_batch
+     WHERE business_date BETWEEN :first AND :last AND superseded_at IS NULL
+), exc AS (
+    SELECT bank_code, count(*) AS n FROM recon_exception
+     WHERE business_date BETWEEN :first AND :last AND level = 'transaction' GROUP BY bank_code
+), pay AS (
+    SELECT bank_code, sum(payment_count) AS n FROM mpn_bank_day
+     WHERE business_date BETWEEN :first AND :last GROUP BY bank_code
+), late AS (
+    SELECT bb.bank_code,
+           count(*) FILTER (WHERE bb.received_at > (bb.business_date + CAST(:due AS time)) AT TIME ZONE :zone) AS n
+      FROM bank_batch bb
+     WHERE bb.business_date BETWEEN :first AND :last AND bb.superseded_at IS NULL GROUP BY bb.bank_code
+), missing AS (
+    SELECT m.bank_code, count(*) AS n FROM mpn_bank_day m
+     WHERE m.business_date BETWEEN :first AND :last AND m.payment_count > 0
+       AND (m.business_date + CAST(:due AS time)) AT TIME ZONE :zone < :now
+       AND NOT EXISTS (SELECT 1 FROM bank_batch bb WHERE bb.bank_code = m.bank_code
+                          AND bb.business_date = m.business_date AND bb.superseded_at IS NULL)
+     GROUP BY m.bank_code
+)
+SELECT b.bank_code, b.name, b.kind, array_agg(d.business_date) AS days,
+       coalesce(max(l.n), 0), coalesce(max(mi.n), 0), coalesce(max(p.n), 0), coalesce(max(e.n), 0)
+  FROM day d JOIN bank b ON b.bank_code = d.bank_code
+  LEFT JOIN late l ON l.bank_code = d.bank_code
+  LEFT JOIN missing mi ON mi.bank_code = d.bank_code
+  LEFT JOIN pay p ON p.bank_code = d.bank_code
+  LEFT JOIN exc e ON e.bank_code = d.bank_code
+ GROUP BY b.bank_code, b.name, b.kind
+""")
+
+
+def default_period(today: date) -> tuple[date, date]:
+    """The last three months up to `today`: the same day three months earlier (clamped to the month's end)."""
+    year, month = (today.year, today.month - 3) if today.month > 3 else (today.year - 1, today.month + 9)
+    day = today.day
+    while True:
+        try:
+            return date(year, month, day), today
+        except ValueError:
+            day -= 1
+
+
+def bank_scores(conn: Connection, *, first: date, last: date, now: datetime) -> list[BankScore]:
+    """Per collecting agent with data in `first`..`last`: its record as of `now`, the worst first."""
+    if last < first:
+        return []
+    calendar = calendar_from_db(conn)
+    found = conn.execute(_DAYS, {"first": first, "last": last, "due": BATCH_DUE, "zone": str(WIB), "now": now}).all()
+    letters: dict[str, list[int]] = {}
+    for cell in statement_cells(conn, first=first, last=last, calendar=calendar):
+        counts = letters.setdefault(cell.bank_code, [0, 0, 0])
+        counts[0] += cell.overdue(now)
+        counts[1] += cell.status == "late"
+        counts[2] += cell.status == "mismatch"
+    today = now.astimezone(config.timezone()).date()
+    appeals: dict[str, list[int]] = {}
+    for letter in appeal_letters(conn, statuses=("sent",)):
+        if any(first <= d <= last for d in letter.business_dates):
+            counts = appeals.setdefault(letter.bank_code, [0, 0])
+            counts[0] += 1
+            counts[1] += letter.overdue(today)
+    scores = []
+    for code, name, kind, days, late, missing, payments, exceptions in found:
+        s, a = letters.get(code, [0, 0, 0]), appeals.get(code, [0, 0])
+        scores.append(BankScore(code, name, kind, sum(calendar.is_working(d) for d in days), int(late), int(missing),
+                                s[0], s[1], s[2], int(payments), int(exceptions), a[0], a[1]))
+    return sorted(scores, key=lambda r: (-r.failures, -(r.exception_rate or 0), r.bank_code))
+
+
+def _rows(scores: list[BankScore]) -> Iterator[list[object]]:
+    for s in scores:
+        yield [s.bank_code, s.bank_name, s.days_with_data, s.batches_late, s.batches_missing, s.statements_missing,
+               s.statements_late, s.statements_mismatch, s.payments, s.exceptions,
+               None if s.exception_rate is None else round(s.exception_rate, 6), s.appeals_unanswered,
+               s.appeals_overdue]
+
+
+def write_scorecard_xlsx(conn: Connection, out: IO[bytes], *, first: date, last: date, now: datetime) -> int:
+    """The scorecard as one XLSX sheet with the period and the PER-78 Pasal 4(e) note; rows written."""
+    from openpyxl import Workbook  # only exports need it
+
+    scores = bank_scores(conn, first=first, last=last, now=now)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Rapor bank")
+    sheet.append([f"Rapor bank/pos persepsi {first:%d/%m/%Y} - {last:%d/%m/%Y}, "
+                  f"per {now.astimezone(config.timezone()):%d/%m/%Y %H:%M}"])
+    sheet.append(["Bukti kinerja untuk PER-78/PB/2006 Pasal 4 huruf e (pencabutan persetujuan penerimaan "
+                  "setoran secara online)."])
+    sheet.append(list(COLUMNS.values()))
+    for row in _rows(scores):
+        sheet.append(row)
+    book.save(out)
+    return len(scores)

@@ -1,0 +1,241 @@
+"""The end-of-distribution report (SE-127 step 18): its PDF and XLSX content, keeping it on file, the delivery
+hook, and `mpn report daily`."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlalchemy import Engine, text
+
+from cli.main import main
+from jobs import distribution_report as rep
+from queries import appeal_letters as al
+from queries import distribution as dist
+from queries.audit import Actor, verify_chain
+from queries.settings import current_settings
+from queries.users import User, add_user
+from tests.jobs.recon_data import D1, D2, WIB
+from tests.queries.test_distribution import day_with_every_case
+from tests.queries.work_data import make_people
+
+SYSTEM = Actor.system("test")
+NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # 10:00 WIB
+NAMES = {"ani": ("Ani Lestari", "199001012015022001"), "budi": ("Budi Santoso", ""), "dedi": ("Dedi Kurniawan", "")}
+
+
+def text_of(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+@pytest.fixture
+def people(engine: Engine) -> dict[str, User]:
+    staff = make_people(engine)
+    with engine.begin() as conn:
+        staff["tina"] = add_user(conn, username="tina", role="tu", password="demo", actor=SYSTEM, policy=False)
+        for user, (name, nip) in NAMES.items():
+            conn.execute(text("UPDATE app_user SET full_name = :n, nip = :p WHERE username = :u"),
+                         {"n": name, "p": nip, "u": user})
+    return staff
+
+
+def approved_day(engine: Engine, people: dict[str, User]) -> dist.Distribution:
+    """`day_with_every_case`, prepared (KPP 091: 4 rows, Rp 640.000; 092: 1 row, Rp 30.000), asked by ani, returned
+    once by budi, asked again, approved by budi and dedi."""
+    day_with_every_case(engine)
+    with engine.begin() as conn:
+        dist.prepare(conn, D2, actor=SYSTEM)
+        dist.request(conn, D2, actor=people["ani"])
+        dist.reject(conn, D2, actor=people["budi"], note="cek ulang BTN")
+        dist.request(conn, D2, actor=people["ani"])
+        dist.approve(conn, D2, actor=people["budi"])
+        dist.approve(conn, D2, actor=people["dedi"])
+        [d] = dist.distributions(conn, D2)
+    return d
+
+
+def deliver(engine: Engine, d: dist.Distribution, *, fail: tuple[str, str] | None = None) -> None:
+    """Delivery as `jobs.distribute` leaves it: one confirmed POST per batch (100-190 ms) 5 s after approval,
+    confirmed 10 s after; the `fail` (target, kpp) batch tried three times (2 s each, unknown) and failed."""
+    with engine.begin() as conn:
+        approved_at = conn.execute(text("SELECT approved_at FROM distribution WHERE distribution_id = :i"),
+                                   {"i": d.distribution_id}).scalar_one()
+        sent, done = approved_at + timedelta(seconds=5), approved_at + timedelta(seconds=10)
+        batches = conn.execute(text("SELECT target, batch_id, kpp_code FROM dist_batch ORDER BY target, batch_id"))
+        for n, (target, batch_id, kpp) in enumerate(batches.all()):
+            failed = (target, kpp) == fail
+            tries = [(2000, "unknown")] * 3 if failed else [(100 + 10 * n, "confirmed")]
+            for latency, outcome in tries:
+                conn.execute(text("""INSERT INTO dist_attempt (target, batch_id, method, started_at, latency_ms,
+                                                               outcome, run_by)
+                                     VALUES (:t, :b, 'POST', :s, :l, :o, 'system:test')"""),
+                             {"t": target, "b": batch_id, "s": sent, "l": latency, "o": outcome})
+            conn.execute(text("""UPDATE dist_batch SET state = :st, attempts = :n, first_sent_at = :s,
+                                        confirmed_at = :c WHERE target = :t AND batch_id = :b"""),
+                         {"st": "failed" if failed else "confirmed", "n": len(tries), "s": sent,
+                          "c": None if failed else done, "t": target, "b": batch_id})
+        conn.execute(text("""UPDATE distribution SET status = :s, delivered_at = :at WHERE distribution_id = :i"""),
+                     {"s": "delivering" if fail else "delivered", "at": None if fail else done,
+                      "i": d.distribution_id})
+
+
+def overdue_letter(engine: Engine, people: dict[str, User]) -> tuple[int, datetime]:
+    """Mandiri (008, no statement letter) gets an appeal letter, sent today and unanswered; (its id, a moment
+    when it is overdue)."""
+    with engine.begin() as conn:
+        [proposed] = [p for p in al.propose_drafts(conn, D2, actor=people["ani"]) if p.bank_code == "008"]
+        al.initial(conn, proposed.letter_id, actor=people["budi"])
+        al.sign(conn, proposed.letter_id, actor=people["dedi"])
+        sent = al.send(conn, proposed.letter_id, actor=people["tina"], agenda_number="AG-1")
+    assert sent.due_on is not None
+    return proposed.letter_id, datetime.combine(sent.due_on + timedelta(days=1), time(10), WIB)
+
+
+def test_report_data_sums_targets_kpps_holds_timings_and_availability(engine: Engine,
+                                                                      people: dict[str, User]) -> None:
+    d = approved_day(engine, people)
+    deliver(engine, d, fail=("sipmod", "091"))
+    with engine.connect() as conn:
+        data = rep.report_data(conn, D2, now=NOW)
+    sidjp, sipmod = data.target_total("sidjp"), data.target_total("sipmod")
+    assert (sidjp.rows, sidjp.amount, sidjp.rows_confirmed, sidjp.amount_confirmed) == (5, 670_000, 5, 670_000)
+    assert (sipmod.rows_confirmed, sipmod.rows_failed, sipmod.amount_failed, sipmod.attempts) == (1, 4, 640_000, 4)
+    assert [(k.kpp_code, k.kpp_name) for k in data.per_kpp if k.target == "sidjp"] == [
+        ("091", "KPP Wajib Pajak Besar Satu"), ("092", "KPP Wajib Pajak Besar Dua")]
+    assert [(k.kpp_code, k.rows, k.amount) for k in data.available] == [("092", 1, 30_000)]
+    assert {(h.bank_code, h.reason): h.row_count for h in data.held} == {
+        ("008", "no_statement"): 2, ("009", "statement_mismatch"): 2, ("200", "open_exception"): 1,
+        ("POS", "no_batch"): 1}
+    [r] = data.rounds
+    assert (r.requested_by, r.kasi.split(",")[0], r.kasubdit.split(",")[0]) == (
+        "Ani Lestari", "Budi Santoso", "Dedi Kurniawan")
+    assert r.last_confirmed_at is None and not r.all_confirmed and not data.complete
+    assert [(a.step, a.who, a.outcome) for a in data.approvals] == [
+        (0, "Ani Lestari", "rejected"), (1, "Budi Santoso", "rejected"), (0, "Ani Lestari", "approved"),
+        (1, "Budi Santoso", "approved"), (2, "Dedi Kurniawan", "approved")]
+    assert data.approvals[1].note == "cek ulang BTN"
+    timing = {t.target: t for t in data.timings}
+    assert (timing["sipmod"].attempts, timing["sipmod"].confirmed, timing["sipmod"].p95_ms) == (4, 1, 2000)
+    assert timing["sidjp"].median_ms == pytest.approx((100 + 110) / 2)
+    assert data.attempt_count == 6 and data.signer is not None and data.signer.name == "Ani Lestari"
+
+
+def test_pdf_names_date_targets_kpps_holds_approvers_escalations_and_the_audit_head(
+        engine: Engine, people: dict[str, User]) -> None:
+    d = approved_day(engine, people)
+    deliver(engine, d)
+    letter_id, later = overdue_letter(engine, people)
+    with engine.connect() as conn:
+        data = rep.report_data(conn, D2, made_by="ani", now=later)
+        settings = current_settings(conn)
+        head = verify_chain(conn)
+    assert [a.letter_id for a in data.escalations] == [letter_id]
+    pdf = rep.report_pdf(data, settings)
+    assert pdf == rep.report_pdf(data, settings)  # deterministic
+    words = text_of(pdf)
+    flat = " ".join(words.split())
+    for expected in (rep.TITLE, "20 November 2026", "SIDJP", "SIPMOD", "091 KPP Wajib Pajak Besar Satu", "092",
+                     "Surat pernyataan belum diterima", "Surat pernyataan tidak sesuai batch",
+                     "Selisih rekonsiliasi belum selesai", "Batch bank belum diterima", "Budi Santoso",
+                     "Dedi Kurniawan", "cek ulang BTN", "Dibuat oleh", "Ani Lestari", "NIP 199001012015022001",
+                     head.head_hash, "Rp 670.000", "Rp 640.000", str(data.escalations[0].letter_number)):
+        assert expected in flat, expected
+    assert "seluruh batch telah terkonfirmasi" in flat and "Tidak ada Surat Himbauan" not in flat
+
+
+def test_xlsx_has_its_sheets_with_the_right_totals(engine: Engine, people: dict[str, User]) -> None:
+    d = approved_day(engine, people)
+    deliver(engine, d, fail=("sipmod", "091"))
+    name, content = rep.make_report(engine, D2, fmt="xlsx", made_by="ani", now=NOW)
+    assert name == "laporan-distribusi-mpn_2026-11-20.xlsx"
+    book = load_workbook(io.BytesIO(content), read_only=True)
+    assert book.sheetnames == ["Ringkasan", "Per KPP", "Ditahan", "Percobaan", "Persetujuan"]
+    summary = {row[0]: row[1:3] for row in book["Ringkasan"].iter_rows(values_only=True) if row and row[0]}
+    assert summary["Data disiapkan untuk distribusi"] == (5, 670_000)
+    assert summary["Data ditahan"] == (6, sum(h.amount for h in _held(engine)))
+    assert summary["Terkonfirmasi SIPMOD"] == (1, 30_000) and summary["Gagal SIPMOD"] == (4, 640_000)
+    per_kpp = list(book["Per KPP"].iter_rows(values_only=True))
+    assert per_kpp[0][:6] == ("target", "kpp_code", "kpp_name", "batches", "rows", "amount")
+    assert sum(r[4] for r in per_kpp[1:]) == 10 and sum(r[5] for r in per_kpp[1:]) == 2 * 670_000
+    held = list(book["Ditahan"].iter_rows(values_only=True))[1:]
+    assert sum(r[5] for r in held) == 6
+    attempts = list(book["Percobaan"].iter_rows(values_only=True))
+    assert attempts[0] == rep.ATTEMPT_HEADER and len(attempts) == 1 + 6
+    assert sorted(r[9] for r in attempts[1:]) == ["confirmed"] * 3 + ["unknown"] * 3
+    approvals = list(book["Persetujuan"].iter_rows(values_only=True))[1:]
+    assert [(r[2], r[4], r[5]) for r in approvals][-2:] == [(1, "Budi Santoso", "approved"),
+                                                          (2, "Dedi Kurniawan", "approved")]
+
+
+def _held(engine: Engine) -> list[dist.Held]:
+    with engine.connect() as conn:
+        return dist.held(conn, D2)
+
+
+def test_made_reports_are_kept_with_their_sha256_and_the_latest_is_read_back(engine: Engine,
+                                                                            people: dict[str, User]) -> None:
+    d = approved_day(engine, people)
+    deliver(engine, d)
+    name, first = rep.make_report(engine, D2, fmt="pdf", made_by="ani", now=NOW)
+    _, second = rep.make_report(engine, D2, fmt="pdf", made_by="ani", now=NOW + timedelta(hours=1))
+    with engine.connect() as conn:
+        kept = rep.latest_report(conn, D2, "pdf")
+        assert rep.latest_report(conn, D2, "xlsx") is None and rep.latest_report(conn, D1, "pdf") is None
+        count = conn.execute(text("SELECT count(*) FROM dist_report")).scalar_one()
+        actions = conn.execute(text("SELECT action FROM audit_log WHERE action = 'distribution.report'")).all()
+        assert verify_chain(conn).ok
+    assert kept is not None and count == 2 and len(actions) == 2
+    assert (kept.file_name, kept.content, kept.made_by, kept.made_at) == (name, second, "ani", NOW + timedelta(hours=1))
+    assert kept.sha256 == hashlib.sha256(second).hexdigest() and first != second
+
+
+def test_keep_reports_makes_both_formats_once_per_delivered_round(engine: Engine, people: dict[str, User]) -> None:
+    d = approved_day(engine, people)
+    deliver(engine, d, fail=("sipmod", "091"))
+    assert rep.keep_reports(engine, D2) == []  # not delivered yet
+    with engine.begin() as conn:
+        conn.execute(text("""UPDATE dist_batch SET state = 'confirmed', confirmed_at = now()
+                              WHERE state = 'failed'"""))
+        conn.execute(text("UPDATE distribution SET status = 'delivered', delivered_at = now()"))
+    assert rep.keep_reports(engine, D2) == ["laporan-distribusi-mpn_2026-11-20.pdf",
+                                            "laporan-distribusi-mpn_2026-11-20.xlsx"]
+    assert rep.keep_reports(engine, D2) == []  # the next run finds nothing new
+    with engine.connect() as conn:
+        pdf = rep.latest_report(conn, D2, "pdf")
+    assert pdf is not None and pdf.made_by == "system:distribution"
+    flat = " ".join(text_of(pdf.content).split())
+    assert "Ani Lestari" in flat and "dibuat otomatis oleh sistem" in flat
+
+
+def test_cli_writes_the_report_and_exits_2_for_a_date_without_distribution(engine: Engine, people: dict[str, User],
+                                                                           tmp_path: Path) -> None:
+    d = approved_day(engine, people)
+    deliver(engine, d)
+    out = tmp_path / "laporan.pdf"
+    result = CliRunner().invoke(main, ["report", "daily", "--date", "2026-11-20", "--format", "pdf", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"%PDF") and "091" in text_of(out.read_bytes())
+    with engine.connect() as conn:
+        kept = rep.latest_report(conn, D2, "pdf")
+    assert kept is not None and kept.content == out.read_bytes() and kept.made_by == "system:cli"
+    xlsx = tmp_path / "laporan.xlsx"
+    as_ani = CliRunner().invoke(main, ["report", "daily", "--date", "2026-11-20", "--format", "xlsx", "-o", str(xlsx),
+                                       "--user", "ani"])
+    assert as_ani.exit_code == 0 and load_workbook(xlsx).sheetnames[0] == "Ringkasan"
+    none = CliRunner().invoke(main, ["report", "daily", "--date", "2026-11-19", "--format", "pdf",
+                                     "-o", str(tmp_path / "x.pdf")])
+    assert none.exit_code == 2 and "Tidak ada distribusi untuk tanggal buku 19-11-2026" in none.stderr
+    assert not (tmp_path / "x.pdf").exists()
+    bad = CliRunner().invoke(main, ["report", "daily", "--date", "2026-11-20", "--format", "doc", "-o", str(out)])
+    assert bad.exit_code == 2
+
+
+def test_no_distribution_is_refused(engine: Engine) -> None:
+    with pytest.raises(rep.NoDistribution), engine.connect() as conn:
+        rep.report_data(conn, date(2026, 11, 19))
