@@ -80,7 +80,8 @@ def _redirect_root() -> BaseResponse | None:
 
 
 def navbar(user: User | None) -> dbc.Navbar:
-    """Dark-blue top bar: brand, the pages this user may open in `order`, the user and `Keluar`."""
+    """Dark-blue top bar: brand, payment search, the user and `Keluar` on the first row; below them the pages this
+    user may open, in `order`, on one line of their own (they never wrap into the brand at office widths)."""
     links = [dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="partial"))
              for page in pages_for(user)]
     return dbc.Navbar(
@@ -92,9 +93,9 @@ def navbar(user: User | None) -> dbc.Navbar:
                     href="/",
                     className="mpn-brand",
                 ),
-                dbc.Nav(links, navbar=True, className="ms-auto"),
                 search_box(user),
                 user_box(user),
+                dbc.Nav(links, navbar=True, className="mpn-pages"),
             ],
             fluid=True,
         ),

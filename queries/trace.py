@@ -75,7 +75,8 @@ class PaymentHit:
 @dataclass(frozen=True, slots=True)
 class Step:
     """One step of the path: `kind` is the stage (paid, mpn, batch, recon, statement, appeal, distribution, sidjp,
-    sipmod); `state` one of STEP_STATES; `at` None when it has not happened yet."""
+    sipmod); `state` one of STEP_STATES; `at` None when it has not happened yet; `ref` the id of the thing the
+    step is about where a page opens it (the appeal letter's id)."""
 
     kind: str
     title: str
@@ -83,6 +84,7 @@ class Step:
     actor: str | None
     detail: str
     state: str
+    ref: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -428,7 +430,7 @@ def _appeals(conn: Connection, bank: str, day: date) -> list[Step]:
         number = a.letter_number or f"#{a.letter_id} (konsep)"
         state = "done" if a.status == "answered" else "warning"
         steps.append(Step("appeal", f"Surat himbauan {number}: {a.status_title.lower()}", last, who(actor),
-                          "; ".join(done), state))
+                          "; ".join(done), state, ref=a.letter_id))
     return steps
 
 

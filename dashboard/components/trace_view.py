@@ -109,7 +109,7 @@ def _links(step: Step, day: date | None) -> list[Component]:
         "batch": ("Buka Data masuk", f"/data-masuk?{urlencode({'tanggal': iso})}"),
         "mpn": ("Buka Data masuk", f"/data-masuk?{urlencode({'tanggal': iso})}"),
         "statement": ("Buka Surat Pernyataan", f"/surat-pernyataan?{urlencode({'dari': iso, 'sampai': iso})}"),
-        "appeal": ("Buka Surat Himbauan", "/surat-himbauan"),
+        "appeal": ("Buka Surat Himbauan", "/surat-himbauan" + (f"?surat={step.ref}" if step.ref else "")),
         "distribution": ("Buka Distribusi", f"/distribusi?{urlencode({'tanggal': iso})}"),
         "sidjp": ("Buka Distribusi", f"/distribusi?{urlencode({'tanggal': iso})}"),
         "sipmod": ("Buka Distribusi", f"/distribusi?{urlencode({'tanggal': iso})}"),

@@ -61,23 +61,24 @@ QUESTION = "Surat himbauan mana yang menunggu saya?"
 log = logging.getLogger(__name__)
 
 
-def layout(**_query: str) -> html.Div:
-    """Counts, the draft tool (drafters), the status filter, the letters grid, and the selected letter."""
+def layout(surat: str | None = None, **_query: str) -> html.Div:
+    """Counts, the draft tool (drafters), the status filter, the letters grid, and the selected letter
+    (`?surat=ID`, as the completeness view and the payment trace link to it)."""
     try:
-        body = page_body()
+        body = page_body(int(surat) if surat and surat.isdigit() else None)
     except OperationalError:
         log.warning("Surat Himbauan: database unreachable", exc_info=True)
         body = [page_header(TITLE, QUESTION), database_unavailable()]
     return html.Div(body, className="mpn-page")
 
 
-def page_body() -> list[Any]:
-    """The page's parts for the user of this request."""
+def page_body(selected: int | None = None) -> list[Any]:
+    """The page's parts for the user of this request, with letter `selected` open below the grid."""
     user, today = current_user(), today_local()
     letters = fetch(appeal_letters)
     return [
         page_header(TITLE, QUESTION, draft_tools() if user is not None and user.role in DRAFTER_ROLES else None),
-        dcc.Store(id=VERSION, data=0), dcc.Store(id=SELECTED),
+        dcc.Store(id=VERSION, data=0), dcc.Store(id=SELECTED, data=selected),
         html.Div(id=DRAFT_MESSAGE),
         html.Div(view.kpi_cards(letters, user, today), id=KPI_HOLDER),
         section("Daftar surat", [view.status_filter(FILTER, letters, user),
@@ -129,7 +130,7 @@ def select(clicked: dict[str, Any] | None) -> int:
           *(Output(group, "style") for group in GROUPS.values()),
           Output(view.REVISE_DATES, "options"), Output(view.REVISE_DATES, "value"),
           Output(view.REVISE_ADDRESSEE, "value"), Output(view.REVISE_NOTE, "value"),
-          Input(SELECTED, "data"), Input(VERSION, "data"), prevent_initial_call=True, roles=LETTER_ROLES)
+          Input(SELECTED, "data"), Input(VERSION, "data"), roles=LETTER_ROLES)
 def detail(selected: int | None, _version: int) -> tuple[Any, ...]:
     """The selected letter in full, and the forms of the acts this user may take on it now."""
     user = current_user()

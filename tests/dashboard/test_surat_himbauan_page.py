@@ -151,6 +151,17 @@ def test_selected_letter_shows_its_pdf_preview(dash_duo, engine: Engine) -> None
     no_errors(dash_duo)
 
 
+def test_a_link_with_the_letter_id_opens_that_letter(dash_duo, engine: Engine) -> None:
+    """The completeness view and the payment trace link to `/surat-himbauan?surat=ID`: the letter opens at once."""
+    no_letter_day(engine)
+    letter_id = draft_by(engine, None)
+    start(dash_duo, create_app())
+    sign_in(dash_duo, engine, "budi", "kasi", then=f"{PAGE}?surat={letter_id}")
+    dash_duo.wait_for_contains_text("#sh-detail-judul", f"Surat Himbauan #{letter_id}")
+    assert dash_duo.find_element("#sh-grup-paraf").is_displayed()
+    no_errors(dash_duo)
+
+
 def test_a_kasi_sees_no_paraf_on_their_own_draft_but_may_edit_it(dash_duo, engine: Engine) -> None:
     no_letter_day(engine)
     start(dash_duo, create_app())
