@@ -30,11 +30,22 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 def serve(*, host: str, port: int, workers: int = 2, threads: int = 4) -> None:
     """Run the dashboard until interrupted. The database URL is resolved once here (starting the
     embedded server if needed) and handed to the workers through `MPN_DATABASE_URL`."""
-    from queries.db import resolve_url
+    from queries.db import engine, resolve_url
 
     os.environ["MPN_DATABASE_URL"] = resolve_url()
+    # `mpn demo` has used the pool before serving: a forked worker must never reuse the parent's sockets (two
+    # processes on one PostgreSQL connection corrupt each other's replies), so close them before forking and let
+    # each worker drop what it inherited.
+    engine().dispose()
     _Gunicorn({"bind": f"{host}:{port}", "workers": workers, "threads": threads, "timeout": 120,
-               "accesslog": None, "errorlog": "-", "loglevel": "warning"}).run()
+               "accesslog": None, "errorlog": "-", "loglevel": "warning", "post_fork": _fresh_pool}).run()
+
+
+def _fresh_pool(_server: Any, _worker: Any) -> None:
+    """Gunicorn's post-fork hook: the worker starts with an empty pool of its own."""
+    from queries.db import engine
+
+    engine().dispose(close=False)
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:

@@ -181,8 +181,9 @@ def test_a_second_pickup_returns_at_once_without_importing(engine: Engine, inbox
     assert rows_of(engine, "SELECT count(*) FROM import_file") == [(0,)]
     assert pickup(engine, inbox, now=NOW).imported == ["mpn.csv"]  # the lock was released
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
-                                     "(SELECT oid FROM pg_database WHERE datname = current_database())")).scalar_one() == 0
+        ours = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
+                    "(SELECT oid FROM pg_database WHERE datname = current_database())")
+        assert conn.execute(ours).scalar_one() == 0
 
 
 def test_a_database_error_leaves_the_file_and_fails_the_job_after_trying_the_rest(
