@@ -401,7 +401,14 @@ ESCALATIONS = (Column("No.", 10, "R"), Column("Bank", 52), Column("Tanggal buku"
 
 
 def _section(pdf: Document, heading: str) -> None:
-    """A section heading, on the next page when too little room is left for it and a table's first rows."""
+    """A section heading, on the next page when too little room is left for it and a table's first rows.
+
+    Inside another report (a document with a `within` letter, say "E") "C. Per KPP" becomes "E.3 Per KPP".
+    """
+    within = getattr(pdf, "within", "")
+    letter, _, title = heading.partition(". ")
+    if within and len(letter) == 1 and title:
+        heading = f"{within}.{ord(letter) - ord('A') + 1} {title}"
     if pdf.get_y() > pdf.page_break_trigger - 25:
         pdf.add_page()
     else:
@@ -501,12 +508,12 @@ def _pdf_audit(pdf: Document, data: DistributionReportData) -> None:
     pdf.cell(0, 5, data.audit.head_hash, new_x="LMARGIN", new_y="NEXT")
 
 
-def _pdf_signature(pdf: Document, data: DistributionReportData, settings: Settings) -> None:
+def pdf_signature(pdf: Document, *, signer: Person | None, made_at: datetime, settings: Settings) -> None:
+    """The place and date, "Dibuat oleh," the pelaksana's title, name and NIP (dotted lines when unknown)."""
     if pdf.get_y() > pdf.h - pdf.b_margin - 50:
         pdf.add_page()
     pdf.ln(6)
-    signer = data.signer
-    lines = [(f"{settings.place}, {date_words(data.made_at.astimezone(WIB).date())}", "", 0.0),
+    lines = [(f"{settings.place}, {date_words(made_at.astimezone(WIB).date())}", "", 0.0),
              ("Dibuat oleh,", "", 0.0), (ROLES["pelaksana"] + ",", "", 18.0),
              (signer.name if signer else "(" + "." * 45 + ")", "BU" if signer else "", 0.0),
              ("NIP " + (signer.nip if signer and signer.nip else "." * 30), "", 0.0)]
@@ -515,9 +522,19 @@ def _pdf_signature(pdf: Document, data: DistributionReportData, settings: Settin
         pdf.set_font("helvetica", style=style, size=9)
         pdf.multi_cell(0, 5, latin1(value), align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(gap)
+
+
+def _pdf_signature(pdf: Document, data: DistributionReportData, settings: Settings) -> None:
+    pdf_signature(pdf, signer=data.signer, made_at=data.made_at, settings=settings)
     if data.made_by.startswith("system:"):
         pdf.ln(2)
         pdf.write_line(f"Laporan ini dibuat otomatis oleh sistem ({data.made_by}) pada akhir distribusi.", size=7)
+
+
+def pdf_sections(pdf: Document, data: DistributionReportData) -> None:
+    """The report's sections A-H (summary, rounds, per KPP, held, timings, escalations, audit) on `pdf`."""
+    for part in (_pdf_summary, _pdf_rounds, _pdf_per_kpp, _pdf_held, _pdf_timings, _pdf_escalations, _pdf_audit):
+        part(pdf, data)
 
 
 def report_pdf(data: DistributionReportData, settings: Settings) -> bytes:
@@ -533,8 +550,7 @@ def report_pdf(data: DistributionReportData, settings: Settings) -> bytes:
     pdf.write_line(TITLE, size=11.5, style="BU", align="C", h=6)
     pdf.write_line(f"Tanggal buku {date_words(data.business_date)}", align="C")
     pdf.ln(3)
-    for part in (_pdf_summary, _pdf_rounds, _pdf_per_kpp, _pdf_held, _pdf_timings, _pdf_escalations, _pdf_audit):
-        part(pdf, data)
+    pdf_sections(pdf, data)
     _pdf_signature(pdf, data, settings)
     return bytes(pdf.output())
 
@@ -542,7 +558,7 @@ def report_pdf(data: DistributionReportData, settings: Settings) -> bytes:
 # ---------------------------------------------------------------- XLSX
 
 
-def _cell(value: Any) -> Any:
+def xlsx_value(value: Any) -> Any:
     """openpyxl refuses tz-aware datetimes: timestamps as ISO 8601 text with their offset (the house export)."""
     if isinstance(value, datetime):
         return value.isoformat()
@@ -554,7 +570,16 @@ def report_xlsx(data: DistributionReportData, attempts: Iterable[Sequence[Any]] 
     from openpyxl import Workbook  # only reports need it
 
     book = Workbook(write_only=True)
-    s = book.create_sheet("Ringkasan")
+    xlsx_sheets(book, data, attempts)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def xlsx_sheets(book: Any, data: DistributionReportData, attempts: Iterable[Sequence[Any]] = (), *,
+                prefix: str = "") -> None:
+    """The report's five sheets added to a write-only workbook, their names after `prefix`."""
+    s = book.create_sheet(prefix + "Ringkasan")
     summary: list[Sequence[Any]] = [[TITLE], ["Tanggal buku", data.business_date], ["Dibuat pada", data.made_at],
                 ["Dibuat oleh", data.signer.name if data.signer else data.made_by], ["Pembuat (akun)", data.made_by],
                 ["Selesai", "ya" if data.complete else "belum"], [],
@@ -576,34 +601,31 @@ def report_xlsx(data: DistributionReportData, attempts: Iterable[Sequence[Any]] 
                 ["Jejak audit utuh", "ya" if data.audit.ok else "tidak"], ["Jejak audit: baris", data.audit.rows],
                 ["Jejak audit: hash kepala", data.audit.head_hash]]
     for row in summary:
-        s.append([_cell(v) for v in row])
-    s = book.create_sheet("Per KPP")
+        s.append([xlsx_value(v) for v in row])
+    s = book.create_sheet(prefix + "Per KPP")
     s.append(["target", "kpp_code", "kpp_name", "batches", "rows", "amount", "rows_confirmed", "amount_confirmed",
               "rows_failed", "amount_failed", "attempts"])
     for k in data.per_kpp:
         s.append([k.target, k.kpp_code, k.kpp_name, k.batches, k.rows, k.amount, k.rows_confirmed,
                   k.amount_confirmed, k.rows_failed, k.amount_failed, k.attempts])
-    s = book.create_sheet("Ditahan")
+    s = book.create_sheet(prefix + "Ditahan")
     s.append(["round", "bank_code", "bank_name", "reason", "keterangan", "rows", "amount"])
     for h in data.held:
         s.append([h.round, h.bank_code, h.bank_name, h.reason, h.reason_title, h.row_count, h.amount])
-    s = book.create_sheet("Percobaan")
+    s = book.create_sheet(prefix + "Percobaan")
     s.append(list(ATTEMPT_HEADER))
     written = 0
     for attempt in attempts:
         if written >= ATTEMPT_CAP:
             break
-        s.append([_cell(v) for v in attempt])
+        s.append([xlsx_value(v) for v in attempt])
         written += 1
     if data.attempt_count > written:
         s.append([f"... {data.attempt_count - written} percobaan lainnya tidak dicantumkan (batas {ATTEMPT_CAP})"])
-    s = book.create_sheet("Persetujuan")
+    s = book.create_sheet(prefix + "Persetujuan")
     s.append(["round", "request_id", "step", "role", "who", "outcome", "at", "note"])
     for a in data.approvals:
-        s.append([a.round, a.request_id, a.step, a.role, a.who, a.outcome, _cell(a.at), a.note])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        s.append([a.round, a.request_id, a.step, a.role, a.who, a.outcome, xlsx_value(a.at), a.note])
 
 
 # ---------------------------------------------------------------- kept on file
@@ -621,6 +643,7 @@ class StoredReport:
     content: bytes
     made_by: str
     made_at: datetime
+    kind: str = "distribution"
 
 
 def file_name(business_date: date, fmt: str) -> str:
@@ -636,18 +659,27 @@ def _make(conn: Connection, business_date: date, fmt: str, made_by: str, now: da
         content = report_pdf(data, current_settings(conn))
     else:
         content = report_xlsx(data, attempt_rows(conn, business_date))
-    name, sha = file_name(business_date, fmt), hashlib.sha256(content).hexdigest()
-    report_id = conn.execute(text("""
-        INSERT INTO dist_report (business_date, format, file_name, sha256, content, made_by, made_at)
-        VALUES (:d, :f, :n, :s, :c, :by, :at) RETURNING report_id"""),
-        {"d": business_date, "f": fmt, "n": name, "s": sha, "c": content, "by": made_by,
-         "at": data.made_at}).scalar_one()
+    name = file_name(business_date, fmt)
+    keep(conn, kind="distribution", business_date=business_date, fmt=fmt, name=name, content=content,
+         made_by=made_by, made_at=data.made_at, audit=data.audit)
+    return name, content
+
+
+def keep(conn: Connection, *, kind: str, business_date: date, fmt: str, name: str, content: bytes, made_by: str,
+         made_at: datetime, audit: ChainCheck) -> int:
+    """Keep one made report in `dist_report` with its SHA-256 and audit it (`<kind>.report`); its id."""
+    sha = hashlib.sha256(content).hexdigest()
+    report_id = int(conn.execute(text("""
+        INSERT INTO dist_report (kind, business_date, format, file_name, sha256, content, made_by, made_at)
+        VALUES (:k, :d, :f, :n, :s, :c, :by, :at) RETURNING report_id"""),
+        {"k": kind, "d": business_date, "f": fmt, "n": name, "s": sha, "c": content, "by": made_by,
+         "at": made_at}).scalar_one())
     user = None if made_by.startswith("system:") else user_by_name(conn, made_by)
     actor = user.actor() if user else Actor(made_by, "system", None)
-    record(conn, actor, "distribution.report", object_type="dist_report", object_id=str(report_id),
+    record(conn, actor, f"{kind}.report", object_type="dist_report", object_id=str(report_id),
            after={"business_date": business_date.isoformat(), "format": fmt, "sha256": sha,
-                  "audit_head": data.audit.head_hash, "audit_rows": data.audit.rows})
-    return name, content
+                  "audit_head": audit.head_hash, "audit_rows": audit.rows})
+    return report_id
 
 
 def make_report(engine_or_conn: Engine | Connection, business_date: date, *, fmt: str, made_by: str,
@@ -662,17 +694,21 @@ def make_report(engine_or_conn: Engine | Connection, business_date: date, *, fmt
     return _make(engine_or_conn, business_date, fmt, made_by, now)
 
 
-def latest_report(conn: Connection, business_date: date, fmt: str) -> StoredReport | None:
-    """The last report of `fmt` kept for the date, or None."""
+def latest_report(conn: Connection, business_date: date, fmt: str, *,
+                  kind: str = "distribution") -> StoredReport | None:
+    """The last report of `kind` and `fmt` kept for the date, or None."""
     row = conn.execute(text("""
-        SELECT report_id, business_date, format, file_name, sha256, content, made_by, made_at FROM dist_report
-         WHERE business_date = :d AND format = :f ORDER BY report_id DESC LIMIT 1"""),
-        {"d": business_date, "f": fmt}).first()
-    if row is None:
-        return None
+        SELECT report_id, business_date, format, file_name, sha256, content, made_by, made_at, kind FROM dist_report
+         WHERE business_date = :d AND format = :f AND kind = :k ORDER BY report_id DESC LIMIT 1"""),
+        {"d": business_date, "f": fmt, "k": kind}).first()
+    return None if row is None else stored(row)
+
+
+def stored(row: Any) -> StoredReport:
+    """A `dist_report` row (every column, `content` as bytes) as a StoredReport."""
     return StoredReport(report_id=row.report_id, business_date=row.business_date, format=row.format,
                         file_name=row.file_name, sha256=row.sha256, content=bytes(row.content), made_by=row.made_by,
-                        made_at=row.made_at)
+                        made_at=row.made_at, kind=row.kind)
 
 
 def keep_reports(engine: Engine, business_date: date, made_by: str = SYSTEM_MAKER) -> list[str]:
@@ -684,7 +720,8 @@ def keep_reports(engine: Engine, business_date: date, made_by: str = SYSTEM_MAKE
         due = conn.execute(text("""
             SELECT EXISTS (SELECT 1 FROM distribution d WHERE d.business_date = :d AND d.status = 'delivered'
                               AND d.delivered_at > coalesce((SELECT max(made_at) FROM dist_report r
-                                                              WHERE r.business_date = :d AND r.made_by = :by),
+                                                              WHERE r.business_date = :d AND r.made_by = :by
+                                                                AND r.kind = 'distribution'),
                                                              '-infinity'))"""),
             {"d": business_date, "by": made_by}).scalar_one()
         if not due:
@@ -695,5 +732,6 @@ def keep_reports(engine: Engine, business_date: date, made_by: str = SYSTEM_MAKE
     return made
 
 
-__all__ = ["DistributionReportData", "NoDistribution", "StoredReport", "keep_reports", "latest_report",
-           "make_report", "report_data", "report_pdf", "report_xlsx"]
+__all__ = ["DistributionReportData", "NoDistribution", "StoredReport", "keep", "keep_reports", "latest_report",
+           "make_report", "pdf_sections", "pdf_signature", "report_data", "report_pdf", "report_xlsx", "stored",
+           "xlsx_sheets"]

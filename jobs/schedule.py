@@ -52,6 +52,12 @@ def _distribution(engine: Engine, now: datetime, *, actor: Actor) -> Outcome:
     return deliver_pending(engine, now, actor=actor)
 
 
+def _daily_report(engine: Engine, now: datetime, *, actor: Actor) -> Outcome:
+    from jobs.daily_report import daily_report_job
+
+    return daily_report_job(engine, now, actor=actor)
+
+
 @dataclass(frozen=True, slots=True)
 class JobSpec:
     """One job: id, Indonesian title and description, the work, and its trigger (from the settings)."""
@@ -102,6 +108,13 @@ JOBS: tuple[JobSpec, ...] = (
             "Mengirim batch distribusi yang sudah disetujui dua tingkat dan belum terkonfirmasi (termasuk yang "
             "gagal: distribusi ulang otomatis sampai semua terkonfirmasi).",
             _distribution, lambda s, tz: IntervalTrigger(minutes=2, timezone=tz), misfire_grace_seconds=100),
+    JobSpec("daily_report", "Laporan harian (PDF dan XLSX)",
+            "Pada akhir hari kerja: membuat dan menyimpan laporan harian distribusi dan monitoring (SE-127 langkah "
+            "18) untuk tanggal buku yang surat pernyataannya jatuh tempo dan didistribusikan hari itu.",
+            _daily_report,
+            lambda s, tz: CronTrigger(day_of_week="mon-fri", hour=s.daily_report_time.hour,
+                                      minute=s.daily_report_time.minute, timezone=tz),
+            working_days_only=True, misfire_grace_seconds=3 * 3600),
 )
 BY_ID = {job.job_id: job for job in JOBS}
 SCHEDULE_TEXT: dict[str, Callable[[Settings], str]] = {
@@ -110,6 +123,7 @@ SCHEDULE_TEXT: dict[str, Callable[[Settings], str]] = {
     "reconcile_deadline": lambda s: "hari kerja 16:05",
     "statements": lambda s: "hari kerja {:02d}:{:02d}".format(*_statement_time(s)),
     "distribution": lambda s: "setiap 2 menit",
+    "daily_report": lambda s: f"hari kerja {s.daily_report_time:%H:%M}",
 }
 
 

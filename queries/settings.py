@@ -96,6 +96,8 @@ DEFINITIONS: tuple[Setting, ...] = (
             "Jalan Jenderal Gatot Subroto Nomor 40-42, Jakarta 12190; Telepon (021) 5250208; www.pajak.go.id",
             "Alamat kantor di bawah kop surat", _text(200)),
     Setting("letters.place", "Jakarta", "Tempat penandatanganan surat", _required(60)),
+    Setting("report.daily_time", "18:00",
+            "Jam pembuatan Laporan Harian otomatis pada akhir setiap hari kerja (zona waktu jadwal)", _time),
 )
 BY_KEY = {s.key: s for s in DEFINITIONS}
 
@@ -114,6 +116,7 @@ class Settings:
     letterhead: tuple[str, ...]
     office_address: str
     place: str
+    daily_report_time: time = time(18, 0)
 
 
 def raw_settings(conn: Connection) -> dict[str, str]:
@@ -137,7 +140,14 @@ def current_settings(conn: Connection) -> Settings:
         letterhead=tuple(line.strip() for line in v["letters.letterhead"].splitlines() if line.strip()),
         office_address=v["letters.office_address"].strip(),
         place=v["letters.place"].strip(),
+        daily_report_time=_clock(v["report.daily_time"]),
     )
+
+
+def _clock(value: str) -> time:
+    """`HH:MM` as a time."""
+    hh, mm = value.split(":")
+    return time(int(hh), int(mm))
 
 
 def set_setting(conn: Connection, key: str, value: str, *, actor: Actor) -> str:

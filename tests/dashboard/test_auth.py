@@ -186,16 +186,17 @@ def test_disabling_a_user_or_changing_the_role_ends_open_sessions(app: Dash, eng
 
 EXPECTED_PAGES = {
     "kasubdit": ["/kelengkapan", "/data-masuk", "/surat-pernyataan", "/surat-himbauan", "/rekonsiliasi", "/distribusi",
-                 "/penerimaan", "/rapor-bank", "/penjadwal", "/jejak-audit"],
+                 "/penerimaan", "/rapor-bank", "/laporan", "/penjadwal", "/jejak-audit"],
     "kasi": ["/kelengkapan", "/data-masuk", "/surat-pernyataan", "/surat-himbauan", "/rekonsiliasi", "/distribusi",
-             "/penerimaan", "/rapor-bank", "/penjadwal"],
+             "/penerimaan", "/rapor-bank", "/laporan", "/penjadwal"],
     "pelaksana": ["/kelengkapan", "/data-masuk", "/surat-pernyataan", "/surat-himbauan", "/rekonsiliasi", "/distribusi",
-                  "/rapor-bank", "/penjadwal"],
-    "petugas_mpn": ["/kelengkapan", "/data-masuk", "/surat-pernyataan", "/rekonsiliasi", "/distribusi", "/penjadwal"],
+                  "/rapor-bank", "/laporan", "/penjadwal"],
+    "petugas_mpn": ["/kelengkapan", "/data-masuk", "/surat-pernyataan", "/rekonsiliasi", "/distribusi", "/laporan",
+                    "/penjadwal"],
     "tu": ["/surat-pernyataan", "/surat-himbauan"],
-    "manajemen": ["/penerimaan"],
+    "manajemen": ["/penerimaan", "/laporan"],
     "admin": ["/kelengkapan", "/data-masuk", "/surat-pernyataan", "/surat-himbauan", "/rekonsiliasi", "/distribusi",
-              "/penerimaan", "/rapor-bank", "/penjadwal", "/jejak-audit"],
+              "/penerimaan", "/rapor-bank", "/laporan", "/penjadwal", "/jejak-audit"],
 }
 
 

@@ -1,20 +1,17 @@
 """The end-of-distribution report (SE-127 step 18): its PDF and XLSX content, keeping it on file, the delivery
-hook, and `mpn report daily`."""
+hook (`mpn report daily` makes the daily report: tests/cli/test_report.py)."""
 
 from __future__ import annotations
 
 import hashlib
 import io
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import Engine, text
 
-from cli.main import main
 from jobs import distribution_report as rep
 from queries import appeal_letters as al
 from queries import distribution as dist
@@ -211,29 +208,6 @@ def test_keep_reports_makes_both_formats_once_per_delivered_round(engine: Engine
     assert pdf is not None and pdf.made_by == "system:distribution"
     flat = " ".join(text_of(pdf.content).split())
     assert "Ani Lestari" in flat and "dibuat otomatis oleh sistem" in flat
-
-
-def test_cli_writes_the_report_and_exits_2_for_a_date_without_distribution(engine: Engine, people: dict[str, User],
-                                                                           tmp_path: Path) -> None:
-    d = approved_day(engine, people)
-    deliver(engine, d)
-    out = tmp_path / "laporan.pdf"
-    result = CliRunner().invoke(main, ["report", "daily", "--date", "2026-11-20", "--format", "pdf", "-o", str(out)])
-    assert result.exit_code == 0, result.output
-    assert out.read_bytes().startswith(b"%PDF") and "091" in text_of(out.read_bytes())
-    with engine.connect() as conn:
-        kept = rep.latest_report(conn, D2, "pdf")
-    assert kept is not None and kept.content == out.read_bytes() and kept.made_by == "system:cli"
-    xlsx = tmp_path / "laporan.xlsx"
-    as_ani = CliRunner().invoke(main, ["report", "daily", "--date", "2026-11-20", "--format", "xlsx", "-o", str(xlsx),
-                                       "--user", "ani"])
-    assert as_ani.exit_code == 0 and load_workbook(xlsx).sheetnames[0] == "Ringkasan"
-    none = CliRunner().invoke(main, ["report", "daily", "--date", "2026-11-19", "--format", "pdf",
-                                     "-o", str(tmp_path / "x.pdf")])
-    assert none.exit_code == 2 and "Tidak ada distribusi untuk tanggal buku 19-11-2026" in none.stderr
-    assert not (tmp_path / "x.pdf").exists()
-    bad = CliRunner().invoke(main, ["report", "daily", "--date", "2026-11-20", "--format", "doc", "-o", str(out)])
-    assert bad.exit_code == 2
 
 
 def test_no_distribution_is_refused(engine: Engine) -> None:

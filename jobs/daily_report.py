@@ -1,0 +1,647 @@
+"""The daily report (SE-127 step 18): one business date's completeness, reconciliation, statement and appeal letters,
+distribution (the end-of-distribution report's content, when the date has one) and what remains open, as PDF and
+XLSX, kept on file in `dist_report` (kind `daily`) and listed on the Laporan page.
+
+`daily_data` reads one date (every list is aggregated in SQL: tens of rows per bank or category, never per
+payment); `daily_pdf` and `daily_xlsx` render it; `make_daily_report` reads, renders and keeps one format;
+`daily_report_job` is the scheduler's end-of-day run for the date whose cycle closes that day. A date without any
+distribution still gets its report. Nothing here commits a caller's transaction.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, text
+
+from jobs import distribution_report as dist_report
+from jobs.daily_work import Outcome, statement_due_date
+from jobs.distribution_report import DistributionReportData, NoDistribution, Person, StoredReport
+from jobs.pdf_common import Column, Document, date_words, draw_letterhead, latin1, table
+from jobs.workdays import calendar_from_db
+from queries.appeal_letters import STATUSES as APPEAL_STATUSES
+from queries.appeal_letters import AppealLetter, appeal_letters
+from queries.audit import Actor, ChainCheck, verify_chain
+from queries.completeness import DUTIES, SCORED, DayCompleteness, DutyStatus, PendingApprovals, day_completeness
+from queries.completeness import pending_approvals as pending_approval_list
+from queries.distribution import REASONS, TARGET_TITLES
+from queries.distribution import STATUSES as ROUND_STATUSES
+from queries.exception_read import AGE_BUCKETS
+from queries.formatting import WIB, angka, jam_wib, rupiah, tanggal_panjang, waktu_wib
+from queries.recon_page import bank_names
+from queries.recon_read import BankSummary, date_summary
+from queries.reconcile import CATEGORIES, CATEGORY_LABELS, RESULT_DEADLINE_MINUTES
+from queries.settings import Settings, current_settings
+from queries.statements import STATUSES as STATEMENT_STATUSES
+from queries.statements import StatementCell, statement_cells
+from queries.users import user_by_name
+
+log = logging.getLogger(__name__)
+KIND = "daily"
+TITLE = "LAPORAN HARIAN DISTRIBUSI DAN MONITORING DATA MPN"
+FORMATS = dist_report.FORMATS
+SYSTEM_MAKER = "system:scheduler"
+RUPIAH_FORMAT = '"Rp" #,##0'
+APPROVAL_KINDS = {"distribution": "Distribusi", "appeal_letter": "Surat himbauan",
+                  "exception_resolution": "Penyelesaian selisih", "exception_adjustment": "Penyesuaian selisih"}
+SHORT_STATES = {"done": "Tepat waktu", "late": "Terlambat", "missing": "Belum", "waiting": "Menunggu", "na": "-"}
+
+
+@dataclass(frozen=True, slots=True)
+class DayTotals:
+    """The date's totals: MPN payments, current bank batches, matched by reconciliation, open exceptions."""
+
+    mpn_count: int
+    mpn_amount: int
+    batches: int
+    batch_count: int
+    batch_amount: int
+    matched_count: int
+    matched_amount: int
+    open_exceptions: int
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCategory:
+    """Open and in-clarification exceptions of one category over all dates, by age in working days."""
+
+    category: str
+    total: int
+    in_clarification: int
+    amount: int
+    oldest: date
+    ages: tuple[int, ...]  # per AGE_BUCKETS
+
+    @property
+    def title(self) -> str:
+        """The category in Indonesian."""
+        return CATEGORY_LABELS.get(self.category, self.category)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldOpen:
+    """Rows the latest round of their dates still holds, per reason and bank, over all dates."""
+
+    reason: str
+    bank_code: str
+    bank_name: str
+    dates: int
+    oldest: date
+    rows: int
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class Unconfirmed:
+    """Approved batches not yet confirmed by a target, per target and state, over all dates."""
+
+    target: str
+    state: str
+    batches: int
+    rows: int
+    amount: int
+    oldest: date
+
+
+@dataclass(frozen=True, slots=True)
+class DailyReportData:
+    """Everything the daily report shows, read at `made_at`; `distribution` None when the date has no round."""
+
+    business_date: date
+    made_at: datetime
+    made_by: str
+    signer: Person | None
+    totals: DayTotals
+    completeness: DayCompleteness
+    recon: tuple[BankSummary, ...]
+    names: dict[str, str]
+    statements: tuple[StatementCell, ...]
+    appeal_counts: dict[str, int]
+    unanswered: tuple[AppealLetter, ...]
+    distribution: DistributionReportData | None
+    open_exceptions: tuple[OpenCategory, ...]
+    held: tuple[HeldOpen, ...]
+    unconfirmed: tuple[Unconfirmed, ...]
+    approvals: tuple[PendingApprovals, ...]
+    audit: ChainCheck
+
+    @property
+    def today(self) -> date:
+        """The report's day in WIB (letters overdue as of it)."""
+        return self.made_at.astimezone(WIB).date()
+
+    @property
+    def overdue(self) -> tuple[AppealLetter, ...]:
+        """Sent appeal letters past their reply period."""
+        return tuple(a for a in self.unanswered if a.overdue(self.today))
+
+    def statement_count(self, status: str) -> int:
+        """Banks of the date whose statement letter has `status`."""
+        return sum(1 for c in self.statements if c.status == status)
+
+    @property
+    def score_text(self) -> str:
+        """`83% (10 dari 12 tepat waktu)`, or `-` when nothing was due yet."""
+        s = self.completeness.score
+        if s.share is None:
+            return "- (belum ada yang jatuh tempo)"
+        return f"{round(100 * s.share)}% ({angka(s.done)} dari {angka(s.expected)} tepat waktu)"
+
+
+_TOTALS = text("""
+SELECT m.n, m.amount, b.batches, b.n, b.amount, r.n, r.amount,
+       (SELECT count(*) FROM recon_exception
+         WHERE business_date = :d AND status IN ('open', 'in_clarification'))
+  FROM (SELECT coalesce(sum(payment_count), 0) AS n, coalesce(sum(payment_amount), 0) AS amount
+          FROM mpn_bank_day WHERE business_date = :d) m,
+       (SELECT count(*) AS batches, coalesce(sum(row_count), 0) AS n, coalesce(sum(total_amount), 0) AS amount
+          FROM bank_batch WHERE business_date = :d AND superseded_at IS NULL) b,
+       (SELECT coalesce(sum(matched_count), 0) AS n, coalesce(sum(matched_amount), 0) AS amount
+          FROM recon_result WHERE business_date = :d) r""")
+
+_OPEN = text("""
+SELECT category, (opened_at AT TIME ZONE 'Asia/Jakarta')::date AS opened, count(*),
+       count(*) FILTER (WHERE status = 'in_clarification'),
+       coalesce(sum(coalesce(mpn_amount, bank_amount)), 0), min(business_date)
+  FROM recon_exception WHERE status IN ('open', 'in_clarification') GROUP BY 1, 2""")
+
+_HELD = text("""
+SELECT h.reason, h.bank_code, coalesce(b.name, ''), count(DISTINCT d.business_date), min(d.business_date),
+       sum(h.row_count), sum(h.amount)
+  FROM dist_held h JOIN distribution d ON d.distribution_id = h.distribution_id
+  LEFT JOIN bank b ON b.bank_code = h.bank_code
+ WHERE d.distribution_id IN (SELECT max(distribution_id) FROM distribution WHERE status <> 'discarded'
+                              GROUP BY business_date)
+ GROUP BY 1, 2, 3 ORDER BY sum(h.amount) DESC, 2, 1""")
+
+_UNCONFIRMED = text("""
+SELECT b.target, b.state, count(*), coalesce(sum(b.row_count), 0), coalesce(sum(b.amount), 0), min(d.business_date)
+  FROM dist_batch b JOIN distribution d ON d.distribution_id = b.distribution_id
+ WHERE d.status IN ('approved', 'delivering') AND b.state <> 'confirmed'
+ GROUP BY 1, 2 ORDER BY 1, 2""")
+
+
+def _bucket(age: int) -> int:
+    """The index in AGE_BUCKETS of an age in working days."""
+    return next(i for i, (_, lo, hi) in enumerate(AGE_BUCKETS) if age >= lo and (hi is None or age <= hi))
+
+
+def _open_exceptions(conn: Connection, as_of: date) -> list[OpenCategory]:
+    """Open exceptions per category with their ages in working days (grouped by opening day in SQL)."""
+    rows = conn.execute(_OPEN).all()
+    if not rows:
+        return []
+    calendar = calendar_from_db(conn)
+    first = min(r.opened for r in rows)
+    working = [first + timedelta(days=i) for i in range((as_of - first).days + 1)
+               if calendar.is_working(first + timedelta(days=i))]
+    upto = bisect_right(working, as_of)
+    out = []
+    for category in CATEGORIES:
+        mine = [r for r in rows if r[0] == category]
+        if not mine:
+            continue
+        ages = [0] * len(AGE_BUCKETS)
+        for r in mine:
+            age = max(0, upto - bisect_right(working, r.opened))
+            ages[_bucket(age)] += r[2]
+        out.append(OpenCategory(category, sum(r[2] for r in mine), sum(r[3] for r in mine),
+                                int(sum(r[4] for r in mine)), min(r[5] for r in mine), tuple(ages)))
+    return out
+
+
+def _signer(conn: Connection, made_by: str) -> Person | None:
+    user = None if made_by.startswith("system:") else user_by_name(conn, made_by)
+    return None if user is None else Person(user.username, user.full_name, user.nip)
+
+
+def _distribution(conn: Connection, business_date: date, made_by: str, now: datetime) -> DistributionReportData | None:
+    try:
+        return dist_report.report_data(conn, business_date, made_by=made_by, now=now)
+    except NoDistribution:
+        return None
+
+
+def daily_data(conn: Connection, business_date: date, *, made_by: str = SYSTEM_MAKER,
+               now: datetime | None = None) -> DailyReportData:
+    """The daily report's content for `business_date` as of `now` (any date, with or without a distribution)."""
+    made_at = now or datetime.now(UTC)
+    today = made_at.astimezone(WIB).date()
+    totals = DayTotals(*(int(v) for v in conn.execute(_TOTALS, {"d": business_date}).one()))
+    distribution = _distribution(conn, business_date, made_by, made_at)
+    return DailyReportData(
+        business_date=business_date, made_at=made_at, made_by=made_by, signer=_signer(conn, made_by), totals=totals,
+        completeness=day_completeness(conn, business_date=business_date, now=made_at),
+        recon=tuple(date_summary(conn, business_date=business_date)), names=bank_names(conn),
+        statements=tuple(statement_cells(conn, first=business_date, last=business_date)),
+        appeal_counts={r[0]: int(r[1]) for r in conn.execute(
+            text("SELECT status, count(*) FROM appeal_letter GROUP BY status"))},
+        unanswered=tuple(sorted(appeal_letters(conn, statuses=("sent",)),
+                                key=lambda a: (a.sent_on or date.min, a.letter_id))),
+        distribution=distribution, open_exceptions=tuple(_open_exceptions(conn, today)),
+        held=tuple(HeldOpen(r[0], r[1], r[2], int(r[3]), r[4], int(r[5]), int(r[6])) for r in conn.execute(_HELD)),
+        unconfirmed=tuple(Unconfirmed(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), r[5])
+                          for r in conn.execute(_UNCONFIRMED)),
+        approvals=tuple(pending_approval_list(conn)),
+        audit=distribution.audit if distribution else verify_chain(conn))
+
+
+# ---------------------------------------------------------------- the day's figures (PDF and XLSX alike)
+
+
+def summary_rows(data: DailyReportData) -> list[tuple[str, int | None, int | None]]:
+    """(what, count, amount) of the first page's table; None where a figure does not apply."""
+    t, d = data.totals, data.distribution
+    rows: list[tuple[str, int | None, int | None]] = [
+        ("Data MPN diterima (transaksi)", t.mpn_count, t.mpn_amount),
+        (f"Batch bank diterima ({angka(t.batches)} bank)", t.batch_count, t.batch_amount),
+        ("Terekonsiliasi cocok", t.matched_count, t.matched_amount),
+        ("Selisih tanggal ini belum selesai", t.open_exceptions, None),
+        ("Surat pernyataan diterima tepat waktu", data.statement_count("received"), None),
+        ("Surat pernyataan terlambat / tidak sesuai / belum",
+         data.statement_count("late") + data.statement_count("mismatch") + data.statement_count("missing"), None),
+    ]
+    if d is None:
+        return rows + [("Didistribusikan", 0, 0)]
+    rows.append(("Disiapkan untuk distribusi", d.rows, d.amount))
+    for target, title in TARGET_TITLES.items():
+        total = d.target_total(target)
+        rows.append((f"Terkonfirmasi {title}", total.rows_confirmed, total.amount_confirmed))
+    rows.append(("Ditahan", sum(h.row_count for h in d.held), sum(h.amount for h in d.held)))
+    return rows
+
+
+def _duty_text(status: DutyStatus, day: date) -> str:
+    when = f" {jam_wib(status.at, day=day).removesuffix(' WIB')}" if status.at and status.state in ("done", "late") \
+        else ""
+    return SHORT_STATES[status.state] + when
+
+
+def _minutes(value: float | None) -> str:
+    return "-" if value is None else f"{angka(round(value))} mnt"
+
+
+# ---------------------------------------------------------------- PDF
+
+
+class DailyDocument(Document):
+    """The house document; `within` letters the embedded distribution report's sections (E.1, E.2, ...)."""
+
+    within = "E"
+
+
+SUMMARY = (Column("Uraian", 95), Column("Jumlah", 30, "R"), Column("Nilai", 55, "R"))
+COMPLETENESS = (Column("Bank", 40), *(Column(title, 20) for title in DUTIES.values()))
+RECON = (Column("Bank", 34), Column("MPN", 14, "R"), Column("Nilai MPN", 28, "R"), Column("Batch", 14, "R"),
+         Column("Nilai batch", 28, "R"), Column("Cocok", 14, "R"), Column("Selisih", 28), Column("R5", 20, "R"))
+STATEMENTS = (Column("Bank", 44), Column("Status", 28), Column("Diterima", 30), Column("Nyatakan", 16, "R"),
+              Column("Nilai dinyatakan", 32, "R"), Column("Surat himbauan", 30))
+OPEN = (Column("Kategori", 50), Column("Jumlah", 16, "R"), Column("Klarifikasi", 18, "R"), Column("Nilai", 30, "R"),
+        Column("Tertua", 20), *(Column(f"{label} hr", 11.5, "R") for label, _, _ in AGE_BUCKETS))
+HELD = (Column("Bank", 48), Column("Alasan", 52), Column("Tgl", 10, "R"), Column("Sejak", 20),
+        Column("Baris", 18, "R"), Column("Nilai", 32, "R"))
+UNCONFIRMED = (Column("Tujuan", 30), Column("Keadaan", 34), Column("Batch", 20, "R"), Column("Baris", 24, "R"),
+               Column("Nilai", 42, "R"), Column("Sejak", 30))
+UNANSWERED = (Column("Bank", 50), Column("Nomor surat", 40), Column("Tanggal buku", 40), Column("Dikirim", 25),
+              Column("Batas jawab", 25, "R"))
+APPROVALS = (Column("Menunggu", 60), Column("Jenis", 60), Column("Jumlah", 25, "R"), Column("Sejak", 35))
+
+
+def _heading(pdf: Document, heading: str) -> None:
+    if pdf.get_y() > pdf.page_break_trigger - 25:
+        pdf.add_page()
+    else:
+        pdf.ln(3)
+    pdf.write_line(heading, style="B")
+
+
+def _bank(data: DailyReportData, code: str) -> str:
+    return f"{code} {data.names.get(code, '')}".strip()
+
+
+def _pdf_summary(pdf: Document, data: DailyReportData) -> None:
+    for label, value in (("Tanggal buku", tanggal_panjang(data.business_date)),
+                         ("Laporan dibuat", waktu_wib(data.made_at)),
+                         ("Skor kelengkapan", data.score_text)):
+        pdf.set_font("helvetica", size=9)
+        pdf.cell(40, 5, label)
+        pdf.cell(4, 5, ":")
+        pdf.multi_cell(0, 5, latin1(value), align="L", new_x="LMARGIN", new_y="NEXT")
+    _heading(pdf, "A. Ringkasan hari")
+    table(pdf, SUMMARY, [(what, "-" if n is None else angka(n), "-" if amount is None else rupiah(amount))
+                         for what, n, amount in summary_rows(data)])
+    pdf.ln(1)
+    pdf.write_line(f"Masih terbuka (semua tanggal): {angka(sum(c.total for c in data.open_exceptions))} selisih, "
+                   f"{angka(sum(h.rows for h in data.held))} baris ditahan, "
+                   f"{angka(sum(u.batches for u in data.unconfirmed))} batch belum terkonfirmasi, "
+                   f"{angka(len(data.unanswered))} Surat Himbauan belum dijawab "
+                   f"({angka(len(data.overdue))} lewat batas), "
+                   f"{angka(sum(p.count for p in data.approvals))} persetujuan tertunda.")
+
+
+def _pdf_completeness(pdf: Document, data: DailyReportData) -> None:
+    _heading(pdf, "B. Kelengkapan per bank dan kewajiban")
+    rows = data.completeness.rows
+    if not rows:
+        pdf.write_line("Tidak ada bank dengan data pada tanggal buku ini.")
+        return
+    day = data.business_date
+    table(pdf, COMPLETENESS, [(f"{r.bank_code} {r.bank_name}", *(_duty_text(r.status(d), day) for d in DUTIES))
+                              for r in rows], size=7)
+    score = data.completeness.score
+    late = ", ".join(f"{DUTIES[d]} {angka(n)}" for d, n in score.late.items() if n) or "tidak ada"
+    missing = ", ".join(f"{DUTIES[d]} {angka(n)}" for d, n in score.missing.items() if n) or "tidak ada"
+    pdf.ln(1)
+    pdf.write_line(f"Skor kelengkapan {data.score_text}; menunggu {angka(score.waiting)}. Terlambat: {late}. "
+                   f"Belum lewat batas: {missing}. Dihitung: {', '.join(DUTIES[d] for d in SCORED)}.", size=8)
+
+
+def _exceptions_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{CATEGORY_LABELS[c]} {angka(n)}" for c, n in counts.items() if n) or "-"
+
+
+def _pdf_recon(pdf: Document, data: DailyReportData) -> None:
+    _heading(pdf, "C. Rekonsiliasi per bank")
+    if not data.recon:
+        pdf.write_line("Tanggal buku ini belum direkonsiliasi.")
+        return
+    rows = [(_bank(data, r.bank_code), angka(r.mpn_count), rupiah(r.mpn_amount), angka(r.bank_count),
+             rupiah(r.bank_amount), angka(r.matched_count), _exceptions_text(r.counts), _minutes(r.result_minutes))
+            for r in data.recon]
+    rows.append(("Jumlah", angka(sum(r.mpn_count for r in data.recon)), rupiah(sum(r.mpn_amount for r in data.recon)),
+                 angka(sum(r.bank_count for r in data.recon)), rupiah(sum(r.bank_amount for r in data.recon)),
+                 angka(sum(r.matched_count for r in data.recon)),
+                 angka(sum(sum(r.counts.values()) for r in data.recon)), ""))
+    table(pdf, RECON, rows, size=7)
+    late = [r.bank_code for r in data.recon if r.result_minutes is not None
+            and r.result_minutes > RESULT_DEADLINE_MINUTES]
+    pdf.ln(1)
+    pdf.write_line(f"Nilai cocok {rupiah(data.totals.matched_amount)}. R5 (hasil paling lambat "
+                   f"{RESULT_DEADLINE_MINUTES} menit setelah batch): "
+                   + (f"terlampaui untuk {', '.join(late)}." if late else "terpenuhi untuk semua bank."), size=8)
+
+
+def _pdf_letters(pdf: Document, data: DailyReportData) -> None:
+    _heading(pdf, "D. Surat pernyataan dan Surat Himbauan")
+    counts = ", ".join(f"{title} {angka(data.statement_count(s))}" for s, title in STATEMENT_STATUSES.items())
+    pdf.write_line(f"Surat pernyataan tanggal buku ini: {counts}.")
+    if data.statements:
+        table(pdf, STATEMENTS, [
+            (f"{c.bank_code} {c.bank_name}", c.status_title, "-" if c.received_at is None else waktu_wib(c.received_at),
+             "-" if c.declared_count is None else angka(c.declared_count),
+             "-" if c.declared_amount is None else rupiah(c.declared_amount),
+             APPEAL_STATUSES.get(c.appeal_status or "", "-").split(" (")[0]) for c in data.statements], size=7.5)
+    pdf.ln(1)
+    letters = ", ".join(f"{APPEAL_STATUSES[s].split(' (')[0]} {angka(n)}" for s, n in data.appeal_counts.items()
+                        if s in APPEAL_STATUSES) or "belum ada"
+    pdf.write_line(f"Surat Himbauan (semua): {letters}; {angka(len(data.overdue))} terkirim melewati batas jawaban.")
+
+
+def _pdf_distribution(pdf: DailyDocument, data: DailyReportData) -> None:
+    _heading(pdf, "E. Distribusi ke SIDJP dan SIPMOD")
+    if data.distribution is None:
+        pdf.write_line("Belum didistribusikan: belum ada putaran distribusi yang disiapkan untuk tanggal buku ini.")
+        return
+    states = ", ".join(f"putaran {r.distribution.round}: {ROUND_STATUSES[r.distribution.status]}"
+                       for r in data.distribution.rounds)
+    pdf.write_line(f"Keadaan {states}.")
+    dist_report.pdf_sections(pdf, data.distribution)
+
+
+def _pdf_open(pdf: Document, data: DailyReportData) -> None:
+    _heading(pdf, "F. Yang masih terbuka (semua tanggal buku)")
+    pdf.write_line("F.1 Selisih rekonsiliasi terbuka per kategori dan umur (hari kerja)", style="B", size=8.5)
+    if data.open_exceptions:
+        table(pdf, OPEN, [(c.title, angka(c.total), angka(c.in_clarification), rupiah(c.amount),
+                           f"{c.oldest:%d/%m/%Y}", *(angka(n) for n in c.ages)) for c in data.open_exceptions],
+              size=7.5)
+    else:
+        pdf.write_line("Tidak ada selisih terbuka.")
+    pdf.write_line("F.2 Data ditahan", style="B", size=8.5)
+    if data.held:
+        table(pdf, HELD, [(f"{h.bank_code} {h.bank_name}", REASONS[h.reason], angka(h.dates), f"{h.oldest:%d/%m/%Y}",
+                           angka(h.rows), rupiah(h.amount)) for h in data.held], size=7.5)
+    else:
+        pdf.write_line("Tidak ada data yang ditahan.")
+    pdf.write_line("F.3 Batch yang belum terkonfirmasi", style="B", size=8.5)
+    if data.unconfirmed:
+        table(pdf, UNCONFIRMED, [(TARGET_TITLES[u.target], u.state, angka(u.batches), angka(u.rows), rupiah(u.amount),
+                                  f"{u.oldest:%d/%m/%Y}") for u in data.unconfirmed], size=7.5)
+    else:
+        pdf.write_line("Semua batch yang disetujui telah terkonfirmasi.")
+    pdf.write_line("F.4 Surat Himbauan belum dijawab", style="B", size=8.5)
+    if data.unanswered:
+        table(pdf, UNANSWERED, [
+            (f"{a.bank_code} {a.bank_name}", a.letter_number or "-",
+             ", ".join(f"{d:%d/%m/%Y}" for d in a.business_dates),
+             f"{a.sent_on:%d/%m/%Y}" if a.sent_on else "-",
+             (f"{a.due_on:%d/%m/%Y}" if a.due_on else "-") + (" (lewat)" if a.overdue(data.today) else ""))
+            for a in data.unanswered], size=7.5)
+    else:
+        pdf.write_line("Tidak ada Surat Himbauan yang menunggu jawaban.")
+    pdf.write_line("F.5 Persetujuan tertunda", style="B", size=8.5)
+    if data.approvals:
+        table(pdf, APPROVALS, [(p.role_title, APPROVAL_KINDS.get(p.kind, p.kind), angka(p.count), waktu_wib(p.oldest))
+                               for p in data.approvals], size=7.5)
+    else:
+        pdf.write_line("Tidak ada persetujuan yang menunggu.")
+
+
+def daily_pdf(data: DailyReportData, settings: Settings) -> bytes:
+    """The report as A4 PDF bytes in the house style, the day's totals on the first page; deterministic."""
+    pdf = DailyDocument(f"Laporan harian MPN {data.business_date:%d/%m/%Y} - dibuat {waktu_wib(data.made_at)} - "
+                        f"audit {data.audit.head_hash[:16]}")
+    pdf.set_creation_date(data.made_at)
+    pdf.set_title(f"Laporan Harian MPN {data.business_date:%Y-%m-%d}")
+    pdf.add_page()
+    draw_letterhead(pdf, settings.letterhead, settings.office_address)
+    pdf.write_line(TITLE, size=11.5, style="BU", align="C", h=6)
+    pdf.write_line(f"Tanggal buku {date_words(data.business_date)}", align="C")
+    pdf.ln(3)
+    _pdf_summary(pdf, data)
+    _pdf_completeness(pdf, data)
+    _pdf_recon(pdf, data)
+    _pdf_letters(pdf, data)
+    _pdf_distribution(pdf, data)
+    _pdf_open(pdf, data)
+    _heading(pdf, "G. Jejak audit")
+    state = "utuh" if data.audit.ok else f"TIDAK UTUH ({data.audit.reason})"
+    pdf.write_line(f"Rantai jejak audit {state}; {angka(data.audit.rows)} baris; hash kepala {data.audit.head_hash}.",
+                   size=8)
+    dist_report.pdf_signature(pdf, signer=data.signer, made_at=data.made_at, settings=settings)
+    if data.made_by.startswith("system:"):
+        pdf.write_line(f"Laporan ini dibuat otomatis oleh sistem ({data.made_by}) pada akhir hari kerja.", size=7)
+    return bytes(pdf.output())
+
+
+# ---------------------------------------------------------------- XLSX
+
+
+def _sheet(book: Any, title: str, header: Sequence[str], rows: Sequence[Sequence[Any]],
+           money: Sequence[int] = ()) -> None:
+    """A sheet with a header row; columns `money` (indexes) carry the rupiah number format."""
+    from openpyxl.cell import WriteOnlyCell
+
+    sheet = book.create_sheet(title)
+    sheet.append(list(header))
+    for row in rows:
+        cells = []
+        for i, value in enumerate(row):
+            cell = WriteOnlyCell(sheet, value=dist_report.xlsx_value(value))
+            if i in money and isinstance(value, int):
+                cell.number_format = RUPIAH_FORMAT
+            cells.append(cell)
+        sheet.append(cells)
+
+
+def daily_xlsx(data: DailyReportData, attempts: Iterable[Sequence[Any]] = ()) -> bytes:
+    """The report as XLSX (write-only), one sheet per section; counts are numbers, amounts rupiah-formatted numbers."""
+    from openpyxl import Workbook  # only reports need it
+
+    book = Workbook(write_only=True)
+    s = data.completeness.score
+    _sheet(book, "Ringkasan", ["Uraian", "Jumlah", "Nilai (Rp)"], [
+        [TITLE], ["Tanggal buku", data.business_date], ["Dibuat pada", data.made_at],
+        ["Dibuat oleh", data.signer.name if data.signer else data.made_by],
+        ["Skor kelengkapan (%)", None if s.share is None else round(100 * s.share, 1)],
+        ["Kewajiban tepat waktu", s.done], ["Kewajiban jatuh tempo", s.expected], [],
+        *[[what, n, amount] for what, n, amount in summary_rows(data)],
+        [], ["Jejak audit utuh", "ya" if data.audit.ok else "tidak"],
+        ["Jejak audit: hash kepala", data.audit.head_hash]],
+        money=(2,))
+    _sheet(book, "Kelengkapan", ["bank_code", "bank_name", *(x for d in DUTIES for x in (d, f"{d}_at"))],
+           [[r.bank_code, r.bank_name, *(x for d in DUTIES for x in (r.status(d).state, r.status(d).at))]
+            for r in data.completeness.rows])
+    _sheet(book, "Rekonsiliasi", ["bank_code", "bank_name", "mpn_count", "mpn_amount", "bank_count", "bank_amount",
+                                  "matched_count", "matched_amount", *CATEGORIES, "result_minutes"],
+           [[r.bank_code, data.names.get(r.bank_code, ""), r.mpn_count, r.mpn_amount, r.bank_count, r.bank_amount,
+             r.matched_count, r.matched_amount, *(r.counts[c] for c in CATEGORIES), r.result_minutes]
+            for r in data.recon], money=(3, 5, 7))
+    _sheet(book, "Surat pernyataan", ["bank_code", "bank_name", "status", "received_at", "letter_number",
+                                      "declared_count", "declared_amount", "batch_count", "batch_amount",
+                                      "appeal_letter_id", "appeal_status"],
+           [[c.bank_code, c.bank_name, c.status, c.received_at, c.letter_number, c.declared_count, c.declared_amount,
+             c.batch_count, c.batch_amount, c.appeal_letter_id, c.appeal_status] for c in data.statements],
+           money=(6, 8))
+    _sheet(book, "Surat himbauan", ["letter_id", "bank_code", "bank_name", "letter_number", "business_dates",
+                                    "sent_on", "due_on", "overdue"],
+           [[a.letter_id, a.bank_code, a.bank_name, a.letter_number, ", ".join(d.isoformat() for d in a.business_dates),
+             a.sent_on, a.due_on, "ya" if a.overdue(data.today) else "tidak"] for a in data.unanswered]
+           + [[], ["status", "jumlah"], *[[k, v] for k, v in sorted(data.appeal_counts.items())]])
+    if data.distribution is None:
+        _sheet(book, "Distribusi", ["Keadaan"], [["belum didistribusikan"]])
+    else:
+        dist_report.xlsx_sheets(book, data.distribution, attempts, prefix="Distribusi ")
+    _sheet(book, "Selisih terbuka", ["category", "total", "in_clarification", "amount", "oldest_business_date",
+                                     *(f"age_{label}" for label, _, _ in AGE_BUCKETS)],
+           [[c.category, c.total, c.in_clarification, c.amount, c.oldest, *c.ages] for c in data.open_exceptions],
+           money=(3,))
+    _sheet(book, "Ditahan", ["reason", "bank_code", "bank_name", "dates", "oldest_business_date", "rows", "amount"],
+           [[h.reason, h.bank_code, h.bank_name, h.dates, h.oldest, h.rows, h.amount] for h in data.held], money=(6,))
+    _sheet(book, "Belum terkonfirmasi", ["target", "state", "batches", "rows", "amount", "oldest_business_date"],
+           [[u.target, u.state, u.batches, u.rows, u.amount, u.oldest] for u in data.unconfirmed], money=(4,))
+    _sheet(book, "Persetujuan tertunda", ["role", "kind", "count", "oldest"],
+           [[p.role, p.kind, p.count, p.oldest] for p in data.approvals])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- kept on file
+
+
+def file_name(business_date: date, fmt: str) -> str:
+    """`laporan-harian-mpn_2026-11-20.pdf`."""
+    return f"laporan-harian-mpn_{business_date:%Y-%m-%d}.{fmt}"
+
+
+def _make(conn: Connection, business_date: date, fmt: str, made_by: str, now: datetime | None) -> tuple[str, bytes]:
+    if fmt not in FORMATS:
+        raise ValueError(f"format tidak dikenal: {fmt}")
+    data = daily_data(conn, business_date, made_by=made_by, now=now)
+    if fmt == "pdf":
+        content = daily_pdf(data, current_settings(conn))
+    else:
+        content = daily_xlsx(data, dist_report.attempt_rows(conn, business_date) if data.distribution else ())
+    name = file_name(business_date, fmt)
+    dist_report.keep(conn, kind=KIND, business_date=business_date, fmt=fmt, name=name, content=content,
+                     made_by=made_by, made_at=data.made_at, audit=data.audit)
+    return name, content
+
+
+def make_daily_report(engine_or_conn: Engine | Connection, business_date: date, *, fmt: str, made_by: str,
+                      now: datetime | None = None) -> tuple[str, bytes]:
+    """(file name, bytes) of the date's daily report in `fmt`, kept in `dist_report` as a new version.
+
+    Given an engine it opens and commits its own transaction; given a connection the caller owns it.
+    """
+    if isinstance(engine_or_conn, Engine):
+        with engine_or_conn.begin() as conn:
+            return _make(conn, business_date, fmt, made_by, now)
+    return _make(engine_or_conn, business_date, fmt, made_by, now)
+
+
+@dataclass(frozen=True, slots=True)
+class KeptReport:
+    """A kept report as the Laporan page lists it (without its bytes)."""
+
+    report_id: int
+    kind: str
+    business_date: date
+    format: str
+    file_name: str
+    sha256: str
+    size_bytes: int
+    made_by: str
+    made_at: datetime
+    latest: bool  # the newest version of its date, kind and format
+
+
+def kept_reports(conn: Connection, *, limit: int = 500) -> list[KeptReport]:
+    """The kept reports, newest date first then newest version, at most `limit`."""
+    rows = conn.execute(text("""
+        SELECT report_id, kind, business_date, format, file_name, sha256, octet_length(content), made_by, made_at,
+               row_number() OVER (PARTITION BY business_date, kind, format ORDER BY report_id DESC) = 1
+          FROM dist_report ORDER BY business_date DESC, report_id DESC LIMIT :n"""), {"n": limit})
+    return [KeptReport(*r) for r in rows]
+
+
+def kept_report(conn: Connection, report_id: int) -> StoredReport | None:
+    """One kept report with its bytes, or None."""
+    row = conn.execute(text("""SELECT report_id, business_date, format, file_name, sha256, content, made_by, made_at,
+                                      kind FROM dist_report WHERE report_id = :i"""), {"i": report_id}).first()
+    return None if row is None else dist_report.stored(row)
+
+
+def make_daily_reports(conn: Connection, business_date: date, *, made_by: str,
+                       now: datetime | None = None) -> list[str]:
+    """Make and keep the date's daily report as PDF and XLSX (one run at a time per date); the file names."""
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('daily_report:' || :d))"), {"d": str(business_date)})
+    return [_make(conn, business_date, fmt, made_by, now)[0] for fmt in FORMATS]
+
+
+def report_day(conn: Connection, now: datetime) -> date | None:
+    """The business date whose cycle closes on `now`'s day: the latest one whose statement letters are due by then."""
+    return statement_due_date(now, calendar_from_db(conn), current_settings(conn))
+
+
+def daily_report_job(engine: Engine, now: datetime, *, actor: Actor) -> Outcome:
+    """The scheduler's end-of-day run: PDF and XLSX of the date whose cycle closes today (its statement letters were
+    due this morning, its distribution today), kept as a new version each run."""
+    with engine.begin() as conn:
+        day = report_day(conn, now)
+        if day is None:
+            return Outcome(0, "Tidak ada tanggal buku yang siklusnya selesai hari ini")
+        made = make_daily_reports(conn, day, made_by=actor.name, now=now)
+    log.info("laporan harian %s disimpan: %s", day, ", ".join(made))
+    return Outcome(len(made), f"Tanggal buku {day:%d/%m/%Y}: laporan harian {', '.join(made)} disimpan")
+
+
+__all__ = ["DailyReportData", "KeptReport", "daily_data", "daily_pdf", "daily_report_job", "daily_xlsx",
+           "kept_report", "kept_reports", "make_daily_report", "make_daily_reports", "report_day"]
