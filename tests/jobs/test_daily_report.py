@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from sqlalchemy import Engine, text
 
 from jobs import daily_report as daily
+from jobs import daily_report_data as content
 from jobs import distribution_report as rep
 from jobs.schedule import BY_ID, next_run, run_job
 from queries.audit import Actor
@@ -63,7 +64,7 @@ def test_the_pdfs_first_page_carries_the_days_totals(engine: Engine, staff: dict
     deliver(engine, d)
     _, later = overdue_letter(engine, staff)
     with engine.connect() as conn:
-        data = daily.daily_data(conn, D2, made_by="ani", now=later)
+        data = content.daily_data(conn, D2, made_by="ani", now=later)
         settings = current_settings(conn)
     pdf = daily.daily_pdf(data, settings)
     assert pdf == daily.daily_pdf(data, settings)  # deterministic
