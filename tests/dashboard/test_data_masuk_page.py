@@ -131,7 +131,7 @@ def test_an_unknown_address_shows_an_indonesian_not_found_page(dash_duo, engine)
     dash_duo.wait_for_text_to_equal("h1", "Halaman tidak ditemukan")
     assert [e.text for e in dash_duo.find_elements(".mpn-navbar .nav-link")] == [
         "Kelengkapan harian", "Data masuk", "Surat Pernyataan", "Surat Himbauan", "Rekonsiliasi", "Distribusi",
-        "Rapor bank", "Penjadwal"]
+        "Rapor bank", "Laporan", "Penjadwal"]
     assert dash_duo.get_logs() == []
 
 
