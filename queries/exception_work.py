@@ -21,6 +21,7 @@ from sqlalchemy import Connection, text
 from queries import approvals
 from queries.approvals import Approval, ApprovalRefused
 from queries.audit import record
+from queries.revenue import exception_closed
 from queries.users import ROLES, User, user_by_id, user_by_name
 
 #: Exception statuses with their Indonesian labels.
@@ -227,6 +228,7 @@ def close(conn: Connection, exc: ExceptionRow, done: Approval, *, status: str, c
          WHERE exception_id = :id"""),
         {"status": status, "cause": cause, "note": note, "maker": done.made_by, "request": done.request_id,
          "id": exc.exception_id})
+    exception_closed(conn, exc.business_date, exc.ntpn)  # R13: its payment may now count as received
     return exception_row(conn, exc.exception_id)
 
 

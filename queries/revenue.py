@@ -3,26 +3,31 @@
 R13: a payment counts as received once MPN agrees with the bank's batch. `refresh_revenue_day` rebuilds one
 business date of `revenue_day` in one set-based pass (one row per NTPN, reversed payments never): a payment is
 *reconciled* when its bank's current batch was reconciled and no transaction-level exception on its NTPN is open
-(the same test `queries.distribution` uses to release a row); every other payment is *unreconciled*. The read
-functions never touch `mpn_record`: they sum `revenue_day` under one `RevenueFilter`, so every chart of the page
-answers for the same cut of the data.
+(the same test `queries.distribution` uses to release a row); every other payment is *unreconciled*.
+
+`revenue_rollup` holds the same sums per day and per month for every subset of the dimensions (migration 0008),
+kept in the same transaction: `refresh_revenue_day` after a reconciliation, `exception_closed` when people close
+an exception (moving one payment; starting a clarification changes nothing: both states block). The read functions
+never touch `mpn_record`: each sums the narrowest rollup its chart and the `RevenueFilter` need, whole months as
+one row each, so every chart answers for the same cut of the data within the page's time goal.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, text
 
-#: R13 for one business date `:d`: its payments (one per NTPN, reversed ones never), each with `received`.
-#: `queries.distribution._SORT` tests the same two conditions (`not_reconciled`, `open_exception`).
-RECEIVED_PAYMENTS = """
+#: R13 for one business date `:d`: its payments (one per NTPN, reversed ones never; `{only}` narrows them, e.g. to
+#: one NTPN), each with `received`. `queries.distribution._SORT` tests the same two conditions (`not_reconciled`,
+#: `open_exception`).
+_RECEIVED = """
 WITH pay AS (
     SELECT DISTINCT ON (m.ntpn) m.ntpn, m.bank_code, m.kpp_code, m.kap, m.amount
       FROM mpn_record m
-     WHERE m.business_date = :d AND m.record_type = 'payment'
+     WHERE m.business_date = :d AND m.record_type = 'payment' {only}
        AND NOT EXISTS (SELECT 1 FROM mpn_record r WHERE r.record_type = 'reversal' AND r.ntpn = m.ntpn)
      ORDER BY m.ntpn, m.line
 ), reconciled_bank AS (
@@ -39,6 +44,7 @@ WITH pay AS (
       LEFT JOIN open_exc o ON o.ntpn = p.ntpn
 )
 """
+RECEIVED_PAYMENTS = _RECEIVED.format(only="")
 
 _REFRESH = RECEIVED_PAYMENTS + """
 INSERT INTO revenue_day (business_date, bank_code, kpp_code, kap, reconciled_count, reconciled_amount,
@@ -50,15 +56,111 @@ SELECT :d, bank_code, kpp_code, kap,
  GROUP BY bank_code, kpp_code, kap
 """
 
+#: Bits of `revenue_rollup.grain`: which dimensions a rollup row keeps (a dropped one holds '').
+BANK, KPP, KAP = 1, 2, 4
+ALL = BANK | KPP | KAP
+
+#: `revenue_day` of date `:d` summed to every grain (bit set: dimension kept), as `agg`.
+_AGG = """
+agg AS (
+    SELECT 7 - GROUPING(kap, kpp_code, bank_code) AS grain, coalesce(bank_code, '') AS bank_code,
+           coalesce(kpp_code, '') AS kpp_code, coalesce(kap, '') AS kap, sum(reconciled_count) AS rc,
+           sum(reconciled_amount) AS ra, sum(unreconciled_count) AS uc, sum(unreconciled_amount) AS ua
+      FROM revenue_day WHERE business_date = :d
+     GROUP BY GROUPING SETS ((), (bank_code), (kpp_code), (kap), (bank_code, kpp_code), (bank_code, kap),
+                             (kpp_code, kap), (bank_code, kpp_code, kap))
+    HAVING count(*) > 0  -- no grand total row for a date without rows
+)"""
+
+#: Take date `:d`'s rows out of its month's rollups (before `revenue_day` of the date is rebuilt).
+_MONTH_OUT = "WITH " + _AGG + """
+UPDATE revenue_rollup m
+   SET reconciled_count = m.reconciled_count - a.rc, reconciled_amount = m.reconciled_amount - a.ra,
+       unreconciled_count = m.unreconciled_count - a.uc, unreconciled_amount = m.unreconciled_amount - a.ua
+  FROM agg a
+ WHERE m.span = 'month' AND m.period = :month AND m.grain = a.grain AND m.bank_code = a.bank_code
+   AND m.kpp_code = a.kpp_code AND m.kap = a.kap
+"""
+
+#: Date `:d`'s day rollups (grains below 7: `revenue_day` is the rest), and its share of the month added.
+_ROLLUP_IN = "WITH " + _AGG + """, day_rows AS (
+    INSERT INTO revenue_rollup (span, grain, period, bank_code, kpp_code, kap, reconciled_count, reconciled_amount,
+                                unreconciled_count, unreconciled_amount)
+    SELECT 'day', grain, :d, bank_code, kpp_code, kap, rc, ra, uc, ua FROM agg WHERE grain < 7
+)
+INSERT INTO revenue_rollup AS m (span, grain, period, bank_code, kpp_code, kap, reconciled_count, reconciled_amount,
+                                 unreconciled_count, unreconciled_amount)
+SELECT 'month', grain, :month, bank_code, kpp_code, kap, rc, ra, uc, ua FROM agg
+    ON CONFLICT (grain, span, period, bank_code, kpp_code, kap) DO UPDATE
+   SET reconciled_count = m.reconciled_count + excluded.reconciled_count,
+       reconciled_amount = m.reconciled_amount + excluded.reconciled_amount,
+       unreconciled_count = m.unreconciled_count + excluded.unreconciled_count,
+       unreconciled_amount = m.unreconciled_amount + excluded.unreconciled_amount
+"""
+
 
 def refresh_revenue_day(conn: Connection, business_date: date) -> int:
-    """Rebuild `revenue_day` for one business date from its payments (R13); returns the rows written.
+    """Rebuild `revenue_day` for one business date from its payments (R13), and its rollups; returns the rows written.
 
-    Call it whenever R13's inputs of the date change: after a reconciliation (done in `jobs.reconcile`), and
-    after people resolve or adjust exceptions. Idempotent; never commits.
+    Call it whenever R13's inputs of the date change in bulk: after a reconciliation (done in `jobs.reconcile`).
+    The month's rollups are corrected by the difference (the date's old sums out, its new ones in), so the cost
+    follows the date's rows, not the month's. Idempotent; never commits.
     """
-    conn.execute(text("DELETE FROM revenue_day WHERE business_date = :d"), {"d": business_date})
-    return conn.execute(text(_REFRESH), {"d": business_date}).rowcount
+    d = {"d": business_date, "month": business_date.replace(day=1)}
+    conn.execute(text(_MONTH_OUT), d)
+    conn.execute(text("DELETE FROM revenue_rollup WHERE span = 'day' AND period = :d"), d)
+    conn.execute(text("DELETE FROM revenue_day WHERE business_date = :d"), d)
+    written = conn.execute(text(_REFRESH), d).rowcount
+    conn.execute(text(_ROLLUP_IN), d)
+    conn.execute(text("""DELETE FROM revenue_rollup WHERE span = 'month' AND period = :month
+                            AND reconciled_count = 0 AND unreconciled_count = 0"""), d)
+    return written
+
+
+#: The payment of NTPN `:ntpn` on date `:d` (R13's rule for that one payment), when it now counts as received.
+_NOW_RECEIVED = _RECEIVED.format(only="AND m.ntpn = :ntpn") + """
+SELECT bank_code, kpp_code, kap, amount FROM received_payment WHERE received
+"""
+
+#: Move one payment (`:bank`, `:kpp`, `:kap`, `:amount`) of date `:d` from unreconciled to reconciled.
+_MOVE_DAY = """
+UPDATE revenue_day SET reconciled_count = reconciled_count + 1, reconciled_amount = reconciled_amount + :amount,
+                       unreconciled_count = unreconciled_count - 1, unreconciled_amount = unreconciled_amount - :amount
+ WHERE business_date = :d AND bank_code = :bank AND kpp_code = :kpp AND kap = :kap
+   AND unreconciled_count >= 1 AND unreconciled_amount >= :amount
+"""
+_MOVE_ROLLUP = """
+UPDATE revenue_rollup m
+   SET reconciled_count = m.reconciled_count + 1, reconciled_amount = m.reconciled_amount + :amount,
+       unreconciled_count = m.unreconciled_count - 1, unreconciled_amount = m.unreconciled_amount - :amount
+  FROM (SELECT g, s, CASE s WHEN 'day' THEN CAST(:d AS date) ELSE CAST(:month AS date) END AS period
+          FROM generate_series(0, 7) g CROSS JOIN (VALUES ('day'), ('month')) AS x(s)
+         WHERE s = 'month' OR g < 7) k
+ WHERE m.grain = k.g AND m.span = k.s AND m.period = k.period
+   AND m.bank_code = CASE WHEN k.g & 1 = 1 THEN :bank ELSE '' END
+   AND m.kpp_code = CASE WHEN k.g & 2 = 2 THEN :kpp ELSE '' END
+   AND m.kap = CASE WHEN k.g & 4 = 4 THEN :kap ELSE '' END
+"""
+
+
+def exception_closed(conn: Connection, business_date: date, ntpn: str) -> int:
+    """People just closed an exception on `ntpn` ('' for a bank-level one) of `business_date`: when its payment now
+    counts as received (R13), move it from unreconciled to reconciled in `revenue_day` and the rollups.
+
+    Cheap (one payment, found by its NTPN): the payment was unreconciled while the exception was open. Should the
+    stored sums not hold it there (a date never refreshed), the whole date is rebuilt instead. Returns the
+    payments moved (0 or 1). Call it in the transaction that closes the exception; never commits.
+    """
+    found = conn.execute(text(_NOW_RECEIVED), {"d": business_date, "ntpn": ntpn}).first()
+    if found is None:
+        return 0
+    values = {"d": business_date, "month": business_date.replace(day=1), "bank": found.bank_code,
+              "kpp": found.kpp_code, "kap": found.kap, "amount": found.amount}
+    if conn.execute(text(_MOVE_DAY), values).rowcount != 1:
+        refresh_revenue_day(conn, business_date)
+        return 1
+    conn.execute(text(_MOVE_ROLLUP), values)
+    return 1
 
 
 # --- the filter -------------------------------------------------------------------------------------------------
@@ -69,6 +171,11 @@ def _year_before(d: date) -> date:
         return d.replace(year=d.year - 1)
     except ValueError:
         return d.replace(year=d.year - 1, day=28)
+
+
+def _next_month(d: date) -> date:
+    """The first day of the month after `d`'s."""
+    return date(d.year + d.month // 12, d.month % 12 + 1, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,28 +193,70 @@ class RevenueFilter:
         """The same cut, a year earlier."""
         return replace(self, first=_year_before(self.first), last=_year_before(self.last))
 
-    def scope(self) -> tuple[str, dict[str, Any]]:
-        """SQL conditions on `revenue_day r` other than the period (fixed fragments, bound values)."""
+    def grain(self, shown: int = 0) -> int:
+        """The dimensions (`BANK`, `KPP`, `KAP` bits) a chart showing `shown` needs under this cut."""
+        return (shown | (BANK if self.bank_codes else 0) | (KAP if self.kaps else 0)
+                | (KPP if self.kanwil_code or self.kpp_code else 0))
+
+    def scope(self, tag: str = "") -> tuple[str, dict[str, Any]]:
+        """SQL conditions on `r` (`revenue_day` or `revenue_rollup`) other than the period: fixed fragments, their
+        values bound under names ending in `tag`."""
         parts, params = ["TRUE"], dict[str, Any]()
         if self.bank_codes:
-            parts.append("r.bank_code = ANY(:banks)")
-            params["banks"] = list(self.bank_codes)
+            parts.append(f"r.bank_code = ANY(:banks{tag})")
+            params[f"banks{tag}"] = list(self.bank_codes)
         if self.kaps:
-            parts.append("r.kap = ANY(:kaps)")
-            params["kaps"] = list(self.kaps)
+            parts.append(f"r.kap = ANY(:kaps{tag})")
+            params[f"kaps{tag}"] = list(self.kaps)
         if self.kanwil_code:
-            parts.append("r.kpp_code IN (SELECT kpp_code FROM kpp WHERE kanwil_code = :kanwil)")
-            params["kanwil"] = self.kanwil_code
+            # an array computed once, so an index on the KPP finds the Kanwil's few KPPs directly
+            parts.append(f"r.kpp_code = ANY(ARRAY(SELECT kpp_code FROM kpp WHERE kanwil_code = :kanwil{tag}))")
+            params[f"kanwil{tag}"] = self.kanwil_code
         if self.kpp_code:
-            parts.append("r.kpp_code = :kpp")
-            params["kpp"] = self.kpp_code
+            parts.append(f"r.kpp_code = :kpp{tag}")
+            params[f"kpp{tag}"] = self.kpp_code
         return " AND ".join(parts), params
 
-    def where(self) -> tuple[str, dict[str, Any]]:
-        """The period and the scope, as one SQL condition on `revenue_day r`."""
-        scope, params = self.scope()
-        return f"r.business_date BETWEEN :first AND :last AND {scope}", {
-            **params, "first": self.first, "last": self.last}
+    def pieces(self, *, by_day: bool = False) -> list[tuple[str, date, date]]:
+        """The period as `('month', first month, last month)` for its whole months and `('day', first, last)` for
+        the days before and after them (only days when `by_day`): each date in exactly one piece."""
+        start = self.first if self.first.day == 1 else _next_month(self.first)  # first whole month
+        after = _next_month(self.last) if _next_month(self.last) - timedelta(days=1) == self.last \
+            else self.last.replace(day=1)  # the first month after the whole ones
+        if by_day or start >= after:
+            return [("day", self.first, self.last)]
+        found = [("month", start, (after - timedelta(days=1)).replace(day=1))]
+        if self.first < start:
+            found.append(("day", self.first, start - timedelta(days=1)))
+        if after <= self.last:
+            found.append(("day", after, self.last))
+        return found
+
+    def source(self, shown: int = 0, *, by_day: bool = False, tag: str = "") -> tuple[str, dict[str, Any]]:
+        """A query of rows `(period, bank_code, kpp_code, kap, reconciled_count, reconciled_amount,
+        unreconciled_count, unreconciled_amount)` holding the cut's revenue exactly once, from the narrowest
+        rollup that keeps the dimensions in `shown` and those filtered on; whole months come one row per month.
+
+        `period` is the business date, or the first of the month for a month's row (never one when `by_day`).
+        `tag` keeps the bound names apart when two sources go into one statement.
+        """
+        grain = self.grain(shown)
+        scope, params = self.scope(tag)
+        selects = []
+        for n, (span, first, last) in enumerate(self.pieces(by_day=by_day)):
+            params.update({f"first{tag}_{n}": first, f"last{tag}_{n}": last})
+            between = f"BETWEEN :first{tag}_{n} AND :last{tag}_{n}"
+            if span == "day" and grain == ALL:
+                selects.append(f"SELECT r.business_date AS period, {_MEASURES} FROM revenue_day r "
+                               f"WHERE r.business_date {between} AND {scope}")
+            else:
+                selects.append(f"SELECT r.period, {_MEASURES} FROM revenue_rollup r WHERE r.grain = {grain} "
+                               f"AND r.span = '{span}' AND r.period {between} AND {scope}")
+        return "\nUNION ALL\n".join(selects), params
+
+
+_MEASURES = ("r.bank_code, r.kpp_code, r.kap, r.reconciled_count, r.reconciled_amount, r.unreconciled_count, "
+             "r.unreconciled_amount")
 
 
 # --- results ----------------------------------------------------------------------------------------------------
@@ -188,89 +337,95 @@ def revenue_choices(conn: Connection) -> RevenueChoices:
     )
 
 
+def _both_years(f: RevenueFilter, shown: int = 0) -> tuple[str, dict[str, Any]]:
+    """The cut's rows with `cur` true, and the same cut a year earlier with `cur` false."""
+    now, now_params = f.source(shown, tag="c")
+    before, before_params = f.last_year().source(shown, tag="l")
+    return (f"SELECT TRUE AS cur, x.* FROM ({now}) x UNION ALL SELECT FALSE, y.* FROM ({before}) y",
+            {**now_params, **before_params})
+
+
 def revenue_totals(conn: Connection, f: RevenueFilter) -> RevenueTotals:
     """Reconciled and unreconciled counts and amounts of the period, and last year's reconciled amount."""
     _quick(conn)
-    scope, params = f.scope()
-    ly = f.last_year()
+    rows, params = _both_years(f)
     row = conn.execute(text(f"""
         SELECT coalesce(sum(reconciled_count) FILTER (WHERE cur), 0),
                coalesce(sum(reconciled_amount) FILTER (WHERE cur), 0),
                coalesce(sum(unreconciled_count) FILTER (WHERE cur), 0),
                coalesce(sum(unreconciled_amount) FILTER (WHERE cur), 0),
                coalesce(sum(reconciled_amount) FILTER (WHERE NOT cur), 0)
-          FROM (SELECT r.*, r.business_date >= :first AS cur FROM revenue_day r
-                 WHERE (r.business_date BETWEEN :first AND :last OR r.business_date BETWEEN :ly_first AND :ly_last)
-                   AND {scope}) r"""),
-        {**params, "first": f.first, "last": f.last, "ly_first": ly.first, "ly_last": ly.last}).one()
+          FROM ({rows}) r"""), params).one()
     return RevenueTotals(*map(int, row))
 
 
 def daily_revenue(conn: Connection, f: RevenueFilter) -> list[DayAmount]:
     """Reconciled revenue per business date of the period (dates without revenue left out)."""
     _quick(conn)
-    where, params = f.where()
-    rows = conn.execute(text(f"""SELECT r.business_date, sum(r.reconciled_amount) FROM revenue_day r
-                                  WHERE {where} GROUP BY r.business_date ORDER BY r.business_date"""), params)
-    return [DayAmount(day, int(amount)) for day, amount in rows]
+    rows, params = f.source(by_day=True)
+    found = conn.execute(text(f"""SELECT r.period, sum(r.reconciled_amount) FROM ({rows}) r
+                                   GROUP BY r.period ORDER BY r.period"""), params)
+    return [DayAmount(day, int(amount)) for day, amount in found]
 
 
 def monthly_revenue(conn: Connection, f: RevenueFilter) -> list[MonthAmount]:
     """Reconciled revenue per month of the period and of the same days a year earlier, oldest first."""
     _quick(conn)
-    scope, params = f.scope()
-    ly = f.last_year()
-    rows = conn.execute(text(f"""
-        SELECT r.business_date >= :first, date_trunc('month', r.business_date)::date, sum(r.reconciled_amount)
-          FROM revenue_day r
-         WHERE (r.business_date BETWEEN :first AND :last OR r.business_date BETWEEN :ly_first AND :ly_last)
-           AND {scope}
-         GROUP BY 1, 2"""),
-        {**params, "first": f.first, "last": f.last, "ly_first": ly.first, "ly_last": ly.last})
+    rows, params = _both_years(f)
+    found = conn.execute(text(f"""
+        SELECT r.cur, date_trunc('month', r.period)::date, sum(r.reconciled_amount) FROM ({rows}) r
+         GROUP BY 1, 2"""), params)
     months: dict[date, list[int]] = {}
-    for current, month, amount in rows:
+    for current, month, amount in found:
         slot = months.setdefault(month if current else month.replace(year=month.year + 1), [0, 0])
         slot[0 if current else 1] += int(amount)
     return [MonthAmount(m, *months[m]) for m in sorted(months)]
 
 
+#: Sums per part, largest reconciled first; the names are joined after summing (`{code}` is a column of `r`).
 _SHARE = """
-SELECT {code}, {name}, sum(r.reconciled_amount), sum(r.unreconciled_amount), sum(r.reconciled_count)
-  FROM revenue_day r {join}
- WHERE {where}
+WITH part AS (
+    SELECT r.{code} AS code, sum(r.reconciled_amount) AS rec, sum(r.unreconciled_amount) AS unrec,
+           sum(r.reconciled_count) AS n
+      FROM ({rows}) r GROUP BY 1
+)
+SELECT {label}, {name}, sum(rec), sum(unrec), sum(n)
+  FROM part p {join}
  GROUP BY 1, 2
  ORDER BY 3 DESC, 4 DESC, 1
 """
 
 
-def _shares(conn: Connection, f: RevenueFilter, *, code: str, name: str, join: str,
+def _shares(conn: Connection, f: RevenueFilter, *, shown: int, code: str, label: str, name: str, join: str,
             limit: int | None = None) -> list[Share]:
     _quick(conn)
-    where, params = f.where()
-    sql = _SHARE.format(code=code, name=name, join=join, where=where) + (" LIMIT :limit" if limit else "")
-    rows = conn.execute(text(sql), {**params, "limit": limit})
-    return [Share(c, n, int(a), int(u), int(k)) for c, n, a, u, k in rows]
+    rows, params = f.source(shown)
+    sql = _SHARE.format(code=code, rows=rows, label=label, name=name, join=join) + (" LIMIT :limit" if limit else "")
+    found = conn.execute(text(sql), {**params, "limit": limit})
+    return [Share(c, n, int(a), int(u), int(k)) for c, n, a, u, k in found]
 
 
 def revenue_by_tax_group(conn: Connection, f: RevenueFilter) -> list[Share]:
     """Per tax group of the KAP (`kap.tax_group`: PPh, PPN, …), largest reconciled first."""
-    return _shares(conn, f, code="k.tax_group", name="k.tax_group", join="JOIN kap k ON k.kap = r.kap")
+    return _shares(conn, f, shown=KAP, code="kap", label="k.tax_group", name="k.tax_group",
+                   join="JOIN kap k ON k.kap = p.code")
 
 
 def revenue_by_kap(conn: Connection, f: RevenueFilter, *, limit: int = 10) -> list[Share]:
     """The `limit` KAPs with the most reconciled revenue, with their names."""
-    return _shares(conn, f, code="r.kap", name="k.name", join="JOIN kap k ON k.kap = r.kap", limit=limit)
+    return _shares(conn, f, shown=KAP, code="kap", label="p.code", name="k.name", join="JOIN kap k ON k.kap = p.code",
+                   limit=limit)
 
 
 def revenue_by_bank(conn: Connection, f: RevenueFilter, *, top: int = 10) -> list[Share]:
     """The `top` collecting agents by reconciled revenue, then one "Lainnya" row (code None) for the rest."""
     _quick(conn)
-    where, params = f.where()
-    rows = conn.execute(text(f"""
+    rows, params = f.source(BANK)
+    found = conn.execute(text(f"""
         WITH per_bank AS (
             SELECT r.bank_code, sum(r.reconciled_amount) AS rec, sum(r.unreconciled_amount) AS unrec,
                    sum(r.reconciled_count) AS n
-              FROM revenue_day r WHERE {where} GROUP BY r.bank_code
+              FROM ({rows}) r GROUP BY r.bank_code
         ), ranked AS (
             SELECT p.*, row_number() OVER (ORDER BY rec DESC, unrec DESC, bank_code) AS rank FROM per_bank p
         ), grouped AS (
@@ -281,19 +436,19 @@ def revenue_by_bank(conn: Connection, f: RevenueFilter, *, top: int = 10) -> lis
         SELECT g.code, coalesce(b.name, 'Lainnya'), g.rec, g.unrec, g.n
           FROM grouped g LEFT JOIN bank b ON b.bank_code = g.code
          ORDER BY g.pos"""), {**params, "top": top})
-    return [Share(c, n, int(a), int(u), int(k)) for c, n, a, u, k in rows]
+    return [Share(c, n, int(a), int(u), int(k)) for c, n, a, u, k in found]
 
 
 def revenue_by_kanwil(conn: Connection, f: RevenueFilter) -> list[Share]:
     """Per Kanwil (through `kpp.kanwil_code`), largest reconciled first."""
-    return _shares(conn, f, code="w.kanwil_code", name="w.name",
-                   join="JOIN kpp p ON p.kpp_code = r.kpp_code JOIN kanwil w ON w.kanwil_code = p.kanwil_code")
+    return _shares(conn, f, shown=KPP, code="kpp_code", label="w.kanwil_code", name="w.name",
+                   join="JOIN kpp k ON k.kpp_code = p.code JOIN kanwil w ON w.kanwil_code = k.kanwil_code")
 
 
 def revenue_by_kpp(conn: Connection, f: RevenueFilter, kanwil_code: str) -> list[Share]:
     """Per KPP of one Kanwil, largest reconciled first."""
-    return _shares(conn, replace(f, kanwil_code=kanwil_code), code="p.kpp_code", name="p.name",
-                   join="JOIN kpp p ON p.kpp_code = r.kpp_code")
+    return _shares(conn, replace(f, kanwil_code=kanwil_code), shown=KPP, code="kpp_code", label="p.code",
+                   name="k.name", join="JOIN kpp k ON k.kpp_code = p.code")
 
 
 def kanwil_name(conn: Connection, kanwil_code: str) -> str | None:
