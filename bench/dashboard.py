@@ -14,9 +14,9 @@ Runs on the configured server (`MPN_DATABASE_URL`, else the embedded one) in a s
   their rows) and held banks, sent appeal letters past their reply date, and a year of scheduler runs.
 
 Then each page's callback function (the one Dash calls, unwrapped, inside a Flask request context) runs `--runs`
-times with varied inputs: Kelengkapan's refresh (day matrix, approvals, 30-working-day trend) for random dates,
-Rapor bank's for periods of a month to a year, every Penerimaan chart for random cuts, Distribusi's refresh for
-random dates, and Penjadwal's status strip, jobs table (its data, `job_board`: the callback needs Dash's
+times with varied inputs: Kelengkapan's refresh (day matrix, approvals) and trend (30 working days) for random
+dates, Rapor bank's for periods of a month to a year, every Penerimaan chart for random cuts, Distribusi's refresh
+for random dates, and Penjadwal's status strip, jobs table (its data, `job_board`: the callback needs Dash's
 pattern-matching outputs) and run history. Prints p50/p95 per callback and overall, and which meet 300 ms.
 """
 
@@ -173,8 +173,8 @@ def calls(conn: Connection, rng: random.Random, runs: int) -> dict[str, list[Cal
     recent = days[-40:]
     kanwils = list(conn.execute(text("SELECT kanwil_code FROM kanwil ORDER BY 1")).scalars())
     found: dict[str, list[Call]] = {name: [] for name in (
-        "kelengkapan: refresh", "rapor bank: refresh", "distribusi: refresh", "penjadwal: status strip",
-        "penjadwal: jobs table (job_board)", "penjadwal: run history")}
+        "kelengkapan: refresh", "kelengkapan: trend", "rapor bank: refresh", "distribusi: refresh",
+        "penjadwal: status strip", "penjadwal: jobs table (job_board)", "penjadwal: run history")}
     found.update({f"penerimaan: {name}": [] for name in (
         "cards", "per hari", "per bulan", "kelompok + KAP", "bank", "Kanwil / KPP (drill)")})
     charts = {"cards": penerimaan.cards, "per hari": penerimaan.daily, "per bulan": penerimaan.monthly,
@@ -182,6 +182,8 @@ def calls(conn: Connection, rng: random.Random, runs: int) -> dict[str, list[Cal
     for _ in range(runs):
         found["kelengkapan: refresh"].append(partial(unwrapped(kelengkapan.refresh), None,
                                                      rng.choice(recent).isoformat()))
+        found["kelengkapan: trend"].append(partial(unwrapped(kelengkapan.refresh_trend), None,
+                                                   rng.choice(recent).isoformat()))
         last = rng.choice(days[60:])
         first = last - timedelta(days=rng.choice([30, 91, 91, 182, 365]))
         found["rapor bank: refresh"].append(partial(unwrapped(rapor_bank.refresh), first.isoformat(),

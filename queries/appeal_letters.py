@@ -203,9 +203,9 @@ def appeal_letter(conn: Connection, letter_id: int) -> AppealLetter:
     return found[0]
 
 
-def appeal_letters(conn: Connection, *, statuses: Sequence[str] | None = None,
-                   bank_code: str | None = None) -> list[AppealLetter]:
-    """Letters, newest first, optionally of some statuses or one bank."""
+def appeal_letters(conn: Connection, *, statuses: Sequence[str] | None = None, bank_code: str | None = None,
+                   ids: Sequence[int] | None = None) -> list[AppealLetter]:
+    """Letters, newest first, optionally of some statuses, one bank or only the letter ids given."""
     where: list[str] = ["true"]
     params: dict[str, Any] = {}
     if statuses:
@@ -214,6 +214,11 @@ def appeal_letters(conn: Connection, *, statuses: Sequence[str] | None = None,
     if bank_code:
         where.append("a.bank_code = :bank")
         params["bank"] = bank_code
+    if ids is not None:
+        if not ids:
+            return []
+        where.append("a.letter_id = ANY(:ids)")
+        params["ids"] = list(ids)
     return _read(conn, " AND ".join(where), params)
 
 

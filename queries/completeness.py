@@ -246,7 +246,7 @@ class _Facts:
     letters: dict[int, AppealLetter]
 
 
-def _facts(conn: Connection, first: date, last: date, dues: dict[date, datetime]) -> _Facts:
+def _facts(conn: Connection, first: date, last: date, dues: dict[date, datetime], sent: Sequence[int]) -> _Facts:
     span = {"first": first, "last": last}
     batches = {(r[0], r[1]): (r[2], r[3], None if r[4] is None else float(r[4])) for r in conn.execute(_BATCHES, span)}
     mpn_files = {r[0]: r[1] for r in conn.execute(_MPN_FILES, span)}
@@ -259,7 +259,7 @@ def _facts(conn: Connection, first: date, last: date, dues: dict[date, datetime]
     by_due = {"days": list(dues), "dues": list(dues.values())}
     on_time = {(r[0], r[1]): r[2] for r in conn.execute(_TARGETS, by_due)} if rounds else {}
     lagging = {(r[0], r[1], r[2]): (bool(r[3]), r[4]) for r in conn.execute(_LAGGING, by_due)} if rounds else {}
-    letters = {a.letter_id: a for a in appeal_letters(conn, statuses=("sent",))}
+    letters = {a.letter_id: a for a in appeal_letters(conn, statuses=("sent",), ids=sent)}
     return _Facts(batches, mpn_files, rounds, held, on_time, lagging, letters)
 
 
@@ -347,7 +347,8 @@ def bank_days(conn: Connection, *, first: date, last: date, now: datetime, setti
     cells = statement_cells(conn, first=first, last=last, settings=settings, calendar=calendar)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     dues = {d: distribution_due(d, settings, calendar) for d in days}
-    facts = _facts(conn, first, last, dues)
+    sent = sorted({c.appeal_letter_id for c in cells if c.appeal_status == "sent" and c.appeal_letter_id is not None})
+    facts = _facts(conn, first, last, dues, sent)
     return [_row(cell, facts, dues[cell.business_date], now) for cell in cells]
 
 

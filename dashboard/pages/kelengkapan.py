@@ -31,10 +31,11 @@ PATH = "/kelengkapan"
 dash.register_page(__name__, path=PATH, name="Kelengkapan harian", title="Kelengkapan harian · MPN Monitor",
                    order=10, roles=OPERATIONS)
 
-DAY, TICK, GO = "kl-tanggal", "kl-detik", "kl-lokasi"
+DAY, TICK, TREND_TICK, GO = "kl-tanggal", "kl-detik", "kl-detik-tren", "kl-lokasi"
 DAY_LINE, UPDATED, CARDS, COUNTS, APPROVALS = "kl-hari", "kl-diperbarui", "kl-kartu", "kl-hitungan", "kl-wadah-setuju"
 GRID, TREND, EMPTY = "kl-matriks", "kl-tren", "kl-kosong"
 REFRESH_MS = 30_000
+TREND_REFRESH_MS = 300_000  # past days' scores barely move: the trend is redrawn every 5 minutes, not every 30 s
 
 TITLE = "Kelengkapan harian"
 QUESTION = "Apakah hari ini lengkap? Setiap bank/pos persepsi, setiap kewajiban, terhadap batas waktunya"
@@ -68,7 +69,8 @@ def page_body(day: date | None) -> list[Any]:
     ], className="mpn-date-nav")
     return [
         page_header(TITLE, QUESTION, tools),
-        dcc.Interval(id=TICK, interval=REFRESH_MS), dcc.Location(id=GO, refresh="callback-nav"),
+        dcc.Interval(id=TICK, interval=REFRESH_MS), dcc.Interval(id=TREND_TICK, interval=TREND_REFRESH_MS),
+        dcc.Location(id=GO, refresh="callback-nav"),
         html.Div([html.Span(day_line(day), id=DAY_LINE, className="mpn-day"),
                   html.Span(view.updated_line(found), id=UPDATED, className="mpn-kl-updated")],
                  className="mpn-day-line mpn-kl-dayline"),
@@ -103,10 +105,10 @@ def trend(day: date, moment: datetime) -> list[Any]:
 
 @callback(Output(DAY_LINE, "children"), Output(UPDATED, "children"), Output(CARDS, "children"),
           Output(COUNTS, "children"), Output(APPROVALS, "children"), Output(GRID, "rowData"),
-          Output(EMPTY, "children"), Output(TREND, "figure"),
+          Output(EMPTY, "children"),
           Input(TICK, "n_intervals"), Input(DAY, "date"), prevent_initial_call=True, roles=OPERATIONS)
 def refresh(_tick: int | None, picked: str | None) -> tuple[Any, ...]:
-    """Every 30 s, or another date picked: everything again, in place."""
+    """Every 30 s, or another date picked: the day's cards, counts, approvals and matrix again, in place."""
     day = parse_day(picked)
     if day is None:
         raise PreventUpdate
@@ -114,7 +116,17 @@ def refresh(_tick: int | None, picked: str | None) -> tuple[Any, ...]:
     found: DayCompleteness = fetch(day_completeness, business_date=day, now=moment)
     return (day_line(day), view.updated_line(found), view.score_cards(found), view.duty_counts(found),
             view.approvals_list(fetch(pending_approvals)), view.matrix_rows(found),
-            view.empty_day(day) if not found.rows else None, view.trend_figure(trend(day, moment)))
+            view.empty_day(day) if not found.rows else None)
+
+
+@callback(Output(TREND, "figure"), Input(TREND_TICK, "n_intervals"), Input(DAY, "date"), prevent_initial_call=True,
+          roles=OPERATIONS)
+def refresh_trend(_tick: int | None, picked: str | None) -> Any:
+    """Every 5 minutes, or another date picked: the 30-working-day trend up to that date."""
+    day = parse_day(picked)
+    if day is None:
+        raise PreventUpdate
+    return view.trend_figure(trend(day, now()))
 
 
 @callback(Output(GO, "href"), Input(GRID, "cellClicked"), State(GRID, "rowData"), State(DAY, "date"),
