@@ -14,28 +14,20 @@ from datetime import date
 
 from sqlalchemy import Engine
 
+from jobs.demo_letters import demo_login
 from jobs.distribute import Backoff, DistributionError, run_distribution, target_urls
 from queries import distribution as dist
 from queries.audit import Actor
-from queries.users import User, user_by_name
 
 log = logging.getLogger(__name__)
 FLAKY_DAY_BACK = 3  # working days before the last one: delivered with one attempt, then redistributed
-
-
-def _user(engine: Engine, name: str) -> User:
-    with engine.connect() as conn:
-        user = user_by_name(conn, name)
-    if user is None:
-        raise RuntimeError(f"demo login {name!r} is missing")
-    return user
 
 
 def distribution_history(engine: Engine, days: tuple[date, ...], actor: Actor) -> dict[str, int]:
     """Prepare, approve and deliver every demo day but the last (left waiting for the kasi); returns counts."""
     if not days:
         return {}
-    pelaksana, kasi, kasubdit = (_user(engine, n) for n in ("pelaksana", "kasi", "kasubdit"))
+    pelaksana, kasi, kasubdit = (demo_login(engine, n) for n in ("pelaksana", "kasi", "kasubdit"))
     try:
         target_urls()
         deliver = True

@@ -26,7 +26,8 @@ OLD_ROUND_BACK = 8  # working days before the last demo day that the older round
 OLD_ROUND_SENT = 4  # letters of the older round that went out; the other drafts wait and grow
 
 
-def _user(engine: Engine, name: str) -> User:
+def demo_login(engine: Engine, name: str) -> User:
+    """One of the demo's logins (`mpn demo` creates them before it writes history)."""
     with engine.connect() as conn:
         user = user_by_name(conn, name)
     if user is None:
@@ -38,7 +39,7 @@ def letters_history(engine: Engine, days: tuple[date, ...], actor: Actor) -> dic
     """Draft, initial, sign, send and answer appeal letters over the demo's `days`; returns counts per status."""
     if len(days) <= OLD_ROUND_BACK + 2:
         return {}
-    pelaksana, kasi, kasubdit, tu = (_user(engine, n) for n in ("pelaksana", "kasi", "kasubdit", "tu"))
+    pelaksana, kasi, kasubdit, tu = (demo_login(engine, n) for n in ("pelaksana", "kasi", "kasubdit", "tu"))
     with engine.begin() as conn:
         set_setting(conn, "letters.signer_name", kasubdit.full_name, actor=actor)
         set_setting(conn, "letters.signer_nip", kasubdit.nip, actor=actor)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,11 @@ def database_url() -> str | None:
 def timezone() -> ZoneInfo:
     """Time zone of schedules and of 'today' (`MPN_TIMEZONE`, default Asia/Jakarta)."""
     return ZoneInfo(os.environ.get("MPN_TIMEZONE", "Asia/Jakarta"))
+
+
+def now() -> datetime:
+    """The present moment in the schedule time zone (what pages compare deadlines with)."""
+    return datetime.now(timezone())
 
 
 def rejected_dir() -> Path:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from typing import Any
+
 import dash_bootstrap_components as dbc
 from dash import html
 from dash.development.base_component import Component
+from sqlalchemy.exc import OperationalError
+
+log = logging.getLogger(__name__)
 
 
 def kpi_card(title: str, value: str, note: str = "", *, tone: str = "primary") -> dbc.Col:
@@ -55,3 +62,12 @@ def database_unavailable() -> dbc.Alert:
         color="danger",
         className="mpn-notice",
     )
+
+
+def page_or_unavailable(build: Callable[[], list[Any]], *, title: str, subtitle: str) -> list[Any]:
+    """The page's parts from `build()`; when the database does not answer, its header and the notice (logged)."""
+    try:
+        return build()
+    except OperationalError:
+        log.warning("%s: database unreachable", title, exc_info=True)
+        return [page_header(title, subtitle), database_unavailable()]

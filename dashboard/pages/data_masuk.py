@@ -6,8 +6,7 @@ The morning question "is the day complete?" (DOMAIN §6) starts here: MPN data, 
 
 from __future__ import annotations
 
-import logging
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,11 +14,16 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 from dash.exceptions import PreventUpdate
-from sqlalchemy.exc import OperationalError
 
 from dashboard.access import OPERATIONS, callback
 from dashboard.components import banks_view, files_view
-from dashboard.components.cards import database_unavailable, empty_state, kpi_card, page_header, section
+from dashboard.components.cards import (
+    empty_state,
+    kpi_card,
+    page_header,
+    page_or_unavailable,
+    section,
+)
 from dashboard.components.data import fetch
 from dashboard.components.dates import date_tools, parse_day
 from queries import config
@@ -48,16 +52,10 @@ FILE_MODAL_BODY = "data-masuk-file-modal-body"
 TITLE = "Data masuk"
 SUBTITLE = "Data MPN, batch bank (ADK/RDD) dan surat pernyataan per tanggal buku"
 
-log = logging.getLogger(__name__)
-
 
 def layout(tanggal: str | None = None, **_ignored: str) -> html.Div:
     """The page for `?tanggal=YYYY-MM-DD`, by default the newest business date with data."""
-    try:
-        body = page_body(tanggal)
-    except OperationalError:
-        log.warning("Data masuk: database unreachable", exc_info=True)
-        body = [page_header(TITLE, SUBTITLE), database_unavailable()]
+    body = page_or_unavailable(lambda: page_body(tanggal), title=TITLE, subtitle=SUBTITLE)
     return html.Div(
         [
             dcc.Location(id=LOCATION, refresh="callback-nav"),
@@ -76,7 +74,7 @@ def page_body(tanggal: str | None) -> list[Any]:
         if tanggal:
             notice = dbc.Alert(f"Tanggal “{tanggal}” tidak dikenali; ditampilkan tanggal terakhir "
                                "yang berisi data.", color="warning", className="mpn-notice")
-        day = fetch(latest_business_date) or datetime.now(config.timezone()).date()
+        day = fetch(latest_business_date) or config.now().date()
     rows = fetch(incoming_summary, business_date=day)
     files = fetch(import_files, business_date=day)
     has_data = any(row.has_data for row in rows) or bool(files)

@@ -11,18 +11,17 @@ every 5 s.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
 import dash
 from dash import Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
-from sqlalchemy.exc import OperationalError
 
 from dashboard.access import OPERATIONS, callback, current_user
 from dashboard.components import distribution_view as view
-from dashboard.components.cards import database_unavailable, page_header, section
+from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from dashboard.components.dates import date_tools, parse_day
 from dashboard.components.distribution_view import (
@@ -75,17 +74,13 @@ log = logging.getLogger(__name__)
 
 def layout(tanggal: str | None = None, **_ignored: str) -> html.Div:
     """The page for `?tanggal=YYYY-MM-DD`, by default the newest business date with data."""
-    try:
-        body = page_body(tanggal)
-    except OperationalError:
-        log.warning("Distribusi: database unreachable", exc_info=True)
-        body = [page_header(TITLE, QUESTION), database_unavailable()]
+    body = page_or_unavailable(lambda: page_body(tanggal), title=TITLE, subtitle=QUESTION)
     return html.Div([dcc.Location(id=LOCATION, refresh="callback-nav"), *body], className="mpn-page")
 
 
 def page_body(tanggal: str | None) -> list[Any]:
     """Header with the date tools, then status, rounds and approval, per KPP, held, batches, trend, report."""
-    day = parse_day(tanggal) or fetch(latest_business_date) or datetime.now(config.timezone()).date()
+    day = parse_day(tanggal) or fetch(latest_business_date) or config.now().date()
     user = current_user()
     parts = status_parts(day)
     return [

@@ -8,18 +8,16 @@ cell opens the page that works it. Everything refreshes every 30 s without reloa
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime
 from typing import Any
 
 import dash
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
-from sqlalchemy.exc import OperationalError
 
 from dashboard.access import OPERATIONS, callback
 from dashboard.components import completeness_view as view
-from dashboard.components.cards import database_unavailable, page_header, section
+from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch
 from dashboard.components.dates import parse_day
 from jobs.workdays import calendar_from_db
@@ -40,27 +38,16 @@ TREND_REFRESH_MS = 300_000  # past days' scores barely move: the trend is redraw
 TITLE = "Kelengkapan harian"
 QUESTION = "Apakah hari ini lengkap? Setiap bank/pos persepsi, setiap kewajiban, terhadap batas waktunya"
 
-log = logging.getLogger(__name__)
-
-
-def now() -> datetime:
-    """The present moment in the schedule time zone (every deadline is compared with it)."""
-    return datetime.now(config.timezone())
-
 
 def layout(tanggal: str | None = None, **_ignored: str) -> html.Div:
     """The page for `?tanggal=YYYY-MM-DD`, by default today (or the last working day)."""
-    try:
-        body = page_body(parse_day(tanggal))
-    except OperationalError:
-        log.warning("Kelengkapan harian: database unreachable", exc_info=True)
-        body = [page_header(TITLE, QUESTION), database_unavailable()]
+    body = page_or_unavailable(lambda: page_body(parse_day(tanggal)), title=TITLE, subtitle=QUESTION)
     return html.Div(body, className="mpn-page")
 
 
 def page_body(day: date | None) -> list[Any]:
     """Header with the date, score cards, per-duty counts beside the approvals, the matrix, the trend."""
-    moment = now()
+    moment = config.now()
     day = day or fetch(default_day, moment)
     found = fetch(day_completeness, business_date=day, now=moment)
     tools = html.Div([
@@ -112,7 +99,7 @@ def refresh(_tick: int | None, picked: str | None) -> tuple[Any, ...]:
     day = parse_day(picked)
     if day is None:
         raise PreventUpdate
-    moment = now()
+    moment = config.now()
     found: DayCompleteness = fetch(day_completeness, business_date=day, now=moment)
     return (day_line(day), view.updated_line(found), view.score_cards(found), view.duty_counts(found),
             view.approvals_list(fetch(pending_approvals)), view.matrix_rows(found),
@@ -126,7 +113,7 @@ def refresh_trend(_tick: int | None, picked: str | None) -> Any:
     day = parse_day(picked)
     if day is None:
         raise PreventUpdate
-    return view.trend_figure(trend(day, now()))
+    return view.trend_figure(trend(day, config.now()))
 
 
 @callback(Output(GO, "href"), Input(GRID, "cellClicked"), State(GRID, "rowData"), State(DAY, "date"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import date, datetime
+from datetime import date
 from urllib.parse import quote
 
 import dash
@@ -18,12 +18,11 @@ from dash import Input, Output, State, html
 from dash.development.base_component import Component
 from dash.exceptions import PreventUpdate
 from flask import Response
-from sqlalchemy.exc import OperationalError
 from werkzeug.utils import secure_filename
 
 from dashboard.access import callback, current_user
 from dashboard.components import report_view as view
-from dashboard.components.cards import database_unavailable, page_header, section
+from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from dashboard.components.dates import parse_day
 from dashboard.components.report_view import DATE, MAKE, MESSAGE, TABLE
@@ -66,24 +65,15 @@ dash.register_page(__name__, path="/laporan", name="Laporan", title="Laporan · 
                    routes=[(view.DOWNLOAD_RULE, download)])
 
 
-def now() -> datetime:
-    """The present moment in the schedule time zone."""
-    return datetime.now(config.timezone())
-
-
 def layout(tanggal: str | None = None, **_ignored: str) -> html.Div:
     """The on-demand form (makers only) and the kept reports; `?tanggal=` presets the form's date."""
-    try:
-        body = page_body(parse_day(tanggal))
-    except OperationalError:
-        log.warning("Laporan: database unreachable", exc_info=True)
-        body = [page_header(TITLE, QUESTION), database_unavailable()]
+    body = page_or_unavailable(lambda: page_body(parse_day(tanggal)), title=TITLE, subtitle=QUESTION)
     return html.Div(body, className="mpn-page")
 
 
 def page_body(day: date | None) -> list[Component]:
     """The form for makers, then the list."""
-    user, moment = current_user(), now()
+    user, moment = current_user(), config.now()
     parts: list[Component] = [page_header(TITLE, QUESTION)]
     if user is not None and user.role in MAKERS:
         day = day or fetch(report_day, moment) or moment.date()
@@ -107,7 +97,7 @@ def make(clicks: int | None, chosen: str | None) -> tuple[object, object]:
         raise PreventUpdate
     if day is None:
         return view.message("Pilih tanggal buku terlebih dahulu.", ok=False), dash.no_update
-    if day > now().date():
+    if day > config.now().date():
         return view.message("Tanggal buku tidak boleh setelah hari ini.", ok=False), dash.no_update
     made = perform(make_daily_reports, day, made_by=user.username)
     log.info("daily report %s made by %s: %s", day, user.username, ", ".join(made))

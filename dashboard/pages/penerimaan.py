@@ -9,19 +9,16 @@ Only reconciled payments count as received (R13).
 
 from __future__ import annotations
 
-import logging
-from datetime import datetime
 from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
-from sqlalchemy.exc import OperationalError
 
 from dashboard.access import callback
 from dashboard.components import revenue_view as view
-from dashboard.components.cards import database_unavailable, page_header, section
+from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch
 from dashboard.components.dates import parse_day
 from queries import config
@@ -57,23 +54,17 @@ QUESTION = "Berapa penerimaan, dari mana, dibanding tahun lalu?"
 FILTERS = [Input(RANGE, "start_date"), Input(RANGE, "end_date"), Input(BANKS, "value"), Input(KAPS, "value"),
            Input(KANWIL, "value")]
 
-log = logging.getLogger(__name__)
-
 
 def layout(**_query: str) -> html.Div:
     """Filters, cards and charts; the callbacks fill them for the default period (this month to the latest date)."""
-    try:
-        body = page_body()
-    except OperationalError:
-        log.warning("Penerimaan: database unreachable", exc_info=True)
-        body = [page_header(TITLE, QUESTION), database_unavailable()]
+    body = page_or_unavailable(lambda: page_body(), title=TITLE, subtitle=QUESTION)
     return html.Div(body, className="mpn-page")
 
 
 def page_body() -> list[Any]:
     """The page's parts; choices and the latest business date read fresh for this visit."""
     choices = fetch(revenue_choices)
-    last = choices.latest or datetime.now(config.timezone()).date()
+    last = choices.latest or config.now().date()
     ids = {"range": RANGE, "banks": BANKS, "kaps": KAPS, "kanwil": KANWIL}
     tools = html.Div([dbc.Button("Unduh data (XLSX)", id=XLSX, color="primary", outline=True, size="sm"),
                       dcc.Download(id=DOWNLOAD)])

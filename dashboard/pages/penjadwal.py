@@ -9,18 +9,17 @@ its next tick; pausing writes `scheduler_job`; both are audited. Strip, table an
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
-from sqlalchemy.exc import OperationalError
 
 from dashboard.access import OPERATIONS, callback, current_user
 from dashboard.components import scheduler_view as view
-from dashboard.components.cards import database_unavailable, page_header, section
+from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from dashboard.components.scheduler_view import CELLS, PAUSE, RESUME, RUN
 from jobs.schedule import BY_ID, job_board
@@ -46,17 +45,13 @@ log = logging.getLogger(__name__)
 
 def layout(**_query: str) -> html.Div:
     """Status strip, jobs table, run history with the clicked run's detail, duration chart."""
-    try:
-        body = page_body()
-    except OperationalError:
-        log.warning("Penjadwal: database unreachable", exc_info=True)
-        body = [page_header(TITLE, QUESTION), database_unavailable()]
+    body = page_or_unavailable(lambda: page_body(), title=TITLE, subtitle=QUESTION)
     return html.Div(body, className="mpn-page")
 
 
 def page_body() -> list[Any]:
     """The page's parts, read fresh for this visit."""
-    user, now = current_user(), _now()
+    user, now = current_user(), config.now()
     can_act = user is not None and user.role in ACTORS
     note = ("Jadwal berasal dari kode dan pengaturan; waktu dalam WIB. "
             + ("\"Jalankan sekarang\" meminta penjadwal aktif menjalankan pekerjaan dalam beberapa detik; "
@@ -80,15 +75,11 @@ def page_body() -> list[Any]:
     ]
 
 
-def _now() -> datetime:
-    return datetime.now(config.timezone())
-
-
 @callback(Output(STRIP, "children"), Input(TICK, "n_intervals"), Input(VERSION, "data"), prevent_initial_call=True,
           roles=OPERATIONS)
 def refresh_strip(_tick: int | None, _version: int | None) -> dbc.Alert:
     """The leader and its heartbeat, again."""
-    return view.status_strip(fetch(instances), _now())
+    return view.status_strip(fetch(instances), config.now())
 
 
 @callback(*(Output({"type": kind, "job": ALL}, "children") for kind in CELLS),
@@ -97,7 +88,7 @@ def refresh_strip(_tick: int | None, _version: int | None) -> dbc.Alert:
           Input(TICK, "n_intervals"), Input(VERSION, "data"), prevent_initial_call=True, roles=OPERATIONS)
 def refresh_table(_tick: int | None, _version: int | None) -> tuple[list[Any], ...]:
     """Every changing cell of the jobs table (and the buttons' state, where there are buttons)."""
-    board = fetch(job_board, now=_now(), tz=config.timezone())
+    board = fetch(job_board, now=config.now(), tz=config.timezone())
     outputs = ctx.outputs_list
     cells = tuple([view.cell(kind, o["id"]["job"], board) for o in outputs[i]] for i, kind in enumerate(CELLS))
     n = len(CELLS)
@@ -144,7 +135,7 @@ def act(_run: list[int | None], _pause: list[int | None], _resume: list[int | No
     kind = pressed.get("type")
     if kind == RUN:
         perform(request_run, job.job_id, actor=user.actor())
-        live = any(i.is_leader and i.alive(_now()) for i in fetch(instances))
+        live = any(i.is_leader and i.alive(config.now()) for i in fetch(instances))
         text = (f"Permintaan dikirim; penjadwal menjalankannya dalam beberapa detik ({job.title})." if live else
                 f"{job.title}: permintaan dicatat, tetapi penjadwal tidak aktif; pekerjaan berjalan setelah "
                 "penjadwal dijalankan.")

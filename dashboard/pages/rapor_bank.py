@@ -4,19 +4,17 @@ PER-78 Pasal 4(e); a sortable grid and its XLSX export.
 
 from __future__ import annotations
 
-import logging
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
-from sqlalchemy.exc import OperationalError
 
 from dashboard.access import callback
 from dashboard.components import completeness_view as view
-from dashboard.components.cards import database_unavailable, page_header, section
+from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch
 from dashboard.components.dates import parse_day
 from queries import config
@@ -33,27 +31,16 @@ SUBTITLE = "Bank/pos persepsi mana yang paling sering terlambat atau tidak memen
 NOTE = ("Rapor ini adalah bukti kinerja bank/pos persepsi untuk PER-78/PB/2006 Pasal 4 huruf e: persetujuan "
         "penerimaan setoran secara online dapat dicabut bila kewajibannya tidak dipenuhi.")
 
-log = logging.getLogger(__name__)
-
-
-def now() -> datetime:
-    """The present moment in the schedule time zone."""
-    return datetime.now(config.timezone())
-
 
 def layout(dari: str | None = None, sampai: str | None = None, **_ignored: str) -> html.Div:
     """The page for `?dari=…&sampai=…`, by default the last three months."""
-    try:
-        body = page_body(parse_day(dari), parse_day(sampai))
-    except OperationalError:
-        log.warning("Rapor bank: database unreachable", exc_info=True)
-        body = [page_header(TITLE, SUBTITLE), database_unavailable()]
+    body = page_or_unavailable(lambda: page_body(parse_day(dari), parse_day(sampai)), title=TITLE, subtitle=SUBTITLE)
     return html.Div(body, className="mpn-page")
 
 
 def period(first: date | None, last: date | None) -> tuple[date, date]:
     """The period asked for, else the last three months."""
-    default_first, default_last = default_period(now().date())
+    default_first, default_last = default_period(config.now().date())
     last = last or default_last
     return (first if first is not None and first <= last else default_period(last)[0]), last
 
@@ -61,7 +48,7 @@ def period(first: date | None, last: date | None) -> tuple[date, date]:
 def page_body(first: date | None, last: date | None) -> list[Any]:
     """Period picker and export, the note, the grid."""
     first, last = period(first, last)
-    scores = fetch(bank_scores, first=first, last=last, now=now())
+    scores = fetch(bank_scores, first=first, last=last, now=config.now())
     tools = html.Div([
         dcc.DatePickerRange(id=PERIOD, start_date=first.isoformat(), end_date=last.isoformat(),
                             display_format="DD/MM/YYYY", first_day_of_week=1, minimum_nights=0),
@@ -90,7 +77,7 @@ def refresh(start: str | None, end: str | None) -> list[dict[str, Any]]:
     first, last = parse_day(start), parse_day(end)
     if first is None or last is None or last < first:
         raise PreventUpdate
-    return view.scorecard_rows(fetch(bank_scores, first=first, last=last, now=now()))
+    return view.scorecard_rows(fetch(bank_scores, first=first, last=last, now=config.now()))
 
 
 @callback(Output(DOWNLOAD, "data"), Input(EXPORT, "n_clicks"), State(PERIOD, "start_date"), State(PERIOD, "end_date"),
@@ -100,6 +87,6 @@ def export(clicks: int | None, start: str | None, end: str | None) -> dict[str, 
     first, last = parse_day(start), parse_day(end)
     if not clicks or first is None or last is None or last < first:
         raise PreventUpdate
-    moment = now()
+    moment = config.now()
     return dcc.send_bytes(lambda out: fetch(write_scorecard_xlsx, out, first=first, last=last, now=moment),
                           f"rapor-bank-{first:%Y%m%d}-{last:%Y%m%d}.xlsx")

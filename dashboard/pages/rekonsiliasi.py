@@ -7,8 +7,7 @@ the clicked one field by field, and the actions work it through `queries.excepti
 
 from __future__ import annotations
 
-import logging
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,12 +16,11 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
-from sqlalchemy.exc import OperationalError
 
 from dashboard.access import OPERATIONS, callback, current_user
 from dashboard.components import recon_forms as forms
 from dashboard.components import recon_view
-from dashboard.components.cards import database_unavailable, empty_state, page_header, section
+from dashboard.components.cards import empty_state, page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from dashboard.components.dates import date_tools, parse_day
 from dashboard.components.recon_forms import (
@@ -104,22 +102,16 @@ STATUS_CHOICES: dict[str, tuple[str, tuple[str, ...] | None, bool]] = {
     "semua": ("Semua status", None, False),
 }
 
-log = logging.getLogger(__name__)
-
 
 def layout(tanggal: str | None = None, **_ignored: str) -> html.Div:
     """The page for `?tanggal=YYYY-MM-DD`, by default the newest business date with data."""
-    try:
-        body = page_body(tanggal)
-    except OperationalError:
-        log.warning("Rekonsiliasi: database unreachable", exc_info=True)
-        body = [page_header(TITLE, SUBTITLE), database_unavailable()]
+    body = page_or_unavailable(lambda: page_body(tanggal), title=TITLE, subtitle=SUBTITLE)
     return html.Div([dcc.Location(id=LOCATION, refresh="callback-nav"), *body], className="mpn-page")
 
 
 def page_body(tanggal: str | None) -> list[Any]:
     """Header with the date tools, then the counts, the bank table, the exceptions and the detail."""
-    day = parse_day(tanggal) or fetch(latest_business_date) or datetime.now(config.timezone()).date()
+    day = parse_day(tanggal) or fetch(latest_business_date) or config.now().date()
     summaries = fetch(date_summary, business_date=day)
     header = page_header(TITLE, SUBTITLE, date_tools(day, path=PATH, picker_id=DATE_PICKER))
     if not summaries:
@@ -364,6 +356,7 @@ def berita_acara(_clicks: int | None, bank: str | None, day: str | None) -> tupl
 
 
 # --- reassign, adjustment, Berita Acara, Nota Perbaikan ---------------------------------------------------------
+
 
 def adjustment_pending(exception_id: int) -> bool:
     """Whether the exception's pending request is an adjustment (else a resolution, or none)."""

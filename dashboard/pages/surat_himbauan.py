@@ -17,11 +17,10 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 from sqlalchemy import Connection
-from sqlalchemy.exc import OperationalError
 
 from dashboard.access import callback, current_user
 from dashboard.components import letters_view as view
-from dashboard.components.cards import database_unavailable, page_header, section
+from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from dashboard.components.dates import parse_day
 from dashboard.components.letters_view import BUTTONS, GROUPS, LETTER_ROLES, MESSAGE
@@ -64,11 +63,8 @@ log = logging.getLogger(__name__)
 def layout(surat: str | None = None, **_query: str) -> html.Div:
     """Counts, the draft tool (drafters), the status filter, the letters grid, and the selected letter
     (`?surat=ID`, as the completeness view and the payment trace link to it)."""
-    try:
-        body = page_body(int(surat) if surat and surat.isdigit() else None)
-    except OperationalError:
-        log.warning("Surat Himbauan: database unreachable", exc_info=True)
-        body = [page_header(TITLE, QUESTION), database_unavailable()]
+    selected = int(surat) if surat and surat.isdigit() else None
+    body = page_or_unavailable(lambda: page_body(selected), title=TITLE, subtitle=QUESTION)
     return html.Div(body, className="mpn-page")
 
 
@@ -184,6 +180,7 @@ def draft(clicks: int | None, day: str | None, version: int | None) -> tuple[Any
 
 
 # --- the acts on the selected letter: one callback each, for the roles `ACTS` names -------------------------------
+
 
 def _run(act: str, selected: int | None, clicks: int | None, version: int | None,
          call: Callable[[Connection, int, User], AppealLetter], done: Callable[[AppealLetter], str]) -> tuple[Any, Any]:

@@ -8,7 +8,7 @@ route that serves a stored scan.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -16,13 +16,12 @@ import dash
 from dash import ALL, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 from flask import Response
-from sqlalchemy.exc import OperationalError
 from werkzeug.utils import secure_filename
 
 from dashboard.access import callback, current_user
 from dashboard.components import statement_form as sf
 from dashboard.components import statement_view as view
-from dashboard.components.cards import database_unavailable, page_header, section
+from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from dashboard.components.dates import parse_day
 from jobs.workdays import calendar_from_db
@@ -72,15 +71,10 @@ dash.register_page(__name__, path=PATH, name="Surat Pernyataan", title="Surat Pe
                    roles=PAGE_ROLES, routes=[(SCAN_RULE, scan_pdf)])
 
 
-def now() -> datetime:
-    """The present moment in the schedule time zone (decides which missing letters are overdue)."""
-    return datetime.now(config.timezone())
-
-
 def date_range(first: date | None, last: date | None) -> tuple[date, date]:
     """The range asked for; by default the last DEFAULT_DAYS working days up to the newest business date with
     data (else today)."""
-    last = last or fetch(latest_business_date) or now().date()
+    last = last or fetch(latest_business_date) or config.now().date()
     if first is None or first > last:
         first = fetch(calendar_from_db).last_working_days(DEFAULT_DAYS, last)[0]
     return first, last
@@ -97,7 +91,7 @@ def matrix(first: date, last: date, kinds: list[str] | None, statuses: list[str]
     """The matrix's rows, columns and height, the totals and the count line for the filters."""
     first = max(first, last - timedelta(days=MAX_RANGE_DAYS - 1))
     cells = fetch(statement_cells, first=first, last=last, kinds=kinds or KINDS, statuses=statuses or tuple(STATUSES))
-    moment = now()
+    moment = config.now()
     rows = view.matrix_rows(cells, moment)
     days = columns_for(first, last, {c.business_date for c in cells})
     line = (f"{angka(len(rows))} bank/pos · {angka(len(days))} tanggal buku "
@@ -107,11 +101,7 @@ def matrix(first: date, last: date, kinds: list[str] | None, statuses: list[str]
 
 def layout(dari: str | None = None, sampai: str | None = None, **_ignored: str) -> html.Div:
     """The page for `?dari=YYYY-MM-DD&sampai=YYYY-MM-DD`, by default the last ten working days with data."""
-    try:
-        body = page_body(parse_day(dari), parse_day(sampai))
-    except OperationalError:
-        log.warning("Surat Pernyataan: database unreachable", exc_info=True)
-        body = [page_header(TITLE, SUBTITLE), database_unavailable()]
+    body = page_or_unavailable(lambda: page_body(parse_day(dari), parse_day(sampai)), title=TITLE, subtitle=SUBTITLE)
     return html.Div(body, className="mpn-page")
 
 
@@ -132,7 +122,7 @@ def page_body(first: date | None, last: date | None) -> list[Any]:
         html.Div([
             html.Div(html.Div("Klik sebuah sel untuk melihat detailnya.", className="text-secondary small"),
                      id=DETAIL, className="mpn-sp-detail-col"),
-            sf.form(fetch(banks), now()) if may_record else None,
+            sf.form(fetch(banks), config.now()) if may_record else None,
         ], className="mpn-sp-bottom" + (" mpn-sp-bottom-2" if may_record else "")),
     ]
 
@@ -184,7 +174,7 @@ def detail(selected: dict[str, str] | None, _version: int | None) -> Any:
     bank, day = selected["bank"], date.fromisoformat(selected["day"])
     cell = fetch(statement_cell, bank, day)
     name = cell.bank_name if cell else next((b.name for b in fetch(banks) if b.bank_code == bank), bank)
-    return view.detail_panel(bank, name, day, cell, fetch(statement_history, bank, day), now())
+    return view.detail_panel(bank, name, day, cell, fetch(statement_history, bank, day), config.now())
 
 
 DAY_STATES = [State({"type": sf.DAY_DATE, "index": ALL}, "date"), State({"type": sf.DAY_COUNT, "index": ALL}, "value"),
