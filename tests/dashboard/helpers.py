@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,16 @@ def make_user(engine: Engine, username: str, role: str, *, full_name: str = "") 
                  actor=Actor.system("test"))
 
 
+def server_port() -> int:
+    """A free port on loopback, so parallel test processes (pytest-xdist, several runs) never share 8050."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def start(dash_duo: Any, app: Any) -> None:
     """Serve `app` without opening it (its pages need a login first); `dash_duo.server_url` is set."""
-    dash_duo.start_server(app, navigate=False)
+    dash_duo.start_server(app, navigate=False, port=server_port())
     dash_duo._url = dash_duo.server.url  # what the `server_url` setter stores, minus its wait for a Dash page
 
 
