@@ -2,17 +2,15 @@
 
 The grid asks for `offset..offset+limit` of the exceptions matching an `ExceptionFilter`, in one of the
 whitelisted sorts (`SORTS`); nothing a user types ever becomes SQL text. Exports stream the same filter
-through a server-side cursor into CSV or XLSX (openpyxl's write-only mode), never holding all rows.
+through a server-side cursor (`exported_rows`); `jobs.documents.exports` renders them as inert CSV or XLSX.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import IO, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, text
 
@@ -199,41 +197,3 @@ def exported_rows(conn: Connection, *, flt: ExceptionFilter, sort_column: str | 
          ORDER BY {_order(sort_column, descending)}"""), params)
     for row in result:
         yield tuple(row)
-
-
-def _cell(value: Any) -> Any:
-    """An export value: timestamps as ISO 8601 text with their offset (openpyxl refuses tz-aware datetimes)."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return "" if value is None else value
-
-
-def write_csv(conn: Connection, out: IO[bytes], *, flt: ExceptionFilter, sort_column: str | None = None,
-              descending: bool = False) -> int:
-    """Write the matching exceptions to `out` as UTF-8 CSV with a header (CONTRACT §4 columns first); rows written."""
-    text_out = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
-    writer = csv.writer(text_out, lineterminator="\n")
-    writer.writerow(EXPORT_HEADER)
-    n = 0
-    for row in exported_rows(conn, flt=flt, sort_column=sort_column, descending=descending):
-        writer.writerow([_cell(v) for v in row])
-        n += 1
-    text_out.detach()  # leave `out` open for the caller
-    return n
-
-
-def write_xlsx(conn: Connection, out: IO[bytes], *, flt: ExceptionFilter, sort_column: str | None = None,
-               descending: bool = False) -> int:
-    """Write the matching exceptions to `out` as one XLSX sheet (openpyxl write-only); rows written."""
-    from openpyxl import Workbook  # only exports need it
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Selisih")
-    sheet.freeze_panes = "A2"
-    sheet.append(list(EXPORT_HEADER))
-    n = 0
-    for row in exported_rows(conn, flt=flt, sort_column=sort_column, descending=descending):
-        sheet.append([_cell(v) for v in row])
-        n += 1
-    book.save(out)
-    return n

@@ -9,10 +9,8 @@ collect online. One pass over the small per-day tables; nothing scans the paymen
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import IO
 
 from sqlalchemy import Connection, text
 
@@ -145,29 +143,3 @@ def bank_scores(conn: Connection, *, first: date, last: date, now: datetime) -> 
         scores.append(BankScore(code, name, kind, sum(calendar.is_working(d) for d in days), int(late), int(missing),
                                 s[0], s[1], s[2], int(payments), int(exceptions), a[0], a[1]))
     return sorted(scores, key=lambda r: (-r.failures, -(r.exception_rate or 0), r.bank_code))
-
-
-def _rows(scores: list[BankScore]) -> Iterator[list[object]]:
-    for s in scores:
-        yield [s.bank_code, s.bank_name, s.days_with_data, s.batches_late, s.batches_missing, s.statements_missing,
-               s.statements_late, s.statements_mismatch, s.payments, s.exceptions,
-               None if s.exception_rate is None else round(s.exception_rate, 6), s.appeals_unanswered,
-               s.appeals_overdue]
-
-
-def write_scorecard_xlsx(conn: Connection, out: IO[bytes], *, first: date, last: date, now: datetime) -> int:
-    """The scorecard as one XLSX sheet with the period and the PER-78 Pasal 4(e) note; rows written."""
-    from openpyxl import Workbook  # only exports need it
-
-    scores = bank_scores(conn, first=first, last=last, now=now)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Rapor bank")
-    sheet.append([f"Rapor bank/pos persepsi {first:%d/%m/%Y} - {last:%d/%m/%Y}, "
-                  f"per {now.astimezone(config.timezone()):%d/%m/%Y %H:%M}"])
-    sheet.append(["Bukti kinerja untuk PER-78/PB/2006 Pasal 4 huruf e (pencabutan persetujuan penerimaan "
-                  "setoran secara online)."])
-    sheet.append(list(COLUMNS.values()))
-    for row in _rows(scores):
-        sheet.append(row)
-    book.save(out)
-    return len(scores)

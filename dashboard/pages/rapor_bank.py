@@ -17,9 +17,10 @@ from dashboard.components import completeness_view as view
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch
 from dashboard.components.dates import parse_day
+from jobs.documents.exports import scorecard_xlsx
 from queries import config
 from queries.formatting import tanggal_pendek
-from queries.scorecard import bank_scores, default_period, write_scorecard_xlsx
+from queries.scorecard import bank_scores, default_period
 
 PAGE_ROLES: tuple[str, ...] = ("kasubdit", "kasi", "pelaksana", "admin")
 dash.register_page(__name__, path="/rapor-bank", name="Rapor bank", title="Rapor bank · MPN Monitor", order=60,
@@ -88,5 +89,5 @@ def export(clicks: int | None, start: str | None, end: str | None) -> dict[str, 
     if not clicks or first is None or last is None or last < first:
         raise PreventUpdate
     moment = config.now()
-    return dcc.send_bytes(lambda out: fetch(write_scorecard_xlsx, out, first=first, last=last, now=moment),
+    return dcc.send_bytes(lambda out: fetch(scorecard_xlsx, out, first=first, last=last, now=moment),
                           f"rapor-bank-{first:%Y%m%d}-{last:%Y%m%d}.xlsx")

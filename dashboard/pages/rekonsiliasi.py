@@ -37,6 +37,7 @@ from dashboard.components.recon_forms import (
     RESOLVE,
     RESOLVE_NOTE,
 )
+from jobs.documents.exports import exceptions_csv, exceptions_xlsx
 from jobs.recon_pdf import SignerError, recon_pdf_for
 from queries import config
 from queries.approvals import ApprovalRefused
@@ -67,8 +68,6 @@ from queries.recon_page import (
     bank_names,
     category_counts,
     exception_page,
-    write_csv,
-    write_xlsx,
 )
 from queries.recon_read import date_summary
 from queries.recon_report import ReportError
@@ -335,7 +334,7 @@ def export(_csv: int | None, _xlsx: int | None, day: str | None, *values: Any) -
     flt = exception_filter(day, *values)
     as_xlsx = ctx.triggered_id == EXPORT_XLSX
     name = f"selisih-{day}.{'xlsx' if as_xlsx else 'csv'}"
-    writer = write_xlsx if as_xlsx else write_csv
+    writer = exceptions_xlsx if as_xlsx else exceptions_csv
     return dcc.send_bytes(lambda out: fetch(writer, out, flt=flt), name)
 
 

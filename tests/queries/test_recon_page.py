@@ -9,6 +9,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 
+from jobs.documents.exports import exceptions_csv as write_csv
+from jobs.documents.exports import exceptions_xlsx as write_xlsx
 from jobs.reconcile import reconcile
 from queries.exception_work import CAUSES, request_resolution
 from queries.recon_page import (
@@ -17,8 +19,6 @@ from queries.recon_page import (
     ExceptionFilter,
     category_counts,
     exception_page,
-    write_csv,
-    write_xlsx,
 )
 from queries.reconcile import CATEGORIES
 from tests.jobs.recon_data import D2, Day, clean, ntpn
@@ -126,6 +126,8 @@ def test_csv_and_xlsx_exports_hold_the_filtered_rows(reconciled: Engine) -> None
         assert write_xlsx(conn, book, flt=flt) == 2
     sheet = load_workbook(io.BytesIO(book.getvalue()), read_only=True).active
     values = [tuple(c for c in row) for row in sheet.iter_rows(values_only=True)]
-    assert values[0] == EXPORT_HEADER
-    assert [(v[3], v[6], v[7]) for v in values[1:]] == [(ntpn(5), 50_000, 1), (ntpn(6), 60_000, 1)]
+    assert values[2][0] == "Filter: semua bank; kategori " + CATEGORY_LABELS["amount_mismatch"] + \
+        "; status Terbuka, Dalam klarifikasi"
+    assert values[3] == tuple(h + " (WIB)" if h.endswith("_at") else h for h in EXPORT_HEADER)
+    assert [(v[3], v[6], v[7]) for v in values[4:]] == [(ntpn(5), 50_000, 1), (ntpn(6), 60_000, 1)]
 
