@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Callable
+from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any
 
+import psycopg2.extensions as pgext
 from sqlalchemy import Connection, Engine, create_engine, text
 
 from queries import config
@@ -95,3 +99,48 @@ TEMP_BUFFERS = "64MB"
 def use_temp_tables(conn: Connection) -> None:
     """Size this transaction's temporary-table buffers (call before creating any temporary table)."""
     conn.execute(text(f"SET LOCAL temp_buffers = '{TEMP_BUFFERS}'"))
+
+
+#: Dates and timestamps a reader accepts as stored; anything else (BC, year 1, 'infinity', '-infinity', or years no
+#: arithmetic on them can be trusted with) reads as None. Wider than the schema's fence (2000-2100, migration 0010):
+#: an old row outside the fence but readable still shows; one that would break every read never does.
+READABLE_FROM = date(1900, 1, 1)
+READABLE_UNTIL = date(2200, 1, 1)
+_reported: set[str] = set()
+
+
+def _year_of(value: Any) -> date:
+    return value.date() if hasattr(value, "date") else value
+
+
+def _safe_caster(base: Any) -> Callable[[str | None, Any], Any]:
+    """Wrap psycopg2's date/time parser: an out-of-range value becomes None (warned once per value)."""
+
+    def cast(raw: str | None, cursor: Any) -> Any:
+        if raw is None:
+            return None
+        try:
+            value = base(raw, cursor)
+        except (ValueError, OverflowError):
+            value = None
+        if value is not None and READABLE_FROM <= _year_of(value) < READABLE_UNTIL:
+            return value
+        if raw not in _reported and len(_reported) < 1000:  # once per value, bounded
+            _reported.add(raw)
+            log.warning("nilai tanggal/waktu tersimpan %r di luar jangkauan: dibaca sebagai tidak diketahui", raw)
+        return None
+
+    return cast
+
+
+def register_safe_dates() -> None:
+    """Make every psycopg2 connection read an implausible date, timestamp or timestamptz (and arrays of them)
+    as None instead of raising `ValueError: year -1 is out of range` on every read of the row (issue 14)."""
+    for base, array in ((pgext.PYDATE, pgext.PYDATEARRAY), (pgext.PYDATETIME, pgext.PYDATETIMEARRAY),
+                        (pgext.PYDATETIMETZ, pgext.PYDATETIMETZARRAY)):
+        single = pgext.new_type(base.values, f"SAFE_{base.name}", _safe_caster(base))
+        pgext.register_type(single)
+        pgext.register_type(pgext.new_array_type(array.values, f"SAFE_{array.name}", single))
+
+
+register_safe_dates()
