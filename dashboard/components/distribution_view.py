@@ -234,10 +234,14 @@ def kpp_grid(grid_id: str, rows: list[dict[str, Any]]) -> dag.AgGrid:
                       className="mpn-grid")
 
 
-def held_table(held: list[Held]) -> Any:
-    """What the latest round held back per bank and reason; a missing statement letter links to its page."""
+def held_table(held: list[Held], *, prepared: bool = True) -> Any:
+    """What the latest round held back per bank and reason; a missing statement letter links to its page.
+    `prepared`: a round exists for the date (without one nothing has been checked, so nothing is said to qualify)."""
+    if not held and not prepared:
+        return empty_state("Belum ada putaran distribusi untuk tanggal ini.",
+                           "Syarat distribusi diperiksa saat putaran disiapkan; data yang ditahan tampil di sini.")
     if not held:
-        return empty_state("Tidak ada data yang ditahan.", "Semua data tanggal ini memenuhi syarat distribusi.")
+        return empty_state("Tidak ada data yang ditahan.", "Semua data putaran terakhir memenuhi syarat distribusi.")
     head = html.Thead(html.Tr([html.Th(h) for h in ("Bank/pos", "Alasan", "Baris", "Nilai", "")]))
     body = html.Tbody([html.Tr([
         html.Td(f"{h.bank_code} · {h.bank_name}"), html.Td(h.reason_title),

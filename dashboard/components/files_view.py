@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
 from dashboard.components.cards import empty_state
 from dashboard.components.grids import (
@@ -24,10 +27,12 @@ from queries.formatting import (
     jam_wib,
     rentang_tanggal,
     rupiah,
+    tanggal_panjang,
     ukuran_berkas,
     waktu_wib,
 )
 from queries.incoming import ImportFileRow
+from queries.rejected_files import RejectedFile
 
 KIND_LABELS = {"mpn": "Data MPN", "bank": "Batch bank", "statements": "Surat pernyataan"}
 STATUS_LABELS = {"imported": "Diimpor", "rejected": "Ditolak"}
@@ -111,9 +116,8 @@ def _facts(f: ImportFileRow) -> list[tuple[str, Any]]:
                   ("Rentang tanggal", rentang_tanggal(f.first_date, f.last_date))]
     if f.bank_code:
         facts.append(("Kode bank", f.bank_code))
-    facts += [("SHA-256", html.Code(f.sha256, className="mpn-hash")),
-              ("Disimpan di", html.Code(f.kept_path) if f.kept_path else "—")]
-    return facts
+    facts.append(("SHA-256", html.Code(f.sha256, className="mpn-hash")))
+    return facts  # never the server path where the file is kept: users see only its name
 
 
 def detail(f: ImportFileRow) -> html.Div:
@@ -129,6 +133,36 @@ def detail(f: ImportFileRow) -> html.Div:
             html.H3(f"Laporan penolakan ({angka(f.error_count)} kesalahan)", className="mpn-report-title"),
             html.P("Tidak ada satu baris pun dari file ini yang diimpor. Perbaiki baris di bawah, "
                    "lalu kirim ulang seluruh file.", className="mpn-report-note"),
-            html.Pre(f.report or "(laporan tidak tersedia)", className="mpn-report"),
+            html.Pre(without_paths(f.report) or "(laporan tidak tersedia)", className="mpn-report"),
         ]
     return html.Div(children)
+
+
+#: A server path in a report line (`/srv/mpn/rejected/20261206_bank_x.csv:3: …`): only its last part is shown.
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\\/\s:]+)+[\\/]")
+
+
+def without_paths(report: str | None) -> str:
+    """The report as users read it: folders of the server stripped, the file named by its name alone."""
+    if not report:
+        return ""
+    return _PATH.sub("", report)
+
+
+BANNER = "berkas-ditolak"
+
+
+def rejected_banner(files: Sequence[RejectedFile], path: str = "/data-masuk") -> dbc.Alert | None:
+    """A warning over the page listing the rejected files meant for, or received on, the shown date: each with the
+    date it was for, when it arrived and a link to its details on Data masuk."""
+    if not files:
+        return None
+    items = [html.Li([html.Strong(r.file.file_name), f" ({KIND_LABELS.get(r.file.kind, r.file.kind)}) untuk "
+                      f"tanggal buku {tanggal_panjang(r.meant_for)}, diterima {waktu_wib(r.file.received_at)}, "
+                      f"{angka(r.file.error_count)} kesalahan · ",
+                      dcc.Link("lihat laporannya", href=f"{path}?" + urlencode({"tanggal": r.meant_for.isoformat()}))])
+             for r in files]
+    return dbc.Alert([html.Strong(f"{len(files)} berkas ditolak: tidak ada isinya yang diimpor. "),
+                      "Minta pengirim memperbaiki dan mengirim ulang seluruh berkas.",
+                      html.Ul(items, className="mb-0")],
+                     color="danger", className="mpn-notice mpn-rejected-banner", id=BANNER)

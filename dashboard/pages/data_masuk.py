@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, dcc, html
+from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard.access import OPERATIONS, callback
@@ -25,8 +25,7 @@ from dashboard.components.cards import (
     section,
 )
 from dashboard.components.data import fetch
-from dashboard.components.dates import date_tools, parse_day
-from queries import config
+from dashboard.components.dates import BANK_PARAM, DAY_PARAM, date_tools, day_notice, page_day, parse_day, search
 from queries.formatting import angka, rupiah_short, tanggal_panjang
 from queries.incoming import (
     ImportFileRow,
@@ -34,11 +33,12 @@ from queries.incoming import (
     import_file_detail,
     import_files,
     incoming_summary,
-    latest_business_date,
 )
+from queries.rejected_files import rejected_banner_files, rejected_for_day
 
+PATH = "/data-masuk"
 dash.register_page(
-    __name__, path="/data-masuk", name="Data masuk", title="Data masuk · MPN Monitor", order=20, roles=OPERATIONS,
+    __name__, path=PATH, name="Data masuk", title="Data masuk · MPN Monitor", order=20, roles=OPERATIONS,
 )
 
 LOCATION = "data-masuk-url"
@@ -53,9 +53,9 @@ TITLE = "Data masuk"
 SUBTITLE = "Data MPN, batch bank (ADK/RDD) dan surat pernyataan per tanggal buku"
 
 
-def layout(tanggal: str | None = None, **_ignored: str) -> html.Div:
-    """The page for `?tanggal=YYYY-MM-DD`, by default the newest business date with data."""
-    body = page_or_unavailable(lambda: page_body(tanggal), title=TITLE, subtitle=SUBTITLE)
+def layout(tanggal: str | None = None, bank: str | None = None, **_ignored: str) -> html.Div:
+    """The page for `?tanggal=YYYY-MM-DD&bank=CODE`, by default the last working day begun, all banks."""
+    body = page_or_unavailable(lambda: page_body(tanggal, bank), title=TITLE, subtitle=SUBTITLE)
     return html.Div(
         [
             dcc.Location(id=LOCATION, refresh="callback-nav"),
@@ -66,23 +66,37 @@ def layout(tanggal: str | None = None, **_ignored: str) -> html.Div:
     )
 
 
-def page_body(tanggal: str | None) -> list[Any]:
+def page_body(tanggal: str | None, bank: str | None = None) -> list[Any]:
     """Header with the date tools, then the day's figures and tables, or a notice that nothing arrived."""
-    day = parse_day(tanggal)
-    notice = None
-    if day is None:
-        if tanggal:
-            notice = dbc.Alert(f"Tanggal “{tanggal}” tidak dikenali; ditampilkan tanggal terakhir "
-                               "yang berisi data.", color="warning", className="mpn-notice")
-        day = fetch(latest_business_date) or config.now().date()
+    day, notice = page_day(tanggal)
     rows = fetch(incoming_summary, business_date=day)
-    files = fetch(import_files, business_date=day)
+    files = _with_rejected(fetch(import_files, business_date=day), fetch(rejected_for_day, day))
+    code = (bank or "").strip().upper()[:20] or None
+    if code is not None:
+        rows = [r for r in rows if r.bank_code == code]
+        files = [f for f in files if f.bank_code in (code, None)]
     has_data = any(row.has_data for row in rows) or bool(files)
     return [
-        page_header(TITLE, SUBTITLE, date_tools(day, path="/data-masuk", picker_id=DATE_PICKER)),
-        notice,
+        page_header(TITLE, SUBTITLE, date_tools(day, path=PATH, picker_id=DATE_PICKER, keep={BANK_PARAM: code})),
+        notice, day_notice(day),
+        files_view.rejected_banner(fetch(rejected_banner_files, day), PATH),
+        bank_filter_note(day, code) if code else None,
         *(content(day, rows, files) if has_data else [no_data(day)]),
     ]
+
+
+def _with_rejected(files: list[ImportFileRow], rejected: list[ImportFileRow]) -> list[ImportFileRow]:
+    """The date's files plus the rejected files meant for it (received on another day), newest first."""
+    known = {f.import_id for f in files}
+    merged = files + [f for f in rejected if f.import_id not in known]
+    return sorted(merged, key=lambda f: (f.received_at, f.import_id), reverse=True)
+
+
+def bank_filter_note(day: date, code: str) -> dbc.Alert:
+    """The page shows one bank (`?bank=`): say so, and offer every bank again."""
+    return dbc.Alert([f"Hanya bank/pos {code}. ",
+                      dcc.Link("Tampilkan semua bank/pos", href=PATH + search(**{DAY_PARAM: day.isoformat()}))],
+                     color="light", className="mpn-notice py-2", id="data-masuk-saring-bank")
 
 
 def no_data(day: date) -> html.Div:
@@ -90,7 +104,7 @@ def no_data(day: date) -> html.Div:
     return empty_state(
         "Belum ada data untuk tanggal ini",
         f"Tidak ada data MPN, batch bank, surat pernyataan, maupun file untuk {tanggal_panjang(day)}. "
-        "Pilih tanggal lain, atau impor file dengan perintah “mpn import”.",
+        "Data tiba otomatis lewat kotak masuk penjadwal; pilih tanggal lain atau periksa halaman Penjadwal.",
     )
 
 
@@ -134,14 +148,16 @@ def kpis(rows: list[IncomingRow], files: list[ImportFileRow]) -> dbc.Row:
     )
 
 
-@callback(Output(LOCATION, "search"), Input(DATE_PICKER, "date"), prevent_initial_call=True,
-          roles=OPERATIONS)
-def go_to_date(value: str | None) -> str:
-    """A picked date becomes `?tanggal=YYYY-MM-DD`: the page reloads its data and the URL can be shared."""
+@callback(Output(LOCATION, "search"), Input(DATE_PICKER, "date"), State(LOCATION, "search"),
+          prevent_initial_call=True, roles=OPERATIONS)
+def go_to_date(value: str | None, current: str | None) -> str:
+    """A picked date becomes `?tanggal=YYYY-MM-DD` (keeping `bank`): the page reloads its data, the URL can be
+    shared."""
     day = parse_day(value)
     if day is None:
         raise PreventUpdate
-    return "?" + urlencode({"tanggal": day.isoformat()})
+    bank = parse_qs((current or "").lstrip("?")).get(BANK_PARAM, [None])[0]
+    return search(**{DAY_PARAM: day.isoformat(), BANK_PARAM: bank})
 
 
 @callback(

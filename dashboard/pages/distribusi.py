@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode
 
 import dash
 from dash import Input, Output, State, ctx, dcc, html
@@ -23,7 +22,7 @@ from dashboard.access import OPERATIONS, callback, current_user
 from dashboard.components import distribution_view as view
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
-from dashboard.components.dates import date_tools, parse_day
+from dashboard.components.dates import DAY_PARAM, date_tools, day_notice, page_day, parse_day, search
 from dashboard.components.distribution_view import (
     ACT_ROLES,
     APPROVE,
@@ -40,7 +39,6 @@ from dashboard.components.distribution_view import (
 )
 from jobs.distribution_report import NoDistribution, make_report
 from jobs.workdays import calendar_from_db
-from queries import config
 from queries import distribution as dist
 from queries.approvals import ApprovalRefused
 from queries.distribution_read import (
@@ -53,7 +51,6 @@ from queries.distribution_read import (
     target_days,
 )
 from queries.formatting import angka, rupiah
-from queries.incoming import latest_business_date
 
 PATH = "/distribusi"
 dash.register_page(__name__, path=PATH, name="Distribusi", title="Distribusi · MPN Monitor", order=40,
@@ -73,18 +70,18 @@ log = logging.getLogger(__name__)
 
 
 def layout(tanggal: str | None = None, **_ignored: str) -> html.Div:
-    """The page for `?tanggal=YYYY-MM-DD`, by default the newest business date with data."""
+    """The page for `?tanggal=YYYY-MM-DD`, by default the last working day begun."""
     body = page_or_unavailable(lambda: page_body(tanggal), title=TITLE, subtitle=QUESTION)
     return html.Div([dcc.Location(id=LOCATION, refresh="callback-nav"), *body], className="mpn-page")
 
 
 def page_body(tanggal: str | None) -> list[Any]:
     """Header with the date tools, then status, rounds and approval, per KPP, held, batches, trend, report."""
-    day = parse_day(tanggal) or fetch(latest_business_date) or config.now().date()
+    day, notice = page_day(tanggal)
     user = current_user()
     parts = status_parts(day)
     return [
-        page_header(TITLE, QUESTION, date_tools(day, path=PATH, picker_id=DATE_PICKER)),
+        page_header(TITLE, QUESTION, date_tools(day, path=PATH, picker_id=DATE_PICKER)), notice, day_notice(day),
         dcc.Store(id=DAY, data=day.isoformat()), dcc.Store(id=VERSION, data=0),
         dcc.Interval(id=TICK, interval=REFRESH_MS, disabled=not parts["busy"]),
         html.Div(id=MESSAGE),
@@ -133,7 +130,7 @@ def status_parts(day: date) -> dict[str, Any]:
         "approval": view.approval_steps(approval),
         "acts": acts,
         "kpp": view.kpp_rows(fetch(dist.target_status, day), fetch(kpp_availability, day), day),
-        "held": view.held_table(fetch(dist.held, day)),
+        "held": view.held_table(fetch(dist.held, day), prepared=bool(rounds)),
         "batches": view.batch_rows(fetch(dist.batches, day, states=UNCONFIRMED), day),
     }
 
@@ -150,7 +147,7 @@ def go_to_date(value: str | None) -> str:
     day = parse_day(value)
     if day is None:
         raise PreventUpdate
-    return "?" + urlencode({"tanggal": day.isoformat()})
+    return search(**{DAY_PARAM: day.isoformat()})
 
 
 BUTTON_STYLES = [Output(button, "style") for button in (PREPARE, REQUEST, APPROVE, REJECT)]

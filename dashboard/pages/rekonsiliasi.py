@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode
 
 import dash
 import dash_ag_grid as dag
@@ -22,7 +21,8 @@ from dashboard.components import recon_forms as forms
 from dashboard.components import recon_view
 from dashboard.components.cards import empty_state, page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
-from dashboard.components.dates import date_tools, parse_day
+from dashboard.components.dates import BANK_PARAM, DAY_PARAM, date_tools, day_notice, page_day, parse_day, search
+from dashboard.components.grids import row_block
 from dashboard.components.recon_forms import (
     APPROVE,
     ASSIGN_ME,
@@ -39,7 +39,6 @@ from dashboard.components.recon_forms import (
 )
 from jobs.documents.exports import exceptions_csv, exceptions_xlsx
 from jobs.recon_pdf import SignerError, recon_pdf_for
-from queries import config
 from queries.approvals import ApprovalRefused
 from queries.berita_acara import record_nota_perbaikan, register_berita_acara
 from queries.exception_adjust import approve_adjustment, reject_adjustment, request_adjustment
@@ -61,7 +60,6 @@ from queries.exception_work import (
     start_clarification,
 )
 from queries.formatting import angka
-from queries.incoming import latest_business_date
 from queries.recon_page import (
     CATEGORY_LABELS,
     ExceptionFilter,
@@ -77,7 +75,7 @@ PATH = "/rekonsiliasi"
 dash.register_page(__name__, path=PATH, name="Rekonsiliasi", title="Rekonsiliasi · MPN Monitor", order=30,
                    roles=OPERATIONS)
 
-LOCATION = "rekon-url"
+LOCATION, FILTER_LOCATION = "rekon-url", "rekon-url-saring"
 DATE_PICKER = "rekon-tanggal"
 DAY = "rekon-hari"
 VERSION = "rekon-versi"
@@ -102,31 +100,38 @@ STATUS_CHOICES: dict[str, tuple[str, tuple[str, ...] | None, bool]] = {
 }
 
 
-def layout(tanggal: str | None = None, **_ignored: str) -> html.Div:
-    """The page for `?tanggal=YYYY-MM-DD`, by default the newest business date with data."""
-    body = page_or_unavailable(lambda: page_body(tanggal), title=TITLE, subtitle=SUBTITLE)
-    return html.Div([dcc.Location(id=LOCATION, refresh="callback-nav"), *body], className="mpn-page")
+#: The filters kept in the address beside `tanggal`: query parameter -> component.
+URL_FILTERS = {BANK_PARAM: BANK, "kategori": CATEGORY, "status": STATUS, "ntpn": NTPN}
 
 
-def page_body(tanggal: str | None) -> list[Any]:
+def layout(tanggal: str | None = None, **query: str) -> html.Div:
+    """The page for `?tanggal=YYYY-MM-DD&bank=…&kategori=…&status=…&ntpn=…`, by default the last working day begun."""
+    body = page_or_unavailable(lambda: page_body(tanggal, query), title=TITLE, subtitle=SUBTITLE)
+    return html.Div([dcc.Location(id=LOCATION, refresh="callback-nav"), dcc.Location(id=FILTER_LOCATION),
+                     *body], className="mpn-page")
+
+
+def page_body(tanggal: str | None, query: dict[str, str] | None = None) -> list[Any]:
     """Header with the date tools, then the counts, the bank table, the exceptions and the detail."""
-    day = parse_day(tanggal) or fetch(latest_business_date) or config.now().date()
+    day, notice = page_day(tanggal)
+    query = {k: str(v)[:40] for k, v in (query or {}).items() if k in URL_FILTERS and v}
     summaries = fetch(date_summary, business_date=day)
-    header = page_header(TITLE, SUBTITLE, date_tools(day, path=PATH, picker_id=DATE_PICKER))
+    header = page_header(TITLE, SUBTITLE, date_tools(day, path=PATH, picker_id=DATE_PICKER, keep=query))
     if not summaries:
-        return [header, empty_state("Belum ada hasil rekonsiliasi untuk tanggal ini",
-                                    "Jalankan “mpn reconcile --date " + day.isoformat() + "” setelah data MPN "
-                                    "dan batch bank diterima, atau pilih tanggal lain.")]
+        return [header, notice, day_notice(day),
+                empty_state("Belum ada hasil rekonsiliasi untuk tanggal ini",
+                            "Rekonsiliasi dijalankan otomatis oleh penjadwal setelah data MPN dan batch bank tiba. "
+                            "Periksa kedatangannya di halaman Data masuk, atau pilih tanggal lain.")]
     names = fetch(bank_names)
     return [
-        header,
+        header, notice, day_notice(day),
         dcc.Store(id=DAY, data=day.isoformat()), dcc.Store(id=VERSION, data=0), dcc.Store(id=SELECTED),
         html.Div(recon_view.counts_cards(fetch(category_counts, business_date=day), summaries), id=KPI_HOLDER),
         section("Per bank/pos persepsi", [recon_view.summary_grid(SUMMARY_GRID, summaries, names),
                                           berita_acara_tools(names, [s.bank_code for s in summaries])],
                 note="Jumlah dan nilai kedua sisi, persentase cocok, selisih per kategori, dan menit dari batch "
                      "diterima sampai hasil rekonsiliasi (hijau: dalam satu jam; merah: lebih dari satu jam)."),
-        section("Selisih", [filters(names, [s.bank_code for s in summaries]),
+        section("Selisih", [filters(names, [s.bank_code for s in summaries], query),
                             html.Div(id=COUNT, className="mpn-section-note mb-2"),
                             html.Div(recon_view.exception_grid(GRID, BLOCK), id=GRID_HOLDER)],
                 note="Klik sebuah selisih untuk melihat kedua sisi transaksi dan menindaklanjutinya."),
@@ -151,22 +156,28 @@ def berita_acara_tools(names: dict[str, str], codes: list[str]) -> dbc.Row:
     )
 
 
-def filters(names: dict[str, str], codes: list[str]) -> dbc.Row:
-    """Bank, category, status and NTPN filters, and the exports of what they select."""
+def filters(names: dict[str, str], codes: list[str], query: dict[str, str] | None = None) -> dbc.Row:
+    """Bank, category, status and NTPN filters (their first values from the address), and the exports of what they
+    select."""
+    query = query or {}
+    bank = query.get(BANK_PARAM) if query.get(BANK_PARAM) in codes else None
+    category = query.get("kategori") if query.get("kategori") in CATEGORY_LABELS else None
+    status = query.get("status") if query.get("status") in STATUS_CHOICES else "belum"
     return dbc.Row(
         [
             dbc.Col([dbc.Label("Bank/pos", html_for=BANK),
                      dcc.Dropdown(id=BANK, options=[{"label": f"{c} · {names.get(c, c)}", "value": c} for c in codes],
-                                  placeholder="Semua bank")], md=3),
+                                  value=bank, placeholder="Semua bank")], md=3),
             dbc.Col([dbc.Label("Kategori", html_for=CATEGORY),
                      dcc.Dropdown(id=CATEGORY, options=[{"label": label, "value": c}
                                                         for c, label in CATEGORY_LABELS.items()],
-                                  placeholder="Semua kategori")], md=3),
+                                  value=category, placeholder="Semua kategori")], md=3),
             dbc.Col([dbc.Label("Status", html_for=STATUS),
                      dcc.Dropdown(id=STATUS, options=[{"label": v[0], "value": k} for k, v in STATUS_CHOICES.items()],
-                                  value="belum", clearable=False)], md=2),
+                                  value=status, clearable=False)], md=2),
             dbc.Col([dbc.Label("NTPN", html_for=NTPN),
-                     dbc.Input(id=NTPN, placeholder="cari NTPN", debounce=True)], md=2),
+                     dbc.Input(id=NTPN, placeholder="cari NTPN", debounce=True, maxLength=40,
+                               value=query.get("ntpn"))], md=2),
             dbc.Col(html.Div([dbc.Button("CSV", id=EXPORT_CSV, color="secondary", outline=True),
                               dbc.Button("XLSX", id=EXPORT_XLSX, color="secondary", outline=True),
                               dcc.Download(id=DOWNLOAD)], className="d-flex gap-2"),
@@ -197,13 +208,30 @@ FILTER_STATES = [State(DAY, "data"), State(BANK, "value"), State(CATEGORY, "valu
                  State(NTPN, "value")]
 
 
-@callback(Output(LOCATION, "search"), Input(DATE_PICKER, "date"), prevent_initial_call=True, roles=OPERATIONS)
-def go_to_date(value: str | None) -> str:
-    """A picked date becomes `?tanggal=YYYY-MM-DD`."""
+@callback(Output(LOCATION, "search"), Input(DATE_PICKER, "date"), *(State(c, "value") for c in URL_FILTERS.values()),
+          prevent_initial_call=True, roles=OPERATIONS)
+def go_to_date(value: str | None, *filter_values: Any) -> str:
+    """A picked date becomes `?tanggal=YYYY-MM-DD`, keeping the filters."""
     day = parse_day(value)
     if day is None:
         raise PreventUpdate
-    return "?" + urlencode({"tanggal": day.isoformat()})
+    return filter_search(day.isoformat(), *filter_values)
+
+
+def filter_search(day: str | None, *filter_values: Any) -> str:
+    """`?tanggal=…&bank=…&…` of the date and the filters that hold a value (status "belum" is the default)."""
+    kept = {p: str(v) for p, v in zip(URL_FILTERS, filter_values, strict=True)
+            if v and not (p == "status" and v == "belum")}
+    return search(**{DAY_PARAM: day, **kept})
+
+
+@callback(Output(FILTER_LOCATION, "search"), *(Input(c, "value") for c in URL_FILTERS.values()), State(DAY, "data"),
+          prevent_initial_call=True, roles=OPERATIONS)
+def keep_filters(*values: Any) -> str:
+    """A changed filter is written into the address (without reloading the page): a reload or a shared link keeps
+    it."""
+    *filter_values, day = values
+    return filter_search(day, *filter_values)
 
 
 @callback(Output(GRID_HOLDER, "children"),
@@ -220,8 +248,7 @@ def rows(request: dict[str, Any] | None, day: str | None, *values: Any) -> tuple
     """One block of exceptions in the sort the grid asks for, and how many match."""
     if not request or not day:
         raise PreventUpdate
-    start = int(request.get("startRow") or 0)
-    end = int(request.get("endRow") or start + BLOCK)
+    start, end, *_ = row_block(request, BLOCK)  # 400 for a request that is not row numbers
     sort = (request.get("sortModel") or [{}])[0]
     page = fetch(exception_page, flt=exception_filter(day, *values), offset=start, limit=end - start,
                  sort_column=sort.get("colId"), descending=sort.get("sort") == "desc")
@@ -293,6 +320,8 @@ def act(*args: Any) -> tuple[Any, ...]:
         elif button == COMMENT_SEND:
             perform(comment, exc_id, body=body or "", actor=user)
             done, keep = "Komentar disimpan.", ("", dash.no_update, dash.no_update)
+        elif button == RESOLVE and not cause:
+            return forms.refusal("Pilih penyebab selisih terlebih dahulu."), dash.no_update, *(dash.no_update,) * 3
         elif button == RESOLVE:
             asked = perform(request_resolution, exc_id, cause=cause or "", note=note or "", actor=user)
             done = f"Pengajuan #{asked.request_id} dikirim; menunggu persetujuan kasi."
@@ -404,6 +433,8 @@ def ask_adjustment(clicks: int | None, kind: str | None, side: str | None, field
     """Ask a kasi for a reversal, correction or addition (R8); an R9 refusal opens the Nota Perbaikan form."""
     *record, selected, version = rest
     exc_id, user = _chosen(selected, clicks)
+    if not cause:
+        return forms.refusal("Pilih penyebab penyesuaian terlebih dahulu."), dash.no_update, dash.no_update
     d = fetch(exception_detail, exc_id)
     own = [r for r in d.mpn if r.record_type == "payment"] if side == "mpn" else list(d.bank)
     changes = (forms.payment_values(record) if kind == "addition"
