@@ -2,11 +2,14 @@
 
 One row per bank with anything on the date (MPN payments, a current batch, a current statement letter) and one
 `DutyStatus` per duty, whose state is `done` (on time), `late` (done after the deadline), `missing` (not done,
-deadline passed), `waiting` (not done, deadline still ahead) or `na` (nothing expected):
+deadline passed), `waiting` (not done, deadline still ahead), `na` (nothing expected) or `anomaly` (its times
+cannot be true: after now, a result before its batch, a confirmation before its preparation; `queries.timeline`
+names the reason, and such a duty is expected but never counted as done):
 
 - `mpn`: MPN data received (`mpn_bank_day.payment_count > 0`); expected when the bank sent a batch, due with it;
 - `batch`: the current bank batch by 16:00 WIB on the business date (PER-78 Ps.9(5));
-- `recon`: the result within one hour of the current batch (R5, `recon_result.result_minutes`);
+- `recon`: the result within one hour of the current batch (R5, `recon_result.result_minutes`: from that batch's
+  arrival to the first result that included it);
 - `statement`: the statement letter by `queries.statements.deadline` (its status comes from `statement_cells`;
   a letter that disagrees with the batch is not done);
 - `appeal`: the appeal letter asking for that letter, where one is out (answered: done; sent and past its
@@ -38,6 +41,7 @@ from queries.distribution import REASONS
 from queries.reconcile import RESULT_DEADLINE_MINUTES
 from queries.settings import Settings, current_settings
 from queries.statements import StatementCell, deadline, statement_cells
+from queries.timeline import ANOMALY, ANOMALY_TITLE, delivery_anomaly, in_future, received_anomaly, result_anomaly
 from queries.users import ROLES
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -66,6 +70,7 @@ STATES: dict[str, str] = {
     "missing": "Belum, lewat batas",
     "waiting": "Menunggu",
     "na": "Tidak diharapkan",
+    ANOMALY: ANOMALY_TITLE,
 }
 TARGETS = ("sidjp", "sipmod")
 
@@ -104,13 +109,19 @@ class BankDay:
 
 @dataclass(frozen=True, slots=True)
 class Score:
-    """Done on time over expected (done, late or missing) of the scored duties; `late`/`missing` per duty."""
+    """Done on time over expected (done, late, missing or anomaly) of the scored duties; counts per duty."""
 
     done: int
     expected: int
     waiting: int
     late: Mapping[str, int] = field(default_factory=dict)
     missing: Mapping[str, int] = field(default_factory=dict)
+    anomaly: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def anomalies(self) -> int:
+        """Cells of the scored duties whose times are impossible."""
+        return sum(self.anomaly.get(d, 0) for d in SCORED)
 
     @property
     def share(self) -> float | None:
@@ -217,16 +228,18 @@ WITH due AS (
     SELECT * FROM unnest(CAST(:days AS date[]), CAST(:dues AS timestamptz[])) AS x(business_date, due)
 ), odd AS (
     SELECT b.distribution_id, b.kpp_code, b.chunk, d.business_date, b.target,
-           (b.state = 'confirmed' AND d.status <> 'prepared') AS confirmed, b.confirmed_at
+           (b.state = 'confirmed' AND d.status <> 'prepared') AS confirmed, b.confirmed_at, d.prepared_at
       FROM dist_batch b JOIN distribution d ON d.distribution_id = b.distribution_id
       JOIN due ON due.business_date = d.business_date
-     WHERE d.status <> 'discarded' AND (b.state <> 'confirmed' OR d.status = 'prepared' OR b.confirmed_at > due.due)
+     WHERE d.status <> 'discarded' AND (b.state <> 'confirmed' OR d.status = 'prepared' OR b.confirmed_at > due.due
+                                       OR b.confirmed_at < d.prepared_at OR b.confirmed_at > CAST(:now AS timestamptz))
 ), bank_chunk AS (
     SELECT DISTINCT c.distribution_id, c.kpp_code, c.chunk, i.bank_code
       FROM (SELECT DISTINCT distribution_id, kpp_code, chunk FROM odd) c
       JOIN dist_item i ON i.distribution_id = c.distribution_id AND i.kpp_code = c.kpp_code AND i.chunk = c.chunk
 )
-SELECT bc.bank_code, o.business_date, o.target, bool_and(o.confirmed), max(o.confirmed_at)
+SELECT bc.bank_code, o.business_date, o.target, bool_and(o.confirmed), max(o.confirmed_at),
+       min(o.prepared_at) FILTER (WHERE o.confirmed_at < o.prepared_at)
   FROM odd o JOIN bank_chunk bc
     ON bc.distribution_id = o.distribution_id AND bc.kpp_code = o.kpp_code AND bc.chunk = o.chunk
  GROUP BY bc.bank_code, o.business_date, o.target
@@ -242,11 +255,12 @@ class _Facts:
     rounds: set[date]
     held: dict[tuple[str, date], str]
     on_time: dict[tuple[date, str], datetime]
-    lagging: dict[tuple[str, date, str], tuple[bool, datetime | None]]
+    lagging: dict[tuple[str, date, str], tuple[bool, datetime | None, datetime | None]]
     letters: dict[int, AppealLetter]
 
 
-def _facts(conn: Connection, first: date, last: date, dues: dict[date, datetime], sent: Sequence[int]) -> _Facts:
+def _facts(conn: Connection, first: date, last: date, dues: dict[date, datetime], sent: Sequence[int],
+           now: datetime) -> _Facts:
     span = {"first": first, "last": last}
     batches = {(r[0], r[1]): (r[2], r[3], None if r[4] is None else float(r[4])) for r in conn.execute(_BATCHES, span)}
     mpn_files = {r[0]: r[1] for r in conn.execute(_MPN_FILES, span)}
@@ -256,14 +270,17 @@ def _facts(conn: Connection, first: date, last: date, dues: dict[date, datetime]
         rounds.add(day)
         if bank is not None:
             held[(bank, day)] = reasons
-    by_due = {"days": list(dues), "dues": list(dues.values())}
+    by_due = {"days": list(dues), "dues": list(dues.values()), "now": now}
     on_time = {(r[0], r[1]): r[2] for r in conn.execute(_TARGETS, by_due)} if rounds else {}
-    lagging = {(r[0], r[1], r[2]): (bool(r[3]), r[4]) for r in conn.execute(_LAGGING, by_due)} if rounds else {}
+    lagging = {(r[0], r[1], r[2]): (bool(r[3]), r[4], r[5]) for r in conn.execute(_LAGGING, by_due)} if rounds else {}
     letters = {a.letter_id: a for a in appeal_letters(conn, statuses=("sent",), ids=sent)}
     return _Facts(batches, mpn_files, rounds, held, on_time, lagging, letters)
 
 
 def _statement(cell: StatementCell, now: datetime) -> DutyStatus:
+    odd = received_anomaly(cell.received_at, cell.business_date, now, "surat pernyataan")
+    if odd:
+        return DutyStatus("statement", ANOMALY, cell.received_at, cell.deadline, odd)
     if cell.status == "mismatch":
         return DutyStatus("statement", state_of(None, cell.deadline, now), cell.received_at, cell.deadline,
                           "Tidak sesuai batch")
@@ -297,7 +314,10 @@ def _distribution(target: str, cell: StatementCell, facts: _Facts, due: datetime
         return DutyStatus(target, state_of(None, due, now), None, due, f"Ditahan: {reasons}")
     lag = facts.lagging.get((bank, day, target))
     if lag is not None:
-        confirmed, at = lag
+        confirmed, at, prepared = lag
+        odd = delivery_anomaly(prepared, at, now) if confirmed else None
+        if odd:
+            return DutyStatus(target, ANOMALY, at, due, odd)
         if not confirmed:
             return DutyStatus(target, state_of(None, due, now), None, due, "Belum terkonfirmasi")
         return DutyStatus(target, "late", at, due)
@@ -307,25 +327,40 @@ def _distribution(target: str, cell: StatementCell, facts: _Facts, due: datetime
     return DutyStatus(target, "done", at, due)
 
 
+def _batch(received: datetime | None, day: date, now: datetime) -> DutyStatus:
+    odd = received_anomaly(received, day, now, "batch")
+    if odd:
+        return DutyStatus("batch", ANOMALY, received, batch_due(day), odd)
+    return DutyStatus("batch", state_of(received, batch_due(day), now), received, batch_due(day))
+
+
+def _recon(received: datetime, result_at: datetime | None, minutes: float | None, now: datetime) -> DutyStatus:
+    """R5: the first result that included the current batch, within the hour; an impossible timing is an anomaly."""
+    limit = received + timedelta(minutes=RESULT_DEADLINE_MINUTES)
+    odd = result_anomaly(received, result_at, minutes, now)
+    if odd:
+        return DutyStatus("recon", ANOMALY, result_at, limit, odd)
+    on_time = None if minutes is None else minutes <= RESULT_DEADLINE_MINUTES
+    note = "" if minutes is None else f"{minutes:g} menit setelah batch"
+    return DutyStatus("recon", state_of(result_at, limit, now, on_time=on_time), result_at, limit, note)
+
+
 def _row(cell: StatementCell, facts: _Facts, dist_due: datetime, now: datetime) -> BankDay:
     bank, day = cell.bank_code, cell.business_date
     found = facts.batches.get((bank, day))
     has_batch = cell.batch_count is not None
     duties: dict[str, DutyStatus] = {}
     if cell.mpn_count > 0:
-        duties["mpn"] = DutyStatus("mpn", "done", facts.mpn_files.get(day))
+        arrived = facts.mpn_files.get(day)
+        odd = in_future(arrived, now, "terima data MPN")
+        duties["mpn"] = DutyStatus("mpn", ANOMALY if odd else "done", arrived, note=odd or "")
     elif has_batch:
         duties["mpn"] = DutyStatus("mpn", state_of(None, batch_due(day), now), None, batch_due(day),
                                    "Batch ada, data MPN belum")
     if cell.mpn_count > 0 or has_batch:
-        duties["batch"] = DutyStatus("batch", state_of(found[0] if found else None, batch_due(day), now),
-                                     found[0] if found else None, batch_due(day))
+        duties["batch"] = _batch(found[0] if found else None, day, now)
     if found is not None:
-        received, result_at, minutes = found
-        limit = received + timedelta(minutes=RESULT_DEADLINE_MINUTES)
-        on_time = None if minutes is None else minutes <= RESULT_DEADLINE_MINUTES
-        note = "" if minutes is None else f"{minutes:g} menit setelah batch"
-        duties["recon"] = DutyStatus("recon", state_of(result_at, limit, now, on_time=on_time), result_at, limit, note)
+        duties["recon"] = _recon(*found, now)
     duties["statement"] = _statement(cell, now)
     duties["appeal"] = _appeal(cell, facts, now)
     for target in TARGETS:
@@ -348,31 +383,36 @@ def bank_days(conn: Connection, *, first: date, last: date, now: datetime, setti
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     dues = {d: distribution_due(d, settings, calendar) for d in days}
     sent = sorted({c.appeal_letter_id for c in cells if c.appeal_status == "sent" and c.appeal_letter_id is not None})
-    facts = _facts(conn, first, last, dues, sent)
+    facts = _facts(conn, first, last, dues, sent, now)
     return [_row(cell, facts, dues[cell.business_date], now) for cell in cells]
 
 
 def score(rows: Sequence[BankDay]) -> Score:
-    """The share of expected duties (`SCORED`) done on time, and the late and missing per duty (all duties)."""
+    """The share of expected duties (`SCORED`) done on time, and the late, missing and anomalies per duty (all duties).
+
+    An anomaly (impossible times) is expected and never done: it lowers the score until its data are corrected.
+    """
     done = expected = waiting = 0
     late = dict.fromkeys(DUTIES, 0)
     missing = dict.fromkeys(DUTIES, 0)
+    anomaly = dict.fromkeys(DUTIES, 0)
     for row in rows:
         for duty in DUTIES:
             state = row.status(duty).state
             late[duty] += state == "late"
             missing[duty] += state == "missing"
+            anomaly[duty] += state == ANOMALY
             if duty in SCORED:
                 done += state == "done"
-                expected += state in ("done", "late", "missing")
+                expected += state in ("done", "late", "missing", ANOMALY)
                 waiting += state == "waiting"
-    return Score(done, expected, waiting, late, missing)
+    return Score(done, expected, waiting, late, missing, anomaly)
 
 
 def day_completeness(conn: Connection, *, business_date: date, now: datetime) -> DayCompleteness:
     """The business date's matrix (banks with the most missing and late first) and its score."""
     rows = bank_days(conn, first=business_date, last=business_date, now=now)
-    bad = {r.bank_code: sum(r.status(d).state == "missing" for d in DUTIES) * 100
+    bad = {r.bank_code: sum(r.status(d).state in ("missing", ANOMALY) for d in DUTIES) * 100
            + sum(r.status(d).state == "late" for d in DUTIES) for r in rows}
     ordered = sorted(rows, key=lambda r: -bad[r.bank_code])  # stable: bank kind and code otherwise
     return DayCompleteness(business_date, now, tuple(ordered), score(rows))

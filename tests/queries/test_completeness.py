@@ -125,8 +125,9 @@ def test_statement_deadline_skips_the_holidays_after_the_business_date(engine: E
 
 def confirm(engine: Engine, target: str, moment: datetime) -> None:
     with engine.begin() as conn:
-        conn.execute(text("UPDATE distribution SET status = 'approved', approved_at = :t WHERE business_date = :d"),
-                     {"t": moment - timedelta(hours=1), "d": D2})
+        conn.execute(text("UPDATE distribution SET status = 'approved', prepared_at = :p, approved_at = :t"
+                          " WHERE business_date = :d"),
+                     {"p": moment - timedelta(hours=2), "t": moment - timedelta(hours=1), "d": D2})
         conn.execute(text("UPDATE dist_batch SET state = 'confirmed', confirmed_at = :t WHERE target = :g"),
                      {"t": moment, "g": target})
 
