@@ -10,7 +10,6 @@ date without any distribution still gets its report. Nothing here commits a call
 
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from jobs import distribution_report as dist_report
 from jobs.daily_report_data import APPROVAL_KINDS, SHORT_STATES, DailyReportData, daily_data
 from jobs.daily_work import Outcome, statement_due_date
 from jobs.distribution_report import StoredReport
+from jobs.documents import tabular
 from jobs.pdf_common import Column, Document, date_words, draw_letterhead, latin1, table
 from jobs.workdays import calendar_from_db
 from queries.appeal_letters import STATUSES as APPEAL_STATUSES
@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 KIND = "daily"
 TITLE = "LAPORAN HARIAN DISTRIBUSI DAN MONITORING DATA MPN"
 FORMATS = dist_report.FORMATS
-RUPIAH_FORMAT = '"Rp" #,##0'
+RUPIAH_FORMAT = tabular.MONEY_FORMAT
 
 # ---------------------------------------------------------------- the day's figures (PDF and XLSX alike)
 
@@ -274,41 +274,39 @@ def daily_pdf(data: DailyReportData, settings: Settings) -> bytes:
 # ---------------------------------------------------------------- XLSX
 
 
-def _sheet(book: Any, title: str, header: Sequence[str], rows: Sequence[Sequence[Any]],
-           money: Sequence[int] = ()) -> None:
-    """A sheet with a header row; columns `money` (indexes) carry the rupiah number format."""
-    from openpyxl.cell import WriteOnlyCell
+def _sheet(book: tabular.Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]],
+           money: Sequence[int] = (), moments: Sequence[int] = ()) -> tabular.Sheet:
+    """A sheet with a header row; columns `money` (indexes) are rupiah, `moments` timestamps shown in WIB."""
+    kinds: dict[int, tabular.Kind] = {**{i: "money" for i in money}, **{i: "datetime" for i in moments}}
+    sheet = book.sheet(title)
+    sheet.table([tabular.Column(h, kinds.get(i, "auto")) for i, h in enumerate(header)], rows)
+    return sheet
 
-    sheet = book.create_sheet(title)
-    sheet.append(list(header))
-    for row in rows:
-        cells = []
-        for i, value in enumerate(row):
-            cell = WriteOnlyCell(sheet, value=dist_report.xlsx_value(value))
-            if i in money and isinstance(value, int):
-                cell.number_format = RUPIAH_FORMAT
-            cells.append(cell)
-        sheet.append(cells)
+
+def _summary(book: tabular.Workbook, data: DailyReportData) -> None:
+    s = data.completeness.score
+    sheet = book.sheet("Ringkasan")
+    sheet.title([TITLE])
+    for row in (["Tanggal buku", data.business_date], ["Dibuat pada (WIB)", data.made_at],
+                ["Dibuat oleh", data.signer.name if data.signer else data.made_by],
+                ["Skor kelengkapan (%)", None if s.share is None else round(100 * s.share, 1)],
+                ["Kewajiban tepat waktu", s.done], ["Kewajiban jatuh tempo", s.expected], []):
+        sheet.row(row)
+    sheet.table(tabular.columns("Uraian", "Jumlah", tabular.Column("Nilai (Rp)", "money")),
+                [[what, n, amount] for what, n, amount in summary_rows(data)])
+    for row in ([], ["Jejak audit utuh", "ya" if data.audit.ok else "tidak"],
+                ["Jejak audit: hash kepala", data.audit.head_hash]):
+        sheet.row(row)
 
 
 def daily_xlsx(data: DailyReportData, attempts: Iterable[Sequence[Any]] = ()) -> bytes:
-    """The report as XLSX (write-only), one sheet per section; counts are numbers, amounts rupiah-formatted numbers."""
-    from openpyxl import Workbook  # only reports need it
-
-    book = Workbook(write_only=True)
-    s = data.completeness.score
-    _sheet(book, "Ringkasan", ["Uraian", "Jumlah", "Nilai (Rp)"], [
-        [TITLE], ["Tanggal buku", data.business_date], ["Dibuat pada", data.made_at],
-        ["Dibuat oleh", data.signer.name if data.signer else data.made_by],
-        ["Skor kelengkapan (%)", None if s.share is None else round(100 * s.share, 1)],
-        ["Kewajiban tepat waktu", s.done], ["Kewajiban jatuh tempo", s.expected], [],
-        *[[what, n, amount] for what, n, amount in summary_rows(data)],
-        [], ["Jejak audit utuh", "ya" if data.audit.ok else "tidak"],
-        ["Jejak audit: hash kepala", data.audit.head_hash]],
-        money=(2,))
+    """The report as inert XLSX (the shared writer), one sheet per section; amounts rupiah-formatted numbers."""
+    book = tabular.Workbook()
+    _summary(book, data)
+    moments = [3 + 2 * i for i in range(len(DUTIES))]
     _sheet(book, "Kelengkapan", ["bank_code", "bank_name", *(x for d in DUTIES for x in (d, f"{d}_at"))],
            [[r.bank_code, r.bank_name, *(x for d in DUTIES for x in (r.status(d).state, r.status(d).at))]
-            for r in data.completeness.rows])
+            for r in data.completeness.rows], moments=moments)
     _sheet(book, "Rekonsiliasi", ["bank_code", "bank_name", "mpn_count", "mpn_amount", "bank_count", "bank_amount",
                                   "matched_count", "matched_amount", *CATEGORIES, "result_minutes"],
            [[r.bank_code, data.names.get(r.bank_code, ""), r.mpn_count, r.mpn_amount, r.bank_count, r.bank_amount,
@@ -319,7 +317,7 @@ def daily_xlsx(data: DailyReportData, attempts: Iterable[Sequence[Any]] = ()) ->
                                       "appeal_letter_id", "appeal_status"],
            [[c.bank_code, c.bank_name, c.status, c.received_at, c.letter_number, c.declared_count, c.declared_amount,
              c.batch_count, c.batch_amount, c.appeal_letter_id, c.appeal_status] for c in data.statements],
-           money=(6, 8))
+           money=(6, 8), moments=(3,))
     _sheet(book, "Surat himbauan", ["letter_id", "bank_code", "bank_name", "letter_number", "business_dates",
                                     "sent_on", "due_on", "overdue"],
            [[a.letter_id, a.bank_code, a.bank_name, a.letter_number, ", ".join(d.isoformat() for d in a.business_dates),
@@ -338,10 +336,8 @@ def daily_xlsx(data: DailyReportData, attempts: Iterable[Sequence[Any]] = ()) ->
     _sheet(book, "Belum terkonfirmasi", ["target", "state", "batches", "rows", "amount", "oldest_business_date"],
            [[u.target, u.state, u.batches, u.rows, u.amount, u.oldest] for u in data.unconfirmed], money=(4,))
     _sheet(book, "Persetujuan tertunda", ["role", "kind", "count", "oldest"],
-           [[p.role, p.kind, p.count, p.oldest] for p in data.approvals])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+           [[p.role, p.kind, p.count, p.oldest] for p in data.approvals], moments=(3,))
+    return book.content()
 
 
 # ---------------------------------------------------------------- kept on file

@@ -10,7 +10,6 @@ delivered. Nothing here commits a caller's transaction.
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
+from jobs.documents import tabular
 from jobs.pdf_common import Column, Document, date_words, draw_letterhead, latin1, table
 from queries import approvals
 from queries.appeal_letters import AppealLetter, overdue_letters
@@ -558,74 +558,86 @@ def report_pdf(data: DistributionReportData, settings: Settings) -> bytes:
 # ---------------------------------------------------------------- XLSX
 
 
-def xlsx_value(value: Any) -> Any:
-    """openpyxl refuses tz-aware datetimes: timestamps as ISO 8601 text with their offset (the house export)."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return "" if value is None else value
-
-
 def report_xlsx(data: DistributionReportData, attempts: Iterable[Sequence[Any]] = ()) -> bytes:
-    """The report as XLSX (write-only): Ringkasan, Per KPP, Ditahan, Percobaan (`attempts`, capped), Persetujuan."""
-    from openpyxl import Workbook  # only reports need it
-
-    book = Workbook(write_only=True)
+    """The report as inert XLSX (the shared writer): Ringkasan, Per KPP, Ditahan, Percobaan (capped), Persetujuan."""
+    book = tabular.Workbook()
     xlsx_sheets(book, data, attempts)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return book.content()
 
 
-def xlsx_sheets(book: Any, data: DistributionReportData, attempts: Iterable[Sequence[Any]] = (), *,
-                prefix: str = "") -> None:
-    """The report's five sheets added to a write-only workbook, their names after `prefix`."""
-    s = book.create_sheet(prefix + "Ringkasan")
-    summary: list[Sequence[Any]] = [[TITLE], ["Tanggal buku", data.business_date], ["Dibuat pada", data.made_at],
+_MONEY: tabular.Kind = "money"
+_MOMENT: tabular.Kind = "datetime"
+
+
+def _summary_sheet(sheet: tabular.Sheet, data: DistributionReportData) -> None:
+    """Ringkasan: blocks of label/value rows, each block under its own header; timestamps in WIB."""
+    sheet.title([TITLE])
+    for row in (["Tanggal buku", data.business_date], ["Dibuat pada (WIB)", data.made_at],
                 ["Dibuat oleh", data.signer.name if data.signer else data.made_by], ["Pembuat (akun)", data.made_by],
-                ["Selesai", "ya" if data.complete else "belum"], [],
-                ["Uraian", "Jumlah baris", "Jumlah (Rp)"], *summary_rows(data), [],
-                ["Putaran", "Status", "Disiapkan", "Disiapkan oleh", "Disetujui", "Pengiriman pertama",
-                 "Konfirmasi terakhir", "Baris", "Jumlah (Rp)", "Batch"],
-                *[[r.distribution.round, r.distribution.status, r.distribution.prepared_at, r.prepared_by,
-                   r.distribution.approved_at, r.first_post_at, r.last_confirmed_at, r.distribution.row_count,
-                   r.distribution.amount, r.distribution.batch_count] for r in data.rounds], [],
-                ["Tujuan", "Percobaan", "Terkonfirmasi", "Median (ms)", "P95 (ms)", "Pengiriman pertama",
-                 "Konfirmasi terakhir"],
-                *[[t.target, t.attempts, t.confirmed, t.median_ms, t.p95_ms, t.first_post_at, t.last_confirmed_at]
-                  for t in data.timings], [],
-                ["KPP tersedia", "Nama", "Baris", "Jumlah (Rp)", "Tersedia sejak"],
-                *[[k.kpp_code, k.kpp_name, k.rows, k.amount, k.since] for k in data.available], [],
-                ["Eskalasi: surat", "Bank", "Tanggal buku", "Nomor surat", "Dikirim", "Batas jawab"],
-                *[[a.letter_id, a.bank_code, ", ".join(d.isoformat() for d in a.business_dates), a.letter_number,
-                   a.sent_on, a.due_on] for a in data.escalations], [],
-                ["Jejak audit utuh", "ya" if data.audit.ok else "tidak"], ["Jejak audit: baris", data.audit.rows],
-                ["Jejak audit: hash kepala", data.audit.head_hash]]
-    for row in summary:
-        s.append([xlsx_value(v) for v in row])
-    s = book.create_sheet(prefix + "Per KPP")
-    s.append(["target", "kpp_code", "kpp_name", "batches", "rows", "amount", "rows_confirmed", "amount_confirmed",
-              "rows_failed", "amount_failed", "attempts"])
-    for k in data.per_kpp:
-        s.append([k.target, k.kpp_code, k.kpp_name, k.batches, k.rows, k.amount, k.rows_confirmed,
-                  k.amount_confirmed, k.rows_failed, k.amount_failed, k.attempts])
-    s = book.create_sheet(prefix + "Ditahan")
-    s.append(["round", "bank_code", "bank_name", "reason", "keterangan", "rows", "amount"])
-    for h in data.held:
-        s.append([h.round, h.bank_code, h.bank_name, h.reason, h.reason_title, h.row_count, h.amount])
-    s = book.create_sheet(prefix + "Percobaan")
-    s.append(list(ATTEMPT_HEADER))
-    written = 0
-    for attempt in attempts:
+                ["Selesai", "ya" if data.complete else "belum"], []):
+        sheet.row(row)
+    blocks: list[tuple[list[tabular.Column], list[Sequence[Any]]]] = [
+        (tabular.columns("Uraian", "Jumlah baris", tabular.Column("Jumlah (Rp)", _MONEY)),
+         [list(r) for r in summary_rows(data)]),
+        (tabular.columns("Putaran", "Status", tabular.Column("Disiapkan", _MOMENT), "Disiapkan oleh",
+                         tabular.Column("Disetujui", _MOMENT), tabular.Column("Pengiriman pertama", _MOMENT),
+                         tabular.Column("Konfirmasi terakhir", _MOMENT), "Baris",
+                         tabular.Column("Jumlah (Rp)", _MONEY), "Batch"),
+         [[r.distribution.round, r.distribution.status, r.distribution.prepared_at, r.prepared_by,
+           r.distribution.approved_at, r.first_post_at, r.last_confirmed_at, r.distribution.row_count,
+           r.distribution.amount, r.distribution.batch_count] for r in data.rounds]),
+        (tabular.columns("Tujuan", "Percobaan", "Terkonfirmasi", "Median (ms)", "P95 (ms)",
+                         tabular.Column("Pengiriman pertama", _MOMENT), tabular.Column("Konfirmasi terakhir", _MOMENT)),
+         [[t.target, t.attempts, t.confirmed, t.median_ms, t.p95_ms, t.first_post_at, t.last_confirmed_at]
+          for t in data.timings]),
+        (tabular.columns("KPP tersedia", "Nama", "Baris", tabular.Column("Jumlah (Rp)", _MONEY),
+                         tabular.Column("Tersedia sejak", _MOMENT)),
+         [[k.kpp_code, k.kpp_name, k.rows, k.amount, k.since] for k in data.available]),
+        (tabular.columns("Eskalasi: surat", "Bank", "Tanggal buku", "Nomor surat", "Dikirim", "Batas jawab"),
+         [[a.letter_id, a.bank_code, ", ".join(d.isoformat() for d in a.business_dates), a.letter_number,
+           a.sent_on, a.due_on] for a in data.escalations]),
+    ]
+    for cols, rows in blocks:
+        sheet.table(cols, rows)
+        sheet.row([])
+    for row in (["Jejak audit utuh", "ya" if data.audit.ok else "tidak"], ["Jejak audit: baris", data.audit.rows],
+                ["Jejak audit: hash kepala", data.audit.head_hash]):
+        sheet.row(row)
+
+
+#: The XLSX attempt log's columns (ATTEMPT_HEADER, its time in WIB).
+ATTEMPT_COLUMNS = tuple(tabular.Column(h, _MOMENT if h == "started_at" else "auto") for h in ATTEMPT_HEADER)
+
+
+def _capped(attempts: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+    for written, attempt in enumerate(attempts):
         if written >= ATTEMPT_CAP:
-            break
-        s.append([xlsx_value(v) for v in attempt])
-        written += 1
+            return
+        yield attempt
+
+
+def xlsx_sheets(book: tabular.Workbook, data: DistributionReportData, attempts: Iterable[Sequence[Any]] = (), *,
+                prefix: str = "") -> None:
+    """The report's five sheets added to a workbook of the shared writer, their names after `prefix`."""
+    _summary_sheet(book.sheet(prefix + "Ringkasan"), data)
+    book.sheet(prefix + "Per KPP").table(
+        tabular.columns("target", "kpp_code", "kpp_name", "batches", "rows", tabular.Column("amount", _MONEY),
+                        "rows_confirmed", tabular.Column("amount_confirmed", _MONEY), "rows_failed",
+                        tabular.Column("amount_failed", _MONEY), "attempts"),
+        ([k.target, k.kpp_code, k.kpp_name, k.batches, k.rows, k.amount, k.rows_confirmed, k.amount_confirmed,
+          k.rows_failed, k.amount_failed, k.attempts] for k in data.per_kpp))
+    book.sheet(prefix + "Ditahan").table(
+        tabular.columns("round", "bank_code", "bank_name", "reason", "keterangan", "rows",
+                        tabular.Column("amount", _MONEY)),
+        ([h.round, h.bank_code, h.bank_name, h.reason, h.reason_title, h.row_count, h.amount] for h in data.held))
+    s = book.sheet(prefix + "Percobaan")
+    written = s.table(ATTEMPT_COLUMNS, _capped(attempts))
     if data.attempt_count > written:
-        s.append([f"... {data.attempt_count - written} percobaan lainnya tidak dicantumkan (batas {ATTEMPT_CAP})"])
-    s = book.create_sheet(prefix + "Persetujuan")
-    s.append(["round", "request_id", "step", "role", "who", "outcome", "at", "note"])
-    for a in data.approvals:
-        s.append([a.round, a.request_id, a.step, a.role, a.who, a.outcome, xlsx_value(a.at), a.note])
+        s.row([f"... {data.attempt_count - written} percobaan lainnya tidak dicantumkan (batas {ATTEMPT_CAP})"])
+    book.sheet(prefix + "Persetujuan").table(
+        tabular.columns("round", "request_id", "step", "role", "who", "outcome", tabular.Column("at", _MOMENT),
+                        "note"),
+        ([a.round, a.request_id, a.step, a.role, a.who, a.outcome, a.at, a.note] for a in data.approvals))
 
 
 # ---------------------------------------------------------------- kept on file
