@@ -10,7 +10,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from io import BytesIO
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -18,6 +17,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from dashboard.components.cards import empty_state, kpi_card
+from jobs.documents import tabular
 from queries.formatting import BULAN, angka, rentang_tanggal, rupiah, rupiah_short, tanggal_pendek
 from queries.revenue import Choice, DayAmount, MonthAmount, RevenueFilter, RevenueTotals, Share
 
@@ -203,6 +203,9 @@ def share_figure(shares: list[Share], *, level: str = "", horizontal: bool = Tru
     return _layout(figure, height, barmode="stack", yaxis=money_axis(totals), xaxis={"type": "category"})
 
 
+_MONEY: tuple[tabular.Kind, ...] = ("auto", "money")
+
+
 # --- the workbook -----------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -222,38 +225,32 @@ class RevenueData:
 
 
 def workbook(data: RevenueData, choices_note: str) -> bytes:
-    """One sheet per chart (amounts in whole rupiah), a first sheet with the cut and the totals."""
-    from openpyxl import Workbook  # only the download needs it
-
-    book = Workbook()
-    summary = book.active
-    summary.title = "Ringkasan"
+    """One sheet per chart (amounts in whole rupiah), a first sheet with the cut and the totals; inert (CONTRACT §4)."""
+    book = tabular.Workbook()
+    summary = book.sheet("Ringkasan")
     t, ly = data.totals, data.cut.last_year()
-    for row in (("Periode", rentang_tanggal(data.cut.first, data.cut.last)), ("Pilihan", choices_note),
-                ("Penerimaan terekonsiliasi (Rp)", t.reconciled_amount),
-                ("Transaksi terekonsiliasi", t.reconciled_count),
-                ("Belum terekonsiliasi (Rp)", t.unreconciled_amount),
-                ("Transaksi belum terekonsiliasi", t.unreconciled_count),
-                (f"Terekonsiliasi tahun lalu {rentang_tanggal(ly.first, ly.last)} (Rp)", t.last_year_amount),
-                ("Perubahan", persen(t.change))):
-        summary.append(row)
-
-    def sheet(title: str, header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        ws = book.create_sheet(title)
-        ws.append(header)
-        for row in rows:
-            ws.append(row)
-
-    sheet("Harian", ("Tanggal buku", "Terekonsiliasi (Rp)"), [(d.day, d.amount) for d in data.days])
-    sheet("Harian tahun lalu", ("Tanggal buku", "Terekonsiliasi (Rp)"),
-          [(d.day, d.amount) for d in data.last_year_days])
-    sheet("Bulanan", ("Bulan", "Periode ini (Rp)", "Tahun lalu (Rp)"),
-          [(bulan_pendek(m.month), m.amount, m.last_year_amount) for m in data.months])
-    share_header = ("Kode", "Nama", "Terekonsiliasi (Rp)", "Belum terekonsiliasi (Rp)", "Transaksi terekonsiliasi")
+    for row, kinds in ((("Periode", rentang_tanggal(data.cut.first, data.cut.last)), ()),
+                       (("Pilihan", choices_note), ()),
+                       (("Penerimaan terekonsiliasi (Rp)", t.reconciled_amount), _MONEY),
+                       (("Transaksi terekonsiliasi", t.reconciled_count), ()),
+                       (("Belum terekonsiliasi (Rp)", t.unreconciled_amount), _MONEY),
+                       (("Transaksi belum terekonsiliasi", t.unreconciled_count), ()),
+                       ((f"Terekonsiliasi tahun lalu {rentang_tanggal(ly.first, ly.last)} (Rp)", t.last_year_amount),
+                        _MONEY),
+                       (("Perubahan", persen(t.change)), ())):
+        summary.row(row, kinds)
+    day_columns = tabular.columns(tabular.Column("Tanggal buku", "date"),
+                                  tabular.Column("Terekonsiliasi (Rp)", "money"))
+    book.sheet("Harian").table(day_columns, [(d.day, d.amount) for d in data.days])
+    book.sheet("Harian tahun lalu").table(day_columns, [(d.day, d.amount) for d in data.last_year_days])
+    book.sheet("Bulanan").table(
+        tabular.columns("Bulan", tabular.Column("Periode ini (Rp)", "money"),
+                        tabular.Column("Tahun lalu (Rp)", "money")),
+        [(bulan_pendek(m.month), m.amount, m.last_year_amount) for m in data.months])
+    share_columns = tabular.columns("Kode", "Nama", tabular.Column("Terekonsiliasi (Rp)", "money"),
+                                    tabular.Column("Belum terekonsiliasi (Rp)", "money"), "Transaksi terekonsiliasi")
     for title, shares in (("Kelompok pajak", data.groups), ("KAP", data.kaps), ("Bank", data.banks),
                           (data.area_level, data.areas)):
-        sheet(title, share_header, [(s.code or "", s.name, s.reconciled_amount, s.unreconciled_amount,
-                                     s.reconciled_count) for s in shares])
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+        book.sheet(title).table(share_columns, [(s.code or "", s.name, s.reconciled_amount, s.unreconciled_amount,
+                                                 s.reconciled_count) for s in shares])
+    return book.content()
