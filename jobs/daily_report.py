@@ -32,6 +32,7 @@ from queries.distribution import REASONS, TARGET_TITLES
 from queries.distribution import STATUSES as ROUND_STATUSES
 from queries.exception_read import AGE_BUCKETS
 from queries.formatting import angka, jam_wib, rupiah, tanggal_panjang, waktu_wib
+from queries.recon_read import BankSummary
 from queries.reconcile import CATEGORIES, CATEGORY_LABELS, RESULT_DEADLINE_MINUTES
 from queries.settings import Settings, current_settings
 from queries.statements import STATUSES as STATEMENT_STATUSES
@@ -74,8 +75,12 @@ def _duty_text(status: DutyStatus, day: date) -> str:
     return SHORT_STATES[status.state] + when
 
 
-def _minutes(value: float | None) -> str:
-    return "-" if value is None else f"{angka(round(value))} mnt"
+def _minutes(r: BankSummary, made_at: datetime) -> str:
+    """R5 minutes in the table; an impossible timing says so, never a negative number."""
+    odd = r.anomaly(made_at)
+    if odd:
+        return "Anomali"
+    return "-" if r.result_minutes is None else f"{angka(round(r.result_minutes))} mnt"
 
 
 # ---------------------------------------------------------------- PDF
@@ -148,9 +153,11 @@ def _pdf_completeness(pdf: Document, data: DailyReportData) -> None:
     score = data.completeness.score
     late = ", ".join(f"{DUTIES[d]} {angka(n)}" for d, n in score.late.items() if n) or "tidak ada"
     missing = ", ".join(f"{DUTIES[d]} {angka(n)}" for d, n in score.missing.items() if n) or "tidak ada"
+    odd = ", ".join(f"{DUTIES[d]} {angka(n)}" for d, n in score.anomaly.items() if n) or "tidak ada"
     pdf.ln(1)
     pdf.write_line(f"Skor kelengkapan {data.score_text}; menunggu {angka(score.waiting)}. Terlambat: {late}. "
-                   f"Belum lewat batas: {missing}. Dihitung: {', '.join(DUTIES[d] for d in SCORED)}.", size=8)
+                   f"Belum lewat batas: {missing}. Anomali waktu (tidak dinilai tepat waktu): {odd}. "
+                   f"Dihitung: {', '.join(DUTIES[d] for d in SCORED)}.", size=8)
 
 
 def _exceptions_text(counts: dict[str, int]) -> str:
@@ -163,19 +170,20 @@ def _pdf_recon(pdf: Document, data: DailyReportData) -> None:
         pdf.write_line("Tanggal buku ini belum direkonsiliasi.")
         return
     rows = [(_bank(data, r.bank_code), angka(r.mpn_count), rupiah(r.mpn_amount), angka(r.bank_count),
-             rupiah(r.bank_amount), angka(r.matched_count), _exceptions_text(r.counts), _minutes(r.result_minutes))
+             rupiah(r.bank_amount), angka(r.matched_count), _exceptions_text(r.counts), _minutes(r, data.made_at))
             for r in data.recon]
     rows.append(("Jumlah", angka(sum(r.mpn_count for r in data.recon)), rupiah(sum(r.mpn_amount for r in data.recon)),
                  angka(sum(r.bank_count for r in data.recon)), rupiah(sum(r.bank_amount for r in data.recon)),
                  angka(sum(r.matched_count for r in data.recon)),
                  angka(sum(sum(r.counts.values()) for r in data.recon)), ""))
     table(pdf, RECON, rows, size=7)
-    late = [r.bank_code for r in data.recon if r.result_minutes is not None
-            and r.result_minutes > RESULT_DEADLINE_MINUTES]
+    late = [r.bank_code for r in data.recon if r.minutes_on_time(RESULT_DEADLINE_MINUTES, data.made_at) is False]
+    odd = data.recon_anomalies
     pdf.ln(1)
     pdf.write_line(f"Nilai cocok {rupiah(data.totals.matched_amount)}. R5 (hasil paling lambat "
                    f"{RESULT_DEADLINE_MINUTES} menit setelah batch): "
-                   + (f"terlampaui untuk {', '.join(late)}." if late else "terpenuhi untuk semua bank."), size=8)
+                   + (f"terlampaui untuk {', '.join(late)}." if late else "terpenuhi untuk semua bank.")
+                   + "".join(f" Anomali waktu {code}: {why}." for code, why in odd.items()), size=8)
 
 
 def _pdf_letters(pdf: Document, data: DailyReportData) -> None:
@@ -310,7 +318,8 @@ def daily_xlsx(data: DailyReportData, attempts: Iterable[Sequence[Any]] = ()) ->
     _sheet(book, "Rekonsiliasi", ["bank_code", "bank_name", "mpn_count", "mpn_amount", "bank_count", "bank_amount",
                                   "matched_count", "matched_amount", *CATEGORIES, "result_minutes"],
            [[r.bank_code, data.names.get(r.bank_code, ""), r.mpn_count, r.mpn_amount, r.bank_count, r.bank_amount,
-             r.matched_count, r.matched_amount, *(r.counts[c] for c in CATEGORIES), r.result_minutes]
+             r.matched_count, r.matched_amount, *(r.counts[c] for c in CATEGORIES),
+             None if r.anomaly(data.made_at) else r.result_minutes]
             for r in data.recon], money=(3, 5, 7))
     _sheet(book, "Surat pernyataan", ["bank_code", "bank_name", "status", "received_at", "letter_number",
                                       "declared_count", "declared_amount", "batch_count", "batch_amount",

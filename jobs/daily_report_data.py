@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 SYSTEM_MAKER = "system:scheduler"
 APPROVAL_KINDS = {"distribution": "Distribusi", "appeal_letter": "Surat himbauan",
                   "exception_resolution": "Penyelesaian selisih", "exception_adjustment": "Penyesuaian selisih"}
-SHORT_STATES = {"done": "Tepat waktu", "late": "Terlambat", "missing": "Belum", "waiting": "Menunggu", "na": "-"}
+SHORT_STATES = {"done": "Tepat waktu", "late": "Terlambat", "missing": "Belum", "waiting": "Menunggu", "na": "-",
+                "anomaly": "Anomali"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +134,13 @@ class DailyReportData:
         s = self.completeness.score
         if s.share is None:
             return "- (belum ada yang jatuh tempo)"
-        return f"{round(100 * s.share)}% ({angka(s.done)} dari {angka(s.expected)} tepat waktu)"
+        odd = f"; {angka(s.anomalies)} anomali waktu" if s.anomalies else ""
+        return f"{round(100 * s.share)}% ({angka(s.done)} dari {angka(s.expected)} tepat waktu{odd})"
+
+    @property
+    def recon_anomalies(self) -> dict[str, str]:
+        """Banks whose R5 timing is impossible (a result before its batch, a time after the report), with why."""
+        return {r.bank_code: odd for r in self.recon if (odd := r.anomaly(self.made_at))}
 
 
 _TOTALS = text("""

@@ -12,10 +12,12 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Connection
 
 from jobs.pdf_common import AGENT_KIND, Column, Document, date_words, draw_letterhead, latin1, table
+from queries import config
 from queries.exception_work import STATUSES
 from queries.formatting import WIB, angka, rupiah, tanggal_panjang, waktu_wib
 from queries.recon_report import ReconReport, ReportError, reconciliation_report
 from queries.reconcile import CATEGORY_LABELS, RESULT_DEADLINE_MINUTES
+from queries.timeline import result_anomaly
 from queries.users import User, user_by_name
 
 #: The issuing unit (DOMAIN §1; SE-127/PJ/2010 names the Subdirektorat), top to bottom.
@@ -101,6 +103,10 @@ def _timing(r: ReconReport) -> str:
     if r.batch_received_at is None or r.result_at is None or r.result_minutes is None:
         return (f"Batch dari Kantor Pusat {r.bank_name} untuk tanggal buku ini belum diterima; waktu "
                 "penyampaian hasil rekonsiliasi belum dapat diukur.")
+    odd = result_anomaly(r.batch_received_at, r.result_at, r.result_minutes, config.now())
+    if odd:
+        return (f"Batch diterima {waktu_wib(r.batch_received_at)}; hasil rekonsiliasi tercatat "
+                f"{waktu_wib(r.result_at)}. Anomali waktu: {odd}; waktu penyampaian tidak dapat dinilai.")
     tenths = round(r.result_minutes * 10)
     minutes = f"{angka(tenths // 10)},{tenths % 10}"
     verdict = "tepat waktu" if r.on_time else "MELEWATI batas waktu"

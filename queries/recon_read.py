@@ -8,7 +8,9 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection, text
 
+from queries import config
 from queries.reconcile import CATEGORIES
+from queries.timeline import result_anomaly
 
 #: CONTRACT §4's export columns, in its order.
 EXPORT_COLUMNS = ("business_date", "level", "bank_code", "ntpn", "category", "fields", "mpn_amount",
@@ -30,6 +32,16 @@ class BankSummary(NamedTuple):
     batch_received_at: datetime | None
     result_at: datetime | None
     result_minutes: float | None
+
+    def anomaly(self, now: datetime | None = None) -> str | None:
+        """Why the R5 timing (batch arrival -> first result that included it) is impossible, or None."""
+        return result_anomaly(self.batch_received_at, self.result_at, self.result_minutes, now or config.now())
+
+    def minutes_on_time(self, limit: float, now: datetime | None = None) -> bool | None:
+        """R5: True within `limit` minutes, False later, None when unknown or impossible (never scored)."""
+        if self.batch_received_at is None or self.result_minutes is None or self.anomaly(now):
+            return None
+        return self.result_minutes <= limit
 
 
 def date_summary(conn: Connection, *, business_date: date, bank: str | None = None) -> list[BankSummary]:

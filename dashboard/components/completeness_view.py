@@ -32,7 +32,7 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 ROW_HEIGHT = 32
 VISIBLE_ROWS = 18
 #: What a cell says when the duty is not done.
-STATE_TEXT = {"missing": "✗ Belum", "waiting": "… Menunggu", "na": "—"}
+STATE_TEXT = {"missing": "✗ Belum", "waiting": "… Menunggu", "na": "—", "anomaly": "‼ Anomali"}
 KIND_TITLES = {"distribution": "Distribusi", "appeal_letter": "Surat himbauan",
                "exception_resolution": "Penyelesaian selisih", "exception_adjustment": "Penyesuaian selisih"}
 
@@ -63,15 +63,16 @@ def tooltip(row: BankDay, status: DutyStatus) -> str:
     return " · ".join(parts)
 
 
-def link(duty: str, day: date, letter_id: int | None = None) -> str:
-    """The page that works this duty of the date."""
+def link(duty: str, day: date, letter_id: int | None = None, bank: str | None = None) -> str:
+    """The page that works this duty of the date, filtered to the bank when one is given."""
     iso = day.isoformat()
+    of_bank = {"bank": bank} if bank else {}
     if duty in ("mpn", "batch"):
-        return "/data-masuk?" + urlencode({"tanggal": iso})
+        return "/data-masuk?" + urlencode({"tanggal": iso, **of_bank})
     if duty == "recon":
-        return "/rekonsiliasi?" + urlencode({"tanggal": iso})
+        return "/rekonsiliasi?" + urlencode({"tanggal": iso, **of_bank})
     if duty == "statement":
-        return "/surat-pernyataan?" + urlencode({"dari": iso, "sampai": iso})
+        return "/surat-pernyataan?" + urlencode({"dari": iso, "sampai": iso, **of_bank})
     if duty == "appeal":
         return "/surat-himbauan" + (f"?surat={letter_id}" if letter_id else "")
     return "/distribusi?" + urlencode({"tanggal": iso})
@@ -86,7 +87,7 @@ def matrix_rows(found: DayCompleteness) -> list[dict[str, Any]]:
             status = row.status(duty)
             data.update({duty: status.state, f"{duty}_text": cell_text(status, found.business_date),
                          f"{duty}_tip": tooltip(row, status),
-                         f"{duty}_href": link(duty, found.business_date, status.letter_id)})
+                         f"{duty}_href": link(duty, found.business_date, status.letter_id, row.bank_code)})
         rows.append(data)
     return rows
 
@@ -124,7 +125,7 @@ def legend() -> html.Div:
 
 
 def score_cards(found: DayCompleteness) -> dbc.Row:
-    """The day's score, late, missing and waiting."""
+    """The day's score, late, missing, impossible times (anomalies) and waiting."""
     s = found.score
     late, missing = sum(s.late[d] for d in SCORED), sum(s.missing[d] for d in SCORED)
     tone = "secondary" if s.share is None else "success" if s.share >= 0.95 else \
@@ -135,18 +136,22 @@ def score_cards(found: DayCompleteness) -> dbc.Row:
         kpi_card("Terlambat", angka(late), "selesai setelah batas waktu", tone="warning" if late else "success"),
         kpi_card("Belum, lewat batas", angka(missing), "belum selesai padahal batas terlewati",
                  tone="danger" if missing else "success"),
+        kpi_card("Anomali waktu", angka(s.anomalies), "waktu yang mustahil: tidak dinilai tepat waktu",
+                 tone="danger" if s.anomalies else "success"),
         kpi_card("Menunggu", angka(s.waiting), "belum selesai, batas belum tiba", tone="primary"),
     ], className="g-3 mpn-kpis", id="kl-skor")
 
 
 def duty_counts(found: DayCompleteness) -> html.Table:
-    """Late and missing per duty."""
+    """Late, missing and anomalies (impossible times) per duty."""
     s = found.score
     head = html.Thead(html.Tr([html.Th("Kewajiban"), html.Th("Terlambat", className="text-end"),
-                               html.Th("Belum", className="text-end")]))
+                               html.Th("Belum", className="text-end"), html.Th("Anomali", className="text-end")]))
     body = html.Tbody([html.Tr([html.Td(title), html.Td(angka(s.late[d]), className="text-end"),
                                 html.Td(angka(s.missing[d]), className="text-end fw-bold text-danger"
-                                        if s.missing[d] else "text-end")])
+                                        if s.missing[d] else "text-end"),
+                                html.Td(angka(s.anomaly.get(d, 0)), className="text-end fw-bold text-danger"
+                                        if s.anomaly.get(d) else "text-end")])
                        for d, title in DUTIES.items()])
     return html.Table([head, body], className="table table-sm mpn-kl-counts mb-0", id="kl-per-kewajiban")
 
@@ -168,7 +173,8 @@ def trend_figure(points: list[DayScore]) -> go.Figure:
     """The score of each of the last working days, as a line with the 95% line."""
     days = [p.business_date for p in points]
     shares = [None if p.score.share is None else round(p.score.share * 100, 1) for p in points]
-    notes = [f"{angka(p.score.done)} dari {angka(p.score.expected)} tepat waktu" for p in points]
+    notes = [f"{angka(p.score.done)} dari {angka(p.score.expected)} tepat waktu"
+             + (f" · {angka(p.score.anomalies)} anomali waktu" if p.score.anomalies else "") for p in points]
     figure = go.Figure(go.Scatter(x=[tanggal_pendek(d) for d in days], y=shares, mode="lines+markers",
                                   connectgaps=False, customdata=notes, line={"color": "#0b3d91"},
                                   hovertemplate="%{x}: %{y:.0f}%<br>%{customdata}<extra></extra>"))

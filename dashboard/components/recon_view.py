@@ -26,6 +26,7 @@ from queries.formatting import angka, rupiah, rupiah_short, tanggal_pendek, wakt
 from queries.recon_page import CategoryCount, ExceptionListRow
 from queries.recon_read import BankSummary
 from queries.reconcile import CATEGORY_LABELS, RESULT_DEADLINE_MINUTES
+from queries.timeline import minutes_text
 from queries.users import ROLES
 
 #: R5 / PER-78 Ps.11(2): the result within one hour of the batch.
@@ -51,6 +52,7 @@ def _percent(part: int, whole: int) -> str:
 def summary_row(s: BankSummary, name: str) -> dict[str, Any]:
     """One bank: both sides, matched, exceptions per category, minutes from batch to result."""
     minutes = s.result_minutes if s.batch_received_at is not None else None
+    odd = s.anomaly()
     row = {
         "bank_code": s.bank_code,
         "name": name,
@@ -61,8 +63,9 @@ def summary_row(s: BankSummary, name: str) -> dict[str, Any]:
         **shown("matched_pct", s.matched_count / s.mpn_count if s.mpn_count else None,
                 _percent(s.matched_count, s.mpn_count)),
         **shown("exceptions", sum(s.counts.values()), angka(sum(s.counts.values()))),
-        **shown("minutes", minutes, "—" if minutes is None else f"{angka(round(minutes))} menit"),
-        "minutes_tone": "none" if minutes is None else ("ok" if minutes <= RESULT_DEADLINE_MINUTES else "late"),
+        **shown("minutes", None if odd else minutes, minutes_text(minutes, odd)),
+        "minutes_tone": "anomaly" if odd else "none" if minutes is None
+        else ("ok" if minutes <= RESULT_DEADLINE_MINUTES else "late"),
     }
     for category in CATEGORY_LABELS:
         n = s.counts.get(category, 0)
@@ -87,7 +90,8 @@ def summary_columns(summaries: list[BankSummary]) -> list[dict[str, Any]]:
                          "hasil rekonsiliasi; batas satu jam", cellClassRules={
                              "mpn-minutes-ok": "params.data.minutes_tone === 'ok'",
                              "mpn-minutes-late": "params.data.minutes_tone === 'late'",
-                             "mpn-minutes-none": "params.data.minutes_tone === 'none'"}),
+                             "mpn-minutes-none": "params.data.minutes_tone === 'none'",
+                             "mpn-minutes-anomaly": "params.data.minutes_tone === 'anomaly'"}),
     ]
 
 
@@ -111,8 +115,8 @@ def counts_cards(counts: list[CategoryCount], summaries: list[BankSummary]) -> d
     still_open = sum(c.open for c in counts)
     closed = sum(c.closed for c in counts)
     mpn, matched = sum(s.mpn_count for s in summaries), sum(s.matched_count for s in summaries)
-    late = [s.bank_code for s in summaries if s.result_minutes is not None and s.batch_received_at is not None
-            and s.result_minutes > RESULT_DEADLINE_MINUTES]
+    late = [s.bank_code for s in summaries if s.minutes_on_time(RESULT_DEADLINE_MINUTES) is False]
+    odd = [s.bank_code for s in summaries if s.anomaly()]
     top = sorted((c for c in counts if c.open), key=lambda c: -c.open)[:3]
     return dbc.Row(
         [
@@ -122,13 +126,17 @@ def counts_cards(counts: list[CategoryCount], summaries: list[BankSummary]) -> d
             kpi_card("Transaksi cocok", _percent(matched, mpn),
                      f"{angka(matched)} dari {angka(mpn)} transaksi MPN · "
                      f"{rupiah_short(sum(s.matched_amount for s in summaries))}"),
-            kpi_card("Hasil dalam satu jam", f"{len(summaries) - len(late)} / {len(summaries)}",
-                     f"Terlambat: {', '.join(late)}" if late else "Semua bank dalam batas satu jam",
-                     tone="warning" if late else "success"),
+            kpi_card("Hasil dalam satu jam", f"{len(summaries) - len(late) - len(odd)} / {len(summaries)}",
+                     _r5_note(late, odd), tone="danger" if odd else "warning" if late else "success"),
             kpi_card("Selisih selesai", angka(closed), "diselesaikan, disesuaikan, atau tertutup oleh data"),
         ],
         className="g-3 mpn-kpis", id="rekon-kpi",
     )
+
+
+def _r5_note(late: list[str], odd: list[str]) -> str:
+    parts = ([f"Terlambat: {', '.join(late)}"] if late else []) + ([f"Anomali waktu: {', '.join(odd)}"] if odd else [])
+    return " · ".join(parts) or "Semua bank dalam batas satu jam"
 
 
 # --- exception grid ---------------------------------------------------------------------------------------------
