@@ -57,6 +57,7 @@ class User:
     locked_until: datetime | None
     last_login_at: datetime | None
     created_at: datetime
+    email: str = ""
 
     @property
     def role_title(self) -> str:
@@ -74,7 +75,7 @@ class User:
 
 
 _COLUMNS = """user_id, username, full_name, nip, role, active, session_epoch, failed_logins,
-              locked_until, last_login_at, created_at"""
+              locked_until, last_login_at, created_at, email"""
 
 
 def check_username(username: str) -> str:
@@ -108,24 +109,25 @@ def _check_password(username: str, password: str, policy: bool) -> None:
 
 
 def add_user(conn: Connection, *, username: str, role: str, password: str, actor: Actor,
-             full_name: str = "", nip: str = "", policy: bool = True) -> User:
+             full_name: str = "", nip: str = "", policy: bool = True, email: str = "") -> User:
     """Create an account; `policy=False` skips the strength rule (the demo's `demo` passwords only)."""
     check_username(username)
     check_role(role)
+    email = _checked_email(email) if email else ""
     _check_password(username, password, policy)
     row = conn.execute(
-        text(f"""INSERT INTO app_user (username, full_name, nip, role, password_hash)
-                 VALUES (:username, :full_name, :nip, :role, :hash)
+        text(f"""INSERT INTO app_user (username, full_name, nip, role, password_hash, email)
+                 VALUES (:username, :full_name, :nip, :role, :hash, :email)
                  ON CONFLICT (username) DO NOTHING
                  RETURNING {_COLUMNS}"""),
         {"username": username, "full_name": full_name, "nip": nip, "role": role,
-         "hash": generate_password_hash(password)},
+         "hash": generate_password_hash(password), "email": email},
     ).first()
     if row is None:
         raise UserError(f"user {username!r} already exists")
     user = User(*row)
     record(conn, actor, "user.add", object_type="user", object_id=username,
-           after={"role": role, "full_name": full_name, "nip": nip})
+           after={"role": role, "full_name": full_name, "nip": nip, **({"email": email} if email else {})})
     return user
 
 
@@ -179,6 +181,29 @@ def set_active(conn: Connection, username: str, active: bool, *, actor: Actor) -
     record(conn, actor, "user.enable" if active else "user.disable", object_type="user", object_id=username,
            before={"active": before.active}, after={"active": active})
     return user
+
+
+def _checked_email(email: str) -> str:
+    """The address checked as the outbox checks it (issue 17), or UserError."""
+    from queries.mail import MailError, check_address
+
+    try:
+        return check_address(email)
+    except MailError as exc:
+        raise UserError(str(exc)) from None
+
+
+def set_email(conn: Connection, username: str, email: str, *, actor: Actor) -> User:
+    """Give the account an e-mail address for alerts and reports ('' removes it); audited, sessions kept."""
+    before = _require(conn, username)
+    email = _checked_email(email) if email.strip() else ""
+    if before.email == email:
+        return before
+    row = conn.execute(text(f"""UPDATE app_user SET email = :email, updated_at = now() WHERE username = :username
+                                RETURNING {_COLUMNS}"""), {"email": email, "username": username}).one()
+    record(conn, actor, "user.email", object_type="user", object_id=username,
+           before={"email": before.email}, after={"email": email})
+    return User(*row)
 
 
 def set_role(conn: Connection, username: str, role: str, *, actor: Actor) -> User:

@@ -86,3 +86,34 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng = qdb.make_engine(db_url)
     yield eng
     eng.dispose()
+
+
+class SmtpServer:
+    """The `smtp_server` fixture: a real aiosmtpd server on loopback; what it accepted, and how to make it refuse."""
+
+    def __init__(self, url: str, handler: object) -> None:
+        from jobs.mail_sink import SinkHandler
+
+        assert isinstance(handler, SinkHandler)
+        self.url = url
+        self.handler = handler
+
+    @property
+    def messages(self) -> list:  # list[jobs.mail_sink.Received]: envelope, bytes, `.message` parsed
+        """The messages the server really accepted, in order."""
+        return list(self.handler.messages)
+
+    def refuse(self, count: int, reply: str = "451 4.3.0 Coba lagi nanti") -> None:
+        """Answer the DATA of the next `count` messages with `reply` (4xx temporary, 5xx permanent)."""
+        self.handler.refuse(count, reply)
+
+
+@pytest.fixture
+def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
+    """An in-process SMTP server (aiosmtpd, the real protocol) recording what arrives; `MPN_SMTP_URL` points at it."""
+    from jobs.mail_sink import SinkHandler, serve
+
+    handler = SinkHandler()
+    with serve(handler) as url:
+        monkeypatch.setenv("MPN_SMTP_URL", url)
+        yield SmtpServer(url, handler)
