@@ -19,7 +19,7 @@ from queries.appeal_letters import AppealLetter, appeal_letters
 from queries.audit import ChainCheck, verify_chain
 from queries.completeness import DayCompleteness, PendingApprovals, day_completeness
 from queries.completeness import pending_approvals as pending_approval_list
-from queries.exception_read import AGE_BUCKETS
+from queries.exception_read import AGE_BUCKETS, AROSE_ON
 from queries.formatting import WIB, angka
 from queries.recon_page import bank_names
 from queries.recon_read import BankSummary, date_summary
@@ -154,11 +154,11 @@ SELECT m.n, m.amount, b.batches, b.n, b.amount, r.n, r.amount,
        (SELECT coalesce(sum(matched_count), 0) AS n, coalesce(sum(matched_amount), 0) AS amount
           FROM recon_result WHERE business_date = :d) r""")
 
-_OPEN = text("""
-SELECT category, (opened_at AT TIME ZONE 'Asia/Jakarta')::date AS opened, count(*),
+_OPEN = text(f"""
+SELECT category, {AROSE_ON} AS opened, count(*),
        count(*) FILTER (WHERE status = 'in_clarification'),
        coalesce(sum(coalesce(mpn_amount, bank_amount)), 0), min(business_date)
-  FROM recon_exception WHERE status IN ('open', 'in_clarification') GROUP BY 1, 2""")
+  FROM recon_exception e WHERE status IN ('open', 'in_clarification') GROUP BY 1, 2""")
 
 _HELD = text("""
 SELECT h.reason, h.bank_code, coalesce(b.name, ''), count(DISTINCT d.business_date), min(d.business_date),
@@ -182,7 +182,7 @@ def _bucket(age: int) -> int:
 
 
 def _open_exceptions(conn: Connection, as_of: date) -> list[OpenCategory]:
-    """Open exceptions per category with their ages in working days (grouped by opening day in SQL)."""
+    """Open exceptions per category with their ages in working days from the day each arose (grouped in SQL)."""
     rows = conn.execute(_OPEN).all()
     if not rows:
         return []

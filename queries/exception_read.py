@@ -196,6 +196,22 @@ def _wib_day(moment: datetime) -> date:
     return moment.astimezone(WIB).date()
 
 
+#: The day (WIB) a difference arose in the business timeline: its business date, or the day the bank's first batch
+#: of that date arrived when later (the data that showed it), never after it was detected. A row's insert time alone
+#: would age a difference found by a late run (or a history replayed at once) from that run, not from the data.
+AROSE_ON = """LEAST((e.opened_at AT TIME ZONE 'Asia/Jakarta')::date,
+                    GREATEST(e.business_date, coalesce((SELECT (min(b.received_at) AT TIME ZONE 'Asia/Jakarta')::date
+                                                          FROM bank_batch b WHERE b.bank_code = e.bank_code
+                                                           AND b.business_date = e.business_date),
+                                                       e.business_date)))"""
+
+
+def arose_on(conn: Connection, exception_id: int) -> date:
+    """The day exception `exception_id` arose in the business timeline (`AROSE_ON`)."""
+    return conn.execute(text(f"SELECT {AROSE_ON} FROM recon_exception e WHERE e.exception_id = :id"),
+                        {"id": exception_id}).scalar_one()
+
+
 def exception_detail(conn: Connection, exception_id: int, *, as_of: date | None = None) -> ExceptionDetail:
     """One exception with both sides field by field and all the work on it (WorkRefused when unknown)."""
     exc = exception_row(conn, exception_id)
@@ -223,19 +239,19 @@ def exception_detail(conn: Connection, exception_id: int, *, as_of: date | None 
         f"SELECT {NOTA_COLUMNS} FROM nota_perbaikan WHERE exception_id = :id ORDER BY nota_id"), key))
     calendar = calendar_from_db(conn)
     end = as_of or _wib_day(exc.resolved_at or datetime.now().astimezone())
-    return ExceptionDetail(exc, working_age(calendar, _wib_day(exc.opened_at), end), mpn, bank,
+    return ExceptionDetail(exc, working_age(calendar, arose_on(conn, exception_id), end), mpn, bank,
                            _differing(mpn, bank), comments, assignments, _history(conn, exc),
                            pending_request(conn, exception_id), bas, adjustments, notas)
 
 
 def exception_age_buckets(conn: Connection, *, as_of: date, bank: str | None = None) -> list[AgeBucket]:
-    """Open and in-clarification exceptions by age in working days (opened day WIB to `as_of`): 0-1, 2-5, 6-20, >20.
+    """Open and in-clarification exceptions by age in working days (`AROSE_ON` to `as_of`): 0-1, 2-5, 6-20, >20.
 
-    Grouped by opening day in SQL (a few dozen rows); the working days between come from the calendar.
+    Grouped by the day each arose in SQL (a few dozen rows); the working days between come from the calendar.
     """
-    rows = conn.execute(text("""
-        SELECT (opened_at AT TIME ZONE 'Asia/Jakarta')::date AS opened, status, count(*)
-          FROM recon_exception
+    rows = conn.execute(text(f"""
+        SELECT {AROSE_ON} AS opened, status, count(*)
+          FROM recon_exception e
          WHERE status IN :statuses AND (CAST(:bank AS text) IS NULL OR bank_code = CAST(:bank AS text))
          GROUP BY 1, 2"""), {"statuses": OPEN_STATUSES, "bank": bank}).all()
     counts = {label: {"open": 0, "in_clarification": 0} for label, _, _ in AGE_BUCKETS}

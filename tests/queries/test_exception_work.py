@@ -273,8 +273,9 @@ def test_age_buckets_count_working_days_across_a_holiday(engine: Engine, people:
         conn.execute(text("INSERT INTO non_working_day (day, description) VALUES ('2026-12-24', 'Cuti bersama'),"
                           " ('2026-12-25', 'Natal') ON CONFLICT DO NOTHING"))
         for number, day in opened.items():
-            conn.execute(text("UPDATE recon_exception SET opened_at = (CAST(:d AS timestamp) + interval '17 hours')"
-                              " AT TIME ZONE 'Asia/Jakarta' WHERE ntpn = :n"), {"d": day, "n": number})
+            conn.execute(text("UPDATE recon_exception SET business_date = :d, opened_at = (CAST(:d AS timestamp)"
+                              " + interval '17 hours') AT TIME ZONE 'Asia/Jakarta' WHERE ntpn = :n"),
+                         {"d": day, "n": number})
     bank_level = exception_id(engine, "", "missing_statement")
     with engine.begin() as conn:
         start_clarification(conn, bank_level, actor=people["ani"])
