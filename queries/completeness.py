@@ -38,6 +38,7 @@ from queries import config
 from queries.appeal_letters import STATUSES as APPEAL_STATUSES
 from queries.appeal_letters import AppealLetter, appeal_letters
 from queries.distribution import REASONS
+from queries.plausibility import UNKNOWN_TIME
 from queries.reconcile import RESULT_DEADLINE_MINUTES
 from queries.settings import Settings, current_settings
 from queries.statements import StatementCell, deadline, statement_cells
@@ -278,6 +279,8 @@ def _facts(conn: Connection, first: date, last: date, dues: dict[date, datetime]
 
 
 def _statement(cell: StatementCell, now: datetime) -> DutyStatus:
+    if cell.status == "anomaly":  # a stored time that cannot be true (queries.statements): neither on time nor late
+        return DutyStatus("statement", ANOMALY, None, cell.deadline, UNKNOWN_TIME.format(what="terima surat"))
     odd = received_anomaly(cell.received_at, cell.business_date, now, "surat pernyataan")
     if odd:
         return DutyStatus("statement", ANOMALY, cell.received_at, cell.deadline, odd)
@@ -357,9 +360,13 @@ def _row(cell: StatementCell, facts: _Facts, dist_due: datetime, now: datetime) 
     elif has_batch:
         duties["mpn"] = DutyStatus("mpn", state_of(None, batch_due(day), now), None, batch_due(day),
                                    "Batch ada, data MPN belum")
-    if cell.mpn_count > 0 or has_batch:
+    if found is not None and found[0] is None:  # the batch is there, its stored time cannot be true (queries.db)
+        unknown = UNKNOWN_TIME.format(what="terima batch")
+        duties["batch"] = DutyStatus("batch", ANOMALY, None, batch_due(day), unknown)
+        duties["recon"] = DutyStatus("recon", ANOMALY, found[1], None, unknown)
+    elif cell.mpn_count > 0 or has_batch:
         duties["batch"] = _batch(found[0] if found else None, day, now)
-    if found is not None:
+    if found is not None and found[0] is not None:
         duties["recon"] = _recon(*found, now)
     duties["statement"] = _statement(cell, now)
     duties["appeal"] = _appeal(cell, facts, now)

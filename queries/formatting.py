@@ -56,29 +56,41 @@ def rupiah_short(n: int) -> str:
     return rupiah(n)
 
 
-def tanggal_panjang(d: date) -> str:
+#: What a date or time reads as when it is unknown (NULL, or a stored value `queries.db` refused to trust).
+TIDAK_DIKETAHUI = "tidak diketahui"
+
+
+def tanggal_panjang(d: date | None) -> str:
     """A date in words: `Jumat, 20 November 2026`."""
+    if d is None:
+        return TIDAK_DIKETAHUI
     return f"{HARI[d.weekday()]}, {d.day} {BULAN[d.month - 1]} {d.year}"
 
 
-def tanggal_pendek(d: date) -> str:
+def tanggal_pendek(d: date | None) -> str:
     """A date in figures: `20/11/2026`."""
+    if d is None:
+        return TIDAK_DIKETAHUI
     return f"{d:%d/%m/%Y}"
 
 
-def jam_wib(ts: datetime, *, day: date | None = None) -> str:
+def jam_wib(ts: datetime | None, *, day: date | None = None) -> str:
     """A moment's time in Western Indonesia Time: `14:05 WIB`.
 
     When `day` is given and the moment falls on another day (a batch sent the morning after),
     the date is shown too: `21/11 09:12 WIB`.
     """
+    if ts is None:
+        return TIDAK_DIKETAHUI
     local = ts.astimezone(WIB)
     prefix = "" if day is None or local.date() == day else f"{local:%d/%m} "
     return f"{prefix}{local:%H:%M} WIB"
 
 
-def waktu_wib(ts: datetime) -> str:
+def waktu_wib(ts: datetime | None) -> str:
     """Date and time in Western Indonesia Time: `20/11/2026 14:05 WIB`."""
+    if ts is None:
+        return TIDAK_DIKETAHUI
     local = ts.astimezone(WIB)
     return f"{local:%d/%m/%Y %H:%M} WIB"
 

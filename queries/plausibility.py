@@ -29,6 +29,13 @@ CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 SQL_EARLIEST = "DATE '2000-01-01'"
 SQL_LATEST = "DATE '2100-01-01'"  # the schema's outer fence: no stored date this far out is plausible either
 SQL_TEXT_OK = r"(%(col)s !~ '[\x01-\x1f\x7f]' AND char_length(%(col)s) <= 500)"
+# The fence for timestamps: the first instant that is 2000-01-01 somewhere (+14:00) to the last before 2100-01-01
+# anywhere (-12:00); 'infinity', year 1 and BC values lie outside.
+SQL_EARLIEST_TS = "TIMESTAMPTZ '2000-01-01 00:00:00+14'"
+SQL_LATEST_TS = "TIMESTAMPTZ '2100-01-01 00:00:00-12'"
+
+UNKNOWN_TIME = "waktu {what} tersimpan tidak masuk akal (tidak diketahui): periksa dan catat ulang"
+"""The reason shown where a stored time lies outside the fence (read as unknown, `queries.db`)."""
 
 
 def latest_date(import_day: date) -> date:

@@ -5,6 +5,8 @@ Its status, checked in this order:
 
 - `missing`: no current letter;
 - `mismatch`: the declared count or amount differs from the current batch (CONTRACT §4 `statement_mismatch`);
+- `anomaly`: the stored `received_at` is not a plausible time (year 1, BC, infinity: a row from before
+  migration 0010), so on time or late cannot be told; the letter is there, its time is unknown;
 - `late`: received after the deadline, by default 09:00 (schedule time zone) on the next working day;
 - `received`: on time.
 
@@ -24,6 +26,7 @@ from sqlalchemy import Connection, text
 
 from jobs.workdays import WorkingCalendar, calendar_from_db
 from queries import config
+from queries.plausibility import SQL_EARLIEST_TS, SQL_LATEST_TS
 from queries.settings import Settings, current_settings
 
 #: Statuses in order of severity, with their Indonesian labels.
@@ -32,6 +35,7 @@ STATUSES: dict[str, str] = {
     "mismatch": "Tidak sesuai batch",
     "late": "Terlambat",
     "received": "Diterima",
+    "anomaly": "Anomali waktu terima",
 }
 KINDS = ("bank", "pos", "other")
 #: How far back `missing_pairs` looks for dates still without a letter.
@@ -83,7 +87,7 @@ class StatementCell:
         return self.status == "missing" and now > self.deadline
 
 
-_CELLS = text("""
+_CELLS = text(f"""
 WITH expected AS (
     SELECT bank_code, business_date FROM mpn_bank_day
      WHERE business_date BETWEEN :first AND :last AND payment_count > 0
@@ -105,6 +109,7 @@ WITH expected AS (
            CASE WHEN sl.letter_id IS NULL THEN 'missing'
                 WHEN bb.batch_id IS NOT NULL AND (sl.declared_count <> bb.row_count
                                                   OR sl.declared_amount <> bb.total_amount) THEN 'mismatch'
+                WHEN NOT (sl.received_at >= {SQL_EARLIEST_TS} AND sl.received_at < {SQL_LATEST_TS}) THEN 'anomaly'
                 WHEN sl.received_at > due.deadline THEN 'late'
                 ELSE 'received' END AS status,
            coalesce(m.payment_count, 0) AS mpn_count, coalesce(m.payment_amount, 0) AS mpn_amount,

@@ -19,6 +19,7 @@ from dashboard.components.cards import kpi_card
 from dashboard.components.grids import DEFAULT_COL_DEF, LOCALE_ID, THEME, formatted_column, text_column
 from queries import appeal_letters
 from queries.formatting import WIB, angka, jam_wib, rupiah, tanggal_panjang, tanggal_pendek, waktu_wib
+from queries.plausibility import UNKNOWN_TIME
 from queries.statements import STATUSES, StatementCell, StatementVersion
 
 KIND_LABELS = {"bank": "Bank", "pos": "Pos", "other": "Lainnya"}
@@ -29,6 +30,7 @@ TONES: dict[str, tuple[str, str]] = {
     "mismatch": ("≠", "Tidak sesuai batch"),
     "missing": ("✗", "Belum diterima"),
     "overdue": ("✗", "Belum diterima, lewat batas"),
+    "anomaly": ("?", "Anomali waktu terima"),
 }
 SCAN_PATH = "/surat-pernyataan/pindaian/"
 APPEAL_PATH = "/surat-himbauan"
@@ -180,6 +182,8 @@ def reason(cell: StatementCell, now: datetime) -> str:
                 f"{batch if cell.batch_count is not None else 'batch belum diterima'}.")
     if cell.status == "mismatch":
         return f"{declared}, {batch}."
+    if cell.status == "anomaly":
+        return f"{UNKNOWN_TIME.format(what='terima surat').capitalize()}. {declared}."
     if cell.batch_count is None:
         return f"{declared}; batch bank belum diterima."
     if cell.status == "late":
@@ -228,7 +232,7 @@ def _history(versions: list[StatementVersion]) -> Any:
 
 
 STATUS_COLORS = {"received": "success", "late": "warning", "mismatch": "danger", "missing": "danger",
-                 "overdue": "dark"}
+                 "overdue": "dark", "anomaly": "dark"}
 
 
 def detail_panel(bank_code: str, bank_name: str, day: date, cell: StatementCell | None,
