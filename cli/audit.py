@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cli.output import format_option, print_json
+
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
@@ -49,7 +51,7 @@ def verify() -> None:
 @click.option("--object", "object_text", help="Only objects whose type:id contains this text.")
 @click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="From this day (WIB).")
 @click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Up to and including this day (WIB).")
-@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@format_option("table", "json", default="table")
 def list_entries(limit: int, actor: str | None, action: str | None, object_text: str | None,
                  date_from: datetime | None, date_to: datetime | None, fmt: str) -> None:
     """The most recent rows of the audit trail, newest first."""
@@ -60,7 +62,7 @@ def list_entries(limit: int, actor: str | None, action: str | None, object_text:
     with _engine().connect() as conn:
         page = audit_entries(conn, flt, limit=limit)
     if fmt == "json":
-        click.echo(json.dumps([_json(e) for e in page.rows], ensure_ascii=False, indent=2, default=str))
+        print_json([_json(e) for e in page.rows])
         return
     for entry in page.rows:
         click.echo(_line(entry))
@@ -74,7 +76,7 @@ def _when(at: datetime) -> str:
 
 
 def _json(entry: AuditEntry) -> dict[str, Any]:
-    return {"seq": entry.seq, "at": entry.at.isoformat(), "actor": entry.actor, "actor_role": entry.actor_role,
+    return {"seq": entry.seq, "at": entry.at, "actor": entry.actor, "actor_role": entry.actor_role,
             "action": entry.action, "object_type": entry.object_type, "object_id": entry.object_id,
             "before": entry.before, "after": entry.after, "row_hash": entry.row_hash}
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +9,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
+
+from cli.output import format_option, print_json
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -153,7 +154,7 @@ def redistribute_cmd(day: datetime, batch_ids: tuple[str, ...]) -> None:
 
 @distribution_group.command("status")
 @click.option("--date", "day", required=True, type=DAY)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@format_option("table", "json", default="table")
 def status_cmd(day: datetime, fmt: str) -> None:
     """Per target and KPP: rows prepared, held (with reason), delivered, confirmed, failed, attempts."""
     from queries.distribution import distributions, held, target_status
@@ -174,7 +175,7 @@ def status_cmd(day: datetime, fmt: str) -> None:
                  for h in holds],
     }
     if fmt == "json":
-        click.echo(json.dumps(data, indent=2))
+        print_json(data)
         return
     for r in data["rounds"]:
         click.echo(f"round {r['round']}: {r['status']}, {r['rows']} rows in {r['batches']} batches, "

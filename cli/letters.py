@@ -6,9 +6,6 @@ an unknown user or letter) prints the Indonesian reason on standard error and ex
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+
+from cli.output import format_option, print_rows
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -92,7 +91,7 @@ def draft(day: datetime, username: str | None) -> None:
 
 @letters_group.command("list")
 @click.option("--status", type=click.Choice(STATUS_CHOICES), help="Only letters in this status (open: not done).")
-@click.option("--format", "fmt", type=click.Choice(("csv", "json")), default="csv", show_default=True)
+@format_option("csv", "json", default="csv")
 def list_letters(status: str | None, fmt: str) -> None:
     """The letters, newest first: bank, dates asked for, status, number, who did each step, reply due date."""
     from queries.appeal_letters import OPEN_STATUSES, appeal_letters, today_local
@@ -101,48 +100,22 @@ def list_letters(status: str | None, fmt: str) -> None:
     with _engine().connect() as conn:
         letters = appeal_letters(conn, statuses=statuses)
     today = today_local()
-    rows = [_row(letter, today) for letter in letters]
-    if fmt == "json":
-        click.echo(json.dumps([{k: _json(v) for k, v in row.items()} for row in rows], ensure_ascii=False,
-                              indent=2))
-        return
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({k: _text(v) for k, v in row.items()} for row in rows)
-    click.echo(out.getvalue(), nl=False)
+    print_rows([_row(letter, today) for letter in letters], COLUMNS, fmt)
 
 
 def _row(letter: AppealLetter, today: date) -> dict[str, Any]:
+    """One letter as the list prints it; its times in the configured zone (WIB), to the second."""
+    from queries.config import timezone
+
+    def local(at: datetime | None) -> datetime | None:
+        return None if at is None else at.astimezone(timezone()).replace(microsecond=0)
+
     return {"letter_id": letter.letter_id, "bank_code": letter.bank_code, "bank_name": letter.bank_name,
             "business_dates": list(letter.business_dates), "status": letter.status,
             "letter_number": letter.letter_number, "letter_date": letter.letter_date,
             "drafted_by": letter.drafted_by, "initialled_by": letter.initialled_by, "signed_by": letter.signed_by,
             "sent_by": letter.sent_by, "agenda_number": letter.agenda_number, "sent_on": letter.sent_on,
-            "answered_at": letter.answered_at, "due_on": letter.due_on, "overdue": letter.overdue(today)}
-
-
-def _moment(value: Any) -> Any:
-    from queries.config import timezone
-
-    if isinstance(value, datetime):
-        return value.astimezone(timezone()).isoformat(timespec="seconds")
-    return value.isoformat() if isinstance(value, date) else value
-
-
-def _text(value: Any) -> str:
-    """A CSV cell: dates ISO (several `;`-joined), booleans `true`/`false`, nothing empty."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ";".join(_moment(v) for v in value)
-    return str(_moment(value))
-
-
-def _json(value: Any) -> Any:
-    return [_moment(v) for v in value] if isinstance(value, list) else _moment(value)
+            "answered_at": local(letter.answered_at), "due_on": letter.due_on, "overdue": letter.overdue(today)}
 
 
 _USER = click.option("--user", "username", required=True, help="Act as this user (same role rules as the dashboard).")

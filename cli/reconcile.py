@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
-from datetime import date, datetime
-from typing import IO, TYPE_CHECKING, Any
+from datetime import datetime
+from typing import IO, TYPE_CHECKING
 
 import click
+
+from cli.output import format_option, print_rows, write_json_array
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -56,7 +56,7 @@ def reconcile_cmd(day: datetime, bank: str | None) -> None:
 
 @click.command("summary")
 @click.option("--date", "day", required=True, type=DAY, help="Business date YYYY-MM-DD.")
-@click.option("--format", "fmt", type=click.Choice(("json", "csv")), default="json", show_default=True)
+@format_option("json", "csv", default="json")
 def summary_cmd(day: datetime, fmt: str) -> None:
     """Per bank: counts and amounts of both sides, matched, and the exceptions per category."""
     from queries.recon_read import date_summary
@@ -68,12 +68,7 @@ def summary_cmd(day: datetime, fmt: str) -> None:
         click.echo(f"error: {day:%Y-%m-%d} has not been reconciled (run `mpn reconcile --date`)", err=True)
         sys.exit(2)
     rows = [{**{k: getattr(b, k) for k in SUMMARY_COLUMNS}, **b.counts} for b in banks]
-    if fmt == "json":
-        click.echo(json.dumps(rows, indent=2))
-        return
-    writer = csv.DictWriter(sys.stdout, fieldnames=[*SUMMARY_COLUMNS, *CATEGORIES], lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    print_rows(rows, [*SUMMARY_COLUMNS, *CATEGORIES], fmt)
 
 
 @click.command("exceptions")
@@ -81,11 +76,12 @@ def summary_cmd(day: datetime, fmt: str) -> None:
 @click.option("--to", "date_to", required=True, type=DAY, help="Last business date (inclusive).")
 @click.option("--status", type=click.Choice(("open", "all")), default="open", show_default=True,
               help="open = open and in clarification.")
-@click.option("--format", "fmt", type=click.Choice(("csv", "json")), default="csv", show_default=True)
+@format_option("csv", "json", default="csv")
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8", lazy=True), default="-",
               help="File to write (default standard output).")
 def exceptions_cmd(date_from: datetime, date_to: datetime, status: str, fmt: str, output: IO[str]) -> None:
-    """Export exceptions (CONTRACT §4 columns), streamed: memory stays flat whatever the count."""
+    """Export exceptions (CONTRACT §4 columns, inert in a spreadsheet), streamed: memory stays flat."""
+    from jobs.documents.tabular import write_csv
     from queries.recon_read import EXPORT_COLUMNS, exported_exceptions
 
     if date_to < date_from:
@@ -95,26 +91,10 @@ def exceptions_cmd(date_from: datetime, date_to: datetime, status: str, fmt: str
         rows = exported_exceptions(conn, date_from=date_from.date(), date_to=date_to.date(),
                                    open_only=status == "open")
         if fmt == "csv":
-            writer = csv.writer(output, lineterminator="\n")
-            writer.writerow(EXPORT_COLUMNS)
-            for row in rows:
-                writer.writerow(["" if v is None else _text(v) for v in row])
-            return
-        output.write("[")
-        count = 0
-        for count, row in enumerate(rows, start=1):
-            item = json.dumps({k: _json(v) for k, v in row._asdict().items()})
-            output.write(("," if count > 1 else "") + "\n  " + item)
-        output.write("\n]\n" if count else "]\n")
+            write_csv(output, EXPORT_COLUMNS, rows)
+        else:
+            write_json_array(output, (row._asdict() for row in rows))
 
 
 def _rp(amount: int) -> str:
     return f"{amount:,}".replace(",", ".")
-
-
-def _text(value: Any) -> str:
-    return value.isoformat() if isinstance(value, date | datetime) else str(value)
-
-
-def _json(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date | datetime) else value

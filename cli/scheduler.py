@@ -7,7 +7,6 @@ the jobs of `jobs.schedule` through the database, the same way the "Penjadwal" p
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
@@ -15,6 +14,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import click
+
+from cli.output import format_option, print_json
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -56,7 +57,7 @@ def scheduler_group(ctx: click.Context, tick: float) -> None:
 
 
 @scheduler_group.command("status")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@format_option("table", "json", default="table")
 def status_cmd(fmt: str) -> None:
     """Every job: schedule, next run, paused, last run; and the scheduler processes."""
     from jobs.schedule import JOBS, next_run, settings_of
@@ -86,7 +87,7 @@ def status_cmd(fmt: str) -> None:
                   "stopped": i.stopped_at is not None,
                   "heartbeat": i.heartbeat_at.astimezone(tz).isoformat(timespec="seconds")} for i in procs]
     if fmt == "json":
-        click.echo(json.dumps({"jobs": rows, "instances": instances}, indent=2))
+        print_json({"jobs": rows, "instances": instances})
         return
     for r in rows:
         state = "paused" if r["paused"] else "active"

@@ -6,13 +6,13 @@ standard error and exits 2.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import click
+
+from cli.output import format_option, print_rows
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -33,7 +33,7 @@ def settings_group() -> None:
 
 
 @settings_group.command("list")
-@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table", show_default=True)
+@format_option("table", "csv", "json", default="table")
 def list_settings(fmt: str) -> None:
     """Every setting: key, current value (stored, else its default), what it means."""
     from queries.settings import DEFINITIONS, raw_settings
@@ -41,18 +41,13 @@ def list_settings(fmt: str) -> None:
     with _engine().connect() as conn:
         values = raw_settings(conn)
     rows = [{"key": s.key, "value": values[s.key], "label": s.label} for s in DEFINITIONS]
-    if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-    elif fmt == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        click.echo(out.getvalue(), nl=False)
-    else:  # one line each; a multi-line value (the letterhead) shows its line breaks as \n
-        width = max(len(r["key"]) for r in rows)
-        for r in rows:
-            click.echo(f"{r['key']:<{width}}  {r['value']!s}".replace("\n", "\\n") + f"  # {r['label']}")
+    print_rows(rows, COLUMNS, fmt, table=_table)
+
+
+def _table(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """One line each; a multi-line value (the letterhead) shows its line breaks as \\n."""
+    width = max(len(r["key"]) for r in rows)
+    return [f"{r['key']:<{width}}  {r['value']!s}".replace("\n", "\\n") + f"  # {r['label']}" for r in rows]
 
 
 @settings_group.command("set")

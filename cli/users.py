@@ -6,16 +6,15 @@ twice with hidden input; they are never echoed, logged or put in the audit trail
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
+
+from cli.output import format_option, print_rows
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -81,7 +80,8 @@ def users_group() -> None:
 @click.option("--role", required=True, help="Role code (see `mpn users roles`).")
 @click.option("--full-name", default="", help="Full name, as shown in the dashboard and on letters.")
 @click.option("--nip", default="", help="NIP (18 digits), for letters' signature blocks.")
-def add(name: str, role: str, full_name: str, nip: str) -> None:
+@click.option("--email", default="", help="E-mail address for alerts and reports.")
+def add(name: str, role: str, full_name: str, nip: str, email: str) -> None:
     """Create user NAME; the password is read from standard input, else prompted twice."""
     from queries.audit import Actor
     from queries.users import UserError, add_user, check_role, check_username, user_by_name
@@ -89,32 +89,25 @@ def add(name: str, role: str, full_name: str, nip: str) -> None:
     with _bad_input(), _engine().connect() as conn:
         check_username(name)
         check_role(role)
+        if email:
+            _check_email(email)
         if user_by_name(conn, name) is not None:  # before asking for a password
             raise UserError(f"user {name!r} already exists")
     password = read_password(name)
     user = _change(lambda conn: add_user(conn, username=name, role=role, password=password,
-                                         actor=Actor.system("cli"), full_name=full_name, nip=nip))
+                                         actor=Actor.system("cli"), full_name=full_name, nip=nip, email=email))
     click.echo(f"user {user.username} added: {user.role} ({user.role_title})")
 
 
 @users_group.command("list")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@format_option(*FORMATS, default="table")
 def list_users(fmt: str) -> None:
     """Every account: name, full name, role, active, locked until, last login (WIB)."""
     from queries.users import users
 
     with _engine().connect() as conn:
         rows = [_row(user) for user in users(conn)]
-    if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-    elif fmt == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        click.echo(out.getvalue(), nl=False)
-    else:
-        click.echo(_table(rows))
+    print_rows(rows, COLUMNS, fmt, table=_table)
 
 
 def _row(user: User) -> dict[str, Any]:
@@ -123,20 +116,27 @@ def _row(user: User) -> dict[str, Any]:
             "last_login_at": _when(user.last_login_at)}
 
 
-def _when(at: datetime | None) -> str:
-    """A time in the configured zone (WIB by default), to the minute; empty when unset."""
+def _when(at: datetime | None) -> datetime | None:
+    """A time in the configured zone (WIB by default), to the second."""
     from queries.config import timezone
 
-    return "" if at is None else at.astimezone(timezone()).strftime("%Y-%m-%d %H:%M")
+    return None if at is None else at.astimezone(timezone()).replace(microsecond=0)
 
 
-def _table(rows: list[dict[str, Any]]) -> str:
+def _cell(key: str, value: Any) -> str:
+    if key == "active":
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return "" if value is None else str(value)
+
+
+def _table(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     headers = {"username": "user", "full_name": "full name", "role": "role", "role_title": "title",
                "active": "active", "locked_until": "locked until", "last_login_at": "last login"}
-    cells = [list(headers.values())] + [
-        [("yes" if v else "no") if k == "active" else str(v) for k, v in row.items()] for row in rows]
+    cells = [list(headers.values())] + [[_cell(k, v) for k, v in row.items()] for row in rows]
     widths = [max(len(line[i]) for line in cells) for i in range(len(headers))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in cells)
+    return ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in cells]
 
 
 @users_group.command("roles")
@@ -197,3 +197,26 @@ def set_role_cmd(name: str, role: str) -> None:
 
     user = _change(lambda conn: set_role(conn, name, role, actor=Actor.system("cli")))
     click.echo(f"user {user.username} is now {user.role} ({user.role_title})")
+
+
+def _check_email(email: str) -> None:
+    """An invalid address is bad input (UserError), found before the password is asked."""
+    from queries.mail import MailError, check_address
+    from queries.users import UserError
+
+    try:
+        check_address(email)
+    except MailError as exc:
+        raise UserError(str(exc)) from None
+
+
+@users_group.command("set-email")
+@click.argument("name")
+@click.argument("address")
+def set_email_cmd(name: str, address: str) -> None:
+    """Give user NAME the e-mail ADDRESS for alerts and reports ('' removes it); audited."""
+    from queries.audit import Actor
+    from queries.users import set_email
+
+    user = _change(lambda conn: set_email(conn, name, address, actor=Actor.system("cli")))
+    click.echo(f"user {user.username}: e-mail {user.email or '(none)'}")

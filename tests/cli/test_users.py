@@ -107,7 +107,7 @@ def test_list_shows_role_code_and_title_in_every_format(db_url: str) -> None:
         ("ani", "kasubdit", "Kepala Subdirektorat", True), ("budi", "petugas_mpn", "Petugas Sistem MPN", False)]
     csv_out = mpn("users", "list", "--format", "csv").output.splitlines()
     assert csv_out[0] == "username,full_name,role,role_title,active,locked_until,last_login_at"
-    assert csv_out[2].startswith("budi,Budi Santoso,petugas_mpn,Petugas Sistem MPN,False,")
+    assert csv_out[2].startswith("budi,Budi Santoso,petugas_mpn,Petugas Sistem MPN,false,")
     assert mpn("users", "list", "--format", "xml").exit_code == 2
 
 
