@@ -11,6 +11,7 @@ import click
 from cli.audit import audit_group
 from cli.distribution import distribution_group
 from cli.letters import letters_group
+from cli.mail import mail_group
 from cli.reconcile import exceptions_cmd, reconcile_cmd, summary_cmd
 from cli.report import report_group
 from cli.scheduler import scheduler_group
@@ -65,6 +66,7 @@ main.add_command(scheduler_group)
 main.add_command(distribution_group)
 main.add_command(target_sim_cmd)
 main.add_command(report_group)
+main.add_command(mail_group)
 
 
 @main.group()
@@ -169,6 +171,7 @@ def demo(days: int, port: int, host: str, seed: int, rows_per_day: int, no_serve
     from cli.progress import Bar
     from cli.serve import scheduler_process, serve, target_sim_process
     from jobs.demo import load_demo
+    from jobs.mail_sink import sink_dir, sink_process
     from queries import config
     from queries.migrate import upgrade
 
@@ -187,7 +190,8 @@ def demo(days: int, port: int, host: str, seed: int, rows_per_day: int, no_serve
         _echo_demo_logins()
         if no_serve:
             return
-        with scheduler_process():
+        with sink_process() as smtp_url, scheduler_process():
+            click.echo(f"Local SMTP sink (messages kept in {sink_dir()}): {smtp_url}")
             serve(host=host, port=port)
 
 

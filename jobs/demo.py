@@ -39,6 +39,8 @@ class DemoLogin(NamedTuple):
     nip: str = ""
 
 
+#: The demo logins' e-mail domain: every address is delivered to the local SMTP sink `mpn demo` starts.
+DEMO_MAIL_DOMAIN = "mpn-demo.localhost"
 #: The demo logins of CONTRACT §3, one per role; all share DEMO_PASSWORD.
 DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("kasubdit", "kasubdit", "Dr. Hendra Wijaya, S.E., M.Ak.", "197503122000031002"),
@@ -108,7 +110,8 @@ def ensure_demo_logins(engine: Engine, *, actor: Actor) -> tuple[str, ...]:
         for login in DEMO_LOGINS:
             if user_by_name(conn, login.username) is None:
                 add_user(conn, username=login.username, role=login.role, password=DEMO_PASSWORD, actor=actor,
-                         full_name=login.full_name, nip=login.nip, policy=False)
+                         full_name=login.full_name, nip=login.nip, policy=False,
+                         email=f"{login.username}@{DEMO_MAIL_DOMAIN}")
                 created.append(login.username)
     return tuple(created)
 

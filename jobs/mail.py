@@ -61,7 +61,10 @@ class NoServer(RuntimeError):
 
 
 class ServerUnreachable(RuntimeError):
-    """The mail server could not be reached or dropped the connection; the run stops, messages stay queued."""
+    """The mail server could not be reached or dropped the connection; the run stops, messages stay queued.
+    `result` is what the run did before (set by `send_queued`)."""
+
+    result: SendResult | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +178,9 @@ def send_queued(engine: Engine, now: datetime | None = None, *, settings: SmtpSe
         result.failed += len(result.stranded)
         try:
             _run(conn, settings, clock, result, limit)
+        except ServerUnreachable as exc:
+            exc.result = result
+            raise
         finally:
             if conn.in_transaction():
                 conn.rollback()

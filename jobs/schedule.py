@@ -58,6 +58,12 @@ def _daily_report(engine: Engine, now: datetime, *, actor: Actor) -> Outcome:
     return daily_report_job(engine, now, actor=actor)
 
 
+def _mail(engine: Engine, now: datetime, *, actor: Actor) -> Outcome:
+    from jobs.mail import mail_job
+
+    return mail_job(engine, now, actor=actor)
+
+
 @dataclass(frozen=True, slots=True)
 class JobSpec:
     """One job: id, Indonesian title and description, the work, and its trigger (from the settings)."""
@@ -115,6 +121,10 @@ JOBS: tuple[JobSpec, ...] = (
             lambda s, tz: CronTrigger(day_of_week="mon-fri", hour=s.daily_report_time.hour,
                                       minute=s.daily_report_time.minute, timezone=tz),
             working_days_only=True, misfire_grace_seconds=3 * 3600),
+    JobSpec("mail", "Kirim surat elektronik",
+            "Mengirim pesan di kotak keluar yang sudah jatuh waktu lewat server surat (MPN_SMTP_URL); yang ditolak "
+            "sementara dicoba lagi dengan jeda 1, 2, 4 ... menit.",
+            _mail, lambda s, tz: IntervalTrigger(minutes=1, timezone=tz), misfire_grace_seconds=50),
 )
 BY_ID = {job.job_id: job for job in JOBS}
 SCHEDULE_TEXT: dict[str, Callable[[Settings], str]] = {
@@ -124,6 +134,7 @@ SCHEDULE_TEXT: dict[str, Callable[[Settings], str]] = {
     "statements": lambda s: "hari kerja {:02d}:{:02d}".format(*_statement_time(s)),
     "distribution": lambda s: "setiap 2 menit",
     "daily_report": lambda s: f"hari kerja {s.daily_report_time:%H:%M}",
+    "mail": lambda s: "setiap menit",
 }
 
 
