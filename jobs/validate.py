@@ -2,24 +2,29 @@
 
 A `FileSpec` lists the columns of one file kind and how each is checked and normalised. `check_batch`
 takes one record batch of raw strings and returns the normalised columns plus every problem found,
-each naming its line and column.
+each naming its line and column. Plausibility (CONTRACT §2, second round: dates from 2000-01-01 to the
+import day + 7, no control characters, free text at most 500 characters) uses `queries.plausibility`;
+Python runs only to word the reason of a row already found bad (and for the tens of statement letters).
+Reasons are in Bahasa Indonesia.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from jobs.workdays import WorkingCalendar
+from queries import config
+from queries.plausibility import EARLIEST_DATE, MAX_TEXT, date_problem, latest_date, received_problem, text_problem
 
 TIMESTAMP_WIB = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?\+0[789]:00$"
-TIMESTAMP_ANY = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}:\d{2}|Z)$"
+TIMESTAMP_ANY = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-](0\d|1[0-4]):[0-5]\d|Z)$"
 DATE = r"^\d{4}-\d{2}-\d{2}$"
-
+CONTROL = r"[\x00-\x1f\x7f]"
 
 @dataclass(frozen=True)
 class Col:
@@ -33,22 +38,25 @@ class Col:
     master: str | None = None  # must exist in this master table
     kind: str = "ident"  # ident | text | amount | timestamp | local_timestamp | date
     fast: tuple[object, ...] = ()  # a cheaper check, at least as strict as `pattern` (see `_fast_ok`)
+    nonempty: bool = False  # free text that must not be empty
 
 
-AMOUNT_REASON = "must be whole rupiah greater than zero: digits only, no separators or decimals"
-NTPN = Col("ntpn", r"^[0-9A-Z]{16}$", "must be 16 characters [0-9A-Z]", fast=("upper_alnum", 16, 16))
-NTB = Col("ntb", r"^[0-9A-Z]{1,20}$", "must be 1-20 characters [0-9A-Z]", fast=("upper_alnum", 1, 20))
-NPWP = Col("npwp", r"^[0-9]{15}([0-9])?$", "must be 15 or 16 digits", fast=("digits", 15, 16))
-KAP = Col("kap", r"^[0-9]{6}$", "must be 6 digits", master="kap", fast=("digits", 6, 6))
-KJS = Col("kjs", r"^[0-9]{3}$", "must be 3 digits", fast=("digits", 3, 3))
-TAX_PERIOD = Col("tax_period", r"^(0[1-9]|1[0-2])[0-9]{4}$", "must be MMYYYY (month 01-12, then the year)",
+AMOUNT_REASON = "harus rupiah bulat lebih dari nol: hanya angka, tanpa pemisah ribuan atau desimal"
+DATE_REASON = "harus tanggal YYYY-MM-DD"
+NTPN = Col("ntpn", r"^[0-9A-Z]{16}$", "harus 16 karakter [0-9A-Z]", fast=("upper_alnum", 16, 16))
+NTB = Col("ntb", r"^[0-9A-Z]{1,20}$", "harus 1-20 karakter [0-9A-Z]", fast=("upper_alnum", 1, 20))
+NPWP = Col("npwp", r"^[0-9]{15}([0-9])?$", "harus 15 atau 16 digit", fast=("digits", 15, 16))
+KAP = Col("kap", r"^[0-9]{6}$", "harus 6 digit", master="kap", fast=("digits", 6, 6))
+KJS = Col("kjs", r"^[0-9]{3}$", "harus 3 digit", fast=("digits", 3, 3))
+TAX_PERIOD = Col("tax_period", r"^(0[1-9]|1[0-2])[0-9]{4}$", "harus MMYYYY (bulan 01-12, lalu tahun)",
                  fast=("period",))
-KPP = Col("kpp_code", r"^[0-9]{3}$", "must be 3 digits", master="kpp", fast=("digits", 3, 3))
-BANK = Col("bank_code", r"^[0-9A-Z]{1,10}$", "must be a collecting agent code", master="bank",
-           fast=("upper_alnum", 1, 10))
+KPP = Col("kpp_code", r"^[0-9]{3}$", "harus 3 digit", master="kpp", fast=("digits", 3, 3))
+BANK = Col("bank_code", r"^[0-9A-Z]{1,10}$", "harus kode bank/pos persepsi (1-10 karakter [0-9A-Z])",
+           master="bank", fast=("upper_alnum", 1, 10))
 AMOUNT = Col("amount", r"^0*[1-9][0-9]{0,17}$", AMOUNT_REASON, upper=False, kind="amount", fast=("positive",))
 PAID_AT = Col("paid_at", kind="local_timestamp", upper=False)
-BUSINESS_DATE = Col("business_date", DATE, "must be a date YYYY-MM-DD", upper=False, kind="date", fast=("date",))
+BUSINESS_DATE = Col("business_date", DATE, DATE_REASON, upper=False, kind="date", fast=("date",))
+BILLING_REASON = "harus 15 digit (boleh kosong hanya untuk reversal)"
 
 
 @dataclass(frozen=True)
@@ -65,11 +73,10 @@ class FileSpec:
 
 
 MPN = FileSpec("mpn", (
-    Col("record_type", r"^(payment|reversal)$", "must be payment or reversal", upper=False,
+    Col("record_type", r"^(payment|reversal)$", "harus payment atau reversal", upper=False,
         fast=("enum", "payment", "reversal")),
     NTPN,
-    Col("billing_code", r"^[0-9]{15}$", "must be 15 digits (empty only for a reversal)", optional=True,
-        fast=("digits", 15, 15)),
+    Col("billing_code", r"^[0-9]{15}$", BILLING_REASON, optional=True, fast=("digits", 15, 15)),
     BANK,
     Col("branch_code", upper=False, optional=True, kind="text"),
     NTB, PAID_AT, NPWP,
@@ -81,13 +88,14 @@ BANK_BATCH = FileSpec("bank", (BANK, BUSINESS_DATE, NTPN, NTB, PAID_AT, NPWP, KA
 
 STATEMENTS = FileSpec("statements", (
     BANK, BUSINESS_DATE,
-    Col("letter_number", r"^.+$", "must not be empty", upper=False, kind="text"),
-    Col("letter_date", DATE, "must be a date YYYY-MM-DD", upper=False, kind="date"),
+    Col("letter_number", upper=False, kind="text", nonempty=True),
+    Col("letter_date", DATE, DATE_REASON, upper=False, kind="date"),
     Col("received_at", kind="timestamp", upper=False),
-    Col("declared_count", r"^[0-9]{1,15}$", "must be a whole number >= 0", upper=False, kind="amount"),
-    Col("declared_amount", r"^[0-9]{1,18}$", "must be whole rupiah >= 0: digits only, no separators or decimals",
-        upper=False, kind="amount"),
-    Col("signer", r"^.+$", "must not be empty", upper=False, kind="text"),
+    Col("declared_count", r"^[0-9]{1,15}$", "harus bilangan bulat >= 0 (paling banyak 15 digit)", upper=False,
+        kind="amount"),
+    Col("declared_amount", r"^[0-9]{1,18}$",
+        "harus rupiah bulat >= 0: hanya angka, tanpa pemisah ribuan atau desimal", upper=False, kind="amount"),
+    Col("signer", upper=False, kind="text", nonempty=True),
 ))
 
 SPECS = {"mpn": MPN, "bank": BANK_BATCH, "statements": STATEMENTS}
@@ -95,11 +103,17 @@ SPECS = {"mpn": MPN, "bank": BANK_BATCH, "statements": STATEMENTS}
 
 @dataclass
 class Master:
-    """Master codes the checks look up, and each collecting agent's cut-off (`HH:MM:SS`)."""
+    """Master codes the checks look up, each collecting agent's cut-off (`HH:MM:SS`), and the import moment."""
 
     codes: dict[str, pa.Array]
     cutoffs: dict[str, str]
     calendar: WorkingCalendar
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def today(self) -> date:
+        """The day of import in the schedules' time zone: plausible dates end seven days after it."""
+        return self.now.astimezone(config.timezone()).date()
 
 
 @dataclass
@@ -156,14 +170,16 @@ class Collector:
 def _check_col(col: Col, raw: pa.Array, master: Master, out: Collector) -> pa.Array:
     """Check and normalise one column; returns the normalised values (NULL where optional and empty)."""
     if col.kind in ("local_timestamp", "timestamp"):
-        return _check_timestamp(col, raw, out)
+        return _check_timestamp(col, raw, master, out)
+    if col.kind == "text":
+        return _check_text(col, raw, out)
     if col.fast and _all(_fast_ok(col.fast, raw)):
         if col.master is not None:
             known = pc.is_in(raw, value_set=master.codes[col.master])
             if _all(known):
-                return raw
+                return _plausible_dates(col, raw, None, master, out)
         else:
-            return raw
+            return _plausible_dates(col, raw, None, master, out)
     val = raw
     ok = pc.match_substring_regex(raw, col.pattern) if col.pattern else None
     if ok is None or not _all(ok):
@@ -174,22 +190,65 @@ def _check_col(col: Col, raw: pa.Array, master: Master, out: Collector) -> pa.Ar
         ok = pc.or_(ok, empty)
     if ok is not None:
         def why(i: int, v: pa.Array = val, reason: str = col.reason) -> str:
-            return "is empty" if v[i].as_py() == "" else reason
+            return "kosong" if v[i].as_py() == "" else reason
 
         out.add(ok, col.name, why)
     if col.kind == "date":
         valid = _real_datetime(val, "%Y-%m-%d")
-        out.add(pc.or_(pc.invert(ok), valid) if ok is not None else valid, col.name, "is not a real calendar date")
+        out.add(pc.or_(pc.invert(ok), valid) if ok is not None else valid, col.name, "bukan tanggal yang ada")
+        ok = pc.and_(ok, valid) if ok is not None else valid
     if col.master is not None:
         known = pc.is_in(val, value_set=master.codes[col.master])
-        label = {"bank": "collecting agent", "kap": "KAP", "kpp": "KPP"}[col.master]
+        label = {"bank": "bank/pos persepsi", "kap": "KAP", "kpp": "KPP"}[col.master]
+
         def unknown(i: int, v: pa.Array = val, lb: str = label) -> str:
-            return f"unknown {lb} {v[i].as_py()} (not in master data)"
+            return f"{lb} {v[i].as_py()} tidak dikenal (tidak ada di data induk)"
 
         out.add(pc.or_(pc.invert(ok), known) if ok is not None else known, col.name, unknown)
+    val = _plausible_dates(col, val, ok, master, out)
     if col.optional:
         val = pc.if_else(empty, pa.scalar(None, pa.string()), val)
     return val
+
+
+def _plausible_dates(col: Col, val: pa.Array, ok: pa.Array | None, master: Master, out: Collector) -> pa.Array:
+    """A date column's values must lie between 2000-01-01 and the import day + 7 (rows already bad are skipped)."""
+    if col.kind == "date":
+        _check_day_range(val if ok is None else pc.if_else(ok, val, EARLIEST_DATE.isoformat()), col.name,
+                         master, out)
+    return val
+
+
+def _check_day_range(days: pa.Array, column: str, master: Master, out: Collector) -> pa.Array:
+    """`days` are `YYYY-MM-DD` texts (string order is date order): each in [2000-01-01, import day + 7]."""
+    first, last = EARLIEST_DATE.isoformat(), latest_date(master.today).isoformat()
+    inside = pc.and_(pc.greater_equal(days, first), pc.less_equal(days, last))
+
+    def why(i: int) -> str:
+        text = days[i].as_py()
+        try:
+            return date_problem(date.fromisoformat(text), today=master.today) or "tanggal tidak masuk akal"
+        except ValueError:
+            return f"tanggal {text} tidak masuk akal"
+
+    out.add(inside, column, why)
+    return inside
+
+
+def _check_text(col: Col, raw: pa.Array, out: Collector) -> pa.Array:
+    """Free text: no control characters, at most 500 characters; some must not be blank."""
+    printable = pc.utf8_is_printable(raw)  # false for control characters (and some harmless ones: then exact)
+    if not _all(printable):
+        clean = pc.invert(pc.match_substring_regex(raw, CONTROL))
+        out.add(clean, col.name, lambda i: text_problem(raw[i].as_py()) or "berisi karakter yang tidak diizinkan")
+    length = pc.utf8_length(raw)
+    out.add(pc.less_equal(length, MAX_TEXT), col.name,
+            lambda i: f"terlalu panjang: {length[i].as_py()} karakter, paling banyak {MAX_TEXT}")
+    if col.nonempty:
+        out.add(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(raw)), 0), col.name, "kosong")
+    if col.optional:
+        return pc.if_else(pc.equal(length, 0), pa.scalar(None, pa.string()), raw)
+    return raw
 
 
 MONTHS = pa.array([f"{m:02d}" for m in range(1, 13)])
@@ -236,9 +295,13 @@ def _fast_ok(fast: tuple[object, ...], arr: pa.Array) -> pa.Array:
     raise ValueError(f"unknown fast check {what}")
 
 
-def _check_timestamp(col: Col, raw: pa.Array, out: Collector) -> pa.Array:
-    """ISO 8601 with offset; for payments (`local_timestamp`) the offset must be WIB, WITA or WIT."""
+def _check_timestamp(col: Col, raw: pa.Array, master: Master, out: Collector) -> pa.Array:
+    """ISO 8601 with offset; for payments (`local_timestamp`) the offset must be WIB, WITA or WIT.
+
+    The (local) calendar day must be plausible; a `received_at` must not lie in the future either.
+    """
     if col.kind == "local_timestamp" and _all(_fast_ok(("local_timestamp",), raw)):
+        _check_day_range(pc.utf8_slice_codeunits(raw, 0, 10), col.name, master, out)
         return raw
     val = pc.utf8_trim_whitespace(raw)
     strict = TIMESTAMP_WIB if col.kind == "local_timestamp" else TIMESTAMP_ANY
@@ -247,12 +310,27 @@ def _check_timestamp(col: Col, raw: pa.Array, out: Collector) -> pa.Array:
         any_offset = pc.match_substring_regex(val, TIMESTAMP_ANY)
         if col.kind == "local_timestamp":
             out.add(pc.or_(shape, pc.invert(any_offset)), col.name,
-                    "offset must be the branch's zone: +07:00 (WIB), +08:00 (WITA) or +09:00 (WIT)")
-        out.add(any_offset, col.name, "must be an ISO 8601 timestamp with UTC offset, e.g. 2026-11-20T14:59:59+07:00")
+                    "zona waktu harus zona cabang: +07:00 (WIB), +08:00 (WITA) atau +09:00 (WIT)")
+        out.add(any_offset, col.name, "harus waktu ISO 8601 dengan selisih UTC yang sah (-14:00 s.d. +14:00),"
+                                      " misalnya 2026-11-20T14:59:59+07:00")
     wall = pc.replace_substring(pc.utf8_slice_codeunits(val, 0, 19), " ", "T")
     real = _real_datetime(wall, "%Y-%m-%dT%H:%M:%S")
-    out.add(pc.or_(pc.invert(shape), real), col.name, "is not a real date and time")
+    out.add(pc.or_(pc.invert(shape), real), col.name, "bukan tanggal dan jam yang ada")
+    good = pc.fill_null(pc.and_(shape, real), False)
+    inside = _check_day_range(pc.if_else(good, pc.utf8_slice_codeunits(val, 0, 10), EARLIEST_DATE.isoformat()),
+                              col.name, master, out)
+    if col.kind == "timestamp":
+        _check_not_future(col.name, val, pc.and_(good, inside), master, out)
     return val
+
+
+def _check_not_future(column: str, val: pa.Array, good: pa.Array, master: Master, out: Collector) -> None:
+    """A `received_at` lies no later than the import moment (plus clock skew); statement letters only (few rows)."""
+    problems: list[str | None] = []
+    for text, ok in zip(val.to_pylist(), good.to_pylist(), strict=True):
+        problems.append(received_problem(datetime.fromisoformat(text.replace(" ", "T")), now=master.now)
+                        if ok else None)
+    out.add(pa.array([p is None for p in problems], pa.bool_()), column, lambda i: problems[i] or "")
 
 
 def check_batch(spec: FileSpec, batch: pa.RecordBatch, lines: pa.Array, master: Master, limit: int) -> Checked:
@@ -266,7 +344,7 @@ def check_batch(spec: FileSpec, batch: pa.RecordBatch, lines: pa.Array, master: 
     if spec.kind == "mpn":
         reversal = pc.equal(cols["record_type"], "reversal")
         has_billing = pc.is_valid(cols["billing_code"])
-        out.add(pc.or_(reversal, has_billing), "billing_code", "must be 15 digits (empty only for a reversal)")
+        out.add(pc.or_(reversal, has_billing), "billing_code", BILLING_REASON)
     checked = Checked(cols, lines, out.problems, out.count)
     if spec.kind in ("mpn", "bank") and out.count == 0:
         _add_dates(checked, master)

@@ -83,7 +83,7 @@ def test_bad_file_is_rejected_with_its_report_and_does_not_stop_the_others(engin
     folder = inbox / "rejected" / "mpn" / DAY
     assert names(folder) == ["a_bad.csv", "a_bad.csv.errors.txt"]
     report = (folder / "a_bad.csv.errors.txt").read_text(encoding="utf-8")
-    assert "a_bad.csv:3: ntpn: must be 16 characters [0-9A-Z]" in report
+    assert "a_bad.csv:3: ntpn: harus 16 karakter [0-9A-Z]" in report
     assert rows_of(engine, "SELECT ntpn FROM mpn_record") == [("0000000000000002",)]
     assert rows_of(engine, "SELECT file_name, status FROM import_file ORDER BY import_id") == [
         ("a_bad.csv", "rejected"), ("b_good.csv", "imported")]

@@ -70,24 +70,24 @@ def test_bom_semicolon_crlf_case_insensitive_header_and_extra_columns(engine: En
 
 
 @pytest.mark.parametrize(("column", "row", "reason"), [
-    ("ntpn", mpn_row("12345"), "must be 16 characters [0-9A-Z]"),
-    ("ntpn", mpn_row("0000A1B2C3D4E5F!"), "must be 16 characters [0-9A-Z]"),
-    ("billing_code", mpn_row(billing="12345678901234"), "must be 15 digits"),
-    ("billing_code", mpn_row(billing=""), "empty only for a reversal"),
-    ("bank_code", mpn_row(bank="999"), "unknown collecting agent 999"),
-    ("ntb", mpn_row(ntb="ABC-1"), "must be 1-20 characters [0-9A-Z]"),
-    ("paid_at", mpn_row(paid_at="2026-11-20 10:00"), "ISO 8601 timestamp with UTC offset"),
-    ("paid_at", mpn_row(paid_at="2026-11-20T10:00:00Z"), "+07:00 (WIB), +08:00 (WITA) or +09:00 (WIT)"),
-    ("paid_at", mpn_row(paid_at="2026-02-30T10:00:00+07:00"), "not a real date and time"),
-    ("npwp", mpn_row(npwp="12.345.678.9-021.000"), "must be 15 or 16 digits"),
-    ("kap", mpn_row(kap="411999"), "unknown KAP 411999"),
-    ("kap", mpn_row(kap="41112"), "must be 6 digits"),
-    ("tax_period", mpn_row(period="132026"), "must be MMYYYY"),
-    ("kpp_code", mpn_row(kpp="999"), "unknown KPP 999"),
-    ("amount", mpn_row(amount="0"), "greater than zero"),
-    ("amount", mpn_row(amount="1.500.000"), "no separators or decimals"),
-    ("amount", mpn_row(amount="1500000.50"), "no separators or decimals"),
-    ("record_type", mpn_row(record_type="refund"), "must be payment or reversal"),
+    ("ntpn", mpn_row("12345"), "harus 16 karakter [0-9A-Z]"),
+    ("ntpn", mpn_row("0000A1B2C3D4E5F!"), "harus 16 karakter [0-9A-Z]"),
+    ("billing_code", mpn_row(billing="12345678901234"), "harus 15 digit"),
+    ("billing_code", mpn_row(billing=""), "boleh kosong hanya untuk reversal"),
+    ("bank_code", mpn_row(bank="999"), "bank/pos persepsi 999 tidak dikenal"),
+    ("ntb", mpn_row(ntb="ABC-1"), "harus 1-20 karakter [0-9A-Z]"),
+    ("paid_at", mpn_row(paid_at="2026-11-20 10:00"), "harus waktu ISO 8601 dengan selisih UTC"),
+    ("paid_at", mpn_row(paid_at="2026-11-20T10:00:00Z"), "+07:00 (WIB), +08:00 (WITA) atau +09:00 (WIT)"),
+    ("paid_at", mpn_row(paid_at="2026-02-30T10:00:00+07:00"), "bukan tanggal dan jam yang ada"),
+    ("npwp", mpn_row(npwp="12.345.678.9-021.000"), "harus 15 atau 16 digit"),
+    ("kap", mpn_row(kap="411999"), "KAP 411999 tidak dikenal"),
+    ("kap", mpn_row(kap="41112"), "harus 6 digit"),
+    ("tax_period", mpn_row(period="132026"), "harus MMYYYY"),
+    ("kpp_code", mpn_row(kpp="999"), "KPP 999 tidak dikenal"),
+    ("amount", mpn_row(amount="0"), "lebih dari nol"),
+    ("amount", mpn_row(amount="1.500.000"), "tanpa pemisah ribuan atau desimal"),
+    ("amount", mpn_row(amount="1500000.50"), "tanpa pemisah ribuan atau desimal"),
+    ("record_type", mpn_row(record_type="refund"), "harus payment atau reversal"),
 ])
 def test_each_rule_rejects_the_whole_file_naming_line_and_column(
         engine: Engine, tmp_path: Path, column: str, row: str, reason: str) -> None:
@@ -114,15 +114,15 @@ def test_rejected_file_is_kept_with_its_report_and_logged(engine: Engine, tmp_pa
 
 def test_missing_column_and_malformed_row_and_bad_utf8(engine: Engine, tmp_path: Path) -> None:
     no_amount = write(tmp_path, "a.csv", MPN_HEADER.removesuffix(",amount"), [mpn_row().rsplit(",", 1)[0]])
-    with pytest.raises(InputRejected, match=r"a.csv:1: amount: required column is missing"):
+    with pytest.raises(InputRejected, match=r"a.csv:1: amount: kolom wajib tidak ada"):
         import_file(engine, "mpn", no_amount, label="a.csv")
     short = write(tmp_path, "b.csv", MPN_HEADER, [mpn_row("0000000000000001"), "payment,123"])
-    with pytest.raises(InputRejected, match=r"b.csv:3: -: row has 2 fields, the header has 14"):
+    with pytest.raises(InputRejected, match=r"b.csv:3: -: baris berisi 2 nilai, baris judul 14 kolom"):
         import_file(engine, "mpn", short, label="b.csv")
     latin1 = tmp_path / "c.csv"
     latin1.write_bytes((MPN_HEADER + "\n" + mpn_row() + "\n").encode() +
                        mpn_row("0000000000000002").replace("PT Maju Jaya", "PT Caf\xe9").encode("latin-1") + b"\n")
-    with pytest.raises(InputRejected, match=r"c.csv:3: -: not valid UTF-8"):
+    with pytest.raises(InputRejected, match=r"c.csv:3: -: bukan UTF-8 yang sah"):
         import_file(engine, "mpn", latin1, label="c.csv")
     assert rows_of(engine, "SELECT count(*) FROM mpn_record") == [(0,)]
 
@@ -131,7 +131,7 @@ def test_same_content_again_is_a_no_op(engine: Engine, tmp_path: Path) -> None:
     path = write(tmp_path, "mpn.csv", MPN_HEADER, [mpn_row()])
     first = import_file(engine, "mpn", path)
     again = import_file(engine, "mpn", path)
-    assert again.status == "duplicate" and "already imported" in again.message
+    assert again.status == "duplicate" and "sudah diimpor" in again.message
     assert again.import_id == first.import_id
     assert rows_of(engine, "SELECT count(*) FROM mpn_record") == [(1,)]
 
@@ -148,7 +148,7 @@ def test_reversal_may_have_empty_billing_code(engine: Engine, tmp_path: Path) ->
     ("2026-11-20T15:00:00+07:00", date(2026, 11, 20)),   # at the cut-off: same day
     ("2026-11-20T15:00:01+07:00", date(2026, 11, 23)),   # Friday after cut-off: Monday
     ("2026-11-21T09:00:00+07:00", date(2026, 11, 23)),   # Saturday: next working day
-    ("2026-12-24T10:00:00+07:00", date(2026, 12, 28)),   # cuti bersama and Christmas, then the weekend
+    ("2025-12-24T15:30:00+07:00", date(2025, 12, 29)),   # after cut-off: Christmas, cuti bersama, the weekend
     ("2026-08-17T08:00:00+07:00", date(2026, 8, 18)),    # Independence Day
     ("2026-11-19T15:30:00+08:00", date(2026, 11, 20)),   # WITA branch after its local cut-off
     ("2026-11-19T14:59:59+09:00", date(2026, 11, 19)),   # WIT branch, before its local cut-off
@@ -177,7 +177,7 @@ def test_bank_batch_and_resend_supersedes_keeping_history(engine: Engine, tmp_pa
     import_file(engine, "bank", first)
     resend = write(tmp_path, "b2.csv", BANK_HEADER, [bank_row("0000000000000001")])
     result = import_file(engine, "bank", resend)
-    assert "supersedes batch" in result.message
+    assert "menggantikan batch" in result.message
     batches = rows_of(engine, "SELECT row_count, superseded_by IS NOT NULL FROM bank_batch ORDER BY batch_id")
     assert batches == [(2, True), (1, False)]
     assert rows_of(engine, "SELECT count(*) FROM bank_batch_row") == [(3,)]  # history kept
@@ -196,7 +196,7 @@ def test_bank_batch_keeps_its_own_date_and_the_derived_one(engine: Engine, tmp_p
 def test_bank_file_mixing_batches_is_rejected(engine: Engine, tmp_path: Path) -> None:
     path = write(tmp_path, "mix.csv", BANK_HEADER, [bank_row("0000000000000001"),
                                                     bank_row("0000000000000002", bank="008")])
-    with pytest.raises(InputRejected, match=r"mix.csv:3: bank_code: file mixes several batches"):
+    with pytest.raises(InputRejected, match=r"mix.csv:3: bank_code: berkas mencampur beberapa batch"):
         import_file(engine, "bank", path, label="mix.csv")
     assert rows_of(engine, "SELECT count(*) FROM bank_batch") == [(0,)]
 
@@ -206,7 +206,7 @@ def test_statement_letters_import_and_supersede(engine: Engine, tmp_path: Path) 
     import_file(engine, "statements", write(tmp_path, "s1.csv", STATEMENT_HEADER, [letter]))
     corrected = letter.replace("SP-001", "SP-002").replace(",2,3000000,", ",3,4500000,")
     result = import_file(engine, "statements", write(tmp_path, "s2.csv", STATEMENT_HEADER, [corrected]))
-    assert "1 statement letters stored" in result.message
+    assert "1 surat pernyataan disimpan" in result.message
     assert rows_of(engine, "SELECT letter_number, declared_count, superseded_at IS NULL FROM statement_letter"
                            " ORDER BY letter_id") == [("SP-001/BRI/XI/2026", 2, False), ("SP-002/BRI/XI/2026", 3, True)]
 
@@ -218,9 +218,9 @@ def test_statement_rules(engine: Engine, tmp_path: Path) -> None:
     with pytest.raises(InputRejected) as caught:
         import_file(engine, "statements", write(tmp_path, "s.csv", STATEMENT_HEADER, bad), label="s.csv")
     report = caught.value.report()
-    assert "s.csv:3: declared_count: must be a whole number >= 0" in report
+    assert "s.csv:3: declared_count: harus bilangan bulat >= 0" in report
     assert "s.csv:4: business_date:" in report
-    assert "s.csv:5: bank_code: a second letter for 002 2026-11-20 (first on line 2)" in report
+    assert "s.csv:5: bank_code: surat kedua untuk 002 2026-11-20 (yang pertama di baris 2)" in report
     assert rows_of(engine, "SELECT count(*) FROM statement_letter") == [(0,)]
 
 
