@@ -17,6 +17,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 from flask import g
 
+from dashboard.components.grids import grid_request_problem
 from queries.users import ROLES, User
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,43 @@ def callback_roles(callback_entry: dict[str, Any]) -> frozenset[str] | None:
 def is_dash_internal(output: str) -> bool:
     """Dash's own page router (`dash.page_container`): any logged-in user; the pages check roles."""
     return any(f"_pages_{part}." in output for part in ("content", "store", "dummy"))
+
+
+def callback_body_problem(body: Any, entry: dict[str, Any]) -> str | None:
+    """Why a callback request's JSON body does not fit the registered callback `entry`, or None when it does.
+
+    Dash trusts the body's shape; a list, a missing field or a value of the wrong type would end in a 500.
+    Inputs and state must be as many as the callback declares, each naming its declared id and property
+    (pattern-matching ones: a dict, or a list of dicts); an AG Grid `getRowsRequest` must hold row numbers.
+    """
+    if not isinstance(body.get("outputs"), dict | list):
+        return "outputs"
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(isinstance(item, str) for item in changed):
+        return "changedPropIds"
+    for field in ("inputs", "state"):
+        sent, declared = body.get(field, []), entry.get(field, [])
+        if not isinstance(sent, list) or len(sent) != len(declared):
+            return field
+        for item, wanted in zip(sent, declared, strict=True):
+            if (why := _item_problem(item, wanted)) is not None:
+                return f"{field}: {why}"
+    return None
+
+
+def _item_problem(item: Any, wanted: dict[str, Any]) -> str | None:
+    """Why one input or state item does not match its declaration, or None."""
+    declared_id = wanted.get("id")
+    pattern = not isinstance(declared_id, str) or declared_id.startswith("{")
+    items = item if pattern and isinstance(item, list) else [item]
+    for one in items:
+        if not isinstance(one, dict) or one.get("property") != wanted.get("property"):
+            return str(wanted.get("property"))
+        if (pattern and not isinstance(one.get("id"), dict)) or (not pattern and one.get("id") != declared_id):
+            return f"{declared_id}.{wanted.get('property')}"
+        if one["property"] == "getRowsRequest" and (why := grid_request_problem(one.get("value"))) is not None:
+            return why
+    return None
 
 
 def current_user() -> User | None:

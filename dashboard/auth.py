@@ -1,17 +1,21 @@
-"""Login for the dashboard: a signed session cookie, the login form, logout, and the request guard.
+"""Login for the dashboard: server-side sessions, the login form, logout, the request guard and security headers.
 
-Every request except `/login`, `/healthz` and static files needs a session of an active user whose
-account has not changed since (its `session_epoch`). Callback requests are checked against the
-callback's roles (`dashboard.access`) before Dash runs them. Wrong passwords are slowed down and,
-after several in a row, lock the account (`queries.users.authenticate`).
+Every request except `/login`, `/healthz` and static files needs a live session (`queries.sessions`): the
+signed cookie carries a random token, PostgreSQL says whether that session is open, unexpired, and its
+account unchanged since (its `session_epoch`). Logout ends the session on the server at once, for every
+worker. Callback requests are checked for shape and against the callback's roles (`dashboard.access`)
+before Dash runs them: a malformed body is a 400, never a 500. Failed logins are counted per client
+address and per account name in PostgreSQL; past the limit the answer is 429 with `Retry-After`, at once,
+with no password check. Five wrong passwords in a row lock the account (`queries.users.authenticate`).
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
+import math
+import os
 import secrets
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -19,24 +23,28 @@ from urllib.parse import quote, urlsplit
 from dash import Dash
 from flask import Flask, Response, g, jsonify, redirect, render_template, request, session
 from flask.sessions import SecureCookieSessionInterface
+from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response as BaseResponse
 
-from dashboard.access import callback_roles, current_user, is_dash_internal
+from dashboard.access import callback_body_problem, callback_roles, current_user, is_dash_internal
 from dashboard.components.data import fetch, perform
 from queries import config
+from queries import sessions as store
 from queries.audit import record
 from queries.formatting import jam_wib
 from queries.incoming import database_ok
-from queries.users import User, authenticate, session_user
+from queries.users import User, authenticate
 
 log = logging.getLogger(__name__)
 
 PUBLIC_PATHS = frozenset({"/login", "/healthz", "/_favicon.ico", "/favicon.ico"})
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
-SESSION_HOURS = 10  # a working day and some
-FAILED_LOGIN_DELAY = 0.6  # seconds added to every failed attempt
+SESSION_HOURS = store.SESSION_HOURS
+TOKEN = "sid"  # the session cookie's field holding the server-side session token
+#: How many proxies in front of the app may set `X-Forwarded-For` (0: none, the peer address is the client).
+TRUSTED_PROXIES_VARIABLE = "MPN_TRUSTED_PROXIES"
 
 MESSAGES = {
     "bad": "Nama pengguna atau kata sandi salah.",
@@ -44,6 +52,7 @@ MESSAGES = {
     "csrf": "Formulir kedaluwarsa. Silakan coba lagi.",
     "logged_out": "Anda telah keluar.",
     "expired": "Sesi Anda berakhir. Silakan masuk kembali.",
+    "throttled": "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {minutes} menit.",
     "database": "Basis data tidak dapat dihubungi. Coba lagi beberapa saat lagi; bila masih gagal, "
                 "hubungi administrator sistem.",
 }
@@ -56,8 +65,18 @@ class _SessionInterface(SecureCookieSessionInterface):
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
 
+def trusted_proxies() -> int:
+    """`MPN_TRUSTED_PROXIES`: proxies whose `X-Forwarded-For` names the client (default 0: trust none)."""
+    value = os.environ.get(TRUSTED_PROXIES_VARIABLE, "").strip()
+    try:
+        return max(0, int(value or 0))
+    except ValueError:
+        log.error("%s=%r is not a whole number; no proxy is trusted", TRUSTED_PROXIES_VARIABLE, value)
+        return 0
+
+
 def init_auth(app: Dash) -> None:
-    """Wire login, logout and the guard into the app's Flask server."""
+    """Wire login, logout, the guard and the security headers into the app's Flask server."""
     server = app.server
     server.config.update(
         SECRET_KEY=config.secret_key(),
@@ -67,11 +86,12 @@ def init_auth(app: Dash) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
     )
     server.session_interface = _SessionInterface()
-    server.wsgi_app = ProxyFix(server.wsgi_app, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    server.wsgi_app = ProxyFix(server.wsgi_app, x_for=trusted_proxies(), x_proto=1,  # type: ignore[method-assign]
+                               x_host=1)
     server.add_url_rule("/login", "login", login, methods=["GET", "POST"])
     server.add_url_rule("/logout", "logout", logout, methods=["POST"])
     server.before_request(lambda: _guard(app))
-    server.after_request(_security_headers)
+    server.after_request(lambda response: _security_headers(app, response))
 
 
 def csrf_token() -> str:
@@ -84,18 +104,22 @@ def csrf_token() -> str:
 
 def _csrf_ok() -> bool:
     sent = request.form.get("csrf", "")
-    return bool(sent) and hmac.compare_digest(sent, session.get("csrf", ""))
+    return bool(sent) and hmac.compare_digest(sent, str(session.get("csrf", "")))
 
 
 def _load_user() -> User | None:
-    user_id, epoch = session.get("uid"), session.get("epoch")
-    if not isinstance(user_id, int) or not isinstance(epoch, int):
+    """The user of this request's live session; a cookie of an ended, expired or outdated session loses its token."""
+    token = session.get(TOKEN)
+    if not isinstance(token, str) or not token:
         return None
-    user = fetch(session_user, user_id, epoch)
-    if user is None:
-        session.pop("uid", None)
-        session.pop("epoch", None)
-    return user
+    now = datetime.now(UTC)
+    live = fetch(store.live_session, token, now=now)
+    if live is None:
+        session.pop(TOKEN, None)
+        return None
+    if live.stale(now):
+        perform(store.touch, token, now=now)
+    return live.user
 
 
 def _guard(app: Dash) -> BaseResponse | None:
@@ -121,17 +145,22 @@ def _guard(app: Dash) -> BaseResponse | None:
 
 
 def _authorize_callback(app: Dash, user: User) -> BaseResponse | None:
-    body = request.get_json(silent=True) or {}
-    output = str(body.get("output", ""))
+    """Refuse a callback request that is malformed (400), unknown (404) or not for the user's role (403)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("output"), str):
+        log.warning("malformed callback request from %s: %s", user.username, type(body).__name__)
+        return _refuse(400, "Permintaan tidak valid.")
+    output = body["output"]
     entry = app.callback_map.get(output)
     if entry is None:
         return _refuse(404, "Tindakan tidak dikenal.")
     roles = callback_roles(entry)
-    if roles is None and is_dash_internal(output):
-        return None
-    if roles is None or user.role not in roles:
+    if (roles is not None or not is_dash_internal(output)) and (roles is None or user.role not in roles):
         log.warning("refused callback %s to %s (%s)", output, user.username, user.role)
         return _refuse(403, "Peran Anda tidak berwenang melakukan tindakan ini.")
+    if (problem := callback_body_problem(body, entry)) is not None:
+        log.warning("malformed callback request %s from %s: %s", output[:200], user.username, problem)
+        return _refuse(400, "Permintaan tidak valid.")
     return None
 
 
@@ -141,7 +170,26 @@ def _refuse(status: int, message: str) -> Response:
     return answer
 
 
-def _security_headers(response: Response) -> Response:
+def content_security_policy(app: Dash) -> str:
+    """The CSP: everything from this server; scripts only as files or Dash's own inline scripts by hash.
+
+    Dash renders `var renderer = new DashRenderer();` inline (and any inline clientside callback):
+    `app.csp_hashes()` lists their SHA-256. Styles allow inline attributes, which React and Plotly set.
+    """
+    cached = getattr(app, "mpn_csp", None)
+    if cached is None:
+        scripts = " ".join(["'self'", *app.csp_hashes()])
+        cached = "; ".join([
+            "default-src 'self'", f"script-src {scripts}", "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:", "font-src 'self' data:", "connect-src 'self'", "frame-ancestors 'none'",
+            "object-src 'none'", "base-uri 'self'", "form-action 'self'",
+        ])
+        app.mpn_csp = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _security_headers(app: Dash, response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", content_security_policy(app))
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -168,7 +216,11 @@ def _form(message: str = "", *, tone: str = "danger", username: str = "", status
 
 
 def login() -> Any:
-    """GET: the form. POST: check the password; on success start a fresh session and go on to `next`."""
+    """GET: the form. POST: check the password; on success start a fresh session and go on to `next`.
+
+    Every attempt is first counted (`queries.sessions.claim_attempt`, its own short transaction); past the
+    address's or the name's limit it is answered 429 at once, without checking the password.
+    """
     if request.method == "GET":
         if _signed_in():
             return redirect(_safe_next(request.args.get("next")))
@@ -178,24 +230,42 @@ def login() -> Any:
     username = request.form.get("username", "").strip().lower()[:64]
     if not _csrf_ok():
         return _form(MESSAGES["csrf"], username=username, status=400)
+    address, now = request.remote_addr or "", datetime.now(UTC)
     try:
-        result = perform(authenticate, username, request.form.get("password", ""), now=datetime.now(UTC),
-                         source=request.remote_addr or "")
+        refused = perform(store.claim_attempt, address=address, account=username, now=now)
+        if refused is not None:
+            return _throttled(refused, username)
+        result = perform(authenticate, username, request.form.get("password", ""), now=now, source=address)
+        if result.ok and result.user is not None:
+            token = store.new_token()
+            perform(_start_session, result.user, token, address=address, now=now)
     except OperationalError as exc:
         log.error("database unreachable at login: %s", exc)
         return _form(MESSAGES["database"], username=username, status=503)
     if not result.ok or result.user is None:
-        time.sleep(FAILED_LOGIN_DELAY)
         if result.outcome == "locked" and result.locked_until is not None:
             message = ("Akun dikunci sementara karena terlalu banyak percobaan yang gagal. "
                        f"Coba lagi setelah pukul {jam_wib(result.locked_until)}.")
         else:
             message = MESSAGES.get(result.outcome, MESSAGES["bad"])
         return _form(message, username=username, status=401)
-    session.clear()  # a new session id for the new login: no fixation
+    session.clear()  # a new session token for the new login: no fixation
     session.permanent = True
-    session.update(uid=result.user.user_id, epoch=result.user.session_epoch, csrf=secrets.token_urlsafe(24))
+    session.update({TOKEN: token, "csrf": secrets.token_urlsafe(24)})
     return redirect(_safe_next(request.form.get("next")))
+
+
+def _start_session(conn: Connection, user: User, token: str, *, address: str, now: datetime) -> None:
+    """Open the server-side session; a successful login does not count against the throttle."""
+    store.open_session(conn, user, token, now=now, source=address)
+    store.release_attempt(conn, address=address, account=user.username, now=now)
+
+
+def _throttled(refused: store.Refusal, username: str) -> Any:
+    """429 with `Retry-After`: too many attempts from this address or for this name in this window."""
+    message = MESSAGES["throttled"].format(minutes=max(1, math.ceil(refused.retry_after / 60)))
+    body, status = _form(message, username=username, status=429)
+    return body, status, {"Retry-After": str(refused.retry_after)}
 
 
 def _database_up() -> bool:
@@ -213,15 +283,22 @@ def _signed_in() -> bool:
 
 
 def logout() -> BaseResponse:
-    """End the session (POST with the session's CSRF token) and record it."""
-    user = current_user()
-    if user is not None and _csrf_ok():
-        perform(record, user.actor(), "auth.logout", object_type="user", object_id=user.username)
+    """End the session on the server (POST with the session's CSRF token) and record it."""
+    user, token = current_user(), session.get(TOKEN)
+    if user is not None and isinstance(token, str) and _csrf_ok():
+        perform(_end_session, user, token)
         session.clear()
         return redirect("/login?m=logged_out")
     return redirect("/")
 
 
+def _end_session(conn: Connection, user: User, token: str) -> None:
+    store.end_session(conn, token, reason="logout")
+    record(conn, user.actor(), "auth.logout", object_type="user", object_id=user.username)
+
+
 def keep_session(user: User) -> None:
     """After a change to the logged-in user's own account, keep this session (its other sessions end)."""
-    session["epoch"] = user.session_epoch
+    token = session.get(TOKEN)
+    if isinstance(token, str):
+        perform(store.keep_session, token, user.session_epoch)

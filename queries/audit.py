@@ -23,6 +23,7 @@ ACTIONS: dict[str, str] = {
     "auth.login_failed": "Gagal masuk",
     "auth.locked": "Akun terkunci",
     "auth.logout": "Keluar",
+    "auth.throttled": "Percobaan masuk dibatasi",
     "auth.password_change": "Ganti kata sandi",
     "user.add": "Tambah pengguna",
     "user.disable": "Nonaktifkan pengguna",

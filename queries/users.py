@@ -78,6 +78,11 @@ _COLUMNS = """user_id, username, full_name, nip, role, active, session_epoch, fa
               locked_until, last_login_at, created_at, email"""
 
 
+def user_columns(alias: str) -> str:
+    """The columns a `User` is built from, in order, qualified by a table alias (for joins)."""
+    return ", ".join(f"{alias}.{name.strip()}" for name in _COLUMNS.split(","))
+
+
 def check_username(username: str) -> str:
     """The user name, or UserError saying what a valid one looks like."""
     if not USERNAME.match(username):

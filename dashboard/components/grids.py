@@ -6,9 +6,14 @@ formatted in Python (`queries.formatting`) and shipped beside them as `<field>_t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
+
+from werkzeug.exceptions import BadRequest
 
 ColumnDef = dict[str, Any]
+
+MAX_ROW = 10**9  # no grid has more rows; a larger start is not a request for rows
+MAX_BLOCK = 1000  # the most rows one infinite-model request may ask for
 
 DEFAULT_COL_DEF: ColumnDef = {
     "sortable": True, "resizable": True, "suppressMovable": True,
@@ -90,3 +95,53 @@ def fit_to_text(columns: list[ColumnDef], rows: list[dict[str, Any]], fields: li
             column = {**column, "width": max(column.get("width", 0), round(longest * px_per_char) + padding)}
         fitted.append(column)
     return fitted
+
+
+class RowBlock(NamedTuple):
+    """The rows an infinite-model grid asks for: `[start, end)`, sorted on `sort` (a column id or None)."""
+
+    start: int
+    end: int
+    sort: str | None
+    descending: bool
+
+
+def _row_number(value: Any) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ROW)
+
+
+def grid_request_problem(request: Any) -> str | None:
+    """Why an AG Grid `getRowsRequest` is not one the grid sends (row numbers, a sort model), or None.
+
+    `startRow: "0 OR 1=1"`, a negative or huge block, a sort that is not a list of `{colId, sort}`: each a reason.
+    """
+    if request is None:
+        return None
+    if not isinstance(request, dict):
+        return "getRowsRequest: not an object"
+    start, end = request.get("startRow"), request.get("endRow")
+    if not _row_number(start) or not _row_number(end):
+        return "getRowsRequest: startRow/endRow must be whole row numbers"
+    if end is not None and not 0 < end - (start or 0) <= MAX_BLOCK:
+        return f"getRowsRequest: endRow must follow startRow by 1-{MAX_BLOCK} rows"
+    sort = request.get("sortModel")
+    if sort is not None and (not isinstance(sort, list) or not all(
+            isinstance(s, dict) and isinstance(s.get("colId"), str) and s.get("sort") in ("asc", "desc", None)
+            for s in sort)):
+        return "getRowsRequest: sortModel must be a list of {colId, sort}"
+    if not isinstance(request.get("filterModel", {}), dict | None):
+        return "getRowsRequest: filterModel must be an object"
+    return None
+
+
+def row_block(request: dict[str, Any], block: int) -> RowBlock:
+    """The validated block of a `getRowsRequest` (`block` rows when it names no end); 400 when it is malformed.
+
+    The request guard (`dashboard.access`) already refuses such bodies; this is the callback's own check.
+    """
+    if (problem := grid_request_problem(request)) is not None:
+        raise BadRequest(problem)
+    start = request.get("startRow") or 0
+    end = request.get("endRow") or start + block
+    sort = (request.get("sortModel") or [{}])[0]
+    return RowBlock(start, end, sort.get("colId"), sort.get("sort", "desc") == "desc" if sort else True)
