@@ -20,7 +20,7 @@ from dash.exceptions import PreventUpdate
 from dashboard.access import AUDITORS, callback
 from dashboard.components.cards import page_header
 from dashboard.components.data import fetch
-from dashboard.components.grids import DEFAULT_COL_DEF, THEME
+from dashboard.components.grids import DEFAULT_COL_DEF, THEME, row_block
 from queries.audit import (
     ACTIONS,
     AuditEntry,
@@ -205,8 +205,7 @@ def rows(request: dict[str, Any] | None, *filter_values: Any) -> tuple[dict[str,
     """One block of rows for the grid, in the sort it asks for, and the number of matching rows."""
     if not request:
         raise PreventUpdate
-    start = int(request.get("startRow") or 0)
-    end = int(request.get("endRow") or start + BLOCK)
+    start, end, *_ = row_block(request, BLOCK)  # 400 for a request that is not row numbers
     sort = (request.get("sortModel") or [{}])[0]
     column = sort.get("colId") if sort.get("colId") in SORTABLE else "seq"
     descending = sort.get("sort", "desc") == "desc" if sort else True
