@@ -13,7 +13,7 @@ from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Dash, dcc, html
+from dash import ALL, Dash, Input, Output, State, dcc, html
 from flask import Response, jsonify, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -48,6 +48,7 @@ def create_app() -> Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.layout = shell  # a function: Dash calls it per request, for the user logged in
+    keep_date_in_navbar(app)
     guard_pages()
     init_auth(app)
     app.server.add_url_rule("/healthz", "healthz", healthz)
@@ -82,7 +83,8 @@ def _redirect_root() -> BaseResponse | None:
 def navbar(user: User | None) -> dbc.Navbar:
     """Dark-blue top bar: brand, payment search, the user and `Keluar` on the first row; below them the pages this
     user may open, in `order`, on one line of their own (they never wrap into the brand at office widths)."""
-    links = [dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="partial"))
+    links = [dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="partial",
+                                     id={"type": NAV_LINK, "path": page["relative_path"]}))
              for page in pages_for(user)]
     return dbc.Navbar(
         dbc.Container(
@@ -139,10 +141,37 @@ def user_box(user: User | None) -> html.Div | None:
     )
 
 
+NAV_LINK, NAV_URL, NAV_DAY = "mpn-nav", "mpn-nav-url", "mpn-nav-tanggal"
+
+#: Browser-side: the navbar's links carry the date the user is looking at (`?tanggal=`, remembered for this tab
+#: while a page without a date is open), and the link of the open page is marked active.
+KEEP_DATE_JS = """
+function(search, pathname, remembered, ids) {
+    const found = /[?&]tanggal=(\\d{4}-\\d{2}-\\d{2})(?:&|$)/.exec(search || "");
+    const day = found ? found[1] : (remembered || null);
+    const query = day ? "?tanggal=" + day : "";
+    const path = pathname || "";
+    return [day, ids.map(i => i.path + query), ids.map(i => path === i.path || path.startsWith(i.path + "/"))];
+}
+"""
+
+
+def keep_date_in_navbar(app: Dash) -> None:
+    """Register the browser-side callback that keeps `?tanggal=` on the navbar's links (no server round trip)."""
+    app.clientside_callback(
+        KEEP_DATE_JS,
+        Output(NAV_DAY, "data"), Output({"type": NAV_LINK, "path": ALL}, "href"),
+        Output({"type": NAV_LINK, "path": ALL}, "active"),
+        Input(NAV_URL, "search"), Input(NAV_URL, "pathname"), State(NAV_DAY, "data"),
+        State({"type": NAV_LINK, "path": ALL}, "id"),
+    )
+
+
 def shell() -> html.Div:
     """The frame around every page, for the user of this request."""
     return html.Div(
         [
+            dcc.Location(id=NAV_URL), dcc.Store(id=NAV_DAY, storage_type="session"),
             navbar(current_user()),
             dbc.Container(dash.page_container, fluid=True, className="mpn-main"),
         ]

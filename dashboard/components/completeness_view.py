@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from dashboard.components.cards import empty_state, kpi_card
+from dashboard.components.charts import graph as chart
 from dashboard.components.grids import DEFAULT_COL_DEF, LOCALE_ID, THEME, formatted_column, text_column
 from queries.completeness import (
     DUTIES,
@@ -189,7 +190,7 @@ def trend_figure(points: list[DayScore]) -> go.Figure:
 
 def trend_chart(points: list[DayScore], graph_id: str) -> dcc.Graph:
     """The trend figure in its graph."""
-    return dcc.Graph(figure=trend_figure(points), id=graph_id, config={"displaylogo": False, "displayModeBar": False})
+    return chart(graph_id, trend_figure(points), modebar=False)
 
 
 def updated_line(found: DayCompleteness) -> str:

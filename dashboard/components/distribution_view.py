@@ -16,6 +16,7 @@ from dash import dcc, html
 from plotly.subplots import make_subplots
 
 from dashboard.components.cards import empty_state, kpi_card
+from dashboard.components.charts import graph as chart
 from dashboard.components.grids import (
     DEFAULT_COL_DEF,
     LOCALE_ID,
@@ -327,7 +328,7 @@ def trend_chart(days: list[TargetDay], first: date, last: date) -> Any:
     figure.update_yaxes(rangemode="tozero", row=2, col=1)
     figure.update_xaxes(tickformat="%d/%m", type="date",
                         range=[datetime.combine(first, time()) - HALF_DAY, datetime.combine(last, time()) + HALF_DAY])
-    return dcc.Graph(figure=figure, id="ds-grafik", config={"displaylogo": False, "displayModeBar": False})
+    return chart("ds-grafik", figure, modebar=False)
 
 
 def _ms(value: float | None) -> str:

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from dashboard.components.cards import empty_state, kpi_card
+from dashboard.components.charts import graph as chart
 from jobs.documents import tabular
 from queries.formatting import BULAN, angka, rentang_tanggal, rupiah, rupiah_short, tanggal_pendek
 from queries.revenue import Choice, DayAmount, MonthAmount, RevenueFilter, RevenueTotals, Share
@@ -49,8 +50,9 @@ def options(choices: Sequence[Choice], *, with_code: bool = True) -> list[dict[s
 
 
 def filter_bar(ids: dict[str, str], first: date, last: date, banks: list[Choice], kaps: list[Choice],
-               kanwils: list[Choice]) -> dbc.Row:
-    """Period, banks, KAPs and Kanwil: together they cut every card and chart of the page."""
+               kanwils: list[Choice], chosen: dict[str, Any] | None = None) -> dbc.Row:
+    """Period, banks, KAPs and Kanwil (first values from `chosen`): together they cut every card and chart."""
+    chosen = chosen or {}
     def labelled(label: str, control: Any, **width: int) -> dbc.Col:
         return dbc.Col([dbc.Label(label, html_for=control.id), control], **width)
 
@@ -60,11 +62,12 @@ def filter_bar(ids: dict[str, str], first: date, last: date, banks: list[Choice]
             first_day_of_week=1, start_date_placeholder_text="Dari", end_date_placeholder_text="Sampai",
             minimum_nights=0), md=12, xl=3),
         labelled("Bank/Pos persepsi", dcc.Dropdown(id=ids["banks"], options=options(banks), multi=True,
+                                                   value=chosen.get("banks") or None,
                                                    placeholder="Semua bank/pos"), md=4, xl=3),
         labelled("KAP", dcc.Dropdown(id=ids["kaps"], options=options(kaps), multi=True,
-                                     placeholder="Semua KAP"), md=4, xl=3),
+                                     value=chosen.get("kaps") or None, placeholder="Semua KAP"), md=4, xl=3),
         labelled("Kanwil", dcc.Dropdown(id=ids["kanwil"], options=options(kanwils, with_code=False),
-                                        placeholder="Semua Kanwil"), md=4, xl=3),
+                                        value=chosen.get("kanwil"), placeholder="Semua Kanwil"), md=4, xl=3),
     ], className="g-2 mb-3 mpn-filters")
 
 
@@ -106,10 +109,7 @@ def kap_table(shares: list[Share]) -> Any:
 
 def graph(graph_id: str, name: str, height: int = 340) -> dcc.Graph:
     """An empty chart its callback fills; the modebar keeps "download as PNG" under a telling file name."""
-    return dcc.Graph(id=graph_id, figure=_layout(go.Figure(), height), className="mpn-chart", config={
-        "displaylogo": False, "locale": "id",
-        "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "zoomIn2d", "zoomOut2d"],
-        "toImageButtonOptions": {"format": "png", "filename": f"penerimaan-{name}", "scale": 2}})
+    return chart(graph_id, _layout(go.Figure(), height), image_name=f"penerimaan-{name}", class_name="mpn-chart")
 
 
 def money_axis(values: Sequence[int]) -> dict[str, Any]:

@@ -8,15 +8,17 @@ rewrites them without replacing the buttons under the user's pointer.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
-from dash import dcc, html
+from dash import html
 
 from dashboard.components.cards import empty_state
+from dashboard.components.charts import graph as chart
 from dashboard.components.grids import (
     DEFAULT_COL_DEF,
     LOCALE_ID,
@@ -36,6 +38,8 @@ RUN, PAUSE, RESUME = "pj-jalankan", "pj-jeda", "pj-lanjutkan"
 CELLS = (NEXT, STATE, LAST, RATE7, RATE30)
 
 STATUS_COLORS = {"Berhasil": "success", "Gagal": "danger", "Berjalan": "primary", "Dilewati": "secondary"}
+#: A run that finished but refused files (the inbox pickup's "2 ditolak"): never shown as "Berhasil".
+_REJECTED_IN_MESSAGE = re.compile(r"\b(\d+) ditolak\b")
 TRIGGERS = {"schedule": "Terjadwal", "manual": "Manual"}
 SHOWN: dict[str, str] = {}
 HIDDEN = {"display": "none"}
@@ -79,6 +83,16 @@ def waktu_pendek(ts: datetime | None, *, seconds: bool = False) -> str:
     return "—" if ts is None else ts.astimezone(WIB).strftime("%d/%m %H:%M:%S" if seconds else "%d/%m %H:%M")
 
 
+def run_state(run: JobRun) -> tuple[str, str]:
+    """A run's status as shown and its colour: a succeeded run that rejected files is "Selesai — N berkas ditolak"
+    in warning colours, not "Berhasil"."""
+    title = STATUSES[run.status]
+    found = _REJECTED_IN_MESSAGE.search(run.message or "") if run.status == "succeeded" else None
+    if found and int(found.group(1)) > 0:
+        return f"Selesai — {found.group(1)} berkas ditolak", "warning"
+    return title, STATUS_COLORS.get(title, "secondary")
+
+
 def rate_text(stats: JobStats | None) -> str:
     """`98% (49/50)`: succeeded of the finished runs; `—` without runs."""
     if stats is None or stats.success_rate is None:
@@ -101,7 +115,7 @@ def status_strip(instances: list[Instance], now: datetime) -> dbc.Alert:
                 else "Tidak ada proses penjadwal yang tercatat dalam 24 jam terakhir.")
         return dbc.Alert([html.Strong("Penjadwal tidak aktif", id="pj-status-judul"),
                           html.Div(f"{seen} Pekerjaan terjadwal dan permintaan \"Jalankan sekarang\" tidak "
-                                   "berjalan sampai proses `mpn scheduler` dijalankan.", className="small"), spare],
+                                   "berjalan sampai penjadwal aktif kembali; hubungi administrator sistem.", className="small"), spare],
                          color="danger", className="mpn-notice", id="pj-status-isi")
     since = f", memimpin sejak {waktu_pendek(leader.led_since)}" if leader.led_since else ""
     return dbc.Alert([html.Strong("Penjadwal aktif", id="pj-status-judul"),
@@ -143,8 +157,9 @@ def last_run(run: JobRun | None, running: bool, requested: bool = False) -> Any:
                         className="pj-berjalan")
     if run is None:
         return html.Span("Belum pernah berjalan", className="text-secondary small")
-    title = STATUSES[run.status]
-    return html.Div([dbc.Badge(title, color=STATUS_COLORS[title], pill=True, className="me-1"),
+    title, color = run_state(run)
+    return html.Div([dbc.Badge(title, color=color, pill=True, className="me-1",
+                               text_color="dark" if color == "warning" else None),
                      html.Span(f"{waktu_pendek(run.started_at)} · {durasi(run.seconds)}", className="small")],
                     title=run.message or None)
 
@@ -183,7 +198,7 @@ COLUMNS = [
     formatted_column("scheduled", "Terjadwal", numeric=False, width=125),
     formatted_column("started", "Mulai", numeric=False, width=150),
     formatted_column("seconds", "Durasi", width=110),
-    badge_column("status", "Status", STATUS_COLORS, width=115),
+    badge_column("status", "Status", STATUS_COLORS, width=200, tooltipField="status"),
     formatted_column("rows", "Baris", width=90),
     text_column("message", "Pesan", minWidth=240, flex=1, tooltipField="message"),
 ]
@@ -198,7 +213,7 @@ def run_row(run: JobRun) -> dict[str, Any]:
             **shown("scheduled", run.scheduled_for.isoformat(), waktu_pendek(run.scheduled_for)),
             **shown("started", run.started_at.isoformat(), waktu_pendek(run.started_at, seconds=True)),
             **shown("seconds", run.seconds, durasi(run.seconds)),
-            "status": STATUSES[run.status], "failed": run.status == "failed",
+            "status": run_state(run)[0], "status_color": run_state(run)[1], "failed": run.status == "failed",
             **shown("rows", run.rows_processed, angka(run.rows_processed)), "message": run.message or ""}
 
 
@@ -222,7 +237,7 @@ def job_options() -> list[dict[str, str]]:
 def run_detail(run: JobRun) -> dbc.Card:
     """A run in full; a failed one with its error text (the traceback's last lines)."""
     job = BY_ID.get(run.job_id)
-    title = STATUSES[run.status]
+    title, color = run_state(run)
     facts = [("Pemicu", TRIGGERS.get(run.trigger, run.trigger) + (f" oleh {run.requested_by}"
                                                                   if run.requested_by else "")),
              ("Terjadwal", waktu_lengkap(run.scheduled_for)), ("Mulai", waktu_pendek(run.started_at, seconds=True)),
@@ -230,7 +245,8 @@ def run_detail(run: JobRun) -> dbc.Card:
              ("Instance", f"{run.instance_id} (percobaan ke-{run.attempt})"), ("Pesan", run.message or "—")]
     body: list[Any] = [
         html.H2([f"Proses #{run.run_id}: {job.title if job else run.job_id} ",
-                 dbc.Badge(title, color=STATUS_COLORS[title], pill=True)], className="h5"),
+                 dbc.Badge(title, color=color, pill=True, text_color="dark" if color == "warning" else None)],
+                className="h5"),
         html.Dl([part for k, v in facts
                  for part in (html.Dt(k, className="col-sm-2"), html.Dd(v, className="col-sm-10"))],
                 className="row mpn-facts mb-0"),
@@ -262,4 +278,4 @@ def duration_chart(points: list[DurationPoint]) -> Any:
                          legend={"orientation": "h", "y": -0.2}, font={"family": FONT},
                          yaxis={"title": {"text": "detik"}, "rangemode": "tozero"},
                          xaxis={"title": {"text": "mulai (WIB)"}, "tickformat": "%d/%m"})
-    return dcc.Graph(figure=figure, id="pj-grafik", config={"displaylogo": False, "displayModeBar": False})
+    return chart("pj-grafik", figure, modebar=False)

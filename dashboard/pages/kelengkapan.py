@@ -17,19 +17,21 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.access import OPERATIONS, callback
 from dashboard.components import completeness_view as view
+from dashboard.components import files_view
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch
-from dashboard.components.dates import parse_day
+from dashboard.components.dates import DAY_PARAM, date_tools, day_notice, page_day, parse_day, search
 from jobs.workdays import calendar_from_db
 from queries import config
-from queries.completeness import DUTIES, DayCompleteness, day_completeness, default_day, pending_approvals, score_trend
+from queries.completeness import DUTIES, DayCompleteness, day_completeness, pending_approvals, score_trend
 from queries.formatting import tanggal_panjang
+from queries.rejected_files import rejected_banner_files
 
 PATH = "/kelengkapan"
 dash.register_page(__name__, path=PATH, name="Kelengkapan harian", title="Kelengkapan harian · MPN Monitor",
                    order=10, roles=OPERATIONS)
 
-DAY, TICK, TREND_TICK, GO = "kl-tanggal", "kl-detik", "kl-detik-tren", "kl-lokasi"
+DAY, TICK, TREND_TICK, GO, URL = "kl-tanggal", "kl-detik", "kl-detik-tren", "kl-lokasi", "kl-url"
 DAY_LINE, UPDATED, CARDS, COUNTS, APPROVALS = "kl-hari", "kl-diperbarui", "kl-kartu", "kl-hitungan", "kl-wadah-setuju"
 GRID, TREND, EMPTY = "kl-matriks", "kl-tren", "kl-kosong"
 REFRESH_MS = 30_000
@@ -40,24 +42,21 @@ QUESTION = "Apakah hari ini lengkap? Setiap bank/pos persepsi, setiap kewajiban,
 
 
 def layout(tanggal: str | None = None, **_ignored: str) -> html.Div:
-    """The page for `?tanggal=YYYY-MM-DD`, by default today (or the last working day)."""
-    body = page_or_unavailable(lambda: page_body(parse_day(tanggal)), title=TITLE, subtitle=QUESTION)
+    """The page for `?tanggal=YYYY-MM-DD`, by default the last working day begun (today on a working day)."""
+    body = page_or_unavailable(lambda: page_body(tanggal), title=TITLE, subtitle=QUESTION)
     return html.Div(body, className="mpn-page")
 
 
-def page_body(day: date | None) -> list[Any]:
+def page_body(tanggal: str | None) -> list[Any]:
     """Header with the date, score cards, per-duty counts beside the approvals, the matrix, the trend."""
     moment = config.now()
-    day = day or fetch(default_day, moment)
+    day, notice = page_day(tanggal)
     found = fetch(day_completeness, business_date=day, now=moment)
-    tools = html.Div([
-        dcc.DatePickerSingle(id=DAY, date=day.isoformat(), display_format="DD/MM/YYYY", first_day_of_week=1,
-                             placeholder="Pilih tanggal"),
-    ], className="mpn-date-nav")
     return [
-        page_header(TITLE, QUESTION, tools),
+        page_header(TITLE, QUESTION, html.Div(date_tools(day, path=PATH, picker_id=DAY), className="mpn-kl-tools")),
+        notice, day_notice(day), files_view.rejected_banner(fetch(rejected_banner_files, day)),
         dcc.Interval(id=TICK, interval=REFRESH_MS), dcc.Interval(id=TREND_TICK, interval=TREND_REFRESH_MS),
-        dcc.Location(id=GO, refresh="callback-nav"),
+        dcc.Location(id=GO, refresh="callback-nav"), dcc.Location(id=URL, refresh="callback-nav"),
         html.Div([html.Span(day_line(day), id=DAY_LINE, className="mpn-day"),
                   html.Span(view.updated_line(found), id=UPDATED, className="mpn-kl-updated")],
                  className="mpn-day-line mpn-kl-dayline"),
@@ -93,9 +92,9 @@ def trend(day: date, moment: datetime) -> list[Any]:
 @callback(Output(DAY_LINE, "children"), Output(UPDATED, "children"), Output(CARDS, "children"),
           Output(COUNTS, "children"), Output(APPROVALS, "children"), Output(GRID, "rowData"),
           Output(EMPTY, "children"),
-          Input(TICK, "n_intervals"), Input(DAY, "date"), prevent_initial_call=True, roles=OPERATIONS)
+          Input(TICK, "n_intervals"), State(DAY, "date"), prevent_initial_call=True, roles=OPERATIONS)
 def refresh(_tick: int | None, picked: str | None) -> tuple[Any, ...]:
-    """Every 30 s, or another date picked: the day's cards, counts, approvals and matrix again, in place."""
+    """Every 30 s: the day's cards, counts, approvals and matrix again, in place."""
     day = parse_day(picked)
     if day is None:
         raise PreventUpdate
@@ -106,14 +105,23 @@ def refresh(_tick: int | None, picked: str | None) -> tuple[Any, ...]:
             view.empty_day(day) if not found.rows else None)
 
 
-@callback(Output(TREND, "figure"), Input(TREND_TICK, "n_intervals"), Input(DAY, "date"), prevent_initial_call=True,
+@callback(Output(TREND, "figure"), Input(TREND_TICK, "n_intervals"), State(DAY, "date"), prevent_initial_call=True,
           roles=OPERATIONS)
 def refresh_trend(_tick: int | None, picked: str | None) -> Any:
-    """Every 5 minutes, or another date picked: the 30-working-day trend up to that date."""
+    """Every 5 minutes: the 30-working-day trend up to the page's date."""
     day = parse_day(picked)
     if day is None:
         raise PreventUpdate
     return view.trend_figure(trend(day, config.now()))
+
+
+@callback(Output(URL, "search"), Input(DAY, "date"), prevent_initial_call=True, roles=OPERATIONS)
+def go_to_date(picked: str | None) -> str:
+    """A picked date becomes `?tanggal=YYYY-MM-DD`: the page shows it, and a reload or a shared link keeps it."""
+    day = parse_day(picked)
+    if day is None:
+        raise PreventUpdate
+    return search(**{DAY_PARAM: day.isoformat()})
 
 
 @callback(Output(GO, "href"), Input(GRID, "cellClicked"), State(GRID, "rowData"), State(DAY, "date"),
@@ -130,4 +138,4 @@ def open_cell(clicked: dict[str, Any] | None, rows: list[dict[str, Any]] | None,
     day = parse_day(picked)
     if day is None:
         raise PreventUpdate
-    return view.link(str(duty), day)
+    return view.link(str(duty), day, bank=str(bank))

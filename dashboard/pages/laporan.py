@@ -24,9 +24,9 @@ from dashboard.access import callback, current_user
 from dashboard.components import report_view as view
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
-from dashboard.components.dates import parse_day
+from dashboard.components.dates import default_day, parse_day
 from dashboard.components.report_view import DATE, MAKE, MESSAGE, TABLE
-from jobs.daily_report import kept_report, kept_reports, make_daily_reports, report_day
+from jobs.daily_report import kept_report, kept_reports, make_daily_reports
 from queries import config
 
 #: Who reads and downloads the reports.
@@ -66,7 +66,8 @@ dash.register_page(__name__, path="/laporan", name="Laporan", title="Laporan · 
 
 
 def layout(tanggal: str | None = None, **_ignored: str) -> html.Div:
-    """The on-demand form (makers only) and the kept reports; `?tanggal=` presets the form's date."""
+    """The on-demand form (makers only) and the kept reports; `?tanggal=` presets the form's date (else the day every
+    page opens on)."""
     body = page_or_unavailable(lambda: page_body(parse_day(tanggal)), title=TITLE, subtitle=QUESTION)
     return html.Div(body, className="mpn-page")
 
@@ -76,7 +77,7 @@ def page_body(day: date | None) -> list[Component]:
     user, moment = current_user(), config.now()
     parts: list[Component] = [page_header(TITLE, QUESTION)]
     if user is not None and user.role in MAKERS:
-        day = day or fetch(report_day, moment) or moment.date()
+        day = day or default_day()
         parts.append(section("Buat laporan harian", [view.make_form(day, moment.date())],
                              note="Laporan harian distribusi dan monitoring (SE-127 langkah 18) untuk tanggal buku "
                                   "yang dipilih: kelengkapan, rekonsiliasi, surat, distribusi dan yang masih terbuka; "

@@ -9,6 +9,7 @@ Only reconciled payments count as received (R13).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import dash
@@ -20,8 +21,8 @@ from dashboard.access import callback
 from dashboard.components import revenue_view as view
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch
-from dashboard.components.dates import parse_day
-from queries import config
+from dashboard.components.dates import BANK_PARAM, DAY_PARAM, default_day, parse_day, search
+from queries.formatting import tanggal_pendek
 from queries.revenue import (
     RevenueFilter,
     daily_revenue,
@@ -43,11 +44,12 @@ dash.register_page(__name__, path="/penerimaan", name="Penerimaan", title="Pener
                    roles=VIEWERS)
 
 RANGE, BANKS, KAPS, KANWIL = "pn-periode", "pn-bank", "pn-kap", "pn-kanwil"
-CARDS, DAILY, MONTHLY, GROUPS, KAP_TABLE = "pn-kartu", "pn-harian", "pn-bulanan", "pn-kelompok", "pn-kap"
+CARDS, DAILY, MONTHLY, GROUPS, KAP_TABLE = "pn-kartu", "pn-harian", "pn-bulanan", "pn-kelompok", "pn-kap-teratas"
 AGENTS, AREA, AREA_TITLE, BACK, DRILL = "pn-bank-grafik", "pn-wilayah", "pn-wilayah-judul", "pn-kembali", "pn-drill"
-XLSX, DOWNLOAD = "pn-unduh", "pn-unduhan"
+XLSX, DOWNLOAD, URL, PERIOD_MESSAGE = "pn-unduh", "pn-unduhan", "pn-url", "pn-periode-pesan"
 TOP = 10
 MAX_CHOSEN = 100
+MAX_DAYS = 3 * 366
 
 TITLE = "Penerimaan"
 QUESTION = "Berapa penerimaan, dari mana, dibanding tahun lalu?"
@@ -55,22 +57,28 @@ FILTERS = [Input(RANGE, "start_date"), Input(RANGE, "end_date"), Input(BANKS, "v
            Input(KANWIL, "value")]
 
 
-def layout(**_query: str) -> html.Div:
-    """Filters, cards and charts; the callbacks fill them for the default period (this month to the latest date)."""
-    body = page_or_unavailable(lambda: page_body(), title=TITLE, subtitle=QUESTION)
-    return html.Div(body, className="mpn-page")
+def layout(**query: str) -> html.Div:
+    """Filters (from `?dari=…&sampai=…&bank=…&kap=…&kanwil=…`, else this month up to the page date `?tanggal=` or the
+    day every page opens on), cards and charts; the callbacks fill them."""
+    body = page_or_unavailable(lambda: page_body(query), title=TITLE, subtitle=QUESTION)
+    return html.Div([dcc.Location(id=URL), *body], className="mpn-page")
 
 
-def page_body() -> list[Any]:
-    """The page's parts; choices and the latest business date read fresh for this visit."""
+def page_body(query: dict[str, str] | None = None) -> list[Any]:
+    """The page's parts; choices read fresh for this visit, the filters' first values from the address."""
+    query = query or {}
     choices = fetch(revenue_choices)
-    last = choices.latest or config.now().date()
+    last = parse_day(query.get("sampai")) or parse_day(query.get(DAY_PARAM)) or default_day()
+    first = parse_day(query.get("dari")) or last.replace(day=1)
     ids = {"range": RANGE, "banks": BANKS, "kaps": KAPS, "kanwil": KANWIL}
     tools = html.Div([dbc.Button("Unduh data (XLSX)", id=XLSX, color="primary", outline=True, size="sm"),
                       dcc.Download(id=DOWNLOAD)])
+    chosen = {"banks": _listed(query.get(BANK_PARAM)), "kaps": _listed(query.get("kap")),
+              "kanwil": (query.get("kanwil") or "")[:20] or None}
     return [
         page_header(TITLE, QUESTION, tools),
-        view.filter_bar(ids, last.replace(day=1), last, choices.banks, choices.kaps, choices.kanwils),
+        view.filter_bar(ids, first, last, choices.banks, choices.kaps, choices.kanwils, chosen=chosen),
+        html.Div(period_message(first, last), id=PERIOD_MESSAGE),
         dcc.Store(id=DRILL, data=None),
         html.Div(id=CARDS),
         html.P("Penerimaan dihitung diterima setelah data MPN cocok dengan batch bank/pos (terekonsiliasi); "
@@ -101,11 +109,41 @@ def page_body() -> list[Any]:
     ]
 
 
+def _listed(value: str | None) -> list[str]:
+    """`014,008` from the address as a dropdown's values."""
+    return [v.strip() for v in (value or "").split(",") if v.strip()][:MAX_CHOSEN]
+
+
+def period_message(first: date | None, last: date | None) -> Any:
+    """Why nothing changes: a period that ends before it starts, or one longer than three years."""
+    if first is None or last is None:
+        return dbc.Alert("Pilih tanggal awal dan akhir periode.", color="warning", className="py-2 mpn-notice")
+    if first > last:
+        return dbc.Alert(f"Periode terbalik: tanggal akhir ({tanggal_pendek(last)}) sebelum tanggal awal "
+                         f"({tanggal_pendek(first)}). Perbaiki periodenya; angka dan grafik belum diubah.",
+                         color="warning", className="py-2 mpn-notice")
+    if (last - first).days > MAX_DAYS:
+        return dbc.Alert("Periode paling panjang tiga tahun; angka dan grafik belum diubah.", color="warning",
+                         className="py-2 mpn-notice")
+    return None
+
+
+@callback(Output(PERIOD_MESSAGE, "children"), Output(URL, "search"), *FILTERS, prevent_initial_call=True,
+          roles=VIEWERS)
+def keep_filters(start: str | None, end: str | None, banks: Any, kaps: Any, kanwil: Any) -> tuple[Any, str]:
+    """The period's warning, if any; the filters written into the address (a reload or a shared link keeps them)."""
+    first, last = parse_day(start), parse_day(end)
+    return period_message(first, last), search(
+        dari=first.isoformat() if first else None, sampai=last.isoformat() if last else None,
+        **{BANK_PARAM: ",".join(_codes(banks)), "kap": ",".join(_codes(kaps))},
+        kanwil=str(kanwil) if isinstance(kanwil, str | int) else None)
+
+
 def cut(start: str | None, end: str | None, banks: list[str] | None, kaps: list[str] | None,
         kanwil: str | None) -> RevenueFilter:
     """The filters' values as one `RevenueFilter`; nothing to do (PreventUpdate) while the period is incomplete."""
     first, last = parse_day(start), parse_day(end)
-    if first is None or last is None or first > last or (last - first).days > 3 * 366:
+    if first is None or last is None or first > last or (last - first).days > MAX_DAYS:
         raise PreventUpdate
     return RevenueFilter(first, last, bank_codes=_codes(banks), kaps=_codes(kaps),
                          kanwil_code=str(kanwil) if kanwil else None)

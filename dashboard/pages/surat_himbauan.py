@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import dash
@@ -22,7 +23,7 @@ from dashboard.access import callback, current_user
 from dashboard.components import letters_view as view
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
-from dashboard.components.dates import parse_day
+from dashboard.components.dates import default_day, parse_day
 from dashboard.components.letters_view import BUTTONS, GROUPS, LETTER_ROLES, MESSAGE
 from jobs.workdays import calendar_from_db
 from queries.appeal_letters import (
@@ -41,7 +42,6 @@ from queries.appeal_letters import (
     today_local,
 )
 from queries.approvals import ApprovalRefused
-from queries.incoming import latest_business_date
 from queries.recon_page import bank_names
 from queries.statements import missing_pairs
 from queries.users import User
@@ -60,20 +60,20 @@ QUESTION = "Surat himbauan mana yang menunggu saya?"
 log = logging.getLogger(__name__)
 
 
-def layout(surat: str | None = None, **_query: str) -> html.Div:
-    """Counts, the draft tool (drafters), the status filter, the letters grid, and the selected letter
-    (`?surat=ID`, as the completeness view and the payment trace link to it)."""
-    selected = int(surat) if surat and surat.isdigit() else None
-    body = page_or_unavailable(lambda: page_body(selected), title=TITLE, subtitle=QUESTION)
+def layout(surat: str | None = None, tanggal: str | None = None, **_query: str) -> html.Div:
+    """Counts, the draft tool (drafters, for `?tanggal=` or the default day), the status filter, the letters grid,
+    and the selected letter (`?surat=ID`, as the completeness view and the payment trace link to it)."""
+    selected = int(surat) if surat and surat.isdigit() and len(surat) < 12 else None
+    body = page_or_unavailable(lambda: page_body(selected, parse_day(tanggal)), title=TITLE, subtitle=QUESTION)
     return html.Div(body, className="mpn-page")
 
 
-def page_body(selected: int | None = None) -> list[Any]:
+def page_body(selected: int | None = None, day: date | None = None) -> list[Any]:
     """The page's parts for the user of this request, with letter `selected` open below the grid."""
     user, today = current_user(), today_local()
     letters = fetch(appeal_letters)
     return [
-        page_header(TITLE, QUESTION, draft_tools() if user is not None and user.role in DRAFTER_ROLES else None),
+        page_header(TITLE, QUESTION, draft_tools(day) if user is not None and user.role in DRAFTER_ROLES else None),
         dcc.Store(id=VERSION, data=0), dcc.Store(id=SELECTED, data=selected),
         html.Div(id=DRAFT_MESSAGE),
         html.Div(view.kpi_cards(letters, user, today), id=KPI_HOLDER),
@@ -85,9 +85,10 @@ def page_body(selected: int | None = None) -> list[Any]:
     ]
 
 
-def draft_tools() -> html.Div:
-    """SE-127 step 5 on demand: drafts for every bank whose statement letter of a business date is missing."""
-    day = fetch(latest_business_date) or today_local()
+def draft_tools(day: date | None = None) -> html.Div:
+    """SE-127 step 5 on demand: drafts for every bank whose statement letter of a business date is missing; the date
+    is the page's (`?tanggal=`), else the last working day begun (never a future business date)."""
+    day = day or default_day()
     return html.Div([
         html.Div("Buat konsep untuk tanggal buku", className="small text-secondary mb-1"),
         html.Div([dcc.DatePickerSingle(id=DRAFT_DATE, date=day.isoformat(), display_format="DD/MM/YYYY",
