@@ -115,7 +115,8 @@ def status_strip(instances: list[Instance], now: datetime) -> dbc.Alert:
                 else "Tidak ada proses penjadwal yang tercatat dalam 24 jam terakhir.")
         return dbc.Alert([html.Strong("Penjadwal tidak aktif", id="pj-status-judul"),
                           html.Div(f"{seen} Pekerjaan terjadwal dan permintaan \"Jalankan sekarang\" tidak "
-                                   "berjalan sampai penjadwal aktif kembali; hubungi administrator sistem.", className="small"), spare],
+                                   "berjalan sampai penjadwal aktif kembali; hubungi administrator sistem.",
+                                   className="small"), spare],
                          color="danger", className="mpn-notice", id="pj-status-isi")
     since = f", memimpin sejak {waktu_pendek(leader.led_since)}" if leader.led_since else ""
     return dbc.Alert([html.Strong("Penjadwal aktif", id="pj-status-judul"),
