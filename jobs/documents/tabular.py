@@ -87,9 +87,30 @@ def csv_value(value: Any) -> str | int | float:
     return inert(str(value))
 
 
+class _CsvWriter:
+    """csv.writer with LF line ends that also quotes a field holding a bare CR (Python 3.11's writer does not)."""
+
+    def __init__(self, out: IO[str]) -> None:
+        """Write rows to `out`."""
+        self._out = out
+        self._plain = csv.writer(out, lineterminator="\n")
+        self._buffer = io.StringIO()
+        self._quoting_cr = csv.writer(self._buffer, lineterminator="\r\n")  # CR in the terminator: quoted
+
+    def writerow(self, fields: Sequence[Any]) -> None:
+        """One row; the rare row with a CR in a field goes through the CR-quoting writer."""
+        if not any(isinstance(f, str) and "\r" in f for f in fields):
+            self._plain.writerow(fields)
+            return
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._quoting_cr.writerow(fields)
+        self._out.write(self._buffer.getvalue().removesuffix("\r\n") + "\n")
+
+
 def write_csv(out: IO[str], specs: Sequence[str | Column], rows: Iterable[Sequence[Any]]) -> int:
     """Write a header and `rows` to the text stream `out` as inert CSV (LF line ends); rows written."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = _CsvWriter(out)
     writer.writerow([inert(c.name) for c in _as_columns(specs)])
     n = 0
     for row in rows:
