@@ -57,7 +57,26 @@ def formatted_column(field: str, header: str, *, numeric: bool = True, infinite:
     }
     if numeric:
         column.update(type="rightAligned", cellClass="ag-right-aligned-cell mpn-num")
-    return {**column, **extra}
+    column = {**column, **extra}
+    floor = readable_width(field)
+    if floor:  # never narrower than its widest likely value: an amount or a time is never cut ("Rp 26.551.8…")
+        column["minWidth"] = max(column.get("minWidth", 0), floor)
+        column["width"] = max(column.get("width", 0), floor)
+    return column
+
+
+#: The narrowest a column of rupiah amounts (`Rp 999.999.999.999`, tens of trillions still fit with the data-fitted
+#: width) or of times (`Sen 23/11 16:05 WIB`) may be.
+AMOUNT_MIN_WIDTH, TIME_MIN_WIDTH = 165, 150
+
+
+def readable_width(field: str) -> int:
+    """The minimum width of a formatted column by its field's name: `…amount` holds rupiah, `…_at` a time."""
+    if field == "amount" or field.endswith("_amount"):
+        return AMOUNT_MIN_WIDTH
+    if field.endswith("_at"):
+        return TIME_MIN_WIDTH
+    return 0
 
 
 def badge_column(field: str, header: str, colors: dict[str, str], **extra: Any) -> ColumnDef:

@@ -77,8 +77,8 @@ def summary_columns(summaries: list[BankSummary]) -> list[dict[str, Any]]:
     """Fixed columns, then one per category that occurs on the date, then the minutes to the result."""
     seen = [c for c in CATEGORY_LABELS if any(s.counts.get(c) for s in summaries)]
     return [
-        text_column("bank_code", "Kode", width=75),
-        text_column("name", "Bank/Pos", flex=1, minWidth=230, tooltipField="name"),
+        text_column("bank_code", "Kode", width=75, pinned="left"),
+        text_column("name", "Bank/Pos", flex=1, minWidth=150, tooltipField="name"),
         formatted_column("mpn_count", "Transaksi MPN", width=105),
         formatted_column("mpn_amount", "Nilai MPN", width=130),
         formatted_column("bank_count", "Transaksi batch", width=105),
@@ -86,8 +86,9 @@ def summary_columns(summaries: list[BankSummary]) -> list[dict[str, Any]]:
         formatted_column("matched_pct", "Cocok", width=85),
         formatted_column("exceptions", "Selisih", width=80),
         *(formatted_column(c, CATEGORY_LABELS[c], width=105) for c in seen),
-        formatted_column("minutes", "Batch → hasil", width=125, headerTooltip="Menit dari batch diterima sampai "
-                         "hasil rekonsiliasi; batas satu jam", cellClassRules={
+        formatted_column("minutes", "Batch → hasil", width=125, pinned="right",  # visible without scrolling
+                         headerTooltip="Menit dari batch diterima sampai hasil rekonsiliasi; batas satu jam",
+                         cellClassRules={
                              "mpn-minutes-ok": "params.data.minutes_tone === 'ok'",
                              "mpn-minutes-late": "params.data.minutes_tone === 'late'",
                              "mpn-minutes-none": "params.data.minutes_tone === 'none'",
