@@ -19,7 +19,7 @@ from dash import dcc, html
 from dashboard.components.data import fetch
 from queries import config
 from queries.calendar import calendar_from_db, current_business_day
-from queries.formatting import tanggal_panjang
+from queries.formatting import tanggal_panjang, tanggal_pendek
 
 DAY_PARAM, BANK_PARAM = "tanggal", "bank"
 
@@ -58,6 +58,21 @@ def search(**params: str | None) -> str:
 def href(path: str, **params: str | None) -> str:
     """A page's address with its query."""
     return dash.get_relative_path(path) + search(**params)
+
+
+def range_notice(first: date | None, last: date | None, *, max_days: int | None = None) -> dbc.Alert | None:
+    """Why a period picker's choice is not used: an end before the start, a missing end, or a period too long; None
+    when the period is fine."""
+    if first is None or last is None:
+        text = "Pilih tanggal awal dan akhir periode."
+    elif first > last:
+        text = (f"Periode terbalik: tanggal akhir ({tanggal_pendek(last)}) sebelum tanggal awal "
+                f"({tanggal_pendek(first)}). Perbaiki periodenya; isi halaman belum diubah.")
+    elif max_days is not None and (last - first).days > max_days:
+        text = f"Periode paling panjang {max_days // 366} tahun; isi halaman belum diubah."
+    else:
+        return None
+    return dbc.Alert(text, color="warning", className="py-2 mpn-notice mpn-period-notice")
 
 
 def day_notice(day: date) -> dbc.Alert | None:

@@ -21,8 +21,7 @@ from dashboard.access import callback
 from dashboard.components import revenue_view as view
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch
-from dashboard.components.dates import BANK_PARAM, DAY_PARAM, default_day, parse_day, search
-from queries.formatting import tanggal_pendek
+from dashboard.components.dates import BANK_PARAM, DAY_PARAM, default_day, parse_day, range_notice, search
 from queries.revenue import (
     RevenueFilter,
     daily_revenue,
@@ -116,16 +115,7 @@ def _listed(value: str | None) -> list[str]:
 
 def period_message(first: date | None, last: date | None) -> Any:
     """Why nothing changes: a period that ends before it starts, or one longer than three years."""
-    if first is None or last is None:
-        return dbc.Alert("Pilih tanggal awal dan akhir periode.", color="warning", className="py-2 mpn-notice")
-    if first > last:
-        return dbc.Alert(f"Periode terbalik: tanggal akhir ({tanggal_pendek(last)}) sebelum tanggal awal "
-                         f"({tanggal_pendek(first)}). Perbaiki periodenya; angka dan grafik belum diubah.",
-                         color="warning", className="py-2 mpn-notice")
-    if (last - first).days > MAX_DAYS:
-        return dbc.Alert("Periode paling panjang tiga tahun; angka dan grafik belum diubah.", color="warning",
-                         className="py-2 mpn-notice")
-    return None
+    return range_notice(first, last, max_days=MAX_DAYS)
 
 
 @callback(Output(PERIOD_MESSAGE, "children"), Output(URL, "search"), *FILTERS, prevent_initial_call=True,

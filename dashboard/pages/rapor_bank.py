@@ -16,7 +16,7 @@ from dashboard.access import callback
 from dashboard.components import completeness_view as view
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch
-from dashboard.components.dates import parse_day
+from dashboard.components.dates import default_day, parse_day, range_notice, search
 from jobs.documents.exports import scorecard_xlsx
 from queries import config
 from queries.formatting import tanggal_pendek
@@ -27,27 +27,31 @@ dash.register_page(__name__, path="/rapor-bank", name="Rapor bank", title="Rapor
                    roles=PAGE_ROLES)
 
 PERIOD, GRID, EXPORT, DOWNLOAD, LINE = "rb-periode", "rb-rapor", "rb-ekspor", "rb-unduh", "rb-keterangan"
+URL, PERIOD_MESSAGE = "rb-url", "rb-periode-pesan"
 TITLE = "Rapor bank"
 SUBTITLE = "Bank/pos persepsi mana yang paling sering terlambat atau tidak memenuhi kewajibannya?"
 NOTE = ("Rapor ini adalah bukti kinerja bank/pos persepsi untuk PER-78/PB/2006 Pasal 4 huruf e: persetujuan "
         "penerimaan setoran secara online dapat dicabut bila kewajibannya tidak dipenuhi.")
 
 
-def layout(dari: str | None = None, sampai: str | None = None, **_ignored: str) -> html.Div:
-    """The page for `?dari=…&sampai=…`, by default the last three months."""
-    body = page_or_unavailable(lambda: page_body(parse_day(dari), parse_day(sampai)), title=TITLE, subtitle=SUBTITLE)
-    return html.Div(body, className="mpn-page")
+def layout(dari: str | None = None, sampai: str | None = None, tanggal: str | None = None,
+           **_ignored: str) -> html.Div:
+    """The page for `?dari=…&sampai=…`, by default the three months up to the page date (`?tanggal=`, else the day
+    every page opens on)."""
+    body = page_or_unavailable(lambda: page_body(parse_day(dari), parse_day(sampai) or parse_day(tanggal)),
+                               title=TITLE, subtitle=SUBTITLE)
+    return html.Div([dcc.Location(id=URL), *body], className="mpn-page")
 
 
 def period(first: date | None, last: date | None) -> tuple[date, date]:
-    """The period asked for, else the last three months."""
-    default_first, default_last = default_period(config.now().date())
-    last = last or default_last
+    """The period asked for, else the three months up to `last` (default: the day every page opens on)."""
+    last = last or default_day()
     return (first if first is not None and first <= last else default_period(last)[0]), last
 
 
 def page_body(first: date | None, last: date | None) -> list[Any]:
-    """Period picker and export, the note, the grid."""
+    """Period picker and export, the note, the grid; a notice when the address asked for an inverted period."""
+    notice = range_notice(first, last) if first is not None and last is not None else None
     first, last = period(first, last)
     scores = fetch(bank_scores, first=first, last=last, now=config.now())
     tools = html.Div([
@@ -58,6 +62,7 @@ def page_body(first: date | None, last: date | None) -> list[Any]:
     ], className="mpn-filters mpn-sp-filters")
     return [
         page_header(TITLE, SUBTITLE, tools),
+        html.Div(notice, id=PERIOD_MESSAGE),
         dbc.Alert(NOTE, color="info", className="mpn-kl-note py-2"),
         section("Rapor per bank/pos persepsi", [view.scorecard_grid(GRID, view.scorecard_rows(scores))],
                 note=line(first, last, len(scores))),
@@ -71,14 +76,16 @@ def line(first: date, last: date, banks: int) -> str:
             "diterima setelah 16.00 WIB; surat pernyataan tidak ada: lewat batas waktu tanpa surat.")
 
 
-@callback(Output(GRID, "rowData"), Input(PERIOD, "start_date"), Input(PERIOD, "end_date"),
-          prevent_initial_call=True, roles=PAGE_ROLES)
-def refresh(start: str | None, end: str | None) -> list[dict[str, Any]]:
-    """Another period: the grid again."""
+@callback(Output(GRID, "rowData"), Output(PERIOD_MESSAGE, "children"), Output(URL, "search"),
+          Input(PERIOD, "start_date"), Input(PERIOD, "end_date"), prevent_initial_call=True, roles=PAGE_ROLES)
+def refresh(start: str | None, end: str | None) -> tuple[Any, Any, Any]:
+    """Another period: the grid again and the period in the address; an inverted one is said, not ignored."""
     first, last = parse_day(start), parse_day(end)
-    if first is None or last is None or last < first:
-        raise PreventUpdate
-    return view.scorecard_rows(fetch(bank_scores, first=first, last=last, now=config.now()))
+    notice = range_notice(first, last)
+    if notice is not None or first is None or last is None:
+        return dash.no_update, notice, dash.no_update
+    rows = view.scorecard_rows(fetch(bank_scores, first=first, last=last, now=config.now()))
+    return rows, None, search(dari=first.isoformat(), sampai=last.isoformat())
 
 
 @callback(Output(DOWNLOAD, "data"), Input(EXPORT, "n_clicks"), State(PERIOD, "start_date"), State(PERIOD, "end_date"),
