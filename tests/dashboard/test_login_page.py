@@ -67,7 +67,7 @@ def test_a_wrong_password_is_refused_on_the_login_page(dash_duo, engine) -> None
                                 "Rekonsiliasi", "Distribusi", "Rapor bank", "Laporan", "Penjadwal"]),
     ("kasubdit", "Kepala Subdirektorat", ["Kelengkapan harian", "Data masuk", "Surat Pernyataan", "Surat Himbauan",
                                           "Rekonsiliasi", "Distribusi", "Penerimaan", "Rapor bank", "Laporan",
-                                          "Penjadwal", "Jejak audit"]),
+                                          "Penjadwal", "Kotak keluar", "Jejak audit"]),
 ])
 def test_the_right_password_lands_on_the_page_with_the_user_and_the_pages_of_the_role(
         dash_duo, engine, role: str, title: str, pages: list[str]) -> None:
