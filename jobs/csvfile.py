@@ -81,12 +81,13 @@ class FileShape:
     size: int
     lines: int  # LF count, plus one for a last line without LF
     bare_cr_line: int | None  # first line holding a CR not followed by LF
+    quotes: int = 0  # double quotes: an odd count means one is left open (or stray)
 
 
 def scan_file(path: Path) -> FileShape:
     """Hash the file and count its lines in 1 MiB chunks (bytes.count: no per-line Python work)."""
     digest = hashlib.sha256()
-    size = lf = 0
+    size = lf = quotes = 0
     bare: int | None = None
     carry = b""
     last = b""
@@ -94,6 +95,7 @@ def scan_file(path: Path) -> FileShape:
         while chunk := f.read(1 << 20):
             digest.update(chunk)
             size += len(chunk)
+            quotes += chunk.count(b'"')
             last = chunk[-1:]
             buf = carry + chunk
             carry = b"\r" if buf.endswith(b"\r") else b""
@@ -105,7 +107,7 @@ def scan_file(path: Path) -> FileShape:
     if carry and bare is None:
         bare = lf + 1
     lines = lf + (1 if size and last != b"\n" else 0)
-    return FileShape(digest.hexdigest(), size, lines, bare)
+    return FileShape(digest.hexdigest(), size, lines, bare, quotes)
 
 
 @dataclass(frozen=True)

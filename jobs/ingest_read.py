@@ -150,13 +150,15 @@ class Checker:
     def problems(self) -> tuple[list[Problem], int]:
         """After reading: every problem (at most MAX_PROBLEMS listed) and how many there are in all."""
         if self.malformed:
-            found = structure_problems(self.path, self.layout, self.label)
+            found = structure_problems(self.path, self.layout, self.label) or [_not_csv(self.label)]
             return found, len(found)
         listed = [Problem(self.label, ln, col, why) for ln, col, why in sorted(self.found)] + self.extra
         if listed:
             return listed, self.count + len(self.extra)
-        if self.records != self.shape.lines - 1:  # a record spans lines: a quote left open, a quoted line break
+        spans = self.records != self.shape.lines - 1  # a record spans lines: a quote left open, a quoted line break
+        if spans or self.shape.quotes % 2:
             found = structure_problems(self.path, self.layout, self.label)
+            found = found or ([_not_csv(self.label)] if spans else [])  # an odd quote inside a value is a character
             return found, len(found)
         return [], 0
 
@@ -168,8 +170,12 @@ class Checker:
         if isinstance(exc, pa.ArrowInvalid) and "straddl" in message:
             return long_line_problems(self.path, self.label)
         if isinstance(exc, pa.ArrowInvalid) and "CSV parse error" in message:
-            return structure_problems(self.path, self.layout, self.label)
+            return structure_problems(self.path, self.layout, self.label) or [_not_csv(self.label)]
         return None
+
+
+def _not_csv(label: str) -> Problem:
+    return whole_file(label, "berkas bukan CSV yang sah (tanda kutip tidak seimbang?)")
 
 
 class Feeder(io.RawIOBase):
@@ -254,10 +260,11 @@ class Feeder(io.RawIOBase):
 
 
 def structure_problems(path: Path, layout: Layout, label: str) -> list[Problem]:
-    """Rows whose field count differs from the header, or that span several lines (found again exactly)."""
+    """Rows whose field count differs from the header, that span several lines, or whose quotes are not closed."""
     problems = []
+    start = 1
     with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
-        reader = csv.reader(f, delimiter=layout.delimiter)
+        reader = csv.reader(f, delimiter=layout.delimiter, strict=True)
         try:
             next(reader, None)
             start = reader.line_num + 1
@@ -272,8 +279,8 @@ def structure_problems(path: Path, layout: Layout, label: str) -> list[Problem]:
                     break
                 start = reader.line_num + 1
         except csv.Error:
-            problems.append(Problem(label, reader.line_num, "-", "baris bukan CSV yang sah"))
-    return problems or [whole_file(label, "berkas bukan CSV yang sah (tanda kutip tidak seimbang?)")]
+            problems.append(Problem(label, start, "-", "tanda kutip tidak ditutup atau salah tempat"))
+    return problems
 
 
 def utf8_problems(path: Path, label: str) -> list[Problem]:
