@@ -220,6 +220,20 @@ def _refusal(a: Approval, user: User, act: str) -> str | None:
     return None
 
 
+def settled(conn: Connection, kind: str, object_key: str, *, actor: User, act: str = "approve") -> str | None:
+    """Why the object's latest request takes no decision from `actor` now, naming who decided it and when.
+
+    For callers that find no pending request: the slower of two clicks on a request's last step, which the
+    faster one closed, hears "Langkah 2 (Kepala Subdirektorat) sudah disetujui oleh dedi pada ..." instead of
+    "nothing is waiting". None when the object never had a request or its latest one is still pending.
+    """
+    latest = latest_for_object(conn, kind, object_key)
+    if latest is None or latest.status == "pending":
+        return None
+    user = user_by_id(conn, actor.user_id) or actor
+    return _refusal(latest, user, act) or _closed(latest)
+
+
 def _constraint(err: IntegrityError) -> str:
     """The constraint the database named, else its message (a trigger's RAISE names none)."""
     diag = getattr(err.orig, "diag", None)

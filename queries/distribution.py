@@ -267,18 +267,21 @@ def pending(conn: Connection, business_date: date) -> tuple[Distribution, Approv
     return None if a is None else (d, a)
 
 
-def _waiting(conn: Connection, business_date: date) -> tuple[Distribution, Approval]:
+def _waiting(conn: Connection, business_date: date, actor: User, act: str) -> tuple[Distribution, Approval]:
+    """The open round and its pending request; else refused, naming who decided the latest round and when."""
     d = open_round(conn, business_date, lock=True)
     found = None if d is None else approvals.latest_for_object(conn, KIND, d.object_key)
     if d is None or found is None or found.status != "pending":
-        raise DistributionRefused(f"Tidak ada permintaan persetujuan distribusi tanggal buku "
+        rounds = [d] if d is not None else distributions(conn, business_date)
+        why = approvals.settled(conn, KIND, rounds[-1].object_key, actor=actor, act=act) if rounds else None
+        raise DistributionRefused(why or f"Tidak ada permintaan persetujuan distribusi tanggal buku "
                                   f"{business_date:%d-%m-%Y} yang menunggu.")
     return d, found
 
 
 def approve(conn: Connection, business_date: date, *, actor: User, note: str = "") -> Approval:
     """SE-127 steps 13-14: kasi then kasubdit approve; the second approval freezes the round for delivery."""
-    d, waiting = _waiting(conn, business_date)
+    d, waiting = _waiting(conn, business_date, actor, "approve")
     done = approvals.approve(conn, waiting.request_id, actor=actor, note=note, content_hash=d.content_hash)
     if done.status == "approved":
         conn.execute(text("""UPDATE distribution SET status = 'approved', approved_at = now()
@@ -293,7 +296,7 @@ def approve(conn: Connection, business_date: date, *, actor: User, note: str = "
 
 def reject(conn: Connection, business_date: date, *, actor: User, note: str) -> Approval:
     """Return the request with a note; the round stays prepared, to be prepared or requested again."""
-    _, waiting = _waiting(conn, business_date)
+    _, waiting = _waiting(conn, business_date, actor, "reject")
     return approvals.reject(conn, waiting.request_id, actor=actor, note=note)
 
 

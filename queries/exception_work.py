@@ -199,12 +199,15 @@ def ask(conn: Connection, exc: ExceptionRow, *, kind: str, actor: User, proposal
         raise WorkRefused(err.message) from err
 
 
-def waiting(conn: Connection, exc: ExceptionRow, kind: str) -> Approval:
-    """The pending request of `kind` for `exc`, refused when there is none."""
+def waiting(conn: Connection, exc: ExceptionRow, kind: str, actor: User | None = None,
+            act: str = "approve") -> Approval:
+    """The pending request of `kind` for `exc`, refused when there is none (naming who decided it, for `actor`)."""
     found = approvals.latest_for_object(conn, kind, str(exc.exception_id))
     if found is None or found.status != "pending":
         what = "penyelesaian" if kind == KIND_RESOLUTION else "penyesuaian"
-        raise WorkRefused(f"Tidak ada pengajuan {what} untuk selisih #{exc.exception_id} yang menunggu persetujuan.")
+        why = None if actor is None else approvals.settled(conn, kind, str(exc.exception_id), actor=actor, act=act)
+        raise WorkRefused(why or f"Tidak ada pengajuan {what} untuk selisih #{exc.exception_id} yang menunggu "
+                          "persetujuan.")
     return found
 
 
@@ -327,5 +330,5 @@ def approve_resolution(conn: Connection, exception_id: int, *, actor: User, note
 def reject_resolution(conn: Connection, exception_id: int, *, actor: User, note: str) -> Approval:
     """The kasi returns the pending resolution with a note; the exception stays as it was."""
     exc = exception_row(conn, exception_id, lock=True)
-    request = waiting(conn, exc, KIND_RESOLUTION)
+    request = waiting(conn, exc, KIND_RESOLUTION, actor, "reject")
     return decide(conn, request, actor=actor, approve=False, note=clean_text(note, "Alasan pengembalian"))

@@ -353,3 +353,101 @@ def test_every_approval_step_is_audited(engine: Engine, people: dict[str, User])
         ("ani", "approval.request", "2026-11-25", r4, None, None),
         ("system:test", "approval.lapse", "2026-11-25", r4, None, "lapsed"),
     ]
+
+
+def race(clicks: dict[str, Callable[[], object]]) -> tuple[list[str], list[ApprovalRefused]]:
+    """Run each click in its own thread at the same moment; the names that succeeded, the refusals of the others."""
+    barrier = threading.Barrier(len(clicks))
+    outcome: dict[str, object] = {}
+
+    def click(name: str) -> None:
+        try:
+            barrier.wait(timeout=10)
+            clicks[name]()
+            outcome[name] = "ok"
+        except Exception as exc:  # noqa: BLE001 - recorded and asserted by the caller
+            outcome[name] = exc
+
+    threads = [threading.Thread(target=click, args=(name,)) for name in clicks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return ([name for name, result in outcome.items() if result == "ok"],
+            [result for result in outcome.values() if isinstance(result, ApprovalRefused)])
+
+
+def test_concurrent_double_approval_of_the_last_step_tells_the_loser_who_and_when(
+        engine: Engine, people: dict[str, User]) -> None:
+    with engine.begin() as conn:
+        people["gita"] = add_user(conn, username="gita", role="kasubdit", password="demo", actor=SYSTEM, policy=False)
+    made = ask(engine, people["ani"])
+    with engine.begin() as conn:
+        approve(conn, made.request_id, actor=people["budi"])
+
+    def click(name: str) -> Callable[[], object]:
+        def act() -> object:
+            with engine.begin() as conn:
+                done = approve(conn, made.request_id, actor=people[name])
+                time.sleep(0.3)  # the winner holds its lock a while: the other click waits for it
+                return done
+        return act
+
+    winners, losers = race({name: click(name) for name in ("dedi", "gita")})
+
+    assert len(winners) == 1 and len(losers) == 1
+    assert losers[0].message.startswith(f"Langkah 2 (Kepala Subdirektorat) sudah disetujui oleh {winners[0]} pada ")
+    assert losers[0].message.endswith(" WIB.")
+    assert decision_count(engine, made.request_id) == 2
+
+
+def test_settled_names_who_decided_a_closed_request_and_nothing_for_a_pending_one(
+        engine: Engine, people: dict[str, User]) -> None:
+    made = ask(engine, people["ani"])
+    with engine.connect() as conn:
+        assert approvals.settled(conn, KIND, DAY, actor=people["dedi"]) is None  # still pending
+        assert approvals.settled(conn, KIND, "never-asked", actor=people["dedi"]) is None
+    with engine.begin() as conn:
+        approve(conn, made.request_id, actor=people["budi"])
+        approve(conn, made.request_id, actor=people["dedi"])
+        assert approvals.settled(conn, KIND, DAY, actor=people["cici"], act="reject").startswith(
+            "Langkah 1 (Kepala Seksi) sudah disetujui oleh budi pada ")
+    again = ask(engine, people["ani"])
+    with engine.begin() as conn:
+        reject(conn, again.request_id, actor=people["budi"], note="angka salah")
+        assert approvals.settled(conn, KIND, DAY, actor=people["cici"]).startswith(
+            "Pengajuan ini sudah dikembalikan oleh budi pada ")
+
+
+def test_distribution_step_two_race_tells_the_loser_who_approved_and_when(engine: Engine) -> None:
+    from queries import distribution as dist
+    from tests.queries.test_distribution import D2, day_with_every_case, prepared
+    from tests.queries.work_data import make_people
+
+    staff = make_people(engine)
+    with engine.begin() as conn:
+        staff["gita"] = add_user(conn, username="gita", role="kasubdit", password="demo", actor=SYSTEM, policy=False)
+    kasubdits = [name for name, user in staff.items() if user.role == "kasubdit"]
+    maker = next(user for user in staff.values() if user.role == "pelaksana")
+    kasi = next(user for user in staff.values() if user.role == "kasi")
+    day_with_every_case(engine)
+    prepared(engine)
+    with engine.begin() as conn:
+        dist.request(conn, D2, actor=maker)
+    with engine.begin() as conn:
+        dist.approve(conn, D2, actor=kasi)
+
+    def click(name: str) -> Callable[[], object]:
+        def act() -> object:
+            with engine.begin() as conn:
+                done = dist.approve(conn, D2, actor=staff[name])
+                time.sleep(0.3)
+                return done
+        return act
+
+    winners, losers = race({name: click(name) for name in kasubdits[:2]})
+
+    assert len(winners) == 1 and len(losers) == 1, (winners, losers)
+    assert losers[0].message.startswith(f"Langkah 2 (Kepala Subdirektorat) sudah disetujui oleh {winners[0]} pada ")
+    with engine.connect() as conn:
+        assert [d.status for d in dist.distributions(conn, D2)] == ["approved"]
