@@ -23,11 +23,10 @@ from dashboard.components import statement_form as sf
 from dashboard.components import statement_view as view
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
-from dashboard.components.dates import parse_day
+from dashboard.components.dates import default_day, parse_day
 from jobs.workdays import calendar_from_db
 from queries import config
 from queries.formatting import angka, rupiah, tanggal_pendek
-from queries.incoming import latest_business_date
 from queries.master import banks
 from queries.statement_entry import RECORDER_ROLES, ScanCorrupt, StatementRefused, record_statement, scan
 from queries.statements import KINDS, STATUSES, statement_cell, statement_cells, statement_history
@@ -72,9 +71,8 @@ dash.register_page(__name__, path=PATH, name="Surat Pernyataan", title="Surat Pe
 
 
 def date_range(first: date | None, last: date | None) -> tuple[date, date]:
-    """The range asked for; by default the last DEFAULT_DAYS working days up to the newest business date with
-    data (else today)."""
-    last = last or fetch(latest_business_date) or config.now().date()
+    """The range asked for; by default the last DEFAULT_DAYS working days up to the day every page opens on."""
+    last = last or default_day()
     if first is None or first > last:
         first = fetch(calendar_from_db).last_working_days(DEFAULT_DAYS, last)[0]
     return first, last
@@ -99,28 +97,33 @@ def matrix(first: date, last: date, kinds: list[str] | None, statuses: list[str]
     return rows, view.matrix_columns(days), view.matrix_style(len(rows)), view.totals_cards(cells, moment), line
 
 
-def layout(dari: str | None = None, sampai: str | None = None, **_ignored: str) -> html.Div:
-    """The page for `?dari=YYYY-MM-DD&sampai=YYYY-MM-DD`, by default the last ten working days with data."""
-    body = page_or_unavailable(lambda: page_body(parse_day(dari), parse_day(sampai)), title=TITLE, subtitle=SUBTITLE)
+def layout(dari: str | None = None, sampai: str | None = None, tanggal: str | None = None, bank: str | None = None,
+           **_ignored: str) -> html.Div:
+    """The page for `?dari=YYYY-MM-DD&sampai=YYYY-MM-DD` (or the ten working days up to `?tanggal=`), by default the
+    last ten working days; `&bank=CODE` opens that bank's cell of the last date."""
+    body = page_or_unavailable(lambda: page_body(parse_day(dari), parse_day(sampai) or parse_day(tanggal), bank),
+                               title=TITLE, subtitle=SUBTITLE)
     return html.Div(body, className="mpn-page")
 
 
-def page_body(first: date | None, last: date | None) -> list[Any]:
-    """Filters, totals, legend and matrix, then the clicked cell's detail beside the form."""
+def page_body(first: date | None, last: date | None, bank: str | None = None) -> list[Any]:
+    """Filters, totals, legend and matrix, then the clicked (or `bank`'s) cell's detail beside the form."""
     first, last = date_range(first, last)
+    chosen = {"bank": bank.strip().upper()[:20], "day": last.isoformat()} if bank and bank.strip() else None
     rows, columns, style, totals, line = matrix(first, last, None, None)
     user = current_user()
     may_record = user is not None and user.role in RECORDER_ROLES
     return [
         page_header(TITLE, SUBTITLE, filters(first, last)),
-        dcc.Store(id=VERSION, data=0), dcc.Store(id=SELECTED),
+        dcc.Store(id=VERSION, data=0), dcc.Store(id=SELECTED, data=chosen),
         html.Div(totals, id=TOTALS),
         section("Matriks surat pernyataan", [view.legend(), html.Div(line, id=COUNT, className="mpn-section-note"),
                                              view.matrix_grid(GRID, rows, columns, style)],
                 note="Baris: bank/pos persepsi, yang paling banyak belum mengirim di atas. Kolom: tanggal buku. "
                      "Arahkan tetikus ke sel untuk rinciannya; klik sel untuk membuka detail."),
         html.Div([
-            html.Div(html.Div("Klik sebuah sel untuk melihat detailnya.", className="text-secondary small"),
+            html.Div(detail(chosen, 0) if chosen else html.Div("Klik sebuah sel untuk melihat detailnya.",
+                                                               className="text-secondary small"),
                      id=DETAIL, className="mpn-sp-detail-col"),
             sf.form(fetch(banks), config.now()) if may_record else None,
         ], className="mpn-sp-bottom" + (" mpn-sp-bottom-2" if may_record else "")),

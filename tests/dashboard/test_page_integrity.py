@@ -68,7 +68,7 @@ def test_every_page_as_every_role_has_unique_ids_and_safe_indonesian_charts(engi
         if role not in clients:
             clients[role] = client_as(app, engine, role, f"uji{role.replace('_', '')}")
         client = clients[role]
-        for search in ("", f"?tanggal={DAY.isoformat()}"):
+        for search in ("", f"?tanggal={DAY.isoformat()}", f"?tanggal={DAY.isoformat()}&bank=002"):
             found = rendered(client, path, search)
             ids = Counter(json.dumps(c["props"]["id"], sort_keys=True) for c in found if "id" in c["props"])
             twice = sorted(i for i, n in ids.items() if n > 1)
