@@ -6,23 +6,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from random import Random
 from typing import NamedTuple
 
 from sqlalchemy import Engine
 
+from jobs.demo_clock import DemoClock
 from jobs.demo_data import DemoConfig, Manifest, Master, generate
-from jobs.demo_distribution import distribution_history
-from jobs.demo_letters import letters_history
-from jobs.ingest import import_file
-from jobs.reconcile import reconcile
+from jobs.demo_distribution import distribution_steps
+from jobs.demo_history import arrival_steps, reconcile_steps, replay
+from jobs.demo_letters import letters_steps
 from jobs.workdays import WorkingCalendar, calendar_from_db
 from queries import config as settings
 from queries.audit import Actor, record
 from queries.imports import advisory_session_lock, has_mpn_data
-from queries.recon_read import batch_arrivals
+from queries.settings import current_settings
+from queries.statements import deadline
 from queries.users import add_user, user_by_name
 
 DEFAULT_SEED = 20261123
@@ -78,28 +78,10 @@ class DemoSummary(NamedTuple):
                 f"{self.letters:,} statement letters), {self.reconciled} days reconciled; files in {self.out_dir}")
 
 
-class _Arrival(NamedTuple):
-    kind: str
-    path: Path
-    received_at: datetime
-
-
 def default_until(calendar: WorkingCalendar, now: datetime | None = None) -> date:
     """The last working day before today in the schedules' time zone (Asia/Jakarta)."""
     today = (now or datetime.now(settings.timezone())).astimezone(settings.timezone()).date()
     return calendar.previous_or_same(today - timedelta(days=1))
-
-
-def arrivals(manifest: Manifest, now: datetime) -> list[_Arrival]:
-    """Every written file in the order it arrives: per day the MPN extract, the bank batches by
-    arrival time, then the statement letters. Arrival times later than `now` are capped at `now`."""
-    out = []
-    for d in manifest.days:
-        out.append(_Arrival("mpn", d.mpn, min(d.mpn_received_at, now)))
-        out += [_Arrival("bank", b.path, min(b.received_at, now)) for b in d.batches]
-        if d.statements is not None and d.statements_received_at is not None:
-            out.append(_Arrival("statements", d.statements, min(d.statements_received_at, now)))
-    return out
 
 
 def ensure_demo_logins(engine: Engine, *, actor: Actor) -> tuple[str, ...]:
@@ -128,81 +110,72 @@ def load_demo(engine: Engine, *, days: int = 30, seed: int = DEFAULT_SEED, until
     are serialised by an advisory lock, so only one of them loads. `progress(done, total, label)`
     is called after each generated day and imported file; `total` is refined once the files exist.
     Everything is audited as done by `actor` (default `system:demo`), the load itself as `demo.load`.
+
+    The history is one timeline before now (`jobs.demo_history`, `jobs.demo_clock`): files arrive, runs, letters,
+    approvals and deliveries happen at their moments, in order; what would arrive later is not there yet.
     """
     actor = actor or Actor.system("demo")
     with advisory_session_lock(engine, "load_demo"):
-        logins = ensure_demo_logins(engine, actor=actor)
         cfg = replace(config or DemoConfig(), seed=seed)
         if rows_per_day is not None:
             cfg = replace(cfg, rows_per_day=rows_per_day)
-        return _load(engine, days, until, out_dir, progress, cfg, actor)._replace(logins_created=logins)
-
-
-def result_delay(rng: Random) -> timedelta:
-    """How long after a batch the demo's run came: mostly well within R5's hour, now and then not."""
-    minutes = rng.uniform(65, 95) if rng.random() < 0.08 else rng.uniform(4, 35)
-    return timedelta(minutes=round(minutes, 1))
-
-
-def reconcile_history(engine: Engine, days: tuple[date, ...], actor: Actor, seed: int) -> int:
-    """Reconcile each demo day as the scheduler would have: a run shortly after batches arrive.
-
-    Each run covers the batches that arrived before it, so every bank gets a realistic batch-to-result
-    time (R5); a late batch the next morning gets its own run. Until the scheduler (issue 7) runs in
-    the demo, this gives the Rekonsiliasi page its history. Returns the number of days reconciled.
-    """
-    now = datetime.now(UTC)
-    done = 0
-    for day in days:
-        with engine.connect() as conn:
-            arrivals = batch_arrivals(conn, business_date=day)
-        rng = Random(seed * 100_003 + day.toordinal())
-        runs: list[datetime] = []
-        for arrived in arrivals:
-            if not runs or arrived > runs[-1]:
-                runs.append(min(now, arrived + result_delay(rng)))
-        for moment in runs:
-            reconcile(engine, day, actor=actor, as_of=moment)
-        done += bool(runs)
-    return done
+        return _load(engine, days, until, out_dir, progress, cfg, actor)
 
 
 def _load(engine: Engine, days: int, until: date | None, out_dir: Path,
           progress: Progress | None, cfg: DemoConfig, actor: Actor) -> DemoSummary:
+    now = datetime.now(UTC)
     with engine.connect() as conn:
         if has_mpn_data(conn):
-            return DemoSummary(False, (), out_dir, 0, 0, 0, 0, None)
+            return DemoSummary(False, (), out_dir, 0, 0, 0, 0, None,
+                               logins_created=ensure_demo_logins(engine, actor=actor))
         calendar = calendar_from_db(conn)
         master = Master.from_db(conn)
+        deadlines = current_settings(conn)
     last = until or default_until(calendar)
     chosen = tuple(calendar.last_working_days(days, calendar.previous_or_same(last)))
-    files_per_day = len(master.banks) + 2
-    estimate = len(chosen) * (1 + files_per_day)
+    estimate = len(chosen) * (len(master.banks) + 3)
 
     def generating(done: int, total: int, label: str) -> None:
         if progress:
             progress(done, estimate, label)
 
-    manifest = generate(out_dir, chosen, master, cfg, calendar, generating)
-    todo = arrivals(manifest, datetime.now(UTC))
-    total = len(chosen) + len(todo)
-    rows = 0
-    for n, arrival in enumerate(todo, start=1):
-        result = import_file(engine, arrival.kind, arrival.path, received_at=arrival.received_at, actor=actor)
-        rows += result.rows if arrival.kind == "mpn" else 0
+    manifest = generate(out_dir, chosen, master, cfg, calendar, generating, arrived_by=now)
+    clock = DemoClock(engine, now)
+    clock.at(datetime.combine(chosen[0], time(7), settings.timezone()) - timedelta(days=1))
+    logins = ensure_demo_logins(engine, actor=actor)
+    counted = {"files": 0, "rows": 0}
+
+    def imported(name: str, rows: int) -> None:
+        counted["files"] += 1
+        counted["rows"] += rows
+
+    def start_of(day: date) -> datetime:  # a day's distribution: an hour after its statement letters were due
+        return deadline(day, deadlines, calendar) + timedelta(hours=1)
+
+    steps = [*arrival_steps(engine, manifest, actor, imported),
+             *reconcile_steps(engine, manifest, actor, cfg.seed, now),
+             *letters_steps(engine, chosen, actor, now, frozenset(p.bank_code for p in manifest.planted.get(
+                 "missing_statement", ()))),
+             *distribution_steps(engine, chosen, actor, start_of)]
+    total, step_no = len(chosen) + len(steps), [len(chosen)]
+
+    def stepped(label: str) -> None:
+        step_no[0] += 1
         if progress:
-            progress(len(chosen) + n, total, f"imported {arrival.path.name}")
-    reconciled = reconcile_history(engine, chosen, actor, cfg.seed)
-    letters_history(engine, chosen, actor)
-    distribution_history(engine, chosen, actor)
+            progress(step_no[0], total, label)
+
+    ran = replay(steps, clock, stepped)
+    clock.settle()
     summary = DemoSummary(
-        loaded=True, days=chosen, out_dir=out_dir, files=len(todo), mpn_rows=rows,
+        loaded=True, days=chosen, out_dir=out_dir, files=counted["files"], mpn_rows=counted["rows"],
         batches=sum(len(d.batches) for d in manifest.days), letters=sum(d.letters for d in manifest.days),
-        manifest=manifest, reconciled=reconciled,
+        manifest=manifest, logins_created=logins,
+        reconciled=sum(1 for d in manifest.days if d.batches or d.statements or d.payments),
     )
     with engine.begin() as conn:
         record(conn, actor, "demo.load", object_type="demo", object_id=f"{chosen[0]}..{chosen[-1]}",
                after={"days": len(chosen), "first_date": chosen[0], "last_date": chosen[-1], "seed": cfg.seed,
-                      "files": summary.files, "mpn_rows": rows, "batches": summary.batches,
-                      "letters": summary.letters})
+                      "files": summary.files, "mpn_rows": summary.mpn_rows, "batches": summary.batches,
+                      "letters": summary.letters, "steps": ran})
     return summary

@@ -227,10 +227,18 @@ def _write(path: Path, header: str, lines: Iterable[str]) -> None:
 
 
 def write_day(out_dir: Path, day: date, master: Master, cfg: DemoConfig,
-              calendar: WorkingCalendar) -> DayFiles:
+              calendar: WorkingCalendar, arrived_by: datetime | None = None) -> DayFiles:
     """Write `mpn_YYYYMMDD.csv`, `bank_<code>_YYYYMMDD.csv` per agent that sends one, and
-    `statements_YYYYMMDD.csv` (when any letter came) into `out_dir`."""
+    `statements_YYYYMMDD.csv` (when any letter came) into `out_dir`.
+
+    With `arrived_by` (the demo's "now"), a batch or letter that arrives later is not written: it has not come yet,
+    so nothing in the demo is received in the future.
+    """
     plan, bank_days = build_day(day, master, cfg, calendar)
+    if arrived_by is not None:
+        bank_days = [b._replace(sent=b.sent and b.received_at <= arrived_by,
+                                letter=b.letter if b.letter is None or b.letter.received_at <= arrived_by else None)
+                     for b in bank_days]
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = f"{day:%Y%m%d}"
     mpn_rows = plan.mpn_rows()
@@ -260,14 +268,17 @@ def write_day(out_dir: Path, day: date, master: Master, cfg: DemoConfig,
 
 def generate(out_dir: Path, days: Iterable[date], master: Master, cfg: DemoConfig,
              calendar: WorkingCalendar,
-             progress: Callable[[int, int, str], None] | None = None) -> Manifest:
-    """Write the files of every working day in `days` and `manifest.json`; return the manifest."""
+             progress: Callable[[int, int, str], None] | None = None, arrived_by: datetime | None = None) -> Manifest:
+    """Write the files of every working day in `days` and `manifest.json`; return the manifest.
+
+    `arrived_by`: leave out the batches and letters that arrive after it (see `write_day`).
+    """
     todo = sorted(set(days))
     written = []
     for n, day in enumerate(todo):
         if progress:
             progress(n, len(todo), f"generating {day.isoformat()}")
-        written.append(write_day(out_dir, day, master, cfg, calendar))
+        written.append(write_day(out_dir, day, master, cfg, calendar, arrived_by))
     planted = {kind: tuple(p for d in written for p in d.planted if p.category == kind) for kind in ALL_KINDS}
     manifest = Manifest(cfg.seed, tuple(written), planted)
     (out_dir / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
