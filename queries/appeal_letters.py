@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from jobs.workdays import WorkingCalendar, calendar_from_db
-from queries import approvals, config
+from queries import approvals, config, plausibility
 from queries.approvals import ApprovalRefused
 from queries.audit import Actor, record
 from queries.settings import Settings, current_settings
@@ -40,7 +40,7 @@ SYSTEM_USER = "sistem"
 #: Who drafts and revises letters (a kasi may stand in for the pelaksana, but not initial their own draft).
 DRAFTER_ROLES = ("pelaksana", "kasi")
 SENDER_ROLES = ("tu",)
-MAX_TEXT = 1000
+MAX_TEXT = plausibility.MAX_TEXT  # the schema's limit too (migration 0010)
 
 #: Statuses in workflow order, with their Indonesian labels.
 STATUSES: dict[str, str] = {
@@ -289,12 +289,12 @@ def _summary(bank_code: str, dates: Sequence[date]) -> dict[str, Any]:
     return {"bank_code": bank_code, "dates": [d.isoformat() for d in sorted(dates)]}
 
 
-def _clean(value: str, what: str, *, required: bool) -> str:
-    value = value.strip()
-    if required and not value:
-        raise LetterRefused(f"{what} wajib diisi.")
-    if len(value) > MAX_TEXT:
-        raise LetterRefused(f"{what} paling banyak {MAX_TEXT} karakter.")
+def _clean(value: str | None, what: str, *, required: bool, multiline: bool = True) -> str:
+    """A form's text stripped, refused when empty (if `required`), too long or holding control characters
+    (`multiline`: a text area, line feeds allowed; CONTRACT §2 plausibility)."""
+    value, problem = plausibility.form_text(value, what, required=required, limit=MAX_TEXT, multiline=multiline)
+    if problem:
+        raise LetterRefused(problem)
     return value
 
 
@@ -433,6 +433,7 @@ def initial(conn: Connection, letter_id: int, *, actor: User, note: str = "") ->
     letter = _locked(conn, letter_id)
     if (why := _state_refusal(letter, "initial")) is not None:
         raise LetterRefused(why)
+    note = _clean(note, "Catatan", required=False)
     assert letter.request_id is not None
     approvals.approve(conn, letter.request_id, actor=user, note=note,
                       content_hash=_content_hash(letter.bank_code, letter.business_dates, letter.addressee,
@@ -459,6 +460,7 @@ def sign(conn: Connection, letter_id: int, *, actor: User, note: str = "", today
     letter = _locked(conn, letter_id)
     if (why := _state_refusal(letter, "sign")) is not None:
         raise LetterRefused(why)
+    note = _clean(note, "Catatan", required=False)
     assert letter.request_id is not None
     settings = current_settings(conn)
     name = settings.signer_name or user.full_name or user.username
@@ -504,7 +506,7 @@ def send(conn: Connection, letter_id: int, *, actor: User, agenda_number: str,
     letter = _locked(conn, letter_id)
     if (why := _state_refusal(letter, "send")) is not None:
         raise LetterRefused(why)
-    agenda = _clean(agenda_number, "Nomor agenda", required=True)
+    agenda = _clean(agenda_number, "Nomor agenda", required=True, multiline=False)
     today = today or today_local()
     day = sent_on or today
     assert letter.letter_date is not None
@@ -522,10 +524,13 @@ def send(conn: Connection, letter_id: int, *, actor: User, agenda_number: str,
     return appeal_letter(conn, letter_id)
 
 
-_SETTLE = text("""
+_SETTLE = text(f"""
 WITH covered AS (
     SELECT a.letter_id, a.status AS old_status,
-           bool_and(sl.letter_id IS NOT NULL) AS complete, max(sl.received_at) AS last_received
+           bool_and(sl.letter_id IS NOT NULL) AS complete,
+           -- an old row's implausible time (before migration 0010) never becomes the answer's time
+           max(sl.received_at) FILTER (WHERE sl.received_at >= {plausibility.SQL_EARLIEST_TS}
+                                         AND sl.received_at < {plausibility.SQL_LATEST_TS}) AS last_received
       FROM appeal_letter a
      CROSS JOIN LATERAL unnest(a.business_dates) d
       LEFT JOIN statement_letter sl ON sl.bank_code = a.bank_code AND sl.business_date = d AND sl.superseded_at IS NULL

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from queries.audit import record
 from queries.exception_adjust import PAYMENT_FIELDS, cancelled_numbers, payment_values, reconciled_at
-from queries.exception_work import WORKER_ROLES, WorkRefused, acting, clean_text, exception_row
+from queries.exception_work import WORKER_ROLES, WorkRefused, acting, check_date, clean_text, exception_row
 from queries.imports import advisory_xact_lock
 from queries.users import User
 
@@ -96,10 +96,7 @@ NOTA_COLUMNS = """nota_id, bank_code, number, letter_date, business_date, ntpn, 
 
 
 def _number(value: str, what: str) -> str:
-    number = " ".join((value or "").split())
-    if not number:
-        raise WorkRefused(f"Nomor {what} wajib diisi.")
-    return number
+    return clean_text(" ".join((value or "").split()), f"Nomor {what}", multiline=False)
 
 
 def _constraint(err: IntegrityError) -> str:
@@ -227,6 +224,8 @@ def record_nota_perbaikan(conn: Connection, *, number: str, bank_code: str, busi
     user = acting(conn, actor, WORKER_ROLES, "mencatat Nota Perbaikan")
     number = _number(number, "Nota Perbaikan")
     description = clean_text(description, "Uraian perbaikan")
+    check_date(letter_date, "Tanggal nota")
+    check_date(business_date, "Tanggal buku")
     if conn.execute(text("SELECT 1 FROM bank WHERE bank_code = :b"), {"b": bank_code}).first() is None:
         raise WorkRefused(f"Bank {bank_code} tidak dikenal.")
     if exception_id is not None:

@@ -28,6 +28,7 @@ from queries.exception_work import (
     acting,
     ask,
     check_cause,
+    check_date,
     clean_text,
     close,
     content_hash,
@@ -37,6 +38,9 @@ from queries.exception_work import (
     waiting,
 )
 from queries.users import User
+
+#: The largest amount a form may carry: PostgreSQL's bigint.
+MAX_AMOUNT = 9_223_372_036_854_775_807
 
 #: Adjustment kinds with their Indonesian labels.
 ADJUSTMENT_KINDS: dict[str, str] = {
@@ -97,6 +101,8 @@ def payment_values(values: Mapping[str, Any], *, what: str) -> dict[str, Any]:
         amount = out["amount"]
         if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
             raise WorkRefused(f"{what}: jumlah harus bilangan bulat rupiah lebih dari nol.")
+        if amount > MAX_AMOUNT:
+            raise WorkRefused(f"{what}: jumlah {amount} terlalu besar (paling banyak {MAX_AMOUNT}).")
     if "paid_at" in out:
         paid = out["paid_at"]
         try:
@@ -106,10 +112,13 @@ def payment_values(values: Mapping[str, Any], *, what: str) -> dict[str, Any]:
                               "(contoh 2026-11-20T10:00:00+07:00).") from err
         if moment.tzinfo is None:
             raise WorkRefused(f"{what}: waktu bayar harus menyertakan zona waktu (+07:00, +08:00 atau +09:00).")
+        check_date(moment.date(), f"{what}: waktu bayar")
         out["paid_at"] = moment
     for key in PAYMENT_FIELDS:
-        if key in out and key not in ("amount", "paid_at") and not str(out[key]).strip():
-            raise WorkRefused(f"{what}: {key} tidak boleh kosong.")
+        if key in out and key not in ("amount", "paid_at"):
+            if not str(out[key]).strip():
+                raise WorkRefused(f"{what}: {key} tidak boleh kosong.")
+            clean_text(str(out[key]), f"{what}: {key}", multiline=False)
     return jsonable(out) or {}
 
 
@@ -186,6 +195,7 @@ def _proposal(conn: Connection, exc: ExceptionRow, *, kind: str, side: str, ref:
         raise WorkRefused(f"Penyesuaian ini mengurangi penerimaan yang tercatat di MPN sebesar {_rupiah(money_out)},"
                           " berarti mengeluarkan uang dari Kas Negara; reversal/penyesuaian hanya boleh untuk koreksi"
                           " yang tidak mengeluarkan uang dari Kas Negara (PER-78 Ps.7 ayat (3)).")
+    check_date(effective, "Tanggal pembukuan penyesuaian")
     if effective < exc.business_date:
         raise WorkRefused("Tanggal pembukuan penyesuaian tidak boleh sebelum tanggal bisnis selisihnya.")
     if (why := order_refusal(conn, effective, exc.bank_code)) is not None:

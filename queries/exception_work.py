@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from queries import approvals
+from queries import approvals, config, plausibility
 from queries.approvals import Approval, ApprovalRefused
 from queries.audit import record
 from queries.revenue import exception_closed
@@ -58,7 +58,7 @@ ASSIGNEE_ROLES = ("kasi", "pelaksana", "petugas_mpn")
 LEAD_ROLES = ("kasubdit", "kasi")
 #: The checker chain of a resolution or an adjustment.
 CHECKER_STEPS = ("kasi",)
-MAX_TEXT = 2000
+MAX_TEXT = plausibility.MAX_TEXT  # the schema's limit too (migration 0010)
 
 
 class WorkRefused(ApprovalRefused):
@@ -151,13 +151,20 @@ def locked_open(conn: Connection, exception_id: int, what: str) -> ExceptionRow:
     return exc
 
 
-def clean_text(value: str, what: str, *, required: bool = True) -> str:
-    """`value` stripped; refused when empty (if `required`) or longer than MAX_TEXT."""
-    value = (value or "").strip()
-    if required and not value:
-        raise WorkRefused(f"{what} wajib diisi.")
-    if len(value) > MAX_TEXT:
-        raise WorkRefused(f"{what} terlalu panjang (paling banyak {MAX_TEXT} karakter).")
+def clean_text(value: str | None, what: str, *, required: bool = True, multiline: bool = True) -> str:
+    """`value` stripped; refused when empty (if `required`), longer than MAX_TEXT or holding control characters
+    (`multiline`: a text area's value, line feeds allowed; CONTRACT §2 plausibility)."""
+    value, problem = plausibility.form_text(value, what, required=required, limit=MAX_TEXT, multiline=multiline)
+    if problem:
+        raise WorkRefused(problem)
+    return value
+
+
+def check_date(value: date, what: str) -> date:
+    """`value`, refused when implausible (before 2000, more than a week after today)."""
+    problem = plausibility.form_date_problem(value, what, today=config.now().date())
+    if problem:
+        raise WorkRefused(problem)
     return value
 
 

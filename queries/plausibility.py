@@ -25,6 +25,9 @@ MAX_TEXT = 500
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 """U+0000–U+001F and U+007F: never in a free-text value."""
 
+CONTROL_CHARS_BUT_LF = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+"""The same without the line feed: a form's text area (notes, comments, an address) may hold several lines."""
+
 # The same limits as SQL, for CHECK constraints (migration 0010) and set-based checks.
 SQL_EARLIEST = "DATE '2000-01-01'"
 SQL_LATEST = "DATE '2100-01-01'"  # the schema's outer fence: no stored date this far out is plausible either
@@ -49,7 +52,8 @@ def date_problem(value: date, *, today: date) -> str | None:
         return f"tanggal {value.isoformat()} sebelum {EARLIEST_DATE.strftime('%d/%m/%Y')} tidak masuk akal"
     last = latest_date(today)
     if value > last:
-        return f"tanggal {value.isoformat()} lebih dari {FUTURE_DAYS} hari setelah hari ini ({last.strftime('%d/%m/%Y')})"
+        return (f"tanggal {value.isoformat()} lebih dari {FUTURE_DAYS} hari setelah hari ini"
+                f" ({last.strftime('%d/%m/%Y')})")
     return None
 
 
@@ -63,10 +67,50 @@ def received_problem(value: datetime, *, now: datetime) -> str | None:
     return None
 
 
-def text_problem(value: str, *, limit: int = MAX_TEXT) -> str | None:
-    """Why a free-text value is refused (control characters, too long), or None when it is fine."""
-    if CONTROL_CHARS.search(value):
+def text_problem(value: str, *, limit: int = MAX_TEXT, multiline: bool = False) -> str | None:
+    """Why a free-text value is refused (control characters, too long), or None when it is fine.
+
+    `multiline`: a text area's value, where line feeds are allowed (normalise CR LF first: `one_line_ends`)."""
+    if (CONTROL_CHARS_BUT_LF if multiline else CONTROL_CHARS).search(value):
         return "berisi karakter kontrol (misalnya NUL, tab atau baris baru) yang tidak diizinkan"
     if len(value) > limit:
         return f"terlalu panjang: {len(value)} karakter, paling banyak {limit}"
+    return None
+
+
+def one_line_ends(value: str) -> str:
+    """A text area's value with CR LF and lone CR written as LF (browsers send CR LF)."""
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def form_text(value: str | None, what: str, *, required: bool = True, limit: int = MAX_TEXT,
+              multiline: bool = False) -> tuple[str, str | None]:
+    """A form's text value stripped (line ends normalised when `multiline`), with why it is refused or None.
+
+    The reason is a sentence naming the field (`what`), ready to show: `Nomor agenda wajib diisi.`"""
+    text = (value or "").strip()
+    if multiline:
+        text = one_line_ends(text)
+    if required and not text:
+        return text, f"{what} wajib diisi."
+    problem = text_problem(text, limit=limit, multiline=multiline)
+    return text, (f"{what} {problem}." if problem else None)
+
+
+def form_date_problem(value: date, what: str, *, today: date) -> str | None:
+    """Why a date typed into a form is implausible (before 2000, more than a week ahead), as a sentence, or None."""
+    problem = date_problem(value, today=today)
+    return f"{what}: {problem}." if problem else None
+
+
+LATEST_PLANNED = date(2099, 12, 31)
+"""The last date master data may plan for (non-working days are known years ahead): the schema's outer fence."""
+
+
+def planned_date_problem(value: date) -> str | None:
+    """Why `value` is not a plausible date planned ahead (master non-working days), or None when it is."""
+    if value < EARLIEST_DATE:
+        return f"tanggal {value.isoformat()} sebelum {EARLIEST_DATE.strftime('%d/%m/%Y')} tidak masuk akal"
+    if value > LATEST_PLANNED:
+        return f"tanggal {value.isoformat()} setelah {LATEST_PLANNED.strftime('%d/%m/%Y')} tidak masuk akal"
     return None

@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, text
 
-from queries import appeal_letters, config
+from queries import appeal_letters, config, plausibility
 from queries.approvals import ApprovalRefused
 from queries.audit import record
 from queries.imports import LetterIn, store_letter
@@ -25,6 +25,8 @@ from queries.users import ROLES, User, user_by_name
 RECORDER_ROLES = ("pelaksana", "kasi", "kasubdit", "tu")
 MAX_SCAN_BYTES = 10 * 1024 * 1024
 MAX_TEXT = 200
+#: The largest count or amount a letter may declare for one date: PostgreSQL's bigint.
+MAX_DECLARED = 9_223_372_036_854_775_807
 
 
 class StatementRefused(ApprovalRefused):
@@ -66,7 +68,7 @@ def store_scan(conn: Connection, *, file_name: str, content: bytes, uploaded_by:
     if not content.startswith(b"%PDF-"):
         raise StatementRefused(f"Berkas {file_name} bukan PDF (harus diawali %PDF-).")
     digest = hashlib.sha256(content).hexdigest()
-    name = (file_name.strip() or "surat-pernyataan.pdf")[:MAX_TEXT]
+    name = (plausibility.CONTROL_CHARS.sub("_", file_name).strip() or "surat-pernyataan.pdf")[:MAX_TEXT]
     scan_id = conn.execute(text("""
         INSERT INTO statement_scan (file_name, sha256, size_bytes, content, uploaded_by)
         VALUES (:name, :sha, :size, :content, :by)
@@ -91,12 +93,25 @@ def scan(conn: Connection, scan_id: int) -> Scan | None:
 
 
 def _text(value: str, what: str) -> str:
-    value = value.strip()
-    if not value:
-        raise StatementRefused(f"{what} wajib diisi.")
-    if len(value) > MAX_TEXT:
-        raise StatementRefused(f"{what} paling banyak {MAX_TEXT} karakter.")
+    value, problem = plausibility.form_text(value, what, limit=MAX_TEXT)
+    if problem:
+        raise StatementRefused(problem)
     return value
+
+
+def _plausible_dates(days: Sequence[DeclaredDay], letter_date: date, received_at: datetime) -> None:
+    """CONTRACT §2 plausibility: every date between 2000-01-01 and a week after today, received not ahead."""
+    if received_at.tzinfo is None:
+        raise ValueError("received_at must be time-zone aware")
+    today = config.now().date()
+    checks = [(received_at.astimezone(config.timezone()).date(), "Tanggal diterima"),
+              (letter_date, "Tanggal surat")] + [(d.business_date, "Tanggal buku") for d in days]
+    for value, what in checks:
+        if (problem := plausibility.form_date_problem(value, what, today=today)) is not None:
+            raise StatementRefused(problem)
+    for d in days:
+        if d.declared_count > MAX_DECLARED or d.declared_amount > MAX_DECLARED:
+            raise StatementRefused(f"Jumlah transaksi atau jumlah setoran {d.business_date:%d-%m-%Y} terlalu besar.")
 
 
 def record_statement(conn: Connection, *, bank_code: str, days: Sequence[DeclaredDay], letter_number: str,
@@ -117,8 +132,7 @@ def record_statement(conn: Connection, *, bank_code: str, days: Sequence[Declare
     seen = [d.business_date for d in days]
     if len(set(seen)) != len(seen):
         raise StatementRefused("Setiap tanggal buku hanya boleh muncul sekali.")
-    if received_at.tzinfo is None:
-        raise ValueError("received_at must be time-zone aware")
+    _plausible_dates(days, letter_date, received_at)
     now = datetime.now(received_at.tzinfo)
     if received_at > now:
         raise StatementRefused("Waktu terima tidak boleh di masa depan.")
