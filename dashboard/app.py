@@ -8,8 +8,10 @@ logged in (`dashboard.auth`). Served by gunicorn through `dashboard.wsgi:server`
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
@@ -17,12 +19,12 @@ from dash import ALL, Dash, Input, Output, State, dcc, html
 from flask import Response, jsonify, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from dashboard.access import current_user, guard_pages, page_allows, pages_for
+from dashboard.access import callback, current_user, guard_pages, page_allows, pages_for
 from dashboard.auth import csrf_token, init_auth
 from dashboard.components.data import fetch
 from queries.incoming import database_ok
 from queries.scheduler_store import HEARTBEAT_STALE, leader_heartbeat
-from queries.users import User
+from queries.users import ROLES, User
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,6 @@ def create_app() -> Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.layout = shell  # a function: Dash calls it per request, for the user logged in
-    keep_date_in_navbar(app)
     guard_pages()
     init_auth(app)
     app.server.add_url_rule("/healthz", "healthz", healthz)
@@ -143,28 +144,25 @@ def user_box(user: User | None) -> html.Div | None:
 
 NAV_LINK, NAV_URL, NAV_DAY = "mpn-nav", "mpn-nav-url", "mpn-nav-tanggal"
 
-#: Browser-side: the navbar's links carry the date the user is looking at (`?tanggal=`, remembered for this tab
-#: while a page without a date is open), and the link of the open page is marked active.
-KEEP_DATE_JS = """
-function(search, pathname, remembered, ids) {
-    const found = /[?&]tanggal=(\\d{4}-\\d{2}-\\d{2})(?:&|$)/.exec(search || "");
-    const day = found ? found[1] : (remembered || null);
-    const query = day ? "?tanggal=" + day : "";
-    const path = pathname || "";
-    return [day, ids.map(i => i.path + query), ids.map(i => path === i.path || path.startsWith(i.path + "/"))];
-}
-"""
+_DAY_IN_QUERY = re.compile(r"[?&]tanggal=(\d{4}-\d{2}-\d{2})(?:&|$)")
 
 
-def keep_date_in_navbar(app: Dash) -> None:
-    """Register the browser-side callback that keeps `?tanggal=` on the navbar's links (no server round trip)."""
-    app.clientside_callback(
-        KEEP_DATE_JS,
-        Output(NAV_DAY, "data"), Output({"type": NAV_LINK, "path": ALL}, "href"),
-        Output({"type": NAV_LINK, "path": ALL}, "active"),
-        Input(NAV_URL, "search"), Input(NAV_URL, "pathname"), State(NAV_DAY, "data"),
-        State({"type": NAV_LINK, "path": ALL}, "id"),
-    )
+@callback(Output(NAV_DAY, "data"), Output({"type": NAV_LINK, "path": ALL}, "href"),
+          Output({"type": NAV_LINK, "path": ALL}, "active"),
+          Input(NAV_URL, "search"), Input(NAV_URL, "pathname"), State(NAV_DAY, "data"),
+          State({"type": NAV_LINK, "path": ALL}, "id"), roles=tuple(ROLES))
+def keep_date_in_navbar(search: str | None, pathname: str | None, remembered: str | None,
+                        ids: list[dict[str, str]]) -> tuple[Any, list[str], list[bool]]:
+    """The navbar's links carry the date the user is looking at (`?tanggal=`, remembered for this browser tab while
+    a page without a date is open); the link of the open page is marked active."""
+    found = _DAY_IN_QUERY.search(search or "")
+    kept = remembered if isinstance(remembered, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", remembered) else None
+    day = found.group(1) if found else kept
+    query = f"?tanggal={day}" if day else ""
+    path = pathname or ""
+    links = [str(i.get("path", "")) for i in ids or []]
+    return (day, [link + query for link in links],
+            [path == link or path.startswith(link + "/") for link in links])
 
 
 def shell() -> html.Div:

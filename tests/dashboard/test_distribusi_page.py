@@ -35,8 +35,8 @@ from tests.queries.test_distribution import day_with_every_case
 
 pytestmark = pytest.mark.browser
 
-PAGE = "/distribusi"
 DAY = D2.isoformat()
+PAGE = f"/distribusi?tanggal={DAY}"
 FIRST = "MPN-20261120-R1-091-0000"
 
 
@@ -154,8 +154,8 @@ def test_refusals_by_role_own_request_and_management(dash_duo, engine: Engine) -
     assert fire(kasi, callback_id(app, "redistribute"), redistribute,
                 [{"id": "ds-batch", "property": "selectedRows", "value": []}, *day]).status_code == 403
     content = fire(client_as(app, engine, "manajemen"), ".._pages_content.children..._pages_store.data..",
-                   [{"id": "_pages_location", "property": "pathname", "value": PAGE},
-                    {"id": "_pages_location", "property": "search", "value": ""}]).get_data(as_text=True)
+                   [{"id": "_pages_location", "property": "pathname", "value": "/distribusi"},
+                    {"id": "_pages_location", "property": "search", "value": f"?tanggal={DAY}"}]).get_data(as_text=True)
     assert "Akses ditolak" in content and "ds-batch" not in content
 
     start(dash_duo, app)

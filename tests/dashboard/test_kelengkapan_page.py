@@ -88,7 +88,7 @@ def test_kasubdit_lands_on_completeness_sees_states_refreshes_and_opens_a_cell(d
     assert dash_duo.driver.execute_script("return window.mpnNotReloaded") is True
 
     click(dash_duo, cell("002", "recon"))
-    until(lambda: dash_duo.driver.current_url.endswith(f"/rekonsiliasi?tanggal={D2.isoformat()}"), 10)
+    until(lambda: dash_duo.driver.current_url.endswith(f"/rekonsiliasi?tanggal={D2.isoformat()}&bank=002"), 10)
     dash_duo.wait_for_text_to_equal(".mpn-title", "Rekonsiliasi", timeout=15)
     no_errors(dash_duo)
 

@@ -97,7 +97,8 @@ def test_a_refused_action_is_shown_in_an_alert(dash_duo, engine: Engine) -> None
 
     click(dash_duo, "#rekon-ajukan")  # no cause picked
 
-    dash_duo.wait_for_contains_text("#rekon-pesan-isi", "tidak dikenal")
+    dash_duo.wait_for_contains_text("#rekon-pesan-isi", "Pilih penyebab selisih terlebih dahulu.")
+    assert "''" not in dash_duo.find_element("#rekon-pesan-isi").text
     assert "alert-danger" in dash_duo.find_element("#rekon-pesan-isi").get_attribute("class")
     assert dash_duo.get_logs() == []
 

@@ -72,7 +72,7 @@ def no_errors(dash_duo) -> None:
 def test_a_letter_is_drafted_initialled_signed_and_sent_by_four_users(dash_duo, engine: Engine) -> None:
     no_letter_day(engine)
     start(dash_duo, create_app())
-    sign_in(dash_duo, engine, "ani", "pelaksana", then=PAGE)
+    sign_in(dash_duo, engine, "ani", "pelaksana", then=f"{PAGE}?tanggal=2026-11-20")  # the page date drafts for
 
     dash_duo.wait_for_text_to_equal(".mpn-subtitle", "Surat himbauan mana yang menunggu saya?")
     assert dash_duo.find_element("#sh-konsep-tanggal").get_attribute("value") == "20/11/2026"
