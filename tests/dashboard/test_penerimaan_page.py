@@ -47,7 +47,7 @@ def load(engine: Engine) -> None:
 def open_page(dash_duo: Any, engine: Engine, role: str = "manajemen") -> None:
     load(engine)
     start(dash_duo, create_app())
-    sign_in(dash_duo, engine, "bambang", role, then="/penerimaan")
+    sign_in(dash_duo, engine, "bambang", role, then="/penerimaan?tanggal=2026-11-20")  # period ends there
     dash_duo.wait_for_text_to_equal("#pn-kartu .mpn-kpi-value", "Rp 125,7 M", timeout=15)
 
 
