@@ -1,0 +1,203 @@
+"""CONTRACT §4, issue 14 part 3: a formula planted in every free-text field that reaches an export, through the real
+importers and domain functions, never runs in a spreadsheet. Every export is made (command line, page downloads,
+daily and distribution reports, scorecard, revenue data): no XLSX cell is a formula (neither by openpyxl's reading
+nor in the raw XML), every CSV text value that would be read as a formula carries a leading `'`, and the numbers
+are still numbers."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+from sqlalchemy import Engine, text
+
+from cli.main import main
+from dashboard.app import create_app
+from jobs.daily_report import make_daily_report
+from jobs.distribution_report import make_report
+from jobs.documents.exports import exceptions_csv, exceptions_xlsx, scorecard_xlsx
+from jobs.documents.tabular import DANGEROUS
+from jobs.ingest import import_file
+from queries import appeal_letters as al
+from queries import distribution as dist
+from queries.audit import Actor
+from queries.exception_work import approve_resolution, comment, request_resolution
+from queries.master import parse_master_file, upsert_master
+from queries.recon_page import ExceptionFilter
+from queries.settings import set_setting
+from queries.users import User, add_user
+from tests.dashboard.helpers import client_as
+from tests.dashboard.test_penerimaan_page import ask_for_xlsx
+from tests.jobs.recon_data import D1, D2, ntpn
+from tests.jobs.test_distribution_report import NOW, deliver, people  # noqa: F401
+from tests.queries.test_distribution import day_with_every_case
+from tests.queries.work_data import exception_id
+
+SYSTEM = Actor.system("test")
+HYPERLINK = '=HYPERLINK("http://evil.example/x","klik")'
+#: One payload per free-text field (the tab and CR ones are refused by the importers' control-character rule;
+#: the writer's own tests carry them through every path).
+PLANTED = {
+    "bank_name": HYPERLINK, "kpp_name": "@SUM(A1)", "full_name": "-2+3", "letter_number": HYPERLINK,
+    "signer": "+1", "resolution_note": "=1+1", "approval_note": "@SUM(A1)", "reject_note": "-2+3",
+    "comment": "=cmd|' /C calc'!A0", "agenda_number": "+AG-1", "setting": HYPERLINK,
+}
+NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def _csv_file(tmp_path: Path, name: str, rows: list[list[str]]) -> Path:
+    path = tmp_path / name
+    with path.open("w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows(rows)
+    return path
+
+
+def _master(engine: Engine, tmp_path: Path) -> None:
+    """Bank 002's and KPP 091's names carry formulas, through the real master import."""
+    banks = _csv_file(tmp_path, "banks.csv", [["bank_code", "name", "kind", "cutoff", "timezone"],
+                                              ["002", PLANTED["bank_name"], "bank", "15:00", "WIB"]])
+    kpps = _csv_file(tmp_path, "kpp.csv", [["kpp_code", "name", "kanwil_code"], ["091", PLANTED["kpp_name"], "310"]])
+    with engine.begin() as conn:
+        upsert_master(conn, "banks", parse_master_file("banks", banks), actor=SYSTEM)
+        upsert_master(conn, "kpp", parse_master_file("kpp", kpps), actor=SYSTEM)
+
+
+def _distribution(engine: Engine, staff: dict[str, User]) -> None:
+    """The day prepared, returned once and approved with formula notes, then delivered."""
+    with engine.begin() as conn:
+        dist.prepare(conn, D2, actor=SYSTEM)
+        dist.request(conn, D2, actor=staff["ani"])
+        dist.reject(conn, D2, actor=staff["budi"], note=PLANTED["reject_note"])
+        dist.request(conn, D2, actor=staff["ani"])
+        dist.approve(conn, D2, actor=staff["budi"], note=PLANTED["approval_note"])
+        dist.approve(conn, D2, actor=staff["dedi"])
+        [d] = dist.distributions(conn, D2)
+    deliver(engine, d)
+
+
+def _work(engine: Engine, staff: dict[str, User]) -> None:
+    """A comment and a resolution with formula notes; an appeal letter sent with a formula agenda number."""
+    exc = exception_id(engine, ntpn(32), "missing_in_bank")
+    with engine.begin() as conn:
+        comment(conn, exc, body=PLANTED["comment"], actor=staff["ani"])
+        request_resolution(conn, exc, cause="late_file", note=PLANTED["resolution_note"], actor=staff["ani"])
+        approve_resolution(conn, exc, actor=staff["budi"], note=PLANTED["resolution_note"])
+        [draft] = [p for p in al.propose_drafts(conn, D2, actor=staff["ani"]) if p.bank_code == "008"]
+        al.initial(conn, draft.letter_id, actor=staff["budi"])
+        al.sign(conn, draft.letter_id, actor=staff["dedi"])
+        al.send(conn, draft.letter_id, actor=staff["tina"], agenda_number=PLANTED["agenda_number"])
+        add_user(conn, username="wati", role="pelaksana", password="rahasia-wati-1", actor=SYSTEM,
+                 full_name=PLANTED["full_name"], policy=False)
+        set_setting(conn, "letters.signer_name", PLANTED["setting"], actor=SYSTEM)
+
+
+@pytest.fixture
+def poisoned(engine: Engine, people: dict[str, User], tmp_path: Path) -> Engine:  # noqa: F811 - shared fixture
+    """`day_with_every_case` with a formula in every free-text field that reaches an export."""
+    _master(engine, tmp_path)
+    day_with_every_case(engine)
+    letter = _csv_file(tmp_path, "statements.csv", [
+        ["bank_code", "business_date", "letter_number", "letter_date", "received_at", "declared_count",
+         "declared_amount", "signer"],
+        ["009", D2.isoformat(), PLANTED["letter_number"], D2.isoformat(), "2026-11-20T16:30:00+07:00", "2",
+         "410000", PLANTED["signer"]]])
+    import_file(engine, "statements", letter, actor=SYSTEM)
+    _distribution(engine, people)
+    _work(engine, people)
+    return engine
+
+
+# ---------------------------------------------------------------- checks
+
+
+def inert_xlsx(content: bytes, *expected: str) -> None:
+    """No formula anywhere in the workbook; each `expected` payload is there as a text cell."""
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        xml = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/"))
+    assert "<f>" not in xml and "<f " not in xml
+    texts = set()
+    for sheet in load_workbook(io.BytesIO(content)).worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                if cell.data_type == "s" and cell.value is not None:
+                    texts.add(cell.value)
+    for payload in expected:
+        assert any(payload in t for t in texts), payload
+
+
+def inert_csv(content: str, *expected: str, numbers: Iterable[str] = ()) -> list[dict[str, str]]:
+    """No field a spreadsheet would run; each `expected` payload is there behind `'`; `numbers` columns numeric."""
+    rows = list(csv.DictReader(io.StringIO(content, newline="")))
+    fields = [v for r in rows for v in r.values()]
+    for value in fields:
+        assert not value.startswith(DANGEROUS) or NUMBER.fullmatch(value), value
+    for payload in expected:
+        assert any(v == "'" + payload or v.startswith("'" + payload) for v in fields), payload
+    for column in numbers:
+        assert all(NUMBER.fullmatch(r[column]) for r in rows if r[column]), column
+    return rows
+
+
+def mpn(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result.stdout
+
+
+# ---------------------------------------------------------------- the exports
+
+
+def test_command_line_csv_exports_are_inert(poisoned: Engine, tmp_path: Path) -> None:
+    target = tmp_path / "exceptions.csv"
+    mpn("exceptions", "--from", D2.isoformat(), "--to", D2.isoformat(), "--status", "all", "-o", str(target))
+    rows = inert_csv(target.read_text(encoding="utf-8"), PLANTED["resolution_note"],
+                     numbers=("mpn_amount", "bank_amount"))
+    assert any(r["status"] == "resolved" for r in rows)
+    letters = inert_csv(mpn("letters", "list", "--format", "csv"), PLANTED["agenda_number"], numbers=("letter_id",))
+    assert letters[0]["bank_code"] == "008"
+    inert_csv(mpn("users", "list", "--format", "csv"), PLANTED["full_name"])
+    inert_csv(mpn("settings", "list", "--format", "csv"), PLANTED["setting"])
+    inert_csv(mpn("summary", "--date", D2.isoformat(), "--format", "csv"), numbers=("mpn_amount", "matched_amount"))
+
+
+def test_rekonsiliasi_and_rapor_bank_downloads_are_inert(poisoned: Engine) -> None:
+    flt = ExceptionFilter.day(D2, statuses=None)
+    with poisoned.connect() as conn:
+        out = io.BytesIO()
+        assert exceptions_csv(conn, out, flt=flt) > 0
+        inert_csv(out.getvalue().decode(), PLANTED["resolution_note"], numbers=("mpn_amount", "bank_amount"))
+        book = io.BytesIO()
+        exceptions_xlsx(conn, book, flt=flt)
+        inert_xlsx(book.getvalue(), PLANTED["resolution_note"])
+        card = io.BytesIO()
+        assert scorecard_xlsx(conn, card, first=D1, last=D2, now=NOW) > 0
+    inert_xlsx(card.getvalue(), PLANTED["bank_name"])
+
+
+def test_daily_and_distribution_reports_are_inert(poisoned: Engine) -> None:
+    _, daily = make_daily_report(poisoned, D2, fmt="xlsx", made_by="ani", now=NOW)
+    inert_xlsx(daily, PLANTED["letter_number"], PLANTED["bank_name"], PLANTED["approval_note"], PLANTED["kpp_name"])
+    _, distribution = make_report(poisoned, D2, fmt="xlsx", made_by="ani", now=NOW)
+    inert_xlsx(distribution, PLANTED["approval_note"], PLANTED["reject_note"], PLANTED["kpp_name"])
+    with poisoned.connect() as conn:  # Laporan serves what was kept: the same inert bytes
+        kept = conn.execute(text("SELECT content FROM dist_report WHERE format = 'xlsx'")).scalars().all()
+    assert sorted(bytes(k) for k in kept) == sorted([daily, distribution])
+
+
+def test_penerimaan_download_is_inert(poisoned: Engine) -> None:
+    client = client_as(create_app(), poisoned, "manajemen")
+    data = ask_for_xlsx(client).get_json()["response"]["pn-unduhan"]["data"]
+    content = base64.b64decode(data["content"])
+    inert_xlsx(content, PLANTED["bank_name"])
+    bank = load_workbook(io.BytesIO(content))["Bank"]
+    amounts = [row[2] for row in bank.iter_rows(min_row=2, values_only=True)]
+    assert amounts and all(isinstance(a, int) for a in amounts)
