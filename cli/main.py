@@ -102,18 +102,16 @@ def master_group() -> None:
 @click.argument("kind", type=click.Choice(MASTER_KINDS))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def master_import(kind: str, file: Path) -> None:
-    """Upsert master data of KIND from FILE (CSV, CONTRACT §2.4)."""
-    from queries import master
-    from queries.audit import Actor
+    """Upsert master data of KIND from FILE (CSV, CONTRACT §2.4). A bad file is rejected whole and kept."""
+    from jobs.master_import import import_master
 
     try:
-        rows = master.parse_master_file(kind, file, str(file))
-        with _engine().begin() as conn:
-            result = master.upsert_master(conn, kind, rows, str(file), actor=Actor.system("cli"))
+        result = import_master(_engine(), kind, file, label=str(file))
     except InputRejected as exc:
         click.echo(exc.report(), err=True, nl=False)
+        click.echo(f"{file}: ditolak, tidak ada yang diubah; disimpan beserta laporannya di folder rejected", err=True)
         sys.exit(2)
-    click.echo(f"{file}: {result.inserted} added, {result.updated} updated")
+    click.echo(f"{file}: {result.inserted} ditambahkan, {result.updated} diperbarui")
 
 
 @main.command("import")
@@ -135,10 +133,14 @@ def import_cmd(kind: str, files: tuple[Path, ...], received_at: datetime | None)
         except InputRejected as exc:
             bar.close() if bar.enabled else None
             click.echo(exc.report(), err=True, nl=False)
-            click.echo(f"{file}: rejected, nothing imported; kept with its report in the rejected folder",
+            click.echo(f"{file}: ditolak, tidak ada yang diimpor; disimpan beserta laporannya di folder rejected",
                        err=True)
             failed = True
             continue
+        except OSError as exc:  # the disk, not the file's content: a failure (exit 1), never a traceback
+            bar.close() if bar.enabled else None
+            click.echo(f"error: {file}: {exc.strerror or exc}", err=True)
+            sys.exit(1)
         bar.close() if bar.enabled else None
         click.echo(result.message)
     if failed:

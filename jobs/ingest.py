@@ -198,12 +198,8 @@ def _duplicate(engine: Engine, actor: Actor, import_id: int | None, kind: str, p
 def _keep_rejected(engine: Engine, actor: Actor, kind: str, path: Path, label: str, shape: FileShape,
                    received_at: datetime, started: datetime, rejected: InputRejected) -> None:
     """Keep a rejected file and its report under `<data>/rejected/`, log and audit it."""
-    folder = config.rejected_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    kept = folder / f"{started:%Y%m%dT%H%M%S%f}_{kind}_{path.name}"
-    shutil.copyfile(path, kept)
     report = rejected.report()
-    kept.with_name(kept.name + ".errors.txt").write_text(report, encoding="utf-8")
+    kept = keep_rejected(kind, path, started, report)
     log.warning("%s: rejected (%d problems), kept as %s", label, rejected.total, kept)
     with engine.begin() as conn:
         import_id = q.record_rejection(conn, kind=kind, file_name=path.name, sha256=shape.sha256, size=shape.size,
@@ -211,6 +207,16 @@ def _keep_rejected(engine: Engine, actor: Actor, kind: str, path: Path, label: s
                                        report=report, kept_path=str(kept))
         record(conn, actor, "import.rejected", object_type="file", object_id=str(import_id),
                after={"kind": kind, "file_name": path.name, "sha256": shape.sha256, "errors": rejected.total})
+
+
+def keep_rejected(kind: str, path: Path, started: datetime, report: str) -> Path:
+    """Copy a rejected file to `<data>/rejected/` with `<name>.errors.txt` beside it; returns the copy."""
+    folder = config.rejected_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    kept = folder / f"{started:%Y%m%dT%H%M%S%f}_{kind}_{path.name}"
+    shutil.copyfile(path, kept)
+    kept.with_name(kept.name + ".errors.txt").write_text(report, encoding="utf-8")
+    return kept
 
 
 def _import_bulk(conn: Connection, checker: Checker, import_id: int, received_at: datetime) -> ImportResult:

@@ -11,12 +11,14 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection, text
 
-from jobs.csvfile import InputRejected, Problem, read_layout, require_columns, small_rows
+from jobs.csvfile import InputRejected, Problem, read_layout, require_columns, small_rows, whole_file
 from queries.audit import Actor, record
+from queries.plausibility import planned_date_problem, text_problem
 
 DEFAULT_DIR = Path(__file__).parent / "master_data"
 
 Check = Callable[[str], str | None]
+MAX_LISTED = 1000  # problems listed one by one; the rest are counted
 
 
 def _pattern(regex: str, reason: str) -> Check:
@@ -25,29 +27,33 @@ def _pattern(regex: str, reason: str) -> Check:
 
 
 def _one_of(values: tuple[str, ...]) -> Check:
-    return lambda v: None if v.lower() in values else f"must be one of {', '.join(values)}"
+    return lambda v: None if v.lower() in values else f"harus salah satu dari {', '.join(values)}"
 
 
 def _nonempty(v: str) -> str | None:
-    return None if v else "must not be empty"
+    """Free text: not empty, no control characters, at most 500 characters (CONTRACT §2)."""
+    return "kosong" if not v else text_problem(v)
 
 
 def _iso_date(v: str) -> str | None:
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", v):
+        return "harus tanggal YYYY-MM-DD"
     try:
-        date.fromisoformat(v)
+        return planned_date_problem(date.fromisoformat(v))
     except ValueError:
-        return "must be a date YYYY-MM-DD"
-    return None if len(v) == 10 else "must be a date YYYY-MM-DD"
+        return "bukan tanggal yang ada"
 
 
 def _cutoff(v: str) -> str | None:
     if not v:
         return None
+    if not re.fullmatch(r"[0-9]{2}:[0-9]{2}(:[0-9]{2})?", v):
+        return "harus jam HH:MM"
     try:
         time.fromisoformat(v)
     except ValueError:
-        return "must be a time HH:MM"
-    return None if re.fullmatch(r"\d\d:\d\d(:\d\d)?", v) else "must be a time HH:MM"
+        return "bukan jam yang ada"
+    return None
 
 
 #: A head office's zone, where its cut-off is read (optional `timezone` column of `banks`; default WIB).
@@ -57,7 +63,7 @@ ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
 def _zone(v: str) -> str | None:
     if not v or v.upper() in ZONES or v in ZONES.values():
         return None
-    return "must be WIB, WITA or WIT (or Asia/Jakarta, Asia/Makassar, Asia/Jayapura)"
+    return "harus WIB, WITA atau WIT (atau Asia/Jakarta, Asia/Makassar, Asia/Jayapura)"
 
 
 @dataclass(frozen=True)
@@ -75,26 +81,26 @@ KINDS: dict[str, Kind] = {
     "banks": Kind(
         "bank", "bank_code", {"bank_code": "bank_code", "name": "name", "kind": "kind", "cutoff": "cutoff",
                               "timezone": "timezone"},
-        {"bank_code": _pattern(r"[0-9A-Z]{1,10}", "must be 1-10 characters [0-9A-Z]"), "name": _nonempty,
+        {"bank_code": _pattern(r"[0-9A-Z]{1,10}", "harus 1-10 karakter [0-9A-Z]"), "name": _nonempty,
          "kind": _one_of(("bank", "pos", "other")), "cutoff": _cutoff, "timezone": _zone},
         upper=("bank_code",),
     ),
     "kanwil": Kind(
         "kanwil", "kanwil_code", {"kanwil_code": "kanwil_code", "name": "name"},
-        {"kanwil_code": _pattern(r"\d{3}", "must be 3 digits"), "name": _nonempty},
+        {"kanwil_code": _pattern(r"[0-9]{3}", "harus 3 digit"), "name": _nonempty},
     ),
     "kpp": Kind(
         "kpp", "kpp_code", {"kpp_code": "kpp_code", "name": "name", "kanwil_code": "kanwil_code"},
-        {"kpp_code": _pattern(r"\d{3}", "must be 3 digits"), "name": _nonempty,
-         "kanwil_code": _pattern(r"\d{3}", "must be 3 digits")},
+        {"kpp_code": _pattern(r"[0-9]{3}", "harus 3 digit"), "name": _nonempty,
+         "kanwil_code": _pattern(r"[0-9]{3}", "harus 3 digit")},
     ),
     "kap": Kind(
         "kap", "kap", {"kap": "kap", "name": "name", "group": "tax_group"},
-        {"kap": _pattern(r"\d{6}", "must be 6 digits"), "name": _nonempty, "group": _nonempty},
+        {"kap": _pattern(r"[0-9]{6}", "harus 6 digit"), "name": _nonempty, "group": _nonempty},
     ),
     "kjs": Kind(
         "kjs", "kjs", {"kjs": "kjs", "name": "name"},
-        {"kjs": _pattern(r"\d{3}", "must be 3 digits"), "name": _nonempty},
+        {"kjs": _pattern(r"[0-9]{3}", "harus 3 digit"), "name": _nonempty},
     ),
     "non_working_days": Kind(
         "non_working_day", "day", {"date": "day", "description": "description"},
@@ -141,7 +147,7 @@ def parse_master_file(kind: str, path: Path, label: str | None = None) -> list[d
         key = row[spec.key]
         if key in seen:
             problems.append(Problem(label, line, spec.key if kind != "non_working_days" else "date",
-                                    f"duplicate code (also on line {seen[key]})"))
+                                    f"kode ganda (juga di baris {seen[key]})"))
         seen[key] = line
         if kind == "banks" and not row["cutoff"]:
             row["cutoff"] = "15:00"
@@ -149,7 +155,7 @@ def parse_master_file(kind: str, path: Path, label: str | None = None) -> list[d
             row["timezone"] = ZONES.get(row["timezone"].upper(), row["timezone"] or ZONES["WIB"])
         rows.append(row)
     if problems:
-        raise InputRejected(problems)
+        raise InputRejected(problems[:MAX_LISTED], total=len(problems))
     return rows
 
 
@@ -165,7 +171,8 @@ def upsert_master(conn: Connection, kind: str, rows: list[dict[str, str]], label
         known = {r[0] for r in conn.execute(text("SELECT kanwil_code FROM kanwil"))}
         missing = sorted({r["kanwil_code"] for r in rows} - known)
         if missing:
-            raise InputRejected([Problem(label, 0, "kanwil_code", f"unknown Kanwil {code}") for code in missing])
+            raise InputRejected([whole_file(label, f"kanwil_code: Kanwil {code} tidak dikenal (tidak ada di data"
+                                                   " induk)") for code in missing])
     cols = list(spec.columns.values())
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in cols if c != spec.key)
     stmt = text(

@@ -26,15 +26,15 @@ def test_import_exit_codes_and_messages_in_a_real_process(db_url: str, tmp_path:
     good.write_text(HEADER + ROW.format("2500000"))
     ok = mpn("import", "bank", str(good))
     assert ok.returncode == 0, ok.stderr
-    assert "imported 1 rows, Rp 2.500.000, business date 2026-11-20" in ok.stdout
+    assert "1 baris diimpor, Rp 2.500.000, tanggal buku 2026-11-20" in ok.stdout
     again = mpn("import", "bank", str(good))
-    assert again.returncode == 0 and "already imported" in again.stdout
+    assert again.returncode == 0 and "sudah diimpor" in again.stdout
     bad = tmp_path / "bank_bad.csv"
     bad.write_text(HEADER + ROW.format("2.500.000"))
     rejected = mpn("import", "bank", str(bad))
     assert rejected.returncode == 2
-    assert f"{bad}:2: amount: must be whole rupiah greater than zero" in rejected.stderr
-    assert "rejected, nothing imported" in rejected.stderr
+    assert f"{bad}:2: amount: harus rupiah bulat lebih dari nol" in rejected.stderr
+    assert "ditolak, tidak ada yang diimpor" in rejected.stderr
 
 
 def test_every_command_has_help() -> None:
@@ -55,7 +55,7 @@ def test_master_import_upserts_by_code(engine: Engine, db_url: str, tmp_path: Pa
     banks.write_text("bank_code;name;kind;cutoff\n002;BRI (nama baru);bank;15:30\n999;Bank Baru;bank;\n")
     result = CliRunner().invoke(main, ["master", "import", "banks", str(banks)])
     assert result.exit_code == 0, result.output
-    assert "1 added, 1 updated" in result.output
+    assert "1 ditambahkan, 1 diperbarui" in result.output
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT bank_code, name, cutoff::text FROM bank WHERE bank_code IN ('002', '999')"
                                  " ORDER BY 1")).all()
@@ -77,7 +77,7 @@ def test_banks_may_name_their_head_office_zone(engine: Engine, tmp_path: Path) -
     assert zones == {"126": "Asia/Makassar", "132": "Asia/Jayapura", "999": "Asia/Jakarta"}
     banks.write_text("bank_code,name,kind,timezone\n126,BPD Sulselbar,bank,UTC+8\n")
     result = CliRunner().invoke(main, ["master", "import", "banks", str(banks)])
-    assert result.exit_code == 2 and f"{banks}:2: timezone: must be WIB, WITA or WIT" in result.output
+    assert result.exit_code == 2 and f"{banks}:2: timezone: harus WIB, WITA atau WIT" in result.output
 
 
 def test_master_import_rejects_bad_rows_with_line_and_column(engine: Engine, tmp_path: Path) -> None:
@@ -85,9 +85,11 @@ def test_master_import_rejects_bad_rows_with_line_and_column(engine: Engine, tmp
     kpp.write_text("kpp_code,name,kanwil_code\n21,KPP Baru,080\n")
     result = CliRunner().invoke(main, ["master", "import", "kpp", str(kpp)])
     assert result.exit_code == 2
-    assert f"{kpp}:2: kpp_code: must be 3 digits" in result.output
-    with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar_one() == 0
+    assert f"{kpp}:2: kpp_code: harus 3 digit" in result.output
+    with engine.connect() as conn:  # nothing changed; the rejection itself is audited and the file kept
+        [(action, kept)] = conn.execute(text("SELECT action, after->>'kept_path' FROM audit_log")).all()
+    assert action == "master.rejected" and Path(kept).read_bytes() == kpp.read_bytes()
+    assert "kpp_code: harus 3 digit" in Path(f"{kept}.errors.txt").read_text(encoding="utf-8")
 
 
 def test_demo_prints_the_demo_logins(db_url: str) -> None:

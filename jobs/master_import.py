@@ -1,0 +1,45 @@
+"""`mpn master import`: check a master-data file (CONTRACT §2.4) and upsert it, or reject it whole and keep it.
+
+A rejected file is kept under the data folder's `rejected/` with its report and the rejection is audited
+(`master.rejected`), as for the other input files; master files have no `import_file` row (that log is
+for the data files of §2.1-2.3).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DataError, IntegrityError
+
+from jobs.csvfile import InputRejected, whole_file
+from jobs.ingest import keep_rejected
+from queries.audit import Actor, record
+from queries.master import UpsertResult, parse_master_file, upsert_master
+
+log = logging.getLogger(__name__)
+
+
+def import_master(engine: Engine, kind: str, path: Path, *, label: str | None = None,
+                  actor: Actor | None = None) -> UpsertResult:
+    """Upsert master data of `kind` from `path`; raises `InputRejected` (file kept, audited) for a bad file."""
+    label = label or str(path)
+    actor = actor or Actor.system("cli")
+    started = datetime.now(UTC)
+    try:
+        try:
+            rows = parse_master_file(kind, path, label)
+            with engine.begin() as conn:
+                return upsert_master(conn, kind, rows, label, actor=actor)
+        except (DataError, IntegrityError) as exc:
+            detail = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            raise InputRejected([whole_file(label, f"basis data menolak isi berkas: {detail}")]) from exc
+    except InputRejected as rejected:
+        kept = keep_rejected(f"master-{kind}", path, started, rejected.report())
+        log.warning("%s: master %s rejected (%d problems), kept as %s", label, kind, rejected.total, kept)
+        with engine.begin() as conn:
+            record(conn, actor, "master.rejected", object_type="master", object_id=kind,
+                   after={"file_name": path.name, "errors": rejected.total, "kept_path": str(kept)})
+        raise
