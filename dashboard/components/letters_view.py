@@ -29,7 +29,7 @@ from dashboard.components.grids import (
     text_column,
 )
 from jobs.letter_pdf import letter_pdf_for
-from queries.appeal_letters import ACT_LABELS, AppealLetter, appeal_letter
+from queries.appeal_letters import ACT_LABELS, MAX_TEXT, AppealLetter, appeal_letter
 from queries.formatting import angka, tanggal_panjang, tanggal_pendek, waktu_wib
 from queries.users import User
 
@@ -270,11 +270,12 @@ def actions_panel(today: date) -> dbc.Card:
         _group("sign", [html.P("Tanda tangani: surat mendapat nomor dan tanggal.", className="small mb-1"),
                         _button("sign", ACT_LABELS["sign"], "success")]),
         _group("return", [dbc.Label("Catatan pengembalian (wajib)", html_for=RETURN_NOTE, className="small"),
-                          dbc.Textarea(id=RETURN_NOTE, rows=2, className="mb-1",
+                          dbc.Textarea(maxLength=MAX_TEXT, id=RETURN_NOTE, rows=2, className="mb-1",
                                        placeholder="apa yang harus diperbaiki"),
                           _button("return", ACT_LABELS["return"], "warning")]),
         _group("send", [dbc.Label("Nomor agenda", html_for=SEND_AGENDA, className="small"),
-                        dbc.Input(id=SEND_AGENDA, size="sm", className="mb-1", placeholder="mis. AG-0123/2026"),
+                        dbc.Input(maxLength=MAX_TEXT, id=SEND_AGENDA, size="sm", className="mb-1",
+                                  placeholder="mis. AG-0123/2026"),
                         dbc.Label("Tanggal kirim", html_for=SEND_DATE, className="small d-block"),
                         html.Div(dcc.DatePickerSingle(id=SEND_DATE, date=today.isoformat(), display_format="DD/MM/YYYY",
                                                       first_day_of_week=1), className="mb-2"),
@@ -283,9 +284,9 @@ def actions_panel(today: date) -> dbc.Card:
                           dbc.Label("Tanggal buku yang diminta", html_for=REVISE_DATES, className="small"),
                           dbc.Checklist(id=REVISE_DATES, options=[], value=[], className="small mb-1"),
                           dbc.Label("Kepada", html_for=REVISE_ADDRESSEE, className="small"),
-                          dbc.Textarea(id=REVISE_ADDRESSEE, rows=3, className="mb-1"),
+                          dbc.Textarea(maxLength=MAX_TEXT, id=REVISE_ADDRESSEE, rows=3, className="mb-1"),
                           dbc.Label("Catatan", html_for=REVISE_NOTE, className="small"),
-                          dbc.Textarea(id=REVISE_NOTE, rows=2, className="mb-1"),
+                          dbc.Textarea(maxLength=MAX_TEXT, id=REVISE_NOTE, rows=2, className="mb-1"),
                           _button("revise", "Perbaiki & ajukan ulang", "primary")]),
     ]), className="mpn-detail")
 

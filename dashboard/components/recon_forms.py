@@ -16,7 +16,7 @@ from dashboard.components.recon_view import FIELD_LABELS
 from queries import config
 from queries.berita_acara import REASONS, REQUESTS
 from queries.exception_adjust import ADJUSTMENT_KINDS, PAYMENT_FIELDS, SIDES
-from queries.exception_work import CAUSES
+from queries.exception_work import CAUSES, MAX_TEXT
 from queries.users import User
 
 ACTIONS, MESSAGE = "rekon-aksi", "rekon-pesan"
@@ -54,7 +54,7 @@ def payment_inputs(prefix: str, summary: str) -> html.Details:
     hints = {"paid_at": "2026-11-20 10:00 (WIB bila tanpa zona)", "amount": "rupiah, tanpa desimal"}
     return html.Details([
         html.Summary(summary, className="small text-secondary"),
-        *(dbc.Input(id=f"{prefix}-{f}", size="sm", className="mt-1",
+        *(dbc.Input(maxLength=MAX_TEXT, id=f"{prefix}-{f}", size="sm", className="mt-1",
                     placeholder=FIELD_LABELS.get(f, f) + (f": {hints[f]}" if f in hints else "")) for f in FORM_FIELDS),
     ], className="mb-2")
 
@@ -83,10 +83,11 @@ def adjustment_group(group_id: str) -> html.Div:
         dcc.Dropdown(id=ADJ_SIDE, options=_options(SIDES), value="bank", clearable=False, className="mb-2"),
         dbc.Row([dbc.Col(dcc.Dropdown(id=ADJ_FIELD, placeholder="Kolom yang dikoreksi",
                                       options=[{"label": FIELD_LABELS.get(f, f), "value": f} for f in PAYMENT_FIELDS])),
-                 dbc.Col(dbc.Input(id=ADJ_VALUE, placeholder="Nilai baru", size="sm"))], className="g-2 mb-2"),
+                 dbc.Col(dbc.Input(maxLength=MAX_TEXT, id=ADJ_VALUE, placeholder="Nilai baru", size="sm"))],
+                className="g-2 mb-2"),
         payment_inputs(ADJ_RECORD, "Data transaksi (untuk penambahan)"),
         dcc.Dropdown(id=ADJ_CAUSE, options=_options(CAUSES), placeholder="Penyebab", className="mb-2"),
-        dbc.Textarea(id=ADJ_NOTE, placeholder="Keterangan penyesuaian", rows=2, className="mb-2"),
+        dbc.Textarea(maxLength=MAX_TEXT, id=ADJ_NOTE, placeholder="Keterangan penyesuaian", rows=2, className="mb-2"),
         html.Div([dbc.Label("Tanggal pembukuan", html_for=ADJ_DATE, className="small mb-0 me-2"),
                   dcc.DatePickerSingle(id=ADJ_DATE, display_format="DD/MM/YYYY", first_day_of_week=1)],
                  className="d-flex align-items-center mb-2"),
@@ -98,11 +99,11 @@ def berita_acara_group(group_id: str) -> html.Div:
     """Register the collecting agent's Berita Acara for the exception's transaction (R11)."""
     return html.Div([
         dbc.Label("Catat Berita Acara", html_for=BA_NUMBER, className="fw-semibold"),
-        dbc.Input(id=BA_NUMBER, placeholder="Nomor Berita Acara", size="sm", className="mb-2"),
+        dbc.Input(maxLength=MAX_TEXT, id=BA_NUMBER, placeholder="Nomor Berita Acara", size="sm", className="mb-2"),
         dcc.Dropdown(id=BA_REASON, options=_options(REASONS), placeholder="Alasan", className="mb-2"),
         dcc.Dropdown(id=BA_REQUEST, options=_options(REQUESTS), placeholder="Permintaan", className="mb-2"),
         payment_inputs(BA_RECORD, "Data perekaman ulang (bila diminta)"),
-        dbc.Textarea(id=BA_NOTE, placeholder="Catatan", rows=2, className="mb-2"),
+        dbc.Textarea(maxLength=MAX_TEXT, id=BA_NOTE, placeholder="Catatan", rows=2, className="mb-2"),
         dbc.Button("Catat Berita Acara", id=BA_SEND, color="primary", outline=True, size="sm"),
     ], id=group_id, style=HIDDEN, className="mb-3")
 
@@ -111,11 +112,11 @@ def nota_group(group_id: str) -> html.Div:
     """Record the bank's Nota Perbaikan: the path for a correction after reconciliation (R9)."""
     return html.Div(html.Details([
         html.Summary("Catat Nota Perbaikan (koreksi setelah rekonsiliasi)", className="fw-semibold small"),
-        dbc.Input(id=NOTA_NUMBER, placeholder="Nomor nota", size="sm", className="my-2"),
+        dbc.Input(maxLength=MAX_TEXT, id=NOTA_NUMBER, placeholder="Nomor nota", size="sm", className="my-2"),
         html.Div([dbc.Label("Tanggal surat", html_for=NOTA_DATE, className="small mb-0 me-2"),
                   dcc.DatePickerSingle(id=NOTA_DATE, display_format="DD/MM/YYYY", first_day_of_week=1)],
                  className="d-flex align-items-center mb-2"),
-        dbc.Textarea(id=NOTA_TEXT, placeholder="Uraian perbaikan", rows=2, className="mb-2"),
+        dbc.Textarea(maxLength=MAX_TEXT, id=NOTA_TEXT, placeholder="Uraian perbaikan", rows=2, className="mb-2"),
         dbc.Button("Catat Nota Perbaikan", id=NOTA_SEND, color="primary", outline=True, size="sm"),
     ], id=NOTA_BOX), id=group_id, style=HIDDEN, className="mb-3")
 
@@ -135,12 +136,13 @@ def actions(people: list[User]) -> dbc.Card:
         html.Div([dbc.Label("Ajukan penyelesaian", html_for=CAUSE, className="fw-semibold"),
                   dcc.Dropdown(id=CAUSE, options=[{"label": v, "value": k} for k, v in CAUSES.items()],
                                placeholder="Penyebab", className="mb-2"),
-                  dbc.Textarea(id=RESOLVE_NOTE, placeholder="Keterangan penyelesaian", rows=2, className="mb-2"),
+                  dbc.Textarea(maxLength=MAX_TEXT, id=RESOLVE_NOTE, placeholder="Keterangan penyelesaian", rows=2,
+                               className="mb-2"),
                   dbc.Button("Ajukan ke kasi", id=RESOLVE, color="primary", size="sm")],
                  id=GROUPS["request"], style=hidden, className="mb-3"),
         html.Div([dbc.Label("Keputusan atas pengajuan", html_for=DECISION_NOTE, className="fw-semibold"),
-                  dbc.Textarea(id=DECISION_NOTE, placeholder="Catatan (wajib bila dikembalikan)", rows=2,
-                               className="mb-2"),
+                  dbc.Textarea(maxLength=MAX_TEXT, id=DECISION_NOTE, placeholder="Catatan (wajib bila dikembalikan)",
+                               rows=2, className="mb-2"),
                   html.Div([dbc.Button("Setujui", id=APPROVE, color="success", size="sm"),
                             dbc.Button("Kembalikan", id=REJECT, color="danger", outline=True, size="sm")],
                            className="d-flex gap-2")],
@@ -149,7 +151,7 @@ def actions(people: list[User]) -> dbc.Card:
         berita_acara_group(GROUPS["ba"]),
         nota_group(GROUPS["nota"]),
         html.Div([dbc.Label("Komentar", html_for=COMMENT_TEXT, className="fw-semibold"),
-                  dbc.Textarea(id=COMMENT_TEXT, rows=2, className="mb-2"),
+                  dbc.Textarea(maxLength=MAX_TEXT, id=COMMENT_TEXT, rows=2, className="mb-2"),
                   dbc.Button("Kirim komentar", id=COMMENT_SEND, color="secondary", outline=True, size="sm")],
                  id=GROUPS["comment"], style=hidden),
     ]), className="mpn-detail", id=ACTIONS)
