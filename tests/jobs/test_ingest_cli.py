@@ -1,0 +1,69 @@
+"""`mpn import` and `mpn master import` on files that once crashed: exit 2, `FILE:LINE` lines, the file kept."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import Engine
+
+from cli.main import main
+from queries import config
+from tests.jobs.test_ingest import BANK_HEADER, MPN_HEADER, STATEMENT_HEADER, bank_row, mpn_row, rows_of, write
+from tests.jobs.test_ingest_crashers import LETTER, letter
+
+LINE = re.compile(r"^(?P<file>.+):(?P<line>\d+|-): (?P<rest>.+)$")
+
+
+def kept_files() -> list[Path]:
+    """Rejected copies (without their reports) under the data folder."""
+    folder = config.rejected_dir()
+    return sorted(p for p in folder.iterdir() if not p.name.endswith(".errors.txt")) if folder.exists() else []
+
+
+@pytest.mark.parametrize(("kind", "header", "rows", "expected"), [
+    ("mpn", MPN_HEADER, [mpn_row().replace("PT Maju Jaya", "PT\x00Maju")],
+     ":2: taxpayer_name: berisi karakter kontrol"),
+    ("bank", BANK_HEADER, [bank_row(f"{i:016d}", amount="999999999999999999") for i in range(10)],
+     ":-: jumlah amount seluruh berkas melebihi"),
+    ("statements", STATEMENT_HEADER, [LETTER, letter(received_at="2026-11-21T08:30:00+24:00")],
+     ":3: received_at: harus waktu ISO 8601"),
+])
+def test_a_crasher_exits_2_with_file_line_and_is_kept(engine: Engine, tmp_path: Path, kind: str, header: str,
+                                                      rows: list[str], expected: str) -> None:
+    path = write(tmp_path, f"{kind}.csv", header, rows)
+    result = CliRunner().invoke(main, ["import", kind, str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    problems = result.stderr.splitlines()[:-1]
+    assert problems and all(LINE.match(line) and line.startswith(f"{path}:") for line in problems), problems
+    assert any(f"{path}{expected}" in line for line in problems), problems
+    assert result.stderr.splitlines()[-1] == (f"{path}: ditolak, tidak ada yang diimpor; disimpan beserta laporannya"
+                                              " di folder rejected")
+    [kept] = kept_files()
+    assert kept.read_bytes() == path.read_bytes()
+    assert Path(f"{kept}.errors.txt").read_text(encoding="utf-8").splitlines() == problems
+    assert rows_of(engine, "SELECT status FROM import_file") == [("rejected",)]
+
+
+def test_cr_only_file_through_the_command_line(engine: Engine, tmp_path: Path) -> None:
+    path = write(tmp_path, "bank.csv", BANK_HEADER, [bank_row()], newline="\r")
+    result = CliRunner().invoke(main, ["import", "bank", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{path}:1: -: baris diakhiri CR saja (tanpa LF)")
+
+
+def test_master_file_with_control_characters_and_cr_only_lines(engine: Engine, tmp_path: Path) -> None:
+    days = tmp_path / "libur.csv"
+    days.write_text("date,description\n2026-12-31,Cuti\x00bersama\n1899-01-01,Lama\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["master", "import", "non_working_days", str(days)])
+    assert result.exit_code == 2
+    assert f"{days}:2: description: berisi karakter kontrol" in result.stderr
+    assert f"{days}:3: date: tanggal 1899-01-01 sebelum 01/01/2000 tidak masuk akal" in result.stderr
+    days.write_bytes(b"date,description\r2026-12-31,Cuti\r")
+    result = CliRunner().invoke(main, ["master", "import", "non_working_days", str(days)])
+    assert result.exit_code == 2 and f"{days}:1: -: baris diakhiri CR saja" in result.stderr
+    assert len(kept_files()) == 2
+    assert rows_of(engine, "SELECT count(*) FROM non_working_day WHERE day = '2026-12-31'") == [(0,)]
