@@ -4,6 +4,10 @@ Each file goes through `jobs.ingest.import_file`, the same path as `mpn import`,
 `archive/<kind>/<date>/` (imported or already known) or `rejected/<kind>/<date>/` with its error report,
 so the inbox only ever holds what is still to do. Files still being written are left for the next run,
 and an advisory lock keeps two pickups from importing the same file twice.
+
+Only an outage (the database cannot be reached, the disk) leaves a file in the inbox, with the reason in
+the run's message; every problem of the file's content rejects it. A drop already rejected whose move
+failed is never checked again: the next run moves it with the report it got (no retry storm).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from jobs.csvfile import InputRejected
 from jobs.ingest import import_file
 from queries import config
 from queries.audit import Actor
-from queries.imports import lock_key
+from queries.imports import lock_key, rejected_drop
 
 log = logging.getLogger(__name__)
 
@@ -113,30 +117,40 @@ def _pick_one(engine: Engine, inbox: Path, item: _Dropped, day: str, actor: Acto
     name = item.path.name
     received_at = datetime.fromtimestamp(item.mtime, UTC)
     try:
+        with engine.connect() as conn:
+            earlier = rejected_drop(conn, kind=item.kind, file_name=name, size=item.size, received_at=received_at)
+        if earlier is not None:  # rejected by an earlier run that could not move it: move it now, nothing else
+            _reject(inbox, item, day, earlier[1], out)
+            return 0
         result = import_file(engine, item.kind, item.path, label=name, received_at=received_at, actor=actor)
     except InputRejected as rejected:
         log.warning("inbox: %s/%s rejected (%d problems)", item.kind, name, rejected.total)
-        try:
-            kept = _move(item.path, inbox / "rejected" / item.kind / day, sidecar=".errors.txt")
-            kept.with_name(kept.name + ".errors.txt").write_text(rejected.report(), encoding="utf-8")
-        except OSError as exc:
-            out["left"].append(f"{item.kind}/{name}: rejected, but could not be moved: {exc}")
-        out["rejected"].append(name)
+        _reject(inbox, item, day, rejected.report(), out)
         return 0
-    except Exception as exc:  # noqa: BLE001 - one bad file never stops the others; reported in `left`
+    except Exception as exc:  # noqa: BLE001 - an outage: the file stays for the next run, the reason is reported
         log.exception("inbox: %s/%s failed; left for the next run", item.kind, name)
         out["left"].append(f"{item.kind}/{name}: {type(exc).__name__}: {exc}".splitlines()[0])
         return 0
     try:
         _move(item.path, inbox / "archive" / item.kind / day)
     except OSError as exc:  # imported; the next run sees a duplicate and archives it
-        out["left"].append(f"{item.kind}/{name}: imported, but could not be moved: {exc}")
+        out["left"].append(f"{item.kind}/{name}: diimpor, tetapi tidak dapat dipindahkan: {exc}")
     log.info("inbox: %s", result.message)
     if result.status == "duplicate":
         out["duplicate"].append(name)
         return 0
     out["imported"].append(name)
     return int(result.rows)
+
+
+def _reject(inbox: Path, item: _Dropped, day: str, report: str, out: dict[str, list[str]]) -> None:
+    """Move a rejected file to `rejected/<kind>/<day>/` with its report beside it."""
+    try:
+        kept = _move(item.path, inbox / "rejected" / item.kind / day, sidecar=".errors.txt")
+        kept.with_name(kept.name + ".errors.txt").write_text(report, encoding="utf-8")
+    except OSError as exc:
+        out["left"].append(f"{item.kind}/{item.path.name}: ditolak, tetapi tidak dapat dipindahkan: {exc}")
+    out["rejected"].append(item.path.name)
 
 
 def _dropped(inbox: Path) -> list[_Dropped]:

@@ -71,6 +71,18 @@ def imported_with_hash(conn: Connection, *, kind: str, sha256: str) -> int | Non
     ).scalar_one_or_none()
 
 
+def rejected_drop(conn: Connection, *, kind: str, file_name: str, size: int, received_at: datetime
+                  ) -> tuple[int, str] | None:
+    """The (import id, report) of an earlier rejection of this very drop (same name, size and arrival), if any."""
+    row = conn.execute(
+        text("SELECT import_id, coalesce(report, '') FROM import_file WHERE kind = :kind AND file_name = :name"
+             " AND size_bytes = :size AND received_at = :received AND status = 'rejected'"
+             " ORDER BY import_id DESC LIMIT 1"),
+        {"kind": kind, "name": file_name, "size": size, "received": received_at},
+    ).one_or_none()
+    return (int(row[0]), str(row[1])) if row is not None else None
+
+
 def start_import(conn: Connection, *, kind: str, file_name: str, sha256: str, size: int,
                  received_at: datetime, started_at: datetime) -> int:
     """Log an import (rolled back with everything else if the file is rejected); returns its id."""

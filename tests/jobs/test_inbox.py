@@ -211,3 +211,45 @@ def test_a_database_error_leaves_the_file_and_fails_the_job_after_trying_the_res
     assert names(inbox / "archive" / "mpn" / now.astimezone(config.timezone()).date().isoformat()) == ["b_fine.csv"]
     monkeypatch.setattr(inbox_mod, "import_file", real_import)
     assert pickup(engine).imported == ["a_unlucky.csv"]
+
+
+def test_files_that_once_crashed_the_importer_are_rejected_and_moved(engine: Engine, inbox: Path) -> None:
+    drop(inbox, "mpn", "nul.csv", MPN_HEADER, [mpn_row().replace("PT Maju Jaya", "PT\x00Maju")])
+    cr_only = drop(inbox, "bank", "cr.csv", BANK_HEADER, [bank_row()])
+    cr_only.write_bytes(cr_only.read_bytes().replace(b"\n", b"\r"))
+    os.utime(cr_only, ((NOW - timedelta(minutes=10)).timestamp(),) * 2)
+    drop(inbox, "statements", "fields.csv", STATEMENT_HEADER, [LETTER + ",extra"])
+    drop(inbox, "statements", "future.csv", STATEMENT_HEADER, [LETTER.replace("2026-11-21T08:30", "2099-11-21T08:30")])
+
+    outcome = pickup(engine, inbox, now=NOW)
+
+    assert outcome.ok and outcome.rejected == ["nul.csv", "cr.csv", "fields.csv", "future.csv"]
+    assert names(inbox / "mpn") == names(inbox / "bank") == names(inbox / "statements") == []
+    reports = {kind: (inbox / "rejected" / kind / DAY) for kind in ("mpn", "bank", "statements")}
+    assert "nul.csv:2: taxpayer_name: berisi karakter kontrol" in (reports["mpn"] / "nul.csv.errors.txt").read_text()
+    assert (reports["bank"] / "cr.csv.errors.txt").read_text().startswith("cr.csv:1: -: baris diakhiri CR saja")
+    assert "fields.csv:2: -: baris berisi 9 nilai" in (reports["statements"] / "fields.csv.errors.txt").read_text()
+    assert "future.csv:2: received_at: tanggal 2099-11-21" in (reports["statements"] / "future.csv.errors.txt"
+                                                                ).read_text()
+    assert rows_of(engine, "SELECT count(*), count(*) FILTER (WHERE status = 'rejected') FROM import_file") == [(4, 4)]
+
+
+def test_a_rejected_file_that_could_not_be_moved_is_not_checked_again(engine: Engine, inbox: Path) -> None:
+    drop(inbox, "bank", "bad.csv", BANK_HEADER, [bank_row(amount="0")])
+    blocker = inbox / "rejected" / "bank" / DAY
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("not a folder")
+
+    stuck = pickup(engine, inbox, now=NOW)
+
+    assert stuck.rejected == ["bad.csv"] and not stuck.ok
+    assert stuck.left[0].startswith("bank/bad.csv: ditolak, tetapi tidak dapat dipindahkan: ")
+    assert names(inbox / "bank") == ["bad.csv"]
+    blocker.unlink()
+
+    moved = pickup(engine, inbox, now=NOW + timedelta(minutes=1))
+
+    assert moved.ok and moved.rejected == ["bad.csv"] and names(inbox / "bank") == []
+    assert "bad.csv:2: amount: harus rupiah bulat lebih dari nol" in (blocker / "bad.csv.errors.txt").read_text()
+    assert rows_of(engine, "SELECT count(*) FROM import_file") == [(1,)]  # checked, logged and audited once
+    assert rows_of(engine, "SELECT count(*) FROM audit_log WHERE action = 'import.rejected'") == [(1,)]
