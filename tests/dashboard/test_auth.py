@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
 import pytest
 from dash import Dash
 from sqlalchemy import Engine, text
+from werkzeug.exceptions import BadRequest
 
 from dashboard.access import callback_roles, is_dash_internal
 from dashboard.app import create_app
+from dashboard.components.grids import row_block
+from queries import sessions
 from queries.audit import Actor, verify_chain
 from queries.users import set_active, set_role
 from tests.dashboard.helpers import PASSWORD, client_as, csrf_of, fire, log_in, logout_token, make_user
@@ -281,3 +285,213 @@ def test_the_account_page_changes_the_password_and_keeps_the_session(app: Dash, 
     assert log_in(app.server.test_client(), "tono", "sandi-baru-456").status_code == 302
     assert audit_actions(engine, "tono")[-2] == "auth.password_change"
     assert datetime.now(UTC)  # the clock the lockout uses is time-zone aware
+
+
+# --- sessions end on the server ------------------------------------------------------------------
+
+def cookie_of(client) -> str:
+    """The session cookie's value as the browser holds it."""
+    cookie = client.get_cookie("mpn_session")
+    assert cookie is not None, "no session cookie"
+    return cookie.value
+
+
+def replay(app: Dash, cookie: str):
+    """A fresh client holding a copied session cookie (what an attacker who copied it would send)."""
+    other = app.server.test_client()
+    other.set_cookie("mpn_session", cookie)
+    return other
+
+
+def test_a_cookie_replayed_after_logout_opens_nothing(app: Dash, engine: Engine) -> None:
+    client = client_as(app, engine, "kasubdit", "sari")
+    copied = cookie_of(client)
+    assert replay(app, copied).get("/_dash-layout").status_code == 200
+
+    client.post("/logout", data={"csrf": logout_token(client)})
+
+    thief = replay(app, copied)
+    assert thief.get("/_dash-layout").status_code == 401
+    assert audit_rows_request(thief).status_code == 401
+    page = thief.get("/jejak-audit")
+    assert page.status_code == 302 and page.headers["Location"].startswith("/login?next=/jejak-audit")
+    with engine.connect() as conn:
+        ended = conn.execute(text("SELECT end_reason FROM user_session s JOIN app_user u USING (user_id)"
+                                  " WHERE u.username = 'sari'")).scalars().all()
+    assert ended == ["logout"]
+
+
+def test_logout_ends_only_that_session(app: Dash, engine: Engine) -> None:
+    desk = client_as(app, engine, "kasi", "sari")
+    laptop = app.server.test_client()
+    assert log_in(laptop, "sari").status_code == 302
+
+    desk.post("/logout", data={"csrf": logout_token(desk)})
+
+    assert desk.get("/_dash-layout").status_code == 401
+    assert laptop.get("/_dash-layout").status_code == 200
+
+
+def test_a_session_past_its_ten_hours_is_refused(app: Dash, engine: Engine) -> None:
+    client = client_as(app, engine, "kasi", "sari")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE user_session SET created_at = created_at - interval '11 hours',"
+                          " last_seen = last_seen - interval '11 hours', expires_at = now() - interval '1 hour'"))
+
+    assert client.get("/_dash-layout").status_code == 401
+    assert client.get("/kelengkapan").status_code == 302
+
+
+def test_the_cookie_holds_only_a_random_token_and_the_table_only_its_hash(app: Dash, engine: Engine) -> None:
+    client = client_as(app, engine, "kasi", "sari")
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT token_hash, expires_at - created_at FROM user_session")).one()
+    from itsdangerous import URLSafeTimedSerializer
+
+    payload = URLSafeTimedSerializer(app.server.secret_key, salt="cookie-session",
+                                     signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha1}
+                                     ).loads(cookie_of(client))
+    assert set(payload) == {"sid", "csrf", "_permanent"}  # no user id, no epoch: nothing to forge or reuse
+    assert hashlib.sha256(payload["sid"].encode()).hexdigest() == stored[0]
+    assert stored[1].total_seconds() == 10 * 3600
+
+
+# --- a flood of failed logins --------------------------------------------------------------------
+
+def attempt(client, username: str, password: str = "salah-sekali", **headers: str):
+    return client.post("/login", data={"csrf": csrf_of(client), "username": username, "password": password},
+                       headers=headers)
+
+
+def test_a_failed_login_flood_from_one_address_gets_429_and_one_audit_row(app: Dash, engine: Engine) -> None:
+    make_user(engine, "sari", "kasi")
+    client = app.server.test_client()
+    limit = sessions.LIMITS["address"]
+    answers = [attempt(client, f"tebak{i}") for i in range(limit)]
+    assert {a.status_code for a in answers} == {401}
+
+    refused = [attempt(client, f"tebak{limit + i}") for i in range(5)]
+
+    assert {a.status_code for a in refused} == {429}
+    retry = int(refused[0].headers["Retry-After"])
+    assert 1 <= retry <= sessions.WINDOW_SECONDS
+    assert "Terlalu banyak percobaan masuk yang gagal" in refused[0].get_data(as_text=True)
+    # the right password of a real account is refused too from this address, without a password check
+    assert attempt(client, "sari", PASSWORD).status_code == 429
+    with engine.connect() as conn:
+        throttled = conn.execute(text("SELECT object_type, object_id FROM audit_log WHERE action = 'auth.throttled'"
+                                      )).all()
+        failed = conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'auth.login_failed'")).scalar_one()
+        check = verify_chain(conn)
+    assert [tuple(row) for row in throttled] == [("address", "127.0.0.1")]
+    assert failed == limit  # the refused attempts wrote no row each
+    assert check.ok
+
+
+def test_one_account_is_throttled_across_addresses_and_still_locks_after_five(app: Dash, engine: Engine) -> None:
+    make_user(engine, "sari", "kasi")
+    limit = sessions.LIMITS["account"]
+
+    def from_address(i: int, password: str = "salah-sekali"):
+        client = app.server.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{i}"
+        return attempt(client, "sari", password)
+
+    answers = [from_address(i) for i in range(limit)]
+    assert [a.status_code for a in answers] == [401] * limit
+    assert "Akun dikunci sementara" in answers[5].get_data(as_text=True)  # the lockout rule holds
+    assert from_address(99, PASSWORD).status_code == 429
+    assert "auth.locked" in audit_actions(engine, "sari")
+    assert audit_actions(engine, "sari")[-1] == "auth.throttled"
+
+
+def test_x_forwarded_for_is_ignored_unless_a_proxy_is_trusted(engine: Engine, monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    limit = sessions.LIMITS["address"]
+    direct = create_app().server.test_client()
+    for i in range(limit):
+        attempt(direct, f"nama{i}", **{"X-Forwarded-For": f"192.0.2.{i}"})
+    assert attempt(direct, "lagi", **{"X-Forwarded-For": "192.0.2.200"}).status_code == 429  # all one address
+
+    monkeypatch.setenv("MPN_TRUSTED_PROXIES", "1")
+    proxied = create_app().server.test_client()
+    assert attempt(proxied, "lagi", **{"X-Forwarded-For": "192.0.2.201"}).status_code == 401
+    with engine.connect() as conn:
+        source = conn.execute(text("SELECT after->>'source' FROM audit_log ORDER BY seq DESC LIMIT 1")).scalar_one()
+    assert source == "192.0.2.201"
+
+
+def test_a_successful_login_does_not_count_against_its_address(app: Dash, engine: Engine) -> None:
+    make_user(engine, "sari", "kasi")
+    for _ in range(sessions.LIMITS["address"] + 3):
+        client = app.server.test_client()
+        assert log_in(client, "sari").status_code == 302
+
+
+# --- malformed requests are 400, never 500 -------------------------------------------------------
+
+GRID_REQUEST = {"id": "audit-grid", "property": "getRowsRequest"}
+AUDIT_STATE = [{"id": f, "property": p, "value": None} for f, p in
+               [("audit-pengguna", "value"), ("audit-aksi", "value"), ("audit-objek", "value"),
+                ("audit-tanggal", "start_date"), ("audit-tanggal", "end_date")]]
+
+
+def grid_body(value: object, **changes: object) -> dict[str, object]:
+    parts = [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]} for p in AUDIT_ROWS.strip(".").split("...")]
+    body = {"output": AUDIT_ROWS, "outputs": parts, "inputs": [{**GRID_REQUEST, "value": value}],
+            "state": AUDIT_STATE, "changedPropIds": ["audit-grid.getRowsRequest"]}
+    return {**body, **changes}
+
+
+BAD_BODIES = {
+    "a JSON list": [1, 2, 3],
+    "a JSON string": "output",
+    "output not text": {"output": 7, "inputs": []},
+    "startRow as SQL": grid_body({"startRow": "0 OR 1=1", "endRow": 100}),
+    "endRow as SQL": grid_body({"startRow": 0, "endRow": "100; DROP TABLE audit_log"}),
+    "negative startRow": grid_body({"startRow": -100, "endRow": 0}),
+    "a block of a million rows": grid_body({"startRow": 0, "endRow": 1_000_000}),
+    "startRow a float": grid_body({"startRow": 0.5, "endRow": 100}),
+    "startRow true": grid_body({"startRow": True, "endRow": 100}),
+    "sortModel not a list": grid_body({"startRow": 0, "endRow": 100, "sortModel": "seq"}),
+    "sortModel of text": grid_body({"startRow": 0, "endRow": 100, "sortModel": ["seq desc"]}),
+    "request a list": grid_body([0, 100]),
+    "inputs missing": grid_body(None, inputs=None),
+    "inputs a dict": grid_body(None, inputs={"id": "audit-grid"}),
+    "an input too few": grid_body(None, inputs=[]),
+    "an input of another component": grid_body(None, inputs=[{"id": "x", "property": "getRowsRequest", "value": 1}]),
+    "an input that is a number": grid_body(None, inputs=[5]),
+    "state too short": grid_body({"startRow": 0, "endRow": 100}, state=AUDIT_STATE[:2]),
+    "outputs text": grid_body({"startRow": 0, "endRow": 100}, outputs="audit-grid"),
+    "changedPropIds a dict": grid_body({"startRow": 0, "endRow": 100}, changedPropIds={"a": 1}),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_BODIES))
+def test_a_malformed_callback_body_is_refused_with_400(app: Dash, engine: Engine, case: str) -> None:
+    client = client_as(app, engine, "admin")
+
+    answer = client.post("/_dash-update-component", json=BAD_BODIES[case])
+
+    assert answer.status_code == 400, answer.get_data(as_text=True)[:300]
+    assert answer.get_json() == {"error": "Permintaan tidak valid."}
+
+
+def test_malformed_json_is_400_and_a_valid_grid_request_still_answers(app: Dash, engine: Engine) -> None:
+    client = client_as(app, engine, "admin")
+
+    broken = client.post("/_dash-update-component", data='{"output": "x", "inputs": [', content_type="application/json")
+    good = client.post("/_dash-update-component", json=grid_body({"startRow": 0, "endRow": 100, "sortModel": []}))
+
+    assert broken.status_code == 400
+    assert good.status_code == 200
+    assert good.get_json()["response"]["audit-grid"]["getRowsResponse"]["rowCount"] >= 2
+
+
+def test_the_grid_helper_refuses_what_the_guard_would(app: Dash) -> None:
+    assert row_block({"startRow": 100, "endRow": 200, "sortModel": [{"colId": "at", "sort": "asc"}]}, 100) == (
+        100, 200, "at", False)
+    assert row_block({}, 50) == (0, 50, None, True)
+    for bad in ({"startRow": "0 OR 1=1"}, {"startRow": 0, "endRow": 5000}, {"sortModel": {"colId": "x"}}):
+        with pytest.raises(BadRequest):
+            row_block(bad, 100)
