@@ -172,8 +172,8 @@ def demo(days: int, port: int, host: str, seed: int, rows_per_day: int, no_serve
     reconciled, letters and distributions through their workflows), start the scheduler, serve the dashboard."""
     from cli.progress import Bar
     from cli.serve import scheduler_process, serve, target_sim_process
-    from jobs.demo import load_demo
-    from jobs.mail_sink import sink_dir, sink_process
+    from jobs.demo import DEMO_MAIL_DOMAIN, load_demo
+    from jobs.mail_sink import queue_demo_welcome, sink_dir, sink_process
     from queries import config
     from queries.migrate import upgrade
 
@@ -194,6 +194,7 @@ def demo(days: int, port: int, host: str, seed: int, rows_per_day: int, no_serve
             return
         with sink_process() as smtp_url, scheduler_process():
             click.echo(f"Local SMTP sink (messages kept in {sink_dir()}): {smtp_url}")
+            queue_demo_welcome(engine, [f"{name}@{DEMO_MAIL_DOMAIN}" for name in ("kasubdit", "kasi")])
             serve(host=host, port=port)
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from sqlalchemy import Engine
 
 from queries import config
 
@@ -193,6 +194,20 @@ def kept_messages(folder: Path | None = None, *, limit: int = 50) -> list[SinkFi
                               str(msg.get("Subject", "")), str(msg.get("Message-ID", "")),
                               tuple(p.get_filename() or "" for p in msg.iter_attachments()), len(data)))  # type: ignore[attr-defined]
     return found
+
+
+def queue_demo_welcome(engine: Engine, addresses: list[str]) -> bool:
+    """The demo's first message (once: dedupe key `demo:welcome`) to these addresses, so Kotak keluar and the sink
+    show the outbox at work within a minute of `mpn demo` starting; True when queued now."""
+    from queries import mail
+
+    plain, page = mail.body(["Selamat datang di demo MPN Monitor.",
+                             "Pesan ini dikirim lewat kotak keluar ke server surat lokal demo. Peringatan, ringkasan "
+                             "harian dan hasil rekonsiliasi untuk bank dikirim dengan cara yang sama."],
+                            [("Buka Kotak keluar", mail.page_url("/kotak-keluar"))])
+    with engine.begin() as conn:
+        return mail.enqueue(conn, kind="test", to=addresses, subject="Demo MPN Monitor: surat elektronik aktif",
+                            text_body=plain, html_body=page, dedupe_key="demo:welcome", created_by="system:demo").new
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -188,3 +188,21 @@ def test_the_scheduler_sends_the_outbox_every_minute(engine: Engine, smtp_server
 
     assert (run.status, run.message) == ("succeeded", "terkirim 1, gagal 0, dicoba lagi nanti 0, antre 0")
     assert [m.message["Message-ID"] for m in smtp_server.messages] == [queued.message_id]
+
+
+def test_the_demo_sink_process_keeps_what_it_receives_as_eml_files(engine: Engine, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from jobs.mail_sink import kept_messages, queue_demo_welcome, sink_process
+
+    monkeypatch.delenv("MPN_SMTP_URL", raising=False)
+    addresses = ["kasubdit@mpn-demo.localhost", "kasi@mpn-demo.localhost"]
+    assert queue_demo_welcome(engine, addresses) and not queue_demo_welcome(engine, addresses)  # once
+    with sink_process(tmp_path / "mail-sink") as url:
+        assert os.environ["MPN_SMTP_URL"] == url
+        assert send_queued(engine).sent == 1
+    assert "MPN_SMTP_URL" not in os.environ  # the demo's sink is gone: nothing points at it any more
+
+    [kept] = kept_messages(tmp_path / "mail-sink")
+    assert (kept.subject, kept.rcpt_tos, kept.mail_from) == (
+        "Demo MPN Monitor: surat elektronik aktif", ", ".join(addresses), "mpn-monitor@localhost")
+    assert len(list((tmp_path / "mail-sink").glob("*.eml"))) == 1
