@@ -141,6 +141,9 @@ def connect(settings: SmtpSettings) -> smtplib.SMTP:
             smtp.ehlo()
         if settings.user:
             smtp.login(settings.user, settings.password)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise ServerUnreachable(f"server surat {settings.display} menolak login {settings.user!r}: "
+                                f"{_reply(exc.smtp_code, exc.smtp_error)}") from exc
     except (OSError, smtplib.SMTPException) as exc:
         raise ServerUnreachable(f"server surat {settings.display} tidak dapat dihubungi: {exc}") from exc
     return smtp

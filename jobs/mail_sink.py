@@ -117,10 +117,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(handler: SinkHandler, *, port: int | None = None) -> Iterator[str]:
-    """Run an SMTP server with this handler on 127.0.0.1 in a thread of this process; yields its `smtp://` URL."""
+def serve(handler: SinkHandler, *, port: int | None = None, **smtp_options: Any) -> Iterator[str]:  # noqa: ANN401
+    """Run an SMTP server with this handler on 127.0.0.1 in a thread of this process; yields its `smtp://` URL.
+    `smtp_options` go to aiosmtpd's SMTP (e.g. `tls_context`, `require_starttls`, `authenticator`)."""
     port = port or free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=10)
+    controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=10, **smtp_options)
     controller.start()
     try:
         yield f"smtp://127.0.0.1:{port}"

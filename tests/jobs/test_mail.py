@@ -206,3 +206,51 @@ def test_the_demo_sink_process_keeps_what_it_receives_as_eml_files(engine: Engin
     assert (kept.subject, kept.rcpt_tos, kept.mail_from) == (
         "Demo MPN Monitor: surat elektronik aktif", ", ".join(addresses), "mpn-monitor@localhost")
     assert len(list((tmp_path / "mail-sink").glob("*.eml"))) == 1
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (made with the openssl command) and its key."""
+    import shutil
+
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def test_starttls_and_login_from_the_url(engine: Engine, certificate: tuple[Path, Path],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import ssl
+
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    from jobs.mail_sink import SinkHandler, serve
+
+    cert, key = certificate
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    logins: list[tuple[str, bool]] = []
+
+    def authenticate(_server: object, session: object, _envelope: object, _mechanism: str,
+                     data: LoginPassword) -> AuthResult:
+        login, password = (v.decode() if isinstance(v, bytes) else v for v in (data.login, data.password))
+        logins.append((login, bool(getattr(session, "ssl", None))))
+        return AuthResult(success=(login, password) == ("mpn", "rah@sia"), handled=False)  # refused: 535
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the client trusts the test certificate, nothing else changes
+    handler = SinkHandler()
+    queued = queue(engine)
+    with serve(handler, tls_context=server_tls, require_starttls=True, authenticator=authenticate,
+               auth_require_tls=True) as url:
+        port = url.rsplit(":", 1)[1]
+        monkeypatch.setenv("MPN_SMTP_URL", f"smtp://mpn:salah@127.0.0.1:{port}?starttls=1")
+        with pytest.raises(ServerUnreachable, match="menolak login 'mpn'"):
+            send_queued(engine, NOW)
+        monkeypatch.setenv("MPN_SMTP_URL", f"smtp://mpn:rah%40sia@127.0.0.1:{port}?starttls=1")
+        assert send_queued(engine, NOW).sent == 1
+    assert len(logins) >= 2 and set(logins) == {("mpn", True)}  # every login try went over TLS
+    assert [m.message["Message-ID"] for m in handler.messages] == [queued.message_id]
