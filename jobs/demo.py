@@ -150,11 +150,14 @@ def _load(engine: Engine, days: int, until: date | None, out_dir: Path,
         counted["files"] += 1
         counted["rows"] += rows
 
-    def start_of(day: date) -> datetime:  # a day's distribution: an hour after its statement letters were due
-        return deadline(day, deadlines, calendar) + timedelta(hours=1)
+    def due_of(day: date) -> datetime:
+        return deadline(day, deadlines, calendar)
 
-    steps = [*arrival_steps(engine, manifest, actor, imported),
-             *reconcile_steps(engine, manifest, actor, cfg.seed, now),
+    def start_of(day: date) -> datetime:  # a day's distribution: an hour after its statement letters were due
+        return due_of(day) + timedelta(hours=1)
+
+    steps = [*arrival_steps(engine, manifest, actor, imported, due_of),
+             *reconcile_steps(engine, manifest, actor, cfg.seed, now, due_of),
              *letters_steps(engine, chosen, actor, now, frozenset(p.bank_code for p in manifest.planted.get(
                  "missing_statement", ()))),
              *distribution_steps(engine, chosen, actor, start_of)]

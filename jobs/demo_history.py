@@ -9,7 +9,8 @@ included it. Nothing after "now" is run: a file that arrives later was never wri
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from random import Random
 from typing import NamedTuple
 
@@ -40,43 +41,62 @@ def result_delay(rng: Random) -> timedelta:
     return timedelta(minutes=round(minutes, 1))
 
 
-def arrival_steps(engine: Engine, manifest: Manifest, actor: Actor,
-                  imported: Callable[[str, int], None]) -> list[Step]:
-    """Each written file imported at its arrival; `imported(name, rows)` is told after each."""
+def letter_waves(day: DayFiles, due: datetime) -> list[tuple[Path, datetime]]:
+    """The day's statement letters as they reach the section: those in by `due` together, each late one alone.
+
+    Each wave is written next to the day's statements file (same header) and imported at its last letter's time,
+    so a late letter is not recorded before it came, nor an early one held back until the last arrived.
+    """
+    if day.statements is None:
+        return []
+    header, *lines = day.statements.read_text(encoding="utf-8").splitlines(keepends=True)
+    timed = sorted((datetime.fromisoformat(line.split(",")[4]), line) for line in lines)
+    waves = [[x for x in timed if x[0] <= due]] + [[x] for x in timed if x[0] > due]
+    out = []
+    for n, wave in enumerate(w for w in waves if w):
+        path = day.statements.with_name(f"{day.statements.stem}_{n + 1}.csv")
+        path.write_text(header + "".join(line for _, line in wave), encoding="utf-8")
+        out.append((path, wave[-1][0]))
+    return out
+
+
+def arrival_steps(engine: Engine, manifest: Manifest, actor: Actor, imported: Callable[[str, int], None],
+                  due_of: Callable[[date], datetime]) -> list[Step]:
+    """Each written file imported at its arrival (letters in waves, `letter_waves`, by `due_of(day)`);
+    `imported(name, rows)` is told after each."""
     steps = []
     for d in manifest.days:
-        files = [("mpn", d.mpn, d.mpn_received_at)]
+        files: list[tuple[str, Path, datetime]] = [("mpn", d.mpn, d.mpn_received_at)]
         files += [("bank", b.path, b.received_at) for b in d.batches]
-        if d.statements is not None and d.statements_received_at is not None:
-            files.append(("statements", d.statements, d.statements_received_at))
+        files += [("statements", path, moment) for path, moment in letter_waves(d, due_of(d.day))]
         for kind, path, moment in files:
-            def run(kind: str = kind, path: object = path, moment: datetime = moment) -> None:
-                result = import_file(engine, kind, path, received_at=moment, actor=actor)  # type: ignore[arg-type]
-                imported(path.name, result.rows if kind == "mpn" else 0)  # type: ignore[attr-defined]
+            def run(kind: str = kind, path: Path = path, moment: datetime = moment) -> None:
+                result = import_file(engine, kind, path, received_at=moment, actor=actor)
+                imported(path.name, result.rows if kind == "mpn" else 0)
             steps.append(Step(moment, 0, f"imported {path.name}", run))
     return steps
 
 
-def run_moments(day: DayFiles, seed: int) -> list[datetime]:
+def run_moments(day: DayFiles, seed: int, letters: list[datetime]) -> list[datetime]:
     """When the scheduler reconciled the day: shortly after a batch that came after the last run, and again
-    after the statement letters arrived."""
+    after each wave of statement letters (`letters`: when each wave came)."""
     rng = Random(seed * 100_003 + day.day.toordinal())
     runs: list[datetime] = []
     for arrived in sorted(b.received_at for b in day.batches):
         if not runs or arrived > runs[-1]:
             runs.append(arrived + result_delay(rng))
-    if day.statements_received_at is not None:
-        runs.append(day.statements_received_at + LETTER_RUN)
+    runs += [moment + LETTER_RUN for moment in letters]
     if not runs:  # no batch and no letter: the date's MPN data is reconciled once, after its extract
         runs.append(day.mpn_received_at + LETTER_RUN)
     return sorted(set(runs))
 
 
-def reconcile_steps(engine: Engine, manifest: Manifest, actor: Actor, seed: int, now: datetime) -> list[Step]:
+def reconcile_steps(engine: Engine, manifest: Manifest, actor: Actor, seed: int, now: datetime,
+                    due_of: Callable[[date], datetime]) -> list[Step]:
     """The date's runs, each replaying its moment (`as_of`) so its result times are the run's own."""
     steps = []
     for d in manifest.days:
-        for moment in run_moments(d, seed):
+        for moment in run_moments(d, seed, [at for _, at in letter_waves(d, due_of(d.day))]):
             moment = min(moment, now)
             steps.append(Step(moment, 1, f"reconcile {d.day}",
                               lambda day=d.day, at=moment: reconcile(engine, day, actor=actor, as_of=at)))
