@@ -37,6 +37,7 @@ def outbox_with_a_sent_and_a_failed_message(engine: Engine) -> tuple[q.Queued, q
         failed = q.enqueue(conn, kind="result", to=["rekon@bni.example"], subject="Hasil rekonsiliasi 04/12/2026",
                            text_body="Terlampir Berita Acara.", now=NOW,
                            attachments=[q.Attachment("BA-009-20261204.pdf", "application/pdf", b"%PDF-1.4 BA")])
+        q.mark_sending(conn, sent.mail_id, NOW)
         q.mark_sent(conn, sent.mail_id, NOW, reply="250 2.0.0 Ok: queued as 7F3A")
         q.mark_failed(conn, failed.mail_id, "554 5.7.1 Kotak surat penuh")
     return sent, failed
@@ -74,9 +75,15 @@ def test_the_outbox_previews_a_message_and_resends_a_failed_one(dash_duo, engine
             who = conn.execute(text("SELECT actor, object_id FROM audit_log WHERE action = 'mail.requeue'")).one()
         assert tuple(who) == ("hendra", failed.message_id)
 
+        with engine.begin() as conn:  # a sender that died between DATA and the reply: for a person to decide
+            stranded = q.enqueue(conn, kind="digest", to=["kasubdit@djpb.example"], text_body="Ringkasan.",
+                                 subject="Ringkasan harian 04/12/2026", now=NOW)
+            q.mark_failed(conn, stranded.mail_id, q.UNCERTAIN, uncertain=True)
         dash_duo.driver.refresh()
         dash_duo.wait_for_contains_text("#kk-sink", "Hasil rekonsiliasi 04/12/2026")
         assert "BA-009-20261204.pdf" in dash_duo.find_element("#kk-sink").text
+        row = dash_duo.find_element(f"#kk-baris-{stranded.mail_id}").text
+        assert "Gagal · mungkin sudah terkirim" in row and "periksa dengan penerima" in row
         screenshot(dash_duo, "kotak-keluar.png", full_page=True)
         no_errors(dash_duo)
 
