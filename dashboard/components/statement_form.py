@@ -17,14 +17,14 @@ from dash import dcc, html
 
 from queries.formatting import WIB, angka, ukuran_berkas
 from queries.master import BankRef
-from queries.statement_entry import MAX_SCAN_BYTES, DeclaredDay
+from queries.statement_entry import MAX_SCAN_BYTES, MAX_TEXT, DeclaredDay
 
 FORM = "sp-form"
 BANK, NUMBER, LETTER_DATE = "sp-bank", "sp-nomor", "sp-tanggal-surat"
 RECEIVED_DATE, RECEIVED_TIME, SIGNER = "sp-tanggal-terima", "sp-jam-terima", "sp-penanda-tangan"
 DAYS, ADD_DAY = "sp-hari-daftar", "sp-hari-tambah"
 DAY_DATE, DAY_COUNT, DAY_AMOUNT, DAY_REMOVE = "sp-hari-tanggal", "sp-hari-jumlah", "sp-hari-nilai", "sp-hari-hapus"
-UPLOAD, UPLOAD_INFO = "sp-unggah", "sp-unggah-info"
+UPLOAD, UPLOAD_INFO, SCAN_CHECK = "sp-unggah", "sp-unggah-info", "sp-unggah-periksa"
 SAVE, MESSAGE = "sp-simpan", "sp-pesan"
 MAX_DAYS = 10
 
@@ -44,9 +44,9 @@ def day_row(index: int, day: str | None = None, count: str | None = None, amount
         dbc.Col(dcc.DatePickerSingle(id={"type": DAY_DATE, "index": index}, date=day, display_format="DD/MM/YYYY",
                                      first_day_of_week=1, placeholder="Tanggal buku"), xs="auto"),
         dbc.Col(dbc.Input(id={"type": DAY_COUNT, "index": index}, value=count, placeholder="Jumlah transaksi",
-                          inputMode="numeric", size="sm"), md=3),
+                          inputMode="numeric", size="sm", maxLength=25), md=3),
         dbc.Col(dbc.Input(id={"type": DAY_AMOUNT, "index": index}, value=amount, placeholder="Jumlah setoran (Rp)",
-                          inputMode="numeric", size="sm"), md=True),
+                          inputMode="numeric", size="sm", maxLength=30), md=True),
         dbc.Col(dbc.Button("×", id={"type": DAY_REMOVE, "index": index}, color="link", size="sm",
                            title="Hapus tanggal ini", className="text-danger p-0"), xs="auto"),
         dbc.Col(html.Div(hint, className="form-text mt-0"), xs=12) if hint else None,
@@ -74,7 +74,8 @@ def form(banks: list[BankRef], now: datetime) -> dbc.Card:
                 {"label": f"{b.bank_code} · {b.name}", "value": b.bank_code} for b in banks]), BANK, 12),
         ], className="g-2 mb-2"),
         dbc.Row([
-            _field("Nomor surat", dbc.Input(id=NUMBER, placeholder="mis. B.123/DIR/XI/2026", size="sm"), NUMBER, 7),
+            _field("Nomor surat", dbc.Input(id=NUMBER, placeholder="mis. B.123/DIR/XI/2026", size="sm",
+                                                   maxLength=MAX_TEXT), NUMBER, 7),
             _field("Tanggal surat", dcc.DatePickerSingle(id=LETTER_DATE, date=today.date().isoformat(),
                                                          display_format="DD/MM/YYYY", first_day_of_week=1),
                    LETTER_DATE, 5),
@@ -83,36 +84,50 @@ def form(banks: list[BankRef], now: datetime) -> dbc.Card:
             _field("Diterima tanggal", dcc.DatePickerSingle(id=RECEIVED_DATE, date=today.date().isoformat(),
                                                             display_format="DD/MM/YYYY", first_day_of_week=1),
                    RECEIVED_DATE, 5),
-            _field("Jam (WIB)", dbc.Input(id=RECEIVED_TIME, value=f"{today:%H:%M}", placeholder="08:30", size="sm"),
+            _field("Jam (WIB)", dbc.Input(id=RECEIVED_TIME, value=f"{today:%H:%M}", placeholder="08:30", size="sm",
+                                                  maxLength=5),
                    RECEIVED_TIME, 3),
         ], className="g-2 mb-2"),
         dbc.Row(_field("Penanda tangan", dbc.Input(id=SIGNER, placeholder="Nama dan jabatan penanda tangan",
-                                                   size="sm"), SIGNER, 12), className="g-2 mb-2"),
+                                                   size="sm", maxLength=MAX_TEXT), SIGNER, 12), className="g-2 mb-2"),
         dbc.Label("Tanggal buku yang dinyatakan", className="mt-1"),
         html.Div(day_rows([{}]), id=DAYS),
         dbc.Button("+ Tambah tanggal", id=ADD_DAY, color="secondary", outline=True, size="sm", className="mb-3"),
         dbc.Label("Pindaian surat (PDF, paling besar 10 MB)", html_for=UPLOAD, className="d-block"),
-        dcc.Upload(id=UPLOAD, accept="application/pdf,.pdf", max_size=MAX_SCAN_BYTES, multiple=False,
+        # no max_size: a file over it would be dropped without a word; the browser judges it (SCAN_CHECK) instead
+        dcc.Upload(id=UPLOAD, accept="application/pdf,.pdf", multiple=False,
                    children=html.Div(["Seret berkas PDF ke sini atau ", html.A("pilih berkas")]),
                    className="mpn-sp-upload"),
+        dcc.Store(id=SCAN_CHECK),
         html.Div(id=UPLOAD_INFO, className="small mt-1 mb-3"),
         dbc.Button("Simpan surat pernyataan", id=SAVE, color="primary"),
         html.Div(id=MESSAGE, className="mt-3"),
     ]), className="mpn-detail", id=FORM)
 
 
-def upload_info(file_name: str | None, contents: str | None) -> Any:
-    """The chosen file's name and size, or a warning when it is not a PDF."""
-    if not contents:
+def scan_problem(verdict: dict[str, Any] | None) -> str | None:
+    """Why the chosen scan (the browser's verdict: name, size, PDF signature) will be refused, or None."""
+    if not verdict:
+        return None
+    name, size = str(verdict.get("name") or "pindaian.pdf"), int(verdict.get("size") or 0)
+    if size <= 0:
+        return f"Berkas {name} kosong."
+    if size > MAX_SCAN_BYTES:
+        return f"Berkas {name} {ukuran_berkas(size)}; paling besar {ukuran_berkas(MAX_SCAN_BYTES)}. Pilih berkas lain."
+    if not verdict.get("pdf"):
+        return f"{name} bukan berkas PDF. Pilih pindaian surat dalam format PDF."
+    return None
+
+
+def scan_info(verdict: dict[str, Any] | None) -> Any:
+    """The chosen scan's name and size, or why it is refused (shown at once, before saving)."""
+    if not verdict:
         return ""
-    try:
-        content = scan_bytes(contents)
-    except FormError as problem:
-        return html.Span(str(problem), className="text-danger")
-    name = file_name or "pindaian.pdf"
-    if not content.startswith(b"%PDF-"):
-        return html.Span(f"{name} bukan berkas PDF.", className="text-danger")
-    return html.Span([html.Strong(name), f" · {ukuran_berkas(len(content))}"], id="sp-unggah-berkas")
+    problem = scan_problem(verdict)
+    if problem:
+        return html.Span(problem, className="text-danger", id="sp-unggah-tolak")
+    return html.Span([html.Strong(str(verdict.get("name"))), f" · {ukuran_berkas(int(verdict.get('size') or 0))}"],
+                     id="sp-unggah-berkas")
 
 
 def refusal(message: str) -> dbc.Alert:

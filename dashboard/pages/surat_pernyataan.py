@@ -205,26 +205,41 @@ def covered_days(selected: dict[str, str] | None, _add: int | None, _removed: li
     raise PreventUpdate
 
 
-@callback(Output(sf.UPLOAD_INFO, "children"), Input(sf.UPLOAD, "contents"), State(sf.UPLOAD, "filename"),
-          prevent_initial_call=True, roles=RECORDER_ROLES)
-def chosen_file(contents: str | None, file_name: str | None) -> Any:
-    """The chosen scan's name and size."""
-    return sf.upload_info(file_name, contents)
+# The browser judges the chosen file (assets/statement_upload.js): only its name, size and signature come here.
+dash.clientside_callback(dash.ClientsideFunction("mpn_statement", "scan_verdict"), Output(sf.SCAN_CHECK, "data"),
+                         Input(sf.UPLOAD, "contents"), State(sf.UPLOAD, "filename"), prevent_initial_call=True)
+
+
+@callback(Output(sf.UPLOAD_INFO, "children"), Input(sf.SCAN_CHECK, "data"), prevent_initial_call=True,
+          roles=RECORDER_ROLES)
+def chosen_file(verdict: dict[str, Any] | None) -> Any:
+    """The chosen scan's name and size, or at once why it will be refused (not a PDF, over 10 MB)."""
+    return sf.scan_info(verdict)
+
+
+#: What a successful save leaves in the form: an empty letter (bank, number, signer, dates, scan).
+CLEARED = 6
 
 
 @callback(Output(sf.MESSAGE, "children"), Output(VERSION, "data"), Output(sf.UPLOAD, "contents"),
+          Output(sf.NUMBER, "value"), Output(sf.SIGNER, "value"), Output(sf.DAYS, "children", allow_duplicate=True),
+          Output(sf.BANK, "value", allow_duplicate=True),
           Input(sf.SAVE, "n_clicks"),
           State(sf.BANK, "value"), State(sf.NUMBER, "value"), State(sf.LETTER_DATE, "date"),
           State(sf.RECEIVED_DATE, "date"), State(sf.RECEIVED_TIME, "value"), State(sf.SIGNER, "value"), *DAY_STATES,
-          State(sf.UPLOAD, "contents"), State(sf.UPLOAD, "filename"), State(VERSION, "data"),
-          prevent_initial_call=True, roles=RECORDER_ROLES)
+          State(sf.UPLOAD, "contents"), State(sf.UPLOAD, "filename"), State(sf.SCAN_CHECK, "data"),
+          State(VERSION, "data"), prevent_initial_call=True, roles=RECORDER_ROLES)
 def save(clicks: int | None, bank: str | None, number: str | None, letter_date: str | None, received_day: str | None,
          received_time: str | None, signer: str | None, dates: list[Any], counts: list[Any], amounts: list[Any],
-         contents: str | None, file_name: str | None, version: int | None) -> tuple[Any, Any, Any]:
-    """Record the letter in one transaction; the refusal, if any, is shown in the form."""
+         contents: str | None, file_name: str | None, verdict: dict[str, Any] | None,
+         version: int | None) -> tuple[Any, ...]:
+    """Record the letter in one transaction and clear the form; the refusal, if any, is shown in the form."""
     user = current_user()
     if not clicks or user is None:
         raise PreventUpdate
+    keep = (dash.no_update,) * CLEARED
+    if (problem := sf.scan_problem(verdict)) is not None:  # refused while the chosen file is refused
+        return sf.refusal(f"Pindaian ditolak: {problem}"), *keep
     try:
         days = sf.declared_days(dates, counts, amounts)
         stored = perform(record_statement, bank_code=bank or "", days=days, letter_number=number or "",
@@ -234,5 +249,5 @@ def save(clicks: int | None, bank: str | None, number: str | None, letter_date: 
                          if contents else None)
     except (sf.FormError, StatementRefused) as refused:
         message = refused.message if isinstance(refused, StatementRefused) else str(refused)
-        return sf.refusal(message), dash.no_update, dash.no_update
-    return sf.success(sf.recorded(len(stored), days)), (version or 0) + 1, None
+        return sf.refusal(message), *keep
+    return sf.success(sf.recorded(len(stored), days)), (version or 0) + 1, None, "", "", sf.day_rows([{}]), None

@@ -7,6 +7,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from dash import Dash
 from selenium.webdriver.common.keys import Keys
 from sqlalchemy import Engine, text
 
@@ -20,10 +21,17 @@ from tests.jobs.recon_data import D1, D2, Day, clean, letter, wib
 pytestmark = pytest.mark.browser
 
 PAGE = "/surat-pernyataan"
+ON_D2 = f"{PAGE}?tanggal=2026-11-20"  # the range ends on D2 (by default it ends on the last working day begun)
 PDF = (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
        b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
-SAVE = "..sp-pesan.children...sp-versi.data...sp-unggah.contents.."
 MANDIRI_D2 = clean(3, start=21, bank_code="008")  # Rp 660.000 in 3 payments, no letter
+
+
+def save_callback(app: Dash) -> str:
+    """The save callback's id, as the browser posts it (its shared outputs carry Dash's hash)."""
+    from dash._callback import GLOBAL_CALLBACK_MAP
+
+    return next(k for k in [*app.callback_map, *GLOBAL_CALLBACK_MAP] if k.startswith("..sp-pesan.children"))
 
 
 def cell(bank: str, column: str) -> str:
@@ -64,7 +72,7 @@ def test_pelaksana_sees_the_matrix_and_records_a_missing_letter_with_its_scan(da
     letters_of_a_fortnight(engine)
     app = create_app()
     start(dash_duo, app)
-    sign_in(dash_duo, engine, "ani", "pelaksana", then=PAGE)
+    sign_in(dash_duo, engine, "ani", "pelaksana", then=ON_D2)
 
     dash_duo.wait_for_text_to_equal(cell("008", "d20261120"), "✗")
     assert "mpn-sp-overdue" in classes(dash_duo, cell("008", "d20261120"))  # due Monday 23 November 09:00
@@ -131,7 +139,7 @@ def test_pelaksana_sees_the_matrix_and_records_a_missing_letter_with_its_scan(da
 def test_a_refusal_is_shown_and_nothing_changes(dash_duo, engine: Engine) -> None:
     letters_of_a_fortnight(engine)
     start(dash_duo, create_app())
-    sign_in(dash_duo, engine, "tono", "tu", then=PAGE)
+    sign_in(dash_duo, engine, "tono", "tu", then=ON_D2)
     centre(dash_duo, cell("POS", "d20261120")).click()
     dash_duo.wait_for_contains_text("#sp-bank", "POS")
     centre(dash_duo, "#sp-nomor").send_keys("POS/1")
@@ -157,7 +165,7 @@ def test_a_refusal_is_shown_and_nothing_changes(dash_duo, engine: Engine) -> Non
 def test_petugas_mpn_reads_the_detail_but_has_no_form(dash_duo, engine: Engine) -> None:
     letters_of_a_fortnight(engine)
     start(dash_duo, create_app())
-    sign_in(dash_duo, engine, "pmpn", "petugas_mpn", then=PAGE)
+    sign_in(dash_duo, engine, "pmpn", "petugas_mpn", then=ON_D2)
     centre(dash_duo, cell("009", "d20261120")).click()
 
     dash_duo.wait_for_text_to_equal("#sp-detail-status", "Tidak sesuai batch")
@@ -174,7 +182,7 @@ def test_management_is_refused_the_page_the_recording_and_the_scan(dash_duo, eng
     sign_in(dash_duo, engine, "mira", "manajemen", then=PAGE)
     dash_duo.wait_for_contains_text(".mpn-forbidden", "Akses ditolak")
 
-    answer = fire(client_as(app, engine, "manajemen", "mona"), SAVE,
+    answer = fire(client_as(app, engine, "manajemen", "mona"), save_callback(app),
                   [{"id": "sp-simpan", "property": "n_clicks", "value": 1}],
                   state=[{"id": "sp-bank", "property": "value", "value": "POS"}])
     assert answer.status_code == 403
@@ -211,3 +219,53 @@ def test_the_scan_route_serves_the_pdf_to_its_roles_only(engine: Engine, caplog:
     assert broken.status_code == 500
     assert "tidak cocok dengan SHA-256" in broken.get_data(as_text=True)
     assert f"statement scan {scan_id} is corrupt" in caplog.text
+
+
+def test_a_refused_scan_is_named_at_once_blocks_the_save_and_an_implausible_date_is_refused(
+        dash_duo, engine: Engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    letters_of_a_fortnight(engine)
+    start(dash_duo, create_app())
+    sign_in(dash_duo, engine, "ani", "pelaksana", then=ON_D2)
+    centre(dash_duo, cell("008", "d20261120")).click()
+    dash_duo.wait_for_contains_text("#sp-bank", "008 · PT Bank Mandiri")
+    assert dash_duo.find_element("#sp-nomor").get_attribute("maxlength") == "200"
+    centre(dash_duo, "#sp-nomor").send_keys("B.78/MDR/XI/2026")
+    dash_duo.find_element("#sp-penanda-tangan").send_keys("Kepala Divisi")
+    _day, count, amount = dash_duo.find_elements("#sp-hari-daftar input")
+    count.send_keys("3")
+    amount.send_keys("660.000")
+    upload = "#sp-unggah input[type=file]"
+
+    fake = tmp_path / "bukan.pdf"
+    fake.write_bytes(b"PK\x03\x04 a zip, not a scan")
+    dash_duo.find_element(upload).send_keys(str(fake))
+    dash_duo.wait_for_contains_text("#sp-unggah-tolak", "bukan.pdf bukan berkas PDF")
+    centre(dash_duo, "#sp-simpan").click()
+    dash_duo.wait_for_contains_text("#sp-pesan-isi", "Pindaian ditolak: bukan.pdf bukan berkas PDF")
+
+    big = tmp_path / "besar.pdf"
+    big.write_bytes(PDF + b"0" * (11 * 1024 * 1024))
+    dash_duo.find_element(upload).send_keys(str(big))
+    dash_duo.wait_for_contains_text("#sp-unggah-tolak", "paling besar 10,0 MB", timeout=20)
+    assert "Berkas besar.pdf 11,0 MB" in dash_duo.find_element("#sp-unggah-tolak").text
+
+    good = tmp_path / "sp.pdf"
+    good.write_bytes(PDF)
+    dash_duo.find_element(upload).send_keys(str(good))
+    dash_duo.wait_for_contains_text("#sp-unggah-berkas", f"sp.pdf · {len(PDF)} B")
+    type_date(dash_duo, "#sp-tanggal-surat", "31/12/1999")
+    centre(dash_duo, "#sp-simpan").click()
+    dash_duo.wait_for_contains_text("#sp-pesan-isi", "Tanggal surat: tanggal 1999-12-31 sebelum 01/01/2000 tidak "
+                                                     "masuk akal.")
+    assert "mpn-sp-overdue" in classes(dash_duo, cell("008", "d20261120"))
+
+    type_date(dash_duo, "#sp-tanggal-terima", "20/11/2026")
+    type_date(dash_duo, "#sp-tanggal-surat", "20/11/2026")
+    centre(dash_duo, "#sp-simpan").click()
+    dash_duo.wait_for_text_to_equal("#sp-pesan-isi", "Surat pernyataan dicatat untuk 1 tanggal")
+    dash_duo.wait_for_text_to_equal(cell("008", "d20261120"), "✓")
+    # the form is empty again, ready for the next letter
+    assert [dash_duo.find_element(s).get_attribute("value") for s in ("#sp-nomor", "#sp-penanda-tangan")] == ["", ""]
+    assert [e.get_attribute("value") for e in dash_duo.find_elements("#sp-hari-daftar input")] == ["", "", ""]
+    dash_duo.wait_for_no_elements("#sp-unggah-berkas")
+    assert dash_duo.get_logs() == [], "\n".join(e["message"] for e in dash_duo.get_logs())
