@@ -4,7 +4,8 @@ Per bank: working days with data, batches late (after 16:00 WIB, PER-78 Ps.9(5))
 batch once due), statement letters missing past their deadline, late and not matching the batch (the rule of
 `queries.statements`), the exception rate (transaction exceptions found over payments) and appeal letters sent
 and not answered, overdue among them. It is the evidence for PER-78 Pasal 4(e): revoking a bank's right to
-collect online. One pass over the small per-day tables; nothing scans the payment partitions.
+collect online. One pass over the small per-day tables; nothing scans the payment partitions. A batch or letter
+"received" after now is an anomaly (`queries.timeline`), not a late one: Kelengkapan shows it as such.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from queries import config
 from queries.appeal_letters import appeal_letters
 from queries.completeness import BATCH_DUE, WIB
 from queries.statements import statement_cells
+from queries.timeline import in_future
 
 #: The export's columns (and the grid's), in order, with their Indonesian headers.
 COLUMNS: dict[str, str] = {
@@ -83,7 +85,8 @@ WITH day AS (
      WHERE business_date BETWEEN :first AND :last GROUP BY bank_code
 ), late AS (
     SELECT bb.bank_code,
-           count(*) FILTER (WHERE bb.received_at > (bb.business_date + CAST(:due AS time)) AT TIME ZONE :zone) AS n
+           count(*) FILTER (WHERE bb.received_at > (bb.business_date + CAST(:due AS time)) AT TIME ZONE :zone
+                              AND bb.received_at <= CAST(:now AS timestamptz) + interval '5 minutes') AS n
       FROM bank_batch bb
      WHERE bb.business_date BETWEEN :first AND :last AND bb.superseded_at IS NULL GROUP BY bb.bank_code
 ), missing AS (
@@ -128,7 +131,7 @@ def bank_scores(conn: Connection, *, first: date, last: date, now: datetime) -> 
                                 statuses=("missing", "late", "mismatch")):
         counts = letters.setdefault(cell.bank_code, [0, 0, 0])
         counts[0] += cell.overdue(now)
-        counts[1] += cell.status == "late"
+        counts[1] += cell.status == "late" and not in_future(cell.received_at, now, "")  # an anomaly is not late
         counts[2] += cell.status == "mismatch"
     today = now.astimezone(config.timezone()).date()
     appeals: dict[str, list[int]] = {}
