@@ -11,11 +11,11 @@ import logging
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
 from flask import Response, jsonify, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -147,22 +147,32 @@ NAV_LINK, NAV_URL, NAV_DAY = "mpn-nav", "mpn-nav-url", "mpn-nav-tanggal"
 _DAY_IN_QUERY = re.compile(r"[?&]tanggal=(\d{4}-\d{2}-\d{2})(?:&|$)")
 
 
-@callback(Output(NAV_DAY, "data"), Output({"type": NAV_LINK, "path": ALL}, "href"),
-          Output({"type": NAV_LINK, "path": ALL}, "active"),
-          Input(NAV_URL, "search"), Input(NAV_URL, "pathname"), State(NAV_DAY, "data"),
+def _day_in(search: str | None) -> str | None:
+    found = _DAY_IN_QUERY.search(search or "")
+    return found.group(1) if found else None
+
+
+@callback(Output(NAV_DAY, "data"), Input(NAV_URL, "search"), roles=tuple(ROLES))
+def remember_date(search: str | None) -> str:
+    """The date of the page open (`?tanggal=`), remembered for this browser tab (a page without a date keeps it)."""
+    day = _day_in(search)
+    if day is None:
+        raise PreventUpdate
+    return day
+
+
+@callback(Output({"type": NAV_LINK, "path": ALL}, "href"), Output({"type": NAV_LINK, "path": ALL}, "active"),
+          Input(NAV_URL, "search"), Input(NAV_URL, "pathname"), Input(NAV_DAY, "data"),
           State({"type": NAV_LINK, "path": ALL}, "id"), roles=tuple(ROLES))
 def keep_date_in_navbar(search: str | None, pathname: str | None, remembered: str | None,
-                        ids: list[dict[str, str]]) -> tuple[Any, list[str], list[bool]]:
-    """The navbar's links carry the date the user is looking at (`?tanggal=`, remembered for this browser tab while
-    a page without a date is open); the link of the open page is marked active."""
-    found = _DAY_IN_QUERY.search(search or "")
-    kept = remembered if isinstance(remembered, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", remembered) else None
-    day = found.group(1) if found else kept
+                        ids: list[dict[str, str]]) -> tuple[list[str], list[bool]]:
+    """The navbar's links carry the date the user is looking at (the address's, else the remembered one); the link
+    of the open page is marked active."""
+    day = _day_in(search) or _day_in(f"?tanggal={remembered}" if isinstance(remembered, str) else None)
     query = f"?tanggal={day}" if day else ""
     path = pathname or ""
     links = [str(i.get("path", "")) for i in ids or []]
-    return (day, [link + query for link in links],
-            [path == link or path.startswith(link + "/") for link in links])
+    return [link + query for link in links], [path == link or path.startswith(link + "/") for link in links]
 
 
 def shell() -> html.Div:
