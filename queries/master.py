@@ -66,6 +66,38 @@ def _zone(v: str) -> str | None:
     return "harus WIB, WITA atau WIT (atau Asia/Jakarta, Asia/Makassar, Asia/Jayapura)"
 
 
+def email_list(v: str) -> list[str]:
+    """The `;`-separated addresses of a bank's `email` value, trimmed, empty parts dropped."""
+    return [part.strip() for part in v.split(";") if part.strip()]
+
+
+def _emails(v: str) -> str | None:
+    """CONTRACT §6: optional; each `;`-separated part a valid address (checked as the outbox checks it)."""
+    from queries.mail import MailError, check_address
+
+    if len(v) > 1000:
+        return "paling banyak 1000 karakter"
+    for part in email_list(v):
+        try:
+            check_address(part)
+        except MailError:
+            return f"alamat e-mail tidak sah: {part[:80]!r} (pisahkan beberapa alamat dengan ';')"
+    return None
+
+
+def normal_emails(v: str) -> str:
+    """The addresses as stored: each checked form (domain lower-cased), joined by `;`, duplicates dropped."""
+    from queries.mail import check_address
+
+    return ";".join(dict.fromkeys(check_address(part) for part in email_list(v)))
+
+
+#: Optional columns of a kind: a file without them sets the default (`cutoff`, `timezone`) or keeps what is stored
+#: (`email`: a banks file of the first round never wipes the addresses entered since).
+OPTIONAL = {"banks": ("cutoff", "timezone", "email")}
+KEPT_WHEN_ABSENT = ("email",)
+
+
 @dataclass(frozen=True)
 class Kind:
     """One master-data kind: its table, key, columns (file name -> table column) and checks."""
@@ -80,9 +112,9 @@ class Kind:
 KINDS: dict[str, Kind] = {
     "banks": Kind(
         "bank", "bank_code", {"bank_code": "bank_code", "name": "name", "kind": "kind", "cutoff": "cutoff",
-                              "timezone": "timezone"},
+                              "timezone": "timezone", "email": "email"},
         {"bank_code": _pattern(r"[0-9A-Z]{1,10}", "harus 1-10 karakter [0-9A-Z]"), "name": _nonempty,
-         "kind": _one_of(("bank", "pos", "other")), "cutoff": _cutoff, "timezone": _zone},
+         "kind": _one_of(("bank", "pos", "other")), "cutoff": _cutoff, "timezone": _zone, "email": _emails},
         upper=("bank_code",),
     ),
     "kanwil": Kind(
@@ -127,36 +159,88 @@ def parse_master_file(kind: str, path: Path, label: str | None = None) -> list[d
     spec = KINDS[kind]
     label = label or str(path)
     layout = read_layout(path, label)
-    required = tuple(c for c in spec.columns if not (kind == "banks" and c in ("cutoff", "timezone")))
-    require_columns(layout, required, label)
+    optional = OPTIONAL.get(kind, ())
+    require_columns(layout, tuple(c for c in spec.columns if c not in optional), label)
+    absent = {c for c in KEPT_WHEN_ABSENT if c in optional and c not in layout.columns}
     rows: list[dict[str, str]] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     for line, values in small_rows(path, label):
-        row = {}
-        for file_col, table_col in spec.columns.items():
-            value = values.get(file_col, "")
-            if file_col in spec.upper:
-                value = value.upper()
-            if file_col == "kind":
-                value = value.lower()
-            reason = spec.checks[file_col](value)
-            if reason:
-                problems.append(Problem(label, line, file_col, reason))
-            row[table_col] = value
+        row, reasons = check_row(kind, values, skip=absent)
+        problems.extend(Problem(label, line, column, reason) for column, reason in reasons)
         key = row[spec.key]
         if key in seen:
             problems.append(Problem(label, line, spec.key if kind != "non_working_days" else "date",
                                     f"kode ganda (juga di baris {seen[key]})"))
         seen[key] = line
-        if kind == "banks" and not row["cutoff"]:
-            row["cutoff"] = "15:00"
-        if kind == "banks":
-            row["timezone"] = ZONES.get(row["timezone"].upper(), row["timezone"] or ZONES["WIB"])
         rows.append(row)
     if problems:
         raise InputRejected(problems[:MAX_LISTED], total=len(problems))
     return rows
+
+
+def check_row(kind: str, values: dict[str, str], *, skip: set[str] | frozenset[str] = frozenset()
+              ) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """One row of `kind` (file column -> text) checked and normalised as a file's row is: the row keyed by table
+    column, and the (file column, reason) of every problem. Columns in `skip` are left out of the row."""
+    spec = KINDS[kind]
+    row: dict[str, str] = {}
+    problems: list[tuple[str, str]] = []
+    for file_col, table_col in spec.columns.items():
+        if file_col in skip:
+            continue
+        value = values.get(file_col, "")
+        if file_col in spec.upper:
+            value = value.upper()
+        if file_col == "kind":
+            value = value.lower()
+        reason = spec.checks[file_col](value)
+        if reason:
+            problems.append((file_col, reason))
+        row[table_col] = value
+    if kind == "banks":
+        row["cutoff"] = row["cutoff"] or "15:00"
+        row["timezone"] = ZONES.get(row["timezone"].upper(), row["timezone"] or ZONES["WIB"])
+        if "email" in row and not any(c == "email" for c, _ in problems):
+            row["email"] = normal_emails(row["email"])
+    return row, problems
+
+
+def _stored(conn: Connection, spec: Kind, keys: list[str]) -> dict[str, dict[str, str]]:
+    """The stored rows of these codes, as text keyed by table column (for the audit's before)."""
+    cols = list(spec.columns.values())
+    found = conn.execute(text(f"SELECT {', '.join(cols)} FROM {spec.table} WHERE {spec.key}::text = ANY(:k)"),
+                         {"k": keys}).mappings()
+    return {str(r[spec.key]): {c: _as_text(r[c]) for c in cols} for r in found}
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    return "" if value is None else str(value)
+
+
+AUDITED_ROWS = 200  # row changes an import's audit entry lists one by one (before and after); the rest are counted
+
+
+def _changes(spec: Kind, before: dict[str, dict[str, str]], rows: list[dict[str, str]]
+             ) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]], int]:
+    """Rows whose values differ from what was stored: (before, after) by code, at most AUDITED_ROWS each; count."""
+    old: dict[str, dict[str, str]] = {}
+    new: dict[str, dict[str, str]] = {}
+    count = 0
+    for row in rows:
+        key = row[spec.key]
+        was = {c: before[key][c] for c in row} if key in before else None
+        now = {c: _as_text(time.fromisoformat(v)) if c == "cutoff" else v for c, v in row.items()}
+        if was == now:
+            continue
+        count += 1
+        if count <= AUDITED_ROWS:
+            if was is not None:
+                old[key] = was
+            new[key] = now
+    return old, new, count
 
 
 def upsert_master(conn: Connection, kind: str, rows: list[dict[str, str]], label: str = "-", *,
@@ -173,7 +257,8 @@ def upsert_master(conn: Connection, kind: str, rows: list[dict[str, str]], label
         if missing:
             raise InputRejected([whole_file(label, f"kanwil_code: Kanwil {code} tidak dikenal (tidak ada di data"
                                                    " induk)") for code in missing])
-    cols = list(spec.columns.values())
+    cols = [c for c in spec.columns.values() if not rows or c in rows[0]]
+    before = _stored(conn, spec, [r[spec.key] for r in rows]) if actor is not None else {}
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in cols if c != spec.key)
     stmt = text(
         f"INSERT INTO {spec.table} ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)}) "
@@ -187,8 +272,10 @@ def upsert_master(conn: Connection, kind: str, rows: list[dict[str, str]], label
         else:
             updated += 1
     if actor is not None:
-        record(conn, actor, "master.import", object_type="master", object_id=kind,
-               after={"file_name": Path(label).name, "rows": len(rows), "inserted": inserted, "updated": updated})
+        old, new, changed = _changes(spec, before, rows)
+        record(conn, actor, "master.import", object_type="master", object_id=kind, before={"rows": old},
+               after={"file_name": Path(label).name, "rows": len(rows), "inserted": inserted, "updated": updated,
+                      "changed": changed, "changes": new})
     return UpsertResult(inserted, updated)
 
 

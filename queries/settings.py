@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time
 
 from sqlalchemy import Connection, text
 
@@ -142,6 +142,34 @@ def current_settings(conn: Connection) -> Settings:
         place=v["letters.place"].strip(),
         daily_report_time=_clock(v["report.daily_time"]),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SettingRow:
+    """One setting as the Pengaturan page lists it: meaning, default, current value, who changed it and when."""
+
+    key: str
+    label: str
+    default: str
+    value: str
+    changed_by: str | None
+    changed_at: datetime | None
+
+    @property
+    def changed(self) -> bool:
+        """Does the current value differ from the default?"""
+        return self.value != self.default
+
+
+def setting_rows(conn: Connection) -> list[SettingRow]:
+    """Every setting in definition order, with its stored value (else the default) and its last change."""
+    stored = {r.key: r for r in conn.execute(text("SELECT key, value, updated_by, updated_at FROM app_setting"))}
+    rows = []
+    for s in DEFINITIONS:
+        row = stored.get(s.key)
+        rows.append(SettingRow(s.key, s.label, s.default, row.value if row else s.default,
+                               row.updated_by if row else None, row.updated_at if row else None))
+    return rows
 
 
 def _clock(value: str) -> time:

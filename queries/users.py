@@ -8,6 +8,7 @@ never commit: the caller owns the transaction.
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -39,7 +40,14 @@ _DUMMY_HASH = generate_password_hash("not a password of anyone")
 
 
 class UserError(ValueError):
-    """A request about accounts that cannot be done; the message says why, for the person asking."""
+    """A request about accounts that cannot be done; the message says why, for the person asking.
+
+    `str()` is the command line's (English) message; `indonesian` is the same reason for the dashboard.
+    """
+
+    def __init__(self, message: str, indonesian: str = "") -> None:
+        super().__init__(message)
+        self.indonesian = indonesian or message
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +66,7 @@ class User:
     last_login_at: datetime | None
     created_at: datetime
     email: str = ""
+    must_change_password: bool = False  # a temporary password an admin gave: change it before anything else
 
     @property
     def role_title(self) -> str:
@@ -75,7 +84,7 @@ class User:
 
 
 _COLUMNS = """user_id, username, full_name, nip, role, active, session_epoch, failed_logins,
-              locked_until, last_login_at, created_at, email"""
+              locked_until, last_login_at, created_at, email, must_change_password"""
 
 
 def user_columns(alias: str) -> str:
@@ -86,14 +95,16 @@ def user_columns(alias: str) -> str:
 def check_username(username: str) -> str:
     """The user name, or UserError saying what a valid one looks like."""
     if not USERNAME.match(username):
-        raise UserError(f"invalid user name {username!r}: 2-32 characters, lower-case letters, digits, '.', '_', '-'")
+        raise UserError(f"invalid user name {username!r}: 2-32 characters, lower-case letters, digits, '.', '_', '-'",
+                        f"nama pengguna {username!r} tidak sah: 2-32 karakter, huruf kecil, angka, '.', '_', '-'")
     return username
 
 
 def check_role(role: str) -> str:
     """The role, or UserError listing the valid ones."""
     if role not in ROLES:
-        raise UserError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
+        raise UserError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}",
+                        f"peran {role!r} tidak dikenal: pilih salah satu dari {', '.join(ROLES)}")
     return role
 
 
@@ -114,22 +125,25 @@ def _check_password(username: str, password: str, policy: bool) -> None:
 
 
 def add_user(conn: Connection, *, username: str, role: str, password: str, actor: Actor,
-             full_name: str = "", nip: str = "", policy: bool = True, email: str = "") -> User:
-    """Create an account; `policy=False` skips the strength rule (the demo's `demo` passwords only)."""
+             full_name: str = "", nip: str = "", policy: bool = True, email: str = "",
+             temporary: bool = False) -> User:
+    """Create an account; `policy=False` skips the strength rule (the demo's `demo` passwords only);
+    `temporary=True` (an admin's temporary password) makes the user change it at first login."""
     check_username(username)
     check_role(role)
     email = _checked_email(email) if email else ""
+    full_name, nip = _checked_profile(full_name, nip)
     _check_password(username, password, policy)
     row = conn.execute(
-        text(f"""INSERT INTO app_user (username, full_name, nip, role, password_hash, email)
-                 VALUES (:username, :full_name, :nip, :role, :hash, :email)
+        text(f"""INSERT INTO app_user (username, full_name, nip, role, password_hash, email, must_change_password)
+                 VALUES (:username, :full_name, :nip, :role, :hash, :email, :temporary)
                  ON CONFLICT (username) DO NOTHING
                  RETURNING {_COLUMNS}"""),
         {"username": username, "full_name": full_name, "nip": nip, "role": role,
-         "hash": generate_password_hash(password), "email": email},
+         "hash": generate_password_hash(password), "email": email, "temporary": temporary},
     ).first()
     if row is None:
-        raise UserError(f"user {username!r} already exists")
+        raise UserError(f"user {username!r} already exists", f"pengguna {username!r} sudah ada")
     user = User(*row)
     record(conn, actor, "user.add", object_type="user", object_id=username,
            after={"role": role, "full_name": full_name, "nip": nip, **({"email": email} if email else {})})
@@ -159,10 +173,10 @@ def user_by_id(conn: Connection, user_id: int) -> User | None:
 def _require(conn: Connection, username: str) -> User:
     user = user_by_name(conn, username)
     if user is None:
-        raise UserError(f"no user named {username!r}")
+        raise UserError(f"no user named {username!r}", f"tidak ada pengguna bernama {username!r}")
     if user.username == SYSTEM_ACCOUNT:
         raise UserError(f"{SYSTEM_ACCOUNT!r} is the product's own account (maker of proposed drafts); "
-                        "it cannot be changed")
+                        "it cannot be changed", f"{SYSTEM_ACCOUNT!r} adalah akun produk sendiri; tidak dapat diubah")
     return user
 
 
@@ -181,7 +195,8 @@ def set_active(conn: Connection, username: str, active: bool, *, actor: Actor) -
     if before.active == active:
         return before
     if not active and before.role == "admin" and _active_admins(conn) <= 1:
-        raise UserError(f"{username!r} is the last active admin: enable another admin first")
+        raise UserError(f"{username!r} is the last active admin: enable another admin first",
+                        f"{username!r} adalah admin aktif terakhir: aktifkan admin lain dulu")
     user = _update(conn, username, "active = :active, failed_logins = 0, locked_until = NULL", {"active": active})
     record(conn, actor, "user.enable" if active else "user.disable", object_type="user", object_id=username,
            before={"active": before.active}, after={"active": active})
@@ -195,7 +210,7 @@ def _checked_email(email: str) -> str:
     try:
         return check_address(email)
     except MailError as exc:
-        raise UserError(str(exc)) from None
+        raise UserError(str(exc), f"alamat e-mail tidak sah: {email.strip()!r}") from None
 
 
 def set_email(conn: Connection, username: str, email: str, *, actor: Actor) -> User:
@@ -218,22 +233,76 @@ def set_role(conn: Connection, username: str, role: str, *, actor: Actor) -> Use
     if before.role == role:
         return before
     if before.role == "admin" and before.active and _active_admins(conn) <= 1:
-        raise UserError(f"{username!r} is the last active admin: make another admin first")
+        raise UserError(f"{username!r} is the last active admin: make another admin first",
+                        f"{username!r} adalah admin aktif terakhir: jadikan pengguna lain admin dulu")
     user = _update(conn, username, "role = :role", {"role": role})
     record(conn, actor, "user.role", object_type="user", object_id=username,
            before={"role": before.role}, after={"role": role})
     return user
 
 
-def set_password(conn: Connection, username: str, password: str, *, actor: Actor, policy: bool = True) -> User:
-    """Set a new password (an admin's reset, or the user's own change); unlocks the account."""
+def set_password(conn: Connection, username: str, password: str, *, actor: Actor, policy: bool = True,
+                 temporary: bool = False) -> User:
+    """Set a new password (an admin's reset, or the user's own change); unlocks the account.
+
+    `temporary=True` (an admin's reset from the dashboard) makes the user change it at next login; any other
+    new password clears that duty.
+    """
     _require(conn, username)
     _check_password(username, password, policy)
-    user = _update(conn, username, "password_hash = :hash, failed_logins = 0, locked_until = NULL",
-                   {"hash": generate_password_hash(password)})
+    user = _update(conn, username, """password_hash = :hash, failed_logins = 0, locked_until = NULL,
+                                      must_change_password = :temporary""",
+                   {"hash": generate_password_hash(password), "temporary": temporary})
     action = "auth.password_change" if actor.name == username else "user.password_reset"
-    record(conn, actor, action, object_type="user", object_id=username)
+    record(conn, actor, action, object_type="user", object_id=username,
+           after={"temporary": True} if temporary else None)
     return user
+
+
+def temporary_password() -> str:
+    """A random temporary password an admin hands over once (14 characters, no look-alike letters)."""
+    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(3))
+
+
+def unlock(conn: Connection, username: str, *, actor: Actor) -> User:
+    """Lift a lock left by too many failed logins (the password stays); audited with the lock it lifted."""
+    before = _require(conn, username)
+    if before.locked_until is None and before.failed_logins == 0:
+        return before
+    row = conn.execute(text(f"""UPDATE app_user SET failed_logins = 0, locked_until = NULL, updated_at = now()
+                                 WHERE username = :username RETURNING {_COLUMNS}"""), {"username": username}).one()
+    record(conn, actor, "user.unlock", object_type="user", object_id=username,
+           before={"locked_until": before.locked_until.isoformat() if before.locked_until else None,
+                   "failed_logins": before.failed_logins}, after={"locked_until": None, "failed_logins": 0})
+    return User(*row)
+
+
+NIP = re.compile(r"^[0-9]{18}$")
+
+
+def _checked_profile(full_name: str, nip: str) -> tuple[str, str]:
+    """Full name (one line, at most 120 characters) and NIP (18 digits or empty), trimmed; else UserError."""
+    full_name, nip = " ".join(full_name.split()), nip.strip()
+    if len(full_name) > 120:
+        raise UserError("the full name has more than 120 characters", "nama lengkap lebih dari 120 karakter")
+    if nip and not NIP.match(nip):
+        raise UserError(f"invalid NIP {nip!r}: 18 digits", f"NIP {nip!r} tidak sah: harus 18 angka (atau kosong)")
+    return full_name, nip
+
+
+def set_profile(conn: Connection, username: str, *, full_name: str, nip: str, actor: Actor) -> User:
+    """Change the account's full name and NIP (shown on pages and letters); audited, sessions kept."""
+    before = _require(conn, username)
+    full_name, nip = _checked_profile(full_name, nip)
+    if (before.full_name, before.nip) == (full_name, nip):
+        return before
+    row = conn.execute(text(f"""UPDATE app_user SET full_name = :f, nip = :n, updated_at = now()
+                                 WHERE username = :username RETURNING {_COLUMNS}"""),
+                       {"f": full_name, "n": nip, "username": username}).one()
+    record(conn, actor, "user.profile", object_type="user", object_id=username,
+           before={"full_name": before.full_name, "nip": before.nip}, after={"full_name": full_name, "nip": nip})
+    return User(*row)
 
 
 def change_own_password(conn: Connection, user: User, current: str, new: str) -> User:
