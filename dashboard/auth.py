@@ -16,12 +16,13 @@ import logging
 import math
 import os
 import secrets
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from dash import Dash
-from flask import Flask, Response, g, jsonify, redirect, render_template, request, session
+from flask import Flask, Response, current_app, g, jsonify, redirect, render_template, request, session
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
@@ -35,7 +36,7 @@ from queries import sessions as store
 from queries.audit import record
 from queries.formatting import jam_wib
 from queries.incoming import database_ok
-from queries.users import User, authenticate
+from queries.users import LoginResult, User, authenticate
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ SESSION_HOURS = store.SESSION_HOURS
 TOKEN = "sid"  # the session cookie's field holding the server-side session token
 #: How many proxies in front of the app may set `X-Forwarded-For` (0: none, the peer address is the client).
 TRUSTED_PROXIES_VARIABLE = "MPN_TRUSTED_PROXIES"
+MAX_REMEMBERED = 10_000  # throttle refusals a worker keeps in memory
 
 MESSAGES = {
     "bad": "Nama pengguna atau kata sandi salah.",
@@ -53,6 +55,7 @@ MESSAGES = {
     "logged_out": "Anda telah keluar.",
     "expired": "Sesi Anda berakhir. Silakan masuk kembali.",
     "throttled": "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {minutes} menit.",
+    "busy": "Terlalu banyak percobaan masuk saat ini. Coba lagi dalam beberapa detik.",
     "database": "Basis data tidak dapat dihubungi. Coba lagi beberapa saat lagi; bila masih gagal, "
                 "hubungi administrator sistem.",
 }
@@ -231,28 +234,64 @@ def login() -> Any:
     if not _csrf_ok():
         return _form(MESSAGES["csrf"], username=username, status=400)
     address, now = request.remote_addr or "", datetime.now(UTC)
+    if (retry := _known_refusal(address, username)) is not None:
+        return _throttled(retry, username)  # refused by the database earlier: no need to ask it again
     try:
-        refused = perform(store.claim_attempt, address=address, account=username, now=now)
-        if refused is not None:
-            return _throttled(refused, username)
-        result = perform(authenticate, username, request.form.get("password", ""), now=now, source=address)
-        if result.ok and result.user is not None:
-            token = store.new_token()
-            perform(_start_session, result.user, token, address=address, now=now)
+        token, answer = _attempt(username, address, now)
     except OperationalError as exc:
         log.error("database unreachable at login: %s", exc)
         return _form(MESSAGES["database"], username=username, status=503)
+    if token is None:
+        return answer
+    session.clear()  # a new session token for the new login: no fixation
+    session.permanent = True
+    session.update({TOKEN: token, "csrf": secrets.token_urlsafe(24)})
+    return redirect(_safe_next(request.form.get("next")))
+
+
+def _attempt(username: str, address: str, now: datetime) -> tuple[str | None, Any]:
+    """Count the attempt, check the password, open the session: its token, or None and the answer to give."""
+    claim = perform(store.claim_attempt, address=address, account=username, now=now)
+    if claim.refusal is not None:
+        _remember(claim.refusal)
+        return None, _throttled(claim.refusal.retry_after, username)
+    result = perform(_check_password, username, request.form.get("password", ""), now=now, address=address,
+                     gated=claim.suspect)
+    if result is None:  # a suspect attempt while another one's password is being checked
+        return None, _throttled(1, username, MESSAGES["busy"])
     if not result.ok or result.user is None:
         if result.outcome == "locked" and result.locked_until is not None:
             message = ("Akun dikunci sementara karena terlalu banyak percobaan yang gagal. "
                        f"Coba lagi setelah pukul {jam_wib(result.locked_until)}.")
         else:
             message = MESSAGES.get(result.outcome, MESSAGES["bad"])
-        return _form(message, username=username, status=401)
-    session.clear()  # a new session token for the new login: no fixation
-    session.permanent = True
-    session.update({TOKEN: token, "csrf": secrets.token_urlsafe(24)})
-    return redirect(_safe_next(request.form.get("next")))
+        return None, _form(message, username=username, status=401)
+    token = store.new_token()
+    perform(_start_session, result.user, token, address=address, now=now)
+    return token, None
+
+
+def _refused_until() -> dict[tuple[str, str], float]:
+    """This worker's memory of throttle refusals: (kind, key) -> monotonic time they end."""
+    return current_app.extensions.setdefault("mpn_refused_until", {})  # type: ignore[no-any-return]
+
+
+def _remember(refusal: store.Refusal) -> None:
+    """Keep a refusal until its window ends, so this worker answers the next attempts without the database."""
+    refused, now = _refused_until(), time.monotonic()
+    if len(refused) >= MAX_REMEMBERED:
+        for key in [key for key, until in refused.items() if until <= now]:
+            refused.pop(key, None)
+        if len(refused) >= MAX_REMEMBERED:
+            refused.clear()  # a flood of distinct addresses: forget, the database still counts them
+    refused[(refusal.kind, refusal.key)] = now + refusal.retry_after
+
+
+def _known_refusal(address: str, username: str) -> int | None:
+    """Seconds left of a refusal this worker already got for the address or the name, or None."""
+    refused, now = _refused_until(), time.monotonic()
+    until = max(refused.get(("address", address[:128]), 0.0), refused.get(("account", username[:128]), 0.0))
+    return math.ceil(until - now) if until > now else None
 
 
 def _start_session(conn: Connection, user: User, token: str, *, address: str, now: datetime) -> None:
@@ -261,11 +300,19 @@ def _start_session(conn: Connection, user: User, token: str, *, address: str, no
     store.release_attempt(conn, address=address, account=user.username, now=now)
 
 
-def _throttled(refused: store.Refusal, username: str) -> Any:
-    """429 with `Retry-After`: too many attempts from this address or for this name in this window."""
-    message = MESSAGES["throttled"].format(minutes=max(1, math.ceil(refused.retry_after / 60)))
+def _check_password(conn: Connection, username: str, password: str, *, now: datetime, address: str,
+                    gated: bool) -> LoginResult | None:
+    """`authenticate`; a suspect attempt only in the free password-check slot (None when it is taken)."""
+    if gated and not store.try_check_slot(conn):
+        return None
+    return authenticate(conn, username, password, now=now, source=address)
+
+
+def _throttled(retry_after: int, username: str, message: str | None = None) -> Any:
+    """429 with `Retry-After`: too many attempts from this address or for this name (or just now)."""
+    message = message or MESSAGES["throttled"].format(minutes=max(1, math.ceil(retry_after / 60)))
     body, status = _form(message, username=username, status=429)
-    return body, status, {"Retry-After": str(refused.retry_after)}
+    return body, status, {"Retry-After": str(retry_after)}
 
 
 def _database_up() -> bool:

@@ -32,6 +32,7 @@ WINDOW_SECONDS = 300  # the throttle's fixed window
 #: Attempts per window before refusal: one address may try many names (an office behind one NAT), one name fewer.
 LIMITS = {"address": 20, "account": 10}
 KEEP_THROTTLE_HOURS = 24
+CHECK_LOCK = 0x4C4F474E  # "LOGN": the advisory lock class (two-key form) of the password-check slot
 
 
 def new_token() -> str:
@@ -130,12 +131,21 @@ def window_start(now: datetime) -> datetime:
     return datetime.fromtimestamp(seconds - seconds % WINDOW_SECONDS, UTC)
 
 
-def claim_attempt(conn: Connection, *, address: str, account: str, now: datetime) -> Refusal | None:
-    """Count one login attempt for the address and the account name; a Refusal when either is over its limit.
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A counted login attempt: refused by the throttle, or let through (`suspect`: earlier attempts this window)."""
 
-    One UPSERT counts both (rows are locked only for this statement's transaction: the caller commits it
-    before checking the password). The attempt that first goes over a limit writes the one audit row of that
-    flood for the window; later ones write nothing but their count.
+    refusal: Refusal | None
+    suspect: bool
+
+
+def claim_attempt(conn: Connection, *, address: str, account: str, now: datetime) -> Claim:
+    """Count one login attempt for the address and the account name; refused when either is over its limit.
+
+    One UPSERT counts both (its row locks last only for this short transaction: the caller commits it before
+    checking the password). The attempt that first goes over a limit writes the one audit row of that flood
+    for the window; later ones write nothing but their count, and commit without waiting for the disk (a
+    counter lost in a crash costs nothing; an audit row is never written that way).
     """
     start = window_start(now)
     rows = conn.execute(text("""
@@ -146,10 +156,21 @@ def claim_attempt(conn: Connection, *, address: str, account: str, now: datetime
     retry = max(1, math.ceil((start + timedelta(seconds=WINDOW_SECONDS) - now).total_seconds()))
     over = [Refusal(kind, key, start, attempts, retry) for kind, key, attempts in sorted(rows)
             if attempts > LIMITS[kind]]
-    for refusal in over:
-        if refusal.attempts == LIMITS[refusal.kind] + 1:
-            _audit_flood(conn, refusal)
-    return over[0] if over else None
+    firsts = [refusal for refusal in over if refusal.attempts == LIMITS[refusal.kind] + 1]
+    for refusal in firsts:
+        _audit_flood(conn, refusal)
+    if not firsts:
+        conn.execute(text("SET LOCAL synchronous_commit = off"))
+    return Claim(over[0] if over else None, any(attempts > 1 for _, _, attempts in rows))
+
+
+def try_check_slot(conn: Connection) -> bool:
+    """Take the server-wide slot for one password check, held to the end of the transaction; False when taken.
+
+    A suspect attempt (its address or name failed earlier this window) checks its password only in this one
+    slot, never waiting for it: a flood's hash checks use at most one core, whatever the workers and threads.
+    """
+    return bool(conn.execute(text("SELECT pg_try_advisory_xact_lock(:c, 1)"), {"c": CHECK_LOCK}).scalar_one())
 
 
 def _audit_flood(conn: Connection, refusal: Refusal) -> None:
