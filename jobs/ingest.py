@@ -42,6 +42,7 @@ from queries.appeal_letters import settle
 from queries.audit import Actor, record
 
 log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())  # the command line prints its own lines: no stray log on stderr
 
 
 class ImportResult(NamedTuple):

@@ -59,16 +59,18 @@ class _CountingFile(io.RawIOBase):
 
 
 def open_csv(path: Path, layout: Layout, spec: FileSpec, *, use_threads: bool = True,
-             progress: Progress | None = None, on_invalid: Callable[[object], str] | None = None
-             ) -> pcsv.CSVStreamingReader:
-    """A streaming reader of the spec's columns as strings, after the header row."""
+             progress: Progress | None = None) -> pcsv.CSVStreamingReader:
+    """A streaming reader of the spec's columns as strings, after the header row.
+
+    A row with the wrong number of fields stops it (`ArrowInvalid`, "CSV parse error"): the rows are then read
+    again with Python's csv module to name each one. (A Python row handler would see undecodable bytes first.)
+    """
     names = [name or f"_blank_{i}" for i, name in enumerate(layout.columns)]
     source = _CountingFile(path, progress) if progress else str(path)
     return pcsv.open_csv(
         source,
         read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, block_size=BLOCK, use_threads=use_threads),
-        parse_options=pcsv.ParseOptions(delimiter=layout.delimiter, ignore_empty_lines=False,
-                                        invalid_row_handler=on_invalid or (lambda row: "error")),
+        parse_options=pcsv.ParseOptions(delimiter=layout.delimiter, ignore_empty_lines=False),
         convert_options=pcsv.ConvertOptions(column_types={n: pa.string() for n in spec.names},
                                             include_columns=list(spec.names), strings_can_be_null=False,
                                             quoted_strings_can_be_null=False),
@@ -84,7 +86,6 @@ class Checker:
         self.master, self.label, self.progress = master, label, progress
         self.found: list[tuple[int, str, str]] = []
         self.count = 0
-        self.malformed = 0
         self.records = 0
         self.total = 0
         self.batch_key: tuple[str, str] | None = None  # (bank, business date) of a bank batch
@@ -93,16 +94,13 @@ class Checker:
     @property
     def clean(self) -> bool:
         """No problem found so far: the rows read may still be handed on."""
-        return not (self.count or self.malformed or self.extra)
-
-    def _on_invalid(self, row: object) -> str:
-        self.malformed += 1
-        return "skip"
+        return not (self.count or self.extra)
 
     def batches(self, *, use_threads: bool = True) -> Iterator[Checked]:
         """Every checked block, good or not; the problems accumulate on the checker."""
-        reader = open_csv(self.path, self.layout, self.spec, use_threads=use_threads, progress=self.progress,
-                          on_invalid=self._on_invalid)
+        if self.shape.lines <= 1:  # the header alone (pyarrow cannot skip a last line without LF)
+            return
+        reader = open_csv(self.path, self.layout, self.spec, use_threads=use_threads, progress=self.progress)
         line = 2
         for batch in reader:
             lines = pa.array(range(line, line + batch.num_rows), pa.int32())
@@ -149,9 +147,6 @@ class Checker:
 
     def problems(self) -> tuple[list[Problem], int]:
         """After reading: every problem (at most MAX_PROBLEMS listed) and how many there are in all."""
-        if self.malformed:
-            found = structure_problems(self.path, self.layout, self.label) or [_not_csv(self.label)]
-            return found, len(found)
         listed = [Problem(self.label, ln, col, why) for ln, col, why in sorted(self.found)] + self.extra
         if listed:
             return listed, self.count + len(self.extra)

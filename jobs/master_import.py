@@ -20,6 +20,7 @@ from queries.audit import Actor, record
 from queries.master import UpsertResult, parse_master_file, upsert_master
 
 log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())  # the command line prints its own lines: no stray log on stderr
 
 
 def import_master(engine: Engine, kind: str, path: Path, *, label: str | None = None,
