@@ -18,6 +18,8 @@ from dash import html
 from flask import g
 
 from dashboard.components.grids import grid_request_problem
+from dashboard.password_gate import notice as password_notice
+from dashboard.password_gate import page_blocked
 from queries.users import ROLES, User
 
 log = logging.getLogger(__name__)
@@ -149,6 +151,8 @@ def _guarded(page: dict[str, Any], layout: Any) -> Callable[..., Any]:
         if not page_allows(page, user):
             log.info("refused page %s to %s", page["path"], user.username if user else "anonymous")
             return forbidden(page["name"])
+        if page_blocked(user, page["path"]):
+            return html.Div(password_notice(), className="mpn-forbidden")
         return layout(**query) if callable(layout) else layout
 
     guarded_layout.mpn_guarded = True  # type: ignore[attr-defined]

@@ -16,7 +16,6 @@ import logging
 import math
 import os
 import secrets
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -29,8 +28,10 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response as BaseResponse
 
+from dashboard import throttle
 from dashboard.access import callback_body_problem, callback_roles, current_user, is_dash_internal
 from dashboard.components.data import fetch, perform
+from dashboard.password_gate import ACCOUNT_PATH, callback_blocked, page_blocked
 from queries import config
 from queries import sessions as store
 from queries.audit import record
@@ -46,7 +47,7 @@ SESSION_HOURS = store.SESSION_HOURS
 TOKEN = "sid"  # the session cookie's field holding the server-side session token
 #: How many proxies in front of the app may set `X-Forwarded-For` (0: none, the peer address is the client).
 TRUSTED_PROXIES_VARIABLE = "MPN_TRUSTED_PROXIES"
-MAX_REMEMBERED = 10_000  # throttle refusals a worker keeps in memory
+REFUSALS = "mpn_refused_until"  # the Flask extension slot of this worker's remembered throttle refusals
 
 MESSAGES = {
     "bad": "Nama pengguna atau kata sandi salah.",
@@ -89,8 +90,9 @@ def init_auth(app: Dash) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
     )
     server.session_interface = _SessionInterface()
-    server.wsgi_app = ProxyFix(server.wsgi_app, x_for=trusted_proxies(), x_proto=1,  # type: ignore[method-assign]
-                               x_host=1)
+    refused = server.extensions[REFUSALS] = {}
+    inner = throttle.RefusedAddresses(server.wsgi_app, refused, lambda: _header_list(app))
+    server.wsgi_app = ProxyFix(inner, x_for=trusted_proxies(), x_proto=1, x_host=1)  # type: ignore[method-assign]
     server.add_url_rule("/login", "login", login, methods=["GET", "POST"])
     server.add_url_rule("/logout", "logout", logout, methods=["POST"])
     server.before_request(lambda: _guard(app))
@@ -144,6 +146,8 @@ def _guard(app: Dash) -> BaseResponse | None:
         return redirect("/login?next=" + quote(request.full_path.rstrip("?"), safe="/?="), code=302)
     if path == "/_dash-update-component":
         return _authorize_callback(app, user)
+    if request.method == "GET" and not path.startswith("/_dash-") and page_blocked(user, path):
+        return redirect(ACCOUNT_PATH, code=302)  # a temporary password: Akun saya first
     return None
 
 
@@ -161,6 +165,8 @@ def _authorize_callback(app: Dash, user: User) -> BaseResponse | None:
     if (roles is not None or not is_dash_internal(output)) and (roles is None or user.role not in roles):
         log.warning("refused callback %s to %s (%s)", output, user.username, user.role)
         return _refuse(403, "Peran Anda tidak berwenang melakukan tindakan ini.")
+    if not is_dash_internal(output) and callback_blocked(user, roles):
+        return _refuse(403, "Ganti kata sandi sementara Anda dulu di Akun saya.")
     if (problem := callback_body_problem(body, entry)) is not None:
         log.warning("malformed callback request %s from %s: %s", output[:200], user.username, problem)
         return _refuse(400, "Permintaan tidak valid.")
@@ -191,11 +197,15 @@ def content_security_policy(app: Dash) -> str:
     return cached
 
 
+def _header_list(app: Dash) -> list[tuple[str, str]]:
+    """The security headers of every answer."""
+    return [("Content-Security-Policy", content_security_policy(app)), ("X-Frame-Options", "DENY"),
+            ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin")]
+
+
 def _security_headers(app: Dash, response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", content_security_policy(app))
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
+    for name, value in _header_list(app):
+        response.headers.setdefault(name, value)
     if not request.path.startswith(PUBLIC_PREFIXES):
         # pages and data of a session, and the login form: never kept, so Back after logout asks again
         response.headers["Cache-Control"] = "no-store"
@@ -271,27 +281,17 @@ def _attempt(username: str, address: str, now: datetime) -> tuple[str | None, An
     return token, None
 
 
-def _refused_until() -> dict[tuple[str, str], float]:
-    """This worker's memory of throttle refusals: (kind, key) -> monotonic time they end."""
-    return current_app.extensions.setdefault("mpn_refused_until", {})  # type: ignore[no-any-return]
+def _refused() -> throttle.Refusals:
+    return current_app.extensions[REFUSALS]  # type: ignore[no-any-return]
 
 
 def _remember(refusal: store.Refusal) -> None:
-    """Keep a refusal until its window ends, so this worker answers the next attempts without the database."""
-    refused, now = _refused_until(), time.monotonic()
-    if len(refused) >= MAX_REMEMBERED:
-        for key in [key for key, until in refused.items() if until <= now]:
-            refused.pop(key, None)
-        if len(refused) >= MAX_REMEMBERED:
-            refused.clear()  # a flood of distinct addresses: forget, the database still counts them
-    refused[(refusal.kind, refusal.key)] = now + refusal.retry_after
+    """Keep a refusal until its window ends: this worker answers the next attempts without the database."""
+    throttle.remember(_refused(), refusal.kind, refusal.key, refusal.retry_after)
 
 
 def _known_refusal(address: str, username: str) -> int | None:
-    """Seconds left of a refusal this worker already got for the address or the name, or None."""
-    refused, now = _refused_until(), time.monotonic()
-    until = max(refused.get(("address", address[:128]), 0.0), refused.get(("account", username[:128]), 0.0))
-    return math.ceil(until - now) if until > now else None
+    return throttle.seconds_left(_refused(), address, username)
 
 
 def _start_session(conn: Connection, user: User, token: str, *, address: str, now: datetime) -> None:

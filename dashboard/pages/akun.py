@@ -13,6 +13,8 @@ from dashboard.access import EVERYONE, callback, current_user
 from dashboard.auth import keep_session
 from dashboard.components.cards import page_header
 from dashboard.components.data import perform
+from dashboard.password_gate import must_change
+from dashboard.password_gate import notice as password_notice
 from queries.formatting import waktu_wib
 from queries.users import MIN_PASSWORD, User, UserError, change_own_password
 
@@ -69,6 +71,7 @@ def layout(**_query: str) -> html.Div:
     return html.Div(
         [
             page_header("Akun saya", "Data akun dan kata sandi Anda"),
+            password_notice() if must_change(user) else None,
             dbc.Row([dbc.Col(_facts(user), lg=6), dbc.Col(_password_form(user), lg=6)]),
         ],
         className="mpn-page",
