@@ -6,6 +6,7 @@ mutations and the promise checked. `bench/fuzz_import.py N` runs N more examples
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from jobs.csvfile import InputRejected
 from queries.master import parse_master_file, upsert_master
 from tests.jobs.import_fuzz import LINE, check_example, mutated_file
 
-EXAMPLES = {"mpn": 90, "bank": 90, "statements": 80}
+EXAMPLES = {"mpn": 80, "bank": 80, "statements": 70}
 CHECKS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
 
 
@@ -48,7 +49,7 @@ def test_every_mutated_file_is_imported_as_it_says_or_rejected_whole(engine: Eng
         outcomes.append(check_example(engine, kind, mutated_file(kind, Drawn(data)), tmp_path))
 
     run()
-    assert {"imported", "rejected"} <= set(outcomes)  # both sides of the promise were exercised
+    assert len(outcomes) >= EXAMPLES[kind] and {"imported", "rejected"} <= set(outcomes), Counter(outcomes)
 
 
 MASTER = {
