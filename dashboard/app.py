@@ -19,7 +19,7 @@ from dash.exceptions import PreventUpdate
 from flask import Response, jsonify, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from dashboard.access import callback, current_user, guard_pages, page_allows, pages_for
+from dashboard.access import ROLES_ATTRIBUTE, current_user, guard_pages, page_allows, pages_for
 from dashboard.auth import csrf_token, init_auth
 from dashboard.components.data import fetch
 from queries.incoming import database_ok
@@ -50,6 +50,7 @@ def create_app() -> Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.layout = shell  # a function: Dash calls it per request, for the user logged in
+    navbar_callbacks(app)
     guard_pages()
     init_auth(app)
     app.server.add_url_rule("/healthz", "healthz", healthz)
@@ -152,7 +153,6 @@ def _day_in(search: str | None) -> str | None:
     return found.group(1) if found else None
 
 
-@callback(Output(NAV_DAY, "data"), Input(NAV_URL, "search"), roles=tuple(ROLES))
 def remember_date(search: str | None) -> str:
     """The date of the page open (`?tanggal=`), remembered for this browser tab (a page without a date keeps it)."""
     day = _day_in(search)
@@ -161,9 +161,6 @@ def remember_date(search: str | None) -> str:
     return day
 
 
-@callback(Output({"type": NAV_LINK, "path": ALL}, "href"), Output({"type": NAV_LINK, "path": ALL}, "active"),
-          Input(NAV_URL, "search"), Input(NAV_URL, "pathname"), Input(NAV_DAY, "data"),
-          State({"type": NAV_LINK, "path": ALL}, "id"), roles=tuple(ROLES))
 def keep_date_in_navbar(search: str | None, pathname: str | None, remembered: str | None,
                         ids: list[dict[str, str]]) -> tuple[list[str], list[bool]]:
     """The navbar's links carry the date the user is looking at (the address's, else the remembered one); the link
@@ -173,6 +170,17 @@ def keep_date_in_navbar(search: str | None, pathname: str | None, remembered: st
     path = pathname or ""
     links = [str(i.get("path", "")) for i in ids or []]
     return [link + query for link in links], [path == link or path.startswith(link + "/") for link in links]
+
+
+def navbar_callbacks(app: Dash) -> None:
+    """Register the navbar's callbacks on `app` (the shell is not a page module, which Dash imports anew per app),
+    open to every role."""
+    for func in (remember_date, keep_date_in_navbar):
+        setattr(func, ROLES_ATTRIBUTE, frozenset(ROLES))  # what `dashboard.access.callback` marks; the guard reads it
+    app.callback(Output(NAV_DAY, "data"), Input(NAV_URL, "search"))(remember_date)
+    app.callback(Output({"type": NAV_LINK, "path": ALL}, "href"), Output({"type": NAV_LINK, "path": ALL}, "active"),
+                 Input(NAV_URL, "search"), Input(NAV_URL, "pathname"), Input(NAV_DAY, "data"),
+                 State({"type": NAV_LINK, "path": ALL}, "id"))(keep_date_in_navbar)
 
 
 def shell() -> html.Div:

@@ -124,6 +124,8 @@ def test_a_kelengkapan_cell_opens_its_page_filtered_to_that_bank_and_date(dash_d
     reconcile(engine, D2, as_of=wib(D2, 16, 30))
     start(dash_duo, create_app())
     sign_in(dash_duo, engine, "dedi", "kasubdit", then=f"/kelengkapan?tanggal={D2.isoformat()}")
+    dash_duo.wait_for_element(grid_cell("#kl-matriks", "008", "batch"))
+    shots(dash_duo, "kelengkapan-tanggal")
     click(dash_duo, grid_cell("#kl-matriks", "008", "batch"))
     until(lambda: dash_duo.driver.current_url.endswith(f"/data-masuk?tanggal={D2.isoformat()}&bank=008"))
     dash_duo.wait_for_element(grid_cell("#data-masuk-bank-grid", "008", "name"))
@@ -135,6 +137,12 @@ def test_a_kelengkapan_cell_opens_its_page_filtered_to_that_bank_and_date(dash_d
     click(dash_duo, grid_cell("#kl-matriks", "008", "recon"))
     until(lambda: dash_duo.driver.current_url.endswith(f"/rekonsiliasi?tanggal={D2.isoformat()}&bank=008"))
     dash_duo.wait_for_contains_text("#rekon-bank", "008")
+    minutes = dash_duo.find_element(grid_cell("#rekon-bank-grid", "008", "minutes").replace("center", "pinned-right"))
+    dash_duo.driver.set_window_size(1280, 720)
+    assert minutes.is_displayed() and minutes.text  # "Batch → hasil" readable at 1280 px without scrolling
+    grid = dash_duo.find_element("#rekon-bank-grid")
+    assert minutes.rect["x"] + minutes.rect["width"] <= grid.rect["x"] + grid.rect["width"] + 1
+    shots(dash_duo, "rekonsiliasi-bank")
     no_errors(dash_duo)
 
 
@@ -187,6 +195,9 @@ def test_penerimaan_kap_filter_changes_the_charts_and_stays_in_the_address(dash_
     until(lambda: abs(totals(dash_duo).get("kelompok", 0) - after["kelompok"]) < 1)
     assert dash_duo.driver.current_url == chosen
     shots(dash_duo, "penerimaan-kap")
+    titles = dash_duo.driver.execute_script(
+        "return [...document.querySelectorAll('#pn-harian .modebar-btn')].map(b => b.getAttribute('data-title'))")
+    assert "Unduh grafik sebagai PNG" in titles and not any("Share" in t or "Chart Studio" in t for t in titles)
 
     # An inverted period says so instead of silently keeping the old figures.
     dash_duo.driver.get(dash_duo.server_url + "/penerimaan?dari=2026-11-20&sampai=2026-11-01")
