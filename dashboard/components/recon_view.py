@@ -85,7 +85,7 @@ def summary_columns(summaries: list[BankSummary]) -> list[dict[str, Any]]:
         formatted_column("bank_amount", "Nilai batch", width=130),
         formatted_column("matched_pct", "Cocok", width=85),
         formatted_column("exceptions", "Selisih", width=80),
-        *(formatted_column(c, CATEGORY_LABELS[c], width=105) for c in seen),
+        *(formatted_column(c, CATEGORY_LABELS[c], width=125) for c in seen),
         formatted_column("minutes", "Batch → hasil", width=125, pinned="right",  # visible without scrolling
                          headerTooltip="Menit dari batch diterima sampai hasil rekonsiliasi; batas satu jam",
                          cellClassRules={
