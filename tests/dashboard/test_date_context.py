@@ -125,6 +125,12 @@ def test_a_kelengkapan_cell_opens_its_page_filtered_to_that_bank_and_date(dash_d
     start(dash_duo, create_app())
     sign_in(dash_duo, engine, "dedi", "kasubdit", then=f"/kelengkapan?tanggal={D2.isoformat()}")
     dash_duo.wait_for_element(grid_cell("#kl-matriks", "008", "batch"))
+    dash_duo.driver.set_window_size(1280, 720)
+    rows = dash_duo.driver.execute_script(
+        "const nav = document.querySelector('.mpn-pages');"
+        "return [nav.scrollWidth <= nav.clientWidth, new Set([...nav.querySelectorAll('.nav-link')]"
+        ".map(a => a.getBoundingClientRect().top)).size];")
+    assert rows == [True, 1], "the navbar scrolls or wraps at 1280 px"
     shots(dash_duo, "kelengkapan-tanggal")
     click(dash_duo, grid_cell("#kl-matriks", "008", "batch"))
     until(lambda: dash_duo.driver.current_url.endswith(f"/data-masuk?tanggal={D2.isoformat()}&bank=008"))
