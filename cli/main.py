@@ -14,6 +14,7 @@ from cli.letters import letters_group
 from cli.mail import mail_group
 from cli.reconcile import exceptions_cmd, reconcile_cmd, summary_cmd
 from cli.report import report_group
+from cli.results import results_group
 from cli.scheduler import scheduler_group
 from cli.settings import settings_group
 from cli.target_sim import target_sim_cmd
@@ -67,6 +68,7 @@ main.add_command(distribution_group)
 main.add_command(target_sim_cmd)
 main.add_command(report_group)
 main.add_command(mail_group)
+main.add_command(results_group)
 
 
 @main.group()
@@ -123,7 +125,11 @@ def import_cmd(kind: str, files: tuple[Path, ...], received_at: datetime | None)
     """Import MPN data, bank batches or statement letters (CONTRACT §2). A bad file is rejected whole."""
     from cli.progress import Bar
     from jobs.ingest import import_file
+    from queries.plausibility import received_problem
 
+    if received_at is not None and (problem := received_problem(received_at, now=datetime.now(received_at.tzinfo))):
+        click.echo(f"error: --received-at: {problem}", err=True)
+        sys.exit(2)
     engine = _engine()
     failed = False
     for file in files:

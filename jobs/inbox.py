@@ -30,6 +30,7 @@ from jobs.ingest import import_file
 from queries import config
 from queries.audit import Actor
 from queries.imports import lock_key, rejected_drop
+from queries.plausibility import EARLIEST_DATE
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ def pickup(engine: Engine, inbox: Path | None = None, *, actor: Actor | None = N
 def _pick_one(engine: Engine, inbox: Path, item: _Dropped, day: str, actor: Actor, out: dict[str, list[str]]) -> int:
     """Import one file and move it to archive/ or rejected/; returns the rows imported."""
     name = item.path.name
-    received_at = datetime.fromtimestamp(item.mtime, UTC)
+    received_at = _arrival(item.mtime)
     try:
         with engine.connect() as conn:
             earlier = rejected_drop(conn, kind=item.kind, file_name=name, size=item.size, received_at=received_at)
@@ -141,6 +142,12 @@ def _pick_one(engine: Engine, inbox: Path, item: _Dropped, day: str, actor: Acto
         return 0
     out["imported"].append(name)
     return int(result.rows)
+
+
+def _arrival(mtime: float) -> datetime:
+    """When a file arrived: its mtime, unless that is implausible (a clock in the future or before 2000)."""
+    arrived, now = datetime.fromtimestamp(mtime, UTC), datetime.now(UTC)
+    return arrived if EARLIEST_DATE <= arrived.date() and arrived <= now else now
 
 
 def _reject(inbox: Path, item: _Dropped, day: str, report: str, out: dict[str, list[str]]) -> None:

@@ -67,3 +67,24 @@ def test_master_file_with_control_characters_and_cr_only_lines(engine: Engine, t
     assert result.exit_code == 2 and f"{days}:1: -: baris diakhiri CR saja" in result.stderr
     assert len(kept_files()) == 2
     assert rows_of(engine, "SELECT count(*) FROM non_working_day WHERE day = '2026-12-31'") == [(0,)]
+
+
+def test_an_unreachable_database_is_exit_1_and_the_file_is_left_alone(db_url: str, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from queries import db as qdb
+
+    path = write(tmp_path, "bank.csv", BANK_HEADER, [bank_row()])
+    monkeypatch.setenv("MPN_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:1/mpn")
+    qdb.engine.cache_clear()
+    result = CliRunner().invoke(main, ["import", "bank", str(path)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.stderr.startswith("error: the database cannot be reached") and "Traceback" not in result.output
+    assert path.exists() and kept_files() == []
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+07:00", "2099-01-01T00:00:00+07:00"])
+def test_an_implausible_received_at_option_is_bad_input(engine: Engine, tmp_path: Path, when: str) -> None:
+    path = write(tmp_path, "bank.csv", BANK_HEADER, [bank_row()])
+    result = CliRunner().invoke(main, ["import", "bank", "--received-at", when, str(path)])
+    assert result.exit_code == 2 and result.stderr.startswith("error: --received-at: tanggal ")
+    assert rows_of(engine, "SELECT count(*) FROM import_file") == [(0,)]
