@@ -1,0 +1,41 @@
+"""The Penjadwal page's run badges: a pickup that rejected a file is never shown as "Berhasil"."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from dashboard.components.scheduler_view import last_run, run_detail, run_row
+from jobs.inbox import InboxOutcome
+from queries.scheduler_store import JobRun
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def run(message: str, status: str = "succeeded") -> JobRun:
+    at = datetime(2026, 12, 6, 7, 20, tzinfo=WIB)
+    return JobRun(1, "inbox", "schedule", at, at, at, status, 0, message, None, 1, "host-1", None)
+
+
+def texts(node: object) -> str:
+    """Every text of a Dash component tree, joined."""
+    if isinstance(node, str):
+        return node
+    children = getattr(node, "children", None)
+    if isinstance(children, list | tuple):
+        return " ".join(texts(c) for c in children)
+    return texts(children) if children is not None else ""
+
+
+def test_a_pickup_that_rejected_a_file_says_so_in_warning_colours() -> None:
+    message = InboxOutcome(imported=["a.csv"], rejected=["bank-999.csv"], rows=10).message
+    row = run_row(run(message))
+    assert row["status"] == "Selesai — 1 berkas ditolak" and row["status_color"] == "warning"
+    assert "Berhasil" not in texts(last_run(run(message), running=False))
+    assert "Selesai — 1 berkas ditolak" in texts(run_detail(run(message)))
+
+
+def test_a_clean_pickup_and_a_failure_keep_their_own_words() -> None:
+    clean = InboxOutcome(imported=["a.csv"], rows=10).message
+    assert run_row(run(clean))["status"] == "Berhasil"
+    assert run_row(run("gagal", status="failed"))["status"] == "Gagal"
