@@ -104,14 +104,6 @@ def keep_session(conn: Connection, token: str, epoch: int) -> None:
                  {"h": token_hash(token), "e": epoch})
 
 
-def open_sessions(conn: Connection, user_id: int, *, now: datetime) -> int:
-    """How many sessions of the user are open now (ended and expired ones not counted)."""
-    return conn.execute(text("""SELECT count(*) FROM user_session s JOIN app_user u ON u.user_id = s.user_id
-                                 WHERE s.user_id = :u AND s.ended_at IS NULL AND s.expires_at > :now
-                                   AND u.active AND u.session_epoch = s.epoch"""),
-                        {"u": user_id, "now": now}).scalar_one()
-
-
 # --- the failed-login throttle ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)

@@ -342,6 +342,22 @@ def test_a_session_past_its_ten_hours_is_refused(app: Dash, engine: Engine) -> N
     assert client.get("/kelengkapan").status_code == 302
 
 
+def test_a_session_in_use_is_seen_at_most_once_a_minute(app: Dash, engine: Engine) -> None:
+    client = client_as(app, engine, "kasi", "sari")
+
+    def last_seen():
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT last_seen FROM user_session")).scalar_one()
+
+    first = last_seen()
+    client.get("/_dash-layout")
+    assert last_seen() == first  # within the minute: nothing written
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE user_session SET last_seen = last_seen - interval '2 minutes'"))
+    client.get("/_dash-layout")
+    assert last_seen() > first
+
+
 def test_the_cookie_holds_only_a_random_token_and_the_table_only_its_hash(app: Dash, engine: Engine) -> None:
     client = client_as(app, engine, "kasi", "sari")
     with engine.connect() as conn:
