@@ -108,6 +108,7 @@ def delete_non_working_day(conn: Connection, day: date, *, actor: Actor) -> bool
 
 @lru_cache(maxsize=16)
 def package_holidays(year: int) -> tuple[tuple[date, str], ...]:
-    """The `holidays` package's Indonesian public and government (cuti bersama) days of `year`, by date."""
-    days = holidays.country_holidays("ID", years=year, categories=("public", "government"))
+    """The `holidays` package's Indonesian public and government (cuti bersama) days of `year`, by date, named in
+    Bahasa Indonesia."""
+    days = holidays.country_holidays("ID", years=year, categories=("public", "government"), language="id")
     return tuple(sorted(days.items()))

@@ -68,7 +68,7 @@ def _body() -> list[Any]:
 
 
 def _input(ident: str, **kwargs: Any) -> dbc.Input:
-    return dbc.Input(id=ident, type="text", autoComplete="off", **kwargs)
+    return dbc.Input(id=ident, autoComplete="off", **{"type": "text", **kwargs})
 
 
 def _add_card() -> dbc.Card:
