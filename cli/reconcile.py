@@ -41,6 +41,7 @@ def reconcile_cmd(day: datetime, bank: str | None) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     bar.close()
+    _results()
     for b in result.banks:
         problems = " ".join(f"{c}={n}" for c, n in b.counts.items() if n)
         minutes = "" if b.result_minutes is None else f" result {b.result_minutes:g} min after batch"
@@ -94,6 +95,17 @@ def exceptions_cmd(date_from: datetime, date_to: datetime, status: str, fmt: str
             write_csv(output, EXPORT_COLUMNS, rows)
         else:
             write_json_array(output, (row._asdict() for row in rows))
+
+
+def _results() -> None:
+    """Each bank's result of what was reconciled goes to the outbox (and out, with a mail server): issue 18."""
+    from jobs.results import dispatch_and_send
+    from queries import config
+    from queries.audit import Actor
+
+    outcome = dispatch_and_send(_engine(), config.now(), actor=Actor.system("cli"))
+    if outcome.rows:
+        click.echo(outcome.message)
 
 
 def _rp(amount: int) -> str:

@@ -7,6 +7,7 @@ bytes); `recon_pdf_for` is the page's one call: read, check the signer, render, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection
@@ -153,16 +154,18 @@ def _check_signer(signer: User | None) -> None:
 
 
 def berita_acara_rekonsiliasi(report: ReconReport, *, signer: User | None, number: str | None,
-                              generated_at: datetime) -> bytes:
+                              generated_at: datetime, delivery: Sequence[str] = (), footer: str = "") -> bytes:
     """The Berita Acara Rekonsiliasi of `report` as PDF bytes, signed (in print) by `signer` when given.
 
-    Deterministic: the only time in the file is `generated_at` (creation date, footer, place-and-date line).
-    Raises `SignerError` when the signer is not an active Kasubdit.
+    `delivery`: paragraphs of section D (the result sent to the bank: version, deadline, verification method,
+    `jobs.results`); `footer` is added to the running footer. Deterministic: the only time in the file is
+    `generated_at` (creation date, footer, place-and-date line). Raises `SignerError` when the signer is not an
+    active Kasubdit.
     """
     _check_signer(signer)
     local = generated_at.astimezone(WIB)
     pdf = Document(f"Berita Acara Rekonsiliasi {report.bank_code} {report.business_date:%d/%m/%Y} - "
-                    f"dibuat {waktu_wib(generated_at)}")
+                    f"dibuat {waktu_wib(generated_at)}{footer}")
     pdf.set_creation_date(generated_at)
     pdf.set_title(f"{TITLE.title()} {report.bank_code} {report.business_date:%Y-%m-%d}")
     pdf.set_author(LETTERHEAD[1].title())
@@ -171,6 +174,11 @@ def berita_acara_rekonsiliasi(report: ReconReport, *, signer: User | None, numbe
     _heading(pdf, report, number)
     _totals(pdf, report)
     _exceptions(pdf, report)
+    if delivery:
+        pdf.ln(3)
+        pdf.write_line("D. Penyampaian hasil rekonsiliasi", style="B")
+        for paragraph in delivery:
+            pdf.write_line(paragraph, align="J")
     _signature(pdf, signer, local.date())
     return bytes(pdf.output())
 

@@ -60,8 +60,25 @@ def _daily_report(engine: Engine, now: datetime, *, actor: Actor) -> Outcome:
 
 def _mail(engine: Engine, now: datetime, *, actor: Actor) -> Outcome:
     from jobs.mail import mail_job
+    from jobs.results import dispatch_results
 
+    dispatch_results(engine, now, actor=actor)  # safety net: results approved or given an address since
     return mail_job(engine, now, actor=actor)
+
+
+def _with_results(work: Callable[..., Outcome]) -> Callable[..., Outcome]:
+    """`work` (a reconciliation job), then each bank's result of what it reconciled, queued and sent at once
+    (PER-78 Ps.11(2): within the hour of the batch; `jobs.results`)."""
+
+    def run(engine: Engine, now: datetime, *, actor: Actor) -> Outcome:
+        from jobs.results import dispatch_and_send
+
+        outcome = work(engine, now, actor=actor)
+        sent = dispatch_and_send(engine, now, actor=actor)
+        return outcome if not sent.rows else Outcome(outcome.rows, f"{outcome.message}; {sent.message}")
+
+    run.__doc__ = work.__doc__
+    return run
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,18 +112,18 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("reconcile_arrivals", "Rekonsiliasi batch yang baru tiba",
             "Merekonsiliasi setiap bank begitu batch-nya tiba (setelah cut-off bank), dan tanggal yang data "
             "MPN-nya bertambah.",
-            daily_work.reconcile_arrivals, lambda s, tz: IntervalTrigger(minutes=2, timezone=tz),
+            _with_results(daily_work.reconcile_arrivals), lambda s, tz: IntervalTrigger(minutes=2, timezone=tz),
             misfire_grace_seconds=100),
     JobSpec("reconcile_deadline", "Rekonsiliasi semua bank setelah batas batch",
             "Setelah batas penyampaian batch 16:00 WIB: merekonsiliasi semua bank tanggal buku hari itu dan "
             "menandai bank tanpa batch (missing_batch).",
-            daily_work.reconcile_after_deadline,
+            _with_results(daily_work.reconcile_after_deadline),
             lambda s, tz: CronTrigger(day_of_week="mon-fri", hour=16, minute=5, timezone=tz),
             working_days_only=True, misfire_grace_seconds=3 * 3600),
     JobSpec("statements", "Surat pernyataan dan konsep surat himbauan",
             "Setelah batas surat pernyataan: memperbarui status surat pernyataan tanggal buku yang jatuh tempo "
             "dan membuat konsep Surat Himbauan untuk bank yang belum menyampaikannya.",
-            daily_work.statements_after_deadline,
+            _with_results(daily_work.statements_after_deadline),
             lambda s, tz: CronTrigger(day_of_week="mon-fri", hour=_statement_time(s)[0],
                                       minute=_statement_time(s)[1], timezone=tz),
             working_days_only=True, misfire_grace_seconds=3 * 3600),

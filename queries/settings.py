@@ -98,7 +98,36 @@ DEFINITIONS: tuple[Setting, ...] = (
     Setting("letters.place", "Jakarta", "Tempat penandatanganan surat", _required(60)),
     Setting("report.daily_time", "18:00",
             "Jam pembuatan Laporan Harian otomatis pada akhir setiap hari kerja (zona waktu jadwal)", _time),
+    Setting("results.require_approval", "tidak",
+            "Hasil rekonsiliasi ke bank menunggu persetujuan Kasi sebelum dikirim (ya/tidak)",
+            lambda v: None if v.lower() in ("ya", "tidak") else "harus 'ya' atau 'tidak'"),
 )
+#: Alert e-mail per role (issue 17): rule names of `queries.alerts` and `digest` (the 08:00 WIB working-day summary).
+ALERT_TOKENS = ("batch_late", "statement_late", "result_late", "distribution_late", "file_rejected", "scheduler_down",
+                "storm", "digest")
+ALERT_SUBSCRIPTIONS: dict[str, tuple[str, str]] = {  # role -> (Indonesian title, default)
+    "kasubdit": ("Kepala Subdirektorat", "distribution_late,scheduler_down,storm,digest"),
+    "kasi": ("Kepala Seksi", "batch_late,statement_late,result_late,distribution_late,storm,digest"),
+    "pelaksana": ("Pelaksana", "batch_late,statement_late,result_late,distribution_late,file_rejected,storm"),
+    "petugas_mpn": ("Petugas Sistem MPN", "distribution_late,file_rejected,scheduler_down,storm"),
+    "tu": ("Tata Usaha", ""),
+    "manajemen": ("Manajemen", ""),
+    "admin": ("Administrator", "file_rejected,scheduler_down"),
+}
+
+
+def _tokens(value: str) -> str | None:
+    names = [t.strip() for t in value.split(",") if t.strip()]
+    unknown = [t for t in names if t not in ALERT_TOKENS]
+    if unknown:
+        return f"tidak dikenal: {', '.join(unknown)}; yang ada: {', '.join(ALERT_TOKENS)}"
+    return "ada yang tertulis dua kali" if len(set(names)) != len(names) else None
+
+
+DEFINITIONS += tuple(
+    Setting(f"alerts.subscriptions.{role}", default,
+            f"Surel peringatan untuk {title}: aturan dipisah koma (digest = ringkasan pagi 08:00 WIB)", _tokens)
+    for role, (title, default) in ALERT_SUBSCRIPTIONS.items())
 BY_KEY = {s.key: s for s in DEFINITIONS}
 
 
