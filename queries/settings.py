@@ -98,6 +98,9 @@ DEFINITIONS: tuple[Setting, ...] = (
     Setting("letters.place", "Jakarta", "Tempat penandatanganan surat", _required(60)),
     Setting("report.daily_time", "18:00",
             "Jam pembuatan Laporan Harian otomatis pada akhir setiap hari kerja (zona waktu jadwal)", _time),
+    Setting("results.require_approval", "tidak",
+            "Hasil rekonsiliasi ke bank menunggu persetujuan Kasi sebelum dikirim (ya/tidak)",
+            lambda v: None if v.lower() in ("ya", "tidak") else "harus 'ya' atau 'tidak'"),
 )
 #: Alert e-mail per role (issue 17): rule names of `queries.alerts` and `digest` (the 08:00 WIB working-day summary).
 ALERT_TOKENS = ("batch_late", "statement_late", "result_late", "distribution_late", "file_rejected", "scheduler_down",
