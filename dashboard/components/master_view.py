@@ -61,12 +61,13 @@ def rows_table(kind: str, rows: Sequence[dict[str, str]]) -> html.Div:
 
 
 def _input(column: str) -> Any:
-    ident = {"type": COLUMN, "col": column}
+    ident, value = {"type": COLUMN, "col": column}, DEFAULTS.get(column, "")
     if column == "kind":
-        return dbc.Select(id=ident, options=KIND_OPTIONS)
+        return dbc.Select(id=ident, options=KIND_OPTIONS, value=value)
     if column == "timezone":
-        return dbc.Select(id=ident, options=ZONE_OPTIONS)
-    return dbc.Input(id=ident, type="text", autoComplete="off", maxLength=1000 if column == "email" else 500)
+        return dbc.Select(id=ident, options=ZONE_OPTIONS, value=value)
+    return dbc.Input(id=ident, type="text", autoComplete="off", maxLength=1000 if column == "email" else 500,
+                     value=value)
 
 
 def edit_card(kind: str, rows: Sequence[dict[str, str]]) -> dbc.Card:

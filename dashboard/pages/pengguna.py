@@ -82,7 +82,7 @@ def _add_card() -> dbc.Card:
         view.field("E-mail", _input(NEW_MAIL, maxLength=254, type="email"), "untuk peringatan dan laporan"),
         dbc.Button("Tambah dan buat kata sandi sementara", id=ADD, color="primary", className="mt-1"),
         html.Div(id=ADD_RESULT, className="mt-3"),
-    ]), className="mpn-admin-card")
+    ]), className="mpn-admin-card h-100")
 
 
 def _options(accounts: list[User]) -> list[dict[str, str]]:
@@ -105,7 +105,7 @@ def _edit_card(accounts: list[User]) -> dbc.Card:
             dbc.Button("Setel ulang kata sandi", id=RESET, color="danger", outline=True, className="mb-1"),
         ], className="mt-1"),
         html.Div(id=EDIT_RESULT, className="mt-3"),
-    ]), className="mpn-admin-card")
+    ]), className="mpn-admin-card h-100")
 
 
 @callback(Output(TABLE, "children"), Output(PICK, "options"), Input(VERSION, "data"), prevent_initial_call=True,
@@ -130,11 +130,12 @@ def fill(username: str | None, _version: int | None) -> tuple[Any, ...]:
 
 
 @callback(Output(ADD_RESULT, "children"), Output(VERSION, "data", allow_duplicate=True),
+          Output(NEW_NAME, "value"), Output(NEW_FULL, "value"), Output(NEW_NIP, "value"), Output(NEW_MAIL, "value"),
           Input(ADD, "n_clicks"), State(NEW_NAME, "value"), State(NEW_ROLE, "value"), State(NEW_FULL, "value"),
           State(NEW_NIP, "value"), State(NEW_MAIL, "value"), State(VERSION, "data"), prevent_initial_call=True,
           roles=view.ADMINS)
 def add(clicks: int | None, username: str | None, role: str | None, full_name: str | None, nip: str | None,
-        email: str | None, version: int | None) -> tuple[Any, int]:
+        email: str | None, version: int | None) -> tuple[Any, ...]:
     """Create the account with a temporary password, shown once; the user changes it at first login."""
     admin = current_user()
     if not clicks or admin is None:
@@ -144,8 +145,9 @@ def add(clicks: int | None, username: str | None, role: str | None, full_name: s
         perform(lambda conn: add_user(conn, username=name, role=role or "", password=password, actor=admin.actor(),
                                       full_name=full_name or "", nip=nip or "", email=email or "", temporary=True))
     except UserError as exc:
-        return view.result(exc.indonesian, ok=False), dash.no_update
-    return view.temporary_password_notice(name, password, f"Pengguna {name} ditambahkan."), (version or 0) + 1
+        return (view.result(exc.indonesian, ok=False), *[dash.no_update] * 5)
+    notice = view.temporary_password_notice(name, password, f"Pengguna {name} ditambahkan.")
+    return notice, (version or 0) + 1, "", "", "", ""  # the form is empty for the next one
 
 
 @callback(Output(EDIT_RESULT, "children"), Output(VERSION, "data", allow_duplicate=True),

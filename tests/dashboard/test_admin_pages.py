@@ -19,7 +19,7 @@ from dashboard.app import create_app
 from queries.audit import Actor
 from queries.users import set_email
 from tests.conftest import SmtpServer
-from tests.dashboard.helpers import PASSWORD, click, screenshot, sign_in, start, submit_login
+from tests.dashboard.helpers import PASSWORD, centre, click, screenshot, sign_in, start, submit_login
 
 pytestmark = pytest.mark.browser
 
@@ -40,9 +40,13 @@ def type_into(dash_duo: Any, selector: str, value: str) -> None:
     field.send_keys(value)
 
 
-def both_sizes(dash_duo: Any, name: str) -> None:
+def both_sizes(dash_duo: Any, name: str, at: str | None = None) -> None:
     for width, height in ((1440, 900), (1280, 720)):
         dash_duo.driver.set_window_size(width, height)
+        if at is None:
+            dash_duo.driver.execute_script("window.scrollTo(0, 0)")
+        else:
+            centre(dash_duo, at)
         screenshot(dash_duo, f"{name}-{width}.png")
     dash_duo.driver.set_window_size(1440, 1000)
 
@@ -73,7 +77,7 @@ def test_a_new_user_gets_a_temporary_password_once_and_must_change_it_first(dash
     dash_duo.wait_for_contains_text('#pg-tabel [data-kode="budi.s"]', "Wajib ganti sandi")
     row = dash_duo.find_element('#pg-tabel [data-kode="budi.s"]').text
     assert "Budi Santoso" in row and "Pelaksana" in row and "budi@pajak.example" in row and "belum pernah" in row
-    both_sizes(dash_duo, "pengguna")
+    both_sizes(dash_duo, "pengguna", at="#pg-tambah-hasil")
 
     choose(dash_duo, "#pg-pilih", "budi.s")
     dash_duo.wait_for_contains_text("#pg-keterangan", "Wajib ganti sandi")
