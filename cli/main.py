@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from cli.alerts import alerts_group
 from cli.audit import audit_group
 from cli.distribution import distribution_group
 from cli.letters import letters_group
@@ -68,6 +69,7 @@ main.add_command(distribution_group)
 main.add_command(target_sim_cmd)
 main.add_command(report_group)
 main.add_command(mail_group)
+main.add_command(alerts_group)
 main.add_command(results_group)
 
 

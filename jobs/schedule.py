@@ -66,6 +66,18 @@ def _mail(engine: Engine, now: datetime, *, actor: Actor) -> Outcome:
     return mail_job(engine, now, actor=actor)
 
 
+def _alerts(engine: Engine, now: datetime, *, actor: Actor) -> Outcome:
+    from jobs.alerts import alerts_job
+
+    return alerts_job(engine, now, actor=actor)
+
+
+def _alerts_digest(engine: Engine, now: datetime, *, actor: Actor) -> Outcome:
+    from jobs.alerts import digest_job
+
+    return digest_job(engine, now, actor=actor)
+
+
 def _with_results(work: Callable[..., Outcome]) -> Callable[..., Outcome]:
     """`work` (a reconciliation job), then each bank's result of what it reconciled, queued and sent at once
     (PER-78 Ps.11(2): within the hour of the batch; `jobs.results`)."""
@@ -142,6 +154,15 @@ JOBS: tuple[JobSpec, ...] = (
             "Mengirim pesan di kotak keluar yang sudah jatuh waktu lewat server surat (MPN_SMTP_URL); yang ditolak "
             "sementara dicoba lagi dengan jeda 1, 2, 4 ... menit.",
             _mail, lambda s, tz: IntervalTrigger(minutes=1, timezone=tz), misfire_grace_seconds=50),
+    JobSpec("alerts", "Peringatan tenggat",
+            "Memeriksa setiap aturan peringatan (batch, surat pernyataan, hasil rekonsiliasi, distribusi, berkas "
+            "ditolak, penjadwal): membuka yang lewat batas, menutup yang sudah dikerjakan, mengirim surel pelanggan.",
+            _alerts, lambda s, tz: IntervalTrigger(minutes=1, timezone=tz), misfire_grace_seconds=50),
+    JobSpec("alerts_digest", "Ringkasan peringatan pagi",
+            "Pukul 08:00 WIB pada hari kerja: surel ringkasan peringatan yang masih terbuka dan terlambat kepada "
+            "peran yang berlangganan.",
+            _alerts_digest, lambda s, tz: CronTrigger(day_of_week="mon-fri", hour=8, minute=0, timezone=tz),
+            working_days_only=True, misfire_grace_seconds=3 * 3600),
 )
 BY_ID = {job.job_id: job for job in JOBS}
 SCHEDULE_TEXT: dict[str, Callable[[Settings], str]] = {
@@ -152,6 +173,8 @@ SCHEDULE_TEXT: dict[str, Callable[[Settings], str]] = {
     "distribution": lambda s: "setiap 2 menit",
     "daily_report": lambda s: f"hari kerja {s.daily_report_time:%H:%M}",
     "mail": lambda s: "setiap menit",
+    "alerts": lambda s: "setiap menit",
+    "alerts_digest": lambda s: "hari kerja 08:00",
 }
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from queries import config
+
 #: Rule code -> Indonesian title (the page, the e-mail subjects).
 RULES: dict[str, str] = {
     "batch_late": "Batch bank terlambat",
@@ -95,10 +97,13 @@ class Alert:
         return max(0, late_minutes(end, self.deadline))
 
     def export(self) -> dict[str, Any]:
-        """The row as `mpn alerts list` writes it."""
+        """The row as `mpn alerts list` writes it (times in the schedule time zone, with their offset)."""
+        tz = config.timezone()
         return {"alert_id": self.alert_id, "rule": self.rule, "business_date": self.business_date,
-                "bank_code": self.bank_code or "", "opened_at": self.opened_at, "deadline": self.deadline,
-                "resolved_at": self.resolved_at, "late_minutes": self.late_minutes, "status": self.status,
+                "bank_code": self.bank_code or "", "opened_at": self.opened_at.astimezone(tz),
+                "deadline": self.deadline.astimezone(tz),
+                "resolved_at": self.resolved_at and self.resolved_at.astimezone(tz),
+                "late_minutes": self.late_minutes, "status": self.status,
                 "acknowledged_by": self.acknowledged_by or "", "note": self.note}
 
 
