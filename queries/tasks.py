@@ -1,0 +1,385 @@
+"""Tugas saya: everything waiting for one user, across all dates and kinds (issue 17 part 1).
+
+Sources, one query each: approval requests at the user's step (distribution rounds, also those the system asked
+for, exception resolutions and adjustments, results for banks, any other kind), appeal letters the user may
+initial, sign, send or must revise (`AppealLetter.acts_for`), exceptions assigned to them, and rejected input
+files of their role not yet handled. Each `Task` names its business date, bank, size, since when it waits, its
+deadline and the address that opens the item. `token` is what the user saw (approval request and content hash):
+a bulk act (`queries.task_acts`) skips an item whose token changed. Role rules live here (`acts_for`).
+
+Deadlines (design, where no regulation sets one): a distribution round and an exception are due by the date's
+distribution deadline (`completeness.distribution_due`; a held row waits for them); a result for a bank one hour
+after its batch (its request carries it); a letter's paraf, signature and sending one working day after the step
+began, at `LETTER_STEP_DUE`; a rejected file by the deadline of the duty it was meant for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import Connection, text
+
+from queries import config
+from queries.appeal_letters import ACTS, AppealLetter, appeal_letters
+from queries.calendar import WorkingCalendar, calendar_from_db
+from queries.completeness import batch_due, distribution_due
+from queries.incoming import ImportFileRow
+from queries.reconcile import CATEGORY_LABELS
+from queries.rejected_files import meant_for
+from queries.settings import Settings, current_settings
+from queries.statements import deadline as statement_deadline
+from queries.users import User
+
+#: Task kinds, in the page's group order, with their Indonesian labels.
+KINDS: dict[str, str] = {
+    "distribution": "Persetujuan distribusi",
+    "exception_resolution": "Persetujuan penyelesaian selisih",
+    "exception_adjustment": "Persetujuan penyesuaian selisih",
+    "bank_result": "Persetujuan hasil rekonsiliasi untuk bank",
+    "letter_initial": "Paraf surat himbauan",
+    "letter_sign": "Tanda tangan surat himbauan",
+    "letter_send": "Pengiriman surat himbauan",
+    "letter_revise": "Perbaikan surat himbauan yang dikembalikan",
+    "exception_assigned": "Selisih yang ditugaskan kepada Anda",
+    "file_rejected": "Berkas masuk yang ditolak",
+    "approval": "Persetujuan lainnya",
+}
+#: Approval kinds with a task kind of their own (any other pending kind is listed as `approval`).
+APPROVAL_KINDS = ("distribution", "exception_resolution", "exception_adjustment", "bank_result")
+LETTER_KIND = "appeal_letter"
+#: Bulk acts, with the page's button label, and who may take them.
+BULK_ACTS: dict[str, str] = {"paraf": "Paraf terpilih", "setujui": "Setujui terpilih",
+                             "tandai": "Tandai sudah ditangani"}
+BULK_OF: dict[str, str] = {"letter_initial": "paraf", "letter_sign": "setujui", "distribution": "setujui",
+                           "exception_resolution": "setujui", "exception_adjustment": "setujui",
+                           "bank_result": "setujui", "file_rejected": "tandai"}
+BULK_ROLES: dict[str, tuple[str, ...]] = {"paraf": ("kasi",), "setujui": ("kasi", "kasubdit"),
+                                          "tandai": ("pelaksana", "petugas_mpn")}
+#: Which role handles a rejected input file of each kind: the MPN data is the petugas's, the statement letters
+#: the pelaksana's (they recap them), a bank batch both.
+FILE_ROLES: dict[str, tuple[str, ...]] = {"mpn": ("petugas_mpn",), "bank": ("petugas_mpn", "pelaksana"),
+                                          "statements": ("pelaksana",)}
+#: Letter acts that are tasks, per the status that waits for them.
+LETTER_TASKS: dict[str, tuple[str, str]] = {"draft": ("initial", "letter_initial"),
+                                            "initialled": ("sign", "letter_sign"),
+                                            "signed": ("send", "letter_send"),
+                                            "returned": ("revise", "letter_revise")}
+#: Who revises a returned letter (the kasi may too, but it waits for the pelaksana).
+REVISER_ROLES = ("pelaksana",)
+LETTER_STEP_DUE = time(16, 0)
+#: Every role that can have a task (the page's and the badge's audience).
+TASK_ROLES: tuple[str, ...] = ("kasubdit", "kasi", "pelaksana", "petugas_mpn", "tu")
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One item waiting for the user: what, for which date and bank, how big, since when, by when, where."""
+
+    kind: str
+    object_key: str
+    title: str
+    business_date: date | None
+    bank_code: str | None
+    bank_name: str | None
+    amount: int | None
+    rows: int | None
+    waiting_since: datetime
+    deadline: datetime | None
+    link: str
+    token: str
+    request_id: int | None = None
+
+    @property
+    def key(self) -> str:
+        """Unique among one user's tasks: `distribution:12`."""
+        return f"{self.kind}:{self.object_key}"
+
+    @property
+    def kind_title(self) -> str:
+        """The kind in Indonesian."""
+        return KINDS.get(self.kind, self.kind)
+
+    @property
+    def bulk_act(self) -> str | None:
+        """The bulk act this kind of item takes (`paraf`, `setujui`, `tandai`), if any."""
+        return BULK_OF.get(self.kind)
+
+    @property
+    def name(self) -> str:
+        """How a message names it: `Distribusi putaran 1, 20/11/2026, BRI`."""
+        parts = [self.title]
+        if self.business_date is not None:
+            parts.append(f"{self.business_date:%d/%m/%Y}")
+        if self.bank_code:
+            parts.append(self.bank_code)
+        return ", ".join(parts)
+
+    def overdue(self, now: datetime) -> bool:
+        """Its deadline has passed."""
+        return self.deadline is not None and now > self.deadline
+
+
+def acts_for(user: User, task: Task) -> list[str]:
+    """The bulk acts `user` may take on `task` (its own act, when the user's role takes it in bulk)."""
+    act = task.bulk_act
+    return [act] if act is not None and user.role in BULK_ROLES[act] else []
+
+
+def link(path: str, **params: object) -> str:
+    """`path?a=1&b=2` without the empty parameters."""
+    kept = {k: str(v) for k, v in params.items() if v not in (None, "")}
+    return path + ("?" + urlencode(kept) if kept else "")
+
+
+def exception_link(business_date: date, bank_code: str, ntpn: str | None, status: str) -> str:
+    """The Rekonsiliasi page filtered to the exception (its NTPN) with `status` (`menunggu`, `belum`)."""
+    return link("/rekonsiliasi", tanggal=business_date.isoformat(), bank=bank_code, status=status, ntpn=ntpn)
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _moment(value: Any) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None
+
+
+# --- approval requests at the user's step ----------------------------------------------------------------------
+
+_APPROVALS = text("""
+WITH waiting AS (
+    SELECT r.request_id, r.kind, r.object_key, r.made_at, r.content_hash, r.summary,
+           r.steps[1 + coalesce(d.approved, 0)::int] AS next_role, d.last_at, coalesce(d.mine, false) AS mine,
+           CASE WHEN r.object_key ~ '^[0-9]{1,18}$' THEN CAST(r.object_key AS bigint) END AS object_id
+      FROM approval_request r
+      LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE x.decision = 'approved') AS approved,
+                                max(x.decided_at) AS last_at, bool_or(x.decided_by = :uid) AS mine
+                           FROM approval_decision x WHERE x.request_id = r.request_id) d ON true
+     WHERE r.status = 'pending' AND r.kind <> 'appeal_letter' AND r.made_by <> :uid
+)
+SELECT w.request_id, w.kind, w.object_key, w.content_hash, w.summary, coalesce(w.last_at, w.made_at) AS since,
+       dd.business_date AS dist_date, dd.round, dd.amount AS dist_amount, dd.row_count AS dist_rows,
+       dd.content_hash AS dist_hash,
+       e.business_date AS exc_date, e.bank_code AS exc_bank, e.ntpn, e.level, e.category,
+       coalesce(e.mpn_amount, e.bank_amount) AS exc_amount, b.bank_code, b.name AS bank_name
+  FROM waiting w
+  LEFT JOIN distribution dd ON w.kind = 'distribution' AND dd.distribution_id = w.object_id
+  LEFT JOIN recon_exception e
+         ON w.kind IN ('exception_resolution', 'exception_adjustment') AND e.exception_id = w.object_id
+  LEFT JOIN bank b ON b.bank_code = coalesce(e.bank_code, w.summary->>'bank_code')
+ WHERE w.next_role = :role AND NOT w.mine
+ ORDER BY since, w.request_id
+""")
+
+
+def approval_token(request_id: int, content_hash: str, extra: str | None = None) -> str:
+    """What a user saw of an approval item: the request and its content hash (and the round's own hash)."""
+    return f"{request_id}:{content_hash}" + (f":{extra}" if extra else "")
+
+
+def _approval_task(row: Any, due: Any) -> Task:
+    """One pending request as a task; `due(day)` gives a date's distribution deadline."""
+    kind = row.kind if row.kind in APPROVAL_KINDS else "approval"
+    summary = row.summary or {}
+    common = {"object_key": row.object_key, "waiting_since": row.since, "request_id": row.request_id,
+              "bank_code": row.bank_code, "bank_name": row.bank_name}
+    if kind == "distribution" and row.dist_date is not None:
+        return Task(kind, title=f"Distribusi putaran {row.round}", business_date=row.dist_date,
+                    amount=row.dist_amount, rows=row.dist_rows, deadline=due(row.dist_date),
+                    link=link("/distribusi", tanggal=row.dist_date.isoformat()),
+                    token=approval_token(row.request_id, row.content_hash, row.dist_hash), **common)
+    if kind.startswith("exception_") and row.exc_date is not None:
+        category = CATEGORY_LABELS.get(row.category, row.category)
+        title = f"Selisih #{row.object_key} · {category}" + (f" · NTPN {row.ntpn}" if row.ntpn else "")
+        return Task(kind, title=title, business_date=row.exc_date, amount=row.exc_amount, rows=None,
+                    deadline=due(row.exc_date),
+                    link=exception_link(row.exc_date, row.exc_bank, row.ntpn or None, "menunggu"),
+                    token=approval_token(row.request_id, row.content_hash), **common)
+    day = _day(summary.get("business_date"))
+    title = str(summary.get("subject") or f"Pengajuan #{row.request_id} ({row.kind})")
+    target = (link("/rekonsiliasi", tanggal=day.isoformat(), bank=row.bank_code) if day is not None
+              else link("/kelengkapan"))
+    return Task(kind, title=title, business_date=day, amount=None, rows=None,
+                deadline=_moment(summary.get("deadline")), link=target,
+                token=approval_token(row.request_id, row.content_hash), **common)
+
+
+def approval_tasks(conn: Connection, user: User, *, settings: Settings, calendar: WorkingCalendar) -> list[Task]:
+    """Pending approval requests (not letters) whose next step is the user's role, made and not yet decided by
+    someone else: the system's own requests included."""
+    rows = conn.execute(_APPROVALS, {"uid": user.user_id, "role": user.role}).all()
+    dues: dict[date, datetime] = {}
+
+    def due(day: date) -> datetime:
+        if day not in dues:
+            dues[day] = distribution_due(day, settings, calendar)
+        return dues[day]
+
+    return [_approval_task(row, due) for row in rows]
+
+
+# --- appeal letters --------------------------------------------------------------------------------------------
+
+def _step_due(since: datetime, calendar: WorkingCalendar) -> datetime:
+    """`LETTER_STEP_DUE` on the working day after the step began (schedule time zone)."""
+    day = calendar.next_after(since.astimezone(config.timezone()).date())
+    return datetime.combine(day, LETTER_STEP_DUE, tzinfo=config.timezone())
+
+
+def _letter_since(a: AppealLetter) -> datetime:
+    """When the letter's current step began."""
+    by_status = {"initialled": a.initialled_at, "signed": a.signed_at, "returned": a.returned_at}
+    return by_status.get(a.status) or a.updated_at
+
+
+def letter_token(a: AppealLetter) -> str:
+    """What a user saw of a letter: its approval request and its last change."""
+    return f"{a.request_id}:{a.updated_at.isoformat()}"
+
+
+def letter_task(a: AppealLetter, kind: str, calendar: WorkingCalendar) -> Task:
+    """One letter waiting for its paraf, signature, sending or revision."""
+    since = _letter_since(a)
+    dates = ", ".join(f"{d:%d/%m}" for d in a.business_dates)
+    return Task(kind, str(a.letter_id), title=f"Surat Himbauan #{a.letter_id} · tanggal {dates}",
+                business_date=max(a.business_dates) if a.business_dates else None, bank_code=a.bank_code,
+                bank_name=a.bank_name, amount=None, rows=len(a.business_dates), waiting_since=since,
+                deadline=_step_due(since, calendar), link=link("/surat-himbauan", surat=a.letter_id),
+                token=letter_token(a), request_id=a.request_id)
+
+
+def letter_tasks(conn: Connection, user: User, *, settings: Settings, calendar: WorkingCalendar) -> list[Task]:
+    """Letters whose status waits for an act the letter itself allows this user (`AppealLetter.acts_for`)."""
+    wanted = [s for s, (act, _kind) in LETTER_TASKS.items()
+              if user.role in ACTS[act][0] and (act != "revise" or user.role in REVISER_ROLES)]
+    if not wanted:
+        return []
+    letters = appeal_letters(conn, statuses=wanted)
+    tasks = []
+    for a in letters:
+        act, kind = LETTER_TASKS[a.status]
+        if act in a.acts_for(user) and (act != "revise" or user.role in REVISER_ROLES):
+            tasks.append(letter_task(a, kind, calendar))
+    return tasks
+
+
+# --- exceptions assigned to the user ---------------------------------------------------------------------------
+
+_ASSIGNED = text("""
+SELECT e.exception_id, e.business_date, e.bank_code, b.name AS bank_name, e.ntpn, e.category, e.status,
+       coalesce(e.mpn_amount, e.bank_amount) AS amount,
+       coalesce((SELECT max(a.assigned_at) FROM exception_assignment a
+                  WHERE a.exception_id = e.exception_id AND a.assignee = e.assignee), e.opened_at) AS since
+  FROM recon_exception e JOIN bank b ON b.bank_code = e.bank_code
+ WHERE e.assignee = :who AND e.status IN ('open', 'in_clarification')
+ ORDER BY e.business_date, e.exception_id
+""")
+
+
+def assigned_tasks(conn: Connection, user: User, *, settings: Settings, calendar: WorkingCalendar) -> list[Task]:
+    """Open exceptions assigned to the user."""
+    tasks = []
+    for r in conn.execute(_ASSIGNED, {"who": user.username}):
+        category = CATEGORY_LABELS.get(r.category, r.category)
+        tasks.append(Task("exception_assigned", str(r.exception_id),
+                          title=f"Selisih #{r.exception_id} · {category}" + (f" · NTPN {r.ntpn}" if r.ntpn else ""),
+                          business_date=r.business_date, bank_code=r.bank_code, bank_name=r.bank_name,
+                          amount=r.amount, rows=None, waiting_since=r.since,
+                          deadline=distribution_due(r.business_date, settings, calendar),
+                          link=exception_link(r.business_date, r.bank_code, r.ntpn or None, "belum"),
+                          token=f"{r.exception_id}:{r.status}"))
+    return tasks
+
+
+# --- rejected input files ----------------------------------------------------------------------------------------
+
+HANDLED_ACTION = "import.handled"
+
+_REJECTED = text("""
+SELECT f.import_id, f.kind, f.file_name, f.status, f.sha256, f.size_bytes, f.received_at, f.started_at,
+       f.finished_at, f.row_count, f.total_amount, f.first_date, f.last_date, f.bank_code, f.error_count, f.report,
+       f.kept_path, b.name AS bank_name
+  FROM import_file f LEFT JOIN bank b ON b.bank_code = f.bank_code
+ WHERE f.status = 'rejected' AND f.kind = ANY(:kinds)
+   AND NOT EXISTS (SELECT 1 FROM import_file g
+                    WHERE g.status = 'imported' AND g.kind = f.kind AND g.file_name = f.file_name
+                      AND g.received_at > f.received_at)
+   AND NOT EXISTS (SELECT 1 FROM audit_log a
+                    WHERE a.object_type = 'import_file' AND a.object_id = CAST(f.import_id AS text)
+                      AND a.action = :handled)
+ ORDER BY f.received_at, f.import_id
+""")
+
+
+def _file_due(kind: str, day: date, settings: Settings, calendar: WorkingCalendar) -> datetime:
+    """The deadline of the duty the file was for: the statement letter's, else the batch's (16:00 WIB)."""
+    return statement_deadline(day, settings, calendar) if kind == "statements" else batch_due(day)
+
+
+def file_tasks(conn: Connection, user: User, *, settings: Settings, calendar: WorkingCalendar) -> list[Task]:
+    """Rejected input files of the kinds the user's role handles, neither imported again (a later file of the
+    same name) nor marked handled."""
+    kinds = [k for k, roles in FILE_ROLES.items() if user.role in roles]
+    if not kinds:
+        return []
+    tasks = []
+    for row in conn.execute(_REJECTED, {"kinds": kinds, "handled": HANDLED_ACTION}):
+        values = dict(row._mapping)
+        bank_name = values.pop("bank_name")
+        f = ImportFileRow(**values)
+        day = meant_for(f, calendar)
+        errors = f"{f.error_count} kesalahan" if f.error_count else "ditolak"
+        tasks.append(Task("file_rejected", str(f.import_id), title=f"{f.file_name} · {errors}", business_date=day,
+                          bank_code=f.bank_code, bank_name=bank_name, amount=None, rows=None,
+                          waiting_since=f.received_at, deadline=_file_due(f.kind, day, settings, calendar),
+                          link=link("/data-masuk", tanggal=day.isoformat(), bank=f.bank_code),
+                          token=str(f.import_id)))
+    return tasks
+
+
+# --- all of them -------------------------------------------------------------------------------------------------
+
+#: The sources, in order. A new kind of work adds its function here (and its label to KINDS).
+SOURCES = (approval_tasks, letter_tasks, assigned_tasks, file_tasks)
+
+
+LETTER_KINDS = tuple(kind for _act, kind in LETTER_TASKS.values())
+
+
+def source_of(kind: str) -> Any:
+    """The source function that lists tasks of `kind` (a bulk act lists its item again under the item's lock)."""
+    if kind in LETTER_KINDS:
+        return letter_tasks
+    return {"exception_assigned": assigned_tasks, "file_rejected": file_tasks}.get(kind, approval_tasks)
+
+
+def tasks_for(conn: Connection, user: User) -> list[Task]:
+    """Everything waiting for `user`, most urgent first (earliest deadline, then longest waiting)."""
+    if user.role not in TASK_ROLES:
+        return []
+    settings, calendar = current_settings(conn), calendar_from_db(conn)
+    found = [t for source in SOURCES for t in source(conn, user, settings=settings, calendar=calendar)]
+    far = datetime.max.replace(tzinfo=config.timezone()) - timedelta(days=1)
+    return sorted(found, key=lambda t: (t.deadline or far, t.waiting_since, t.key))
+
+
+def task_count(conn: Connection, user: User) -> int:
+    """How many items wait for `user` (the navbar badge)."""
+    return len(tasks_for(conn, user))
+
+
+def counts(tasks: Sequence[Task]) -> dict[str, int]:
+    """Items per kind, in KINDS order, kinds with none left out."""
+    found = {kind: sum(1 for t in tasks if t.kind == kind) for kind in KINDS}
+    return {kind: n for kind, n in found.items() if n}
