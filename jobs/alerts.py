@@ -15,6 +15,7 @@ from queries import alerts as q
 from queries import config
 from queries.alerts.system import scheduler_opening
 from queries.audit import Actor
+from queries.db import engine as default_engine
 
 
 def evaluate_alerts(engine: Engine, now: datetime | None = None) -> q.Evaluation:
@@ -39,11 +40,12 @@ def digest_job(engine: Engine, now: datetime, *, actor: Actor) -> Outcome:
     return Outcome(queued, f"{queued} ringkasan peringatan masuk kotak keluar")
 
 
-def check_scheduler(engine: Engine, now: datetime | None = None) -> bool:
+def check_scheduler(engine: Engine | None = None, now: datetime | None = None) -> bool:
     """Is the scheduler silent (no heartbeat for 90 s) with no alert saying so? Then evaluate at once (True), so
     `scheduler_down` opens even while the scheduler, which runs the minute job, is the thing that stopped (the
     Peringatan page asks on each visit)."""
     now = now or config.now()
+    engine = engine or default_engine()
     with engine.connect() as conn:
         silent = scheduler_opening(conn, now) is not None
         known = bool(q.alerts(conn, now=now, status="open", rule="scheduler_down"))
