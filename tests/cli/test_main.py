@@ -61,9 +61,13 @@ def test_master_import_upserts_by_code(engine: Engine, db_url: str, tmp_path: Pa
                                  " ORDER BY 1")).all()
     assert [tuple(r) for r in rows] == [("002", "BRI (nama baru)", "15:30:00"), ("999", "Bank Baru", "15:00:00")]
     with engine.connect() as conn:
-        audited = conn.execute(text("SELECT actor, action, object_type, object_id, after FROM audit_log")).all()
-    assert [tuple(r) for r in audited] == [("system:cli", "master.import", "master", "banks",
-                                           {"file_name": "banks.csv", "rows": 2, "inserted": 1, "updated": 1})]
+        audited = conn.execute(text("SELECT actor, action, object_type, object_id, before, after FROM audit_log")).all()
+    assert [tuple(r[:4]) for r in audited] == [("system:cli", "master.import", "master", "banks")]
+    after = audited[0].after
+    assert {k: after[k] for k in ("file_name", "rows", "inserted", "updated")} == {
+        "file_name": "banks.csv", "rows": 2, "inserted": 1, "updated": 1}
+    assert after["changes"]["002"]["name"] == "BRI (nama baru)" and after["changes"]["999"]["cutoff"] == "15:00"
+    assert audited[0].before["rows"]["002"]["name"] != "BRI (nama baru)" and "999" not in audited[0].before["rows"]
 
 
 def test_banks_may_name_their_head_office_zone(engine: Engine, tmp_path: Path) -> None:
