@@ -8,8 +8,8 @@ names the reason, and such a duty is expected but never counted as done):
 
 - `mpn`: MPN data received (`mpn_bank_day.payment_count > 0`); expected when the bank sent a batch, due with it;
 - `batch`: the current bank batch by 16:00 WIB on the business date (PER-78 Ps.9(5));
-- `recon`: the result within one hour of the current batch (R5, `recon_result.result_minutes`: from that batch's
-  arrival to the first result that included it);
+- `recon`: the result within one hour of the current batch (R5, `queries.results.delivery_times`: from that
+  batch's arrival to the mail server's acceptance of the message carrying its result to the bank's head office);
 - `statement`: the statement letter by `queries.statements.deadline` (its status comes from `statement_cells`;
   a letter that disagrees with the batch is not done);
 - `appeal`: the appeal letter asking for that letter, where one is out (answered: done; sent and past its
@@ -40,6 +40,7 @@ from queries.appeal_letters import AppealLetter, appeal_letters
 from queries.distribution import REASONS
 from queries.plausibility import UNKNOWN_TIME
 from queries.reconcile import RESULT_DEADLINE_MINUTES
+from queries.results import delivery_times
 from queries.settings import Settings, current_settings
 from queries.statements import StatementCell, deadline, statement_cells
 from queries.timeline import ANOMALY, ANOMALY_TITLE, delivery_anomaly, in_future, received_anomaly, result_anomaly
@@ -183,14 +184,6 @@ def distribution_due(day: date, settings: Settings, calendar: WorkingCalendar) -
     return datetime.combine(deadline(day, settings, calendar).date(), DISTRIBUTION_DUE, tzinfo=config.timezone())
 
 
-_BATCHES = text("""
-SELECT bb.bank_code, bb.business_date, bb.received_at, rr.result_at, rr.result_minutes
-  FROM bank_batch bb
-  LEFT JOIN recon_result rr ON rr.business_date = bb.business_date AND rr.bank_code = bb.bank_code
-                           AND rr.batch_id = bb.batch_id
- WHERE bb.business_date BETWEEN :first AND :last AND bb.superseded_at IS NULL
-""")
-
 _MPN_FILES = text("""
 SELECT CAST(d AS date), max(f.received_at)
   FROM import_file f CROSS JOIN LATERAL generate_series(greatest(f.first_date, CAST(:first AS date)),
@@ -251,7 +244,7 @@ SELECT bc.bank_code, o.business_date, o.target, bool_and(o.confirmed), max(o.con
 class _Facts:
     """What the range's small queries found, keyed for the per-cell decisions."""
 
-    batches: dict[tuple[str, date], tuple[datetime, datetime | None, float | None]]
+    batches: dict[tuple[str, date], tuple[datetime, datetime | None, float | None, str]]
     mpn_files: dict[date, datetime]
     rounds: set[date]
     held: dict[tuple[str, date], str]
@@ -263,7 +256,8 @@ class _Facts:
 def _facts(conn: Connection, first: date, last: date, dues: dict[date, datetime], sent: Sequence[int],
            now: datetime) -> _Facts:
     span = {"first": first, "last": last}
-    batches = {(r[0], r[1]): (r[2], r[3], None if r[4] is None else float(r[4])) for r in conn.execute(_BATCHES, span)}
+    batches = {key: (d.batch_received_at, *d.r5, d.waiting_note)
+               for key, d in delivery_times(conn, first=first, last=last).items()}
     mpn_files = {r[0]: r[1] for r in conn.execute(_MPN_FILES, span)}
     rounds: set[date] = set()
     held: dict[tuple[str, date], str] = {}
@@ -337,14 +331,16 @@ def _batch(received: datetime | None, day: date, now: datetime) -> DutyStatus:
     return DutyStatus("batch", state_of(received, batch_due(day), now), received, batch_due(day))
 
 
-def _recon(received: datetime, result_at: datetime | None, minutes: float | None, now: datetime) -> DutyStatus:
-    """R5: the first result that included the current batch, within the hour; an impossible timing is an anomaly."""
+def _recon(received: datetime, result_at: datetime | None, minutes: float | None, waiting: str,
+           now: datetime) -> DutyStatus:
+    """R5: the result of the current batch accepted by the mail server for the bank within the hour (`waiting`: why
+    not yet); an impossible timing is an anomaly."""
     limit = received + timedelta(minutes=RESULT_DEADLINE_MINUTES)
     odd = result_anomaly(received, result_at, minutes, now)
     if odd:
         return DutyStatus("recon", ANOMALY, result_at, limit, odd)
     on_time = None if minutes is None else minutes <= RESULT_DEADLINE_MINUTES
-    note = "" if minutes is None else f"{minutes:g} menit setelah batch"
+    note = waiting if minutes is None else f"terkirim ke bank {minutes:g} menit setelah batch"
     return DutyStatus("recon", state_of(result_at, limit, now, on_time=on_time), result_at, limit, note)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, text
 
@@ -45,7 +45,11 @@ class BankSummary(NamedTuple):
 
 
 def date_summary(conn: Connection, *, business_date: date, bank: str | None = None) -> list[BankSummary]:
-    """Per bank (sorted by code): totals, matched and exceptions per category of the last run."""
+    """Per bank (sorted by code): totals, matched and exceptions per category of the last run; R5's time and minutes
+    are the delivery of the result to the bank (`queries.results.delivery_times`)."""
+    from queries.results import delivery_times  # it reads this module's export columns
+
+    sent = delivery_times(conn, first=business_date, last=business_date, bank=bank)
     rows = conn.execute(text("""
         SELECT bank_code, mpn_count, mpn_amount, bank_count, bank_amount, matched_count, matched_amount,
                exception_counts, batch_received_at, result_at, result_minutes
@@ -54,7 +58,12 @@ def date_summary(conn: Connection, *, business_date: date, bank: str | None = No
          ORDER BY bank_code
     """), {"d": business_date, "bank": bank})
     return [BankSummary(r[0], r[1], r[2], r[3], r[4], r[5], r[6], {c: int(r[7].get(c, 0)) for c in CATEGORIES},
-                        r[8], r[9], None if r[10] is None else float(r[10])) for r in rows]
+                        r[8], *_r5(sent.get((r[0], business_date)))) for r in rows]
+
+
+def _r5(delivery: Any) -> tuple[datetime | None, float | None]:
+    """(time, minutes) of R5 for a bank: the result accepted by the mail server for it; none without a batch."""
+    return (None, None) if delivery is None else delivery.r5
 
 
 class ExceptionExport(NamedTuple):

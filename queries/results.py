@@ -35,6 +35,7 @@ STATUS_LABELS: dict[str, str] = {
     "failed": "Gagal dikirim",
     "awaiting_approval": "Menunggu persetujuan Kasi",
     "no_address": "Alamat e-mail bank belum ada",
+    "not_sent": "Hasil belum dibuat untuk bank",
     "rejected": "Dikembalikan Kasi",
     "superseded": "Digantikan versi baru",
     "not_reconciled": "Batch belum direkonsiliasi",
@@ -59,7 +60,7 @@ class Delivery:
     bank_code: str
     business_date: date
     batch_id: int
-    batch_received_at: datetime
+    batch_received_at: datetime | None  # None: the stored time cannot be true (`queries.db`)
     result_at: datetime | None
     sent_at: datetime | None
     message_id: str | None
@@ -69,18 +70,38 @@ class Delivery:
     @property
     def minutes(self) -> float | None:
         """Minutes from the batch's arrival to the message's acceptance (one decimal); None until sent."""
-        if self.sent_at is None:
+        if self.sent_at is None or self.batch_received_at is None:
             return None
         return round((self.sent_at - self.batch_received_at).total_seconds() / 60, 1)
 
     @property
-    def deadline(self) -> datetime:
+    def r5(self) -> tuple[datetime | None, float | None]:
+        """R5's (time, minutes) as every page shows it: the message's acceptance by the mail server. Until then
+        nothing, unless the result was computed before its batch arrived (an impossible timeline, shown as the
+        anomaly it is, `queries.timeline`)."""
+        if self.sent_at is not None:
+            return self.sent_at, self.minutes
+        if self.batch_received_at is None:
+            return None, None
+        if self.result_at is not None and self.result_at < self.batch_received_at:
+            return self.result_at, round((self.result_at - self.batch_received_at).total_seconds() / 60, 1)
+        return None, None
+
+    @property
+    def waiting_note(self) -> str:
+        """Why the result has not reached the bank yet ('' once sent)."""
+        return "" if self.sent_at is not None else self.status_label
+
+    @property
+    def deadline(self) -> datetime | None:
         """When the result is due at the head office: one hour after the batch (PER-78 Ps.11(2))."""
+        if self.batch_received_at is None:
+            return None
         return self.batch_received_at + timedelta(minutes=RESULT_DEADLINE_MINUTES)
 
     def late(self, now: datetime) -> bool:
-        """Sent after the deadline, or not sent and the deadline has passed."""
-        return (self.sent_at or now) > self.deadline
+        """Sent after the deadline, or not sent and the deadline has passed (never for an unknown arrival)."""
+        return self.batch_received_at is not None and (self.sent_at or now) > self.deadline
 
     @property
     def status_label(self) -> str:
@@ -107,7 +128,7 @@ def _status(row: Any) -> str:
         return str(row.mail_status)
     if row.state is not None:
         return str(row.state)
-    return "not_reconciled" if row.result_at is None else "queued"
+    return "not_reconciled" if row.result_at is None else "not_sent"
 
 
 def delivery_times(conn: Connection, *, first: date, last: date,

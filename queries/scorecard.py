@@ -3,7 +3,8 @@
 Per bank: working days with data, batches late (after 16:00 WIB, PER-78 Ps.9(5)) and missing (payments but no
 batch once due), statement letters missing past their deadline, late and not matching the batch (the rule of
 `queries.statements`), the exception rate (transaction exceptions found over payments) and appeal letters sent
-and not answered, overdue among them. It is the evidence for PER-78 Pasal 4(e): revoking a bank's right to
+and not answered, overdue among them, and results that reached the bank after R5's hour (or not at all once it
+passed; `queries.results.delivery_times`). It is the evidence for PER-78 Pasal 4(e): revoking a bank's right to
 collect online. One pass over the small per-day tables; nothing scans the payment partitions. A batch or letter
 "received" after now is an anomaly (`queries.timeline`), not a late one: Kelengkapan shows it as such.
 """
@@ -19,8 +20,9 @@ from jobs.workdays import calendar_from_db
 from queries import config
 from queries.appeal_letters import appeal_letters
 from queries.completeness import BATCH_DUE, WIB
+from queries.results import delivery_times
 from queries.statements import statement_cells
-from queries.timeline import in_future
+from queries.timeline import in_future, result_anomaly
 
 #: The export's columns (and the grid's), in order, with their Indonesian headers.
 COLUMNS: dict[str, str] = {
@@ -37,6 +39,7 @@ COLUMNS: dict[str, str] = {
     "exception_rate": "Rasio selisih",
     "appeals_unanswered": "Surat himbauan belum dijawab",
     "appeals_overdue": "Surat himbauan lewat batas",
+    "results_late": "Hasil rekonsiliasi terlambat sampai ke bank (R5)",
 }
 
 
@@ -57,6 +60,7 @@ class BankScore:
     exceptions: int
     appeals_unanswered: int
     appeals_overdue: int
+    results_late: int = 0  # R5: results that reached the bank after the hour, or not at all once it passed
 
     @property
     def exception_rate(self) -> float | None:
@@ -67,7 +71,7 @@ class BankScore:
     def failures(self) -> int:
         """Every breach counted, for ordering the worst first."""
         return (self.batches_late + self.batches_missing + self.statements_missing + self.statements_late
-                + self.statements_mismatch + self.appeals_overdue)
+                + self.statements_mismatch + self.appeals_overdue + self.results_late)
 
 
 _DAYS = text("""
@@ -134,6 +138,12 @@ def bank_scores(conn: Connection, *, first: date, last: date, now: datetime) -> 
         counts[1] += cell.status == "late" and not in_future(cell.received_at, now, "")  # an anomaly is not late
         counts[2] += cell.status == "mismatch"
     today = now.astimezone(config.timezone()).date()
+    results_late: dict[str, int] = {}
+    for d in delivery_times(conn, first=first, last=last).values():  # R5: the result's delivery to the bank
+        sent, _ = d.r5
+        if d.batch_received_at is not None and d.batch_received_at <= now and (sent or now) > d.deadline \
+                and not result_anomaly(d.batch_received_at, sent, d.minutes, now):
+            results_late[d.bank_code] = results_late.get(d.bank_code, 0) + 1
     appeals: dict[str, list[int]] = {}
     for letter in appeal_letters(conn, statuses=("sent",)):
         if any(first <= d <= last for d in letter.business_dates):
@@ -144,5 +154,6 @@ def bank_scores(conn: Connection, *, first: date, last: date, now: datetime) -> 
     for code, name, kind, days, late, missing, payments, exceptions in found:
         s, a = letters.get(code, [0, 0, 0]), appeals.get(code, [0, 0])
         scores.append(BankScore(code, name, kind, sum(calendar.is_working(d) for d in days), int(late), int(missing),
-                                s[0], s[1], s[2], int(payments), int(exceptions), a[0], a[1]))
+                                s[0], s[1], s[2], int(payments), int(exceptions), a[0], a[1],
+                                results_late.get(code, 0)))
     return sorted(scores, key=lambda r: (-r.failures, -(r.exception_rate or 0), r.bank_code))

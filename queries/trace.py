@@ -204,7 +204,7 @@ def trace(conn: Connection, ntpn: str) -> Trace:
     day, bank, offset = first["business_date"], first["bank_code"], first["utc_offset"]
     steps = _paid(first, payment) + _mpn(records) + _batch(conn, rows, day, bank)
     exceptions = _exceptions(conn, ntpn, day)
-    steps += _recon(conn, exceptions, rows, day, bank, bool(payments))
+    steps += _recon(conn, exceptions, rows, day, bank, bool(payments)) + result_steps(conn, bank, day)
     steps += _statement(conn, bank, day) + _appeals(conn, bank, day)
     reversed_ = any(r["record_type"] == "reversal" for r in records)
     steps += _distribution(conn, ntpn, day, exceptions, reversed_, bool(payments))
@@ -318,6 +318,29 @@ def _recon(conn: Connection, exceptions: list[Any], rows: list[Any], day: date, 
                               "Rekonsiliasi terakhir belum mencakup batch bank yang berlaku.", "pending"))
     for e in exceptions:
         steps += _exception_steps(conn, e)
+    return steps
+
+
+def result_steps(conn: Connection, bank: str, day: date) -> list[Step]:
+    """The result messages that reported the bank's date to its head office (issue 18), one per version."""
+    from queries.results import STATUS_LABELS, Delivery, result_steps_data
+
+    steps = []
+    for row, message_id, sent_at, status in result_steps_data(conn, bank, day):
+        d = Delivery(bank, day, row.batch_id, row.batch_received_at, row.result_at, sent_at, message_id,
+                     status or row.state, row.version)
+        facts = [f"batch #{row.batch_id}", f"{row.exception_count} selisih dilaporkan"]
+        if row.replaces is not None:
+            facts.append(f"menggantikan versi {row.version - 1}")
+        if message_id:
+            facts.append(f"Message-ID {message_id}")
+        facts.append(f"diterima server surat {d.minutes:g} menit setelah batch" if d.minutes is not None
+                     else STATUS_LABELS.get(d.status, d.status).lower())
+        state = ("warning" if d.late(sent_at) else "done") if sent_at is not None else \
+            "info" if d.status == "superseded" else "failed" if d.status in ("failed", "no_address", "rejected") \
+            else "pending"
+        steps.append(Step("result", f"Hasil dikirim ke bank: {row.reference}", sent_at, "sistem", "; ".join(facts),
+                          state, row.result_id))
     return steps
 
 

@@ -217,7 +217,8 @@ def scorecard_rows(scores: list[BankScore]) -> list[dict[str, Any]]:
                      "statements_mismatch": s.statements_mismatch, "payments": s.payments,
                      "exceptions": s.exceptions, "exception_rate": rate or 0,
                      "exception_rate_text": "—" if rate is None else f"{rate * 100:.2f}%".replace(".", ","),
-                     "appeals_unanswered": s.appeals_unanswered, "appeals_overdue": s.appeals_overdue})
+                     "appeals_unanswered": s.appeals_unanswered, "appeals_overdue": s.appeals_overdue,
+                     "results_late": s.results_late})
     return rows
 
 
@@ -250,3 +251,4 @@ def scorecard_grid(grid_id: str, rows: list[dict[str, Any]]) -> dag.AgGrid:
                          "localeText": {**LOCALE_ID, "noRowsToShow": "Tidak ada bank/pos pada periode ini"}},
         style={"height": f"{min(max(len(rows), 3), 20) * 42 + 90}px"}, className="mpn-grid mpn-kl-rapor",
     )
+        {"headerName": "Hasil ke bank", "children": [_number("results_late", "Terlambat")]},

@@ -34,6 +34,7 @@ STAGES = {
     "mpn": "Data MPN",
     "batch": "Batch bank",
     "recon": "Rekonsiliasi",
+    "result": "Hasil ke bank",
     "statement": "Surat pernyataan",
     "appeal": "Surat himbauan",
     "distribution": "Distribusi",

@@ -62,7 +62,7 @@ def _score_rows(scores: list[BankScore]) -> Iterator[list[object]]:
         yield [s.bank_code, s.bank_name, s.days_with_data, s.batches_late, s.batches_missing, s.statements_missing,
                s.statements_late, s.statements_mismatch, s.payments, s.exceptions,
                None if s.exception_rate is None else round(s.exception_rate, 6), s.appeals_unanswered,
-               s.appeals_overdue]
+               s.appeals_overdue, s.results_late]
 
 
 def scorecard_xlsx(conn: Connection, out: IO[bytes], *, first: date, last: date, now: datetime) -> int:

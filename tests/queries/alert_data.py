@@ -48,7 +48,8 @@ def batch(conn: Connection, bank: str, day: date, received_at: datetime, rows: i
 
 
 def result(conn: Connection, bank: str, day: date, batch_id: int, received_at: datetime, result_at: datetime) -> None:
-    """The reconciliation result that first included the batch, computed at `result_at`."""
+    """The reconciliation result that first included the batch, computed at `result_at` and accepted by the mail
+    server for the bank at that moment."""
     run = conn.execute(text("""INSERT INTO recon_run (business_date, actor, started_at, finished_at, status)
                                VALUES (:d, 'test', :r, :r, 'finished') RETURNING run_id"""),
                        {"d": day, "r": result_at}).scalar_one()
@@ -59,6 +60,9 @@ def result(conn: Connection, bank: str, day: date, batch_id: int, received_at: d
         VALUES (:d, :bank, 3, 3000000, 3, 3000000, 3, 3000000, :b, :recv, :r,
                 EXTRACT(EPOCH FROM (CAST(:r AS timestamptz) - CAST(:recv AS timestamptz))) / 60, :run)"""),
         {"d": day, "bank": bank, "b": batch_id, "recv": received_at, "r": result_at, "run": run})
+    from tests.queries.test_results import delivered
+
+    delivered(conn, bank, day, result_at)  # R5 is the delivery to the bank (issue 18): sent as soon as computed
 
 
 def statement(conn: Connection, bank: str, day: date, received_at: datetime, rows: int = 3) -> None:

@@ -13,6 +13,7 @@ from queries import distribution as dist
 from queries import imports as q
 from queries.audit import Actor
 from tests.jobs.recon_data import D2, WIB, Day, batch, clean, letter, payments
+from tests.queries.test_results import delivered
 from tests.queries.work_data import make_people
 
 SYSTEM = Actor.system("test")
@@ -74,11 +75,15 @@ def test_result_sixty_minutes_after_the_batch_is_on_time_and_sixty_one_is_late(e
     batch(engine, "008", D2, b, received_at=at(D2, 13, 59))
     assert states(matrix(engine, at(D2, 14, 59))["002"])["recon"] == "waiting"
     assert states(matrix(engine, at(D2, 15, 0, 1))["002"])["recon"] == "missing"
-    reconcile(engine, D2, as_of=at(D2, 15))
+    reconcile(engine, D2, as_of=at(D2, 14, 30))
+    assert states(matrix(engine, at(D2, 14, 59))["002"])["recon"] == "waiting"  # computed, not at the bank yet
+    with engine.begin() as conn:  # R5 is the result's delivery to the bank (issue 18)
+        delivered(conn, "002", D2, at(D2, 15))
+        delivered(conn, "008", D2, at(D2, 15))
     rows = matrix(engine, at(D2, 16))
     on_time, late = rows["002"].status("recon"), rows["008"].status("recon")
-    assert (on_time.state, on_time.at, on_time.note) == ("done", at(D2, 15), "60 menit setelah batch")
-    assert (late.state, late.note) == ("late", "61 menit setelah batch")
+    assert (on_time.state, on_time.at, on_time.note) == ("done", at(D2, 15), "terkirim ke bank 60 menit setelah batch")
+    assert (late.state, late.note) == ("late", "terkirim ke bank 61 menit setelah batch")
 
 
 def test_a_resent_batch_needs_its_own_result(engine: Engine) -> None:
@@ -177,6 +182,8 @@ def test_score_counts_expected_duties_done_on_time_and_late_and_missing_per_duty
     Day(clean(1)).load(engine)  # letter at 16:00 on the business date: on time
     payments(engine, clean(1, start=5, bank_code="008"))  # no batch, no letter
     reconcile(engine, D2, as_of=at(D2, 16))
+    with engine.begin() as conn:
+        delivered(conn, "002", D2, at(D2, 16, 1))  # the result reached the bank (R5)
     with engine.connect() as conn:
         day = c.day_completeness(conn, business_date=D2, now=at(MONDAY, 9, 30))
     assert [r.bank_code for r in day.rows] == ["008", "002"]  # the most missing first

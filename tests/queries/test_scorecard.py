@@ -48,8 +48,9 @@ def test_scorecard_counts_each_breach_per_bank(engine: Engine) -> None:
     assert (bri.payments, bri.exceptions) == (3, 1) and bri.exception_rate == 1 / 3
     assert (mandiri.days_with_data, mandiri.batches_late, mandiri.batches_missing) == (1, 0, 1)
     assert (mandiri.statements_missing, mandiri.appeals_unanswered, mandiri.appeals_overdue) == (1, 1, 1)
+    assert (bri.results_late, mandiri.results_late) == (2, 0)  # R5: neither result of 002 reached the bank
     with engine.connect() as conn:
-        assert [s.bank_code for s in bank_scores(conn, first=D1, last=D2, now=NOW)] == ["008", "002"]
+        assert [s.bank_code for s in bank_scores(conn, first=D1, last=D2, now=NOW)] == ["002", "008"]
         before = {s.bank_code: s for s in bank_scores(conn, first=D2, last=D2, now=at(D2, 15))}
     assert before["008"].batches_missing == 0  # not due yet
 
