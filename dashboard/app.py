@@ -23,6 +23,7 @@ from dashboard.access import ROLES_ATTRIBUTE, current_user, guard_pages, page_al
 from dashboard.auth import csrf_token, init_auth
 from dashboard.components.bell import bell
 from dashboard.components.data import fetch
+from dashboard.components.task_badge import badge_callbacks, task_badge
 from queries.incoming import database_ok
 from queries.scheduler_store import HEARTBEAT_STALE, leader_heartbeat
 from queries.users import ROLES, User
@@ -52,6 +53,7 @@ def create_app() -> Dash:
     )
     app.layout = shell  # a function: Dash calls it per request, for the user logged in
     navbar_callbacks(app)
+    badge_callbacks(app)
     guard_pages()
     init_auth(app)
     app.server.add_url_rule("/healthz", "healthz", healthz)
@@ -131,6 +133,7 @@ def user_box(user: User | None) -> html.Div | None:
         return None
     return html.Div(
         [
+            task_badge(user),
             bell(user),
             html.A([html.Div(user.display_name, className="mpn-user-name"),
                     html.Div(user.role_title, className="mpn-user-role")],

@@ -35,7 +35,8 @@ VISIBLE_ROWS = 18
 #: What a cell says when the duty is not done.
 STATE_TEXT = {"missing": "✗ Belum", "waiting": "… Menunggu", "na": "—", "anomaly": "‼ Anomali"}
 KIND_TITLES = {"distribution": "Distribusi", "appeal_letter": "Surat himbauan",
-               "exception_resolution": "Penyelesaian selisih", "exception_adjustment": "Penyesuaian selisih"}
+               "exception_resolution": "Penyelesaian selisih", "exception_adjustment": "Penyesuaian selisih",
+               "bank_result": "Hasil rekonsiliasi ke bank"}
 
 
 def percent(share: float | None) -> str:
@@ -157,6 +158,11 @@ def duty_counts(found: DayCompleteness) -> html.Table:
     return html.Table([head, body], className="table table-sm mpn-kl-counts mb-0", id="kl-per-kewajiban")
 
 
+def tasks_link(kind: str) -> str:
+    """Tugas saya on one kind of approval: where the holder of the step finds each item with its date and link."""
+    return "/tugas?" + urlencode({"jenis": kind})
+
+
 def approvals_list(pending: list[PendingApprovals]) -> Any:
     """Who holds the approvals: per role and kind, how many and since when."""
     if not pending:
@@ -164,7 +170,9 @@ def approvals_list(pending: list[PendingApprovals]) -> Any:
                         id="kl-persetujuan")
     head = html.Thead(html.Tr([html.Th("Menunggu"), html.Th("Jenis"), html.Th("Jumlah", className="text-end"),
                                html.Th("Sejak")]))
-    body = html.Tbody([html.Tr([html.Td(p.role_title), html.Td(KIND_TITLES.get(p.kind, p.kind)),
+    body = html.Tbody([html.Tr([html.Td(p.role_title),
+                                html.Td(dcc.Link(KIND_TITLES.get(p.kind, p.kind), href=tasks_link(p.kind),
+                                                 title="Buka di Tugas saya")),
                                 html.Td(angka(p.count), className="text-end"), html.Td(waktu_wib(p.oldest))])
                        for p in pending])
     return html.Table([head, body], className="table table-sm mb-0", id="kl-persetujuan")
