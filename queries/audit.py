@@ -48,6 +48,8 @@ ACTIONS: dict[str, str] = {
     "exception.adjust": "Penyesuaian dicatat",
     "berita_acara.register": "Catat Berita Acara",
     "nota_perbaikan.record": "Catat Nota Perbaikan",
+    "alert.acknowledge": "Peringatan ditandai diketahui",
+    "alert.snooze": "Peringatan ditunda",
 }
 
 
