@@ -41,7 +41,7 @@ def send_cmd() -> None:
     from queries.audit import Actor
     from queries.db import engine
 
-    click.echo(dispatch_and_send(engine(), config.now(), actor=Actor.system("cli")).message)
+    click.echo(dispatch_and_send(engine(), config.now(), actor=Actor.system("cli"), always=True).message)
 
 
 @results_group.command("approve")

@@ -157,6 +157,22 @@ def _message(conn: Connection, r: ReconReport, version: int, previous: q.ResultR
     return subject, text_body, html_body
 
 
+def demo_addresses(conn: Connection, domain: str, *, actor: Actor) -> int:
+    """The demo: every bank without an address gets `rekon@bank-<code>.<domain>` (the local sink takes it);
+    audited once. Returns how many banks got one."""
+    from sqlalchemy import text
+
+    from queries.audit import record
+
+    codes = conn.execute(text("""UPDATE bank SET email = 'rekon@bank-' || lower(bank_code) || '.' || :domain,
+                                                 updated_at = now()
+                                  WHERE email = '' RETURNING bank_code"""), {"domain": domain}).scalars().all()
+    if codes:
+        record(conn, actor, "master.demo_emails", object_type="master.banks", object_id="email",
+               after={"banks": sorted(codes), "address": f"rekon@bank-<kode>.{domain}"})
+    return len(codes)
+
+
 def _todo(r: ReconReport, statement_due: datetime) -> str:
     letter = (f"sampaikan Surat Pernyataan tanggal buku ini paling lambat {waktu_wib(statement_due)}")
     if not r.exception_total:
@@ -166,15 +182,17 @@ def _todo(r: ReconReport, statement_due: datetime) -> str:
             f"PB/2006 Pasal 11 ayat (3)); (3) {letter}.")
 
 
-def dispatch_and_send(engine: Engine, now: datetime, *, actor: Actor) -> Outcome:
-    """`dispatch_results`, then, when something was queued and a mail server is configured, send at once (the
-    mail job would within a minute)."""
+def dispatch_and_send(engine: Engine, now: datetime, *, actor: Actor, smtp_url: str | None = None,
+                      always: bool = False) -> Outcome:
+    """`dispatch_results`, then, when something was queued (or `always`) and a mail server is configured (`smtp_url`,
+    default `MPN_SMTP_URL`), send what is due at once (the mail job would within a minute)."""
     from jobs.mail import ServerUnreachable, send_queued, smtp_settings
 
     outcome = dispatch_results(engine, now, actor=actor)
-    if outcome.rows and smtp_settings() is not None:
+    settings = smtp_settings(smtp_url)
+    if (outcome.rows or always) and settings is not None:
         try:
-            sent = send_queued(engine, now)
+            sent = send_queued(engine, now, settings=settings)
         except ServerUnreachable as exc:  # the messages stay queued; the mail job retries
             log.warning("results queued, mail server unreachable: %s", exc)
             return Outcome(outcome.rows, f"{outcome.message}; server surat tidak terjangkau")

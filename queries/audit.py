@@ -15,42 +15,9 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, text
 
-GENESIS = "0" * 64
+from queries.labels import ACTIONS  # action codes with their Indonesian names, re-exported here
 
-#: Action codes, with the Indonesian label the audit page shows.
-ACTIONS: dict[str, str] = {
-    "auth.login": "Masuk",
-    "auth.login_failed": "Gagal masuk",
-    "auth.locked": "Akun terkunci",
-    "auth.logout": "Keluar",
-    "auth.throttled": "Percobaan masuk dibatasi",
-    "auth.password_change": "Ganti kata sandi",
-    "user.add": "Tambah pengguna",
-    "user.disable": "Nonaktifkan pengguna",
-    "user.enable": "Aktifkan pengguna",
-    "user.role": "Ubah peran",
-    "user.password_reset": "Reset kata sandi",
-    "import.file": "Impor berkas",
-    "import.duplicate": "Impor berkas (sudah ada)",
-    "import.rejected": "Berkas ditolak",
-    "master.import": "Impor data master",
-    "demo.load": "Muat data demo",
-    "reconcile.run": "Rekonsiliasi",
-    "approval.request": "Ajukan persetujuan",
-    "approval.approve": "Setujui",
-    "approval.reject": "Kembalikan",
-    "approval.withdraw": "Tarik pengajuan",
-    "approval.lapse": "Persetujuan gugur",
-    "exception.assign": "Tugaskan selisih",
-    "exception.comment": "Komentar selisih",
-    "exception.clarify": "Mulai klarifikasi selisih",
-    "exception.resolve": "Selisih diselesaikan",
-    "exception.adjust": "Penyesuaian dicatat",
-    "berita_acara.register": "Catat Berita Acara",
-    "nota_perbaikan.record": "Catat Nota Perbaikan",
-    "alert.acknowledge": "Peringatan ditandai diketahui",
-    "alert.snooze": "Peringatan ditunda",
-}
+GENESIS = "0" * 64
 
 
 class Actor(NamedTuple):
