@@ -105,7 +105,7 @@ def test_two_level_approval_and_its_refusals(engine: Engine, people: dict[str, U
         asked = conn.execute(text("SELECT job_id, requested_by FROM job_request")).one()
     assert final.status == "approved" and rounds[0].status == "approved" and states == {"approved"}
     assert tuple(asked) == ("distribution", "dedi")  # the scheduler delivers at once
-    assert "Tidak ada permintaan" in refused(dist.approve, "dedi")
+    assert refused(dist.approve, "dedi").startswith("Langkah 2 (Kepala Subdirektorat) sudah disetujui oleh dedi pada ")
 
 
 def test_the_maker_cannot_approve_and_concurrent_clicks_approve_once(engine: Engine, people: dict[str, User]) -> None:
@@ -151,7 +151,7 @@ def test_preparing_again_with_new_content_lapses_the_approval(engine: Engine, pe
     with engine.connect() as conn:
         status = conn.execute(text("SELECT status FROM approval_request WHERE kind = 'distribution'")).scalar_one()
     assert status == "lapsed"
-    with pytest.raises(ApprovalRefused, match="Tidak ada permintaan"), engine.begin() as conn:
+    with pytest.raises(ApprovalRefused, match="sudah gugur .* karena isinya berubah"), engine.begin() as conn:
         dist.approve(conn, D2, actor=people["dedi"])
 
 
