@@ -8,7 +8,7 @@ documents and the command line, so it lives in the lowest layer.
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -56,6 +56,27 @@ def rupiah_short(n: int) -> str:
     return rupiah(n)
 
 
+def persen(share: float | Decimal | None, decimals: int = 1, *, sign: bool = False, down: bool = False) -> str:
+    """A share of one as a percentage, the one way every page and document writes it: `99,8%`, `+12,3%`.
+
+    `sign` puts `+` before a rise; `down` rounds towards zero, so `100,0%` is shown only when all of it is (a
+    match rate). `—` when unknown (nothing to divide by).
+    """
+    if share is None:
+        return "—"
+    value = (Decimal(str(share)) * 100).quantize(Decimal(1).scaleb(-decimals),
+                                                 rounding=ROUND_DOWN if down else ROUND_HALF_UP)
+    if value == 0:
+        value = abs(value)
+    plus = "+" if sign and value > 0 else ""
+    return f"{'-' if value < 0 else plus}{_decimal(abs(value), decimals)}%"
+
+
+def persen_dari(part: int, whole: int, decimals: int = 1, *, down: bool = False) -> str:
+    """`part` of `whole` as a percentage (`persen`); `—` when `whole` is zero."""
+    return persen(Decimal(part) / Decimal(whole) if whole else None, decimals, down=down)
+
+
 #: What a date or time reads as when it is unknown (NULL, or a stored value `queries.db` refused to trust).
 TIDAK_DIKETAHUI = "tidak diketahui"
 
@@ -72,6 +93,11 @@ def tanggal_pendek(d: date | None) -> str:
     if d is None:
         return TIDAK_DIKETAHUI
     return f"{d:%d/%m/%Y}"
+
+
+def tanggal_bulan(d: date | None) -> str:
+    """Day and month for a chart axis or a tight column: `06/12`."""
+    return TIDAK_DIKETAHUI if d is None else f"{d:%d/%m}"
 
 
 def jam_wib(ts: datetime | None, *, day: date | None = None) -> str:

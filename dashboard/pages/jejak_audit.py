@@ -22,7 +22,6 @@ from dashboard.components.cards import page_header
 from dashboard.components.data import fetch
 from dashboard.components.grids import DEFAULT_COL_DEF, THEME, row_block
 from queries.audit import (
-    ACTIONS,
     AuditEntry,
     AuditFilter,
     audit_actions,
@@ -32,7 +31,7 @@ from queries.audit import (
     verify_chain,
 )
 from queries.formatting import angka, waktu_wib
-from queries.users import ROLES
+from queries.labels import OBJECTS, action_name, actor_name, change_text, field_name, label, role_title, value_text
 
 dash.register_page(__name__, path="/jejak-audit", name="Jejak audit", title="Jejak audit · MPN Monitor",
                    order=90, roles=AUDITORS)
@@ -88,12 +87,13 @@ def filters() -> dbc.Row:
     return dbc.Row(
         [
             dbc.Col([dbc.Label("Pengguna", html_for=ACTOR),
-                     dcc.Dropdown(id=ACTOR, options=actors, placeholder="Semua pengguna")], md=2),
+                     dcc.Dropdown(id=ACTOR, options=[{"label": actor_name(a), "value": a} for a in actors],
+                                  placeholder="Semua pengguna")], md=2),
             dbc.Col([dbc.Label("Aksi", html_for=ACTION),
-                     dcc.Dropdown(id=ACTION, options=[{"label": ACTIONS.get(a, a), "value": a} for a in actions],
+                     dcc.Dropdown(id=ACTION, options=[{"label": action_name(a), "value": a} for a in actions],
                                   placeholder="Semua aksi")], md=3),
             dbc.Col([dbc.Label("Objek", html_for=OBJECT),
-                     dbc.Input(id=OBJECT, placeholder="mis. user:budi atau file", debounce=True)], md=2),
+                     dbc.Input(id=OBJECT, placeholder="mis. budi atau nama berkas", debounce=True)], md=2),
             dbc.Col([dbc.Label("Tanggal (WIB)", html_for=DATES),
                      html.Div(dcc.DatePickerRange(id=DATES, display_format="DD/MM/YYYY", first_day_of_week=1,
                                                   start_date_placeholder_text="Dari",
@@ -130,30 +130,15 @@ def audit_filter(actor: str | None, action: str | None, obj: str | None,
 
 
 def summary(entry: AuditEntry) -> str:
-    """A one-line before → after: `role: kasi → admin`, or the new values alone."""
-    before, after = entry.before or {}, entry.after or {}
-    keys = list(dict.fromkeys([*before, *after]))
-    parts = []
-    for key in keys:
-        if key in before and key in after:
-            parts.append(f"{key}: {_value(before[key])} → {_value(after[key])}")
-        elif key in after:
-            parts.append(f"{key}: {_value(after[key])}")
-        else:
-            parts.append(f"{key}: {_value(before[key])} → —")
-    return "; ".join(parts)
+    """A one-line before → after in Indonesian: `peran: Pelaksana → Kepala Seksi`, or the new values alone."""
+    return change_text(entry.before, entry.after)
 
 
-def _value(value: Any) -> str:
-    """A summary value as the detail panel shows it (JSON), `—` when empty."""
-    if value is None or value == "":
-        return "—"
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-def role_title(role: str) -> str:
-    """The actor's role in Indonesian; the product itself acting is `Sistem`."""
-    return "Sistem" if role == "system" else ROLES.get(role, role or "—")
+def object_text(entry: AuditEntry) -> str:
+    """What was acted on: `Pengguna budi`, `Tanggal buku 20/11/2026`."""
+    if not entry.object_type:
+        return entry.object_id or "—"
+    return f"{label(OBJECTS, entry.object_type)} {value_text('object_id', entry.object_id)}".strip()
 
 
 def grid_row(entry: AuditEntry) -> dict[str, Any]:
@@ -161,12 +146,18 @@ def grid_row(entry: AuditEntry) -> dict[str, Any]:
     return {
         "seq": entry.seq,
         "at": waktu_wib(entry.at),
-        "actor": entry.actor,
+        "actor": actor_name(entry.actor),
         "role": role_title(entry.actor_role),
         "action": entry.action_label,
-        "object": f"{entry.object_type}:{entry.object_id}" if entry.object_type else entry.object_id,
+        "object": object_text(entry),
         "change": summary(entry),
     }
+
+
+def _who(entry: AuditEntry) -> str:
+    """`budi (Pelaksana)`; the product itself is named once: `sistem (penjadwal)`."""
+    name = actor_name(entry.actor)
+    return name if entry.actor_role in ("system", "") else f"{name} ({role_title(entry.actor_role)})"
 
 
 @callback(
@@ -226,14 +217,19 @@ def detail(clicked: dict[str, Any] | None) -> Any:
         raise PreventUpdate
 
     def block(title: str, value: dict[str, Any] | None) -> dbc.Col:
-        text = json.dumps(value, ensure_ascii=False, indent=2) if value is not None else "—"
-        return dbc.Col([html.H3(title, className="h6"), html.Pre(text, className="mpn-json")], md=6)
+        rows = [part for key, item in (value or {}).items()
+                for part in (html.Dt(field_name(key), className="col-sm-5"),
+                             html.Dd(value_text(key, item), className="col-sm-7"))]
+        shown = html.Dl(rows, className="row mpn-facts") if rows else html.P("—")
+        return dbc.Col([html.H3(title, className="h6"), shown], md=6)
 
+    raw = json.dumps({"sebelum": entry.before, "sesudah": entry.after}, ensure_ascii=False, indent=2, default=str)
     return dbc.Card(dbc.CardBody([
-        html.H2(f"Entri {entry.seq}: {entry.action_label}", className="h5"),
-        html.P(f"{waktu_wib(entry.at)} · {entry.actor} ({role_title(entry.actor_role)}) · "
-               f"{entry.object_type}:{entry.object_id}", className="text-secondary"),
+        html.H2(f"Entri {angka(entry.seq)}: {entry.action_label}", className="h5"),
+        html.P(f"{waktu_wib(entry.at)} · {_who(entry)} · {object_text(entry)}", className="text-secondary"),
         dbc.Row([block("Sebelum", entry.before), block("Sesudah", entry.after)]),
+        html.Details([html.Summary("Data tersimpan apa adanya (JSON)"), html.Pre(raw, className="mpn-json")],
+                     className="small mb-2"),
         html.Div([html.Span("Hash: ", className="text-secondary"), html.Code(entry.row_hash)], className="small"),
     ]), className="mpn-detail")
 

@@ -16,12 +16,12 @@ pytestmark = pytest.mark.browser
 GRID = "#audit-grid"
 #: The trail `open_trail` writes, oldest first: (action label, object).
 TRAIL = [
-    ("Tambah pengguna", "user:budi"),
-    ("Impor berkas", "file:mpn-20261120.csv"),
-    ("Nonaktifkan pengguna", "user:budi"),
-    ("Tambah pengguna", "user:rina"),
-    ("Gagal masuk", "user:rina"),
-    ("Masuk", "user:rina"),
+    ("Tambah pengguna", "Pengguna budi"),
+    ("Impor berkas", "Berkas mpn-20261120.csv"),
+    ("Nonaktifkan pengguna", "Pengguna budi"),
+    ("Tambah pengguna", "Pengguna rina"),
+    ("Gagal masuk", "Pengguna rina"),
+    ("Masuk", "Pengguna rina"),
 ]
 DISABLED_BUDI = 3  # the row with a before and an after
 
@@ -82,16 +82,18 @@ def test_the_trail_is_listed_newest_first_and_a_clicked_row_shows_before_and_aft
     assert grid_rows(dash_duo) == expected
     dash_duo.wait_for_text_to_equal("#audit-jumlah", "6 entri")
     assert dash_duo.find_element(cell(6, "actor")).text == "rina"
+    assert dash_duo.find_element(cell(2, "actor")).text == "sistem (penjadwal)"
+    assert dash_duo.find_element(cell(2, "change")).text == "baris: 8; jumlah total: Rp 89.265.245"
     assert dash_duo.find_element(cell(6, "role")).text == "Kepala Subdirektorat"
     assert dash_duo.find_element(cell(2, "role")).text == "Sistem"
-    assert dash_duo.find_element(cell(DISABLED_BUDI, "change")).text == "active: true → false"
+    assert dash_duo.find_element(cell(DISABLED_BUDI, "change")).text == "aktif: ya → tidak"
 
     dash_duo.find_element(cell(DISABLED_BUDI, "object")).click()
 
     dash_duo.wait_for_text_to_equal("#audit-detail h2", "Entri 3: Nonaktifkan pengguna")
-    before, after = (e.text for e in dash_duo.find_elements("#audit-detail pre"))
-    assert (before, after) == ('{\n  "active": true\n}', '{\n  "active": false\n}')
-    assert "system:cli (Sistem) · user:budi" in dash_duo.find_element("#audit-detail p").text
+    before, after = (e.text for e in dash_duo.find_elements("#audit-detail dl"))
+    assert (before.split(), after.split()) == (["aktif", "ya"], ["aktif", "tidak"])
+    assert "sistem (baris perintah) · Pengguna budi" in dash_duo.find_element("#audit-detail p").text
 
     assert check_chain(dash_duo).startswith("Rantai hash utuh: 6 entri")
     screenshot(dash_duo, "jejak-audit.png", full_page=True)
@@ -105,8 +107,8 @@ def test_picking_an_action_narrows_the_rows_and_the_count(dash_duo, engine) -> N
     dash_duo.select_dcc_dropdown("#audit-aksi", "Tambah pengguna")
 
     dash_duo.wait_for_text_to_equal("#audit-jumlah", "2 entri sesuai filter")
-    dash_duo.wait_for_text_to_equal(cell(1, "object"), "user:budi")
-    assert grid_rows(dash_duo) == [(4, "Tambah pengguna", "user:rina"), (1, "Tambah pengguna", "user:budi")]
+    dash_duo.wait_for_text_to_equal(cell(1, "object"), "Pengguna budi")
+    assert grid_rows(dash_duo) == [(4, "Tambah pengguna", "Pengguna rina"), (1, "Tambah pengguna", "Pengguna budi")]
 
     dash_duo.find_element("#audit-reset").click()
 
