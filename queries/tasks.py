@@ -15,11 +15,12 @@ began, at `LETTER_STEP_DUE`; a rejected file by the deadline of the duty it was 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from sqlalchemy import Connection, text
 
@@ -62,7 +63,7 @@ BULK_ROLES: dict[str, tuple[str, ...]] = {"paraf": ("kasi",), "setujui": ("kasi"
 #: Which role handles a rejected input file of each kind: the MPN data is the petugas's, the statement letters
 #: the pelaksana's (they recap them), a bank batch both.
 FILE_ROLES: dict[str, tuple[str, ...]] = {"mpn": ("petugas_mpn",), "bank": ("petugas_mpn", "pelaksana"),
-                                          "statements": ("pelaksana",)}
+                                          "statements": ("pelaksana",), "notices": ("pelaksana",)}
 #: Letter acts that are tasks, per the status that waits for them.
 LETTER_TASKS: dict[str, tuple[str, str]] = {"draft": ("initial", "letter_initial"),
                                             "initialled": ("sign", "letter_sign"),
@@ -129,10 +130,14 @@ def acts_for(user: User, task: Task) -> list[str]:
     return [act] if act is not None and user.role in BULK_ROLES[act] else []
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9_.-]+")  # query values that need no quoting (dates, codes, ids)
+
+
 def link(path: str, **params: object) -> str:
     """`path?a=1&b=2` without the empty parameters."""
-    kept = {k: str(v) for k, v in params.items() if v not in (None, "")}
-    return path + ("?" + urlencode(kept) if kept else "")
+    kept = [(k, str(v)) for k, v in params.items() if v not in (None, "")]
+    query = "&".join(f"{k}={v if _PLAIN.fullmatch(v) else quote_plus(v)}" for k, v in kept)
+    return path + ("?" + query if query else "")
 
 
 def exception_link(business_date: date, bank_code: str, ntpn: str | None, status: str) -> str:
@@ -219,6 +224,12 @@ def approval_tasks(conn: Connection, user: User, *, settings: Settings, calendar
     """Pending approval requests (not letters) whose next step is the user's role, made and not yet decided by
     someone else: the system's own requests included."""
     rows = conn.execute(_APPROVALS, {"uid": user.user_id, "role": user.role}).all()
+    due = distribution_dues(settings, calendar)
+    return [_approval_task(row, due) for row in rows]
+
+
+def distribution_dues(settings: Settings, calendar: WorkingCalendar) -> Callable[[date], datetime]:
+    """`completeness.distribution_due` of a date, computed once per date."""
     dues: dict[date, datetime] = {}
 
     def due(day: date) -> datetime:
@@ -226,7 +237,7 @@ def approval_tasks(conn: Connection, user: User, *, settings: Settings, calendar
             dues[day] = distribution_due(day, settings, calendar)
         return dues[day]
 
-    return [_approval_task(row, due) for row in rows]
+    return due
 
 
 # --- appeal letters --------------------------------------------------------------------------------------------
@@ -290,13 +301,14 @@ SELECT e.exception_id, e.business_date, e.bank_code, b.name AS bank_name, e.ntpn
 def assigned_tasks(conn: Connection, user: User, *, settings: Settings, calendar: WorkingCalendar) -> list[Task]:
     """Open exceptions assigned to the user."""
     tasks = []
+    due = distribution_dues(settings, calendar)
     for r in conn.execute(_ASSIGNED, {"who": user.username}):
         category = CATEGORY_LABELS.get(r.category, r.category)
         tasks.append(Task("exception_assigned", str(r.exception_id),
                           title=f"Selisih #{r.exception_id} · {category}" + (f" · NTPN {r.ntpn}" if r.ntpn else ""),
                           business_date=r.business_date, bank_code=r.bank_code, bank_name=r.bank_name,
                           amount=r.amount, rows=None, waiting_since=r.since,
-                          deadline=distribution_due(r.business_date, settings, calendar),
+                          deadline=due(r.business_date),
                           link=exception_link(r.business_date, r.bank_code, r.ntpn or None, "belum"),
                           token=f"{r.exception_id}:{r.status}"))
     return tasks

@@ -33,6 +33,7 @@ dash.register_page(__name__, path=PATH, name="Tugas saya", title="Tugas saya · 
 FILTER, LIST, SEEN, VERSION, MESSAGE = "tugas-jenis", "tugas-daftar", "tugas-tampil", "tugas-versi", "tugas-pesan"
 PICK, ACT, PICK_ALL, RESULT = "tugas-pilih", "tugas-aksi", "tugas-pilih-semua", "tugas-hasil"
 ALL_KINDS = "semua"
+MAX_ROWS = 200  # per kind: the page stays light when someone holds thousands of exceptions
 ACTORS: tuple[str, ...] = tuple(sorted({r for roles in BULK_ROLES.values() for r in roles}))
 
 TITLE = "Tugas saya"
@@ -64,7 +65,7 @@ def page_body(jenis: str | None) -> list[Any]:
     choice = chosen(tasks, jenis)
     return [
         page_header(TITLE, QUESTION, toolbar(user)),
-        dcc.Store(id=SEEN, data=seen_data(tasks)), dcc.Store(id=VERSION, data=0),
+        dcc.Store(id=SEEN, data=seen_data(visible(tasks, choice))), dcc.Store(id=VERSION, data=0),
         html.Div(id=MESSAGE),
         dbc.RadioItems(id=FILTER, options=filter_options(tasks), value=choice, inline=True,
                        className="mpn-task-filter mb-2", inputClassName="btn-check",
@@ -105,14 +106,26 @@ def filter_options(tasks: list[Task]) -> list[dict[str, str]]:
             *({"label": f"{KINDS[kind]} ({angka(n)})", "value": kind} for kind, n in counts(tasks).items())]
 
 
+def visible(tasks: list[Task], choice: str) -> list[Task]:
+    """The rows the list draws for the filter `choice`: the `MAX_ROWS` most urgent of each kind."""
+    kept: list[Task] = []
+    for kind in counts(tasks):
+        if choice in (ALL_KINDS, kind):
+            kept += [t for t in tasks if t.kind == kind][:MAX_ROWS]
+    return kept
+
+
 def groups(tasks: list[Task], choice: str, user: User | None, now: datetime) -> list[Any]:
-    """One titled table per kind, in KINDS order; the empty state when nothing waits."""
-    shown = [t for t in tasks if choice == ALL_KINDS or t.kind == choice]
+    """One titled table per kind, in KINDS order (the most urgent `MAX_ROWS` of a long one, said in its note);
+    the empty state when nothing waits."""
+    shown = visible(tasks, choice)
     if not shown:
         return [empty_state("Tidak ada yang menunggu Anda.",
                             "Persetujuan, surat, selisih dan berkas yang perlu Anda tangani tampil di sini.")]
-    return [section(f"{KINDS[kind]} · {angka(n)}", [table([t for t in shown if t.kind == kind], user, now)],
-                    note=NOTES.get(kind, ""))
+    totals = counts(tasks)
+    return [section(f"{KINDS[kind]} · {angka(totals[kind])}", [table([t for t in shown if t.kind == kind], user, now)],
+                    note=NOTES.get(kind, "") + (f" Ditampilkan {angka(n)} yang paling mendesak dari "
+                                                f"{angka(totals[kind])}." if totals[kind] > n else ""))
             for kind, n in counts(shown).items()]
 
 
@@ -168,7 +181,8 @@ def show(choice: str | None, _version: int | None) -> tuple[Any, ...]:
     """The list again, after a filter change or a bulk act."""
     user = current_user()
     tasks = fetch(tasks_for, user) if user is not None else []
-    return groups(tasks, choice or ALL_KINDS, user, config.now()), seen_data(tasks), filter_options(tasks)
+    choice = choice or ALL_KINDS
+    return groups(tasks, choice, user, config.now()), seen_data(visible(tasks, choice)), filter_options(tasks)
 
 
 @callback(Output({"type": PICK, "key": ALL}, "value"), Input(PICK_ALL, "n_clicks"),
