@@ -22,7 +22,7 @@ from cli.target_sim import target_sim_cmd
 from cli.users import users_group
 from jobs.csvfile import InputRejected
 
-KINDS = ("mpn", "bank", "statements")
+KINDS = ("mpn", "bank", "statements", "notices")
 MASTER_KINDS = ("banks", "kanwil", "kpp", "kap", "kjs", "non_working_days")
 
 
@@ -124,9 +124,11 @@ def master_import(kind: str, file: Path) -> None:
 @click.option("--received-at", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z"]),
               help="When the file arrived (ISO time with offset); default now.")
 def import_cmd(kind: str, files: tuple[Path, ...], received_at: datetime | None) -> None:
-    """Import MPN data, bank batches or statement letters (CONTRACT §2). A bad file is rejected whole."""
+    """Import MPN data, bank batches, statement letters (CONTRACT §2) or disruption notices (README). A bad file is
+    rejected whole."""
     from cli.progress import Bar
     from jobs.ingest import import_file
+    from jobs.notices_import import import_notices
     from queries.plausibility import received_problem
 
     if received_at is not None and (problem := received_problem(received_at, now=datetime.now(received_at.tzinfo))):
@@ -137,7 +139,10 @@ def import_cmd(kind: str, files: tuple[Path, ...], received_at: datetime | None)
     for file in files:
         bar = Bar(str(file))
         try:
-            result = import_file(engine, kind, file, received_at=received_at, progress=bar)
+            if kind == "notices":
+                result = import_notices(engine, file, received_at=received_at, progress=bar)
+            else:
+                result = import_file(engine, kind, file, received_at=received_at, progress=bar)
         except InputRejected as exc:
             bar.close() if bar.enabled else None
             click.echo(exc.report(), err=True, nl=False)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
+from queries import labels
 from queries.audit import Actor, record
 from queries.users import ROLES, SYSTEM_ACCOUNT, User, user_by_id
 
@@ -27,13 +28,7 @@ MAX_STEPS = 5  # as the table's CHECK allows
 SYSTEM_MAKER = SYSTEM_ACCOUNT  # the disabled account that makes the requests of system-proposed work
 
 #: Request statuses with the Indonesian label pages show.
-STATUSES: dict[str, str] = {
-    "pending": "Menunggu persetujuan",
-    "approved": "Disetujui",
-    "rejected": "Dikembalikan",
-    "withdrawn": "Ditarik",
-    "lapsed": "Gugur",
-}
+STATUSES: dict[str, str] = labels.APPROVAL_STATUSES
 
 
 class ApprovalRefused(Exception):

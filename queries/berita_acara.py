@@ -22,6 +22,7 @@ from queries.audit import record
 from queries.exception_adjust import PAYMENT_FIELDS, cancelled_numbers, payment_values, reconciled_at
 from queries.exception_work import WORKER_ROLES, WorkRefused, acting, check_date, clean_text, exception_row
 from queries.imports import advisory_xact_lock
+from queries.notice_work import BA_CAUSES, link_berita_acara
 from queries.users import User
 
 #: KEP-162 Ps.6: why the transaction could not be completed online.
@@ -208,6 +209,8 @@ def register_berita_acara(conn: Connection, *, number: str, ntpn: str, bank_code
             ON CONFLICT DO NOTHING"""),
             {"bank": bank_code, "ntpn": ntpn, "ntbs": sorted(ntbs), "ref": number,
              "paid": max(r.paid_at for r in found)}).rowcount
+    if reason in BA_CAUSES:  # KEP-162 Ps.6(1) a-b: a disruption the bank may have notified in writing (issue 21)
+        link_berita_acara(conn, bank_code=bank_code)
     record(conn, user.actor(), "berita_acara.register", object_type="berita_acara", object_id=number,
            after={"ba_id": ba.ba_id, "ntpn": ntpn, "bank_code": bank_code, "reason": reason, "request": request,
                   "rerecord": form, "exception_id": exception_id, "cancelled_numbers": cancelled})

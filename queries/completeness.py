@@ -27,7 +27,7 @@ time, and its time shown is the target's last on-time confirmation of the date (
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -38,6 +38,7 @@ from queries import config
 from queries.appeal_letters import STATUSES as APPEAL_STATUSES
 from queries.appeal_letters import AppealLetter, appeal_letters
 from queries.distribution import REASONS
+from queries.notices import EXCUSED, EXCUSED_TITLE, Notice, active_notices
 from queries.plausibility import UNKNOWN_TIME
 from queries.reconcile import RESULT_DEADLINE_MINUTES
 from queries.results import delivery_times
@@ -73,6 +74,7 @@ STATES: dict[str, str] = {
     "waiting": "Menunggu",
     "na": "Tidak diharapkan",
     ANOMALY: ANOMALY_TITLE,
+    EXCUSED: EXCUSED_TITLE,
 }
 TARGETS = ("sidjp", "sipmod")
 
@@ -87,6 +89,8 @@ class DutyStatus:
     due: datetime | None = None
     note: str = ""
     letter_id: int | None = None
+    notice_id: int | None = None  # the disruption notice that excuses it (state `excused`)
+    plain_state: str = ""  # what an excused duty would read without its notice: `late` or `missing`
 
     @property
     def state_title(self) -> str:
@@ -119,6 +123,18 @@ class Score:
     late: Mapping[str, int] = field(default_factory=dict)
     missing: Mapping[str, int] = field(default_factory=dict)
     anomaly: Mapping[str, int] = field(default_factory=dict)
+    excused: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def excused_count(self) -> int:
+        """Cells of the scored duties late or missing with a bank's disruption notice (counted apart)."""
+        return sum(self.excused.get(d, 0) for d in SCORED)
+
+    @property
+    def share_excusing(self) -> float | None:
+        """The score with the excused duties set aside (neither done nor expected), None when nothing is left."""
+        rest = self.expected - self.excused_count
+        return self.done / rest if rest > 0 else None
 
     @property
     def anomalies(self) -> int:
@@ -387,7 +403,30 @@ def bank_days(conn: Connection, *, first: date, last: date, now: datetime, setti
     dues = {d: distribution_due(d, settings, calendar) for d in days}
     sent = sorted({c.appeal_letter_id for c in cells if c.appeal_status == "sent" and c.appeal_letter_id is not None})
     facts = _facts(conn, first, last, dues, sent, now)
-    return [_row(cell, facts, dues[cell.business_date], now) for cell in cells]
+    rows = [_row(cell, facts, dues[cell.business_date], now) for cell in cells]
+    tz = config.timezone()
+    found = active_notices(conn, start=datetime.combine(first, time(0), tz),
+                           end=datetime.combine(last + timedelta(days=NOTICE_REACH_DAYS), time(0), tz))
+    return [excuse(row, found) for row in rows] if found else rows
+
+
+#: How far after a business date its duties can fall due (statement letters, distribution): notices read that far.
+NOTICE_REACH_DAYS = 31
+
+
+def excuse(row: BankDay, notices: Sequence[Notice]) -> BankDay:
+    """The row with each late or missing duty that fell due inside a notice's period (of its bank, naming the duty)
+    read `excused`, linked to the notice (issue 21: excused, counted apart, never hidden)."""
+    changed = {}
+    for duty, status in row.duties.items():
+        if status.state not in ("late", "missing"):
+            continue
+        notice = next((n for n in reversed(notices) if n.excuses(row.bank_code, duty, status.due)), None)
+        if notice is not None:
+            note = f"Pemberitahuan No. {notice.letter_number} ({notice.cause_title.lower()})"
+            changed[duty] = replace(status, state=EXCUSED, notice_id=notice.notice_id, plain_state=status.state,
+                                    note=f"{status.note}; {note}" if status.note else note)
+    return replace(row, duties={**row.duties, **changed}) if changed else row
 
 
 def score(rows: Sequence[BankDay]) -> Score:
@@ -399,17 +438,19 @@ def score(rows: Sequence[BankDay]) -> Score:
     late = dict.fromkeys(DUTIES, 0)
     missing = dict.fromkeys(DUTIES, 0)
     anomaly = dict.fromkeys(DUTIES, 0)
+    excused = dict.fromkeys(DUTIES, 0)
     for row in rows:
         for duty in DUTIES:
             state = row.status(duty).state
             late[duty] += state == "late"
             missing[duty] += state == "missing"
             anomaly[duty] += state == ANOMALY
+            excused[duty] += state == EXCUSED
             if duty in SCORED:
                 done += state == "done"
-                expected += state in ("done", "late", "missing", ANOMALY)
+                expected += state in ("done", "late", "missing", ANOMALY, EXCUSED)
                 waiting += state == "waiting"
-    return Score(done, expected, waiting, late, missing, anomaly)
+    return Score(done, expected, waiting, late, missing, anomaly, excused)
 
 
 def day_completeness(conn: Connection, *, business_date: date, now: datetime) -> DayCompleteness:

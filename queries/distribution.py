@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from queries import approvals
+from queries import approvals, labels
 from queries.approvals import Approval, ApprovalRefused
 from queries.audit import Actor, record
 from queries.db import use_temp_tables
@@ -34,7 +34,7 @@ KIND = "distribution"
 STEPS = ("kasi", "kasubdit")
 MAKER_ROLES = ("pelaksana",)
 TARGETS = ("sidjp", "sipmod")
-TARGET_TITLES = {"sidjp": "SIDJP", "sipmod": "SIPMOD"}
+TARGET_TITLES = labels.TARGETS
 CHUNK = 5000
 REASONS: dict[str, str] = {
     "no_statement": "Surat pernyataan belum diterima",

@@ -18,19 +18,14 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from queries import approvals, config, plausibility
+from queries import approvals, config, labels, plausibility
 from queries.approvals import Approval, ApprovalRefused
 from queries.audit import record
 from queries.revenue import exception_closed
 from queries.users import ROLES, User, user_by_id, user_by_name
 
 #: Exception statuses with their Indonesian labels.
-STATUSES: dict[str, str] = {
-    "open": "Terbuka",
-    "in_clarification": "Dalam klarifikasi",
-    "resolved": "Selesai",
-    "adjusted": "Disesuaikan",
-}
+STATUSES: dict[str, str] = labels.EXCEPTION_STATUSES
 OPEN_STATUSES = ("open", "in_clarification")
 
 #: Cause codes (table `exception_cause`), in list order, with their Indonesian labels.

@@ -135,6 +135,7 @@ STATES: dict[str, str] = {
     "waiting": "Menunggu",
     "na": "Tidak diharapkan",
     "anomaly": "Anomali waktu",
+    "excused": "Terlambat — ada pemberitahuan",
 }
 
 #: Alert rules (CONTRACT §6).

@@ -15,24 +15,14 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection, text
 
+from queries import labels
 from queries.imports import partition_name
 
 #: CONTRACT §4's categories, in its order (the summary's column order).
 CATEGORIES = ("missing_in_bank", "missing_in_mpn", "amount_mismatch", "attribute_mismatch", "cutoff_mismatch",
               "duplicate", "cancelled_reused", "missing_batch", "missing_statement", "statement_mismatch")
 #: CONTRACT §4's categories in Bahasa Indonesia, in its order.
-CATEGORY_LABELS: dict[str, str] = {
-    "missing_in_bank": "Tidak ada di bank",
-    "missing_in_mpn": "Tidak ada di MPN",
-    "amount_mismatch": "Nilai berbeda",
-    "attribute_mismatch": "Atribut berbeda",
-    "cutoff_mismatch": "Beda tanggal buku (cut-off)",
-    "duplicate": "Ganda",
-    "cancelled_reused": "Nomor batal dipakai lagi",
-    "missing_batch": "Batch belum diterima",
-    "missing_statement": "Surat pernyataan belum diterima",
-    "statement_mismatch": "Surat pernyataan tidak sesuai",
-}
+CATEGORY_LABELS: dict[str, str] = labels.CATEGORIES
 #: R5 (PER-78 Ps.11(2)): the result is due within this many minutes of the bank's batch.
 RESULT_DEADLINE_MINUTES = 60
 #: Columns compared between the two sides, in the order `fields` lists them.

@@ -11,15 +11,17 @@ collect online. One pass over the small per-day tables; nothing scans the paymen
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Connection, text
 
 from jobs.workdays import calendar_from_db
 from queries import config
 from queries.appeal_letters import appeal_letters
-from queries.completeness import BATCH_DUE, WIB
+from queries.calendar import WorkingCalendar
+from queries.completeness import BATCH_DUE, NOTICE_REACH_DAYS, WIB, bank_days
+from queries.notices import EXCUSED, active_notices
 from queries.results import delivery_times
 from queries.statements import statement_cells
 from queries.timeline import in_future, result_anomaly
@@ -40,6 +42,7 @@ COLUMNS: dict[str, str] = {
     "appeals_unanswered": "Surat himbauan belum dijawab",
     "appeals_overdue": "Surat himbauan lewat batas",
     "results_late": "Hasil rekonsiliasi terlambat sampai ke bank (R5)",
+    "excused": "Terlambat — ada pemberitahuan (tidak dihitung sebagai pelanggaran)",
 }
 
 
@@ -61,6 +64,7 @@ class BankScore:
     appeals_unanswered: int
     appeals_overdue: int
     results_late: int = 0  # R5: results that reached the bank after the hour, or not at all once it passed
+    excused: int = 0  # late or missing duties a disruption notice covers (issue 21): counted apart, not a breach
 
     @property
     def exception_rate(self) -> float | None:
@@ -72,6 +76,11 @@ class BankScore:
         """Every breach counted, for ordering the worst first."""
         return (self.batches_late + self.batches_missing + self.statements_missing + self.statements_late
                 + self.statements_mismatch + self.appeals_overdue + self.results_late)
+
+    @property
+    def failures_with_excused(self) -> int:
+        """The breaches counting the excused duties too (the record without the notices)."""
+        return self.failures + self.excused
 
 
 _DAYS = text("""
@@ -150,10 +159,51 @@ def bank_scores(conn: Connection, *, first: date, last: date, now: datetime) -> 
             counts = appeals.setdefault(letter.bank_code, [0, 0])
             counts[0] += 1
             counts[1] += letter.overdue(today)
+    excused = _excused(conn, first, last, now, calendar)
     scores = []
     for code, name, kind, days, late, missing, payments, exceptions in found:
         s, a = letters.get(code, [0, 0, 0]), appeals.get(code, [0, 0])
-        scores.append(BankScore(code, name, kind, sum(calendar.is_working(d) for d in days), int(late), int(missing),
-                                s[0], s[1], s[2], int(payments), int(exceptions), a[0], a[1],
-                                results_late.get(code, 0)))
+        scores.append(_apart(BankScore(code, name, kind, sum(calendar.is_working(d) for d in days), int(late),
+                                       int(missing), s[0], s[1], s[2], int(payments), int(exceptions), a[0], a[1],
+                                       results_late.get(code, 0)), excused.get(code, {})))
     return sorted(scores, key=lambda r: (-r.failures, -(r.exception_rate or 0), r.bank_code))
+
+
+#: The scorecard's counts an excused duty leaves (by Kelengkapan duty and the state it would have without notice).
+_APART = {("batch", "late"): "batches_late", ("batch", "missing"): "batches_missing",
+          ("statement", "late"): "statements_late", ("statement", "missing"): "statements_missing",
+          ("recon", "late"): "results_late", ("recon", "missing"): "results_late"}
+
+
+def _excused(conn: Connection, first: date, last: date, now: datetime, calendar: WorkingCalendar
+             ) -> dict[str, dict[tuple[str, str], int]]:
+    """Per bank, the excused duties of `first`..`last` by (duty, plain state): Kelengkapan read only around the
+    periods of the notices (few days), never over the whole period."""
+    tz = config.timezone()
+    found = active_notices(conn, start=datetime.combine(first, time(0), tz),
+                           end=datetime.combine(last + timedelta(days=NOTICE_REACH_DAYS), time(0), tz))
+    if not found:
+        return {}
+    start = max(first, min(n.period_from.astimezone(tz).date() for n in found) - timedelta(days=NOTICE_REACH_DAYS))
+    end = min(last, max(n.period_to.astimezone(tz).date() for n in found))
+    out: dict[str, dict[tuple[str, str], int]] = {}
+    banks = {n.bank_code for n in found}
+    for row in bank_days(conn, first=start, last=end, now=now, calendar=calendar) if start <= end else []:
+        if row.bank_code in banks:
+            for status in row.duties.values():
+                if status.state == EXCUSED:
+                    key = (status.duty, status.plain_state)
+                    out.setdefault(row.bank_code, {})[key] = out.get(row.bank_code, {}).get(key, 0) + 1
+    return out
+
+
+def _apart(score: BankScore, excused: dict[tuple[str, str], int]) -> BankScore:
+    """The bank's record with its excused duties moved out of the breaches into `excused`."""
+    if not excused:
+        return score
+    less: dict[str, int] = {}
+    for key, n in excused.items():
+        if key in _APART:
+            less[_APART[key]] = less.get(_APART[key], 0) + n
+    return replace(score, excused=sum(excused.values()),
+                   **{f: max(0, getattr(score, f) - n) for f, n in less.items()})

@@ -16,18 +16,11 @@ from typing import NamedTuple
 from sqlalchemy import Connection, text
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from queries import labels
 from queries.audit import Actor, record
 
 #: Role codes with their Indonesian titles (DOMAIN §1), in the order the UI lists them.
-ROLES: dict[str, str] = {
-    "kasubdit": "Kepala Subdirektorat",
-    "kasi": "Kepala Seksi",
-    "pelaksana": "Pelaksana",
-    "petugas_mpn": "Petugas Sistem MPN",
-    "tu": "Tata Usaha",
-    "manajemen": "Manajemen",
-    "admin": "Administrator",
-}
+ROLES: dict[str, str] = labels.ROLES
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 MIN_PASSWORD = 8

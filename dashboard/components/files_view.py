@@ -34,7 +34,8 @@ from queries.formatting import (
 from queries.incoming import ImportFileRow
 from queries.rejected_files import RejectedFile
 
-KIND_LABELS = {"mpn": "Data MPN", "bank": "Batch bank", "statements": "Surat pernyataan"}
+KIND_LABELS = {"mpn": "Data MPN", "bank": "Batch bank", "statements": "Surat pernyataan",
+               "notices": "Surat pemberitahuan gangguan"}
 STATUS_LABELS = {"imported": "Diimpor", "rejected": "Ditolak"}
 STATUS_COLORS = {"Diimpor": "success", "Ditolak": "danger"}
 

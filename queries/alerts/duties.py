@@ -9,6 +9,7 @@ alerts never disagree: an alert opens exactly when the cell reads "Belum, lewat 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 
 from sqlalchemy import Connection, text
@@ -16,6 +17,7 @@ from sqlalchemy import Connection, text
 from queries import config
 from queries.calendar import WorkingCalendar
 from queries.completeness import BankDay, DutyStatus, bank_days
+from queries.notices import EXCUSED
 from queries.settings import Settings
 
 Key = tuple[str, date, str | None]
@@ -39,11 +41,12 @@ def distribution_duty(row: BankDay) -> DutyStatus:
     states = {p.state for p in parts}
     due = next((p.due for p in parts if p.due is not None), None)
     notes = "; ".join(f"{p.duty.upper()}: {p.note}" for p in parts if p.note and p.state == "missing")
+    notice = next((p.notice_id for p in parts if p.notice_id is not None), None)
     if "missing" in states:
-        return DutyStatus("distribution", "missing", None, due, notes)
+        return DutyStatus("distribution", "missing", None, due, notes, notice_id=notice)
     if states <= {"done", "late", "na"} and states != {"na"}:
         at = max(p.at for p in parts if p.at is not None and p.state in ("done", "late"))
-        return DutyStatus("distribution", "late" if "late" in states else "done", at, due)
+        return DutyStatus("distribution", "late" if "late" in states else "done", at, due, notice_id=notice)
     if states == {"na"}:
         return DutyStatus("distribution", "na")
     return DutyStatus("distribution", "anomaly" if "anomaly" in states else "waiting", None, due)
@@ -72,9 +75,16 @@ def window(conn: Connection, now: datetime, settings: Settings, calendar: Workin
 def duty_states(conn: Connection, *, first: date, last: date, now: datetime, settings: Settings,
                 calendar: WorkingCalendar) -> dict[Key, DutyStatus]:
     """Every (rule, working business date, bank) of `first`..`last` with its duty's status as of `now`."""
-    rows = bank_days(conn, first=first, last=last, now=now, settings=settings, calendar=calendar)
+    rows = map(plain, bank_days(conn, first=first, last=last, now=now, settings=settings, calendar=calendar))
     return {(rule, row.business_date, row.bank_code): pick(row)
             for row in rows if calendar.is_working(row.business_date) for rule, pick in PICK.items()}
+
+
+def plain(row: BankDay) -> BankDay:
+    """The row as the alert rules read it: a duty a disruption notice excuses is still late or missing (its alert
+    opens and resolves as any other), carrying the notice, which acknowledges the alert (`queries.notices`)."""
+    changed = {d: replace(s, state=s.plain_state) for d, s in row.duties.items() if s.state == EXCUSED}
+    return replace(row, duties={**row.duties, **changed}) if changed else row
 
 
 def describe(rule: str, status: DutyStatus, bank: str) -> str:

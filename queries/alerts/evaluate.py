@@ -34,6 +34,7 @@ from queries.alerts.system import (
 from queries.calendar import WorkingCalendar, calendar_from_db
 from queries.completeness import DutyStatus
 from queries.formatting import tanggal_pendek
+from queries.notices import acknowledge_alerts
 from queries.settings import Settings, current_settings
 
 LOCK = zlib.crc32(b"mpn.alerts.evaluate")
@@ -80,6 +81,9 @@ def evaluate(conn: Connection, *, now: datetime, settings: Settings | None = Non
     opened += [i for o in others if (i := _upsert(conn, o, now)) is not None]
     rearmed = conn.execute(text("""UPDATE alert SET status = 'open', snoozed_until = NULL
                                     WHERE status = 'snoozed' AND snoozed_until <= :now"""), {"now": now}).rowcount
+    # a duty a bank's disruption notice excuses: its alert is acknowledged by the notice (issue 21)
+    acknowledge_alerts(conn, {k: s.notice_id for k, s in dues.items() if s.notice_id is not None
+                              and s.state == "missing"}, now=now)
     if notify and opened:
         notify_opened(conn, opened, now)
     return Evaluation(tuple(opened), resolved, rearmed, unresolved_count(conn))

@@ -11,18 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from queries import config
+from queries import config, labels
 
 #: Rule code -> Indonesian title (the page, the e-mail subjects).
-RULES: dict[str, str] = {
-    "batch_late": "Batch bank terlambat",
-    "statement_late": "Surat pernyataan terlambat",
-    "result_late": "Hasil rekonsiliasi terlambat",
-    "distribution_late": "Distribusi SIDJP/SIPMOD terlambat",
-    "file_rejected": "Berkas masukan ditolak",
-    "scheduler_down": "Penjadwal tidak aktif",
-    "storm": "Banyak peringatan sekaligus",
-}
+RULES: dict[str, str] = labels.RULES
 #: Status code -> Indonesian label.
 STATUSES: dict[str, str] = {
     "open": "Terbuka",

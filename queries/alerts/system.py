@@ -22,7 +22,8 @@ from queries.incoming import ImportFileRow
 from queries.rejected_files import meant_for
 from queries.scheduler_store import HEARTBEAT_STALE
 
-KIND_TITLES = {"mpn": "data MPN", "bank": "batch bank", "statements": "surat pernyataan"}
+KIND_TITLES = {"mpn": "data MPN", "bank": "batch bank", "statements": "surat pernyataan",
+               "notices": "surat pemberitahuan gangguan"}
 
 
 @dataclass(frozen=True, slots=True)
