@@ -154,9 +154,11 @@ def _pdf_completeness(pdf: Document, data: DailyReportData) -> None:
     late = ", ".join(f"{DUTIES[d]} {angka(n)}" for d, n in score.late.items() if n) or "tidak ada"
     missing = ", ".join(f"{DUTIES[d]} {angka(n)}" for d, n in score.missing.items() if n) or "tidak ada"
     odd = ", ".join(f"{DUTIES[d]} {angka(n)}" for d, n in score.anomaly.items() if n) or "tidak ada"
+    excused = ", ".join(f"{DUTIES[d]} {angka(n)}" for d, n in score.excused.items() if n) or "tidak ada"
     pdf.ln(1)
     pdf.write_line(f"Skor kelengkapan {data.score_text}; menunggu {angka(score.waiting)}. Terlambat: {late}. "
                    f"Belum lewat batas: {missing}. Anomali waktu (tidak dinilai tepat waktu): {odd}. "
+                   f"Terlambat dengan surat pemberitahuan gangguan (dihitung terpisah): {excused}. "
                    f"Dihitung: {', '.join(DUTIES[d] for d in SCORED)}.", size=8)
 
 

@@ -33,7 +33,7 @@ SYSTEM_MAKER = "system:scheduler"
 APPROVAL_KINDS = {"distribution": "Distribusi", "appeal_letter": "Surat himbauan",
                   "exception_resolution": "Penyelesaian selisih", "exception_adjustment": "Penyesuaian selisih"}
 SHORT_STATES = {"done": "Tepat waktu", "late": "Terlambat", "missing": "Belum", "waiting": "Menunggu", "na": "-",
-                "anomaly": "Anomali"}
+                "anomaly": "Anomali", "excused": "Pemberitahuan"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +135,10 @@ class DailyReportData:
         if s.share is None:
             return "- (belum ada yang jatuh tempo)"
         odd = f"; {angka(s.anomalies)} anomali waktu" if s.anomalies else ""
+        if s.excused_count:  # issue 21: the score with and without the duties a bank's disruption notice covers
+            rest = "-" if s.share_excusing is None else f"{round(100 * s.share_excusing)}%"
+            odd += (f"; {angka(s.excused_count)} terlambat dengan surat pemberitahuan gangguan, tanpa itu skor "
+                    f"{rest}")
         return f"{round(100 * s.share)}% ({angka(s.done)} dari {angka(s.expected)} tepat waktu{odd})"
 
     @property

@@ -33,7 +33,8 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 ROW_HEIGHT = 32
 VISIBLE_ROWS = 18
 #: What a cell says when the duty is not done.
-STATE_TEXT = {"missing": "✗ Belum", "waiting": "… Menunggu", "na": "—", "anomaly": "‼ Anomali"}
+STATE_TEXT = {"missing": "✗ Belum", "waiting": "… Menunggu", "na": "—", "anomaly": "‼ Anomali",
+              "excused": "⚑ Belum"}
 KIND_TITLES = {"distribution": "Distribusi", "appeal_letter": "Surat himbauan",
                "exception_resolution": "Penyelesaian selisih", "exception_adjustment": "Penyesuaian selisih",
                "bank_result": "Hasil rekonsiliasi ke bank"}
@@ -48,6 +49,8 @@ def cell_text(status: DutyStatus, day: date) -> str:
     """The time it was done (`15:42`, with the date when another day), else the state in a word."""
     if status.state in ("done", "late") and status.at is not None:
         return ("✓ " if status.state == "done" else "⚠ ") + jam_wib(status.at, day=day).removesuffix(" WIB")
+    if status.state == "excused" and status.plain_state == "late" and status.at is not None:
+        return "⚑ " + jam_wib(status.at, day=day).removesuffix(" WIB")  # late, with the bank's disruption notice
     if status.state in ("done", "late"):
         return "✓ Selesai" if status.state == "done" else "⚠ Terlambat"
     return STATE_TEXT[status.state]
@@ -87,9 +90,10 @@ def matrix_rows(found: DayCompleteness) -> list[dict[str, Any]]:
         data: dict[str, Any] = {"bank_code": row.bank_code, "name": row.bank_name}
         for duty in DUTIES:
             status = row.status(duty)
+            href = (f"/pemberitahuan?id={status.notice_id}" if status.notice_id is not None
+                    else link(duty, found.business_date, status.letter_id, row.bank_code))
             data.update({duty: status.state, f"{duty}_text": cell_text(status, found.business_date),
-                         f"{duty}_tip": tooltip(row, status),
-                         f"{duty}_href": link(duty, found.business_date, status.letter_id, row.bank_code)})
+                         f"{duty}_tip": tooltip(row, status), f"{duty}_href": href})
         rows.append(data)
     return rows
 
@@ -140,6 +144,9 @@ def score_cards(found: DayCompleteness) -> dbc.Row:
                  tone="danger" if missing else "success"),
         kpi_card("Anomali waktu", angka(s.anomalies), "waktu yang mustahil: tidak dinilai tepat waktu",
                  tone="danger" if s.anomalies else "success"),
+        kpi_card("Terlambat — ada pemberitahuan", angka(s.excused_count),
+                 f"bank memberi tahu gangguan; skor tanpa tugas ini {percent(s.share_excusing)}",
+                 tone="info" if s.excused_count else "success"),
         kpi_card("Menunggu", angka(s.waiting), "belum selesai, batas belum tiba", tone="primary"),
     ], className="g-3 mpn-kpis", id="kl-skor")
 
@@ -148,12 +155,14 @@ def duty_counts(found: DayCompleteness) -> html.Table:
     """Late, missing and anomalies (impossible times) per duty."""
     s = found.score
     head = html.Thead(html.Tr([html.Th("Kewajiban"), html.Th("Terlambat", className="text-end"),
-                               html.Th("Belum", className="text-end"), html.Th("Anomali", className="text-end")]))
+                               html.Th("Belum", className="text-end"), html.Th("Anomali", className="text-end"),
+                               html.Th("Ada pemberitahuan", className="text-end")]))
     body = html.Tbody([html.Tr([html.Td(title), html.Td(angka(s.late[d]), className="text-end"),
                                 html.Td(angka(s.missing[d]), className="text-end fw-bold text-danger"
                                         if s.missing[d] else "text-end"),
                                 html.Td(angka(s.anomaly.get(d, 0)), className="text-end fw-bold text-danger"
-                                        if s.anomaly.get(d) else "text-end")])
+                                        if s.anomaly.get(d) else "text-end"),
+                                html.Td(angka(s.excused.get(d, 0)), className="text-end")])
                        for d, title in DUTIES.items()])
     return html.Table([head, body], className="table table-sm mpn-kl-counts mb-0", id="kl-per-kewajiban")
 
@@ -226,7 +235,7 @@ def scorecard_rows(scores: list[BankScore]) -> list[dict[str, Any]]:
                      "exceptions": s.exceptions, "exception_rate": rate or 0,
                      "exception_rate_text": "—" if rate is None else f"{rate * 100:.2f}%".replace(".", ","),
                      "appeals_unanswered": s.appeals_unanswered, "appeals_overdue": s.appeals_overdue,
-                     "results_late": s.results_late})
+                     "results_late": s.results_late, "excused": s.excused})
     return rows
 
 
@@ -252,6 +261,8 @@ def scorecard_grid(grid_id: str, rows: list[dict[str, Any]]) -> dag.AgGrid:
             formatted_column("exception_rate", "Rasio", width=90, headerTooltip=COLUMNS["exception_rate"])]},
         {"headerName": "Surat himbauan", "children": [_number("appeals_unanswered", "Belum dijawab", flag=False),
                                                       _number("appeals_overdue", "Lewat batas")]},
+        {"headerName": "Hasil ke bank", "children": [_number("results_late", "Terlambat")]},
+        {"headerName": "Ada pemberitahuan", "children": [_number("excused", "Dikecualikan", flag=False)]},
     ]
     return dag.AgGrid(
         id=grid_id, columnDefs=columns, rowData=rows, defaultColDef=DEFAULT_COL_DEF, getRowId="params.data.bank_code",
@@ -259,4 +270,3 @@ def scorecard_grid(grid_id: str, rows: list[dict[str, Any]]) -> dag.AgGrid:
                          "localeText": {**LOCALE_ID, "noRowsToShow": "Tidak ada bank/pos pada periode ini"}},
         style={"height": f"{min(max(len(rows), 3), 20) * 42 + 90}px"}, className="mpn-grid mpn-kl-rapor",
     )
-        {"headerName": "Hasil ke bank", "children": [_number("results_late", "Terlambat")]},
