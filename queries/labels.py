@@ -134,7 +134,7 @@ STATES: dict[str, str] = {
     "missing": "Belum, lewat batas",
     "waiting": "Menunggu",
     "na": "Tidak diharapkan",
-    "anomaly": "Anomali waktu",
+    "anomaly": "Anomali",
     "excused": "Terlambat — ada pemberitahuan",
 }
 
