@@ -46,7 +46,7 @@ def test_an_exception_is_resolved_by_pelaksana_and_approved_by_kasi(dash_duo, en
     assert dash_duo.find_element(cell("#rekon-bank-grid", "002", "bank_count")).text == "5"
     assert dash_duo.find_element(cell("#rekon-bank-grid", "002", "matched_pct")).text == "66,7 %"
     assert dash_duo.find_element(cell("#rekon-bank-grid", "008", "matched_pct")).text == "100,0 %"
-    minutes = dash_duo.find_element(cell("#rekon-bank-grid", "002", "minutes"))
+    minutes = dash_duo.find_element(cell("#rekon-bank-grid", "002", "minutes").replace("center", "pinned-right"))
     assert "mpn-minutes-" in minutes.get_attribute("class")
     dash_duo.wait_for_text_to_equal("#rekon-jumlah", "2 selisih")
     assert dash_duo.find_element("#rekon-kpi .mpn-kpi-value").text == "2"
