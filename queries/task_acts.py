@@ -100,8 +100,14 @@ def _approve_result(conn: Connection, task: Task, user: User) -> None:
     results.approve_result(conn, int(task.object_key), actor=user)
 
 
+def _approve_round(conn: Connection, task: Task, user: User) -> None:
+    if task.business_date is None:
+        raise TaskRefused("Putaran distribusi ini tidak lagi ditemukan.")
+    dist.approve(conn, task.business_date, actor=user)
+
+
 RUNNERS: dict[str, Callable[[Connection, Task, User], Any]] = {
-    "distribution": lambda conn, t, u: dist.approve(conn, t.business_date, actor=u),
+    "distribution": _approve_round,
     "exception_resolution": lambda conn, t, u: approve_resolution(conn, int(t.object_key), actor=u),
     "exception_adjustment": lambda conn, t, u: approve_adjustment(conn, int(t.object_key), actor=u),
     "bank_result": _approve_result,
