@@ -17,6 +17,8 @@ from jobs.demo_data import DemoConfig, Manifest, Master, generate
 from jobs.demo_distribution import distribution_steps
 from jobs.demo_history import arrival_steps, reconcile_steps, replay
 from jobs.demo_letters import letters_steps
+from jobs.mail_sink import SinkHandler, serve, sink_dir
+from jobs.results import demo_addresses, dispatch_and_send
 from jobs.workdays import WorkingCalendar, calendar_from_db
 from queries import config as settings
 from queries.audit import Actor, record
@@ -144,6 +146,9 @@ def _load(engine: Engine, days: int, until: date | None, out_dir: Path,
     clock = DemoClock(engine, now)
     clock.at(datetime.combine(chosen[0], time(7), settings.timezone()) - timedelta(days=1))
     logins = ensure_demo_logins(engine, actor=actor)
+    with engine.begin() as conn:  # every head office's results go to the local sink (issue 18)
+        demo_addresses(conn, DEMO_MAIL_DOMAIN, actor=actor)
+    sink: dict[str, str] = {}
     counted = {"files": 0, "rows": 0}
 
     def imported(name: str, rows: int) -> None:
@@ -157,7 +162,8 @@ def _load(engine: Engine, days: int, until: date | None, out_dir: Path,
         return due_of(day) + timedelta(hours=1)
 
     steps = [*arrival_steps(engine, manifest, actor, imported, due_of),
-             *reconcile_steps(engine, manifest, actor, cfg.seed, now, due_of),
+             *reconcile_steps(engine, manifest, actor, cfg.seed, now, due_of,
+                              lambda at: dispatch_and_send(engine, at, actor=actor, smtp_url=sink.get("url", ""))),
              *letters_steps(engine, chosen, actor, now, frozenset(p.bank_code for p in manifest.planted.get(
                  "missing_statement", ()))),
              *distribution_steps(engine, chosen, actor, start_of)]
@@ -168,7 +174,9 @@ def _load(engine: Engine, days: int, until: date | None, out_dir: Path,
         if progress:
             progress(step_no[0], total, label)
 
-    ran = replay(steps, clock, stepped)
+    with serve(SinkHandler(sink_dir())) as url:  # the results of the history reach the sink at their moments
+        sink["url"] = url
+        ran = replay(steps, clock, stepped)
     clock.settle()
     summary = DemoSummary(
         loaded=True, days=chosen, out_dir=out_dir, files=counted["files"], mpn_rows=counted["rows"],

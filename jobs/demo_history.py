@@ -92,14 +92,21 @@ def run_moments(day: DayFiles, seed: int, letters: list[datetime]) -> list[datet
 
 
 def reconcile_steps(engine: Engine, manifest: Manifest, actor: Actor, seed: int, now: datetime,
-                    due_of: Callable[[date], datetime]) -> list[Step]:
-    """The date's runs, each replaying its moment (`as_of`) so its result times are the run's own."""
+                    due_of: Callable[[date], datetime],
+                    deliver: Callable[[datetime], object] | None = None) -> list[Step]:
+    """The date's runs, each replaying its moment (`as_of`) so its result times are the run's own; `deliver(at)`
+    then sends each bank its result as the scheduler does right after a run (issue 18)."""
     steps = []
     for d in manifest.days:
         for moment in run_moments(d, seed, [at for _, at in letter_waves(d, due_of(d.day))]):
             moment = min(moment, now)
-            steps.append(Step(moment, 1, f"reconcile {d.day}",
-                              lambda day=d.day, at=moment: reconcile(engine, day, actor=actor, as_of=at)))
+
+            def run(day: date = d.day, at: datetime = moment) -> None:
+                reconcile(engine, day, actor=actor, as_of=at)
+                if deliver is not None:
+                    deliver(at)
+
+            steps.append(Step(moment, 1, f"reconcile {d.day}", run))
     return steps
 
 

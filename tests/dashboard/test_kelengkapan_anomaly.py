@@ -11,6 +11,7 @@ from dashboard.app import create_app
 from jobs.reconcile import reconcile
 from tests.dashboard.helpers import grid_cell, sign_in, start
 from tests.jobs.recon_data import D2, Day, batch, clean, payments, wib
+from tests.queries.test_results import delivered
 
 pytestmark = pytest.mark.browser
 
@@ -24,6 +25,8 @@ def test_an_impossible_result_time_shows_as_an_anomaly_cell_and_is_counted(dash_
     payments(engine, mandiri)
     batch(engine, "008", D2, mandiri, received_at=wib(D2, 16, 20))
     reconcile(engine, D2, as_of=wib(D2, 16, 5))  # BRI on time; Mandiri's batch only arrives at 16:20
+    with engine.begin() as conn:  # BRI's result reached its head office (R5 is the delivery, issue 18)
+        delivered(conn, "002", D2, wib(D2, 16, 6))
     start(dash_duo, create_app())
     sign_in(dash_duo, engine, "dedi", "kasubdit", then=PAGE)
     anomaly = grid_cell(GRID, "008", "recon")

@@ -16,6 +16,7 @@ from jobs.reconcile import reconcile
 from queries import imports as q
 from tests.dashboard.helpers import click, client_as, fire, grid_cell, screenshot, sign_in, start
 from tests.jobs.recon_data import D2, Day, batch, clean, payments, wib
+from tests.queries.test_results import delivered
 
 pytestmark = pytest.mark.browser
 
@@ -32,6 +33,9 @@ def seed(engine: Engine) -> None:
     payments(engine, mandiri)
     batch(engine, "008", D2, mandiri, received_at=wib(D2, 16, 20))
     reconcile(engine, D2, as_of=wib(D2, 16, 30))
+    with engine.begin() as conn:  # both results reached the head offices a minute later (R5, issue 18)
+        delivered(conn, "002", D2, wib(D2, 16, 31))
+        delivered(conn, "008", D2, wib(D2, 16, 31))
 
 
 def classes(dash_duo: Any, bank: str, duty: str) -> str:

@@ -125,8 +125,13 @@ def test_demo_creates_the_seven_logins_once_and_audits_the_load(engine: Engine, 
         actions = Counter(conn.execute(text("SELECT action FROM audit_log WHERE actor = 'system:demo'")).scalars())
         load = conn.execute(text("SELECT object_id, after FROM audit_log WHERE action = 'demo.load'")).one()
         assert verify_chain(conn).ok
+        sent = conn.execute(text("""SELECT count(DISTINCT r.bank_code), count(*) FILTER (WHERE m.status = 'sent')
+                                      FROM bank_result r JOIN mail_message m USING (mail_id)""")).one()
     runs = actions.pop("reconcile.run")
-    assert actions == {"user.add": 6, "import.file": summary.files, "demo.load": 1}
+    banks = len({b.bank_code for b in summary.manifest.days[0].batches})
+    assert sent == (banks, actions["result.queued"])  # issue 18: every bank's result reached the local sink
+    assert actions == {"user.add": 6, "import.file": summary.files, "demo.load": 1, "master.demo_emails": 1,
+                       "result.queued": sent[1]}
     assert summary.reconciled == 1 and runs >= 1  # the day is reconciled in waves, as batches arrived
     assert load.object_id == "2026-11-20..2026-11-20"
     assert load.after["files"] == summary.files and load.after["mpn_rows"] == summary.mpn_rows
