@@ -69,11 +69,20 @@ def draw_letterhead(pdf: Document, lines: Sequence[str], address: str = "") -> N
     pdf.set_y(y + 5)
 
 
-def table(pdf: Document, columns: Sequence[Column], rows: Iterable[Sequence[str]], *, size: float = 8) -> None:
-    """A bordered table whose heading repeats on every page it spans; text made Latin-1 first."""
+def table(pdf: Document, columns: Sequence[Column], rows: Iterable[Sequence[str]], *, size: float = 8,
+          reserve: float = 0.0) -> None:
+    """A bordered table whose heading repeats on every page it spans; text made Latin-1 first. `reserve` (mm):
+    what must follow its last row on the same page."""
     pdf.set_font("helvetica", size=size)
     draw_table(pdf, [c._replace(heading=latin1(c.heading)) for c in columns],
-               ([latin1(c) for c in row] for row in rows), size=size)
+               ([latin1(c) for c in row] for row in rows), size=size, reserve=reserve)
 
 
-__all__ = ["AGENT_KIND", "Column", "Document", "date_words", "draw_letterhead", "latin1", "table"]
+def text_height(pdf: Document, text: str, *, size: float = 9, h: float = 5) -> float:
+    """The height `Document.write_line(text)` will take across the text width (mm)."""
+    pdf.set_font("helvetica", size=size)
+    lines = pdf.multi_cell(0, h, latin1(text), dry_run=True, output="LINES")
+    return h * max(1, len(lines) if isinstance(lines, list) else 1)
+
+
+__all__ = ["AGENT_KIND", "Column", "Document", "date_words", "draw_letterhead", "latin1", "table", "text_height"]

@@ -12,12 +12,13 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection
 
-from jobs.pdf_common import AGENT_KIND, Column, Document, date_words, draw_letterhead, latin1, table
+from jobs.pdf_common import AGENT_KIND, Column, Document, date_words, draw_letterhead, latin1, table, text_height
 from queries import config
 from queries.exception_work import STATUSES
-from queries.formatting import WIB, angka, rupiah, tanggal_panjang, waktu_wib
+from queries.formatting import WIB, angka, persen_dari, rupiah, tanggal_panjang, waktu_wib
+from queries.labels import CATEGORIES, field_list
 from queries.recon_report import ReconReport, ReportError, reconciliation_report
-from queries.reconcile import CATEGORY_LABELS, RESULT_DEADLINE_MINUTES
+from queries.reconcile import RESULT_DEADLINE_MINUTES
 from queries.timeline import result_anomaly
 from queries.users import User, user_by_name
 
@@ -30,24 +31,25 @@ SIGNER_TITLE = "Kepala Subdirektorat Pemantauan Sistem dan Infrastruktur"
 PLACE = "Jakarta"
 REGULATION = ("Peraturan Direktur Jenderal Perbendaharaan Nomor PER-78/PB/2006 tentang Penatausahaan "
               "Penerimaan Negara melalui Modul Penerimaan Negara")
-FIELD_LABELS = {"amount": "jumlah", "bank_code": "kode bank", "ntb": "NTB", "npwp": "NPWP", "kap": "KAP",
-                "kjs": "KJS", "tax_period": "masa pajak", "kpp_code": "kode KPP", "business_date": "tanggal buku",
-                "count": "jumlah transaksi"}
-#: The exception table: heading and width (mm) of each column; the widths fill the 180 mm text width.
-COLUMNS = (Column("No.", 10, "R"), Column("NTPN", 27), Column("Kategori", 56), Column("Kolom berbeda", 25),
-           Column("Jumlah MPN", 23, "R"), Column("Jumlah Bank", 23, "R"), Column("Status", 16))
+#: The exception table: heading and width (mm) of each column; the widths fill the 180 mm text width. An NTPN is
+#: never broken across lines.
+COLUMNS = (Column("No.", 10, "R"), Column("NTPN", 30, wrap=False), Column("Kategori", 45),
+           Column("Kolom berbeda", 28), Column("Jumlah MPN", 24, "R"), Column("Jumlah Bank", 24, "R"),
+           Column("Status", 19))
 TOTALS = (Column("Uraian", 80), Column("Jumlah transaksi", 40, "R"), Column("Jumlah (Rp)", 60, "R"))
-BY_CATEGORY = (Column("Kategori", 80), Column("Kode", 60), Column("Jumlah", 40, "R"))
+BY_CATEGORY = (Column("Kategori", 140), Column("Jumlah", 40, "R"))
+#: What follows the last row of the exception table on its page: the closing sentence and the signature block.
+SIGNATURE_HEIGHT = 4 + 5 + 6 + 5 + 2 * 5 + 22 + 5 + 5 + 2  # the title wraps to two lines
 class SignerError(ValueError):
     """The named signer cannot sign a Berita Acara Rekonsiliasi (message in Indonesian)."""
 
 
 def _category(code: str) -> str:
-    return f"{CATEGORY_LABELS.get(code, code)} ({code})"
+    return CATEGORIES.get(code, code.replace("_", " "))
 
 
 def _fields(fields: str) -> str:
-    return ", ".join(FIELD_LABELS.get(f, f) for f in fields.split(";") if f) or "-"
+    return field_list(fields) or "-"
 
 
 def _money(n: int | None) -> str:
@@ -81,12 +83,11 @@ def _heading(pdf: Document, report: ReconReport, number: str | None) -> None:
 
 def _totals(pdf: Document, r: ReconReport) -> None:
     pdf.write_line("A. Ringkasan", style="B")
-    tenths = r.matched_count * 1000 // r.mpn_count if r.mpn_count else None  # rounded down: 100,0 % means all
-    pct = "-" if tenths is None else f"{tenths // 10},{tenths % 10} %"
+    pct = persen_dari(r.matched_count, r.mpn_count, down=True) if r.mpn_count else "-"  # 100,0% means all
     rows = [("Data MPN (on-line)", angka(r.mpn_count), rupiah(r.mpn_amount)),
             ("Data batch bank", angka(r.bank_count), rupiah(r.bank_amount)),
             ("Selisih (MPN - batch)", angka(r.mpn_count - r.bank_count), rupiah(r.mpn_amount - r.bank_amount)),
-            ("Cocok (matched)", angka(r.matched_count), rupiah(r.matched_amount)),
+            ("Cocok", angka(r.matched_count), rupiah(r.matched_amount)),
             ("Persentase cocok dari data MPN", pct, ""),
             ("Pengecualian (semua kategori)", angka(r.exception_total), "")]
     table(pdf, TOTALS, rows)
@@ -94,8 +95,8 @@ def _totals(pdf: Document, r: ReconReport) -> None:
     pdf.write_line(_timing(r), align="J")
     pdf.ln(3)
     pdf.write_line("B. Pengecualian per kategori", style="B")
-    counts = [(CATEGORY_LABELS.get(c, c), c, angka(n)) for c, n in r.counts.items()]
-    table(pdf, BY_CATEGORY, [*counts, ("Jumlah", "", angka(r.exception_total))])
+    counts = [(_category(c), angka(n)) for c, n in r.counts.items()]
+    table(pdf, BY_CATEGORY, [*counts, ("Jumlah", angka(r.exception_total))])
     pdf.ln(3)
 
 
@@ -116,14 +117,14 @@ def _timing(r: ReconReport) -> str:
             f"{RESULT_DEADLINE_MINUTES} menit menurut Pasal 11 ayat (2)).")
 
 
-def _exceptions(pdf: Document, r: ReconReport) -> None:
+def _exceptions(pdf: Document, r: ReconReport, reserve: float) -> None:
     pdf.write_line("C. Rincian pengecualian", style="B")
     if not r.exceptions:
         pdf.write_line("Tidak terdapat pengecualian: seluruh data MPN dan data batch cocok.")
         return
     rows = ((angka(i), e.ntpn or "(tingkat bank)", _category(e.category), _fields(e.fields), _money(e.mpn_amount),
              _money(e.bank_amount), STATUSES.get(e.status, e.status)) for i, e in enumerate(r.exceptions, 1))
-    table(pdf, COLUMNS, rows, size=7.5)
+    table(pdf, COLUMNS, rows, size=7.5, reserve=reserve + (10 if r.omitted else 0))
     if r.omitted:
         pdf.ln(1)
         pdf.write_line(f"... dan {angka(r.omitted)} pengecualian lainnya tidak dicantumkan; daftar lengkap "
@@ -131,10 +132,10 @@ def _exceptions(pdf: Document, r: ReconReport) -> None:
 
 
 def _signature(pdf: Document, signer: User | None, signed_on: date) -> None:
+    if pdf.get_y() + SIGNATURE_HEIGHT > pdf.page_break_trigger:  # the closing sentence goes along with it
+        pdf.add_page()
     pdf.ln(4)
     pdf.write_line("Demikian Berita Acara Rekonsiliasi ini dibuat untuk dipergunakan sebagaimana mestinya.")
-    if pdf.get_y() > pdf.h - pdf.b_margin - 45:
-        pdf.add_page()
     pdf.ln(6)
     x = 110
     name = signer.full_name if signer else "(" + "." * 50 + ")"
@@ -173,7 +174,8 @@ def berita_acara_rekonsiliasi(report: ReconReport, *, signer: User | None, numbe
     draw_letterhead(pdf, LETTERHEAD)
     _heading(pdf, report, number)
     _totals(pdf, report)
-    _exceptions(pdf, report)
+    after = SIGNATURE_HEIGHT + (8 + sum(text_height(pdf, p) for p in delivery) if delivery else 0)
+    _exceptions(pdf, report, after)
     if delivery:
         pdf.ln(3)
         pdf.write_line("D. Penyampaian hasil rekonsiliasi", style="B")

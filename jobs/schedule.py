@@ -128,7 +128,7 @@ JOBS: tuple[JobSpec, ...] = (
             misfire_grace_seconds=100),
     JobSpec("reconcile_deadline", "Rekonsiliasi semua bank setelah batas batch",
             "Setelah batas penyampaian batch 16:00 WIB: merekonsiliasi semua bank tanggal buku hari itu dan "
-            "menandai bank tanpa batch (missing_batch).",
+            "menandai bank yang batch-nya belum diterima.",
             _with_results(daily_work.reconcile_after_deadline),
             lambda s, tz: CronTrigger(day_of_week="mon-fri", hour=16, minute=5, timezone=tz),
             working_days_only=True, misfire_grace_seconds=3 * 3600),

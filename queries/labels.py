@@ -124,6 +124,13 @@ CATEGORIES: dict[str, str] = {
     "statement_mismatch": "Surat pernyataan tidak sesuai",
 }
 
+#: The columns reconciliation compares (CONTRACT §4 `fields`), and the statement letter's declared figures.
+RECON_FIELDS: dict[str, str] = {
+    "ntpn": "NTPN", "bank_code": "Kode bank", "ntb": "NTB/NTP", "paid_at": "Waktu bayar", "npwp": "NPWP",
+    "kap": "KAP", "kjs": "KJS", "tax_period": "Masa pajak", "kpp_code": "KPP", "amount": "Nilai",
+    "business_date": "Tanggal buku", "count": "Jumlah transaksi",
+}
+
 #: Distribution targets.
 TARGETS: dict[str, str] = {"sidjp": "SIDJP", "sipmod": "SIPMOD"}
 
@@ -271,6 +278,11 @@ def label(codes: Mapping[str, str], code: str | None) -> str:
     if code is None or code == "":
         return "—"
     return codes.get(code, code.replace("_", " ").replace(".", " "))
+
+
+def field_list(fields: str) -> str:
+    """Reconciliation's `fields` (`count;amount`) as people read them: `Jumlah transaksi, Nilai`."""
+    return ", ".join(label(RECON_FIELDS, f) for f in fields.split(";") if f)
 
 
 def action_name(action: str) -> str:

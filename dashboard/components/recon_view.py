@@ -22,7 +22,8 @@ from dashboard.components.grids import (
 from queries.exception_adjust import ADJUSTMENT_KINDS, SIDES
 from queries.exception_read import ExceptionDetail
 from queries.exception_work import CAUSES, STATUSES
-from queries.formatting import angka, rupiah, rupiah_short, tanggal_pendek, waktu_wib
+from queries.formatting import angka, persen_dari, rupiah, rupiah_short, tanggal_pendek, waktu_wib
+from queries.labels import RECON_FIELDS, field_list
 from queries.recon_page import CategoryCount, ExceptionListRow
 from queries.recon_read import BankSummary
 from queries.reconcile import CATEGORY_LABELS, RESULT_DEADLINE_MINUTES
@@ -31,22 +32,18 @@ from queries.users import ROLES
 
 #: R5 / PER-78 Ps.11(2): the result within one hour of the batch.
 STATUS_COLORS = {"Terbuka": "danger", "Dalam klarifikasi": "warning", "Selesai": "success", "Disesuaikan": "info"}
-FIELD_LABELS = {"ntpn": "NTPN", "bank_code": "Kode bank", "ntb": "NTB/NTP", "paid_at": "Waktu bayar",
-                "npwp": "NPWP", "kap": "KAP", "kjs": "KJS", "tax_period": "Masa pajak", "kpp_code": "KPP",
-                "amount": "Nilai", "business_date": "Tanggal buku"}
+FIELD_LABELS = RECON_FIELDS  # `queries.labels`
 
 
 def field_names(fields: str) -> str:
     """`amount;npwp` as `Nilai, NPWP` (the reconciliation's `fields` column in Indonesian)."""
-    return ", ".join(FIELD_LABELS.get(f, f) for f in fields.split(";") if f)
+    return field_list(fields)
 
 
 # --- per-bank summary -------------------------------------------------------------------------------------------
 
 def _percent(part: int, whole: int) -> str:
-    if whole == 0:
-        return "—"
-    return f"{100 * part / whole:.1f}".replace(".", ",") + " %"
+    return persen_dari(part, whole, down=True)
 
 
 def summary_row(s: BankSummary, name: str) -> dict[str, Any]:

@@ -44,8 +44,8 @@ def test_an_exception_is_resolved_by_pelaksana_and_approved_by_kasi(dash_duo, en
 
     dash_duo.wait_for_text_to_equal(cell("#rekon-bank-grid", "002", "mpn_count"), "6")
     assert dash_duo.find_element(cell("#rekon-bank-grid", "002", "bank_count")).text == "5"
-    assert dash_duo.find_element(cell("#rekon-bank-grid", "002", "matched_pct")).text == "66,7 %"
-    assert dash_duo.find_element(cell("#rekon-bank-grid", "008", "matched_pct")).text == "100,0 %"
+    assert dash_duo.find_element(cell("#rekon-bank-grid", "002", "matched_pct")).text == "66,6%"
+    assert dash_duo.find_element(cell("#rekon-bank-grid", "008", "matched_pct")).text == "100,0%"
     minutes = dash_duo.find_element(cell("#rekon-bank-grid", "002", "minutes").replace("center", "pinned-right"))
     assert "mpn-minutes-" in minutes.get_attribute("class")
     dash_duo.wait_for_text_to_equal("#rekon-jumlah", "2 selisih")
