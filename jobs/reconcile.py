@@ -108,6 +108,9 @@ def reconcile(engine: Engine, business_date: date, *, bank: str | None = None, a
                   "closed": changes.closed, "unclean_rows": pairs, "cancelled_registered": cancelled}
         store.finish_run(conn, run_id, counts)
         refresh_revenue_day(conn, business_date)  # R13 revenue of the date follows the new results
+        # What this run wrote in bulk gets statistics now, with its commit: a rerun minutes later (a bank's resend)
+        # and the pages plan on them, and autovacuum, where it runs at all, is a minute or more behind.
+        q.analyze_stale(conn, q.WRITTEN)
         # Last: audit inserts hold the chain head's row lock until commit (lapsing requests audits each one).
         store.lapse_stale_requests(conn, run_id=run_id, business_date=business_date, bank=bank, actor=actor)
         record(conn, actor, "reconcile.run", object_type="business_date", object_id=business_date.isoformat(),

@@ -98,35 +98,71 @@ def stage_sides(conn: Connection, day: date) -> None:
     conn.execute(text(_SIDES.format(day=f"DATE '{day.isoformat()}'")))
 
 
+#: A table's statistics count as stale once this many rows changed since its last ANALYZE: a tenth of its rows,
+#: but at least `STALE_MIN` (ANALYZE of a small table buys nothing) and at most `STALE_MAX` (ANALYZE samples a fixed
+#: 30,000 rows whatever the size, so on a year of data it is cheap next to a reconciliation and overdue long before
+#: a tenth of the table changed).
+STALE_MIN, STALE_MAX = 500, 50_000
+#: What a reconciliation writes in bulk and later statements (its own next run, the pages) plan on.
+WRITTEN = ("recon_exception", "recon_result", "revenue_day", "revenue_rollup", "cancelled_number")
+
+
+def analyze_stale(conn: Connection, tables: list[str] | tuple[str, ...]) -> list[str]:
+    """ANALYZE those of `tables` whose statistics are stale, counting this transaction's own writes; returns them.
+
+    Stale: never analysed, or more rows changed since than `STALE_MIN`/a tenth/`STALE_MAX` allow (committed changes
+    from `pg_stat_user_tables`, this transaction's from `pg_stat_xact_user_tables`: autovacuum, where it runs at all,
+    sees a write only a minute or more after its commit). ANALYZE inside the transaction samples its own new rows
+    and its statistics take effect with the commit. SKIP_LOCKED: a table another transaction is analysing (a
+    reconciliation of another date) is left to that one rather than waited for. A missing table is skipped.
+    """
+    stale = conn.execute(text("""
+        SELECT c.relname FROM pg_class c
+          JOIN pg_stat_user_tables s ON s.relid = c.oid
+          LEFT JOIN pg_stat_xact_user_tables x ON x.relid = c.oid
+         WHERE c.relname = ANY(CAST(:tables AS text[])) AND c.relnamespace = 'public'::regnamespace
+           AND s.n_mod_since_analyze + coalesce(x.n_tup_ins + x.n_tup_upd + x.n_tup_del, 0)
+               > CASE WHEN s.last_analyze IS NULL AND s.last_autoanalyze IS NULL THEN 0
+                      ELSE greatest(:lo, least(0.1 * c.reltuples, :hi)) END
+         ORDER BY c.relname
+    """), {"tables": list(tables), "lo": STALE_MIN, "hi": STALE_MAX}).scalars().all()
+    for name in stale:
+        conn.execute(text(f'ANALYZE (SKIP_LOCKED) "{name}"'))
+    return list(stale)
+
+
 def refresh_statistics(conn: Connection, day: date) -> list[str]:
     """ANALYZE the day's partitions when they changed much since their last statistics; returns those analysed.
 
-    A batch partition fresh from the importer has no statistics yet, and the plans below depend on them
-    (hash join sides, index-only scans). Sampling costs a fraction of a second at 3,000,000 rows.
+    A batch partition fresh from the importer (or grown by a bank's resend) has no or stale statistics, and the
+    plans below depend on them (hash join sides, index-only scans). Sampling costs a fraction of a second at
+    3,000,000 rows.
     """
-    stale = conn.execute(text("""
-        SELECT c.relname FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid
-         WHERE c.relname IN (:m, :b)
-           AND (s.last_analyze IS NULL AND s.last_autoanalyze IS NULL
-                OR s.n_mod_since_analyze > 0.1 * greatest(c.reltuples, 1000))
-    """), {"m": partition_name("mpn_record", day), "b": partition_name("bank_batch_row", day)}).scalars().all()
-    for name in stale:
-        conn.execute(text(f'ANALYZE "{name}"'))
-    return list(stale)
+    return analyze_stale(conn, [partition_name("mpn_record", day), partition_name("bank_batch_row", day)])
 
 
 def duplicate_candidates(conn: Connection, day: date) -> list[str]:
     """NTPNs on more than one row of either partition of `day`: the candidates for `duplicate`.
 
     Read from each partition's NTPN index alone (an index-only scan read in order, no hashing of
-    3,000,000 keys); a superset (reversals, superseded batches), checked exactly by `stage_exact`. Meant
-    for a second connection, alongside `stage_pairs`, in the main transaction's exported snapshot.
+    3,000,000 keys); a superset (reversals), checked exactly by `stage_exact`. A bank's resend leaves its superseded
+    batch in the partition, every NTPN of it twice: those candidates are recounted over the current batches' rows
+    (only they, so the exact path gets the real duplicates, not the whole resent batch). Meant for a second
+    connection, alongside `stage_pairs`, in the main transaction's exported snapshot.
     """
     parts = []
+    superseded = conn.execute(text("SELECT coalesce(array_agg(batch_id ORDER BY batch_id), '{}') FROM bank_batch"
+                                   " WHERE business_date = :d AND superseded_at IS NOT NULL"), {"d": day}).scalar_one()
     for parent in ("mpn_record", "bank_batch_row"):
         name = partition_name(parent, day)
-        if conn.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar_one() is not None:
-            parts.append(f'SELECT ntpn FROM "{name}" GROUP BY ntpn HAVING count(*) > 1')
+        if conn.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar_one() is None:
+            continue
+        twice = f'SELECT ntpn FROM "{name}" GROUP BY ntpn HAVING count(*) > 1'
+        if parent == "bank_batch_row" and superseded:
+            old = ",".join(str(int(i)) for i in superseded)
+            twice = (f'SELECT r.ntpn FROM "{name}" r WHERE r.ntpn IN ({twice})'
+                     f" AND r.batch_id <> ALL('{{{old}}}'::bigint[]) GROUP BY r.ntpn HAVING count(*) > 1")
+        parts.append(twice)
     if not parts:
         return []
     # The planner prices a hash aggregate of 3,000,000 keys below the ordered index-only scan; measured, it is

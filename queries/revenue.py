@@ -20,9 +20,13 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, text
 
+#: The NTPNs of date `:d` with a transaction-level exception open (R13: their payments are not received yet).
+_OPEN_EXCEPTIONS = """SELECT DISTINCT ntpn FROM recon_exception
+     WHERE business_date = :d AND level = 'transaction' AND status IN ('open', 'in_clarification')"""
+
 #: R13 for one business date `:d`: its payments (one per NTPN, reversed ones never; `{only}` narrows them, e.g. to
-#: one NTPN), each with `received`. `queries.distribution._SORT` tests the same two conditions (`not_reconciled`,
-#: `open_exception`).
+#: one NTPN), each with `received`; `{open_exc}` gives the NTPNs with an open exception. `queries.distribution._SORT`
+#: tests the same two conditions (`not_reconciled`, `open_exception`).
 _RECEIVED = """
 WITH pay AS (
     SELECT DISTINCT ON (m.ntpn) m.ntpn, m.bank_code, m.kpp_code, m.kap, m.amount
@@ -35,8 +39,7 @@ WITH pay AS (
       JOIN bank_batch bb ON bb.batch_id = rr.batch_id AND bb.superseded_at IS NULL
      WHERE rr.business_date = :d
 ), open_exc AS (
-    SELECT DISTINCT ntpn FROM recon_exception
-     WHERE business_date = :d AND level = 'transaction' AND status IN ('open', 'in_clarification')
+    {open_exc}
 ), received_payment AS (
     SELECT p.*, (b.bank_code IS NOT NULL AND o.ntpn IS NULL) AS received
       FROM pay p
@@ -44,9 +47,13 @@ WITH pay AS (
       LEFT JOIN open_exc o ON o.ntpn = p.ntpn
 )
 """
-RECEIVED_PAYMENTS = _RECEIVED.format(only="")
 
-_REFRESH = RECEIVED_PAYMENTS + """
+#: The whole date, as the refresh runs it: the date's open exceptions are staged in `rv_open` first (`_OPEN`), a
+#: temporary table with statistics, so the join of the date's payments to them never rests on `recon_exception`'s
+#: (stale right after a reconciliation wrote it: a nested loop over "one" open exception would rescan thousands of
+#: them for every payment).
+_OPEN = "CREATE TEMP TABLE rv_open ON COMMIT DROP AS " + _OPEN_EXCEPTIONS
+_REFRESH = _RECEIVED.format(only="", open_exc="SELECT ntpn FROM rv_open") + """
 INSERT INTO revenue_day (business_date, bank_code, kpp_code, kap, reconciled_count, reconciled_amount,
                          unreconciled_count, unreconciled_amount)
 SELECT :d, bank_code, kpp_code, kap,
@@ -59,44 +66,70 @@ SELECT :d, bank_code, kpp_code, kap,
 #: Bits of `revenue_rollup.grain`: which dimensions a rollup row keeps (a dropped one holds '').
 BANK, KPP, KAP = 1, 2, 4
 ALL = BANK | KPP | KAP
+#: The grains of the day rollups (grain 7 of a day is `revenue_day` itself), as an SQL array: with it a statement on
+#: one day's rollups reads `pk_revenue_rollup` by its leading column instead of scanning the whole index.
+_DAY_GRAINS = "'{0,1,2,3,4,5,6}'::smallint[]"
 
-#: `revenue_day` of date `:d` summed to every grain (bit set: dimension kept), as `agg`.
+#: `revenue_day` of date `:d` summed to every grain (bit set: dimension kept), into the temporary table `{table}`.
+#: Staged and analysed: the rollup statements below then join two small tables with true row counts.
 _AGG = """
-agg AS (
-    SELECT 7 - GROUPING(kap, kpp_code, bank_code) AS grain, coalesce(bank_code, '') AS bank_code,
-           coalesce(kpp_code, '') AS kpp_code, coalesce(kap, '') AS kap, sum(reconciled_count) AS rc,
-           sum(reconciled_amount) AS ra, sum(unreconciled_count) AS uc, sum(unreconciled_amount) AS ua
-      FROM revenue_day WHERE business_date = :d
-     GROUP BY GROUPING SETS ((), (bank_code), (kpp_code), (kap), (bank_code, kpp_code), (bank_code, kap),
-                             (kpp_code, kap), (bank_code, kpp_code, kap))
-    HAVING count(*) > 0  -- no grand total row for a date without rows
-)"""
-
-#: Take date `:d`'s rows out of its month's rollups (before `revenue_day` of the date is rebuilt).
-_MONTH_OUT = "WITH " + _AGG + """
-UPDATE revenue_rollup m
-   SET reconciled_count = m.reconciled_count - a.rc, reconciled_amount = m.reconciled_amount - a.ra,
-       unreconciled_count = m.unreconciled_count - a.uc, unreconciled_amount = m.unreconciled_amount - a.ua
-  FROM agg a
- WHERE m.span = 'month' AND m.period = :month AND m.grain = a.grain AND m.bank_code = a.bank_code
-   AND m.kpp_code = a.kpp_code AND m.kap = a.kap
+CREATE TEMP TABLE {table} ON COMMIT DROP AS
+SELECT CAST(7 - GROUPING(kap, kpp_code, bank_code) AS smallint) AS grain, coalesce(bank_code, '') AS bank_code,
+       coalesce(kpp_code, '') AS kpp_code, coalesce(kap, '') AS kap, sum(reconciled_count) AS rc,
+       sum(reconciled_amount) AS ra, sum(unreconciled_count) AS uc, sum(unreconciled_amount) AS ua
+  FROM revenue_day WHERE business_date = :d
+ GROUP BY GROUPING SETS ((), (bank_code), (kpp_code), (kap), (bank_code, kpp_code), (bank_code, kap),
+                         (kpp_code, kap), (bank_code, kpp_code, kap))
+HAVING count(*) > 0  -- no grand total row for a date without rows
 """
 
-#: Date `:d`'s day rollups (grains below 7: `revenue_day` is the rest), and its share of the month added.
-_ROLLUP_IN = "WITH " + _AGG + """, day_rows AS (
-    INSERT INTO revenue_rollup (span, grain, period, bank_code, kpp_code, kap, reconciled_count, reconciled_amount,
-                                unreconciled_count, unreconciled_amount)
-    SELECT 'day', grain, :d, bank_code, kpp_code, kap, rc, ra, uc, ua FROM agg WHERE grain < 7
+#: Date `:d`'s day rollups (grains below 7: `revenue_day` is the rest).
+_DAY_IN = """
+INSERT INTO revenue_rollup (span, grain, period, bank_code, kpp_code, kap, reconciled_count, reconciled_amount,
+                            unreconciled_count, unreconciled_amount)
+SELECT 'day', grain, :d, bank_code, kpp_code, kap, rc, ra, uc, ua FROM rv_new WHERE grain < 7
+"""
+
+#: The month's rollups corrected by the date's difference (new sums less old), only where it changed. An upsert
+#: probes `pk_revenue_rollup` once per row whatever the statistics say (an UPDATE ... FROM would be a join the
+#: planner orders by them). Month rows left at zero are noted in `rv_zero`, to be deleted.
+_MONTH_DELTA = """
+WITH delta AS (
+    SELECT coalesce(n.grain, o.grain) AS grain, coalesce(n.bank_code, o.bank_code) AS bank_code,
+           coalesce(n.kpp_code, o.kpp_code) AS kpp_code, coalesce(n.kap, o.kap) AS kap,
+           coalesce(n.rc, 0) - coalesce(o.rc, 0) AS rc, coalesce(n.ra, 0) - coalesce(o.ra, 0) AS ra,
+           coalesce(n.uc, 0) - coalesce(o.uc, 0) AS uc, coalesce(n.ua, 0) - coalesce(o.ua, 0) AS ua
+      FROM rv_new n
+      FULL JOIN rv_old o ON o.grain = n.grain AND o.bank_code = n.bank_code AND o.kpp_code = n.kpp_code
+                        AND o.kap = n.kap
+), changed AS (
+    INSERT INTO revenue_rollup AS m (span, grain, period, bank_code, kpp_code, kap, reconciled_count,
+                                     reconciled_amount, unreconciled_count, unreconciled_amount)
+    SELECT 'month', grain, :month, bank_code, kpp_code, kap, rc, ra, uc, ua FROM delta
+     WHERE (rc, ra, uc, ua) <> (0, 0, 0, 0)
+        ON CONFLICT (grain, span, period, bank_code, kpp_code, kap) DO UPDATE
+       SET reconciled_count = m.reconciled_count + excluded.reconciled_count,
+           reconciled_amount = m.reconciled_amount + excluded.reconciled_amount,
+           unreconciled_count = m.unreconciled_count + excluded.unreconciled_count,
+           unreconciled_amount = m.unreconciled_amount + excluded.unreconciled_amount
+    RETURNING m.grain, m.bank_code, m.kpp_code, m.kap, m.reconciled_count, m.unreconciled_count
 )
-INSERT INTO revenue_rollup AS m (span, grain, period, bank_code, kpp_code, kap, reconciled_count, reconciled_amount,
-                                 unreconciled_count, unreconciled_amount)
-SELECT 'month', grain, :month, bank_code, kpp_code, kap, rc, ra, uc, ua FROM agg
-    ON CONFLICT (grain, span, period, bank_code, kpp_code, kap) DO UPDATE
-   SET reconciled_count = m.reconciled_count + excluded.reconciled_count,
-       reconciled_amount = m.reconciled_amount + excluded.reconciled_amount,
-       unreconciled_count = m.unreconciled_count + excluded.unreconciled_count,
-       unreconciled_amount = m.unreconciled_amount + excluded.unreconciled_amount
+INSERT INTO rv_zero SELECT grain, bank_code, kpp_code, kap FROM changed
+ WHERE reconciled_count = 0 AND unreconciled_count = 0
 """
+
+_MONTH_ZERO_OUT = """
+DELETE FROM revenue_rollup m USING rv_zero z
+ WHERE m.grain = z.grain AND m.span = 'month' AND m.period = :month AND m.bank_code = z.bank_code
+   AND m.kpp_code = z.kpp_code AND m.kap = z.kap AND m.reconciled_count = 0 AND m.unreconciled_count = 0
+"""
+
+
+def _stage(conn: Connection, table: str, sql: str, params: dict[str, Any]) -> None:
+    """(Re)create the temporary table `table` from `sql` and analyse it (a few thousand rows: milliseconds)."""
+    conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+    conn.execute(text(sql), params)
+    conn.execute(text(f"ANALYZE {table}"))
 
 
 def refresh_revenue_day(conn: Connection, business_date: date) -> int:
@@ -104,21 +137,30 @@ def refresh_revenue_day(conn: Connection, business_date: date) -> int:
 
     Call it whenever R13's inputs of the date change in bulk: after a reconciliation (done in `jobs.reconcile`).
     The month's rollups are corrected by the difference (the date's old sums out, its new ones in), so the cost
-    follows the date's rows, not the month's. Idempotent; never commits.
+    follows the date's rows, not the month's. Every join here is between temporary tables analysed on the spot or
+    an upsert by primary key, so no plan rests on `revenue_day`'s or `revenue_rollup`'s statistics, which the last
+    refresh (minutes ago, a bank's resend) just made stale. Idempotent; never commits.
     """
     d = {"d": business_date, "month": business_date.replace(day=1)}
-    conn.execute(text(_MONTH_OUT), d)
-    conn.execute(text("DELETE FROM revenue_rollup WHERE span = 'day' AND period = :d"), d)
+    _stage(conn, "rv_old", _AGG.format(table="rv_old"), d)
+    conn.execute(text(f"DELETE FROM revenue_rollup WHERE grain = ANY({_DAY_GRAINS}) AND span = 'day'"
+                      " AND period = :d"), d)
     conn.execute(text("DELETE FROM revenue_day WHERE business_date = :d"), d)
+    _stage(conn, "rv_open", _OPEN, d)
     written = conn.execute(text(_REFRESH), d).rowcount
-    conn.execute(text(_ROLLUP_IN), d)
-    conn.execute(text("""DELETE FROM revenue_rollup WHERE span = 'month' AND period = :month
-                            AND reconciled_count = 0 AND unreconciled_count = 0"""), d)
+    _stage(conn, "rv_new", _AGG.format(table="rv_new"), d)
+    conn.execute(text(_DAY_IN), d)
+    conn.execute(text("DROP TABLE IF EXISTS rv_zero"))
+    conn.execute(text('CREATE TEMP TABLE rv_zero (grain smallint, bank_code text COLLATE "C", kpp_code text COLLATE'
+                      ' "C", kap text COLLATE "C") ON COMMIT DROP'))
+    conn.execute(text(_MONTH_DELTA), d)
+    conn.execute(text("ANALYZE rv_zero"))
+    conn.execute(text(_MONTH_ZERO_OUT), d)
     return written
 
 
 #: The payment of NTPN `:ntpn` on date `:d` (R13's rule for that one payment), when it now counts as received.
-_NOW_RECEIVED = _RECEIVED.format(only="AND m.ntpn = :ntpn") + """
+_NOW_RECEIVED = _RECEIVED.format(only="AND m.ntpn = :ntpn", open_exc=_OPEN_EXCEPTIONS + " AND ntpn = :ntpn") + """
 SELECT bank_code, kpp_code, kap, amount FROM received_payment WHERE received
 """
 
