@@ -17,6 +17,7 @@ from jobs.demo_data import DemoConfig, Manifest, Master, generate
 from jobs.demo_distribution import distribution_steps
 from jobs.demo_history import arrival_steps, reconcile_steps, replay
 from jobs.demo_letters import letters_steps
+from jobs.demo_notice import plant_notice
 from jobs.mail_sink import SinkHandler, serve, sink_dir
 from jobs.results import demo_addresses, dispatch_and_send
 from jobs.workdays import WorkingCalendar, calendar_from_db
@@ -178,6 +179,7 @@ def _load(engine: Engine, days: int, until: date | None, out_dir: Path,
         sink["url"] = url
         ran = replay(steps, clock, stepped)
     clock.settle()
+    plant_notice(engine, [p for d in manifest.days for p in d.planted], now, actor)  # issue 21: one outage notice
     summary = DemoSummary(
         loaded=True, days=chosen, out_dir=out_dir, files=counted["files"], mpn_rows=counted["rows"],
         batches=sum(len(d.batches) for d in manifest.days), letters=sum(d.letters for d in manifest.days),

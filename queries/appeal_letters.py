@@ -161,7 +161,7 @@ SELECT a.letter_id, a.bank_code, b.name AS bank_name, b.kind AS bank_kind, a.bus
                        JOIN approval_request q ON q.request_id = d.request_id
                        JOIN app_user u ON u.user_id = d.decided_by
                       WHERE q.kind = 'appeal_letter' AND q.object_key = a.letter_id::text AND d.decision = 'rejected'
-                      ORDER BY d.decided_at DESC LIMIT 1) r ON a.status = 'returned'
+                      ORDER BY d.decided_at DESC LIMIT 1) r ON true  -- the last return, kept in the history
  WHERE {where}
  ORDER BY a.letter_id DESC
 """
