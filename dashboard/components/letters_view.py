@@ -49,7 +49,7 @@ HIDDEN, SHOWN = {"display": "none"}, {"display": "block"}
 SHORT = {"draft": "Konsep", "returned": "Dikembalikan", "initialled": "Diparaf", "signed": "Ditandatangani",
          "sent": "Terkirim", "answered": "Dijawab", "void": "Dibatalkan"}
 COLORS = {"Konsep": "secondary", "Dikembalikan": "warning", "Diparaf": "info", "Ditandatangani": "primary",
-          "Terkirim": "dark", "Dijawab": "success", "Dibatalkan": "light"}
+          "Terkirim": "dark", "Dijawab": "success", "Dibatalkan": "danger"}
 
 #: The status filter: value -> (label, which letters).
 FILTERS: dict[str, tuple[str, Callable[[AppealLetter, User | None], bool]]] = {
@@ -194,11 +194,17 @@ def _step(label: str, who: str | None, when: str | None, extra: Any = None, *, d
 def timeline(a: AppealLetter, days_left: int | None) -> html.Ul:
     """Each step with who and when: drafted, initialled, signed, returned, sent, answered (or voided)."""
     steps = [_step("Konsep dibuat", a.drafted_by, waktu_wib(a.drafted_at))]
-    if a.status == "returned":
-        steps.append(_step("Dikembalikan", a.returned_by, waktu_wib(a.returned_at) if a.returned_at else None,
-                           f"Catatan: {a.returned_note}"))
+    returned = None
+    if a.returned_at is not None:  # kept after a revision and after the letter was voided: it is history
+        returned = _step("Dikembalikan", a.returned_by, waktu_wib(a.returned_at),
+                         f"Catatan: {a.returned_note}" if a.returned_note else None)
+    if returned is not None and (a.initialled_at is None or a.returned_at < a.initialled_at):
+        steps.append(returned)
+        returned = None
     steps.append(_step("Paraf Kasi", a.initialled_by, waktu_wib(a.initialled_at) if a.initialled_at else None,
                        done=a.initialled_by is not None))
+    if returned is not None:  # the kasubdit returned it after the paraf
+        steps.append(returned)
     steps.append(_step("Tanda tangan Kasubdit", a.signed_by, waktu_wib(a.signed_at) if a.signed_at else None,
                        f"Nomor {a.letter_number}, tanggal {tanggal_pendek(a.letter_date)}"
                        if a.letter_number and a.letter_date else None, done=a.signed_by is not None))
@@ -323,5 +329,7 @@ def letter_pdf(letter_id: int) -> Response:
     disposition = "attachment" if request.args.get("unduh") else "inline"
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'{disposition}; filename="{name}"'
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"  # the page shows it in an iframe (the default is DENY)
+    # the page shows it in an iframe: this answer alone may be framed, by this server's own pages only
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Content-Security-Policy"] = "frame-ancestors 'self'; object-src 'none'; base-uri 'none'"
     return response

@@ -251,3 +251,34 @@ def test_the_system_account_cannot_log_in_or_be_changed(engine: Engine) -> None:
         assert "sistem" not in [u.username for u in users(conn)]
         with pytest.raises(UserError, match="product's own account"):
             set_password(conn, "sistem", "a-long-password", actor=Actor.system("test"))
+
+
+def test_a_voided_letter_keeps_its_return_in_the_history(engine: Engine, two_days_missing: None,
+                                                         people: dict[str, User]) -> None:
+    from dashboard.components.letters_view import COLORS, timeline
+
+    letter_id = drafted(engine)[0].letter_id
+    run(engine, al.return_letter, letter_id, actor=people["budi"], note="Alamat kurang lengkap")
+    run(engine, al.revise, letter_id, actor=people["ani"], dates=[D1, D2], addressee="Direktur Utama\nJakarta")
+    letter(engine, "002", D1, 2, 30_000)
+    letter(engine, "002", D2, 2, 210_000)
+    with engine.begin() as conn:
+        al.settle(conn, actor=Actor.system("test"))
+    voided = get(engine, letter_id)
+    assert (voided.status, voided.returned_by) == ("void", "budi") and voided.returned_at is not None
+    steps = ["".join(_texts(li)) for li in timeline(voided, None).children]
+    expected = ["Konsep dibuat", "Dikembalikan", "Paraf Kasi", "Tanda tangan Kasubdit", "Dikirim TU", "Dibatalkan"]
+    assert len(steps) == len(expected), steps
+    assert all(s[2:].startswith(e) for s, e in zip(steps, expected, strict=True)), steps
+    assert "budi" in steps[1]
+    assert COLORS["Dibatalkan"] not in ("light", "white")  # the badge is readable on a white card
+
+
+def _texts(node: object) -> list[str]:
+    """The strings of a Dash component tree, depth first."""
+    if isinstance(node, str):
+        return [node]
+    children = getattr(node, "children", None)
+    if children is None:
+        return []
+    return [t for child in (children if isinstance(children, list) else [children]) for t in _texts(child)]
