@@ -136,6 +136,8 @@ def cell(kind: str, job_id: str, board: JobBoard) -> Any:
     """The content of one changing cell of a job's row."""
     if kind == NEXT:
         moment = board.next_runs.get(job_id)
+        if job_id in board.paused:  # a paused job does not run: no next run until it is resumed
+            return html.Span("— (dijeda)", className="text-secondary")
         return "—" if moment is None else waktu_lengkap(moment)
     if kind == STATE:
         return (dbc.Badge("Dijeda", color="warning", text_color="dark", pill=True) if job_id in board.paused
@@ -171,8 +173,7 @@ def jobs_table(board: JobBoard, *, can_act: bool) -> dbc.Table:
     rows = []
     for job in JOBS:
         j = job.job_id
-        cells = [html.Td([html.Div(job.title, className="fw-semibold"), html.Code(j, className="small")],
-                         title=job.description),
+        cells = [html.Td(html.Div(job.title, className="fw-semibold"), title=job.description),
                  html.Td(board.schedules[j])]
         cells += [html.Td(cell(kind, j, board), id={"type": kind, "job": j}) for kind in CELLS]
         if can_act:
@@ -260,6 +261,12 @@ def run_detail(run: JobRun) -> dbc.Card:
 
 # --- the duration chart ---------------------------------------------------------------------------------------
 
+#: The time axis's labels by tick spacing: hours within a day (`06/12 14.00`), the date alone for days and longer;
+#: never the same label on every tick.
+TICKS = [{"dtickrange": [None, 86_400_000], "value": "%d/%m %H.%M"},
+         {"dtickrange": [86_400_000, None], "value": "%d/%m"}]
+
+
 def duration_chart(points: list[DurationPoint]) -> Any:
     """Seconds per succeeded run over time (mean per hour), one line per job; the empty state when there are none."""
     if not points:
@@ -278,5 +285,5 @@ def duration_chart(points: list[DurationPoint]) -> Any:
     figure.update_layout(template="plotly_white", height=340, margin={"l": 60, "r": 20, "t": 10, "b": 40},
                          legend={"orientation": "h", "y": -0.2}, font={"family": FONT},
                          yaxis={"title": {"text": "detik"}, "rangemode": "tozero"},
-                         xaxis={"title": {"text": "mulai (WIB)"}, "tickformat": "%d/%m"})
+                         xaxis={"title": {"text": "mulai (WIB)"}, "tickformatstops": TICKS})
     return chart("pj-grafik", figure, modebar=False)

@@ -39,3 +39,25 @@ def test_a_clean_pickup_and_a_failure_keep_their_own_words() -> None:
     clean = InboxOutcome(imported=["a.csv"], rows=10).message
     assert run_row(run(clean))["status"] == "Berhasil"
     assert run_row(run("gagal", status="failed"))["status"] == "Gagal"
+
+
+def test_a_paused_job_shows_no_next_run() -> None:
+    from dashboard.components.scheduler_view import NEXT, cell
+    from jobs.schedule import JobBoard
+
+    soon = datetime(2026, 12, 7, 7, 0, tzinfo=WIB)
+    board = JobBoard(paused={"inbox"}, running=set(), requested=set(), last={}, week={}, month={},
+                     next_runs={"inbox": soon, "alerts": soon}, schedules={})
+    assert texts(cell(NEXT, "inbox", board)) == "— (dijeda)"
+    assert "07:00" in texts(cell(NEXT, "alerts", board)) or "07.00" in texts(cell(NEXT, "alerts", board))
+
+
+def test_the_duration_chart_labels_hours_within_a_day_not_the_same_date_on_every_tick() -> None:
+    from dashboard.components.scheduler_view import duration_chart
+    from queries.scheduler_store import DurationPoint
+
+    points = [DurationPoint("inbox", datetime(2026, 12, 6, h, tzinfo=WIB), 3, 1.5, 2.0) for h in range(6, 18)]
+    layout = duration_chart(points).figure["layout"]
+    stops = {tuple(s["dtickrange"]): s["value"] for s in layout["xaxis"]["tickformatstops"]}
+    assert "%H" in stops[(None, 86_400_000)] and stops[(86_400_000, None)] == "%d/%m"
+    assert layout["xaxis"]["tickformat"] is None  # a fixed format would win over the stops
