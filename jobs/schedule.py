@@ -72,6 +72,15 @@ def _alerts(engine: Engine, now: datetime, *, actor: Actor) -> Outcome:
     return alerts_job(engine, now, actor=actor)
 
 
+def _search_index(engine: Engine, now: datetime, *, actor: Actor) -> Outcome:
+    """Build the payment trace's billing code, NTB and NPWP indexes on partitions still without them."""
+    from queries.search_index import build_search_indexes
+
+    done = build_search_indexes(engine)
+    listed = ", ".join(f"{d:%d/%m/%Y}" for d in done[:5]) + (" ..." if len(done) > 5 else "")
+    return Outcome(len(done), f"indeks pencarian dibuat untuk {len(done)} tanggal buku{': ' + listed if done else ''}")
+
+
 def _alerts_digest(engine: Engine, now: datetime, *, actor: Actor) -> Outcome:
     from jobs.alerts import digest_job
 
@@ -163,6 +172,10 @@ JOBS: tuple[JobSpec, ...] = (
             "peran yang berlangganan.",
             _alerts_digest, lambda s, tz: CronTrigger(day_of_week="mon-fri", hour=8, minute=0, timezone=tz),
             working_days_only=True, misfire_grace_seconds=3 * 3600),
+    JobSpec("search_index", "Indeks pencarian Lacak pembayaran",
+            "Membuat indeks kode billing, NTB/NTP dan NPWP pada data MPN tanggal buku yang baru diimpor, agar Lacak "
+            "pembayaran menemukannya di semua tanggal buku tanpa memperlambat impor.",
+            _search_index, lambda s, tz: IntervalTrigger(minutes=5, timezone=tz), misfire_grace_seconds=250),
 )
 BY_ID = {job.job_id: job for job in JOBS}
 SCHEDULE_TEXT: dict[str, Callable[[Settings], str]] = {
@@ -175,6 +188,7 @@ SCHEDULE_TEXT: dict[str, Callable[[Settings], str]] = {
     "mail": lambda s: "setiap menit",
     "alerts": lambda s: "setiap menit",
     "alerts_digest": lambda s: "hari kerja 08:00",
+    "search_index": lambda s: "setiap 5 menit",
 }
 
 

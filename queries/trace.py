@@ -1,7 +1,9 @@
 """The payment trace: find payments by NTPN, billing code, NTB or NPWP, and follow one payment's path.
 
-`find_payments` looks an NTPN up by the partitions' NTPN index over all dates; billing code, NTB and NPWP have no
-index, so they are searched in the last `SEARCH_DAYS` business dates only (partition pruning bounds the scan).
+`find_payments` looks an NTPN up by the partitions' NTPN index over all dates; billing code, NTB and NPWP by the
+search indexes the scheduler builds on each partition a few minutes after its import (`queries.search_index`), on
+every date that has them, and in the last `SEARCH_DAYS` business dates whether indexed yet or not (partition pruning
+bounds the scan of a partition still without them).
 `trace` gathers, by index, everything the product knows about one NTPN, in the order the payment travels: paid at
 the branch, recorded in the MPN data, received in the bank's batch, reconciled (and the exception worked), vouched
 for by the statement letter (and chased by an appeal letter), distributed, confirmed at SIDJP and SIPMOD. Each
@@ -26,6 +28,7 @@ from queries.distribution import REASONS, TARGET_TITLES, TARGETS
 from queries.exception_work import CAUSES, KIND_ADJUSTMENT, KIND_RESOLUTION, OBJECT_TYPE, STATUSES
 from queries.formatting import rupiah, tanggal_pendek, waktu_wib
 from queries.reconcile import CATEGORY_LABELS, CUTOFF_WINDOW
+from queries.search_index import indexed_dates
 from queries.statements import statement_cell
 from queries.users import ROLES
 
@@ -142,8 +145,8 @@ _UNINDEXED = {"billing_code": "m.billing_code = :t", "npwp": "m.npwp = :t", "ntb
 
 
 def find_payments(conn: Connection, term: str, *, days: int = SEARCH_DAYS, limit: int = MAX_HITS) -> list[PaymentHit]:
-    """Payments whose NTPN (any date, by index), billing code, NPWP or NTB (newest `days` business dates) is `term`;
-    one per NTPN, newest first, at most `limit`."""
+    """Payments whose NTPN (any date, by index), billing code, NPWP or NTB (any indexed date, and the newest `days`
+    business dates) is `term`; one per NTPN, newest first, at most `limit`."""
     term = normalise(term)
     kinds = search_kinds(term)
     if not kinds:
@@ -154,16 +157,19 @@ def find_payments(conn: Connection, term: str, *, days: int = SEARCH_DAYS, limit
                      " WHERE m.ntpn = :t AND m.record_type = 'payment'")
     since = search_since(conn, days=days)
     unindexed = [k for k in kinds if k in _UNINDEXED]
-    if since is not None and unindexed:
+    indexed = indexed_dates(conn) if unindexed else []
+    if (since is not None or indexed) and unindexed:
         which = " ".join(f"WHEN {_UNINDEXED[k]} THEN '{k}'" for k in unindexed)
+        # The newest `days` dates (scanned when not yet indexed) and every date the search indexes cover.
         parts.append(f"SELECT {_HIT_COLUMNS}, CASE {which} END AS matched_on FROM mpn_record m"
-                     f" WHERE m.business_date >= :since AND m.record_type = 'payment'"
-                     f" AND ({' OR '.join(_UNINDEXED[k] for k in unindexed)})")
+                     f" WHERE (m.business_date >= :since OR m.business_date = ANY(:indexed))"
+                     f" AND m.record_type = 'payment' AND ({' OR '.join(_UNINDEXED[k] for k in unindexed)})")
     rows = conn.execute(text(f"""
         SELECT h.*, b.name FROM (
             SELECT DISTINCT ON (ntpn) * FROM ({' UNION ALL '.join(parts)}) u ORDER BY ntpn, paid_at DESC
         ) h JOIN bank b ON b.bank_code = h.bank_code
-         ORDER BY h.paid_at DESC, h.ntpn LIMIT :limit"""), {"t": term, "since": since, "limit": limit})
+         ORDER BY h.paid_at DESC, h.ntpn LIMIT :limit"""),
+        {"t": term, "since": since or date.max, "indexed": indexed, "limit": limit})
     return [_hit(r._mapping) for r in rows]
 
 

@@ -59,7 +59,8 @@ def window_note(since: date | None, days: int) -> html.P:
     """Which dates a billing code, NTB or NPWP search covers (an NTPN is found on any date)."""
     where = f", sejak {tanggal_pendek(since)}" if since else ""
     return html.P(f"NTPN dicari di semua tanggal buku. Kode billing, NTB/NTP dan NPWP dicari di {days} tanggal buku "
-                  f"terakhir{where}.", className="mpn-section-note", id="lacak-cakupan")
+                  f"terakhir{where}, dan di tanggal buku lebih lama yang sudah diindeks penjadwal.",
+                  className="mpn-section-note", id="lacak-cakupan")
 
 
 def zone_of(offset: int) -> timezone:

@@ -55,7 +55,8 @@ def page_body(term: str, ntpn: str) -> list[Any]:
     if not hits:
         return [note, empty_state(f"Tidak ada pembayaran dengan “{term}”.",
                                   f"Kode billing, NTB/NTP dan NPWP hanya dicari di {SEARCH_DAYS} tanggal buku "
-                                  "terakhir; periksa juga huruf O/0 dan I/1.")]
+                                  "terakhir dan di tanggal buku yang sudah diindeks; periksa juga huruf O/0 dan "
+                                  "I/1.")]
     if len(hits) == 1:
         return [note, _trace(hits[0].ntpn)]
     return [note, view.hits_list(hits, term)]
