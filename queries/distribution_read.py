@@ -139,6 +139,11 @@ def kpp_availability(conn: Connection, business_date: date) -> list[KppAvailabil
     return [KppAvailability(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), r[5]) for r in rows]
 
 
+def kpp_names(conn: Connection) -> dict[str, str]:
+    """Every KPP's name by its code (master data), so a page never shows a KPP code alone."""
+    return {code: name for code, name in conn.execute(text("SELECT kpp_code, name FROM kpp"))}
+
+
 def round_approvals(conn: Connection, business_date: date) -> dict[int, Approval]:
     """The latest approval request of each round of the date, by distribution id (rounds are few)."""
     found = {}

@@ -46,6 +46,7 @@ from queries.distribution_read import (
     BatchKey,
     delivery_queue,
     kpp_availability,
+    kpp_names,
     mark_for_redistribution,
     round_approvals,
     target_days,
@@ -122,6 +123,7 @@ def status_parts(day: date) -> dict[str, Any]:
     open_round = latest if latest is not None and latest.status == "prepared" else None
     acts = view.visible_acts(user, open_round, approval)
     times = view.times_note(today)
+    names = fetch(kpp_names)
     return {
         "busy": queue.busy,
         "status": [view.target_cards(today), view.progress(queue),
@@ -129,9 +131,9 @@ def status_parts(day: date) -> dict[str, Any]:
         "rounds": view.rounds_table(rounds),
         "approval": view.approval_steps(approval),
         "acts": acts,
-        "kpp": view.kpp_rows(fetch(dist.target_status, day), fetch(kpp_availability, day), day),
+        "kpp": view.kpp_rows(fetch(dist.target_status, day), fetch(kpp_availability, day), day, names),
         "held": view.held_table(fetch(dist.held, day), prepared=bool(rounds)),
-        "batches": view.batch_rows(fetch(dist.batches, day, states=UNCONFIRMED), day),
+        "batches": view.batch_rows(fetch(dist.batches, day, states=UNCONFIRMED), day, names),
     }
 
 
@@ -198,7 +200,7 @@ def prepare(clicks: int | None, day: str | None, version: int | None) -> tuple[A
     """SE-127 steps 9-11: sort and prepare the date's open round."""
     return _run(clicks, day, version, dist.prepare,
                 lambda d: f"Putaran {d.round} disiapkan: {angka(d.row_count)} baris ({rupiah(d.amount)}) dalam "
-                          f"{angka(d.batch_count)} batch; {angka(d.held_count)} baris ditahan.")
+                          f"{view.per_target(d.batch_count)} per tujuan; {angka(d.held_count)} baris ditahan.")
 
 
 @_act_callback(REQUEST)

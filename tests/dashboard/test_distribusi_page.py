@@ -89,7 +89,7 @@ def test_a_distribution_is_prepared_requested_approved_twice_and_delivered(dash_
     assert dash_duo.find_element("#ds-tanggal").get_attribute("value") == "20/11/2026"
     assert not dash_duo.find_element("#ds-ajukan").is_displayed()  # nothing prepared yet
     click(dash_duo, "#ds-siapkan")
-    dash_duo.wait_for_contains_text("#ds-pesan-isi", "Putaran 1 disiapkan: 5 baris (Rp 670.000) dalam 4 batch; "
+    dash_duo.wait_for_contains_text("#ds-pesan-isi", "Putaran 1 disiapkan: 5 baris (Rp 670.000) dalam 2 batch per tujuan; "
                                                      "6 baris ditahan.")
     dash_duo.wait_for_contains_text("#ds-putaran-1", "Disiapkan")
     assert "Surat pernyataan belum diterima" in dash_duo.find_element("#ds-tahan-008-no_statement").text
@@ -97,7 +97,7 @@ def test_a_distribution_is_prepared_requested_approved_twice_and_delivered(dash_
     assert link.get_attribute("href").endswith("/surat-pernyataan")
     click(dash_duo, "#ds-ajukan")
     dash_duo.wait_for_contains_text("#ds-pesan-isi", "menunggu persetujuan Kepala Seksi")
-    dash_duo.wait_for_contains_text("#ds-persetujuan", "Diajukan · ani")
+    dash_duo.wait_for_contains_text("#ds-persetujuan", "Diajukan oleh ani")
     assert not dash_duo.find_element("#ds-setujui").is_displayed()
     no_errors(dash_duo)
 
@@ -115,7 +115,7 @@ def test_a_distribution_is_prepared_requested_approved_twice_and_delivered(dash_
     click(dash_duo, "#ds-setujui")
     dash_duo.wait_for_contains_text("#ds-pesan-isi", "disetujui penuh")
     dash_duo.wait_for_contains_text("#ds-putaran-1", "Disetujui")
-    dash_duo.wait_for_text_to_equal("#ds-kemajuan-teks", "0 dari 4 batch terkonfirmasi")
+    dash_duo.wait_for_text_to_equal("#ds-kemajuan-teks", "0 dari 4 kiriman terkonfirmasi (2 batch × 2 tujuan)")
     assert dash_duo.find_element("#ds-penjadwal").text == "Menunggu penjadwal…"
     with engine.connect() as conn:
         assert conn.execute(text("SELECT job_id, requested_by FROM job_request")).one() == ("distribution", "dedi")
@@ -123,7 +123,8 @@ def test_a_distribution_is_prepared_requested_approved_twice_and_delivered(dash_
     report = run_distribution(engine, D2, actor=Actor.system("test"))  # what the scheduler's run does
     assert report.remaining == 0
 
-    dash_duo.wait_for_text_to_equal("#ds-kemajuan-teks", "4 dari 4 batch terkonfirmasi", timeout=15)
+    dash_duo.wait_for_text_to_equal("#ds-kemajuan-teks", "4 dari 4 kiriman terkonfirmasi (2 batch × 2 tujuan)",
+                                    timeout=15)
     assert dash_duo.find_element("#ds-penjadwal").text == "Semua terkonfirmasi."
     cards = dash_duo.find_element("#ds-kpi").text
     assert "SUKSES SIDJP\n100%\n2 dari 2 batch, 5 dari 5 baris terkonfirmasi" in cards
