@@ -181,10 +181,11 @@ def test_a_failed_batch_is_sent_again_from_the_page(dash_duo, engine: Engine) ->
     start(dash_duo, create_app())
     sign_in(dash_duo, engine, "putu", "petugas_mpn", then=PAGE)
 
-    dash_duo.wait_for_text_to_equal("#ds-kemajuan-teks", "3 dari 4 batch terkonfirmasi")
+    dash_duo.wait_for_text_to_equal("#ds-kemajuan-teks", "3 dari 4 kiriman terkonfirmasi (2 batch × 2 tujuan)")
     assert dash_duo.find_element("#ds-penjadwal").text == "1 batch gagal."
     row = f"sidjp/{FIRST}"
     dash_duo.wait_for_text_to_equal(grid_cell("#ds-batch", row, "state"), "Gagal")
+    assert " · KPP " in dash_duo.find_element(grid_cell("#ds-batch", row, "kpp_code")).text  # code and name
     click(dash_duo, f'#ds-batch .ag-pinned-left-cols-container [row-id="{row}"] input[type=checkbox], '
                     f'#ds-batch [row-id="{row}"] .ag-selection-checkbox input')
     click(dash_duo, "#ds-ulang")
