@@ -30,7 +30,8 @@ from queries.approvals import Approval
 from queries.distribution import BATCH_STATES, TARGET_TITLES, TARGETS, BatchRow, Distribution, Held, TargetStatus
 from queries.distribution_read import DeliveryQueue, KppAvailability, TargetDay
 from queries.formatting import angka, jam_wib, rupiah, waktu_wib
-from queries.users import ROLES, User
+from queries.labels import actor_name
+from queries.users import ROLES, SYSTEM_ACCOUNT, User
 
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "Noto Sans", "Liberation Sans", Arial'
 COLORS = {"sidjp": "#0b3d91", "sipmod": "#d97706"}
@@ -94,7 +95,8 @@ def progress(queue: DeliveryQueue) -> Any:
     """`1.240 dari 1.300 batch terkonfirmasi` with a bar while delivery moves, and whether the scheduler is asked."""
     if not queue.batches:
         return None
-    line = f"{angka(queue.confirmed)} dari {angka(queue.batches)} batch terkonfirmasi"
+    line = (f"{angka(queue.confirmed)} dari {angka(queue.batches)} kiriman terkonfirmasi "
+            f"({per_target(queue.batches)} × {len(TARGETS)} tujuan)")
     if queue.running or queue.sending:
         state = "Sedang dikirim…"
     elif queue.confirmed == queue.batches:
@@ -116,17 +118,28 @@ def rounds_table(rounds: list[Distribution]) -> Any:
     if not rounds:
         return empty_state("Belum ada distribusi untuk tanggal ini.",
                            "Pelaksana atau Petugas MPN menekan “Siapkan” untuk memilah data dan menyiapkannya.")
-    head = html.Thead(html.Tr([html.Th(h) for h in ("Putaran", "Status", "Baris", "Nilai", "Batch", "Ditahan",
-                                                    "Disiapkan", "Disetujui")]))
+    head = html.Thead(html.Tr([html.Th(h) for h in ("Putaran", "Status", "Baris", "Nilai", "Batch per tujuan",
+                                                    "Ditahan", "Disiapkan", "Disetujui")]))
     body = html.Tbody([html.Tr([
         html.Td(str(d.round)), html.Td(dbc.Badge(d.status_title, color=_round_color(d.status))),
         html.Td(angka(d.row_count), className="mpn-num"), html.Td(rupiah(d.amount), className="mpn-num"),
-        html.Td(angka(d.batch_count), className="mpn-num"),
+        html.Td(per_target(d.batch_count), className="mpn-num"),
         html.Td(f"{angka(d.held_count)} baris · {rupiah(d.held_amount)}" if d.held_count else "—"),
-        html.Td(f"{d.prepared_by} · {waktu_wib(d.prepared_at)}"),
+        html.Td(f"oleh {actor_name(d.prepared_by)} · {waktu_wib(d.prepared_at)}"),
         html.Td(waktu_wib(d.approved_at) if d.approved_at else "—"),
     ], id=f"ds-putaran-{d.round}") for d in rounds])
     return dbc.Table([head, body], size="sm", hover=True, responsive=True, className="mb-0", id="ds-putaran")
+
+
+def per_target(batches: int) -> str:
+    """Batches counted per target, as the target cards count them: each batch goes to SIDJP and to SIPMOD."""
+    each, rest = divmod(batches, len(TARGETS))
+    return f"{angka(each)} batch" if not rest else f"{angka(batches)} kiriman"
+
+
+def maker_name(made_by: str) -> str:
+    """Who asked: the system account asks only from the scheduler's jobs (held data released)."""
+    return "sistem (penjadwal)" if made_by == SYSTEM_ACCOUNT else actor_name(made_by)
 
 
 def _round_color(status: str) -> str:
@@ -138,7 +151,7 @@ def approval_steps(approval: Approval | None) -> Any:
     """Request → Kasi → Kasubdit, with who and when; a returned request with its note."""
     if approval is None:
         return html.Div("Belum diajukan untuk persetujuan.", className="text-secondary", id="ds-persetujuan")
-    items = [html.Li(f"Diajukan · {approval.made_by} · {waktu_wib(approval.made_at)}")]
+    items = [html.Li(f"Diajukan oleh {maker_name(approval.made_by)} · {waktu_wib(approval.made_at)}")]
     for step, role in enumerate(approval.steps, start=1):
         d = approval.decision_for(step)
         title = ROLES.get(role, role)
@@ -210,14 +223,21 @@ KPP_COLUMNS = [
 ]
 
 
-def kpp_rows(statuses: list[TargetStatus], availability: list[KppAvailability], day: date) -> list[dict[str, Any]]:
-    """One row per target and KPP, with the KPP's availability (both targets confirmed)."""
+def kpp_text(code: str, names: dict[str, str]) -> str:
+    """`001 · KPP Pratama Jakarta Gambir Satu`; the code alone when master data has no name."""
+    return f"{code} · {names[code]}" if names.get(code) else code
+
+
+def kpp_rows(statuses: list[TargetStatus], availability: list[KppAvailability], day: date,
+             names: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """One row per target and KPP (code and name), with the KPP's availability (both targets confirmed)."""
+    names = {**{a.kpp_code: a.kpp_name for a in availability}, **(names or {})}
     by_kpp = {a.kpp_code: a for a in availability}
     rows = []
     for s in statuses:
         a = by_kpp.get(s.kpp_code)
         rows.append({"id": f"{s.target}/{s.kpp_code}", "target": TARGET_TITLES[s.target],
-                     "kpp": f"{s.kpp_code} · {a.kpp_name}" if a and a.kpp_name else s.kpp_code,
+                     "kpp": kpp_text(s.kpp_code, names),
                      **shown("rows_prepared", s.rows_prepared, angka(s.rows_prepared)),
                      **shown("rows_confirmed", s.rows_confirmed, angka(s.rows_confirmed)),
                      **shown("rows_failed", s.rows_failed, angka(s.rows_failed)),
@@ -255,7 +275,7 @@ def held_table(held: list[Held], *, prepared: bool = True) -> Any:
 BATCH_COLUMNS = [
     text_column("target", "Tujuan", width=110),
     text_column("batch_id", "Batch", flex=1, minWidth=240),
-    text_column("kpp_code", "KPP", width=80),
+    text_column("kpp_code", "KPP", width=260, tooltipField="kpp_code"),
     formatted_column("row_count", "Baris", width=90),
     formatted_column("amount", "Nilai", width=150),
     badge_column("state", "Status", STATE_COLORS, width=150),
@@ -265,10 +285,11 @@ BATCH_COLUMNS = [
 ]
 
 
-def batch_rows(batches: list[BatchRow], day: date) -> list[dict[str, Any]]:
-    """Grid rows of the failed and unconfirmed batches; the row id names target and batch."""
+def batch_rows(batches: list[BatchRow], day: date, names: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Grid rows of the failed and unconfirmed batches (KPP code and name); the row id names target and batch."""
     return [{"id": f"{b.target}/{b.batch_id}", "key": [b.target, b.batch_id], "target": TARGET_TITLES[b.target],
-             "batch_id": b.batch_id, "kpp_code": b.kpp_code, **shown("row_count", b.row_count, angka(b.row_count)),
+             "batch_id": b.batch_id, "kpp_code": kpp_text(b.kpp_code, names or {}),
+             **shown("row_count", b.row_count, angka(b.row_count)),
              **shown("amount", b.amount, rupiah(b.amount)), "state": b.state_title,
              **shown("attempts", b.attempts, angka(b.attempts)), "last_error": b.last_error or "",
              "sent": jam_wib(b.first_sent_at, day=day) if b.first_sent_at else "—"} for b in batches]

@@ -89,8 +89,8 @@ def test_a_distribution_is_prepared_requested_approved_twice_and_delivered(dash_
     assert dash_duo.find_element("#ds-tanggal").get_attribute("value") == "20/11/2026"
     assert not dash_duo.find_element("#ds-ajukan").is_displayed()  # nothing prepared yet
     click(dash_duo, "#ds-siapkan")
-    dash_duo.wait_for_contains_text("#ds-pesan-isi", "Putaran 1 disiapkan: 5 baris (Rp 670.000) dalam 2 batch per tujuan; "
-                                                     "6 baris ditahan.")
+    dash_duo.wait_for_contains_text("#ds-pesan-isi", "Putaran 1 disiapkan: 5 baris (Rp 670.000) dalam 2 batch per "
+                                                     "tujuan; 6 baris ditahan.")
     dash_duo.wait_for_contains_text("#ds-putaran-1", "Disiapkan")
     assert "Surat pernyataan belum diterima" in dash_duo.find_element("#ds-tahan-008-no_statement").text
     link = dash_duo.find_element("#ds-tahan-008-no_statement a")
