@@ -124,6 +124,8 @@ class ExceptionDetail:
     berita_acara: tuple[BeritaAcara, ...]
     adjustments: tuple[Adjustment, ...]
     nota_perbaikan: tuple[NotaPerbaikan, ...]
+    #: Who closed it after maker-checker: the approver of the last step (None when open or closed by data).
+    closed_by: str | None = None
 
     def pairs(self) -> list[tuple[str, Any, Any]]:
         """(field, MPN value, bank value) of the first payment and the first batch row, in DETAIL_FIELDS order."""
@@ -241,7 +243,16 @@ def exception_detail(conn: Connection, exception_id: int, *, as_of: date | None 
     end = as_of or _wib_day(exc.resolved_at or datetime.now().astimezone())
     return ExceptionDetail(exc, working_age(calendar, arose_on(conn, exception_id), end), mpn, bank,
                            _differing(mpn, bank), comments, assignments, _history(conn, exc),
-                           pending_request(conn, exception_id), bas, adjustments, notas)
+                           pending_request(conn, exception_id), bas, adjustments, notas, _closer(conn, exc))
+
+
+def _closer(conn: Connection, exc: ExceptionRow) -> str | None:
+    """The user who approved the last step of the request that closed `exc` (the checker, not the maker)."""
+    if exc.is_open or exc.closed_by_data or exc.request_id is None:
+        return None
+    return conn.execute(text("""SELECT u.username FROM approval_decision d JOIN app_user u ON u.user_id = d.decided_by
+                                  WHERE d.request_id = :r AND d.decision = 'approved'
+                                  ORDER BY d.step DESC LIMIT 1"""), {"r": exc.request_id}).scalar()
 
 
 def exception_age_buckets(conn: Connection, *, as_of: date, bank: str | None = None) -> list[AgeBucket]:

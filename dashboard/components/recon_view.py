@@ -232,7 +232,7 @@ def _facts(d: ExceptionDetail) -> html.Dl:
     if e.cause:
         facts.append(("Penyebab", f"{e.cause_label}: {e.note}"))
     if e.resolved_at:
-        facts.append(("Ditutup", f"{waktu_wib(e.resolved_at)} oleh {e.resolved_by or 'sistem'}"))
+        facts.append(("Ditutup", html.Span(_closed_text(d), id="rekon-detail-ditutup")))
     if d.pending is not None:
         p = d.pending
         kind = p.summary.get("kind")
@@ -243,6 +243,16 @@ def _facts(d: ExceptionDetail) -> html.Dl:
     return html.Dl([part for label, value in facts for part in (html.Dt(label, className="col-sm-4"),
                                                                   html.Dd(value, className="col-sm-8"))],
                    className="row mpn-facts")
+
+
+def _closed_text(d: ExceptionDetail) -> str:
+    """When and by whom: the approver for a maker-checker closure (with who proposed it), else data or the system."""
+    e = d.exception
+    if e.closed_by_data:
+        return f"{waktu_wib(e.resolved_at)} otomatis oleh data yang datang kemudian"
+    if d.closed_by:
+        return f"{waktu_wib(e.resolved_at)} oleh {d.closed_by} (disetujui; diajukan {e.resolved_by})"
+    return f"{waktu_wib(e.resolved_at)} oleh {e.resolved_by or 'sistem'}"
 
 
 def _changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:

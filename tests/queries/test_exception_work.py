@@ -62,6 +62,12 @@ def test_open_to_clarification_to_resolved_after_kasi_approval(engine: Engine, p
     assert audit_actions(engine)[1:] == ["user.add"] * 4 + ["reconcile.run", "exception.clarify",
                                                             "approval.request", "approval.approve",
                                                             "exception.resolve"]
+    with engine.connect() as conn:
+        detail = exception_detail(conn, exc_id)
+    assert detail.closed_by == "budi"  # closed by the kasi who approved, not the pelaksana who asked
+    from dashboard.components.recon_view import _closed_text
+
+    assert _closed_text(detail).endswith("oleh budi (disetujui; diajukan ani)")
 
 
 def test_maker_cannot_approve_own_resolution(engine: Engine, people: dict[str, User]) -> None:
