@@ -20,7 +20,7 @@ from cli.scheduler import scheduler_group
 from cli.settings import settings_group
 from cli.target_sim import target_sim_cmd
 from cli.users import users_group
-from jobs.csvfile import InputRejected
+from queries.csvfile import InputRejected
 
 KINDS = ("mpn", "bank", "statements", "notices")
 MASTER_KINDS = ("banks", "kanwil", "kpp", "kap", "kjs", "non_working_days")

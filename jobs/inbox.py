@@ -25,10 +25,10 @@ from typing import NamedTuple
 
 from sqlalchemy import Engine, text
 
-from jobs.csvfile import InputRejected
 from jobs.ingest import import_file
 from queries import config
 from queries.audit import Actor
+from queries.csvfile import InputRejected
 from queries.imports import lock_key, rejected_drop
 from queries.plausibility import EARLIEST_DATE
 

@@ -21,7 +21,15 @@ import pyarrow as pa
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DataError, IntegrityError
 
-from jobs.csvfile import (
+from jobs.ingest_read import BANK_COLUMNS, BIGINT_MAX, MAX_PROBLEMS, MPN_COLUMNS, Checker, Feeder, Progress
+from jobs.validate import SPECS, Checked, FileSpec, Master
+from jobs.workdays import calendar_from_db
+from queries import config
+from queries import imports as q
+from queries import master as qm
+from queries.appeal_letters import settle
+from queries.audit import Actor, record
+from queries.csvfile import (
     BARE_CR,
     FileShape,
     InputRejected,
@@ -32,14 +40,6 @@ from jobs.csvfile import (
     scan_file,
     whole_file,
 )
-from jobs.ingest_read import BANK_COLUMNS, BIGINT_MAX, MAX_PROBLEMS, MPN_COLUMNS, Checker, Feeder, Progress
-from jobs.validate import SPECS, Checked, FileSpec, Master
-from jobs.workdays import calendar_from_db
-from queries import config
-from queries import imports as q
-from queries import master as qm
-from queries.appeal_letters import settle
-from queries.audit import Actor, record
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())  # the command line prints its own lines: no stray log on stderr

@@ -19,8 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from jobs.csvfile import BOM, ROW_LIMIT, FileShape, Layout, Problem, whole_file
 from jobs.validate import Checked, FileSpec, Master, check_batch
+from queries.csvfile import BOM, ROW_LIMIT, FileShape, Layout, Problem, whole_file
 
 Progress = Callable[[int, int], None]
 MAX_PROBLEMS = 1000  # listed one by one; the rest are counted

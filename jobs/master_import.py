@@ -14,9 +14,9 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, IntegrityError
 
-from jobs.csvfile import InputRejected, whole_file
 from jobs.ingest import keep_rejected
 from queries.audit import Actor, record
+from queries.csvfile import InputRejected, whole_file
 from queries.master import UpsertResult, parse_master_file, upsert_master
 
 log = logging.getLogger(__name__)

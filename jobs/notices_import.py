@@ -17,12 +17,12 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DataError, IntegrityError
 
-from jobs.csvfile import InputRejected, Problem, read_layout, require_columns, scan_file, small_rows, whole_file
 from jobs.ingest import ImportResult, _audit, _duplicate, _keep_rejected
 from jobs.ingest_read import MAX_PROBLEMS
 from queries import imports as q
 from queries import master as qm
 from queries.audit import Actor
+from queries.csvfile import InputRejected, Problem, read_layout, require_columns, scan_file, small_rows, whole_file
 from queries.notice_work import record_checked
 from queries.notices import FILE_COLUMNS, NoticeIn, NoticeRefused, parse_row
 

@@ -25,10 +25,10 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from jobs.workdays import WorkingCalendar, calendar_from_db
 from queries import approvals, config, plausibility
 from queries.approvals import ApprovalRefused
 from queries.audit import Actor, record
+from queries.calendar import WorkingCalendar, calendar_from_db
 from queries.settings import Settings, current_settings
 from queries.statements import missing_pairs
 from queries.users import ROLES, User, user_by_name

@@ -33,10 +33,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
-from jobs.workdays import WorkingCalendar, calendar_from_db
 from queries import config
 from queries.appeal_letters import STATUSES as APPEAL_STATUSES
 from queries.appeal_letters import AppealLetter, appeal_letters
+from queries.calendar import WorkingCalendar, calendar_from_db
 from queries.distribution import REASONS
 from queries.notices import EXCUSED, EXCUSED_TITLE, Notice, active_notices
 from queries.plausibility import UNKNOWN_TIME

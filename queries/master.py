@@ -11,8 +11,8 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection, text
 
-from jobs.csvfile import InputRejected, Problem, read_layout, require_columns, small_rows, whole_file
 from queries.audit import Actor, record
+from queries.csvfile import InputRejected, Problem, read_layout, require_columns, small_rows, whole_file
 from queries.plausibility import planned_date_problem, text_problem
 
 DEFAULT_DIR = Path(__file__).parent / "master_data"

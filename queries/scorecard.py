@@ -16,10 +16,9 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Connection, text
 
-from jobs.workdays import calendar_from_db
 from queries import config
 from queries.appeal_letters import appeal_letters
-from queries.calendar import WorkingCalendar
+from queries.calendar import WorkingCalendar, calendar_from_db
 from queries.completeness import BATCH_DUE, NOTICE_REACH_DAYS, WIB, bank_days
 from queries.notices import EXCUSED, active_notices
 from queries.results import delivery_times

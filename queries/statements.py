@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
-from jobs.workdays import WorkingCalendar, calendar_from_db
 from queries import config
+from queries.calendar import WorkingCalendar, calendar_from_db
 from queries.plausibility import SQL_EARLIEST_TS, SQL_LATEST_TS
 from queries.settings import Settings, current_settings
 

@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.components.admin_view import field, table
-from jobs.csvfile import Problem
+from queries.csvfile import Problem
 from queries.formatting import tanggal_panjang
 from queries.master import KINDS, ZONES
 from queries.master_edit import KEY_COLUMN, TITLES

@@ -24,10 +24,10 @@ from dashboard.components import master_view as view
 from dashboard.components.admin_view import ADMINS, result
 from dashboard.components.cards import page_header, page_or_unavailable
 from dashboard.components.data import fetch, perform
-from jobs.csvfile import InputRejected
 from jobs.documents.tabular import csv_text
 from jobs.master_import import import_master
 from queries import config
+from queries.csvfile import InputRejected
 from queries.db import engine
 from queries.master import KINDS
 from queries.master_edit import (

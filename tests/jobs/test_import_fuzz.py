@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from jobs.csvfile import InputRejected
+from queries.csvfile import InputRejected
 from queries.master import parse_master_file, upsert_master
 from tests.jobs.import_fuzz import LINE, check_example, mutated_file
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from jobs.csvfile import InputRejected
 from jobs.ingest import import_file
+from queries.csvfile import InputRejected
 
 MPN_HEADER = ("record_type,ntpn,billing_code,bank_code,branch_code,ntb,paid_at,npwp,taxpayer_name,kap,kjs,"
               "tax_period,kpp_code,amount")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from jobs.csvfile import InputRejected
 from jobs.ingest import import_file
+from queries.csvfile import InputRejected
 from tests.jobs.test_ingest import BANK_HEADER, MPN_HEADER, STATEMENT_HEADER, bank_row, mpn_row, rows_of, write
 
 LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+|-): (?P<rest>.+)$")
