@@ -27,10 +27,14 @@ from queries import approvals, labels
 from queries.approvals import Approval, ApprovalRefused
 from queries.audit import Actor, record
 from queries.db import use_temp_tables
+from queries.reconcile import analyze_stale
+from queries.revenue import OPEN_EXCEPTIONS, payments_of
 from queries.scheduler_store import request_run
 from queries.users import User
 
 KIND = "distribution"
+#: What `prepare` writes in bulk.
+WRITTEN = ("dist_item", "dist_batch", "dist_held")
 STEPS = ("kasi", "kasubdit")
 MAKER_ROLES = ("pelaksana",)
 TARGETS = ("sidjp", "sipmod")
@@ -118,11 +122,16 @@ def open_round(conn: Connection, business_date: date, *, lock: bool = False) -> 
     return None if row is None else Distribution(*row)
 
 
+# Statistics: the payments are read from the date's partition by name (`{payments}`, `revenue.payments_of`), so the
+# planner sizes them by the partition's statistics, not the partitioned parent's (never kept: 3,000,000 rows would
+# be taken for 200); the open exceptions come from `dp_open`, staged and analysed just before, not from
+# `recon_exception`'s statistics, stale right after a reconciliation wrote the date's exceptions.
+_OPEN = "CREATE TEMP TABLE dp_open ON COMMIT DROP AS " + OPEN_EXCEPTIONS
 _SORT = """
 CREATE TEMP TABLE dp_row ON COMMIT DROP AS
 WITH pay AS (
     SELECT DISTINCT ON (m.ntpn) m.ntpn, m.bank_code, m.kpp_code, m.amount, m.import_id, m.line
-      FROM mpn_record m
+      FROM {payments} m
      WHERE m.business_date = :d AND m.record_type = 'payment'
        AND NOT EXISTS (SELECT 1 FROM mpn_record r WHERE r.record_type = 'reversal' AND r.ntpn = m.ntpn)
      ORDER BY m.ntpn, m.line
@@ -139,8 +148,7 @@ WITH pay AS (
              ON sl.bank_code = b.bank_code AND sl.business_date = :d AND sl.superseded_at IS NULL
       LEFT JOIN recon_result rr ON rr.bank_code = b.bank_code AND rr.business_date = :d
 ), open_exc AS (
-    SELECT DISTINCT ntpn FROM recon_exception
-     WHERE business_date = :d AND level = 'transaction' AND status IN ('open', 'in_clarification')
+    SELECT ntpn FROM dp_open
 )
 SELECT p.ntpn, p.bank_code, p.kpp_code, p.amount, p.import_id, p.line,
        CASE WHEN NOT s.has_letter THEN 'no_statement'
@@ -214,8 +222,10 @@ def prepare(conn: Connection, business_date: date, *, actor: Actor, chunk: int =
         distribution_id, round_ = current.distribution_id, current.round
         for table in ("dist_batch", "dist_item", "dist_held"):
             conn.execute(text(f"DELETE FROM {table} WHERE distribution_id = :i"), {"i": distribution_id})
-    conn.execute(text("DROP TABLE IF EXISTS dp_row"))
-    conn.execute(text(_SORT), {"d": business_date})
+    conn.execute(text("DROP TABLE IF EXISTS dp_row, dp_open"))
+    conn.execute(text(_OPEN), {"d": business_date})
+    conn.execute(text("ANALYZE dp_open"))
+    conn.execute(text(_SORT.format(payments=payments_of(conn, business_date))), {"d": business_date})
     params = {"id": distribution_id, "d": business_date, "round": round_, "chunk": chunk, "targets": list(TARGETS)}
     conn.execute(text(_ITEMS), params)
     conn.execute(text(_HELD), params)
@@ -229,6 +239,8 @@ def prepare(conn: Connection, business_date: date, *, actor: Actor, chunk: int =
           FROM (SELECT count(*) AS n, sum(amount) AS amount FROM dist_item WHERE distribution_id = :i) i,
                (SELECT sum(row_count) AS n, sum(amount) AS amount FROM dist_held WHERE distribution_id = :i) h
          WHERE d.distribution_id = :i"""), {"i": distribution_id, "h": content, "by": actor.name})
+    # Rows just written in bulk get statistics with this commit: delivery, the page and the next prepare plan on them.
+    analyze_stale(conn, WRITTEN)
     if current is not None:
         approvals.lapse(conn, KIND, str(distribution_id), actor=actor, reason="disiapkan ulang", content_hash=content)
     made = distribution(conn, distribution_id)
