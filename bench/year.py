@@ -39,6 +39,7 @@ from bench.year_fill import distribute_day, fill_day  # noqa: E402
 from jobs.workdays import WorkingCalendar  # noqa: E402
 from queries.audit import Actor  # noqa: E402
 from queries.db import resolve_url  # noqa: E402
+from queries.search_index import build_search_indexes  # noqa: E402
 
 DB = "mpn_bench_year"
 LAST = date(2026, 11, 20)
@@ -97,7 +98,11 @@ def fill(engine: Engine, days: list[tuple[date, int]]) -> None:
         reconciled = time.perf_counter() - reconciled  # with its revenue refresh and audit (result.seconds is not)
         with engine.begin() as conn:
             distribute_day(conn, day, number, rows, calendar.next_after(day))
+        indexed = time.perf_counter()
+        build_search_indexes(engine)  # the scheduler's search_index job, minutes after the import
+        indexed = time.perf_counter() - indexed
         print(f"  {day} {rows:>9,} payments: fill {filled:5.1f} s, reconcile {reconciled:5.1f} s,"
+              f" search indexes {indexed:4.1f} s,"
               f" total {time.perf_counter() - begun:5.1f} s ({i}/{len(todo)}, load {load()})", flush=True)
     if todo:
         from jobs.alerts import evaluate_alerts
@@ -152,6 +157,7 @@ def main() -> None:
 
             setup(engine)
             fill(engine, days)
+        build_search_indexes(engine)
         disk(engine, args.months)
         engine.dispose()
         os.environ["MPN_DATABASE_URL"] = make_url(url).set(database=DB).render_as_string(hide_password=False)

@@ -128,7 +128,8 @@ DISTRIBUTION = """
 WITH d AS (
     INSERT INTO distribution (business_date, round, status, prepared_at, prepared_by, approved_at, delivered_at,
                               row_count, amount)
-    SELECT :d, 1, 'delivered', :next + time '09:00', 'bench', :next + time '10:00', :next + time '11:00', 0, 0
+    SELECT :d, 1, 'delivered', (:next + time '09:00') AT TIME ZONE 'Asia/Jakarta', 'bench',
+           (:next + time '10:00') AT TIME ZONE 'Asia/Jakarta', (:next + time '11:00') AT TIME ZONE 'Asia/Jakarta', 0, 0
     RETURNING distribution_id
 )
 INSERT INTO dist_item (distribution_id, ntpn, business_date, kpp_code, chunk, bank_code, amount, import_id, line)
@@ -147,7 +148,8 @@ INSERT INTO dist_batch (target, batch_id, distribution_id, kpp_code, chunk, row_
 SELECT t.target, 'MPN-' || to_char(CAST(:d AS date), 'YYYYMMDD') || '-R1-' || i.kpp_code || '-'
                  || lpad(i.chunk::text, 4, '0'),
        i.distribution_id, i.kpp_code, i.chunk, count(*), sum(i.amount), md5(string_agg(i.ntpn, '')), 'confirmed', 1,
-       :next + time '11:00', :next + time '11:05'
+       (:next + time '11:00') AT TIME ZONE 'Asia/Jakarta',
+       (:next + time '11:05') AT TIME ZONE 'Asia/Jakarta'
   FROM dist_item i JOIN distribution d ON d.distribution_id = i.distribution_id AND d.business_date = :d
  CROSS JOIN (VALUES ('sidjp'), ('sipmod')) t(target)
  WHERE i.business_date = :d
