@@ -15,7 +15,7 @@ from queries.users import ROLES, User
 #: Who opens the administration pages and fires their callbacks.
 ADMINS: tuple[str, ...] = ("admin",)
 
-ROLE_OPTIONS = [{"label": f"{title} ({code})", "value": code} for code, title in ROLES.items()]
+ROLE_OPTIONS = [{"label": title, "value": code} for code, title in ROLES.items()]
 
 
 def result(message: Any, *, ok: bool, ident: str | None = None) -> dbc.Alert:

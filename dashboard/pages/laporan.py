@@ -84,7 +84,7 @@ def page_body(day: date | None) -> list[Component]:
                                   "PDF dan XLSX, disimpan sebagai versi baru."))
     parts.append(section("Laporan tersimpan", [html.Div(view.reports_table(fetch(kept_reports, limit=LISTED)),
                                                         id=TABLE)],
-                         note="Penjadwal membuat laporan harian setiap hari kerja (jamnya diatur di halaman Pengaturan). "
+                         note="Penjadwal membuat laporan harian setiap hari kerja (jam di Pengaturan). "
                               "Setiap versi tetap tersimpan; yang terbaru ditandai."))
     return parts
 
