@@ -37,6 +37,7 @@ from queries import config
 from queries.appeal_letters import STATUSES as APPEAL_STATUSES
 from queries.appeal_letters import AppealLetter, appeal_letters
 from queries.calendar import WorkingCalendar, calendar_from_db
+from queries.completeness_store import kept_rows
 from queries.distribution import REASONS
 from queries.notices import EXCUSED, EXCUSED_TITLE, Notice, active_notices
 from queries.plausibility import UNKNOWN_TIME
@@ -466,11 +467,10 @@ def score_trend(conn: Connection, *, until: date, now: datetime, days: int = TRE
     """The score of each of the last `days` working days up to `until`, oldest first (one range read)."""
     calendar = calendar_from_db(conn)
     wanted = calendar.last_working_days(days, until)
-    by_day: dict[date, list[BankDay]] = {d: [] for d in wanted}
-    for row in bank_days(conn, first=wanted[0], last=wanted[-1], now=now, calendar=calendar):
-        if row.business_date in by_day:
-            by_day[row.business_date].append(row)
-    return [DayScore(d, score(rows)) for d, rows in by_day.items()]
+    # Settled dates are kept with a fingerprint of their inputs (queries.completeness_store): only the others are read.
+    by_day = kept_rows(conn, wanted, now, lambda first, last: bank_days(conn, first=first, last=last, now=now,
+                                                                          calendar=calendar))
+    return [DayScore(d, score(by_day[d])) for d in wanted]
 
 
 def default_day(conn: Connection, now: datetime) -> date:
