@@ -18,13 +18,12 @@ from sqlalchemy import Connection, Engine, text
 SEARCH_COLUMNS = ("billing_code", "ntb", "npwp")
 
 _PARTITIONS = text("""
-SELECT c.relname,
-       (SELECT count(*) FROM pg_index x JOIN pg_class ix ON ix.oid = x.indexrelid
-         WHERE x.indrelid = c.oid AND x.indisvalid AND ix.relname = ANY(
-               SELECT c.relname || '_' || col FROM unnest(CAST(:cols AS text[])) col)) AS valid
+SELECT c.relname, count(ix.relname) FILTER (WHERE x.indisvalid AND substr(ix.relname, length(c.relname) + 2)
+                                                                  = ANY(CAST(:cols AS text[]))) AS valid
   FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+  LEFT JOIN pg_index x ON x.indrelid = c.oid LEFT JOIN pg_class ix ON ix.oid = x.indexrelid
  WHERE i.inhparent = CAST('mpn_record' AS regclass)
- ORDER BY c.relname DESC
+ GROUP BY c.relname ORDER BY c.relname DESC
 """)
 
 
