@@ -127,8 +127,9 @@ def logout_token(client: FlaskClient) -> str:
 
 
 def grid_cell(grid: str, row_id: object, column: str) -> str:
-    """CSS selector of one AG Grid cell (centre columns) by row id and column id."""
-    return f'{grid} .ag-center-cols-container [row-id="{row_id}"] [col-id="{column}"]'
+    """CSS selector of one AG Grid cell by row id and column id, in the centre or a pinned column block."""
+    return ", ".join(f'{grid} .ag-{block}-cols-container [row-id="{row_id}"] [col-id="{column}"]'
+                     for block in ("center", "pinned-left", "pinned-right"))
 
 
 def centre(dash_duo: Any, selector: str) -> Any:

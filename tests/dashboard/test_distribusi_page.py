@@ -76,7 +76,8 @@ def approved_round(engine: Engine) -> None:
 def callback_id(app: Any, name: str) -> str:
     """Dash's id of the page's callback `name` (outputs with allow_duplicate carry a hash)."""
     return next(key for key, entry in app.callback_map.items()
-                if entry["callback"].__name__ == name and entry["callback"].__module__.endswith("distribusi"))
+                if "callback" in entry and entry["callback"].__name__ == name
+                and entry["callback"].__module__.endswith("distribusi"))
 
 
 def test_a_distribution_is_prepared_requested_approved_twice_and_delivered(dash_duo, engine: Engine,
