@@ -142,3 +142,11 @@ def centre(dash_duo: Any, selector: str) -> Any:
 def click(dash_duo: Any, selector: str) -> None:
     """Click an element after bringing it to the middle of the window."""
     centre(dash_duo, selector).click()
+
+
+def callback_id(app: Any, name: str, *, module: str = "") -> str:
+    """Dash's id of the server callback function `name` (in a module ending with `module`): outputs with
+    allow_duplicate carry a hash, and clientside callbacks (no server function) are skipped."""
+    return next(key for key, entry in app.callback_map.items()
+                if "callback" in entry and entry["callback"].__name__ == name
+                and entry["callback"].__module__.endswith(module))

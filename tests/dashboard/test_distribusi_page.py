@@ -20,6 +20,7 @@ from queries import distribution as dist
 from queries.audit import Actor
 from queries.users import user_by_name
 from tests.dashboard.helpers import (
+    callback_id,
     click,
     client_as,
     fire,
@@ -72,12 +73,6 @@ def approved_round(engine: Engine) -> None:
         dist.approve(conn, D2, actor=user_by_name(conn, "dedi"))
         conn.execute(text("DELETE FROM job_request"))
 
-
-def callback_id(app: Any, name: str) -> str:
-    """Dash's id of the page's callback `name` (outputs with allow_duplicate carry a hash)."""
-    return next(key for key, entry in app.callback_map.items()
-                if "callback" in entry and entry["callback"].__name__ == name
-                and entry["callback"].__module__.endswith("distribusi"))
 
 
 def test_a_distribution_is_prepared_requested_approved_twice_and_delivered(dash_duo, engine: Engine,
@@ -148,12 +143,12 @@ def test_refusals_by_role_own_request_and_management(dash_duo, engine: Engine) -
     app = create_app()
     clicked = [{"id": "ds-setujui", "property": "n_clicks", "value": 1}]
     day = [{"id": "ds-hari", "property": "data", "value": DAY}, {"id": "ds-versi", "property": "data", "value": 0}]
-    assert fire(client_as(app, engine, "pelaksana", "sari"), callback_id(app, "approve"), clicked, day
-                ).status_code == 403
+    pelaksana = client_as(app, engine, "pelaksana", "sari")  # the first request makes Dash collect its callbacks
+    assert fire(pelaksana, callback_id(app, "approve", module="distribusi"), clicked, day).status_code == 403
     kasi = client_as(app, engine, "kasi", "budi")
     redistribute = [{"id": "ds-ulang", "property": "n_clicks", "value": 1},
                     {"id": "ds-ulang-semua", "property": "n_clicks", "value": None}]
-    assert fire(kasi, callback_id(app, "redistribute"), redistribute,
+    assert fire(kasi, callback_id(app, "redistribute", module="distribusi"), redistribute,
                 [{"id": "ds-batch", "property": "selectedRows", "value": []}, *day]).status_code == 403
     content = fire(client_as(app, engine, "manajemen"), ".._pages_content.children..._pages_store.data..",
                    [{"id": "_pages_location", "property": "pathname", "value": "/distribusi"},
@@ -209,7 +204,7 @@ def test_the_report_downloads_as_pdf_and_xlsx(engine: Engine) -> None:
     approved_round(engine)
     app = create_app()
     client = client_as(app, engine, "pelaksana", "sari")
-    output = callback_id(app, "download")
+    output = callback_id(app, "download", module="distribusi")
     for pressed, magic in (("ds-unduh-pdf", b"%PDF"), ("ds-unduh-xlsx", b"PK")):
         inputs = [{"id": b, "property": "n_clicks", "value": 1 if b == pressed else None}
                   for b in ("ds-unduh-pdf", "ds-unduh-xlsx")]

@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 
 from dashboard.app import create_app
 from jobs.reconcile import reconcile
-from tests.dashboard.helpers import centre, click, client_as, fire, make_user, screenshot, sign_in, start
+from tests.dashboard.helpers import callback_id, centre, click, client_as, fire, make_user, screenshot, sign_in, start
 from tests.dashboard.helpers import grid_cell as cell
 from tests.jobs.recon_data import D2, Day, clean, ntpn
 from tests.queries.work_data import exception_id
@@ -194,11 +194,6 @@ def test_kasubdit_reassigns_but_sees_no_adjustment_form(dash_duo, engine: Engine
     dash_duo.wait_for_text_to_equal(cell(GRID, mismatch, "assignee"), "ani")
     assert dash_duo.get_logs() == [], "\n".join(e["message"] for e in dash_duo.get_logs())
 
-
-def callback_id(app, name: str) -> str:  # type: ignore[no-untyped-def]
-    """Dash's id of the page's callback `name` (outputs with allow_duplicate carry a hash)."""
-    return next(key for key, entry in app.callback_map.items()
-                if "callback" in entry and entry["callback"].__name__ == name)
 
 
 def test_the_new_actions_refuse_other_roles_on_the_server(engine: Engine) -> None:

@@ -16,7 +16,18 @@ from dashboard.app import create_app
 from queries.appeal_letters import appeal_letter, propose_drafts, return_letter, send, sign
 from queries.appeal_letters import initial as initial_letter
 from queries.users import user_by_name
-from tests.dashboard.helpers import centre, click, client_as, fire, grid_cell, make_user, screenshot, sign_in, start
+from tests.dashboard.helpers import (
+    callback_id,
+    centre,
+    click,
+    client_as,
+    fire,
+    grid_cell,
+    make_user,
+    screenshot,
+    sign_in,
+    start,
+)
 from tests.jobs.recon_data import D2, Day, clean
 
 pytestmark = pytest.mark.browser
@@ -241,10 +252,6 @@ def test_a_sent_letter_past_its_reply_period_is_flagged_for_escalation(dash_duo,
 
 
 # --- the server's own checks --------------------------------------------------------------------------------------
-
-def callback_id(app, name: str) -> str:  # type: ignore[no-untyped-def]
-    """Dash's id of the page's callback `name` (outputs with allow_duplicate carry a hash)."""
-    return next(key for key, entry in app.callback_map.items() if entry["callback"].__name__ == name)
 
 
 def fire_act(client, app, name: str, button: str, letter_id: int):  # type: ignore[no-untyped-def]
