@@ -1,8 +1,10 @@
 """The four duty rules read off the Kelengkapan model (`queries.completeness.bank_days`), never re-derived.
 
 Each (rule, business date, bank) gets the `DutyStatus` Kelengkapan shows: `batch_late` from its `batch` duty,
-`statement_late` from `statement`, `result_late` from `result_duty` (today the `recon` duty: the result's
-computation time within the hour), `distribution_late` from `sidjp` and `sipmod` together. So the page and the
+`statement_late` from `statement`, `result_late` from `result_duty` (the `recon` duty, which is R5's DELIVERY: the
+mail server's acceptance of the message carrying the result to the bank's head office within the hour of the batch,
+`queries.results.delivery_times`; a result computed in time but not sent is still missing, and its note says why,
+e.g. "Alamat e-mail bank belum ada"), `distribution_late` from `sidjp` and `sipmod` together. So the page and the
 alerts never disagree: an alert opens exactly when the cell reads "Belum, lewat batas" (`missing`).
 """
 
@@ -30,8 +32,8 @@ MAX_WINDOW_DAYS = 30
 
 
 def result_duty(row: BankDay) -> DutyStatus:
-    """`result_late`'s duty: THE ONE PLACE to switch from the result's computation time (Kelengkapan's `recon`, R5)
-    to the time the result was sent to the bank once issue 18 stores that delivery."""
+    """`result_late`'s duty: Kelengkapan's `recon`, whose time is the delivery to the bank (issue 18, R5), not the
+    computation; its note is the result's waiting status while it is not sent (`Delivery.waiting_note`)."""
     return row.status("recon")
 
 
@@ -92,8 +94,12 @@ def describe(rule: str, status: DutyStatus, bank: str) -> str:
     from queries.formatting import waktu_wib
 
     what = {"batch_late": "Batch bank", "statement_late": "Surat pernyataan",
-            "result_late": "Hasil rekonsiliasi (paling lambat 60 menit setelah batch)",
+            "result_late": "",
             "distribution_late": "Konfirmasi SIDJP dan SIPMOD atas data tanggal ini"}[rule]
-    text_ = f"{what} dari {bank} belum ada; batas {waktu_wib(status.due)}."
+    if rule == "result_late":
+        text_ = (f"Hasil rekonsiliasi untuk {bank} belum terkirim ke bank (paling lambat 60 menit setelah batch); "
+                 f"batas {waktu_wib(status.due)}.")
+    else:
+        text_ = f"{what} dari {bank} belum ada; batas {waktu_wib(status.due)}."
     return f"{text_} {status.note}." if status.note else text_
 
