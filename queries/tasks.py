@@ -173,7 +173,11 @@ WITH waiting AS (
                            FROM approval_decision x WHERE x.request_id = r.request_id) d ON true
      WHERE r.status = 'pending' AND r.kind <> 'appeal_letter' AND r.made_by <> :uid
 )
+SELECT * FROM (
 SELECT w.request_id, w.kind, w.object_key, w.content_hash, w.summary, coalesce(w.last_at, w.made_at) AS since,
+       row_number() OVER (PARTITION BY CASE WHEN w.kind = ANY(:kinds) THEN w.kind ELSE 'approval' END
+                          ORDER BY coalesce(dd.business_date, e.business_date), coalesce(w.last_at, w.made_at),
+                                   w.request_id) AS urgency,
        dd.business_date AS dist_date, dd.round, dd.amount AS dist_amount, dd.row_count AS dist_rows,
        dd.content_hash AS dist_hash,
        e.business_date AS exc_date, e.bank_code AS exc_bank, e.ntpn, e.level, e.category,
@@ -184,7 +188,19 @@ SELECT w.request_id, w.kind, w.object_key, w.content_hash, w.summary, coalesce(w
          ON w.kind IN ('exception_resolution', 'exception_adjustment') AND e.exception_id = w.object_id
   LEFT JOIN bank b ON b.bank_code = coalesce(e.bank_code, w.summary->>'bank_code')
  WHERE w.next_role = :role AND NOT w.mine
- ORDER BY since, w.request_id
+) x WHERE x.urgency <= coalesce(CAST(:limit AS integer), x.urgency)
+ ORDER BY since, request_id
+""")
+
+_APPROVAL_COUNTS = text("""
+SELECT CASE WHEN r.kind = ANY(:kinds) THEN r.kind ELSE 'approval' END AS kind, count(*)
+  FROM approval_request r
+  LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE x.decision = 'approved') AS approved,
+                            bool_or(x.decided_by = :uid) AS mine
+                       FROM approval_decision x WHERE x.request_id = r.request_id) d ON true
+ WHERE r.status = 'pending' AND r.kind <> 'appeal_letter' AND r.made_by <> :uid
+   AND r.steps[1 + coalesce(d.approved, 0)::int] = :role AND NOT coalesce(d.mine, false)
+ GROUP BY 1
 """)
 
 
@@ -220,10 +236,12 @@ def _approval_task(row: Any, due: Any) -> Task:
                 token=approval_token(row.request_id, row.content_hash), **common)
 
 
-def approval_tasks(conn: Connection, user: User, *, settings: Settings, calendar: WorkingCalendar) -> list[Task]:
+def approval_tasks(conn: Connection, user: User, *, settings: Settings, calendar: WorkingCalendar,
+                   limit: int | None = None) -> list[Task]:
     """Pending approval requests (not letters) whose next step is the user's role, made and not yet decided by
-    someone else: the system's own requests included."""
-    rows = conn.execute(_APPROVALS, {"uid": user.user_id, "role": user.role}).all()
+    someone else: the system's own requests included (at most `limit` of each kind, the earliest dates first)."""
+    rows = conn.execute(_APPROVALS, {"uid": user.user_id, "role": user.role, "kinds": list(APPROVAL_KINDS),
+                                     "limit": limit}).all()
     due = distribution_dues(settings, calendar)
     return [_approval_task(row, due) for row in rows]
 
@@ -270,8 +288,11 @@ def letter_task(a: AppealLetter, kind: str, calendar: WorkingCalendar) -> Task:
                 token=letter_token(a), request_id=a.request_id)
 
 
-def letter_tasks(conn: Connection, user: User, *, settings: Settings, calendar: WorkingCalendar) -> list[Task]:
-    """Letters whose status waits for an act the letter itself allows this user (`AppealLetter.acts_for`)."""
+def letter_tasks(conn: Connection, user: User, *, settings: Settings, calendar: WorkingCalendar,
+                 limit: int | None = None) -> list[Task]:
+    """Letters whose status waits for an act the letter itself allows this user (`AppealLetter.acts_for`); all of
+    them (a few dozen at most: `limit` is not applied, so their count is exact)."""
+    del limit
     wanted = [s for s, (act, _kind) in LETTER_TASKS.items()
               if user.role in ACTS[act][0] and (act != "revise" or user.role in REVISER_ROLES)]
     if not wanted:
@@ -294,15 +315,19 @@ SELECT e.exception_id, e.business_date, e.bank_code, b.name AS bank_name, e.ntpn
                   WHERE a.exception_id = e.exception_id AND a.assignee = e.assignee), e.opened_at) AS since
   FROM recon_exception e JOIN bank b ON b.bank_code = e.bank_code
  WHERE e.assignee = :who AND e.status IN ('open', 'in_clarification')
- ORDER BY e.business_date, e.exception_id
+ ORDER BY e.business_date, since, e.exception_id
+ LIMIT :limit
 """)
+_ASSIGNED_COUNT = text("""SELECT count(*) FROM recon_exception
+                           WHERE assignee = :who AND status IN ('open', 'in_clarification')""")
 
 
-def assigned_tasks(conn: Connection, user: User, *, settings: Settings, calendar: WorkingCalendar) -> list[Task]:
-    """Open exceptions assigned to the user."""
+def assigned_tasks(conn: Connection, user: User, *, settings: Settings, calendar: WorkingCalendar,
+                   limit: int | None = None) -> list[Task]:
+    """Open exceptions assigned to the user (the `limit` earliest dates, LIMIT NULL being all)."""
     tasks = []
     due = distribution_dues(settings, calendar)
-    for r in conn.execute(_ASSIGNED, {"who": user.username}):
+    for r in conn.execute(_ASSIGNED, {"who": user.username, "limit": limit}):
         category = CATEGORY_LABELS.get(r.category, r.category)
         tasks.append(Task("exception_assigned", str(r.exception_id),
                           title=f"Selisih #{r.exception_id} · {category}" + (f" · NTPN {r.ntpn}" if r.ntpn else ""),
@@ -331,6 +356,7 @@ SELECT f.import_id, f.kind, f.file_name, f.status, f.sha256, f.size_bytes, f.rec
                     WHERE a.object_type = 'import_file' AND a.object_id = CAST(f.import_id AS text)
                       AND a.action = :handled)
  ORDER BY f.received_at, f.import_id
+ LIMIT :limit
 """)
 
 
@@ -339,14 +365,15 @@ def _file_due(kind: str, day: date, settings: Settings, calendar: WorkingCalenda
     return statement_deadline(day, settings, calendar) if kind == "statements" else batch_due(day)
 
 
-def file_tasks(conn: Connection, user: User, *, settings: Settings, calendar: WorkingCalendar) -> list[Task]:
+def file_tasks(conn: Connection, user: User, *, settings: Settings, calendar: WorkingCalendar,
+               limit: int | None = None) -> list[Task]:
     """Rejected input files of the kinds the user's role handles, neither imported again (a later file of the
-    same name) nor marked handled."""
+    same name) nor marked handled (the `limit` earliest received)."""
     kinds = [k for k, roles in FILE_ROLES.items() if user.role in roles]
     if not kinds:
         return []
     tasks = []
-    for row in conn.execute(_REJECTED, {"kinds": kinds, "handled": HANDLED_ACTION}):
+    for row in conn.execute(_REJECTED, {"kinds": kinds, "handled": HANDLED_ACTION, "limit": limit}):
         values = dict(row._mapping)
         bank_name = values.pop("bank_name")
         f = ImportFileRow(**values)
@@ -376,19 +403,68 @@ def source_of(kind: str) -> Any:
     return {"exception_assigned": assigned_tasks, "file_rejected": file_tasks}.get(kind, approval_tasks)
 
 
-def tasks_for(conn: Connection, user: User) -> list[Task]:
-    """Everything waiting for `user`, most urgent first (earliest deadline, then longest waiting)."""
+def tasks_for(conn: Connection, user: User, *, limit: int | None = None) -> list[Task]:
+    """Everything waiting for `user` (at most `limit` of each kind, its most urgent, when given), most urgent first
+    (earliest deadline, then longest waiting)."""
     if user.role not in TASK_ROLES:
         return []
     settings, calendar = current_settings(conn), calendar_from_db(conn)
-    found = [t for source in SOURCES for t in source(conn, user, settings=settings, calendar=calendar)]
+    found = [t for source in SOURCES for t in source(conn, user, settings=settings, calendar=calendar, limit=limit)]
     far = datetime.max.replace(tzinfo=config.timezone()) - timedelta(days=1)
     return sorted(found, key=lambda t: (t.deadline or far, t.waiting_since, t.key))
 
 
+@dataclass(frozen=True, slots=True)
+class TaskList:
+    """What the page shows: the `SHOWN` most urgent items of each kind, and how many of each kind wait in all."""
+
+    tasks: list[Task]
+    totals: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        """Every item waiting, shown or not."""
+        return sum(self.totals.values())
+
+
+#: Rows fetched and built per kind for the page: someone holding thousands of exceptions sees the most urgent.
+SHOWN = 200
+
+
+def task_list(conn: Connection, user: User, *, limit: int = SHOWN) -> TaskList:
+    """The page's list: each source's `limit` most urgent rows (SQL LIMIT) and the exact counts (SQL COUNT)."""
+    tasks = tasks_for(conn, user, limit=limit)
+    found = counts(tasks)
+    letters = {k: n for k, n in found.items() if k in LETTER_KINDS}
+    return TaskList(tasks, _ordered({**task_totals(conn, user, letters=False), **letters}))
+
+
+def _ordered(totals: dict[str, int]) -> dict[str, int]:
+    return {kind: totals[kind] for kind in KINDS if totals.get(kind)}
+
+
+def task_totals(conn: Connection, user: User, *, letters: bool = True) -> dict[str, int]:
+    """Items per kind waiting for `user`, counted in SQL (letters, a few, by their list), in KINDS order."""
+    if user.role not in TASK_ROLES:
+        return {}
+    totals: dict[str, int] = dict(conn.execute(_APPROVAL_COUNTS, {"uid": user.user_id, "role": user.role,
+                                                                  "kinds": list(APPROVAL_KINDS)}).all())
+    totals["exception_assigned"] = conn.execute(_ASSIGNED_COUNT, {"who": user.username}).scalar_one()
+    kinds = [k for k, roles in FILE_ROLES.items() if user.role in roles]
+    if kinds:
+        totals["file_rejected"] = conn.execute(text(f"SELECT count(*) FROM ({_REJECTED.text}) f"),
+                                               {"kinds": kinds, "handled": HANDLED_ACTION,
+                                                "limit": None}).scalar_one()
+    if letters:
+        calendar = calendar_from_db(conn)
+        settings = current_settings(conn)
+        totals.update(counts(letter_tasks(conn, user, settings=settings, calendar=calendar)))
+    return _ordered(totals)
+
+
 def task_count(conn: Connection, user: User) -> int:
-    """How many items wait for `user` (the navbar badge)."""
-    return len(tasks_for(conn, user))
+    """How many items wait for `user` (the navbar badge): SQL counts, no row built."""
+    return sum(task_totals(conn, user).values())
 
 
 def counts(tasks: Sequence[Task]) -> dict[str, int]:

@@ -24,7 +24,20 @@ from queries import config
 from queries.approvals import ApprovalRefused
 from queries.formatting import angka, rupiah, tanggal_pendek, waktu_wib
 from queries.task_acts import BulkOutcome, Seen, decide_many
-from queries.tasks import BULK_ACTS, BULK_ROLES, KINDS, LETTER_KINDS, TASK_ROLES, Task, acts_for, counts, tasks_for
+from queries.tasks import (
+    BULK_ACTS,
+    BULK_ROLES,
+    KINDS,
+    LETTER_KINDS,
+    SHOWN,
+    TASK_ROLES,
+    Task,
+    TaskList,
+    acts_for,
+    counts,
+    task_count,
+    task_list,
+)
 from queries.users import User
 
 dash.register_page(__name__, path=PATH, name="Tugas saya", title="Tugas saya · MPN Monitor", order=5,
@@ -33,7 +46,7 @@ dash.register_page(__name__, path=PATH, name="Tugas saya", title="Tugas saya · 
 FILTER, LIST, SEEN, VERSION, MESSAGE = "tugas-jenis", "tugas-daftar", "tugas-tampil", "tugas-versi", "tugas-pesan"
 PICK, ACT, PICK_ALL, RESULT = "tugas-pilih", "tugas-aksi", "tugas-pilih-semua", "tugas-hasil"
 ALL_KINDS = "semua"
-MAX_ROWS = 200  # per kind: the page stays light when someone holds thousands of exceptions
+MAX_ROWS = SHOWN  # per kind, fetched with LIMIT and counted in SQL: light when someone holds thousands
 ACTORS: tuple[str, ...] = tuple(sorted({r for roles in BULK_ROLES.values() for r in roles}))
 
 TITLE = "Tugas saya"
@@ -61,16 +74,17 @@ def layout(jenis: str | None = None, **_ignored: str) -> html.Div:
 def page_body(jenis: str | None) -> list[Any]:
     """Header with the bulk buttons, the kind filter with counts, and the groups."""
     user = current_user()
-    tasks = fetch(tasks_for, user) if user is not None else []
+    listed = fetch(task_list, user) if user is not None else TaskList([], {})
+    tasks = listed.tasks
     choice = chosen(tasks, jenis)
     return [
         page_header(TITLE, QUESTION, toolbar(user)),
         dcc.Store(id=SEEN, data=seen_data(visible(tasks, choice))), dcc.Store(id=VERSION, data=0),
         html.Div(id=MESSAGE),
-        dbc.RadioItems(id=FILTER, options=filter_options(tasks), value=choice, inline=True,
+        dbc.RadioItems(id=FILTER, options=filter_options(listed), value=choice, inline=True,
                        className="mpn-task-filter mb-2", inputClassName="btn-check",
                        labelClassName="btn btn-sm btn-outline-primary rounded", labelCheckedClassName="active"),
-        html.Div(groups(tasks, choice, user, config.now()), id=LIST),
+        html.Div(groups(listed, choice, user, config.now()), id=LIST),
     ]
 
 
@@ -100,10 +114,10 @@ def seen_data(tasks: list[Task]) -> dict[str, dict[str, str]]:
     return {t.key: {"token": t.token, "name": t.name} for t in tasks}
 
 
-def filter_options(tasks: list[Task]) -> list[dict[str, str]]:
-    """`Semua (5)` and one choice per kind the user has, with its count."""
-    return [{"label": f"Semua ({angka(len(tasks))})", "value": ALL_KINDS},
-            *({"label": f"{KINDS[kind]} ({angka(n)})", "value": kind} for kind, n in counts(tasks).items())]
+def filter_options(listed: TaskList) -> list[dict[str, str]]:
+    """`Semua (5)` and one choice per kind the user has, with its count (all waiting, not only those shown)."""
+    return [{"label": f"Semua ({angka(listed.total)})", "value": ALL_KINDS},
+            *({"label": f"{KINDS[kind]} ({angka(n)})", "value": kind} for kind, n in listed.totals.items())]
 
 
 def visible(tasks: list[Task], choice: str) -> list[Task]:
@@ -115,14 +129,14 @@ def visible(tasks: list[Task], choice: str) -> list[Task]:
     return kept
 
 
-def groups(tasks: list[Task], choice: str, user: User | None, now: datetime) -> list[Any]:
+def groups(listed: TaskList, choice: str, user: User | None, now: datetime) -> list[Any]:
     """One titled table per kind, in KINDS order (the most urgent `MAX_ROWS` of a long one, said in its note);
     the empty state when nothing waits."""
-    shown = visible(tasks, choice)
+    shown = visible(listed.tasks, choice)
     if not shown:
         return [empty_state("Tidak ada yang menunggu Anda.",
                             "Persetujuan, surat, selisih dan berkas yang perlu Anda tangani tampil di sini.")]
-    totals = counts(tasks)
+    totals = {kind: max(listed.totals.get(kind, 0), n) for kind, n in counts(listed.tasks).items()}
     return [section(f"{KINDS[kind]} · {angka(totals[kind])}", [table([t for t in shown if t.kind == kind], user, now)],
                     note=NOTES.get(kind, "") + (f" Ditampilkan {angka(n)} yang paling mendesak dari "
                                                 f"{angka(totals[kind])}." if totals[kind] > n else ""))
@@ -180,9 +194,10 @@ def table(tasks: list[Task], user: User | None, now: datetime) -> html.Table:
 def show(choice: str | None, _version: int | None) -> tuple[Any, ...]:
     """The list again, after a filter change or a bulk act."""
     user = current_user()
-    tasks = fetch(tasks_for, user) if user is not None else []
+    listed = fetch(task_list, user) if user is not None else TaskList([], {})
     choice = choice or ALL_KINDS
-    return groups(tasks, choice, user, config.now()), seen_data(visible(tasks, choice)), filter_options(tasks)
+    return (groups(listed, choice, user, config.now()), seen_data(visible(listed.tasks, choice)),
+            filter_options(listed))
 
 
 @callback(Output({"type": PICK, "key": ALL}, "value"), Input(PICK_ALL, "n_clicks"),
@@ -225,4 +240,4 @@ def bulk(clicks: list[int | None], values: list[bool | None], ids: list[dict[str
         alert = outcome_alert(perform(decide_many, actor=user, act=act, seen=picked))
     except ApprovalRefused as refused:
         alert = dbc.Alert(refused.message, color="danger", id=RESULT, className="py-2")
-    return (alert, (version or 0) + 1, *badge_look(len(fetch(tasks_for, user))))
+    return (alert, (version or 0) + 1, *badge_look(fetch(task_count, user)))
