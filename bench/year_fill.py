@@ -111,13 +111,14 @@ WITH t AS (SELECT batch_id, count(*) AS n, sum(amount) AS amount FROM {bank} GRO
 UPDATE import_file f SET row_count = b.n, total_amount = b.amount FROM b WHERE f.import_id = b.import_id
 """
 
-#: Statement letters the next morning, declaring the batch; 3 % missing, 1.5 % one row off, 8 % late.
+#: Statement letters at 08:00 the next day (before the deadline), declaring the batch; 3 % missing, 1.5 % one row
+#: off, 8 % late.
 LETTERS = """
 INSERT INTO statement_letter (bank_code, business_date, letter_number, letter_date, received_at, declared_count,
                               declared_amount, signer, entered_by)
 SELECT bank_code, business_date, 'SP-' || batch_id || '/' || bank_code, business_date + 1,
        CAST(business_date + 1 AS timestamp) AT TIME ZONE 'Asia/Jakarta'
-       + CASE WHEN h % 1000 < 80 THEN interval '3 days 10 hours' ELSE interval '10 hours' END,
+       + CASE WHEN h % 1000 < 80 THEN interval '3 days 10 hours' ELSE interval '8 hours' END,
        row_count + CASE WHEN h % 1000 BETWEEN 30 AND 44 THEN 1 ELSE 0 END, total_amount, 'Direksi', 'bench'
   FROM (SELECT *, abs(hashtext(bank_code || business_date || 'sp')) AS h FROM bank_batch WHERE business_date = :d) b
  WHERE h % 1000 >= 30
