@@ -24,6 +24,7 @@ from jobs.daily_work import Outcome, statement_due_date
 from jobs.distribution_report import StoredReport
 from jobs.documents import tabular
 from jobs.pdf_common import Column, Document, date_words, draw_letterhead, latin1, table
+from jobs.report_mail import mail_daily_pdf
 from jobs.workdays import calendar_from_db
 from queries.appeal_letters import STATUSES as APPEAL_STATUSES
 from queries.audit import Actor
@@ -368,8 +369,11 @@ def _make(conn: Connection, business_date: date, fmt: str, made_by: str, now: da
     else:
         content = daily_xlsx(data, dist_report.attempt_rows(conn, business_date) if data.distribution else ())
     name = file_name(business_date, fmt)
-    dist_report.keep(conn, kind=KIND, business_date=business_date, fmt=fmt, name=name, content=content,
-                     made_by=made_by, made_at=data.made_at, audit=data.audit)
+    report_id = dist_report.keep(conn, kind=KIND, business_date=business_date, fmt=fmt, name=name, content=content,
+                                 made_by=made_by, made_at=data.made_at, audit=data.audit)
+    if fmt == "pdf":  # report subscriptions (issue 17): the PDF to its subscribers, in this transaction
+        mail_daily_pdf(conn, report_id=report_id, business_date=business_date, name=name, content=content,
+                       made_at=data.made_at)
     return name, content
 
 

@@ -128,6 +128,24 @@ DEFINITIONS += tuple(
     Setting(f"alerts.subscriptions.{role}", default,
             f"Surel peringatan untuk {title}: aturan dipisah koma (digest = ringkasan pagi 08:00 WIB)", _tokens)
     for role, (title, default) in ALERT_SUBSCRIPTIONS.items())
+#: Report e-mail per role (issue 17): `daily_pdf` = the daily report's PDF attached as soon as it is made.
+REPORT_TOKENS = ("daily_pdf",)
+REPORT_SUBSCRIPTIONS: dict[str, str] = {"kasubdit": "daily_pdf", "kasi": "daily_pdf", "manajemen": "daily_pdf"}
+
+
+def _report_tokens(value: str) -> str | None:
+    names = [t.strip() for t in value.split(",") if t.strip()]
+    unknown = [t for t in names if t not in REPORT_TOKENS]
+    if unknown:
+        return f"tidak dikenal: {', '.join(unknown)}; yang ada: {', '.join(REPORT_TOKENS)} (atau kosong)"
+    return "ada yang tertulis dua kali" if len(set(names)) != len(names) else None
+
+
+DEFINITIONS += tuple(
+    Setting(f"reports.subscriptions.{role}", REPORT_SUBSCRIPTIONS.get(role, ""),
+            f"Surel laporan untuk {title}: daily_pdf = Laporan Harian (PDF terlampir) begitu dibuat; kosong = tidak",
+            _report_tokens)
+    for role, (title, _default) in ALERT_SUBSCRIPTIONS.items())
 BY_KEY = {s.key: s for s in DEFINITIONS}
 
 
