@@ -25,9 +25,12 @@ from queries.alerts.model import RULES, late_minutes
 from queries.alerts.notify import notify_opened
 from queries.alerts.read import unresolved_count
 from queries.alerts.system import (
+    GAP_LOOKBACK,
     Opening,
+    record_gaps,
     rejected_openings,
     rejected_resolutions,
+    remember_gap,
     scheduler_opening,
     scheduler_resolution,
 )
@@ -70,6 +73,7 @@ def evaluate(conn: Connection, *, now: datetime, settings: Settings | None = Non
     dues = duty_states(conn, first=first, last=last, now=now, settings=settings, calendar=calendar)
     resolved = _resolve_duties(conn, dues, first, last, now) + _resolve_storms(conn, dues, now)
     resolved += _resolve_system(conn, now)
+    resolved += record_gaps(conn, now, now - GAP_LOOKBACK)  # outages nobody saw live, recorded afterwards
     duties = _duty_openings(conn, dues, first, last)
     others = rejected_openings(conn, first=first, now=now, calendar=calendar)
     if not _unresolved(conn, "scheduler_down") and (down := scheduler_opening(conn, now)) is not None:
@@ -149,6 +153,7 @@ def _resolve_system(conn: Connection, now: datetime) -> int:
         for alert_id, deadline in conn.execute(text(
                 "SELECT alert_id, deadline FROM alert WHERE rule = 'scheduler_down' AND status <> 'resolved'")):
             done.append((alert_id, back if back > deadline else now, None, ""))
+            remember_gap(conn, alert_id, deadline, back if back > deadline else now)
     return _resolve(conn, [(i, at, late_minutes(at, _deadline(conn, i)), why) for i, at, _, why in done])
 
 

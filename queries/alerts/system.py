@@ -5,13 +5,19 @@
   bank when known; further rejections of the same key join it (`facts.files`). It resolves when every file in it
   has a later imported file of the same kind (and bank) covering that date; lateness is counted to that import.
 - `scheduler_down`: no live scheduler heartbeat (`queries.scheduler_store`, 90 s). Opens 90 s after the last sign
-  of life of any instance that ever ran; resolves when an instance beats again, lateness to its start.
+  of life of any instance that ever ran; resolves when an instance beats again, lateness to its start. An outage
+  nobody saw live (the minute job is the scheduler's own, and nobody opened Peringatan or ran `mpn alerts evaluate`
+  meanwhile) is recorded afterwards: `scheduler_gaps` reads the instances' lives (start to last heartbeat or stop),
+  and the first evaluation after the return opens-and-resolves an alert covering each gap longer than 90 s, with its
+  length (`record_gaps`). The alert key is one row per rule and day, so a day's further outages are added to its
+  `facts.gaps` and its sentence; a gap already in `facts.gaps` (or the live alert's span) is never added twice.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -121,3 +127,90 @@ def scheduler_resolution(conn: Connection, now: datetime) -> datetime | None:
     if not alive:
         return None
     return since or now
+
+
+_LIVES = text("""SELECT started_at, least(coalesce(stopped_at, heartbeat_at), :now) FROM scheduler_instance
+                  WHERE started_at <= :now ORDER BY started_at""")
+
+
+def scheduler_gaps(conn: Connection, now: datetime) -> list[tuple[datetime, datetime]]:
+    """(last sign of life, next start) of every time no instance lived for more than 90 s, ended by `now`."""
+    gaps: list[tuple[datetime, datetime]] = []
+    alive_until: datetime | None = None
+    for started, ended in conn.execute(_LIVES, {"now": now}):
+        if alive_until is not None and started - alive_until > HEARTBEAT_STALE:
+            gaps.append((alive_until, started))
+        alive_until = ended if alive_until is None else max(alive_until, ended)
+    return gaps
+
+
+def _gap_text(start: datetime, end: datetime) -> str:
+    from queries.formatting import waktu_wib
+
+    minutes = -(-int((end - start).total_seconds()) // 60)
+    return f"penjadwal berhenti dari {waktu_wib(start)} sampai {waktu_wib(end)} ({minutes} menit)"
+
+
+def _known(facts: dict[str, Any], deadline: datetime, resolved: datetime | None, gap: tuple[datetime, datetime]
+           ) -> bool:
+    """Is the outage already held: listed in `facts.gaps` (as instants), or inside the live alert's span?"""
+    if any(datetime.fromisoformat(a) == gap[0] and datetime.fromisoformat(b) == gap[1]
+           for a, b in facts.get("gaps", [])):
+        return True
+    return deadline <= gap[1] and (resolved is None or resolved >= gap[0] + HEARTBEAT_STALE)
+
+
+def record_gaps(conn: Connection, now: datetime, since: datetime) -> int:
+    """Open-and-resolve a `scheduler_down` alert for each outage that ended after `since` and that no alert holds
+    (recorded afterwards, lateness to the return); alerts written or extended."""
+    written = 0
+    for gap in scheduler_gaps(conn, now):
+        if gap[1] <= since:
+            continue
+        day = (gap[0] + HEARTBEAT_STALE).astimezone(config.timezone()).date()
+        old = conn.execute(text("""SELECT alert_id, deadline, resolved_at, facts FROM alert
+                                    WHERE rule = 'scheduler_down' AND business_date = :d AND bank_code IS NULL
+                                      FOR UPDATE"""), {"d": day}).first()
+        if old is None:
+            _insert_gap(conn, day, gap)
+        elif _known(old.facts, old.deadline, old.resolved_at, gap):
+            continue
+        else:
+            _extend_gap(conn, old.alert_id, gap)
+        written += 1
+    return written
+
+
+def _pair(gap: tuple[datetime, datetime]) -> str:
+    return json.dumps([[gap[0].isoformat(), gap[1].isoformat()]])
+
+
+def _insert_gap(conn: Connection, day: date, gap: tuple[datetime, datetime]) -> None:
+    deadline = gap[0] + HEARTBEAT_STALE
+    late = -(-int((gap[1] - deadline).total_seconds()) // 60)
+    conn.execute(text("""
+        INSERT INTO alert (rule, business_date, bank_code, opened_at, deadline, detail, facts, status, resolved_at,
+                           late_minutes)
+        VALUES ('scheduler_down', :d, NULL, :due, :due, :detail, jsonb_build_object('gaps', CAST(:pair AS jsonb)),
+                'resolved', :end, :late)"""),
+        {"d": day, "due": deadline, "end": gap[1], "late": late, "pair": _pair(gap),
+         "detail": f"Tercatat setelahnya: {_gap_text(*gap)}; pekerjaan terjadwal tidak berjalan selama itu."})
+
+
+def _extend_gap(conn: Connection, alert_id: int, gap: tuple[datetime, datetime]) -> None:
+    conn.execute(text("""
+        UPDATE alert SET detail = left(detail || ' Tercatat setelahnya: ' || :said || '.', 2000),
+                         facts = facts || jsonb_build_object('gaps', coalesce(facts -> 'gaps', '[]')
+                                                                     || CAST(:pair AS jsonb))
+         WHERE alert_id = :id"""), {"said": _gap_text(*gap), "pair": _pair(gap), "id": alert_id})
+
+
+def remember_gap(conn: Connection, alert_id: int, deadline: datetime, back: datetime) -> None:
+    """A live `scheduler_down` alert resolved at `back`: its outage joins `facts.gaps`, never recorded again."""
+    conn.execute(text("""UPDATE alert SET facts = facts || jsonb_build_object('gaps', coalesce(facts -> 'gaps', '[]')
+                                                                              || CAST(:pair AS jsonb))
+                          WHERE alert_id = :id"""), {"pair": _pair((deadline - HEARTBEAT_STALE, back)), "id": alert_id})
+
+
+#: How far back an outage is still recorded afterwards.
+GAP_LOOKBACK = timedelta(days=7)
