@@ -7,6 +7,12 @@ Idempotent: the unique key (rule, business date, bank) and "open only what has n
 the same moment change nothing. More than `STORM_LIMIT` new alerts in one evaluation become ONE `storm` alert
 covering them (an outage is one alert, not fifty); while it is unresolved the duties it covers open nothing more,
 and it resolves when none of them is still missing.
+
+A resolved duty alert whose duty goes back to missing (it can: a resent batch supersedes the one that was reconciled
+and sent, so the result duty starts again from the new batch; the statement may no longer agree with it; a new
+distribution round needs its confirmations) re-opens the same row (the key is one per rule, date and bank) with
+`REOPEN` before its sentence, the earlier episode kept in `facts.history`, and its subscribers are told again.
+Only an alert resolved before the evaluation's `now` re-opens, so replaying an earlier moment changes nothing.
 """
 
 from __future__ import annotations
@@ -43,6 +49,10 @@ from queries.settings import Settings, current_settings
 LOCK = zlib.crc32(b"mpn.alerts.evaluate")
 #: More new alerts than this in one evaluation open one summary alert instead.
 STORM_LIMIT = 50
+#: The sentence before a duty alert that opens again: a resolved duty went back to missing (a resent batch whose
+#: new result is not at the bank within its hour, a statement letter that no longer agrees with the resent batch, a
+#: new distribution round not confirmed); the earlier episode is kept in `facts.history`.
+REOPEN = "Terbuka lagi: tugas ini sempat selesai {when}, kini belum terpenuhi lagi."
 GONE = "Selesai tanpa keterlambatan tercatat: tugas ini tidak lagi diharapkan (data berubah atau batas bergeser)."
 
 
@@ -74,7 +84,7 @@ def evaluate(conn: Connection, *, now: datetime, settings: Settings | None = Non
     resolved = _resolve_duties(conn, dues, first, last, now) + _resolve_storms(conn, dues, now)
     resolved += _resolve_system(conn, now)
     resolved += record_gaps(conn, now, now - GAP_LOOKBACK)  # outages nobody saw live, recorded afterwards
-    duties = _duty_openings(conn, dues, first, last)
+    duties = _duty_openings(conn, dues, first, last, now)
     others = rejected_openings(conn, first=first, now=now, calendar=calendar)
     if not _unresolved(conn, "scheduler_down") and (down := scheduler_opening(conn, now)) is not None:
         others.append(down)
@@ -161,17 +171,34 @@ def _deadline(conn: Connection, alert_id: int) -> datetime:
     return conn.execute(text("SELECT deadline FROM alert WHERE alert_id = :i"), {"i": alert_id}).scalar_one()
 
 
-def _duty_openings(conn: Connection, dues: dict[Key, DutyStatus], first: date, last: date) -> list[Opening]:
-    """Missing duties with no alert row yet and not covered by an unresolved storm."""
-    existing = {tuple(r) for r in conn.execute(text(
-        "SELECT rule, business_date, bank_code FROM alert"
-        " WHERE rule = ANY(:rules) AND business_date BETWEEN :f AND :l"),
-        {"rules": list(DUTY_RULES), "f": first, "l": last})}
+def _duty_openings(conn: Connection, dues: dict[Key, DutyStatus], first: date, last: date,
+                   now: datetime) -> list[Opening]:
+    """Missing duties with no alert row yet, or whose alert was resolved before `now` (the duty went back to
+    missing: it re-opens, `REOPEN`), and not covered by an unresolved storm."""
+    existing: set[Key] = set()
+    again: dict[Key, datetime] = {}
+    for rule, day, bank, resolved_at in conn.execute(text(
+            "SELECT rule, business_date, bank_code, resolved_at FROM alert"
+            " WHERE rule = ANY(:rules) AND business_date BETWEEN :f AND :l"),
+            {"rules": list(DUTY_RULES), "f": first, "l": last}):
+        if resolved_at is not None and resolved_at < now:
+            again[(rule, day, bank)] = resolved_at
+        else:
+            existing.add((rule, day, bank))
     for (facts,) in conn.execute(text("SELECT facts FROM alert WHERE rule = 'storm' AND status <> 'resolved'")):
         existing.update(_covers(facts))
-    return [Opening(rule, day, bank, status.due, describe(rule, status, bank or ""))
+    return [Opening(rule, day, bank, status.due, _reopen_text(again.get((rule, day, bank)))
+                    + describe(rule, status, bank or ""))
             for (rule, day, bank), status in sorted(dues.items(), key=lambda kv: (kv[0][1], kv[0][0], kv[0][2] or ""))
             if status.state == "missing" and status.due is not None and (rule, day, bank) not in existing]
+
+
+def _reopen_text(resolved_at: datetime | None) -> str:
+    if resolved_at is None:
+        return ""
+    from queries.formatting import waktu_wib
+
+    return REOPEN.format(when=waktu_wib(resolved_at)) + " "
 
 
 def _upsert(conn: Connection, o: Opening, now: datetime) -> int | None:
@@ -195,6 +222,11 @@ def _upsert(conn: Connection, o: Opening, now: datetime) -> int | None:
                              detail = :detail, facts = facts || CAST(:facts AS jsonb)
                                                    || jsonb_build_object('files', coalesce(facts -> 'files', '[]')
                                                                                   || CAST(:files AS jsonb))
+                                                   || jsonb_build_object('history', coalesce(facts -> 'history', '[]')
+                                                      || jsonb_build_array(jsonb_build_object(
+                                                             'opened_at', opened_at, 'deadline', deadline,
+                                                             'resolved_at', resolved_at,
+                                                             'late_minutes', late_minutes, 'detail', detail)))
              WHERE alert_id = :id"""), {**values, "id": old.alert_id, "files": json.dumps(files)})
         return int(old.alert_id)
     if files:
