@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import time
 from datetime import UTC, date, datetime
@@ -168,6 +169,7 @@ def main() -> None:
         for path in [mpn_path, *batches]:
             path.unlink(missing_ok=True)
         if not args.keep:
+            shutil.rmtree(out, ignore_errors=True)  # the inbox's archive of the imported files, hundreds of MB
             with admin.connect() as conn:
                 conn.execute(text(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"))
         admin.dispose()
