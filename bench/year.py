@@ -141,13 +141,14 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="reuse (and extend) a kept scratch database")
     parser.add_argument("--skip-fill", action="store_true", help="with --reuse: measure what is there")
     parser.add_argument("--drop", action="store_true", help="drop the scratch database and exit")
+    parser.add_argument("--db", default=DB, help="the scratch database's name (two sizes side by side)")
     args = parser.parse_args()
     url = resolve_url()
     if args.drop:
-        drop_database(url, DB)
-        print(f"dropped {DB}")
+        drop_database(url, args.db)
+        print(f"dropped {args.db}")
         return
-    engine, _ = scratch_database(url, DB, reuse=args.reuse)
+    engine, _ = scratch_database(url, args.db, reuse=args.reuse)
     try:
         days = plan(args.months, args.per_day)
         print(f"{len(days)} working days {days[0][0]}..{days[-1][0]}, {sum(n for _, n in days):,} payments"
@@ -160,12 +161,12 @@ def main() -> None:
         build_search_indexes(engine)
         disk(engine, args.months)
         engine.dispose()
-        os.environ["MPN_DATABASE_URL"] = make_url(url).set(database=DB).render_as_string(hide_password=False)
+        os.environ["MPN_DATABASE_URL"] = make_url(url).set(database=args.db).render_as_string(hide_password=False)
         report(measure(args.runs, random.Random(args.seed), [d for d, _ in days]))
     finally:
         engine.dispose()
         if not args.keep:
-            drop_database(url, DB)
+            drop_database(url, args.db)
 
 
 if __name__ == "__main__":
