@@ -23,6 +23,7 @@ from jobs.daily_report_data import APPROVAL_KINDS, SHORT_STATES, DailyReportData
 from jobs.daily_work import Outcome, statement_due_date
 from jobs.distribution_report import StoredReport
 from jobs.documents import tabular
+from jobs.documents.exports import labelled_columns, labelled_rows, title_rows
 from jobs.pdf_common import Column, Document, date_words, draw_letterhead, latin1, table
 from jobs.report_mail import mail_daily_pdf
 from jobs.workdays import calendar_from_db
@@ -32,7 +33,9 @@ from queries.completeness import DUTIES, SCORED, DutyStatus
 from queries.distribution import REASONS, TARGET_TITLES
 from queries.distribution import STATUSES as ROUND_STATUSES
 from queries.exception_read import AGE_BUCKETS
-from queries.formatting import angka, jam_wib, rupiah, tanggal_panjang, waktu_wib
+from queries.formatting import angka, jam_wib, persen, rupiah, tanggal_panjang, tanggal_pendek, waktu_wib
+from queries.labels import STATES, actor_name
+from queries.labels import label as label_of
 from queries.recon_read import BankSummary
 from queries.reconcile import CATEGORIES, CATEGORY_LABELS, RESULT_DEADLINE_MINUTES
 from queries.settings import Settings, current_settings
@@ -285,22 +288,20 @@ def daily_pdf(data: DailyReportData, settings: Settings) -> bytes:
 # ---------------------------------------------------------------- XLSX
 
 
-def _sheet(book: tabular.Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]],
-           money: Sequence[int] = (), moments: Sequence[int] = ()) -> tabular.Sheet:
-    """A sheet with a header row; columns `money` (indexes) are rupiah, `moments` timestamps shown in WIB."""
-    kinds: dict[int, tabular.Kind] = {**{i: "money" for i in money}, **{i: "datetime" for i in moments}}
-    sheet = book.sheet(title)
-    sheet.table([tabular.Column(h, kinds.get(i, "auto")) for i, h in enumerate(header)], rows)
-    return sheet
+def _sheet(book: tabular.Workbook, title: str, keys: Sequence[str], rows: Iterable[Sequence[Any]],
+           kinds: dict[str, tabular.Kind] | None = None, extra: dict[str, dict[str, str]] | None = None) -> None:
+    """A sheet with Indonesian headers for the stored field `keys` and every coded value by its label."""
+    book.sheet(title).table(labelled_columns(keys, kinds), labelled_rows(keys, rows, extra))
 
 
 def _summary(book: tabular.Workbook, data: DailyReportData) -> None:
     s = data.completeness.score
     sheet = book.sheet("Ringkasan")
-    sheet.title([TITLE])
+    sheet.title(title_rows(TITLE, f"tanggal buku {tanggal_pendek(data.business_date)}", None,
+                           made_at=data.made_at, made_by=data.made_by))
     for row in (["Tanggal buku", data.business_date], ["Dibuat pada (WIB)", data.made_at],
-                ["Dibuat oleh", data.signer.name if data.signer else data.made_by],
-                ["Skor kelengkapan (%)", None if s.share is None else round(100 * s.share, 1)],
+                ["Dibuat oleh", data.signer.name if data.signer else actor_name(data.made_by)],
+                ["Skor kelengkapan", persen(s.share)],
                 ["Kewajiban tepat waktu", s.done], ["Kewajiban jatuh tempo", s.expected], []):
         sheet.row(row)
     sheet.table(tabular.columns("Uraian", "Jumlah", tabular.Column("Nilai (Rp)", "money")),
@@ -310,46 +311,67 @@ def _summary(book: tabular.Workbook, data: DailyReportData) -> None:
         sheet.row(row)
 
 
+def _completeness_sheet(book: tabular.Workbook, data: DailyReportData) -> None:
+    cols = [tabular.Column("Kode bank"), tabular.Column("Nama bank"),
+            *(c for title in DUTIES.values()
+              for c in (tabular.Column(title), tabular.Column(f"{title}: waktu", "datetime")))]
+    book.sheet("Kelengkapan").table(cols, (
+        [r.bank_code, r.bank_name, *(x for d in DUTIES for x in (label_of(STATES, r.status(d).state), r.status(d).at))]
+        for r in data.completeness.rows))
+
+
+_MONEY: dict[str, tabular.Kind] = {k: "money" for k in ("mpn_amount", "bank_amount", "matched_amount", "amount",
+                                                        "declared_amount", "batch_amount")}
+
+
 def daily_xlsx(data: DailyReportData, attempts: Iterable[Sequence[Any]] = ()) -> bytes:
-    """The report as inert XLSX (the shared writer), one sheet per section; amounts rupiah-formatted numbers."""
+    """The report as inert XLSX (the shared writer), one sheet per section, in Bahasa Indonesia; amounts
+    rupiah-formatted numbers."""
     book = tabular.Workbook()
     _summary(book, data)
-    moments = [3 + 2 * i for i in range(len(DUTIES))]
-    _sheet(book, "Kelengkapan", ["bank_code", "bank_name", *(x for d in DUTIES for x in (d, f"{d}_at"))],
-           [[r.bank_code, r.bank_name, *(x for d in DUTIES for x in (r.status(d).state, r.status(d).at))]
-            for r in data.completeness.rows], moments=moments)
+    _completeness_sheet(book, data)
     _sheet(book, "Rekonsiliasi", ["bank_code", "bank_name", "mpn_count", "mpn_amount", "bank_count", "bank_amount",
                                   "matched_count", "matched_amount", *CATEGORIES, "result_minutes"],
            [[r.bank_code, data.names.get(r.bank_code, ""), r.mpn_count, r.mpn_amount, r.bank_count, r.bank_amount,
              r.matched_count, r.matched_amount, *(r.counts[c] for c in CATEGORIES),
              None if r.anomaly(data.made_at) else r.result_minutes]
-            for r in data.recon], money=(3, 5, 7))
+            for r in data.recon], _MONEY)
     _sheet(book, "Surat pernyataan", ["bank_code", "bank_name", "status", "received_at", "letter_number",
                                       "declared_count", "declared_amount", "batch_count", "batch_amount",
                                       "appeal_letter_id", "appeal_status"],
            [[c.bank_code, c.bank_name, c.status, c.received_at, c.letter_number, c.declared_count, c.declared_amount,
              c.batch_count, c.batch_amount, c.appeal_letter_id, c.appeal_status] for c in data.statements],
-           money=(6, 8), moments=(3,))
+           {**_MONEY, "received_at": "datetime"}, {"status": STATEMENT_STATUSES, "appeal_status": APPEAL_STATUSES})
     _sheet(book, "Surat himbauan", ["letter_id", "bank_code", "bank_name", "letter_number", "business_dates",
                                     "sent_on", "due_on", "overdue"],
-           [[a.letter_id, a.bank_code, a.bank_name, a.letter_number, ", ".join(d.isoformat() for d in a.business_dates),
-             a.sent_on, a.due_on, "ya" if a.overdue(data.today) else "tidak"] for a in data.unanswered]
-           + [[], ["status", "jumlah"], *[[k, v] for k, v in sorted(data.appeal_counts.items())]])
+           [[a.letter_id, a.bank_code, a.bank_name, a.letter_number,
+             ", ".join(tanggal_pendek(d) for d in a.business_dates), a.sent_on, a.due_on,
+             "ya" if a.overdue(data.today) else "tidak"] for a in data.unanswered]
+           + [[], ["Status", "Jumlah"],
+              *[[label_of(APPEAL_STATUSES, k), v] for k, v in sorted(data.appeal_counts.items())]])
     if data.distribution is None:
-        _sheet(book, "Distribusi", ["Keadaan"], [["belum didistribusikan"]])
+        _sheet(book, "Distribusi", ["state"], [["belum didistribusikan"]])
     else:
         dist_report.xlsx_sheets(book, data.distribution, attempts, prefix="Distribusi ")
-    _sheet(book, "Selisih terbuka", ["category", "total", "in_clarification", "amount", "oldest_business_date",
-                                     *(f"age_{label}" for label, _, _ in AGE_BUCKETS)],
-           [[c.category, c.total, c.in_clarification, c.amount, c.oldest, *c.ages] for c in data.open_exceptions],
-           money=(3,))
-    _sheet(book, "Ditahan", ["reason", "bank_code", "bank_name", "dates", "oldest_business_date", "rows", "amount"],
-           [[h.reason, h.bank_code, h.bank_name, h.dates, h.oldest, h.rows, h.amount] for h in data.held], money=(6,))
-    _sheet(book, "Belum terkonfirmasi", ["target", "state", "batches", "rows", "amount", "oldest_business_date"],
-           [[u.target, u.state, u.batches, u.rows, u.amount, u.oldest] for u in data.unconfirmed], money=(4,))
-    _sheet(book, "Persetujuan tertunda", ["role", "kind", "count", "oldest"],
-           [[p.role, p.kind, p.count, p.oldest] for p in data.approvals], moments=(3,))
+    _open_sheets(book, data)
     return book.content()
+
+
+def _open_sheets(book: tabular.Workbook, data: DailyReportData) -> None:
+    ages = [f"Umur {name}" for name, _, _ in AGE_BUCKETS]
+    book.sheet("Selisih terbuka").table(
+        [*labelled_columns(["category", "total", "in_clarification", "amount", "oldest_business_date"], _MONEY),
+         *tabular.columns(*ages)],
+        ([CATEGORY_LABELS.get(c.category, c.category), c.total, c.in_clarification, c.amount, c.oldest, *c.ages]
+         for c in data.open_exceptions))
+    _sheet(book, "Ditahan", ["reason", "bank_code", "bank_name", "dates", "oldest_business_date", "rows", "amount"],
+           [[h.reason, h.bank_code, h.bank_name, h.dates, h.oldest, h.rows, h.amount] for h in data.held], _MONEY)
+    _sheet(book, "Belum terkonfirmasi", ["target", "state", "batches", "rows", "amount", "oldest_business_date"],
+           [[u.target, u.state, u.batches, u.rows, u.amount, u.oldest] for u in data.unconfirmed], _MONEY,
+           {"state": ROUND_STATUSES})
+    _sheet(book, "Persetujuan tertunda", ["role", "kind", "count", "oldest"],
+           [[p.role, p.kind, p.count, p.oldest] for p in data.approvals], {"oldest": "datetime"},
+           {"kind": APPROVAL_KINDS})
 
 
 # ---------------------------------------------------------------- kept on file

@@ -19,13 +19,17 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 
 from jobs.documents import tabular
+from jobs.documents.exports import labelled_columns, labelled_rows, title_rows
 from jobs.pdf_common import Column, Document, date_words, draw_letterhead, latin1, table
 from queries import approvals
 from queries.appeal_letters import AppealLetter, overdue_letters
 from queries.approvals import Approval
 from queries.audit import Actor, ChainCheck, record, verify_chain
 from queries.distribution import KIND, REASONS, TARGET_TITLES, TARGETS, Distribution, Held, distributions, held
-from queries.formatting import WIB, angka, rupiah, tanggal_panjang, waktu_wib
+from queries.formatting import WIB, angka, rupiah, tanggal_panjang, tanggal_pendek, waktu_wib
+from queries.labels import STATUS_WORDS, actor_name
+from queries.labels import TARGETS as TARGET_LABELS
+from queries.labels import label as label_of
 from queries.settings import Settings, current_settings
 from queries.users import ROLES, user_by_name
 
@@ -571,7 +575,8 @@ _MOMENT: tabular.Kind = "datetime"
 
 def _summary_sheet(sheet: tabular.Sheet, data: DistributionReportData) -> None:
     """Ringkasan: blocks of label/value rows, each block under its own header; timestamps in WIB."""
-    sheet.title([TITLE])
+    sheet.title(title_rows(TITLE, f"tanggal buku {tanggal_pendek(data.business_date)}", None,
+                           made_at=data.made_at, made_by=data.made_by))
     for row in (["Tanggal buku", data.business_date], ["Dibuat pada (WIB)", data.made_at],
                 ["Dibuat oleh", data.signer.name if data.signer else data.made_by], ["Pembuat (akun)", data.made_by],
                 ["Selesai", "ya" if data.complete else "belum"], []):
@@ -583,18 +588,19 @@ def _summary_sheet(sheet: tabular.Sheet, data: DistributionReportData) -> None:
                          tabular.Column("Disetujui", _MOMENT), tabular.Column("Pengiriman pertama", _MOMENT),
                          tabular.Column("Konfirmasi terakhir", _MOMENT), "Baris",
                          tabular.Column("Jumlah (Rp)", _MONEY), "Batch"),
-         [[r.distribution.round, r.distribution.status, r.distribution.prepared_at, r.prepared_by,
+         [[r.distribution.round, label_of(STATUS_WORDS, r.distribution.status), r.distribution.prepared_at,
+           actor_name(r.prepared_by),
            r.distribution.approved_at, r.first_post_at, r.last_confirmed_at, r.distribution.row_count,
            r.distribution.amount, r.distribution.batch_count] for r in data.rounds]),
         (tabular.columns("Tujuan", "Percobaan", "Terkonfirmasi", "Median (ms)", "P95 (ms)",
                          tabular.Column("Pengiriman pertama", _MOMENT), tabular.Column("Konfirmasi terakhir", _MOMENT)),
-         [[t.target, t.attempts, t.confirmed, t.median_ms, t.p95_ms, t.first_post_at, t.last_confirmed_at]
-          for t in data.timings]),
+         [[label_of(TARGET_LABELS, t.target), t.attempts, t.confirmed, t.median_ms, t.p95_ms, t.first_post_at,
+           t.last_confirmed_at] for t in data.timings]),
         (tabular.columns("KPP tersedia", "Nama", "Baris", tabular.Column("Jumlah (Rp)", _MONEY),
                          tabular.Column("Tersedia sejak", _MOMENT)),
          [[k.kpp_code, k.kpp_name, k.rows, k.amount, k.since] for k in data.available]),
         (tabular.columns("Eskalasi: surat", "Bank", "Tanggal buku", "Nomor surat", "Dikirim", "Batas jawab"),
-         [[a.letter_id, a.bank_code, ", ".join(d.isoformat() for d in a.business_dates), a.letter_number,
+         [[a.letter_id, a.bank_code, ", ".join(tanggal_pendek(d) for d in a.business_dates), a.letter_number,
            a.sent_on, a.due_on] for a in data.escalations]),
     ]
     for cols, rows in blocks:
@@ -606,7 +612,7 @@ def _summary_sheet(sheet: tabular.Sheet, data: DistributionReportData) -> None:
 
 
 #: The XLSX attempt log's columns (ATTEMPT_HEADER, its time in WIB).
-ATTEMPT_COLUMNS = tuple(tabular.Column(h, _MOMENT if h == "started_at" else "auto") for h in ATTEMPT_HEADER)
+ATTEMPT_COLUMNS = tuple(labelled_columns(ATTEMPT_HEADER, {"started_at": _MOMENT}))
 
 
 def _capped(attempts: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
@@ -620,24 +626,24 @@ def xlsx_sheets(book: tabular.Workbook, data: DistributionReportData, attempts: 
                 prefix: str = "") -> None:
     """The report's five sheets added to a workbook of the shared writer, their names after `prefix`."""
     _summary_sheet(book.sheet(prefix + "Ringkasan"), data)
-    book.sheet(prefix + "Per KPP").table(
-        tabular.columns("target", "kpp_code", "kpp_name", "batches", "rows", tabular.Column("amount", _MONEY),
-                        "rows_confirmed", tabular.Column("amount_confirmed", _MONEY), "rows_failed",
-                        tabular.Column("amount_failed", _MONEY), "attempts"),
-        ([k.target, k.kpp_code, k.kpp_name, k.batches, k.rows, k.amount, k.rows_confirmed, k.amount_confirmed,
-          k.rows_failed, k.amount_failed, k.attempts] for k in data.per_kpp))
-    book.sheet(prefix + "Ditahan").table(
-        tabular.columns("round", "bank_code", "bank_name", "reason", "keterangan", "rows",
-                        tabular.Column("amount", _MONEY)),
-        ([h.round, h.bank_code, h.bank_name, h.reason, h.reason_title, h.row_count, h.amount] for h in data.held))
+    kpp_keys = ("target", "kpp_code", "kpp_name", "batches", "rows", "amount", "rows_confirmed", "amount_confirmed",
+                "rows_failed", "amount_failed", "attempts")
+    money = {k: _MONEY for k in ("amount", "amount_confirmed", "amount_failed")}
+    book.sheet(prefix + "Per KPP").table(labelled_columns(kpp_keys, money), labelled_rows(kpp_keys, (
+        [k.target, k.kpp_code, k.kpp_name, k.batches, k.rows, k.amount, k.rows_confirmed, k.amount_confirmed,
+         k.rows_failed, k.amount_failed, k.attempts] for k in data.per_kpp)))
+    held_keys = ("round", "bank_code", "bank_name", "reason", "rows", "amount")
+    book.sheet(prefix + "Ditahan").table(labelled_columns(held_keys, money), labelled_rows(held_keys, (
+        [h.round, h.bank_code, h.bank_name, h.reason, h.row_count, h.amount] for h in data.held)))
     s = book.sheet(prefix + "Percobaan")
-    written = s.table(ATTEMPT_COLUMNS, _capped(attempts))
+    written = s.table(ATTEMPT_COLUMNS, labelled_rows(ATTEMPT_HEADER, _capped(attempts)))
     if data.attempt_count > written:
-        s.row([f"... {data.attempt_count - written} percobaan lainnya tidak dicantumkan (batas {ATTEMPT_CAP})"])
-    book.sheet(prefix + "Persetujuan").table(
-        tabular.columns("round", "request_id", "step", "role", "who", "outcome", tabular.Column("at", _MOMENT),
-                        "note"),
-        ([a.round, a.request_id, a.step, a.role, a.who, a.outcome, a.at, a.note] for a in data.approvals))
+        s.row([f"... {angka(data.attempt_count - written)} percobaan lainnya tidak dicantumkan "
+               f"(batas {angka(ATTEMPT_CAP)})"])
+    approval_keys = ("round", "request_id", "step", "role", "who", "outcome", "at", "note")
+    book.sheet(prefix + "Persetujuan").table(labelled_columns(approval_keys, {"at": _MOMENT}), labelled_rows(
+        approval_keys, ([a.round, a.request_id, a.step, a.role, actor_name(a.who), a.outcome, a.at, a.note]
+                        for a in data.approvals)))
 
 
 # ---------------------------------------------------------------- kept on file

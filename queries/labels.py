@@ -268,6 +268,42 @@ VALUE_LABELS: dict[str, Mapping[str, str]] = {
     "status": STATUS_WORDS, "level": {"transaction": "Transaksi", "bank": "Bank"},
 }
 
+#: Why rows were held back from a distribution (`queries.distribution.REASONS` re-exports it).
+HOLD_REASONS: dict[str, str] = {
+    "no_statement": "Surat pernyataan belum diterima",
+    "statement_mismatch": "Surat pernyataan tidak sesuai batch",
+    "no_batch": "Batch bank belum diterima",
+    "not_reconciled": "Belum direkonsiliasi dengan batch terakhir",
+    "open_exception": "Selisih rekonsiliasi belum selesai",
+}
+#: How a target answered one delivery attempt.
+OUTCOMES: dict[str, str] = {
+    "confirmed": "Terkonfirmasi", "not_stored": "Tidak tersimpan", "unknown": "Tidak diketahui",
+    "rejected": "Ditolak", "mismatch": "Tidak sesuai", "approved": "Disetujui", "pending": "Menunggu persetujuan",
+}
+#: Columns of page and report exports that FIELDS does not name (their headers in the XLSX files).
+EXPORT_FIELDS: dict[str, str] = {
+    "result_minutes": "Menit sampai hasil", "letter_id": "Nomor surat (sistem)", "appeal_letter_id": "Surat himbauan",
+    "appeal_status": "Status surat himbauan", "batch_count": "Transaksi batch", "batch_amount": "Jumlah batch",
+    "business_dates": "Tanggal buku", "due_on": "Batas jawab", "overdue": "Lewat batas", "total": "Jumlah",
+    "in_clarification": "Dalam klarifikasi", "oldest_business_date": "Tanggal buku tertua", "oldest": "Tertua",
+    "who": "Oleh", "outcome": "Hasil", "method": "Metode", "latency_ms": "Waktu tanggap (ms)",
+    "http_status": "Kode HTTP", "run_by": "Dijalankan oleh", "rows_confirmed": "Baris terkonfirmasi",
+    "amount_confirmed": "Jumlah terkonfirmasi", "rows_failed": "Baris gagal", "amount_failed": "Jumlah gagal",
+    "attempts": "Percobaan", "attempt_id": "Percobaan", "keterangan": "Keterangan", "started_at": "Mulai",
+    "mpn_count": "Transaksi MPN", "bank_count": "Transaksi bank", "count": "Jumlah", "dates": "Tanggal",
+    "batch_id": "Batch", "round": "Putaran", "reason": "Alasan", "kpp_code": "Kode KPP", "role": "Peran",
+    "batches": "Batch", "rows": "Baris", "fields": "Kolom berbeda", "note": "Catatan", "amount": "Jumlah (Rp)",
+    "step": "Langkah", "at": "Waktu", "target": "Tujuan", "mpn_amount": "Jumlah MPN (Rp)",
+    "bank_amount": "Jumlah bank (Rp)", "matched_amount": "Jumlah cocok (Rp)",
+    "declared_amount": "Jumlah dinyatakan (Rp)", "exception_id": "Nomor selisih", "state": "Keadaan",
+}
+#: Export columns whose values are codes, with the labels they are shown by.
+EXPORT_VALUES: dict[str, Mapping[str, str]] = {
+    **VALUE_LABELS, "reason": HOLD_REASONS, "outcome": OUTCOMES, "appeal_status": STATUS_WORDS,
+    "role": {**ROLES, "system": "Sistem"},
+}
+
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _HEX = re.compile(r"^[0-9a-f]{40,}$")
@@ -359,3 +395,20 @@ def change_text(before: Mapping[str, Any] | None, after: Mapping[str, Any] | Non
         else:
             parts.append(f"{field_name(key)}: {value_text(key, before[key])} → —")
     return "; ".join(parts)
+
+
+def column_title(key: str) -> str:
+    """An export column's header: `bank_code` is `Kode bank`, a category code its name, `done_at` the duty's time."""
+    if key in CATEGORIES:
+        return CATEGORIES[key]
+    text = EXPORT_FIELDS.get(key) or label(FIELDS, key)
+    return text[:1].upper() + text[1:]
+
+
+def export_value(key: str, value: Any) -> Any:
+    """A cell of a page or report export: a stored code under `key` by its label; anything else unchanged."""
+    if isinstance(value, str) and key == "fields":
+        return field_list(value)
+    if isinstance(value, str) and key in EXPORT_VALUES:
+        return EXPORT_VALUES[key].get(value, label({}, value))
+    return value

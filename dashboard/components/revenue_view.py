@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -19,6 +19,8 @@ from dash import dcc, html
 from dashboard.components.cards import empty_state, kpi_card
 from dashboard.components.charts import graph as chart
 from jobs.documents import tabular
+from jobs.documents.exports import title_rows
+from queries import formatting
 from queries.formatting import BULAN, angka, rentang_tanggal, rupiah, rupiah_short, tanggal_pendek
 from queries.revenue import Choice, DayAmount, MonthAmount, RevenueFilter, RevenueTotals, Share
 
@@ -31,10 +33,8 @@ RECONCILED, UNRECONCILED = "Terekonsiliasi", "Belum terekonsiliasi"
 # --- words ------------------------------------------------------------------------------------------------------
 
 def persen(change: float | None, *, sign: bool = True) -> str:
-    """A percentage with a decimal comma, signed unless asked not: `+12,3%`, `-4,0%`, `99,7%`; `—` for None."""
-    if change is None:
-        return "—"
-    return f"{change * 100:{'+' if sign else ''}.1f}%".replace(".", ",")
+    """A percentage the one way (`queries.formatting.persen`), signed unless asked not: `+12,3%`, `99,7%`."""
+    return formatting.persen(change, sign=sign)
 
 
 def bulan_pendek(month: date) -> str:
@@ -224,10 +224,16 @@ class RevenueData:
     area_level: str
 
 
-def workbook(data: RevenueData, choices_note: str) -> bytes:
-    """One sheet per chart (amounts in whole rupiah), a first sheet with the cut and the totals; inert (CONTRACT §4)."""
+def workbook(data: RevenueData, choices_note: str, *, made_at: datetime, made_by: str | None = None) -> bytes:
+    """One sheet per chart (amounts in whole rupiah), a first sheet with the cut and the totals; inert (CONTRACT §4).
+
+    Every sheet starts with the title rows: Penerimaan negara, the period, the choices, when and by whom.
+    """
     book = tabular.Workbook()
+    title = title_rows("Penerimaan negara melalui MPN", rentang_tanggal(data.cut.first, data.cut.last),
+                       choices_note, made_at=made_at, made_by=made_by)
     summary = book.sheet("Ringkasan")
+    summary.title([*title, ""])
     t, ly = data.totals, data.cut.last_year()
     for row, kinds in ((("Periode", rentang_tanggal(data.cut.first, data.cut.last)), ()),
                        (("Pilihan", choices_note), ()),
@@ -241,16 +247,17 @@ def workbook(data: RevenueData, choices_note: str) -> bytes:
         summary.row(row, kinds)
     day_columns = tabular.columns(tabular.Column("Tanggal buku", "date"),
                                   tabular.Column("Terekonsiliasi (Rp)", "money"))
-    book.sheet("Harian").table(day_columns, [(d.day, d.amount) for d in data.days])
-    book.sheet("Harian tahun lalu").table(day_columns, [(d.day, d.amount) for d in data.last_year_days])
+    book.sheet("Harian").table(day_columns, [(d.day, d.amount) for d in data.days], title=title)
+    book.sheet("Harian tahun lalu").table(day_columns, [(d.day, d.amount) for d in data.last_year_days],
+                                          title=title)
     book.sheet("Bulanan").table(
         tabular.columns("Bulan", tabular.Column("Periode ini (Rp)", "money"),
                         tabular.Column("Tahun lalu (Rp)", "money")),
-        [(bulan_pendek(m.month), m.amount, m.last_year_amount) for m in data.months])
+        [(bulan_pendek(m.month), m.amount, m.last_year_amount) for m in data.months], title=title)
     share_columns = tabular.columns("Kode", "Nama", tabular.Column("Terekonsiliasi (Rp)", "money"),
                                     tabular.Column("Belum terekonsiliasi (Rp)", "money"), "Transaksi terekonsiliasi")
-    for title, shares in (("Kelompok pajak", data.groups), ("KAP", data.kaps), ("Bank", data.banks),
-                          (data.area_level, data.areas)):
-        book.sheet(title).table(share_columns, [(s.code or "", s.name, s.reconciled_amount, s.unreconciled_amount,
-                                                 s.reconciled_count) for s in shares])
+    for name, shares in (("Kelompok pajak", data.groups), ("KAP", data.kaps), ("Bank", data.banks),
+                         (data.area_level, data.areas)):
+        book.sheet(name).table(share_columns, [(s.code or "", s.name, s.reconciled_amount, s.unreconciled_amount,
+                                                s.reconciled_count) for s in shares], title=title)
     return book.content()

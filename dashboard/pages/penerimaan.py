@@ -17,11 +17,12 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.access import callback
+from dashboard.access import callback, current_user
 from dashboard.components import revenue_view as view
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch
 from dashboard.components.dates import BANK_PARAM, DAY_PARAM, default_day, parse_day, range_notice, search
+from queries import config
 from queries.revenue import (
     RevenueFilter,
     daily_revenue,
@@ -231,4 +232,6 @@ def download(clicks: int | None, *values: Any) -> Any:
         f"bank {', '.join(f.bank_codes)}" if f.bank_codes else "", f"KAP {', '.join(f.kaps)}" if f.kaps else "",
         title.removeprefix("Per KPP: ") if level == "kpp" else "") if part) or "semua"
     name = f"penerimaan-{f.first:%Y%m%d}-{f.last:%Y%m%d}.xlsx"
-    return dcc.send_bytes(view.workbook(data, note), name)
+    user = current_user()
+    return dcc.send_bytes(view.workbook(data, note, made_at=config.now(), made_by=user.username if user else None),
+                          name)

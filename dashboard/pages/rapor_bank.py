@@ -12,7 +12,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.access import callback
+from dashboard.access import callback, current_user
 from dashboard.components import completeness_view as view
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch
@@ -95,6 +95,7 @@ def export(clicks: int | None, start: str | None, end: str | None) -> dict[str, 
     first, last = parse_day(start), parse_day(end)
     if not clicks or first is None or last is None or last < first:
         raise PreventUpdate
-    moment = config.now()
-    return dcc.send_bytes(lambda out: fetch(scorecard_xlsx, out, first=first, last=last, now=moment),
+    moment, user = config.now(), current_user()
+    return dcc.send_bytes(lambda out: fetch(scorecard_xlsx, out, first=first, last=last, now=moment,
+                                            made_by=user.username if user else None),
                           f"rapor-bank-{first:%Y%m%d}-{last:%Y%m%d}.xlsx")

@@ -39,6 +39,7 @@ from dashboard.components.recon_forms import (
 )
 from jobs.documents.exports import exceptions_csv, exceptions_xlsx
 from jobs.recon_pdf import SignerError, recon_pdf_for
+from queries import config
 from queries.approvals import ApprovalRefused
 from queries.berita_acara import record_nota_perbaikan, register_berita_acara
 from queries.exception_adjust import approve_adjustment, reject_adjustment, request_adjustment
@@ -363,8 +364,11 @@ def export(_csv: int | None, _xlsx: int | None, day: str | None, *values: Any) -
     flt = exception_filter(day, *values)
     as_xlsx = ctx.triggered_id == EXPORT_XLSX
     name = f"selisih-{day}.{'xlsx' if as_xlsx else 'csv'}"
-    writer = exceptions_xlsx if as_xlsx else exceptions_csv
-    return dcc.send_bytes(lambda out: fetch(writer, out, flt=flt), name)
+    if not as_xlsx:
+        return dcc.send_bytes(lambda out: fetch(exceptions_csv, out, flt=flt), name)
+    user = current_user()
+    return dcc.send_bytes(lambda out: fetch(exceptions_xlsx, out, flt=flt, made_at=config.now(),
+                                            made_by=user.username if user else None), name)
 
 
 @callback(Output(BA_DOWNLOAD, "data"), Output(BA_MESSAGE, "children"), Input(BA_BUTTON, "n_clicks"),

@@ -153,10 +153,11 @@ def test_the_xlsx_holds_the_filtered_totals_one_sheet_per_chart(engine) -> None:
     book = load_workbook(io.BytesIO(base64.b64decode(data["content"])))
     assert book.sheetnames == ["Ringkasan", "Harian", "Harian tahun lalu", "Bulanan", "Kelompok pajak", "KAP", "Bank",
                                "KPP"]
-    summary = {row[0]: row[1] for row in book["Ringkasan"].iter_rows(values_only=True)}
+    summary = {row[0]: row[1] for row in book["Ringkasan"].iter_rows(min_row=6, values_only=True)}
     assert summary["Penerimaan terekonsiliasi (Rp)"] == MANDIRI_ONLY
     assert summary["Belum terekonsiliasi (Rp)"] == 0
     assert summary["Pilihan"] == "bank 008; Kanwil DJP Jakarta Pusat"
-    assert sum(row[1] for row in book["Harian"].iter_rows(min_row=2, values_only=True)) == MANDIRI_ONLY
-    assert [row[:3] for row in book["KPP"].iter_rows(min_row=2, values_only=True)] == [
+    assert book["Harian"]["A2"].value == "Periode: 01/11/2026 – 20/11/2026"  # title rows, then the header
+    assert sum(row[1] for row in book["Harian"].iter_rows(min_row=6, values_only=True)) == MANDIRI_ONLY
+    assert [row[:3] for row in book["KPP"].iter_rows(min_row=6, values_only=True)] == [
         ("073", "KPP Madya Jakarta Pusat", MANDIRI_ONLY)]

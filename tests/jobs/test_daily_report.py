@@ -118,7 +118,7 @@ def test_the_xlsx_sections_totals_equal_the_database(engine: Engine, staff: dict
     money = [r for r in book["Ringkasan"].iter_rows(min_row=2) if r[0].value == "Data MPN diterima (transaksi)"][0]
     assert money[2].number_format == daily.RUPIAH_FORMAT and isinstance(money[1].value, int)
     recon = list(book["Rekonsiliasi"].iter_rows(values_only=True))
-    assert recon[0][3] == "mpn_amount" and sum(r[3] for r in recon[1:]) == totals["recon_mpn_amount"]
+    assert recon[0][3] == "Jumlah MPN (Rp)" and sum(r[3] for r in recon[1:]) == totals["recon_mpn_amount"]
     assert sum(r[7] for r in recon[1:]) == totals["matched_amount"]
     with engine.connect() as conn:
         banks = conn.execute(text("SELECT count(DISTINCT bank_code) FROM mpn_bank_day WHERE business_date = :d"),

@@ -158,16 +158,16 @@ def test_xlsx_has_its_sheets_with_the_right_totals(engine: Engine, people: dict[
     assert summary["Data ditahan"] == (6, sum(h.amount for h in _held(engine)))
     assert summary["Terkonfirmasi SIPMOD"] == (1, 30_000) and summary["Gagal SIPMOD"] == (4, 640_000)
     per_kpp = list(book["Per KPP"].iter_rows(values_only=True))
-    assert per_kpp[0][:6] == ("target", "kpp_code", "kpp_name", "batches", "rows", "amount")
+    assert per_kpp[0][:6] == ("Tujuan", "Kode KPP", "Nama KPP", "Batch", "Baris", "Jumlah (Rp)")
     assert sum(r[4] for r in per_kpp[1:]) == 10 and sum(r[5] for r in per_kpp[1:]) == 2 * 670_000
     held = list(book["Ditahan"].iter_rows(values_only=True))[1:]
-    assert sum(r[5] for r in held) == 6
+    assert sum(r[4] for r in held) == 6 and "Batch bank belum diterima" in {r[3] for r in held}
     attempts = list(book["Percobaan"].iter_rows(values_only=True))
     assert attempts[0] == tuple(c.heading() for c in rep.ATTEMPT_COLUMNS) and len(attempts) == 1 + 6
-    assert sorted(r[9] for r in attempts[1:]) == ["confirmed"] * 3 + ["unknown"] * 3
+    assert sorted(r[9] for r in attempts[1:]) == ["Terkonfirmasi"] * 3 + ["Tidak diketahui"] * 3
     approvals = list(book["Persetujuan"].iter_rows(values_only=True))[1:]
-    assert [(r[2], r[4], r[5]) for r in approvals][-2:] == [(1, "Budi Santoso", "approved"),
-                                                          (2, "Dedi Kurniawan", "approved")]
+    assert [(r[2], r[4], r[5]) for r in approvals][-2:] == [(1, "Budi Santoso", "Disetujui"),
+                                                          (2, "Dedi Kurniawan", "Disetujui")]
 
 
 def _held(engine: Engine) -> list[dist.Held]:

@@ -128,6 +128,9 @@ def test_csv_and_xlsx_exports_hold_the_filtered_rows(reconciled: Engine) -> None
     values = [tuple(c for c in row) for row in sheet.iter_rows(values_only=True)]
     assert values[2][0] == "Filter: semua bank; kategori " + CATEGORY_LABELS["amount_mismatch"] + \
         "; status Terbuka, Dalam klarifikasi"
-    assert values[3] == tuple(h + " (WIB)" if h.endswith("_at") else h for h in EXPORT_HEADER)
-    assert [(v[3], v[6], v[7]) for v in values[4:]] == [(ntpn(5), 50_000, 1), (ntpn(6), 60_000, 1)]
+    assert values[4][:5] == ("Tanggal buku", "Tingkat", "Kode bank", "NTPN", "Kategori")
+    assert values[4][9] == "Terdeteksi (WIB)" and len(values[4]) == len(EXPORT_HEADER)
+    assert [(v[3], v[4], v[6], v[7]) for v in values[5:]] == [
+        (ntpn(5), "Nilai berbeda", 50_000, 1), (ntpn(6), "Nilai berbeda", 60_000, 1)]
+    assert [(v[3], v[6], v[7]) for v in values[5:]] == [(ntpn(5), 50_000, 1), (ntpn(6), 60_000, 1)]
 

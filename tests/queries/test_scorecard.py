@@ -68,6 +68,7 @@ def test_export_is_one_sheet_with_the_note_and_every_column(engine: Engine) -> N
         assert write_scorecard_xlsx(conn, out, first=D1, last=D2, now=NOW) == 1
     sheet = load_workbook(io.BytesIO(out.getvalue())).active
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert "Pasal 4 huruf e" in values[1][0]
-    assert values[2] == list(COLUMNS.values())
-    assert values[3][:4] == ["002", values[3][1], 1, 0]
+    assert values[0][0] == "Rapor bank/pos persepsi" and values[1][0] == "Periode: 19/11/2026 – 20/11/2026"
+    assert "Pasal 4 huruf e" in values[4][0]
+    assert values[5] == list(COLUMNS.values())
+    assert values[6][:4] == ["002", values[6][1], 1, 0]
