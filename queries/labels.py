@@ -156,6 +156,10 @@ RULES: dict[str, str] = {
     "storm": "Banyak peringatan sekaligus",
 }
 
+#: What an alert or report subscription (Pengaturan `alerts.subscriptions.*`, `reports.subscriptions.*`) may hold.
+SUBSCRIPTIONS: dict[str, str] = {**RULES, "digest": "Ringkasan pagi 08:00 WIB",
+                                 "daily_pdf": "Laporan Harian (PDF terlampir)"}
+
 #: Exception statuses.
 EXCEPTION_STATUSES: dict[str, str] = {
     "open": "Terbuka",
@@ -412,3 +416,8 @@ def export_value(key: str, value: Any) -> Any:
     if isinstance(value, str) and key in EXPORT_VALUES:
         return EXPORT_VALUES[key].get(value, label({}, value))
     return value
+
+
+def subscription_text(value: str) -> str:
+    """A subscription setting's value by rule names: `batch_late,digest` is `Batch bank terlambat, Ringkasan…`."""
+    return ", ".join(label(SUBSCRIPTIONS, t.strip()) for t in value.split(",") if t.strip())

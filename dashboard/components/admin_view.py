@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,6 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from queries.formatting import waktu_wib
+from queries.labels import SUBSCRIPTIONS, subscription_text
 from queries.settings import SettingRow
 from queries.users import ROLES, User
 
@@ -75,13 +77,30 @@ def temporary_password_notice(username: str, password: str, what: str) -> dbc.Al
     ], color="success", className="py-2 mb-0 mpn-admin-result")
 
 
+_CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
+
+
+def _meaning(text: str) -> str:
+    """A setting's meaning with any subscription code in it by its name (`daily_pdf` is `Laporan Harian (PDF…)`)."""
+    return _CODE.sub(lambda m: subscription_text(m.group(0)) if m.group(0) in SUBSCRIPTIONS else m.group(0), text)
+
+
+#: Settings whose values are lists of rule or report codes.
+SUBSCRIPTION_KEYS = ("alerts.subscriptions.", "reports.subscriptions.")
+
+
 def settings_table(rows: Sequence[SettingRow]) -> html.Div:
     """Every setting: key and meaning, default, current value, who changed it and when."""
-    def value(text: str) -> Any:
-        return html.Span(text, className="mpn-setting-value") if text else html.Span("(kosong)", className="text-muted")
+    def value(key: str, text: str) -> Any:
+        if not text:
+            return html.Span("(kosong)", className="text-muted")
+        if key.startswith(SUBSCRIPTION_KEYS):  # rule names shown, not the stored codes
+            return html.Span(subscription_text(text), className="mpn-setting-value")
+        return html.Span(text, className="mpn-setting-value")
 
-    body = [[html.Div([html.Div(r.key, className="mpn-mono fw-semibold"), html.Small(r.label, className="text-muted")]),
-             value(r.default), value(r.value),
+    body = [[html.Div([html.Div(r.key, className="mpn-mono fw-semibold"),
+                       html.Small(_meaning(r.label), className="text-muted")]),
+             value(r.key, r.default), value(r.key, r.value),
              f"{r.changed_by}, {waktu_wib(r.changed_at)}" if r.changed_by else "— (bawaan)"]
             for r in rows]
     return table(["Pengaturan", "Bawaan", "Nilai sekarang", "Diubah oleh"], body, ident="set-tabel",

@@ -102,6 +102,5 @@ def test_every_page_as_every_role_speaks_indonesian(engine: Engine, seeded_day: 
     assert left == {}
 
 
-#: Still raw, for the lead: Pengaturan shows the alert subscriptions' values as stored (rule codes, the value
-#: `mpn settings set` takes); they need labels on display and parsing on save.
-KNOWN = ("/pengaturan ",)
+#: Pages still allowed a raw token (none: Pengaturan shows subscriptions by rule names since issue 15 §4).
+KNOWN: tuple[str, ...] = ()
