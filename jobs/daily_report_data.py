@@ -20,7 +20,7 @@ from queries.audit import ChainCheck, verify_chain
 from queries.completeness import DayCompleteness, PendingApprovals, day_completeness
 from queries.completeness import pending_approvals as pending_approval_list
 from queries.exception_read import AGE_BUCKETS, AROSE_ON
-from queries.formatting import WIB, angka
+from queries.formatting import WIB, angka, persen
 from queries.recon_page import bank_names
 from queries.recon_read import BankSummary, date_summary
 from queries.reconcile import CATEGORIES, CATEGORY_LABELS
@@ -136,10 +136,10 @@ class DailyReportData:
             return "- (belum ada yang jatuh tempo)"
         odd = f"; {angka(s.anomalies)} anomali waktu" if s.anomalies else ""
         if s.excused_count:  # issue 21: the score with and without the duties a bank's disruption notice covers
-            rest = "-" if s.share_excusing is None else f"{round(100 * s.share_excusing)}%"
+            rest = "-" if s.share_excusing is None else persen(s.share_excusing)
             odd += (f"; {angka(s.excused_count)} terlambat dengan surat pemberitahuan gangguan, tanpa itu skor "
                     f"{rest}")
-        return f"{round(100 * s.share)}% ({angka(s.done)} dari {angka(s.expected)} tepat waktu{odd})"
+        return f"{persen(s.share)} ({angka(s.done)} dari {angka(s.expected)} tepat waktu{odd})"
 
     @property
     def recon_anomalies(self) -> dict[str, str]:

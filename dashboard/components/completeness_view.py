@@ -26,7 +26,7 @@ from queries.completeness import (
     DutyStatus,
     PendingApprovals,
 )
-from queries.formatting import WIB, angka, jam_wib, tanggal_pendek, waktu_wib
+from queries.formatting import WIB, angka, jam_wib, persen, tanggal_pendek, waktu_wib
 from queries.scorecard import COLUMNS, BankScore
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
@@ -41,8 +41,8 @@ KIND_TITLES = {"distribution": "Distribusi", "appeal_letter": "Surat himbauan",
 
 
 def percent(share: float | None) -> str:
-    """`86%`, `—` when nothing was due."""
-    return "—" if share is None else f"{share * 100:.0f}%"
+    """`86,0%` (`queries.formatting.persen`), `—` when nothing was due."""
+    return persen(share)
 
 
 def cell_text(status: DutyStatus, day: date) -> str:
@@ -233,7 +233,7 @@ def scorecard_rows(scores: list[BankScore]) -> list[dict[str, Any]]:
                      "statements_missing": s.statements_missing, "statements_late": s.statements_late,
                      "statements_mismatch": s.statements_mismatch, "payments": s.payments,
                      "exceptions": s.exceptions, "exception_rate": rate or 0,
-                     "exception_rate_text": "—" if rate is None else f"{rate * 100:.2f}%".replace(".", ","),
+                     "exception_rate_text": persen(rate, 2),
                      "appeals_unanswered": s.appeals_unanswered, "appeals_overdue": s.appeals_overdue,
                      "results_late": s.results_late, "excused": s.excused})
     return rows

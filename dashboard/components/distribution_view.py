@@ -29,7 +29,7 @@ from dashboard.components.grids import (
 from queries.approvals import Approval
 from queries.distribution import BATCH_STATES, TARGET_TITLES, TARGETS, BatchRow, Distribution, Held, TargetStatus
 from queries.distribution_read import DeliveryQueue, KppAvailability, TargetDay
-from queries.formatting import angka, jam_wib, rupiah, waktu_wib
+from queries.formatting import angka, jam_wib, persen_dari, rupiah, waktu_wib
 from queries.labels import actor_name
 from queries.users import ROLES, SYSTEM_ACCOUNT, User
 
@@ -58,12 +58,8 @@ def alert(message: str, *, ok: bool, tone: str | None = None) -> dbc.Alert:
 
 
 def percent(part: int, whole: int) -> str:
-    """`98,5%` (whole numbers without decimals; `—` when there is nothing)."""
-    if not whole:
-        return "—"
-    value = 100 * part / whole
-    text = f"{value:.0f}" if value in (0, 100) or value == int(value) else f"{value:.1f}".replace(".", ",")
-    return f"{text}%"
+    """`98,5%` (`queries.formatting.persen_dari`, one style everywhere); `—` when there is nothing."""
+    return persen_dari(part, whole)
 
 
 # --- headline -----------------------------------------------------------------------------------------------------

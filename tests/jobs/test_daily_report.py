@@ -16,7 +16,7 @@ from jobs import daily_report_data as content
 from jobs import distribution_report as rep
 from jobs.schedule import BY_ID, next_run, run_job
 from queries.audit import Actor
-from queries.formatting import angka, rupiah
+from queries.formatting import angka, persen, rupiah
 from queries.settings import current_settings, set_setting
 from queries.users import User, add_user
 from tests.jobs.recon_data import D1, D2, D3, WIB
@@ -75,7 +75,7 @@ def test_the_pdfs_first_page_carries_the_days_totals(engine: Engine, staff: dict
     assert score.expected > 0 and score.share is not None
     for expected in (daily.TITLE, "20 November 2026", f"Data MPN diterima (transaksi) {angka(totals['mpn_count'])} "
                      f"{rupiah(totals['mpn_amount'])}", f"Terekonsiliasi cocok {angka(totals['matched_count'])} "
-                     f"{rupiah(totals['matched_amount'])}", f"{round(100 * score.share)}% ({score.done} dari "
+                     f"{rupiah(totals['matched_amount'])}", f"{persen(score.share)} ({score.done} dari "
                      f"{score.expected} tepat waktu)", "Disiapkan untuk distribusi 5 Rp 670.000",
                      "Terkonfirmasi SIDJP 5 Rp 670.000"):
         assert expected in first, expected
