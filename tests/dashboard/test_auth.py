@@ -190,19 +190,19 @@ def test_disabling_a_user_or_changing_the_role_ends_open_sessions(app: Dash, eng
 
 # The user box's badge (Tugas saya) and bell (Peringatan) come first, then the navbar's page links.
 EXPECTED_PAGES = {
-    "kasubdit": ["/tugas", "/peringatan", "/kelengkapan", "/peringatan", "/data-masuk", "/surat-pernyataan",
+    "kasubdit": ["/tugas", "/peringatan", "/kelengkapan", "/data-masuk", "/surat-pernyataan",
                  "/surat-himbauan", "/rekonsiliasi", "/distribusi", "/penerimaan", "/rapor-bank", "/laporan",
                  "/penjadwal", "/kotak-keluar", "/jejak-audit"],
-    "kasi": ["/tugas", "/peringatan", "/kelengkapan", "/peringatan", "/data-masuk", "/surat-pernyataan",
+    "kasi": ["/tugas", "/peringatan", "/kelengkapan", "/data-masuk", "/surat-pernyataan",
              "/surat-himbauan", "/rekonsiliasi", "/distribusi", "/penerimaan", "/rapor-bank", "/laporan", "/penjadwal",
              "/kotak-keluar"],
-    "pelaksana": ["/tugas", "/peringatan", "/kelengkapan", "/peringatan", "/data-masuk", "/surat-pernyataan",
+    "pelaksana": ["/tugas", "/peringatan", "/kelengkapan", "/data-masuk", "/surat-pernyataan",
                   "/surat-himbauan", "/rekonsiliasi", "/distribusi", "/rapor-bank", "/laporan", "/penjadwal"],
-    "petugas_mpn": ["/tugas", "/peringatan", "/kelengkapan", "/peringatan", "/data-masuk", "/surat-pernyataan",
+    "petugas_mpn": ["/tugas", "/peringatan", "/kelengkapan", "/data-masuk", "/surat-pernyataan",
                     "/rekonsiliasi", "/distribusi", "/laporan", "/penjadwal"],
     "tu": ["/tugas", "/surat-pernyataan", "/surat-himbauan"],
     "manajemen": ["/penerimaan", "/laporan"],
-    "admin": ["/peringatan", "/kelengkapan", "/peringatan", "/data-masuk", "/surat-pernyataan", "/surat-himbauan",
+    "admin": ["/peringatan", "/kelengkapan", "/data-masuk", "/surat-pernyataan", "/surat-himbauan",
               "/rekonsiliasi", "/distribusi", "/penerimaan", "/rapor-bank", "/laporan", "/penjadwal", "/kotak-keluar",
               "/jejak-audit", "/pengguna", "/pengaturan", "/data-induk"],
 }

@@ -131,7 +131,7 @@ def test_demo_creates_the_seven_logins_once_and_audits_the_load(engine: Engine, 
     banks = len({b.bank_code for b in summary.manifest.days[0].batches})
     assert sent == (banks, actions["result.queued"])  # issue 18: every bank's result reached the local sink
     assert actions == {"user.add": 6, "import.file": summary.files, "demo.load": 1, "master.demo_emails": 1,
-                       "result.queued": sent[1]}
+                       "result.queued": sent[1], "notice.record": 1}  # the regional bank's outage notice
     assert summary.reconciled == 1 and runs >= 1  # the day is reconciled in waves, as batches arrived
     assert load.object_id == "2026-11-20..2026-11-20"
     assert load.after["files"] == summary.files and load.after["mpn_rows"] == summary.mpn_rows
