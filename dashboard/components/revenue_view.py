@@ -136,6 +136,21 @@ def _layout(figure: go.Figure, height: int, **extra: Any) -> go.Figure:
     return figure
 
 
+def filters_note(f: RevenueFilter, area: str = "") -> str:
+    """The chosen filters in words ("semua" when none), as the XLSX and the charts' captions say them."""
+    parts = (f"bank {', '.join(f.bank_codes)}" if f.bank_codes else "", f"KAP {', '.join(f.kaps)}" if f.kaps else "",
+             f"Kanwil {f.kanwil_code}" if f.kanwil_code else "", area)
+    return "; ".join(part for part in parts if part) or "semua"
+
+
+def captioned(figure: go.Figure, title: str, f: RevenueFilter, area: str = "") -> go.Figure:
+    """The chart named inside the figure, with its period and filters, so a downloaded PNG says what it shows."""
+    caption = f"{title}<br><sup>Periode {rentang_tanggal(f.first, f.last)} · Filter: {filters_note(f, area)}</sup>"
+    margin = {**(figure.layout.margin.to_plotly_json() if figure.layout.margin else {}), "t": 64}
+    return figure.update_layout(title={"text": caption, "x": 0.01, "xanchor": "left", "font": {"size": 14}},
+                                margin=margin)
+
+
 def _empty(figure: go.Figure, height: int) -> go.Figure:
     figure.add_annotation(text="Tidak ada penerimaan pada pilihan ini", showarrow=False, font={"color": GREY},
                           xref="paper", yref="paper", x=0.5, y=0.5)

@@ -157,27 +157,32 @@ def cards(*values: Any) -> Any:
 def daily(*values: Any) -> Any:
     """Per business date, with the same dates last year."""
     f = cut(*values)
-    return view.daily_figure(fetch(daily_revenue, f), fetch(daily_revenue, f.last_year()))
+    figure = view.daily_figure(fetch(daily_revenue, f), fetch(daily_revenue, f.last_year()))
+    return view.captioned(figure, "Penerimaan per tanggal buku", f)
 
 
 @callback(Output(MONTHLY, "figure"), *FILTERS, roles=VIEWERS)
 def monthly(*values: Any) -> Any:
     """Per month, beside last year's."""
-    return view.monthly_figure(fetch(monthly_revenue, cut(*values)))
+    f = cut(*values)
+    return view.captioned(view.monthly_figure(fetch(monthly_revenue, f)), "Penerimaan per bulan", f)
 
 
 @callback(Output(GROUPS, "figure"), Output(KAP_TABLE, "children"), *FILTERS, roles=VIEWERS)
 def groups(*values: Any) -> tuple[Any, Any]:
     """Per tax group, and the top KAPs."""
     f = cut(*values)
-    return (view.share_figure(fetch(revenue_by_tax_group, f), horizontal=False),
+    return (view.captioned(view.share_figure(fetch(revenue_by_tax_group, f), horizontal=False),
+                           "Penerimaan per kelompok pajak", f),
             view.kap_table(fetch(revenue_by_kap, f, limit=TOP)))
 
 
 @callback(Output(AGENTS, "figure"), *FILTERS, roles=VIEWERS)
 def agents(*values: Any) -> Any:
     """The top collecting agents and "Lainnya"."""
-    return view.share_figure(fetch(revenue_by_bank, cut(*values), top=TOP), level="bank")
+    f = cut(*values)
+    return view.captioned(view.share_figure(fetch(revenue_by_bank, f, top=TOP), level="bank"),
+                          f"{TOP} bank/pos persepsi teratas", f)
 
 
 def areas(f: RevenueFilter, drilled: str | None) -> tuple[list[Any], str, str]:
@@ -196,7 +201,8 @@ def area(*values: Any) -> tuple[Any, str, dict[str, str]]:
     f, drilled = cut(*values[:-1]), values[-1]
     shares, level, title = areas(f, drilled if isinstance(drilled, str) else None)
     back = {} if drilled and not f.kanwil_code else {"display": "none"}
-    return view.share_figure(shares, level=level), title, back
+    figure = view.captioned(view.share_figure(shares, level=level), f"Penerimaan {title[0].lower()}{title[1:]}", f)
+    return figure, title, back
 
 
 @callback(Output(DRILL, "data"), Output(AREA, "clickData"), Input(AREA, "clickData"), Input(BACK, "n_clicks"),
@@ -228,9 +234,7 @@ def download(clicks: int | None, *values: Any) -> Any:
         last_year_days=fetch(daily_revenue, f.last_year()), months=fetch(monthly_revenue, f),
         groups=fetch(revenue_by_tax_group, f), kaps=fetch(revenue_by_kap, f, limit=TOP),
         banks=fetch(revenue_by_bank, f, top=TOP), areas=shares, area_level="Kanwil" if level == "kanwil" else "KPP")
-    note = "; ".join(part for part in (
-        f"bank {', '.join(f.bank_codes)}" if f.bank_codes else "", f"KAP {', '.join(f.kaps)}" if f.kaps else "",
-        title.removeprefix("Per KPP: ") if level == "kpp" else "") if part) or "semua"
+    note = view.filters_note(f, title.removeprefix("Per KPP: ") if level == "kpp" else "")
     name = f"penerimaan-{f.first:%Y%m%d}-{f.last:%Y%m%d}.xlsx"
     user = current_user()
     return dcc.send_bytes(view.workbook(data, note, made_at=config.now(), made_by=user.username if user else None),
