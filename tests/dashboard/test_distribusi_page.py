@@ -123,7 +123,7 @@ def test_a_distribution_is_prepared_requested_approved_twice_and_delivered(dash_
                                     timeout=15)
     assert dash_duo.find_element("#ds-penjadwal").text == "Semua terkonfirmasi."
     cards = dash_duo.find_element("#ds-kpi").text
-    assert "SUKSES SIDJP\n100%\n2 dari 2 batch, 5 dari 5 baris terkonfirmasi" in cards
+    assert "SUKSES SIDJP\n100,0%\n2 dari 2 batch, 5 dari 5 baris terkonfirmasi" in cards
     assert "SUKSES SIPMOD\n100,0%" in cards  # the card titles are upper case (CSS)
     dash_duo.wait_for_contains_text(grid_cell("#ds-kpp", "sidjp/091", "available"), "✓")
     assert dash_duo.find_element(grid_cell("#ds-kpp", "sidjp/091", "rows_confirmed")).text == "4"
