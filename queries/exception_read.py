@@ -15,10 +15,10 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, text
 
-from jobs.workdays import WorkingCalendar, calendar_from_db
 from queries.approvals import WIB, Approval
 from queries.audit import ACTIONS
 from queries.berita_acara import BA_COLUMNS, NOTA_COLUMNS, BeritaAcara, NotaPerbaikan
+from queries.calendar import WorkingCalendar, calendar_from_db
 from queries.exception_adjust import RecordRef
 from queries.exception_work import (
     KIND_ADJUSTMENT,
