@@ -33,19 +33,19 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
-from queries import config
+from queries import config, labels
 from queries.appeal_letters import STATUSES as APPEAL_STATUSES
 from queries.appeal_letters import AppealLetter, appeal_letters
 from queries.calendar import WorkingCalendar, calendar_from_db
 from queries.completeness_store import kept_rows
 from queries.distribution import REASONS
-from queries.notices import EXCUSED, EXCUSED_TITLE, Notice, active_notices
+from queries.notices import EXCUSED, Notice, active_notices
 from queries.plausibility import UNKNOWN_TIME
 from queries.reconcile import RESULT_DEADLINE_MINUTES
 from queries.results import delivery_times
 from queries.settings import Settings, current_settings
 from queries.statements import StatementCell, deadline, statement_cells
-from queries.timeline import ANOMALY, ANOMALY_TITLE, delivery_anomaly, in_future, received_anomaly, result_anomaly
+from queries.timeline import ANOMALY, delivery_anomaly, in_future, received_anomaly, result_anomaly
 from queries.users import ROLES
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -67,16 +67,8 @@ DUTIES: dict[str, str] = {
 }
 #: Duties the completeness score counts.
 SCORED: tuple[str, ...] = ("mpn", "batch", "recon", "statement", "sidjp", "sipmod")
-#: States with their Indonesian labels.
-STATES: dict[str, str] = {
-    "done": "Tepat waktu",
-    "late": "Terlambat",
-    "missing": "Belum, lewat batas",
-    "waiting": "Menunggu",
-    "na": "Tidak diharapkan",
-    ANOMALY: ANOMALY_TITLE,
-    EXCUSED: EXCUSED_TITLE,
-}
+#: States with their Indonesian labels: the one set in `queries.labels`.
+STATES: dict[str, str] = labels.STATES
 TARGETS = ("sidjp", "sipmod")
 
 

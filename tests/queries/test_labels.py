@@ -120,3 +120,12 @@ def test_a_recorded_row_reads_back_with_its_indonesian_name(engine: Engine) -> N
         entry = audit_entries(conn).rows[0]
     assert (entry.action_label, change_text(entry.before, entry.after)) == ("Siapkan distribusi",
                                                                            "ditahan: 271; baris: 5.344")
+
+
+def test_kelengkapan_states_are_the_one_label_set_with_anomaly_and_excused() -> None:
+    from queries import completeness, labels
+    from queries.notices import EXCUSED, EXCUSED_TITLE
+    from queries.timeline import ANOMALY, ANOMALY_TITLE
+
+    assert completeness.STATES is labels.STATES
+    assert labels.STATES[ANOMALY] == ANOMALY_TITLE and labels.STATES[EXCUSED] == EXCUSED_TITLE
