@@ -421,3 +421,44 @@ def export_value(key: str, value: Any) -> Any:
 def subscription_text(value: str) -> str:
     """A subscription setting's value by rule names: `batch_late,digest` is `Batch bank terlambat, Ringkasan…`."""
     return ", ".join(label(SUBSCRIPTIONS, t.strip()) for t in value.split(",") if t.strip())
+
+#: Results sent to banks (PER-78 Ps.11(2)): their states.
+RESULT_STATUSES: dict[str, str] = {
+    "sent": "Terkirim",
+    "queued": "Antre di kotak keluar",
+    "sending": "Sedang dikirim",
+    "failed": "Gagal dikirim",
+    "awaiting_approval": "Menunggu persetujuan Kasi",
+    "no_address": "Alamat e-mail bank belum ada",
+    "not_sent": "Hasil belum dibuat untuk bank",
+    "rejected": "Dikembalikan Kasi",
+    "superseded": "Digantikan versi baru",
+    "not_reconciled": "Batch belum direkonsiliasi",
+}
+
+#: Outbox messages: their states.
+MAIL_STATUSES: dict[str, str] = {"queued": "Antre", "sending": "Sedang dikirim", "sent": "Terkirim", "failed": "Gagal"}
+
+#: Statement letters per bank and date: their states.
+STATEMENT_STATUSES: dict[str, str] = {
+    "missing": "Belum diterima",
+    "mismatch": "Tidak sesuai batch",
+    "late": "Terlambat",
+    "received": "Diterima",
+    "anomaly": "Anomali waktu terima",
+}
+
+#: Kinds of work on Tugas saya.
+TASK_KINDS: dict[str, str] = {
+    "distribution": "Persetujuan distribusi",
+    "exception_resolution": "Persetujuan penyelesaian selisih",
+    "exception_adjustment": "Persetujuan penyesuaian selisih",
+    "bank_result": "Persetujuan hasil rekonsiliasi untuk bank",
+    "letter_initial": "Paraf surat himbauan",
+    "letter_sign": "Tanda tangan surat himbauan",
+    "letter_send": "Pengiriman surat himbauan",
+    "letter_revise": "Perbaikan surat himbauan yang dikembalikan",
+    "exception_assigned": "Selisih yang ditugaskan kepada Anda",
+    "file_rejected": "Berkas masuk yang ditolak",
+    "approval": "Persetujuan lainnya",
+}

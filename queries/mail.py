@@ -27,11 +27,12 @@ from urllib.parse import urlencode
 
 from sqlalchemy import Connection, text
 
+from queries import labels
 from queries.audit import Actor, record
 
 STATUSES = ("queued", "sending", "sent", "failed")
 #: Indonesian labels of the statuses (page and messages).
-STATUS_LABELS = {"queued": "Antre", "sending": "Sedang dikirim", "sent": "Terkirim", "failed": "Gagal"}
+STATUS_LABELS: dict[str, str] = labels.MAIL_STATUSES
 MAX_ATTEMPTS = 8  # tries of one message before it is `failed` (about two hours of backoff: 1+2+4+...+60 min)
 BACKOFF_CAP = timedelta(minutes=60)
 #: The advisory lock class (two-key form) a sender holds on a message while it is `sending`.

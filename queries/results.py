@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from queries import labels
 from queries.audit import Actor, record
 from queries.recon_read import EXPORT_COLUMNS, OPEN_STATUSES
 from queries.reconcile import RESULT_DEADLINE_MINUTES
@@ -28,18 +29,7 @@ from queries.users import User
 #: `mpn results list` columns (CONTRACT §6), in order.
 LIST_COLUMNS = ("bank_code", "batch_received_at", "result_at", "sent_at", "minutes_to_send", "message_id", "status")
 #: Statuses of a bank's result for a date, with the Indonesian label pages and messages show.
-STATUS_LABELS: dict[str, str] = {
-    "sent": "Terkirim",
-    "queued": "Antre di kotak keluar",
-    "sending": "Sedang dikirim",
-    "failed": "Gagal dikirim",
-    "awaiting_approval": "Menunggu persetujuan Kasi",
-    "no_address": "Alamat e-mail bank belum ada",
-    "not_sent": "Hasil belum dibuat untuk bank",
-    "rejected": "Dikembalikan Kasi",
-    "superseded": "Digantikan versi baru",
-    "not_reconciled": "Batch belum direkonsiliasi",
-}
+STATUS_LABELS: dict[str, str] = labels.RESULT_STATUSES
 #: The setting that makes the kasi approve each result before it leaves.
 APPROVAL_SETTING = "results.require_approval"
 APPROVAL_KIND = "bank_result"

@@ -24,19 +24,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
-from queries import config
+from queries import config, labels
 from queries.calendar import WorkingCalendar, calendar_from_db
 from queries.plausibility import SQL_EARLIEST_TS, SQL_LATEST_TS
 from queries.settings import Settings, current_settings
 
 #: Statuses in order of severity, with their Indonesian labels.
-STATUSES: dict[str, str] = {
-    "missing": "Belum diterima",
-    "mismatch": "Tidak sesuai batch",
-    "late": "Terlambat",
-    "received": "Diterima",
-    "anomaly": "Anomali waktu terima",
-}
+STATUSES: dict[str, str] = labels.STATEMENT_STATUSES
 KINDS = ("bank", "pos", "other")
 #: How far back `missing_pairs` looks for dates still without a letter.
 LOOKBACK_DAYS = 62

@@ -24,7 +24,7 @@ from urllib.parse import quote_plus
 
 from sqlalchemy import Connection, text
 
-from queries import config
+from queries import config, labels
 from queries.appeal_letters import ACTS, AppealLetter, appeal_letters
 from queries.calendar import WorkingCalendar, calendar_from_db
 from queries.completeness import batch_due, distribution_due
@@ -36,19 +36,7 @@ from queries.statements import deadline as statement_deadline
 from queries.users import User
 
 #: Task kinds, in the page's group order, with their Indonesian labels.
-KINDS: dict[str, str] = {
-    "distribution": "Persetujuan distribusi",
-    "exception_resolution": "Persetujuan penyelesaian selisih",
-    "exception_adjustment": "Persetujuan penyesuaian selisih",
-    "bank_result": "Persetujuan hasil rekonsiliasi untuk bank",
-    "letter_initial": "Paraf surat himbauan",
-    "letter_sign": "Tanda tangan surat himbauan",
-    "letter_send": "Pengiriman surat himbauan",
-    "letter_revise": "Perbaikan surat himbauan yang dikembalikan",
-    "exception_assigned": "Selisih yang ditugaskan kepada Anda",
-    "file_rejected": "Berkas masuk yang ditolak",
-    "approval": "Persetujuan lainnya",
-}
+KINDS: dict[str, str] = labels.TASK_KINDS
 #: Approval kinds with a task kind of their own (any other pending kind is listed as `approval`).
 APPROVAL_KINDS = ("distribution", "exception_resolution", "exception_adjustment", "bank_result")
 LETTER_KIND = "appeal_letter"
