@@ -4,6 +4,7 @@ snake_case identifier, no code like `distribution.prepare`, no `system:` actor a
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,7 +14,7 @@ from dashboard.app import create_app
 from queries.audit import Actor, record
 from queries.settings import BY_KEY
 from tests.dashboard.conftest import DAY, SeededDay
-from tests.dashboard.helpers import client_as
+from tests.dashboard.helpers import client_as, sign_in, start
 from tests.dashboard.test_page_integrity import page_visits, rendered
 
 #: Props whose strings users read.
@@ -104,3 +105,38 @@ def test_every_page_as_every_role_speaks_indonesian(engine: Engine, seeded_day: 
 
 #: Pages still allowed a raw token (none: Pengaturan shows subscriptions by rule names since issue 15 §4).
 KNOWN: tuple[str, ...] = ()
+
+
+def settled_text(dash_duo: Any, path: str) -> str:
+    """The page's visible text once its callbacks have filled it in (no component still loading)."""
+    dash_duo.driver.get(f"{dash_duo.server_url}{path}")
+    dash_duo.wait_for_element("#navbar-user")
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        if dash_duo.driver.execute_script(
+                "return document.querySelector('[data-dash-is-loading=\"true\"]') === null"
+                " && window.dash_clientside !== undefined"):
+            break
+    time.sleep(1.0)  # the grids paint their rows after the callback's answer
+    return str(dash_duo.driver.execute_script("return document.body.innerText"))
+
+
+def test_what_callbacks_fill_in_speaks_indonesian_too(dash_duo, engine: Engine, seeded_day: SeededDay) -> None:
+    start(dash_duo, create_app())
+    sign_in(dash_duo, engine, "dewi", "kasubdit")
+    raw: dict[str, list[str]] = {}
+    filled: dict[str, str] = {}
+    for path in ("/kelengkapan", "/data-masuk", "/surat-pernyataan", "/surat-himbauan", "/rekonsiliasi",
+                 "/distribusi", "/rapor-bank", "/laporan", "/penjadwal", "/kotak-keluar", "/jejak-audit",
+                 "/tugas", "/peringatan"):
+        text = settled_text(dash_duo, f"{path}?tanggal={DAY.isoformat()}")
+        filled[path] = text
+        for line in text.splitlines():
+            found = problems_in(line)
+            if found:
+                raw.setdefault(path, []).append(f"{found} in {line[:80]!r}")
+    # the callbacks did fill the pages in: the day's score and the rejected file are on screen
+    assert "kewajiban jatuh tempo tepat waktu" in filled["/kelengkapan"]  # the score card, filled by its callback
+    assert seeded_day.rejected_file_name in filled["/data-masuk"]
+    assert raw == {}
