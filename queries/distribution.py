@@ -40,13 +40,7 @@ MAKER_ROLES = ("pelaksana",)
 TARGETS = ("sidjp", "sipmod")
 TARGET_TITLES = labels.TARGETS
 CHUNK = 5000
-REASONS: dict[str, str] = {
-    "no_statement": "Surat pernyataan belum diterima",
-    "statement_mismatch": "Surat pernyataan tidak sesuai batch",
-    "no_batch": "Batch bank belum diterima",
-    "not_reconciled": "Belum direkonsiliasi dengan batch terakhir",
-    "open_exception": "Selisih rekonsiliasi belum selesai",
-}
+REASONS: dict[str, str] = labels.HOLD_REASONS
 STATUSES: dict[str, str] = {
     "prepared": "Disiapkan",
     "approved": "Disetujui",
