@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -94,6 +95,38 @@ def import_file(engine: Engine, kind: str, path: Path | str, *, label: str | Non
     supersedes it; the old batch stays as history. Every outcome is audited as done by `actor`
     (default `system:cli`): `import.file`, `import.duplicate` or `import.rejected`.
     """
+    spec = SPECS[kind]
+
+    def store(conn: Connection, file: NewFile) -> ImportResult:
+        layout = _layout(file.path, file.label, file.shape, spec)
+        checker = Checker(spec, file.path, layout, file.shape, load_master(conn, file.started), file.label, progress)
+        if kind == "statements":
+            return _import_statements(conn, checker, file.import_id, file.actor)
+        return _import_bulk(conn, checker, file.import_id, file.received_at)
+
+    return import_with(engine, kind, path, store, label=label, received_at=received_at, actor=actor)
+
+
+class NewFile(NamedTuple):
+    """A file not seen before, being stored: what a kind's store function needs besides the connection."""
+
+    import_id: int
+    path: Path
+    label: str
+    shape: FileShape
+    received_at: datetime
+    started: datetime
+    actor: Actor
+
+
+Store = Callable[[Connection, NewFile], ImportResult]
+
+
+def import_with(engine: Engine, kind: str, path: Path | str, store: Store, *, label: str | None = None,
+                received_at: datetime | None = None, actor: Actor | None = None) -> ImportResult:
+    """The one shell of every import: the same content again is a no-op; otherwise `store` checks and stores the
+    file in one transaction with its `import_file` row and audit entry, and any problem with the content rejects
+    it whole (kept, logged, audited)."""
     path = Path(path)
     label = label or str(path)
     actor = actor or Actor.system("cli")
@@ -105,7 +138,7 @@ def import_file(engine: Engine, kind: str, path: Path | str, *, label: str | Non
     if earlier is not None:
         return _duplicate(engine, actor, earlier, kind, path, label, shape.sha256)
     try:
-        return _import_new(engine, kind, path, label, shape, received_at, started, progress, actor)
+        return _import_new(engine, kind, store, NewFile(0, path, label, shape, received_at, started, actor))
     except InputRejected as rejected:
         _keep_rejected(engine, actor, kind, path, label, shape, received_at, started, rejected)
         raise
@@ -119,23 +152,16 @@ class _Duplicate(Exception):
     """The same content was imported concurrently by another process."""
 
 
-def _import_new(engine: Engine, kind: str, path: Path, label: str, shape: FileShape, received_at: datetime,
-                started: datetime, progress: Progress | None, actor: Actor) -> ImportResult:
+def _import_new(engine: Engine, kind: str, store: Store, file: NewFile) -> ImportResult:
     """Check and store a file not seen before; every failure about its content becomes `InputRejected`."""
-    spec = SPECS[kind]
+    label = file.label
     try:
-        layout = _layout(path, label, shape, spec)
         with engine.begin() as conn:
-            import_id = q.start_import(conn, kind=kind, file_name=path.name, sha256=shape.sha256, size=shape.size,
-                                       received_at=received_at, started_at=started)
-            master = load_master(conn, started)
-            checker = Checker(spec, path, layout, shape, master, label, progress)
-            if kind == "statements":
-                result = _import_statements(conn, checker, import_id, actor)
-            else:
-                result = _import_bulk(conn, checker, import_id, received_at)
+            import_id = q.start_import(conn, kind=kind, file_name=file.path.name, sha256=file.shape.sha256,
+                                       size=file.shape.size, received_at=file.received_at, started_at=file.started)
+            result = store(conn, file._replace(import_id=import_id))
             # Last, just before commit: the audit insert locks the chain head until the transaction ends.
-            _audit(conn, actor, "import.file", result, path, shape.sha256)
+            _audit(conn, file.actor, "import.file", result, file.path, file.shape.sha256)
             return result
     except IntegrityError as exc:
         if "uq_import_file_content" in str(exc.orig):  # the same file imported concurrently

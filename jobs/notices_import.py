@@ -11,18 +11,17 @@ content it is a problem of its row: a notice is withdrawn and recorded again, ne
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DataError, IntegrityError
 
-from jobs.ingest import ImportResult, _audit, _duplicate, _keep_rejected
+from jobs.ingest import ImportResult, NewFile, import_with
 from jobs.ingest_read import MAX_PROBLEMS
 from queries import imports as q
 from queries import master as qm
 from queries.audit import Actor
-from queries.csvfile import InputRejected, Problem, read_layout, require_columns, scan_file, small_rows, whole_file
+from queries.csvfile import InputRejected, Problem, read_layout, require_columns, small_rows
 from queries.notice_work import record_checked
 from queries.notices import FILE_COLUMNS, NoticeIn, NoticeRefused, parse_row
 
@@ -36,30 +35,12 @@ def import_notices(engine: Engine, path: Path | str, *, label: str | None = None
                    actor: Actor | None = None, progress: object | None = None) -> ImportResult:
     """Import a notices file; raises `InputRejected` (file kept, logged, audited) for a bad one. `progress` is
     accepted for the command line's sake: a notices file is tens of rows."""
-    path = Path(path)
-    label = label or str(path)
-    actor = actor or Actor.system("cli")
-    started = datetime.now(UTC)
-    received_at = received_at or started
-    shape = scan_file(path)
-    with engine.connect() as conn:
-        earlier = q.imported_with_hash(conn, kind=KIND, sha256=shape.sha256)
-    if earlier is not None:
-        return _duplicate(engine, actor, earlier, KIND, path, label, shape.sha256)
-    try:
-        try:
-            with engine.begin() as conn:
-                import_id = q.start_import(conn, kind=KIND, file_name=path.name, sha256=shape.sha256, size=shape.size,
-                                           received_at=received_at, started_at=started)
-                result = _store(conn, _rows(conn, path, label, started), import_id, label, actor, started)
-                _audit(conn, actor, "import.file", result, path, shape.sha256)
-                return result
-        except (DataError, IntegrityError) as exc:
-            detail = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-            raise InputRejected([whole_file(label, f"basis data menolak isi berkas: {detail}")]) from exc
-    except InputRejected as rejected:
-        _keep_rejected(engine, actor, KIND, path, label, shape, received_at, started, rejected)
-        raise
+
+    def store(conn: Connection, file: NewFile) -> ImportResult:
+        rows = _rows(conn, file.path, file.label, file.started)
+        return _store(conn, rows, file.import_id, file.label, file.actor, file.started)
+
+    return import_with(engine, KIND, path, store, label=label, received_at=received_at, actor=actor)
 
 
 def _rows(conn: Connection, path: Path, label: str, now: datetime) -> list[tuple[int, NoticeIn]]:
