@@ -8,6 +8,7 @@ for the data files of §2.1-2.3).
 from __future__ import annotations
 
 import logging
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,3 +45,12 @@ def import_master(engine: Engine, kind: str, path: Path, *, label: str | None = 
             record(conn, actor, "master.rejected", object_type="master", object_id=kind,
                    after={"file_name": path.name, "errors": rejected.total, "kept_path": str(kept)})
         raise
+
+
+def import_master_upload(engine: Engine, kind: str, name: str, data: bytes, *, actor: Actor) -> UpsertResult:
+    """An uploaded file (the Data induk page), imported exactly as `mpn master import KIND FILE` imports it: written
+    to a private temporary folder under its (already sanitised) `name`, so a rejection keeps and names it the same."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        return import_master(engine, kind, path, label=name, actor=actor)

@@ -1,7 +1,8 @@
 """Data induk (admin only): banks and post (with cut-off, zone and head-office e-mail), Kanwil, KPP, KAP, KJS and
 the non-working days beside the `holidays` package's Indonesian days. A row is edited with the checks of `mpn master
-import` (`queries.master_edit.save_row`); a CSV upload goes through `jobs.master_import.import_master`, the command's
-own path (all or nothing, a rejected file kept with its report); the current list downloads in the same format.
+import` (`queries.master_edit.save_row`); a CSV upload goes through `jobs.master_import.import_master_upload`,
+the command's own path (all or nothing, a rejected file kept with its report); the current list downloads in the
+same format.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from dashboard.components.admin_view import ADMINS, result
 from dashboard.components.cards import page_header, page_or_unavailable
 from dashboard.components.data import fetch, perform
 from jobs.documents.tabular import csv_text
-from jobs.master_import import import_master
+from jobs.master_import import import_master_upload
 from queries import config
 from queries.csvfile import InputRejected
 from queries.db import engine
@@ -152,14 +152,11 @@ def upload(contents: str | None, filename: str | None, tab: str | None, version:
         data = base64.b64decode(contents.split(",", 1)[-1], validate=True)
     except (binascii.Error, ValueError):
         return result("Berkas tidak terbaca.", ok=False), dash.no_update
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
-        path.write_bytes(data)
-        try:
-            done = import_master(engine(), kind, path, label=name, actor=user.actor())
-        except InputRejected as rejected:
-            return result([html.Div(f"{name} ditolak seluruhnya; data induk tidak berubah. {rejected.total} masalah:"),
-                           view.problems_list(rejected.problems, rejected.total)], ok=False), dash.no_update
+    try:
+        done = import_master_upload(engine(), kind, name, data, actor=user.actor())
+    except InputRejected as rejected:
+        return result([html.Div(f"{name} ditolak seluruhnya; data induk tidak berubah. {rejected.total} masalah:"),
+                       view.problems_list(rejected.problems, rejected.total)], ok=False), dash.no_update
     return (result(f"{name}: {done.inserted} baris baru, {done.updated} baris diperbarui ({TITLES[kind]}).", ok=True),
             (version or 0) + 1)
 
