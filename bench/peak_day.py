@@ -25,18 +25,18 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Engine, make_url, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.reconcile import COMPARED, write_batches  # noqa: E402
+from bench.scratch import drop_database, scratch_database  # noqa: E402
 from jobs.demo_data import Master, write_peak_day  # noqa: E402
 from jobs.mail_sink import SinkHandler, serve  # noqa: E402
 from jobs.workdays import WorkingCalendar  # noqa: E402
 from queries.audit import Actor  # noqa: E402
 from queries.db import make_engine, resolve_url  # noqa: E402
-from queries.migrate import upgrade  # noqa: E402
 
 DB = "mpn_bench_peak"
 ACTOR = Actor.system("scheduler")
@@ -135,17 +135,13 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
     server = resolve_url()
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
     url = make_url(server).set(database=DB).render_as_string(hide_password=False)
     out = ROOT / "bench" / "out" / "peak_day"
     inbox = out / "inbox"
     out.mkdir(parents=True, exist_ok=True)
     os.environ.update({"MPN_DATABASE_URL": url, "MPN_DATA_DIR": str(out / "data"), "MPN_INBOX": str(inbox)})
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {DB}"))
+    scratch_database(server, DB, reuse=False)[0].dispose()  # created and migrated
     engine = make_engine(url)
-    upgrade(engine)
     with engine.begin() as conn:
         conn.execute(text("UPDATE bank SET email = 'rekon@bank-' || lower(bank_code) || '.mpn-bench.localhost'"))
     mpn_path, batches = generate(out, args)
@@ -170,9 +166,7 @@ def main() -> None:
             path.unlink(missing_ok=True)
         if not args.keep:
             shutil.rmtree(out, ignore_errors=True)  # the inbox's archive of the imported files, hundreds of MB
-            with admin.connect() as conn:
-                conn.execute(text(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"))
-        admin.dispose()
+            drop_database(server, DB)
 
 
 if __name__ == "__main__":

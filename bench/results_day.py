@@ -24,18 +24,18 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import make_url, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.reconcile import write_batches  # noqa: E402
+from bench.scratch import drop_database, scratch_database  # noqa: E402
 from jobs.demo_data import Master, write_peak_day  # noqa: E402
 from jobs.mail_sink import SinkHandler, serve  # noqa: E402
 from jobs.workdays import WorkingCalendar  # noqa: E402
 from queries.audit import Actor  # noqa: E402
 from queries.db import make_engine, resolve_url  # noqa: E402
-from queries.migrate import upgrade  # noqa: E402
 
 DB = "mpn_bench_results"
 ACTOR = Actor.system("scheduler")
@@ -83,17 +83,13 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
     server = resolve_url()
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
     url = make_url(server).set(database=DB).render_as_string(hide_password=False)
     out = ROOT / "bench" / "out" / "results_day"
     inbox = out / "inbox"
     out.mkdir(parents=True, exist_ok=True)
     os.environ.update({"MPN_DATABASE_URL": url, "MPN_DATA_DIR": str(out / "data"), "MPN_INBOX": str(inbox)})
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {DB}"))
+    scratch_database(server, DB, reuse=False)[0].dispose()  # created and migrated
     engine = make_engine(url)
-    upgrade(engine)
     with engine.begin() as conn:
         conn.execute(text("UPDATE bank SET email = 'rekon@bank-' || lower(bank_code) || '.mpn-bench.localhost'"))
     try:
@@ -109,8 +105,7 @@ def main() -> None:
     finally:
         engine.dispose()
         if not args.keep:
-            with admin.connect() as conn:
-                conn.execute(text(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"))
+            drop_database(server, DB)
 
 
 def report(engine: object, day: date, accepted: int, banks: int, total: float) -> None:
