@@ -34,8 +34,8 @@ from bench.dashboard import DAYS, LAST, OPERATIONS, percentile  # noqa: E402
 from bench.revenue import vacuum  # noqa: E402
 from bench.scratch import drop_database, scratch_database  # noqa: E402
 from bench.statement_matrix import FILL as STATEMENTS  # noqa: E402
-from jobs.workdays import WorkingCalendar  # noqa: E402
 from queries.alerts import evaluate  # noqa: E402
+from queries.calendar import WorkingCalendar  # noqa: E402
 from queries.db import resolve_url  # noqa: E402
 
 DB = "mpn_bench_alerts"

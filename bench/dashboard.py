@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 from bench.revenue import fill_revenue, random_filter, vacuum  # noqa: E402
 from bench.scratch import drop_database, scratch_database  # noqa: E402
 from bench.statement_matrix import FILL as STATEMENTS  # noqa: E402
-from jobs.workdays import WorkingCalendar  # noqa: E402
+from queries.calendar import WorkingCalendar  # noqa: E402
 from queries.db import resolve_url  # noqa: E402
 
 DB = "mpn_bench_dashboard"
@@ -166,7 +166,7 @@ def penerimaan_inputs(f: Any) -> tuple[Any, ...]:
 def calls(conn: Connection, rng: random.Random, runs: int) -> dict[str, list[Call]]:
     """Per page callback, `runs` calls with varied inputs, made the way Dash makes them."""
     from dashboard.pages import distribusi, kelengkapan, penerimaan, penjadwal, rapor_bank
-    from jobs.schedule import BY_ID, job_board
+    from jobs.scheduling.definitions import BY_ID, job_board
     from queries import config
 
     days = WorkingCalendar().last_working_days(DAYS, LAST)

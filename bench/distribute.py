@@ -5,8 +5,8 @@
 Runs on the configured server (`MPN_DATABASE_URL`, else the embedded one) in a scratch database
 `mpn_bench_distribute`: one bank's day of `--rows` payments over the master KPPs, with its batch, statement
 letter and reconciliation result written set-based (the reconciliation itself is benchmarked by
-bench/reconcile.py), then `queries.distribution.prepare` (timed) and the round marked approved directly
-(the approval layer is not what is measured). Delivery (`jobs.distribute.run_distribution`, in this
+bench/reconcile.py), then `queries.distribution.prepare.prepare` (timed) and the round marked approved directly
+(the approval layer is not what is measured). Delivery (`jobs.distribution.deliver.run_distribution`, in this
 process) goes to a fresh `mpn target-sim` subprocess, first fault-free, then again from scratch with
 `--fail-rate F` (503 before storing). Prints rows/s per target with confirmation, the ratio of the faulty to
 the fault-free time, and this process's peak RSS. Goals: >= 50,000 rows/s per target, ratio <= 1.3.
@@ -33,11 +33,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.scratch import drop_database, scratch_database  # noqa: E402
-from jobs.distribute import Backoff, run_distribution  # noqa: E402
-from queries import distribution as dist  # noqa: E402
-from queries.audit import Actor  # noqa: E402
+from jobs.distribution.deliver import Backoff, run_distribution  # noqa: E402
+from queries.accounts.audit import Actor  # noqa: E402
 from queries.db import resolve_url  # noqa: E402
-from queries.imports import ensure_partition  # noqa: E402
+from queries.distribution import prepare as dist  # noqa: E402
+from queries.imports.store import ensure_partition  # noqa: E402
 
 DB = "mpn_bench_distribute"
 DAY = date(2026, 11, 20)

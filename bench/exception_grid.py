@@ -4,7 +4,8 @@
 
 Runs on the configured server (`MPN_DATABASE_URL`, else the embedded one) in a scratch database
 `mpn_bench_grid` it creates (one INSERT ... SELECT generate_series) and drops. Each request is what the
-page's `rows` callback does: `queries.recon_page.exception_page` for a random block, sort and filter of
+page's `rows` callback does: `queries.reconciliation.exception_list.exception_page` for a random block, sort and
+filter of
 the day, then `recon_view.exception_row` for every row. Goal: p95 <= 300 ms.
 """
 
@@ -24,10 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.scratch import drop_database, scratch_database  # noqa: E402
-from dashboard.components.recon_view import exception_row  # noqa: E402
+from dashboard.pages.rekonsiliasi.view import exception_row  # noqa: E402
 from queries.db import resolve_url  # noqa: E402
-from queries.exception_work import OPEN_STATUSES  # noqa: E402
-from queries.recon_page import SORTS, ExceptionFilter, _where, exception_page  # noqa: E402
+from queries.reconciliation.exception_list import SORTS, ExceptionFilter, _where, exception_page  # noqa: E402
+from queries.reconciliation.work import OPEN_STATUSES  # noqa: E402
 
 DB = "mpn_bench_grid"
 DAY = date(2026, 11, 20)

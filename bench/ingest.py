@@ -24,8 +24,8 @@ from sqlalchemy import create_engine, make_url, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from jobs.demo_data import Master, write_peak_day  # noqa: E402
-from jobs.workdays import WorkingCalendar  # noqa: E402
+from jobs.demo.data import Master, write_peak_day  # noqa: E402
+from queries.calendar import WorkingCalendar  # noqa: E402
 from queries.db import resolve_url  # noqa: E402
 from queries.migrate import upgrade  # noqa: E402
 

@@ -34,9 +34,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.login_flood import csrf, free_port, start_server  # noqa: E402
-from queries.audit import Actor  # noqa: E402
+from queries.accounts.audit import Actor  # noqa: E402
+from queries.accounts.users import add_user, user_by_name  # noqa: E402
 from queries.db import resolve_url  # noqa: E402
-from queries.users import add_user, user_by_name  # noqa: E402
 
 PASSWORD = "bench-sandi-1"
 GOAL_MS = 500.0

@@ -35,9 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.scratch import drop_database, scratch_database  # noqa: E402
-from queries.audit import Actor  # noqa: E402
+from queries.accounts.audit import Actor  # noqa: E402
+from queries.accounts.users import add_user  # noqa: E402
 from queries.db import resolve_url  # noqa: E402
-from queries.users import add_user  # noqa: E402
 
 DB = "mpn_bench_login_flood"
 USER, PASSWORD = "pengamat", "sandi-bench-123"

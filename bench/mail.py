@@ -4,8 +4,8 @@
 
 Runs on the configured server (`MPN_DATABASE_URL`, else the embedded one) in a scratch database `mpn_bench_mail`:
 enqueues `--messages` messages (every fifth with a PDF-sized attachment, stored once by SHA-256), then one
-`jobs.mail.send_queued` run over one SMTP connection to `python -m jobs.mail_sink`. Prints the enqueue and send
-rates and the uncertain window of `jobs.mail` measured per message (`sent_at - sending_at`: from the commit of
+`jobs.mail.send.send_queued` run over one SMTP connection to `python -m jobs.mail.sink`. Prints the enqueue and send
+rates and the uncertain window of `jobs.mail.send` measured per message (`sent_at - sending_at`: from the commit of
 `sending` before DATA to the server's reply; the commit of `sent` follows), median, p99 and max.
 """
 
@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.scratch import drop_database, scratch_database  # noqa: E402
-from jobs.mail import send_queued  # noqa: E402
-from jobs.mail_sink import kept_messages, sink_process  # noqa: E402
-from queries import mail as q  # noqa: E402
+from jobs.mail.send import send_queued  # noqa: E402
+from jobs.mail.sink import kept_messages, sink_process  # noqa: E402
 from queries.db import resolve_url  # noqa: E402
+from queries.mail import outbox as q  # noqa: E402
 
 DB = "mpn_bench_mail"
 

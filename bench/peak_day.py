@@ -4,7 +4,7 @@ bare COPY of the same files and a bare join in the same run.
     python bench/peak_day.py [--rows 3000000] [--seed 1] [--day 2026-11-16] [--keep]
 
 Runs on the configured server (`MPN_DATABASE_URL`) in a scratch database `mpn_bench_peak` it creates (and drops
-unless `--keep`). The MPN file is `jobs.demo_peak.write_peak_day`'s and one batch per agent is derived from it with
+unless `--keep`). The MPN file is `jobs.demo.peak.write_peak_day`'s and one batch per agent is derived from it with
 ~0.9 % planted differences (`bench/reconcile.py`'s `write_batches`); every bank has a head-office address. The files
 are linked into a scratch inbox, and the scheduler's jobs run as the scheduler runs them, in this process, with the
 real clock: `inbox` (pickup and import), `reconcile_arrivals` (the whole date, then each bank's Berita Acara PDF and
@@ -32,10 +32,10 @@ sys.path.insert(0, str(ROOT))
 
 from bench.reconcile import COMPARED, write_batches  # noqa: E402
 from bench.scratch import drop_database, scratch_database  # noqa: E402
-from jobs.demo_data import Master, write_peak_day  # noqa: E402
-from jobs.mail_sink import SinkHandler, serve  # noqa: E402
-from jobs.workdays import WorkingCalendar  # noqa: E402
-from queries.audit import Actor  # noqa: E402
+from jobs.demo.data import Master, write_peak_day  # noqa: E402
+from jobs.mail.sink import SinkHandler, serve  # noqa: E402
+from queries.accounts.audit import Actor  # noqa: E402
+from queries.calendar import WorkingCalendar  # noqa: E402
 from queries.db import make_engine, resolve_url  # noqa: E402
 
 DB = "mpn_bench_peak"
@@ -72,7 +72,7 @@ def drop(inbox: Path, mpn_path: Path, batches: list[Path]) -> None:
 
 def run_jobs(engine: Engine, handler: SinkHandler, banks: int) -> float:
     """The scheduler's jobs in order, timed, until every bank's message was accepted; the seconds in all."""
-    from jobs.schedule import BY_ID
+    from jobs.scheduling.definitions import BY_ID
 
     begun = time.perf_counter()
     for job in ("inbox", "reconcile_arrivals", "mail"):

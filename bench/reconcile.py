@@ -3,7 +3,7 @@
     python bench/reconcile.py [--rows 3000000] [--seed 1] [--no-datacompy] [--keep] [--reuse] [--no-resend]
 
 Runs on the configured server (`MPN_DATABASE_URL`, else the embedded one) in a scratch database
-`mpn_bench_rec` it creates and drops. The MPN file is `jobs.demo_peak.write_peak_day`'s; the bank
+`mpn_bench_rec` it creates and drops. The MPN file is `jobs.demo.peak.write_peak_day`'s; the bank
 batches (one per agent) are derived from it with ~0.9 % planted differences: 0.3 % rows left out,
 0.2 % amounts and 0.2 % NPWPs changed, 0.1 % extra rows, 0.1 % duplicated rows. Prints the seconds
 of `mpn reconcile` in its own process and its peak RSS, the seconds of one bare FULL OUTER JOIN
@@ -35,8 +35,8 @@ from sqlalchemy import Engine, create_engine, make_url, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from jobs.demo_data import Master, write_peak_day  # noqa: E402
-from jobs.workdays import WorkingCalendar  # noqa: E402
+from jobs.demo.data import Master, write_peak_day  # noqa: E402
+from queries.calendar import WorkingCalendar  # noqa: E402
 from queries.db import resolve_url  # noqa: E402
 from queries.migrate import upgrade  # noqa: E402
 

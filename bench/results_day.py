@@ -4,12 +4,12 @@ accepted by the mail server (PER-78 Ps.11(2) allows 60 minutes; the goal is unde
     python bench/results_day.py [--rows 3000000] [--seed 1] [--day 2026-11-16] [--keep]
 
 Runs on the configured server (`MPN_DATABASE_URL`, else the embedded one) in a scratch database `mpn_bench_results`
-it creates (and drops unless `--keep`). The MPN file is `jobs.demo_peak.write_peak_day`'s; one batch per agent is
+it creates (and drops unless `--keep`). The MPN file is `jobs.demo.peak.write_peak_day`'s; one batch per agent is
 derived from it with ~0.9 % planted differences (`bench/reconcile.py`'s `write_batches`); every bank gets a
 head-office address. The files are written to a scratch inbox, then the scheduler's jobs run as the scheduler runs
 them, in this process, with the real clock: `inbox` (pickup and import), `reconcile_arrivals` (the whole date, then
 each bank's Berita Acara PDF and CSV of differences queued and sent at once) and `mail` (anything left), to a local
-aiosmtpd server (`jobs.mail_sink`, the real protocol). Prints each phase's seconds, the messages accepted, the
+aiosmtpd server (`jobs.mail.sink`, the real protocol). Prints each phase's seconds, the messages accepted, the
 worst and median minutes from a batch's arrival to its message's acceptance (`mpn results list`), and the load.
 The scheduler's own polling (inbox every minute, arrivals every 2 minutes) can add up to 3 minutes in production.
 """
@@ -31,10 +31,10 @@ sys.path.insert(0, str(ROOT))
 
 from bench.reconcile import write_batches  # noqa: E402
 from bench.scratch import drop_database, scratch_database  # noqa: E402
-from jobs.demo_data import Master, write_peak_day  # noqa: E402
-from jobs.mail_sink import SinkHandler, serve  # noqa: E402
-from jobs.workdays import WorkingCalendar  # noqa: E402
-from queries.audit import Actor  # noqa: E402
+from jobs.demo.data import Master, write_peak_day  # noqa: E402
+from jobs.mail.sink import SinkHandler, serve  # noqa: E402
+from queries.accounts.audit import Actor  # noqa: E402
+from queries.calendar import WorkingCalendar  # noqa: E402
 from queries.db import make_engine, resolve_url  # noqa: E402
 
 DB = "mpn_bench_results"
@@ -61,7 +61,7 @@ def drop_files(inbox: Path, out: Path, args: argparse.Namespace) -> tuple[int, i
 
 def run_jobs(engine: object, handler: SinkHandler, banks: int) -> list[tuple[str, float]]:
     """The scheduler's jobs in order, timed, until every bank's message was accepted."""
-    from jobs.schedule import BY_ID
+    from jobs.scheduling.definitions import BY_ID
 
     phases = []
     for job in ("inbox", "reconcile_arrivals", "mail"):
@@ -110,7 +110,7 @@ def main() -> None:
 
 def report(engine: object, day: date, accepted: int, banks: int, total: float) -> None:
     """The figures: messages accepted, inbox-to-acceptance time, R5 minutes per bank, the machine's load."""
-    from queries.results import result_rows
+    from queries.reconciliation.bank_results import result_rows
 
     with engine.connect() as conn:
         listed = result_rows(conn, day)

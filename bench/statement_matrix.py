@@ -6,7 +6,7 @@ Runs on the configured server (`MPN_DATABASE_URL`, else the embedded one) in a s
 `mpn_bench_statements` it creates and drops: `--banks` collecting agents (the master list plus synthetic
 ones), `--days` working days each with MPN totals, a batch and (mostly) a statement letter, some late or
 mismatched, and appeal letters for part of the missing ones, all written set-based with generate_series.
-Each request is `queries.statements.statement_cells` for a random window of `--window` working days
+Each request is `queries.letters.statements.statement_cells` for a random window of `--window` working days
 (what the page shows by default), every kind and status. Goal: p95 <= 300 ms.
 """
 
@@ -26,9 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.scratch import drop_database, scratch_database  # noqa: E402
-from jobs.workdays import WorkingCalendar  # noqa: E402
+from queries.calendar import WorkingCalendar  # noqa: E402
 from queries.db import resolve_url  # noqa: E402
-from queries.statements import statement_cells  # noqa: E402
+from queries.letters.statements import statement_cells  # noqa: E402
 
 DB = "mpn_bench_statements"
 LAST = date(2026, 11, 20)

@@ -1,4 +1,4 @@
-"""Tugas saya benchmark: p50/p95 of the page's list (`queries.tasks.task_list`) and the badge (`task_count`) per
+"""Tugas saya benchmark: p50/p95 of the page's list (`queries.tasks.waiting.task_list`) and the badge (`task_count`) per
 role on a year of data.
 
     python bench/tasks.py [--days 250] [--requests 40] [--keep] [--reuse]
@@ -27,10 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.scratch import drop_database, scratch_database  # noqa: E402
-from queries.audit import Actor  # noqa: E402
+from queries.accounts.audit import Actor  # noqa: E402
+from queries.accounts.users import User, add_user, user_by_name  # noqa: E402
 from queries.db import resolve_url  # noqa: E402
-from queries.tasks import task_count, task_list  # noqa: E402
-from queries.users import User, add_user, user_by_name  # noqa: E402
+from queries.tasks.waiting import task_count, task_list  # noqa: E402
 
 DB = "mpn_bench_tasks"
 PEOPLE = {"ani": "pelaksana", "putu": "petugas_mpn", "budi": "kasi", "dedi": "kasubdit", "tina": "tu"}
@@ -108,7 +108,7 @@ def fill(engine: Engine, days: int) -> dict[str, User]:
 
 def waiting_letters(conn: Connection, people: dict[str, User]) -> None:
     """30 letters of 30 banks: 10 drafts to initial, 10 initialled to sign, 10 signed to send."""
-    from queries import appeal_letters as al
+    from queries.letters import appeals as al
 
     codes = conn.execute(text("SELECT bank_code FROM bank ORDER BY bank_code LIMIT 30")).scalars().all()
     system = al.system_user(conn)

@@ -7,7 +7,8 @@ server (`MPN_DATABASE_URL`) with the working days of `--months` months up to LAS
 average, with due-date peaks (the 15th and the day after x4, the last three working days of March and April x3,
 20-31 December x3), both sides, batches, statement letters (`bench/year_fill.py`: the demo's exception rates,
 set-based, partitions built as the importer builds them), then per day the product's own `mpn reconcile`
-(`jobs.reconcile.reconcile`: results, exceptions, revenue) and a delivered distribution round. Each day commits on
+(`jobs.reconciliation.run.reconcile`: results, exceptions, revenue) and a delivered distribution round. Each day
+commits on
 its own, so an interrupted fill resumes with `--reuse`. Then each page callback runs `--runs` times as Dash calls
 it (the function under Dash's wrapper, inside a Flask request context with a signed-in kasi), with varied inputs,
 and prints p50/p95 per callback beside the load average, the database size, and disk per month of data.
@@ -36,10 +37,10 @@ sys.path.insert(0, str(ROOT))
 from bench.scratch import drop_database, scratch_database  # noqa: E402
 from bench.year_calls import load, measure, report  # noqa: E402
 from bench.year_fill import distribute_day, fill_day  # noqa: E402
-from jobs.workdays import WorkingCalendar  # noqa: E402
-from queries.audit import Actor  # noqa: E402
+from queries.accounts.audit import Actor  # noqa: E402
+from queries.calendar import WorkingCalendar  # noqa: E402
 from queries.db import resolve_url  # noqa: E402
-from queries.search_index import build_search_indexes  # noqa: E402
+from queries.monitoring.search_index import build_search_indexes  # noqa: E402
 
 DB = "mpn_bench_year"
 LAST = date(2026, 11, 20)
@@ -77,7 +78,7 @@ def done_days(engine: Engine) -> set[date]:
 
 def fill(engine: Engine, days: list[tuple[date, int]]) -> None:
     """Fill, reconcile and distribute every day not yet done, newest first (the growth extends backwards)."""
-    from jobs.reconcile import reconcile
+    from jobs.reconciliation.run import reconcile
 
     calendar = WorkingCalendar()
     done = done_days(engine)

@@ -57,7 +57,7 @@ def calls(conn: Connection, rng: random.Random, runs: int, days: list[date]) -> 
         surat_pernyataan,
         tugas,
     )
-    from queries.reconcile import CATEGORIES
+    from queries.reconciliation.classify import CATEGORIES
 
     recent = days[-40:]
     banks = list(conn.execute(text("SELECT bank_code FROM bank ORDER BY bank_code LIMIT 40")).scalars())
@@ -101,8 +101,8 @@ def measure(runs: int, rng: random.Random, days: list[date]) -> dict[str, list[f
     from flask import g
 
     from dashboard.app import create_app
+    from queries.accounts.users import user_by_name
     from queries.db import engine
-    from queries.users import user_by_name
 
     app = create_app()
     with engine().connect() as conn:

@@ -6,7 +6,7 @@ bank side derived from it agree without a table of choices. Per 100,000 payments
 50 missing in the bank's batch, 30 amount mismatches, 50 attribute mismatches (NPWP), 20 duplicated NTPNs in the
 MPN data, 100 reversals (the bank leaves the reversed payment out), 30 batch rows without an MPN payment. Per
 1,000 bank-days: 10 without a batch, 30 without a statement letter, 15 whose letter declares one row more, 50
-batches late. Each day's partitions are built as the importer builds them (`queries.imports._attach`: a table
+batches late. Each day's partitions are built as the importer builds them (`queries.imports.store._attach`: a table
 filled first, its indexes after, then ATTACH).
 """
 
@@ -16,7 +16,7 @@ from datetime import date
 
 from sqlalchemy import Connection, text
 
-from queries.imports import _attach, partition_name, refresh_bank_days
+from queries.imports.store import _attach, partition_name, refresh_bank_days
 
 #: A payment's per-100,000 draw decides its anomaly: [lo, hi) ranges.
 MISSING_IN_BANK, AMOUNT, ATTRIBUTE, DUPLICATE, REVERSAL, MISSING_IN_MPN = (

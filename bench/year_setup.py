@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 
 from bench.revenue import BANKS, KAPS, KPPS, MASTER
-from queries.audit import Actor
-from queries.users import add_user, user_by_name
+from queries.accounts.audit import Actor
+from queries.accounts.users import add_user, user_by_name
 
 #: The signed-in users of the measured pages: a kasi (approvals, letters, alerts) and a pelaksana.
 PEOPLE = {"budi": "kasi", "ani": "pelaksana"}

@@ -14,7 +14,7 @@ from cli.output import format_option, print_json
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from queries.audit import AuditEntry
+    from queries.accounts.audit import AuditEntry
 
 
 def _engine() -> Engine:
@@ -32,7 +32,7 @@ def audit_group() -> None:
 @audit_group.command("verify")
 def verify() -> None:
     """Check the audit trail's hash chain: exit 0 when intact, 1 naming the first broken row."""
-    from queries.audit import verify_chain
+    from queries.accounts.audit import verify_chain
 
     with _engine().connect() as conn:
         # One snapshot for the head and the rows, so a change committed meanwhile is not taken for a break.
@@ -55,7 +55,7 @@ def verify() -> None:
 def list_entries(limit: int, actor: str | None, action: str | None, object_text: str | None,
                  date_from: datetime | None, date_to: datetime | None, fmt: str) -> None:
     """The most recent rows of the audit trail, newest first."""
-    from queries.audit import AuditFilter, audit_entries
+    from queries.accounts.audit import AuditFilter, audit_entries
 
     flt = AuditFilter(actor=actor, action=action, object_text=object_text,
                       date_from=date_from.date() if date_from else None, date_to=date_to.date() if date_to else None)

@@ -15,7 +15,7 @@ from cli.output import format_option, print_json
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from queries.users import User
+    from queries.accounts.users import User
 
 DAY = click.DateTime(["%Y-%m-%d"])
 
@@ -30,8 +30,8 @@ def _engine() -> Engine:
 @contextmanager
 def _refusals() -> Iterator[None]:
     """A refused act is bad input: its Indonesian message on standard error, exit 2."""
-    from jobs.distribute import DistributionError
-    from queries.approvals import ApprovalRefused
+    from jobs.distribution.deliver import DistributionError
+    from queries.accounts.approvals import ApprovalRefused
 
     try:
         yield
@@ -41,7 +41,7 @@ def _refusals() -> Iterator[None]:
 
 
 def _user(engine: Engine, name: str) -> User:
-    from queries.users import user_by_name
+    from queries.accounts.users import user_by_name
 
     with engine.connect() as conn:
         user = user_by_name(conn, name.strip().lower())
@@ -60,8 +60,8 @@ def distribution_group() -> None:
 @click.option("--date", "day", required=True, type=DAY, help="Business date YYYY-MM-DD.")
 def prepare_cmd(day: datetime) -> None:
     """Steps 9-11: sort the date's data (distributable or held, with the reason) and prepare batches per KPP."""
-    from queries.audit import Actor
-    from queries.distribution import REASONS, held, prepare
+    from queries.accounts.audit import Actor
+    from queries.distribution.prepare import REASONS, held, prepare
 
     engine = _engine()
     with _refusals(), engine.begin() as conn:
@@ -78,7 +78,7 @@ def prepare_cmd(day: datetime) -> None:
 @click.option("--user", "username", required=True, help="The pelaksana asking.")
 def request_cmd(day: datetime, username: str) -> None:
     """Step 12: ask approval of the prepared distribution (as a pelaksana)."""
-    from queries.distribution import request
+    from queries.distribution.prepare import request
 
     engine = _engine()
     user = _user(engine, username)
@@ -93,7 +93,7 @@ def request_cmd(day: datetime, username: str) -> None:
 @click.option("--note", default="", help="Optional note.")
 def approve_cmd(day: datetime, username: str, note: str) -> None:
     """Steps 13-14: approve as kasi, then as kasubdit; the second approval releases it for delivery."""
-    from queries.distribution import approve
+    from queries.distribution.prepare import approve
 
     engine = _engine()
     user = _user(engine, username)
@@ -109,7 +109,7 @@ def approve_cmd(day: datetime, username: str, note: str) -> None:
 @click.option("--note", default="", help="Why (required).")
 def reject_cmd(day: datetime, username: str, note: str) -> None:
     """Return the request with a note."""
-    from queries.distribution import reject
+    from queries.distribution.prepare import reject
 
     engine = _engine()
     user = _user(engine, username)
@@ -125,7 +125,7 @@ def run_cmd(day: datetime, max_attempts: int) -> None:
     """Steps 15-16: deliver what is approved and not yet confirmed, with retries; exit 1 when some batches
     are still unconfirmed afterwards."""
     from cli.progress import Bar
-    from jobs.distribute import run_distribution
+    from jobs.distribution.deliver import run_distribution
 
     bar = Bar(f"distribution {day:%Y-%m-%d}")
     with _refusals():
@@ -143,7 +143,7 @@ def run_cmd(day: datetime, max_attempts: int) -> None:
 @click.option("--batch", "batch_ids", multiple=True, help="Only these batch ids (default: every failed one).")
 def redistribute_cmd(day: datetime, batch_ids: tuple[str, ...]) -> None:
     """Send failed or unconfirmed batches again, through the same exactly-once path."""
-    from jobs.distribute import run_distribution
+    from jobs.distribution.deliver import run_distribution
 
     with _refusals():
         report = run_distribution(_engine(), day.date(), only=list(batch_ids) or None)
@@ -157,7 +157,7 @@ def redistribute_cmd(day: datetime, batch_ids: tuple[str, ...]) -> None:
 @format_option("table", "json", default="table")
 def status_cmd(day: datetime, fmt: str) -> None:
     """Per target and KPP: rows prepared, held (with reason), delivered, confirmed, failed, attempts."""
-    from queries.distribution import distributions, held, target_status
+    from queries.distribution.prepare import distributions, held, target_status
 
     with _engine().connect() as conn:
         rounds = distributions(conn, day.date())

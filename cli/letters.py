@@ -20,8 +20,8 @@ from cli.output import format_option, print_rows
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
-    from queries.appeal_letters import AppealLetter
-    from queries.users import User
+    from queries.accounts.users import User
+    from queries.letters.appeals import AppealLetter
 
 DAY = click.DateTime(["%Y-%m-%d"])
 STATUS_CHOICES = ("draft", "returned", "initialled", "signed", "sent", "answered", "void", "open")
@@ -44,7 +44,7 @@ class _BadInput(Exception):
 @contextmanager
 def _refusals() -> Iterator[None]:
     """A refused act is bad input: its Indonesian message on standard error, exit 2."""
-    from queries.approvals import ApprovalRefused
+    from queries.accounts.approvals import ApprovalRefused
 
     try:
         yield
@@ -57,7 +57,7 @@ def _refusals() -> Iterator[None]:
 
 
 def _user(conn: Connection, name: str) -> User:
-    from queries.users import user_by_name
+    from queries.accounts.users import user_by_name
 
     user = user_by_name(conn, name)
     if user is None:
@@ -80,7 +80,7 @@ def letters_group() -> None:
 @click.option("--user", "username", help="Draft as this user (pelaksana or kasi); default the system account.")
 def draft(day: datetime, username: str | None) -> None:
     """SE-127 step 5: a draft per bank whose statement letter for D (or an earlier unanswered date) is missing."""
-    from queries.appeal_letters import propose_drafts
+    from queries.letters.appeals import propose_drafts
 
     with _refusals(), _engine().begin() as conn:
         actor = _user(conn, username) if username else None
@@ -94,7 +94,7 @@ def draft(day: datetime, username: str | None) -> None:
 @format_option("csv", "json", default="csv")
 def list_letters(status: str | None, fmt: str) -> None:
     """The letters, newest first: bank, dates asked for, status, number, who did each step, reply due date."""
-    from queries.appeal_letters import OPEN_STATUSES, appeal_letters, today_local
+    from queries.letters.appeals import OPEN_STATUSES, appeal_letters, today_local
 
     statuses = OPEN_STATUSES if status == "open" else (status,) if status else None
     with _engine().connect() as conn:
@@ -127,7 +127,7 @@ _USER = click.option("--user", "username", required=True, help="Act as this user
 @click.option("--note", default="", help="A note with the paraf.")
 def initial_cmd(letter_id: int, username: str, note: str) -> None:
     """SE-127 step 6: the kasi initials (paraf) the draft."""
-    from queries.appeal_letters import initial
+    from queries.letters.appeals import initial
 
     with _refusals(), _engine().begin() as conn:
         letter = initial(conn, letter_id, actor=_user(conn, username), note=note)
@@ -140,7 +140,7 @@ def initial_cmd(letter_id: int, username: str, note: str) -> None:
 @click.option("--note", default="", help="A note with the signature.")
 def sign_cmd(letter_id: int, username: str, note: str) -> None:
     """SE-127 step 7: the kasubdit signs; prints the letter's new number."""
-    from queries.appeal_letters import sign
+    from queries.letters.appeals import sign
 
     with _refusals(), _engine().begin() as conn:
         letter = sign(conn, letter_id, actor=_user(conn, username), note=note)
@@ -154,7 +154,7 @@ def sign_cmd(letter_id: int, username: str, note: str) -> None:
 @click.option("--sent-on", type=DAY, help="Date sent YYYY-MM-DD (default today).")
 def send_cmd(letter_id: int, username: str, agenda: str, sent_on: datetime | None) -> None:
     """SE-127 step 8: TU registers the signed letter with its agenda number and the date it was sent."""
-    from queries.appeal_letters import send
+    from queries.letters.appeals import send
 
     with _refusals(), _engine().begin() as conn:
         letter = send(conn, letter_id, actor=_user(conn, username), agenda_number=agenda,
@@ -168,7 +168,7 @@ def send_cmd(letter_id: int, username: str, agenda: str, sent_on: datetime | Non
 @click.option("--note", default="", help="Why the letter goes back (required).")
 def return_cmd(letter_id: int, username: str, note: str) -> None:
     """The kasi (before paraf) or kasubdit (before signing) returns the draft with a note."""
-    from queries.appeal_letters import return_letter
+    from queries.letters.appeals import return_letter
 
     with _refusals(), _engine().begin() as conn:
         letter = return_letter(conn, letter_id, actor=_user(conn, username), note=note)
@@ -181,7 +181,7 @@ def return_cmd(letter_id: int, username: str, note: str) -> None:
               help="The PDF file to write.")
 def pdf_cmd(letter_id: int, output: Path) -> None:
     """The letter as PDF (a KONSEP until it is signed)."""
-    from jobs.letter_pdf import letter_pdf_for
+    from jobs.documents.appeal_letter_pdf import letter_pdf_for
 
     with _refusals(), _engine().connect() as conn:
         try:

@@ -19,7 +19,7 @@ def mail_group() -> None:
 @mail_group.command("send")
 def send_cmd() -> None:
     """Send every due queued message now (the scheduler does this every minute): `sent N, failed M, queued K`."""
-    from jobs.mail import MailConfigError, NoServer, ServerUnreachable, send_queued
+    from jobs.mail.send import MailConfigError, NoServer, ServerUnreachable, send_queued
     from queries.db import engine
 
     try:
@@ -49,7 +49,7 @@ def send_cmd() -> None:
 def outbox_cmd(status: str, fmt: str) -> None:
     """The outbox, newest first: message_id, kind, to, subject, created_at, sent_at, attempts, status, error."""
     from queries.db import engine
-    from queries.mail_read import OUTBOX_COLUMNS, outbox
+    from queries.mail.read import OUTBOX_COLUMNS, outbox
 
     with engine().connect() as conn:
         rows = [row.export() for row in outbox(conn, status=status)]

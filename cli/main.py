@@ -107,7 +107,7 @@ def master_group() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def master_import(kind: str, file: Path) -> None:
     """Upsert master data of KIND from FILE (CSV, CONTRACT §2.4). A bad file is rejected whole and kept."""
-    from jobs.master_import import import_master
+    from jobs.imports.master import import_master
 
     try:
         result = import_master(_engine(), kind, file, label=str(file))
@@ -127,8 +127,8 @@ def import_cmd(kind: str, files: tuple[Path, ...], received_at: datetime | None)
     """Import MPN data, bank batches, statement letters (CONTRACT §2) or disruption notices (README). A bad file is
     rejected whole."""
     from cli.progress import Bar
-    from jobs.ingest import import_file
-    from jobs.notices_import import import_notices
+    from jobs.imports.ingest import import_file
+    from jobs.imports.notices import import_notices
     from queries.plausibility import received_problem
 
     if received_at is not None and (problem := received_problem(received_at, now=datetime.now(received_at.tzinfo))):
@@ -185,8 +185,8 @@ def demo(days: int, port: int, host: str, seed: int, rows_per_day: int, no_serve
     reconciled, letters and distributions through their workflows), start the scheduler, serve the dashboard."""
     from cli.progress import Bar
     from cli.serve import scheduler_process, serve, target_sim_process
-    from jobs.demo import DEMO_MAIL_DOMAIN, load_demo
-    from jobs.mail_sink import queue_demo_welcome, sink_dir, sink_process
+    from jobs.demo.build import DEMO_MAIL_DOMAIN, load_demo
+    from jobs.mail.sink import queue_demo_welcome, sink_dir, sink_process
     from queries import config
     from queries.migrate import upgrade
 
@@ -213,8 +213,8 @@ def demo(days: int, port: int, host: str, seed: int, rows_per_day: int, no_serve
 
 def _echo_demo_logins() -> None:
     """The demo logins as a small table: user name, role, password."""
-    from jobs.demo import DEMO_LOGINS, DEMO_PASSWORD
-    from queries.users import ROLES
+    from jobs.demo.build import DEMO_LOGINS, DEMO_PASSWORD
+    from queries.accounts.users import ROLES
 
     click.echo(f"Demo logins (password: {DEMO_PASSWORD}):")
     for login in DEMO_LOGINS:

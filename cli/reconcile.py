@@ -31,7 +31,7 @@ def _engine() -> Engine:
 def reconcile_cmd(day: datetime, bank: str | None) -> None:
     """Reconcile business date D, idempotently: running it again gives the same result."""
     from cli.progress import Bar
-    from jobs.reconcile import ReconcileInputError, reconcile
+    from jobs.reconciliation.run import ReconcileInputError, reconcile
 
     bar = Bar(f"reconcile {day:%Y-%m-%d}")
     try:
@@ -60,8 +60,8 @@ def reconcile_cmd(day: datetime, bank: str | None) -> None:
 @format_option("json", "csv", default="json")
 def summary_cmd(day: datetime, fmt: str) -> None:
     """Per bank: counts and amounts of both sides, matched, and the exceptions per category."""
-    from queries.recon_read import date_summary
-    from queries.reconcile import CATEGORIES
+    from queries.reconciliation.classify import CATEGORIES
+    from queries.reconciliation.summary import date_summary
 
     with _engine().connect() as conn:
         banks = date_summary(conn, business_date=day.date())
@@ -83,7 +83,7 @@ def summary_cmd(day: datetime, fmt: str) -> None:
 def exceptions_cmd(date_from: datetime, date_to: datetime, status: str, fmt: str, output: IO[str]) -> None:
     """Export exceptions (CONTRACT §4 columns, inert in a spreadsheet), streamed: memory stays flat."""
     from jobs.documents.tabular import write_csv
-    from queries.recon_read import EXPORT_COLUMNS, exported_exceptions
+    from queries.reconciliation.summary import EXPORT_COLUMNS, exported_exceptions
 
     if date_to < date_from:
         click.echo("error: --to is before --from", err=True)
@@ -99,9 +99,9 @@ def exceptions_cmd(date_from: datetime, date_to: datetime, status: str, fmt: str
 
 def _results() -> None:
     """Each bank's result of what was reconciled goes to the outbox (and out, with a mail server): issue 18."""
-    from jobs.results import dispatch_and_send
+    from jobs.reconciliation.bank_results import dispatch_and_send
     from queries import config
-    from queries.audit import Actor
+    from queries.accounts.audit import Actor
 
     outcome = dispatch_and_send(_engine(), config.now(), actor=Actor.system("cli"))
     if outcome.rows:

@@ -26,9 +26,9 @@ def report_group() -> None:
 @click.option("--user", "username", default=None, help="The pelaksana making it (default: the system).")
 def daily_cmd(day: datetime, fmt: str, output: Path, username: str | None) -> None:
     """Make the date's distribution and monitoring report, keep it in the database and write it to FILE."""
-    from jobs.daily_report import make_daily_report
+    from jobs.documents.daily_report import make_daily_report
+    from queries.accounts.users import user_by_name
     from queries.db import engine as make_engine
-    from queries.users import user_by_name
 
     engine = make_engine()
     made_by = "system:cli"

@@ -25,7 +25,7 @@ def results_group() -> None:
 def list_cmd(day: datetime, fmt: str) -> None:
     """Per bank with a current batch: batch_received_at, result_at, sent_at, minutes_to_send, message_id, status."""
     from queries.db import engine
-    from queries.results import LIST_COLUMNS, result_rows
+    from queries.reconciliation.bank_results import LIST_COLUMNS, result_rows
 
     with engine().connect() as conn:
         rows = result_rows(conn, day.date())
@@ -36,9 +36,9 @@ def list_cmd(day: datetime, fmt: str) -> None:
 def send_cmd() -> None:
     """Make and queue the result of every reconciled batch not sent yet, then send what is queued (when a mail
     server is configured); the scheduler does this after every reconciliation."""
-    from jobs.results import dispatch_and_send
+    from jobs.reconciliation.bank_results import dispatch_and_send
     from queries import config
-    from queries.audit import Actor
+    from queries.accounts.audit import Actor
     from queries.db import engine
 
     click.echo(dispatch_and_send(engine(), config.now(), actor=Actor.system("cli"), always=True).message)
@@ -51,10 +51,10 @@ def send_cmd() -> None:
 def approve_cmd(result_id: int, username: str, note: str) -> None:
     """Approve a result waiting for the kasi (`results.require_approval` = ya): it goes to the outbox."""
     from queries import config
-    from queries.approvals import ApprovalRefused
+    from queries.accounts.approvals import ApprovalRefused
+    from queries.accounts.users import user_by_name
     from queries.db import engine
-    from queries.results import ResultError, approve_result
-    from queries.users import user_by_name
+    from queries.reconciliation.bank_results import ResultError, approve_result
 
     with engine().begin() as conn:
         user = user_by_name(conn, username)
@@ -74,7 +74,7 @@ def approve_cmd(result_id: int, username: str, note: str) -> None:
 def verify_cmd(file: Path) -> None:
     """Is FILE a Berita Acara Rekonsiliasi we sent? Compares its SHA-256 with the results' verification codes."""
     from queries.db import engine
-    from queries.results import verify
+    from queries.reconciliation.bank_results import verify
 
     digest = hashlib.sha256(file.read_bytes()).hexdigest()
     with engine().connect() as conn:

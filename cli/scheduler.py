@@ -1,7 +1,7 @@
 """`mpn scheduler`: the job scheduler process (the Procfile's worker), and its controls from the shell.
 
 `mpn scheduler` alone runs the process until SIGTERM/SIGINT; `status`, `run`, `pause` and `resume` act on
-the jobs of `jobs.schedule` through the database, the same way the "Penjadwal" page does (audited as
+the jobs of `jobs.scheduling.definitions` through the database, the same way the "Penjadwal" page does (audited as
 `system:cli`).
 """
 
@@ -29,7 +29,7 @@ def _engine() -> Engine:
 
 
 def _job(job_id: str) -> str:
-    from jobs.schedule import BY_ID
+    from jobs.scheduling.definitions import BY_ID
 
     if job_id not in BY_ID:
         click.echo(f"error: unknown job {job_id!r}; jobs: {', '.join(BY_ID)}", err=True)
@@ -45,7 +45,7 @@ def scheduler_group(ctx: click.Context, tick: float) -> None:
     """Run the job scheduler (only one of several processes executes jobs); subcommands inspect and control it."""
     if ctx.invoked_subcommand is not None:
         return
-    from jobs.scheduler import SchedulerService
+    from jobs.scheduling.process import SchedulerService
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own lines say what ran; not every tick
@@ -60,10 +60,10 @@ def scheduler_group(ctx: click.Context, tick: float) -> None:
 @format_option("table", "json", default="table")
 def status_cmd(fmt: str) -> None:
     """Every job: schedule, next run, paused, last run; and the scheduler processes."""
-    from jobs.schedule import JOBS, next_run, settings_of
-    from jobs.workdays import calendar_from_db
+    from jobs.scheduling.definitions import JOBS, next_run, settings_of
     from queries import config
-    from queries import scheduler_store as store
+    from queries.calendar import calendar_from_db
+    from queries.scheduling import store
 
     engine = _engine()
     tz = config.timezone()
@@ -103,7 +103,7 @@ def status_cmd(fmt: str) -> None:
 @click.argument("job_id")
 def run_cmd(job_id: str) -> None:
     """Run JOB now in this process (recorded in the run history like any run); exit 1 when it fails."""
-    from jobs.schedule import run_job
+    from jobs.scheduling.definitions import run_job
 
     result = run_job(_engine(), _job(job_id), instance_id=f"cli-{os.getpid()}", trigger="manual",
                      requested_by="system:cli")
@@ -129,8 +129,8 @@ def resume_cmd(job_id: str) -> None:
 
 
 def _set_paused(job_id: str, paused: bool) -> None:
-    from queries import scheduler_store as store
-    from queries.audit import Actor
+    from queries.accounts.audit import Actor
+    from queries.scheduling import store
 
     with _engine().begin() as conn:
         changed = store.set_paused(conn, _job(job_id), paused, actor=Actor.system("cli"))

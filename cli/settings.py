@@ -55,7 +55,7 @@ def _table(rows: Sequence[Mapping[str, Any]]) -> list[str]:
 @click.argument("value")
 def set_cmd(key: str, value: str) -> None:
     """Give setting KEY the value VALUE (checked by the setting's rule; audited)."""
-    from queries.audit import Actor
+    from queries.accounts.audit import Actor
     from queries.settings import SettingError, set_setting
 
     try:

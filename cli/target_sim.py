@@ -54,7 +54,7 @@ def _remove_url_file(path: Path) -> None:
 def target_sim_cmd(port: int, host: str, fail_rate: float, lost_ack_rate: float, latency_ms: float,
                    seed: int | None, data: Path | None) -> None:
     """The reference SIDJP/SIPMOD simulator: stores batches once and durably, injects faults on request."""
-    from jobs.target_sim import serve
+    from jobs.distribution.target_sim import serve
     from queries import config
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -19,7 +19,7 @@ from cli.output import format_option, print_rows
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
-    from queries.users import User
+    from queries.accounts.users import User
 
 FORMATS = ("table", "csv", "json")
 COLUMNS = ("username", "full_name", "role", "role_title", "active", "locked_until", "last_login_at")
@@ -35,7 +35,7 @@ def _engine() -> Engine:
 @contextmanager
 def _bad_input() -> Iterator[None]:
     """A refused account change is bad input: its message on standard error, exit 2."""
-    from queries.users import UserError
+    from queries.accounts.users import UserError
 
     try:
         yield
@@ -56,7 +56,7 @@ def _interactive() -> bool:
 
 def read_password(username: str) -> str:
     """The new password: stdin's first line when piped, else a hidden prompt asked twice; exit 2 if weak."""
-    from queries.users import password_problem
+    from queries.accounts.users import password_problem
 
     if _interactive():
         password = click.prompt(f"Password for {username}", hide_input=True, confirmation_prompt=True,
@@ -83,8 +83,8 @@ def users_group() -> None:
 @click.option("--email", default="", help="E-mail address for alerts and reports.")
 def add(name: str, role: str, full_name: str, nip: str, email: str) -> None:
     """Create user NAME; the password is read from standard input, else prompted twice."""
-    from queries.audit import Actor
-    from queries.users import UserError, add_user, check_role, check_username, user_by_name
+    from queries.accounts.audit import Actor
+    from queries.accounts.users import UserError, add_user, check_role, check_username, user_by_name
 
     with _bad_input(), _engine().connect() as conn:
         check_username(name)
@@ -103,7 +103,7 @@ def add(name: str, role: str, full_name: str, nip: str, email: str) -> None:
 @format_option(*FORMATS, default="table")
 def list_users(fmt: str) -> None:
     """Every account: name, full name, role, active, locked until, last login (WIB)."""
-    from queries.users import users
+    from queries.accounts.users import users
 
     with _engine().connect() as conn:
         rows = [_row(user) for user in users(conn)]
@@ -142,7 +142,7 @@ def _table(rows: Sequence[Mapping[str, Any]]) -> list[str]:
 @users_group.command("roles")
 def roles() -> None:
     """The role codes with their Indonesian titles."""
-    from queries.users import ROLES
+    from queries.accounts.users import ROLES
 
     for code, title in ROLES.items():
         click.echo(f"{code:<12} {title}")
@@ -152,8 +152,8 @@ def roles() -> None:
 @click.argument("name")
 def disable(name: str) -> None:
     """Disable user NAME (its sessions end at once); the last active admin cannot be disabled."""
-    from queries.audit import Actor
-    from queries.users import set_active
+    from queries.accounts.audit import Actor
+    from queries.accounts.users import set_active
 
     _change(lambda conn: set_active(conn, name, False, actor=Actor.system("cli")))
     click.echo(f"user {name} disabled")
@@ -163,8 +163,8 @@ def disable(name: str) -> None:
 @click.argument("name")
 def enable(name: str) -> None:
     """Enable user NAME again (a locked account is unlocked by `reset-password`)."""
-    from queries.audit import Actor
-    from queries.users import set_active
+    from queries.accounts.audit import Actor
+    from queries.accounts.users import set_active
 
     _change(lambda conn: set_active(conn, name, True, actor=Actor.system("cli")))
     click.echo(f"user {name} enabled")
@@ -174,8 +174,8 @@ def enable(name: str) -> None:
 @click.argument("name")
 def reset_password(name: str) -> None:
     """Give user NAME a new password (read as in `add`); unlocks it and ends its sessions."""
-    from queries.audit import Actor
-    from queries.users import set_password, user_by_name
+    from queries.accounts.audit import Actor
+    from queries.accounts.users import set_password, user_by_name
 
     with _engine().connect() as conn:
         known = user_by_name(conn, name) is not None
@@ -192,8 +192,8 @@ def reset_password(name: str) -> None:
 @click.argument("role")
 def set_role_cmd(name: str, role: str) -> None:
     """Give user NAME the role ROLE (its sessions end, so the new rights apply at once)."""
-    from queries.audit import Actor
-    from queries.users import set_role
+    from queries.accounts.audit import Actor
+    from queries.accounts.users import set_role
 
     user = _change(lambda conn: set_role(conn, name, role, actor=Actor.system("cli")))
     click.echo(f"user {user.username} is now {user.role} ({user.role_title})")
@@ -201,8 +201,8 @@ def set_role_cmd(name: str, role: str) -> None:
 
 def _check_email(email: str) -> None:
     """An invalid address is bad input (UserError), found before the password is asked."""
-    from queries.mail import MailError, check_address
-    from queries.users import UserError
+    from queries.accounts.users import UserError
+    from queries.mail.outbox import MailError, check_address
 
     try:
         check_address(email)
@@ -215,8 +215,8 @@ def _check_email(email: str) -> None:
 @click.argument("address")
 def set_email_cmd(name: str, address: str) -> None:
     """Give user NAME the e-mail ADDRESS for alerts and reports ('' removes it); audited."""
-    from queries.audit import Actor
-    from queries.users import set_email
+    from queries.accounts.audit import Actor
+    from queries.accounts.users import set_email
 
     user = _change(lambda conn: set_email(conn, name, address, actor=Actor.system("cli")))
     click.echo(f"user {user.username}: e-mail {user.email or '(none)'}")

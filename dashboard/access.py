@@ -15,16 +15,20 @@ from typing import Any, TypeVar
 import dash
 import dash_bootstrap_components as dbc
 from dash import html
+from dash.exceptions import PreventUpdate
 from flask import g
 
 from dashboard.components.grids import grid_request_problem
 from dashboard.password_gate import notice as password_notice
 from dashboard.password_gate import page_blocked
-from queries.users import ROLES, User
+from queries.accounts.users import ROLES, User
+from queries.permissions import Refused
 
 log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+R = TypeVar("R")
 
 #: Every role; e.g. the account page and the 404 page.
 EVERYONE: tuple[str, ...] = tuple(ROLES)
@@ -157,3 +161,19 @@ def _guarded(page: dict[str, Any], layout: Any) -> Callable[..., Any]:
 
     guarded_layout.mpn_guarded = True  # type: ignore[attr-defined]
     return guarded_layout
+
+
+def act(clicks: int | None, perform: Callable[[User], T], *, done: Callable[[T], R],
+        refused: Callable[[Refused], R]) -> R:
+    """The body of every action callback: no click or no user changes nothing (`PreventUpdate`); otherwise
+    `perform(user)` runs, and its outcome becomes `done(outcome)` or its refusal `refused(why)` (the page's alert;
+    `why.message` says it in Bahasa Indonesia, and a page may answer a subclass differently)."""
+    user = current_user()
+    if not clicks or user is None:
+        raise PreventUpdate
+    try:
+        outcome = perform(user)
+    except Refused as why:
+        log.info("refused %s for %s: %s", getattr(perform, "__name__", "act"), user.username, why.message)
+        return refused(why)
+    return done(outcome)

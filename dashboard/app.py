@@ -24,9 +24,9 @@ from dashboard.auth import csrf_token, init_auth
 from dashboard.components.bell import bell
 from dashboard.components.data import fetch
 from dashboard.components.task_badge import badge_callbacks, task_badge
-from queries.incoming import database_ok
-from queries.scheduler_store import HEARTBEAT_STALE, leader_heartbeat
-from queries.users import ROLES, User
+from queries.accounts.users import ROLES, User
+from queries.monitoring.arrivals import database_ok
+from queries.scheduling.store import HEARTBEAT_STALE, leader_heartbeat
 
 log = logging.getLogger(__name__)
 

@@ -1,12 +1,12 @@
 """Login for the dashboard: server-side sessions, the login form, logout, the request guard and security headers.
 
-Every request except `/login`, `/healthz` and static files needs a live session (`queries.sessions`): the
+Every request except `/login`, `/healthz` and static files needs a live session (`queries.accounts.sessions`): the
 signed cookie carries a random token, PostgreSQL says whether that session is open, unexpired, and its
 account unchanged since (its `session_epoch`). Logout ends the session on the server at once, for every
 worker. Callback requests are checked for shape and against the callback's roles (`dashboard.access`)
 before Dash runs them: a malformed body is a 400, never a 500. Failed logins are counted per client
 address and per account name in PostgreSQL; past the limit the answer is 429 with `Retry-After`, at once,
-with no password check. Five wrong passwords in a row lock the account (`queries.users.authenticate`).
+with no password check. Five wrong passwords in a row lock the account (`queries.accounts.users.authenticate`).
 """
 
 from __future__ import annotations
@@ -33,11 +33,11 @@ from dashboard.access import callback_body_problem, callback_roles, current_user
 from dashboard.components.data import fetch, perform
 from dashboard.password_gate import ACCOUNT_PATH, callback_blocked, page_blocked
 from queries import config
-from queries import sessions as store
-from queries.audit import record
+from queries.accounts import sessions as store
+from queries.accounts.audit import record
+from queries.accounts.users import LoginResult, User, authenticate
 from queries.formatting import jam_wib
-from queries.incoming import database_ok
-from queries.users import LoginResult, User, authenticate
+from queries.monitoring.arrivals import database_ok
 
 log = logging.getLogger(__name__)
 
@@ -231,7 +231,7 @@ def _form(message: str = "", *, tone: str = "danger", username: str = "", status
 def login() -> Any:
     """GET: the form. POST: check the password; on success start a fresh session and go on to `next`.
 
-    Every attempt is first counted (`queries.sessions.claim_attempt`, its own short transaction); past the
+    Every attempt is first counted (`queries.accounts.sessions.claim_attempt`, its own short transaction); past the
     address's or the name's limit it is answered 429 at once, without checking the password.
     """
     if request.method == "GET":

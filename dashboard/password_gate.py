@@ -12,7 +12,7 @@ from collections.abc import Collection
 import dash_bootstrap_components as dbc
 from dash import html
 
-from queries.users import ROLES, User
+from queries.accounts.users import ROLES, User
 
 ACCOUNT_PATH = "/akun"
 MESSAGE = ("Anda masuk dengan kata sandi sementara dari administrator. Ganti kata sandi Anda di Akun saya "

@@ -1,6 +1,6 @@
 """A worker's memory of login-throttle refusals, and the WSGI layer that answers a refused address at once.
 
-PostgreSQL counts every login attempt (`queries.sessions.claim_attempt`) and is the only authority: it
+PostgreSQL counts every login attempt (`queries.accounts.sessions.claim_attempt`) and is the only authority: it
 refuses an address or an account name for the rest of a window, for every worker. Once a worker has heard
 such a refusal it keeps it in memory until the window ends, and `RefusedAddresses` answers that address's
 next `POST /login` before Flask runs at all: a flood costs the server a fraction of a millisecond per

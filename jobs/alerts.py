@@ -10,11 +10,11 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from jobs.daily_work import Outcome
+from jobs.scheduling.daily import Outcome
 from queries import alerts as q
 from queries import config
+from queries.accounts.audit import Actor
 from queries.alerts.system import scheduler_opening
-from queries.audit import Actor
 from queries.db import engine as default_engine
 
 

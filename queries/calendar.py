@@ -2,7 +2,7 @@
 page opens on (`current_business_day`).
 
 Pure calendar code; it lives in `queries` so that the query layer needs nothing from `jobs`
-(`jobs.workdays` re-exports it for the jobs and the command line).
+(`queries.calendar` re-exports it for the jobs and the command line).
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def zone_name(offset_hours: int) -> str:
 
 def calendar_from_db(conn: object) -> WorkingCalendar:
     """The working calendar with the database's master non-working days."""
-    from queries.master import non_working_days
+    from queries.imports.master import non_working_days
 
     return WorkingCalendar(non_working_days(conn))  # type: ignore[arg-type]
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -144,3 +146,49 @@ def register_safe_dates() -> None:
 
 
 register_safe_dates()
+
+
+# Advisory locks: one helper and one key scheme for every lock the product takes. A lock names what it guards
+# by parts, e.g. ("reconcile", business_date) or ("mail", mail_id); the key is the first 63 bits of their
+# BLAKE2b digest, stable across processes and machines (never Python's randomised `hash()`).
+
+
+def lock_key(*parts: object) -> int:
+    """The advisory-lock key of `parts`: a non-negative 63-bit integer, the same in every process."""
+    digest = hashlib.blake2b("|".join(str(p) for p in parts).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") & 0x7FFF_FFFF_FFFF_FFFF
+
+
+def xact_lock(conn: Connection, *parts: object) -> None:
+    """Wait for, then hold until this transaction ends, the lock on `parts`."""
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key(*parts)})
+
+
+def try_xact_lock(conn: Connection, *parts: object) -> bool:
+    """Take the lock on `parts` until this transaction ends, if it is free; False (not waiting) when it is held."""
+    return bool(conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": lock_key(*parts)}).scalar_one())
+
+
+def try_session_lock(conn: Connection, *parts: object) -> bool:
+    """Take the lock on `parts` for this connection's session, if it is free (released by `session_unlock` or
+    when the session ends, e.g. a killed process's)."""
+    return bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_key(*parts)}).scalar_one())
+
+
+def session_unlock(conn: Connection, *parts: object) -> None:
+    """Release this session's lock on `parts`."""
+    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key(*parts)})
+
+
+@contextmanager
+def session_lock(engine: Engine, *parts: object) -> Iterator[None]:
+    """Hold the lock on `parts` for a whole job that commits several transactions itself, on a connection of its
+    own with no transaction open (an open one would block partition DDL)."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": lock_key(*parts)})
+        conn.commit()
+        try:
+            yield
+        finally:
+            session_unlock(conn, *parts)
+            conn.commit()

@@ -16,7 +16,7 @@ from typing import Any
 
 from queries.formatting import angka, rupiah, tanggal_pendek, waktu_wib
 
-#: Audit action codes (`queries.audit.record`), with the name the audit page, the trail and the reports show.
+#: Audit action codes (`queries.accounts.audit.record`), with the name the audit page, the trail and the reports show.
 ACTIONS: dict[str, str] = {
     "auth.login": "Masuk",
     "auth.login_failed": "Gagal masuk",
@@ -272,7 +272,7 @@ VALUE_LABELS: dict[str, Mapping[str, str]] = {
     "status": STATUS_WORDS, "level": {"transaction": "Transaksi", "bank": "Bank"},
 }
 
-#: Why rows were held back from a distribution (`queries.distribution.REASONS` re-exports it).
+#: Why rows were held back from a distribution (`queries.distribution.prepare.REASONS` re-exports it).
 HOLD_REASONS: dict[str, str] = {
     "no_statement": "Surat pernyataan belum diterima",
     "statement_mismatch": "Surat pernyataan tidak sesuai batch",

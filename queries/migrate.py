@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
-from queries import master
+from queries.imports import master
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -14,7 +14,7 @@ from datetime import datetime, time
 
 from sqlalchemy import Connection, text
 
-from queries.audit import Actor, record
+from queries.accounts.audit import Actor, record
 
 
 class SettingError(ValueError):

@@ -92,14 +92,14 @@ class SmtpServer:
     """The `smtp_server` fixture: a real aiosmtpd server on loopback; what it accepted, and how to make it refuse."""
 
     def __init__(self, url: str, handler: object) -> None:
-        from jobs.mail_sink import SinkHandler
+        from jobs.mail.sink import SinkHandler
 
         assert isinstance(handler, SinkHandler)
         self.url = url
         self.handler = handler
 
     @property
-    def messages(self) -> list:  # list[jobs.mail_sink.Received]: envelope, bytes, `.message` parsed
+    def messages(self) -> list:  # list[jobs.mail.sink.Received]: envelope, bytes, `.message` parsed
         """The messages the server really accepted, in order."""
         return list(self.handler.messages)
 
@@ -111,7 +111,7 @@ class SmtpServer:
 @pytest.fixture
 def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
     """An in-process SMTP server (aiosmtpd, the real protocol) recording what arrives; `MPN_SMTP_URL` points at it."""
-    from jobs.mail_sink import SinkHandler, serve
+    from jobs.mail.sink import SinkHandler, serve
 
     handler = SinkHandler()
     with serve(handler) as url:

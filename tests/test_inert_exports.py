@@ -21,19 +21,19 @@ from sqlalchemy import Engine, text
 
 from cli.main import main
 from dashboard.app import create_app
-from jobs.daily_report import make_daily_report
-from jobs.distribution_report import make_report
+from jobs.documents.daily_report import make_daily_report
+from jobs.documents.distribution_report import make_report
 from jobs.documents.exports import exceptions_csv, exceptions_xlsx, scorecard_xlsx
 from jobs.documents.tabular import DANGEROUS
-from jobs.ingest import import_file
-from queries import appeal_letters as al
-from queries import distribution as dist
-from queries.audit import Actor
-from queries.exception_work import approve_resolution, comment, request_resolution
-from queries.master import parse_master_file, upsert_master
-from queries.recon_page import ExceptionFilter
+from jobs.imports.ingest import import_file
+from queries.accounts.audit import Actor
+from queries.accounts.users import User, add_user
+from queries.distribution import prepare as dist
+from queries.imports.master import parse_master_file, upsert_master
+from queries.letters import appeals as al
+from queries.reconciliation.exception_list import ExceptionFilter
+from queries.reconciliation.work import approve_resolution, comment, request_resolution
 from queries.settings import set_setting
-from queries.users import User, add_user
 from tests.dashboard.helpers import client_as
 from tests.dashboard.test_penerimaan_page import ask_for_xlsx
 from tests.jobs.recon_data import D1, D2, ntpn

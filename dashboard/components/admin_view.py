@@ -9,10 +9,10 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import html
 
+from queries.accounts.users import ROLES, User
 from queries.formatting import waktu_wib
 from queries.labels import SUBSCRIPTIONS, subscription_text
 from queries.settings import SettingRow
-from queries.users import ROLES, User
 
 #: Who opens the administration pages and fires their callbacks.
 ADMINS: tuple[str, ...] = ("admin",)

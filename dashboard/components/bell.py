@@ -14,8 +14,8 @@ from dash import Input, Output, dcc, html
 from dashboard.access import callback, current_user
 from dashboard.components.data import fetch
 from queries import config
+from queries.accounts.users import User
 from queries.alerts import OWNERS, open_count, owned_rules
-from queries.users import User
 
 BELL, COUNT, TICK = "navbar-lonceng", "navbar-lonceng-jumlah", "navbar-lonceng-detak"
 PATH = "/peringatan"

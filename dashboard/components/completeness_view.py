@@ -16,7 +16,8 @@ from dash import dcc, html
 from dashboard.components.cards import empty_state, kpi_card
 from dashboard.components.charts import graph as chart
 from dashboard.components.grids import DEFAULT_COL_DEF, LOCALE_ID, THEME, formatted_column, text_column
-from queries.completeness import (
+from queries.formatting import WIB, angka, jam_wib, persen, tanggal_pendek, waktu_wib
+from queries.monitoring.completeness import (
     DUTIES,
     SCORED,
     STATES,
@@ -26,8 +27,7 @@ from queries.completeness import (
     DutyStatus,
     PendingApprovals,
 )
-from queries.formatting import WIB, angka, jam_wib, persen, tanggal_pendek, waktu_wib
-from queries.scorecard import COLUMNS, BankScore
+from queries.monitoring.scorecard import COLUMNS, BankScore
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 ROW_HEIGHT = 32

@@ -31,8 +31,8 @@ from queries.formatting import (
     ukuran_berkas,
     waktu_wib,
 )
-from queries.incoming import ImportFileRow
-from queries.rejected_files import RejectedFile
+from queries.imports.rejected import RejectedFile
+from queries.monitoring.arrivals import ImportFileRow
 
 KIND_LABELS = {"mpn": "Data MPN", "bank": "Batch bank", "statements": "Surat pernyataan",
                "notices": "Surat pemberitahuan gangguan"}

@@ -11,8 +11,8 @@ from dash import Dash, Input, Output, dcc, html
 
 from dashboard.access import ROLES_ATTRIBUTE, current_user
 from dashboard.components.data import fetch
-from queries.tasks import TASK_ROLES, task_count
-from queries.users import User
+from queries.accounts.users import User
+from queries.tasks.waiting import TASK_ROLES, task_count
 
 BADGE, BADGE_COUNT, BADGE_TICK = "navbar-tugas", "navbar-tugas-jumlah", "navbar-tugas-detak"
 PATH = "/tugas"

@@ -15,8 +15,8 @@ from dashboard.components.cards import page_header
 from dashboard.components.data import perform
 from dashboard.password_gate import must_change
 from dashboard.password_gate import notice as password_notice
+from queries.accounts.users import MIN_PASSWORD, User, UserError, change_own_password
 from queries.formatting import waktu_wib
-from queries.users import MIN_PASSWORD, User, UserError, change_own_password
 
 dash.register_page(__name__, path="/akun", name="Akun saya", title="Akun saya · MPN Monitor", order=999,
                    navbar=False, roles=EVERYONE)

@@ -21,7 +21,7 @@ from dashboard.access import AUDITORS, callback
 from dashboard.components.cards import page_header
 from dashboard.components.data import fetch
 from dashboard.components.grids import DEFAULT_COL_DEF, THEME, row_block
-from queries.audit import (
+from queries.accounts.audit import (
     AuditEntry,
     AuditFilter,
     audit_actions,

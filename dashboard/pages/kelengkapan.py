@@ -1,7 +1,8 @@
 """Kelengkapan harian: is the business date complete? The Kasubdit's first page (DOMAIN §6).
 
 Per collecting agent, each duty (MPN data, batch by 16:00 WIB, reconciliation within the hour, statement letter,
-appeal letter, SIDJP, SIPMOD) with its time against its deadline (`queries.completeness`); the day's score, what
+appeal letter, SIDJP, SIPMOD) with its time against its deadline (`queries.monitoring.completeness`); the day's
+score, what
 is late or missing per duty, who holds the pending approvals, and the score over 30 working days. A click on a
 cell opens the page that works it. Everything refreshes every 30 s without reloading the page.
 """
@@ -21,11 +22,11 @@ from dashboard.components import files_view
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch
 from dashboard.components.dates import DAY_PARAM, date_tools, day_notice, page_day, parse_day, search
-from jobs.workdays import calendar_from_db
 from queries import config
-from queries.completeness import DUTIES, DayCompleteness, day_completeness, pending_approvals, score_trend
+from queries.calendar import calendar_from_db
 from queries.formatting import tanggal_panjang
-from queries.rejected_files import rejected_banner_files
+from queries.imports.rejected import rejected_banner_files
+from queries.monitoring.completeness import DUTIES, DayCompleteness, day_completeness, pending_approvals, score_trend
 
 PATH = "/kelengkapan"
 dash.register_page(__name__, path=PATH, name="Kelengkapan harian", title="Kelengkapan harian · MPN Monitor",

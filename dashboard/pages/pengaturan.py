@@ -17,8 +17,8 @@ from dashboard.access import callback, current_user
 from dashboard.components import admin_view as view
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
-from jobs.mail_test import MAIL_TEST_KIND, send_test_message
-from queries.mail import mail_from
+from jobs.mail.trial import MAIL_TEST_KIND, send_test_message
+from queries.mail.outbox import mail_from
 from queries.settings import BY_KEY, SettingError, raw_settings, set_setting, setting_rows
 
 TITLE = "Pengaturan"
@@ -63,7 +63,7 @@ def _edit_card() -> dbc.Card:
 
 
 def _server_text() -> str:
-    from jobs.mail import MailConfigError, smtp_settings
+    from jobs.mail.send import MailConfigError, smtp_settings
 
     try:
         server = smtp_settings()

@@ -1,9 +1,9 @@
 """Pengguna (admin only): every account with its role, e-mail, status and last login; add one with a temporary
 password shown once, change role, e-mail, full name and NIP, disable or enable, unlock, reset the password.
 
-Everything goes through `queries.users`, the functions `mpn users` calls, in one audited transaction per click.
+Everything goes through `queries.accounts.users`, the functions `mpn users` calls, in one audited transaction per click.
 A change of role, status or password bumps the account's `session_epoch`, which ends its open sessions
-(`queries.sessions`); the last active admin can never be disabled or demoted.
+(`queries.accounts.sessions`); the last active admin can never be disabled or demoted.
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from dashboard.auth import keep_session
 from dashboard.components import admin_view as view
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
-from queries.formatting import waktu_wib
-from queries.users import (
+from queries.accounts.users import (
     User,
     UserError,
     add_user,
@@ -37,6 +36,7 @@ from queries.users import (
     user_by_name,
     users,
 )
+from queries.formatting import waktu_wib
 
 TITLE = "Pengguna"
 QUESTION = "Siapa boleh masuk ke MPN Monitor, dengan peran apa?"

@@ -1,4 +1,5 @@
-"""Rapor bank: how each collecting agent kept its duties over a period (`queries.scorecard`), the evidence for
+"""Rapor bank: how each collecting agent kept its duties over a period (`queries.monitoring.scorecard`), the
+evidence for
 PER-78 Pasal 4(e); a sortable grid and its XLSX export.
 """
 
@@ -20,7 +21,7 @@ from dashboard.components.dates import default_day, parse_day, range_notice, sea
 from jobs.documents.exports import scorecard_xlsx
 from queries import config
 from queries.formatting import tanggal_pendek
-from queries.scorecard import bank_scores, default_period
+from queries.monitoring.scorecard import bank_scores, default_period
 
 PAGE_ROLES: tuple[str, ...] = ("kasubdit", "kasi", "pelaksana", "admin")
 dash.register_page(__name__, path="/rapor-bank", name="Rapor bank", title="Rapor bank · MPN Monitor", order=60,

@@ -2,7 +2,7 @@
 
 Each row names its business date, bank, size, since when it waits and by when, and opens the item itself. The kasi
 and kasubdit select rows and initial or approve them at once; each row is still its own decision, pinned to what
-the list showed (`queries.task_acts`): a row that changed since is skipped and named, refusals are listed per row.
+the list showed (`queries.tasks.acts`): a row that changed since is skipped and named, refusals are listed per row.
 The pelaksana and petugas mark rejected files handled the same way. `?jenis=` opens the list on one kind.
 """
 
@@ -21,10 +21,11 @@ from dashboard.components.cards import empty_state, page_header, page_or_unavail
 from dashboard.components.data import fetch, perform
 from dashboard.components.task_badge import BADGE_COUNT, PATH, badge_look
 from queries import config
-from queries.approvals import ApprovalRefused
+from queries.accounts.approvals import ApprovalRefused
+from queries.accounts.users import User
 from queries.formatting import angka, rupiah, tanggal_pendek, waktu_wib
-from queries.task_acts import BulkOutcome, Seen, decide_many
-from queries.tasks import (
+from queries.tasks.acts import BulkOutcome, Seen, decide_many
+from queries.tasks.waiting import (
     BULK_ACTS,
     BULK_ROLES,
     KINDS,
@@ -38,7 +39,6 @@ from queries.tasks import (
     task_count,
     task_list,
 )
-from queries.users import User
 
 dash.register_page(__name__, path=PATH, name="Tugas saya", title="Tugas saya · MPN Monitor", order=5,
                    roles=TASK_ROLES, navbar=False)

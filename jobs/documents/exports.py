@@ -15,13 +15,13 @@ from typing import IO, Any
 from sqlalchemy import Connection
 
 from jobs.documents.tabular import Column, Kind, write_csv_bytes, write_xlsx
-from queries.exception_work import CAUSES, STATUSES
 from queries.formatting import rentang_tanggal, waktu_wib
 from queries.labels import actor_name, column_title, export_value
-from queries.recon_page import EXPORT_HEADER, ExceptionFilter, exported_rows
-from queries.reconcile import CATEGORY_LABELS
-from queries.scorecard import COLUMNS as SCORE_COLUMNS
-from queries.scorecard import BankScore, bank_scores
+from queries.monitoring.scorecard import COLUMNS as SCORE_COLUMNS
+from queries.monitoring.scorecard import BankScore, bank_scores
+from queries.reconciliation.classify import CATEGORY_LABELS
+from queries.reconciliation.exception_list import EXPORT_HEADER, ExceptionFilter, exported_rows
+from queries.reconciliation.work import CAUSES, STATUSES
 
 _KINDS: dict[str, Kind] = {"business_date": "date", "mpn_amount": "money", "bank_amount": "money",
                            "opened_at": "datetime", "resolved_at": "datetime"}

@@ -1,7 +1,7 @@
 """Deadline alerts (issue 17 part 2, CONTRACT §6): an area of its own (STYLE 12).
 
 - `model`: the rules, statuses, the `Alert` row and the role rules (`acts_for`, `owned_rules`);
-- `duties`: the four bank duties read off the Kelengkapan model (`queries.completeness`), never re-derived;
+- `duties`: the four bank duties read off the Kelengkapan model (`queries.monitoring.completeness`), never re-derived;
 - `system`: `file_rejected` and `scheduler_down`;
 - `evaluate`: open, resolve, re-arm, the storm rule; `read`: lists and the bell's count;
 - `actions`: acknowledge and snooze (audited); `notify`: subscriptions, the opened e-mail and the daily digest.

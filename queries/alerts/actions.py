@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from queries.accounts.audit import record
+from queries.accounts.users import ROLES
 from queries.alerts.model import NOTE_LIMIT, OWNERS, Alert, AlertError, NotOwner, acts_for
 from queries.alerts.read import alert_by_id
-from queries.audit import record
 from queries.plausibility import form_text
-from queries.users import ROLES
 
 #: The longest snooze: a week (a longer silence is an acknowledgement).
 MAX_SNOOZE = timedelta(days=7)

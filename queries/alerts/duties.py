@@ -1,9 +1,10 @@
-"""The four duty rules read off the Kelengkapan model (`queries.completeness.bank_days`), never re-derived.
+"""The four duty rules read off the Kelengkapan model (`queries.monitoring.completeness.bank_days`), never re-derived.
 
 Each (rule, business date, bank) gets the `DutyStatus` Kelengkapan shows: `batch_late` from its `batch` duty,
 `statement_late` from `statement`, `result_late` from `result_duty` (the `recon` duty, which is R5's DELIVERY: the
 mail server's acceptance of the message carrying the result to the bank's head office within the hour of the batch,
-`queries.results.delivery_times`; a result computed in time but not sent is still missing, and its note says why,
+`queries.reconciliation.bank_results.delivery_times`; a result computed in time but not sent is still missing, and
+its note says why,
 e.g. "Alamat e-mail bank belum ada"), `distribution_late` from `sidjp` and `sipmod` together. So the page and the
 alerts never disagree: an alert opens exactly when the cell reads "Belum, lewat batas" (`missing`).
 """
@@ -18,8 +19,8 @@ from sqlalchemy import Connection, text
 
 from queries import config
 from queries.calendar import WorkingCalendar
-from queries.completeness import BankDay, DutyStatus, bank_days
-from queries.notices import EXCUSED
+from queries.letters.notices import EXCUSED
+from queries.monitoring.completeness import BankDay, DutyStatus, bank_days
 from queries.settings import Settings
 
 Key = tuple[str, date, str | None]
@@ -84,7 +85,7 @@ def duty_states(conn: Connection, *, first: date, last: date, now: datetime, set
 
 def plain(row: BankDay) -> BankDay:
     """The row as the alert rules read it: a duty a disruption notice excuses is still late or missing (its alert
-    opens and resolves as any other), carrying the notice, which acknowledges the alert (`queries.notices`)."""
+    opens and resolves as any other), carrying the notice, which acknowledges the alert (`queries.letters.notices`)."""
     changed = {d: replace(s, state=s.plain_state) for d, s in row.duties.items() if s.state == EXCUSED}
     return replace(row, duties={**row.duties, **changed}) if changed else row
 

@@ -41,9 +41,9 @@ from queries.alerts.system import (
     scheduler_resolution,
 )
 from queries.calendar import WorkingCalendar, calendar_from_db
-from queries.completeness import DutyStatus
 from queries.formatting import tanggal_pendek
-from queries.notices import acknowledge_alerts
+from queries.letters.notices import acknowledge_alerts
+from queries.monitoring.completeness import DutyStatus
 from queries.settings import Settings, current_settings
 
 LOCK = zlib.crc32(b"mpn.alerts.evaluate")

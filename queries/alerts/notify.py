@@ -1,7 +1,7 @@
 """Who is told: each role's subscriptions (settings `alerts.subscriptions.<role>`), the e-mail when an alert opens,
 and the daily digest of what is open and late.
 
-Messages go through the outbox (`queries.mail.enqueue`) in the evaluation's own transaction, so a message exists
+Messages go through the outbox (`queries.mail.outbox.enqueue`) in the evaluation's own transaction, so a message exists
 exactly when its alert does; dedupe keys `alert:<id>:opened` and `digest:<date>:<role>` make them once-only.
 Recipients are the active users of a subscribed role who have an e-mail address. Bahasa Indonesia, plain text and
 HTML, with a link to the Peringatan page.
@@ -18,7 +18,7 @@ from queries import config
 from queries.alerts.model import OWNERS, Alert
 from queries.alerts.read import alert_by_id, alerts
 from queries.formatting import tanggal_panjang, tanggal_pendek, waktu_wib
-from queries.mail import body, enqueue, page_url
+from queries.mail.outbox import body, enqueue, page_url
 from queries.settings import raw_settings
 
 PAGE = "/peringatan"

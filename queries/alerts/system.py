@@ -1,10 +1,10 @@
 """The two rules that are not a bank's duty on Kelengkapan: `file_rejected` and `scheduler_down`.
 
 - `file_rejected`: an input file was rejected. Its deadline is the moment of the rejection (it opens at once), keyed
-  by the business date the file was meant for (`queries.rejected_files.meant_for`, as the Data masuk banner) and its
+  by the business date the file was meant for (`queries.imports.rejected.meant_for`, as the Data masuk banner) and its
   bank when known; further rejections of the same key join it (`facts.files`). It resolves when every file in it
   has a later imported file of the same kind (and bank) covering that date; lateness is counted to that import.
-- `scheduler_down`: no live scheduler heartbeat (`queries.scheduler_store`, 90 s). Opens 90 s after the last sign
+- `scheduler_down`: no live scheduler heartbeat (`queries.scheduling.store`, 90 s). Opens 90 s after the last sign
   of life of any instance that ever ran; resolves when an instance beats again, lateness to its start. An outage
   nobody saw live (the minute job is the scheduler's own, and nobody opened Peringatan or ran `mpn alerts evaluate`
   meanwhile) is recorded afterwards: `scheduler_gaps` reads the instances' lives (start to last heartbeat or stop),
@@ -24,9 +24,9 @@ from sqlalchemy import Connection, text
 
 from queries import config
 from queries.calendar import WorkingCalendar
-from queries.incoming import ImportFileRow
-from queries.rejected_files import meant_for
-from queries.scheduler_store import HEARTBEAT_STALE
+from queries.imports.rejected import meant_for
+from queries.monitoring.arrivals import ImportFileRow
+from queries.scheduling.store import HEARTBEAT_STALE
 
 KIND_TITLES = {"mpn": "data MPN", "bank": "batch bank", "statements": "surat pernyataan",
                "notices": "surat pemberitahuan gangguan"}

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from cli.main import main
-from queries.audit import Actor, record
+from queries.accounts.audit import Actor, record
 
 ANI = Actor("ani", "kasi", 1)
 

@@ -14,9 +14,9 @@ from sqlalchemy import Engine, text
 
 from cli.letters import COLUMNS
 from cli.main import main
-from queries.appeal_letters import today_local
-from queries.audit import Actor
-from queries.users import add_user
+from queries.accounts.audit import Actor
+from queries.accounts.users import add_user
+from queries.letters.appeals import today_local
 from tests.jobs.recon_data import Day, clean
 from tests.queries.work_data import make_people
 

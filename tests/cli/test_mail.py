@@ -13,10 +13,10 @@ from click.testing import CliRunner, Result
 from sqlalchemy import Engine
 
 from cli.main import main
-from jobs.mail_sink import free_port
-from queries import mail as q
-from queries.mail_read import OUTBOX_COLUMNS
-from queries.users import user_by_name
+from jobs.mail.sink import free_port
+from queries.accounts.users import user_by_name
+from queries.mail import outbox as q
+from queries.mail.read import OUTBOX_COLUMNS
 from tests.conftest import SmtpServer
 
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta"))

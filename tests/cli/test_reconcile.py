@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine
 
 from cli.main import main
-from queries.reconcile import CATEGORIES
+from queries.reconciliation.classify import CATEGORIES
 from tests.jobs.recon_data import Day, clean, payments
 
 

@@ -12,8 +12,8 @@ from pypdf import PdfReader
 from sqlalchemy import Engine, text
 
 from cli.main import main
-from jobs.distribution_report import latest_report
-from queries.users import User
+from jobs.documents.distribution_report import latest_report
+from queries.accounts.users import User
 from tests.jobs.recon_data import D1, D2
 from tests.jobs.test_distribution_report import approved_day, deliver
 from tests.queries.work_data import make_people

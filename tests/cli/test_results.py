@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, text
 
 from cli.main import main
-from queries.audit import Actor
+from queries.accounts.audit import Actor
+from queries.accounts.users import add_user
 from queries.settings import set_setting
-from queries.users import add_user
 from tests.conftest import SmtpServer
 from tests.jobs.recon_data import Day, clean
 from tests.jobs.test_results import ADDRESS, D, set_email

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, text
 
 from cli import users as cli_users
 from cli.main import main
-from queries.users import authenticate, user_by_name
+from queries.accounts.users import authenticate, user_by_name
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
 SECRET = "Rahasia-Kuat-2026"

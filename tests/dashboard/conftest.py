@@ -17,7 +17,7 @@ from selenium.webdriver.chrome.options import Options
 from sqlalchemy import Connection, Engine, text
 
 from queries import db as qdb
-from queries.imports import refresh_bank_days
+from queries.imports.store import refresh_bank_days
 
 WIB = ZoneInfo("Asia/Jakarta")
 DAY = date(2026, 11, 20)  # a Friday

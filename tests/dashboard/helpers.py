@@ -13,15 +13,15 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 from werkzeug.test import TestResponse
 
-from queries.audit import Actor
-from queries.users import add_user
+from queries.accounts.audit import Actor
+from queries.accounts.users import add_user
 
 PASSWORD = "sandi-uji-123"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def make_user(engine: Engine, username: str, role: str, *, full_name: str = "") -> None:
-    """An account with the tests' password (written straight through `queries.users`)."""
+    """An account with the tests' password (written straight through `queries.accounts.users`)."""
     with engine.begin() as conn:
         add_user(conn, username=username, role=role, password=PASSWORD, full_name=full_name,
                  actor=Actor.system("test"))
@@ -145,8 +145,8 @@ def click(dash_duo: Any, selector: str) -> None:
 
 
 def callback_id(app: Any, name: str, *, module: str = "") -> str:
-    """Dash's id of the server callback function `name` (in a module ending with `module`): outputs with
+    """Dash's id of the server callback function `name` (in a module whose dotted name holds the part `module`, e.g. a page's folder): outputs with
     allow_duplicate carry a hash, and clientside callbacks (no server function) are skipped."""
     return next(key for key, entry in app.callback_map.items()
                 if "callback" in entry and entry["callback"].__name__ == name
-                and entry["callback"].__module__.endswith(module))
+                and (not module or module in entry["callback"].__module__.split(".")))

@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
 from dashboard.app import create_app
-from queries.audit import Actor
-from queries.users import ROLES, set_password
+from queries.accounts.audit import Actor
+from queries.accounts.users import ROLES, set_password
 from tests.dashboard.helpers import PASSWORD, client_as, fire, log_in, make_user
 
 ADMIN_PAGES = ("/pengguna", "/pengaturan", "/data-induk")

@@ -16,8 +16,8 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlalchemy import Engine, text
 
 from dashboard.app import create_app
-from queries.audit import Actor
-from queries.users import set_email
+from queries.accounts.audit import Actor
+from queries.accounts.users import set_email
 from tests.conftest import SmtpServer
 from tests.dashboard.helpers import PASSWORD, centre, click, screenshot, sign_in, start, submit_login
 

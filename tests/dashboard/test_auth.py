@@ -13,9 +13,9 @@ from werkzeug.exceptions import BadRequest
 from dashboard.access import callback_roles, is_dash_internal
 from dashboard.app import create_app
 from dashboard.components.grids import row_block
-from queries import sessions
-from queries.audit import Actor, verify_chain
-from queries.users import set_active, set_role
+from queries.accounts import sessions
+from queries.accounts.audit import Actor, verify_chain
+from queries.accounts.users import set_active, set_role
 from tests.dashboard.helpers import PASSWORD, client_as, csrf_of, fire, log_in, logout_token, make_user
 
 AUDIT_ROWS = "..audit-grid.getRowsResponse...audit-jumlah.children.."

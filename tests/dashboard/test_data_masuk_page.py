@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from dashboard.app import create_app
-from queries.scheduler_store import heartbeat, register_instance
+from queries.scheduling.store import heartbeat, register_instance
 from tests.dashboard.helpers import screenshot, sign_in, start
 
 pytestmark = pytest.mark.browser

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from dashboard.app import create_app
-from jobs.reconcile import reconcile
+from jobs.reconciliation.run import reconcile
 from queries import config
 from tests.dashboard.conftest import DAY, SeededDay
 from tests.dashboard.helpers import click, grid_cell, screenshot, sign_in, start

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import Engine, text
 
 from dashboard.app import create_app
-from jobs.distribute import run_distribution
-from jobs.target_sim import start_in_thread
-from queries import distribution as dist
-from queries.audit import Actor
-from queries.users import user_by_name
+from jobs.distribution.deliver import run_distribution
+from jobs.distribution.target_sim import start_in_thread
+from queries.accounts.audit import Actor
+from queries.accounts.users import user_by_name
+from queries.distribution import prepare as dist
 from tests.dashboard.helpers import (
     callback_id,
     click,

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from dashboard.components import distribution_view as view
-from queries import distribution as dist
-from queries.appeal_letters import system_user
-from queries.audit import Actor
-from queries.distribution_read import kpp_availability, kpp_names, round_approvals
+from dashboard.pages.distribusi import view
+from queries.accounts.audit import Actor
+from queries.distribution import prepare as dist
+from queries.distribution.read import kpp_availability, kpp_names, round_approvals
+from queries.letters.appeals import system_user
 from tests.dashboard.test_scheduler_states import texts
 from tests.jobs.recon_data import D2
 from tests.queries.test_distribution import day_with_every_case

@@ -7,8 +7,8 @@ from selenium.webdriver.common.by import By
 from sqlalchemy import Engine, text
 
 from dashboard.app import create_app
-from queries.audit import Actor, record
-from queries.users import set_active
+from queries.accounts.audit import Actor, record
+from queries.accounts.users import set_active
 from tests.dashboard.helpers import make_user, screenshot, sign_in, start, submit_login
 
 pytestmark = pytest.mark.browser

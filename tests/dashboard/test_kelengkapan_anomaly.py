@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine
 
 from dashboard.app import create_app
-from jobs.reconcile import reconcile
+from jobs.reconciliation.run import reconcile
 from tests.dashboard.helpers import grid_cell, sign_in, start
 from tests.jobs.recon_data import D2, Day, batch, clean, payments, wib
 from tests.queries.test_results import delivered

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import Engine
 
 from dashboard.app import create_app
-from jobs.reconcile import reconcile
-from queries import imports as q
+from jobs.reconciliation.run import reconcile
+from queries.imports import store as q
 from tests.dashboard.helpers import click, client_as, fire, grid_cell, screenshot, sign_in, start
 from tests.jobs.recon_data import D2, Day, batch, clean, payments, wib
 from tests.queries.test_results import delivered

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import Engine, text
 
 from dashboard.app import create_app
-from jobs.mail import send_queued
-from jobs.mail_sink import SinkHandler, serve
-from queries import mail as q
+from jobs.mail.send import send_queued
+from jobs.mail.sink import SinkHandler, serve
+from queries.mail import outbox as q
 from tests.dashboard.helpers import click, screenshot, sign_in, start
 
 pytestmark = pytest.mark.browser

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from dashboard.app import create_app
-from queries.audit import Actor, record
+from queries.accounts.audit import Actor, record
 from queries.settings import BY_KEY
 from tests.dashboard.conftest import DAY, SeededDay
 from tests.dashboard.helpers import client_as, sign_in, start

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import Engine, text
 
 from dashboard.app import create_app
-from jobs.daily_report import make_daily_report
+from jobs.documents.daily_report import make_daily_report
 from queries.formatting import rupiah
 from tests.dashboard.conftest import DAY, SeededDay
 from tests.dashboard.helpers import click, client_as, fire, screenshot, sign_in, start

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from dashboard.app import create_app
 from dashboard.components.charts import config_problems
-from queries.users import ROLES
+from queries.accounts.users import ROLES
 from tests.dashboard.conftest import DAY, SeededDay
 from tests.dashboard.helpers import client_as, fire
 

@@ -13,7 +13,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from sqlalchemy import Engine
 
 from dashboard.app import create_app
-from jobs.reconcile import reconcile
+from jobs.reconciliation.run import reconcile
 from tests.dashboard.helpers import client_as, fire, screenshot, sign_in, start
 from tests.jobs.recon_data import D1, D2, Day, Row, batch, letter, ntpn, payments
 

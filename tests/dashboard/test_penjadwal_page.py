@@ -21,11 +21,11 @@ from selenium.webdriver.common.by import By
 from sqlalchemy import Engine, text
 
 from dashboard.app import create_app
-from jobs import schedule
-from jobs.daily_work import Outcome
-from jobs.schedule import BY_ID, JobSpec, run_job
-from queries import scheduler_store as store
-from queries.audit import Actor
+from jobs.scheduling import definitions as schedule
+from jobs.scheduling.daily import Outcome
+from jobs.scheduling.definitions import BY_ID, JobSpec, run_job
+from queries.accounts.audit import Actor
+from queries.scheduling import store
 from tests.dashboard.helpers import client_as, fire, screenshot, sign_in, start
 
 pytestmark = pytest.mark.browser
@@ -257,8 +257,8 @@ def test_the_page_with_history_shows_rates_the_failure_and_durations(dash_duo, e
 
 
 def test_next_run_of_a_working_day_job_is_on_a_working_day(engine: Engine) -> None:
-    from dashboard.components.scheduler_view import waktu_lengkap
-    from jobs.schedule import job_board
+    from dashboard.pages.penjadwal.view import waktu_lengkap
+    from jobs.scheduling.definitions import job_board
 
     friday_evening = datetime(2026, 11, 20, 17, 0, tzinfo=WIB)
     with engine.begin() as conn:

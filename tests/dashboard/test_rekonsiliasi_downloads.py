@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from sqlalchemy import Engine
 
 from dashboard.app import create_app
-from jobs.reconcile import reconcile
+from jobs.reconciliation.run import reconcile
 from tests.dashboard.helpers import client_as, fire, log_in, make_user
 from tests.jobs.recon_data import D2, Day, clean
 

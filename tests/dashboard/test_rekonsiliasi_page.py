@@ -7,7 +7,7 @@ from selenium.webdriver.common.keys import Keys
 from sqlalchemy import Engine
 
 from dashboard.app import create_app
-from jobs.reconcile import reconcile
+from jobs.reconciliation.run import reconcile
 from tests.dashboard.helpers import callback_id, centre, click, client_as, fire, make_user, screenshot, sign_in, start
 from tests.dashboard.helpers import grid_cell as cell
 from tests.jobs.recon_data import D2, Day, clean, ntpn

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from dashboard.components.scheduler_view import last_run, run_detail, run_row
-from jobs.inbox import InboxOutcome
-from queries.scheduler_store import JobRun
+from dashboard.pages.penjadwal.view import last_run, run_detail, run_row
+from jobs.imports.inbox import InboxOutcome
+from queries.scheduling.store import JobRun
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -42,8 +42,8 @@ def test_a_clean_pickup_and_a_failure_keep_their_own_words() -> None:
 
 
 def test_a_paused_job_shows_no_next_run() -> None:
-    from dashboard.components.scheduler_view import NEXT, cell
-    from jobs.schedule import JobBoard
+    from dashboard.pages.penjadwal.view import NEXT, cell
+    from jobs.scheduling.definitions import JobBoard
 
     soon = datetime(2026, 12, 7, 7, 0, tzinfo=WIB)
     board = JobBoard(paused={"inbox"}, running=set(), requested=set(), last={}, week={}, month={},
@@ -53,8 +53,8 @@ def test_a_paused_job_shows_no_next_run() -> None:
 
 
 def test_the_duration_chart_labels_hours_within_a_day_not_the_same_date_on_every_tick() -> None:
-    from dashboard.components.scheduler_view import duration_chart
-    from queries.scheduler_store import DurationPoint
+    from dashboard.pages.penjadwal.view import duration_chart
+    from queries.scheduling.store import DurationPoint
 
     points = [DurationPoint("inbox", datetime(2026, 12, 6, h, tzinfo=WIB), 3, 1.5, 2.0) for h in range(6, 18)]
     layout = duration_chart(points).figure["layout"]

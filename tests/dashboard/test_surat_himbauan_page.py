@@ -13,9 +13,9 @@ from pypdf import PdfReader
 from sqlalchemy import Engine, text
 
 from dashboard.app import create_app
-from queries.appeal_letters import appeal_letter, propose_drafts, return_letter, send, sign
-from queries.appeal_letters import initial as initial_letter
-from queries.users import user_by_name
+from queries.accounts.users import user_by_name
+from queries.letters.appeals import appeal_letter, propose_drafts, return_letter, send, sign
+from queries.letters.appeals import initial as initial_letter
 from tests.dashboard.helpers import (
     callback_id,
     centre,

@@ -12,9 +12,9 @@ from selenium.webdriver.common.keys import Keys
 from sqlalchemy import Engine, text
 
 from dashboard.app import create_app
-from queries import imports as q
-from queries.statement_entry import DeclaredDay, record_statement
-from queries.users import user_by_name
+from queries.accounts.users import user_by_name
+from queries.imports import store as q
+from queries.letters.statement_entry import DeclaredDay, record_statement
 from tests.dashboard.helpers import centre, client_as, fire, make_user, screenshot, sign_in, start
 from tests.jobs.recon_data import D1, D2, Day, clean, letter, wib
 

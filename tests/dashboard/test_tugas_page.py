@@ -14,10 +14,10 @@ from sqlalchemy import Engine, text
 
 from dashboard.app import create_app
 from dashboard.components.completeness_view import approvals_list
-from queries import distribution as dist
-from queries.audit import Actor
-from queries.completeness import pending_approvals
-from queries.users import user_by_name
+from queries.accounts.audit import Actor
+from queries.accounts.users import user_by_name
+from queries.distribution import prepare as dist
+from queries.monitoring.completeness import pending_approvals
 from tests.dashboard.helpers import click, make_user, screenshot, sign_in, start, submit_login
 from tests.jobs.recon_data import D2
 from tests.queries.test_distribution import day_with_every_case

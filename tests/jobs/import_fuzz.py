@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, text
 
 from cli.main import main
-from jobs.validate import SPECS
+from jobs.imports.validate import SPECS
 from queries import config
 
 MPN_HEADER = ("record_type,ntpn,billing_code,bank_code,branch_code,ntb,paid_at,npwp,taxpayer_name,kap,kjs,"

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, text
 
-from queries import imports as q
+from queries.imports import store as q
 
 WIB = ZoneInfo("Asia/Jakarta")
 D1 = date(2026, 11, 19)  # Thursday

@@ -8,11 +8,11 @@ from datetime import date
 from sqlalchemy import Engine, text
 
 from jobs.alerts import alerts_job, check_scheduler, digest_job, evaluate_alerts
-from jobs.mail import send_queued
-from jobs.schedule import BY_ID, SCHEDULE_TEXT, run_job
-from queries.audit import Actor
+from jobs.mail.send import send_queued
+from jobs.scheduling.definitions import BY_ID, SCHEDULE_TEXT, run_job
+from queries.accounts.audit import Actor
+from queries.accounts.users import add_user
 from queries.settings import ALERT_SUBSCRIPTIONS, set_setting
-from queries.users import add_user
 from tests.conftest import SmtpServer
 from tests.queries.alert_data import DAY, at, payments, scheduler
 

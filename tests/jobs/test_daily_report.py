@@ -11,14 +11,14 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import Engine, text
 
-from jobs import daily_report as daily
-from jobs import daily_report_data as content
-from jobs import distribution_report as rep
-from jobs.schedule import BY_ID, next_run, run_job
-from queries.audit import Actor
+from jobs.documents import daily_report as daily
+from jobs.documents import daily_report_data as content
+from jobs.documents import distribution_report as rep
+from jobs.scheduling.definitions import BY_ID, next_run, run_job
+from queries.accounts.audit import Actor
+from queries.accounts.users import User, add_user
 from queries.formatting import angka, persen, rupiah
 from queries.settings import current_settings, set_setting
-from queries.users import User, add_user
 from tests.jobs.recon_data import D1, D2, D3, WIB
 from tests.jobs.test_distribution_report import approved_day, deliver, overdue_letter
 from tests.queries.test_distribution import day_with_every_case

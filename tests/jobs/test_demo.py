@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, text
 
-from jobs.demo import default_until, load_demo
-from jobs.demo_data import DemoConfig
-from jobs.workdays import WorkingCalendar
+from jobs.demo.build import default_until, load_demo
+from jobs.demo.data import DemoConfig
+from queries.calendar import WorkingCalendar
 
 CFG = DemoConfig(
     rows_per_day=150, taxpayers=2000, missing_in_bank=0.01, missing_in_mpn=0.01, amount_mismatch=0.01,
@@ -102,9 +102,9 @@ def test_default_period_ends_on_the_last_working_day_before_today_in_jakarta() -
 
 
 def test_demo_creates_the_seven_logins_once_and_audits_the_load(engine: Engine, tmp_path: Path) -> None:
-    from jobs.demo import DEMO_LOGINS
-    from queries.audit import Actor, verify_chain
-    from queries.users import add_user, authenticate, users
+    from jobs.demo.build import DEMO_LOGINS
+    from queries.accounts.audit import Actor, verify_chain
+    from queries.accounts.users import add_user, authenticate, users
 
     with engine.begin() as conn:  # an existing account of that name is left alone
         add_user(conn, username="kasi", role="kasi", password="Sandi-Sendiri-1", actor=Actor.system("cli"))
@@ -140,7 +140,7 @@ def test_demo_creates_the_seven_logins_once_and_audits_the_load(engine: Engine, 
 
 
 def test_demo_appeal_letters_show_every_step_and_an_escalation(engine: Engine, tmp_path: Path) -> None:
-    from queries.appeal_letters import appeal_letters, overdue_letters, today_local
+    from queries.letters.appeals import appeal_letters, overdue_letters, today_local
 
     load_demo(engine, days=12, until=date(2026, 11, 20), out_dir=tmp_path, config=CFG)
     with engine.connect() as conn:

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from jobs.demo_data import DemoConfig, Manifest, Master, generate, write_day, write_peak_day
-from jobs.demo_model import ALL_KINDS
-from jobs.workdays import WorkingCalendar
+from jobs.demo.data import DemoConfig, Manifest, Master, generate, write_day, write_peak_day
+from jobs.demo.model import ALL_KINDS
+from queries.calendar import WorkingCalendar
 
 CAL = WorkingCalendar()
 MASTER = Master.from_csv()

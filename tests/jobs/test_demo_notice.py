@@ -7,10 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from jobs.demo import load_demo
-from queries.completeness import bank_days
-from queries.notices import EXCUSED, notices
-from queries.scorecard import bank_scores
+from jobs.demo.build import load_demo
+from queries.letters.notices import EXCUSED, notices
+from queries.monitoring.completeness import bank_days
+from queries.monitoring.scorecard import bank_scores
 from tests.jobs.test_demo_timeline import CFG
 
 

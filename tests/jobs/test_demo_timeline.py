@@ -7,10 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from jobs.demo import load_demo
-from jobs.demo_data import DemoConfig
-from queries.completeness import DUTIES, bank_days
-from queries.timeline import ANOMALY
+from jobs.demo.build import load_demo
+from jobs.demo.data import DemoConfig
+from queries.monitoring.completeness import DUTIES, bank_days
+from queries.monitoring.timeline import ANOMALY
 
 CFG = DemoConfig(
     rows_per_day=120, taxpayers=1500, missing_in_bank=0.01, missing_in_mpn=0.01, amount_mismatch=0.01,

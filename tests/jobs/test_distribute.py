@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from jobs.distribute import Backoff, DistributionError, run_distribution
-from jobs.reconcile import reconcile
-from queries import distribution as dist
-from queries.audit import Actor
+from jobs.distribution.deliver import Backoff, DistributionError, run_distribution
+from jobs.reconciliation.run import reconcile
+from queries.accounts.audit import Actor
+from queries.distribution import prepare as dist
 from tests.jobs.recon_data import D2, Day, Row, ntpn
 from tests.queries.work_data import make_people
 
@@ -168,7 +168,7 @@ def test_held_rows_join_a_new_round_by_themselves_once_their_letter_arrives(engi
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from jobs.distribute import release_held
+    from jobs.distribution.deliver import release_held
     from tests.jobs.recon_data import clean, letter
 
     Day(clean(2, start=50, bank_code="008")).load(engine, letters=False)  # Mandiri: no letter yet

@@ -12,12 +12,12 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import Engine, text
 
-from jobs import distribution_report as rep
-from queries import appeal_letters as al
-from queries import distribution as dist
-from queries.audit import Actor, verify_chain
+from jobs.documents import distribution_report as rep
+from queries.accounts.audit import Actor, verify_chain
+from queries.accounts.users import User, add_user
+from queries.distribution import prepare as dist
+from queries.letters import appeals as al
 from queries.settings import current_settings
-from queries.users import User, add_user
 from tests.jobs.recon_data import D1, D2, WIB
 from tests.queries.test_distribution import day_with_every_case
 from tests.queries.work_data import make_people
@@ -58,7 +58,7 @@ def approved_day(engine: Engine, people: dict[str, User]) -> dist.Distribution:
 
 
 def deliver(engine: Engine, d: dist.Distribution, *, fail: tuple[str, str] | None = None) -> None:
-    """Delivery as `jobs.distribute` leaves it: one confirmed POST per batch (100-190 ms) 5 s after approval,
+    """Delivery as `jobs.distribution.deliver` leaves it: one confirmed POST per batch (100-190 ms) 5 s after approval,
     confirmed 10 s after; the `fail` (target, kpp) batch tried three times (2 s each, unknown) and failed."""
     with engine.begin() as conn:
         approved_at = conn.execute(text("SELECT approved_at FROM distribution WHERE distribution_id = :i"),

@@ -15,14 +15,14 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine
 
 from dashboard.app import create_app
-from jobs.daily_report import TITLE as DAILY_TITLE
-from jobs.daily_report import make_daily_report
-from jobs.distribution_report import TITLE as DISTRIBUTION_TITLE
-from jobs.distribution_report import make_report
+from jobs.documents.daily_report import TITLE as DAILY_TITLE
+from jobs.documents.daily_report import make_daily_report
+from jobs.documents.distribution_report import TITLE as DISTRIBUTION_TITLE
+from jobs.documents.distribution_report import make_report
 from jobs.documents.exports import exceptions_xlsx, scorecard_xlsx
 from jobs.documents.tabular import MONEY_FORMAT
 from queries import labels
-from queries.recon_page import ExceptionFilter
+from queries.reconciliation.exception_list import ExceptionFilter
 from tests.dashboard.helpers import client_as
 from tests.dashboard.test_penerimaan_page import ask_for_xlsx
 from tests.jobs.recon_data import D1, D2

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from queries.csvfile import InputRejected
-from queries.master import parse_master_file, upsert_master
+from queries.imports.master import parse_master_file, upsert_master
 from tests.jobs.import_fuzz import LINE, check_example, mutated_file
 
 EXAMPLES = {"mpn": 80, "bank": 80, "statements": 70}

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
-import jobs.inbox as inbox_mod
-from jobs.inbox import InboxOutcome, pickup
+import jobs.imports.inbox as inbox_mod
+from jobs.imports.inbox import InboxOutcome, pickup
 from queries import config
-from queries.imports import advisory_session_lock
+from queries.imports.store import advisory_session_lock
 from tests.jobs.test_ingest import BANK_HEADER, MPN_HEADER, STATEMENT_HEADER, bank_row, mpn_row, rows_of
 
 # 01:30 on 21 November in Jakarta, still the 20th in UTC: the date folder follows MPN_TIMEZONE.

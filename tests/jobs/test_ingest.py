@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from jobs.ingest import import_file
+from jobs.imports.ingest import import_file
 from queries.csvfile import InputRejected
 
 MPN_HEADER = ("record_type,ntpn,billing_code,bank_code,branch_code,ntb,paid_at,npwp,taxpayer_name,kap,kjs,"
@@ -243,7 +243,7 @@ def test_an_import_is_audited_once_with_what_came_in(engine: Engine, tmp_path: P
 
 def test_duplicate_and_rejected_files_are_audited_as_such_by_the_given_actor(engine: Engine,
                                                                               tmp_path: Path) -> None:
-    from queries.audit import Actor, verify_chain
+    from queries.accounts.audit import Actor, verify_chain
 
     ani = Actor("ani", "petugas_mpn", 1)
     bank = write(tmp_path, "b.csv", BANK_HEADER, [bank_row()])

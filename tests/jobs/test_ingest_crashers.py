@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from jobs.ingest import import_file
+from jobs.imports.ingest import import_file
 from queries.csvfile import InputRejected
 from tests.jobs.test_ingest import BANK_HEADER, MPN_HEADER, STATEMENT_HEADER, bank_row, mpn_row, rows_of, write
 

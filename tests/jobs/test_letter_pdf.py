@@ -8,11 +8,11 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import Engine
 
-from jobs.letter_pdf import draft_number, letter_pdf_for, terbilang
-from queries.appeal_letters import initial, propose_drafts, settle, sign
-from queries.audit import Actor
+from jobs.documents.appeal_letter_pdf import draft_number, letter_pdf_for, terbilang
+from queries.accounts.audit import Actor
+from queries.accounts.users import User
+from queries.letters.appeals import initial, propose_drafts, settle, sign
 from queries.settings import set_setting
-from queries.users import User
 from tests.jobs.recon_data import D1, D2, Day, clean, letter
 from tests.queries.work_data import make_people
 

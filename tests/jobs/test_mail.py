@@ -15,11 +15,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, text
 
-from jobs.mail import MailConfigError, NoServer, ServerUnreachable, SmtpSettings, mail_job, send_queued, smtp_settings
-from jobs.mail_sink import Received, free_port
-from queries import mail as q
-from queries.audit import Actor
-from queries.mail_read import outbox
+from jobs.mail.send import (
+    MailConfigError,
+    NoServer,
+    ServerUnreachable,
+    SmtpSettings,
+    mail_job,
+    send_queued,
+    smtp_settings,
+)
+from jobs.mail.sink import Received, free_port
+from queries.accounts.audit import Actor
+from queries.mail import outbox as q
+from queries.mail.read import outbox
 from tests.conftest import SmtpServer
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -138,7 +146,7 @@ def test_smtp_urls() -> None:
         smtp_settings("http://u:pw@mail.example")
 
 
-SENDER = ("import os; from jobs.mail import send_queued; from queries.db import make_engine; "
+SENDER = ("import os; from jobs.mail.send import send_queued; from queries.db import make_engine; "
           "send_queued(make_engine(os.environ['MPN_DATABASE_URL']))")
 
 
@@ -178,7 +186,7 @@ def test_a_sender_killed_after_the_server_accepted_never_sends_it_again_under_a_
 
 
 def test_the_scheduler_sends_the_outbox_every_minute(engine: Engine, smtp_server: SmtpServer) -> None:
-    from jobs.schedule import BY_ID, run_job
+    from jobs.scheduling.definitions import BY_ID, run_job
 
     queued = queue(engine)
     job = BY_ID["mail"]
@@ -192,7 +200,7 @@ def test_the_scheduler_sends_the_outbox_every_minute(engine: Engine, smtp_server
 
 def test_the_demo_sink_process_keeps_what_it_receives_as_eml_files(engine: Engine, tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from jobs.mail_sink import kept_messages, queue_demo_welcome, sink_process
+    from jobs.mail.sink import kept_messages, queue_demo_welcome, sink_process
 
     monkeypatch.delenv("MPN_SMTP_URL", raising=False)
     addresses = ["kasubdit@mpn-demo.localhost", "kasi@mpn-demo.localhost"]
@@ -228,7 +236,7 @@ def test_starttls_and_login_from_the_url(engine: Engine, certificate: tuple[Path
 
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
-    from jobs.mail_sink import SinkHandler, serve
+    from jobs.mail.sink import SinkHandler, serve
 
     cert, key = certificate
     server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -10,12 +10,12 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import Engine
 
-from jobs.recon_pdf import SignerError, berita_acara_rekonsiliasi, recon_pdf_for
-from jobs.reconcile import reconcile
-from queries.audit import Actor
+from jobs.documents.berita_acara_pdf import SignerError, berita_acara_rekonsiliasi, recon_pdf_for
+from jobs.reconciliation.run import reconcile
+from queries.accounts.audit import Actor
+from queries.accounts.users import add_user
 from queries.formatting import rupiah, tanggal_panjang
-from queries.recon_report import ReconReport, ReportError, ReportException, reconciliation_report
-from queries.users import add_user
+from queries.reconciliation.report import ReconReport, ReportError, ReportException, reconciliation_report
 from tests.jobs.recon_data import D1, D2, Day, batch, clean, letter, ntpn, payments, wib
 
 GENERATED = datetime(2026, 11, 20, 9, 5, tzinfo=UTC)  # 16:05 WIB

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from jobs.reconcile import ReconcileInputError, reconcile
+from jobs.reconciliation.run import ReconcileInputError, reconcile
 from tests.jobs.recon_data import D1, D2, D3, Day, Row, batch, clean, letter, ntpn, payments, wib
 
 

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
-from jobs.demo import load_demo
-from jobs.reconcile import reconcile
-from queries.reconcile import CATEGORIES
+from jobs.demo.build import load_demo
+from jobs.reconciliation.run import reconcile
+from queries.reconciliation.classify import CATEGORIES
 from tests.jobs.recon_data import D2, Row, batch, ntpn, payments, reset
 from tests.jobs.test_demo import CFG
 

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
-from jobs.reconcile import reconcile
+from jobs.reconciliation.run import reconcile
 from tests.jobs.recon_data import D2, D3, Row, batch, ntpn, payments, reset, reversal, wib
 
 D, NEXT = D2, D3  # Friday and the next working day (Monday)

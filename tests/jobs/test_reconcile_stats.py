@@ -14,13 +14,13 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
 
-from jobs.demo_data import Master, write_peak_day
-from jobs.ingest import import_file
-from jobs.reconcile import reconcile
-from jobs.workdays import WorkingCalendar
-from queries import distribution as dist
-from queries import reconcile as q
-from queries.audit import Actor
+from jobs.demo.data import Master, write_peak_day
+from jobs.imports.ingest import import_file
+from jobs.reconciliation.run import reconcile
+from queries.accounts.audit import Actor
+from queries.calendar import WorkingCalendar
+from queries.distribution import prepare as dist
+from queries.reconciliation import classify as q
 
 DAY = date(2026, 11, 16)
 ROWS = 50_000

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, text
 
-from jobs import daily_report as daily
-from jobs.mail import send_queued
-from jobs.report_mail import mail_daily_pdf
-from queries.audit import Actor
+from jobs.documents import daily_report as daily
+from jobs.mail.reports import mail_daily_pdf
+from jobs.mail.send import send_queued
+from queries.accounts.audit import Actor
+from queries.accounts.users import add_user
 from queries.settings import SettingError, set_setting
-from queries.users import add_user
 from tests.conftest import SmtpServer
 from tests.jobs.recon_data import D2
 

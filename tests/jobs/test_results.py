@@ -17,15 +17,16 @@ from pypdf import PdfReader
 from sqlalchemy import Engine, text
 
 from cli.main import main
-from jobs.schedule import BY_ID
-from jobs.workdays import WorkingCalendar
-from queries import approvals, results
-from queries.audit import Actor
+from jobs.scheduling.definitions import BY_ID
+from queries.accounts import approvals
+from queries.accounts.audit import Actor
+from queries.accounts.users import add_user
+from queries.calendar import WorkingCalendar
 from queries.formatting import angka, rupiah
-from queries.master_edit import master_rows, save_row
-from queries.reconcile import CATEGORY_LABELS
+from queries.imports.master_edit import master_rows, save_row
+from queries.reconciliation import bank_results as results
+from queries.reconciliation.classify import CATEGORY_LABELS
 from queries.settings import set_setting
-from queries.users import add_user
 from tests.conftest import SmtpServer
 from tests.jobs.test_ingest import BANK_HEADER, MPN_HEADER, bank_row, mpn_row
 

@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, text
 
-from jobs import daily_work
-from jobs.schedule import BY_ID, next_run, run_job
-from jobs.workdays import WorkingCalendar
-from queries import scheduler_store as store
-from queries.audit import Actor
+from jobs.scheduling import daily as daily_work
+from jobs.scheduling.definitions import BY_ID, next_run, run_job
+from queries.accounts.audit import Actor
+from queries.calendar import WorkingCalendar
+from queries.scheduling import store
 from queries.settings import current_settings, set_setting
 from tests.jobs.recon_data import D2, Day, batch, clean, payments
 
@@ -127,7 +127,7 @@ def test_run_history_records_success_failure_skips_and_refuses_a_second_run(engi
     def boom(engine: Engine, now: datetime, *, actor: Actor) -> daily_work.Outcome:
         raise RuntimeError("server SIDJP tidak menjawab")
 
-    from jobs import schedule
+    from jobs.scheduling import definitions as schedule
 
     monkeypatch.setitem(schedule.BY_ID, "reconcile_arrivals",
                         schedule.JobSpec("reconcile_arrivals", "x", "x", boom, BY_ID["reconcile_arrivals"].trigger))

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from jobs.target_sim import SimServer, TargetSimulator, parse_batch, start_in_thread
+from jobs.distribution.target_sim import SimServer, TargetSimulator, parse_batch, start_in_thread
 
 REPO = Path(__file__).resolve().parents[2]
 

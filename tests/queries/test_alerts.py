@@ -9,12 +9,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import Engine, text
 
+from queries.accounts.audit import Actor
+from queries.accounts.users import add_user, user_by_name
 from queries.alerts import AlertError, NotOwner, acknowledge, alerts, evaluate, open_count, owned_rules, snooze
 from queries.alerts.model import OWNERS, RULES
-from queries.audit import Actor
-from queries.completeness import day_completeness
+from queries.monitoring.completeness import day_completeness
 from queries.settings import ALERT_TOKENS, SettingError, set_setting
-from queries.users import add_user, user_by_name
 from tests.queries.alert_data import DAY, WITA, at, batch, payments, rejected_file, result, scheduler, statement
 
 

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, text
 
-from queries import results as q
 from queries.alerts import alerts, evaluate
+from queries.reconciliation import bank_results as q
 from tests.queries.alert_data import DAY, at, batch, payments, statement
 from tests.queries.test_results import delivered
 

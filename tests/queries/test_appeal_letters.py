@@ -9,12 +9,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import Engine, text
 
-from jobs.workdays import WorkingCalendar
-from queries import appeal_letters as al
-from queries.approvals import ApprovalRefused
-from queries.audit import Actor, verify_chain
+from queries.accounts.approvals import ApprovalRefused
+from queries.accounts.audit import Actor, verify_chain
+from queries.accounts.users import User, add_user
+from queries.calendar import WorkingCalendar
+from queries.letters import appeals as al
 from queries.settings import set_setting
-from queries.users import User, add_user
 from tests.jobs.recon_data import D1, D2, D3, Day, clean, letter, wib
 from tests.queries.work_data import make_people
 
@@ -194,7 +194,7 @@ def test_importing_statement_letters_answers_sent_letters(engine: Engine, two_da
                                                           people: dict[str, User], tmp_path: object) -> None:
     from pathlib import Path
 
-    from jobs.ingest import import_file
+    from jobs.imports.ingest import import_file
 
     letter_id = drafted(engine, D1)[0].letter_id
     run(engine, al.initial, letter_id, actor=people["budi"])
@@ -244,7 +244,7 @@ def test_sending_checks_agenda_and_dates(engine: Engine, two_days_missing: None,
 def test_the_system_account_cannot_log_in_or_be_changed(engine: Engine) -> None:
     from datetime import UTC, datetime
 
-    from queries.users import UserError, authenticate, set_password, users
+    from queries.accounts.users import UserError, authenticate, set_password, users
 
     with engine.begin() as conn:
         assert authenticate(conn, "sistem", "!", now=datetime.now(UTC)).user is None
@@ -255,7 +255,7 @@ def test_the_system_account_cannot_log_in_or_be_changed(engine: Engine) -> None:
 
 def test_a_voided_letter_keeps_its_return_in_the_history(engine: Engine, two_days_missing: None,
                                                          people: dict[str, User]) -> None:
-    from dashboard.components.letters_view import COLORS, timeline
+    from dashboard.pages.surat_himbauan.view import COLORS, timeline
 
     letter_id = drafted(engine)[0].letter_id
     run(engine, al.return_letter, letter_id, actor=people["budi"], note="Alamat kurang lengkap")

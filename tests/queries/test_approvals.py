@@ -1,4 +1,4 @@
-"""`queries.approvals` on a real PostgreSQL: maker-checker rules, also when two approvers click at once."""
+"""`queries.accounts.approvals` on a real PostgreSQL: maker-checker rules, also when two approvers click at once."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
-from queries import approvals
-from queries.approvals import (
+from queries.accounts import approvals
+from queries.accounts.approvals import (
     Approval,
     ApprovalRefused,
     approval,
@@ -23,8 +23,8 @@ from queries.approvals import (
     request_approval,
     withdraw,
 )
-from queries.audit import Actor
-from queries.users import User, add_user, set_active
+from queries.accounts.audit import Actor
+from queries.accounts.users import User, add_user, set_active
 
 SYSTEM = Actor.system("test")
 KIND = "distribution"
@@ -420,7 +420,7 @@ def test_settled_names_who_decided_a_closed_request_and_nothing_for_a_pending_on
 
 
 def test_distribution_step_two_race_tells_the_loser_who_approved_and_when(engine: Engine) -> None:
-    from queries import distribution as dist
+    from queries.distribution import prepare as dist
     from tests.queries.test_distribution import D2, day_with_every_case, prepared
     from tests.queries.work_data import make_people
 

@@ -1,4 +1,4 @@
-"""`queries.audit` on a real PostgreSQL: the hash chain, its check, and the filtered, paged listing."""
+"""`queries.accounts.audit` on a real PostgreSQL: the hash chain, its check, and the filtered, paged listing."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import Connection, Engine, text
 
-from queries.audit import GENESIS, Actor, AuditFilter, audit_entries, record, verify_chain
+from queries.accounts.audit import GENESIS, Actor, AuditFilter, audit_entries, record, verify_chain
 
 ANI = Actor("ani", "kasi", 1)
 BUDI = Actor("budi", "pelaksana", 2)

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from jobs.reconcile import reconcile
-from queries.berita_acara import record_nota_perbaikan, register_berita_acara
-from queries.exception_read import exception_detail
-from queries.users import User
+from jobs.reconciliation.run import reconcile
+from queries.accounts.users import User
+from queries.reconciliation.berita_acara import record_nota_perbaikan, register_berita_acara
+from queries.reconciliation.exception_detail import exception_detail
 from tests.jobs.recon_data import D2, D3, Day, Row, clean, ntpn
 from tests.jobs.test_reconcile import open_set
 from tests.queries.work_data import audit_actions, exception, make_people, missing_in_bank, refused

@@ -7,11 +7,11 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine, text
 
-from jobs.reconcile import reconcile
-from queries import completeness as c
-from queries import distribution as dist
-from queries import imports as q
-from queries.audit import Actor
+from jobs.reconciliation.run import reconcile
+from queries.accounts.audit import Actor
+from queries.distribution import prepare as dist
+from queries.imports import store as q
+from queries.monitoring import completeness as c
 from tests.jobs.recon_data import D2, WIB, Day, batch, clean, letter, payments
 from tests.queries.test_results import delivered
 from tests.queries.work_data import make_people

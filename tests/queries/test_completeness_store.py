@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 from sqlalchemy import Engine
 
-from queries import completeness as c
-from queries import completeness_store as store
-from queries.audit import Actor
+from queries.accounts.audit import Actor
+from queries.monitoring import completeness as c
+from queries.monitoring import completeness_kept as store
 from queries.settings import set_setting
 from tests.jobs.recon_data import D2, WIB, Day, batch, clean
 from tests.queries.test_completeness import store_letter

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, text
 
 from queries.calendar import WorkingCalendar, current_business_day
-from queries.rejected_files import rejected_banner_files, rejected_for_day
+from queries.imports.rejected import rejected_banner_files, rejected_for_day
 
 WIB = ZoneInfo("Asia/Jakarta")
 

@@ -10,11 +10,11 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine, text
 
-from jobs.reconcile import reconcile
-from queries import distribution as dist
-from queries.approvals import ApprovalRefused
-from queries.audit import Actor
-from queries.users import User
+from jobs.reconciliation.run import reconcile
+from queries.accounts.approvals import ApprovalRefused
+from queries.accounts.audit import Actor
+from queries.accounts.users import User
+from queries.distribution import prepare as dist
 from tests.jobs.recon_data import D2, Day, Row, batch, clean, letter, ntpn, payments, reversal
 from tests.queries.work_data import make_people
 
@@ -109,7 +109,7 @@ def test_two_level_approval_and_its_refusals(engine: Engine, people: dict[str, U
 
 
 def test_the_maker_cannot_approve_and_concurrent_clicks_approve_once(engine: Engine, people: dict[str, User]) -> None:
-    from queries.users import add_user
+    from queries.accounts.users import add_user
 
     day_with_every_case(engine)
     prepared(engine)

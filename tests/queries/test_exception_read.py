@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from jobs.reconcile import reconcile
-from queries.exception_read import exception_detail
-from queries.exception_work import comment, request_resolution, start_clarification
+from jobs.reconciliation.run import reconcile
+from queries.reconciliation.exception_detail import exception_detail
+from queries.reconciliation.work import comment, request_resolution, start_clarification
 from tests.jobs.recon_data import D2, Day, clean, ntpn
 from tests.queries.work_data import exception_id, make_people
 

@@ -8,10 +8,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import Engine, text
 
-from jobs.reconcile import reconcile
-from queries.exception_adjust import approve_adjustment, reject_adjustment, request_adjustment
-from queries.exception_read import exception_age_buckets, exception_detail
-from queries.exception_work import (
+from jobs.reconciliation.run import reconcile
+from queries.accounts.users import User
+from queries.reconciliation.adjust import approve_adjustment, reject_adjustment, request_adjustment
+from queries.reconciliation.exception_detail import exception_age_buckets, exception_detail
+from queries.reconciliation.work import (
     CAUSES,
     approve_resolution,
     assign,
@@ -20,7 +21,6 @@ from queries.exception_work import (
     request_resolution,
     start_clarification,
 )
-from queries.users import User
 from tests.jobs.recon_data import D2, D3, Day, batch, clean, ntpn
 from tests.queries.work_data import audit_actions, exception, exception_id, make_people, missing_in_bank, refused
 
@@ -65,7 +65,7 @@ def test_open_to_clarification_to_resolved_after_kasi_approval(engine: Engine, p
     with engine.connect() as conn:
         detail = exception_detail(conn, exc_id)
     assert detail.closed_by == "budi"  # closed by the kasi who approved, not the pelaksana who asked
-    from dashboard.components.recon_view import _closed_text
+    from dashboard.pages.rekonsiliasi.view import _closed_text
 
     assert _closed_text(detail).endswith("oleh budi (disetujui; diajukan ani)")
 

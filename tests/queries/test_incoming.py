@@ -1,4 +1,4 @@
-"""`queries.incoming` on a real PostgreSQL: what the "Data masuk" page shows for a business date."""
+"""`queries.monitoring.arrivals` on a real PostgreSQL: what the "Data masuk" page shows for a business date."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Connection, Engine, text
 
-from queries.incoming import (
+from queries.monitoring.arrivals import (
     IncomingRow,
     database_ok,
     import_file_detail,

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from queries import labels
-from queries.audit import Actor, audit_entries, record
+from queries.accounts.audit import Actor, audit_entries, record
 from queries.labels import ACTIONS, action_name, actor_name, change_text, value_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,7 +67,7 @@ def test_every_action_the_code_records_has_an_indonesian_name() -> None:
 
 
 def test_the_audit_page_and_the_trail_use_the_same_labels() -> None:
-    from queries import audit
+    from queries.accounts import audit
 
     assert audit.ACTIONS is labels.ACTIONS
     assert action_name("distribution.prepare") == "Siapkan distribusi"
@@ -83,7 +83,8 @@ def test_no_label_is_a_raw_code(codes: dict[str, str]) -> None:
 
 
 def test_area_modules_reuse_the_labels_instead_of_copies() -> None:
-    from queries import reconcile, users
+    from queries.accounts import users
+    from queries.reconciliation import classify as reconcile
 
     assert users.ROLES == labels.ROLES
     assert reconcile.CATEGORY_LABELS == labels.CATEGORIES
@@ -123,9 +124,10 @@ def test_a_recorded_row_reads_back_with_its_indonesian_name(engine: Engine) -> N
 
 
 def test_kelengkapan_states_are_the_one_label_set_with_anomaly_and_excused() -> None:
-    from queries import completeness, labels
-    from queries.notices import EXCUSED, EXCUSED_TITLE
-    from queries.timeline import ANOMALY, ANOMALY_TITLE
+    from queries import labels
+    from queries.letters.notices import EXCUSED, EXCUSED_TITLE
+    from queries.monitoring import completeness
+    from queries.monitoring.timeline import ANOMALY, ANOMALY_TITLE
 
     assert completeness.STATES is labels.STATES
     assert labels.STATES[ANOMALY] == ANOMALY_TITLE and labels.STATES[EXCUSED] == EXCUSED_TITLE

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, text
 
-from queries import mail as q
-from queries.audit import Actor
-from queries.mail_read import addresses_of_roles, message_detail, outbox, status_counts
-from queries.users import UserError, add_user, set_email, user_by_name
+from queries.accounts.audit import Actor
+from queries.accounts.users import UserError, add_user, set_email, user_by_name
+from queries.mail import outbox as q
+from queries.mail.read import addresses_of_roles, message_detail, outbox, status_counts
 
 WIB = ZoneInfo("Asia/Jakarta")
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=WIB)

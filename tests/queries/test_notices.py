@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from jobs.reconcile import reconcile
-from queries import completeness as c
-from queries import notice_work as w
+from jobs.reconciliation.run import reconcile
 from queries.alerts import evaluate
-from queries.berita_acara import register_berita_acara
-from queries.notices import EXCUSED, NoticeIn, NoticeRefused, notice_by_id
-from queries.scorecard import bank_scores
-from queries.statement_entry import scan
+from queries.letters import notice_work as w
+from queries.letters.notices import EXCUSED, NoticeIn, NoticeRefused, notice_by_id
+from queries.letters.statement_entry import scan
+from queries.monitoring import completeness as c
+from queries.monitoring.scorecard import bank_scores
+from queries.reconciliation.berita_acara import register_berita_acara
 from tests.jobs.recon_data import D2, batch, clean, payments, wib
 from tests.queries.work_data import audit_actions, make_people
 
@@ -42,7 +42,7 @@ def record(engine: Engine, who: str = "ani", now: datetime = NOW, **changes: obj
 
 
 def _user(conn: object, name: str) -> object:
-    from queries.users import user_by_name
+    from queries.accounts.users import user_by_name
     return user_by_name(conn, name)  # type: ignore[arg-type]
 
 

@@ -10,16 +10,16 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import Engine, text
 
-from jobs.reconcile import reconcile
-from queries import appeal_letters as al
+from jobs.reconciliation.run import reconcile
 from queries import plausibility
-from queries.approvals import ApprovalRefused
-from queries.audit import Actor
-from queries.berita_acara import record_nota_perbaikan, register_berita_acara
-from queries.exception_work import comment
-from queries.statement_entry import DeclaredDay, record_statement
-from queries.statements import statement_cell
-from queries.users import User, add_user
+from queries.accounts.approvals import ApprovalRefused
+from queries.accounts.audit import Actor
+from queries.accounts.users import User, add_user
+from queries.letters import appeals as al
+from queries.letters.statement_entry import DeclaredDay, record_statement
+from queries.letters.statements import statement_cell
+from queries.reconciliation.berita_acara import record_nota_perbaikan, register_berita_acara
+from queries.reconciliation.work import comment
 from tests.jobs.recon_data import D2, WIB, Day, clean, ntpn, wib
 from tests.queries.work_data import make_people, missing_in_bank
 

@@ -17,9 +17,10 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from sqlalchemy import Engine, text
 
-from jobs import daily_report
-from jobs.reconcile import reconcile
-from queries import completeness, scorecard, statements, trace
+from jobs.documents import daily_report
+from jobs.reconciliation.run import reconcile
+from queries.letters import statements
+from queries.monitoring import completeness, scorecard, trace
 from tests.jobs.recon_data import D2, WIB, Day, clean, ntpn, wib
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=WIB)

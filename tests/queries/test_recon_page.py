@@ -11,16 +11,16 @@ from sqlalchemy import Engine
 
 from jobs.documents.exports import exceptions_csv as write_csv
 from jobs.documents.exports import exceptions_xlsx as write_xlsx
-from jobs.reconcile import reconcile
-from queries.exception_work import CAUSES, request_resolution
-from queries.recon_page import (
+from jobs.reconciliation.run import reconcile
+from queries.reconciliation.classify import CATEGORIES
+from queries.reconciliation.exception_list import (
     CATEGORY_LABELS,
     EXPORT_HEADER,
     ExceptionFilter,
     category_counts,
     exception_page,
 )
-from queries.reconcile import CATEGORIES
+from queries.reconciliation.work import CAUSES, request_resolution
 from tests.jobs.recon_data import D2, Day, clean, ntpn
 from tests.queries.work_data import exception_id, make_people
 

@@ -11,15 +11,15 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, text
 
-from jobs.reconcile import reconcile
-from jobs.results import dispatch_results
-from queries import results as q
-from queries.audit import Actor
-from queries.berita_acara import record_nota_perbaikan
-from queries.exception_work import comment
-from queries.recon_read import date_summary
-from queries.timeline import RESULT_BEFORE_BATCH
-from queries.trace import trace
+from jobs.reconciliation.bank_results import dispatch_results
+from jobs.reconciliation.run import reconcile
+from queries.accounts.audit import Actor
+from queries.monitoring.timeline import RESULT_BEFORE_BATCH
+from queries.monitoring.trace import trace
+from queries.reconciliation import bank_results as q
+from queries.reconciliation.berita_acara import record_nota_perbaikan
+from queries.reconciliation.summary import date_summary
+from queries.reconciliation.work import comment
 from tests.jobs.recon_data import D2, Day, batch, clean, payments, wib
 from tests.queries.work_data import make_people
 
@@ -128,7 +128,7 @@ def test_nota_perbaikan_and_clarifications_answer_the_result_and_the_trace_shows
 def deliver(engine: Engine, now: datetime) -> None:
     """Every bank gets a head-office address; the results reconciled so far are made and sent at `now` through the
     real SMTP server `MPN_SMTP_URL` points at (the `smtp_server` fixture)."""
-    from jobs.results import dispatch_and_send
+    from jobs.reconciliation.bank_results import dispatch_and_send
 
     with engine.begin() as conn:
         conn.execute(text("UPDATE bank SET email = 'rekon@bank-' || bank_code || '.mpn-demo.localhost'"

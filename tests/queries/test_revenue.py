@@ -1,4 +1,5 @@
-"""`queries.revenue`: R13's reconciled revenue per day, bank, KPP and KAP, last year's comparison and the filters."""
+"""`queries.monitoring.revenue`: R13's reconciled revenue per day, bank, KPP and KAP, last year's comparison and the
+filters."""
 
 from __future__ import annotations
 
@@ -10,9 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from jobs.reconcile import reconcile
-from queries.exception_work import approve_resolution, request_resolution, start_clarification
-from queries.revenue import (
+from jobs.reconciliation.run import reconcile
+from queries.monitoring.revenue import (
     KAP,
     DayAmount,
     MonthAmount,
@@ -30,6 +30,7 @@ from queries.revenue import (
     revenue_choices,
     revenue_totals,
 )
+from queries.reconciliation.work import approve_resolution, request_resolution, start_clarification
 from tests.jobs.recon_data import D1, D2, Day, Row, batch, letter, ntpn, payments
 from tests.queries.work_data import exception_id, make_people
 

@@ -10,9 +10,9 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine, text
 
 from jobs.documents.exports import scorecard_xlsx as write_scorecard_xlsx
-from jobs.reconcile import reconcile
-from queries import imports as q
-from queries.scorecard import COLUMNS, bank_scores, default_period
+from jobs.reconciliation.run import reconcile
+from queries.imports import store as q
+from queries.monitoring.scorecard import COLUMNS, bank_scores, default_period
 from tests.jobs.recon_data import D1, D2, WIB, Day, batch, clean, payments
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=WIB)

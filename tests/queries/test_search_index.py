@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, text
 
-from jobs.schedule import BY_ID
-from queries.audit import Actor
-from queries.search_index import SEARCH_COLUMNS, build_search_indexes, indexed_dates, partitions
-from queries.trace import find_payments
+from jobs.scheduling.definitions import BY_ID
+from queries.accounts.audit import Actor
+from queries.monitoring.search_index import SEARCH_COLUMNS, build_search_indexes, indexed_dates, partitions
+from queries.monitoring.trace import find_payments
 from tests.jobs.recon_data import D1, D2, Day, clean, ntpn, payments
 
 

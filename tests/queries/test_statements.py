@@ -9,12 +9,12 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import Engine, text
 
-from jobs.workdays import WorkingCalendar
-from queries import imports as q
-from queries.audit import Actor
+from queries.accounts.audit import Actor
+from queries.calendar import WorkingCalendar
+from queries.imports import store as q
+from queries.letters.statement_entry import DeclaredDay, StatementRefused, record_statement, scan, store_scan
+from queries.letters.statements import deadline, statement_cell, statement_cells
 from queries.settings import SettingError, current_settings, set_setting
-from queries.statement_entry import DeclaredDay, StatementRefused, record_statement, scan, store_scan
-from queries.statements import deadline, statement_cell, statement_cells
 from tests.jobs.recon_data import D1, D2, D3, WIB, Day, batch, clean, payments, wib
 from tests.queries.work_data import make_people
 

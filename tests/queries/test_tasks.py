@@ -9,16 +9,16 @@ from datetime import datetime
 import pytest
 from sqlalchemy import Engine, text
 
-from queries import appeal_letters as al
-from queries import distribution as dist
-from queries.approvals import request_approval
-from queries.audit import Actor
-from queries.exception_adjust import approve_adjustment, request_adjustment
-from queries.exception_read import exception_detail
-from queries.exception_work import approve_resolution, assign, request_resolution
-from queries.task_acts import Seen, TaskRefused, decide_many, mark_handled
-from queries.tasks import Task, counts, task_count, tasks_for
-from queries.users import User, add_user
+from queries.accounts.approvals import request_approval
+from queries.accounts.audit import Actor
+from queries.accounts.users import User, add_user
+from queries.distribution import prepare as dist
+from queries.letters import appeals as al
+from queries.reconciliation.adjust import approve_adjustment, request_adjustment
+from queries.reconciliation.exception_detail import exception_detail
+from queries.reconciliation.work import approve_resolution, assign, request_resolution
+from queries.tasks.acts import Seen, TaskRefused, decide_many, mark_handled
+from queries.tasks.waiting import Task, counts, task_count, tasks_for
 from tests.jobs.recon_data import D1, D2, D3, Day, clean, ntpn, wib
 from tests.queries.test_distribution import day_with_every_case
 from tests.queries.test_exception_work import amount_mismatch

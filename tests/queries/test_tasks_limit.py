@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import Engine, text
 
-from queries.audit import Actor
-from queries.tasks import task_count, task_list, task_totals, tasks_for
-from queries.users import User, add_user
+from queries.accounts.audit import Actor
+from queries.accounts.users import User, add_user
+from queries.tasks.waiting import task_count, task_list, task_totals, tasks_for
 
 FIRST = date(2026, 11, 2)
 

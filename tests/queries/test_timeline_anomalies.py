@@ -10,18 +10,18 @@ from datetime import date, timedelta
 from pypdf import PdfReader
 from sqlalchemy import Engine, text
 
-from dashboard.components.recon_view import summary_row
-from jobs import daily_report as daily
-from jobs import daily_report_data as content
-from jobs.recon_pdf import recon_pdf_for
-from jobs.reconcile import reconcile
-from queries import completeness as c
-from queries import distribution as dist
-from queries.audit import Actor
-from queries.exception_read import exception_age_buckets
-from queries.recon_read import date_summary
+from dashboard.pages.rekonsiliasi.view import summary_row
+from jobs.documents import daily_report as daily
+from jobs.documents import daily_report_data as content
+from jobs.documents.berita_acara_pdf import recon_pdf_for
+from jobs.reconciliation.run import reconcile
+from queries.accounts.audit import Actor
+from queries.distribution import prepare as dist
+from queries.monitoring import completeness as c
+from queries.monitoring.timeline import ANOMALY, RESULT_BEFORE_BATCH, minutes_text
+from queries.reconciliation.exception_detail import exception_age_buckets
+from queries.reconciliation.summary import date_summary
 from queries.settings import current_settings
-from queries.timeline import ANOMALY, RESULT_BEFORE_BATCH, minutes_text
 from tests.jobs.recon_data import D2, Day, batch, clean, payments, wib
 from tests.queries.test_completeness import MONDAY, at, matrix, store_letter
 

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from jobs.distribute import Backoff, run_distribution
-from jobs.reconcile import reconcile
-from jobs.target_sim import start_in_thread
-from queries import distribution as dist
-from queries import exception_work as work
-from queries.audit import Actor
-from queries.distribution_read import mark_for_redistribution
-from queries.trace import find_payments, normalise, search_kinds, trace
+from jobs.distribution.deliver import Backoff, run_distribution
+from jobs.distribution.target_sim import start_in_thread
+from jobs.reconciliation.run import reconcile
+from queries.accounts.audit import Actor
+from queries.distribution import prepare as dist
+from queries.distribution.read import mark_for_redistribution
+from queries.monitoring.trace import find_payments, normalise, search_kinds, trace
+from queries.reconciliation import work
 from tests.jobs.recon_data import D1, D2, Day, clean, ntpn, payments
 from tests.queries.work_data import exception_id, make_people
 

@@ -1,4 +1,4 @@
-"""`queries.users` on a real PostgreSQL: login with lockout, session epochs, the last admin, hashes."""
+"""`queries.accounts.users` on a real PostgreSQL: login with lockout, session epochs, the last admin, hashes."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Connection, Engine, text
 
-from queries.audit import Actor
-from queries.users import (
+from queries.accounts.audit import Actor
+from queries.accounts.users import (
     LOCK_MINUTES,
     MAX_FAILURES,
     UserError,

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from jobs.reconcile import reconcile
-from queries.audit import Actor
-from queries.exception_work import WorkRefused
-from queries.users import User, add_user
+from jobs.reconciliation.run import reconcile
+from queries.accounts.audit import Actor
+from queries.accounts.users import User, add_user
+from queries.reconciliation.work import WorkRefused
 from tests.jobs.recon_data import D2, Day, clean, ntpn
 
 PEOPLE = {"ani": "pelaksana", "putu": "petugas_mpn", "budi": "kasi", "dedi": "kasubdit", "maya": "manajemen"}

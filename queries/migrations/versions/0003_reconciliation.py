@@ -21,7 +21,7 @@ BANK_LEVEL = "('missing_batch', 'missing_statement', 'statement_mismatch')"
 
 SCHEMA = f"""
 -- Cross-date lookups (cut-off cases) probe other days' batch rows by NTPN; each daily partition gets
--- its index before ATTACH (queries.imports.PARTITION_INDEXES).
+-- its index before ATTACH (queries.imports.store.PARTITION_INDEXES).
 CREATE INDEX ix_bank_batch_row_ntpn ON bank_batch_row (ntpn);
 -- Reversals are few: a partial index lets reconciliation read all of them without scanning a partition.
 CREATE INDEX ix_mpn_record_reversal ON mpn_record (ntpn) WHERE record_type = 'reversal';

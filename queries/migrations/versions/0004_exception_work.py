@@ -4,7 +4,7 @@ Imported data are never edited: an adjustment (R8) is a row of its own with the 
 values before and after, and the original stays where it was. Comments and adjustments are append-only
 (trigger). A Berita Acara (R11) covers one NTPN, has a unique number and a reason and request from fixed
 lists; a request to re-record carries the re-recording data (CHECK). Cancelling one also registers its numbers
-in `cancelled_number` (R10, source `berita_acara`), done by `queries.berita_acara`.
+in `cancelled_number` (R10, source `berita_acara`), done by `queries.reconciliation.berita_acara`.
 
 Revision ID: 0004
 Revises: 0003
@@ -17,7 +17,7 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-#: Cause codes, in the order pages list them (labels live in queries.exception_work.CAUSES).
+#: Cause codes, in the order pages list them (labels live in queries.reconciliation.work.CAUSES).
 CAUSES = ("late_file", "bank_keying_error", "mpn_recording_error", "cutoff_difference", "duplicate_sent",
           "reversal_pending", "force_majeure", "other")
 BA_REASONS = "('communication_failure', 'application_failure', 'late_reversal', 'recording_error', 'other_rule')"

@@ -1,8 +1,8 @@
 """The scheduler: instances and their heartbeats, pause state per job, run-now requests, the run history.
 
-Schedules themselves are defined in code (`jobs/schedule.py`): only what people change at run time lives
+Schedules themselves are defined in code (`jobs/scheduling/definitions.py`): only what people change at run time lives
 here, so a new release brings its schedules with it and nothing is ever pickled. Exactly one instance runs
-jobs: it holds a PostgreSQL advisory lock on its own connection (`queries.scheduler_store.LEADER_LOCK`).
+jobs: it holds a PostgreSQL advisory lock on its own connection (`queries.scheduling.store.LEADER_LOCK`).
 
 - `scheduler_instance`: every `mpn scheduler` process, its heartbeat and whether it leads.
 - `scheduler_job`: a job's pause state (a row exists once someone paused or resumed it).

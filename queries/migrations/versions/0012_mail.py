@@ -2,7 +2,7 @@
 
 - `mail_message`: one row per message, first queued, then `sending` (committed just before the SMTP DATA command),
   then `sent` when the server accepted it, or `failed` (permanently refused, out of attempts, or `uncertain`: the
-  sender stopped between DATA and recording the reply, see `jobs.mail`). `message_id` is the RFC 5322 Message-ID,
+  sender stopped between DATA and recording the reply, see `jobs.mail.send`). `message_id` is the RFC 5322 Message-ID,
   made once at enqueue and reused by every attempt. `dedupe_key` lets a producer enqueue idempotently.
 - `mail_content`: attachment bytes, content-addressed by SHA-256 (one copy however many messages carry it).
 - `mail_attachment`: a message's attachments, each a reference to `mail_content` with its file name and type.

@@ -1,0 +1,1 @@
+"""The Data Induk page: `page.py` registers it; the other modules are its private widgets."""

@@ -1,0 +1,1 @@
+"""The Distribusi page: `page.py` registers it; the other modules are its private widgets."""

@@ -1,0 +1,1 @@
+"""The Penjadwal page: `page.py` registers it; the other modules are its private widgets."""

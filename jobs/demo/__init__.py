@@ -1,0 +1,1 @@
+"""`mpn demo`'s data: a coherent history made through the real code paths."""

@@ -1,0 +1,1 @@
+"""Delivery to SIDJP and SIPMOD exactly once, and the reference target simulator."""

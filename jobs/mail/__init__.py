@@ -1,0 +1,1 @@
+"""Mail: sending the outbox over SMTP, the local SMTP sink, the test message and report subscriptions."""

@@ -1,0 +1,1 @@
+"""Reconciliation runs: reconcile a business date, and send each bank its result."""

@@ -1,0 +1,1 @@
+"""The scheduler: its job definitions, the APScheduler process, and the daily work on the calendar."""

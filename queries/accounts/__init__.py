@@ -1,0 +1,1 @@
+"""Accounts: users and roles, login sessions, maker-checker approvals and the audit trail."""

@@ -1,0 +1,1 @@
+"""Imports: the import log, COPY and partitions, rejected files, and master data."""

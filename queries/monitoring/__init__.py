@@ -1,0 +1,1 @@
+"""Monitoring: completeness per bank and duty, revenue, the bank scorecard, the payment trace, what arrived."""
