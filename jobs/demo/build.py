@@ -19,13 +19,14 @@ from jobs.demo.history import arrival_steps, reconcile_steps, replay
 from jobs.demo.letters import letters_steps
 from jobs.demo.notice import plant_notice
 from jobs.mail.sink import SinkHandler, serve, sink_dir
-from jobs.reconciliation.bank_results import demo_addresses, dispatch_and_send
+from jobs.reconciliation.bank_results import dispatch_and_send
 from queries import config as settings
 from queries.accounts.audit import Actor, record
 from queries.accounts.users import add_user, user_by_name
 from queries.calendar import WorkingCalendar, calendar_from_db
 from queries.imports.store import advisory_session_lock, has_mpn_data
 from queries.letters.statements import deadline
+from queries.reconciliation.bank_results import demo_addresses
 from queries.settings import current_settings
 
 DEFAULT_SEED = 20261123

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from queries.accounts.audit import record
 from queries.accounts.users import User
-from queries.imports.store import advisory_xact_lock
+from queries.db import xact_lock
 from queries.letters.notice_work import BA_CAUSES, link_berita_acara
 from queries.reconciliation.adjust import PAYMENT_FIELDS, cancelled_numbers, payment_values, reconciled_at
 from queries.reconciliation.work import WORKER_ROLES, WorkRefused, acting, check_date, clean_text, exception_row
@@ -154,7 +154,7 @@ def register_berita_acara(conn: Connection, *, number: str, ntpn: str, bank_code
     if request not in REQUESTS:
         raise WorkRefused(f"Permintaan '{request}' tidak dikenal; pilih: {'; '.join(REQUESTS.values())}.")
     note = clean_text(note, "Catatan", required=False)
-    advisory_xact_lock(conn, "berita_acara", ntpn)
+    xact_lock(conn, "berita_acara", ntpn)
     taken = conn.execute(text("SELECT number, registered_at FROM berita_acara WHERE lower(number) = lower(:n)"),
                          {"n": number}).first()
     if taken is not None:
