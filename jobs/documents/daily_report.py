@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -39,6 +38,7 @@ from queries.monitoring.completeness import DUTIES, SCORED, DutyStatus
 from queries.reconciliation.classify import CATEGORIES, CATEGORY_LABELS, RESULT_DEADLINE_MINUTES
 from queries.reconciliation.exception_detail import AGE_BUCKETS
 from queries.reconciliation.summary import BankSummary
+from queries.reports.kept import KeptReport, kept_report_row, kept_reports
 from queries.settings import Settings, current_settings
 
 log = logging.getLogger(__name__)
@@ -393,7 +393,7 @@ def _make(conn: Connection, business_date: date, fmt: str, made_by: str, now: da
     name = file_name(business_date, fmt)
     report_id = dist_report.keep(conn, kind=KIND, business_date=business_date, fmt=fmt, name=name, content=content,
                                  made_by=made_by, made_at=data.made_at, audit=data.audit)
-    if fmt == "pdf":  # report subscriptions (issue 17): the PDF to its subscribers, in this transaction
+    if fmt == "pdf":  # report subscriptions: the PDF to its subscribers, in this transaction
         mail_daily_pdf(conn, report_id=report_id, business_date=business_date, name=name, content=content,
                        made_at=data.made_at)
     return name, content
@@ -411,35 +411,9 @@ def make_daily_report(engine_or_conn: Engine | Connection, business_date: date, 
     return _make(engine_or_conn, business_date, fmt, made_by, now)
 
 
-@dataclass(frozen=True, slots=True)
-class KeptReport:
-    """A kept report as the Laporan page lists it (without its bytes)."""
-
-    report_id: int
-    kind: str
-    business_date: date
-    format: str
-    file_name: str
-    sha256: str
-    size_bytes: int
-    made_by: str
-    made_at: datetime
-    latest: bool  # the newest version of its date, kind and format
-
-
-def kept_reports(conn: Connection, *, limit: int = 500) -> list[KeptReport]:
-    """The kept reports, newest date first then newest version, at most `limit`."""
-    rows = conn.execute(text("""
-        SELECT report_id, kind, business_date, format, file_name, sha256, octet_length(content), made_by, made_at,
-               row_number() OVER (PARTITION BY business_date, kind, format ORDER BY report_id DESC) = 1
-          FROM dist_report ORDER BY business_date DESC, report_id DESC LIMIT :n"""), {"n": limit})
-    return [KeptReport(*r) for r in rows]
-
-
 def kept_report(conn: Connection, report_id: int) -> StoredReport | None:
     """One kept report with its bytes, or None."""
-    row = conn.execute(text("""SELECT report_id, business_date, format, file_name, sha256, content, made_by, made_at,
-                                      kind FROM dist_report WHERE report_id = :i"""), {"i": report_id}).first()
+    row = kept_report_row(conn, report_id)
     return None if row is None else dist_report.stored(row)
 
 

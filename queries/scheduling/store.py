@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
@@ -323,3 +323,38 @@ def jobs_running(conn: Connection, job_ids: Sequence[str] | None = None) -> set[
                                    AND (CAST(:j AS text[]) IS NULL OR job_id = ANY(CAST(:j AS text[])))"""),
                         {"j": list(job_ids) if job_ids is not None else None}).scalars()
     return set(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingBatch:
+    """A bank's current batch whose reconciliation has not seen it yet, with the bank's cut-off and zone."""
+
+    business_date: date
+    bank_code: str
+    cutoff: time
+    timezone: str
+
+
+def pending_batches(conn: Connection, *, since: date) -> list[PendingBatch]:
+    """The current batches of business dates from `since` on that no reconciliation has used yet, oldest first."""
+    rows = conn.execute(text("""
+        SELECT bb.business_date, bb.bank_code, b.cutoff, b.timezone
+          FROM bank_batch bb
+          JOIN bank b ON b.bank_code = bb.bank_code
+          LEFT JOIN recon_result r ON r.business_date = bb.business_date AND r.bank_code = bb.bank_code
+         WHERE bb.superseded_at IS NULL AND bb.business_date >= :since
+           AND r.batch_id IS DISTINCT FROM bb.batch_id
+         ORDER BY bb.business_date, bb.received_at"""), {"since": since})
+    return [PendingBatch(*row) for row in rows]
+
+
+def grown_mpn_dates(conn: Connection, *, since: date) -> list[date]:
+    """Business dates from `since` on, reconciled before, whose MPN data grew since their last full run (late
+    records, R14): they are reconciled again."""
+    return list(conn.execute(text("""
+        SELECT d::date AS business_date
+          FROM import_file f CROSS JOIN LATERAL generate_series(f.first_date, f.last_date, interval '1 day') d
+         WHERE f.kind = 'mpn' AND f.status = 'imported' AND f.last_date >= :since
+           AND f.finished_at > (SELECT max(finished_at) FROM recon_run r
+                                 WHERE r.business_date = d::date AND r.status = 'finished' AND r.bank_code IS NULL)
+         GROUP BY 1 ORDER BY 1"""), {"since": since}).scalars())
