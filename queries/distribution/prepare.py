@@ -28,7 +28,9 @@ from queries.accounts import approvals
 from queries.accounts.approvals import Approval, ApprovalRefused
 from queries.accounts.audit import Actor, record
 from queries.accounts.users import User
-from queries.db import use_temp_tables
+from queries.db import use_temp_tables, xact_lock
+from queries.distribution import delivery
+from queries.distribution.delivery import BATCH_STATES, STATUSES
 from queries.monitoring.revenue import OPEN_EXCEPTIONS, payments_of
 from queries.reconciliation.classify import analyze_stale
 from queries.scheduling.store import request_run
@@ -42,20 +44,6 @@ TARGETS = ("sidjp", "sipmod")
 TARGET_TITLES = labels.TARGETS
 CHUNK = 5000
 REASONS: dict[str, str] = labels.HOLD_REASONS
-STATUSES: dict[str, str] = {
-    "prepared": "Disiapkan",
-    "approved": "Disetujui",
-    "delivering": "Sedang dikirim",
-    "delivered": "Terkirim seluruhnya",
-    "discarded": "Dibatalkan",
-}
-BATCH_STATES: dict[str, str] = {
-    "prepared": "Disiapkan",
-    "approved": "Disetujui",
-    "sending": "Sedang dikirim",
-    "confirmed": "Terkonfirmasi",
-    "failed": "Gagal",
-}
 
 
 class DistributionRefused(ApprovalRefused):
@@ -202,7 +190,7 @@ def prepare(conn: Connection, business_date: date, *, actor: Actor, chunk: int =
     An open (not yet approved) round is rebuilt in place (its approval request lapses if its content
     changed); otherwise a new round is made from what no approved round carries yet.
     """
-    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('distribution:' || :d))"), {"d": str(business_date)})
+    xact_lock(conn, "distribution", business_date)
     conn.execute(text("SET LOCAL work_mem = '256MB'"))
     use_temp_tables(conn)
     current = open_round(conn, business_date, lock=True)
@@ -291,10 +279,7 @@ def approve(conn: Connection, business_date: date, *, actor: User, note: str = "
     d, waiting = _waiting(conn, business_date, actor, "approve")
     done = approvals.approve(conn, waiting.request_id, actor=actor, note=note, content_hash=d.content_hash)
     if done.status == "approved":
-        conn.execute(text("""UPDATE distribution SET status = 'approved', approved_at = now()
-                              WHERE distribution_id = :i"""), {"i": d.distribution_id})
-        conn.execute(text("UPDATE dist_batch SET state = 'approved', updated_at = now() WHERE distribution_id = :i"),
-                     {"i": d.distribution_id})
+        delivery.approve_round(conn, d.distribution_id)
         record(conn, actor.actor(), "distribution.approved", object_type="distribution",
                object_id=d.object_key, after=_summary(d))
         request_run(conn, "distribution", actor=actor.actor())  # step 15: the scheduler sends at once
