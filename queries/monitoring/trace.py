@@ -31,7 +31,8 @@ from queries.letters.appeals import appeal_letter
 from queries.letters.statements import statement_cell
 from queries.monitoring.search_index import indexed_dates
 from queries.reconciliation.classify import CATEGORY_LABELS, CUTOFF_WINDOW
-from queries.reconciliation.work import CAUSES, KIND_ADJUSTMENT, KIND_RESOLUTION, OBJECT_TYPE, STATUSES
+from queries.reconciliation.model import CAUSES, STATUSES
+from queries.reconciliation.work import KIND_ADJUSTMENT, KIND_RESOLUTION, OBJECT_TYPE
 
 #: How many of the newest business dates a billing code, NTB or NPWP search covers.
 SEARCH_DAYS = 62

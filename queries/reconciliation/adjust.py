@@ -20,11 +20,11 @@ from sqlalchemy import Connection, text
 from queries.accounts.approvals import WIB, Approval
 from queries.accounts.audit import record
 from queries.accounts.users import User
+from queries.reconciliation.model import ExceptionRow
 from queries.reconciliation.work import (
     KIND_ADJUSTMENT,
     OBJECT_TYPE,
     WORKER_ROLES,
-    ExceptionRow,
     WorkRefused,
     acting,
     ask,

@@ -24,7 +24,8 @@ from queries import labels
 from queries.accounts.audit import Actor, record
 from queries.accounts.users import User
 from queries.reconciliation.classify import RESULT_DEADLINE_MINUTES
-from queries.reconciliation.summary import EXPORT_COLUMNS, OPEN_STATUSES
+from queries.reconciliation.model import OPEN_STATUSES
+from queries.reconciliation.summary import EXPORT_COLUMNS
 
 #: `mpn results list` columns (CONTRACT §6), in order.
 LIST_COLUMNS = ("bank_code", "batch_received_at", "result_at", "sent_at", "minutes_to_send", "message_id", "status")

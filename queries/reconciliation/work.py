@@ -13,34 +13,18 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, text
 
-from queries import config, labels, plausibility
+from queries import config, plausibility
 from queries.accounts import approvals
 from queries.accounts.approvals import Approval, ApprovalRefused
 from queries.accounts.audit import record
 from queries.accounts.users import ROLES, User, user_by_id, user_by_name
 from queries.monitoring.revenue import exception_closed
-
-#: Exception statuses with their Indonesian labels.
-STATUSES: dict[str, str] = labels.EXCEPTION_STATUSES
-OPEN_STATUSES = ("open", "in_clarification")
-
-#: Cause codes (table `exception_cause`), in list order, with their Indonesian labels.
-CAUSES: dict[str, str] = {
-    "late_file": "Berkas terlambat",
-    "bank_keying_error": "Salah rekam oleh bank",
-    "mpn_recording_error": "Salah rekam di MPN",
-    "cutoff_difference": "Perbedaan batas waktu (cut-off)",
-    "duplicate_sent": "Data terkirim ganda",
-    "reversal_pending": "Reversal belum diproses",
-    "force_majeure": "Keadaan kahar (force majeure)",
-    "other": "Lainnya",
-}
+from queries.reconciliation.model import CAUSES, ExceptionRow, columns
 
 KIND_RESOLUTION = "exception_resolution"
 KIND_ADJUSTMENT = "exception_adjustment"
@@ -62,60 +46,9 @@ class WorkRefused(ApprovalRefused):
     """An act on an exception that is not allowed now; `message` says why in Bahasa Indonesia. Nothing was written."""
 
 
-@dataclass(frozen=True, slots=True)
-class ExceptionRow:
-    """One `recon_exception` row as the workflow sees it."""
-
-    exception_id: int
-    business_date: date
-    level: str
-    bank_code: str
-    ntpn: str
-    category: str
-    fields: str
-    mpn_amount: int | None
-    bank_amount: int | None
-    other_date: date | None
-    batch_id: int | None
-    status: str
-    opened_at: datetime
-    resolved_at: datetime | None
-    resolved_by: str | None
-    cause: str | None
-    note: str
-    assignee: str | None
-    closed_by_data: bool
-    request_id: int | None
-
-    @property
-    def is_open(self) -> bool:
-        """True while people can still work it (`open` or `in_clarification`)."""
-        return self.status in OPEN_STATUSES
-
-    @property
-    def status_label(self) -> str:
-        """The status in Indonesian."""
-        return STATUSES.get(self.status, self.status)
-
-    @property
-    def cause_label(self) -> str:
-        """The cause in Indonesian ('' when none)."""
-        return CAUSES.get(self.cause or "", self.cause or "")
-
-    def content(self) -> dict[str, Any]:
-        """What reconciliation may change under a pending request (pinned by its content hash)."""
-        return {"category": self.category, "fields": self.fields, "mpn_amount": self.mpn_amount,
-                "bank_amount": self.bank_amount, "other_date": self.other_date, "batch_id": self.batch_id}
-
-
-_COLUMNS = """exception_id, business_date, level, bank_code, ntpn, category, fields, mpn_amount, bank_amount,
-              other_date, batch_id, status, opened_at, resolved_at, resolved_by, cause, note, assignee,
-              closed_by_data, request_id"""
-
-
 def exception_row(conn: Connection, exception_id: int, *, lock: bool = False) -> ExceptionRow:
     """The exception; `lock` takes its row lock (held to commit). WorkRefused when there is none."""
-    row = conn.execute(text(f"SELECT {_COLUMNS} FROM recon_exception WHERE exception_id = :id"
+    row = conn.execute(text(f"SELECT {columns()} FROM recon_exception WHERE exception_id = :id"
                             + (" FOR UPDATE" if lock else "")), {"id": exception_id}).first()
     if row is None:
         raise WorkRefused(f"Selisih #{exception_id} tidak ditemukan.")

@@ -12,8 +12,8 @@ from jobs.reconciliation.run import reconcile
 from queries.accounts.users import User
 from queries.reconciliation.adjust import approve_adjustment, reject_adjustment, request_adjustment
 from queries.reconciliation.exception_detail import exception_age_buckets, exception_detail
+from queries.reconciliation.model import CAUSES
 from queries.reconciliation.work import (
-    CAUSES,
     approve_resolution,
     assign,
     comment,

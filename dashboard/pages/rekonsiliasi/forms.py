@@ -17,7 +17,8 @@ from queries import config
 from queries.accounts.users import User
 from queries.reconciliation.adjust import ADJUSTMENT_KINDS, PAYMENT_FIELDS, SIDES
 from queries.reconciliation.berita_acara import REASONS, REQUESTS
-from queries.reconciliation.work import CAUSES, MAX_TEXT
+from queries.reconciliation.model import CAUSES
+from queries.reconciliation.work import MAX_TEXT
 
 ACTIONS, MESSAGE = "rekon-aksi", "rekon-pesan"
 ASSIGN_ME, CLARIFY = "rekon-tugaskan-saya", "rekon-klarifikasi"

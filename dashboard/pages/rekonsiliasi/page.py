@@ -53,14 +53,13 @@ from queries.reconciliation.exception_list import (
     category_counts,
     exception_page,
 )
+from queries.reconciliation.model import OPEN_STATUSES, STATUSES
 from queries.reconciliation.report import ReportError
 from queries.reconciliation.summary import date_summary
 from queries.reconciliation.work import (
     ASSIGNEE_ROLES,
     KIND_ADJUSTMENT,
-    OPEN_STATUSES,
     STAFF_ROLES,
-    STATUSES,
     WORKER_ROLES,
     approve_resolution,
     assign,
