@@ -16,7 +16,8 @@ from dash import dcc, html
 from dashboard.components.cards import empty_state, kpi_card
 from dashboard.components.charts import graph as chart
 from dashboard.components.grids import DEFAULT_COL_DEF, LOCALE_ID, THEME, formatted_column, text_column
-from queries.formatting import WIB, angka, jam_wib, persen, tanggal_pendek, waktu_wib
+from queries.calendar import WIB
+from queries.formatting import angka, jam_wib, persen, tanggal_pendek, waktu_wib
 from queries.monitoring.completeness import (
     DUTIES,
     SCORED,

@@ -11,8 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, text
 
-#: Rejected files have no business dates; they are listed on the day they arrived, in WIB.
-WIB = "Asia/Jakarta"
+from queries.calendar import WIB
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +149,7 @@ _FILE = text(f"SELECT {_FILE_COLUMNS} FROM import_file WHERE import_id = :import
 
 def import_files(conn: Connection, *, business_date: date) -> list[ImportFileRow]:
     """Files whose data covers the date, plus files rejected on that day (WIB); newest first."""
-    rows = conn.execute(_FILES, {"day": business_date, "tz": WIB})
+    rows = conn.execute(_FILES, {"day": business_date, "tz": WIB.key})
     return [ImportFileRow(**row._mapping) for row in rows]
 
 

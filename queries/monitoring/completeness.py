@@ -31,13 +31,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
 from queries import config, labels
 from queries.accounts.users import ROLES
-from queries.calendar import WorkingCalendar, calendar_from_db
+from queries.calendar import WIB, WorkingCalendar, calendar_from_db
 from queries.distribution.prepare import REASONS
 from queries.letters.appeals import STATUSES as APPEAL_STATUSES
 from queries.letters.appeals import AppealLetter, appeal_letters
@@ -50,7 +49,6 @@ from queries.reconciliation.bank_results import delivery_times
 from queries.reconciliation.classify import RESULT_DEADLINE_MINUTES
 from queries.settings import Settings, current_settings
 
-WIB = ZoneInfo("Asia/Jakarta")
 #: PER-78 Ps.9(5): the bank batch is due by 16:00 WIB on the business date.
 BATCH_DUE = time(16, 0)
 #: Design: the data is distributed and confirmed by the end of the day its statement letter is due.

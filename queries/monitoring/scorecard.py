@@ -18,11 +18,11 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Connection, text
 
 from queries import config
-from queries.calendar import WorkingCalendar, calendar_from_db
+from queries.calendar import WIB, WorkingCalendar, calendar_from_db
 from queries.letters.appeals import appeal_letters
 from queries.letters.notices import EXCUSED, active_notices
 from queries.letters.statements import statement_cells
-from queries.monitoring.completeness import BATCH_DUE, NOTICE_REACH_DAYS, WIB, bank_days
+from queries.monitoring.completeness import BATCH_DUE, NOTICE_REACH_DAYS, bank_days
 from queries.monitoring.timeline import in_future, result_anomaly
 from queries.reconciliation.bank_results import delivery_times
 

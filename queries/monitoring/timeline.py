@@ -9,12 +9,10 @@ timeline is possible. The completeness matrix gives such a duty the state `anoma
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from queries.calendar import WIB
 from queries.formatting import angka
 from queries.plausibility import CLOCK_SKEW
-
-WIB = ZoneInfo("Asia/Jakarta")
 
 ANOMALY = "anomaly"
 #: The state's word on screen and in reports.

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, text
 from queries.accounts import approvals
 from queries.accounts.audit import ACTIONS
 from queries.accounts.users import ROLES
+from queries.calendar import ZONES
 from queries.distribution.prepare import KIND as DIST_KIND
 from queries.distribution.prepare import REASONS, TARGET_TITLES, TARGETS
 from queries.formatting import rupiah, tanggal_pendek, waktu_wib
@@ -40,8 +41,6 @@ SEARCH_DAYS = 62
 MAX_HITS = 50
 #: What a search term can be, in the order a hit names what matched.
 SEARCH_KINDS: dict[str, str] = {"ntpn": "NTPN", "billing_code": "Kode billing", "npwp": "NPWP", "ntb": "NTB/NTP"}
-#: The branch's time zone by its UTC offset.
-ZONES = {7: "WIB", 8: "WITA", 9: "WIT"}
 #: Step states: done (green), warning (amber), failed (red), pending (not yet), info (a note on the way).
 STEP_STATES = ("done", "warning", "failed", "pending", "info")
 #: The official reconciliation outcome (SE-87/PJ/2011) of an exception category while it is open (DOMAIN §7).
