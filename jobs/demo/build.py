@@ -24,7 +24,8 @@ from queries import config as settings
 from queries.accounts.audit import Actor, record
 from queries.accounts.users import add_user, user_by_name
 from queries.calendar import WorkingCalendar, calendar_from_db
-from queries.imports.store import advisory_session_lock, has_mpn_data
+from queries.db import session_lock
+from queries.imports.store import has_mpn_data
 from queries.letters.statements import deadline
 from queries.reconciliation.bank_results import demo_addresses
 from queries.settings import current_settings
@@ -119,7 +120,7 @@ def load_demo(engine: Engine, *, days: int = 30, seed: int = DEFAULT_SEED, until
     approvals and deliveries happen at their moments, in order; what would arrive later is not there yet.
     """
     actor = actor or Actor.system("demo")
-    with advisory_session_lock(engine, "load_demo"):
+    with session_lock(engine, "load_demo"):
         cfg = replace(config or DemoConfig(), seed=seed)
         if rows_per_day is not None:
             cfg = replace(cfg, rows_per_day=rows_per_day)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 
 from jobs.documents import distribution_report as dist_report
 from jobs.documents import tabular
@@ -27,6 +27,7 @@ from jobs.mail.reports import mail_daily_pdf
 from jobs.scheduling.daily import Outcome, statement_due_date
 from queries.accounts.audit import Actor
 from queries.calendar import calendar_from_db
+from queries.db import xact_lock
 from queries.distribution.prepare import REASONS, TARGET_TITLES
 from queries.distribution.prepare import STATUSES as ROUND_STATUSES
 from queries.formatting import angka, jam_wib, persen, rupiah, tanggal_panjang, tanggal_pendek, waktu_wib
@@ -420,7 +421,7 @@ def kept_report(conn: Connection, report_id: int) -> StoredReport | None:
 def make_daily_reports(conn: Connection, business_date: date, *, made_by: str,
                        now: datetime | None = None) -> list[str]:
     """Make and keep the date's daily report as PDF and XLSX (one run at a time per date); the file names."""
-    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('daily_report:' || :d))"), {"d": str(business_date)})
+    xact_lock(conn, "daily_report", business_date)
     return [_make(conn, business_date, fmt, made_by, now)[0] for fmt in FORMATS]
 
 

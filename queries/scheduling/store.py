@@ -1,6 +1,6 @@
 """The scheduler's state in PostgreSQL: instances and leadership, pause state, run-now requests, run history.
 
-Leadership is a session-level advisory lock (`LEADER_LOCK`) held on one dedicated connection per instance:
+Leadership is a session-level advisory lock (on `LEADER_LOCK`) held on one dedicated connection per instance:
 PostgreSQL releases it the moment that connection ends, so when the leader's process dies another
 instance gets the lock on its next try. A run is a `job_run` row opened `running` and closed with its
 outcome; a unique partial index allows one running row per job, so no job runs twice at once even while
@@ -18,8 +18,9 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
 from queries.accounts.audit import Actor, record
+from queries.db import lock_key, session_unlock, try_session_lock
 
-LEADER_LOCK = 0x4D504E5343  # "MPNSC": the advisory lock key the active scheduler holds
+LEADER_LOCK = ("scheduler", "leader")  # what the advisory lock the active scheduler holds is named by
 HEARTBEAT_STALE = timedelta(seconds=90)
 MAX_ERROR = 4000
 STATUSES = {"running": "Berjalan", "succeeded": "Berhasil", "failed": "Gagal", "skipped": "Dilewati"}
@@ -42,7 +43,7 @@ def try_lead(conn: Connection) -> bool:
     Session-level: it stays held until `resign` or until the connection closes. Asking again while
     holding it stacks the lock, so callers ask only while they do not lead.
     """
-    return bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LEADER_LOCK}).scalar_one())
+    return try_session_lock(conn, *LEADER_LOCK)
 
 
 def still_leading(conn: Connection) -> bool:
@@ -50,12 +51,12 @@ def still_leading(conn: Connection) -> bool:
     return bool(conn.execute(text("""
         SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()
                           AND granted AND ((classid::bigint << 32) | objid::bigint) = :k)"""),
-        {"k": LEADER_LOCK}).scalar_one())
+        {"k": lock_key(*LEADER_LOCK)}).scalar_one())
 
 
 def resign(conn: Connection) -> None:
     """Release the leader lock (graceful shutdown)."""
-    conn.execute(text("SELECT pg_advisory_unlock_all()"))
+    session_unlock(conn, *LEADER_LOCK)
 
 
 def heartbeat(conn: Connection, instance_id: str, *, leader: bool) -> None:
