@@ -8,7 +8,7 @@ from typing import IO, TYPE_CHECKING
 
 import click
 
-from cli.output import format_option, print_rows, write_json_array
+from cli.output import format_option, print_rows, write_rows
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -82,7 +82,6 @@ def summary_cmd(day: datetime, fmt: str) -> None:
               help="File to write (default standard output).")
 def exceptions_cmd(date_from: datetime, date_to: datetime, status: str, fmt: str, output: IO[str]) -> None:
     """Export exceptions (CONTRACT §4 columns, inert in a spreadsheet), streamed: memory stays flat."""
-    from jobs.documents.tabular import write_csv
     from queries.reconciliation.summary import EXPORT_COLUMNS, exported_exceptions
 
     if date_to < date_from:
@@ -91,10 +90,7 @@ def exceptions_cmd(date_from: datetime, date_to: datetime, status: str, fmt: str
     with _engine().connect() as conn:
         rows = exported_exceptions(conn, date_from=date_from.date(), date_to=date_to.date(),
                                    open_only=status == "open")
-        if fmt == "csv":
-            write_csv(output, EXPORT_COLUMNS, rows)
-        else:
-            write_json_array(output, (row._asdict() for row in rows))
+        write_rows(output, EXPORT_COLUMNS, rows, fmt)
 
 
 def _results() -> None:
