@@ -43,8 +43,9 @@ ACTIONS: dict[str, Roles] = {
     "reconciliation.read": ("kasubdit", "kasi", "pelaksana", "petugas_mpn"),
     "reconciliation.work": ("pelaksana", "petugas_mpn"),
     "reconciliation.be_assigned": ("kasi", "pelaksana", "petugas_mpn"),
-    "reconciliation.assign_others": ("kasubdit", "kasi"),
+    "reconciliation.assign_others": ("kasi", "kasubdit"),
     "reconciliation.bank_result_send": ("pelaksana", "petugas_mpn"),
+    "reconciliation.approve": ("kasi",),
     # Letters (SE-127 steps 4-8) and disruption notices.
     "letters.statement_record": ("pelaksana", "kasi", "kasubdit", "tu"),
     "letters.appeal_draft": ("pelaksana", "kasi"),

@@ -24,7 +24,7 @@ from queries.reconciliation.model import ExceptionRow
 from queries.reconciliation.work import (
     KIND_ADJUSTMENT,
     OBJECT_TYPE,
-    WORKER_ROLES,
+    WORK,
     WorkRefused,
     acting,
     ask,
@@ -214,7 +214,7 @@ def request_adjustment(conn: Connection, exception_id: int, *, kind: str, side: 
     the whole new record (addition). `effective_date`: the business date it is booked on (default: the
     exception's); refused once that date is reconciled, with the Nota Perbaikan path in the message.
     """
-    user = acting(conn, actor, WORKER_ROLES, "mengajukan penyesuaian")
+    user = acting(conn, actor, WORK, "mengajukan penyesuaian")
     cause = check_cause(cause)
     note = clean_text(note, "Keterangan penyesuaian")
     exc = locked_open(conn, exception_id, "disesuaikan")

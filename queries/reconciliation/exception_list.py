@@ -15,9 +15,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, text
 
 from queries.reconciliation.classify import CATEGORIES, CATEGORY_LABELS
-from queries.reconciliation.model import OPEN_STATUSES, STATUSES, ExceptionRow, columns
+from queries.reconciliation.model import OPEN_STATUSES, PENDING, STATUSES, ExceptionRow, row_columns
 from queries.reconciliation.summary import EXPORT_COLUMNS
-from queries.reconciliation.work import KIND_ADJUSTMENT, KIND_RESOLUTION
 
 _CATEGORY_ORDER = "CASE category " + " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(CATEGORIES)) + " END"
 _STATUS_ORDER = "CASE status " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATUSES)) + " END"
@@ -40,11 +39,6 @@ DEFAULT_SORT = "category"
 MAX_LIMIT = 1000
 #: `work_mem` for the grid's query (this transaction only): sorting 200,000 ids and keys takes ~20 MB.
 SORT_MEMORY = "48MB"
-
-_PENDING = f"""EXISTS (SELECT 1 FROM approval_request a
-                        WHERE a.kind IN ('{KIND_RESOLUTION}', '{KIND_ADJUSTMENT}') AND a.status = 'pending'
-                          AND a.object_key = e.exception_id::text)"""
-
 
 @dataclass(frozen=True, slots=True)
 class ExceptionFilter:
@@ -112,7 +106,7 @@ def _where(flt: ExceptionFilter) -> tuple[str, dict[str, Any]]:
         clauses.append("strpos(e.ntpn, :ntpn) > 0")
         params["ntpn"] = needle
     if flt.pending_only:
-        clauses.append(_PENDING)
+        clauses.append(f"({PENDING})")
     return " AND ".join(clauses), params
 
 
@@ -135,7 +129,7 @@ def exception_page(conn: Connection, *, flt: ExceptionFilter, offset: int = 0, l
     offset, limit = max(0, int(offset)), max(1, min(int(limit), MAX_LIMIT))
     conn.execute(text(f"SET LOCAL work_mem = '{SORT_MEMORY}'"))  # a deep block's sort of ids stays in memory
     rows = conn.execute(text(f"""
-        SELECT {columns('e')}, e.status IN ('open', 'in_clarification') AND {_PENDING} AS pending
+        SELECT {row_columns()}
           FROM (SELECT e.exception_id FROM recon_exception e WHERE {where}
                  ORDER BY {_order(sort_column, descending)} OFFSET :offset LIMIT :limit) block
           JOIN recon_exception e USING (exception_id)

@@ -1,5 +1,6 @@
-"""The reconciliation's vocabulary: exception statuses and causes with their Indonesian labels, and the one row
-type of `recon_exception` (`ExceptionRow`) that the workflow, the grid, the detail and the Berita Acara read.
+"""The reconciliation's vocabulary: exception statuses and causes with their Indonesian labels, the kinds of
+request that close an exception, and the one row type of `recon_exception` (`ExceptionRow`) that the workflow,
+the grid, the detail and the Berita Acara read.
 """
 
 from __future__ import annotations
@@ -27,11 +28,14 @@ CAUSES: dict[str, str] = {
     "other": "Lainnya",
 }
 
+#: The maker-checker requests that close an exception (`queries.accounts.approvals` kinds).
+KIND_RESOLUTION = "exception_resolution"
+KIND_ADJUSTMENT = "exception_adjustment"
+
 
 @dataclass(frozen=True, slots=True)
 class ExceptionRow:
-    """One `recon_exception` row; `pending` (read by the grid's query only) when a resolution or adjustment
-    awaits approval."""
+    """One `recon_exception` row; `pending` while it is open and a resolution or adjustment awaits approval."""
 
     exception_id: int
     business_date: date
@@ -80,7 +84,19 @@ class ExceptionRow:
 STORED = tuple(f for f in ExceptionRow.__dataclass_fields__ if f != "pending")
 
 
+#: `ExceptionRow.pending` of the row `e` (a select-list expression).
+PENDING = f"""e.status IN ('open', 'in_clarification') AND EXISTS (
+    SELECT 1 FROM approval_request a
+     WHERE a.kind IN ('{KIND_RESOLUTION}', '{KIND_ADJUSTMENT}') AND a.status = 'pending'
+       AND a.object_key = e.exception_id::text)"""
+
+
 def columns(alias: str = "") -> str:
     """`STORED` as a select list, each prefixed with `alias.` when given."""
     prefix = f"{alias}." if alias else ""
     return ", ".join(prefix + c for c in STORED)
+
+
+def row_columns() -> str:
+    """Every field of `ExceptionRow` as a select list over `recon_exception e`."""
+    return f"{columns('e')}, {PENDING} AS pending"

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, text
 
 from queries.reconciliation.classify import CATEGORIES, RESULT_DEADLINE_MINUTES
-from queries.reconciliation.model import ExceptionRow, columns
+from queries.reconciliation.model import ExceptionRow, row_columns
 
 #: Exception rows printed at most (~55 rows a page: about 200 pages); the rest are in the CSV export.
 MAX_EXCEPTION_ROWS = 10_000
@@ -87,7 +87,7 @@ def reconciliation_report(conn: Connection, *, business_date: date, bank_code: s
         raise ReportError(f"{bank.name} ({bank_code}) belum direkonsiliasi untuk tanggal buku "
                           f"{business_date:%d/%m/%Y}; jalankan rekonsiliasi terlebih dahulu.")
     rows = conn.execute(text(f"""
-        SELECT {columns('e')}
+        SELECT {row_columns()}
           FROM recon_exception e
          WHERE e.business_date = :d AND e.bank_code = :b AND e.last_seen_run = :run
          ORDER BY e.level = 'transaction', {_CATEGORY_ORDER}, e.ntpn

@@ -16,7 +16,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.access import OPERATIONS, callback, current_user
+from dashboard.access import callback, current_user
 from dashboard.components.cards import empty_state, page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from dashboard.components.dates import BANK_PARAM, DAY_PARAM, date_tools, day_notice, page_day, parse_day, search
@@ -43,6 +43,7 @@ from queries import config
 from queries.accounts.approvals import ApprovalRefused
 from queries.accounts.users import users
 from queries.formatting import angka
+from queries.permissions import may, roles_for
 from queries.reconciliation.adjust import approve_adjustment, reject_adjustment, request_adjustment
 from queries.reconciliation.berita_acara import record_nota_perbaikan, register_berita_acara
 from queries.reconciliation.exception_detail import exception_detail
@@ -57,10 +58,12 @@ from queries.reconciliation.model import OPEN_STATUSES, STATUSES
 from queries.reconciliation.report import ReportError
 from queries.reconciliation.summary import date_summary
 from queries.reconciliation.work import (
-    ASSIGNEE_ROLES,
+    ASSIGN_OTHERS,
+    BE_ASSIGNED,
     KIND_ADJUSTMENT,
-    STAFF_ROLES,
-    WORKER_ROLES,
+    READ,
+    WORK,
+    acts_for,
     approve_resolution,
     assign,
     comment,
@@ -72,8 +75,10 @@ from queries.reconciliation.work import (
 )
 
 PATH = "/rekonsiliasi"
+#: Who opens the page (and reads what it shows); the acts' callbacks name the roles of their action.
+VIEWERS = roles_for("page.rekonsiliasi")
 dash.register_page(__name__, path=PATH, name="Rekonsiliasi", title="Rekonsiliasi · MPN Monitor", order=30,
-                   roles=OPERATIONS)
+                   roles=VIEWERS)
 
 LOCATION, FILTER_LOCATION = "rekon-url", "rekon-url-saring"
 DATE_PICKER = "rekon-tanggal"
@@ -189,10 +194,9 @@ def filters(names: dict[str, str], codes: list[str], query: dict[str, str] | Non
 
 def assignees() -> list[Any]:
     """Active users an exception can be given to; read only for the roles that may reassign."""
-    user = current_user()
-    if user is None or user.role not in forms.REASSIGNERS:
+    if not may(current_user(), ASSIGN_OTHERS):
         return []
-    return [u for u in fetch(users) if u.active and u.role in ASSIGNEE_ROLES]
+    return [u for u in fetch(users) if u.active and may(u, BE_ASSIGNED)]
 
 
 def exception_filter(day: str, bank: str | None, category: str | None, status: str | None,
@@ -209,7 +213,7 @@ FILTER_STATES = [State(DAY, "data"), State(BANK, "value"), State(CATEGORY, "valu
 
 
 @callback(Output(LOCATION, "search"), Input(DATE_PICKER, "date"), *(State(c, "value") for c in URL_FILTERS.values()),
-          prevent_initial_call=True, roles=OPERATIONS)
+          prevent_initial_call=True, roles=VIEWERS)
 def go_to_date(value: str | None, *filter_values: Any) -> str:
     """A picked date becomes `?tanggal=YYYY-MM-DD`, keeping the filters."""
     day = parse_day(value)
@@ -226,7 +230,7 @@ def filter_search(day: str | None, *filter_values: Any) -> str:
 
 
 @callback(Output(FILTER_LOCATION, "search"), *(Input(c, "value") for c in URL_FILTERS.values()), State(DAY, "data"),
-          prevent_initial_call=True, roles=OPERATIONS)
+          prevent_initial_call=True, roles=VIEWERS)
 def keep_filters(*values: Any) -> str:
     """A changed filter is written into the address (without reloading the page): a reload or a shared link keeps
     it."""
@@ -236,14 +240,14 @@ def keep_filters(*values: Any) -> str:
 
 @callback(Output(GRID_HOLDER, "children"),
           Input(BANK, "value"), Input(CATEGORY, "value"), Input(STATUS, "value"), Input(NTPN, "value"),
-          Input(VERSION, "data"), prevent_initial_call=True, roles=OPERATIONS)
+          Input(VERSION, "data"), prevent_initial_call=True, roles=VIEWERS)
 def refilter(*_values: Any) -> dag.AgGrid:
     """A changed filter or a change to an exception: a new grid, from its first row."""
     return recon_view.exception_grid(GRID, BLOCK)
 
 
 @callback(Output(GRID, "getRowsResponse"), Output(COUNT, "children"), Input(GRID, "getRowsRequest"),
-          *FILTER_STATES, roles=OPERATIONS)
+          *FILTER_STATES, roles=VIEWERS)
 def rows(request: dict[str, Any] | None, day: str | None, *values: Any) -> tuple[dict[str, Any], str]:
     """One block of exceptions in the sort the grid asks for, and how many match."""
     if not request or not day:
@@ -256,7 +260,7 @@ def rows(request: dict[str, Any] | None, day: str | None, *values: Any) -> tuple
             f"{angka(page.total)} selisih")
 
 
-@callback(Output(SELECTED, "data"), Input(GRID, "cellClicked"), prevent_initial_call=True, roles=OPERATIONS)
+@callback(Output(SELECTED, "data"), Input(GRID, "cellClicked"), prevent_initial_call=True, roles=VIEWERS)
 def select(clicked: dict[str, Any] | None) -> int:
     """The clicked exception becomes the selected one."""
     try:
@@ -267,7 +271,7 @@ def select(clicked: dict[str, Any] | None) -> int:
 
 @callback(Output(DETAIL, "children"), Output("rekon-aksi-kosong", "style"),
           *(Output(group, "style") for group in GROUPS.values()), Output(forms.ADJ_DATE, "date"),
-          Input(SELECTED, "data"), Input(VERSION, "data"), prevent_initial_call=True, roles=OPERATIONS)
+          Input(SELECTED, "data"), Input(VERSION, "data"), prevent_initial_call=True, roles=VIEWERS)
 def detail(selected: int | None, _version: int) -> tuple[Any, ...]:
     """The selected exception in full, and the actions this user may take on it now."""
     if selected is None:
@@ -276,23 +280,10 @@ def detail(selected: int | None, _version: int) -> tuple[Any, ...]:
         d = fetch(exception_detail, int(selected))
     except ApprovalRefused:  # WorkRefused: no such exception (any more)
         raise PreventUpdate from None
-    user = current_user()
-    role = user.role if user else ""
-    e = d.exception
-    allowed = {
-        "assign": e.is_open and role in ("kasi", *WORKER_ROLES) and (user is None or e.assignee != user.username),
-        "comment": role in STAFF_ROLES,
-        "clarify": e.status == "open" and role in WORKER_ROLES,
-        "request": e.is_open and role in WORKER_ROLES and d.pending is None,
-        "decide": e.is_open and role == "kasi" and d.pending is not None,
-        "reassign": e.is_open and role in forms.REASSIGNERS,
-        "adjust": e.is_open and role in WORKER_ROLES and d.pending is None and bool(e.ntpn),
-        "ba": role in WORKER_ROLES and bool(e.ntpn),
-        "nota": role in WORKER_ROLES,
-    }
+    allowed = acts_for(current_user(), d.exception)
     shown, hidden = {"display": "block"}, {"display": "none"}
-    return (recon_view.detail_panel(d), hidden if any(allowed.values()) else {"display": "block"},
-            *(shown if allowed[name] else hidden for name in GROUPS), e.business_date.isoformat())
+    return (recon_view.detail_panel(d), hidden if allowed else shown,
+            *(shown if name in allowed else hidden for name in GROUPS), d.exception.business_date.isoformat())
 
 
 @callback(Output(MESSAGE, "children"), Output(VERSION, "data"), Output(COMMENT_TEXT, "value"),
@@ -301,7 +292,7 @@ def detail(selected: int | None, _version: int) -> tuple[Any, ...]:
           Input(RESOLVE, "n_clicks"), Input(APPROVE, "n_clicks"), Input(REJECT, "n_clicks"),
           State(SELECTED, "data"), State(VERSION, "data"), State(COMMENT_TEXT, "value"), State(CAUSE, "value"),
           State(RESOLVE_NOTE, "value"), State(DECISION_NOTE, "value"),
-          prevent_initial_call=True, roles=STAFF_ROLES)
+          prevent_initial_call=True, roles=roles_for(READ))
 def act(*args: Any) -> tuple[Any, ...]:
     """Run the clicked action on the selected exception in one transaction; a refusal is shown, not raised."""
     selected, version, body, cause, note, decision = args[6:]
@@ -344,7 +335,7 @@ def act(*args: Any) -> tuple[Any, ...]:
 
 
 @callback(Output(KPI_HOLDER, "children"), Input(VERSION, "data"), State(DAY, "data"), prevent_initial_call=True,
-          roles=OPERATIONS)
+          roles=VIEWERS)
 def counts(_version: int, day: str | None) -> Any:
     """The headline counts again after an action changed an exception."""
     if not day:
@@ -355,7 +346,7 @@ def counts(_version: int, day: str | None) -> Any:
 
 
 @callback(Output(DOWNLOAD, "data"), Input(EXPORT_CSV, "n_clicks"), Input(EXPORT_XLSX, "n_clicks"),
-          *FILTER_STATES, prevent_initial_call=True, roles=OPERATIONS)
+          *FILTER_STATES, prevent_initial_call=True, roles=VIEWERS)
 def export(_csv: int | None, _xlsx: int | None, day: str | None, *values: Any) -> dict[str, Any]:
     """The exceptions of the current filter as a CSV or XLSX file (CONTRACT §4 columns first)."""
     if not day or not ctx.triggered_id:
@@ -371,7 +362,7 @@ def export(_csv: int | None, _xlsx: int | None, day: str | None, *values: Any) -
 
 
 @callback(Output(BA_DOWNLOAD, "data"), Output(BA_MESSAGE, "children"), Input(BA_BUTTON, "n_clicks"),
-          State(BA_BANK, "value"), State(DAY, "data"), prevent_initial_call=True, roles=OPERATIONS)
+          State(BA_BANK, "value"), State(DAY, "data"), prevent_initial_call=True, roles=VIEWERS)
 def berita_acara(_clicks: int | None, bank: str | None, day: str | None) -> tuple[Any, Any]:
     """The bank's Berita Acara Rekonsiliasi; signed by the Kasubdit when the Kasubdit downloads it."""
     user = current_user()
@@ -416,7 +407,7 @@ def _chosen(selected: int | None, clicks: int | None) -> tuple[int, Any]:
 
 @callback(Output(MESSAGE, "children", allow_duplicate=True), Output(VERSION, "data", allow_duplicate=True),
           Input(forms.REASSIGN, "n_clicks"), State(forms.REASSIGN_USER, "value"), *SENT,
-          prevent_initial_call=True, roles=forms.REASSIGNERS)
+          prevent_initial_call=True, roles=roles_for(ASSIGN_OTHERS))
 def reassign(clicks: int | None, assignee: str | None, selected: int | None, version: int | None) -> tuple[Any, Any]:
     """Give the selected exception to the chosen user (kasi, kasubdit)."""
     exc_id, user = _chosen(selected, clicks)
@@ -430,7 +421,7 @@ def reassign(clicks: int | None, assignee: str | None, selected: int | None, ver
           *(State(i, "value") for i in (forms.ADJ_KIND, forms.ADJ_SIDE, forms.ADJ_FIELD, forms.ADJ_VALUE,
                                          forms.ADJ_CAUSE, forms.ADJ_NOTE)),
           State(forms.ADJ_DATE, "date"), *(State(i, p) for i, p in forms.payment_states(forms.ADJ_RECORD)), *SENT,
-          prevent_initial_call=True, roles=WORKER_ROLES)
+          prevent_initial_call=True, roles=roles_for(WORK))
 def ask_adjustment(clicks: int | None, kind: str | None, side: str | None, field: str | None, value: str | None,
                    cause: str | None, note: str | None, effective: str | None, *rest: Any) -> tuple[Any, Any, Any]:
     """Ask a kasi for a reversal, correction or addition (R8); an R9 refusal opens the Nota Perbaikan form."""
@@ -454,7 +445,7 @@ def ask_adjustment(clicks: int | None, kind: str | None, side: str | None, field
           Input(forms.BA_SEND, "n_clicks"),
           *(State(i, "value") for i in (forms.BA_NUMBER, forms.BA_REASON, forms.BA_REQUEST, forms.BA_NOTE)),
           *(State(i, p) for i, p in forms.payment_states(forms.BA_RECORD)), *SENT,
-          prevent_initial_call=True, roles=WORKER_ROLES)
+          prevent_initial_call=True, roles=roles_for(WORK))
 def berita_acara_transaksi(clicks: int | None, number: str | None, reason: str | None, request: str | None,
                            note: str | None, *rest: Any) -> tuple[Any, Any]:
     """Register the Berita Acara of the selected exception's transaction (R11)."""
@@ -469,7 +460,7 @@ def berita_acara_transaksi(clicks: int | None, number: str | None, reason: str |
 
 @callback(Output(MESSAGE, "children", allow_duplicate=True), Output(VERSION, "data", allow_duplicate=True),
           Input(forms.NOTA_SEND, "n_clicks"), State(forms.NOTA_NUMBER, "value"), State(forms.NOTA_DATE, "date"),
-          State(forms.NOTA_TEXT, "value"), *SENT, prevent_initial_call=True, roles=WORKER_ROLES)
+          State(forms.NOTA_TEXT, "value"), *SENT, prevent_initial_call=True, roles=roles_for(WORK))
 def nota_perbaikan(clicks: int | None, number: str | None, letter: str | None, description: str | None,
                    selected: int | None, version: int | None) -> tuple[Any, Any]:
     """Record the bank's Nota Perbaikan for the selected exception (a correction after reconciliation, R9)."""
