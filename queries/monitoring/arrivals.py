@@ -180,8 +180,3 @@ WHERE EXISTS (SELECT 1 FROM bank_batch b WHERE b.business_date = c.day)
 def latest_business_date(conn: Connection) -> date | None:
     """The newest business date with MPN records or a bank batch, or None on an empty database."""
     return conn.execute(_LATEST).scalar_one()
-
-
-def database_ok(conn: Connection) -> bool:
-    """True when the database answers a trivial query (the `/healthz` check)."""
-    return conn.execute(text("SELECT 1")).scalar_one() == 1

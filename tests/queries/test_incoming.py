@@ -10,12 +10,12 @@ from sqlalchemy import Connection, Engine, text
 
 from queries.monitoring.arrivals import (
     IncomingRow,
-    database_ok,
     import_file_detail,
     import_files,
     incoming_summary,
     latest_business_date,
 )
+from queries.monitoring.health import database_ok
 
 WIB = ZoneInfo("Asia/Jakarta")
 DAY = date(2026, 11, 20)

@@ -1,6 +1,5 @@
 """Rapor bank: how each collecting agent kept its duties over a period (`queries.monitoring.scorecard`), the
-evidence for
-PER-78 Pasal 4(e); a sortable grid and its XLSX export.
+evidence for PER-78 Pasal 4(e); a sortable grid (`view`) and its XLSX export.
 """
 
 from __future__ import annotations
@@ -14,10 +13,10 @@ from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard.access import callback, current_user
-from dashboard.components import completeness_view as view
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch
 from dashboard.components.dates import default_day, parse_day, range_notice, search
+from dashboard.pages.rapor_bank import view
 from jobs.documents.exports import scorecard_xlsx
 from queries import config
 from queries.formatting import tanggal_pendek
