@@ -54,6 +54,11 @@ PAYMENT_FIELDS = ("ntpn", "bank_code", "ntb", "paid_at", "npwp", "kap", "kjs", "
 WIB_FORMAT = "%d-%m-%Y %H:%M"
 
 
+class NeedsNotaPerbaikan(WorkRefused):
+    """R9: the booking date is reconciled, so the correction can no longer be an adjustment; it comes as the bank's
+    Nota Perbaikan (`queries.reconciliation.berita_acara.record_nota_perbaikan`), which the page then offers."""
+
+
 class RecordRef(NamedTuple):
     """One imported record: side `mpn` (`source_id` = import_id) or `bank` (`source_id` = batch_id)."""
 
@@ -199,7 +204,7 @@ def _proposal(conn: Connection, exc: ExceptionRow, *, kind: str, side: str, ref:
     if effective < exc.business_date:
         raise WorkRefused("Tanggal pembukuan penyesuaian tidak boleh sebelum tanggal bisnis selisihnya.")
     if (why := order_refusal(conn, effective, exc.bank_code)) is not None:
-        raise WorkRefused(why)
+        raise NeedsNotaPerbaikan(why)
     return {"kind": kind, "side": side, "record": None if ref is None else jsonable(ref._asdict()),
             "before": before, "after": after, "effective_date": effective.isoformat()}
 
@@ -234,7 +239,7 @@ def approve_adjustment(conn: Connection, exception_id: int, *, actor: User, note
     p = request.summary
     effective = date.fromisoformat(p["effective_date"])
     if (why := order_refusal(conn, effective, exc.bank_code)) is not None:
-        raise WorkRefused(why)
+        raise NeedsNotaPerbaikan(why)
     ref = None if p["record"] is None else RecordRef(p["record"]["side"], date.fromisoformat(
         p["record"]["business_date"]), p["record"]["source_id"], p["record"]["line"])
     now = {**p, "before": None if ref is None else source_record(conn, ref)}  # the record as it is now

@@ -44,7 +44,12 @@ from queries.accounts.approvals import ApprovalRefused
 from queries.accounts.users import users
 from queries.formatting import angka
 from queries.permissions import may, roles_for
-from queries.reconciliation.adjust import approve_adjustment, reject_adjustment, request_adjustment
+from queries.reconciliation.adjust import (
+    NeedsNotaPerbaikan,
+    approve_adjustment,
+    reject_adjustment,
+    request_adjustment,
+)
 from queries.reconciliation.berita_acara import record_nota_perbaikan, register_berita_acara
 from queries.reconciliation.exception_detail import exception_detail
 from queries.reconciliation.exception_list import (
@@ -433,12 +438,16 @@ def ask_adjustment(clicks: int | None, kind: str | None, side: str | None, field
     own = [r for r in d.mpn if r.record_type == "payment"] if side == "mpn" else list(d.bank)
     changes = (forms.payment_values(record) if kind == "addition"
                else {field: forms.field_value(field, value)} if kind == "correction" and field else None)
-    message, version_out = outcome(
-        lambda: perform(request_adjustment, exc_id, kind=kind or "", side=side or "",
+    try:
+        asked = perform(request_adjustment, exc_id, kind=kind or "", side=side or "",
                         record_ref=own[0].ref if own and kind != "addition" else None, changes=changes,
-                        cause=cause or "", note=note or "", actor=user, effective_date=forms.picked_day(effective)),
-        lambda asked: f"Pengajuan penyesuaian #{asked.request_id} dikirim; menunggu persetujuan kasi.", version)
-    return message, version_out, "Nota Perbaikan" in str(getattr(message, "children", "")) or dash.no_update
+                        cause=cause or "", note=note or "", actor=user, effective_date=forms.picked_day(effective))
+    except NeedsNotaPerbaikan as why:  # the date is reconciled: the bank's Nota Perbaikan is the path
+        return forms.refusal(why.message), dash.no_update, True
+    except ApprovalRefused as why:
+        return forms.refusal(why.message), dash.no_update, dash.no_update
+    return (forms.success(f"Pengajuan penyesuaian #{asked.request_id} dikirim; menunggu persetujuan kasi."),
+            (version or 0) + 1, dash.no_update)
 
 
 @callback(Output(MESSAGE, "children", allow_duplicate=True), Output(VERSION, "data", allow_duplicate=True),
