@@ -20,14 +20,13 @@ from sqlalchemy import Connection, text
 from queries.accounts import approvals
 from queries.accounts.approvals import Approval
 from queries.accounts.audit import Actor, record
+from queries.accounts.users import User
 from queries.distribution import delivery
 from queries.distribution.delivery import LIVE, BatchKey
-from queries.distribution.prepare import KIND, DistributionRefused, distributions
+from queries.distribution.prepare import KIND, DistributionRefused, acting, distributions
 from queries.scheduling.store import request_run
 
 JOB_ID = "distribution"
-#: Who sends failed batches again (SE-127 step 16: pelaksana; petugas MPN runs the delivery).
-REDISTRIBUTORS: tuple[str, ...] = ("pelaksana", "petugas_mpn")
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,12 +186,11 @@ def delivery_queue(conn: Connection, business_date: date) -> DeliveryQueue:
 
 
 def mark_for_redistribution(conn: Connection, business_date: date, batches: Sequence[BatchKey] | None, *,
-                            actor: Actor) -> list[BatchKey]:
+                            actor: User | Actor) -> list[BatchKey]:
     """SE-127 step 16: the chosen failed batches of the date (None: all failed) back to `approved`, audited, and a
-    scheduler run of the delivery job asked for; the batches reset. `DistributionRefused` when none was failed."""
-    if actor.role != "system" and actor.role not in REDISTRIBUTORS:
-        raise DistributionRefused("Peran Anda tidak berwenang mendistribusikan ulang; yang berwenang: Pelaksana, "
-                                  "Petugas MPN.")
+    scheduler run of the delivery job asked for; the batches reset. `DistributionRefused` when the role may not
+    (`distribution.redistribute`) or none was failed."""
+    actor = acting(conn, actor, "redistribute")
     if batches is not None and not batches:
         raise DistributionRefused("Pilih batch yang akan didistribusikan ulang.")
     reset = delivery.redistribute(conn, business_date, batches)

@@ -18,23 +18,18 @@ import dash
 from dash import Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.access import OPERATIONS, callback, current_user
+from dashboard.access import callback, current_user
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from dashboard.components.dates import DAY_PARAM, date_tools, day_notice, page_day, parse_day, search
 from dashboard.pages.distribusi import view
 from dashboard.pages.distribusi.view import (
-    ACT_ROLES,
-    APPROVE,
     DOWNLOAD,
     MESSAGE,
     NOTE,
     PDF,
-    PREPARE,
     REDISTRIBUTE,
     REDISTRIBUTE_ALL,
-    REJECT,
-    REQUEST,
     XLSX,
 )
 from jobs.documents.distribution_report import NoDistribution, make_report
@@ -42,7 +37,6 @@ from queries.accounts.approvals import ApprovalRefused
 from queries.calendar import calendar_from_db
 from queries.distribution import prepare as dist
 from queries.distribution.read import (
-    REDISTRIBUTORS,
     BatchKey,
     delivery_queue,
     kpp_availability,
@@ -52,10 +46,12 @@ from queries.distribution.read import (
     target_days,
 )
 from queries.formatting import angka, rupiah
+from queries.permissions import roles_for
 
 PATH = "/distribusi"
+READERS = roles_for("page.distribusi")
 dash.register_page(__name__, path=PATH, name="Distribusi", title="Distribusi · MPN Monitor", order=40,
-                   roles=OPERATIONS)
+                   roles=READERS)
 
 LOCATION, DATE_PICKER, DAY, VERSION, TICK = "ds-url", "ds-tanggal", "ds-hari", "ds-versi", "ds-detik"
 STATUS, ROUNDS, APPROVAL, HINT, NOTE_GROUP = "ds-status", "ds-putaran-wadah", "ds-persetujuan-wadah", \
@@ -79,7 +75,6 @@ def layout(tanggal: str | None = None, **_ignored: str) -> html.Div:
 def page_body(tanggal: str | None) -> list[Any]:
     """Header with the date tools, then status, rounds and approval, per KPP, held, batches, trend, report."""
     day, notice = page_day(tanggal)
-    user = current_user()
     parts = status_parts(day)
     return [
         page_header(TITLE, QUESTION, date_tools(day, path=PATH, picker_id=DATE_PICKER)), notice, day_notice(day),
@@ -100,7 +95,7 @@ def page_body(tanggal: str | None) -> list[Any]:
                      "terbuka ditahan; ikut putaran berikutnya setelah syaratnya terpenuhi."),
         section("Batch gagal dan belum terkonfirmasi", [
             view.batch_grid(BATCH_GRID, parts["batches"]),
-            view.redistribute_tools(user is not None and user.role in REDISTRIBUTORS),
+            view.redistribute_tools("redistribute" in parts["acts"]),
         ], note="Centang batch gagal lalu “Distribusikan ulang”, atau kirim ulang semua yang gagal; penjadwal "
                 "mengirimnya dalam beberapa detik."),
         section("30 hari kerja terakhir", [html.Div(trend(day), id=CHART)],
@@ -120,8 +115,7 @@ def status_parts(day: date) -> dict[str, Any]:
     approvals = fetch(round_approvals, day)
     latest = rounds[-1] if rounds else None
     approval = approvals.get(latest.distribution_id) if latest else None
-    open_round = latest if latest is not None and latest.status == "prepared" else None
-    acts = view.visible_acts(user, open_round, approval)
+    acts = dist.acts_for(user, latest, approval)
     times = view.times_note(today)
     names = fetch(kpp_names)
     return {
@@ -143,7 +137,7 @@ def trend(day: date) -> Any:
     return view.trend_chart(fetch(target_days, days), days[0], days[-1])
 
 
-@callback(Output(LOCATION, "search"), Input(DATE_PICKER, "date"), prevent_initial_call=True, roles=OPERATIONS)
+@callback(Output(LOCATION, "search"), Input(DATE_PICKER, "date"), prevent_initial_call=True, roles=READERS)
 def go_to_date(value: str | None) -> str:
     """A picked date becomes `?tanggal=YYYY-MM-DD`."""
     day = parse_day(value)
@@ -152,14 +146,14 @@ def go_to_date(value: str | None) -> str:
     return search(**{DAY_PARAM: day.isoformat()})
 
 
-BUTTON_STYLES = [Output(button, "style") for button in (PREPARE, REQUEST, APPROVE, REJECT)]
+BUTTON_STYLES = [Output(button, "style") for button in view.BUTTONS.values()]
 
 
 @callback(Output(STATUS, "children"), Output(ROUNDS, "children"), Output(APPROVAL, "children"), *BUTTON_STYLES,
           Output(NOTE_GROUP, "style"), Output(HINT, "children"), Output(KPP_GRID, "rowData"),
           Output(HELD, "children"), Output(BATCH_GRID, "rowData"), Output(CHART, "children"), Output(TICK, "disabled"),
           Input(TICK, "n_intervals"), Input(VERSION, "data"), State(DAY, "data"), prevent_initial_call=True,
-          roles=OPERATIONS)
+          roles=READERS)
 def refresh(_tick: int | None, _version: int | None, day: str | None) -> tuple[Any, ...]:
     """Every changing part, and the buttons this user may press now."""
     business_date = parse_day(day)
@@ -168,16 +162,17 @@ def refresh(_tick: int | None, _version: int | None, day: str | None) -> tuple[A
     parts = status_parts(business_date)
     acts = parts["acts"]
     return (parts["status"], parts["rounds"], parts["approval"],
-            *(view.SHOWN if b in acts else view.HIDDEN for b in (PREPARE, REQUEST, APPROVE, REJECT)),
-            view.SHOWN if REJECT in acts else view.HIDDEN, view.acts_hint(acts),
+            *(view.shown_if(act in acts) for act in view.BUTTONS), view.shown_if("reject" in acts),
+            view.acts_hint(acts),
             parts["kpp"], parts["held"], parts["batches"], trend(business_date), not parts["busy"])
 
 
-def _act_callback(button: str, *states: State) -> Any:
+def _act_callback(act: str, *states: State) -> Any:
+    button = view.BUTTONS[act]
     return callback(Output(MESSAGE, "children", allow_duplicate=True), Output(VERSION, "data", allow_duplicate=True),
                     Input(button, "n_clicks"), State(DAY, "data"), State(VERSION, "data"), *states,
                     running=[(Output(button, "disabled"), True, False)], prevent_initial_call=True,
-                    roles=ACT_ROLES[button])
+                    roles=roles_for(dist.ACTS[act][0]))
 
 
 def _run(clicks: int | None, day: str | None, version: int | None, act: Any, done: Any,
@@ -195,7 +190,7 @@ def _run(clicks: int | None, day: str | None, version: int | None, act: Any, don
     return view.alert(done(outcome), ok=True), (version or 0) + 1
 
 
-@_act_callback(PREPARE)
+@_act_callback("prepare")
 def prepare(clicks: int | None, day: str | None, version: int | None) -> tuple[Any, int]:
     """SE-127 steps 9-11: sort and prepare the date's open round."""
     return _run(clicks, day, version, dist.prepare,
@@ -203,14 +198,14 @@ def prepare(clicks: int | None, day: str | None, version: int | None) -> tuple[A
                           f"{view.per_target(d.batch_count)} per tujuan; {angka(d.held_count)} baris ditahan.")
 
 
-@_act_callback(REQUEST)
+@_act_callback("request")
 def request(clicks: int | None, day: str | None, version: int | None) -> tuple[Any, int]:
     """SE-127 step 12: the pelaksana asks approval."""
     return _run(clicks, day, version, dist.request,
                 lambda a: "Distribusi diajukan; menunggu persetujuan Kepala Seksi.")
 
 
-@_act_callback(APPROVE)
+@_act_callback("approve")
 def approve(clicks: int | None, day: str | None, version: int | None) -> tuple[Any, int]:
     """SE-127 steps 13-14: kasi, then kasubdit; the second approval queues the delivery."""
     return _run(clicks, day, version, dist.approve,
@@ -218,7 +213,7 @@ def approve(clicks: int | None, day: str | None, version: int | None) -> tuple[A
                 if a.status == "approved" else "Distribusi disetujui; menunggu persetujuan Kepala Subdirektorat.")
 
 
-@_act_callback(REJECT, State(NOTE, "value"))
+@_act_callback("reject", State(NOTE, "value"))
 def reject(clicks: int | None, day: str | None, version: int | None, note: str | None) -> tuple[Any, int]:
     """Return the request with a note."""
     return _run(clicks, day, version, dist.reject, lambda a: "Pengajuan dikembalikan kepada Pelaksana.",
@@ -230,7 +225,7 @@ def reject(clicks: int | None, day: str | None, version: int | None, note: str |
           State(DAY, "data"), State(VERSION, "data"),
           running=[(Output(REDISTRIBUTE, "disabled"), True, False),
                    (Output(REDISTRIBUTE_ALL, "disabled"), True, False)],
-          prevent_initial_call=True, roles=REDISTRIBUTORS)
+          prevent_initial_call=True, roles=roles_for("distribution.redistribute"))
 def redistribute(_chosen: int | None, _all: int | None, selected: list[dict[str, Any]] | None, day: str | None,
                  version: int | None) -> tuple[Any, int]:
     """SE-127 step 16: the checked failed batches (or all failed) back to approved, and a scheduler run asked."""
@@ -252,7 +247,7 @@ def redistribute(_chosen: int | None, _all: int | None, selected: list[dict[str,
 @callback(Output(DOWNLOAD, "data"), Output(MESSAGE, "children", allow_duplicate=True), Input(PDF, "n_clicks"),
           Input(XLSX, "n_clicks"), State(DAY, "data"), running=[(Output(PDF, "disabled"), True, False),
                                                                  (Output(XLSX, "disabled"), True, False)],
-          prevent_initial_call=True, roles=OPERATIONS)
+          prevent_initial_call=True, roles=READERS)
 def download(_pdf: int | None, _xlsx: int | None, day: str | None) -> tuple[Any, Any]:
     """The report of the date's distribution and monitoring, made now and kept on file."""
     user, business_date = current_user(), parse_day(day)
