@@ -4,7 +4,8 @@ XLSX, kept on file in `dist_report` (kind `daily`) and listed on the Laporan pag
 
 `jobs.documents.daily_report_data.daily_data` reads one date (every list aggregated in SQL: tens of rows per bank or
 category, never per payment); `daily_pdf` and `daily_xlsx` render it; `make_daily_report` reads, renders and
-keeps one format; `daily_report_job` is the scheduler's end-of-day run for the date whose cycle closes that day. A
+keeps one format; `make_daily_reports_by` is a user's "Buat laporan" (role `reports.make`);
+`daily_report_job` is the scheduler's end-of-day run for the date whose cycle closes that day. A
 date without any distribution still gets its report. Nothing here commits a caller's transaction.
 """
 
@@ -25,7 +26,9 @@ from jobs.documents.exports import labelled_columns, labelled_rows, title_rows
 from jobs.documents.pdf_style import Column, Document, date_words, draw_letterhead, latin1, table
 from jobs.mail.reports import mail_daily_pdf
 from jobs.scheduling.daily import Outcome, statement_due_date
+from queries import config
 from queries.accounts.audit import Actor
+from queries.accounts.users import User
 from queries.calendar import calendar_from_db
 from queries.db import xact_lock
 from queries.distribution.prepare import REASONS, TARGET_TITLES
@@ -36,6 +39,7 @@ from queries.labels import label as label_of
 from queries.letters.appeals import STATUSES as APPEAL_STATUSES
 from queries.letters.statements import STATUSES as STATEMENT_STATUSES
 from queries.monitoring.completeness import DUTIES, SCORED, DutyStatus
+from queries.permissions import Refused, require
 from queries.reconciliation.classify import CATEGORIES, CATEGORY_LABELS, RESULT_DEADLINE_MINUTES
 from queries.reconciliation.exception_detail import AGE_BUCKETS
 from queries.reconciliation.summary import BankSummary
@@ -425,6 +429,20 @@ def make_daily_reports(conn: Connection, business_date: date, *, made_by: str,
     return [_make(conn, business_date, fmt, made_by, now)[0] for fmt in FORMATS]
 
 
+class ReportRefused(Refused):
+    """A report that will not be made now; `message` says why, in Bahasa Indonesia."""
+
+
+def make_daily_reports_by(conn: Connection, business_date: date, user: User, *,
+                          now: datetime | None = None) -> list[str]:
+    """The Laporan page's "Buat laporan": the date's daily report (PDF and XLSX) made now by `user`, who must hold
+    `reports.make`; a business date after today is refused (`ReportRefused`). The file names."""
+    require(user, "reports.make", "membuat laporan harian", ReportRefused)
+    if business_date > (now or config.now()).astimezone(config.timezone()).date():
+        raise ReportRefused("Tanggal buku tidak boleh setelah hari ini.")
+    return make_daily_reports(conn, business_date, made_by=user.username, now=now)
+
+
 def report_day(conn: Connection, now: datetime) -> date | None:
     """The business date whose cycle closes on `now`'s day: the latest one whose statement letters are due by then."""
     return statement_due_date(now, calendar_from_db(conn), current_settings(conn))
@@ -442,5 +460,6 @@ def daily_report_job(engine: Engine, now: datetime, *, actor: Actor) -> Outcome:
     return Outcome(len(made), f"Tanggal buku {day:%d/%m/%Y}: laporan harian {', '.join(made)} disimpan")
 
 
-__all__ = ["DailyReportData", "KeptReport", "daily_data", "daily_pdf", "daily_report_job", "daily_xlsx",
-           "kept_report", "kept_reports", "make_daily_report", "make_daily_reports", "report_day"]
+__all__ = ["DailyReportData", "KeptReport", "ReportRefused", "daily_data", "daily_pdf", "daily_report_job",
+           "daily_xlsx", "kept_report", "kept_reports", "make_daily_report", "make_daily_reports",
+           "make_daily_reports_by", "report_day"]

@@ -21,8 +21,9 @@ from jobs.documents.exports import scorecard_xlsx
 from queries import config
 from queries.formatting import tanggal_pendek
 from queries.monitoring.scorecard import bank_scores, default_period
+from queries.permissions import roles_for
 
-PAGE_ROLES: tuple[str, ...] = ("kasubdit", "kasi", "pelaksana", "admin")
+PAGE_ROLES = roles_for("page.rapor_bank")
 dash.register_page(__name__, path="/rapor-bank", name="Rapor bank", title="Rapor bank · MPN Monitor", order=60,
                    roles=PAGE_ROLES)
 
