@@ -24,13 +24,14 @@ from queries.accounts.users import user_by_name
 from queries.distribution.prepare import KIND, TARGETS, Distribution, Held, distributions, held
 from queries.formatting import WIB, waktu_wib
 from queries.letters.appeals import AppealLetter, overdue_letters
+from queries.permissions import Refused
 
 ATTEMPT_CAP = 100_000  # rows of the XLSX attempt log
 #: Who makes the report the delivery keeps when a round is delivered.
 SYSTEM_MAKER = "system:distribution"
 
 
-class NoDistribution(LookupError):
+class NoDistribution(Refused, LookupError):
     """The business date has no distribution to report on; `message` says so, in Indonesian."""
 
     def __init__(self, business_date: date) -> None:

@@ -3,22 +3,24 @@
 Cards per target (success rate, failed, on the way) and the delivery progress; the date's rounds with their
 two-level approval and the buttons the user's role may press (prepare, request, approve, return); per target and
 KPP what arrived and when the KPP has it; what is held and why; failed and unconfirmed batches, sent again on
-request; 30 working days of success rate and latency; the report. Every act is one `queries` function in one
-transaction (`perform`); refusals are shown in red. While batches are sending or a run is queued the page refreshes
+request; 30 working days of success rate and latency; the report. Every act is one `queries` function taking the
+user, in one transaction (`perform`): the area checks the role and says which buttons show (`acts_for`), and
+`dashboard.access.act` shows its refusal in red. While batches are sending or a run is queued the page refreshes
 every 5 s.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import dash
 from dash import Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.access import callback, current_user
+from dashboard.access import act, callback, current_user
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from dashboard.components.dates import DAY_PARAM, date_tools, day_notice, page_day, parse_day, search
@@ -32,8 +34,8 @@ from dashboard.pages.distribusi.view import (
     REDISTRIBUTE_ALL,
     XLSX,
 )
-from jobs.documents.distribution_report import NoDistribution, make_report
-from queries.accounts.approvals import ApprovalRefused
+from jobs.documents.distribution_report import make_report
+from queries.accounts.users import User
 from queries.calendar import calendar_from_db
 from queries.distribution import prepare as dist
 from queries.distribution.read import (
@@ -64,6 +66,7 @@ TITLE = "Distribusi"
 QUESTION = "Sudah sampaikah data ke SIDJP dan SIPMOD?"
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def layout(tanggal: str | None = None, **_ignored: str) -> html.Div:
@@ -162,32 +165,36 @@ def refresh(_tick: int | None, _version: int | None, day: str | None) -> tuple[A
     parts = status_parts(business_date)
     acts = parts["acts"]
     return (parts["status"], parts["rounds"], parts["approval"],
-            *(view.shown_if(act in acts) for act in view.BUTTONS), view.shown_if("reject" in acts),
+            *(view.shown_if(name in acts) for name in view.BUTTONS), view.shown_if("reject" in acts),
             view.acts_hint(acts),
             parts["kpp"], parts["held"], parts["batches"], trend(business_date), not parts["busy"])
 
 
-def _act_callback(act: str, *states: State) -> Any:
-    button = view.BUTTONS[act]
+def _act_callback(name: str, *states: State) -> Any:
+    """The callback of one act's button (a key of `dist.ACTS`), for the roles holding its action."""
+    button = view.BUTTONS[name]
     return callback(Output(MESSAGE, "children", allow_duplicate=True), Output(VERSION, "data", allow_duplicate=True),
                     Input(button, "n_clicks"), State(DAY, "data"), State(VERSION, "data"), *states,
                     running=[(Output(button, "disabled"), True, False)], prevent_initial_call=True,
-                    roles=roles_for(dist.ACTS[act][0]))
+                    roles=roles_for(dist.ACTS[name][0]))
 
 
-def _run(clicks: int | None, day: str | None, version: int | None, act: Any, done: Any,
-         **kwargs: Any) -> tuple[Any, int]:
-    """`act(conn, day, actor=..., **kwargs)` in one transaction; the outcome (or the refusal) and the next version."""
-    user, business_date = current_user(), parse_day(day)
-    if not clicks or user is None or business_date is None:
+def _run(clicks: int | None, day: str | None, version: int | None, command: Callable[..., T],
+         done: Callable[[T], str], **kwargs: Any) -> tuple[Any, int]:
+    """`command(conn, day, actor=<the user>, **kwargs)` in one transaction (the area checks the role and audits);
+    the outcome's message (or the refusal) and the next version."""
+    business_date = parse_day(day)
+    if business_date is None:
         raise PreventUpdate
-    actor = user.actor() if act is dist.prepare else user
-    try:
-        outcome = perform(act, business_date, actor=actor, **kwargs)
-    except ApprovalRefused as refused:  # DistributionRefused too
-        return view.alert(refused.message, ok=False), (version or 0) + 1
-    log.info("distribution %s: %s by %s", business_date, act.__name__, user.username)
-    return view.alert(done(outcome), ok=True), (version or 0) + 1
+    following = (version or 0) + 1
+
+    def performed(user: User) -> T:
+        outcome = perform(command, business_date, actor=user, **kwargs)
+        log.info("distribution %s: %s by %s", business_date, command.__name__, user.username)
+        return outcome
+
+    return act(clicks, performed, done=lambda outcome: (view.alert(done(outcome), ok=True), following),
+               refused=lambda why: (view.alert(why.message, ok=False), following))
 
 
 @_act_callback("prepare")
@@ -229,19 +236,16 @@ def reject(clicks: int | None, day: str | None, version: int | None, note: str |
 def redistribute(_chosen: int | None, _all: int | None, selected: list[dict[str, Any]] | None, day: str | None,
                  version: int | None) -> tuple[Any, int]:
     """SE-127 step 16: the checked failed batches (or all failed) back to approved, and a scheduler run asked."""
-    user, business_date = current_user(), parse_day(day)
-    if user is None or business_date is None or not ctx.triggered or not ctx.triggered[0].get("value"):
-        raise PreventUpdate
     keys = None
     if ctx.triggered_id == REDISTRIBUTE:
         keys = [BatchKey(*str(row.get("id", "")).split("/", 1)) for row in selected or [] if "/" in str(row.get("id"))]
-    try:
-        reset = perform(mark_for_redistribution, business_date, keys, actor=user.actor())
-    except ApprovalRefused as refused:
-        return view.alert(refused.message, ok=False), (version or 0) + 1
-    log.info("distribution %s: %d batches redistributed by %s", business_date, len(reset), user.username)
-    return (view.alert(f"{angka(len(reset))} batch dikirim ulang; menunggu penjadwal…", ok=True),
-            (version or 0) + 1)
+    return _run(_clicked(), day, version, mark_for_redistribution,
+                lambda reset: f"{angka(len(reset))} batch dikirim ulang; menunggu penjadwal…", batches=keys)
+
+
+def _clicked() -> int | None:
+    """The clicks of the button that fired a callback with several (None when nothing was clicked)."""
+    return ctx.triggered[0].get("value") if ctx.triggered else None
 
 
 @callback(Output(DOWNLOAD, "data"), Output(MESSAGE, "children", allow_duplicate=True), Input(PDF, "n_clicks"),
@@ -250,12 +254,10 @@ def redistribute(_chosen: int | None, _all: int | None, selected: list[dict[str,
           prevent_initial_call=True, roles=READERS)
 def download(_pdf: int | None, _xlsx: int | None, day: str | None) -> tuple[Any, Any]:
     """The report of the date's distribution and monitoring, made now and kept on file."""
-    user, business_date = current_user(), parse_day(day)
-    if user is None or business_date is None or not ctx.triggered or not ctx.triggered[0].get("value"):
+    business_date = parse_day(day)
+    if business_date is None:
         raise PreventUpdate
     fmt = "pdf" if ctx.triggered_id == PDF else "xlsx"
-    try:
-        name, content = perform(make_report, business_date, fmt=fmt, made_by=user.username)
-    except NoDistribution as none:
-        return dash.no_update, view.alert(none.message, ok=False)
-    return dcc.send_bytes(content, name), dash.no_update
+    return act(_clicked(), lambda user: perform(make_report, business_date, fmt=fmt, made_by=user.username),
+               done=lambda made: (dcc.send_bytes(made[1], made[0]), dash.no_update),
+               refused=lambda why: (dash.no_update, view.alert(why.message, ok=False)))  # NoDistribution

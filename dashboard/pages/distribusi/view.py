@@ -1,7 +1,8 @@
 """The Distribusi page's pieces: cards per target, progress, rounds and their approval, the action buttons, the
 per-KPP grid, held data, the failed/unconfirmed batches grid, the 30-day chart and the report buttons.
 
-Layout builders only; the page's callbacks check roles and call `queries.distribution.prepare` / `distribution_read`.
+Layout builders only; the page's callbacks call `queries.distribution.prepare` / `.read`, which check roles and
+name the acts a user may take (`acts_for`).
 """
 
 from __future__ import annotations
