@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.access import EVERYONE, callback, current_user
+from dashboard.access import callback, current_user
 from dashboard.auth import keep_session
 from dashboard.components.cards import page_header
 from dashboard.components.data import perform
@@ -17,9 +17,13 @@ from dashboard.password_gate import must_change
 from dashboard.password_gate import notice as password_notice
 from queries.accounts.users import MIN_PASSWORD, User, UserError, change_own_password
 from queries.formatting import waktu_wib
+from queries.permissions import roles_for
+
+#: Everyone opens their own account.
+READERS = roles_for("page.akun")
 
 dash.register_page(__name__, path="/akun", name="Akun saya", title="Akun saya · MPN Monitor", order=999,
-                   navbar=False, roles=EVERYONE)
+                   navbar=False, roles=READERS)
 
 CURRENT = "akun-sandi-lama"
 NEW = "akun-sandi-baru"
@@ -99,7 +103,7 @@ def weak_password(user: User, new: str, repeat: str) -> str | None:
     State(NEW, "value"),
     State(REPEAT, "value"),
     prevent_initial_call=True,
-    roles=EVERYONE,
+    roles=READERS,
 )
 def change_password(clicks: int | None, current: str | None, new: str | None, repeat: str | None) -> tuple[Any, ...]:
     """Check the form, change the password, keep this session (others of this user end)."""

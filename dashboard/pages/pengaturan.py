@@ -19,6 +19,7 @@ from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from jobs.mail.trial import MAIL_TEST_KIND, send_test_message
 from queries.mail.outbox import mail_from
+from queries.permissions import roles_for
 from queries.settings import BY_KEY, SettingError, raw_settings, set_setting, setting_rows
 
 TITLE = "Pengaturan"
@@ -28,8 +29,11 @@ VERSION, TABLE, KEY, LABEL, VALUE, SAVE, DEFAULT, RESULT, TEST, TEST_RESULT = (
     "set-versi", "set-daftar", "set-kunci", "set-keterangan", "set-nilai", "set-simpan", "set-bawaan", "set-hasil",
     "set-uji", "set-uji-hasil")
 
+#: Who opens the page; who changes settings.
+ADMINS, ADMINISTER = roles_for("page.admin"), roles_for("accounts.administer")
+
 dash.register_page(__name__, path="/pengaturan", name="Pengaturan", title="Pengaturan · MPN Monitor", order=93,
-                   roles=view.ADMINS)
+                   roles=ADMINS)
 
 
 def layout(**_query: str) -> html.Div:
@@ -89,7 +93,7 @@ def _mail_card() -> dbc.Card:
 
 
 @callback(Output(LABEL, "children"), Output(VALUE, "value"), Input(KEY, "value"), Input(VERSION, "data"),
-          roles=view.ADMINS)
+          roles=ADMINS)
 def fill(key: str | None, _version: int | None) -> tuple[Any, str]:
     """The chosen setting's meaning and default, and its current value to edit."""
     setting = BY_KEY.get(key or "")
@@ -101,7 +105,7 @@ def fill(key: str | None, _version: int | None) -> tuple[Any, str]:
 
 @callback(Output(RESULT, "children"), Output(VERSION, "data"), Output(TABLE, "children"),
           Input(SAVE, "n_clicks"), Input(DEFAULT, "n_clicks"), State(KEY, "value"), State(VALUE, "value"),
-          State(VERSION, "data"), prevent_initial_call=True, roles=view.ADMINS)
+          State(VERSION, "data"), prevent_initial_call=True, roles=ADMINISTER)
 def save(_save: int | None, _default: int | None, key: str | None, value: str | None,
          version: int | None) -> tuple[Any, Any, Any]:
     """Store the new value (or the default) after its rule accepts it, as the admin, audited."""
@@ -120,7 +124,7 @@ def save(_save: int | None, _default: int | None, key: str | None, value: str | 
             view.settings_table(fetch(setting_rows)))
 
 
-@callback(Output(TEST_RESULT, "children"), Input(TEST, "n_clicks"), prevent_initial_call=True, roles=view.ADMINS)
+@callback(Output(TEST_RESULT, "children"), Input(TEST, "n_clicks"), prevent_initial_call=True, roles=ADMINS)
 def send_test(clicks: int | None) -> Any:
     """Queue a test message to the admin's own address through the outbox, send it now, say what happened."""
     user = current_user()

@@ -22,9 +22,10 @@ from jobs.alerts import check_scheduler
 from queries import config
 from queries.alerts import RULES, STATUSES, Alert, AlertError, acknowledge, acts_for, alerts, snooze
 from queries.formatting import tanggal_pendek, waktu_wib
+from queries.permissions import roles_for
 
 #: Who opens the page: the roles that own some alert's duty.
-READERS: tuple[str, ...] = ("kasubdit", "kasi", "pelaksana", "petugas_mpn", "admin")
+READERS = roles_for("page.peringatan")
 LISTED = 300
 PATH = "/peringatan"
 

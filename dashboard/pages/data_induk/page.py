@@ -20,7 +20,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard.access import callback, current_user
-from dashboard.components.admin_view import ADMINS, result
+from dashboard.components.admin_view import result
 from dashboard.components.cards import page_header, page_or_unavailable
 from dashboard.components.data import fetch, perform
 from dashboard.pages.data_induk import view
@@ -39,9 +39,13 @@ from queries.imports.master_edit import (
     package_holidays,
     save_row,
 )
+from queries.permissions import roles_for
 
 TITLE = "Data induk"
 QUESTION = "Bank dan pos, Kanwil, KPP, KAP, KJS, dan hari libur yang dipakai setiap impor"
+
+#: Who opens the page; who changes master data.
+ADMINS, ADMINISTER = roles_for("page.admin"), roles_for("accounts.administer")
 
 dash.register_page(__name__, path="/data-induk", name="Data induk", title="Data induk · MPN Monitor", order=94,
                    roles=ADMINS)
@@ -114,7 +118,7 @@ def fill(code: str | None, tab: str | None) -> list[str]:
 @callback(Output(view.RESULT, "children"), Output(view.VERSION, "data"), Input(view.SAVE, "n_clicks"),
           State(view.TABS, "active_tab"), State({"type": view.COLUMN, "col": ALL}, "value"),
           State({"type": view.COLUMN, "col": ALL}, "id"), State(view.VERSION, "data"), prevent_initial_call=True,
-          roles=ADMINS)
+          roles=ADMINISTER)
 def save(clicks: int | None, tab: str | None, values: list[str | None], ids: list[dict[str, str]],
          version: int | None) -> tuple[Any, Any]:
     """Check and store the row as the admin (audited with before and after); a new cut-off says what it changes."""
@@ -141,7 +145,7 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 @callback(Output(view.UPLOAD_RESULT, "children"), Output(view.VERSION, "data", allow_duplicate=True),
           Input(view.UPLOAD, "contents"), State(view.UPLOAD, "filename"), State(view.TABS, "active_tab"),
-          State(view.VERSION, "data"), prevent_initial_call=True, roles=ADMINS)
+          State(view.VERSION, "data"), prevent_initial_call=True, roles=ADMINISTER)
 def upload(contents: str | None, filename: str | None, tab: str | None, version: int | None) -> tuple[Any, Any]:
     """Import the uploaded file as `mpn master import KIND FILE` does: all of it, or nothing with every problem."""
     user, kind = current_user(), _kind(tab)
@@ -176,7 +180,7 @@ def download(clicks: int | None, tab: str | None) -> dict[str, Any]:
 
 @callback(Output(view.RESULT, "children", allow_duplicate=True), Output(view.VERSION, "data", allow_duplicate=True),
           Input({"type": view.DELETE, "day": ALL}, "n_clicks"), State(view.VERSION, "data"), prevent_initial_call=True,
-          roles=ADMINS)
+          roles=ADMINISTER)
 def delete(_clicks: list[int | None], version: int | None) -> tuple[Any, Any]:
     """Remove a master non-working day entered by mistake (audited with what it was)."""
     user, pressed = current_user(), ctx.triggered_id

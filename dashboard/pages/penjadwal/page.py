@@ -18,20 +18,21 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.access import OPERATIONS, callback, current_user
+from dashboard.access import callback, current_user
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from dashboard.pages.penjadwal import view
 from dashboard.pages.penjadwal.view import CELLS, PAUSE, RESUME, RUN
 from jobs.scheduling.definitions import BY_ID, job_board
 from queries import config
+from queries.permissions import may, roles_for
 from queries.scheduling.store import instances, recent_runs, request_run, run_by_id, run_durations, set_paused
 
-dash.register_page(__name__, path="/penjadwal", name="Penjadwal", title="Penjadwal · MPN Monitor", order=80,
-                   roles=OPERATIONS)
+#: Who sees the page; who runs a job now, pauses and resumes it.
+READERS, ACTORS = roles_for("page.penjadwal"), roles_for("scheduling.operate")
 
-#: Who runs a job now, pauses and resumes it (everyone of OPERATIONS sees the page).
-ACTORS: tuple[str, ...] = ("admin", "petugas_mpn")
+dash.register_page(__name__, path="/penjadwal", name="Penjadwal", title="Penjadwal · MPN Monitor", order=80,
+                   roles=READERS)
 
 TICK, VERSION, STRIP, MESSAGE = "pj-detik", "pj-versi", "pj-status", "pj-pesan"
 FILTER, GRID, DETAIL = "pj-filter", "pj-riwayat", "pj-detail"
@@ -53,7 +54,7 @@ def layout(**_query: str) -> html.Div:
 def page_body() -> list[Any]:
     """The page's parts, read fresh for this visit."""
     user, now = current_user(), config.now()
-    can_act = user is not None and user.role in ACTORS
+    can_act = may(user, "scheduling.operate")
     note = ("Jadwal berasal dari kode dan pengaturan; waktu dalam WIB. "
             + ("\"Jalankan sekarang\" meminta penjadwal aktif menjalankan pekerjaan dalam beberapa detik; "
                "pekerjaan yang dijeda dilewati pada jadwalnya." if can_act else ""))
@@ -77,7 +78,7 @@ def page_body() -> list[Any]:
 
 
 @callback(Output(STRIP, "children"), Input(TICK, "n_intervals"), Input(VERSION, "data"), prevent_initial_call=True,
-          roles=OPERATIONS)
+          roles=READERS)
 def refresh_strip(_tick: int | None, _version: int | None) -> dbc.Alert:
     """The leader and its heartbeat, again."""
     return view.status_strip(fetch(instances), config.now())
@@ -86,7 +87,7 @@ def refresh_strip(_tick: int | None, _version: int | None) -> dbc.Alert:
 @callback(*(Output({"type": kind, "job": ALL}, "children") for kind in CELLS),
           Output({"type": RUN, "job": ALL}, "disabled"), Output({"type": PAUSE, "job": ALL}, "style"),
           Output({"type": RESUME, "job": ALL}, "style"),
-          Input(TICK, "n_intervals"), Input(VERSION, "data"), prevent_initial_call=True, roles=OPERATIONS)
+          Input(TICK, "n_intervals"), Input(VERSION, "data"), prevent_initial_call=True, roles=READERS)
 def refresh_table(_tick: int | None, _version: int | None) -> tuple[list[Any], ...]:
     """Every changing cell of the jobs table (and the buttons' state, where there are buttons)."""
     board = fetch(job_board, now=config.now(), tz=config.timezone())
@@ -100,7 +101,7 @@ def refresh_table(_tick: int | None, _version: int | None) -> tuple[list[Any], .
 
 
 @callback(Output(GRID, "rowData"), Input(TICK, "n_intervals"), Input(VERSION, "data"), Input(FILTER, "value"),
-          prevent_initial_call=True, roles=OPERATIONS)
+          prevent_initial_call=True, roles=READERS)
 def refresh_runs(_tick: int | None, _version: int | None, job_id: str | None) -> list[dict[str, Any]]:
     """The newest runs, of the chosen job or all."""
     if job_id is not None and job_id not in BY_ID:
@@ -108,7 +109,7 @@ def refresh_runs(_tick: int | None, _version: int | None, job_id: str | None) ->
     return [view.run_row(r) for r in fetch(recent_runs, job_id=job_id, limit=HISTORY)]
 
 
-@callback(Output(DETAIL, "children"), Input(GRID, "cellClicked"), prevent_initial_call=True, roles=OPERATIONS)
+@callback(Output(DETAIL, "children"), Input(GRID, "cellClicked"), prevent_initial_call=True, roles=READERS)
 def detail(clicked: dict[str, Any] | None) -> Any:
     """The clicked run in full; a failed run with its error text."""
     try:
