@@ -27,6 +27,7 @@ from queries.reconciliation.work import (
     WORK,
     WorkRefused,
     acting,
+    approve_resolution,
     ask,
     check_cause,
     check_date,
@@ -36,6 +37,8 @@ from queries.reconciliation.work import (
     decide,
     exception_row,
     locked_open,
+    pending_request,
+    reject_resolution,
     waiting,
 )
 
@@ -269,3 +272,20 @@ def reject_adjustment(conn: Connection, exception_id: int, *, actor: User, note:
     exc = exception_row(conn, exception_id, lock=True)
     request = waiting(conn, exc, KIND_ADJUSTMENT)
     return decide(conn, request, actor=actor, approve=False, note=clean_text(note, "Alasan pengembalian"))
+
+
+def approve_pending(conn: Connection, exception_id: int, *, actor: User, note: str = "") -> ExceptionRow:
+    """The kasi approves the exception's pending request, an adjustment or a resolution; returns the closed
+    exception (`adjusted` or `resolved`)."""
+    request = pending_request(conn, exception_id)
+    if request is not None and request.kind == KIND_ADJUSTMENT:
+        return approve_adjustment(conn, exception_id, actor=actor, note=note)
+    return approve_resolution(conn, exception_id, actor=actor, note=note)
+
+
+def return_pending(conn: Connection, exception_id: int, *, actor: User, note: str) -> Approval:
+    """The kasi returns the exception's pending request, an adjustment or a resolution, to its maker with a note."""
+    request = pending_request(conn, exception_id)
+    if request is not None and request.kind == KIND_ADJUSTMENT:
+        return reject_adjustment(conn, exception_id, actor=actor, note=note)
+    return reject_resolution(conn, exception_id, actor=actor, note=note)

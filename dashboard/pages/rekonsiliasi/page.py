@@ -7,6 +7,7 @@ the clicked one field by field, and the actions work it through `queries.reconci
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -16,7 +17,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.access import callback, current_user
+from dashboard.access import act, callback, current_user
 from dashboard.components.cards import empty_state, page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from dashboard.components.dates import BANK_PARAM, DAY_PARAM, date_tools, day_notice, page_day, parse_day, search
@@ -40,16 +41,10 @@ from dashboard.pages.rekonsiliasi.forms import (
 from jobs.documents.berita_acara_pdf import SignerError, recon_pdf_for
 from jobs.documents.exports import exceptions_csv, exceptions_xlsx
 from queries import config
-from queries.accounts.approvals import ApprovalRefused
-from queries.accounts.users import users
+from queries.accounts.users import User, users
 from queries.formatting import angka
-from queries.permissions import may, roles_for
-from queries.reconciliation.adjust import (
-    NeedsNotaPerbaikan,
-    approve_adjustment,
-    reject_adjustment,
-    request_adjustment,
-)
+from queries.permissions import Refused, may, roles_for
+from queries.reconciliation.adjust import NeedsNotaPerbaikan, approve_pending, request_adjustment, return_pending
 from queries.reconciliation.berita_acara import record_nota_perbaikan, register_berita_acara
 from queries.reconciliation.exception_detail import exception_detail
 from queries.reconciliation.exception_list import (
@@ -65,16 +60,13 @@ from queries.reconciliation.summary import date_summary
 from queries.reconciliation.work import (
     ASSIGN_OTHERS,
     BE_ASSIGNED,
-    KIND_ADJUSTMENT,
     READ,
     WORK,
+    WorkRefused,
     acts_for,
-    approve_resolution,
     assign,
     comment,
     exception_row,
-    pending_request,
-    reject_resolution,
     request_resolution,
     start_clarification,
 )
@@ -283,7 +275,7 @@ def detail(selected: int | None, _version: int) -> tuple[Any, ...]:
         raise PreventUpdate
     try:
         d = fetch(exception_detail, int(selected))
-    except ApprovalRefused:  # WorkRefused: no such exception (any more)
+    except WorkRefused:  # no such exception (any more)
         raise PreventUpdate from None
     allowed = acts_for(current_user(), d.exception)
     shown, hidden = {"display": "block"}, {"display": "none"}
@@ -298,45 +290,38 @@ def detail(selected: int | None, _version: int) -> tuple[Any, ...]:
           State(SELECTED, "data"), State(VERSION, "data"), State(COMMENT_TEXT, "value"), State(CAUSE, "value"),
           State(RESOLVE_NOTE, "value"), State(DECISION_NOTE, "value"),
           prevent_initial_call=True, roles=roles_for(READ))
-def act(*args: Any) -> tuple[Any, ...]:
+def work_on(*args: Any) -> tuple[Any, ...]:
     """Run the clicked action on the selected exception in one transaction; a refusal is shown, not raised."""
     selected, version, body, cause, note, decision = args[6:]
-    user = current_user()
-    if selected is None or user is None or not ctx.triggered_id or not ctx.triggered[0].get("value"):
+    if selected is None or not ctx.triggered_id:
         raise PreventUpdate
-    exc_id, button = int(selected), ctx.triggered_id
-    keep: tuple[Any, ...] = (dash.no_update,) * 3
-    try:
-        if button == ASSIGN_ME:
-            perform(assign, exc_id, assignee=user.username, actor=user)
-            done = f"Selisih #{exc_id} ditugaskan kepada Anda."
-        elif button == CLARIFY:
-            perform(start_clarification, exc_id, actor=user)
-            done = f"Selisih #{exc_id} dalam klarifikasi."
-        elif button == COMMENT_SEND:
-            perform(comment, exc_id, body=body or "", actor=user)
-            done, keep = "Komentar disimpan.", ("", dash.no_update, dash.no_update)
-        elif button == RESOLVE and not cause:
-            return forms.refusal("Pilih penyebab selisih terlebih dahulu."), dash.no_update, *(dash.no_update,) * 3
-        elif button == RESOLVE:
-            asked = perform(request_resolution, exc_id, cause=cause or "", note=note or "", actor=user)
-            done = f"Pengajuan #{asked.request_id} dikirim; menunggu persetujuan kasi."
-            keep = (dash.no_update, "", dash.no_update)
-        elif button == APPROVE:
-            adjusting = adjustment_pending(exc_id)
-            perform(approve_adjustment if adjusting else approve_resolution, exc_id, actor=user, note=decision or "")
-            done = f"Selisih #{exc_id} {'disesuaikan' if adjusting else 'diselesaikan'}."
-            keep = (dash.no_update, dash.no_update, "")
-        elif button == REJECT:
-            perform(reject_adjustment if adjustment_pending(exc_id) else reject_resolution, exc_id, actor=user,
-                    note=decision or "")
-            done = "Pengajuan dikembalikan kepada pembuatnya."
-            keep = (dash.no_update, dash.no_update, "")
-        else:
-            raise PreventUpdate
-    except ApprovalRefused as refused:  # WorkRefused too: the reason, in Indonesian
-        return forms.refusal(refused.message), dash.no_update, *(dash.no_update,) * 3
-    return forms.success(done), (version or 0) + 1, *keep
+    exc_id, button, clicks = int(selected), ctx.triggered_id, ctx.triggered[0].get("value")
+    if button == RESOLVE and not cause and clicks:
+        return forms.refusal("Pilih penyebab selisih terlebih dahulu."), *(dash.no_update,) * 4
+    acts: dict[str, tuple[Callable[[User], Any], Callable[[Any], str], str | None]] = {
+        # button: the act, what it says when done, the text field it empties
+        ASSIGN_ME: (lambda user: perform(assign, exc_id, assignee=user.username, actor=user),
+                    lambda _: f"Selisih #{exc_id} ditugaskan kepada Anda.", None),
+        CLARIFY: (lambda user: perform(start_clarification, exc_id, actor=user),
+                  lambda _: f"Selisih #{exc_id} dalam klarifikasi.", None),
+        COMMENT_SEND: (lambda user: perform(comment, exc_id, body=body or "", actor=user),
+                       lambda _: "Komentar disimpan.", COMMENT_TEXT),
+        RESOLVE: (lambda user: perform(request_resolution, exc_id, cause=cause or "", note=note or "", actor=user),
+                  lambda asked: f"Pengajuan #{asked.request_id} dikirim; menunggu persetujuan kasi.", RESOLVE_NOTE),
+        APPROVE: (lambda user: perform(approve_pending, exc_id, actor=user, note=decision or ""),
+                  lambda closed: f"Selisih #{exc_id} "
+                                 f"{'disesuaikan' if closed.status == 'adjusted' else 'diselesaikan'}.", DECISION_NOTE),
+        REJECT: (lambda user: perform(return_pending, exc_id, actor=user, note=decision or ""),
+                 lambda _: "Pengajuan dikembalikan kepada pembuatnya.", DECISION_NOTE),
+    }
+    if button not in acts:
+        raise PreventUpdate
+    run, said, emptied = acts[button]
+    return act(clicks, run,
+               done=lambda result: (*_answer(version, said(result)),
+                                    *("" if field == emptied else dash.no_update
+                                      for field in (COMMENT_TEXT, RESOLVE_NOTE, DECISION_NOTE))),
+               refused=lambda why: (*_refused(why), *(dash.no_update,) * 3))
 
 
 @callback(Output(KPI_HOLDER, "children"), Input(VERSION, "data"), State(DAY, "data"), prevent_initial_call=True,
@@ -385,29 +370,24 @@ def berita_acara(_clicks: int | None, bank: str | None, day: str | None) -> tupl
 # --- reassign, adjustment, Berita Acara, Nota Perbaikan ---------------------------------------------------------
 
 
-def adjustment_pending(exception_id: int) -> bool:
-    """Whether the exception's pending request is an adjustment (else a resolution, or none)."""
-    pending = fetch(pending_request, exception_id)
-    return pending is not None and pending.kind == KIND_ADJUSTMENT
+def _answer(version: int | None, message: str) -> tuple[Any, Any]:
+    """What an act did, and the next version (the grid, the counts and the detail read again)."""
+    return forms.success(message), (version or 0) + 1
 
 
-def outcome(act: Any, done: Any, version: int | None) -> tuple[Any, Any]:
-    """Run `act()`; the message and the next version, or the refusal (WorkRefused, ApprovalRefused) as an alert."""
-    try:
-        result = act()
-    except ApprovalRefused as refused:
-        return forms.refusal(refused.message), dash.no_update
-    return forms.success(done(result)), (version or 0) + 1
+def _refused(why: Refused) -> tuple[Any, Any]:
+    """Why an act was refused (`WorkRefused`, `ApprovalRefused`, ...), in Indonesian; nothing changed."""
+    return forms.refusal(why.message), dash.no_update
 
 
 SENT = [State(SELECTED, "data"), State(VERSION, "data")]
 
 
-def _chosen(selected: int | None, clicks: int | None) -> tuple[int, Any]:
-    user = current_user()
-    if selected is None or user is None or not clicks:
+def _chosen(selected: int | None, clicks: int | None) -> int:
+    """The selected exception of a click (no click or no selection changes nothing)."""
+    if selected is None or not clicks:
         raise PreventUpdate
-    return int(selected), user
+    return int(selected)
 
 
 @callback(Output(MESSAGE, "children", allow_duplicate=True), Output(VERSION, "data", allow_duplicate=True),
@@ -415,9 +395,9 @@ def _chosen(selected: int | None, clicks: int | None) -> tuple[int, Any]:
           prevent_initial_call=True, roles=roles_for(ASSIGN_OTHERS))
 def reassign(clicks: int | None, assignee: str | None, selected: int | None, version: int | None) -> tuple[Any, Any]:
     """Give the selected exception to the chosen user (kasi, kasubdit)."""
-    exc_id, user = _chosen(selected, clicks)
-    return outcome(lambda: perform(assign, exc_id, assignee=assignee or None, actor=user),
-                   lambda _r: f"Selisih #{exc_id} ditugaskan kepada {assignee}.", version)
+    exc_id = _chosen(selected, clicks)
+    return act(clicks, lambda user: perform(assign, exc_id, assignee=assignee or None, actor=user),
+               done=lambda _: _answer(version, f"Selisih #{exc_id} ditugaskan kepada {assignee}."), refused=_refused)
 
 
 @callback(Output(MESSAGE, "children", allow_duplicate=True), Output(VERSION, "data", allow_duplicate=True),
@@ -431,23 +411,24 @@ def ask_adjustment(clicks: int | None, kind: str | None, side: str | None, field
                    cause: str | None, note: str | None, effective: str | None, *rest: Any) -> tuple[Any, Any, Any]:
     """Ask a kasi for a reversal, correction or addition (R8); an R9 refusal opens the Nota Perbaikan form."""
     *record, selected, version = rest
-    exc_id, user = _chosen(selected, clicks)
+    exc_id = _chosen(selected, clicks)
     if not cause:
         return forms.refusal("Pilih penyebab penyesuaian terlebih dahulu."), dash.no_update, dash.no_update
-    d = fetch(exception_detail, exc_id)
-    own = [r for r in d.mpn if r.record_type == "payment"] if side == "mpn" else list(d.bank)
     changes = (forms.payment_values(record) if kind == "addition"
                else {field: forms.field_value(field, value)} if kind == "correction" and field else None)
-    try:
-        asked = perform(request_adjustment, exc_id, kind=kind or "", side=side or "",
-                        record_ref=own[0].ref if own and kind != "addition" else None, changes=changes,
-                        cause=cause or "", note=note or "", actor=user, effective_date=forms.picked_day(effective))
-    except NeedsNotaPerbaikan as why:  # the date is reconciled: the bank's Nota Perbaikan is the path
-        return forms.refusal(why.message), dash.no_update, True
-    except ApprovalRefused as why:
-        return forms.refusal(why.message), dash.no_update, dash.no_update
-    return (forms.success(f"Pengajuan penyesuaian #{asked.request_id} dikirim; menunggu persetujuan kasi."),
-            (version or 0) + 1, dash.no_update)
+
+    def ask(user: User) -> Any:
+        d = fetch(exception_detail, exc_id)
+        own = [r for r in d.mpn if r.record_type == "payment"] if side == "mpn" else list(d.bank)
+        return perform(request_adjustment, exc_id, kind=kind or "", side=side or "",
+                       record_ref=own[0].ref if own and kind != "addition" else None, changes=changes,
+                       cause=cause or "", note=note or "", actor=user, effective_date=forms.picked_day(effective))
+
+    return act(clicks, ask,
+               done=lambda asked: (*_answer(version, f"Pengajuan penyesuaian #{asked.request_id} dikirim; menunggu "
+                                                     "persetujuan kasi."), dash.no_update),
+               # a reconciled date: the bank's Nota Perbaikan is the path, its form opens
+               refused=lambda why: (*_refused(why), isinstance(why, NeedsNotaPerbaikan) or dash.no_update))
 
 
 @callback(Output(MESSAGE, "children", allow_duplicate=True), Output(VERSION, "data", allow_duplicate=True),
@@ -459,12 +440,16 @@ def berita_acara_transaksi(clicks: int | None, number: str | None, reason: str |
                            note: str | None, *rest: Any) -> tuple[Any, Any]:
     """Register the Berita Acara of the selected exception's transaction (R11)."""
     *record, selected, version = rest
-    exc_id, user = _chosen(selected, clicks)
-    exc = fetch(exception_row, exc_id)
-    return outcome(lambda: perform(register_berita_acara, number=number or "", ntpn=exc.ntpn, bank_code=exc.bank_code,
-                                   reason=reason or "", request=request or "", actor=user, note=note or "",
-                                   rerecord=forms.payment_values(record) if request != "cancel" else None),
-                   lambda ba: f"Berita Acara {ba.number} dicatat ({ba.request_label}).", version)
+    exc_id = _chosen(selected, clicks)
+
+    def register(user: User) -> Any:
+        exc = fetch(exception_row, exc_id)
+        return perform(register_berita_acara, number=number or "", ntpn=exc.ntpn, bank_code=exc.bank_code,
+                       reason=reason or "", request=request or "", actor=user, note=note or "",
+                       rerecord=forms.payment_values(record) if request != "cancel" else None)
+
+    return act(clicks, register, done=lambda ba: _answer(version, f"Berita Acara {ba.number} dicatat "
+                                                                  f"({ba.request_label})."), refused=_refused)
 
 
 @callback(Output(MESSAGE, "children", allow_duplicate=True), Output(VERSION, "data", allow_duplicate=True),
@@ -473,12 +458,16 @@ def berita_acara_transaksi(clicks: int | None, number: str | None, reason: str |
 def nota_perbaikan(clicks: int | None, number: str | None, letter: str | None, description: str | None,
                    selected: int | None, version: int | None) -> tuple[Any, Any]:
     """Record the bank's Nota Perbaikan for the selected exception (a correction after reconciliation, R9)."""
-    exc_id, user = _chosen(selected, clicks)
-    exc = fetch(exception_row, exc_id)
+    exc_id = _chosen(selected, clicks)
     letter_date = forms.picked_day(letter)
     if letter_date is None:
         return forms.refusal("Tanggal surat Nota Perbaikan wajib diisi."), dash.no_update
-    return outcome(lambda: perform(record_nota_perbaikan, number=number or "", bank_code=exc.bank_code,
-                                   business_date=exc.business_date, letter_date=letter_date,
-                                   description=description or "", actor=user, exception_id=exc_id),
-                   lambda nota: f"Nota Perbaikan {nota.number} dicatat.", version)
+
+    def record(user: User) -> Any:
+        exc = fetch(exception_row, exc_id)
+        return perform(record_nota_perbaikan, number=number or "", bank_code=exc.bank_code,
+                       business_date=exc.business_date, letter_date=letter_date,
+                       description=description or "", actor=user, exception_id=exc_id)
+
+    return act(clicks, record, done=lambda nota: _answer(version, f"Nota Perbaikan {nota.number} dicatat."),
+               refused=_refused)
