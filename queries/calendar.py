@@ -89,11 +89,6 @@ class WorkingCalendar:
         return self.business_date(paid_at.date(), paid_at.time().replace(tzinfo=None), cutoff)
 
 
-def zone_name(offset_hours: int) -> str:
-    """WIB, WITA or WIT for a UTC offset in hours."""
-    return ZONES[offset_hours]
-
-
 def calendar_from_db(conn: object) -> WorkingCalendar:
     """The working calendar with the database's master non-working days."""
     from queries.imports.master import non_working_days

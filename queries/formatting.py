@@ -94,11 +94,6 @@ def tanggal_pendek(d: date | None) -> str:
     return f"{d:%d/%m/%Y}"
 
 
-def tanggal_bulan(d: date | None) -> str:
-    """Day and month for a chart axis or a tight column: `06/12`."""
-    return TIDAK_DIKETAHUI if d is None else f"{d:%d/%m}"
-
-
 def jam_wib(ts: datetime | None, *, day: date | None = None) -> str:
     """A moment's time in Western Indonesia Time: `14:05 WIB`.
 

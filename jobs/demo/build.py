@@ -149,7 +149,7 @@ def _load(engine: Engine, days: int, until: date | None, out_dir: Path,
     clock = DemoClock(engine, now)
     clock.at(datetime.combine(chosen[0], time(7), settings.timezone()) - timedelta(days=1))
     logins = ensure_demo_logins(engine, actor=actor)
-    with engine.begin() as conn:  # every head office's results go to the local sink (issue 18)
+    with engine.begin() as conn:  # every head office's results go to the local sink
         demo_addresses(conn, DEMO_MAIL_DOMAIN, actor=actor)
     sink: dict[str, str] = {}
     counted = {"files": 0, "rows": 0}
@@ -181,7 +181,7 @@ def _load(engine: Engine, days: int, until: date | None, out_dir: Path,
         sink["url"] = url
         ran = replay(steps, clock, stepped)
     clock.settle()
-    plant_notice(engine, [p for d in manifest.days for p in d.planted], now, actor)  # issue 21: one outage notice
+    plant_notice(engine, [p for d in manifest.days for p in d.planted], now, actor)  # one bank's outage notice
     summary = DemoSummary(
         loaded=True, days=chosen, out_dir=out_dir, files=counted["files"], mpn_rows=counted["rows"],
         batches=sum(len(d.batches) for d in manifest.days), letters=sum(d.letters for d in manifest.days),

@@ -40,7 +40,6 @@ __all__ = [
 
 ROMAN = ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 BATCH_DUE = time(16)  # PER-78 Ps.9(5): the batch is due by 16:00 WIB
-LETTER_DUE = time(9)  # PER-78 Ps.9(4)d: by 09:00 local time the next working day
 
 
 class Letter(LetterIn):

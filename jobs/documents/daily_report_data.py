@@ -135,7 +135,7 @@ class DailyReportData:
         if s.share is None:
             return "- (belum ada yang jatuh tempo)"
         odd = f"; {angka(s.anomalies)} anomali waktu" if s.anomalies else ""
-        if s.excused_count:  # issue 21: the score with and without the duties a bank's disruption notice covers
+        if s.excused_count:  # the score with and without the duties a bank's disruption notice covers
             rest = "-" if s.share_excusing is None else persen(s.share_excusing)
             odd += (f"; {angka(s.excused_count)} terlambat dengan surat pemberitahuan gangguan, tanpa itu skor "
                     f"{rest}")

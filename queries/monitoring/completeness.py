@@ -410,7 +410,7 @@ NOTICE_REACH_DAYS = 31
 
 def excuse(row: BankDay, notices: Sequence[Notice]) -> BankDay:
     """The row with each late or missing duty that fell due inside a notice's period (of its bank, naming the duty)
-    read `excused`, linked to the notice (issue 21: excused, counted apart, never hidden)."""
+    read `excused`, linked to the notice (excused: counted apart, never hidden)."""
     changed = {}
     for duty, status in row.duties.items():
         if status.state not in ("late", "missing"):

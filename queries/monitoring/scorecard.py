@@ -64,7 +64,7 @@ class BankScore:
     appeals_unanswered: int
     appeals_overdue: int
     results_late: int = 0  # R5: results that reached the bank after the hour, or not at all once it passed
-    excused: int = 0  # late or missing duties a disruption notice covers (issue 21): counted apart, not a breach
+    excused: int = 0  # late or missing duties a disruption notice covers: counted apart, not a breach
 
     @property
     def exception_rate(self) -> float | None:

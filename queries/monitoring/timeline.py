@@ -1,4 +1,4 @@
-"""Impossible timelines (issue 15 §2): a time that cannot be true is an anomaly, never "on time" nor "late".
+"""Impossible timelines: a time that cannot be true is an anomaly, never "on time" nor "late".
 
 The kasubdit reads every duty's time against its deadline; a time after now, a result before the batch it
 answers, a delivery before its preparation or negative minutes cannot be scored at all. Each rule below returns

@@ -335,7 +335,7 @@ def _recon(conn: Connection, exceptions: list[Any], rows: list[Any], day: date, 
 
 
 def result_steps(conn: Connection, bank: str, day: date) -> list[Step]:
-    """The result messages that reported the bank's date to its head office (issue 18), one per version."""
+    """The result messages that reported the bank's date to its head office (CONTRACT §6), one per version."""
     from queries.reconciliation.bank_results import STATUS_LABELS, Delivery, result_steps_data
 
     steps = []
