@@ -20,6 +20,7 @@ from jobs.documents.exports import labelled_columns, labelled_rows, title_rows
 from jobs.documents.pdf_style import Column, Document, date_words, draw_letterhead, latin1, table
 from queries.accounts import approvals
 from queries.accounts.users import ROLES
+from queries.calendar import WIB
 from queries.db import xact_lock
 from queries.distribution.prepare import REASONS, TARGET_TITLES, TARGETS
 from queries.distribution.report import (
@@ -39,7 +40,7 @@ from queries.distribution.report import (
     report_due,
     stored,
 )
-from queries.formatting import WIB, angka, rupiah, tanggal_panjang, tanggal_pendek, waktu_wib
+from queries.formatting import angka, rupiah, tanggal_panjang, tanggal_pendek, waktu_wib
 from queries.labels import STATUS_WORDS, actor_name
 from queries.labels import TARGETS as TARGET_LABELS
 from queries.labels import label as label_of

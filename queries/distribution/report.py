@@ -21,8 +21,9 @@ from queries.accounts import approvals
 from queries.accounts.approvals import Approval
 from queries.accounts.audit import Actor, ChainCheck, record, verify_chain
 from queries.accounts.users import user_by_name
+from queries.calendar import WIB
 from queries.distribution.prepare import KIND, TARGETS, Distribution, Held, distributions, held
-from queries.formatting import WIB, waktu_wib
+from queries.formatting import waktu_wib
 from queries.letters.appeals import AppealLetter, overdue_letters
 from queries.permissions import Refused
 

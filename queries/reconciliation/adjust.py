@@ -17,9 +17,10 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, text
 
-from queries.accounts.approvals import WIB, Approval
+from queries.accounts.approvals import Approval
 from queries.accounts.audit import record
 from queries.accounts.users import User
+from queries.calendar import WIB
 from queries.reconciliation.model import ExceptionRow
 from queries.reconciliation.work import (
     KIND_ADJUSTMENT,

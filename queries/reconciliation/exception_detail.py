@@ -15,9 +15,9 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, text
 
-from queries.accounts.approvals import WIB, Approval
+from queries.accounts.approvals import Approval
 from queries.accounts.audit import ACTIONS
-from queries.calendar import WorkingCalendar, calendar_from_db
+from queries.calendar import WIB, WorkingCalendar, calendar_from_db
 from queries.reconciliation.adjust import RecordRef
 from queries.reconciliation.berita_acara import BA_COLUMNS, NOTA_COLUMNS, BeritaAcara, NotaPerbaikan
 from queries.reconciliation.classify import CUTOFF_WINDOW
