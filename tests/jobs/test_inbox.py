@@ -15,7 +15,7 @@ import jobs.imports.inbox as inbox_mod
 from jobs.imports.inbox import InboxOutcome, pickup
 from queries import config
 from queries.db import session_lock
-from tests.jobs.test_ingest import BANK_HEADER, MPN_HEADER, STATEMENT_HEADER, bank_row, mpn_row, rows_of
+from tests.builders.files import BANK_HEADER, MPN_HEADER, STATEMENT_HEADER, bank_row, mpn_row, rows_of
 
 # 01:30 on 21 November in Jakarta, still the 20th in UTC: the date folder follows MPN_TIMEZONE.
 NOW = datetime(2026, 11, 20, 18, 30, tzinfo=UTC)

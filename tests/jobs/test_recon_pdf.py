@@ -17,7 +17,7 @@ from queries.accounts.users import add_user
 from queries.formatting import rupiah, tanggal_panjang
 from queries.reconciliation.model import ExceptionRow
 from queries.reconciliation.report import ReconReport, ReportError, reconciliation_report
-from tests.jobs.recon_data import D1, D2, Day, batch, clean, letter, ntpn, payments, wib
+from tests.builders.reconciliation import D1, D2, Day, batch, clean, letter, ntpn, payments, wib
 
 GENERATED = datetime(2026, 11, 20, 9, 5, tzinfo=UTC)  # 16:05 WIB
 BRI = "PT Bank Rakyat Indonesia (Persero) Tbk"

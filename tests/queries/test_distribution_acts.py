@@ -10,7 +10,8 @@ from queries.accounts.users import User
 from queries.distribution import prepare as dist
 from queries.distribution.prepare import DistributionRefused
 from queries.distribution.read import mark_for_redistribution
-from tests.queries.test_distribution import D2, day_with_every_case, people, prepared  # noqa: F401 - fixture
+from tests.builders.distribution import day_with_every_case, prepared
+from tests.builders.reconciliation import D2
 
 ROUND_ACTS = {"prepare", "request", "approve", "reject"}
 

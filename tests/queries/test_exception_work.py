@@ -26,21 +26,15 @@ from queries.reconciliation.work import (
     request_resolution,
     start_clarification,
 )
-from tests.jobs.recon_data import D2, D3, Day, batch, clean, ntpn
-from tests.queries.work_data import audit_actions, exception, exception_id, make_people, missing_in_bank, refused
-
-
-@pytest.fixture
-def people(engine: Engine) -> dict[str, User]:
-    return make_people(engine)
-
-
-def amount_mismatch(engine: Engine) -> int:
-    """NTPN 2: MPN says 20,000, the bank keyed 1."""
-    rows = clean(2)
-    Day(rows).load(engine, bank=[rows[0], rows[1].but(amount=1)], letters=False)
-    reconcile(engine, D2)
-    return exception_id(engine, ntpn(2), "amount_mismatch")
+from tests.builders.reconciliation import D2, D3, Day, batch, clean, ntpn
+from tests.builders.work import (
+    amount_mismatch,
+    audit_actions,
+    exception,
+    exception_id,
+    missing_in_bank,
+    refused,
+)
 
 
 def test_cause_codes_in_the_database_match_the_labelled_list(engine: Engine) -> None:

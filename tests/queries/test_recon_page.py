@@ -22,8 +22,8 @@ from queries.reconciliation.exception_list import (
 )
 from queries.reconciliation.model import CAUSES
 from queries.reconciliation.work import request_resolution
-from tests.jobs.recon_data import D2, Day, clean, ntpn
-from tests.queries.work_data import exception_id, make_people
+from tests.builders.reconciliation import D2, Day, clean, ntpn
+from tests.builders.work import exception_id, make_people
 
 DAY = ExceptionFilter.day(D2)
 
@@ -134,3 +134,4 @@ def test_csv_and_xlsx_exports_hold_the_filtered_rows(reconciled: Engine) -> None
     assert [(v[3], v[4], v[6], v[7]) for v in values[5:]] == [
         (ntpn(5), "Nilai berbeda", 50_000, 1), (ntpn(6), "Nilai berbeda", 60_000, 1)]
     assert [(v[3], v[6], v[7]) for v in values[5:]] == [(ntpn(5), 50_000, 1), (ntpn(6), 60_000, 1)]
+
