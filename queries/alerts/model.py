@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from queries import config, labels
-from queries.permissions import roles_for
+from queries.permissions import Refused, roles_for
 
 #: Rule code -> Indonesian title (the page, the e-mail subjects).
 RULES: dict[str, str] = labels.RULES
@@ -32,7 +32,7 @@ COLUMNS = ("alert_id", "rule", "business_date", "bank_code", "opened_at", "deadl
 NOTE_LIMIT = 500
 
 
-class AlertError(ValueError):
+class AlertError(Refused, ValueError):
     """An action on an alert that cannot be done (not found, resolved, not an owner, a bad time); Indonesian."""
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from queries.accounts.audit import Actor, record
 from queries.db import lock_key, session_unlock, try_session_lock
+from queries.permissions import require
 
 LEADER_LOCK = ("scheduler", "leader")  # what the advisory lock the active scheduler holds is named by
 HEARTBEAT_STALE = timedelta(seconds=90)
@@ -131,7 +132,8 @@ def paused_jobs(conn: Connection) -> set[str]:
 
 
 def set_paused(conn: Connection, job_id: str, paused: bool, *, actor: Actor) -> bool:
-    """Pause or resume a job (audited); False when it already was."""
+    """Pause or resume a job (audited); False when it already was. `Refused` unless the actor operates the scheduler."""
+    _operating(actor, "menjeda atau melanjutkan pekerjaan terjadwal")
     before = job_id in paused_jobs(conn)
     if before == paused:
         return False
@@ -145,11 +147,19 @@ def set_paused(conn: Connection, job_id: str, paused: bool, *, actor: Actor) -> 
 
 
 def request_run(conn: Connection, job_id: str, *, actor: Actor) -> int:
-    """Ask the active scheduler to run `job_id` now (audited); returns the request id."""
+    """Ask the active scheduler to run `job_id` now (audited); returns the request id. `Refused` unless the actor
+    operates the scheduler."""
+    _operating(actor, "menjalankan pekerjaan terjadwal sekarang")
     request_id = int(conn.execute(text("""INSERT INTO job_request (job_id, requested_by) VALUES (:j, :by)
                                           RETURNING request_id"""), {"j": job_id, "by": actor.name}).scalar_one())
     record(conn, actor, "scheduler.run_now", object_type="job", object_id=job_id, after={"request_id": request_id})
     return request_id
+
+
+def _operating(actor: Actor, what: str) -> None:
+    """The holders of `scheduling.operate` run, pause and resume jobs; so does the product itself (the command line)."""
+    if actor.role != "system":
+        require(actor, "scheduling.operate", what)
 
 
 @dataclass(frozen=True, slots=True)

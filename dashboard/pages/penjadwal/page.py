@@ -18,13 +18,14 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.access import callback, current_user
+from dashboard.access import act, callback, current_user
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from dashboard.pages.penjadwal import view
 from dashboard.pages.penjadwal.view import CELLS, PAUSE, RESUME, RUN
 from jobs.scheduling.definitions import BY_ID, job_board
 from queries import config
+from queries.accounts.users import User
 from queries.permissions import may, roles_for
 from queries.scheduling.store import instances, recent_runs, request_run, run_by_id, run_durations, set_paused
 
@@ -125,32 +126,37 @@ def detail(clicked: dict[str, Any] | None) -> Any:
           Input({"type": RUN, "job": ALL}, "n_clicks"), Input({"type": PAUSE, "job": ALL}, "n_clicks"),
           Input({"type": RESUME, "job": ALL}, "n_clicks"), State(VERSION, "data"),
           prevent_initial_call=True, roles=ACTORS)
-def act(_run: list[int | None], _pause: list[int | None], _resume: list[int | None],
-        version: int | None) -> tuple[dbc.Alert, int]:
+def operate(_run: list[int | None], _pause: list[int | None], _resume: list[int | None],
+            version: int | None) -> tuple[dbc.Alert, int]:
     """Run now, pause or resume the clicked job (audited as the user); the refresh follows at once."""
-    user, pressed = current_user(), ctx.triggered_id
-    if user is None or not isinstance(pressed, dict) or not ctx.triggered or not ctx.triggered[0].get("value"):
+    pressed = ctx.triggered_id
+    if not isinstance(pressed, dict) or not ctx.triggered:
         raise PreventUpdate
-    job = BY_ID.get(str(pressed.get("job")))
-    if job is None:
+    job, kind = BY_ID.get(str(pressed.get("job"))), pressed.get("type")
+    if job is None or kind not in (RUN, PAUSE, RESUME):
         raise PreventUpdate
-    kind = pressed.get("type")
-    if kind == RUN:
-        perform(request_run, job.job_id, actor=user.actor())
-        live = any(i.is_leader and i.alive(config.now()) for i in fetch(instances))
-        text = (f"Permintaan dikirim; penjadwal menjalankannya dalam beberapa detik ({job.title})." if live else
-                f"{job.title}: permintaan dicatat, tetapi penjadwal tidak aktif; pekerjaan berjalan setelah "
-                "penjadwal dijalankan.")
-        color = "success" if live else "warning"
-    elif kind in (PAUSE, RESUME):
-        pause = kind == PAUSE
-        changed = perform(set_paused, job.job_id, pause, actor=user.actor())
-        word = "dijeda" if pause else "dilanjutkan"
-        text = (f"{job.title} {word}." + (" Jadwalnya dilewati sampai dilanjutkan." if pause else "")
-                if changed else f"{job.title} sudah {word}.")
-        color = "success" if changed else "info"
-    else:
-        raise PreventUpdate
-    log.info("scheduler %s %s by %s", kind, job.job_id, user.username)
-    return (dbc.Alert(text, color=color, dismissable=True, className="py-2", id="pj-pesan-hasil"),
-            (version or 0) + 1)
+
+    def press(user: User) -> tuple[str, str]:
+        if kind == RUN:
+            perform(request_run, job.job_id, actor=user.actor())
+            live = any(i.is_leader and i.alive(config.now()) for i in fetch(instances))
+            told = (f"Permintaan dikirim; penjadwal menjalankannya dalam beberapa detik ({job.title})." if live else
+                    f"{job.title}: permintaan dicatat, tetapi penjadwal tidak aktif; pekerjaan berjalan setelah "
+                    "penjadwal dijalankan.")
+            color = "success" if live else "warning"
+        else:
+            pause = kind == PAUSE
+            changed = perform(set_paused, job.job_id, pause, actor=user.actor())
+            word = "dijeda" if pause else "dilanjutkan"
+            told = (f"{job.title} {word}." + (" Jadwalnya dilewati sampai dilanjutkan." if pause else "")
+                    if changed else f"{job.title} sudah {word}.")
+            color = "success" if changed else "info"
+        log.info("scheduler %s %s by %s", kind, job.job_id, user.username)
+        return told, color
+
+    def said(told: str, color: str) -> tuple[dbc.Alert, int]:
+        return (dbc.Alert(told, color=color, dismissable=True, className="py-2", id="pj-pesan-hasil"),
+                (version or 0) + 1)
+
+    return act(ctx.triggered[0].get("value"), press, done=lambda outcome: said(*outcome),
+               refused=lambda why: said(why.message, "danger"))
