@@ -1,4 +1,4 @@
-"""The mail outbox (issue 17 part 3): every e-mail is first a row here, then sent by `jobs.mail.send`.
+"""The mail outbox: every e-mail is first a row here, then sent by `jobs.mail.send`.
 
 Producers (alerts, the daily digest, Tugas saya, the results sent to banks) call `enqueue` inside their own
 transaction, so a message exists exactly when the change that caused it commits. `dedupe_key` makes enqueueing

@@ -1,4 +1,4 @@
-"""Kotak keluar: the e-mail outbox (issue 17 part 3). Every message the product sends is listed with its status,
+"""Kotak keluar: the e-mail outbox. Every message the product sends is listed with its status,
 attempts and last error; "Lihat" previews it (the plain-text body, shown as text) and "Kirim ulang" puts a failed
 one back in the queue with the same Message-ID (audited as the user). A message marked "mungkin sudah terkirim"
 stopped between the SMTP DATA command and the server's answer: check with the recipient before resending

@@ -2,9 +2,9 @@
 history with each failure's error, durations over 30 days; admin and petugas MPN run a job now or pause it.
 
 The page asks the database, never the scheduler process: next run times come from `jobs.scheduling.definitions`, the
-rest
-from `queries.scheduling.store`. "Jalankan sekarang" writes a run-now request the active scheduler picks up on
-its next tick; pausing writes `scheduler_job`; both are audited. Strip, table and grid refresh every 5 s.
+rest from `queries.scheduling.store`. "Jalankan sekarang" writes a run-now request the active scheduler picks up on
+its next tick; pausing writes `scheduler_job`; both are audited, and both refuse (inside the store) anyone who does
+not hold `scheduling.operate`. Strip, table and grid refresh every 5 s.
 """
 
 from __future__ import annotations
