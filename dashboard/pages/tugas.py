@@ -20,34 +20,35 @@ from dashboard.access import callback, current_user
 from dashboard.components.cards import empty_state, page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from dashboard.components.task_badge import BADGE_COUNT, PATH, badge_look
-from queries import config
+from queries import config, permissions
 from queries.accounts.approvals import ApprovalRefused
 from queries.accounts.users import User
 from queries.formatting import angka, rupiah, tanggal_pendek, waktu_wib
 from queries.tasks.acts import BulkOutcome, Seen, decide_many
 from queries.tasks.waiting import (
     BULK_ACTS,
-    BULK_ROLES,
     KINDS,
     LETTER_KINDS,
     SHOWN,
-    TASK_ROLES,
     Task,
     TaskList,
     acts_for,
+    bulk_action,
     counts,
     task_count,
     task_list,
 )
 
+PAGE_ROLES = permissions.roles_for("page.tugas")
 dash.register_page(__name__, path=PATH, name="Tugas saya", title="Tugas saya · MPN Monitor", order=5,
-                   roles=TASK_ROLES, navbar=False)
+                   roles=PAGE_ROLES, navbar=False)
 
 FILTER, LIST, SEEN, VERSION, MESSAGE = "tugas-jenis", "tugas-daftar", "tugas-tampil", "tugas-versi", "tugas-pesan"
 PICK, ACT, PICK_ALL, RESULT = "tugas-pilih", "tugas-aksi", "tugas-pilih-semua", "tugas-hasil"
 ALL_KINDS = "semua"
 MAX_ROWS = SHOWN  # per kind, fetched with LIMIT and counted in SQL: light when someone holds thousands
-ACTORS: tuple[str, ...] = tuple(sorted({r for roles in BULK_ROLES.values() for r in roles}))
+#: Who takes any bulk act (the acts' callbacks).
+ACTORS: tuple[str, ...] = tuple(sorted({r for act in BULK_ACTS for r in permissions.roles_for(bulk_action(act))}))
 
 TITLE = "Tugas saya"
 QUESTION = "Apa yang menunggu tindakan saya, dari tanggal mana saja?"
@@ -100,12 +101,12 @@ def chosen(tasks: list[Task], jenis: str | None) -> str:
 
 def toolbar(user: User | None) -> html.Div | None:
     """`Pilih semua` and the bulk acts of the user's role."""
-    acts = [act for act, roles in BULK_ROLES.items() if user is not None and user.role in roles]
+    acts = [name for name in BULK_ACTS if permissions.may(user, bulk_action(name))]
     if not acts:
         return None
     buttons = [dbc.Button("Pilih semua", id=PICK_ALL, color="secondary", outline=True, size="sm", n_clicks=0)]
-    buttons += [dbc.Button(BULK_ACTS[act], id={"type": ACT, "act": act}, color="primary", size="sm", n_clicks=0)
-                for act in acts]
+    buttons += [dbc.Button(BULK_ACTS[name], id={"type": ACT, "act": name}, color="primary", size="sm", n_clicks=0)
+                for name in acts]
     return html.Div(buttons, className="d-flex gap-2 flex-wrap justify-content-end")
 
 
@@ -190,7 +191,7 @@ def table(tasks: list[Task], user: User | None, now: datetime) -> html.Table:
 
 
 @callback(Output(LIST, "children"), Output(SEEN, "data"), Output(FILTER, "options"),
-          Input(FILTER, "value"), Input(VERSION, "data"), prevent_initial_call=True, roles=TASK_ROLES)
+          Input(FILTER, "value"), Input(VERSION, "data"), prevent_initial_call=True, roles=PAGE_ROLES)
 def show(choice: str | None, _version: int | None) -> tuple[Any, ...]:
     """The list again, after a filter change or a bulk act."""
     user = current_user()

@@ -24,13 +24,14 @@ from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from dashboard.components.dates import default_day, parse_day
 from dashboard.pages.surat_himbauan import view
-from dashboard.pages.surat_himbauan.view import BUTTONS, GROUPS, LETTER_ROLES, MESSAGE
+from dashboard.pages.surat_himbauan.view import BUTTONS, GROUPS, MESSAGE
+from queries import permissions
 from queries.accounts.approvals import ApprovalRefused
 from queries.accounts.users import User
 from queries.calendar import calendar_from_db
 from queries.letters.appeals import (
     ACTS,
-    DRAFTER_ROLES,
+    DRAFT_ACTION,
     AppealLetter,
     appeal_letter,
     appeal_letters,
@@ -46,8 +47,10 @@ from queries.letters.appeals import (
 from queries.letters.statements import missing_pairs
 from queries.reconciliation.exception_list import bank_names
 
+PAGE_ROLES = permissions.roles_for(view.PAGE_ACTION)
+DRAFTER_ROLES = permissions.roles_for(DRAFT_ACTION)
 dash.register_page(__name__, path="/surat-himbauan", name="Surat Himbauan", title="Surat Himbauan · MPN Monitor",
-                   order=25, roles=LETTER_ROLES, routes=[("/surat-himbauan/<int:letter_id>.pdf", view.letter_pdf)])
+                   order=25, roles=PAGE_ROLES, routes=[("/surat-himbauan/<int:letter_id>.pdf", view.letter_pdf)])
 
 VERSION, SELECTED = "sh-versi", "sh-dipilih"
 FILTER, KPI_HOLDER, GRID_HOLDER, GRID, DETAIL = "sh-filter", "sh-kpi-wadah", "sh-grid-wadah", "sh-grid", "sh-detail"
@@ -73,7 +76,7 @@ def page_body(selected: int | None = None, day: date | None = None) -> list[Any]
     user, today = current_user(), today_local()
     letters = fetch(appeal_letters)
     return [
-        page_header(TITLE, QUESTION, draft_tools(day) if user is not None and user.role in DRAFTER_ROLES else None),
+        page_header(TITLE, QUESTION, draft_tools(day) if permissions.may(user, DRAFT_ACTION) else None),
         dcc.Store(id=VERSION, data=0), dcc.Store(id=SELECTED, data=selected),
         html.Div(id=DRAFT_MESSAGE),
         html.Div(view.kpi_cards(letters, user, today), id=KPI_HOLDER),
@@ -106,7 +109,7 @@ def rows_of(letters: list[AppealLetter], choice: str | None) -> list[dict[str, A
 
 
 @callback(Output(GRID, "rowData"), Output(FILTER, "options"), Output(KPI_HOLDER, "children"),
-          Input(FILTER, "value"), Input(VERSION, "data"), prevent_initial_call=True, roles=LETTER_ROLES)
+          Input(FILTER, "value"), Input(VERSION, "data"), prevent_initial_call=True, roles=PAGE_ROLES)
 def refresh(choice: str | None, _version: int) -> tuple[Any, ...]:
     """The grid, the counts on the filter and the headline cards, after a filter change or an act."""
     letters = fetch(appeal_letters)
@@ -114,7 +117,7 @@ def refresh(choice: str | None, _version: int) -> tuple[Any, ...]:
     return rows_of(letters, choice), view.filter_options(letters, user), view.kpi_cards(letters, user, today_local())
 
 
-@callback(Output(SELECTED, "data"), Input(GRID, "cellClicked"), prevent_initial_call=True, roles=LETTER_ROLES)
+@callback(Output(SELECTED, "data"), Input(GRID, "cellClicked"), prevent_initial_call=True, roles=PAGE_ROLES)
 def select(clicked: dict[str, Any] | None) -> int:
     """The clicked letter becomes the selected one."""
     try:
@@ -127,7 +130,7 @@ def select(clicked: dict[str, Any] | None) -> int:
           *(Output(group, "style") for group in GROUPS.values()),
           Output(view.REVISE_DATES, "options"), Output(view.REVISE_DATES, "value"),
           Output(view.REVISE_ADDRESSEE, "value"), Output(view.REVISE_NOTE, "value"),
-          Input(SELECTED, "data"), Input(VERSION, "data"), roles=LETTER_ROLES)
+          Input(SELECTED, "data"), Input(VERSION, "data"), roles=PAGE_ROLES)
 def detail(selected: int | None, _version: int) -> tuple[Any, ...]:
     """The selected letter in full, and the forms of the acts this user may take on it now."""
     user = current_user()
@@ -139,7 +142,7 @@ def detail(selected: int | None, _version: int) -> tuple[Any, ...]:
         raise PreventUpdate from None
     today = today_local()
     days_left = escalation_days_left(a, today, fetch(calendar_from_db)) if a.status == "sent" else None
-    acts = view.allowed_acts(a, user)
+    acts = a.acts_for(user)
     hint = (f"Anda dapat: {view.acts_label(acts)}." if acts
             else "Tidak ada tindakan untuk Anda pada surat ini dalam status sekarang.")
     choices = view.revise_choices(a, fetch(missing_pairs, until=today).get(a.bank_code, [])) if "revise" in acts else []
@@ -180,7 +183,7 @@ def draft(clicks: int | None, day: str | None, version: int | None) -> tuple[Any
             changed[0].letter_id, "konsep")
 
 
-# --- the acts on the selected letter: one callback each, for the roles `ACTS` names -------------------------------
+# --- the acts on the selected letter: one callback each, for the roles of the action `ACTS` names ----------------
 
 
 def _run(act: str, selected: int | None, clicks: int | None, version: int | None,
@@ -202,7 +205,7 @@ def _act_callback(act: str, *states: State) -> Callable[[Callable[..., tuple[Any
     return callback(Output(MESSAGE, "children", allow_duplicate=True), Output(VERSION, "data", allow_duplicate=True),
                     Input(button, "n_clicks"), State(SELECTED, "data"), State(VERSION, "data"), *states,
                     running=[(Output(button, "disabled"), True, False)], prevent_initial_call=True,
-                    roles=ACTS[act][0])
+                    roles=permissions.roles_for(ACTS[act][0]))
 
 
 @_act_callback("initial")

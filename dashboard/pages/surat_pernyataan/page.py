@@ -24,15 +24,24 @@ from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from dashboard.components.dates import default_day, parse_day
 from dashboard.pages.surat_pernyataan import form as sf
-from queries import config
+from queries import config, permissions
 from queries.calendar import calendar_from_db
 from queries.formatting import angka, rupiah, tanggal_pendek
 from queries.imports.master import banks
-from queries.letters.statement_entry import RECORDER_ROLES, ScanCorrupt, StatementRefused, record_statement, scan
+from queries.letters.statement_entry import (
+    RECORD_ACTION,
+    ScanCorrupt,
+    StatementRefused,
+    acts_for,
+    record_statement,
+    scan,
+)
 from queries.letters.statements import KINDS, STATUSES, statement_cell, statement_cells, statement_history
 
 PATH = "/surat-pernyataan"
-PAGE_ROLES = ("kasubdit", "kasi", "pelaksana", "petugas_mpn", "tu", "admin")
+PAGE_ACTION = "page.surat_pernyataan"
+PAGE_ROLES = permissions.roles_for(PAGE_ACTION)
+RECORDER_ROLES = permissions.roles_for(RECORD_ACTION)
 SCAN_RULE = view.SCAN_PATH + "<int:scan_id>"
 
 RANGE, KIND, STATUS = "sp-rentang", "sp-jenis", "sp-status"
@@ -50,7 +59,7 @@ log = logging.getLogger(__name__)
 def scan_pdf(scan_id: int) -> Response:
     """The stored scan as an inline PDF with its SHA-256; 403 for other roles, 404 unknown, 500 if corrupt."""
     user = current_user()
-    if user is None or user.role not in PAGE_ROLES:
+    if user is None or not permissions.may(user, PAGE_ACTION):
         return Response("Peran Anda tidak berwenang melihat pindaian surat pernyataan.", 403, mimetype="text/plain")
     try:
         found = fetch(scan, scan_id)
@@ -111,8 +120,7 @@ def page_body(first: date | None, last: date | None, bank: str | None = None) ->
     first, last = date_range(first, last)
     chosen = {"bank": bank.strip().upper()[:20], "day": last.isoformat()} if bank and bank.strip() else None
     rows, columns, style, totals, line = matrix(first, last, None, None)
-    user = current_user()
-    may_record = user is not None and user.role in RECORDER_ROLES
+    may_record = bool(acts_for(current_user()))
     return [
         page_header(TITLE, SUBTITLE, filters(first, last)),
         dcc.Store(id=VERSION, data=0), dcc.Store(id=SELECTED, data=chosen),
