@@ -1,4 +1,4 @@
-"""Impossible timelines are anomalies with a reason, never "on time" (issue 15 §2): a result before its batch, a
+"""Impossible timelines are anomalies with a reason, never "on time": a result before its batch, a
 batch or statement letter received in the future or before its day, a confirmation before its preparation; negative
 minutes are never printed (page, daily report, Berita Acara); an exception ages from when its difference arose."""
 
