@@ -20,7 +20,7 @@ from queries.letters.statements import statement_cell
 from queries.tasks.acts import TaskRefused, decide_many, mark_handled
 from queries.tasks.waiting import BULK_ACTS, BULK_OF, FILE_KINDS, Task
 from queries.tasks.waiting import acts_for as task_acts
-from tests.jobs.recon_data import D1, D2, Day, clean, wib
+from tests.builders.reconciliation import D1, D2, Day, clean, wib
 
 ROLES = tuple(labels.ROLES)
 PDF = b"%PDF-1.4 surat\n%%EOF"
