@@ -282,6 +282,11 @@ def fail_stranded(conn: Connection) -> list[str]:
     return stranded
 
 
+def acts_for(user: object, status: str) -> frozenset[str]:
+    """What `user` (a User, an Actor, None) may do to a message of `status` on Kotak keluar: `resend` a failed one."""
+    return frozenset({"resend"}) if status == "failed" and may(user, "mail.resend") else frozenset()
+
+
 def requeue(conn: Connection, mail_id: int, *, actor: Actor, now: datetime) -> str:
     """A person's "kirim ulang" of a failed message: queued again now with the same Message-ID, its attempts
     counted afresh; audited. Returns the Message-ID; `ResendRefused` when the message is not failed or the actor does

@@ -24,7 +24,7 @@ from queries import config
 from queries.accounts.users import User
 from queries.mail.outbox import requeue
 from queries.mail.read import message_detail, outbox, status_counts
-from queries.permissions import may, roles_for
+from queries.permissions import roles_for
 
 #: Who sees the outbox; who resends a failed message.
 READERS, RESENDERS = roles_for("page.kotak_keluar"), roles_for("mail.resend")
@@ -78,9 +78,7 @@ def _server_note() -> str:
 
 
 def _table(status: str) -> Any:
-    user = current_user()
-    return view.outbox_table(fetch(outbox, status=status, limit=LISTED),
-                             can_resend=may(user, "mail.resend"))
+    return view.outbox_table(fetch(outbox, status=status, limit=LISTED), user=current_user())
 
 
 @callback(Output(TABLE, "children"), Output(CARDS, "children"), Input(FILTER, "value"), Input(VERSION, "data"),
