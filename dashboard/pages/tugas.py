@@ -16,12 +16,11 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.access import callback, current_user
+from dashboard.access import act, callback, current_user
 from dashboard.components.cards import empty_state, page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from dashboard.components.task_badge import BADGE_COUNT, PATH, badge_look
 from queries import config, permissions
-from queries.accounts.approvals import ApprovalRefused
 from queries.accounts.users import User
 from queries.formatting import angka, rupiah, tanggal_pendek, waktu_wib
 from queries.tasks.acts import BulkOutcome, Seen, decide_many
@@ -226,10 +225,10 @@ def outcome_alert(outcome: BulkOutcome) -> dbc.Alert:
 def bulk(clicks: list[int | None], values: list[bool | None], ids: list[dict[str, str]],
          seen: dict[str, dict[str, str]] | None, version: int | None) -> tuple[Any, ...]:
     """Take the clicked act on each selected row as it was shown; the outcome per row, the list and badge anew."""
-    user, trigger = current_user(), ctx.triggered_id
-    if user is None or not isinstance(trigger, dict) or not any(clicks or []):
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not any(clicks or []):
         raise PreventUpdate
-    act = str(trigger.get("act"))
+    name = str(trigger.get("act"))
     shown = seen or {}
     picked = [Seen(i["key"], str(shown[i["key"]].get("token", "")), str(shown[i["key"]].get("name", "")))
               for i, v in zip(ids or [], values or [], strict=False) if v and i.get("key") in shown]
@@ -237,8 +236,11 @@ def bulk(clicks: list[int | None], values: list[bool | None], ids: list[dict[str
         message = dbc.Alert("Pilih paling sedikit satu butir terlebih dahulu.", color="info", id=RESULT,
                             className="py-2")
         return message, dash.no_update, dash.no_update, dash.no_update, dash.no_update
-    try:
-        alert = outcome_alert(perform(decide_many, actor=user, act=act, seen=picked))
-    except ApprovalRefused as refused:
-        alert = dbc.Alert(refused.message, color="danger", id=RESULT, className="py-2")
-    return (alert, (version or 0) + 1, *badge_look(fetch(task_count, user)))
+
+    def decide(user: User) -> tuple[Any, ...]:
+        outcome = perform(decide_many, actor=user, act=name, seen=picked)
+        return outcome_alert(outcome), (version or 0) + 1, *badge_look(fetch(task_count, user))
+
+    return act(sum(c or 0 for c in clicks or []), decide, done=lambda shown_anew: shown_anew,
+               refused=lambda why: (dbc.Alert(why.message, color="danger", id=RESULT, className="py-2"),
+                                    (version or 0) + 1, *(dash.no_update,) * 3))  # nothing changed: nor the badge

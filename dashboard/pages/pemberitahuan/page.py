@@ -14,7 +14,7 @@ import dash
 from dash import Input, Output, State, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.access import callback, current_user
+from dashboard.access import act, callback, current_user
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from dashboard.pages.pemberitahuan import view
@@ -22,7 +22,7 @@ from queries import config, permissions
 from queries.accounts.users import User
 from queries.imports.master import banks
 from queries.letters.notice_work import catchup, excused_by, linked_berita_acara, record_notice, withdraw_notice
-from queries.letters.notices import RECORD_ACTION, WITHDRAW_ACTION, NoticeRefused, acts_for, notice_by_id, notices
+from queries.letters.notices import RECORD_ACTION, WITHDRAW_ACTION, acts_for, notice_by_id, notices
 
 PATH = "/pemberitahuan"
 PAGE_ROLES = permissions.roles_for("page.pemberitahuan")
@@ -80,15 +80,17 @@ def save(clicks: int | None, bank: str | None, number: str | None, letter_date: 
          cause: str | None, start: str | None, end: str | None, duties: list[str] | None, note: str | None,
          contents: str | None, file_name: str | None) -> tuple[Any, Any, Any]:
     """Record the notice in one transaction; the refusal, if any, is shown under the form."""
-    user = current_user()
-    if not clicks or user is None:
-        raise PreventUpdate
-    try:
+
+    def record(user: User) -> int:
         notice = view.notice_in(bank, number, letter_date, received, cause, start, end, duties, note)
-        notice_id = perform(record_notice, notice, actor=user, scan_file=view.scan_file(contents, file_name))
-    except (view.FormError, NoticeRefused) as refused:
-        message = refused.message if isinstance(refused, NoticeRefused) else str(refused)
-        return view.alert(message, "danger"), dash.no_update, dash.no_update
+        return perform(record_notice, notice, actor=user, scan_file=view.scan_file(contents, file_name))
+
+    return act(clicks, record, done=recorded,
+               refused=lambda why: (view.alert(why.message, "danger"), dash.no_update, dash.no_update))
+
+
+def recorded(notice_id: int) -> tuple[Any, Any, Any]:
+    """The confirmation with a link to the notice, the list anew, the upload emptied."""
     done = html.Span([f"Pemberitahuan #{notice_id} dicatat. ",
                       html.A("Lihat rinciannya", href=f"{PATH}?id={notice_id}", className="alert-link")])
     return view.alert(done, "success"), view.notice_list(fetch(notices)), None
@@ -98,12 +100,10 @@ def save(clicks: int | None, bank: str | None, number: str | None, letter_date: 
           State(SHOWN, "children"), prevent_initial_call=True, roles=permissions.roles_for(WITHDRAW_ACTION))
 def withdraw(clicks: int | None, reason: str | None, shown: str | None) -> Any:
     """Withdraw the notice shown, with the reason given (audited)."""
-    user = current_user()
-    if not clicks or user is None or not (shown or "").isdigit():
+    if not (shown or "").isdigit():
         raise PreventUpdate
-    try:
-        perform(withdraw_notice, int(shown or 0), actor=user, reason=reason or "")
-    except NoticeRefused as refused:
-        return view.alert(refused.message, "danger")
-    return view.alert("Pemberitahuan ditarik: kewajiban yang dikecualikannya kembali dihitung terlambat. Muat ulang "
-                      "halaman untuk melihat keadaannya.", "success")
+    return act(clicks, lambda user: perform(withdraw_notice, int(shown or 0), actor=user, reason=reason or ""),
+               done=lambda _withdrawn: view.alert("Pemberitahuan ditarik: kewajiban yang dikecualikannya kembali "
+                                                  "dihitung terlambat. Muat ulang halaman untuk melihat keadaannya.",
+                                                  "success"),
+               refused=lambda why: view.alert(why.message, "danger"))
