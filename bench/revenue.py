@@ -7,7 +7,7 @@ Runs on the configured server (`MPN_DATABASE_URL`, else the embedded one) in a s
 Kanwils and 300 KAPs; every weekday of this year and last (this year's so the comparison with last year reads
 data) gets `--rows` draws of (bank, KPP, KAP), skewed the way payments are (a few big banks and common KAPs
 carry most), summed into `revenue_day` (~25,000 rows a day at the default) and rolled up as migration 0008
-does. Then each chart's query of `queries.monitoring.revenue` runs for random cuts: a day to a quarter (a month most
+does. Then each chart's query of `queries.reconciliation.revenue` runs for random cuts: a day to a quarter (a month most
 often, the page's default), some with banks, KAPs or a Kanwil. Goal: p95 <= 300 ms per chart.
 """
 
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.scratch import drop_database, scratch_database  # noqa: E402
 from queries.db import resolve_url  # noqa: E402
-from queries.monitoring import revenue as r  # noqa: E402
+from queries.reconciliation import revenue as r  # noqa: E402
 
 DB = "mpn_bench_revenue"
 LAST = date(2026, 11, 20)

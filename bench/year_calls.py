@@ -46,17 +46,13 @@ def terms(conn: Connection, rng: random.Random, days: list[date], runs: int) -> 
 
 def calls(conn: Connection, rng: random.Random, runs: int, days: list[date]) -> dict[str, list[Call]]:
     """Per page callback, `runs` calls with varied inputs."""
-    from dashboard.pages import (
-        distribusi,
-        kelengkapan,
-        lacak,
-        penerimaan,
-        peringatan,
-        rekonsiliasi,
-        surat_pernyataan,
-        tugas,
-    )
+    from dashboard.pages import kelengkapan, peringatan, tugas
+    from dashboard.pages.distribusi import page as distribusi
+    from dashboard.pages.lacak import page as lacak
+    from dashboard.pages.penerimaan import page as penerimaan
     from dashboard.pages.rapor_bank import page as rapor_bank
+    from dashboard.pages.rekonsiliasi import page as rekonsiliasi
+    from dashboard.pages.surat_pernyataan import page as surat_pernyataan
     from queries.reconciliation.classify import CATEGORIES
 
     recent = days[-40:]

@@ -13,6 +13,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+from sqlalchemy import Connection, text
 
 from queries import config
 
@@ -89,11 +90,14 @@ class WorkingCalendar:
         return self.business_date(paid_at.date(), paid_at.time().replace(tzinfo=None), cutoff)
 
 
-def calendar_from_db(conn: object) -> WorkingCalendar:
-    """The working calendar with the database's master non-working days."""
-    from queries.imports.master import non_working_days
+def non_working_days(conn: Connection) -> dict[date, str]:
+    """The master non-working days (cuti bersama and other extra days off; kept by `mpn master import`)."""
+    return {r[0]: r[1] for r in conn.execute(text("SELECT day, description FROM non_working_day"))}
 
-    return WorkingCalendar(non_working_days(conn))  # type: ignore[arg-type]
+
+def calendar_from_db(conn: Connection) -> WorkingCalendar:
+    """The working calendar with the database's master non-working days."""
+    return WorkingCalendar(non_working_days(conn))
 
 
 def current_business_day(calendar: WorkingCalendar, now: datetime) -> date:
@@ -105,6 +109,6 @@ def current_business_day(calendar: WorkingCalendar, now: datetime) -> date:
     return calendar.previous_or_same(now.astimezone(config.timezone()).date())
 
 
-def current_business_day_db(conn: object, now: datetime) -> date:
+def current_business_day_db(conn: Connection, now: datetime) -> date:
     """`current_business_day` with the database's master non-working days."""
     return current_business_day(calendar_from_db(conn), now)

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg2.extensions as pgext
 from sqlalchemy import Connection, Engine, create_engine, text
@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from queries import config
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def embedded_url(pgdata: Path | None = None) -> str:
@@ -198,3 +199,12 @@ def session_lock(engine: Engine, *parts: object) -> Iterator[None]:
         finally:
             session_unlock(conn, *parts)
             conn.commit()
+
+
+def within(engine_or_conn: Engine | Connection, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`work(conn, *args, **kwargs)`: given an engine, in a transaction of its own, committed at the end; given a
+    connection, in the caller's transaction (the caller commits)."""
+    if isinstance(engine_or_conn, Engine):
+        with engine_or_conn.begin() as conn:
+            return work(conn, *args, **kwargs)
+    return work(engine_or_conn, *args, **kwargs)

@@ -114,3 +114,17 @@ def planned_date_problem(value: date) -> str | None:
     if value > LATEST_PLANNED:
         return f"tanggal {value.isoformat()} setelah {LATEST_PLANNED.strftime('%d/%m/%Y')} tidak masuk akal"
     return None
+
+
+#: An e-mail address as the outbox sends to it (RFC 5321 sizes; no quoted local parts).
+ADDRESS = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+
+
+def email_address(address: str) -> str | None:
+    """The address trimmed with its domain lower-cased, or None when it is not a plausible e-mail address."""
+    value = address.strip()
+    if not ADDRESS.match(value) or ".." in value or len(value) > 254:
+        return None
+    local, domain = value.rsplit("@", 1)
+    return f"{local}@{domain.lower()}"

@@ -32,7 +32,7 @@ from queries.formatting import (
     waktu_wib,
 )
 from queries.imports.rejected import RejectedFile
-from queries.monitoring.arrivals import ImportFileRow
+from queries.imports.store import ImportFileRow
 
 KIND_LABELS = {"mpn": "Data MPN", "bank": "Batch bank", "statements": "Surat pernyataan",
                "notices": "Surat pemberitahuan gangguan"}

@@ -38,6 +38,7 @@ from jobs.documents.distribution_report import keep_reports
 from jobs.scheduling.daily import Outcome
 from queries import config
 from queries.accounts.audit import Actor, record
+from queries.accounts.users import system_user
 from queries.db import session_unlock, try_session_lock
 from queries.distribution import delivery
 from queries.distribution.delivery import Attempt, Batch
@@ -379,7 +380,6 @@ def release_held(engine: Engine, now: datetime, *, actor: Actor) -> list[tuple[d
     round and, when it carries rows, ask its approval as the system (kasi and kasubdit still decide).
     Returns (date, rows) of the rounds asked for."""
     from queries.distribution import prepare as dist
-    from queries.letters.appeals import system_user
 
     since = date.fromordinal(now.date().toordinal() - 31)
     with engine.connect() as conn:

@@ -27,10 +27,10 @@ from queries.accounts.users import User, user_by_name
 from queries.calendar import WIB
 from queries.formatting import angka, persen_dari, rupiah, tanggal_panjang, waktu_wib
 from queries.labels import CATEGORIES, field_list
-from queries.monitoring.timeline import result_anomaly
 from queries.reconciliation.classify import RESULT_DEADLINE_MINUTES
 from queries.reconciliation.model import STATUSES
 from queries.reconciliation.report import ReconReport, ReportError, reconciliation_report
+from queries.timeline import result_anomaly
 
 #: The issuing unit (DOMAIN §1; SE-127/PJ/2010 names the Subdirektorat), top to bottom.
 LETTERHEAD = ("KEMENTERIAN KEUANGAN REPUBLIK INDONESIA", "DIREKTORAT JENDERAL PAJAK",

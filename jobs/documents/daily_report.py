@@ -28,7 +28,7 @@ from queries import config
 from queries.accounts.audit import Actor
 from queries.accounts.users import User
 from queries.calendar import calendar_from_db
-from queries.db import xact_lock
+from queries.db import within, xact_lock
 from queries.distribution.prepare import REASONS, TARGET_TITLES
 from queries.distribution.prepare import STATUSES as ROUND_STATUSES
 from queries.formatting import angka, jam_wib, persen, rupiah, tanggal_panjang, tanggal_pendek, waktu_wib
@@ -409,10 +409,7 @@ def make_daily_report(engine_or_conn: Engine | Connection, business_date: date, 
 
     Given an engine it opens and commits its own transaction; given a connection the caller owns it.
     """
-    if isinstance(engine_or_conn, Engine):
-        with engine_or_conn.begin() as conn:
-            return _make(conn, business_date, fmt, made_by, now)
-    return _make(engine_or_conn, business_date, fmt, made_by, now)
+    return within(engine_or_conn, _make, business_date, fmt, made_by, now)
 
 
 def make_daily_reports(conn: Connection, business_date: date, *, made_by: str,

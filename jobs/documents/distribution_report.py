@@ -21,7 +21,7 @@ from jobs.documents.pdf_style import Column, Document, date_words, draw_letterhe
 from queries.accounts import approvals
 from queries.accounts.users import ROLES
 from queries.calendar import WIB
-from queries.db import xact_lock
+from queries.db import within, xact_lock
 from queries.distribution.prepare import REASONS, TARGET_TITLES, TARGETS
 from queries.distribution.report import (
     ATTEMPT_CAP,
@@ -400,10 +400,7 @@ def make_report(engine_or_conn: Engine | Connection, business_date: date, *, fmt
 
     Given an engine it opens and commits its own transaction; given a connection the caller owns it.
     """
-    if isinstance(engine_or_conn, Engine):
-        with engine_or_conn.begin() as conn:
-            return _make(conn, business_date, fmt, made_by, now)
-    return _make(engine_or_conn, business_date, fmt, made_by, now)
+    return within(engine_or_conn, _make, business_date, fmt, made_by, now)
 
 
 def keep_reports(engine: Engine, business_date: date, made_by: str = SYSTEM_MAKER) -> list[str]:

@@ -17,9 +17,9 @@ from sqlalchemy import Connection, Engine
 
 from queries.accounts.audit import Actor, record
 from queries.db import xact_lock
-from queries.monitoring.revenue import refresh_revenue_day
 from queries.reconciliation import classify as q
 from queries.reconciliation import runs, store
+from queries.reconciliation.revenue import refresh_revenue_day
 from queries.reconciliation.summary import BankSummary, date_summary
 
 Progress = Callable[[int, int], None]

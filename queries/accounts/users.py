@@ -16,7 +16,7 @@ from typing import NamedTuple
 from sqlalchemy import Connection, text
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from queries import labels
+from queries import labels, plausibility
 from queries.accounts.audit import Actor, record
 from queries.permissions import Refused, require
 
@@ -216,13 +216,11 @@ def set_active(conn: Connection, username: str, active: bool, *, actor: Actor) -
 
 
 def _checked_email(email: str) -> str:
-    """The address checked as the outbox checks it, or UserError."""
-    from queries.mail.outbox import MailError, check_address
-
-    try:
-        return check_address(email)
-    except MailError as exc:
-        raise UserError(str(exc), f"alamat e-mail tidak sah: {email.strip()!r}") from None
+    """The address checked as the outbox checks it (`plausibility.email_address`), or UserError."""
+    checked = plausibility.email_address(email)
+    if checked is None:
+        raise UserError(f"invalid e-mail address {email!r}", f"alamat e-mail tidak sah: {email.strip()!r}")
+    return checked
 
 
 def set_email(conn: Connection, username: str, email: str, *, actor: Actor) -> User:
@@ -401,4 +399,12 @@ def session_user(conn: Connection, user_id: int, epoch: int) -> User | None:
     user = user_by_id(conn, user_id)
     if user is None or not user.active or user.session_epoch != epoch:
         return None
+    return user
+
+
+def system_user(conn: Connection) -> User:
+    """The account `sistem`: the product's own, maker of the drafts and requests the system proposes."""
+    user = user_by_name(conn, SYSTEM_ACCOUNT)
+    if user is None:
+        raise RuntimeError("the account 'sistem' is missing: run `mpn db upgrade`")
     return user

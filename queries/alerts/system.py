@@ -25,7 +25,7 @@ from sqlalchemy import Connection, text
 from queries import config
 from queries.calendar import WorkingCalendar
 from queries.imports.rejected import meant_for
-from queries.monitoring.arrivals import ImportFileRow
+from queries.imports.store import ImportFileRow
 from queries.scheduling.store import HEARTBEAT_STALE
 
 KIND_TITLES = {"mpn": "data MPN", "bank": "batch bank", "statements": "surat pernyataan",

@@ -36,9 +36,9 @@ from queries.accounts.users import ROLES, SYSTEM_ACCOUNT, User, user_by_id
 from queries.db import use_temp_tables, xact_lock
 from queries.distribution import delivery
 from queries.distribution.delivery import BATCH_STATES, STATUSES
-from queries.monitoring.revenue import OPEN_EXCEPTIONS, payments_of
 from queries.permissions import may, role_titles, roles_for
 from queries.reconciliation.classify import analyze_stale
+from queries.reconciliation.revenue import OPEN_EXCEPTIONS, payments_of
 from queries.scheduling.store import request_run
 
 KIND = "distribution"

@@ -311,6 +311,3 @@ def codes(conn: Connection, table: str) -> set[str]:
     return {r[0] for r in conn.execute(text(f"SELECT {key} FROM {table}"))}
 
 
-def non_working_days(conn: Connection) -> dict[date, str]:
-    """The master non-working days (cuti bersama and other extra days off)."""
-    return {r[0]: r[1] for r in conn.execute(text("SELECT day, description FROM non_working_day"))}

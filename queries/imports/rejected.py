@@ -18,7 +18,7 @@ from sqlalchemy import Connection, text
 
 from queries import config
 from queries.calendar import WorkingCalendar, calendar_from_db
-from queries.monitoring.arrivals import ImportFileRow
+from queries.imports.store import ImportFileRow
 
 HEAD_BYTES = 64 * 1024
 #: How far around a date the rejected files are looked at (a file is meant for a date at most a few days before

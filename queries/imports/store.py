@@ -9,6 +9,7 @@ Nothing here commits: the importer owns the transaction.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import IO, NamedTuple
 
@@ -31,6 +32,34 @@ class DateTotal(NamedTuple):
     business_date: date
     rows: int
     amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class ImportFileRow:
+    """One file handed to `mpn import`, imported or rejected, with its error report."""
+
+    import_id: int
+    kind: str
+    file_name: str
+    status: str
+    sha256: str
+    size_bytes: int
+    received_at: datetime
+    started_at: datetime
+    finished_at: datetime
+    row_count: int
+    total_amount: int
+    first_date: date | None
+    last_date: date | None
+    bank_code: str | None
+    error_count: int
+    report: str | None
+    kept_path: str | None
+
+    @property
+    def rejected(self) -> bool:
+        """The file was refused whole; nothing of it was imported."""
+        return self.status == "rejected"
 
 
 def has_mpn_data(conn: Connection) -> bool:

@@ -30,7 +30,7 @@ from queries import config, db, permissions, plausibility
 from queries.accounts import approvals
 from queries.accounts.approvals import ApprovalRefused
 from queries.accounts.audit import Actor, record
-from queries.accounts.users import User, user_by_name
+from queries.accounts.users import User, system_user, user_by_name
 from queries.calendar import WorkingCalendar, calendar_from_db
 from queries.letters.statements import missing_pairs
 from queries.settings import Settings, current_settings
@@ -38,7 +38,6 @@ from queries.settings import Settings, current_settings
 KIND = "appeal_letter"
 OBJECT_TYPE = "appeal_letter"
 STEPS = ("kasi", "kasubdit")
-SYSTEM_USER = "sistem"
 #: Who drafts letters (SE-127 step 5 on demand) and makes their paraf-and-signature requests.
 DRAFT_ACTION = "letters.appeal_draft"
 MAX_TEXT = plausibility.MAX_TEXT  # the schema's limit too (migration 0010)
@@ -311,14 +310,6 @@ def _clean(value: str | None, what: str, *, required: bool, multiline: bool = Tr
 def default_addressee(bank_name: str) -> str:
     """The addressee block of a new draft: the collecting agent's head office."""
     return f"Pemimpin Kantor Pusat\n{bank_name}"
-
-
-def system_user(conn: Connection) -> User:
-    """The account `sistem`, maker of the drafts the system proposes."""
-    user = user_by_name(conn, SYSTEM_USER)
-    if user is None:
-        raise RuntimeError("the account 'sistem' is missing: run `mpn db upgrade`")
-    return user
 
 
 def _ask(conn: Connection, letter_id: int, bank_code: str, dates: Sequence[date], addressee: str, note: str,

@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import Connection, text
 
-from queries import labels
+from queries import labels, plausibility
 from queries.accounts.audit import Actor, record
 from queries.db import hold_session_lock, session_unlock, try_xact_lock
 from queries.permissions import Refused, may, role_titles
@@ -39,8 +39,6 @@ MAX_ATTEMPTS = 8  # tries of one message before it is `failed` (about two hours 
 BACKOFF_CAP = timedelta(minutes=60)
 #: What the advisory lock a sender holds on a message while it is `sending` is named by (with the message's id).
 SENDING_LOCK = "mail.sending"
-ADDRESS = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
 KIND = re.compile(r"^[a-z][a-z0-9_.-]{0,39}$")
 
 
@@ -70,11 +68,10 @@ def page_url(path: str, **params: object) -> str:
 
 def check_address(address: str) -> str:
     """The address trimmed (domain lower-cased), or MailError naming what is wrong with it."""
-    value = address.strip()
-    if not ADDRESS.match(value) or ".." in value or len(value) > 254:
+    checked = plausibility.email_address(address)
+    if checked is None:
         raise MailError(f"invalid e-mail address {address!r}")
-    local, domain = value.rsplit("@", 1)
-    return f"{local}@{domain.lower()}"
+    return checked
 
 
 def check_addresses(addresses: Sequence[str]) -> list[str]:

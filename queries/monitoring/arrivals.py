@@ -12,6 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, text
 
 from queries.calendar import WIB
+from queries.imports.store import ImportFileRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,34 +53,6 @@ class IncomingRow:
     def has_data(self) -> bool:
         """Anything at all arrived for this agent and date."""
         return self.mpn_count > 0 or self.reversal_count > 0 or self.has_batch or self.has_letter
-
-
-@dataclass(frozen=True, slots=True)
-class ImportFileRow:
-    """One file handed to `mpn import`, imported or rejected, with its error report."""
-
-    import_id: int
-    kind: str
-    file_name: str
-    status: str
-    sha256: str
-    size_bytes: int
-    received_at: datetime
-    started_at: datetime
-    finished_at: datetime
-    row_count: int
-    total_amount: int
-    first_date: date | None
-    last_date: date | None
-    bank_code: str | None
-    error_count: int
-    report: str | None
-    kept_path: str | None
-
-    @property
-    def rejected(self) -> bool:
-        """The file was refused whole; nothing of it was imported."""
-        return self.status == "rejected"
 
 
 _SUMMARY = text("""

@@ -4,7 +4,7 @@ One row per bank with anything on the date (MPN payments, a current batch, a cur
 `DutyStatus` per duty, whose state is `done` (on time), `late` (done after the deadline), `missing` (not done,
 deadline passed), `waiting` (not done, deadline still ahead), `na` (nothing expected) or `anomaly` (its times
 cannot be true: after now, a result before its batch, a confirmation before its preparation;
-`queries.monitoring.timeline`
+`queries.timeline`
 names the reason, and such a duty is expected but never counted as done):
 
 - `mpn`: MPN data received (`mpn_bank_day.payment_count > 0`); expected when the bank sent a batch, due with it;
@@ -43,11 +43,11 @@ from queries.letters.appeals import AppealLetter, appeal_letters
 from queries.letters.notices import EXCUSED, Notice, active_notices
 from queries.letters.statements import StatementCell, deadline, statement_cells
 from queries.monitoring.completeness_kept import kept_rows
-from queries.monitoring.timeline import ANOMALY, delivery_anomaly, in_future, received_anomaly, result_anomaly
 from queries.plausibility import UNKNOWN_TIME
 from queries.reconciliation.bank_results import delivery_times
 from queries.reconciliation.classify import RESULT_DEADLINE_MINUTES
 from queries.settings import Settings, current_settings
+from queries.timeline import ANOMALY, delivery_anomaly, in_future, received_anomaly, result_anomaly
 
 #: PER-78 Ps.9(5): the bank batch is due by 16:00 WIB on the business date.
 BATCH_DUE = time(16, 0)

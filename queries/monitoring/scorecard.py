@@ -7,7 +7,7 @@ and not answered, overdue among them, and results that reached the bank after R5
 passed; `queries.reconciliation.bank_results.delivery_times`). It is the evidence for PER-78 Pasal 4(e): revoking a
 bank's right to
 collect online. One pass over the small per-day tables; nothing scans the payment partitions. A batch or letter
-"received" after now is an anomaly (`queries.monitoring.timeline`), not a late one: Kelengkapan shows it as such.
+"received" after now is an anomaly (`queries.timeline`), not a late one: Kelengkapan shows it as such.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from queries.letters.appeals import appeal_letters
 from queries.letters.notices import EXCUSED, active_notices
 from queries.letters.statements import statement_cells
 from queries.monitoring.completeness import BATCH_DUE, NOTICE_REACH_DAYS, bank_days
-from queries.monitoring.timeline import in_future, result_anomaly
 from queries.reconciliation.bank_results import delivery_times
+from queries.timeline import in_future, result_anomaly
 
 #: The export's columns (and the grid's), in order, with their Indonesian headers.
 COLUMNS: dict[str, str] = {

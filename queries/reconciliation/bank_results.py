@@ -22,7 +22,7 @@ from sqlalchemy import Connection, text
 
 from queries import labels
 from queries.accounts.audit import Actor, record
-from queries.accounts.users import User
+from queries.accounts.users import User, system_user
 from queries.reconciliation.classify import RESULT_DEADLINE_MINUTES
 from queries.reconciliation.model import OPEN_STATUSES
 from queries.reconciliation.summary import EXPORT_COLUMNS
@@ -69,7 +69,7 @@ class Delivery:
     def r5(self) -> tuple[datetime | None, float | None]:
         """R5's (time, minutes) as every page shows it: the message's acceptance by the mail server. Until then
         nothing, unless the result was computed before its batch arrived (an impossible timeline, shown as the
-        anomaly it is, `queries.monitoring.timeline`)."""
+        anomaly it is, `queries.timeline`)."""
         if self.sent_at is not None:
             return self.sent_at, self.minutes
         if self.batch_received_at is None:
@@ -405,7 +405,6 @@ def ask_approval(conn: Connection, row: ResultRow, *, actor: Actor) -> ResultRow
     """Ask the kasi to approve the result before it leaves; the request carries the deadline (batch + 60 min)."""
     from queries.accounts import approvals
     from queries.formatting import waktu_wib
-    from queries.letters.appeals import system_user
 
     request = approvals.request_approval(
         conn, kind=APPROVAL_KIND, object_key=str(row.result_id), steps=APPROVAL_STEPS, actor=system_user(conn),

@@ -9,9 +9,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, text
 
 from queries import config
-from queries.monitoring.timeline import result_anomaly
 from queries.reconciliation.classify import CATEGORIES
 from queries.reconciliation.model import OPEN_STATUSES
+from queries.timeline import result_anomaly
 
 #: CONTRACT §4's export columns, in its order.
 EXPORT_COLUMNS = ("business_date", "level", "bank_code", "ntpn", "category", "fields", "mpn_amount",

@@ -23,8 +23,8 @@ from queries.accounts import approvals
 from queries.accounts.approvals import Approval, ApprovalRefused
 from queries.accounts.audit import record
 from queries.accounts.users import ROLES, User, user_by_id, user_by_name
-from queries.monitoring.revenue import exception_closed
 from queries.reconciliation.model import CAUSES, KIND_ADJUSTMENT, KIND_RESOLUTION, ExceptionRow, row_columns
+from queries.reconciliation.revenue import exception_closed
 
 OBJECT_TYPE = "recon_exception"
 # Who may do what is `queries.permissions.ACTIONS`: `reconciliation.read` (see, comment, take up), `.work` (the maker

@@ -29,9 +29,9 @@ from queries import config, labels, permissions
 from queries.accounts.users import User
 from queries.calendar import WorkingCalendar, calendar_from_db
 from queries.imports.rejected import meant_for
+from queries.imports.store import ImportFileRow
 from queries.letters.appeals import ACTS, AppealLetter, appeal_letters
 from queries.letters.statements import deadline as statement_deadline
-from queries.monitoring.arrivals import ImportFileRow
 from queries.monitoring.completeness import batch_due, distribution_due
 from queries.reconciliation.classify import CATEGORY_LABELS
 from queries.settings import Settings, current_settings

@@ -127,7 +127,7 @@ def test_kelengkapan_states_are_the_one_label_set_with_anomaly_and_excused() -> 
     from queries import labels
     from queries.letters.notices import EXCUSED, EXCUSED_TITLE
     from queries.monitoring import completeness
-    from queries.monitoring.timeline import ANOMALY, ANOMALY_TITLE
+    from queries.timeline import ANOMALY, ANOMALY_TITLE
 
     assert completeness.STATES is labels.STATES
     assert labels.STATES[ANOMALY] == ANOMALY_TITLE and labels.STATES[EXCUSED] == EXCUSED_TITLE

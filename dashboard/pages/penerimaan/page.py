@@ -2,7 +2,7 @@
 
 Cards (reconciled revenue, what still waits for reconciliation, the change against the same period last year) and
 charts by day, month, tax group and KAP, collecting agent and Kanwil (a click on a Kanwil shows its KPPs). The
-period, bank, KAP and Kanwil filters cut every card and chart alike (`queries.monitoring.revenue.RevenueFilter`);
+period, bank, KAP and Kanwil filters cut every card and chart alike (`queries.reconciliation.revenue.RevenueFilter`);
 each chart
 has its own callback over the pre-aggregated `revenue_day`, and "Unduh data (XLSX)" exports the current cut.
 Only reconciled payments count as received (R13).
@@ -24,7 +24,8 @@ from dashboard.components.data import fetch
 from dashboard.components.dates import BANK_PARAM, DAY_PARAM, default_day, parse_day, range_notice, search
 from dashboard.pages.penerimaan import view
 from queries import config
-from queries.monitoring.revenue import (
+from queries.permissions import roles_for
+from queries.reconciliation.revenue import (
     RevenueFilter,
     daily_revenue,
     kanwil_name,
@@ -37,7 +38,6 @@ from queries.monitoring.revenue import (
     revenue_choices,
     revenue_totals,
 )
-from queries.permissions import roles_for
 
 #: Management reads revenue; so do the monitoring section's heads and the administrator.
 VIEWERS = roles_for("page.penerimaan")

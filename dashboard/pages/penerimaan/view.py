@@ -1,7 +1,7 @@
 """The Penerimaan page's pieces: filters, revenue cards, the charts (rupiah in short Indonesian form on axes and
 hover, Plotly's PNG export kept) and the XLSX of the current cut.
 
-Builders only: the page's callbacks read `queries.monitoring.revenue` and hand the results here.
+Builders only: the page's callbacks read `queries.reconciliation.revenue` and hand the results here.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from jobs.documents import tabular
 from jobs.documents.exports import title_rows
 from queries import formatting
 from queries.formatting import BULAN, angka, rentang_tanggal, rupiah, rupiah_short, tanggal_pendek
-from queries.monitoring.revenue import Choice, DayAmount, MonthAmount, RevenueFilter, RevenueTotals, Share
+from queries.reconciliation.revenue import Choice, DayAmount, MonthAmount, RevenueFilter, RevenueTotals, Share
 
 #: Bootstrap's font stack: the charts' text matches the page's.
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "Noto Sans", "Liberation Sans", Arial'

@@ -22,13 +22,13 @@ from dashboard.components.grids import (
 from queries.accounts.users import ROLES
 from queries.formatting import angka, persen_dari, rupiah, rupiah_short, tanggal_pendek, waktu_wib
 from queries.labels import RECON_FIELDS, field_list
-from queries.monitoring.timeline import minutes_text
 from queries.reconciliation.adjust import ADJUSTMENT_KINDS, SIDES
 from queries.reconciliation.classify import CATEGORY_LABELS, RESULT_DEADLINE_MINUTES
 from queries.reconciliation.exception_detail import ExceptionDetail
 from queries.reconciliation.exception_list import CategoryCount
 from queries.reconciliation.model import CAUSES, STATUSES, ExceptionRow
 from queries.reconciliation.summary import BankSummary
+from queries.timeline import minutes_text
 
 #: R5 / PER-78 Ps.11(2): the result within one hour of the batch.
 STATUS_COLORS = {"Terbuka": "danger", "Dalam klarifikasi": "warning", "Selesai": "success", "Disesuaikan": "info"}

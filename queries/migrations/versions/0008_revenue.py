@@ -2,13 +2,14 @@
 
 - `revenue_day`: one row per (business date, bank, KPP, KAP) with the count and amount of payments that
   count as received (R13: MPN agrees with the bank's current, reconciled batch and no transaction-level
-  exception on the NTPN is open) and of the rest. Rebuilt for a date by `queries.monitoring.revenue.refresh_revenue_day`
+  exception on the NTPN is open) and of the rest. Rebuilt for a date by
+  `queries.reconciliation.revenue.refresh_revenue_day`
   at the end of every reconciliation, and moved payment by payment when people close an exception.
 - `revenue_rollup`: the same sums rolled up per day and per month to every subset (`grain`) of the three
   dimensions (bit 1 bank, 2 KPP, 4 KAP kept; a dropped dimension holds ''), so each chart of the Penerimaan page
   reads only the dimensions it shows or filters on, and a period's whole months are read as one row each. The day
   rows of grain 7 are `revenue_day` itself and are not repeated. Kept together with `revenue_day`, in the same
-  transaction, by `queries.monitoring.revenue`; the page never reads `mpn_record`.
+  transaction, by `queries.reconciliation.revenue`; the page never reads `mpn_record`.
 
 The upgrade backfills every date `recon_result` knows, with the rule as it stood at this revision.
 
@@ -74,7 +75,8 @@ CREATE INDEX ix_revenue_rollup_kpp_kap ON revenue_rollup (kpp_code, kap, period)
 CREATE INDEX ix_revenue_rollup_bank_kpp ON revenue_rollup (bank_code, kpp_code, period) WHERE grain = 7;
 """
 
-# The rule of `queries.monitoring.revenue` at revision 0008, over every reconciled date at once (frozen here on purpose:
+# The rule of `queries.reconciliation.revenue` at revision 0008, over every reconciled date at once (frozen here on
+# purpose:
 # a migration must not change when the application's code does).
 BACKFILL = """
 INSERT INTO revenue_day (business_date, bank_code, kpp_code, kap, reconciled_count, reconciled_amount,
@@ -104,7 +106,7 @@ SELECT business_date, bank_code, kpp_code, kap,
  GROUP BY business_date, bank_code, kpp_code, kap
 """
 
-#: Every rollup of `revenue_day` at once, day and month (`queries.monitoring.revenue.ROLLUP` does the same for one
+#: Every rollup of `revenue_day` at once, day and month (`queries.reconciliation.revenue.ROLLUP` does the same for one
 #: date).
 BACKFILL_ROLLUP = """
 INSERT INTO revenue_rollup (span, grain, period, bank_code, kpp_code, kap, reconciled_count, reconciled_amount,

@@ -7,9 +7,9 @@ from sqlalchemy import Engine
 
 from dashboard.pages.distribusi import view
 from queries.accounts.audit import Actor
+from queries.accounts.users import system_user
 from queries.distribution import prepare as dist
 from queries.distribution.read import kpp_availability, kpp_names, round_approvals
-from queries.letters.appeals import system_user
 from tests.builders.distribution import day_with_every_case
 from tests.builders.pages import texts
 from tests.builders.reconciliation import D2

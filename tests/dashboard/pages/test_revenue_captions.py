@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from dashboard.app import create_app
 from dashboard.pages.penerimaan import view
-from queries.monitoring.revenue import RevenueFilter
+from queries.reconciliation.revenue import RevenueFilter
 
 CUT = RevenueFilter(date(2026, 11, 2), date(2026, 11, 27), bank_codes=("002",), kaps=("411211",), kanwil_code=None)
 

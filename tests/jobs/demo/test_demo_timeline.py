@@ -9,7 +9,7 @@ from sqlalchemy import Engine, text
 
 from jobs.demo.build import load_demo
 from queries.monitoring.completeness import DUTIES, bank_days
-from queries.monitoring.timeline import ANOMALY
+from queries.timeline import ANOMALY
 from tests.builders.demo import LATE as CFG
 
 

@@ -12,12 +12,12 @@ from sqlalchemy import Engine, text
 from jobs.reconciliation.bank_results import dispatch_results
 from jobs.reconciliation.run import reconcile
 from queries.accounts.audit import Actor
-from queries.monitoring.timeline import RESULT_BEFORE_BATCH
 from queries.monitoring.trace import trace
 from queries.reconciliation import bank_results as q
 from queries.reconciliation.berita_acara import record_nota_perbaikan
 from queries.reconciliation.summary import date_summary
 from queries.reconciliation.work import comment
+from queries.timeline import RESULT_BEFORE_BATCH
 from tests.builders.reconciliation import D2, Day, batch, clean, payments, wib
 from tests.builders.results import delivered
 from tests.builders.work import make_people

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 
 from queries.accounts.approvals import request_approval
 from queries.accounts.audit import Actor
-from queries.accounts.users import User, add_user
+from queries.accounts.users import User, add_user, system_user
 from queries.distribution import prepare as dist
 from queries.letters import appeals as al
 from queries.reconciliation.adjust import approve_adjustment, request_adjustment
@@ -81,7 +81,7 @@ def test_a_distribution_round_waits_for_the_kasi_then_the_kasubdit_and_leaves_wh
 
 def test_a_round_the_system_asked_for_is_in_the_kasis_list(engine: Engine, people: dict[str, User]) -> None:
     with engine.connect() as conn:
-        system = al.system_user(conn)
+        system = system_user(conn)
     d = requested_round(engine, people, maker=system)
     assert who_sees(engine, people, f"distribution:{d.distribution_id}") == ["budi", "sari"]
 

@@ -1,4 +1,4 @@
-"""`queries.monitoring.revenue`: R13's reconciled revenue per day, bank, KPP and KAP, last year's comparison and the
+"""`queries.reconciliation.revenue`: R13's reconciled revenue per day, bank, KPP and KAP, last year's comparison and the
 filters."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from jobs.reconciliation.run import reconcile
-from queries.monitoring.revenue import (
+from queries.reconciliation.revenue import (
     KAP,
     DayAmount,
     MonthAmount,

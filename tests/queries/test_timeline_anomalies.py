@@ -18,10 +18,10 @@ from queries.accounts.audit import Actor
 from queries.distribution import prepare as dist
 from queries.monitoring import completeness as c
 from queries.monitoring import daily_report as content
-from queries.monitoring.timeline import ANOMALY, RESULT_BEFORE_BATCH, minutes_text
 from queries.reconciliation.exception_detail import exception_age_buckets
 from queries.reconciliation.summary import date_summary
 from queries.settings import current_settings
+from queries.timeline import ANOMALY, RESULT_BEFORE_BATCH, minutes_text
 from tests.builders.completeness import MONDAY, at, matrix, store_letter
 from tests.builders.reconciliation import D2, Day, batch, clean, payments, wib
 
