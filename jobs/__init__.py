@@ -1,1 +1,1 @@
-"""The work: imports, demo data and (later) the jobs the scheduler runs; plain idempotent functions."""
+"""The work: the runs of each area, the scheduler, the documents and the demo; plain idempotent functions."""

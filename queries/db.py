@@ -138,7 +138,7 @@ def _safe_caster(base: Any) -> Callable[[str | None, Any], Any]:
 
 def register_safe_dates() -> None:
     """Make every psycopg2 connection read an implausible date, timestamp or timestamptz (and arrays of them)
-    as None instead of raising `ValueError: year -1 is out of range` on every read of the row (issue 14)."""
+    as None instead of raising `ValueError: year -1 is out of range` on every read of the row."""
     for base, array in ((pgext.PYDATE, pgext.PYDATEARRAY), (pgext.PYDATETIME, pgext.PYDATETIMEARRAY),
                         (pgext.PYDATETIMETZ, pgext.PYDATETIMETZARRAY)):
         single = pgext.new_type(base.values, f"SAFE_{base.name}", _safe_caster(base))

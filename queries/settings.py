@@ -104,7 +104,7 @@ DEFINITIONS: tuple[Setting, ...] = (
             "Hasil rekonsiliasi ke bank menunggu persetujuan Kasi sebelum dikirim (ya/tidak)",
             lambda v: None if v.lower() in ("ya", "tidak") else "harus 'ya' atau 'tidak'"),
 )
-#: Alert e-mail per role (issue 17): rule names of `queries.alerts` and `digest` (the 08:00 WIB working-day summary).
+#: Alert e-mail per role: rule names of `queries.alerts` and `digest` (the 08:00 WIB working-day summary).
 ALERT_TOKENS = ("batch_late", "statement_late", "result_late", "distribution_late", "file_rejected", "scheduler_down",
                 "storm", "digest")
 ALERT_SUBSCRIPTIONS: dict[str, tuple[str, str]] = {  # role -> (Indonesian title, default)
@@ -130,7 +130,7 @@ DEFINITIONS += tuple(
     Setting(f"alerts.subscriptions.{role}", default,
             f"Surel peringatan untuk {title}: aturan dipisah koma (digest = ringkasan pagi 08:00 WIB)", _tokens)
     for role, (title, default) in ALERT_SUBSCRIPTIONS.items())
-#: Report e-mail per role (issue 17): `daily_pdf` = the daily report's PDF attached as soon as it is made.
+#: Report e-mail per role: `daily_pdf` = the daily report's PDF attached as soon as it is made.
 REPORT_TOKENS = ("daily_pdf",)
 REPORT_SUBSCRIPTIONS: dict[str, str] = {"kasubdit": "daily_pdf", "kasi": "daily_pdf", "manajemen": "daily_pdf"}
 

@@ -1,4 +1,4 @@
-"""The demo's disruption notice (issue 21): a regional bank's two-day outage, so Kelengkapan and Rapor bank show the
+"""The demo's disruption notice: a regional bank's two-day outage, so Kelengkapan and Rapor bank show the
 state "terlambat — ada pemberitahuan".
 
 The bank is a regional development bank (BPD) whose batch the demo made late (or missing) on some date; its notice

@@ -1,4 +1,4 @@
-"""`mpn import notices FILE`: disruption notices (issue 21) from a CSV, all or nothing, as every import.
+"""`mpn import notices FILE`: disruption notices from a CSV, all or nothing, as every import.
 
 The file follows CONTRACT §2's dialect (UTF-8 with or without BOM, `,` or `;`, LF or CRLF, named columns matched
 case-insensitively, extra columns ignored) with the columns of `queries.letters.notices.FILE_COLUMNS`. A file with any

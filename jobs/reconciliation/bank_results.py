@@ -1,4 +1,4 @@
-"""Sending each bank its reconciliation result (issue 18; PER-78/PB/2006 Ps.11(2): within one hour of its batch).
+"""Sending each bank its reconciliation result (PER-78/PB/2006 Ps.11(2): within one hour of its batch).
 
 `dispatch_results(engine, now)` runs right after every reconciliation commits (the scheduler's reconcile jobs and
 `mpn reconcile` call it, and the mail job every minute as a safety net). For each current batch a finished

@@ -1,4 +1,4 @@
-"""Recording and withdrawing disruption notices, with their effects (issue 21); nothing here commits.
+"""Recording and withdrawing disruption notices, with their effects; nothing here commits.
 
 Recording a notice (from the page's form or `mpn import notices`) stores it, links the bank's Berita Acara that cite a
 communication or application failure in its period (KEP-162 Ps.6(1) a-b) and acknowledges the open alerts of the

@@ -1,4 +1,4 @@
-"""Disruption notices (surat pemberitahuan): a bank's written word that a fault made it late (issue 21).
+"""Disruption notices (surat pemberitahuan): a bank's written word that a fault made it late.
 
 PER-78 Ps.9(4)f: a collecting agent whose system fault delays its NTPNs or its LHP notifies in writing; Ps.12: when
 the link to the treasury is down for more than one day (keadaan kahar) it keeps taking payments off-line, notifies,

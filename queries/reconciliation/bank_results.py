@@ -1,4 +1,4 @@
-"""The reconciliation result sent to each bank's head office (issue 18; PER-78/PB/2006 Ps.11(2), DOMAIN R5).
+"""The reconciliation result sent to each bank's head office (PER-78/PB/2006 Ps.11(2), DOMAIN R5).
 
 One `bank_result` row per current batch a reconciliation included: its version for the (bank, date) (a resend of the
 batch gives the next one, which `replaces` the previous), the Berita Acara PDF and the CSV of differences (stored in

@@ -209,7 +209,7 @@ def register_berita_acara(conn: Connection, *, number: str, ntpn: str, bank_code
             ON CONFLICT DO NOTHING"""),
             {"bank": bank_code, "ntpn": ntpn, "ntbs": sorted(ntbs), "ref": number,
              "paid": max(r.paid_at for r in found)}).rowcount
-    if reason in BA_CAUSES:  # KEP-162 Ps.6(1) a-b: a disruption the bank may have notified in writing (issue 21)
+    if reason in BA_CAUSES:  # KEP-162 Ps.6(1) a-b: a disruption the bank may have notified in writing
         link_berita_acara(conn, bank_code=bank_code)
     record(conn, user.actor(), "berita_acara.register", object_type="berita_acara", object_id=number,
            after={"ba_id": ba.ba_id, "ntpn": ntpn, "bank_code": bank_code, "reason": reason, "request": request,

@@ -105,7 +105,7 @@ def _lock(conn: Connection, task: Task) -> None:
 
 
 def _approve_result(conn: Connection, task: Task, user: User) -> None:
-    from queries.reconciliation import bank_results as results  # issue 18's results for banks
+    from queries.reconciliation import bank_results as results  # the results sent to the banks
 
     results.approve_result(conn, int(task.object_key), actor=user)
 

@@ -1,4 +1,4 @@
-"""Tugas saya: everything waiting for one user, across all dates and kinds (issue 17 part 1).
+"""Tugas saya: everything waiting for one user, across all dates and kinds.
 
 Sources, one query each: approval requests at the user's step (distribution rounds, also those the system asked
 for, exception resolutions and adjustments, results for banks, any other kind), appeal letters the user may

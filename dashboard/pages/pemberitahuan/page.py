@@ -1,4 +1,4 @@
-"""Pemberitahuan gangguan: the banks' written notices that a fault made them late (PER-78 Ps.9(4)f, Ps.12; issue 21).
+"""Pemberitahuan gangguan: the banks' written notices that a fault made them late (PER-78 Ps.9(4)f, Ps.12).
 
 The list of notices, the form that records one with its scanned letter (pelaksana, kasi, kasubdit; everyone else
 reads) and, for `?id=N`, one notice: the duties it excuses on Kelengkapan, the force-majeure catch-up (dates
