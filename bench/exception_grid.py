@@ -28,7 +28,7 @@ from bench.scratch import drop_database, scratch_database  # noqa: E402
 from dashboard.pages.rekonsiliasi.view import exception_row  # noqa: E402
 from queries.db import resolve_url  # noqa: E402
 from queries.reconciliation.exception_list import SORTS, ExceptionFilter, _where, exception_page  # noqa: E402
-from queries.reconciliation.work import OPEN_STATUSES  # noqa: E402
+from queries.reconciliation.model import OPEN_STATUSES  # noqa: E402
 
 DB = "mpn_bench_grid"
 DAY = date(2026, 11, 20)

@@ -4,7 +4,7 @@
 
 Runs on the configured database server (`MPN_DATABASE_URL`, else the embedded one) in a scratch database
 `mpn_fuzz` it creates and drops. The mutations and the promise checked are those of the property tests
-(`tests/jobs/import_fuzz.py`). Prints how many examples ran per kind and outcome, and how many failed; each
+(`tests/builders/import_fuzz.py`). Prints how many examples ran per kind and outcome, and how many failed; each
 failing file is kept under `bench/out/fuzz-failures/` with what went wrong. Exit 1 when any failed.
 """
 
@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from queries import db as qdb  # noqa: E402
 from queries.migrate import upgrade  # noqa: E402
-from tests.jobs.import_fuzz import check_example, mutated_file  # noqa: E402
+from tests.builders.import_fuzz import check_example, mutated_file  # noqa: E402
 
 KINDS = ("mpn", "bank", "statements")
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.output import format_option, print_json
+from cli.output import format_option, print_as
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -61,12 +61,8 @@ def list_entries(limit: int, actor: str | None, action: str | None, object_text:
                       date_from=date_from.date() if date_from else None, date_to=date_to.date() if date_to else None)
     with _engine().connect() as conn:
         page = audit_entries(conn, flt, limit=limit)
-    if fmt == "json":
-        print_json([_json(e) for e in page.rows])
-        return
-    for entry in page.rows:
-        click.echo(_line(entry))
-    click.echo(f"({len(page.rows)} of {page.total} rows)")
+    print_as(fmt, [_json(e) for e in page.rows],
+             lambda _: [*(_line(e) for e in page.rows), f"({len(page.rows)} of {page.total} rows)"])
 
 
 def _when(at: datetime) -> str:

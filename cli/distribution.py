@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.output import format_option, print_json
+from cli.output import format_option, print_as
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -174,14 +174,15 @@ def status_cmd(day: datetime, fmt: str) -> None:
         "held": [{"bank_code": h.bank_code, "reason": h.reason, "rows": h.row_count, "amount": h.amount}
                  for h in holds],
     }
-    if fmt == "json":
-        print_json(data)
-        return
+    print_as(fmt, data, _status_lines)
+
+
+def _status_lines(data: dict[str, Any]) -> Iterator[str]:
+    """`distribution status` as a table: its rounds, then per target and KPP, then what is held."""
     for r in data["rounds"]:
-        click.echo(f"round {r['round']}: {r['status']}, {r['rows']} rows in {r['batches']} batches, "
-                   f"held {r['held_rows']}")
+        yield f"round {r['round']}: {r['status']}, {r['rows']} rows in {r['batches']} batches, held {r['held_rows']}"
     for t in data["targets"]:
-        click.echo(f"{t['target']:<7} KPP {t['kpp_code']}: prepared {t['rows_prepared']}, confirmed "
-                   f"{t['rows_confirmed']}, failed {t['rows_failed']}, attempts {t['attempts']}")
+        yield (f"{t['target']:<7} KPP {t['kpp_code']}: prepared {t['rows_prepared']}, confirmed "
+               f"{t['rows_confirmed']}, failed {t['rows_failed']}, attempts {t['attempts']}")
     for h in data["held"]:
-        click.echo(f"held {h['bank_code']} {h['reason']}: {h['rows']} rows")
+        yield f"held {h['bank_code']} {h['reason']}: {h['rows']} rows"

@@ -1,5 +1,8 @@
 """The command line's one way to print a result: a table, inert CSV (the shared writer) or JSON.
 
+Every `--format` goes through here: `print_rows` for a list of rows, `print_as` for one object of several lists
+(a status), `write_rows` for an export streamed to a file.
+
 Every `--format json` goes through `to_json`: rupiah (`Decimal` from SQL sums) become integers, dates ISO
 `YYYY-MM-DD`, timestamps ISO 8601 with their offset; text is kept as UTF-8 (no `\\u` escapes). Every
 `--format csv` goes through `jobs.documents.tabular`, so a value a bank typed never becomes a formula.
@@ -59,15 +62,33 @@ def csv_of(columns: Sequence[str], rows: Iterable[Row]) -> str:
 def print_rows(rows: Sequence[Row], columns: Sequence[str], fmt: str,
                table: Callable[[Sequence[Row]], Iterable[str]] | None = None) -> None:
     """Print `rows` as `fmt`: `json` (a list of objects), `csv` (`columns`, inert) or `table` (its lines)."""
-    if fmt == "json":
-        print_json([dict(r) for r in rows])
-    elif fmt == "csv":
+    if fmt == "csv":
         click.echo(csv_of(columns, rows), nl=False)
-    elif table is not None:
-        for line in table(rows):
+    else:
+        print_as(fmt, [dict(r) for r in rows], None if table is None else lambda _: table(rows))
+
+
+def print_as(fmt: str, data: Any, table: Callable[[Any], Iterable[str]] | None) -> None:
+    """Print `data` (rows, or one object of several lists) as `fmt`: `json` as it is, or `table` (its lines)."""
+    if fmt == "json":
+        print_json(data)
+    elif fmt == "table" and table is not None:
+        for line in table(data):
             click.echo(line)
     else:
         raise click.UsageError(f"format {fmt!r} tidak dikenal")
+
+
+def write_rows(out: IO[str], columns: Sequence[str], rows: Iterable[Any], fmt: str) -> int:
+    """Stream `rows` (named rows: `row._asdict()`) to `out` as inert CSV of `columns` or a JSON array; rows
+    written. Memory stays flat, whatever the count."""
+    if fmt == "csv":
+        from jobs.documents.tabular import write_csv
+
+        return write_csv(out, columns, rows)
+    if fmt == "json":
+        return write_json_array(out, (row._asdict() for row in rows))
+    raise click.UsageError(f"format {fmt!r} tidak dikenal")
 
 
 def format_option(*choices: str, default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -8,7 +8,7 @@ from typing import IO, TYPE_CHECKING
 
 import click
 
-from cli.output import format_option, print_rows, write_json_array
+from cli.output import format_option, print_rows, write_rows
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -32,6 +32,7 @@ def reconcile_cmd(day: datetime, bank: str | None) -> None:
     """Reconcile business date D, idempotently: running it again gives the same result."""
     from cli.progress import Bar
     from jobs.reconciliation.run import ReconcileInputError, reconcile
+    from queries.formatting import angka
 
     bar = Bar(f"reconcile {day:%Y-%m-%d}")
     try:
@@ -45,12 +46,12 @@ def reconcile_cmd(day: datetime, bank: str | None) -> None:
     for b in result.banks:
         problems = " ".join(f"{c}={n}" for c, n in b.counts.items() if n)
         minutes = "" if b.result_minutes is None else f" result {b.result_minutes:g} min after batch"
-        click.echo(f"{b.bank_code:<5} mpn {b.mpn_count} / Rp {_rp(b.mpn_amount)}  bank {b.bank_count} / "
-                   f"Rp {_rp(b.bank_amount)}  matched {b.matched_count} / Rp {_rp(b.matched_amount)}"
+        click.echo(f"{b.bank_code:<5} mpn {b.mpn_count} / Rp {angka(b.mpn_amount)}  bank {b.bank_count} / "
+                   f"Rp {angka(b.bank_amount)}  matched {b.matched_count} / Rp {angka(b.matched_amount)}"
                    f"{'  ' + problems if problems else ''}{minutes}")
     t = result.totals()
-    click.echo(f"total mpn {t['mpn_count']} / Rp {_rp(t['mpn_amount'])}  bank {t['bank_count']} / "
-               f"Rp {_rp(t['bank_amount'])}  matched {t['matched_count']} / Rp {_rp(t['matched_amount'])}  "
+    click.echo(f"total mpn {t['mpn_count']} / Rp {angka(t['mpn_amount'])}  bank {t['bank_count']} / "
+               f"Rp {angka(t['bank_amount'])}  matched {t['matched_count']} / Rp {angka(t['matched_amount'])}  "
                f"exceptions: {result.detected} detected, {result.opened} new, {result.reopened} reopened, "
                f"{result.closed} closed by data  ({result.seconds:.1f} s, run {result.run_id})")
 
@@ -82,7 +83,6 @@ def summary_cmd(day: datetime, fmt: str) -> None:
               help="File to write (default standard output).")
 def exceptions_cmd(date_from: datetime, date_to: datetime, status: str, fmt: str, output: IO[str]) -> None:
     """Export exceptions (CONTRACT §4 columns, inert in a spreadsheet), streamed: memory stays flat."""
-    from jobs.documents.tabular import write_csv
     from queries.reconciliation.summary import EXPORT_COLUMNS, exported_exceptions
 
     if date_to < date_from:
@@ -91,14 +91,11 @@ def exceptions_cmd(date_from: datetime, date_to: datetime, status: str, fmt: str
     with _engine().connect() as conn:
         rows = exported_exceptions(conn, date_from=date_from.date(), date_to=date_to.date(),
                                    open_only=status == "open")
-        if fmt == "csv":
-            write_csv(output, EXPORT_COLUMNS, rows)
-        else:
-            write_json_array(output, (row._asdict() for row in rows))
+        write_rows(output, EXPORT_COLUMNS, rows, fmt)
 
 
 def _results() -> None:
-    """Each bank's result of what was reconciled goes to the outbox (and out, with a mail server): issue 18."""
+    """Each bank's result of what was reconciled goes to the outbox (and out, with a mail server: CONTRACT §6)."""
     from jobs.reconciliation.bank_results import dispatch_and_send
     from queries import config
     from queries.accounts.audit import Actor
@@ -106,7 +103,3 @@ def _results() -> None:
     outcome = dispatch_and_send(_engine(), config.now(), actor=Actor.system("cli"))
     if outcome.rows:
         click.echo(outcome.message)
-
-
-def _rp(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".")

@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.output import format_option, print_json
+from cli.output import format_option, print_as
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -86,17 +87,18 @@ def status_cmd(fmt: str) -> None:
     instances = [{"instance": i.instance_id, "leader": i.is_leader, "alive": i.alive(now),
                   "stopped": i.stopped_at is not None,
                   "heartbeat": i.heartbeat_at.astimezone(tz).isoformat(timespec="seconds")} for i in procs]
-    if fmt == "json":
-        print_json({"jobs": rows, "instances": instances})
-        return
-    for r in rows:
+    print_as(fmt, {"jobs": rows, "instances": instances}, _status_lines)
+
+
+def _status_lines(data: dict[str, Any]) -> Iterator[str]:
+    """`scheduler status` as a table: a line per job, then a line per scheduler process."""
+    for r in data["jobs"]:
         state = "paused" if r["paused"] else "active"
-        click.echo(f"{r['job']:<20} {state:<7} {r['schedule']:<16} next {r['next_run'] or '-':<17} "
-                   f"last {r['last_status'] or '-'} {r['last_started'] or ''} {r['last_message'] or ''}".rstrip())
-    for i in instances:
+        yield (f"{r['job']:<20} {state:<7} {r['schedule']:<16} next {r['next_run'] or '-':<17} "
+               f"last {r['last_status'] or '-'} {r['last_started'] or ''} {r['last_message'] or ''}").rstrip()
+    for i in data["instances"]:
         role = "stopped" if i["stopped"] else "leader" if i["leader"] else "standby"
-        click.echo(f"instance {i['instance']}: {role}, {'alive' if i['alive'] else 'silent'}, "
-                   f"heartbeat {i['heartbeat']}")
+        yield f"instance {i['instance']}: {role}, {'alive' if i['alive'] else 'silent'}, heartbeat {i['heartbeat']}"
 
 
 @scheduler_group.command("run")

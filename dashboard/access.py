@@ -21,6 +21,7 @@ from flask import g
 from dashboard.components.grids import grid_request_problem
 from dashboard.password_gate import notice as password_notice
 from dashboard.password_gate import page_blocked
+from queries import permissions
 from queries.accounts.users import ROLES, User
 from queries.permissions import Refused
 
@@ -30,12 +31,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: Every role; e.g. the account page and the 404 page.
-EVERYONE: tuple[str, ...] = tuple(ROLES)
+# The role groups as `queries.permissions` holds them (pages take their own from `permissions.roles_for`).
+#: Every role; e.g. the 404 page.
+EVERYONE: tuple[str, ...] = permissions.EVERYONE
 #: The monitoring section and its administrator: operational pages.
-OPERATIONS: tuple[str, ...] = ("kasubdit", "kasi", "pelaksana", "petugas_mpn", "admin")
-#: Who reads the audit trail (issue: `admin` and `kasubdit`).
-AUDITORS: tuple[str, ...] = ("kasubdit", "admin")
+OPERATIONS: tuple[str, ...] = permissions.OPERATIONS
+#: Who reads the audit trail.
+AUDITORS: tuple[str, ...] = permissions.roles_for("audit.read")
 
 ROLES_ATTRIBUTE = "mpn_roles"
 

@@ -25,7 +25,7 @@ from dashboard.components.bell import bell
 from dashboard.components.data import fetch
 from dashboard.components.task_badge import badge_callbacks, task_badge
 from queries.accounts.users import ROLES, User
-from queries.monitoring.arrivals import database_ok
+from queries.monitoring.health import database_ok
 from queries.scheduling.store import HEARTBEAT_STALE, leader_heartbeat
 
 log = logging.getLogger(__name__)

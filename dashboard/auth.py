@@ -37,7 +37,7 @@ from queries.accounts import sessions as store
 from queries.accounts.audit import record
 from queries.accounts.users import LoginResult, User, authenticate
 from queries.formatting import jam_wib
-from queries.monitoring.arrivals import database_ok
+from queries.monitoring.health import database_ok
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
-"""Indonesian working days (CONTRACT §2.4), the business date of a payment (DOMAIN R3), and the one date every
-page opens on (`current_business_day`).
+"""Indonesian working days (CONTRACT §2.4), the business date of a payment (DOMAIN R3), the one date every
+page opens on (`current_business_day`), and Indonesia's time zones (`WIB`, `ZONES`).
 
-Pure calendar code; it lives in `queries` so that the query layer needs nothing from `jobs`
-(`queries.calendar` re-exports it for the jobs and the command line).
+Pure calendar code in the base of the domain core: the areas, the jobs, the pages and the command line all
+take their working days and zones from here.
 """
 
 from __future__ import annotations
@@ -10,12 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
 
 from queries import config
 
+#: Indonesia's three time zones by their UTC offset in hours.
 ZONES = {7: "WIB", 8: "WITA", 9: "WIT"}
+#: Each zone's IANA name, as a head office's `timezone` may be given.
+ZONE_IANA = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+#: Western Indonesia Time: the zone of the regulatory deadlines and of every time the product shows.
+WIB = ZoneInfo(ZONE_IANA["WIB"])
 
 
 @lru_cache(maxsize=64)
@@ -81,11 +87,6 @@ class WorkingCalendar:
         if paid_at.tzinfo is None:
             raise ValueError("paid_at must be time-zone aware")
         return self.business_date(paid_at.date(), paid_at.time().replace(tzinfo=None), cutoff)
-
-
-def zone_name(offset_hours: int) -> str:
-    """WIB, WITA or WIT for a UTC offset in hours."""
-    return ZONES[offset_hours]
 
 
 def calendar_from_db(conn: object) -> WorkingCalendar:

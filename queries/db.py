@@ -175,6 +175,12 @@ def try_session_lock(conn: Connection, *parts: object) -> bool:
     return bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_key(*parts)}).scalar_one())
 
 
+def hold_session_lock(conn: Connection, *parts: object) -> None:
+    """Wait for, then hold for this connection's session, the lock on `parts` (released by `session_unlock` or
+    when the session ends)."""
+    conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": lock_key(*parts)})
+
+
 def session_unlock(conn: Connection, *parts: object) -> None:
     """Release this session's lock on `parts`."""
     conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key(*parts)})
@@ -185,7 +191,7 @@ def session_lock(engine: Engine, *parts: object) -> Iterator[None]:
     """Hold the lock on `parts` for a whole job that commits several transactions itself, on a connection of its
     own with no transaction open (an open one would block partition DDL)."""
     with engine.connect() as conn:
-        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": lock_key(*parts)})
+        hold_session_lock(conn, *parts)
         conn.commit()
         try:
             yield

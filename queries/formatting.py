@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
-WIB = ZoneInfo("Asia/Jakarta")
+from queries.calendar import WIB
 
 HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
@@ -93,11 +92,6 @@ def tanggal_pendek(d: date | None) -> str:
     if d is None:
         return TIDAK_DIKETAHUI
     return f"{d:%d/%m/%Y}"
-
-
-def tanggal_bulan(d: date | None) -> str:
-    """Day and month for a chart axis or a tight column: `06/12`."""
-    return TIDAK_DIKETAHUI if d is None else f"{d:%d/%m}"
 
 
 def jam_wib(ts: datetime | None, *, day: date | None = None) -> str:

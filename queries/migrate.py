@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from queries.db import xact_lock
 from queries.imports import master
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -24,7 +25,7 @@ def upgrade(engine: Engine, revision: str = "head") -> dict[str, master.UpsertRe
     """Migrate the schema to `revision`; on an empty database also load the default master data."""
     cfg = alembic_config()
     with engine.begin() as conn:
-        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(2206202611)")  # one migrator at a time
+        xact_lock(conn, "migrate")  # one migrator at a time
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
         if master.master_is_empty(conn):

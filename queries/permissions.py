@@ -43,8 +43,9 @@ ACTIONS: dict[str, Roles] = {
     "reconciliation.read": ("kasubdit", "kasi", "pelaksana", "petugas_mpn"),
     "reconciliation.work": ("pelaksana", "petugas_mpn"),
     "reconciliation.be_assigned": ("kasi", "pelaksana", "petugas_mpn"),
-    "reconciliation.assign_others": ("kasubdit", "kasi"),
+    "reconciliation.assign_others": ("kasi", "kasubdit"),
     "reconciliation.bank_result_send": ("pelaksana", "petugas_mpn"),
+    "reconciliation.approve": ("kasi",),
     # Letters (SE-127 steps 4-8) and disruption notices.
     "letters.statement_record": ("pelaksana", "kasi", "kasubdit", "tu"),
     "letters.appeal_draft": ("pelaksana", "kasi"),
@@ -70,6 +71,15 @@ ACTIONS: dict[str, Roles] = {
     "reports.make": ("pelaksana", "kasi", "kasubdit", "admin"),
     "scheduling.operate": ("admin", "petugas_mpn"),
     "accounts.administer": ("admin",),
+    "mail.resend": ("kasubdit", "kasi", "admin"),
+    # Alerts: who owns each rule's duty (acknowledges or snoozes it; the bell counts it for them).
+    "alerts.batch_late": ("pelaksana", "kasi", "kasubdit"),
+    "alerts.statement_late": ("pelaksana", "kasi", "kasubdit"),
+    "alerts.result_late": ("pelaksana", "kasi", "kasubdit"),
+    "alerts.distribution_late": ("petugas_mpn", "pelaksana", "kasi", "kasubdit"),
+    "alerts.file_rejected": ("admin", "pelaksana", "petugas_mpn", "kasi"),
+    "alerts.scheduler_down": ("admin", "pelaksana", "petugas_mpn", "kasi"),
+    "alerts.storm": ("admin", "pelaksana", "petugas_mpn", "kasi", "kasubdit"),
     "audit.read": ("kasubdit", "admin"),
 }
 

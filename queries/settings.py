@@ -15,9 +15,11 @@ from datetime import datetime, time
 from sqlalchemy import Connection, text
 
 from queries.accounts.audit import Actor, record
+from queries.accounts.users import administering
+from queries.permissions import Refused
 
 
-class SettingError(ValueError):
+class SettingError(Refused, ValueError):
     """An unknown setting or a value its rule refuses; the message is in Indonesian."""
 
 
@@ -226,7 +228,9 @@ def _clock(value: str) -> time:
 
 
 def set_setting(conn: Connection, key: str, value: str, *, actor: Actor) -> str:
-    """Store `value` for `key` after its rule accepts it; returns the stored text. Audited."""
+    """Store `value` for `key` after its rule accepts it; returns the stored text. Audited. Only an administrator
+    (or the product itself) changes a setting."""
+    administering(actor, "mengubah pengaturan")
     setting = BY_KEY.get(key)
     if setting is None:
         raise SettingError(f"pengaturan tidak dikenal: {key}; yang ada: {', '.join(BY_KEY)}")

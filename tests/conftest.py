@@ -16,7 +16,10 @@ import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 
 from queries import db as qdb
+from queries.accounts.users import User
 from queries.migrate import upgrade
+from tests.builders.distribution import named_staff
+from tests.builders.exports import poison
 
 _counter = itertools.count()
 
@@ -86,6 +89,18 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng = qdb.make_engine(db_url)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def people(engine: Engine) -> dict[str, User]:
+    """Staff by username (`tests.builders.distribution.named_staff`); a module's own `people` fixture overrides it."""
+    return named_staff(engine)
+
+
+@pytest.fixture
+def poisoned(engine: Engine, people: dict[str, User], tmp_path: Path) -> Engine:
+    """`day_with_every_case` with a formula in every free-text field that reaches an export."""
+    return poison(engine, people, tmp_path)
 
 
 class SmtpServer:

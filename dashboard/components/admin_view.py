@@ -14,9 +14,6 @@ from queries.formatting import waktu_wib
 from queries.labels import SUBSCRIPTIONS, subscription_text
 from queries.settings import SettingRow
 
-#: Who opens the administration pages and fires their callbacks.
-ADMINS: tuple[str, ...] = ("admin",)
-
 ROLE_OPTIONS = [{"label": title, "value": code} for code, title in ROLES.items()]
 
 

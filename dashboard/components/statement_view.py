@@ -17,7 +17,8 @@ from dash import html
 
 from dashboard.components.cards import kpi_card
 from dashboard.components.grids import DEFAULT_COL_DEF, LOCALE_ID, THEME, formatted_column, text_column
-from queries.formatting import WIB, angka, jam_wib, rupiah, tanggal_panjang, tanggal_pendek, waktu_wib
+from queries.calendar import WIB
+from queries.formatting import angka, jam_wib, rupiah, tanggal_panjang, tanggal_pendek, waktu_wib
 from queries.letters import appeals as appeal_letters
 from queries.letters.statements import STATUSES, StatementCell, StatementVersion
 from queries.plausibility import UNKNOWN_TIME

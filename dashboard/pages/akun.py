@@ -7,19 +7,22 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html
-from dash.exceptions import PreventUpdate
 
-from dashboard.access import EVERYONE, callback, current_user
+from dashboard.access import act, callback, current_user
 from dashboard.auth import keep_session
 from dashboard.components.cards import page_header
 from dashboard.components.data import perform
 from dashboard.password_gate import must_change
 from dashboard.password_gate import notice as password_notice
-from queries.accounts.users import MIN_PASSWORD, User, UserError, change_own_password
+from queries.accounts.users import MIN_PASSWORD, User, change_own_password
 from queries.formatting import waktu_wib
+from queries.permissions import Refused, roles_for
+
+#: Everyone opens their own account.
+READERS = roles_for("page.akun")
 
 dash.register_page(__name__, path="/akun", name="Akun saya", title="Akun saya · MPN Monitor", order=999,
-                   navbar=False, roles=EVERYONE)
+                   navbar=False, roles=READERS)
 
 CURRENT = "akun-sandi-lama"
 NEW = "akun-sandi-baru"
@@ -99,19 +102,20 @@ def weak_password(user: User, new: str, repeat: str) -> str | None:
     State(NEW, "value"),
     State(REPEAT, "value"),
     prevent_initial_call=True,
-    roles=EVERYONE,
+    roles=READERS,
 )
 def change_password(clicks: int | None, current: str | None, new: str | None, repeat: str | None) -> tuple[Any, ...]:
     """Check the form, change the password, keep this session (others of this user end)."""
-    user = current_user()
-    if not clicks or user is None:
-        raise PreventUpdate
-    problem = weak_password(user, new or "", repeat or "")
-    if problem is None:
-        try:
-            keep_session(perform(change_own_password, user, current or "", new or ""))
-        except UserError as exc:
-            problem = str(exc)
-    if problem:
-        return dbc.Alert(problem, color="danger", className="py-2 mb-0"), dash.no_update, "", ""
-    return dbc.Alert("Kata sandi telah diganti.", color="success", className="py-2 mb-0"), "", "", ""
+
+    def change(user: User) -> User:
+        if (problem := weak_password(user, new or "", repeat or "")) is not None:
+            raise Refused(problem)
+        changed = perform(change_own_password, user, current or "", new or "")
+        keep_session(changed)
+        return changed
+
+    return act(clicks, change,
+               done=lambda _changed: (dbc.Alert("Kata sandi telah diganti.", color="success", className="py-2 mb-0"),
+                                      "", "", ""),
+               refused=lambda why: (dbc.Alert(why.message, color="danger", className="py-2 mb-0"), dash.no_update,
+                                    "", ""))

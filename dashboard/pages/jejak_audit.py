@@ -17,7 +17,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.access import AUDITORS, callback
+from dashboard.access import callback
 from dashboard.components.cards import page_header
 from dashboard.components.data import fetch
 from dashboard.components.grids import DEFAULT_COL_DEF, THEME, row_block
@@ -32,6 +32,10 @@ from queries.accounts.audit import (
 )
 from queries.formatting import angka, waktu_wib
 from queries.labels import OBJECTS, action_name, actor_name, change_text, field_name, label, role_title, value_text
+from queries.permissions import roles_for
+
+#: Who reads the audit trail.
+AUDITORS = roles_for("page.jejak_audit")
 
 dash.register_page(__name__, path="/jejak-audit", name="Jejak audit", title="Jejak audit · MPN Monitor",
                    order=90, roles=AUDITORS)

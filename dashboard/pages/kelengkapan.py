@@ -16,7 +16,7 @@ import dash
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.access import OPERATIONS, callback
+from dashboard.access import callback
 from dashboard.components import completeness_view as view
 from dashboard.components import files_view
 from dashboard.components.cards import page_header, page_or_unavailable, section
@@ -27,10 +27,12 @@ from queries.calendar import calendar_from_db
 from queries.formatting import tanggal_panjang
 from queries.imports.rejected import rejected_banner_files
 from queries.monitoring.completeness import DUTIES, DayCompleteness, day_completeness, pending_approvals, score_trend
+from queries.permissions import roles_for
 
 PATH = "/kelengkapan"
+PAGE_ROLES = roles_for("page.kelengkapan")
 dash.register_page(__name__, path=PATH, name="Kelengkapan harian", title="Kelengkapan harian · MPN Monitor",
-                   order=10, roles=OPERATIONS)
+                   order=10, roles=PAGE_ROLES)
 
 DAY, TICK, TREND_TICK, GO, URL = "kl-tanggal", "kl-detik", "kl-detik-tren", "kl-lokasi", "kl-url"
 DAY_LINE, UPDATED, CARDS, COUNTS, APPROVALS = "kl-hari", "kl-diperbarui", "kl-kartu", "kl-hitungan", "kl-wadah-setuju"
@@ -93,7 +95,7 @@ def trend(day: date, moment: datetime) -> list[Any]:
 @callback(Output(DAY_LINE, "children"), Output(UPDATED, "children"), Output(CARDS, "children"),
           Output(COUNTS, "children"), Output(APPROVALS, "children"), Output(GRID, "rowData"),
           Output(EMPTY, "children"),
-          Input(TICK, "n_intervals"), State(DAY, "date"), prevent_initial_call=True, roles=OPERATIONS)
+          Input(TICK, "n_intervals"), State(DAY, "date"), prevent_initial_call=True, roles=PAGE_ROLES)
 def refresh(_tick: int | None, picked: str | None) -> tuple[Any, ...]:
     """Every 30 s: the day's cards, counts, approvals and matrix again, in place."""
     day = parse_day(picked)
@@ -107,7 +109,7 @@ def refresh(_tick: int | None, picked: str | None) -> tuple[Any, ...]:
 
 
 @callback(Output(TREND, "figure"), Input(TREND_TICK, "n_intervals"), State(DAY, "date"), prevent_initial_call=True,
-          roles=OPERATIONS)
+          roles=PAGE_ROLES)
 def refresh_trend(_tick: int | None, picked: str | None) -> Any:
     """Every 5 minutes: the 30-working-day trend up to the page's date."""
     day = parse_day(picked)
@@ -116,7 +118,7 @@ def refresh_trend(_tick: int | None, picked: str | None) -> Any:
     return view.trend_figure(trend(day, config.now()))
 
 
-@callback(Output(URL, "search"), Input(DAY, "date"), prevent_initial_call=True, roles=OPERATIONS)
+@callback(Output(URL, "search"), Input(DAY, "date"), prevent_initial_call=True, roles=PAGE_ROLES)
 def go_to_date(picked: str | None) -> str:
     """A picked date becomes `?tanggal=YYYY-MM-DD`: the page shows it, and a reload or a shared link keeps it."""
     day = parse_day(picked)
@@ -126,7 +128,7 @@ def go_to_date(picked: str | None) -> str:
 
 
 @callback(Output(GO, "href"), Input(GRID, "cellClicked"), State(GRID, "rowData"), State(DAY, "date"),
-          prevent_initial_call=True, roles=OPERATIONS)
+          prevent_initial_call=True, roles=PAGE_ROLES)
 def open_cell(clicked: dict[str, Any] | None, rows: list[dict[str, Any]] | None, picked: str | None) -> str:
     """A click on a duty cell: to the page that works it, for that date (and letter)."""
     clicked = clicked or {}

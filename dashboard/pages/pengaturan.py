@@ -11,15 +11,16 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html
-from dash.exceptions import PreventUpdate
 
-from dashboard.access import callback, current_user
+from dashboard.access import act, callback, current_user
 from dashboard.components import admin_view as view
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from jobs.mail.trial import MAIL_TEST_KIND, send_test_message
+from queries.accounts.users import User
 from queries.mail.outbox import mail_from
-from queries.settings import BY_KEY, SettingError, raw_settings, set_setting, setting_rows
+from queries.permissions import Refused, roles_for
+from queries.settings import BY_KEY, raw_settings, set_setting, setting_rows
 
 TITLE = "Pengaturan"
 QUESTION = "Nilai yang dapat diubah administrator saat aplikasi berjalan"
@@ -28,8 +29,11 @@ VERSION, TABLE, KEY, LABEL, VALUE, SAVE, DEFAULT, RESULT, TEST, TEST_RESULT = (
     "set-versi", "set-daftar", "set-kunci", "set-keterangan", "set-nilai", "set-simpan", "set-bawaan", "set-hasil",
     "set-uji", "set-uji-hasil")
 
+#: Who opens the page; who changes settings.
+ADMINS, ADMINISTER = roles_for("page.admin"), roles_for("accounts.administer")
+
 dash.register_page(__name__, path="/pengaturan", name="Pengaturan", title="Pengaturan · MPN Monitor", order=93,
-                   roles=view.ADMINS)
+                   roles=ADMINS)
 
 
 def layout(**_query: str) -> html.Div:
@@ -89,7 +93,7 @@ def _mail_card() -> dbc.Card:
 
 
 @callback(Output(LABEL, "children"), Output(VALUE, "value"), Input(KEY, "value"), Input(VERSION, "data"),
-          roles=view.ADMINS)
+          roles=ADMINS)
 def fill(key: str | None, _version: int | None) -> tuple[Any, str]:
     """The chosen setting's meaning and default, and its current value to edit."""
     setting = BY_KEY.get(key or "")
@@ -101,30 +105,31 @@ def fill(key: str | None, _version: int | None) -> tuple[Any, str]:
 
 @callback(Output(RESULT, "children"), Output(VERSION, "data"), Output(TABLE, "children"),
           Input(SAVE, "n_clicks"), Input(DEFAULT, "n_clicks"), State(KEY, "value"), State(VALUE, "value"),
-          State(VERSION, "data"), prevent_initial_call=True, roles=view.ADMINS)
+          State(VERSION, "data"), prevent_initial_call=True, roles=ADMINISTER)
 def save(_save: int | None, _default: int | None, key: str | None, value: str | None,
          version: int | None) -> tuple[Any, Any, Any]:
     """Store the new value (or the default) after its rule accepts it, as the admin, audited."""
-    user = current_user()
-    if user is None or not ctx.triggered or not ctx.triggered[0].get("value"):
-        raise PreventUpdate
     setting = BY_KEY.get(key or "")
-    if setting is None:
-        return view.result("Pilih pengaturan dulu.", ok=False), dash.no_update, dash.no_update
-    wanted = setting.default if ctx.triggered_id == DEFAULT else (value or "")
-    try:
-        stored = perform(set_setting, setting.key, wanted, actor=user.actor())
-    except SettingError as exc:
-        return view.result(f"Tidak disimpan: {exc}", ok=False), dash.no_update, dash.no_update
-    return (view.result(f"{setting.key} = {stored or '(kosong)'} disimpan.", ok=True), (version or 0) + 1,
-            view.settings_table(fetch(setting_rows)))
+
+    def store(user: User) -> str:
+        if setting is None:
+            raise Refused("Pilih pengaturan dulu.")
+        wanted = setting.default if ctx.triggered_id == DEFAULT else (value or "")
+        return perform(set_setting, setting.key, wanted, actor=user.actor())
+
+    def refused(why: Refused) -> tuple[Any, Any, Any]:
+        told = why.message if setting is None else f"Tidak disimpan: {why.message}"
+        return view.result(told, ok=False), dash.no_update, dash.no_update
+
+    return act(ctx.triggered[0].get("value") if ctx.triggered else None, store,
+               done=lambda stored: (view.result(f"{key} = {stored or '(kosong)'} disimpan.", ok=True),
+                                    (version or 0) + 1, view.settings_table(fetch(setting_rows))),
+               refused=refused)
 
 
-@callback(Output(TEST_RESULT, "children"), Input(TEST, "n_clicks"), prevent_initial_call=True, roles=view.ADMINS)
+@callback(Output(TEST_RESULT, "children"), Input(TEST, "n_clicks"), prevent_initial_call=True, roles=ADMINS)
 def send_test(clicks: int | None) -> Any:
     """Queue a test message to the admin's own address through the outbox, send it now, say what happened."""
-    user = current_user()
-    if not clicks or user is None:
-        raise PreventUpdate
-    outcome = send_test_message(user)
-    return view.result(outcome.message, ok=outcome.ok, ident=f"{MAIL_TEST_KIND}-hasil")
+    return act(clicks, send_test_message,
+               done=lambda outcome: view.result(outcome.message, ok=outcome.ok, ident=f"{MAIL_TEST_KIND}-hasil"),
+               refused=lambda why: view.result(why.message, ok=False, ident=f"{MAIL_TEST_KIND}-hasil"))

@@ -17,7 +17,7 @@ from dash import Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 from sqlalchemy import Connection
 
-from dashboard.access import callback, current_user
+from dashboard.access import act, callback
 from dashboard.auth import keep_session
 from dashboard.components import admin_view as view
 from dashboard.components.cards import page_header, page_or_unavailable, section
@@ -37,6 +37,7 @@ from queries.accounts.users import (
     users,
 )
 from queries.formatting import waktu_wib
+from queries.permissions import roles_for
 
 TITLE = "Pengguna"
 QUESTION = "Siapa boleh masuk ke MPN Monitor, dengan peran apa?"
@@ -48,8 +49,11 @@ ROLE, MAIL, FULL, NIP, SAVE, TOGGLE, UNLOCK, RESET, EDIT_RESULT, FACTS = (
     "pg-peran", "pg-email", "pg-lengkap", "pg-nip", "pg-simpan", "pg-aktif", "pg-buka-kunci", "pg-setel-ulang",
     "pg-ubah-hasil", "pg-keterangan")
 
+#: Who opens the page; who changes accounts.
+ADMINS, ADMINISTER = roles_for("page.admin"), roles_for("accounts.administer")
+
 dash.register_page(__name__, path="/pengguna", name="Pengguna", title="Pengguna · MPN Monitor", order=92,
-                   roles=view.ADMINS)
+                   roles=ADMINS)
 
 
 def layout(**_query: str) -> html.Div:
@@ -109,7 +113,7 @@ def _edit_card(accounts: list[User]) -> dbc.Card:
 
 
 @callback(Output(TABLE, "children"), Output(PICK, "options"), Input(VERSION, "data"), prevent_initial_call=True,
-          roles=view.ADMINS)
+          roles=ADMINS)
 def refresh(_version: int | None) -> tuple[Any, Any]:
     """The list and the picker again, after a change."""
     accounts = fetch(users)
@@ -118,7 +122,7 @@ def refresh(_version: int | None) -> tuple[Any, Any]:
 
 @callback(Output(ROLE, "value"), Output(MAIL, "value"), Output(FULL, "value"), Output(NIP, "value"),
           Output(TOGGLE, "children"), Output(UNLOCK, "disabled"), Output(FACTS, "children"),
-          Input(PICK, "value"), Input(VERSION, "data"), roles=view.ADMINS)
+          Input(PICK, "value"), Input(VERSION, "data"), roles=ADMINS)
 def fill(username: str | None, _version: int | None) -> tuple[Any, ...]:
     """The chosen account's values in the form; the status buttons fit it."""
     user = fetch(user_by_name, username) if username else None
@@ -133,42 +137,40 @@ def fill(username: str | None, _version: int | None) -> tuple[Any, ...]:
           Output(NEW_NAME, "value"), Output(NEW_FULL, "value"), Output(NEW_NIP, "value"), Output(NEW_MAIL, "value"),
           Input(ADD, "n_clicks"), State(NEW_NAME, "value"), State(NEW_ROLE, "value"), State(NEW_FULL, "value"),
           State(NEW_NIP, "value"), State(NEW_MAIL, "value"), State(VERSION, "data"), prevent_initial_call=True,
-          roles=view.ADMINS)
+          roles=ADMINISTER)
 def add(clicks: int | None, username: str | None, role: str | None, full_name: str | None, nip: str | None,
         email: str | None, version: int | None) -> tuple[Any, ...]:
     """Create the account with a temporary password, shown once; the user changes it at first login."""
-    admin = current_user()
-    if not clicks or admin is None:
-        raise PreventUpdate
     name, password = (username or "").strip().lower(), temporary_password()
-    try:
-        perform(lambda conn: add_user(conn, username=name, role=role or "", password=password, actor=admin.actor(),
-                                      full_name=full_name or "", nip=nip or "", email=email or "", temporary=True))
-    except UserError as exc:
-        return (view.result(exc.indonesian, ok=False), *[dash.no_update] * 5)
-    notice = view.temporary_password_notice(name, password, f"Pengguna {name} ditambahkan.")
-    return notice, (version or 0) + 1, "", "", "", ""  # the form is empty for the next one
+
+    def create(admin: User) -> User:
+        return perform(lambda conn: add_user(conn, username=name, role=role or "", password=password,
+                                             actor=admin.actor(), full_name=full_name or "", nip=nip or "",
+                                             email=email or "", temporary=True))
+
+    return act(clicks, create,
+               done=lambda _added: (view.temporary_password_notice(name, password, f"Pengguna {name} ditambahkan."),
+                                    (version or 0) + 1, "", "", "", ""),  # the form is empty for the next one
+               refused=lambda why: (view.result(why.message, ok=False), *[dash.no_update] * 5))
 
 
 @callback(Output(EDIT_RESULT, "children"), Output(VERSION, "data", allow_duplicate=True),
           Input(SAVE, "n_clicks"), Input(TOGGLE, "n_clicks"), Input(UNLOCK, "n_clicks"), Input(RESET, "n_clicks"),
           State(PICK, "value"), State(ROLE, "value"), State(MAIL, "value"), State(FULL, "value"), State(NIP, "value"),
-          State(VERSION, "data"), prevent_initial_call=True, roles=view.ADMINS)
+          State(VERSION, "data"), prevent_initial_call=True, roles=ADMINISTER)
 def change(_save: int | None, _toggle: int | None, _unlock: int | None, _reset: int | None, username: str | None,
            role: str | None, email: str | None, full_name: str | None, nip: str | None,
            version: int | None) -> tuple[Any, int]:
     """One of the edit form's buttons: save, disable/enable, unlock or reset, as the admin, audited."""
-    admin, pressed = current_user(), ctx.triggered_id
-    if admin is None or not username or not ctx.triggered or not ctx.triggered[0].get("value"):
+    if not username or not ctx.triggered:
         raise PreventUpdate
     actions: dict[str, Callable[[User, str], Any]] = {
         SAVE: lambda a, u: _save_changes(a, u, role or "", email or "", full_name or "", nip or ""),
         TOGGLE: _toggle_active, UNLOCK: _unlock, RESET: _reset}
-    try:
-        shown = actions[str(pressed)](admin, username)
-    except UserError as exc:
-        return view.result(exc.indonesian, ok=False), (version or 0) + 1
-    return shown, (version or 0) + 1
+    pressed = actions[str(ctx.triggered_id)]
+    return act(ctx.triggered[0].get("value"), lambda admin: pressed(admin, username),
+               done=lambda shown: (shown, (version or 0) + 1),
+               refused=lambda why: (view.result(why.message, ok=False), (version or 0) + 1))
 
 
 def _own(admin: User, changed: User) -> None:

@@ -15,16 +15,18 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.access import callback, current_user
+from dashboard.access import act, callback, current_user
 from dashboard.components.cards import empty_state, page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from jobs.alerts import check_scheduler
 from queries import config
-from queries.alerts import RULES, STATUSES, Alert, AlertError, acknowledge, acts_for, alerts, snooze
+from queries.accounts.users import User
+from queries.alerts import RULES, STATUSES, Alert, acknowledge, acts_for, alerts, snooze
 from queries.formatting import tanggal_pendek, waktu_wib
+from queries.permissions import roles_for
 
 #: Who opens the page: the roles that own some alert's duty.
-READERS: tuple[str, ...] = ("kasubdit", "kasi", "pelaksana", "petugas_mpn", "admin")
+READERS = roles_for("page.peringatan")
 LISTED = 300
 PATH = "/peringatan"
 
@@ -152,27 +154,27 @@ def refresh(rule: str | None, status: str | None, _version: int | None) -> tuple
 @callback(Output(MESSAGE, "children"), Output(VERSION, "data"), Input({"type": ACK, "alert": ALL}, "n_clicks"),
           Input({"type": SNOOZE, "alert": ALL}, "n_clicks"), State(NOTE, "value"), State(LENGTH, "value"),
           State(VERSION, "data"), prevent_initial_call=True, roles=READERS)
-def act(_acks: list[int | None], _snoozes: list[int | None], note: str | None, length: int | None,
-        version: int | None) -> tuple[Any, int]:
+def handle(_acks: list[int | None], _snoozes: list[int | None], note: str | None, length: int | None,
+           version: int | None) -> tuple[Any, int]:
     """Acknowledge or snooze the alert whose button was pressed, as the signed-in user (audited)."""
-    user, (kind, alert_id) = current_user(), _pressed()
-    if user is None:
-        raise PreventUpdate
-    now = config.now()
-    try:
+    kind, alert_id = _pressed()
+
+    def press(user: User) -> str:
+        now = config.now()
         if kind == ACK:
             done = perform(acknowledge, alert_id, user=user, note=note or "", now=now)
-            text = f"Peringatan {done.rule_title.lower()} ({_who(done)}) ditandai diketahui."
+            told = f"Peringatan {done.rule_title.lower()} ({_who(done)}) ditandai diketahui."
         else:
             minutes = length if isinstance(length, int) and length in LENGTHS else 60
             done = perform(snooze, alert_id, user=user, until=now + timedelta(minutes=minutes), note=note or "",
                            now=now)
             until = waktu_wib(done.snoozed_until)
-            text = f"Peringatan {done.rule_title.lower()} ({_who(done)}) ditunda sampai {until}."
-    except AlertError as exc:
-        return _message(str(exc), ok=False), (version or 0) + 1
-    log.info("alert %s: %s by %s", alert_id, kind, user.username)
-    return _message(text, ok=True), (version or 0) + 1
+            told = f"Peringatan {done.rule_title.lower()} ({_who(done)}) ditunda sampai {until}."
+        log.info("alert %s: %s by %s", alert_id, kind, user.username)
+        return told
+
+    return act(ctx.triggered[0].get("value"), press, done=lambda told: (_message(told, ok=True), (version or 0) + 1),
+               refused=lambda why: (_message(why.message, ok=False), (version or 0) + 1))
 
 
 def _message(text: str, *, ok: bool) -> dbc.Alert:

@@ -19,13 +19,15 @@ from jobs.demo.history import arrival_steps, reconcile_steps, replay
 from jobs.demo.letters import letters_steps
 from jobs.demo.notice import plant_notice
 from jobs.mail.sink import SinkHandler, serve, sink_dir
-from jobs.reconciliation.bank_results import demo_addresses, dispatch_and_send
+from jobs.reconciliation.bank_results import dispatch_and_send
 from queries import config as settings
 from queries.accounts.audit import Actor, record
 from queries.accounts.users import add_user, user_by_name
 from queries.calendar import WorkingCalendar, calendar_from_db
-from queries.imports.store import advisory_session_lock, has_mpn_data
+from queries.db import session_lock
+from queries.imports.store import has_mpn_data
 from queries.letters.statements import deadline
+from queries.reconciliation.bank_results import demo_addresses
 from queries.settings import current_settings
 
 DEFAULT_SEED = 20261123
@@ -118,7 +120,7 @@ def load_demo(engine: Engine, *, days: int = 30, seed: int = DEFAULT_SEED, until
     approvals and deliveries happen at their moments, in order; what would arrive later is not there yet.
     """
     actor = actor or Actor.system("demo")
-    with advisory_session_lock(engine, "load_demo"):
+    with session_lock(engine, "load_demo"):
         cfg = replace(config or DemoConfig(), seed=seed)
         if rows_per_day is not None:
             cfg = replace(cfg, rows_per_day=rows_per_day)
@@ -147,7 +149,7 @@ def _load(engine: Engine, days: int, until: date | None, out_dir: Path,
     clock = DemoClock(engine, now)
     clock.at(datetime.combine(chosen[0], time(7), settings.timezone()) - timedelta(days=1))
     logins = ensure_demo_logins(engine, actor=actor)
-    with engine.begin() as conn:  # every head office's results go to the local sink (issue 18)
+    with engine.begin() as conn:  # every head office's results go to the local sink
         demo_addresses(conn, DEMO_MAIL_DOMAIN, actor=actor)
     sink: dict[str, str] = {}
     counted = {"files": 0, "rows": 0}
@@ -179,7 +181,7 @@ def _load(engine: Engine, days: int, until: date | None, out_dir: Path,
         sink["url"] = url
         ran = replay(steps, clock, stepped)
     clock.settle()
-    plant_notice(engine, [p for d in manifest.days for p in d.planted], now, actor)  # issue 21: one outage notice
+    plant_notice(engine, [p for d in manifest.days for p in d.planted], now, actor)  # one bank's outage notice
     summary = DemoSummary(
         loaded=True, days=chosen, out_dir=out_dir, files=counted["files"], mpn_rows=counted["rows"],
         batches=sum(len(d.batches) for d in manifest.days), letters=sum(d.letters for d in manifest.days),

@@ -5,7 +5,7 @@ would have happened; the code it calls stamps the moment it runs (`now()` in SQL
 before each step, the historic moment the step belongs to; `DemoClock.settle()` then moves every time stamped
 during the load onto that history: a stamp `t` taken after the mark (real `r_i`, historic `h_i`) becomes
 `h_i + (t - r_i)`, never reaching the next step's moment. Order and spacing within a step are kept, so the history
-is one coherent timeline before "now" (issue 15 §2).
+is one coherent timeline before "now": nothing in the future, no impossible order.
 
 Left as written: the audit trail (append-only and hash-chained; it records when the demo wrote the history) and
 the bulk partitioned rows (their times are the data's own, given by the files). Demo only: never call this on a

@@ -29,8 +29,8 @@ from jobs.demo.model import (
 )
 from jobs.demo.peak import PeakFile, write_peak_day
 from jobs.demo.plant import DayPlan, choose_missing_batches, plant_transactions
-from jobs.demo.pools import WIB, ZONES, PaymentFactory, Pools, build_pools, day_factor
-from queries.calendar import WorkingCalendar
+from jobs.demo.pools import CLOCKS, PaymentFactory, Pools, build_pools, day_factor
+from queries.calendar import WIB, WorkingCalendar
 from queries.imports.store import LetterIn
 
 __all__ = [
@@ -40,7 +40,6 @@ __all__ = [
 
 ROMAN = ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 BATCH_DUE = time(16)  # PER-78 Ps.9(5): the batch is due by 16:00 WIB
-LETTER_DUE = time(9)  # PER-78 Ps.9(4)d: by 09:00 local time the next working day
 
 
 class Letter(LetterIn):
@@ -135,7 +134,7 @@ def _batch_arrival(rng: Random, plan: DayPlan, late: bool) -> datetime:
 
 def _letter_arrival(rng: Random, plan: DayPlan, offset: int, late: bool,
                     calendar: WorkingCalendar) -> datetime:
-    tz = ZONES[offset]
+    tz = CLOCKS[offset]
     if not late:
         if rng.random() < 0.15:
             return _between(rng, datetime.combine(plan.day, time(18), tz), 3 * 3600)

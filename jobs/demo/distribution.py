@@ -85,9 +85,3 @@ def _deliver(engine: Engine, day: date, n: int, total: int, actor: Actor, pelaks
             run_distribution(engine, day, actor=pelaksana.actor(), backoff=quick, seed=n + 1000)
     else:
         run_distribution(engine, day, actor=actor, backoff=quick, seed=n)
-
-
-def distribution_counts(engine: Engine) -> dict[str, int]:
-    """Rounds per status."""
-    with engine.connect() as conn:
-        return dict(conn.execute(text("SELECT status, count(*) FROM distribution GROUP BY 1")).all())

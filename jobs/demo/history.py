@@ -95,7 +95,7 @@ def reconcile_steps(engine: Engine, manifest: Manifest, actor: Actor, seed: int,
                     due_of: Callable[[date], datetime],
                     deliver: Callable[[datetime], object] | None = None) -> list[Step]:
     """The date's runs, each replaying its moment (`as_of`) so its result times are the run's own; `deliver(at)`
-    then sends each bank its result as the scheduler does right after a run (issue 18)."""
+    then sends each bank its result as the scheduler does right after a run."""
     steps = []
     for d in manifest.days:
         for moment in run_moments(d, seed, [at for _, at in letter_waves(d, due_of(d.day))]):

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from jobs.demo.model import BANK_HEADER, MPN_HEADER, Master
 from jobs.demo.pools import (
-    ZONES,
+    CLOCKS,
     Pools,
     Window,
     base36,
@@ -54,7 +54,7 @@ def _time_pools(pools: Pools, day: date, calendar: WorkingCalendar, rng: Random)
                 continue
             stamps = []
             for _ in range(TIMES_PER_ZONE):
-                paid = window.sample(rng).replace(tzinfo=ZONES[branch.offset])
+                paid = window.sample(rng).replace(tzinfo=CLOCKS[branch.offset])
                 if calendar.business_date_of(paid, bank.cutoff) != day:
                     raise RuntimeError(f"generator bug: {paid} does not belong to {day}")
                 stamps.append(paid.isoformat())

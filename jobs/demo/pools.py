@@ -11,10 +11,10 @@ from random import Random
 from typing import NamedTuple
 
 from jobs.demo.model import BankInfo, Master, Payment
-from queries.calendar import WorkingCalendar
+from queries.calendar import ZONES, WorkingCalendar
 
-ZONES = {7: timezone(timedelta(hours=7)), 8: timezone(timedelta(hours=8)), 9: timezone(timedelta(hours=9))}
-WIB = ZONES[7]
+#: A branch's clock by its UTC offset: the fixed offset its payment times are written with.
+CLOCKS = {hours: timezone(timedelta(hours=hours)) for hours in ZONES}
 B36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 NTPN_SPACE = 36**16
 GOLDEN = 0.6180339887498949
@@ -387,7 +387,7 @@ class PaymentFactory:
         the_ntpn, the_ntb = self.ids(bank_index)
         return Payment(
             ntpn=the_ntpn, billing_code=billing_code(rng), bank_code=bank.code, branch_code=branch.code,
-            ntb=the_ntb, paid_at=local.replace(tzinfo=ZONES[branch.offset]), npwp=payer.npwp,
+            ntb=the_ntb, paid_at=local.replace(tzinfo=CLOCKS[branch.offset]), npwp=payer.npwp,
             taxpayer_name=payer.name, kap=combo.kap, kjs=combo.kjs,
             tax_period=tax_period(rng, combo, self.day), kpp_code=payer.kpp_code, amount=amount(rng, combo),
         )

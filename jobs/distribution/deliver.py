@@ -29,17 +29,23 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 
 from jobs.documents.distribution_report import keep_reports
 from jobs.scheduling.daily import Outcome
 from queries import config
 from queries.accounts.audit import Actor, record
+from queries.db import session_unlock, try_session_lock
+from queries.distribution import delivery
+from queries.distribution.delivery import Attempt, Batch
 from queries.distribution.prepare import TARGETS
 
 log = logging.getLogger(__name__)
 DONE = object()
 PRODUCERS = 2  # threads (and connections) reading batches from PostgreSQL while the senders send
+#: What an attempt's answer does to its batch: nothing (outcome unknown), or confirm it, or fail it.
+TRANSITIONS: dict[str | None, Callable[[Connection, Attempt], None]] = {
+    None: delivery.note_attempt, "confirmed": delivery.confirm, "failed": delivery.fail}
 
 
 class DistributionError(RuntimeError):
@@ -82,21 +88,6 @@ class RunReport:
         return f"Distribusi {self.business_date:%d/%m/%Y}: " + "; ".join(parts) + left
 
 
-@dataclass(frozen=True, slots=True)
-class Batch:
-    """One batch to deliver to one target."""
-
-    target: str
-    batch_id: str
-    distribution_id: int
-    kpp_code: str
-    chunk: int
-    row_count: int
-    ntpn_sha256: str
-    state: str
-    attempts: int
-
-
 def target_urls() -> dict[str, str]:
     """Each target's base URL; `DistributionError` when one is not configured and no simulator runs."""
     urls = {t: config.target_url(t) for t in TARGETS}
@@ -137,59 +128,17 @@ class _Client:
             self.conn = None
 
 
-_PENDING = text("""
-SELECT b.target, b.batch_id, b.distribution_id, b.kpp_code, b.chunk, b.row_count, b.ntpn_sha256, b.state, b.attempts
-  FROM dist_batch b JOIN distribution d ON d.distribution_id = b.distribution_id
- WHERE d.business_date = :d AND d.status IN ('approved', 'delivering', 'delivered')
-   AND b.state IN ('approved', 'sending', 'failed')
-   AND (CAST(:only AS text[]) IS NULL OR b.batch_id = ANY(CAST(:only AS text[])))
- ORDER BY b.distribution_id, b.kpp_code, b.chunk, b.target
-""")
-
-# One batch's rows as JSON text, built by PostgreSQL (in C) in NTPN order, with the hash of its NTPNs: a
-# 5,000-row batch is one index range on dist_item and one NTPN index probe per row, and Python only wraps it.
-# `paid_at` is written in the branch's own offset, as the input file had it: the same text on every run
-# whatever the session's time zone (a target compares a resent batch with what it stored).
-_CHUNK = text("""
-SELECT count(*) AS n,
-       encode(sha256(convert_to(string_agg(i.ntpn, E'\\n' ORDER BY i.ntpn), 'UTF8')), 'hex') AS sha,
-       '[' || string_agg(json_build_object(
-           'ntpn', m.ntpn, 'npwp', m.npwp, 'kap', m.kap, 'kjs', m.kjs, 'tax_period', m.tax_period,
-           'amount', m.amount,
-           'paid_at', to_char(m.paid_at AT TIME ZONE 'UTC' + make_interval(hours => m.utc_offset),
-                              'YYYY-MM-DD"T"HH24:MI:SS')
-                      || CASE WHEN extract(microseconds FROM m.paid_at)::bigint % 1000000 <> 0
-                              THEN to_char(m.paid_at, '.US') ELSE '' END
-                      || '+' || lpad(m.utc_offset::text, 2, '0') || ':' || '00',
-           'business_date', m.business_date, 'bank_code', m.bank_code, 'ntb', m.ntb)::text, ','
-           ORDER BY i.ntpn) || ']' AS rows_json
-  FROM dist_item i
-  JOIN mpn_record m ON m.business_date = i.business_date AND m.ntpn = i.ntpn AND m.import_id = i.import_id
-                   AND m.line = i.line
- WHERE i.distribution_id = :id AND i.kpp_code = :kpp AND i.chunk = :chunk
-""")
-
-
 def _chunks(engine: Engine, distribution_id: int,
-            chunks: list[tuple[str, int]]) -> Iterator[tuple[str, int, int, str, str]]:
-    """(kpp, chunk, rows, NTPN hash, rows as JSON) per chunk: one query each, no snapshot held between them."""
+            chunks: list[tuple[str, int]]) -> Iterator[tuple[str, int, delivery.Chunk]]:
+    """(kpp, chunk, its rows) per chunk: one query each, no snapshot held between them."""
     with engine.connect() as conn:
         for kpp, chunk in chunks:
-            row = conn.execute(_CHUNK, {"id": distribution_id, "kpp": kpp, "chunk": chunk}).one()
+            rows = delivery.chunk(conn, distribution_id, kpp, chunk)
             conn.rollback()
-            yield kpp, chunk, int(row.n), str(row.sha), str(row.rows_json)
+            yield kpp, chunk, rows
 
 
-def _attempt(conn: Connection, batch: Batch, method: str, started: datetime, latency_ms: int, status: int | None,
-             outcome: str, error: str | None, run_by: str) -> None:
-    conn.execute(text("""INSERT INTO dist_attempt (target, batch_id, method, started_at, latency_ms, http_status,
-                                                   outcome, error, run_by)
-                         VALUES (:t, :b, :m, :s, :l, :h, :o, :e, :r)"""),
-                 {"t": batch.target, "b": batch.batch_id, "m": method, "s": started, "l": latency_ms, "h": status,
-                  "o": outcome, "e": error, "r": run_by})
-
-
-class _Delivery:
+class _Senders:
     """One run's senders: per target a queue and worker threads, and the outcome counters."""
 
     def __init__(self, engine: Engine, urls: dict[str, str], report: RunReport, *, run_by: str, max_attempts: int,
@@ -233,18 +182,11 @@ class _Delivery:
 
     def _record(self, batch: Batch, method: str, started: datetime, t0: float, status: int | None, outcome: str,
                 error: str | None, state: str | None, receipt: dict[str, Any] | None = None) -> None:
-        latency = int((time.perf_counter() - t0) * 1000)
+        """The attempt on file, and the batch moved to `state` (None: kept) in the same transaction."""
+        attempt = Attempt(batch, method, started, int((time.perf_counter() - t0) * 1000), status, outcome, error,
+                          self.run_by, receipt)
         with self.engine.begin() as conn:
-            _attempt(conn, batch, method, started, latency, status, outcome, error, self.run_by)
-            conn.execute(text("""
-                UPDATE dist_batch SET attempts = attempts + 1, updated_at = now(),
-                       state = coalesce(:state, state), last_error = :error,
-                       first_sent_at = coalesce(first_sent_at, CASE WHEN :m = 'POST' THEN CAST(:s AS timestamptz) END),
-                       confirmed_at = CASE WHEN :state = 'confirmed' THEN now() ELSE confirmed_at END,
-                       receipt = coalesce(CAST(:receipt AS jsonb), receipt)
-                 WHERE target = :t AND batch_id = :b"""),
-                {"state": state, "error": error, "m": method, "s": started, "t": batch.target, "b": batch.batch_id,
-                 "receipt": None if receipt is None else json.dumps(receipt)})
+            TRANSITIONS[state](conn, attempt)
         with self.lock:
             self.report.attempts[batch.target] += 1
 
@@ -268,9 +210,7 @@ class _Delivery:
             started, t0 = datetime.now(UTC), time.perf_counter()
             if method == "POST":
                 with self.engine.begin() as conn:
-                    conn.execute(text("""UPDATE dist_batch SET state = 'sending', updated_at = now()
-                                          WHERE target = :t AND batch_id = :b"""),
-                                 {"t": batch.target, "b": batch.batch_id})
+                    delivery.start_sending(conn, batch)
             try:
                 if method == "GET":
                     status, raw = client.call("GET", f"/batches/{batch.batch_id}")
@@ -308,9 +248,7 @@ class _Delivery:
                     pause = self.backoff.delay(n, self.rng)
                 time.sleep(pause)
         with self.engine.begin() as conn:
-            conn.execute(text("""UPDATE dist_batch SET state = 'failed', updated_at = now()
-                                  WHERE target = :t AND batch_id = :b AND state <> 'confirmed'"""),
-                         {"t": batch.target, "b": batch.batch_id})
+            delivery.give_up(conn, batch)
         self._count(batch, confirmed=False)
 
     def _count(self, batch: Batch, *, confirmed: bool) -> None:
@@ -338,15 +276,14 @@ def run_distribution(engine: Engine, business_date: date, *, actor: Actor | None
     urls = target_urls()
     started = time.perf_counter()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as lock_conn:
-        key = f"distribute:{business_date}"
-        if not lock_conn.execute(text("SELECT pg_try_advisory_lock(hashtext(:k))"), {"k": key}).scalar_one():
+        if not try_session_lock(lock_conn, "distribute", business_date):
             report.busy = True
             return report
         try:
             _run(engine, business_date, urls, report, actor, only, max_attempts, backoff or Backoff(), timeout,
                  workers, seed, progress)
         finally:
-            lock_conn.execute(text("SELECT pg_advisory_unlock(hashtext(:k))"), {"k": key})
+            session_unlock(lock_conn, "distribute", business_date)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -355,17 +292,16 @@ def _run(engine: Engine, business_date: date, urls: dict[str, str], report: RunR
          only: list[str] | None, max_attempts: int, backoff: Backoff, timeout: float, workers: int,
          seed: int | None, progress: Callable[[int, int], None] | None) -> None:
     with engine.begin() as conn:
-        pending = [Batch(*row) for row in conn.execute(_PENDING, {"d": business_date, "only": only})]
+        pending = delivery.due_batches(conn, business_date, only)
         rounds = sorted({b.distribution_id for b in pending})
         if rounds:
-            conn.execute(text("""UPDATE distribution SET status = 'delivering'
-                                  WHERE distribution_id = ANY(:ids) AND status = 'approved'"""), {"ids": rounds})
+            delivery.start_delivering(conn, rounds)
     if not pending:
         _finish(engine, business_date, report, actor)
         return
-    delivery = _Delivery(engine, urls, report, run_by=actor.name, max_attempts=max_attempts, backoff=backoff,
-                         timeout=timeout, workers=workers, seed=seed)
-    delivery.start()
+    senders = _Senders(engine, urls, report, run_by=actor.name, max_attempts=max_attempts, backoff=backoff,
+                       timeout=timeout, workers=workers, seed=seed)
+    senders.start()
     work = [(distribution_id, (b.kpp_code, b.chunk)) for distribution_id in rounds
             for b in pending if b.distribution_id == distribution_id]
     by_chunk: dict[tuple[int, tuple[str, int]], list[Batch]] = {}
@@ -374,7 +310,7 @@ def _run(engine: Engine, business_date: date, urls: dict[str, str], report: RunR
     chunks = list(dict.fromkeys(work))  # each (round, chunk) once, in order
     counter = _Progress(len(pending), progress)
     producers = [threading.Thread(target=_produce, name=f"siapkan-{n}", daemon=True,
-                                  args=(engine, business_date, chunks[n::PRODUCERS], by_chunk, delivery, counter))
+                                  args=(engine, business_date, chunks[n::PRODUCERS], by_chunk, senders, counter))
                  for n in range(PRODUCERS)]
     try:
         for thread in producers:
@@ -382,7 +318,7 @@ def _run(engine: Engine, business_date: date, urls: dict[str, str], report: RunR
         for thread in producers:
             thread.join()
     finally:
-        delivery.finish()
+        senders.finish()
     if counter.error is not None:
         raise counter.error
     _finish(engine, business_date, report, actor)
@@ -404,17 +340,17 @@ class _Progress:
 
 
 def _produce(engine: Engine, business_date: date, chunks: list[tuple[int, tuple[str, int]]],
-             by_chunk: dict[tuple[int, tuple[str, int]], list[Batch]], delivery: _Delivery,
+             by_chunk: dict[tuple[int, tuple[str, int]], list[Batch]], senders: _Senders,
              counter: _Progress) -> None:
     """Read this producer's share of the chunks and queue each batch for its target's senders."""
     try:
         for distribution_id in sorted({d for d, _ in chunks}):
             mine = [c for d, c in chunks if d == distribution_id]
-            for kpp, chunk, n, sha, rows_json in _chunks(engine, distribution_id, mine):
+            for kpp, chunk, rows in _chunks(engine, distribution_id, mine):
                 for b in by_chunk[(distribution_id, (kpp, chunk))]:
-                    if n != b.row_count or sha != b.ntpn_sha256:
+                    if rows.rows != b.row_count or rows.ntpn_sha256 != b.ntpn_sha256:
                         raise RuntimeError(f"batch {b.batch_id}: rows changed since it was prepared")
-                    delivery.queues[b.target].put((b, _body(b, business_date, rows_json)))
+                    senders.queues[b.target].put((b, _body(b, business_date, rows.rows_json)))
                     counter.add()
     except BaseException as err:  # noqa: BLE001 - raised by the run's thread once the senders have stopped
         counter.error = err
@@ -423,15 +359,8 @@ def _produce(engine: Engine, business_date: date, chunks: list[tuple[int, tuple[
 def _finish(engine: Engine, business_date: date, report: RunReport, actor: Actor) -> None:
     """Mark fully confirmed rounds delivered, count what is left, audit the run."""
     with engine.begin() as conn:
-        conn.execute(text("""
-            UPDATE distribution d SET status = 'delivered', delivered_at = now()
-             WHERE d.business_date = :d AND d.status IN ('approved', 'delivering')
-               AND NOT EXISTS (SELECT 1 FROM dist_batch b WHERE b.distribution_id = d.distribution_id
-                                  AND b.state <> 'confirmed')"""), {"d": business_date})
-        report.remaining = conn.execute(text("""
-            SELECT count(*) FROM dist_batch b JOIN distribution d ON d.distribution_id = b.distribution_id
-             WHERE d.business_date = :d AND d.status IN ('approved', 'delivering', 'delivered')
-               AND b.state <> 'confirmed'"""), {"d": business_date}).scalar_one()
+        delivery.mark_delivered(conn, business_date)
+        report.remaining = delivery.unconfirmed(conn, business_date)
         record(conn, actor, "distribution.run", object_type="business_date", object_id=business_date.isoformat(),
                after={"confirmed": report.confirmed, "failed": report.failed, "rows": report.rows_confirmed,
                       "attempts": report.attempts, "remaining": report.remaining})
@@ -440,24 +369,6 @@ def _finish(engine: Engine, business_date: date, report: RunReport, actor: Actor
         keep_reports(engine, business_date)
     except Exception:  # noqa: BLE001 - a failed report must not fail a finished delivery
         log.exception("laporan distribusi %s tidak dapat dibuat", business_date)
-
-
-# Dates whose latest round is frozen, held rows back, and saw something since that may release them: a
-# statement letter, a reconciliation run or an exception closed by people after the round was prepared.
-_RELEASABLE = text("""
-SELECT d.business_date
-  FROM distribution d
- WHERE d.distribution_id = (SELECT max(distribution_id) FROM distribution x WHERE x.business_date = d.business_date)
-   AND d.status IN ('approved', 'delivering', 'delivered') AND d.held_count > 0
-   AND d.business_date >= CAST(:since AS date)
-   AND (EXISTS (SELECT 1 FROM statement_letter s WHERE s.business_date = d.business_date
-                   AND s.created_at > greatest(d.prepared_at, d.held_checked_at))
-        OR EXISTS (SELECT 1 FROM recon_run r WHERE r.business_date = d.business_date
-                      AND r.finished_at > greatest(d.prepared_at, d.held_checked_at))
-        OR EXISTS (SELECT 1 FROM recon_exception e WHERE e.business_date = d.business_date
-                      AND e.resolved_at > greatest(d.prepared_at, d.held_checked_at)))
- ORDER BY 1
-""")
 
 
 def release_held(engine: Engine, now: datetime, *, actor: Actor) -> list[tuple[date, int]]:
@@ -469,16 +380,13 @@ def release_held(engine: Engine, now: datetime, *, actor: Actor) -> list[tuple[d
 
     since = date.fromordinal(now.date().toordinal() - 31)
     with engine.connect() as conn:
-        days = conn.execute(_RELEASABLE, {"since": since}).scalars().all()
+        days = delivery.releasable_days(conn, since)
     asked = []
     for day in days:
         with engine.begin() as conn:
             prepared = dist.prepare(conn, day, actor=actor)
             if not prepared.row_count:  # nothing released yet: no empty round left lying about
-                conn.execute(text("DELETE FROM distribution WHERE distribution_id = :i"),
-                             {"i": prepared.distribution_id})
-                conn.execute(text("UPDATE distribution SET held_checked_at = now() WHERE business_date = :d"
-                                  " AND round = :r"), {"d": day, "r": prepared.round - 1})
+                delivery.drop_empty_round(conn, day, prepared.distribution_id, prepared.round)
             elif dist.pending(conn, day) is None:
                 dist.request(conn, day, actor=system_user(conn))
                 asked.append((day, prepared.row_count))
@@ -489,10 +397,7 @@ def deliver_pending(engine: Engine, now: datetime, *, actor: Actor) -> Outcome:
     """The scheduler's job: run every business date with approved batches not yet confirmed (also failed ones:
     automatic redistribution goes on until all are confirmed or the job is paused)."""
     with engine.connect() as conn:
-        days = conn.execute(text("""
-            SELECT DISTINCT d.business_date FROM distribution d JOIN dist_batch b USING (distribution_id)
-             WHERE d.status IN ('approved', 'delivering', 'delivered') AND b.state <> 'confirmed'
-             ORDER BY 1""")).scalars().all()
+        days = delivery.due_days(conn)
     released = release_held(engine, now, actor=actor)
     note = "".join(f"; putaran baru {day:%d/%m/%Y} ({rows} baris) menunggu persetujuan" for day, rows in released)
     if not days:

@@ -24,12 +24,13 @@ from jobs.documents.pdf_style import (
 )
 from queries import config
 from queries.accounts.users import User, user_by_name
-from queries.formatting import WIB, angka, persen_dari, rupiah, tanggal_panjang, waktu_wib
+from queries.calendar import WIB
+from queries.formatting import angka, persen_dari, rupiah, tanggal_panjang, waktu_wib
 from queries.labels import CATEGORIES, field_list
 from queries.monitoring.timeline import result_anomaly
 from queries.reconciliation.classify import RESULT_DEADLINE_MINUTES
+from queries.reconciliation.model import STATUSES
 from queries.reconciliation.report import ReconReport, ReportError, reconciliation_report
-from queries.reconciliation.work import STATUSES
 
 #: The issuing unit (DOMAIN §1; SE-127/PJ/2010 names the Subdirektorat), top to bottom.
 LETTERHEAD = ("KEMENTERIAN KEUANGAN REPUBLIK INDONESIA", "DIREKTORAT JENDERAL PAJAK",

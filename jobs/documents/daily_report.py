@@ -4,7 +4,8 @@ XLSX, kept on file in `dist_report` (kind `daily`) and listed on the Laporan pag
 
 `jobs.documents.daily_report_data.daily_data` reads one date (every list aggregated in SQL: tens of rows per bank or
 category, never per payment); `daily_pdf` and `daily_xlsx` render it; `make_daily_report` reads, renders and
-keeps one format; `daily_report_job` is the scheduler's end-of-day run for the date whose cycle closes that day. A
+keeps one format; `make_daily_reports_by` is a user's "Buat laporan" (role `reports.make`);
+`daily_report_job` is the scheduler's end-of-day run for the date whose cycle closes that day. A
 date without any distribution still gets its report. Nothing here commits a caller's transaction.
 """
 
@@ -12,11 +13,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 
 from jobs.documents import distribution_report as dist_report
 from jobs.documents import tabular
@@ -26,8 +26,11 @@ from jobs.documents.exports import labelled_columns, labelled_rows, title_rows
 from jobs.documents.pdf_style import Column, Document, date_words, draw_letterhead, latin1, table
 from jobs.mail.reports import mail_daily_pdf
 from jobs.scheduling.daily import Outcome, statement_due_date
+from queries import config
 from queries.accounts.audit import Actor
+from queries.accounts.users import User
 from queries.calendar import calendar_from_db
+from queries.db import xact_lock
 from queries.distribution.prepare import REASONS, TARGET_TITLES
 from queries.distribution.prepare import STATUSES as ROUND_STATUSES
 from queries.formatting import angka, jam_wib, persen, rupiah, tanggal_panjang, tanggal_pendek, waktu_wib
@@ -36,9 +39,11 @@ from queries.labels import label as label_of
 from queries.letters.appeals import STATUSES as APPEAL_STATUSES
 from queries.letters.statements import STATUSES as STATEMENT_STATUSES
 from queries.monitoring.completeness import DUTIES, SCORED, DutyStatus
+from queries.permissions import Refused, require
 from queries.reconciliation.classify import CATEGORIES, CATEGORY_LABELS, RESULT_DEADLINE_MINUTES
 from queries.reconciliation.exception_detail import AGE_BUCKETS
 from queries.reconciliation.summary import BankSummary
+from queries.reports.kept import KeptReport, kept_report_row, kept_reports
 from queries.settings import Settings, current_settings
 
 log = logging.getLogger(__name__)
@@ -393,7 +398,7 @@ def _make(conn: Connection, business_date: date, fmt: str, made_by: str, now: da
     name = file_name(business_date, fmt)
     report_id = dist_report.keep(conn, kind=KIND, business_date=business_date, fmt=fmt, name=name, content=content,
                                  made_by=made_by, made_at=data.made_at, audit=data.audit)
-    if fmt == "pdf":  # report subscriptions (issue 17): the PDF to its subscribers, in this transaction
+    if fmt == "pdf":  # report subscriptions: the PDF to its subscribers, in this transaction
         mail_daily_pdf(conn, report_id=report_id, business_date=business_date, name=name, content=content,
                        made_at=data.made_at)
     return name, content
@@ -411,43 +416,31 @@ def make_daily_report(engine_or_conn: Engine | Connection, business_date: date, 
     return _make(engine_or_conn, business_date, fmt, made_by, now)
 
 
-@dataclass(frozen=True, slots=True)
-class KeptReport:
-    """A kept report as the Laporan page lists it (without its bytes)."""
-
-    report_id: int
-    kind: str
-    business_date: date
-    format: str
-    file_name: str
-    sha256: str
-    size_bytes: int
-    made_by: str
-    made_at: datetime
-    latest: bool  # the newest version of its date, kind and format
-
-
-def kept_reports(conn: Connection, *, limit: int = 500) -> list[KeptReport]:
-    """The kept reports, newest date first then newest version, at most `limit`."""
-    rows = conn.execute(text("""
-        SELECT report_id, kind, business_date, format, file_name, sha256, octet_length(content), made_by, made_at,
-               row_number() OVER (PARTITION BY business_date, kind, format ORDER BY report_id DESC) = 1
-          FROM dist_report ORDER BY business_date DESC, report_id DESC LIMIT :n"""), {"n": limit})
-    return [KeptReport(*r) for r in rows]
-
-
 def kept_report(conn: Connection, report_id: int) -> StoredReport | None:
     """One kept report with its bytes, or None."""
-    row = conn.execute(text("""SELECT report_id, business_date, format, file_name, sha256, content, made_by, made_at,
-                                      kind FROM dist_report WHERE report_id = :i"""), {"i": report_id}).first()
+    row = kept_report_row(conn, report_id)
     return None if row is None else dist_report.stored(row)
 
 
 def make_daily_reports(conn: Connection, business_date: date, *, made_by: str,
                        now: datetime | None = None) -> list[str]:
     """Make and keep the date's daily report as PDF and XLSX (one run at a time per date); the file names."""
-    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('daily_report:' || :d))"), {"d": str(business_date)})
+    xact_lock(conn, "daily_report", business_date)
     return [_make(conn, business_date, fmt, made_by, now)[0] for fmt in FORMATS]
+
+
+class ReportRefused(Refused):
+    """A report that will not be made now; `message` says why, in Bahasa Indonesia."""
+
+
+def make_daily_reports_by(conn: Connection, business_date: date, user: User, *,
+                          now: datetime | None = None) -> list[str]:
+    """The Laporan page's "Buat laporan": the date's daily report (PDF and XLSX) made now by `user`, who must hold
+    `reports.make`; a business date after today is refused (`ReportRefused`). The file names."""
+    require(user, "reports.make", "membuat laporan harian", ReportRefused)
+    if business_date > (now or config.now()).astimezone(config.timezone()).date():
+        raise ReportRefused("Tanggal buku tidak boleh setelah hari ini.")
+    return make_daily_reports(conn, business_date, made_by=user.username, now=now)
 
 
 def report_day(conn: Connection, now: datetime) -> date | None:
@@ -467,5 +460,6 @@ def daily_report_job(engine: Engine, now: datetime, *, actor: Actor) -> Outcome:
     return Outcome(len(made), f"Tanggal buku {day:%d/%m/%Y}: laporan harian {', '.join(made)} disimpan")
 
 
-__all__ = ["DailyReportData", "KeptReport", "daily_data", "daily_pdf", "daily_report_job", "daily_xlsx",
-           "kept_report", "kept_reports", "make_daily_report", "make_daily_reports", "report_day"]
+__all__ = ["DailyReportData", "KeptReport", "ReportRefused", "daily_data", "daily_pdf", "daily_report_job",
+           "daily_xlsx", "kept_report", "kept_reports", "make_daily_report", "make_daily_reports",
+           "make_daily_reports_by", "report_day"]

@@ -16,8 +16,8 @@ from jobs.documents import distribution_report as dist_report
 from jobs.documents.distribution_report import DistributionReportData, NoDistribution, Person
 from queries.accounts.audit import ChainCheck, verify_chain
 from queries.accounts.users import user_by_name
-from queries.calendar import calendar_from_db
-from queries.formatting import WIB, angka, persen
+from queries.calendar import WIB, calendar_from_db
+from queries.formatting import angka, persen
 from queries.letters.appeals import AppealLetter, appeal_letters
 from queries.letters.statements import StatementCell, statement_cells
 from queries.monitoring.completeness import DayCompleteness, PendingApprovals, day_completeness
@@ -135,7 +135,7 @@ class DailyReportData:
         if s.share is None:
             return "- (belum ada yang jatuh tempo)"
         odd = f"; {angka(s.anomalies)} anomali waktu" if s.anomalies else ""
-        if s.excused_count:  # issue 21: the score with and without the duties a bank's disruption notice covers
+        if s.excused_count:  # the score with and without the duties a bank's disruption notice covers
             rest = "-" if s.share_excusing is None else persen(s.share_excusing)
             odd += (f"; {angka(s.excused_count)} terlambat dengan surat pemberitahuan gangguan, tanpa itu skor "
                     f"{rest}")

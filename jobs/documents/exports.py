@@ -21,7 +21,7 @@ from queries.monitoring.scorecard import COLUMNS as SCORE_COLUMNS
 from queries.monitoring.scorecard import BankScore, bank_scores
 from queries.reconciliation.classify import CATEGORY_LABELS
 from queries.reconciliation.exception_list import EXPORT_HEADER, ExceptionFilter, exported_rows
-from queries.reconciliation.work import CAUSES, STATUSES
+from queries.reconciliation.model import CAUSES, STATUSES
 
 _KINDS: dict[str, Kind] = {"business_date": "date", "mpn_amount": "money", "bank_amount": "money",
                            "opened_at": "datetime", "resolved_at": "datetime"}

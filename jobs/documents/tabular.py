@@ -22,7 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any, Literal
 
-from queries.formatting import WIB
+from queries.calendar import WIB
 
 #: A text value beginning with one of these would be read as a formula (or split) by a spreadsheet.
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")

@@ -23,13 +23,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from jobs.imports.ingest import import_file
 from queries import config
 from queries.accounts.audit import Actor
 from queries.csvfile import InputRejected
-from queries.imports.store import lock_key, rejected_drop
+from queries.db import session_unlock, try_session_lock
+from queries.imports.store import rejected_drop
 from queries.plausibility import EARLIEST_DATE
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ KINDS = ("mpn", "bank", "statements")  # pickup order: a letter never arrives be
 IGNORED_SUFFIXES = (".part", ".tmp")  # writers upload under a temporary name, then rename
 RECHECK_YOUNGER_THAN = 60.0  # seconds: files this young are stat'ed twice to see whether they still grow
 RECHECK_PAUSE = 0.2
-LOCK_PARTS = ("inbox",)  # the same key as `advisory_session_lock(engine, "inbox")`
+LOCK_PARTS = ("inbox",)  # the same lock as `queries.db.session_lock(engine, "inbox")`
 
 
 @dataclass(frozen=True)
@@ -233,18 +234,17 @@ def _move(path: Path, folder: Path, *, sidecar: str = "") -> Path:
 def _try_session_lock(engine: Engine, *parts: object) -> Iterator[bool]:
     """Try a session-level advisory lock on a dedicated connection; yields whether it is held.
 
-    Unlike `queries.imports.store.advisory_session_lock` this never waits: a second pickup returns at once.
+    Unlike `queries.db.session_lock` this never waits: a second pickup returns at once.
     """
-    key = lock_key(*parts)
     with engine.connect() as conn:
-        held = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar_one())
+        held = try_session_lock(conn, *parts)
         conn.commit()  # keep only the session lock: an open transaction would block partition DDL
         try:
             yield held
         finally:
             if held:
                 try:
-                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    session_unlock(conn, *parts)
                     conn.commit()
                 except Exception:  # noqa: BLE001 - closing the session below releases the lock
                     log.warning("inbox: could not release the pickup lock; dropping the connection", exc_info=True)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from jobs.imports.ingest import keep_rejected
 from queries.accounts.audit import Actor, record
+from queries.accounts.users import administering
 from queries.csvfile import InputRejected, whole_file
 from queries.imports.master import UpsertResult, parse_master_file, upsert_master
 
@@ -26,9 +27,11 @@ log.addHandler(logging.NullHandler())  # the command line prints its own lines: 
 
 def import_master(engine: Engine, kind: str, path: Path, *, label: str | None = None,
                   actor: Actor | None = None) -> UpsertResult:
-    """Upsert master data of `kind` from `path`; raises `InputRejected` (file kept, audited) for a bad file."""
+    """Upsert master data of `kind` from `path`; raises `InputRejected` (file kept, audited) for a bad file, and
+    `UserError` (nothing read or kept) when `actor` may not change master data."""
     label = label or str(path)
     actor = actor or Actor.system("cli")
+    administering(actor, "mengimpor data induk")
     started = datetime.now(UTC)
     try:
         try:

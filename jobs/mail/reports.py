@@ -1,21 +1,22 @@
-"""Report subscriptions (issue 17): the daily report's PDF, attached, to each subscribed user as soon as it is made.
+"""Report subscriptions: the daily report's PDF, attached, to each subscribed user as soon as it is made.
 
 Each role's `reports.subscriptions.<role>` setting (`queries.settings`, shown on Pengaturan) lists `daily_pdf` or
 nothing. When `jobs.documents.daily_report` keeps a PDF version (the scheduler's end-of-day job or someone on
-Laporan), it
-calls `mail_daily_pdf` in the same transaction: one outbox message per active subscribed user with an e-mail
-address, the kept bytes attached, deduplicated per (report version, user) by `report:daily:<report_id>:<user_id>`,
-so making the report again sends the new version and replaying the hook sends nothing twice. The `mail` job sends.
+Laporan), it calls `mail_daily_pdf` in the same transaction: one outbox message per active subscribed user with an
+e-mail address, the kept bytes attached, deduplicated per (report version, user) by
+`report:daily:<report_id>:<user_id>`, so making the report again sends the new version and replaying the hook
+sends nothing twice. The `mail` job sends.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from queries.formatting import tanggal_panjang, tanggal_pendek, waktu_wib
 from queries.mail.outbox import Attachment, body, enqueue, page_url
+from queries.mail.read import users_of_roles
 from queries.settings import raw_settings
 
 TOKEN = "daily_pdf"
@@ -34,9 +35,7 @@ def subscribers(conn: Connection, token: str = TOKEN) -> list[tuple[int, str]]:
     roles = subscribed_roles(conn, token)
     if not roles:
         return []
-    return [(int(r[0]), str(r[1])) for r in conn.execute(text(
-        """SELECT user_id, email FROM app_user WHERE active AND email <> '' AND role = ANY(:roles)
-            ORDER BY username"""), {"roles": roles})]
+    return users_of_roles(conn, roles)
 
 
 def mail_daily_pdf(conn: Connection, *, report_id: int, business_date: date, name: str, content: bytes,

@@ -33,8 +33,8 @@ from jobs.documents.tabular import csv_text
 from jobs.scheduling.daily import Outcome
 from queries.accounts.audit import Actor
 from queries.calendar import calendar_from_db
+from queries.db import xact_lock
 from queries.formatting import angka, rupiah, tanggal_panjang, waktu_wib
-from queries.imports.store import advisory_xact_lock
 from queries.letters.statements import deadline
 from queries.mail.outbox import body, page_url
 from queries.reconciliation import bank_results as q
@@ -70,7 +70,7 @@ def dispatch_results(engine: Engine, now: datetime, *, actor: Actor) -> Outcome:
 
 def _make(conn: Connection, p: q.Pending, now: datetime, actor: Actor) -> q.ResultRow | None:
     """One batch's result, stored and queued (or waiting); None when another dispatcher or a newer run was first."""
-    advisory_xact_lock(conn, "bank_result", p.bank_code, p.business_date)
+    xact_lock(conn, "bank_result", p.bank_code, p.business_date)
     report = reconciliation_report(conn, business_date=p.business_date, bank_code=p.bank_code)
     older = q.versions(conn, p.bank_code, p.business_date)
     if report.batch_id != p.batch_id or any(r.batch_id == p.batch_id for r in older):
@@ -155,22 +155,6 @@ def _message(conn: Connection, r: ReconReport, version: int, previous: q.ResultR
     links = [("Rekonsiliasi (untuk petugas DJP)", page_url("/rekonsiliasi", tanggal=r.business_date.isoformat()))]
     text_body, html_body = body(paragraphs, links)
     return subject, text_body, html_body
-
-
-def demo_addresses(conn: Connection, domain: str, *, actor: Actor) -> int:
-    """The demo: every bank without an address gets `rekon@bank-<code>.<domain>` (the local sink takes it);
-    audited once. Returns how many banks got one."""
-    from sqlalchemy import text
-
-    from queries.accounts.audit import record
-
-    codes = conn.execute(text("""UPDATE bank SET email = 'rekon@bank-' || lower(bank_code) || '.' || :domain,
-                                                 updated_at = now()
-                                  WHERE email = '' RETURNING bank_code"""), {"domain": domain}).scalars().all()
-    if codes:
-        record(conn, actor, "master.demo_emails", object_type="master.banks", object_id="email",
-               after={"banks": sorted(codes), "address": f"rekon@bank-<kode>.{domain}"})
-    return len(codes)
 
 
 def _todo(r: ReconReport, statement_due: datetime) -> str:

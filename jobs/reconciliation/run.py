@@ -7,21 +7,19 @@ outcome (`queries.reconciliation.store`) and audits the run last.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 
 from queries.accounts.audit import Actor, record
-from queries.db import use_temp_tables
-from queries.imports.store import advisory_xact_lock
+from queries.db import xact_lock
 from queries.monitoring.revenue import refresh_revenue_day
 from queries.reconciliation import classify as q
-from queries.reconciliation import store
+from queries.reconciliation import runs, store
 from queries.reconciliation.summary import BankSummary, date_summary
 
 Progress = Callable[[int, int], None]
@@ -68,11 +66,9 @@ def reconcile(engine: Engine, business_date: date, *, bank: str | None = None, a
     started = time.perf_counter()
     step = _stepper(progress)
     with engine.begin() as conn:
-        advisory_xact_lock(conn, "reconcile", business_date)
+        xact_lock(conn, "reconcile", business_date)
         _check_input(conn, business_date, bank)
-        conn.execute(text("SET LOCAL work_mem = '256MB'"))
-        conn.execute(text("SET LOCAL jit = off"))  # compiling costs more than it saves on these plans
-        use_temp_tables(conn)  # the staged exceptions stay in memory
+        runs.tune_run(conn)
         run_id = store.start_run(conn, business_date=business_date, bank_code=bank, actor=actor.name)
         cancelled = q.register_reversals(conn)
         step()
@@ -82,21 +78,19 @@ def reconcile(engine: Engine, business_date: date, *, bank: str | None = None, a
         # The duplicate scan runs on a second connection while this one joins, from this transaction's snapshot.
         # This one stays READ COMMITTED (its exception and audit-head updates must not fail on concurrent
         # ones), so the join's own snapshot is taken a moment later, as separate statements' always were.
-        snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+        snapshot = runs.export_snapshot(conn)
         with ThreadPoolExecutor(max_workers=1) as pool:
             duplicates = pool.submit(_duplicate_candidates, engine, snapshot, business_date)
             q.stage_pairs(conn, business_date)
             q.stage_special(conn, duplicates.result())
         pairs = q.stage_exact(conn, business_date)
         q.stage_banks(conn, business_date)
-        conn.execute(text("CREATE INDEX ON rc_pair (ntpn)"))
-        conn.execute(text("ANALYZE rc_pair (ntpn, m_line, b_line)"))
+        runs.index_pairs(conn)
         step()
         q.stage_cross_date(conn, business_date)
         step()
         q.classify(conn)
-        conn.execute(text("CREATE INDEX ON rc_found (ntpn)"))
-        conn.execute(text("ANALYZE rc_found (ntpn, level, category)"))
+        runs.index_found(conn)
         step()
         changes = store.store_exceptions(conn, run_id=run_id, business_date=business_date, bank=bank)
         store.store_results(conn, run_id=run_id, business_date=business_date, bank=bank, finished=as_of)
@@ -122,19 +116,15 @@ def reconcile(engine: Engine, business_date: date, *, bank: str | None = None, a
 
 def _duplicate_candidates(engine: Engine, snapshot: str, business_date: date) -> list[str]:
     """`q.duplicate_candidates` on a connection of its own that sees what the exporting transaction sees."""
-    if not re.fullmatch(r"[0-9A-Fa-f-]+", snapshot):
-        raise ValueError(f"unexpected snapshot id {snapshot!r}")
     with engine.connect() as conn:
-        conn.execution_options(isolation_level="REPEATABLE READ")
-        conn.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+        runs.share_snapshot(conn, snapshot)
         duplicates = q.duplicate_candidates(conn, business_date)
         conn.rollback()
     return duplicates
 
 
 def _check_input(conn: Connection, business_date: date, bank: str | None) -> None:
-    if bank is not None and conn.execute(text("SELECT 1 FROM bank WHERE bank_code = :b"),
-                                         {"b": bank}).first() is None:
+    if bank is not None and not runs.bank_known(conn, bank):
         raise ReconcileInputError(f"unknown bank {bank!r}")
     data = q.date_data(conn, business_date)
     if not any(data):

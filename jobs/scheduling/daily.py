@@ -13,16 +13,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from jobs.reconciliation.run import ReconcileInputError, reconcile
 from queries.accounts.audit import Actor
-from queries.calendar import WorkingCalendar, calendar_from_db
+from queries.calendar import WIB, WorkingCalendar, calendar_from_db
 from queries.letters import appeals as appeal_letters
 from queries.letters.statements import deadline
+from queries.scheduling import store
 from queries.settings import Settings, current_settings
 
-WIB = ZoneInfo("Asia/Jakarta")
 BATCH_DEADLINE = time(16, 0)  # PER-78 Ps.9(5): the head office's batch, 16:00 WIB
 LOOKBACK_DAYS = 31  # how far back late data is still reconciled on its own
 
@@ -53,27 +53,6 @@ def closed_business_date(now: datetime, calendar: WorkingCalendar) -> date:
     return calendar.previous_or_same(date.fromordinal(today.toordinal() - 1))
 
 
-_PENDING = text("""
-SELECT bb.business_date, bb.bank_code, b.cutoff, b.timezone
-  FROM bank_batch bb
-  JOIN bank b ON b.bank_code = bb.bank_code
-  LEFT JOIN recon_result r ON r.business_date = bb.business_date AND r.bank_code = bb.bank_code
- WHERE bb.superseded_at IS NULL AND bb.business_date >= :since
-   AND r.batch_id IS DISTINCT FROM bb.batch_id
- ORDER BY bb.business_date, bb.received_at
-""")
-
-# Dates reconciled before, whose MPN data grew since (late records, R14): reconcile them again.
-_LATE_MPN = text("""
-SELECT d::date AS business_date
-  FROM import_file f CROSS JOIN LATERAL generate_series(f.first_date, f.last_date, interval '1 day') d
- WHERE f.kind = 'mpn' AND f.status = 'imported' AND f.last_date >= :since
-   AND f.finished_at > (SELECT max(finished_at) FROM recon_run r
-                         WHERE r.business_date = d::date AND r.status = 'finished' AND r.bank_code IS NULL)
- GROUP BY 1 ORDER BY 1
-""")
-
-
 def reconcile_arrivals(engine: Engine, now: datetime, *, actor: Actor) -> Outcome:
     """Reconcile each (bank, business date) whose current batch has not been reconciled yet, once the bank's
     day has closed; before the batch deadline bank by bank (others are not due yet, so no `missing_batch`
@@ -81,8 +60,8 @@ def reconcile_arrivals(engine: Engine, now: datetime, *, actor: Actor) -> Outcom
     are reconciled again."""
     since = date.fromordinal(now.date().toordinal() - LOOKBACK_DAYS)
     with engine.connect() as conn:
-        pending = conn.execute(_PENDING, {"since": since}).all()
-        late = [row.business_date for row in conn.execute(_LATE_MPN, {"since": since})]
+        pending = store.pending_batches(conn, since=since)
+        late = store.grown_mpn_dates(conn, since=since)
     whole: set[date] = set(late)
     per_bank: list[tuple[date, str]] = []
     for row in pending:
@@ -156,4 +135,4 @@ def statements_after_deadline(engine: Engine, now: datetime, *, actor: Actor) ->
 def pending_batches(engine: Engine) -> int:
     """Batches waiting for their first reconciliation (for the page)."""
     with engine.connect() as conn:
-        return len(conn.execute(_PENDING, {"since": date(1900, 1, 1)}).all())
+        return len(store.pending_batches(conn, since=date(1900, 1, 1)))

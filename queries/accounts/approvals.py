@@ -14,7 +14,6 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
@@ -22,9 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from queries import labels
 from queries.accounts.audit import Actor, record
 from queries.accounts.users import ROLES, SYSTEM_ACCOUNT, User, user_by_id
+from queries.calendar import WIB
 from queries.permissions import Refused
 
-WIB = ZoneInfo("Asia/Jakarta")
 MAX_STEPS = 5  # as the table's CHECK allows
 SYSTEM_MAKER = SYSTEM_ACCOUNT  # the disabled account that makes the requests of system-proposed work
 

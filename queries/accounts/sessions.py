@@ -23,6 +23,7 @@ from sqlalchemy import Connection, text
 
 from queries.accounts.audit import Actor, record
 from queries.accounts.users import User, user_columns
+from queries.db import try_xact_lock
 
 SESSION_HOURS = 10  # a working day and some
 TOUCH_SECONDS = 60  # `last_seen` is written at most once a minute per session
@@ -32,7 +33,7 @@ WINDOW_SECONDS = 300  # the throttle's fixed window
 #: Attempts per window before refusal: one address may try many names (an office behind one NAT), one name fewer.
 LIMITS = {"address": 20, "account": 10}
 KEEP_THROTTLE_HOURS = 24
-CHECK_LOCK = 0x4C4F474E  # "LOGN": the advisory lock class (two-key form) of the password-check slot
+CHECK_LOCK = ("login", "password_check")  # what the advisory lock of the password-check slot is named by
 
 
 def new_token() -> str:
@@ -162,7 +163,7 @@ def try_check_slot(conn: Connection) -> bool:
     A suspect attempt (its address or name failed earlier this window) checks its password only in this one
     slot, never waiting for it: a flood's hash checks use at most one core, whatever the workers and threads.
     """
-    return bool(conn.execute(text("SELECT pg_try_advisory_xact_lock(:c, 1)"), {"c": CHECK_LOCK}).scalar_one())
+    return try_xact_lock(conn, *CHECK_LOCK)
 
 
 def _audit_flood(conn: Connection, refusal: Refusal) -> None:

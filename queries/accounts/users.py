@@ -18,6 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from queries import labels
 from queries.accounts.audit import Actor, record
+from queries.permissions import Refused, require
 
 #: Role codes with their Indonesian titles (DOMAIN §1), in the order the UI lists them.
 ROLES: dict[str, str] = labels.ROLES
@@ -32,15 +33,31 @@ SYSTEM_ACCOUNT = "sistem"  # migration 0005: disabled, no password; makes the ap
 _DUMMY_HASH = generate_password_hash("not a password of anyone")
 
 
-class UserError(ValueError):
+class UserError(Refused, ValueError):
     """A request about accounts that cannot be done; the message says why, for the person asking.
 
-    `str()` is the command line's (English) message; `indonesian` is the same reason for the dashboard.
+    `str()` is the command line's (English) message; `indonesian` (and `message`, as every refusal's) is the same
+    reason for the dashboard.
     """
 
     def __init__(self, message: str, indonesian: str = "") -> None:
         super().__init__(message)
-        self.indonesian = indonesian or message
+        self.indonesian = self.message = indonesian or message
+
+
+#: The action every change to someone's account needs (`queries.permissions`).
+ADMINISTER = "accounts.administer"
+
+
+def administering(actor: Actor, what: str) -> None:
+    """Refuse (`UserError`) unless `actor` holds `accounts.administer`; `what` is the act in Indonesian. The product
+    itself (the command line, the demo, the scheduler) always does."""
+    if actor.role == "system":
+        return
+    try:
+        require(actor, ADMINISTER, what)
+    except Refused as why:
+        raise UserError(f"only an administrator may do this (role {actor.role!r})", why.message) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +139,7 @@ def add_user(conn: Connection, *, username: str, role: str, password: str, actor
              temporary: bool = False) -> User:
     """Create an account; `policy=False` skips the strength rule (the demo's `demo` passwords only);
     `temporary=True` (an admin's temporary password) makes the user change it at first login."""
+    administering(actor, "menambah pengguna")
     check_username(username)
     check_role(role)
     email = _checked_email(email) if email else ""
@@ -184,6 +202,7 @@ def _update(conn: Connection, username: str, assignments: str, params: dict[str,
 
 def set_active(conn: Connection, username: str, active: bool, *, actor: Actor) -> User:
     """Disable (ending the user's sessions) or re-enable an account."""
+    administering(actor, "mengaktifkan atau menonaktifkan pengguna")
     before = _require(conn, username)
     if before.active == active:
         return before
@@ -197,7 +216,7 @@ def set_active(conn: Connection, username: str, active: bool, *, actor: Actor) -
 
 
 def _checked_email(email: str) -> str:
-    """The address checked as the outbox checks it (issue 17), or UserError."""
+    """The address checked as the outbox checks it, or UserError."""
     from queries.mail.outbox import MailError, check_address
 
     try:
@@ -208,6 +227,7 @@ def _checked_email(email: str) -> str:
 
 def set_email(conn: Connection, username: str, email: str, *, actor: Actor) -> User:
     """Give the account an e-mail address for alerts and reports ('' removes it); audited, sessions kept."""
+    administering(actor, "mengubah e-mail pengguna")
     before = _require(conn, username)
     email = _checked_email(email) if email.strip() else ""
     if before.email == email:
@@ -221,6 +241,7 @@ def set_email(conn: Connection, username: str, email: str, *, actor: Actor) -> U
 
 def set_role(conn: Connection, username: str, role: str, *, actor: Actor) -> User:
     """Give the account another role (its open sessions end, so the new rights apply at once)."""
+    administering(actor, "mengubah peran pengguna")
     check_role(role)
     before = _require(conn, username)
     if before.role == role:
@@ -239,8 +260,10 @@ def set_password(conn: Connection, username: str, password: str, *, actor: Actor
     """Set a new password (an admin's reset, or the user's own change); unlocks the account.
 
     `temporary=True` (an admin's reset from the dashboard) makes the user change it at next login; any other
-    new password clears that duty.
+    new password clears that duty. Someone else's password only an administrator sets.
     """
+    if actor.name != username:
+        administering(actor, "menyetel ulang kata sandi pengguna lain")
     _require(conn, username)
     _check_password(username, password, policy)
     user = _update(conn, username, """password_hash = :hash, failed_logins = 0, locked_until = NULL,
@@ -260,6 +283,7 @@ def temporary_password() -> str:
 
 def unlock(conn: Connection, username: str, *, actor: Actor) -> User:
     """Lift a lock left by too many failed logins (the password stays); audited with the lock it lifted."""
+    administering(actor, "membuka kunci pengguna")
     before = _require(conn, username)
     if before.locked_until is None and before.failed_logins == 0:
         return before
@@ -286,6 +310,7 @@ def _checked_profile(full_name: str, nip: str) -> tuple[str, str]:
 
 def set_profile(conn: Connection, username: str, *, full_name: str, nip: str, actor: Actor) -> User:
     """Change the account's full name and NIP (shown on pages and letters); audited, sessions kept."""
+    administering(actor, "mengubah nama lengkap dan NIP pengguna")
     before = _require(conn, username)
     full_name, nip = _checked_profile(full_name, nip)
     if (before.full_name, before.nip) == (full_name, nip):

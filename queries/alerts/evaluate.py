@@ -18,7 +18,6 @@ Only an alert resolved before the evaluation's `now` re-opens, so replaying an e
 from __future__ import annotations
 
 import json
-import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -41,12 +40,13 @@ from queries.alerts.system import (
     scheduler_resolution,
 )
 from queries.calendar import WorkingCalendar, calendar_from_db
+from queries.db import xact_lock
 from queries.formatting import tanggal_pendek
 from queries.letters.notices import acknowledge_alerts
 from queries.monitoring.completeness import DutyStatus
 from queries.settings import Settings, current_settings
 
-LOCK = zlib.crc32(b"mpn.alerts.evaluate")
+LOCK = ("alerts", "evaluate")
 #: More new alerts than this in one evaluation open one summary alert instead.
 STORM_LIMIT = 50
 #: The sentence before a duty alert that opens again: a resolved duty went back to missing (a resent batch whose
@@ -76,7 +76,7 @@ def evaluate(conn: Connection, *, now: datetime, settings: Settings | None = Non
     """Evaluate every rule as of `now` in the caller's transaction; e-mail the subscribers of what opened."""
     if now.tzinfo is None:
         raise ValueError("now must be time-zone aware")
-    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK})
+    xact_lock(conn, *LOCK)
     settings = settings or current_settings(conn)
     calendar = calendar or calendar_from_db(conn)
     first, last = window(conn, now, settings, calendar)

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from queries import config, labels
+from queries.permissions import Refused, roles_for
 
 #: Rule code -> Indonesian title (the page, the e-mail subjects).
 RULES: dict[str, str] = labels.RULES
@@ -22,23 +23,16 @@ STATUSES: dict[str, str] = {
     "snoozed": "Ditunda",
     "resolved": "Selesai",
 }
-#: Who owns each rule's duty: they acknowledge or snooze it, the bell counts it for them.
-OWNERS: dict[str, tuple[str, ...]] = {
-    "batch_late": ("pelaksana", "kasi", "kasubdit"),
-    "statement_late": ("pelaksana", "kasi", "kasubdit"),
-    "result_late": ("pelaksana", "kasi", "kasubdit"),
-    "distribution_late": ("petugas_mpn", "pelaksana", "kasi", "kasubdit"),
-    "file_rejected": ("admin", "pelaksana", "petugas_mpn", "kasi"),
-    "scheduler_down": ("admin", "pelaksana", "petugas_mpn", "kasi"),
-    "storm": ("admin", "pelaksana", "petugas_mpn", "kasi", "kasubdit"),
-}
+#: Who owns each rule's duty (the action `alerts.<rule>` of `queries.permissions`): they acknowledge or snooze it,
+#: the bell counts it for them.
+OWNERS: dict[str, tuple[str, ...]] = {rule: roles_for(f"alerts.{rule}") for rule in RULES}
 #: Columns of `mpn alerts list` (CONTRACT §6), in order.
 COLUMNS = ("alert_id", "rule", "business_date", "bank_code", "opened_at", "deadline", "resolved_at", "late_minutes",
            "status", "acknowledged_by", "note")
 NOTE_LIMIT = 500
 
 
-class AlertError(ValueError):
+class AlertError(Refused, ValueError):
     """An action on an alert that cannot be done (not found, resolved, not an owner, a bad time); Indonesian."""
 
 

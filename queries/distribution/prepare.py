@@ -11,6 +11,11 @@ each batch carries the SHA-256 of its sorted NTPNs, which the target's receipt m
 Approval: one `approval_request` (kind `distribution`, chain kasi then kasubdit, made by a pelaksana)
 pinned to the round's content hash; preparing again changes the hash and lapses it. Functions never
 commit; refusals are `DistributionRefused` (Indonesian message, nothing written).
+
+Who may do what is `queries.permissions` (`distribution.prepare`, `.request`, `.approve`, `.redistribute`):
+every command takes the acting `User` (or, for the scheduler and the command line, a system `Actor`), checks
+the role it holds as stored now, and derives the audit actor itself; `acts_for` tells a page which of the acts
+that user may take on the date's latest round now.
 """
 
 from __future__ import annotations
@@ -27,9 +32,12 @@ from queries import labels
 from queries.accounts import approvals
 from queries.accounts.approvals import Approval, ApprovalRefused
 from queries.accounts.audit import Actor, record
-from queries.accounts.users import User
-from queries.db import use_temp_tables
+from queries.accounts.users import ROLES, SYSTEM_ACCOUNT, User, user_by_id
+from queries.db import use_temp_tables, xact_lock
+from queries.distribution import delivery
+from queries.distribution.delivery import BATCH_STATES, STATUSES
 from queries.monitoring.revenue import OPEN_EXCEPTIONS, payments_of
+from queries.permissions import may, role_titles, roles_for
 from queries.reconciliation.classify import analyze_stale
 from queries.scheduling.store import request_run
 
@@ -37,29 +45,40 @@ KIND = "distribution"
 #: What `prepare` writes in bulk.
 WRITTEN = ("dist_item", "dist_batch", "dist_held")
 STEPS = ("kasi", "kasubdit")
-MAKER_ROLES = ("pelaksana",)
 TARGETS = ("sidjp", "sipmod")
 TARGET_TITLES = labels.TARGETS
 CHUNK = 5000
 REASONS: dict[str, str] = labels.HOLD_REASONS
-STATUSES: dict[str, str] = {
-    "prepared": "Disiapkan",
-    "approved": "Disetujui",
-    "delivering": "Sedang dikirim",
-    "delivered": "Terkirim seluruhnya",
-    "discarded": "Dibatalkan",
-}
-BATCH_STATES: dict[str, str] = {
-    "prepared": "Disiapkan",
-    "approved": "Disetujui",
-    "sending": "Sedang dikirim",
-    "confirmed": "Terkonfirmasi",
-    "failed": "Gagal",
-}
 
 
 class DistributionRefused(ApprovalRefused):
     """An act on a distribution that is not allowed; `message` says why, in Indonesian. Nothing was written."""
+
+
+#: Every act on a distribution: its action in `queries.permissions` and how a refusal of the role names it.
+ACTS: dict[str, tuple[str, str]] = {
+    "prepare": ("distribution.prepare", "tidak berwenang menyiapkan distribusi"),
+    "request": ("distribution.request", "tidak dapat mengajukan persetujuan distribusi"),
+    "approve": ("distribution.approve", "tidak berwenang menyetujui distribusi"),
+    "reject": ("distribution.approve", "tidak berwenang mengembalikan pengajuan distribusi"),
+    "redistribute": ("distribution.redistribute", "tidak berwenang mendistribusikan ulang"),
+}
+
+
+def acting(conn: Connection, who: User | Actor, act: str) -> Actor:
+    """The audit actor of `who` taking `act` (a key of ACTS), once its role as stored now holds the act's action;
+    `DistributionRefused` otherwise. A system actor (the scheduler, the command line) is the product itself and
+    always holds it; the account `sistem` (disabled) acts with its stored role."""
+    if isinstance(who, Actor) and who.role == "system":
+        return who
+    user = None if who.user_id is None else user_by_id(conn, who.user_id)
+    if user is None or not (user.active or user.username == SYSTEM_ACCOUNT):
+        raise DistributionRefused("Akun Anda tidak aktif; hubungi administrator.")
+    action, refusal = ACTS[act]
+    if not may(user, action):
+        raise DistributionRefused(f"Peran Anda ({ROLES.get(user.role, user.role)}) {refusal}; yang berwenang: "
+                                  f"{role_titles(action)}.")
+    return user.actor()
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,13 +224,14 @@ def _content_hash(conn: Connection, distribution_id: int) -> str:
     return hashlib.sha256((lines or "").encode()).hexdigest()
 
 
-def prepare(conn: Connection, business_date: date, *, actor: Actor, chunk: int = CHUNK) -> Distribution:
+def prepare(conn: Connection, business_date: date, *, actor: User | Actor, chunk: int = CHUNK) -> Distribution:
     """SE-127 steps 9-11: sort the date's payments and (re)build its open round; returns it.
 
     An open (not yet approved) round is rebuilt in place (its approval request lapses if its content
     changed); otherwise a new round is made from what no approved round carries yet.
     """
-    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('distribution:' || :d))"), {"d": str(business_date)})
+    actor = acting(conn, actor, "prepare")
+    xact_lock(conn, "distribution", business_date)
     conn.execute(text("SET LOCAL work_mem = '256MB'"))
     use_temp_tables(conn)
     current = open_round(conn, business_date, lock=True)
@@ -263,6 +283,7 @@ def _summary(d: Distribution) -> dict[str, Any]:
 
 def request(conn: Connection, business_date: date, *, actor: User) -> Approval:
     """SE-127 step 12: the pelaksana asks approval of the date's prepared round."""
+    acting(conn, actor, "request")
     d = open_round(conn, business_date, lock=True)
     if d is None:
         raise DistributionRefused(f"Belum ada distribusi tanggal buku {business_date:%d-%m-%Y} yang disiapkan; "
@@ -271,7 +292,8 @@ def request(conn: Connection, business_date: date, *, actor: User) -> Approval:
         raise DistributionRefused(f"Distribusi tanggal buku {business_date:%d-%m-%Y} putaran {d.round} tidak "
                                   "memuat data yang dapat didistribusikan.")
     return approvals.request_approval(conn, kind=KIND, object_key=d.object_key, steps=STEPS, actor=actor,
-                                      content_hash=d.content_hash, summary=_summary(d), maker_roles=MAKER_ROLES)
+                                      content_hash=d.content_hash, summary=_summary(d),
+                                      maker_roles=roles_for("distribution.request"))
 
 
 def pending(conn: Connection, business_date: date) -> tuple[Distribution, Approval] | None:
@@ -297,23 +319,38 @@ def _waiting(conn: Connection, business_date: date, actor: User, act: str) -> tu
 
 def approve(conn: Connection, business_date: date, *, actor: User, note: str = "") -> Approval:
     """SE-127 steps 13-14: kasi then kasubdit approve; the second approval freezes the round for delivery."""
+    by = acting(conn, actor, "approve")
     d, waiting = _waiting(conn, business_date, actor, "approve")
     done = approvals.approve(conn, waiting.request_id, actor=actor, note=note, content_hash=d.content_hash)
     if done.status == "approved":
-        conn.execute(text("""UPDATE distribution SET status = 'approved', approved_at = now()
-                              WHERE distribution_id = :i"""), {"i": d.distribution_id})
-        conn.execute(text("UPDATE dist_batch SET state = 'approved', updated_at = now() WHERE distribution_id = :i"),
-                     {"i": d.distribution_id})
-        record(conn, actor.actor(), "distribution.approved", object_type="distribution",
-               object_id=d.object_key, after=_summary(d))
-        request_run(conn, "distribution", actor=actor.actor())  # step 15: the scheduler sends at once
+        delivery.approve_round(conn, d.distribution_id)
+        record(conn, by, "distribution.approved", object_type="distribution", object_id=d.object_key,
+               after=_summary(d))
+        request_run(conn, "distribution", actor=by)  # step 15: the scheduler sends at once
     return done
 
 
 def reject(conn: Connection, business_date: date, *, actor: User, note: str) -> Approval:
     """Return the request with a note; the round stays prepared, to be prepared or requested again."""
+    acting(conn, actor, "reject")
     _, waiting = _waiting(conn, business_date, actor, "reject")
     return approvals.reject(conn, waiting.request_id, actor=actor, note=note)
+
+
+def acts_for(user: User | None, latest: Distribution | None, approval: Approval | None) -> frozenset[str]:
+    """The acts (keys of ACTS) `user` may take now, given the date's latest round and its latest approval request:
+    prepare and redistribute by role; request a prepared round not waiting for approval; approve or return it at
+    the step of the user's role."""
+    if user is None:
+        return frozenset()
+    acts = {act for act in ("prepare", "redistribute") if may(user, ACTS[act][0])}
+    if latest is not None and latest.status == "prepared":
+        waiting = approval is not None and approval.status == "pending"
+        if not waiting and may(user, ACTS["request"][0]):
+            acts.add("request")
+        if waiting and approval is not None and approval.next_role == user.role and may(user, ACTS["approve"][0]):
+            acts |= {"approve", "reject"}
+    return frozenset(acts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,21 +14,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import NamedTuple
 
 from sqlalchemy import Connection, text
 
 from queries.accounts import approvals
 from queries.accounts.approvals import Approval
 from queries.accounts.audit import Actor, record
-from queries.distribution.prepare import KIND, DistributionRefused, distributions
+from queries.accounts.users import User
+from queries.distribution import delivery
+from queries.distribution.delivery import LIVE, BatchKey
+from queries.distribution.prepare import KIND, DistributionRefused, acting, distributions
 from queries.scheduling.store import request_run
 
 JOB_ID = "distribution"
-#: Who sends failed batches again (SE-127 step 16: pelaksana; petugas MPN runs the delivery).
-REDISTRIBUTORS: tuple[str, ...] = ("pelaksana", "petugas_mpn")
-#: Rounds whose batches are due for delivery.
-LIVE = ("approved", "delivering", "delivered")
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,31 +185,15 @@ def delivery_queue(conn: Connection, business_date: date) -> DeliveryQueue:
     return DeliveryQueue(int(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4]), bool(r[5]), bool(r[6]))
 
 
-class BatchKey(NamedTuple):
-    """A batch at one target (the same batch id goes to both)."""
-
-    target: str
-    batch_id: str
-
-
 def mark_for_redistribution(conn: Connection, business_date: date, batches: Sequence[BatchKey] | None, *,
-                            actor: Actor) -> list[BatchKey]:
+                            actor: User | Actor) -> list[BatchKey]:
     """SE-127 step 16: the chosen failed batches of the date (None: all failed) back to `approved`, audited, and a
-    scheduler run of the delivery job asked for; the batches reset. `DistributionRefused` when none was failed."""
-    if actor.role != "system" and actor.role not in REDISTRIBUTORS:
-        raise DistributionRefused("Peran Anda tidak berwenang mendistribusikan ulang; yang berwenang: Pelaksana, "
-                                  "Petugas MPN.")
-    chosen = None if batches is None else [f"{t}/{b}" for t, b in batches]
-    if chosen is not None and not chosen:
+    scheduler run of the delivery job asked for; the batches reset. `DistributionRefused` when the role may not
+    (`distribution.redistribute`) or none was failed."""
+    actor = acting(conn, actor, "redistribute")
+    if batches is not None and not batches:
         raise DistributionRefused("Pilih batch yang akan didistribusikan ulang.")
-    rows = conn.execute(text("""
-        UPDATE dist_batch b SET state = 'approved', updated_at = now()
-          FROM distribution d
-         WHERE d.distribution_id = b.distribution_id AND d.business_date = :d AND d.status = ANY(CAST(:live AS text[]))
-           AND b.state = 'failed'
-           AND (CAST(:chosen AS text[]) IS NULL OR b.target || '/' || b.batch_id = ANY(CAST(:chosen AS text[])))
-        RETURNING b.target, b.batch_id"""), {"d": business_date, "live": list(LIVE), "chosen": chosen}).all()
-    reset = sorted(BatchKey(r[0], r[1]) for r in rows)
+    reset = delivery.redistribute(conn, business_date, batches)
     if not reset:
         raise DistributionRefused(f"Tidak ada batch gagal tanggal buku {business_date:%d-%m-%Y} yang dapat "
                                   "didistribusikan ulang; mungkin sudah dikirim ulang atau terkonfirmasi.")

@@ -12,6 +12,7 @@ from typing import NamedTuple
 from sqlalchemy import Connection, text
 
 from queries.accounts.audit import Actor, record
+from queries.calendar import ZONE_IANA as ZONES
 from queries.csvfile import InputRejected, Problem, read_layout, require_columns, small_rows, whole_file
 from queries.plausibility import planned_date_problem, text_problem
 
@@ -54,10 +55,6 @@ def _cutoff(v: str) -> str | None:
     except ValueError:
         return "bukan jam yang ada"
     return None
-
-
-#: A head office's zone, where its cut-off is read (optional `timezone` column of `banks`; default WIB).
-ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
 
 
 def _zone(v: str) -> str | None:

@@ -16,9 +16,11 @@ import holidays
 from sqlalchemy import Connection, text
 
 from queries.accounts.audit import Actor, record
+from queries.accounts.users import administering
 from queries.calendar import current_business_day_db
 from queries.formatting import tanggal_panjang
 from queries.imports.master import KINDS, _as_text, _stored, check_row, upsert_master
+from queries.permissions import Refused
 
 #: What each kind is called on the page, in tab order.
 TITLES: dict[str, str] = {"banks": "Bank & Pos", "kanwil": "Kanwil", "kpp": "KPP", "kap": "KAP", "kjs": "KJS",
@@ -28,7 +30,7 @@ KEY_COLUMN = {kind: next(f for f, t in spec.columns.items() if t == spec.key) fo
 _ORDER = {"non_working_days": "day"}
 
 
-class MasterError(ValueError):
+class MasterError(Refused, ValueError):
     """A row the master-data rules refuse; `problems` are (column, reason) in Indonesian."""
 
     def __init__(self, problems: list[tuple[str, str]]) -> None:
@@ -59,7 +61,9 @@ class Saved:
 
 
 def save_row(conn: Connection, kind: str, values: dict[str, str], *, actor: Actor, now: datetime) -> Saved:
-    """Check one row as a file's row is checked and upsert it; audited `master.edit` with before and after."""
+    """Check one row as a file's row is checked and upsert it; audited `master.edit` with before and after. Only an
+    administrator (or the product itself) edits master data."""
+    administering(actor, "mengubah data induk")
     spec = KINDS[kind]
     row, problems = check_row(kind, {k: (v or "").strip() for k, v in values.items()})
     if problems:
@@ -96,7 +100,9 @@ def cutoff_effect(conn: Connection, bank_code: str, old: str, new: str, *, now: 
 
 
 def delete_non_working_day(conn: Connection, day: date, *, actor: Actor) -> bool:
-    """Remove a master non-working day (entered by mistake); audited with what it was. False when not there."""
+    """Remove a master non-working day (entered by mistake); audited with what it was. False when not there. Only an
+    administrator (or the product itself) edits master data."""
+    administering(actor, "mengubah data induk")
     description = conn.execute(text("DELETE FROM non_working_day WHERE day = :d RETURNING description"),
                                {"d": day}).scalar()
     if description is None:

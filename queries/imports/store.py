@@ -9,13 +9,12 @@ Nothing here commits: the importer owns the transaction.
 from __future__ import annotations
 
 import io
-import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import IO, NamedTuple
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, text
+
+from queries.db import xact_lock
 
 # Secondary indexes each daily partition carries (the parent's partitioned indexes match them).
 PARTITION_INDEXES: dict[str, tuple[str, ...]] = {"mpn_record": ("ntpn",), "bank_batch_row": ("ntpn",)}
@@ -32,30 +31,6 @@ class DateTotal(NamedTuple):
     business_date: date
     rows: int
     amount: int
-
-
-def lock_key(*parts: object) -> int:
-    """A stable 63-bit advisory-lock key (crc32, never Python's randomised `hash()`)."""
-    return zlib.crc32("|".join(str(p) for p in parts).encode()) & 0x7FFFFFFF
-
-
-def advisory_xact_lock(conn: Connection, *parts: object) -> None:
-    """Serialise work on one object until the transaction ends."""
-    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key(*parts)})
-
-
-@contextmanager
-def advisory_session_lock(engine: Engine, *parts: object) -> Iterator[None]:
-    """Hold a session-level advisory lock for a whole job that commits several transactions itself."""
-    key = lock_key(*parts)
-    with engine.connect() as conn:
-        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
-        conn.commit()  # keep only the session lock: an open transaction would block partition DDL
-        try:
-            yield
-        finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-            conn.commit()
 
 
 def has_mpn_data(conn: Connection) -> bool:
@@ -212,7 +187,7 @@ def _attach(conn: Connection, parent: str, table: str, day: date) -> None:
 
 def ensure_partition(conn: Connection, parent: str, day: date) -> None:
     """Create `day`'s (empty) partition of `parent` if it is missing."""
-    advisory_xact_lock(conn, "partition", parent, day)
+    xact_lock(conn, "partition", parent, day)
     if not partition_exists(conn, parent, day):
         table = f"new_{partition_name(parent, day)}"
         conn.execute(text(f"CREATE TABLE {table} (LIKE {parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"))
@@ -225,7 +200,7 @@ def publish_stage(conn: Connection, *, parent: str, stage: str, dates: list[date
     Dates are locked (advisory) so two imports cannot race to create the same partition.
     """
     for day in dates:
-        advisory_xact_lock(conn, "partition", parent, day)
+        xact_lock(conn, "partition", parent, day)
     missing = [d for d in dates if not partition_exists(conn, parent, d)]
     if len(dates) == 1 and missing:
         _attach(conn, parent, stage, dates[0])
@@ -264,7 +239,7 @@ def register_batch(conn: Connection, *, batch_id: int, import_id: int, bank_code
 
     Returns the superseded batch's id, if any.
     """
-    advisory_xact_lock(conn, "bank_batch", bank_code, business_date)
+    xact_lock(conn, "bank_batch", bank_code, business_date)
     old = conn.execute(
         text("UPDATE bank_batch SET superseded_at = clock_timestamp() WHERE bank_code = :bank"
              " AND business_date = :day AND superseded_at IS NULL RETURNING batch_id"),
@@ -299,7 +274,7 @@ def store_letter(conn: Connection, letter: LetterIn, *, import_id: int | None = 
                  entered_by: str | None = None, scan_id: int | None = None) -> bool:
     """Store a statement letter; an identical current letter (same scan too) is left alone (returns False),
     a different one for the same bank and date is superseded and kept as history."""
-    advisory_xact_lock(conn, "statement", letter.bank_code, letter.business_date)
+    xact_lock(conn, "statement", letter.bank_code, letter.business_date)
     current = conn.execute(
         text("SELECT letter_id, letter_number, letter_date, received_at, declared_count, declared_amount, signer,"
              " scan_id FROM statement_letter"

@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from queries import config, plausibility
+from queries import config, db, plausibility
 from queries.accounts import approvals
 from queries.accounts.approvals import ApprovalRefused
 from queries.accounts.audit import Actor, record
@@ -353,7 +353,7 @@ def propose_drafts(conn: Connection, business_date: date, *, actor: User | None 
     settle(conn, actor=who)
     proposed: list[Proposed] = []
     for bank_code, dates in sorted(missing_pairs(conn, until=business_date).items()):
-        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('appeal_letter:' || :bank))"), {"bank": bank_code})
+        db.xact_lock(conn, "appeal_letter", bank_code)
         wanted = sorted(set(dates) - _covered(conn, bank_code))
         if not wanted:
             continue

@@ -29,14 +29,15 @@ from sqlalchemy import Connection, text
 
 from queries import labels
 from queries.accounts.audit import Actor, record
+from queries.db import hold_session_lock, session_unlock, try_xact_lock
 
 STATUSES = ("queued", "sending", "sent", "failed")
 #: Indonesian labels of the statuses (page and messages).
 STATUS_LABELS: dict[str, str] = labels.MAIL_STATUSES
 MAX_ATTEMPTS = 8  # tries of one message before it is `failed` (about two hours of backoff: 1+2+4+...+60 min)
 BACKOFF_CAP = timedelta(minutes=60)
-#: The advisory lock class (two-key form) a sender holds on a message while it is `sending`.
-SENDING_LOCK = 0x4D41494C  # "MAIL"
+#: What the advisory lock a sender holds on a message while it is `sending` is named by (with the message's id).
+SENDING_LOCK = "mail.sending"
 ADDRESS = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
 KIND = re.compile(r"^[a-z][a-z0-9_.-]{0,39}$")
@@ -204,16 +205,12 @@ def claim_next(conn: Connection, now: datetime, *, after: int = 0) -> Outgoing |
 
 def hold_sending_lock(conn: Connection, mail_id: int) -> None:
     """Take the message's session advisory lock: held while it is `sending`, freed when the sender's session ends."""
-    conn.execute(text("SELECT pg_advisory_lock(:c, :k)"), {"c": SENDING_LOCK, "k": _lock_key(mail_id)})
+    hold_session_lock(conn, SENDING_LOCK, mail_id)
 
 
 def release_sending_lock(conn: Connection, mail_id: int) -> None:
     """Release the lock taken by `hold_sending_lock`."""
-    conn.execute(text("SELECT pg_advisory_unlock(:c, :k)"), {"c": SENDING_LOCK, "k": _lock_key(mail_id)})
-
-
-def _lock_key(mail_id: int) -> int:
-    return (mail_id % 2**31) or 1
+    session_unlock(conn, SENDING_LOCK, mail_id)
 
 
 def mark_sending(conn: Connection, mail_id: int, now: datetime) -> None:
@@ -274,9 +271,7 @@ def fail_stranded(conn: Connection) -> list[str]:
            FOR UPDATE SKIP LOCKED""")).all()
     stranded = []
     for row in rows:
-        free = conn.execute(text("SELECT pg_try_advisory_xact_lock(:c, :k)"),
-                            {"c": SENDING_LOCK, "k": _lock_key(row.mail_id)}).scalar_one()
-        if free:
+        if try_xact_lock(conn, SENDING_LOCK, row.mail_id):
             mark_failed(conn, row.mail_id, UNCERTAIN, uncertain=True)
             stranded.append(row.message_id)
     return stranded

@@ -95,3 +95,10 @@ def addresses_of_roles(conn: Connection, roles: tuple[str, ...] | list[str]) -> 
     return list(conn.execute(text("""SELECT DISTINCT email FROM app_user
                                       WHERE active AND email <> '' AND role = ANY(:roles) ORDER BY email"""),
                              {"roles": list(roles)}).scalars())
+
+
+def users_of_roles(conn: Connection, roles: tuple[str, ...] | list[str]) -> list[tuple[int, str]]:
+    """(user id, address) of the active users holding any of these roles who have an e-mail address, by name."""
+    return [(int(r.user_id), str(r.email)) for r in conn.execute(text(
+        """SELECT user_id, email FROM app_user WHERE active AND email <> '' AND role = ANY(:roles)
+            ORDER BY username"""), {"roles": list(roles)})]

@@ -11,8 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, text
 
-#: Rejected files have no business dates; they are listed on the day they arrived, in WIB.
-WIB = "Asia/Jakarta"
+from queries.calendar import WIB
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +149,7 @@ _FILE = text(f"SELECT {_FILE_COLUMNS} FROM import_file WHERE import_id = :import
 
 def import_files(conn: Connection, *, business_date: date) -> list[ImportFileRow]:
     """Files whose data covers the date, plus files rejected on that day (WIB); newest first."""
-    rows = conn.execute(_FILES, {"day": business_date, "tz": WIB})
+    rows = conn.execute(_FILES, {"day": business_date, "tz": WIB.key})
     return [ImportFileRow(**row._mapping) for row in rows]
 
 
@@ -158,31 +157,3 @@ def import_file_detail(conn: Connection, *, import_id: int) -> ImportFileRow | N
     """One file of the import log with its report and where it is kept, or None when unknown."""
     row = conn.execute(_FILE, {"import_id": import_id}).first()
     return ImportFileRow(**row._mapping) if row else None
-
-
-# `mpn_record` has no index on business_date, so max() over it would read every partition. The
-# candidate dates come from the small tables (batches, the import log's date ranges: every MPN row
-# comes from an imported file covering its date) and each is confirmed by a one-row probe.
-_LATEST = text("""
-WITH candidate AS (
-    SELECT business_date AS day FROM bank_batch
-    UNION
-    SELECT generate_series(first_date, last_date, interval '1 day')::date
-    FROM import_file
-    WHERE kind = 'mpn' AND status = 'imported' AND first_date IS NOT NULL AND last_date IS NOT NULL
-)
-SELECT max(c.day)
-FROM candidate c
-WHERE EXISTS (SELECT 1 FROM bank_batch b WHERE b.business_date = c.day)
-   OR EXISTS (SELECT 1 FROM mpn_record m WHERE m.business_date = c.day)
-""")
-
-
-def latest_business_date(conn: Connection) -> date | None:
-    """The newest business date with MPN records or a bank batch, or None on an empty database."""
-    return conn.execute(_LATEST).scalar_one()
-
-
-def database_ok(conn: Connection) -> bool:
-    """True when the database answers a trivial query (the `/healthz` check)."""
-    return conn.execute(text("SELECT 1")).scalar_one() == 1

@@ -31,13 +31,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
 from queries import config, labels
 from queries.accounts.users import ROLES
-from queries.calendar import WorkingCalendar, calendar_from_db
+from queries.calendar import WIB, WorkingCalendar, calendar_from_db
 from queries.distribution.prepare import REASONS
 from queries.letters.appeals import STATUSES as APPEAL_STATUSES
 from queries.letters.appeals import AppealLetter, appeal_letters
@@ -50,7 +49,6 @@ from queries.reconciliation.bank_results import delivery_times
 from queries.reconciliation.classify import RESULT_DEADLINE_MINUTES
 from queries.settings import Settings, current_settings
 
-WIB = ZoneInfo("Asia/Jakarta")
 #: PER-78 Ps.9(5): the bank batch is due by 16:00 WIB on the business date.
 BATCH_DUE = time(16, 0)
 #: Design: the data is distributed and confirmed by the end of the day its statement letter is due.
@@ -412,7 +410,7 @@ NOTICE_REACH_DAYS = 31
 
 def excuse(row: BankDay, notices: Sequence[Notice]) -> BankDay:
     """The row with each late or missing duty that fell due inside a notice's period (of its bank, naming the duty)
-    read `excused`, linked to the notice (issue 21: excused, counted apart, never hidden)."""
+    read `excused`, linked to the notice (excused: counted apart, never hidden)."""
     changed = {}
     for duty, status in row.duties.items():
         if status.state not in ("late", "missing"):

@@ -18,11 +18,11 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Connection, text
 
 from queries import config
-from queries.calendar import WorkingCalendar, calendar_from_db
+from queries.calendar import WIB, WorkingCalendar, calendar_from_db
 from queries.letters.appeals import appeal_letters
 from queries.letters.notices import EXCUSED, active_notices
 from queries.letters.statements import statement_cells
-from queries.monitoring.completeness import BATCH_DUE, NOTICE_REACH_DAYS, WIB, bank_days
+from queries.monitoring.completeness import BATCH_DUE, NOTICE_REACH_DAYS, bank_days
 from queries.monitoring.timeline import in_future, result_anomaly
 from queries.reconciliation.bank_results import delivery_times
 
@@ -64,7 +64,7 @@ class BankScore:
     appeals_unanswered: int
     appeals_overdue: int
     results_late: int = 0  # R5: results that reached the bank after the hour, or not at all once it passed
-    excused: int = 0  # late or missing duties a disruption notice covers (issue 21): counted apart, not a breach
+    excused: int = 0  # late or missing duties a disruption notice covers: counted apart, not a breach
 
     @property
     def exception_rate(self) -> float | None:

@@ -1,4 +1,4 @@
-"""Impossible timelines (issue 15 §2): a time that cannot be true is an anomaly, never "on time" nor "late".
+"""Impossible timelines: a time that cannot be true is an anomaly, never "on time" nor "late".
 
 The kasubdit reads every duty's time against its deadline; a time after now, a result before the batch it
 answers, a delivery before its preparation or negative minutes cannot be scored at all. Each rule below returns
@@ -9,12 +9,10 @@ timeline is possible. The completeness matrix gives such a duty the state `anoma
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from queries.calendar import WIB
 from queries.formatting import angka
 from queries.plausibility import CLOCK_SKEW
-
-WIB = ZoneInfo("Asia/Jakarta")
 
 ANOMALY = "anomaly"
 #: The state's word on screen and in reports.

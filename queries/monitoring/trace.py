@@ -24,6 +24,7 @@ from sqlalchemy import Connection, text
 from queries.accounts import approvals
 from queries.accounts.audit import ACTIONS
 from queries.accounts.users import ROLES
+from queries.calendar import ZONES
 from queries.distribution.prepare import KIND as DIST_KIND
 from queries.distribution.prepare import REASONS, TARGET_TITLES, TARGETS
 from queries.formatting import rupiah, tanggal_pendek, waktu_wib
@@ -31,7 +32,8 @@ from queries.letters.appeals import appeal_letter
 from queries.letters.statements import statement_cell
 from queries.monitoring.search_index import indexed_dates
 from queries.reconciliation.classify import CATEGORY_LABELS, CUTOFF_WINDOW
-from queries.reconciliation.work import CAUSES, KIND_ADJUSTMENT, KIND_RESOLUTION, OBJECT_TYPE, STATUSES
+from queries.reconciliation.model import CAUSES, STATUSES
+from queries.reconciliation.work import KIND_ADJUSTMENT, KIND_RESOLUTION, OBJECT_TYPE
 
 #: How many of the newest business dates a billing code, NTB or NPWP search covers.
 SEARCH_DAYS = 62
@@ -39,8 +41,6 @@ SEARCH_DAYS = 62
 MAX_HITS = 50
 #: What a search term can be, in the order a hit names what matched.
 SEARCH_KINDS: dict[str, str] = {"ntpn": "NTPN", "billing_code": "Kode billing", "npwp": "NPWP", "ntb": "NTB/NTP"}
-#: The branch's time zone by its UTC offset.
-ZONES = {7: "WIB", 8: "WITA", 9: "WIT"}
 #: Step states: done (green), warning (amber), failed (red), pending (not yet), info (a note on the way).
 STEP_STATES = ("done", "warning", "failed", "pending", "info")
 #: The official reconciliation outcome (SE-87/PJ/2011) of an exception category while it is open (DOMAIN §7).
@@ -335,7 +335,7 @@ def _recon(conn: Connection, exceptions: list[Any], rows: list[Any], day: date, 
 
 
 def result_steps(conn: Connection, bank: str, day: date) -> list[Step]:
-    """The result messages that reported the bank's date to its head office (issue 18), one per version."""
+    """The result messages that reported the bank's date to its head office (CONTRACT §6), one per version."""
     from queries.reconciliation.bank_results import STATUS_LABELS, Delivery, result_steps_data
 
     steps = []

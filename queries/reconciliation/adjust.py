@@ -17,16 +17,18 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, text
 
-from queries.accounts.approvals import WIB, Approval
+from queries.accounts.approvals import Approval
 from queries.accounts.audit import record
 from queries.accounts.users import User
+from queries.calendar import WIB
+from queries.reconciliation.model import ExceptionRow
 from queries.reconciliation.work import (
     KIND_ADJUSTMENT,
     OBJECT_TYPE,
-    WORKER_ROLES,
-    ExceptionRow,
+    WORK,
     WorkRefused,
     acting,
+    approve_resolution,
     ask,
     check_cause,
     check_date,
@@ -36,6 +38,8 @@ from queries.reconciliation.work import (
     decide,
     exception_row,
     locked_open,
+    pending_request,
+    reject_resolution,
     waiting,
 )
 
@@ -52,6 +56,11 @@ SIDES: dict[str, str] = {"mpn": "Data MPN", "bank": "Batch bank"}
 #: The fields of one payment, as both sides carry them.
 PAYMENT_FIELDS = ("ntpn", "bank_code", "ntb", "paid_at", "npwp", "kap", "kjs", "tax_period", "kpp_code", "amount")
 WIB_FORMAT = "%d-%m-%Y %H:%M"
+
+
+class NeedsNotaPerbaikan(WorkRefused):
+    """R9: the booking date is reconciled, so the correction can no longer be an adjustment; it comes as the bank's
+    Nota Perbaikan (`queries.reconciliation.berita_acara.record_nota_perbaikan`), which the page then offers."""
 
 
 class RecordRef(NamedTuple):
@@ -199,7 +208,7 @@ def _proposal(conn: Connection, exc: ExceptionRow, *, kind: str, side: str, ref:
     if effective < exc.business_date:
         raise WorkRefused("Tanggal pembukuan penyesuaian tidak boleh sebelum tanggal bisnis selisihnya.")
     if (why := order_refusal(conn, effective, exc.bank_code)) is not None:
-        raise WorkRefused(why)
+        raise NeedsNotaPerbaikan(why)
     return {"kind": kind, "side": side, "record": None if ref is None else jsonable(ref._asdict()),
             "before": before, "after": after, "effective_date": effective.isoformat()}
 
@@ -214,7 +223,7 @@ def request_adjustment(conn: Connection, exception_id: int, *, kind: str, side: 
     the whole new record (addition). `effective_date`: the business date it is booked on (default: the
     exception's); refused once that date is reconciled, with the Nota Perbaikan path in the message.
     """
-    user = acting(conn, actor, WORKER_ROLES, "mengajukan penyesuaian")
+    user = acting(conn, actor, WORK, "mengajukan penyesuaian")
     cause = check_cause(cause)
     note = clean_text(note, "Keterangan penyesuaian")
     exc = locked_open(conn, exception_id, "disesuaikan")
@@ -234,7 +243,7 @@ def approve_adjustment(conn: Connection, exception_id: int, *, actor: User, note
     p = request.summary
     effective = date.fromisoformat(p["effective_date"])
     if (why := order_refusal(conn, effective, exc.bank_code)) is not None:
-        raise WorkRefused(why)
+        raise NeedsNotaPerbaikan(why)
     ref = None if p["record"] is None else RecordRef(p["record"]["side"], date.fromisoformat(
         p["record"]["business_date"]), p["record"]["source_id"], p["record"]["line"])
     now = {**p, "before": None if ref is None else source_record(conn, ref)}  # the record as it is now
@@ -264,3 +273,20 @@ def reject_adjustment(conn: Connection, exception_id: int, *, actor: User, note:
     exc = exception_row(conn, exception_id, lock=True)
     request = waiting(conn, exc, KIND_ADJUSTMENT)
     return decide(conn, request, actor=actor, approve=False, note=clean_text(note, "Alasan pengembalian"))
+
+
+def approve_pending(conn: Connection, exception_id: int, *, actor: User, note: str = "") -> ExceptionRow:
+    """The kasi approves the exception's pending request, an adjustment or a resolution; returns the closed
+    exception (`adjusted` or `resolved`)."""
+    request = pending_request(conn, exception_id)
+    if request is not None and request.kind == KIND_ADJUSTMENT:
+        return approve_adjustment(conn, exception_id, actor=actor, note=note)
+    return approve_resolution(conn, exception_id, actor=actor, note=note)
+
+
+def return_pending(conn: Connection, exception_id: int, *, actor: User, note: str) -> Approval:
+    """The kasi returns the exception's pending request, an adjustment or a resolution, to its maker with a note."""
+    request = pending_request(conn, exception_id)
+    if request is not None and request.kind == KIND_ADJUSTMENT:
+        return reject_adjustment(conn, exception_id, actor=actor, note=note)
+    return reject_resolution(conn, exception_id, actor=actor, note=note)

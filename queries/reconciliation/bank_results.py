@@ -24,7 +24,8 @@ from queries import labels
 from queries.accounts.audit import Actor, record
 from queries.accounts.users import User
 from queries.reconciliation.classify import RESULT_DEADLINE_MINUTES
-from queries.reconciliation.summary import EXPORT_COLUMNS, OPEN_STATUSES
+from queries.reconciliation.model import OPEN_STATUSES
+from queries.reconciliation.summary import EXPORT_COLUMNS
 
 #: `mpn results list` columns (CONTRACT §6), in order.
 LIST_COLUMNS = ("bank_code", "batch_received_at", "result_at", "sent_at", "minutes_to_send", "message_id", "status")
@@ -451,3 +452,15 @@ def follow_up(conn: Connection, *, actor: Actor, now: datetime | None = None) ->
             _audit(conn, actor, "result.rejected", row, request_id=request.request_id)
             moved += 1
     return moved
+
+
+def demo_addresses(conn: Connection, domain: str, *, actor: Actor) -> int:
+    """The demo: every bank without an address gets `rekon@bank-<code>.<domain>` (the local sink takes it);
+    audited once. Returns how many banks got one."""
+    codes = conn.execute(text("""UPDATE bank SET email = 'rekon@bank-' || lower(bank_code) || '.' || :domain,
+                                                 updated_at = now()
+                                  WHERE email = '' RETURNING bank_code"""), {"domain": domain}).scalars().all()
+    if codes:
+        record(conn, actor, "master.demo_emails", object_type="master.banks", object_id="email",
+               after={"banks": sorted(codes), "address": f"rekon@bank-<kode>.{domain}"})
+    return len(codes)

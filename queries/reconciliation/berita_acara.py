@@ -20,10 +20,10 @@ from sqlalchemy.exc import IntegrityError
 
 from queries.accounts.audit import record
 from queries.accounts.users import User
-from queries.imports.store import advisory_xact_lock
+from queries.db import xact_lock
 from queries.letters.notice_work import BA_CAUSES, link_berita_acara
 from queries.reconciliation.adjust import PAYMENT_FIELDS, cancelled_numbers, payment_values, reconciled_at
-from queries.reconciliation.work import WORKER_ROLES, WorkRefused, acting, check_date, clean_text, exception_row
+from queries.reconciliation.work import WORK, WorkRefused, acting, check_date, clean_text, exception_row
 
 #: KEP-162 Ps.6: why the transaction could not be completed online.
 REASONS: dict[str, str] = {
@@ -144,7 +144,7 @@ def register_berita_acara(conn: Connection, *, number: str, ntpn: str, bank_code
     bank other than the transaction's, an unknown reason or request, missing or unneeded re-recording data,
     a cancel of a number already cancelled, a `record` of a transaction MPN already holds.
     """
-    user = acting(conn, actor, WORKER_ROLES, "mencatat Berita Acara")
+    user = acting(conn, actor, WORK, "mencatat Berita Acara")
     number = _number(number, "Berita Acara")
     ntpn = "".join((ntpn or "").split()).upper()
     if not ntpn:
@@ -154,7 +154,7 @@ def register_berita_acara(conn: Connection, *, number: str, ntpn: str, bank_code
     if request not in REQUESTS:
         raise WorkRefused(f"Permintaan '{request}' tidak dikenal; pilih: {'; '.join(REQUESTS.values())}.")
     note = clean_text(note, "Catatan", required=False)
-    advisory_xact_lock(conn, "berita_acara", ntpn)
+    xact_lock(conn, "berita_acara", ntpn)
     taken = conn.execute(text("SELECT number, registered_at FROM berita_acara WHERE lower(number) = lower(:n)"),
                          {"n": number}).first()
     if taken is not None:
@@ -224,7 +224,7 @@ def record_nota_perbaikan(conn: Connection, *, number: str, bank_code: str, busi
 
     Refused before the date (and bank) is reconciled: then the path is a reversal/adjustment (R9).
     """
-    user = acting(conn, actor, WORKER_ROLES, "mencatat Nota Perbaikan")
+    user = acting(conn, actor, WORK, "mencatat Nota Perbaikan")
     number = _number(number, "Nota Perbaikan")
     description = clean_text(description, "Uraian perbaikan")
     check_date(letter_date, "Tanggal nota")

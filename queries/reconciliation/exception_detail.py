@@ -15,21 +15,14 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, text
 
-from queries.accounts.approvals import WIB, Approval
+from queries.accounts.approvals import Approval
 from queries.accounts.audit import ACTIONS
-from queries.calendar import WorkingCalendar, calendar_from_db
+from queries.calendar import WIB, WorkingCalendar, calendar_from_db
 from queries.reconciliation.adjust import RecordRef
 from queries.reconciliation.berita_acara import BA_COLUMNS, NOTA_COLUMNS, BeritaAcara, NotaPerbaikan
 from queries.reconciliation.classify import CUTOFF_WINDOW
-from queries.reconciliation.work import (
-    KIND_ADJUSTMENT,
-    KIND_RESOLUTION,
-    OBJECT_TYPE,
-    OPEN_STATUSES,
-    ExceptionRow,
-    exception_row,
-    pending_request,
-)
+from queries.reconciliation.model import OPEN_STATUSES, ExceptionRow
+from queries.reconciliation.work import KIND_ADJUSTMENT, KIND_RESOLUTION, OBJECT_TYPE, exception_row, pending_request
 
 #: The fields compared side by side, in display order (`business_date` last).
 DETAIL_FIELDS = ("ntpn", "bank_code", "ntb", "paid_at", "npwp", "kap", "kjs", "tax_period", "kpp_code", "amount",

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, text
 
 from queries.reconciliation.classify import CATEGORIES, CATEGORY_LABELS
+from queries.reconciliation.model import OPEN_STATUSES, PENDING, STATUSES, ExceptionRow, row_columns
 from queries.reconciliation.summary import EXPORT_COLUMNS
-from queries.reconciliation.work import KIND_ADJUSTMENT, KIND_RESOLUTION, OPEN_STATUSES, STATUSES
 
 _CATEGORY_ORDER = "CASE category " + " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(CATEGORIES)) + " END"
 _STATUS_ORDER = "CASE status " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATUSES)) + " END"
@@ -40,11 +40,6 @@ MAX_LIMIT = 1000
 #: `work_mem` for the grid's query (this transaction only): sorting 200,000 ids and keys takes ~20 MB.
 SORT_MEMORY = "48MB"
 
-_PENDING = f"""EXISTS (SELECT 1 FROM approval_request a
-                        WHERE a.kind IN ('{KIND_RESOLUTION}', '{KIND_ADJUSTMENT}') AND a.status = 'pending'
-                          AND a.object_key = e.exception_id::text)"""
-
-
 @dataclass(frozen=True, slots=True)
 class ExceptionFilter:
     """Which exceptions: business dates (inclusive, either end open), bank, category, statuses, NTPN text.
@@ -66,28 +61,10 @@ class ExceptionFilter:
         return cls(business_date, business_date, **kwargs)
 
 
-class ExceptionListRow(NamedTuple):
-    """One exception as the grid lists it; `pending` when a resolution or adjustment awaits approval."""
-
-    exception_id: int
-    business_date: date
-    level: str
-    bank_code: str
-    ntpn: str
-    category: str
-    fields: str
-    mpn_amount: int | None
-    bank_amount: int | None
-    status: str
-    opened_at: datetime
-    assignee: str | None
-    pending: bool
-
-
 class ExceptionPage(NamedTuple):
     """One block of rows and the number of all rows matching the filter."""
 
-    rows: list[ExceptionListRow]
+    rows: list[ExceptionRow]
     total: int
 
 
@@ -129,7 +106,7 @@ def _where(flt: ExceptionFilter) -> tuple[str, dict[str, Any]]:
         clauses.append("strpos(e.ntpn, :ntpn) > 0")
         params["ntpn"] = needle
     if flt.pending_only:
-        clauses.append(_PENDING)
+        clauses.append(f"({PENDING})")
     return " AND ".join(clauses), params
 
 
@@ -152,9 +129,7 @@ def exception_page(conn: Connection, *, flt: ExceptionFilter, offset: int = 0, l
     offset, limit = max(0, int(offset)), max(1, min(int(limit), MAX_LIMIT))
     conn.execute(text(f"SET LOCAL work_mem = '{SORT_MEMORY}'"))  # a deep block's sort of ids stays in memory
     rows = conn.execute(text(f"""
-        SELECT e.exception_id, e.business_date, e.level, e.bank_code, e.ntpn, e.category, e.fields, e.mpn_amount,
-               e.bank_amount, e.status, e.opened_at, e.assignee,
-               e.status IN ('open', 'in_clarification') AND {_PENDING} AS pending
+        SELECT {row_columns()}
           FROM (SELECT e.exception_id FROM recon_exception e WHERE {where}
                  ORDER BY {_order(sort_column, descending)} OFFSET :offset LIMIT :limit) block
           JOIN recon_exception e USING (exception_id)
@@ -164,7 +139,7 @@ def exception_page(conn: Connection, *, flt: ExceptionFilter, offset: int = 0, l
         total = len(rows)
     else:
         total = int(conn.execute(text(f"SELECT count(*) FROM recon_exception e WHERE {where}"), params).scalar_one())
-    return ExceptionPage([ExceptionListRow(*r) for r in rows], total)
+    return ExceptionPage([ExceptionRow(*r) for r in rows], total)
 
 
 def category_counts(conn: Connection, *, business_date: date) -> list[CategoryCount]:

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import NamedTuple
 
 from sqlalchemy import Connection, text
 
 from queries.reconciliation.classify import CATEGORIES, RESULT_DEADLINE_MINUTES
+from queries.reconciliation.model import ExceptionRow, row_columns
 
 #: Exception rows printed at most (~55 rows a page: about 200 pages); the rest are in the CSV export.
 MAX_EXCEPTION_ROWS = 10_000
@@ -27,18 +27,6 @@ _CATEGORY_ORDER = "CASE e.category " + " ".join(f"WHEN '{c}' THEN {i}" for i, c 
 
 class ReportError(LookupError):
     """No report can be made: the bank is unknown or its date was never reconciled (message in Indonesian)."""
-
-
-class ReportException(NamedTuple):
-    """One exception as the Berita Acara lists it; bank-level rows have an empty `ntpn`."""
-
-    level: str
-    ntpn: str
-    category: str
-    fields: str
-    mpn_amount: int | None
-    bank_amount: int | None
-    status: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +49,8 @@ class ReconReport:
     matched_count: int
     matched_amount: int
     counts: Mapping[str, int]
-    exceptions: tuple[ReportException, ...]
+    #: As the Berita Acara lists them; bank-level rows have an empty `ntpn`.
+    exceptions: tuple[ExceptionRow, ...]
 
     @property
     def exception_total(self) -> int:
@@ -98,7 +87,7 @@ def reconciliation_report(conn: Connection, *, business_date: date, bank_code: s
         raise ReportError(f"{bank.name} ({bank_code}) belum direkonsiliasi untuk tanggal buku "
                           f"{business_date:%d/%m/%Y}; jalankan rekonsiliasi terlebih dahulu.")
     rows = conn.execute(text(f"""
-        SELECT e.level, e.ntpn, e.category, e.fields, e.mpn_amount, e.bank_amount, e.status
+        SELECT {row_columns()}
           FROM recon_exception e
          WHERE e.business_date = :d AND e.bank_code = :b AND e.last_seen_run = :run
          ORDER BY e.level = 'transaction', {_CATEGORY_ORDER}, e.ntpn
@@ -111,5 +100,5 @@ def reconciliation_report(conn: Connection, *, business_date: date, bank_code: s
         mpn_count=r.mpn_count, mpn_amount=r.mpn_amount, bank_count=r.bank_count, bank_amount=r.bank_amount,
         matched_count=r.matched_count, matched_amount=r.matched_amount,
         counts={c: int(r.exception_counts.get(c, 0)) for c in CATEGORIES},
-        exceptions=tuple(ReportException(*row) for row in rows),
+        exceptions=tuple(ExceptionRow(*row) for row in rows),
     )

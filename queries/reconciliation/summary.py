@@ -11,11 +11,11 @@ from sqlalchemy import Connection, text
 from queries import config
 from queries.monitoring.timeline import result_anomaly
 from queries.reconciliation.classify import CATEGORIES
+from queries.reconciliation.model import OPEN_STATUSES
 
 #: CONTRACT §4's export columns, in its order.
 EXPORT_COLUMNS = ("business_date", "level", "bank_code", "ntpn", "category", "fields", "mpn_amount",
                   "bank_amount", "status", "opened_at", "resolved_at", "note")
-OPEN_STATUSES = ("open", "in_clarification")
 
 
 class BankSummary(NamedTuple):

@@ -12,49 +12,28 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, text
 
-from queries import config, labels, plausibility
+from queries import config, permissions, plausibility
 from queries.accounts import approvals
 from queries.accounts.approvals import Approval, ApprovalRefused
 from queries.accounts.audit import record
 from queries.accounts.users import ROLES, User, user_by_id, user_by_name
 from queries.monitoring.revenue import exception_closed
+from queries.reconciliation.model import CAUSES, KIND_ADJUSTMENT, KIND_RESOLUTION, ExceptionRow, row_columns
 
-#: Exception statuses with their Indonesian labels.
-STATUSES: dict[str, str] = labels.EXCEPTION_STATUSES
-OPEN_STATUSES = ("open", "in_clarification")
-
-#: Cause codes (table `exception_cause`), in list order, with their Indonesian labels.
-CAUSES: dict[str, str] = {
-    "late_file": "Berkas terlambat",
-    "bank_keying_error": "Salah rekam oleh bank",
-    "mpn_recording_error": "Salah rekam di MPN",
-    "cutoff_difference": "Perbedaan batas waktu (cut-off)",
-    "duplicate_sent": "Data terkirim ganda",
-    "reversal_pending": "Reversal belum diproses",
-    "force_majeure": "Keadaan kahar (force majeure)",
-    "other": "Lainnya",
-}
-
-KIND_RESOLUTION = "exception_resolution"
-KIND_ADJUSTMENT = "exception_adjustment"
 OBJECT_TYPE = "recon_exception"
-#: Who works exceptions (maker of resolutions and adjustments, Berita Acara, Nota Perbaikan).
-WORKER_ROLES = ("pelaksana", "petugas_mpn")
-#: Who may comment on and assign exceptions.
-STAFF_ROLES = ("kasubdit", "kasi", "pelaksana", "petugas_mpn")
-#: Who an exception can be assigned to.
-ASSIGNEE_ROLES = ("kasi", "pelaksana", "petugas_mpn")
-#: Who may give an exception to someone else.
-LEAD_ROLES = ("kasubdit", "kasi")
-#: The checker chain of a resolution or an adjustment.
-CHECKER_STEPS = ("kasi",)
+# Who may do what is `queries.permissions.ACTIONS`: `reconciliation.read` (see, comment, take up), `.work` (the maker
+# of resolutions and adjustments, Berita Acara, Nota Perbaikan), `.be_assigned` (who an exception can be given to),
+# `.assign_others` (give it to someone else) and `.approve` (the checker).
+READ, WORK, BE_ASSIGNED, ASSIGN_OTHERS, APPROVE = (f"reconciliation.{act}" for act in (
+    "read", "work", "be_assigned", "assign_others", "approve"))
+#: The checker chain of a resolution or an adjustment: one step, by the holder of `reconciliation.approve`.
+CHECKER_STEPS = permissions.roles_for(APPROVE)[:1]
 MAX_TEXT = plausibility.MAX_TEXT  # the schema's limit too (migration 0010)
 
 
@@ -62,60 +41,9 @@ class WorkRefused(ApprovalRefused):
     """An act on an exception that is not allowed now; `message` says why in Bahasa Indonesia. Nothing was written."""
 
 
-@dataclass(frozen=True, slots=True)
-class ExceptionRow:
-    """One `recon_exception` row as the workflow sees it."""
-
-    exception_id: int
-    business_date: date
-    level: str
-    bank_code: str
-    ntpn: str
-    category: str
-    fields: str
-    mpn_amount: int | None
-    bank_amount: int | None
-    other_date: date | None
-    batch_id: int | None
-    status: str
-    opened_at: datetime
-    resolved_at: datetime | None
-    resolved_by: str | None
-    cause: str | None
-    note: str
-    assignee: str | None
-    closed_by_data: bool
-    request_id: int | None
-
-    @property
-    def is_open(self) -> bool:
-        """True while people can still work it (`open` or `in_clarification`)."""
-        return self.status in OPEN_STATUSES
-
-    @property
-    def status_label(self) -> str:
-        """The status in Indonesian."""
-        return STATUSES.get(self.status, self.status)
-
-    @property
-    def cause_label(self) -> str:
-        """The cause in Indonesian ('' when none)."""
-        return CAUSES.get(self.cause or "", self.cause or "")
-
-    def content(self) -> dict[str, Any]:
-        """What reconciliation may change under a pending request (pinned by its content hash)."""
-        return {"category": self.category, "fields": self.fields, "mpn_amount": self.mpn_amount,
-                "bank_amount": self.bank_amount, "other_date": self.other_date, "batch_id": self.batch_id}
-
-
-_COLUMNS = """exception_id, business_date, level, bank_code, ntpn, category, fields, mpn_amount, bank_amount,
-              other_date, batch_id, status, opened_at, resolved_at, resolved_by, cause, note, assignee,
-              closed_by_data, request_id"""
-
-
 def exception_row(conn: Connection, exception_id: int, *, lock: bool = False) -> ExceptionRow:
     """The exception; `lock` takes its row lock (held to commit). WorkRefused when there is none."""
-    row = conn.execute(text(f"SELECT {_COLUMNS} FROM recon_exception WHERE exception_id = :id"
+    row = conn.execute(text(f"SELECT {row_columns()} FROM recon_exception e WHERE e.exception_id = :id"
                             + (" FOR UPDATE" if lock else "")), {"id": exception_id}).first()
     if row is None:
         raise WorkRefused(f"Selisih #{exception_id} tidak ditemukan.")
@@ -127,15 +55,37 @@ def title(role: str | None) -> str:
     return ROLES.get(role or "", role or "-")
 
 
-def acting(conn: Connection, actor: User, roles: Collection[str], what: str) -> User:
-    """The actor as stored now, refused unless active and holding one of `roles` (`what`: the act, for the message)."""
+def acting(conn: Connection, actor: User, action: str, what: str) -> User:
+    """The actor as stored now, refused unless active and holding `action` (`what`: the act, for the message)."""
     user = user_by_id(conn, actor.user_id)
     if user is None or not user.active:
         raise WorkRefused("Akun Anda tidak aktif; hubungi administrator.")
-    if user.role not in roles:
-        allowed = ", ".join(title(r) for r in roles)
-        raise WorkRefused(f"Peran Anda ({title(user.role)}) tidak dapat {what}; yang dapat: {allowed}.")
+    if not permissions.may(user, action):
+        raise WorkRefused(f"Peran Anda ({title(user.role)}) tidak dapat {what}; yang dapat: "
+                          f"{permissions.role_titles(action)}.")
     return user
+
+
+def acts_for(user: User | None, exc: ExceptionRow) -> frozenset[str]:
+    """What `user` may do now on `exc` (the page shows these forms; the commands refuse the rest themselves):
+    `assign` (take it), `reassign` (give it to someone), `comment`, `clarify` (ask the bank), `request` (propose a
+    resolution), `decide` (approve or return the pending request), `adjust`, `ba` (Berita Acara), `nota` (Nota
+    Perbaikan). `exc.pending` says whether a request awaits approval."""
+    if user is None:
+        return frozenset()
+    works, is_open, free = permissions.may(user, WORK), exc.is_open, exc.is_open and not exc.pending
+    acts = {
+        "assign": is_open and permissions.may(user, BE_ASSIGNED) and exc.assignee != user.username,
+        "reassign": is_open and permissions.may(user, ASSIGN_OTHERS),
+        "comment": permissions.may(user, READ),
+        "clarify": exc.status == "open" and works,
+        "request": free and works,
+        "decide": is_open and exc.pending and permissions.may(user, APPROVE),
+        "adjust": free and works and bool(exc.ntpn),
+        "ba": works and bool(exc.ntpn),
+        "nota": works,
+    }
+    return frozenset(act for act, allowed in acts.items() if allowed)
 
 
 def locked_open(conn: Connection, exception_id: int, what: str) -> ExceptionRow:
@@ -198,7 +148,7 @@ def ask(conn: Connection, exc: ExceptionRow, *, kind: str, actor: User, proposal
     try:
         return approvals.request_approval(conn, kind=kind, object_key=str(exc.exception_id), steps=CHECKER_STEPS,
                                           actor=actor, content_hash=content_hash(exc, proposal), summary=proposal,
-                                          note=note, maker_roles=WORKER_ROLES)
+                                          note=note, maker_roles=permissions.roles_for(WORK))
     except ApprovalRefused as err:
         raise WorkRefused(err.message) from err
 
@@ -247,17 +197,18 @@ def assign(conn: Connection, exception_id: int, *, assignee: str | None, actor: 
     Staff may take an exception themselves; giving it to someone else (or taking it away) is for the
     heads: kasi and kasubdit.
     """
-    user = acting(conn, actor, STAFF_ROLES, "menugaskan selisih")
+    user = acting(conn, actor, READ, "menugaskan selisih")
     exc = locked_open(conn, exception_id, "ditugaskan")
-    if assignee != user.username and user.role not in LEAD_ROLES:
-        raise WorkRefused(f"Hanya {title('kasi')} atau {title('kasubdit')} yang dapat menugaskan selisih kepada "
-                          "orang lain; Anda dapat mengambilnya untuk diri sendiri.")
+    if assignee != user.username and not permissions.may(user, ASSIGN_OTHERS):
+        heads = " atau ".join(title(r) for r in permissions.roles_for(ASSIGN_OTHERS))
+        raise WorkRefused(f"Hanya {heads} yang dapat menugaskan selisih kepada orang lain; Anda dapat mengambilnya "
+                          "untuk diri sendiri.")
     if assignee is not None:
         target = user_by_name(conn, assignee)
         if target is None or not target.active:
             raise WorkRefused(f"Pengguna '{assignee}' tidak ditemukan atau tidak aktif.")
-        if target.role not in ASSIGNEE_ROLES:
-            raise WorkRefused(f"Selisih hanya dapat ditugaskan kepada {', '.join(title(r) for r in ASSIGNEE_ROLES)};"
+        if not permissions.may(target, BE_ASSIGNED):
+            raise WorkRefused(f"Selisih hanya dapat ditugaskan kepada {permissions.role_titles(BE_ASSIGNED)};"
                               f" {assignee} adalah {title(target.role)}.")
     if assignee == exc.assignee:
         raise WorkRefused(f"Selisih #{exception_id} sudah ditugaskan kepada {assignee}." if assignee
@@ -274,7 +225,7 @@ def assign(conn: Connection, exception_id: int, *, assignee: str | None, actor: 
 
 def comment(conn: Connection, exception_id: int, *, body: str, actor: User) -> int:
     """Add a comment (also on a closed exception); returns its id."""
-    user = acting(conn, actor, STAFF_ROLES, "memberi komentar")
+    user = acting(conn, actor, READ, "memberi komentar")
     body = clean_text(body, "Komentar")
     exception_row(conn, exception_id, lock=True)
     comment_id = int(conn.execute(
@@ -288,7 +239,7 @@ def comment(conn: Connection, exception_id: int, *, body: str, actor: User) -> i
 
 def start_clarification(conn: Connection, exception_id: int, *, actor: User, note: str = "") -> ExceptionRow:
     """`open` -> `in_clarification`: the difference is being taken up with the collecting agent (R7)."""
-    user = acting(conn, actor, WORKER_ROLES, "memulai klarifikasi")
+    user = acting(conn, actor, WORK, "memulai klarifikasi")
     note = clean_text(note, "Catatan", required=False)
     exc = locked_open(conn, exception_id, "diklarifikasi")
     if exc.status != "open":
@@ -308,7 +259,7 @@ def start_clarification(conn: Connection, exception_id: int, *, actor: User, not
 
 def request_resolution(conn: Connection, exception_id: int, *, cause: str, note: str, actor: User) -> Approval:
     """Ask a kasi to close the exception as `resolved` with `cause` (a CAUSES code) and `note` (why)."""
-    user = acting(conn, actor, WORKER_ROLES, "mengajukan penyelesaian selisih")
+    user = acting(conn, actor, WORK, "mengajukan penyelesaian selisih")
     proposal = {"cause": check_cause(cause), "note": clean_text(note, "Keterangan penyelesaian")}
     exc = locked_open(conn, exception_id, "diajukan penyelesaiannya")
     return ask(conn, exc, kind=KIND_RESOLUTION, actor=user, proposal=proposal, note=proposal["note"])

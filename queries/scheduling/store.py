@@ -1,6 +1,6 @@
 """The scheduler's state in PostgreSQL: instances and leadership, pause state, run-now requests, run history.
 
-Leadership is a session-level advisory lock (`LEADER_LOCK`) held on one dedicated connection per instance:
+Leadership is a session-level advisory lock (on `LEADER_LOCK`) held on one dedicated connection per instance:
 PostgreSQL releases it the moment that connection ends, so when the leader's process dies another
 instance gets the lock on its next try. A run is a `job_run` row opened `running` and closed with its
 outcome; a unique partial index allows one running row per job, so no job runs twice at once even while
@@ -12,14 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
 from queries.accounts.audit import Actor, record
+from queries.db import lock_key, session_unlock, try_session_lock
+from queries.permissions import require
 
-LEADER_LOCK = 0x4D504E5343  # "MPNSC": the advisory lock key the active scheduler holds
+LEADER_LOCK = ("scheduler", "leader")  # what the advisory lock the active scheduler holds is named by
 HEARTBEAT_STALE = timedelta(seconds=90)
 MAX_ERROR = 4000
 STATUSES = {"running": "Berjalan", "succeeded": "Berhasil", "failed": "Gagal", "skipped": "Dilewati"}
@@ -42,7 +44,7 @@ def try_lead(conn: Connection) -> bool:
     Session-level: it stays held until `resign` or until the connection closes. Asking again while
     holding it stacks the lock, so callers ask only while they do not lead.
     """
-    return bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LEADER_LOCK}).scalar_one())
+    return try_session_lock(conn, *LEADER_LOCK)
 
 
 def still_leading(conn: Connection) -> bool:
@@ -50,12 +52,12 @@ def still_leading(conn: Connection) -> bool:
     return bool(conn.execute(text("""
         SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()
                           AND granted AND ((classid::bigint << 32) | objid::bigint) = :k)"""),
-        {"k": LEADER_LOCK}).scalar_one())
+        {"k": lock_key(*LEADER_LOCK)}).scalar_one())
 
 
 def resign(conn: Connection) -> None:
     """Release the leader lock (graceful shutdown)."""
-    conn.execute(text("SELECT pg_advisory_unlock_all()"))
+    session_unlock(conn, *LEADER_LOCK)
 
 
 def heartbeat(conn: Connection, instance_id: str, *, leader: bool) -> None:
@@ -130,7 +132,8 @@ def paused_jobs(conn: Connection) -> set[str]:
 
 
 def set_paused(conn: Connection, job_id: str, paused: bool, *, actor: Actor) -> bool:
-    """Pause or resume a job (audited); False when it already was."""
+    """Pause or resume a job (audited); False when it already was. `Refused` unless the actor operates the scheduler."""
+    _operating(actor, "menjeda atau melanjutkan pekerjaan terjadwal")
     before = job_id in paused_jobs(conn)
     if before == paused:
         return False
@@ -144,11 +147,19 @@ def set_paused(conn: Connection, job_id: str, paused: bool, *, actor: Actor) -> 
 
 
 def request_run(conn: Connection, job_id: str, *, actor: Actor) -> int:
-    """Ask the active scheduler to run `job_id` now (audited); returns the request id."""
+    """Ask the active scheduler to run `job_id` now (audited); returns the request id. `Refused` unless the actor
+    operates the scheduler."""
+    _operating(actor, "menjalankan pekerjaan terjadwal sekarang")
     request_id = int(conn.execute(text("""INSERT INTO job_request (job_id, requested_by) VALUES (:j, :by)
                                           RETURNING request_id"""), {"j": job_id, "by": actor.name}).scalar_one())
     record(conn, actor, "scheduler.run_now", object_type="job", object_id=job_id, after={"request_id": request_id})
     return request_id
+
+
+def _operating(actor: Actor, what: str) -> None:
+    """The holders of `scheduling.operate` run, pause and resume jobs; so does the product itself (the command line)."""
+    if actor.role != "system":
+        require(actor, "scheduling.operate", what)
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,3 +334,38 @@ def jobs_running(conn: Connection, job_ids: Sequence[str] | None = None) -> set[
                                    AND (CAST(:j AS text[]) IS NULL OR job_id = ANY(CAST(:j AS text[])))"""),
                         {"j": list(job_ids) if job_ids is not None else None}).scalars()
     return set(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingBatch:
+    """A bank's current batch whose reconciliation has not seen it yet, with the bank's cut-off and zone."""
+
+    business_date: date
+    bank_code: str
+    cutoff: time
+    timezone: str
+
+
+def pending_batches(conn: Connection, *, since: date) -> list[PendingBatch]:
+    """The current batches of business dates from `since` on that no reconciliation has used yet, oldest first."""
+    rows = conn.execute(text("""
+        SELECT bb.business_date, bb.bank_code, b.cutoff, b.timezone
+          FROM bank_batch bb
+          JOIN bank b ON b.bank_code = bb.bank_code
+          LEFT JOIN recon_result r ON r.business_date = bb.business_date AND r.bank_code = bb.bank_code
+         WHERE bb.superseded_at IS NULL AND bb.business_date >= :since
+           AND r.batch_id IS DISTINCT FROM bb.batch_id
+         ORDER BY bb.business_date, bb.received_at"""), {"since": since})
+    return [PendingBatch(*row) for row in rows]
+
+
+def grown_mpn_dates(conn: Connection, *, since: date) -> list[date]:
+    """Business dates from `since` on, reconciled before, whose MPN data grew since their last full run (late
+    records, R14): they are reconciled again."""
+    return list(conn.execute(text("""
+        SELECT d::date AS business_date
+          FROM import_file f CROSS JOIN LATERAL generate_series(f.first_date, f.last_date, interval '1 day') d
+         WHERE f.kind = 'mpn' AND f.status = 'imported' AND f.last_date >= :since
+           AND f.finished_at > (SELECT max(finished_at) FROM recon_run r
+                                 WHERE r.business_date = d::date AND r.status = 'finished' AND r.bank_code IS NULL)
+         GROUP BY 1 ORDER BY 1"""), {"since": since}).scalars())

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from cli.main import main
 from queries.alerts import COLUMNS
-from tests.queries.alert_data import DAY, at, batch, payments
+from tests.builders.alerts import DAY, at, batch, payments
 
 
 def mpn(*args: str) -> Result:

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from cli.main import main
 from cli.output import json_default, to_json
-from tests.jobs.test_distribution_report import approved_day, deliver, overdue_letter, people  # noqa: F401
+from tests.builders.distribution import approved_day, deliver, overdue_letter
 
 DAY = "2026-11-20"
 

@@ -17,8 +17,8 @@ from cli.main import main
 from queries.accounts.audit import Actor
 from queries.accounts.users import add_user
 from queries.letters.appeals import today_local
-from tests.jobs.recon_data import Day, clean
-from tests.queries.work_data import make_people
+from tests.builders.reconciliation import Day, clean
+from tests.builders.work import make_people
 
 
 def mpn(*args: str) -> Result:

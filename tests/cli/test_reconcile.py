@@ -12,7 +12,7 @@ from sqlalchemy import create_engine
 
 from cli.main import main
 from queries.reconciliation.classify import CATEGORIES
-from tests.jobs.recon_data import Day, clean, payments
+from tests.builders.reconciliation import Day, clean, payments
 
 
 def _seed(db_url: str) -> None:

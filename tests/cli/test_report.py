@@ -14,9 +14,9 @@ from sqlalchemy import Engine, text
 from cli.main import main
 from jobs.documents.distribution_report import latest_report
 from queries.accounts.users import User
-from tests.jobs.recon_data import D1, D2
-from tests.jobs.test_distribution_report import approved_day, deliver
-from tests.queries.work_data import make_people
+from tests.builders.distribution import approved_day, deliver
+from tests.builders.reconciliation import D1, D2
+from tests.builders.work import make_people
 
 
 def mpn(*args: str) -> Result:

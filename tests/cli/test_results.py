@@ -15,9 +15,9 @@ from cli.main import main
 from queries.accounts.audit import Actor
 from queries.accounts.users import add_user
 from queries.settings import set_setting
+from tests.builders.reconciliation import Day, clean
+from tests.builders.results import ADDRESS, D, set_email
 from tests.conftest import SmtpServer
-from tests.jobs.recon_data import Day, clean
-from tests.jobs.test_results import ADDRESS, D, set_email
 
 COLUMNS = ["bank_code", "batch_received_at", "result_at", "sent_at", "minutes_to_send", "message_id", "status"]
 

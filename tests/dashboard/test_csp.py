@@ -14,8 +14,8 @@ from dash import Dash
 from sqlalchemy import Engine
 
 from dashboard.app import create_app
+from tests.builders.revenue import load
 from tests.dashboard.helpers import client_as, make_user, sign_in, start, submit_login
-from tests.dashboard.test_penerimaan_page import load
 
 #: A listener installed before any page script (CDP, not subject to the page's policy): every violation, kept.
 WATCH = """window.__violations = [];

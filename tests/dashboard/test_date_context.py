@@ -17,11 +17,11 @@ from sqlalchemy import Engine, text
 from dashboard.app import create_app
 from jobs.reconciliation.run import reconcile
 from queries import config
+from tests.builders.reconciliation import D2, Day, batch, clean, payments, wib
+from tests.builders.revenue import chart_totals
+from tests.builders.revenue import load as load_revenue
 from tests.dashboard.conftest import DAY, SeededDay
 from tests.dashboard.helpers import click, grid_cell, screenshot, sign_in, start
-from tests.dashboard.test_penerimaan_page import chart_totals
-from tests.dashboard.test_penerimaan_page import load as load_revenue
-from tests.jobs.recon_data import D2, Day, batch, clean, payments, wib
 
 pytestmark = pytest.mark.browser
 

@@ -19,6 +19,8 @@ from jobs.distribution.target_sim import start_in_thread
 from queries.accounts.audit import Actor
 from queries.accounts.users import user_by_name
 from queries.distribution import prepare as dist
+from tests.builders.distribution import day_with_every_case
+from tests.builders.reconciliation import D2
 from tests.dashboard.helpers import (
     callback_id,
     click,
@@ -31,8 +33,6 @@ from tests.dashboard.helpers import (
     start,
     submit_login,
 )
-from tests.jobs.recon_data import D2
-from tests.queries.test_distribution import day_with_every_case
 
 pytestmark = pytest.mark.browser
 

@@ -10,9 +10,9 @@ from queries.accounts.audit import Actor
 from queries.distribution import prepare as dist
 from queries.distribution.read import kpp_availability, kpp_names, round_approvals
 from queries.letters.appeals import system_user
-from tests.dashboard.test_scheduler_states import texts
-from tests.jobs.recon_data import D2
-from tests.queries.test_distribution import day_with_every_case
+from tests.builders.distribution import day_with_every_case
+from tests.builders.pages import texts
+from tests.builders.reconciliation import D2
 
 
 def test_a_round_prepared_and_asked_for_by_the_scheduler_says_so(engine: Engine) -> None:

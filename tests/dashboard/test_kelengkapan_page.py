@@ -14,9 +14,9 @@ from sqlalchemy import Engine
 from dashboard.app import create_app
 from jobs.reconciliation.run import reconcile
 from queries.imports import store as q
+from tests.builders.reconciliation import D2, Day, batch, clean, payments, wib
+from tests.builders.results import delivered
 from tests.dashboard.helpers import click, client_as, fire, grid_cell, screenshot, sign_in, start
-from tests.jobs.recon_data import D2, Day, batch, clean, payments, wib
-from tests.queries.test_results import delivered
 
 pytestmark = pytest.mark.browser
 

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import Engine
 
 from dashboard.app import create_app
+from tests.builders.reconciliation import D2, Day, clean, ntpn
+from tests.builders.trace import build_worked_payment
 from tests.dashboard.helpers import client_as, screenshot, sign_in, start
-from tests.jobs.recon_data import D2, Day, clean, ntpn
-from tests.queries.test_trace import build_worked_payment
 
 pytestmark = pytest.mark.browser
 

@@ -13,9 +13,9 @@ from sqlalchemy import Engine
 from dashboard.app import create_app
 from queries.accounts.audit import Actor, record
 from queries.settings import BY_KEY
+from tests.builders.pages import page_visits, rendered
 from tests.dashboard.conftest import DAY, SeededDay
 from tests.dashboard.helpers import client_as, sign_in, start
-from tests.dashboard.test_page_integrity import page_visits, rendered
 
 #: Props whose strings users read.
 VISIBLE = ("children", "placeholder", "title", "label", "headerName", "value_label", "description")

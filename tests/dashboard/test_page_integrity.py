@@ -7,54 +7,19 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import dash
 import pytest
 from sqlalchemy import Engine
 
 from dashboard.app import create_app
 from dashboard.components.charts import config_problems
-from queries.accounts.users import ROLES
+from tests.builders.pages import page_visits, rendered
 from tests.dashboard.conftest import DAY, SeededDay
-from tests.dashboard.helpers import client_as, fire
+from tests.dashboard.helpers import client_as
 
-ROUTER = ".._pages_content.children..._pages_store.data.."
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def components(node: Any) -> Iterator[dict[str, Any]]:
-    """Every component of a layout as Dash serialises it (`{"type", "namespace", "props"}`), depth first."""
-    if isinstance(node, dict):
-        if "type" in node and "props" in node:
-            yield node
-        for value in node.values():
-            yield from components(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from components(item)
-
-
-def rendered(client: Any, path: str, search: str) -> list[dict[str, Any]]:
-    """The shell (navbar) and the page's layout as the browser receives them, as one list of components."""
-    shell = client.get("/_dash-layout").get_json()
-    answer = fire(client, ROUTER, [{"id": "_pages_location", "property": "pathname", "value": path},
-                                   {"id": "_pages_location", "property": "search", "value": search}])
-    assert answer.status_code == 200, f"{path}: {answer.status_code}"
-    return [*components(shell), *components(answer.get_json())]
-
-
-def page_visits() -> list[tuple[str, str]]:
-    """(role, path) of every registered page and every role allowed to open it."""
-    create_app()
-    visits = []
-    for page in dash.page_registry.values():
-        for role in sorted(ROLES):
-            if role in (page.get("roles") or ()):  # what `dashboard.access.page_allows` checks
-                visits.append((role, page["path"]))
-    return visits
 
 
 def test_every_page_as_every_role_has_unique_ids_and_safe_indonesian_charts(engine: Engine,

@@ -10,8 +10,8 @@ from selenium.webdriver.support.ui import Select
 from sqlalchemy import Engine, text
 
 from dashboard.app import create_app
+from tests.builders.reconciliation import D2, batch, clean, payments, wib
 from tests.dashboard.helpers import click, grid_cell, sign_in, start
-from tests.jobs.recon_data import D2, batch, clean, payments, wib
 
 pytestmark = pytest.mark.browser
 

@@ -11,8 +11,8 @@ from sqlalchemy import Engine, text
 
 from dashboard.app import create_app
 from jobs.alerts import evaluate_alerts
+from tests.builders.alerts import DAY, at, payments
 from tests.dashboard.helpers import click, client_as, screenshot, sign_in, start
-from tests.queries.alert_data import DAY, at, payments
 
 pytestmark = pytest.mark.browser
 

@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 
 from dashboard.app import create_app
 from jobs.reconciliation.run import reconcile
+from tests.builders.reconciliation import D2, Day, clean
 from tests.dashboard.helpers import client_as, fire, log_in, make_user
-from tests.jobs.recon_data import D2, Day, clean
 
 BERITA_ACARA = "..rekon-ba-berkas.data...rekon-ba-pesan.children.."
 

@@ -8,10 +8,10 @@ from sqlalchemy import Engine
 
 from dashboard.app import create_app
 from jobs.reconciliation.run import reconcile
+from tests.builders.reconciliation import D2, Day, clean, ntpn
+from tests.builders.work import exception_id
 from tests.dashboard.helpers import callback_id, centre, click, client_as, fire, make_user, screenshot, sign_in, start
 from tests.dashboard.helpers import grid_cell as cell
-from tests.jobs.recon_data import D2, Day, clean, ntpn
-from tests.queries.work_data import exception_id
 
 pytestmark = pytest.mark.browser
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from dashboard.pages.penjadwal.view import last_run, run_detail, run_row
 from jobs.imports.inbox import InboxOutcome
 from queries.scheduling.store import JobRun
+from tests.builders.pages import texts
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -15,16 +16,6 @@ WIB = ZoneInfo("Asia/Jakarta")
 def run(message: str, status: str = "succeeded") -> JobRun:
     at = datetime(2026, 12, 6, 7, 20, tzinfo=WIB)
     return JobRun(1, "inbox", "schedule", at, at, at, status, 0, message, None, 1, "host-1", None)
-
-
-def texts(node: object) -> str:
-    """Every text of a Dash component tree, joined."""
-    if isinstance(node, str):
-        return node
-    children = getattr(node, "children", None)
-    if isinstance(children, list | tuple):
-        return " ".join(texts(c) for c in children)
-    return texts(children) if children is not None else ""
 
 
 def test_a_pickup_that_rejected_a_file_says_so_in_warning_colours() -> None:

@@ -16,6 +16,7 @@ from dashboard.app import create_app
 from queries.accounts.users import user_by_name
 from queries.letters.appeals import appeal_letter, propose_drafts, return_letter, send, sign
 from queries.letters.appeals import initial as initial_letter
+from tests.builders.reconciliation import D2, Day, clean
 from tests.dashboard.helpers import (
     callback_id,
     centre,
@@ -28,7 +29,6 @@ from tests.dashboard.helpers import (
     sign_in,
     start,
 )
-from tests.jobs.recon_data import D2, Day, clean
 
 pytestmark = pytest.mark.browser
 

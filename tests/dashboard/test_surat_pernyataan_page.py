@@ -15,8 +15,8 @@ from dashboard.app import create_app
 from queries.accounts.users import user_by_name
 from queries.imports import store as q
 from queries.letters.statement_entry import DeclaredDay, record_statement
+from tests.builders.reconciliation import D1, D2, Day, clean, letter, wib
 from tests.dashboard.helpers import centre, client_as, fire, make_user, screenshot, sign_in, start
-from tests.jobs.recon_data import D1, D2, Day, clean, letter, wib
 
 pytestmark = pytest.mark.browser
 

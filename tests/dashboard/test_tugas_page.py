@@ -18,9 +18,9 @@ from queries.accounts.audit import Actor
 from queries.accounts.users import user_by_name
 from queries.distribution import prepare as dist
 from queries.monitoring.completeness import pending_approvals
+from tests.builders.distribution import day_with_every_case
+from tests.builders.reconciliation import D2
 from tests.dashboard.helpers import click, make_user, screenshot, sign_in, start, submit_login
-from tests.jobs.recon_data import D2
-from tests.queries.test_distribution import day_with_every_case
 
 pytestmark = pytest.mark.browser
 

@@ -13,8 +13,8 @@ from jobs.scheduling.definitions import BY_ID, SCHEDULE_TEXT, run_job
 from queries.accounts.audit import Actor
 from queries.accounts.users import add_user
 from queries.settings import ALERT_SUBSCRIPTIONS, set_setting
+from tests.builders.alerts import DAY, at, payments, scheduler
 from tests.conftest import SmtpServer
-from tests.queries.alert_data import DAY, at, payments, scheduler
 
 ACTOR = Actor.system("test")
 

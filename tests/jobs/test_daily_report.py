@@ -19,10 +19,9 @@ from queries.accounts.audit import Actor
 from queries.accounts.users import User, add_user
 from queries.formatting import angka, persen, rupiah
 from queries.settings import current_settings, set_setting
-from tests.jobs.recon_data import D1, D2, D3, WIB
-from tests.jobs.test_distribution_report import approved_day, deliver, overdue_letter
-from tests.queries.test_distribution import day_with_every_case
-from tests.queries.work_data import make_people
+from tests.builders.distribution import approved_day, day_with_every_case, deliver, overdue_letter
+from tests.builders.reconciliation import D1, D2, D3, WIB
+from tests.builders.work import make_people
 
 SYSTEM = Actor.system("test")
 NOW = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)  # Monday 18:00 WIB: D2's letters were due at 09:00

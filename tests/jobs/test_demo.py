@@ -10,14 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, text
 
 from jobs.demo.build import default_until, load_demo
-from jobs.demo.data import DemoConfig
 from queries.calendar import WorkingCalendar
+from tests.builders.demo import SMALL as CFG
 
-CFG = DemoConfig(
-    rows_per_day=150, taxpayers=2000, missing_in_bank=0.01, missing_in_mpn=0.01, amount_mismatch=0.01,
-    attribute_mismatch=0.01, cutoff_mismatch=0.01, duplicate=0.01, cancelled_reused=0.01, reversal=0.01,
-    missing_batch=0.05, missing_statement=0.05, statement_mismatch=0.05, late_batch=0.1, late_statement=0.1,
-)
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
 

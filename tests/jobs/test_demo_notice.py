@@ -11,7 +11,7 @@ from jobs.demo.build import load_demo
 from queries.letters.notices import EXCUSED, notices
 from queries.monitoring.completeness import bank_days
 from queries.monitoring.scorecard import bank_scores
-from tests.jobs.test_demo_timeline import CFG
+from tests.builders.demo import LATE as CFG
 
 
 def test_the_demo_has_a_regional_banks_outage_notice_excusing_its_late_duties(engine: Engine, tmp_path: Path) -> None:

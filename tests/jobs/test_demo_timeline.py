@@ -8,15 +8,9 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from jobs.demo.build import load_demo
-from jobs.demo.data import DemoConfig
 from queries.monitoring.completeness import DUTIES, bank_days
 from queries.monitoring.timeline import ANOMALY
-
-CFG = DemoConfig(
-    rows_per_day=120, taxpayers=1500, missing_in_bank=0.01, missing_in_mpn=0.01, amount_mismatch=0.01,
-    attribute_mismatch=0.01, cutoff_mismatch=0.01, duplicate=0.01, cancelled_reused=0.01, reversal=0.01,
-    missing_batch=0.05, missing_statement=0.05, statement_mismatch=0.05, late_batch=0.3, late_statement=0.3,
-)
+from tests.builders.demo import LATE as CFG
 
 
 def stamped_columns(engine: Engine) -> list[tuple[str, str]]:

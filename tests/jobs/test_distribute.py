@@ -21,8 +21,8 @@ from jobs.distribution.deliver import Backoff, DistributionError, run_distributi
 from jobs.reconciliation.run import reconcile
 from queries.accounts.audit import Actor
 from queries.distribution import prepare as dist
-from tests.jobs.recon_data import D2, Day, Row, ntpn
-from tests.queries.work_data import make_people
+from tests.builders.reconciliation import D2, Day, Row, ntpn
+from tests.builders.work import make_people
 
 ROOT = Path(__file__).resolve().parents[2]
 KPPS = ("091", "092", "051", "093")
@@ -169,7 +169,7 @@ def test_held_rows_join_a_new_round_by_themselves_once_their_letter_arrives(engi
     from zoneinfo import ZoneInfo
 
     from jobs.distribution.deliver import release_held
-    from tests.jobs.recon_data import clean, letter
+    from tests.builders.reconciliation import clean, letter
 
     Day(clean(2, start=50, bank_code="008")).load(engine, letters=False)  # Mandiri: no letter yet
     d = approved_day(engine, rows=10, chunk=5)

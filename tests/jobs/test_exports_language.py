@@ -23,11 +23,10 @@ from jobs.documents.exports import exceptions_xlsx, scorecard_xlsx
 from jobs.documents.tabular import MONEY_FORMAT
 from queries import labels
 from queries.reconciliation.exception_list import ExceptionFilter
+from tests.builders.distribution import NOW
+from tests.builders.reconciliation import D1, D2
+from tests.builders.revenue import ask_for_xlsx
 from tests.dashboard.helpers import client_as
-from tests.dashboard.test_penerimaan_page import ask_for_xlsx
-from tests.jobs.recon_data import D1, D2
-from tests.jobs.test_distribution_report import NOW, people  # noqa: F401 - shared fixture
-from tests.test_inert_exports import poisoned  # noqa: F401 - shared fixture
 
 #: Stored codes that must never reach a cell as they are (case matters: `SIDJP` is the label of `sidjp`).
 RAW = {code for table in (labels.STATES, labels.STATUS_WORDS, labels.TARGETS, labels.CATEGORIES, labels.RULES,

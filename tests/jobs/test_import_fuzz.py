@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from queries.csvfile import InputRejected
 from queries.imports.master import parse_master_file, upsert_master
-from tests.jobs.import_fuzz import LINE, check_example, mutated_file
+from tests.builders.import_fuzz import LINE, check_example, mutated_file
 
 EXAMPLES = {"mpn": 80, "bank": 80, "statements": 70}
 CHECKS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
@@ -63,7 +63,7 @@ MASTER = {
 @given(st.sampled_from(sorted(MASTER)), st.data())
 def test_master_parser_reads_a_mutated_file_or_rejects_it_with_lines(engine: Engine, tmp_path: Path, kind: str,
                                                                       data: st.DataObject) -> None:
-    from tests.jobs.import_fuzz import MUTATIONS
+    from tests.builders.import_fuzz import MUTATIONS
 
     content = MASTER[kind].encode()
     ch = Drawn(data)

@@ -14,8 +14,8 @@ from sqlalchemy.exc import OperationalError
 import jobs.imports.inbox as inbox_mod
 from jobs.imports.inbox import InboxOutcome, pickup
 from queries import config
-from queries.imports.store import advisory_session_lock
-from tests.jobs.test_ingest import BANK_HEADER, MPN_HEADER, STATEMENT_HEADER, bank_row, mpn_row, rows_of
+from queries.db import session_lock
+from tests.builders.files import BANK_HEADER, MPN_HEADER, STATEMENT_HEADER, bank_row, mpn_row, rows_of
 
 # 01:30 on 21 November in Jakarta, still the 20th in UTC: the date folder follows MPN_TIMEZONE.
 NOW = datetime(2026, 11, 20, 18, 30, tzinfo=UTC)
@@ -172,7 +172,7 @@ def test_received_at_is_the_files_mtime(engine: Engine, inbox: Path) -> None:
 def test_a_second_pickup_returns_at_once_without_importing(engine: Engine, inbox: Path) -> None:
     drop(inbox, "mpn", "mpn.csv", MPN_HEADER, [mpn_row()])
 
-    with advisory_session_lock(engine, "inbox"):  # the lock a running pickup holds
+    with session_lock(engine, "inbox"):  # the lock a running pickup holds
         outcome = pickup(engine, inbox, now=NOW)
 
     assert outcome == InboxOutcome(busy=True)

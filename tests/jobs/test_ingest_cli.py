@@ -10,17 +10,20 @@ from click.testing import CliRunner
 from sqlalchemy import Engine
 
 from cli.main import main
-from queries import config
-from tests.jobs.test_ingest import BANK_HEADER, MPN_HEADER, STATEMENT_HEADER, bank_row, mpn_row, rows_of, write
-from tests.jobs.test_ingest_crashers import LETTER, letter
+from tests.builders.files import (
+    BANK_HEADER,
+    LETTER,
+    MPN_HEADER,
+    STATEMENT_HEADER,
+    bank_row,
+    kept_files,
+    letter,
+    mpn_row,
+    rows_of,
+    write,
+)
 
 LINE = re.compile(r"^(?P<file>.+):(?P<line>\d+|-): (?P<rest>.+)$")
-
-
-def kept_files() -> list[Path]:
-    """Rejected copies (without their reports) under the data folder."""
-    folder = config.rejected_dir()
-    return sorted(p for p in folder.iterdir() if not p.name.endswith(".errors.txt")) if folder.exists() else []
 
 
 @pytest.mark.parametrize(("kind", "header", "rows", "expected"), [

@@ -11,16 +11,19 @@ from sqlalchemy import Engine
 
 from jobs.imports.ingest import import_file
 from queries.csvfile import InputRejected
-from tests.jobs.test_ingest import BANK_HEADER, MPN_HEADER, STATEMENT_HEADER, bank_row, mpn_row, rows_of, write
+from tests.builders.files import (
+    BANK_HEADER,
+    LETTER,
+    MPN_HEADER,
+    STATEMENT_HEADER,
+    bank_row,
+    letter,
+    mpn_row,
+    rows_of,
+    write,
+)
 
 LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+|-): (?P<rest>.+)$")
-LETTER = "002,2026-11-20,SP-001/BRI/XI/2026,2026-11-21,2026-11-21T08:30:00+07:00,2,3000000,Budi Santoso"
-
-
-def letter(**changes: str) -> str:
-    """A statement row with some of its columns replaced."""
-    values = dict(zip(STATEMENT_HEADER.split(","), LETTER.split(","), strict=True)) | changes
-    return ",".join(values.values())
 
 
 def rejected(engine: Engine, kind: str, path: Path, *expected: str) -> list[str]:

@@ -13,8 +13,8 @@ from queries.accounts.audit import Actor
 from queries.accounts.users import User
 from queries.letters.appeals import initial, propose_drafts, settle, sign
 from queries.settings import set_setting
-from tests.jobs.recon_data import D1, D2, Day, clean, letter
-from tests.queries.work_data import make_people
+from tests.builders.reconciliation import D1, D2, Day, clean, letter
+from tests.builders.work import make_people
 
 BRI = "PT Bank Rakyat Indonesia (Persero) Tbk"
 SIGNER, NIP = "Dr. Hendra Wijaya, S.E., M.Ak.", "197503122000031002"

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, text
 
 from cli.main import main
-from tests.jobs.test_ingest_cli import kept_files
+from tests.builders.files import kept_files
 
 HEADER = "bank_code;letter_number;letter_date;received_at;cause;period_from;period_to;duties;note"
 GOOD = ("008;PB-01/XI/2026;2026-11-20;2026-11-20T17:30:00+07:00;communication_failure;2026-11-20T08:00:00+07:00;"

@@ -15,8 +15,9 @@ from jobs.reconciliation.run import reconcile
 from queries.accounts.audit import Actor
 from queries.accounts.users import add_user
 from queries.formatting import rupiah, tanggal_panjang
-from queries.reconciliation.report import ReconReport, ReportError, ReportException, reconciliation_report
-from tests.jobs.recon_data import D1, D2, Day, batch, clean, letter, ntpn, payments, wib
+from queries.reconciliation.model import ExceptionRow
+from queries.reconciliation.report import ReconReport, ReportError, reconciliation_report
+from tests.builders.reconciliation import D1, D2, Day, batch, clean, letter, ntpn, payments, wib
 
 GENERATED = datetime(2026, 11, 20, 9, 5, tzinfo=UTC)  # 16:05 WIB
 BRI = "PT Bank Rakyat Indonesia (Persero) Tbk"
@@ -173,8 +174,9 @@ def test_exceptions_closed_by_later_data_leave_the_report(engine: Engine) -> Non
 
 def synthetic(n: int, *, ntpn_text: str = "0123456789ABCDEF") -> ReconReport:
     """A report of `n` transaction-level exceptions, without a database (the layout alone is under test)."""
-    rows = tuple(ReportException("transaction", f"{ntpn_text[:-4]}{i:04d}", "amount_mismatch", "amount",
-                                 1_000_000 + i, 999_000 + i, "open") for i in range(n))
+    rows = tuple(ExceptionRow(i, D2, "transaction", "002", f"{ntpn_text[:-4]}{i:04d}", "amount_mismatch", "amount",
+                              1_000_000 + i, 999_000 + i, None, 11, "open", GENERATED, None, None, None, "", None,
+                              False, None) for i in range(n))
     return ReconReport(D2, "002", BRI, "bank", 7, 11, GENERATED, GENERATED, 12.0, n, 10**9, n, 10**9 - n, 0, 0,
                        {"amount_mismatch": n}, rows)
 

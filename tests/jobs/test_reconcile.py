@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
 
 from jobs.reconciliation.run import ReconcileInputError, reconcile
-from tests.jobs.recon_data import D1, D2, D3, Day, Row, batch, clean, letter, ntpn, payments, wib
-
-
-def found(engine: Engine, day: Any = D2) -> dict[tuple[str, str], dict[str, Any]]:
-    """Exceptions of `day` keyed by (NTPN or bank code, category)."""
-    with engine.connect() as conn:
-        rows = conn.execute(text("SELECT * FROM recon_exception WHERE business_date = :d"), {"d": day}).mappings()
-        return {(r["ntpn"] or r["bank_code"], r["category"]): dict(r) for r in rows}
-
-
-def open_set(engine: Engine, day: Any = D2) -> dict[tuple[str, str], str]:
-    return {k: r["fields"] for k, r in found(engine, day).items() if r["status"] == "open"}
+from tests.builders.reconciliation import (
+    D1,
+    D2,
+    D3,
+    Day,
+    Row,
+    batch,
+    clean,
+    found,
+    letter,
+    ntpn,
+    open_set,
+    payments,
+    wib,
+)
 
 
 def test_clean_day_matches_every_payment_and_reports_nothing(engine: Engine) -> None:

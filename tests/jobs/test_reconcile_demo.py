@@ -12,8 +12,8 @@ from sqlalchemy import Engine, text
 from jobs.demo.build import load_demo
 from jobs.reconciliation.run import reconcile
 from queries.reconciliation.classify import CATEGORIES
-from tests.jobs.recon_data import D2, Row, batch, ntpn, payments, reset
-from tests.jobs.test_demo import CFG
+from tests.builders.demo import SMALL as CFG
+from tests.builders.reconciliation import D2, Row, batch, ntpn, payments, reset
 
 
 def test_reconciling_the_demo_finds_every_planted_case_under_its_category(engine: Engine, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
 from jobs.reconciliation.run import reconcile
-from tests.jobs.recon_data import D2, D3, Row, batch, ntpn, payments, reset, reversal, wib
+from tests.builders.reconciliation import D2, D3, Row, batch, ntpn, payments, reset, reversal, wib
 
 D, NEXT = D2, D3  # Friday and the next working day (Monday)
 BANKS = ("002", "008")  # have a batch on both dates

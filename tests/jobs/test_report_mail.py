@@ -15,8 +15,8 @@ from jobs.mail.send import send_queued
 from queries.accounts.audit import Actor
 from queries.accounts.users import add_user
 from queries.settings import SettingError, set_setting
+from tests.builders.reconciliation import D2
 from tests.conftest import SmtpServer
-from tests.jobs.recon_data import D2
 
 NOW = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)  # Monday 18:00 WIB
 ACTOR = Actor.system("test")

@@ -8,7 +8,7 @@ import hashlib
 import io
 import json
 import os
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,33 +21,15 @@ from jobs.scheduling.definitions import BY_ID
 from queries.accounts import approvals
 from queries.accounts.audit import Actor
 from queries.accounts.users import add_user
-from queries.calendar import WorkingCalendar
 from queries.formatting import angka, rupiah
-from queries.imports.master_edit import master_rows, save_row
 from queries.reconciliation import bank_results as results
 from queries.reconciliation.classify import CATEGORY_LABELS
 from queries.settings import set_setting
+from tests.builders.files import BANK_HEADER, MPN_HEADER, bank_row, mpn_row
+from tests.builders.results import ADDRESS, ADMIN, D, set_email
 from tests.conftest import SmtpServer
-from tests.jobs.test_ingest import BANK_HEADER, MPN_HEADER, bank_row, mpn_row
 
-ADMIN = Actor("admin", "admin", None)
-ADDRESS = "rekon@bank-002.mpn-demo.localhost"
-
-
-def business_day() -> date:
-    """A working day a few days back, so every cut-off and deadline of it has passed."""
-    return WorkingCalendar().previous_or_same(datetime.now(UTC).date() - timedelta(days=4))
-
-
-D = business_day()
 PAID = f"{D}T10:00:00+07:00"
-
-
-def set_email(engine: Engine, bank: str, email: str) -> None:
-    """The admin's edit on Data induk (audited), as the page does it."""
-    with engine.begin() as conn:
-        row = next(r for r in master_rows(conn, "banks") if r["bank_code"] == bank)
-        save_row(conn, "banks", {**row, "email": email}, actor=ADMIN, now=datetime.now(UTC))
 
 
 def drop(inbox: Path, kind: str, name: str, header: str, rows: list[str], now: datetime) -> None:

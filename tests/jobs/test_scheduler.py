@@ -23,7 +23,7 @@ from queries.accounts.audit import Actor
 from queries.calendar import WorkingCalendar
 from queries.scheduling import store
 from queries.settings import current_settings, set_setting
-from tests.jobs.recon_data import D2, Day, batch, clean, payments
+from tests.builders.reconciliation import D2, Day, batch, clean, payments
 
 WIB = ZoneInfo("Asia/Jakarta")
 WITA = ZoneInfo("Asia/Makassar")

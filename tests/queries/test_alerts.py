@@ -15,7 +15,7 @@ from queries.alerts import AlertError, NotOwner, acknowledge, alerts, evaluate, 
 from queries.alerts.model import OWNERS, RULES
 from queries.monitoring.completeness import day_completeness
 from queries.settings import ALERT_TOKENS, SettingError, set_setting
-from tests.queries.alert_data import DAY, WITA, at, batch, payments, rejected_file, result, scheduler, statement
+from tests.builders.alerts import DAY, WITA, at, batch, payments, rejected_file, result, scheduler, statement
 
 
 def run(engine: Engine, now):  # noqa: ANN001, ANN201

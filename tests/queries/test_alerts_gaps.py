@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, text
 
 from queries.alerts import alerts, evaluate
-from tests.queries.alert_data import DAY, at, scheduler
+from tests.builders.alerts import DAY, at, scheduler
 
 
 def run(engine: Engine, now: datetime) -> None:

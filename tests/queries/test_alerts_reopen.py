@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import Engine, text
 
 from queries.alerts import alerts, evaluate
-from tests.queries.alert_data import DAY, at, batch, payments, statement
-from tests.queries.alert_data import result as computed_and_sent
-from tests.queries.test_results import delivered
+from tests.builders.alerts import DAY, at, batch, payments, statement
+from tests.builders.alerts import result as computed_and_sent
+from tests.builders.results import delivered
 
 
 def run(engine: Engine, now: datetime):  # noqa: ANN201

@@ -9,8 +9,8 @@ from sqlalchemy import Connection, Engine, text
 
 from queries.alerts import alerts, evaluate
 from queries.reconciliation import bank_results as q
-from tests.queries.alert_data import DAY, at, batch, payments, statement
-from tests.queries.test_results import delivered
+from tests.builders.alerts import DAY, at, batch, payments, statement
+from tests.builders.results import delivered
 
 
 def computed(conn: Connection, bank: str, batch_id: int, received_at: datetime, result_at: datetime,

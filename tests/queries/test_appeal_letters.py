@@ -15,8 +15,8 @@ from queries.accounts.users import User, add_user
 from queries.calendar import WorkingCalendar
 from queries.letters import appeals as al
 from queries.settings import set_setting
-from tests.jobs.recon_data import D1, D2, D3, Day, clean, letter, wib
-from tests.queries.work_data import make_people
+from tests.builders.reconciliation import D1, D2, D3, Day, clean, letter, wib
+from tests.builders.work import make_people
 
 
 @pytest.fixture

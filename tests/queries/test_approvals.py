@@ -421,8 +421,9 @@ def test_settled_names_who_decided_a_closed_request_and_nothing_for_a_pending_on
 
 def test_distribution_step_two_race_tells_the_loser_who_approved_and_when(engine: Engine) -> None:
     from queries.distribution import prepare as dist
-    from tests.queries.test_distribution import D2, day_with_every_case, prepared
-    from tests.queries.work_data import make_people
+    from tests.builders.distribution import day_with_every_case, prepared
+    from tests.builders.reconciliation import D2
+    from tests.builders.work import make_people
 
     staff = make_people(engine)
     with engine.begin() as conn:

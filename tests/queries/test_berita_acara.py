@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, text
 
 from jobs.reconciliation.run import reconcile
 from queries.accounts.users import User
 from queries.reconciliation.berita_acara import record_nota_perbaikan, register_berita_acara
 from queries.reconciliation.exception_detail import exception_detail
-from tests.jobs.recon_data import D2, D3, Day, Row, clean, ntpn
-from tests.jobs.test_reconcile import open_set
-from tests.queries.work_data import audit_actions, exception, make_people, missing_in_bank, refused
+from tests.builders.reconciliation import D2, D3, Day, Row, clean, ntpn, open_set
+from tests.builders.work import audit_actions, exception, missing_in_bank, refused
 
 FORM: dict[str, Any] = {"ntb": "B-NEW-77", "paid_at": "2026-11-20T10:05:00+07:00", "npwp": "012345678901000",
                         "kap": "411121", "kjs": "100", "tax_period": "102026", "kpp_code": "091", "amount": 30_000}
-
-
-@pytest.fixture
-def people(engine: Engine) -> dict[str, User]:
-    return make_people(engine)
 
 
 def register(engine: Engine, actor: User, *, number: str = "BA-001/2026", ntpn_: str = ntpn(3), bank: str = "002",

@@ -10,35 +10,18 @@ from sqlalchemy import Engine, text
 from jobs.reconciliation.run import reconcile
 from queries.accounts.audit import Actor
 from queries.distribution import prepare as dist
-from queries.imports import store as q
 from queries.monitoring import completeness as c
-from tests.jobs.recon_data import D2, WIB, Day, batch, clean, letter, payments
-from tests.queries.test_results import delivered
-from tests.queries.work_data import make_people
+from tests.builders.completeness import MONDAY, at, matrix, store_letter
+from tests.builders.reconciliation import D2, Day, batch, clean, letter, payments
+from tests.builders.results import delivered
+from tests.builders.work import make_people
 
 SYSTEM = Actor.system("test")
-MONDAY = date(2026, 11, 23)
 WED = date(2026, 12, 23)  # then cuti bersama, Christmas and a weekend: next working day Monday 28 December
-
-
-def at(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=WIB)
-
-
-def matrix(engine: Engine, now: datetime, day: date = D2) -> dict[str, c.BankDay]:
-    with engine.connect() as conn:
-        found = c.day_completeness(conn, business_date=day, now=now)
-    return {row.bank_code: row for row in found.rows}
 
 
 def states(row: c.BankDay) -> dict[str, str]:
     return {duty: row.status(duty).state for duty in c.DUTIES}
-
-
-def store_letter(engine: Engine, bank: str, day: date, received_at: datetime, count: int, amount: int) -> None:
-    with engine.begin() as conn:
-        q.store_letter(conn, q.LetterIn(bank, day, f"SP-{bank}-{received_at:%H%M%S}", day, received_at, count,
-                                        amount, "Direksi"))
 
 
 def test_batch_at_sixteen_wib_is_on_time_and_a_second_later_is_late(engine: Engine) -> None:

@@ -10,8 +10,8 @@ from queries.accounts.audit import Actor
 from queries.monitoring import completeness as c
 from queries.monitoring import completeness_kept as store
 from queries.settings import set_setting
-from tests.jobs.recon_data import D2, WIB, Day, batch, clean
-from tests.queries.test_completeness import store_letter
+from tests.builders.completeness import store_letter
+from tests.builders.reconciliation import D2, WIB, Day, batch, clean
 
 LATER = datetime(2026, 12, 20, 12, tzinfo=WIB)  # every duty of D2 (20/11/2026) long settled
 MONDAY = date(2026, 11, 23)

@@ -15,39 +15,10 @@ from queries.accounts.approvals import ApprovalRefused
 from queries.accounts.audit import Actor
 from queries.accounts.users import User
 from queries.distribution import prepare as dist
-from tests.jobs.recon_data import D2, Day, Row, batch, clean, letter, ntpn, payments, reversal
-from tests.queries.work_data import make_people
+from tests.builders.distribution import day_with_every_case, prepared
+from tests.builders.reconciliation import D2, Day, batch, clean, letter, ntpn
 
 SYSTEM = Actor.system("test")
-
-
-@pytest.fixture
-def people(engine: Engine) -> dict[str, User]:
-    return make_people(engine)
-
-
-def day_with_every_case(engine: Engine) -> None:
-    """BRI clean (3 rows in two KPPs, one reversed payment), Mandiri without a letter, BNI whose letter differs
-    from its batch, BTN with an open exception on one NTPN, POS with no batch."""
-    bri = [Row(ntpn(1), 10_000, kpp_code="091"), Row(ntpn(2), 20_000, kpp_code="091"),
-           Row(ntpn(3), 30_000, kpp_code="092")]
-    cancelled = Row(ntpn(4), 40_000)
-    Day(bri + [cancelled]).load(engine)
-    payments(engine, [reversal(cancelled)])
-    Day(clean(2, start=10, bank_code="008")).load(engine, letters=False)
-    bni = clean(2, start=20, bank_code="009")
-    Day(bni).load(engine, letters=False)
-    letter(engine, "009", D2, 2, 1)
-    btn = clean(3, start=30, bank_code="200")
-    Day(btn).load(engine, mpn=btn, bank=btn[:2])  # the third payment is missing in the bank's batch
-    payments(engine, clean(1, start=40, bank_code="POS"))
-    letter(engine, "POS", D2, 1, 400_000)
-    reconcile(engine, D2)
-
-
-def prepared(engine: Engine, **kwargs: object) -> dist.Distribution:
-    with engine.begin() as conn:
-        return dist.prepare(conn, D2, actor=SYSTEM, **kwargs)  # type: ignore[arg-type]
 
 
 def test_prepare_sorts_rows_into_distributable_and_held_with_reasons(engine: Engine) -> None:

@@ -7,8 +7,8 @@ from sqlalchemy import Engine
 from jobs.reconciliation.run import reconcile
 from queries.reconciliation.exception_detail import exception_detail
 from queries.reconciliation.work import comment, request_resolution, start_clarification
-from tests.jobs.recon_data import D2, Day, clean, ntpn
-from tests.queries.work_data import exception_id, make_people
+from tests.builders.reconciliation import D2, Day, clean, ntpn
+from tests.builders.work import exception_id, make_people
 
 
 def test_detail_shows_both_sides_field_by_field_with_the_differing_fields(engine: Engine) -> None:

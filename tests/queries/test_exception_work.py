@@ -3,6 +3,7 @@ adjustments that never edit imported data, the R9 order rule, ages in working da
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
@@ -10,32 +11,30 @@ from sqlalchemy import Engine, text
 
 from jobs.reconciliation.run import reconcile
 from queries.accounts.users import User
-from queries.reconciliation.adjust import approve_adjustment, reject_adjustment, request_adjustment
+from queries.reconciliation.adjust import NeedsNotaPerbaikan, approve_adjustment, reject_adjustment, request_adjustment
+from queries.reconciliation.berita_acara import record_nota_perbaikan, register_berita_acara
 from queries.reconciliation.exception_detail import exception_age_buckets, exception_detail
+from queries.reconciliation.model import CAUSES
 from queries.reconciliation.work import (
-    CAUSES,
+    WorkRefused,
+    acts_for,
     approve_resolution,
     assign,
     comment,
+    exception_row,
     reject_resolution,
     request_resolution,
     start_clarification,
 )
-from tests.jobs.recon_data import D2, D3, Day, batch, clean, ntpn
-from tests.queries.work_data import audit_actions, exception, exception_id, make_people, missing_in_bank, refused
-
-
-@pytest.fixture
-def people(engine: Engine) -> dict[str, User]:
-    return make_people(engine)
-
-
-def amount_mismatch(engine: Engine) -> int:
-    """NTPN 2: MPN says 20,000, the bank keyed 1."""
-    rows = clean(2)
-    Day(rows).load(engine, bank=[rows[0], rows[1].but(amount=1)], letters=False)
-    reconcile(engine, D2)
-    return exception_id(engine, ntpn(2), "amount_mismatch")
+from tests.builders.reconciliation import D2, D3, Day, batch, clean, ntpn
+from tests.builders.work import (
+    amount_mismatch,
+    audit_actions,
+    exception,
+    exception_id,
+    missing_in_bank,
+    refused,
+)
 
 
 def test_cause_codes_in_the_database_match_the_labelled_list(engine: Engine) -> None:
@@ -295,3 +294,86 @@ def test_age_buckets_count_working_days_across_a_holiday(engine: Engine, people:
     with engine.connect() as conn:
         later = exception_age_buckets(conn, as_of=as_of + timedelta(days=1), bank="008")
     assert sum(b.total for b in later) == 0
+
+
+#: What each role may do on an open exception with an NTPN, unassigned, with no request waiting.
+OPEN_ACTS = {
+    "ani": {"assign", "comment", "clarify", "request", "adjust", "ba", "nota"},
+    "putu": {"assign", "comment", "clarify", "request", "adjust", "ba", "nota"},
+    "budi": {"assign", "reassign", "comment"},
+    "dedi": {"reassign", "comment"},
+    "maya": set(),
+}
+
+
+def test_what_each_role_may_do_on_an_open_and_a_closed_exception(engine: Engine, people: dict[str, User]) -> None:
+    exc_id = missing_in_bank(engine)
+    with engine.connect() as conn:
+        exc = exception_row(conn, exc_id)
+    assert {name: set(acts_for(user, exc)) for name, user in people.items()} == OPEN_ACTS
+    assert acts_for(None, exc) == frozenset()
+    with engine.begin() as conn:
+        assign(conn, exc_id, assignee="ani", actor=people["ani"])
+        request_resolution(conn, exc_id, cause="other", note="sudah dicek", actor=people["ani"])
+    with engine.connect() as conn:
+        waiting = exception_row(conn, exc_id)
+    assert waiting.pending
+    assert set(acts_for(people["ani"], waiting)) == {"comment", "clarify", "ba", "nota"}  # taken, asked: no more
+    assert set(acts_for(people["budi"], waiting)) == {"assign", "reassign", "comment", "decide"}
+    with engine.begin() as conn:
+        approve_resolution(conn, exc_id, actor=people["budi"])
+    with engine.connect() as conn:
+        closed = exception_row(conn, exc_id)
+    assert not closed.pending
+    assert {name: set(acts_for(user, closed)) for name, user in people.items()} == {
+        "ani": {"comment", "ba", "nota"}, "putu": {"comment", "ba", "nota"}, "budi": {"comment"},
+        "dedi": {"comment"}, "maya": set()}
+
+
+#: One command per act the page offers, run on an exception by a user.
+COMMANDS: dict[str, Callable[..., object]] = {
+    "assign": lambda conn, exc, user: assign(conn, exc.exception_id, assignee=user.username, actor=user),
+    "reassign": lambda conn, exc, user: assign(conn, exc.exception_id, assignee="budi", actor=user),
+    "comment": lambda conn, exc, user: comment(conn, exc.exception_id, body="Sudah telepon bank", actor=user),
+    "clarify": lambda conn, exc, user: start_clarification(conn, exc.exception_id, actor=user),
+    "request": lambda conn, exc, user: request_resolution(conn, exc.exception_id, cause="other", note="x",
+                                                          actor=user),
+    "ba": lambda conn, exc, user: register_berita_acara(conn, number="BA-1", ntpn=exc.ntpn, bank_code=exc.bank_code,
+                                                        reason="recording_error", request="cancel", rerecord=None,
+                                                        actor=user),
+    "nota": lambda conn, exc, user: record_nota_perbaikan(conn, number="NP-1", bank_code=exc.bank_code,
+                                                          business_date=exc.business_date, letter_date=D3,
+                                                          description="koreksi", actor=user),
+}
+
+
+def test_the_commands_refuse_every_act_the_page_does_not_offer(engine: Engine, people: dict[str, User]) -> None:
+    exc_id = missing_in_bank(engine)
+    with engine.connect() as conn:
+        exc = exception_row(conn, exc_id)
+    for name, user in people.items():
+        offered = acts_for(user, exc)
+        for act, command in COMMANDS.items():
+            if act in offered:
+                with engine.connect() as conn:  # the page offers it: the command does it (rolled back here)
+                    command(conn, exc, user)
+                    conn.rollback()
+            else:
+                message = refused(engine, command, exc, user)
+                assert any(why in message for why in ("Peran Anda", "Hanya Kepala Seksi atau",
+                                                      "hanya dapat ditugaskan kepada")), (name, act, message)
+    assert exception(engine, exc_id)["status"] == "open"
+
+
+def test_only_the_reconciled_date_refusal_asks_for_a_nota_perbaikan(engine: Engine, people: dict[str, User]) -> None:
+    exc_id = amount_mismatch(engine)
+    with engine.connect() as conn:
+        ref = exception_detail(conn, exc_id).bank[0].ref
+    with pytest.raises(NeedsNotaPerbaikan) as reconciled, engine.begin() as conn:
+        request_adjustment(conn, exc_id, kind="correction", side="bank", record_ref=ref, changes={"amount": 20_000},
+                           cause="bank_keying_error", note="x", actor=people["ani"])
+    assert "Gunakan Nota Perbaikan" in reconciled.value.message
+    with pytest.raises(WorkRefused) as other, engine.begin() as conn:
+        request_adjustment(conn, exc_id, kind="correction", side="bank", record_ref=ref, changes={"amount": 1},
+                           cause="bank_keying_error", note="x", actor=people["ani"], effective_date=D3)
+    assert not isinstance(other.value, NeedsNotaPerbaikan) and "sama dengan nilai sebelum" in other.value.message

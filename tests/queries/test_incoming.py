@@ -10,12 +10,11 @@ from sqlalchemy import Connection, Engine, text
 
 from queries.monitoring.arrivals import (
     IncomingRow,
-    database_ok,
     import_file_detail,
     import_files,
     incoming_summary,
-    latest_business_date,
 )
+from queries.monitoring.health import database_ok
 
 WIB = ZoneInfo("Asia/Jakarta")
 DAY = date(2026, 11, 20)
@@ -182,19 +181,6 @@ def test_import_file_detail_returns_the_report_or_none(conn: Connection) -> None
 
     assert detail is not None and detail.report == "bad.csv:3: npwp: must be 15 or 16 digits"
     assert import_file_detail(conn, import_id=file_id + 1000) is None
-
-
-def test_latest_business_date_is_the_newest_day_with_mpn_or_batch_data(conn: Connection) -> None:
-    assert latest_business_date(conn) is None
-
-    earlier = date(2026, 11, 19)
-    add_partitions(conn, earlier)
-    mpn = add_file(conn, "mpn.csv", received_at=wib(DAY, 8, 0), first=earlier, last=DAY)
-    add_mpn(conn, mpn, "002", [1_000], day=earlier)
-    assert latest_business_date(conn) == earlier
-
-    add_batch(conn, "009", count=1, amount=1_000, received_at=wib(DAY, 16, 0))
-    assert latest_business_date(conn) == DAY
 
 
 def test_database_ok_answers_true_on_a_live_database(conn: Connection) -> None:

@@ -17,8 +17,8 @@ from queries.letters.statement_entry import scan
 from queries.monitoring import completeness as c
 from queries.monitoring.scorecard import bank_scores
 from queries.reconciliation.berita_acara import register_berita_acara
-from tests.jobs.recon_data import D2, batch, clean, payments, wib
-from tests.queries.work_data import audit_actions, make_people
+from tests.builders.reconciliation import D2, batch, clean, payments, wib
+from tests.builders.work import audit_actions, make_people
 
 NOW = wib(D2, 18)
 PDF = b"%PDF-1.4 surat pemberitahuan\n%%EOF"

@@ -20,8 +20,8 @@ from queries.letters.statement_entry import DeclaredDay, record_statement
 from queries.letters.statements import statement_cell
 from queries.reconciliation.berita_acara import record_nota_perbaikan, register_berita_acara
 from queries.reconciliation.work import comment
-from tests.jobs.recon_data import D2, WIB, Day, clean, ntpn, wib
-from tests.queries.work_data import make_people, missing_in_bank
+from tests.builders.reconciliation import D2, WIB, Day, clean, ntpn, wib
+from tests.builders.work import make_people, missing_in_bank
 
 
 def refused(engine: Engine, act: Callable[..., object], *args: object, **kwargs: object) -> str:

@@ -21,7 +21,7 @@ from jobs.documents import daily_report
 from jobs.reconciliation.run import reconcile
 from queries.letters import statements
 from queries.monitoring import completeness, scorecard, trace
-from tests.jobs.recon_data import D2, WIB, Day, clean, ntpn, wib
+from tests.builders.reconciliation import D2, WIB, Day, clean, ntpn, wib
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=WIB)
 POISONED, HEALTHY = "002", "008"

@@ -20,9 +20,10 @@ from queries.reconciliation.exception_list import (
     category_counts,
     exception_page,
 )
-from queries.reconciliation.work import CAUSES, request_resolution
-from tests.jobs.recon_data import D2, Day, clean, ntpn
-from tests.queries.work_data import exception_id, make_people
+from queries.reconciliation.model import CAUSES
+from queries.reconciliation.work import request_resolution
+from tests.builders.reconciliation import D2, Day, clean, ntpn
+from tests.builders.work import exception_id, make_people
 
 DAY = ExceptionFilter.day(D2)
 

@@ -1,15 +1,13 @@
 """Issue 18, the query side: R5 is the delivery of the result to the bank (`delivery_times`), what the bank answers
-links back to the result it answers, and the payment trace shows the message that reported it.
-
-`delivered` is the test-data builder other tests use (like `recon_data`, rows as the product leaves them): the
-current batch's result recorded as a message the mail server accepted at `sent_at`.
+links back to the result it answers, and the payment trace shows the message that reported it (the result recorded
+as delivered: `tests.builders.results.delivered`).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Engine, text
 
 from jobs.reconciliation.bank_results import dispatch_results
 from jobs.reconciliation.run import reconcile
@@ -20,35 +18,11 @@ from queries.reconciliation import bank_results as q
 from queries.reconciliation.berita_acara import record_nota_perbaikan
 from queries.reconciliation.summary import date_summary
 from queries.reconciliation.work import comment
-from tests.jobs.recon_data import D2, Day, batch, clean, payments, wib
-from tests.queries.work_data import make_people
+from tests.builders.reconciliation import D2, Day, batch, clean, payments, wib
+from tests.builders.results import delivered
+from tests.builders.work import make_people
 
 SYSTEM = Actor.system("test")
-
-
-def delivered(conn: Connection, bank: str, day: date, sent_at: datetime) -> int:
-    """Record the current batch's result of `bank` on `day` as sent to the bank, accepted at `sent_at`."""
-    b = conn.execute(text("""
-        SELECT bb.batch_id, bb.received_at, rr.last_run_id, coalesce(rr.result_at, :sent) AS result_at
-          FROM bank_batch bb JOIN recon_result rr ON rr.business_date = bb.business_date AND rr.bank_code = bb.bank_code
-         WHERE bb.bank_code = :b AND bb.business_date = :d AND bb.superseded_at IS NULL"""),
-        {"b": bank, "d": day, "sent": sent_at}).one()
-    sha = q.store_content(conn, b"%PDF-1.4 test")
-    mail_id = conn.execute(text("""
-        INSERT INTO mail_message (message_id, kind, recipients, subject, body_text, created_at, not_before, sent_at,
-                                  attempts, status)
-        VALUES (:mid, 'result', ARRAY['rekon@bank.test'], 'Hasil rekonsiliasi', 'isi', :r, :r, :s, 1, 'sent')
-        RETURNING mail_id"""), {"mid": f"<result.{bank}.{day:%Y%m%d}.{b.batch_id}@localhost>", "r": b.result_at,
-                                "s": sent_at}).scalar_one()
-    return int(conn.execute(text("""
-        INSERT INTO bank_result (business_date, bank_code, version, batch_id, run_id, batch_received_at, result_at,
-                                 state, recipients, mail_id, pdf_name, pdf_sha256, csv_name, csv_sha256, mpn_count,
-                                 bank_count, matched_count, exception_count, subject, body_text, body_html, queued_at)
-        SELECT :d, :b, coalesce(max(version), 0) + 1, :batch, :run, :recv, :r, 'queued', 'rekon@bank.test', :m,
-               'ba.pdf', :sha, 'selisih.csv', :sha, 0, 0, 0, 0, 'Hasil rekonsiliasi', 'isi', '', :r
-          FROM bank_result WHERE bank_code = :b AND business_date = :d
-        RETURNING result_id"""), {"d": day, "b": bank, "batch": b.batch_id, "run": b.last_run_id,
-                                  "recv": b.received_at, "r": b.result_at, "m": mail_id, "sha": sha}).scalar_one())
 
 
 def test_r5_is_the_delivery_to_the_bank_not_the_computation(engine: Engine) -> None:

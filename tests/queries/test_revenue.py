@@ -31,8 +31,8 @@ from queries.monitoring.revenue import (
     revenue_totals,
 )
 from queries.reconciliation.work import approve_resolution, request_resolution, start_clarification
-from tests.jobs.recon_data import D1, D2, Day, Row, batch, letter, ntpn, payments
-from tests.queries.work_data import exception_id, make_people
+from tests.builders.reconciliation import D1, D2, Day, Row, batch, letter, ntpn, payments
+from tests.builders.work import exception_id, make_people
 
 LAST_YEAR = date(2025, 11, 20)
 NOVEMBER = RevenueFilter(date(2026, 11, 1), date(2026, 11, 30))

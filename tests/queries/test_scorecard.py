@@ -13,7 +13,7 @@ from jobs.documents.exports import scorecard_xlsx as write_scorecard_xlsx
 from jobs.reconciliation.run import reconcile
 from queries.imports import store as q
 from queries.monitoring.scorecard import COLUMNS, bank_scores, default_period
-from tests.jobs.recon_data import D1, D2, WIB, Day, batch, clean, payments
+from tests.builders.reconciliation import D1, D2, WIB, Day, batch, clean, payments
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=WIB)
 

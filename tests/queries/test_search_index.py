@@ -10,7 +10,7 @@ from jobs.scheduling.definitions import BY_ID
 from queries.accounts.audit import Actor
 from queries.monitoring.search_index import SEARCH_COLUMNS, build_search_indexes, indexed_dates, partitions
 from queries.monitoring.trace import find_payments
-from tests.jobs.recon_data import D1, D2, Day, clean, ntpn, payments
+from tests.builders.reconciliation import D1, D2, Day, clean, ntpn, payments
 
 
 def test_an_older_date_is_searched_by_billing_code_once_the_scheduler_indexed_it(engine: Engine) -> None:

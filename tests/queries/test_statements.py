@@ -15,8 +15,8 @@ from queries.imports import store as q
 from queries.letters.statement_entry import DeclaredDay, StatementRefused, record_statement, scan, store_scan
 from queries.letters.statements import deadline, statement_cell, statement_cells
 from queries.settings import SettingError, current_settings, set_setting
-from tests.jobs.recon_data import D1, D2, D3, WIB, Day, batch, clean, payments, wib
-from tests.queries.work_data import make_people
+from tests.builders.reconciliation import D1, D2, D3, WIB, Day, batch, clean, payments, wib
+from tests.builders.work import make_people
 
 ADMIN = Actor.system("test")
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"

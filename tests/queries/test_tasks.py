@@ -19,10 +19,9 @@ from queries.reconciliation.exception_detail import exception_detail
 from queries.reconciliation.work import approve_resolution, assign, request_resolution
 from queries.tasks.acts import Seen, TaskRefused, decide_many, mark_handled
 from queries.tasks.waiting import Task, counts, task_count, tasks_for
-from tests.jobs.recon_data import D1, D2, D3, Day, clean, ntpn, wib
-from tests.queries.test_distribution import day_with_every_case
-from tests.queries.test_exception_work import amount_mismatch
-from tests.queries.work_data import exception_id, make_people, missing_in_bank
+from tests.builders.distribution import day_with_every_case
+from tests.builders.reconciliation import D1, D2, D3, Day, clean, ntpn, wib
+from tests.builders.work import amount_mismatch, exception_id, make_people, missing_in_bank
 
 SYSTEM = Actor.system("test")
 

@@ -22,8 +22,8 @@ from queries.monitoring.timeline import ANOMALY, RESULT_BEFORE_BATCH, minutes_te
 from queries.reconciliation.exception_detail import exception_age_buckets
 from queries.reconciliation.summary import date_summary
 from queries.settings import current_settings
-from tests.jobs.recon_data import D2, Day, batch, clean, payments, wib
-from tests.queries.test_completeness import MONDAY, at, matrix, store_letter
+from tests.builders.completeness import MONDAY, at, matrix, store_letter
+from tests.builders.reconciliation import D2, Day, batch, clean, payments, wib
 
 SYSTEM = Actor.system("test")
 

@@ -8,57 +8,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from jobs.distribution.deliver import Backoff, run_distribution
-from jobs.distribution.target_sim import start_in_thread
 from jobs.reconciliation.run import reconcile
-from queries.accounts.audit import Actor
-from queries.distribution import prepare as dist
-from queries.distribution.read import mark_for_redistribution
 from queries.monitoring.trace import find_payments, normalise, search_kinds, trace
-from queries.reconciliation import work
-from tests.jobs.recon_data import D1, D2, Day, clean, ntpn, payments
-from tests.queries.work_data import exception_id, make_people
-
-FAST = Backoff(base=0.01, cap=0.02)
+from tests.builders.reconciliation import D1, D2, Day, clean, ntpn, payments
+from tests.builders.trace import build_worked_payment
 
 
 @pytest.fixture
 def worked_payment(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """`build_worked_payment`'s NTPN."""
     return build_worked_payment(engine, tmp_path, monkeypatch)
-
-
-def build_worked_payment(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Three BRI payments; the bank keyed the second one's NPWP wrong (attribute_mismatch). Budi (kasi) gives it to
-    Ani, Ani comments and asks to resolve it, Budi approves. The day is distributed: the first run meets a target
-    that fails everything, Ani redistributes, the second run meets a healthy one. Yields the second NTPN."""
-    rows = clean(3)
-    Day(rows).load(engine, bank=[rows[0], rows[1].but(npwp="099999999999000"), rows[2]])
-    reconcile(engine, D2)
-    people = make_people(engine)
-    exc = exception_id(engine, ntpn(2), "attribute_mismatch")
-    with engine.begin() as conn:
-        work.assign(conn, exc, assignee="ani", actor=people["budi"])
-        work.comment(conn, exc, body="Bank mengakui salah rekam NPWP", actor=people["ani"])
-        work.request_resolution(conn, exc, cause="bank_keying_error", note="Surat bank no. 12", actor=people["ani"])
-        work.approve_resolution(conn, exc, actor=people["budi"])
-    with engine.begin() as conn:
-        dist.prepare(conn, D2, actor=Actor.system("test"))
-        dist.request(conn, D2, actor=people["ani"])
-        dist.approve(conn, D2, actor=people["budi"])
-        dist.approve(conn, D2, actor=people["dedi"])
-    for fail_rate in (1.0, 0.0):
-        server, url = start_in_thread(tmp_path / f"sim-{fail_rate}", fail_rate=fail_rate, seed=1)
-        monkeypatch.setenv("MPN_SIDJP_URL", f"{url}/sidjp")
-        monkeypatch.setenv("MPN_SIPMOD_URL", f"{url}/sipmod")
-        try:
-            run_distribution(engine, D2, backoff=FAST, max_attempts=1)
-        finally:
-            server.stop()
-        if fail_rate:
-            with engine.begin() as conn:
-                mark_for_redistribution(conn, D2, None, actor=people["ani"].actor())
-    return ntpn(2)
 
 
 def test_a_worked_and_redistributed_payment_shows_every_step_in_order(engine: Engine, worked_payment: str) -> None:

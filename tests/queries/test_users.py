@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -173,3 +174,64 @@ def test_add_user_rules(conn: Connection) -> None:
         add(conn)
     add_user(conn, username="demo1", role="tu", password="demo", actor=CLI, policy=False)
     assert authenticate(conn, "demo1", "demo", now=NOW).ok
+
+
+def admin_changes(conn: Connection, actor: Actor) -> dict[str, object]:
+    """Every admin-only account change, each as `actor`, on the accounts `budi` and `sari`."""
+    from queries.accounts.users import set_email, set_profile, unlock
+
+    return {
+        "add": lambda: add_user(conn, username="baru", role="kasi", password=SECRET, actor=actor),
+        "role": lambda: set_role(conn, "budi", "kasi", actor=actor),
+        "disable": lambda: set_active(conn, "budi", False, actor=actor),
+        "reset": lambda: set_password(conn, "budi", "Sandi-Lain-2026", actor=actor, temporary=True),
+        "unlock": lambda: unlock(conn, "budi", actor=actor),
+        "email": lambda: set_email(conn, "budi", "budi@djp.example", actor=actor),
+        "profile": lambda: set_profile(conn, "budi", full_name="Budi Santoso", nip="", actor=actor),
+    }
+
+
+@pytest.mark.parametrize("change", ["add", "role", "disable", "reset", "unlock", "email", "profile"])
+def test_only_an_administrator_changes_someone_elses_account(conn: Connection, change: str) -> None:
+    add(conn)
+    add(conn, "sari", "kasi")
+    before = (conn.execute(text("SELECT * FROM app_user ORDER BY user_id")).all(), len(trail(conn)))
+    kasi = Actor("sari", "kasi", None)
+    with pytest.raises(UserError) as refused:
+        admin_changes(conn, kasi)[change]()
+    assert "Kepala Seksi" in refused.value.message and "Administrator" in refused.value.message
+    assert (conn.execute(text("SELECT * FROM app_user ORDER BY user_id")).all(), len(trail(conn))) == before
+    admin_changes(conn, Actor("admin", "admin", None))[change]()  # the same change by an administrator is taken
+
+
+def test_a_user_changes_their_own_password_without_being_an_administrator(conn: Connection) -> None:
+    add(conn)
+    budi = user_by_name(conn, "budi")
+    assert budi is not None
+    set_password(conn, "budi", "Sandi-Baru-2026", actor=budi.actor())
+    assert authenticate(conn, "budi", "Sandi-Baru-2026", now=NOW).ok
+
+
+def test_settings_and_master_data_refuse_a_non_administrator(conn: Connection, tmp_path: Path) -> None:
+    from jobs.imports.master import import_master
+    from queries.imports.master_edit import delete_non_working_day, master_rows, save_row
+    from queries.settings import raw_settings, set_setting
+
+    pelaksana = Actor("budi", "pelaksana", None)
+
+    def refused(change: Callable[[], object]) -> None:
+        with pytest.raises(UserError) as why:
+            change()
+        assert "Pelaksana" in why.value.message and "Administrator" in why.value.message
+
+    kept = raw_settings(conn)["statement.deadline_time"]
+    refused(lambda: set_setting(conn, "statement.deadline_time", "11:00", actor=pelaksana))
+    assert raw_settings(conn)["statement.deadline_time"] == kept
+    bank = master_rows(conn, "banks")[0]
+    refused(lambda: save_row(conn, "banks", {**bank, "bank_name": "Bank Lain"}, actor=pelaksana, now=NOW))
+    assert master_rows(conn, "banks")[0] == bank
+    refused(lambda: delete_non_working_day(conn, NOW.date(), actor=pelaksana))
+    file = tmp_path / "banks.csv"
+    file.write_text("bank_code,bank_name\n", encoding="utf-8")
+    refused(lambda: import_master(conn.engine, "banks", file, actor=pelaksana))
+    assert set_setting(conn, "statement.deadline_time", "11:00", actor=Actor("admin", "admin", None)) == "11:00"

@@ -19,29 +19,35 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.access import callback, current_user
-from dashboard.components.admin_view import ADMINS, result
+from dashboard.access import act, callback
+from dashboard.components.admin_view import result
 from dashboard.components.cards import page_header, page_or_unavailable
 from dashboard.components.data import fetch, perform
 from dashboard.pages.data_induk import view
 from jobs.documents.tabular import csv_text
 from jobs.imports.master import import_master_upload
 from queries import config
+from queries.accounts.users import User
 from queries.csvfile import InputRejected
 from queries.db import engine
-from queries.imports.master import KINDS
+from queries.imports.master import KINDS, UpsertResult
 from queries.imports.master_edit import (
     KEY_COLUMN,
     TITLES,
     MasterError,
+    Saved,
     delete_non_working_day,
     master_rows,
     package_holidays,
     save_row,
 )
+from queries.permissions import Refused, roles_for
 
 TITLE = "Data induk"
 QUESTION = "Bank dan pos, Kanwil, KPP, KAP, KJS, dan hari libur yang dipakai setiap impor"
+
+#: Who opens the page; who changes master data.
+ADMINS, ADMINISTER = roles_for("page.admin"), roles_for("accounts.administer")
 
 dash.register_page(__name__, path="/data-induk", name="Data induk", title="Data induk · MPN Monitor", order=94,
                    roles=ADMINS)
@@ -114,19 +120,25 @@ def fill(code: str | None, tab: str | None) -> list[str]:
 @callback(Output(view.RESULT, "children"), Output(view.VERSION, "data"), Input(view.SAVE, "n_clicks"),
           State(view.TABS, "active_tab"), State({"type": view.COLUMN, "col": ALL}, "value"),
           State({"type": view.COLUMN, "col": ALL}, "id"), State(view.VERSION, "data"), prevent_initial_call=True,
-          roles=ADMINS)
+          roles=ADMINISTER)
 def save(clicks: int | None, tab: str | None, values: list[str | None], ids: list[dict[str, str]],
          version: int | None) -> tuple[Any, Any]:
     """Check and store the row as the admin (audited with before and after); a new cut-off says what it changes."""
-    user, kind = current_user(), _kind(tab)
-    if not clicks or user is None:
-        raise PreventUpdate
+    kind = _kind(tab)
     row = {str(i.get("col")): str(v or "") for i, v in zip(ids, values, strict=False)}
-    try:
-        saved = perform(save_row, kind, row, actor=user.actor(), now=config.now())
-    except MasterError as exc:
-        return result([html.Div("Tidak disimpan:"), html.Ul([html.Li(f"{view.LABELS.get(c, c)} ({c}): {why}")
-                                                             for c, why in exc.problems])], ok=False), dash.no_update
+    return act(clicks, lambda user: perform(save_row, kind, row, actor=user.actor(), now=config.now()),
+               done=lambda saved: _saved(kind, saved, version), refused=_not_saved)
+
+
+def _not_saved(why: Refused) -> tuple[Any, Any]:
+    """A refused row: the master-data rules' problems column by column, or why the change was not taken."""
+    if isinstance(why, MasterError):
+        listed = html.Ul([html.Li(f"{view.LABELS.get(c, c)} ({c}): {problem}") for c, problem in why.problems])
+        return result([html.Div("Tidak disimpan:"), listed], ok=False), dash.no_update
+    return result(f"Tidak disimpan: {why.message}", ok=False), dash.no_update
+
+
+def _saved(kind: str, saved: Saved, version: int | None) -> tuple[Any, Any]:
     key = saved.row[KEY_COLUMN[kind]]
     if not saved.changed:
         return result(f"{key}: tidak ada yang berubah.", ok=True), dash.no_update
@@ -141,24 +153,31 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 @callback(Output(view.UPLOAD_RESULT, "children"), Output(view.VERSION, "data", allow_duplicate=True),
           Input(view.UPLOAD, "contents"), State(view.UPLOAD, "filename"), State(view.TABS, "active_tab"),
-          State(view.VERSION, "data"), prevent_initial_call=True, roles=ADMINS)
+          State(view.VERSION, "data"), prevent_initial_call=True, roles=ADMINISTER)
 def upload(contents: str | None, filename: str | None, tab: str | None, version: int | None) -> tuple[Any, Any]:
     """Import the uploaded file as `mpn master import KIND FILE` does: all of it, or nothing with every problem."""
-    user, kind = current_user(), _kind(tab)
-    if not contents or user is None:
-        raise PreventUpdate
+    kind = _kind(tab)
     name = _SAFE_NAME.sub("_", Path(filename or "unggahan.csv").name)[:120] or "unggahan.csv"
-    try:
-        data = base64.b64decode(contents.split(",", 1)[-1], validate=True)
-    except (binascii.Error, ValueError):
-        return result("Berkas tidak terbaca.", ok=False), dash.no_update
-    try:
-        done = import_master_upload(engine(), kind, name, data, actor=user.actor())
-    except InputRejected as rejected:
-        return result([html.Div(f"{name} ditolak seluruhnya; data induk tidak berubah. {rejected.total} masalah:"),
-                       view.problems_list(rejected.problems, rejected.total)], ok=False), dash.no_update
-    return (result(f"{name}: {done.inserted} baris baru, {done.updated} baris diperbarui ({TITLES[kind]}).", ok=True),
-            (version or 0) + 1)
+
+    def bring_in(user: User) -> UpsertResult | InputRejected:
+        try:
+            data = base64.b64decode((contents or "").split(",", 1)[-1], validate=True)
+        except (binascii.Error, ValueError):
+            raise Refused("Berkas tidak terbaca.") from None
+        try:
+            return import_master_upload(engine(), kind, name, data, actor=user.actor())
+        except InputRejected as rejected:
+            return rejected
+
+    def done(outcome: UpsertResult | InputRejected) -> tuple[Any, Any]:
+        if isinstance(outcome, InputRejected):
+            return result([html.Div(f"{name} ditolak seluruhnya; data induk tidak berubah. {outcome.total} masalah:"),
+                           view.problems_list(outcome.problems, outcome.total)], ok=False), dash.no_update
+        return (result(f"{name}: {outcome.inserted} baris baru, {outcome.updated} baris diperbarui ({TITLES[kind]}).",
+                       ok=True), (version or 0) + 1)
+
+    return act(1 if contents else None, bring_in, done=done,
+               refused=lambda why: (result(why.message, ok=False), dash.no_update))
 
 
 @callback(Output(view.FILE, "data"), Input(view.DOWNLOAD, "n_clicks"), State(view.TABS, "active_tab"),
@@ -176,16 +195,21 @@ def download(clicks: int | None, tab: str | None) -> dict[str, Any]:
 
 @callback(Output(view.RESULT, "children", allow_duplicate=True), Output(view.VERSION, "data", allow_duplicate=True),
           Input({"type": view.DELETE, "day": ALL}, "n_clicks"), State(view.VERSION, "data"), prevent_initial_call=True,
-          roles=ADMINS)
+          roles=ADMINISTER)
 def delete(_clicks: list[int | None], version: int | None) -> tuple[Any, Any]:
     """Remove a master non-working day entered by mistake (audited with what it was)."""
-    user, pressed = current_user(), ctx.triggered_id
-    if user is None or not isinstance(pressed, dict) or not ctx.triggered or not ctx.triggered[0].get("value"):
+    pressed = ctx.triggered_id
+    if not isinstance(pressed, dict) or not ctx.triggered:
         raise PreventUpdate
     try:
         day = date.fromisoformat(str(pressed.get("day")))
     except ValueError:
         raise PreventUpdate from None
-    if not perform(delete_non_working_day, day, actor=user.actor()):
-        return result(f"{day.isoformat()} sudah tidak ada di data induk.", ok=False), dash.no_update
-    return result(f"Hari libur tambahan {day.isoformat()} dihapus.", ok=True), (version or 0) + 1
+
+    def done(deleted: bool) -> tuple[Any, Any]:
+        if not deleted:
+            return result(f"{day.isoformat()} sudah tidak ada di data induk.", ok=False), dash.no_update
+        return result(f"Hari libur tambahan {day.isoformat()} dihapus.", ok=True), (version or 0) + 1
+
+    return act(ctx.triggered[0].get("value"), lambda user: perform(delete_non_working_day, day, actor=user.actor()),
+               done=done, refused=lambda why: (result(why.message, ok=False), dash.no_update))

@@ -15,7 +15,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.access import OPERATIONS, callback
+from dashboard.access import callback
 from dashboard.components import files_view
 from dashboard.components.cards import (
     empty_state,
@@ -36,10 +36,12 @@ from queries.monitoring.arrivals import (
     import_files,
     incoming_summary,
 )
+from queries.permissions import roles_for
 
 PATH = "/data-masuk"
+PAGE_ROLES = roles_for("page.data_masuk")
 dash.register_page(
-    __name__, path=PATH, name="Data masuk", title="Data masuk · MPN Monitor", order=20, roles=OPERATIONS,
+    __name__, path=PATH, name="Data masuk", title="Data masuk · MPN Monitor", order=20, roles=PAGE_ROLES,
 )
 
 LOCATION = "data-masuk-url"
@@ -150,7 +152,7 @@ def kpis(rows: list[IncomingRow], files: list[ImportFileRow]) -> dbc.Row:
 
 
 @callback(Output(LOCATION, "search"), Input(DATE_PICKER, "date"), State(LOCATION, "search"),
-          prevent_initial_call=True, roles=OPERATIONS)
+          prevent_initial_call=True, roles=PAGE_ROLES)
 def go_to_date(value: str | None, current: str | None) -> str:
     """A picked date becomes `?tanggal=YYYY-MM-DD` (keeping `bank`): the page reloads its data, the URL can be
     shared."""
@@ -167,7 +169,7 @@ def go_to_date(value: str | None, current: str | None) -> str:
     Output(FILE_MODAL_BODY, "children"),
     Input(FILE_GRID, "cellClicked"),
     prevent_initial_call=True,
-    roles=OPERATIONS,
+    roles=PAGE_ROLES,
 )
 def show_file(clicked: dict[str, Any] | None) -> tuple[bool, Any, Any]:
     """A clicked file opens its details: for a rejected file, the rejection report and where it is kept."""

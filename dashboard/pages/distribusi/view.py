@@ -1,7 +1,8 @@
 """The Distribusi page's pieces: cards per target, progress, rounds and their approval, the action buttons, the
 per-KPP grid, held data, the failed/unconfirmed batches grid, the 30-day chart and the report buttons.
 
-Layout builders only; the page's callbacks check roles and call `queries.distribution.prepare` / `distribution_read`.
+Layout builders only; the page's callbacks call `queries.distribution.prepare` / `.read`, which check roles and
+name the acts a user may take (`acts_for`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from dashboard.components.grids import (
     text_column,
 )
 from queries.accounts.approvals import Approval
-from queries.accounts.users import ROLES, SYSTEM_ACCOUNT, User
+from queries.accounts.users import ROLES, SYSTEM_ACCOUNT
 from queries.distribution.prepare import (
     BATCH_STATES,
     TARGET_TITLES,
@@ -51,9 +52,8 @@ MESSAGE, RESULT = "ds-pesan", "ds-pesan-isi"
 PREPARE, REQUEST, APPROVE, REJECT, NOTE = "ds-siapkan", "ds-ajukan", "ds-setujui", "ds-kembalikan", "ds-catatan"
 REDISTRIBUTE, REDISTRIBUTE_ALL = "ds-ulang", "ds-ulang-semua"
 PDF, XLSX, DOWNLOAD = "ds-unduh-pdf", "ds-unduh-xlsx", "ds-unduh"
-#: Each act's button and the roles that see it; the approval buttons only at that role's step.
-ACT_ROLES: dict[str, tuple[str, ...]] = {PREPARE: ("pelaksana", "petugas_mpn"), REQUEST: ("pelaksana",),
-                                         APPROVE: ("kasi", "kasubdit"), REJECT: ("kasi", "kasubdit")}
+#: The button of each act on the round (`queries.distribution.prepare.acts_for` says which are shown).
+BUTTONS: dict[str, str] = {"prepare": PREPARE, "request": REQUEST, "approve": APPROVE, "reject": REJECT}
 STATE_COLORS = {title: color for title, color in zip(BATCH_STATES.values(),
                                                      ("secondary", "info", "primary", "success", "danger"),
                                                      strict=True)}
@@ -175,41 +175,33 @@ def _approval_color(status: str) -> str:
     return {"pending": "warning", "approved": "success", "rejected": "danger"}.get(status, "secondary")
 
 
-def actions(acts: set[str]) -> html.Div:
+def actions(acts: frozenset[str]) -> html.Div:
     """Every act's button (those in `acts` shown; the page shows and hides them later), the return note, a hint."""
-    def button(label: str, button_id: str, color: str, outline: bool = False) -> dbc.Button:
-        return dbc.Button(label, id=button_id, color=color, outline=outline, className="me-2", n_clicks=0,
-                          style=SHOWN if button_id in acts else HIDDEN)
+    def button(label: str, act: str, color: str, outline: bool = False) -> dbc.Button:
+        return dbc.Button(label, id=BUTTONS[act], color=color, outline=outline, className="me-2", n_clicks=0,
+                          style=shown_if(act in acts))
 
     return html.Div([
-        button("Siapkan", PREPARE, "primary", outline=True),
-        button("Ajukan persetujuan", REQUEST, "primary"),
-        button("Setujui", APPROVE, "success"),
-        button("Kembalikan", REJECT, "danger", outline=True),
+        button("Siapkan", "prepare", "primary", outline=True),
+        button("Ajukan persetujuan", "request", "primary"),
+        button("Setujui", "approve", "success"),
+        button("Kembalikan", "reject", "danger", outline=True),
         html.Div(dbc.Input(id=NOTE, placeholder="Catatan pengembalian (wajib untuk Kembalikan)", className="mt-2"),
-                 id="ds-grup-catatan", style=SHOWN if REJECT in acts else HIDDEN),
+                 id="ds-grup-catatan", style=shown_if("reject" in acts)),
         html.Div(acts_hint(acts), id="ds-aksi-petunjuk", className="small text-secondary mt-2"),
     ], id="ds-aksi")
 
 
-def visible_acts(user: User | None, open_round: Distribution | None, approval: Approval | None) -> set[str]:
-    """The buttons this user may press now."""
-    if user is None:
-        return set()
-    acts = {PREPARE} if user.role in ACT_ROLES[PREPARE] else set()
-    waiting = approval is not None and approval.status == "pending"
-    if open_round is not None and user.role in ACT_ROLES[REQUEST] and not waiting:
-        acts.add(REQUEST)
-    if open_round is not None and waiting and approval is not None and approval.next_role == user.role:
-        acts |= {APPROVE, REJECT}
-    return acts
+def shown_if(condition: bool) -> dict[str, str]:
+    """A style that shows an element, or hides it."""
+    return SHOWN if condition else HIDDEN
 
 
-def acts_hint(acts: set[str]) -> str:
-    """One line under the buttons."""
-    if not acts:
+def acts_hint(acts: frozenset[str]) -> str:
+    """One line under the buttons (the round's acts: not redistribution, which has its own section)."""
+    if not acts & BUTTONS.keys():
         return "Tidak ada tindakan untuk Anda pada distribusi ini sekarang."
-    if APPROVE in acts:
+    if "approve" in acts:
         return "Periksa putaran, data ditahan dan tabel per KPP sebelum menyetujui."
     return "“Siapkan” memilah ulang data tanggal ini; pengajuan yang belum diputus gugur bila isinya berubah."
 

@@ -23,9 +23,10 @@ from jobs.mail.sink import kept_messages, sink_dir
 from queries import config
 from queries.mail.outbox import MailError, requeue
 from queries.mail.read import message_detail, outbox, status_counts
+from queries.permissions import may, roles_for
 
-#: Who sees the outbox and resends a failed message.
-READERS: tuple[str, ...] = ("kasubdit", "kasi", "admin")
+#: Who sees the outbox; who resends a failed message.
+READERS, RESENDERS = roles_for("page.kotak_keluar"), roles_for("mail.resend")
 LISTED = 200
 
 FILTER, TABLE, CARDS, PREVIEW, MESSAGE, VERSION = "kk-filter", "kk-daftar", "kk-kartu", "kk-pratinjau", "kk-pesan", \
@@ -78,7 +79,7 @@ def _server_note() -> str:
 def _table(status: str) -> Any:
     user = current_user()
     return view.outbox_table(fetch(outbox, status=status, limit=LISTED),
-                             can_resend=user is not None and user.role in READERS)
+                             can_resend=may(user, "mail.resend"))
 
 
 @callback(Output(TABLE, "children"), Output(CARDS, "children"), Input(FILTER, "value"), Input(VERSION, "data"),
@@ -102,7 +103,7 @@ def show(_clicks: list[int | None]) -> Any:
 
 
 @callback(Output(MESSAGE, "children"), Output(VERSION, "data"), Input({"type": view.RESEND, "mail": ALL}, "n_clicks"),
-          State(VERSION, "data"), prevent_initial_call=True, roles=READERS)
+          State(VERSION, "data"), prevent_initial_call=True, roles=RESENDERS)
 def resend(_clicks: list[int | None], version: int | None) -> tuple[Any, int]:
     """Put the failed message back in the queue (same Message-ID), audited as the user."""
     user, mail_id = current_user(), _pressed()

@@ -13,14 +13,14 @@ import dash
 from dash import html
 from sqlalchemy.exc import OperationalError
 
-from dashboard.access import OPERATIONS
 from dashboard.components.cards import database_unavailable, empty_state, page_header
 from dashboard.components.data import fetch
 from dashboard.pages.lacak import view
 from queries.monitoring.trace import SEARCH_DAYS, find_payments, normalise, search_kinds, search_since, trace
+from queries.permissions import roles_for
 
 dash.register_page(__name__, path=view.PATH, name="Lacak pembayaran", title="Lacak pembayaran · MPN Monitor",
-                   order=900, navbar=False, roles=OPERATIONS)
+                   order=900, navbar=False, roles=roles_for("page.lacak"))
 
 TITLE = "Lacak pembayaran"
 QUESTION = "Sampai di mana pembayaran ini?"

@@ -14,7 +14,8 @@ import dash_bootstrap_components as dbc
 from dash import html
 from dash.development.base_component import Component
 
-from queries.formatting import WIB, rupiah, tanggal_panjang, tanggal_pendek
+from queries.calendar import WIB
+from queries.formatting import rupiah, tanggal_panjang, tanggal_pendek
 from queries.monitoring.trace import SEARCH_KINDS, PaymentHit, Step, Trace
 
 PATH = "/lacak"

@@ -37,9 +37,10 @@ from queries.monitoring.revenue import (
     revenue_choices,
     revenue_totals,
 )
+from queries.permissions import roles_for
 
 #: Management reads revenue; so do the monitoring section's heads and the administrator.
-VIEWERS: tuple[str, ...] = ("manajemen", "kasubdit", "kasi", "admin")
+VIEWERS = roles_for("page.penerimaan")
 
 dash.register_page(__name__, path="/penerimaan", name="Penerimaan", title="Penerimaan · MPN Monitor", order=50,
                    roles=VIEWERS)

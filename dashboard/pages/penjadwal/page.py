@@ -18,20 +18,22 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.access import OPERATIONS, callback, current_user
+from dashboard.access import act, callback, current_user
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from dashboard.pages.penjadwal import view
 from dashboard.pages.penjadwal.view import CELLS, PAUSE, RESUME, RUN
 from jobs.scheduling.definitions import BY_ID, job_board
 from queries import config
+from queries.accounts.users import User
+from queries.permissions import may, roles_for
 from queries.scheduling.store import instances, recent_runs, request_run, run_by_id, run_durations, set_paused
 
-dash.register_page(__name__, path="/penjadwal", name="Penjadwal", title="Penjadwal · MPN Monitor", order=80,
-                   roles=OPERATIONS)
+#: Who sees the page; who runs a job now, pauses and resumes it.
+READERS, ACTORS = roles_for("page.penjadwal"), roles_for("scheduling.operate")
 
-#: Who runs a job now, pauses and resumes it (everyone of OPERATIONS sees the page).
-ACTORS: tuple[str, ...] = ("admin", "petugas_mpn")
+dash.register_page(__name__, path="/penjadwal", name="Penjadwal", title="Penjadwal · MPN Monitor", order=80,
+                   roles=READERS)
 
 TICK, VERSION, STRIP, MESSAGE = "pj-detik", "pj-versi", "pj-status", "pj-pesan"
 FILTER, GRID, DETAIL = "pj-filter", "pj-riwayat", "pj-detail"
@@ -53,7 +55,7 @@ def layout(**_query: str) -> html.Div:
 def page_body() -> list[Any]:
     """The page's parts, read fresh for this visit."""
     user, now = current_user(), config.now()
-    can_act = user is not None and user.role in ACTORS
+    can_act = may(user, "scheduling.operate")
     note = ("Jadwal berasal dari kode dan pengaturan; waktu dalam WIB. "
             + ("\"Jalankan sekarang\" meminta penjadwal aktif menjalankan pekerjaan dalam beberapa detik; "
                "pekerjaan yang dijeda dilewati pada jadwalnya." if can_act else ""))
@@ -77,7 +79,7 @@ def page_body() -> list[Any]:
 
 
 @callback(Output(STRIP, "children"), Input(TICK, "n_intervals"), Input(VERSION, "data"), prevent_initial_call=True,
-          roles=OPERATIONS)
+          roles=READERS)
 def refresh_strip(_tick: int | None, _version: int | None) -> dbc.Alert:
     """The leader and its heartbeat, again."""
     return view.status_strip(fetch(instances), config.now())
@@ -86,7 +88,7 @@ def refresh_strip(_tick: int | None, _version: int | None) -> dbc.Alert:
 @callback(*(Output({"type": kind, "job": ALL}, "children") for kind in CELLS),
           Output({"type": RUN, "job": ALL}, "disabled"), Output({"type": PAUSE, "job": ALL}, "style"),
           Output({"type": RESUME, "job": ALL}, "style"),
-          Input(TICK, "n_intervals"), Input(VERSION, "data"), prevent_initial_call=True, roles=OPERATIONS)
+          Input(TICK, "n_intervals"), Input(VERSION, "data"), prevent_initial_call=True, roles=READERS)
 def refresh_table(_tick: int | None, _version: int | None) -> tuple[list[Any], ...]:
     """Every changing cell of the jobs table (and the buttons' state, where there are buttons)."""
     board = fetch(job_board, now=config.now(), tz=config.timezone())
@@ -100,7 +102,7 @@ def refresh_table(_tick: int | None, _version: int | None) -> tuple[list[Any], .
 
 
 @callback(Output(GRID, "rowData"), Input(TICK, "n_intervals"), Input(VERSION, "data"), Input(FILTER, "value"),
-          prevent_initial_call=True, roles=OPERATIONS)
+          prevent_initial_call=True, roles=READERS)
 def refresh_runs(_tick: int | None, _version: int | None, job_id: str | None) -> list[dict[str, Any]]:
     """The newest runs, of the chosen job or all."""
     if job_id is not None and job_id not in BY_ID:
@@ -108,7 +110,7 @@ def refresh_runs(_tick: int | None, _version: int | None, job_id: str | None) ->
     return [view.run_row(r) for r in fetch(recent_runs, job_id=job_id, limit=HISTORY)]
 
 
-@callback(Output(DETAIL, "children"), Input(GRID, "cellClicked"), prevent_initial_call=True, roles=OPERATIONS)
+@callback(Output(DETAIL, "children"), Input(GRID, "cellClicked"), prevent_initial_call=True, roles=READERS)
 def detail(clicked: dict[str, Any] | None) -> Any:
     """The clicked run in full; a failed run with its error text."""
     try:
@@ -124,32 +126,37 @@ def detail(clicked: dict[str, Any] | None) -> Any:
           Input({"type": RUN, "job": ALL}, "n_clicks"), Input({"type": PAUSE, "job": ALL}, "n_clicks"),
           Input({"type": RESUME, "job": ALL}, "n_clicks"), State(VERSION, "data"),
           prevent_initial_call=True, roles=ACTORS)
-def act(_run: list[int | None], _pause: list[int | None], _resume: list[int | None],
-        version: int | None) -> tuple[dbc.Alert, int]:
+def operate(_run: list[int | None], _pause: list[int | None], _resume: list[int | None],
+            version: int | None) -> tuple[dbc.Alert, int]:
     """Run now, pause or resume the clicked job (audited as the user); the refresh follows at once."""
-    user, pressed = current_user(), ctx.triggered_id
-    if user is None or not isinstance(pressed, dict) or not ctx.triggered or not ctx.triggered[0].get("value"):
+    pressed = ctx.triggered_id
+    if not isinstance(pressed, dict) or not ctx.triggered:
         raise PreventUpdate
-    job = BY_ID.get(str(pressed.get("job")))
-    if job is None:
+    job, kind = BY_ID.get(str(pressed.get("job"))), pressed.get("type")
+    if job is None or kind not in (RUN, PAUSE, RESUME):
         raise PreventUpdate
-    kind = pressed.get("type")
-    if kind == RUN:
-        perform(request_run, job.job_id, actor=user.actor())
-        live = any(i.is_leader and i.alive(config.now()) for i in fetch(instances))
-        text = (f"Permintaan dikirim; penjadwal menjalankannya dalam beberapa detik ({job.title})." if live else
-                f"{job.title}: permintaan dicatat, tetapi penjadwal tidak aktif; pekerjaan berjalan setelah "
-                "penjadwal dijalankan.")
-        color = "success" if live else "warning"
-    elif kind in (PAUSE, RESUME):
-        pause = kind == PAUSE
-        changed = perform(set_paused, job.job_id, pause, actor=user.actor())
-        word = "dijeda" if pause else "dilanjutkan"
-        text = (f"{job.title} {word}." + (" Jadwalnya dilewati sampai dilanjutkan." if pause else "")
-                if changed else f"{job.title} sudah {word}.")
-        color = "success" if changed else "info"
-    else:
-        raise PreventUpdate
-    log.info("scheduler %s %s by %s", kind, job.job_id, user.username)
-    return (dbc.Alert(text, color=color, dismissable=True, className="py-2", id="pj-pesan-hasil"),
-            (version or 0) + 1)
+
+    def press(user: User) -> tuple[str, str]:
+        if kind == RUN:
+            perform(request_run, job.job_id, actor=user.actor())
+            live = any(i.is_leader and i.alive(config.now()) for i in fetch(instances))
+            told = (f"Permintaan dikirim; penjadwal menjalankannya dalam beberapa detik ({job.title})." if live else
+                    f"{job.title}: permintaan dicatat, tetapi penjadwal tidak aktif; pekerjaan berjalan setelah "
+                    "penjadwal dijalankan.")
+            color = "success" if live else "warning"
+        else:
+            pause = kind == PAUSE
+            changed = perform(set_paused, job.job_id, pause, actor=user.actor())
+            word = "dijeda" if pause else "dilanjutkan"
+            told = (f"{job.title} {word}." + (" Jadwalnya dilewati sampai dilanjutkan." if pause else "")
+                    if changed else f"{job.title} sudah {word}.")
+            color = "success" if changed else "info"
+        log.info("scheduler %s %s by %s", kind, job.job_id, user.username)
+        return told, color
+
+    def said(told: str, color: str) -> tuple[dbc.Alert, int]:
+        return (dbc.Alert(told, color=color, dismissable=True, className="py-2", id="pj-pesan-hasil"),
+                (version or 0) + 1)
+
+    return act(ctx.triggered[0].get("value"), press, done=lambda outcome: said(*outcome),
+               refused=lambda why: said(why.message, "danger"))

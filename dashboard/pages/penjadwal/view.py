@@ -29,7 +29,8 @@ from dashboard.components.grids import (
     text_column,
 )
 from jobs.scheduling.definitions import BY_ID, JOBS, JobBoard
-from queries.formatting import WIB, angka, tanggal_panjang
+from queries.calendar import WIB
+from queries.formatting import angka, tanggal_panjang
 from queries.scheduling.store import STATUSES, DurationPoint, Instance, JobRun, JobStats
 
 #: Pattern-matching id types: one cell or button per job (`{"type": NEXT, "job": job_id}`).

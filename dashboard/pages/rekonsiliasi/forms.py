@@ -17,7 +17,8 @@ from queries import config
 from queries.accounts.users import User
 from queries.reconciliation.adjust import ADJUSTMENT_KINDS, PAYMENT_FIELDS, SIDES
 from queries.reconciliation.berita_acara import REASONS, REQUESTS
-from queries.reconciliation.work import CAUSES, MAX_TEXT
+from queries.reconciliation.model import CAUSES
+from queries.reconciliation.work import MAX_TEXT
 
 ACTIONS, MESSAGE = "rekon-aksi", "rekon-pesan"
 ASSIGN_ME, CLARIFY = "rekon-tugaskan-saya", "rekon-klarifikasi"
@@ -27,9 +28,6 @@ DECISION_NOTE, APPROVE, REJECT = "rekon-keputusan-isi", "rekon-setujui", "rekon-
 GROUPS = {"assign": "rekon-grup-tugas", "comment": "rekon-grup-komentar", "clarify": "rekon-grup-klarifikasi",
           "request": "rekon-grup-ajukan", "decide": "rekon-grup-putuskan", "reassign": "rekon-grup-tugaskan",
           "adjust": "rekon-grup-sesuai", "ba": "rekon-grup-bac", "nota": "rekon-grup-nota"}
-#: Who may give an exception to someone else (issue 5, point 3).
-REASSIGNERS = ("kasi", "kasubdit")
-
 REASSIGN_USER, REASSIGN = "rekon-tugaskan-ke", "rekon-tugaskan"
 ADJ_KIND, ADJ_SIDE, ADJ_FIELD = "rekon-sesuai-jenis", "rekon-sesuai-sisi", "rekon-sesuai-kolom"
 ADJ_VALUE, ADJ_CAUSE, ADJ_NOTE = "rekon-sesuai-nilai", "rekon-sesuai-sebab", "rekon-sesuai-isi"

@@ -7,6 +7,7 @@ the clicked one field by field, and the actions work it through `queries.reconci
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -16,7 +17,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.access import OPERATIONS, callback, current_user
+from dashboard.access import act, callback, current_user
 from dashboard.components.cards import empty_state, page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from dashboard.components.dates import BANK_PARAM, DAY_PARAM, date_tools, day_notice, page_day, parse_day, search
@@ -40,10 +41,10 @@ from dashboard.pages.rekonsiliasi.forms import (
 from jobs.documents.berita_acara_pdf import SignerError, recon_pdf_for
 from jobs.documents.exports import exceptions_csv, exceptions_xlsx
 from queries import config
-from queries.accounts.approvals import ApprovalRefused
-from queries.accounts.users import users
+from queries.accounts.users import User, users
 from queries.formatting import angka
-from queries.reconciliation.adjust import approve_adjustment, reject_adjustment, request_adjustment
+from queries.permissions import Refused, may, roles_for
+from queries.reconciliation.adjust import NeedsNotaPerbaikan, approve_pending, request_adjustment, return_pending
 from queries.reconciliation.berita_acara import record_nota_perbaikan, register_berita_acara
 from queries.reconciliation.exception_detail import exception_detail
 from queries.reconciliation.exception_list import (
@@ -53,28 +54,28 @@ from queries.reconciliation.exception_list import (
     category_counts,
     exception_page,
 )
+from queries.reconciliation.model import OPEN_STATUSES, STATUSES
 from queries.reconciliation.report import ReportError
 from queries.reconciliation.summary import date_summary
 from queries.reconciliation.work import (
-    ASSIGNEE_ROLES,
-    KIND_ADJUSTMENT,
-    OPEN_STATUSES,
-    STAFF_ROLES,
-    STATUSES,
-    WORKER_ROLES,
-    approve_resolution,
+    ASSIGN_OTHERS,
+    BE_ASSIGNED,
+    READ,
+    WORK,
+    WorkRefused,
+    acts_for,
     assign,
     comment,
     exception_row,
-    pending_request,
-    reject_resolution,
     request_resolution,
     start_clarification,
 )
 
 PATH = "/rekonsiliasi"
+#: Who opens the page (and reads what it shows); the acts' callbacks name the roles of their action.
+VIEWERS = roles_for("page.rekonsiliasi")
 dash.register_page(__name__, path=PATH, name="Rekonsiliasi", title="Rekonsiliasi · MPN Monitor", order=30,
-                   roles=OPERATIONS)
+                   roles=VIEWERS)
 
 LOCATION, FILTER_LOCATION = "rekon-url", "rekon-url-saring"
 DATE_PICKER = "rekon-tanggal"
@@ -190,10 +191,9 @@ def filters(names: dict[str, str], codes: list[str], query: dict[str, str] | Non
 
 def assignees() -> list[Any]:
     """Active users an exception can be given to; read only for the roles that may reassign."""
-    user = current_user()
-    if user is None or user.role not in forms.REASSIGNERS:
+    if not may(current_user(), ASSIGN_OTHERS):
         return []
-    return [u for u in fetch(users) if u.active and u.role in ASSIGNEE_ROLES]
+    return [u for u in fetch(users) if u.active and may(u, BE_ASSIGNED)]
 
 
 def exception_filter(day: str, bank: str | None, category: str | None, status: str | None,
@@ -210,7 +210,7 @@ FILTER_STATES = [State(DAY, "data"), State(BANK, "value"), State(CATEGORY, "valu
 
 
 @callback(Output(LOCATION, "search"), Input(DATE_PICKER, "date"), *(State(c, "value") for c in URL_FILTERS.values()),
-          prevent_initial_call=True, roles=OPERATIONS)
+          prevent_initial_call=True, roles=VIEWERS)
 def go_to_date(value: str | None, *filter_values: Any) -> str:
     """A picked date becomes `?tanggal=YYYY-MM-DD`, keeping the filters."""
     day = parse_day(value)
@@ -227,7 +227,7 @@ def filter_search(day: str | None, *filter_values: Any) -> str:
 
 
 @callback(Output(FILTER_LOCATION, "search"), *(Input(c, "value") for c in URL_FILTERS.values()), State(DAY, "data"),
-          prevent_initial_call=True, roles=OPERATIONS)
+          prevent_initial_call=True, roles=VIEWERS)
 def keep_filters(*values: Any) -> str:
     """A changed filter is written into the address (without reloading the page): a reload or a shared link keeps
     it."""
@@ -237,14 +237,14 @@ def keep_filters(*values: Any) -> str:
 
 @callback(Output(GRID_HOLDER, "children"),
           Input(BANK, "value"), Input(CATEGORY, "value"), Input(STATUS, "value"), Input(NTPN, "value"),
-          Input(VERSION, "data"), prevent_initial_call=True, roles=OPERATIONS)
+          Input(VERSION, "data"), prevent_initial_call=True, roles=VIEWERS)
 def refilter(*_values: Any) -> dag.AgGrid:
     """A changed filter or a change to an exception: a new grid, from its first row."""
     return recon_view.exception_grid(GRID, BLOCK)
 
 
 @callback(Output(GRID, "getRowsResponse"), Output(COUNT, "children"), Input(GRID, "getRowsRequest"),
-          *FILTER_STATES, roles=OPERATIONS)
+          *FILTER_STATES, roles=VIEWERS)
 def rows(request: dict[str, Any] | None, day: str | None, *values: Any) -> tuple[dict[str, Any], str]:
     """One block of exceptions in the sort the grid asks for, and how many match."""
     if not request or not day:
@@ -257,7 +257,7 @@ def rows(request: dict[str, Any] | None, day: str | None, *values: Any) -> tuple
             f"{angka(page.total)} selisih")
 
 
-@callback(Output(SELECTED, "data"), Input(GRID, "cellClicked"), prevent_initial_call=True, roles=OPERATIONS)
+@callback(Output(SELECTED, "data"), Input(GRID, "cellClicked"), prevent_initial_call=True, roles=VIEWERS)
 def select(clicked: dict[str, Any] | None) -> int:
     """The clicked exception becomes the selected one."""
     try:
@@ -268,32 +268,19 @@ def select(clicked: dict[str, Any] | None) -> int:
 
 @callback(Output(DETAIL, "children"), Output("rekon-aksi-kosong", "style"),
           *(Output(group, "style") for group in GROUPS.values()), Output(forms.ADJ_DATE, "date"),
-          Input(SELECTED, "data"), Input(VERSION, "data"), prevent_initial_call=True, roles=OPERATIONS)
+          Input(SELECTED, "data"), Input(VERSION, "data"), prevent_initial_call=True, roles=VIEWERS)
 def detail(selected: int | None, _version: int) -> tuple[Any, ...]:
     """The selected exception in full, and the actions this user may take on it now."""
     if selected is None:
         raise PreventUpdate
     try:
         d = fetch(exception_detail, int(selected))
-    except ApprovalRefused:  # WorkRefused: no such exception (any more)
+    except WorkRefused:  # no such exception (any more)
         raise PreventUpdate from None
-    user = current_user()
-    role = user.role if user else ""
-    e = d.exception
-    allowed = {
-        "assign": e.is_open and role in ("kasi", *WORKER_ROLES) and (user is None or e.assignee != user.username),
-        "comment": role in STAFF_ROLES,
-        "clarify": e.status == "open" and role in WORKER_ROLES,
-        "request": e.is_open and role in WORKER_ROLES and d.pending is None,
-        "decide": e.is_open and role == "kasi" and d.pending is not None,
-        "reassign": e.is_open and role in forms.REASSIGNERS,
-        "adjust": e.is_open and role in WORKER_ROLES and d.pending is None and bool(e.ntpn),
-        "ba": role in WORKER_ROLES and bool(e.ntpn),
-        "nota": role in WORKER_ROLES,
-    }
+    allowed = acts_for(current_user(), d.exception)
     shown, hidden = {"display": "block"}, {"display": "none"}
-    return (recon_view.detail_panel(d), hidden if any(allowed.values()) else {"display": "block"},
-            *(shown if allowed[name] else hidden for name in GROUPS), e.business_date.isoformat())
+    return (recon_view.detail_panel(d), hidden if allowed else shown,
+            *(shown if name in allowed else hidden for name in GROUPS), d.exception.business_date.isoformat())
 
 
 @callback(Output(MESSAGE, "children"), Output(VERSION, "data"), Output(COMMENT_TEXT, "value"),
@@ -302,50 +289,43 @@ def detail(selected: int | None, _version: int) -> tuple[Any, ...]:
           Input(RESOLVE, "n_clicks"), Input(APPROVE, "n_clicks"), Input(REJECT, "n_clicks"),
           State(SELECTED, "data"), State(VERSION, "data"), State(COMMENT_TEXT, "value"), State(CAUSE, "value"),
           State(RESOLVE_NOTE, "value"), State(DECISION_NOTE, "value"),
-          prevent_initial_call=True, roles=STAFF_ROLES)
-def act(*args: Any) -> tuple[Any, ...]:
+          prevent_initial_call=True, roles=roles_for(READ))
+def work_on(*args: Any) -> tuple[Any, ...]:
     """Run the clicked action on the selected exception in one transaction; a refusal is shown, not raised."""
     selected, version, body, cause, note, decision = args[6:]
-    user = current_user()
-    if selected is None or user is None or not ctx.triggered_id or not ctx.triggered[0].get("value"):
+    if selected is None or not ctx.triggered_id:
         raise PreventUpdate
-    exc_id, button = int(selected), ctx.triggered_id
-    keep: tuple[Any, ...] = (dash.no_update,) * 3
-    try:
-        if button == ASSIGN_ME:
-            perform(assign, exc_id, assignee=user.username, actor=user)
-            done = f"Selisih #{exc_id} ditugaskan kepada Anda."
-        elif button == CLARIFY:
-            perform(start_clarification, exc_id, actor=user)
-            done = f"Selisih #{exc_id} dalam klarifikasi."
-        elif button == COMMENT_SEND:
-            perform(comment, exc_id, body=body or "", actor=user)
-            done, keep = "Komentar disimpan.", ("", dash.no_update, dash.no_update)
-        elif button == RESOLVE and not cause:
-            return forms.refusal("Pilih penyebab selisih terlebih dahulu."), dash.no_update, *(dash.no_update,) * 3
-        elif button == RESOLVE:
-            asked = perform(request_resolution, exc_id, cause=cause or "", note=note or "", actor=user)
-            done = f"Pengajuan #{asked.request_id} dikirim; menunggu persetujuan kasi."
-            keep = (dash.no_update, "", dash.no_update)
-        elif button == APPROVE:
-            adjusting = adjustment_pending(exc_id)
-            perform(approve_adjustment if adjusting else approve_resolution, exc_id, actor=user, note=decision or "")
-            done = f"Selisih #{exc_id} {'disesuaikan' if adjusting else 'diselesaikan'}."
-            keep = (dash.no_update, dash.no_update, "")
-        elif button == REJECT:
-            perform(reject_adjustment if adjustment_pending(exc_id) else reject_resolution, exc_id, actor=user,
-                    note=decision or "")
-            done = "Pengajuan dikembalikan kepada pembuatnya."
-            keep = (dash.no_update, dash.no_update, "")
-        else:
-            raise PreventUpdate
-    except ApprovalRefused as refused:  # WorkRefused too: the reason, in Indonesian
-        return forms.refusal(refused.message), dash.no_update, *(dash.no_update,) * 3
-    return forms.success(done), (version or 0) + 1, *keep
+    exc_id, button, clicks = int(selected), ctx.triggered_id, ctx.triggered[0].get("value")
+    if button == RESOLVE and not cause and clicks:
+        return forms.refusal("Pilih penyebab selisih terlebih dahulu."), *(dash.no_update,) * 4
+    acts: dict[str, tuple[Callable[[User], Any], Callable[[Any], str], str | None]] = {
+        # button: the act, what it says when done, the text field it empties
+        ASSIGN_ME: (lambda user: perform(assign, exc_id, assignee=user.username, actor=user),
+                    lambda _: f"Selisih #{exc_id} ditugaskan kepada Anda.", None),
+        CLARIFY: (lambda user: perform(start_clarification, exc_id, actor=user),
+                  lambda _: f"Selisih #{exc_id} dalam klarifikasi.", None),
+        COMMENT_SEND: (lambda user: perform(comment, exc_id, body=body or "", actor=user),
+                       lambda _: "Komentar disimpan.", COMMENT_TEXT),
+        RESOLVE: (lambda user: perform(request_resolution, exc_id, cause=cause or "", note=note or "", actor=user),
+                  lambda asked: f"Pengajuan #{asked.request_id} dikirim; menunggu persetujuan kasi.", RESOLVE_NOTE),
+        APPROVE: (lambda user: perform(approve_pending, exc_id, actor=user, note=decision or ""),
+                  lambda closed: f"Selisih #{exc_id} "
+                                 f"{'disesuaikan' if closed.status == 'adjusted' else 'diselesaikan'}.", DECISION_NOTE),
+        REJECT: (lambda user: perform(return_pending, exc_id, actor=user, note=decision or ""),
+                 lambda _: "Pengajuan dikembalikan kepada pembuatnya.", DECISION_NOTE),
+    }
+    if button not in acts:
+        raise PreventUpdate
+    run, said, emptied = acts[button]
+    return act(clicks, run,
+               done=lambda result: (*_answer(version, said(result)),
+                                    *("" if field == emptied else dash.no_update
+                                      for field in (COMMENT_TEXT, RESOLVE_NOTE, DECISION_NOTE))),
+               refused=lambda why: (*_refused(why), *(dash.no_update,) * 3))
 
 
 @callback(Output(KPI_HOLDER, "children"), Input(VERSION, "data"), State(DAY, "data"), prevent_initial_call=True,
-          roles=OPERATIONS)
+          roles=VIEWERS)
 def counts(_version: int, day: str | None) -> Any:
     """The headline counts again after an action changed an exception."""
     if not day:
@@ -356,7 +336,7 @@ def counts(_version: int, day: str | None) -> Any:
 
 
 @callback(Output(DOWNLOAD, "data"), Input(EXPORT_CSV, "n_clicks"), Input(EXPORT_XLSX, "n_clicks"),
-          *FILTER_STATES, prevent_initial_call=True, roles=OPERATIONS)
+          *FILTER_STATES, prevent_initial_call=True, roles=VIEWERS)
 def export(_csv: int | None, _xlsx: int | None, day: str | None, *values: Any) -> dict[str, Any]:
     """The exceptions of the current filter as a CSV or XLSX file (CONTRACT §4 columns first)."""
     if not day or not ctx.triggered_id:
@@ -372,7 +352,7 @@ def export(_csv: int | None, _xlsx: int | None, day: str | None, *values: Any) -
 
 
 @callback(Output(BA_DOWNLOAD, "data"), Output(BA_MESSAGE, "children"), Input(BA_BUTTON, "n_clicks"),
-          State(BA_BANK, "value"), State(DAY, "data"), prevent_initial_call=True, roles=OPERATIONS)
+          State(BA_BANK, "value"), State(DAY, "data"), prevent_initial_call=True, roles=VIEWERS)
 def berita_acara(_clicks: int | None, bank: str | None, day: str | None) -> tuple[Any, Any]:
     """The bank's Berita Acara Rekonsiliasi; signed by the Kasubdit when the Kasubdit downloads it."""
     user = current_user()
@@ -390,39 +370,34 @@ def berita_acara(_clicks: int | None, bank: str | None, day: str | None) -> tupl
 # --- reassign, adjustment, Berita Acara, Nota Perbaikan ---------------------------------------------------------
 
 
-def adjustment_pending(exception_id: int) -> bool:
-    """Whether the exception's pending request is an adjustment (else a resolution, or none)."""
-    pending = fetch(pending_request, exception_id)
-    return pending is not None and pending.kind == KIND_ADJUSTMENT
+def _answer(version: int | None, message: str) -> tuple[Any, Any]:
+    """What an act did, and the next version (the grid, the counts and the detail read again)."""
+    return forms.success(message), (version or 0) + 1
 
 
-def outcome(act: Any, done: Any, version: int | None) -> tuple[Any, Any]:
-    """Run `act()`; the message and the next version, or the refusal (WorkRefused, ApprovalRefused) as an alert."""
-    try:
-        result = act()
-    except ApprovalRefused as refused:
-        return forms.refusal(refused.message), dash.no_update
-    return forms.success(done(result)), (version or 0) + 1
+def _refused(why: Refused) -> tuple[Any, Any]:
+    """Why an act was refused (`WorkRefused`, `ApprovalRefused`, ...), in Indonesian; nothing changed."""
+    return forms.refusal(why.message), dash.no_update
 
 
 SENT = [State(SELECTED, "data"), State(VERSION, "data")]
 
 
-def _chosen(selected: int | None, clicks: int | None) -> tuple[int, Any]:
-    user = current_user()
-    if selected is None or user is None or not clicks:
+def _chosen(selected: int | None, clicks: int | None) -> int:
+    """The selected exception of a click (no click or no selection changes nothing)."""
+    if selected is None or not clicks:
         raise PreventUpdate
-    return int(selected), user
+    return int(selected)
 
 
 @callback(Output(MESSAGE, "children", allow_duplicate=True), Output(VERSION, "data", allow_duplicate=True),
           Input(forms.REASSIGN, "n_clicks"), State(forms.REASSIGN_USER, "value"), *SENT,
-          prevent_initial_call=True, roles=forms.REASSIGNERS)
+          prevent_initial_call=True, roles=roles_for(ASSIGN_OTHERS))
 def reassign(clicks: int | None, assignee: str | None, selected: int | None, version: int | None) -> tuple[Any, Any]:
     """Give the selected exception to the chosen user (kasi, kasubdit)."""
-    exc_id, user = _chosen(selected, clicks)
-    return outcome(lambda: perform(assign, exc_id, assignee=assignee or None, actor=user),
-                   lambda _r: f"Selisih #{exc_id} ditugaskan kepada {assignee}.", version)
+    exc_id = _chosen(selected, clicks)
+    return act(clicks, lambda user: perform(assign, exc_id, assignee=assignee or None, actor=user),
+               done=lambda _: _answer(version, f"Selisih #{exc_id} ditugaskan kepada {assignee}."), refused=_refused)
 
 
 @callback(Output(MESSAGE, "children", allow_duplicate=True), Output(VERSION, "data", allow_duplicate=True),
@@ -431,55 +406,68 @@ def reassign(clicks: int | None, assignee: str | None, selected: int | None, ver
           *(State(i, "value") for i in (forms.ADJ_KIND, forms.ADJ_SIDE, forms.ADJ_FIELD, forms.ADJ_VALUE,
                                          forms.ADJ_CAUSE, forms.ADJ_NOTE)),
           State(forms.ADJ_DATE, "date"), *(State(i, p) for i, p in forms.payment_states(forms.ADJ_RECORD)), *SENT,
-          prevent_initial_call=True, roles=WORKER_ROLES)
+          prevent_initial_call=True, roles=roles_for(WORK))
 def ask_adjustment(clicks: int | None, kind: str | None, side: str | None, field: str | None, value: str | None,
                    cause: str | None, note: str | None, effective: str | None, *rest: Any) -> tuple[Any, Any, Any]:
     """Ask a kasi for a reversal, correction or addition (R8); an R9 refusal opens the Nota Perbaikan form."""
     *record, selected, version = rest
-    exc_id, user = _chosen(selected, clicks)
+    exc_id = _chosen(selected, clicks)
     if not cause:
         return forms.refusal("Pilih penyebab penyesuaian terlebih dahulu."), dash.no_update, dash.no_update
-    d = fetch(exception_detail, exc_id)
-    own = [r for r in d.mpn if r.record_type == "payment"] if side == "mpn" else list(d.bank)
     changes = (forms.payment_values(record) if kind == "addition"
                else {field: forms.field_value(field, value)} if kind == "correction" and field else None)
-    message, version_out = outcome(
-        lambda: perform(request_adjustment, exc_id, kind=kind or "", side=side or "",
-                        record_ref=own[0].ref if own and kind != "addition" else None, changes=changes,
-                        cause=cause or "", note=note or "", actor=user, effective_date=forms.picked_day(effective)),
-        lambda asked: f"Pengajuan penyesuaian #{asked.request_id} dikirim; menunggu persetujuan kasi.", version)
-    return message, version_out, "Nota Perbaikan" in str(getattr(message, "children", "")) or dash.no_update
+
+    def ask(user: User) -> Any:
+        d = fetch(exception_detail, exc_id)
+        own = [r for r in d.mpn if r.record_type == "payment"] if side == "mpn" else list(d.bank)
+        return perform(request_adjustment, exc_id, kind=kind or "", side=side or "",
+                       record_ref=own[0].ref if own and kind != "addition" else None, changes=changes,
+                       cause=cause or "", note=note or "", actor=user, effective_date=forms.picked_day(effective))
+
+    return act(clicks, ask,
+               done=lambda asked: (*_answer(version, f"Pengajuan penyesuaian #{asked.request_id} dikirim; menunggu "
+                                                     "persetujuan kasi."), dash.no_update),
+               # a reconciled date: the bank's Nota Perbaikan is the path, its form opens
+               refused=lambda why: (*_refused(why), isinstance(why, NeedsNotaPerbaikan) or dash.no_update))
 
 
 @callback(Output(MESSAGE, "children", allow_duplicate=True), Output(VERSION, "data", allow_duplicate=True),
           Input(forms.BA_SEND, "n_clicks"),
           *(State(i, "value") for i in (forms.BA_NUMBER, forms.BA_REASON, forms.BA_REQUEST, forms.BA_NOTE)),
           *(State(i, p) for i, p in forms.payment_states(forms.BA_RECORD)), *SENT,
-          prevent_initial_call=True, roles=WORKER_ROLES)
+          prevent_initial_call=True, roles=roles_for(WORK))
 def berita_acara_transaksi(clicks: int | None, number: str | None, reason: str | None, request: str | None,
                            note: str | None, *rest: Any) -> tuple[Any, Any]:
     """Register the Berita Acara of the selected exception's transaction (R11)."""
     *record, selected, version = rest
-    exc_id, user = _chosen(selected, clicks)
-    exc = fetch(exception_row, exc_id)
-    return outcome(lambda: perform(register_berita_acara, number=number or "", ntpn=exc.ntpn, bank_code=exc.bank_code,
-                                   reason=reason or "", request=request or "", actor=user, note=note or "",
-                                   rerecord=forms.payment_values(record) if request != "cancel" else None),
-                   lambda ba: f"Berita Acara {ba.number} dicatat ({ba.request_label}).", version)
+    exc_id = _chosen(selected, clicks)
+
+    def register(user: User) -> Any:
+        exc = fetch(exception_row, exc_id)
+        return perform(register_berita_acara, number=number or "", ntpn=exc.ntpn, bank_code=exc.bank_code,
+                       reason=reason or "", request=request or "", actor=user, note=note or "",
+                       rerecord=forms.payment_values(record) if request != "cancel" else None)
+
+    return act(clicks, register, done=lambda ba: _answer(version, f"Berita Acara {ba.number} dicatat "
+                                                                  f"({ba.request_label})."), refused=_refused)
 
 
 @callback(Output(MESSAGE, "children", allow_duplicate=True), Output(VERSION, "data", allow_duplicate=True),
           Input(forms.NOTA_SEND, "n_clicks"), State(forms.NOTA_NUMBER, "value"), State(forms.NOTA_DATE, "date"),
-          State(forms.NOTA_TEXT, "value"), *SENT, prevent_initial_call=True, roles=WORKER_ROLES)
+          State(forms.NOTA_TEXT, "value"), *SENT, prevent_initial_call=True, roles=roles_for(WORK))
 def nota_perbaikan(clicks: int | None, number: str | None, letter: str | None, description: str | None,
                    selected: int | None, version: int | None) -> tuple[Any, Any]:
     """Record the bank's Nota Perbaikan for the selected exception (a correction after reconciliation, R9)."""
-    exc_id, user = _chosen(selected, clicks)
-    exc = fetch(exception_row, exc_id)
+    exc_id = _chosen(selected, clicks)
     letter_date = forms.picked_day(letter)
     if letter_date is None:
         return forms.refusal("Tanggal surat Nota Perbaikan wajib diisi."), dash.no_update
-    return outcome(lambda: perform(record_nota_perbaikan, number=number or "", bank_code=exc.bank_code,
-                                   business_date=exc.business_date, letter_date=letter_date,
-                                   description=description or "", actor=user, exception_id=exc_id),
-                   lambda nota: f"Nota Perbaikan {nota.number} dicatat.", version)
+
+    def record(user: User) -> Any:
+        exc = fetch(exception_row, exc_id)
+        return perform(record_nota_perbaikan, number=number or "", bank_code=exc.bank_code,
+                       business_date=exc.business_date, letter_date=letter_date,
+                       description=description or "", actor=user, exception_id=exc_id)
+
+    return act(clicks, record, done=lambda nota: _answer(version, f"Nota Perbaikan {nota.number} dicatat."),
+               refused=_refused)

@@ -26,9 +26,9 @@ from queries.monitoring.timeline import minutes_text
 from queries.reconciliation.adjust import ADJUSTMENT_KINDS, SIDES
 from queries.reconciliation.classify import CATEGORY_LABELS, RESULT_DEADLINE_MINUTES
 from queries.reconciliation.exception_detail import ExceptionDetail
-from queries.reconciliation.exception_list import CategoryCount, ExceptionListRow
+from queries.reconciliation.exception_list import CategoryCount
+from queries.reconciliation.model import CAUSES, STATUSES, ExceptionRow
 from queries.reconciliation.summary import BankSummary
-from queries.reconciliation.work import CAUSES, STATUSES
 
 #: R5 / PER-78 Ps.11(2): the result within one hour of the batch.
 STATUS_COLORS = {"Terbuka": "danger", "Dalam klarifikasi": "warning", "Selesai": "success", "Disesuaikan": "info"}
@@ -154,7 +154,7 @@ EXCEPTION_COLUMNS = [
 ]
 
 
-def exception_row(r: ExceptionListRow) -> dict[str, Any]:
+def exception_row(r: ExceptionRow) -> dict[str, Any]:
     """One grid row: raw values to sort on, Indonesian text to read."""
     return {
         "exception_id": r.exception_id,

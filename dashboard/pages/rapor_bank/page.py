@@ -1,6 +1,5 @@
 """Rapor bank: how each collecting agent kept its duties over a period (`queries.monitoring.scorecard`), the
-evidence for
-PER-78 Pasal 4(e); a sortable grid and its XLSX export.
+evidence for PER-78 Pasal 4(e); a sortable grid (`view`) and its XLSX export.
 """
 
 from __future__ import annotations
@@ -14,16 +13,17 @@ from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard.access import callback, current_user
-from dashboard.components import completeness_view as view
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch
 from dashboard.components.dates import default_day, parse_day, range_notice, search
+from dashboard.pages.rapor_bank import view
 from jobs.documents.exports import scorecard_xlsx
 from queries import config
 from queries.formatting import tanggal_pendek
 from queries.monitoring.scorecard import bank_scores, default_period
+from queries.permissions import roles_for
 
-PAGE_ROLES: tuple[str, ...] = ("kasubdit", "kasi", "pelaksana", "admin")
+PAGE_ROLES = roles_for("page.rapor_bank")
 dash.register_page(__name__, path="/rapor-bank", name="Rapor bank", title="Rapor bank · MPN Monitor", order=60,
                    roles=PAGE_ROLES)
 

@@ -60,7 +60,7 @@ def result(conn: Connection, bank: str, day: date, batch_id: int, received_at: d
         VALUES (:d, :bank, 3, 3000000, 3, 3000000, 3, 3000000, :b, :recv, :r,
                 EXTRACT(EPOCH FROM (CAST(:r AS timestamptz) - CAST(:recv AS timestamptz))) / 60, :run)"""),
         {"d": day, "bank": bank, "b": batch_id, "recv": received_at, "r": result_at, "run": run})
-    from tests.queries.test_results import delivered
+    from tests.builders.results import delivered
 
     delivered(conn, bank, day, result_at)  # R5 is the delivery to the bank (issue 18): sent as soon as computed
 

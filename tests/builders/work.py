@@ -12,7 +12,7 @@ from jobs.reconciliation.run import reconcile
 from queries.accounts.audit import Actor
 from queries.accounts.users import User, add_user
 from queries.reconciliation.work import WorkRefused
-from tests.jobs.recon_data import D2, Day, clean, ntpn
+from tests.builders.reconciliation import D2, Day, clean, ntpn
 
 PEOPLE = {"ani": "pelaksana", "putu": "petugas_mpn", "budi": "kasi", "dedi": "kasubdit", "maya": "manajemen"}
 
@@ -53,3 +53,11 @@ def refused(engine: Engine, act: Callable[..., object], *args: object, **kwargs:
 def audit_actions(engine: Engine) -> list[str]:
     with engine.connect() as conn:
         return list(conn.execute(text("SELECT action FROM audit_log ORDER BY seq")).scalars())
+
+
+def amount_mismatch(engine: Engine) -> int:
+    """NTPN 2: MPN says 20,000, the bank keyed 1."""
+    rows = clean(2)
+    Day(rows).load(engine, bank=[rows[0], rows[1].but(amount=1)], letters=False)
+    reconcile(engine, D2)
+    return exception_id(engine, ntpn(2), "amount_mismatch")

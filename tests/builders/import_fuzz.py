@@ -23,12 +23,8 @@ from sqlalchemy import Engine, text
 from cli.main import main
 from jobs.imports.validate import SPECS
 from queries import config
+from tests.builders.files import BANK_HEADER, MPN_HEADER, STATEMENT_HEADER
 
-MPN_HEADER = ("record_type,ntpn,billing_code,bank_code,branch_code,ntb,paid_at,npwp,taxpayer_name,kap,kjs,"
-              "tax_period,kpp_code,amount")
-BANK_HEADER = "bank_code,business_date,ntpn,ntb,paid_at,npwp,kap,kjs,tax_period,kpp_code,amount"
-STATEMENT_HEADER = ("bank_code,business_date,letter_number,letter_date,received_at,declared_count,"
-                    "declared_amount,signer")
 HEADERS = {"mpn": MPN_HEADER, "bank": BANK_HEADER, "statements": STATEMENT_HEADER}
 BANKS = ("002", "008", "009", "014", "200")
 KAPS = ("411121", "411122", "411211")

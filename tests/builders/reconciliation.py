@@ -1,11 +1,13 @@
 """Small hand-built reconciliation data, inserted with SQL like the importer leaves it (partitions with their
-indexes, supersede of resent batches and letters), so each test states exactly its rows."""
+indexes, supersede of resent batches and letters), so each test states exactly its rows; and the exceptions a
+reconciliation found, read back."""
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, text
@@ -141,3 +143,14 @@ def reset(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(text("TRUNCATE mpn_record, bank_batch_row, recon_exception, recon_result, recon_run,"
                           " statement_letter, bank_batch, cancelled_number, mpn_bank_day CASCADE"))
+
+
+def found(engine: Engine, day: Any = D2) -> dict[tuple[str, str], dict[str, Any]]:
+    """Exceptions of `day` keyed by (NTPN or bank code, category)."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT * FROM recon_exception WHERE business_date = :d"), {"d": day}).mappings()
+        return {(r["ntpn"] or r["bank_code"], r["category"]): dict(r) for r in rows}
+
+
+def open_set(engine: Engine, day: Any = D2) -> dict[tuple[str, str], str]:
+    return {k: r["fields"] for k, r in found(engine, day).items() if r["status"] == "open"}

@@ -1,0 +1,1 @@
+"""Reports kept on file (`dist_report`): what the Laporan page lists and serves."""
