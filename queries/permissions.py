@@ -48,10 +48,15 @@ ACTIONS: dict[str, Roles] = {
     "reconciliation.approve": ("kasi",),
     # Letters (SE-127 steps 4-8) and disruption notices.
     "letters.statement_record": ("pelaksana", "kasi", "kasubdit", "tu"),
+    # Appeal letters: a kasi may stand in for the pelaksana as drafter, but never initials their own draft.
     "letters.appeal_draft": ("pelaksana", "kasi"),
-    "letters.appeal_revise": ("pelaksana",),
+    "letters.appeal_revise": ("pelaksana", "kasi"),
+    "letters.appeal_initial": ("kasi",),
+    "letters.appeal_sign": ("kasubdit",),
+    "letters.appeal_return": ("kasi", "kasubdit"),
     "letters.appeal_send": ("tu",),
     "letters.notice_record": ("pelaksana", "kasi", "kasubdit"),
+    "letters.notice_withdraw": ("pelaksana", "kasi", "kasubdit"),
     # Distribution (SE-127 steps 9-17).
     "distribution.prepare": ("pelaksana", "petugas_mpn"),
     "distribution.request": ("pelaksana",),
@@ -62,6 +67,8 @@ ACTIONS: dict[str, Roles] = {
     "tasks.paraf": ("kasi",),
     "tasks.setujui": ("kasi", "kasubdit"),
     "tasks.tandai": ("pelaksana", "petugas_mpn"),
+    # A returned appeal letter waits in Tugas saya for the pelaksana (a kasi may revise it too, unasked).
+    "tasks.letter_revise": ("pelaksana",),
     # Rejected input files: who handles each kind (the MPN data the petugas's, letters the pelaksana's).
     "imports.handle_mpn": ("petugas_mpn",),
     "imports.handle_bank": ("petugas_mpn", "pelaksana"),
@@ -108,11 +115,12 @@ def may(user: Any, action: str) -> bool:  # noqa: ANN401 - a User, or anything w
     return role is not None and role in ACTIONS.get(action, ())
 
 
-def require(user: Any, action: str, what: str) -> None:  # noqa: ANN401 - a User, or anything with .role
-    """Refuse (`Refused`, naming who may) unless `user` holds `action`; `what` is the act in Indonesian."""
+def require(user: Any, action: str, what: str,  # noqa: ANN401 - a User, or anything with .role
+            refusal: type[Refused] = Refused) -> None:
+    """Refuse (`refusal`, naming who may) unless `user` holds `action`; `what` is the act in Indonesian."""
     if not may(user, action):
         role = getattr(user, "role", None) or ""
-        raise Refused(f"Peran Anda ({labels.ROLES.get(role, role or '-')}) tidak berwenang untuk {what}; yang "
+        raise refusal(f"Peran Anda ({labels.ROLES.get(role, role or '-')}) tidak berwenang untuk {what}; yang "
                       f"berwenang: {role_titles(action)}.")
 
 

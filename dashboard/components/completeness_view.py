@@ -40,11 +40,6 @@ KIND_TITLES = {"distribution": "Distribusi", "appeal_letter": "Surat himbauan",
                "bank_result": "Hasil rekonsiliasi ke bank"}
 
 
-def percent(share: float | None) -> str:
-    """`86,0%` (`queries.formatting.persen`), `—` when nothing was due."""
-    return persen(share)
-
-
 def cell_text(status: DutyStatus, day: date) -> str:
     """The time it was done (`15:42`, with the date when another day), else the state in a word."""
     if status.state in ("done", "late") and status.at is not None:
@@ -137,7 +132,7 @@ def score_cards(found: DayCompleteness) -> dbc.Row:
     tone = "secondary" if s.share is None else "success" if s.share >= 0.95 else \
         "warning" if s.share >= 0.8 else "danger"
     return dbc.Row([
-        kpi_card("Skor kelengkapan", percent(s.share),
+        kpi_card("Skor kelengkapan", persen(s.share),
                  f"{angka(s.done)} dari {angka(s.expected)} kewajiban jatuh tempo tepat waktu", tone=tone),
         kpi_card("Terlambat", angka(late), "selesai setelah batas waktu", tone="warning" if late else "success"),
         kpi_card("Belum, lewat batas", angka(missing), "belum selesai padahal batas terlewati",
@@ -145,7 +140,7 @@ def score_cards(found: DayCompleteness) -> dbc.Row:
         kpi_card("Anomali waktu", angka(s.anomalies), "waktu yang mustahil: tidak dinilai tepat waktu",
                  tone="danger" if s.anomalies else "success"),
         kpi_card("Terlambat — ada pemberitahuan", angka(s.excused_count),
-                 f"bank memberi tahu gangguan; skor tanpa tugas ini {percent(s.share_excusing)}",
+                 f"bank memberi tahu gangguan; skor tanpa tugas ini {persen(s.share_excusing)}",
                  tone="info" if s.excused_count else "success"),
         kpi_card("Menunggu", angka(s.waiting), "belum selesai, batas belum tiba", tone="primary"),
     ], className="g-3 mpn-kpis", id="kl-skor")

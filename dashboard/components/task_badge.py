@@ -11,8 +11,9 @@ from dash import Dash, Input, Output, dcc, html
 
 from dashboard.access import ROLES_ATTRIBUTE, current_user
 from dashboard.components.data import fetch
+from queries import permissions
 from queries.accounts.users import User
-from queries.tasks.waiting import TASK_ROLES, task_count
+from queries.tasks.waiting import TASK_ACTION, has_tasks, task_count
 
 BADGE, BADGE_COUNT, BADGE_TICK = "navbar-tugas", "navbar-tugas-jumlah", "navbar-tugas-detak"
 PATH = "/tugas"
@@ -21,7 +22,7 @@ REFRESH_MS = 60_000
 
 def task_badge(user: User | None) -> html.Div | None:
     """The link to Tugas saya with its count, for the roles that can have tasks."""
-    if user is None or user.role not in TASK_ROLES:
+    if not has_tasks(user):
         return None
     return html.Div(
         [html.A(["Tugas saya", dbc.Badge("…", id=BADGE_COUNT, pill=True, color="light", text_color="dark",
@@ -47,6 +48,7 @@ def refresh_badge(_ticks: int | None) -> tuple[str, str, str]:
 
 def badge_callbacks(app: Dash) -> None:
     """Register the badge's callback on `app` (the shell is not a page module), for the roles with tasks."""
-    setattr(refresh_badge, ROLES_ATTRIBUTE, frozenset(TASK_ROLES))  # what `access.callback` marks; the guard reads it
+    # what `access.callback` marks; the guard reads it
+    setattr(refresh_badge, ROLES_ATTRIBUTE, frozenset(permissions.roles_for(TASK_ACTION)))
     app.callback(Output(BADGE_COUNT, "children"), Output(BADGE_COUNT, "color"), Output(BADGE_COUNT, "text_color"),
                  Input(BADGE_TICK, "n_intervals"))(refresh_badge)

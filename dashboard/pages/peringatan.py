@@ -1,4 +1,4 @@
-"""Peringatan: deadline alerts (issue 17 part 2). What is open now (rule, business date, bank, deadline and open-since
+"""Peringatan: deadline alerts. What is open now (rule, business date, bank, deadline and open-since
 in WIB, how late), with "Tandai diketahui" and "Tunda" for the roles that own the duty (a note each, audited; a
 refusal is shown), and the history with a filter. Each visit first checks the scheduler's heartbeat, so a silent
 scheduler is alerted even though the minute job that evaluates the rules runs inside it.

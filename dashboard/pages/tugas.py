@@ -16,38 +16,38 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.access import callback, current_user
+from dashboard.access import act, callback, current_user
 from dashboard.components.cards import empty_state, page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from dashboard.components.task_badge import BADGE_COUNT, PATH, badge_look
-from queries import config
-from queries.accounts.approvals import ApprovalRefused
+from queries import config, permissions
 from queries.accounts.users import User
 from queries.formatting import angka, rupiah, tanggal_pendek, waktu_wib
 from queries.tasks.acts import BulkOutcome, Seen, decide_many
 from queries.tasks.waiting import (
     BULK_ACTS,
-    BULK_ROLES,
     KINDS,
     LETTER_KINDS,
     SHOWN,
-    TASK_ROLES,
     Task,
     TaskList,
     acts_for,
+    bulk_action,
     counts,
     task_count,
     task_list,
 )
 
+PAGE_ROLES = permissions.roles_for("page.tugas")
 dash.register_page(__name__, path=PATH, name="Tugas saya", title="Tugas saya · MPN Monitor", order=5,
-                   roles=TASK_ROLES, navbar=False)
+                   roles=PAGE_ROLES, navbar=False)
 
 FILTER, LIST, SEEN, VERSION, MESSAGE = "tugas-jenis", "tugas-daftar", "tugas-tampil", "tugas-versi", "tugas-pesan"
 PICK, ACT, PICK_ALL, RESULT = "tugas-pilih", "tugas-aksi", "tugas-pilih-semua", "tugas-hasil"
 ALL_KINDS = "semua"
 MAX_ROWS = SHOWN  # per kind, fetched with LIMIT and counted in SQL: light when someone holds thousands
-ACTORS: tuple[str, ...] = tuple(sorted({r for roles in BULK_ROLES.values() for r in roles}))
+#: Who takes any bulk act (the acts' callbacks).
+ACTORS: tuple[str, ...] = tuple(sorted({r for act in BULK_ACTS for r in permissions.roles_for(bulk_action(act))}))
 
 TITLE = "Tugas saya"
 QUESTION = "Apa yang menunggu tindakan saya, dari tanggal mana saja?"
@@ -100,12 +100,12 @@ def chosen(tasks: list[Task], jenis: str | None) -> str:
 
 def toolbar(user: User | None) -> html.Div | None:
     """`Pilih semua` and the bulk acts of the user's role."""
-    acts = [act for act, roles in BULK_ROLES.items() if user is not None and user.role in roles]
+    acts = [name for name in BULK_ACTS if permissions.may(user, bulk_action(name))]
     if not acts:
         return None
     buttons = [dbc.Button("Pilih semua", id=PICK_ALL, color="secondary", outline=True, size="sm", n_clicks=0)]
-    buttons += [dbc.Button(BULK_ACTS[act], id={"type": ACT, "act": act}, color="primary", size="sm", n_clicks=0)
-                for act in acts]
+    buttons += [dbc.Button(BULK_ACTS[name], id={"type": ACT, "act": name}, color="primary", size="sm", n_clicks=0)
+                for name in acts]
     return html.Div(buttons, className="d-flex gap-2 flex-wrap justify-content-end")
 
 
@@ -190,7 +190,7 @@ def table(tasks: list[Task], user: User | None, now: datetime) -> html.Table:
 
 
 @callback(Output(LIST, "children"), Output(SEEN, "data"), Output(FILTER, "options"),
-          Input(FILTER, "value"), Input(VERSION, "data"), prevent_initial_call=True, roles=TASK_ROLES)
+          Input(FILTER, "value"), Input(VERSION, "data"), prevent_initial_call=True, roles=PAGE_ROLES)
 def show(choice: str | None, _version: int | None) -> tuple[Any, ...]:
     """The list again, after a filter change or a bulk act."""
     user = current_user()
@@ -225,10 +225,10 @@ def outcome_alert(outcome: BulkOutcome) -> dbc.Alert:
 def bulk(clicks: list[int | None], values: list[bool | None], ids: list[dict[str, str]],
          seen: dict[str, dict[str, str]] | None, version: int | None) -> tuple[Any, ...]:
     """Take the clicked act on each selected row as it was shown; the outcome per row, the list and badge anew."""
-    user, trigger = current_user(), ctx.triggered_id
-    if user is None or not isinstance(trigger, dict) or not any(clicks or []):
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not any(clicks or []):
         raise PreventUpdate
-    act = str(trigger.get("act"))
+    name = str(trigger.get("act"))
     shown = seen or {}
     picked = [Seen(i["key"], str(shown[i["key"]].get("token", "")), str(shown[i["key"]].get("name", "")))
               for i, v in zip(ids or [], values or [], strict=False) if v and i.get("key") in shown]
@@ -236,8 +236,11 @@ def bulk(clicks: list[int | None], values: list[bool | None], ids: list[dict[str
         message = dbc.Alert("Pilih paling sedikit satu butir terlebih dahulu.", color="info", id=RESULT,
                             className="py-2")
         return message, dash.no_update, dash.no_update, dash.no_update, dash.no_update
-    try:
-        alert = outcome_alert(perform(decide_many, actor=user, act=act, seen=picked))
-    except ApprovalRefused as refused:
-        alert = dbc.Alert(refused.message, color="danger", id=RESULT, className="py-2")
-    return (alert, (version or 0) + 1, *badge_look(fetch(task_count, user)))
+
+    def decide(user: User) -> tuple[Any, ...]:
+        outcome = perform(decide_many, actor=user, act=name, seen=picked)
+        return outcome_alert(outcome), (version or 0) + 1, *badge_look(fetch(task_count, user))
+
+    return act(sum(c or 0 for c in clicks or []), decide, done=lambda shown_anew: shown_anew,
+               refused=lambda why: (dbc.Alert(why.message, color="danger", id=RESULT, className="py-2"),
+                                    (version or 0) + 1, *(dash.no_update,) * 3))  # nothing changed: nor the badge

@@ -12,6 +12,9 @@ after a backoff), never by a blind resend. A batch left `sending` by a run that 
 way before anything is sent. Retries back off exponentially with jitter; after `max_attempts` the batch is
 `failed` and waits for the next run (the scheduler's, or a redistribution). A 4xx (e.g. 409: the target
 holds different content under this id) fails the batch at once. Every attempt is recorded.
+
+The states and every statement are the area's (`queries.distribution.delivery`: `start_sending`, `confirm`,
+`fail`, `give_up`, …); this job owns the connections, threads, HTTP, retries and the run's lock.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 distribution (the end-of-distribution report's content, when the date has one) and what remains open, as PDF and
 XLSX, kept on file in `dist_report` (kind `daily`) and listed on the Laporan page.
 
-`jobs.documents.daily_report_data.daily_data` reads one date (every list aggregated in SQL: tens of rows per bank or
+`queries.monitoring.daily_report.daily_data` reads one date (every list aggregated in SQL: tens of rows per bank or
 category, never per payment); `daily_pdf` and `daily_xlsx` render it; `make_daily_report` reads, renders and
 keeps one format; `make_daily_reports_by` is a user's "Buat laporan" (role `reports.make`);
 `daily_report_job` is the scheduler's end-of-day run for the date whose cycle closes that day. A
@@ -20,7 +20,6 @@ from sqlalchemy import Connection, Engine
 
 from jobs.documents import distribution_report as dist_report
 from jobs.documents import tabular
-from jobs.documents.daily_report_data import APPROVAL_KINDS, SHORT_STATES, DailyReportData, daily_data
 from jobs.documents.distribution_report import StoredReport
 from jobs.documents.exports import labelled_columns, labelled_rows, title_rows
 from jobs.documents.pdf_style import Column, Document, date_words, draw_letterhead, latin1, table
@@ -39,6 +38,7 @@ from queries.labels import label as label_of
 from queries.letters.appeals import STATUSES as APPEAL_STATUSES
 from queries.letters.statements import STATUSES as STATEMENT_STATUSES
 from queries.monitoring.completeness import DUTIES, SCORED, DutyStatus
+from queries.monitoring.daily_report import APPROVAL_KINDS, SHORT_STATES, DailyReportData, daily_data
 from queries.permissions import Refused, require
 from queries.reconciliation.classify import CATEGORIES, CATEGORY_LABELS, RESULT_DEADLINE_MINUTES
 from queries.reconciliation.exception_detail import AGE_BUCKETS

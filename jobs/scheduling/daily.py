@@ -131,8 +131,3 @@ def statements_after_deadline(engine: Engine, now: datetime, *, actor: Actor) ->
         return Outcome(0, f"Tanggal buku {day:%d/%m/%Y}: tidak ada konsep surat himbauan baru")
     return Outcome(len(made), f"Tanggal buku {day:%d/%m/%Y}: {len(made)} konsep surat himbauan dibuat/diperluas")
 
-
-def pending_batches(engine: Engine) -> int:
-    """Batches waiting for their first reconciliation (for the page)."""
-    with engine.connect() as conn:
-        return len(store.pending_batches(conn, since=date(1900, 1, 1)))

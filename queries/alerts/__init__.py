@@ -1,4 +1,4 @@
-"""Deadline alerts (issue 17 part 2, CONTRACT §6): an area of its own (STYLE 12).
+"""Deadline alerts (CONTRACT §6): an area of its own (STYLE 12).
 
 - `model`: the rules, statuses, the `Alert` row and the role rules (`acts_for`, `owned_rules`);
 - `duties`: the four bank duties read off the Kelengkapan model (`queries.monitoring.completeness`), never re-derived;

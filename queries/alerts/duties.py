@@ -33,7 +33,7 @@ MAX_WINDOW_DAYS = 30
 
 
 def result_duty(row: BankDay) -> DutyStatus:
-    """`result_late`'s duty: Kelengkapan's `recon`, whose time is the delivery to the bank (issue 18, R5), not the
+    """`result_late`'s duty: Kelengkapan's `recon`, whose time is the delivery to the bank (R5), not the
     computation; its note is the result's waiting status while it is not sent (`Delivery.waiting_note`)."""
     return row.status("recon")
 

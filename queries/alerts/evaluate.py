@@ -95,7 +95,7 @@ def evaluate(conn: Connection, *, now: datetime, settings: Settings | None = Non
     opened += [i for o in others if (i := _upsert(conn, o, now)) is not None]
     rearmed = conn.execute(text("""UPDATE alert SET status = 'open', snoozed_until = NULL
                                     WHERE status = 'snoozed' AND snoozed_until <= :now"""), {"now": now}).rowcount
-    # a duty a bank's disruption notice excuses: its alert is acknowledged by the notice (issue 21)
+    # a duty a bank's disruption notice excuses: its alert is acknowledged by the notice
     acknowledge_alerts(conn, {k: s.notice_id for k, s in dues.items() if s.notice_id is not None
                               and s.state == "missing"}, now=now)
     if notify and opened:

@@ -1,4 +1,4 @@
-"""Master data edited one row at a time (the Data induk page, issue 19), with the checks of `mpn master import`.
+"""Master data edited one row at a time (the Data induk page), with the checks of `mpn master import`.
 
 A row goes through `queries.imports.master.check_row`, the same per-column rules a file's rows pass, and is upserted by
 `upsert_master`; the change is audited as `master.edit` with the row before and after. A bank's cut-off is read

@@ -8,7 +8,8 @@ Status flow::
 
 Paraf and signature are the two steps of one `approval_request` (kind `appeal_letter`, chain kasi then
 kasubdit) made by the drafter, so the database itself refuses self-approval, a step taken twice and a
-step out of order; a revision makes a new request. A draft the system proposes is made by the disabled
+step out of order; a revision makes a new request. Who takes each act is `queries.permissions.ACTIONS`
+(`letters.appeal_*`), checked inside each act. A draft the system proposes is made by the disabled
 account `sistem`. A letter whose business dates all get their statement letters before it is sent is
 voided (`void`); once sent, it becomes `answered`. Every act locks the letter row first, refuses with
 `LetterRefused` (Indonesian message, nothing written), audits, and never commits.
@@ -25,11 +26,11 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from queries import config, db, plausibility
+from queries import config, db, permissions, plausibility
 from queries.accounts import approvals
 from queries.accounts.approvals import ApprovalRefused
 from queries.accounts.audit import Actor, record
-from queries.accounts.users import ROLES, User, user_by_name
+from queries.accounts.users import User, user_by_name
 from queries.calendar import WorkingCalendar, calendar_from_db
 from queries.letters.statements import missing_pairs
 from queries.settings import Settings, current_settings
@@ -38,9 +39,8 @@ KIND = "appeal_letter"
 OBJECT_TYPE = "appeal_letter"
 STEPS = ("kasi", "kasubdit")
 SYSTEM_USER = "sistem"
-#: Who drafts and revises letters (a kasi may stand in for the pelaksana, but not initial their own draft).
-DRAFTER_ROLES = ("pelaksana", "kasi")
-SENDER_ROLES = ("tu",)
+#: Who drafts letters (SE-127 step 5 on demand) and makes their paraf-and-signature requests.
+DRAFT_ACTION = "letters.appeal_draft"
 MAX_TEXT = plausibility.MAX_TEXT  # the schema's limit too (migration 0010)
 
 #: Statuses in workflow order, with their Indonesian labels.
@@ -55,16 +55,16 @@ STATUSES: dict[str, str] = {
 }
 OPEN_STATUSES = ("draft", "returned", "initialled", "signed", "sent")
 
-#: Each act: who may take it, and from which statuses.
-ACTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "initial": (("kasi",), ("draft",)),
-    "sign": (("kasubdit",), ("initialled",)),
-    "return": (("kasi", "kasubdit"), ("draft", "initialled")),
-    "revise": (DRAFTER_ROLES, ("draft", "returned")),
-    "send": (SENDER_ROLES, ("signed",)),
+#: Each act: the action of `permissions.ACTIONS` whose roles take it, and the statuses it is taken from.
+ACTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "initial": ("letters.appeal_initial", ("draft",)),
+    "sign": ("letters.appeal_sign", ("initialled",)),
+    "return": ("letters.appeal_return", ("draft", "initialled")),
+    "revise": ("letters.appeal_revise", ("draft", "returned")),
+    "send": ("letters.appeal_send", ("signed",)),
 }
 ACT_LABELS = {"initial": "Paraf", "sign": "Tanda tangani", "return": "Kembalikan", "revise": "Perbaiki & ajukan",
-              "send": "Catat pengiriman"}
+              "send": "Catat pengiriman", "draft": "Buat konsep"}
 #: What each act needs, said when a letter is in another status.
 ACT_REQUIRES = {
     "initial": "paraf hanya untuk konsep yang menunggu paraf",
@@ -73,6 +73,9 @@ ACT_REQUIRES = {
     "revise": "perbaikan hanya untuk konsep atau surat yang dikembalikan",
     "send": "pengiriman hanya untuk surat yang sudah ditandatangani",
 }
+#: Whose step a return is: the kasi's before the paraf, the kasubdit's after it (the approval chain refuses
+#: the other).
+RETURNER = {"draft": "kasi", "initialled": "kasubdit"}
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 
 
@@ -131,8 +134,9 @@ class AppealLetter:
 
     def acts_for(self, user: User) -> list[str]:
         """The acts `user` may take on this letter now (the page shows these buttons)."""
-        acts = [act for act, (roles, statuses) in ACTS.items() if user.role in roles and self.status in statuses]
-        if "return" in acts and (user.role, self.status) not in (("kasi", "draft"), ("kasubdit", "initialled")):
+        acts = [act for act, (action, statuses) in ACTS.items()
+                if permissions.may(user, action) and self.status in statuses]
+        if "return" in acts and RETURNER.get(self.status) != user.role:
             acts.remove("return")  # each decides (approves or returns) their own step only
         if self.drafted_by == user.username:  # a kasi never initials, nor returns, a draft they wrote
             acts = [a for a in acts if a not in ("initial", "return")]
@@ -245,15 +249,12 @@ def _locked(conn: Connection, letter_id: int) -> AppealLetter:
 
 
 def _acting(conn: Connection, actor: User, act: str) -> User:
-    """The actor as stored now, refused when their role may not take `act`."""
-    roles = ACTS[act][0]
+    """The actor as stored now, refused when their role does not hold `act` (an act of `ACTS`, or `draft`)."""
     user = user_by_name(conn, actor.username)
     if user is None or not user.active:
         raise LetterRefused("Akun Anda tidak aktif; hubungi administrator.")
-    if user.role not in roles:
-        allowed = ", ".join(ROLES[r] for r in roles)
-        raise LetterRefused(f"Peran Anda ({ROLES.get(user.role, user.role)}) tidak berwenang untuk "
-                            f"'{ACT_LABELS[act]}'; yang berwenang: {allowed}.")
+    action = DRAFT_ACTION if act == "draft" else ACTS[act][0]
+    permissions.require(user, action, f"'{ACT_LABELS[act]}'", LetterRefused)
     return user
 
 
@@ -318,7 +319,7 @@ def _ask(conn: Connection, letter_id: int, bank_code: str, dates: Sequence[date]
     made = approvals.request_approval(
         conn, kind=KIND, object_key=str(letter_id), steps=STEPS, actor=maker,
         content_hash=_content_hash(bank_code, dates, addressee, note), summary=_summary(bank_code, dates),
-        maker_roles=DRAFTER_ROLES)
+        maker_roles=permissions.roles_for(DRAFT_ACTION))
     return made.request_id
 
 
@@ -345,10 +346,10 @@ def propose_drafts(conn: Connection, business_date: date, *, actor: User | None 
     """SE-127 step 5: a draft per bank whose statement letter for `business_date` (or an earlier date not yet
     asked for) is missing. A bank's open draft is extended rather than doubled; dates asked for by a letter
     already initialled, signed or sent are left to that letter. `actor` (default: the account `sistem`)
-    is the drafter; a user must hold a drafter role."""
+    is the drafter; a user must hold `letters.appeal_draft`."""
     maker = actor if actor is not None else system_user(conn)
     if actor is not None:
-        maker = _acting(conn, actor, "revise")
+        maker = _acting(conn, actor, "draft")
     who = audit_actor or maker.actor()
     settle(conn, actor=who)
     proposed: list[Proposed] = []

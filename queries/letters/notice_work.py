@@ -14,14 +14,15 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Connection, text
 
-from queries import config, plausibility
+from queries import config, permissions, plausibility
 from queries.accounts.audit import Actor, record
-from queries.accounts.users import ROLES, User, user_by_name
+from queries.accounts.users import User, user_by_name
 from queries.alerts.duties import duty_states
 from queries.calendar import calendar_from_db
 from queries.letters.notices import (
     EXCUSED,
-    RECORDER_ROLES,
+    RECORD_ACTION,
+    WITHDRAW_ACTION,
     Notice,
     NoticeIn,
     NoticeRefused,
@@ -108,7 +109,7 @@ def record_checked(conn: Connection, n: NoticeIn, *, actor: Actor, now: datetime
 def record_notice(conn: Connection, notice: NoticeIn, *, actor: User, scan_file: tuple[str, bytes] | None = None,
                   now: datetime | None = None) -> int:
     """The form: check the role and the notice, keep the scanned letter (PDF, as statement letters' scans), store."""
-    user = _recorder(conn, actor, "mencatat")
+    user = _acting(conn, actor, RECORD_ACTION, "mencatat surat pemberitahuan")
     now = now or config.now()
     if conn.execute(text("SELECT 1 FROM bank WHERE bank_code = :b"), {"b": notice.bank_code}).first() is None:
         raise NoticeRefused(f"Bank/pos {notice.bank_code or '-'} tidak ada dalam data induk.")
@@ -131,7 +132,7 @@ def record_notice(conn: Connection, notice: NoticeIn, *, actor: User, scan_file:
 def withdraw_notice(conn: Connection, notice_id: int, *, actor: User, reason: str,
                     now: datetime | None = None) -> Notice:
     """Withdraw a notice with a reason (audited): it excuses nothing from now on; its alerts read open again."""
-    user = _recorder(conn, actor, "menarik")
+    user = _acting(conn, actor, WITHDRAW_ACTION, "menarik surat pemberitahuan")
     why, problem = plausibility.form_text(reason, "Alasan penarikan", multiline=True)
     if problem:
         raise NoticeRefused(problem)
@@ -153,13 +154,12 @@ def withdraw_notice(conn: Connection, notice_id: int, *, actor: User, reason: st
     return withdrawn
 
 
-def _recorder(conn: Connection, actor: User, verb: str) -> User:
+def _acting(conn: Connection, actor: User, action: str, what: str) -> User:
+    """The actor as stored now, refused when inactive or their role does not hold `action`."""
     user = user_by_name(conn, actor.username)
     if user is None or not user.active:
         raise NoticeRefused("Akun Anda tidak aktif; hubungi administrator.")
-    if user.role not in RECORDER_ROLES:
-        raise NoticeRefused(f"Peran Anda ({ROLES.get(user.role, user.role)}) tidak berwenang {verb} surat "
-                            "pemberitahuan.")
+    permissions.require(user, action, what, NoticeRefused)
     return user
 
 

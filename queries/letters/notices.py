@@ -7,8 +7,9 @@ it covers and the duties it affects. A duty that fell due inside the period and 
 "terlambat — ada pemberitahuan" on Kelengkapan (`queries.monitoring.completeness`), counted apart from plain
 lateness; its
 alert is acknowledged by the notice. A notice is never edited: it is withdrawn (with a reason, audited) and a new
-one recorded. This module holds the model, the checks shared by the file and the form, and the reads; the acts
-with their effects are `queries.letters.notice_work`.
+one recorded. This module holds the model, the checks shared by the file and the form, the reads, and who may act
+on a notice (`acts_for`, from `queries.permissions.ACTIONS`); the acts with their effects are
+`queries.letters.notice_work`.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Connection, text
 
-from queries import plausibility
+from queries import permissions, plausibility
 from queries.accounts.audit import Actor, record
+from queries.accounts.users import User
 from queries.calendar import WorkingCalendar
 from queries.formatting import tanggal_pendek, waktu_wib
 from queries.permissions import Refused
@@ -45,8 +47,8 @@ EXCUSES: dict[str, tuple[str, ...]] = {"mpn": ("mpn",), "batch": ("batch",), "st
 #: The Kelengkapan state of a late or missing duty that fell due inside a notice's period.
 EXCUSED = "excused"
 EXCUSED_TITLE = "Terlambat — ada pemberitahuan"
-#: Who records and withdraws notices; every operations role reads them.
-RECORDER_ROLES = ("pelaksana", "kasi", "kasubdit")
+#: Who records and who withdraws notices (`permissions.ACTIONS`); every operations role reads them.
+RECORD_ACTION, WITHDRAW_ACTION = "letters.notice_record", "letters.notice_withdraw"
 #: A notice covers at most this long: a longer "disruption" is a matter for the bank's right to collect.
 MAX_PERIOD = timedelta(days=31)
 #: PER-78 Ps.12: force majeure is a link down for more than one day.
@@ -132,6 +134,14 @@ class Notice:
         """Whether this notice excuses the Kelengkapan `duty` of `bank_code` that fell due at `due`."""
         return (self.active and due is not None and bank_code == self.bank_code
                 and any(duty in EXCUSES[d] for d in self.duties) and self.period_from <= due <= self.period_to)
+
+
+def acts_for(user: User | None, notice: Notice | None = None) -> frozenset[str]:
+    """What `user` may do now: `record` a notice, and `withdraw` `notice` when it is still active."""
+    acts = {"record"} if permissions.may(user, RECORD_ACTION) else set()
+    if notice is not None and notice.active and permissions.may(user, WITHDRAW_ACTION):
+        acts.add("withdraw")
+    return frozenset(acts)
 
 
 def split_duties(value: str) -> tuple[tuple[str, ...], str | None]:

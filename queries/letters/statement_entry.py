@@ -3,7 +3,9 @@
 One letter may cover several business dates, each with its own declared count and amount; it is stored as
 one `statement_letter` row per date (as an imported file is), all pointing at the same scan. A date that has
 a letter already gets a new version and the old one stays as history. Storing letters settles the bank's
-appeal letters in the same transaction. Refusals are `StatementRefused` (Indonesian; nothing written).
+appeal letters in the same transaction. Who records is `queries.permissions.ACTIONS["letters.statement_record"]`,
+checked inside `record_statement`; the page asks `acts_for`. Refusals are `StatementRefused` (Indonesian; nothing
+written).
 """
 
 from __future__ import annotations
@@ -15,15 +17,16 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, text
 
-from queries import config, plausibility
+from queries import config, permissions, plausibility
 from queries.accounts.approvals import ApprovalRefused
 from queries.accounts.audit import record
-from queries.accounts.users import ROLES, User, user_by_name
+from queries.accounts.users import User, user_by_name
 from queries.imports.store import LetterIn, store_letter
 from queries.letters import appeals as appeal_letters
+from queries.letters.statements import StatementCell
 
 #: Who records statement letters: the section's staff, and TU who receives the mail.
-RECORDER_ROLES = ("pelaksana", "kasi", "kasubdit", "tu")
+RECORD_ACTION = "letters.statement_record"
 MAX_SCAN_BYTES = 10 * 1024 * 1024
 MAX_TEXT = 200
 #: The largest count or amount a letter may declare for one date: PostgreSQL's bigint.
@@ -36,6 +39,17 @@ class StatementRefused(ApprovalRefused):
 
 class ScanCorrupt(RuntimeError):
     """A stored scan no longer matches its checksum."""
+
+
+def acts_for(user: User | None, cell: StatementCell | None = None) -> frozenset[str]:
+    """What `user` may do now with the statement letter of a bank and business date (`cell`; None: of any date):
+    `record` the letter of a date that has none, `edit` a date's current letter (record a new version of it; the
+    old one stays as history). The page shows its form to those who may do either."""
+    if not permissions.may(user, RECORD_ACTION):
+        return frozenset()
+    if cell is None:
+        return frozenset({"record", "edit"})
+    return frozenset({"edit"} if cell.letter_id is not None else {"record"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +137,7 @@ def record_statement(conn: Connection, *, bank_code: str, days: Sequence[Declare
     user = user_by_name(conn, actor.username)
     if user is None or not user.active:
         raise StatementRefused("Akun Anda tidak aktif; hubungi administrator.")
-    if user.role not in RECORDER_ROLES:
-        raise StatementRefused(f"Peran Anda ({ROLES.get(user.role, user.role)}) tidak berwenang mencatat "
-                               "surat pernyataan.")
+    permissions.require(user, RECORD_ACTION, "mencatat surat pernyataan", StatementRefused)
     if conn.execute(text("SELECT 1 FROM bank WHERE bank_code = :b"), {"b": bank_code}).first() is None:
         raise StatementRefused(f"Bank/pos {bank_code or '-'} tidak ada dalam data induk.")
     if not days:

@@ -1,4 +1,4 @@
-"""The mail outbox (issue 17 part 3): every e-mail is first a row here, then sent by `jobs.mail.send`.
+"""The mail outbox: every e-mail is first a row here, then sent by `jobs.mail.send`.
 
 Producers (alerts, the daily digest, Tugas saya, the results sent to banks) call `enqueue` inside their own
 transaction, so a message exists exactly when the change that caused it commits. `dedupe_key` makes enqueueing
@@ -30,6 +30,7 @@ from sqlalchemy import Connection, text
 from queries import labels
 from queries.accounts.audit import Actor, record
 from queries.db import hold_session_lock, session_unlock, try_xact_lock
+from queries.permissions import Refused, may, role_titles
 
 STATUSES = ("queued", "sending", "sent", "failed")
 #: Indonesian labels of the statuses (page and messages).
@@ -45,6 +46,10 @@ KIND = re.compile(r"^[a-z][a-z0-9_.-]{0,39}$")
 
 class MailError(ValueError):
     """A message or address that cannot be queued; the message says why."""
+
+
+class ResendRefused(Refused, MailError):
+    """A "kirim ulang" the outbox will not take: the message is unknown or not failed, or the person may not resend."""
 
 
 def mail_from() -> str:
@@ -277,15 +282,24 @@ def fail_stranded(conn: Connection) -> list[str]:
     return stranded
 
 
+def acts_for(user: object, status: str) -> frozenset[str]:
+    """What `user` (a User, an Actor, None) may do to a message of `status` on Kotak keluar: `resend` a failed one."""
+    return frozenset({"resend"}) if status == "failed" and may(user, "mail.resend") else frozenset()
+
+
 def requeue(conn: Connection, mail_id: int, *, actor: Actor, now: datetime) -> str:
     """A person's "kirim ulang" of a failed message: queued again now with the same Message-ID, its attempts
-    counted afresh; audited. Returns the Message-ID; MailError when the message is not failed."""
+    counted afresh; audited. Returns the Message-ID; `ResendRefused` when the message is not failed or the actor does
+    not hold `mail.resend`."""
+    if actor.role != "system" and not may(actor, "mail.resend"):
+        raise ResendRefused(f"Peran Anda ({labels.ROLES.get(actor.role, actor.role)}) tidak berwenang mengirim ulang "
+                            f"e-mail; yang berwenang: {role_titles('mail.resend')}.")
     row = conn.execute(text("""SELECT message_id, status, attempts, last_error, uncertain FROM mail_message
                                 WHERE mail_id = :m FOR UPDATE"""), {"m": mail_id}).first()
     if row is None:
-        raise MailError(f"Pesan {mail_id} tidak ditemukan.")
+        raise ResendRefused(f"Pesan {mail_id} tidak ditemukan.")
     if row.status != "failed":
-        raise MailError(f"Pesan {row.message_id} berstatus {STATUS_LABELS[row.status].lower()}, bukan gagal: "
+        raise ResendRefused(f"Pesan {row.message_id} berstatus {STATUS_LABELS[row.status].lower()}, bukan gagal: "
                         "hanya pesan gagal yang dapat dikirim ulang.")
     conn.execute(text("""UPDATE mail_message SET status = 'queued', not_before = :now, attempts = 0,
                                 uncertain = false, last_error = '' WHERE mail_id = :m"""), {"m": mail_id, "now": now})

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from queries.accounts.audit import Actor, record
 from queries.db import lock_key, session_unlock, try_session_lock
-from queries.permissions import require
+from queries.permissions import may, require
 
 LEADER_LOCK = ("scheduler", "leader")  # what the advisory lock the active scheduler holds is named by
 HEARTBEAT_STALE = timedelta(seconds=90)
@@ -154,6 +154,15 @@ def request_run(conn: Connection, job_id: str, *, actor: Actor) -> int:
                                           RETURNING request_id"""), {"j": job_id, "by": actor.name}).scalar_one())
     record(conn, actor, "scheduler.run_now", object_type="job", object_id=job_id, after={"request_id": request_id})
     return request_id
+
+
+#: What an operator does to a job on Penjadwal.
+ACTS = frozenset({"run", "pause", "resume"})
+
+
+def acts_for(user: object) -> frozenset[str]:
+    """What `user` (a User, an Actor, None) may do to the scheduled jobs: all of `ACTS` or nothing."""
+    return ACTS if may(user, "scheduling.operate") else frozenset()
 
 
 def _operating(actor: Actor, what: str) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from queries import permissions
 from queries.accounts import approvals
 from queries.accounts.approvals import ApprovalRefused
 from queries.accounts.audit import record
@@ -28,11 +29,11 @@ from queries.reconciliation.work import approve_resolution, exception_row
 from queries.settings import current_settings
 from queries.tasks.waiting import (
     BULK_ACTS,
-    BULK_ROLES,
-    FILE_ROLES,
     HANDLED_ACTION,
     Task,
     acts_for,
+    bulk_action,
+    file_action,
     source_of,
     tasks_for,
 )
@@ -172,7 +173,7 @@ def _one(conn: Connection, user: User, act: str, seen: Seen, task: Task | None) 
     except _Changed:
         why = _why_gone(conn, user, seen)
         return ("skipped", None) if why is None else ("refused", why)
-    except (ApprovalRefused, LookupError) as err:
+    except (permissions.Refused, LookupError) as err:  # every area's refusal, in its own words
         return "refused", getattr(err, "message", None) or str(err)
     return "done", None
 
@@ -180,8 +181,8 @@ def _one(conn: Connection, user: User, act: str, seen: Seen, task: Task | None) 
 def decide_many(conn: Connection, *, actor: User, act: str, seen: Sequence[Seen]) -> BulkOutcome:
     """Take the bulk `act` (`paraf`, `setujui`, `tandai`) on each item the user selected, as it was shown."""
     user = _acting(conn, actor)
-    if act not in BULK_ACTS or user.role not in BULK_ROLES[act]:
-        allowed = ", ".join(ROLES[r] for r in BULK_ROLES.get(act, ()))
+    if act not in BULK_ACTS or not permissions.may(user, bulk_action(act)):
+        allowed = permissions.role_titles(bulk_action(act)) if act in BULK_ACTS else ""
         raise TaskRefused(f"Peran Anda ({ROLES.get(user.role, user.role)}) tidak dapat melakukan "
                           f"'{BULK_ACTS.get(act, act)}'; yang dapat: {allowed or '-'}.")
     current = {t.key: t for t in tasks_for(conn, user)}
@@ -209,10 +210,9 @@ def mark_handled(conn: Connection, import_id: int, *, actor: User, note: str = "
                        {"i": import_id}).first()
     if row is None or row.status != "rejected":
         raise TaskRefused(f"Berkas #{import_id} tidak ditemukan atau tidak ditolak.")
-    roles = FILE_ROLES.get(row.kind, ())
-    if user.role not in roles:
+    if not permissions.may(user, file_action(row.kind)):
         raise TaskRefused(f"Peran Anda ({ROLES.get(user.role, user.role)}) tidak menangani berkas ini; yang "
-                          f"menangani: {', '.join(ROLES[r] for r in roles)}.")
+                          f"menangani: {permissions.role_titles(file_action(row.kind))}.")
     done = conn.execute(text("""SELECT actor, at FROM audit_log WHERE object_type = 'import_file'
                                    AND object_id = :i AND action = :a ORDER BY seq LIMIT 1"""),
                         {"i": str(import_id), "a": HANDLED_ACTION}).first()

@@ -5,7 +5,8 @@ for, exception resolutions and adjustments, results for banks, any other kind), 
 initial, sign, send or must revise (`AppealLetter.acts_for`), exceptions assigned to them, and rejected input
 files of their role not yet handled. Each `Task` names its business date, bank, size, since when it waits, its
 deadline and the address that opens the item. `token` is what the user saw (approval request and content hash):
-a bulk act (`queries.tasks.acts`) skips an item whose token changed. Role rules live here (`acts_for`).
+a bulk act (`queries.tasks.acts`) skips an item whose token changed. Who has tasks and takes each bulk act is
+`queries.permissions.ACTIONS` (`tasks.*`, `imports.handle_*`); the page asks `acts_for`.
 
 Deadlines (design, where no regulation sets one): a distribution round and an exception are due by the date's
 distribution deadline (`completeness.distribution_due`; a held row waits for them); a result for a bank one hour
@@ -24,7 +25,7 @@ from urllib.parse import quote_plus
 
 from sqlalchemy import Connection, text
 
-from queries import config, labels
+from queries import config, labels, permissions
 from queries.accounts.users import User
 from queries.calendar import WorkingCalendar, calendar_from_db
 from queries.imports.rejected import meant_for
@@ -46,22 +47,38 @@ BULK_ACTS: dict[str, str] = {"paraf": "Paraf terpilih", "setujui": "Setujui terp
 BULK_OF: dict[str, str] = {"letter_initial": "paraf", "letter_sign": "setujui", "distribution": "setujui",
                            "exception_resolution": "setujui", "exception_adjustment": "setujui",
                            "bank_result": "setujui", "file_rejected": "tandai"}
-BULK_ROLES: dict[str, tuple[str, ...]] = {"paraf": ("kasi",), "setujui": ("kasi", "kasubdit"),
-                                          "tandai": ("pelaksana", "petugas_mpn")}
-#: Which role handles a rejected input file of each kind: the MPN data is the petugas's, the statement letters
-#: the pelaksana's (they recap them), a bank batch both.
-FILE_ROLES: dict[str, tuple[str, ...]] = {"mpn": ("petugas_mpn",), "bank": ("petugas_mpn", "pelaksana"),
-                                          "statements": ("pelaksana",), "notices": ("pelaksana",)}
+#: The input file kinds whose rejected files someone handles; who does is the action `file_action(kind)`.
+FILE_KINDS = ("mpn", "bank", "statements", "notices")
 #: Letter acts that are tasks, per the status that waits for them.
 LETTER_TASKS: dict[str, tuple[str, str]] = {"draft": ("initial", "letter_initial"),
                                             "initialled": ("sign", "letter_sign"),
                                             "signed": ("send", "letter_send"),
                                             "returned": ("revise", "letter_revise")}
-#: Who revises a returned letter (the kasi may too, but it waits for the pelaksana).
-REVISER_ROLES = ("pelaksana",)
+#: Whom a returned letter waits for (the kasi may revise it too, but it waits for the pelaksana).
+REVISE_WAITS = "tasks.letter_revise"
 LETTER_STEP_DUE = time(16, 0)
-#: Every role that can have a task (the page's and the badge's audience).
-TASK_ROLES: tuple[str, ...] = ("kasubdit", "kasi", "pelaksana", "petugas_mpn", "tu")
+#: The roles that can have a task (the page's and the badge's audience).
+TASK_ACTION = "tasks.have"
+
+
+def bulk_action(act: str) -> str:
+    """The action of `permissions.ACTIONS` that holds the bulk act `act` (`paraf` -> `tasks.paraf`)."""
+    return f"tasks.{act}"
+
+
+def file_action(kind: str) -> str:
+    """The action of `permissions.ACTIONS` whose roles handle a rejected input file of `kind`."""
+    return f"imports.handle_{kind}"
+
+
+def has_tasks(user: User | None) -> bool:
+    """Can `user` have tasks at all (the page and the navbar badge)?"""
+    return permissions.may(user, TASK_ACTION)
+
+
+def handled_kinds(user: User) -> list[str]:
+    """The input file kinds whose rejected files `user`'s role handles."""
+    return [kind for kind in FILE_KINDS if permissions.may(user, file_action(kind))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +132,7 @@ class Task:
 def acts_for(user: User, task: Task) -> list[str]:
     """The bulk acts `user` may take on `task` (its own act, when the user's role takes it in bulk)."""
     act = task.bulk_act
-    return [act] if act is not None and user.role in BULK_ROLES[act] else []
+    return [act] if act is not None and permissions.may(user, bulk_action(act)) else []
 
 
 _PLAIN = re.compile(r"[A-Za-z0-9_.-]+")  # query values that need no quoting (dates, codes, ids)
@@ -281,15 +298,16 @@ def letter_tasks(conn: Connection, user: User, *, settings: Settings, calendar: 
     """Letters whose status waits for an act the letter itself allows this user (`AppealLetter.acts_for`); all of
     them (a few dozen at most: `limit` is not applied, so their count is exact)."""
     del limit
+    waits = permissions.may(user, REVISE_WAITS)
     wanted = [s for s, (act, _kind) in LETTER_TASKS.items()
-              if user.role in ACTS[act][0] and (act != "revise" or user.role in REVISER_ROLES)]
+              if permissions.may(user, ACTS[act][0]) and (act != "revise" or waits)]
     if not wanted:
         return []
     letters = appeal_letters(conn, statuses=wanted)
     tasks = []
     for a in letters:
         act, kind = LETTER_TASKS[a.status]
-        if act in a.acts_for(user) and (act != "revise" or user.role in REVISER_ROLES):
+        if act in a.acts_for(user) and (act != "revise" or waits):
             tasks.append(letter_task(a, kind, calendar))
     return tasks
 
@@ -357,7 +375,7 @@ def file_tasks(conn: Connection, user: User, *, settings: Settings, calendar: Wo
                limit: int | None = None) -> list[Task]:
     """Rejected input files of the kinds the user's role handles, neither imported again (a later file of the
     same name) nor marked handled (the `limit` earliest received)."""
-    kinds = [k for k, roles in FILE_ROLES.items() if user.role in roles]
+    kinds = handled_kinds(user)
     if not kinds:
         return []
     tasks = []
@@ -394,7 +412,7 @@ def source_of(kind: str) -> Any:
 def tasks_for(conn: Connection, user: User, *, limit: int | None = None) -> list[Task]:
     """Everything waiting for `user` (at most `limit` of each kind, its most urgent, when given), most urgent first
     (earliest deadline, then longest waiting)."""
-    if user.role not in TASK_ROLES:
+    if not has_tasks(user):
         return []
     settings, calendar = current_settings(conn), calendar_from_db(conn)
     found = [t for source in SOURCES for t in source(conn, user, settings=settings, calendar=calendar, limit=limit)]
@@ -433,12 +451,12 @@ def _ordered(totals: dict[str, int]) -> dict[str, int]:
 
 def task_totals(conn: Connection, user: User, *, letters: bool = True) -> dict[str, int]:
     """Items per kind waiting for `user`, counted in SQL (letters, a few, by their list), in KINDS order."""
-    if user.role not in TASK_ROLES:
+    if not has_tasks(user):
         return {}
     totals: dict[str, int] = dict(conn.execute(_APPROVAL_COUNTS, {"uid": user.user_id, "role": user.role,
                                                                   "kinds": list(APPROVAL_KINDS)}).all())
     totals["exception_assigned"] = conn.execute(_ASSIGNED_COUNT, {"who": user.username}).scalar_one()
-    kinds = [k for k, roles in FILE_ROLES.items() if user.role in roles]
+    kinds = handled_kinds(user)
     if kinds:
         totals["file_rejected"] = conn.execute(text(f"SELECT count(*) FROM ({_REJECTED.text}) f"),
                                                {"kinds": kinds, "handled": HANDLED_ACTION,

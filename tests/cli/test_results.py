@@ -1,4 +1,4 @@
-"""`mpn results list|send|approve|verify` and `mpn reconcile` sending each bank its result (issue 18, CONTRACT §6)."""
+"""`mpn results list|send|approve|verify` and `mpn reconcile` sending each bank its result (CONTRACT §6)."""
 
 from __future__ import annotations
 

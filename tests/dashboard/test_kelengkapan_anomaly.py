@@ -25,7 +25,7 @@ def test_an_impossible_result_time_shows_as_an_anomaly_cell_and_is_counted(dash_
     payments(engine, mandiri)
     batch(engine, "008", D2, mandiri, received_at=wib(D2, 16, 20))
     reconcile(engine, D2, as_of=wib(D2, 16, 5))  # BRI on time; Mandiri's batch only arrives at 16:20
-    with engine.begin() as conn:  # BRI's result reached its head office (R5 is the delivery, issue 18)
+    with engine.begin() as conn:  # BRI's result reached its head office (R5 is the delivery)
         delivered(conn, "002", D2, wib(D2, 16, 6))
     start(dash_duo, create_app())
     sign_in(dash_duo, engine, "dedi", "kasubdit", then=PAGE)

@@ -33,7 +33,7 @@ def seed(engine: Engine) -> None:
     payments(engine, mandiri)
     batch(engine, "008", D2, mandiri, received_at=wib(D2, 16, 20))
     reconcile(engine, D2, as_of=wib(D2, 16, 30))
-    with engine.begin() as conn:  # both results reached the head offices a minute later (R5, issue 18)
+    with engine.begin() as conn:  # both results reached the head offices a minute later (R5)
         delivered(conn, "002", D2, wib(D2, 16, 31))
         delivered(conn, "008", D2, wib(D2, 16, 31))
 

@@ -12,12 +12,12 @@ from pypdf import PdfReader
 from sqlalchemy import Engine, text
 
 from jobs.documents import daily_report as daily
-from jobs.documents import daily_report_data as content
 from jobs.documents import distribution_report as rep
 from jobs.scheduling.definitions import BY_ID, next_run, run_job
 from queries.accounts.audit import Actor
 from queries.accounts.users import User, add_user
 from queries.formatting import angka, persen, rupiah
+from queries.monitoring import daily_report as content
 from queries.settings import current_settings, set_setting
 from tests.builders.distribution import approved_day, day_with_every_case, deliver, overdue_letter
 from tests.builders.reconciliation import D1, D2, D3, WIB

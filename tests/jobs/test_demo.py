@@ -124,7 +124,7 @@ def test_demo_creates_the_seven_logins_once_and_audits_the_load(engine: Engine, 
                                       FROM bank_result r JOIN mail_message m USING (mail_id)""")).one()
     runs = actions.pop("reconcile.run")
     banks = len({b.bank_code for b in summary.manifest.days[0].batches})
-    assert sent == (banks, actions["result.queued"])  # issue 18: every bank's result reached the local sink
+    assert sent == (banks, actions["result.queued"])  # every bank's result reached the local sink
     assert actions == {"user.add": 6, "import.file": summary.files, "demo.load": 1, "master.demo_emails": 1,
                        "result.queued": sent[1], "notice.record": 1}  # the regional bank's outage notice
     assert summary.reconciled == 1 and runs >= 1  # the day is reconciled in waves, as batches arrived

@@ -1,4 +1,4 @@
-"""The demo includes one disruption notice (issue 21): a regional bank's outage, shown on Kelengkapan and Rapor bank."""
+"""The demo includes one disruption notice: a regional bank's outage, shown on Kelengkapan and Rapor bank."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`mpn demo`'s history is one coherent timeline before now (issue 15 §2): nothing in the future, no anomaly."""
+"""`mpn demo`'s history is one coherent timeline before now: nothing in the future, no anomaly."""
 
 from __future__ import annotations
 

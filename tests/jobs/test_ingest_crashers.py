@@ -1,4 +1,4 @@
-"""Files that once crashed the importer (issue 14): each is now rejected whole, reported, kept and audited."""
+"""Files that once crashed the importer: each is now rejected whole, reported, kept and audited."""
 
 from __future__ import annotations
 

@@ -233,3 +233,17 @@ def test_one_leader_among_two_processes_and_a_takeover_when_it_dies(
         if a.job_id == b.job_id:
             assert a.finished_at is not None and a.finished_at <= b.started_at
     assert sum(1 for r in runs if r.job_id == "reconcile_deadline") == 2
+
+
+def test_run_now_and_pause_are_refused_to_a_role_that_does_not_operate_the_scheduler(engine: Engine) -> None:
+    from queries.permissions import Refused
+
+    kasi = Actor("sari", "kasi", 3)
+    with engine.begin() as conn:
+        with pytest.raises(Refused, match="Petugas Sistem MPN"):
+            store.request_run(conn, "mail", actor=kasi)
+        with pytest.raises(Refused, match="Petugas Sistem MPN"):
+            store.set_paused(conn, "mail", True, actor=kasi)
+        assert (store.open_requests(conn), store.paused_jobs(conn)) == (set(), set())
+        store.set_paused(conn, "mail", True, actor=Actor("tono", "petugas_mpn", 4))
+        assert store.paused_jobs(conn) == {"mail"}

@@ -1,4 +1,4 @@
-"""`result_late` follows R5's DELIVERY (issue 18): a result computed in time but not accepted by the mail server for
+"""`result_late` follows R5's DELIVERY: a result computed in time but not accepted by the mail server for
 the bank is late, and a bank with no head-office address is named as the reason; the alert resolves at delivery."""
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ def test_result_sixty_minutes_after_the_batch_is_on_time_and_sixty_one_is_late(e
     assert states(matrix(engine, at(D2, 15, 0, 1))["002"])["recon"] == "missing"
     reconcile(engine, D2, as_of=at(D2, 14, 30))
     assert states(matrix(engine, at(D2, 14, 59))["002"])["recon"] == "waiting"  # computed, not at the bank yet
-    with engine.begin() as conn:  # R5 is the result's delivery to the bank (issue 18)
+    with engine.begin() as conn:  # R5 is the result's delivery to the bank
         delivered(conn, "002", D2, at(D2, 15))
         delivered(conn, "008", D2, at(D2, 15))
     rows = matrix(engine, at(D2, 16))

@@ -1,4 +1,4 @@
-"""Closed dates' completeness kept (issue 20): reused while settled and unchanged, read again when an input changes."""
+"""Closed dates' completeness kept: reused while settled and unchanged, read again when an input changes."""
 
 from __future__ import annotations
 

@@ -128,6 +128,19 @@ def test_kirim_ulang_requeues_a_failed_message_with_its_message_id_and_is_audite
     assert tuple(audit) == ("kasi", "554 ditolak")
 
 
+@pytest.mark.parametrize("role", ["pelaksana", "petugas_mpn", "tu", "manajemen"])
+def test_kirim_ulang_is_refused_to_a_role_that_may_not_resend_and_nothing_changes(engine: Engine, role: str) -> None:
+    queued = queue(engine)
+    with engine.begin() as conn:
+        q.mark_failed(conn, queued.mail_id, "554 ditolak")
+    with engine.begin() as conn, pytest.raises(q.ResendRefused) as refused:
+        q.requeue(conn, queued.mail_id, actor=Actor("budi", role, 2), now=NOW)
+    assert "Kepala Seksi" in refused.value.message and "Administrator" in refused.value.message
+    with engine.connect() as conn:
+        assert [r.status for r in outbox(conn, status="failed")] == ["failed"]
+        assert conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'mail.requeue'")).scalar_one() == 0
+
+
 def test_users_have_an_email_address_checked_and_audited(engine: Engine) -> None:
     actor = Actor.system("test")
     with engine.begin() as conn:

@@ -1,4 +1,4 @@
-"""The trace's search indexes (issue 20): built off the import's path, and what they let Lacak find."""
+"""The trace's search indexes: built off the import's path, and what they let Lacak find."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Impossible timelines are anomalies with a reason, never "on time" (issue 15 §2): a result before its batch, a
+"""Impossible timelines are anomalies with a reason, never "on time": a result before its batch, a
 batch or statement letter received in the future or before its day, a confirmation before its preparation; negative
 minutes are never printed (page, daily report, Berita Acara); an exception ages from when its difference arose."""
 
@@ -12,12 +12,12 @@ from sqlalchemy import Engine, text
 
 from dashboard.pages.rekonsiliasi.view import summary_row
 from jobs.documents import daily_report as daily
-from jobs.documents import daily_report_data as content
 from jobs.documents.berita_acara_pdf import recon_pdf_for
 from jobs.reconciliation.run import reconcile
 from queries.accounts.audit import Actor
 from queries.distribution import prepare as dist
 from queries.monitoring import completeness as c
+from queries.monitoring import daily_report as content
 from queries.monitoring.timeline import ANOMALY, RESULT_BEFORE_BATCH, minutes_text
 from queries.reconciliation.exception_detail import exception_age_buckets
 from queries.reconciliation.summary import date_summary

@@ -1,4 +1,4 @@
-"""Kotak keluar: the e-mail outbox (issue 17 part 3). Every message the product sends is listed with its status,
+"""Kotak keluar: the e-mail outbox. Every message the product sends is listed with its status,
 attempts and last error; "Lihat" previews it (the plain-text body, shown as text) and "Kirim ulang" puts a failed
 one back in the queue with the same Message-ID (audited as the user). A message marked "mungkin sudah terkirim"
 stopped between the SMTP DATA command and the server's answer: check with the recipient before resending
@@ -14,16 +14,17 @@ import dash
 from dash import ALL, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.access import callback, current_user
+from dashboard.access import act, callback, current_user
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from dashboard.pages.kotak_keluar import view
 from jobs.mail.send import smtp_settings
 from jobs.mail.sink import kept_messages, sink_dir
 from queries import config
-from queries.mail.outbox import MailError, requeue
+from queries.accounts.users import User
+from queries.mail.outbox import requeue
 from queries.mail.read import message_detail, outbox, status_counts
-from queries.permissions import may, roles_for
+from queries.permissions import roles_for
 
 #: Who sees the outbox; who resends a failed message.
 READERS, RESENDERS = roles_for("page.kotak_keluar"), roles_for("mail.resend")
@@ -77,9 +78,7 @@ def _server_note() -> str:
 
 
 def _table(status: str) -> Any:
-    user = current_user()
-    return view.outbox_table(fetch(outbox, status=status, limit=LISTED),
-                             can_resend=may(user, "mail.resend"))
+    return view.outbox_table(fetch(outbox, status=status, limit=LISTED), user=current_user())
 
 
 @callback(Output(TABLE, "children"), Output(CARDS, "children"), Input(FILTER, "value"), Input(VERSION, "data"),
@@ -106,16 +105,18 @@ def show(_clicks: list[int | None]) -> Any:
           State(VERSION, "data"), prevent_initial_call=True, roles=RESENDERS)
 def resend(_clicks: list[int | None], version: int | None) -> tuple[Any, int]:
     """Put the failed message back in the queue (same Message-ID), audited as the user."""
-    user, mail_id = current_user(), _pressed()
-    if user is None:
-        raise PreventUpdate
-    try:
+    mail_id = _pressed()
+
+    def again(user: User) -> str:
         message_id = perform(requeue, mail_id, actor=user.actor(), now=config.now())
-    except MailError as exc:
-        return view.message(str(exc), ok=False), (version or 0) + 1
-    log.info("mail %s requeued by %s", message_id, user.username)
-    return (view.message(f"Pesan {message_id} masuk antrean lagi dan dikirim pada putaran penjadwal berikutnya "
-                         "(paling lama satu menit).", ok=True), (version or 0) + 1)
+        log.info("mail %s requeued by %s", message_id, user.username)
+        return message_id
+
+    return act(ctx.triggered[0].get("value"), again,
+               done=lambda message_id: (view.message(f"Pesan {message_id} masuk antrean lagi dan dikirim pada putaran "
+                                                     "penjadwal berikutnya (paling lama satu menit).", ok=True),
+                                        (version or 0) + 1),
+               refused=lambda why: (view.message(why.message, ok=False), (version or 0) + 1))
 
 
 def _pressed() -> int:

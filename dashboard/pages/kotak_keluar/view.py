@@ -11,7 +11,8 @@ from dash import html
 from dashboard.components.cards import empty_state, kpi_card
 from jobs.mail.sink import SinkFile
 from queries import config
-from queries.mail.outbox import STATUS_LABELS
+from queries.accounts.users import User
+from queries.mail.outbox import STATUS_LABELS, acts_for
 from queries.mail.read import MessageDetail, OutboxRow
 
 VIEW, RESEND = "kk-lihat", "kk-ulang"
@@ -48,8 +49,9 @@ def status_badge(row: OutboxRow) -> html.Span:
     return dbc.Badge(label, color="warning" if row.uncertain else COLORS[row.status], className="mpn-badge")
 
 
-def outbox_table(rows: list[OutboxRow], *, can_resend: bool) -> Any:
-    """The messages, newest first: time, kind, recipients, subject, status, attempts, sent, last error, buttons."""
+def outbox_table(rows: list[OutboxRow], *, user: User | None) -> Any:
+    """The messages, newest first: time, kind, recipients, subject, status, attempts, sent, last error, and the
+    buttons `user` may press (`queries.mail.outbox.acts_for`)."""
     if not rows:
         return empty_state("Tidak ada pesan di kotak keluar.", "Pesan muncul di sini saat peringatan, ringkasan "
                            "atau laporan dikirim lewat surat elektronik.")
@@ -60,15 +62,15 @@ def outbox_table(rows: list[OutboxRow], *, can_resend: bool) -> Any:
         html.Td(r.subject + (f" · {r.attachments} lampiran" if r.attachments else "")), html.Td(status_badge(r)),
         html.Td(str(r.attempts)), html.Td(when(r.sent_at)),
         html.Td(r.last_error or ("dicoba lagi " + when(r.not_before) if r.status == "queued" and r.attempts else "")),
-        html.Td(_buttons(r, can_resend), className="text-nowrap"),
+        html.Td(_buttons(r, user), className="text-nowrap"),
     ], id=f"kk-baris-{r.mail_id}") for r in rows])
     return dbc.Table([head, body], id="kk-tabel", size="sm", hover=True, responsive=True, className="mpn-table")
 
 
-def _buttons(row: OutboxRow, can_resend: bool) -> list[Any]:
+def _buttons(row: OutboxRow, user: User | None) -> list[Any]:
     buttons = [dbc.Button("Lihat", id={"type": VIEW, "mail": row.mail_id}, size="sm", color="light",
                           className="me-1")]
-    if can_resend and row.status == "failed":
+    if "resend" in acts_for(user, row.status):
         buttons.append(dbc.Button("Kirim ulang", id={"type": RESEND, "mail": row.mail_id}, size="sm",
                                   color="warning"))
     return buttons

@@ -14,17 +14,18 @@ import dash
 from dash import Input, Output, State, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.access import OPERATIONS, callback, current_user
+from dashboard.access import act, callback, current_user
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from dashboard.pages.pemberitahuan import view
-from queries import config
+from queries import config, permissions
+from queries.accounts.users import User
 from queries.imports.master import banks
 from queries.letters.notice_work import catchup, excused_by, linked_berita_acara, record_notice, withdraw_notice
-from queries.letters.notices import RECORDER_ROLES, NoticeRefused, notice_by_id, notices
+from queries.letters.notices import RECORD_ACTION, WITHDRAW_ACTION, acts_for, notice_by_id, notices
 
 PATH = "/pemberitahuan"
-PAGE_ROLES = (*OPERATIONS, "tu", "manajemen")
+PAGE_ROLES = permissions.roles_for("page.pemberitahuan")
 dash.register_page(__name__, path=PATH, name="Pemberitahuan gangguan", title="Pemberitahuan gangguan · MPN Monitor",
                    order=23, navbar=False, roles=PAGE_ROLES)
 
@@ -42,12 +43,11 @@ def layout(id: str | None = None, **_ignored: str) -> html.Div:  # noqa: A002 - 
 def page_body(notice_id: str | None) -> list[Any]:
     """Header, the notice asked for, the form (recorders only), the list."""
     user = current_user()
-    recorder = user is not None and user.role in RECORDER_ROLES
     parts: list[Any] = [page_header(TITLE, SUBTITLE)]
-    shown = _detail(notice_id, recorder)
+    shown = _detail(notice_id, user)
     if shown is not None:
         parts.append(shown)
-    if recorder:
+    if "record" in acts_for(user):
         parts.append(section("Catat surat pemberitahuan", [view.form(fetch(banks))],
                              note="Satu surat, satu pemberitahuan. Pemberitahuan tidak dapat diubah; bila keliru, "
                                   "tarik lalu catat ulang."))
@@ -55,7 +55,7 @@ def page_body(notice_id: str | None) -> list[Any]:
     return parts
 
 
-def _detail(notice_id: str | None, recorder: bool) -> Any:
+def _detail(notice_id: str | None, user: User | None) -> Any:
     if not notice_id or not notice_id.strip().isdigit() or len(notice_id.strip()) > 12:
         return None
     found = fetch(notice_by_id, int(notice_id))
@@ -64,7 +64,8 @@ def _detail(notice_id: str | None, recorder: bool) -> Any:
     now = config.now()
     return section(f"Pemberitahuan #{found.notice_id}", [
         html.Div(view.detail(found, fetch(excused_by, found, now=now), fetch(catchup, found.notice_id),
-                             fetch(linked_berita_acara, found.notice_id), recorder), id=view.DETAIL),
+                             fetch(linked_berita_acara, found.notice_id), "withdraw" in acts_for(user, found)),
+                 id=view.DETAIL),
         html.Div(str(found.notice_id), id=SHOWN, hidden=True)])
 
 
@@ -74,35 +75,35 @@ def _detail(notice_id: str | None, recorder: bool) -> Any:
           State(view.RECEIVED, "value"), State(view.CAUSE, "value"), State(view.START, "value"),
           State(view.END, "value"), State(view.DUTY_LIST, "value"), State(view.NOTE, "value"),
           State(view.UPLOAD, "contents"), State(view.UPLOAD, "filename"), prevent_initial_call=True,
-          roles=RECORDER_ROLES)
+          roles=permissions.roles_for(RECORD_ACTION))
 def save(clicks: int | None, bank: str | None, number: str | None, letter_date: str | None, received: str | None,
          cause: str | None, start: str | None, end: str | None, duties: list[str] | None, note: str | None,
          contents: str | None, file_name: str | None) -> tuple[Any, Any, Any]:
     """Record the notice in one transaction; the refusal, if any, is shown under the form."""
-    user = current_user()
-    if not clicks or user is None:
-        raise PreventUpdate
-    try:
+
+    def record(user: User) -> int:
         notice = view.notice_in(bank, number, letter_date, received, cause, start, end, duties, note)
-        notice_id = perform(record_notice, notice, actor=user, scan_file=view.scan_file(contents, file_name))
-    except (view.FormError, NoticeRefused) as refused:
-        message = refused.message if isinstance(refused, NoticeRefused) else str(refused)
-        return view.alert(message, "danger"), dash.no_update, dash.no_update
+        return perform(record_notice, notice, actor=user, scan_file=view.scan_file(contents, file_name))
+
+    return act(clicks, record, done=recorded,
+               refused=lambda why: (view.alert(why.message, "danger"), dash.no_update, dash.no_update))
+
+
+def recorded(notice_id: int) -> tuple[Any, Any, Any]:
+    """The confirmation with a link to the notice, the list anew, the upload emptied."""
     done = html.Span([f"Pemberitahuan #{notice_id} dicatat. ",
                       html.A("Lihat rinciannya", href=f"{PATH}?id={notice_id}", className="alert-link")])
     return view.alert(done, "success"), view.notice_list(fetch(notices)), None
 
 
 @callback(Output(view.WITHDRAW_MESSAGE, "children"), Input(view.WITHDRAW, "n_clicks"), State(view.REASON, "value"),
-          State(SHOWN, "children"), prevent_initial_call=True, roles=RECORDER_ROLES)
+          State(SHOWN, "children"), prevent_initial_call=True, roles=permissions.roles_for(WITHDRAW_ACTION))
 def withdraw(clicks: int | None, reason: str | None, shown: str | None) -> Any:
     """Withdraw the notice shown, with the reason given (audited)."""
-    user = current_user()
-    if not clicks or user is None or not (shown or "").isdigit():
+    if not (shown or "").isdigit():
         raise PreventUpdate
-    try:
-        perform(withdraw_notice, int(shown or 0), actor=user, reason=reason or "")
-    except NoticeRefused as refused:
-        return view.alert(refused.message, "danger")
-    return view.alert("Pemberitahuan ditarik: kewajiban yang dikecualikannya kembali dihitung terlambat. Muat ulang "
-                      "halaman untuk melihat keadaannya.", "success")
+    return act(clicks, lambda user: perform(withdraw_notice, int(shown or 0), actor=user, reason=reason or ""),
+               done=lambda _withdrawn: view.alert("Pemberitahuan ditarik: kewajiban yang dikecualikannya kembali "
+                                                  "dihitung terlambat. Muat ulang halaman untuk melihat keadaannya.",
+                                                  "success"),
+               refused=lambda why: view.alert(why.message, "danger"))

@@ -19,6 +19,7 @@ from queries.imports.master import BankRef
 from queries.letters.notice_work import Catchup, Excused, LinkedBeritaAcara
 from queries.letters.notices import CAUSES, DUTIES, Notice, NoticeIn
 from queries.monitoring.completeness import DUTIES as KL_DUTIES
+from queries.permissions import Refused
 
 BANK, NUMBER, LETTER_DATE, RECEIVED = "pb-bank", "pb-nomor", "pb-tanggal-surat", "pb-diterima"
 CAUSE, START, END, DUTY_LIST, NOTE = "pb-penyebab", "pb-mulai", "pb-selesai", "pb-kewajiban", "pb-catatan"
@@ -28,8 +29,8 @@ MAX_SCAN = 10 * 1024 * 1024
 PLAIN = {"late": "selesai terlambat", "missing": "belum ada"}
 
 
-class FormError(ValueError):
-    """A form value that cannot be read; the message names the field, in Indonesian."""
+class FormError(Refused, ValueError):
+    """A form value that cannot be read; the message names the field, in Indonesian (nothing was written)."""
 
 
 def _text(id_: str, label: str, placeholder: str = "", width: int = 3) -> dbc.Col:

@@ -2,9 +2,9 @@
 history with each failure's error, durations over 30 days; admin and petugas MPN run a job now or pause it.
 
 The page asks the database, never the scheduler process: next run times come from `jobs.scheduling.definitions`, the
-rest
-from `queries.scheduling.store`. "Jalankan sekarang" writes a run-now request the active scheduler picks up on
-its next tick; pausing writes `scheduler_job`; both are audited. Strip, table and grid refresh every 5 s.
+rest from `queries.scheduling.store`. "Jalankan sekarang" writes a run-now request the active scheduler picks up on
+its next tick; pausing writes `scheduler_job`; both are audited, and both refuse (inside the store) anyone who does
+not hold `scheduling.operate`. Strip, table and grid refresh every 5 s.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from dashboard.pages.penjadwal.view import CELLS, PAUSE, RESUME, RUN
 from jobs.scheduling.definitions import BY_ID, job_board
 from queries import config
 from queries.accounts.users import User
-from queries.permissions import may, roles_for
-from queries.scheduling.store import instances, recent_runs, request_run, run_by_id, run_durations, set_paused
+from queries.permissions import roles_for
+from queries.scheduling.store import acts_for, instances, recent_runs, request_run, run_by_id, run_durations, set_paused
 
 #: Who sees the page; who runs a job now, pauses and resumes it.
 READERS, ACTORS = roles_for("page.penjadwal"), roles_for("scheduling.operate")
@@ -55,7 +55,7 @@ def layout(**_query: str) -> html.Div:
 def page_body() -> list[Any]:
     """The page's parts, read fresh for this visit."""
     user, now = current_user(), config.now()
-    can_act = may(user, "scheduling.operate")
+    can_act = bool(acts_for(user))
     note = ("Jadwal berasal dari kode dan pengaturan; waktu dalam WIB. "
             + ("\"Jalankan sekarang\" meminta penjadwal aktif menjalankan pekerjaan dalam beberapa detik; "
                "pekerjaan yang dijeda dilewati pada jadwalnya." if can_act else ""))

@@ -3,7 +3,8 @@
 The grid lists the letters by status (default: those waiting for the logged-in user), flags sent letters the
 bank has not answered in time (escalation), and a click opens the letter: its dates, its timeline, its PDF and
 only the acts `AppealLetter.acts_for` allows. Every act runs one `queries.letters.appeals` function in one
-transaction; the database refuses self-approval and a step taken twice, and the refusal is shown.
+transaction (`dashboard.access.act`); the act checks the role, the database refuses self-approval and a step taken
+twice, and the refusal is shown.
 """
 
 from __future__ import annotations
@@ -19,19 +20,20 @@ from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 from sqlalchemy import Connection
 
-from dashboard.access import callback, current_user
+from dashboard.access import act, callback, current_user
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from dashboard.components.dates import default_day, parse_day
 from dashboard.pages.surat_himbauan import view
-from dashboard.pages.surat_himbauan.view import BUTTONS, GROUPS, LETTER_ROLES, MESSAGE
-from queries.accounts.approvals import ApprovalRefused
+from dashboard.pages.surat_himbauan.view import BUTTONS, GROUPS, MESSAGE
+from queries import permissions
 from queries.accounts.users import User
 from queries.calendar import calendar_from_db
 from queries.letters.appeals import (
     ACTS,
-    DRAFTER_ROLES,
+    DRAFT_ACTION,
     AppealLetter,
+    Proposed,
     appeal_letter,
     appeal_letters,
     escalation_days_left,
@@ -44,10 +46,13 @@ from queries.letters.appeals import (
     today_local,
 )
 from queries.letters.statements import missing_pairs
+from queries.permissions import Refused
 from queries.reconciliation.exception_list import bank_names
 
+PAGE_ROLES = permissions.roles_for(view.PAGE_ACTION)
+DRAFTER_ROLES = permissions.roles_for(DRAFT_ACTION)
 dash.register_page(__name__, path="/surat-himbauan", name="Surat Himbauan", title="Surat Himbauan · MPN Monitor",
-                   order=25, roles=LETTER_ROLES, routes=[("/surat-himbauan/<int:letter_id>.pdf", view.letter_pdf)])
+                   order=25, roles=PAGE_ROLES, routes=[("/surat-himbauan/<int:letter_id>.pdf", view.letter_pdf)])
 
 VERSION, SELECTED = "sh-versi", "sh-dipilih"
 FILTER, KPI_HOLDER, GRID_HOLDER, GRID, DETAIL = "sh-filter", "sh-kpi-wadah", "sh-grid-wadah", "sh-grid", "sh-detail"
@@ -73,7 +78,7 @@ def page_body(selected: int | None = None, day: date | None = None) -> list[Any]
     user, today = current_user(), today_local()
     letters = fetch(appeal_letters)
     return [
-        page_header(TITLE, QUESTION, draft_tools(day) if user is not None and user.role in DRAFTER_ROLES else None),
+        page_header(TITLE, QUESTION, draft_tools(day) if permissions.may(user, DRAFT_ACTION) else None),
         dcc.Store(id=VERSION, data=0), dcc.Store(id=SELECTED, data=selected),
         html.Div(id=DRAFT_MESSAGE),
         html.Div(view.kpi_cards(letters, user, today), id=KPI_HOLDER),
@@ -106,7 +111,7 @@ def rows_of(letters: list[AppealLetter], choice: str | None) -> list[dict[str, A
 
 
 @callback(Output(GRID, "rowData"), Output(FILTER, "options"), Output(KPI_HOLDER, "children"),
-          Input(FILTER, "value"), Input(VERSION, "data"), prevent_initial_call=True, roles=LETTER_ROLES)
+          Input(FILTER, "value"), Input(VERSION, "data"), prevent_initial_call=True, roles=PAGE_ROLES)
 def refresh(choice: str | None, _version: int) -> tuple[Any, ...]:
     """The grid, the counts on the filter and the headline cards, after a filter change or an act."""
     letters = fetch(appeal_letters)
@@ -114,7 +119,7 @@ def refresh(choice: str | None, _version: int) -> tuple[Any, ...]:
     return rows_of(letters, choice), view.filter_options(letters, user), view.kpi_cards(letters, user, today_local())
 
 
-@callback(Output(SELECTED, "data"), Input(GRID, "cellClicked"), prevent_initial_call=True, roles=LETTER_ROLES)
+@callback(Output(SELECTED, "data"), Input(GRID, "cellClicked"), prevent_initial_call=True, roles=PAGE_ROLES)
 def select(clicked: dict[str, Any] | None) -> int:
     """The clicked letter becomes the selected one."""
     try:
@@ -127,7 +132,7 @@ def select(clicked: dict[str, Any] | None) -> int:
           *(Output(group, "style") for group in GROUPS.values()),
           Output(view.REVISE_DATES, "options"), Output(view.REVISE_DATES, "value"),
           Output(view.REVISE_ADDRESSEE, "value"), Output(view.REVISE_NOTE, "value"),
-          Input(SELECTED, "data"), Input(VERSION, "data"), roles=LETTER_ROLES)
+          Input(SELECTED, "data"), Input(VERSION, "data"), roles=PAGE_ROLES)
 def detail(selected: int | None, _version: int) -> tuple[Any, ...]:
     """The selected letter in full, and the forms of the acts this user may take on it now."""
     user = current_user()
@@ -139,12 +144,12 @@ def detail(selected: int | None, _version: int) -> tuple[Any, ...]:
         raise PreventUpdate from None
     today = today_local()
     days_left = escalation_days_left(a, today, fetch(calendar_from_db)) if a.status == "sent" else None
-    acts = view.allowed_acts(a, user)
+    acts = a.acts_for(user)
     hint = (f"Anda dapat: {view.acts_label(acts)}." if acts
             else "Tidak ada tindakan untuk Anda pada surat ini dalam status sekarang.")
     choices = view.revise_choices(a, fetch(missing_pairs, until=today).get(a.bank_code, [])) if "revise" in acts else []
     return (view.detail_panel(a, days_left), hint,
-            *(view.SHOWN if act in acts else view.HIDDEN for act in GROUPS),
+            *(view.SHOWN if name in acts else view.HIDDEN for name in GROUPS),
             choices, [d.isoformat() for d in a.missing_dates] if choices else [], a.addressee, a.note)
 
 
@@ -154,16 +159,20 @@ def detail(selected: int | None, _version: int) -> tuple[Any, ...]:
           running=[(Output(DRAFT, "disabled"), True, False)], prevent_initial_call=True, roles=DRAFTER_ROLES)
 def draft(clicks: int | None, day: str | None, version: int | None) -> tuple[Any, ...]:
     """Propose drafts for the chosen business date; list what was created or extended."""
-    user = current_user()
     business_date = parse_day(day)
-    if not clicks or user is None:
-        raise PreventUpdate
-    if business_date is None:
-        return view.alert("Pilih tanggal buku.", ok=False, alert_id=DRAFT_RESULT), *(dash.no_update,) * 3
-    try:
-        proposed = perform(propose_drafts, business_date, actor=user)
-    except ApprovalRefused as refused:
-        return view.alert(refused.message, ok=False, alert_id=DRAFT_RESULT), *(dash.no_update,) * 3
+
+    def propose(user: User) -> list[Proposed]:
+        if business_date is None:
+            raise Refused("Pilih tanggal buku.")
+        return perform(propose_drafts, business_date, actor=user)
+
+    return act(clicks, propose, done=lambda proposed: drafted(proposed, version),
+               refused=lambda why: (view.alert(why.message, ok=False, alert_id=DRAFT_RESULT),
+                                    *(dash.no_update,) * 3))
+
+
+def drafted(proposed: list[Proposed], version: int | None) -> tuple[Any, ...]:
+    """What the draft tool says: the drafts created or extended, the first one opened."""
     names = fetch(bank_names)
     parts = []
     for outcome, label in (("created", "dibuat"), ("extended", "ditambah tanggalnya")):
@@ -180,29 +189,30 @@ def draft(clicks: int | None, day: str | None, version: int | None) -> tuple[Any
             changed[0].letter_id, "konsep")
 
 
-# --- the acts on the selected letter: one callback each, for the roles `ACTS` names -------------------------------
+# --- the acts on the selected letter: one callback each, for the roles of the action `ACTS` names ----------------
 
 
-def _run(act: str, selected: int | None, clicks: int | None, version: int | None,
+def _run(name: str, selected: int | None, clicks: int | None, version: int | None,
          call: Callable[[Connection, int, User], AppealLetter], done: Callable[[AppealLetter], str]) -> tuple[Any, Any]:
     """Run one act on the selected letter in a transaction; the outcome or the refusal, and the next version."""
-    user = current_user()
-    if selected is None or user is None or not clicks:
+    if selected is None:
         raise PreventUpdate
-    try:
+
+    def take(user: User) -> AppealLetter:
         letter = perform(call, int(selected), user)
-    except ApprovalRefused as refused:  # LetterRefused too: the reason, in Indonesian
-        return view.alert(refused.message, ok=False), (version or 0) + 1
-    log.info("letter %s: %s by %s", selected, act, user.username)
-    return view.alert(done(letter), ok=True), (version or 0) + 1
+        log.info("letter %s: %s by %s", selected, name, user.username)
+        return letter
+
+    return act(clicks, take, done=lambda letter: (view.alert(done(letter), ok=True), (version or 0) + 1),
+               refused=lambda why: (view.alert(why.message, ok=False), (version or 0) + 1))
 
 
-def _act_callback(act: str, *states: State) -> Callable[[Callable[..., tuple[Any, Any]]], Any]:
-    button = BUTTONS[act]
+def _act_callback(name: str, *states: State) -> Callable[[Callable[..., tuple[Any, Any]]], Any]:
+    button = BUTTONS[name]
     return callback(Output(MESSAGE, "children", allow_duplicate=True), Output(VERSION, "data", allow_duplicate=True),
                     Input(button, "n_clicks"), State(SELECTED, "data"), State(VERSION, "data"), *states,
                     running=[(Output(button, "disabled"), True, False)], prevent_initial_call=True,
-                    roles=ACTS[act][0])
+                    roles=permissions.roles_for(ACTS[name][0]))
 
 
 @_act_callback("initial")

@@ -1,7 +1,8 @@
 """The Surat Himbauan page's pieces: status filter with counts, letters grid, detail with its timeline and PDF
 preview, the action forms (paraf, return, sign, send, revise), and the letter's PDF route.
 
-Layout builders only (and one Flask view); the page's callbacks check roles and call `queries.letters.appeals`.
+Layout builders only (and one Flask view); the page's callbacks call `queries.letters.appeals`, whose acts check
+the roles (`queries.permissions`) and whose `AppealLetter.acts_for` says which forms to show.
 """
 
 from __future__ import annotations
@@ -29,12 +30,13 @@ from dashboard.components.grids import (
     text_column,
 )
 from jobs.documents.appeal_letter_pdf import letter_pdf_for
+from queries import permissions
 from queries.accounts.users import User
 from queries.formatting import angka, tanggal_panjang, tanggal_pendek, waktu_wib
 from queries.letters.appeals import ACT_LABELS, MAX_TEXT, AppealLetter, appeal_letter
 
 #: Who opens the page and its PDFs: the letter's chain (SE-127 steps 5-8) and the administrator.
-LETTER_ROLES: tuple[str, ...] = ("kasubdit", "kasi", "pelaksana", "tu", "admin")
+PAGE_ACTION = "page.surat_himbauan"
 
 MESSAGE = "sh-pesan"
 RETURN_NOTE, SEND_AGENDA, SEND_DATE = "sh-kembalikan-catatan", "sh-agenda", "sh-tanggal-kirim"
@@ -63,22 +65,9 @@ FILTERS: dict[str, tuple[str, Callable[[AppealLetter, User | None], bool]]] = {
 }
 
 
-#: Whose step a return is: the kasi's before the paraf, the kasubdit's after it (the approval chain refuses
-#: the other, and anyone returning their own draft), which `AppealLetter.acts_for` does not tell apart.
-RETURNER = {"draft": "kasi", "initialled": "kasubdit"}
-
-
-def allowed_acts(letter: AppealLetter, user: User) -> list[str]:
-    """`acts_for`, less a return the approval chain would refuse: the buttons the page shows."""
-    acts = letter.acts_for(user)
-    if "return" in acts and (RETURNER.get(letter.status) != user.role or letter.drafted_by == user.username):
-        acts.remove("return")
-    return acts
-
-
 def waiting_acts(letter: AppealLetter, user: User) -> list[str]:
     """The acts that make the letter wait for `user`: those allowed, less editing a draft that waits for the kasi."""
-    return [act for act in allowed_acts(letter, user) if not (act == "revise" and letter.status == "draft")]
+    return [act for act in letter.acts_for(user) if not (act == "revise" and letter.status == "draft")]
 
 
 def filter_options(letters: list[AppealLetter], user: User | None) -> list[dict[str, Any]]:
@@ -319,7 +308,7 @@ def acts_label(acts: list[str]) -> str:
 def letter_pdf(letter_id: int) -> Response:
     """`GET /surat-himbauan/<id>.pdf`: the letter as PDF, inline (`?unduh=1`: as a download); 403, 404."""
     user = current_user()  # `dashboard.auth` has already sent anyone without a session to the login
-    if user is None or user.role not in LETTER_ROLES:
+    if not permissions.may(user, PAGE_ACTION):
         return Response("Peran Anda tidak berwenang membuka surat himbauan.", status=403, mimetype="text/plain")
     try:
         fetch(appeal_letter, letter_id)

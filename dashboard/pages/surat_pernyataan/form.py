@@ -1,7 +1,7 @@
 """The Surat Pernyataan page's form "Catat surat pernyataan": its ids, layout, and the reading of its inputs.
 
-Layout builders and parsers only; the page's callback checks the role and calls `record_statement` with what
-`read_letter` returns. Input the form cannot read is refused here, in Indonesian, before any query runs.
+Layout builders and parsers only; the page's callback calls `record_statement` (which checks the role) with what
+the parsers return. Input the form cannot read is refused here, in Indonesian, before any query runs.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dash import dcc, html
 from queries.formatting import WIB, angka, ukuran_berkas
 from queries.imports.master import BankRef
 from queries.letters.statement_entry import MAX_SCAN_BYTES, MAX_TEXT, DeclaredDay
+from queries.permissions import Refused
 
 FORM = "sp-form"
 BANK, NUMBER, LETTER_DATE = "sp-bank", "sp-nomor", "sp-tanggal-surat"
@@ -31,8 +32,8 @@ MAX_DAYS = 10
 _TIME = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
 
 
-class FormError(ValueError):
-    """Input the form cannot read; the message says which, in Indonesian."""
+class FormError(Refused, ValueError):
+    """Input the form cannot read; the message says which, in Indonesian (a refusal: nothing was written)."""
 
 
 # --- layout -----------------------------------------------------------------------------------------------------

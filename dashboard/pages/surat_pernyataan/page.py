@@ -18,21 +18,24 @@ from dash.exceptions import PreventUpdate
 from flask import Response
 from werkzeug.utils import secure_filename
 
-from dashboard.access import callback, current_user
+from dashboard.access import act, callback, current_user
 from dashboard.components import statement_view as view
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch, perform
 from dashboard.components.dates import default_day, parse_day
 from dashboard.pages.surat_pernyataan import form as sf
-from queries import config
+from queries import config, permissions
+from queries.accounts.users import User
 from queries.calendar import calendar_from_db
 from queries.formatting import angka, rupiah, tanggal_pendek
 from queries.imports.master import banks
-from queries.letters.statement_entry import RECORDER_ROLES, ScanCorrupt, StatementRefused, record_statement, scan
+from queries.letters.statement_entry import RECORD_ACTION, DeclaredDay, ScanCorrupt, acts_for, record_statement, scan
 from queries.letters.statements import KINDS, STATUSES, statement_cell, statement_cells, statement_history
 
 PATH = "/surat-pernyataan"
-PAGE_ROLES = ("kasubdit", "kasi", "pelaksana", "petugas_mpn", "tu", "admin")
+PAGE_ACTION = "page.surat_pernyataan"
+PAGE_ROLES = permissions.roles_for(PAGE_ACTION)
+RECORDER_ROLES = permissions.roles_for(RECORD_ACTION)
 SCAN_RULE = view.SCAN_PATH + "<int:scan_id>"
 
 RANGE, KIND, STATUS = "sp-rentang", "sp-jenis", "sp-status"
@@ -50,7 +53,7 @@ log = logging.getLogger(__name__)
 def scan_pdf(scan_id: int) -> Response:
     """The stored scan as an inline PDF with its SHA-256; 403 for other roles, 404 unknown, 500 if corrupt."""
     user = current_user()
-    if user is None or user.role not in PAGE_ROLES:
+    if user is None or not permissions.may(user, PAGE_ACTION):
         return Response("Peran Anda tidak berwenang melihat pindaian surat pernyataan.", 403, mimetype="text/plain")
     try:
         found = fetch(scan, scan_id)
@@ -111,8 +114,7 @@ def page_body(first: date | None, last: date | None, bank: str | None = None) ->
     first, last = date_range(first, last)
     chosen = {"bank": bank.strip().upper()[:20], "day": last.isoformat()} if bank and bank.strip() else None
     rows, columns, style, totals, line = matrix(first, last, None, None)
-    user = current_user()
-    may_record = user is not None and user.role in RECORDER_ROLES
+    may_record = bool(acts_for(current_user()))
     return [
         page_header(TITLE, SUBTITLE, filters(first, last)),
         dcc.Store(id=VERSION, data=0), dcc.Store(id=SELECTED, data=chosen),
@@ -234,20 +236,19 @@ def save(clicks: int | None, bank: str | None, number: str | None, letter_date: 
          contents: str | None, file_name: str | None, verdict: dict[str, Any] | None,
          version: int | None) -> tuple[Any, ...]:
     """Record the letter in one transaction and clear the form; the refusal, if any, is shown in the form."""
-    user = current_user()
-    if not clicks or user is None:
-        raise PreventUpdate
-    keep = (dash.no_update,) * CLEARED
-    if (problem := sf.scan_problem(verdict)) is not None:  # refused while the chosen file is refused
-        return sf.refusal(f"Pindaian ditolak: {problem}"), *keep
-    try:
+
+    def record(user: User) -> tuple[list[int], list[DeclaredDay]]:
+        if (problem := sf.scan_problem(verdict)) is not None:  # refused while the chosen file is refused
+            raise sf.FormError(f"Pindaian ditolak: {problem}")
         days = sf.declared_days(dates, counts, amounts)
         stored = perform(record_statement, bank_code=bank or "", days=days, letter_number=number or "",
                          letter_date=sf.picked_day(letter_date, "Tanggal surat"),
                          received_at=sf.received_moment(received_day, received_time), signer=signer or "",
                          actor=user, scan_file=(file_name or "pindaian.pdf", sf.scan_bytes(contents))
                          if contents else None)
-    except (sf.FormError, StatementRefused) as refused:
-        message = refused.message if isinstance(refused, StatementRefused) else str(refused)
-        return sf.refusal(message), *keep
-    return sf.success(sf.recorded(len(stored), days)), (version or 0) + 1, None, "", "", sf.day_rows([{}]), None
+        return stored, days
+
+    return act(clicks, record,
+               done=lambda outcome: (sf.success(sf.recorded(len(outcome[0]), outcome[1])), (version or 0) + 1, None,
+                                     "", "", sf.day_rows([{}]), None),
+               refused=lambda why: (sf.refusal(why.message), *(dash.no_update,) * CLEARED))

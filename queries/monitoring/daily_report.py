@@ -1,8 +1,10 @@
 """The daily report's content (SE-127 step 18) for one business date: the day's totals, completeness, reconciliation,
 statement and appeal letters, the distribution (the end-of-distribution report's content when the date has one)
 and what remains open across all dates. Every list is aggregated in SQL: tens of rows per bank or category, never
-one per payment. `jobs.documents.daily_report` renders it as PDF and XLSX and keeps it on file.
+one per payment; read-only, the caller owns the transaction. `jobs.documents.daily_report` renders it as PDF and
+XLSX and keeps it on file.
 """
+
 from __future__ import annotations
 
 import logging
@@ -12,11 +14,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Connection, text
 
-from jobs.documents import distribution_report as dist_report
-from jobs.documents.distribution_report import DistributionReportData, NoDistribution, Person
 from queries.accounts.audit import ChainCheck, verify_chain
 from queries.accounts.users import user_by_name
 from queries.calendar import WIB, calendar_from_db
+from queries.distribution import report as dist_report
+from queries.distribution.report import DistributionReportData, NoDistribution, Person
 from queries.formatting import angka, persen
 from queries.letters.appeals import AppealLetter, appeal_letters
 from queries.letters.statements import StatementCell, statement_cells
