@@ -165,7 +165,8 @@ def penerimaan_inputs(f: Any) -> tuple[Any, ...]:
 
 def calls(conn: Connection, rng: random.Random, runs: int) -> dict[str, list[Call]]:
     """Per page callback, `runs` calls with varied inputs, made the way Dash makes them."""
-    from dashboard.pages import distribusi, kelengkapan, penerimaan, penjadwal, rapor_bank
+    from dashboard.pages import distribusi, kelengkapan, penerimaan, penjadwal
+    from dashboard.pages.rapor_bank import page as rapor_bank
     from jobs.scheduling.definitions import BY_ID, job_board
     from queries import config
 

@@ -52,11 +52,11 @@ def calls(conn: Connection, rng: random.Random, runs: int, days: list[date]) -> 
         lacak,
         penerimaan,
         peringatan,
-        rapor_bank,
         rekonsiliasi,
         surat_pernyataan,
         tugas,
     )
+    from dashboard.pages.rapor_bank import page as rapor_bank
     from queries.reconciliation.classify import CATEGORIES
 
     recent = days[-40:]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.output import format_option, print_as
+from cli.output import format_option, print_as, refusals
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -27,17 +27,11 @@ def _engine() -> Engine:
     return engine()
 
 
-@contextmanager
-def _refusals() -> Iterator[None]:
-    """A refused act is bad input: its Indonesian message on standard error, exit 2."""
+def _refusals() -> AbstractContextManager[None]:
+    """A refused act, or a run that cannot start, is bad input (`cli.output.refusals`)."""
     from jobs.distribution.deliver import DistributionError
-    from queries.accounts.approvals import ApprovalRefused
 
-    try:
-        yield
-    except (ApprovalRefused, DistributionError) as err:
-        click.echo(f"error: {getattr(err, 'message', str(err))}", err=True)
-        sys.exit(2)
+    return refusals(DistributionError)
 
 
 def _user(engine: Engine, name: str) -> User:

@@ -6,16 +6,14 @@ an unknown user or letter) prints the Indonesian reason on standard error and ex
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.output import format_option, print_rows
+from cli.output import format_option, print_rows, refusals
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -41,19 +39,9 @@ class _BadInput(Exception):
     """Input the command refuses before any act (an unknown user or letter)."""
 
 
-@contextmanager
-def _refusals() -> Iterator[None]:
-    """A refused act is bad input: its Indonesian message on standard error, exit 2."""
-    from queries.accounts.approvals import ApprovalRefused
-
-    try:
-        yield
-    except ApprovalRefused as exc:  # LetterRefused included
-        click.echo(f"error: {exc.message}", err=True)
-        sys.exit(2)
-    except _BadInput as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+def _refusals() -> AbstractContextManager[None]:
+    """A refused act, or an unknown user or letter, is bad input (`cli.output.refusals`)."""
+    return refusals(_BadInput)
 
 
 def _user(conn: Connection, name: str) -> User:

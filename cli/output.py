@@ -1,7 +1,7 @@
 """The command line's one way to print a result: a table, inert CSV (the shared writer) or JSON.
 
 Every `--format` goes through here: `print_rows` for a list of rows, `print_as` for one object of several lists
-(a status), `write_rows` for an export streamed to a file.
+(a status), `write_rows` for an export streamed to a file. Every refused act goes through `refusals`.
 
 Every `--format json` goes through `to_json`: rupiah (`Decimal` from SQL sums) become integers, dates ISO
 `YYYY-MM-DD`, timestamps ISO 8601 with their offset; text is kept as UTF-8 (no `\\u` escapes). Every
@@ -11,7 +11,9 @@ Every `--format json` goes through `to_json`: rupiah (`Decimal` from SQL sums) b
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from typing import IO, Any
@@ -95,3 +97,16 @@ def format_option(*choices: str, default: str) -> Callable[[Callable[..., Any]],
     """The `--format` option (parameter `fmt`) with these choices."""
     return click.option("--format", "fmt", type=click.Choice(choices), default=default, show_default=True,
                         help="Output format.")
+
+
+@contextmanager
+def refusals(*also: type[Exception]) -> Iterator[None]:
+    """A refused act (any `queries.permissions.Refused`, or one of `also`) is bad input: `error: ` and its reason in
+    Bahasa Indonesia on standard error, exit 2. Raised inside a transaction, nothing is written."""
+    from queries.permissions import Refused
+
+    try:
+        yield
+    except (Refused, *also) as exc:
+        click.echo(f"error: {getattr(exc, 'message', exc)}", err=True)
+        sys.exit(2)

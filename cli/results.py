@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from cli.output import format_option, print_rows
+from cli.output import format_option, print_rows, refusals
 
 DAY = click.DateTime(["%Y-%m-%d"])
 
@@ -51,7 +51,6 @@ def send_cmd() -> None:
 def approve_cmd(result_id: int, username: str, note: str) -> None:
     """Approve a result waiting for the kasi (`results.require_approval` = ya): it goes to the outbox."""
     from queries import config
-    from queries.accounts.approvals import ApprovalRefused
     from queries.accounts.users import user_by_name
     from queries.db import engine
     from queries.reconciliation.bank_results import ResultError, approve_result
@@ -61,11 +60,8 @@ def approve_cmd(result_id: int, username: str, note: str) -> None:
         if user is None:
             click.echo(f"error: pengguna {username!r} tidak dikenal", err=True)
             sys.exit(2)
-        try:
+        with refusals(ResultError):
             row = approve_result(conn, result_id, actor=user, note=note, now=config.now())
-        except (ResultError, ApprovalRefused) as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
     click.echo(f"{row.reference}: {row.state}")
 
 

@@ -6,13 +6,12 @@ standard error and exits 2.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.output import format_option, print_rows
+from cli.output import format_option, print_rows, refusals
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -56,12 +55,8 @@ def _table(rows: Sequence[Mapping[str, Any]]) -> list[str]:
 def set_cmd(key: str, value: str) -> None:
     """Give setting KEY the value VALUE (checked by the setting's rule; audited)."""
     from queries.accounts.audit import Actor
-    from queries.settings import SettingError, set_setting
+    from queries.settings import set_setting
 
-    try:
-        with _engine().begin() as conn:
-            stored = set_setting(conn, key, value, actor=Actor.system("cli"))
-    except SettingError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+    with refusals(), _engine().begin() as conn:  # SettingError is a refusal
+        stored = set_setting(conn, key, value, actor=Actor.system("cli"))
     click.echo(f"{key} = {stored}")

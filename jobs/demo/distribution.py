@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 
 from jobs.demo.history import Step
 from jobs.demo.letters import demo_login
@@ -70,11 +70,8 @@ def _approve(engine: Engine, day: date, approver: User) -> None:
 
 def _pending(conn: Connection, day: date) -> bool:
     """The date's prepared round waits for an approval (nothing to approve when it held every row)."""
-    return conn.execute(text("""
-        SELECT 1 FROM distribution d
-          JOIN approval_request a ON a.kind = 'distribution' AND a.object_key = d.distribution_id::text
-                                 AND a.status = 'pending'
-         WHERE d.business_date = :d AND d.status = 'prepared'"""), {"d": day}).first() is not None
+    found = dist.pending(conn, day)
+    return found is not None and found[1].status == "pending"
 
 
 def _deliver(engine: Engine, day: date, n: int, total: int, actor: Actor, pelaksana: User) -> None:

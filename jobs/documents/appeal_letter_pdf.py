@@ -12,12 +12,12 @@ import re
 from collections.abc import Mapping
 from datetime import date
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from jobs.documents.pdf_style import AGENT_KIND, Column, Document, date_words, draw_letterhead, latin1, table
 from queries import config
 from queries.formatting import BULAN, angka, tanggal_panjang
-from queries.letters.appeals import ROMAN, AppealLetter, appeal_letter
+from queries.letters.appeals import ROMAN, AppealLetter, appeal_letter, asked_payments
 from queries.settings import Settings, current_settings
 
 SUBJECT = "Permintaan Penyampaian Surat Pernyataan Perbankan/Pos"
@@ -231,19 +231,11 @@ def file_name(letter: AppealLetter) -> str:
     return f"surat-himbauan-{letter.letter_id}-{letter.bank_code}.pdf"
 
 
-def letter_counts(conn: Connection, bank_code: str, days: tuple[date, ...]) -> dict[date, tuple[int, int]]:
-    """(MPN payments, amount) of the bank on each of `days` that has MPN data."""
-    rows = conn.execute(text("""SELECT business_date, payment_count, payment_amount FROM mpn_bank_day
-                                 WHERE bank_code = :bank AND business_date = ANY(:days)"""),
-                        {"bank": bank_code, "days": list(days)})
-    return {row.business_date: (int(row.payment_count), int(row.payment_amount)) for row in rows}
-
-
 def letter_pdf_for(conn: Connection, letter_id: int) -> tuple[str, bytes]:
     """(file name, PDF bytes) of appeal letter `letter_id`; LookupError when there is none. Reads only."""
     letter = appeal_letter(conn, letter_id)
     settings = current_settings(conn)
-    counts = letter_counts(conn, letter.bank_code, letter.business_dates)
+    counts = asked_payments(conn, letter)
     return file_name(letter), appeal_letter_pdf(letter, settings, counts)
 
 

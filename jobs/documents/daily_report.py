@@ -20,7 +20,6 @@ from sqlalchemy import Connection, Engine
 
 from jobs.documents import distribution_report as dist_report
 from jobs.documents import tabular
-from jobs.documents.distribution_report import StoredReport
 from jobs.documents.exports import labelled_columns, labelled_rows, title_rows
 from jobs.documents.pdf_style import Column, Document, date_words, draw_letterhead, latin1, table
 from jobs.mail.reports import mail_daily_pdf
@@ -43,7 +42,7 @@ from queries.permissions import Refused, require
 from queries.reconciliation.classify import CATEGORIES, CATEGORY_LABELS, RESULT_DEADLINE_MINUTES
 from queries.reconciliation.exception_detail import AGE_BUCKETS
 from queries.reconciliation.summary import BankSummary
-from queries.reports.kept import KeptReport, kept_report_row, kept_reports
+from queries.reports.kept import KeptReport, kept_report, kept_reports
 from queries.settings import Settings, current_settings
 
 log = logging.getLogger(__name__)
@@ -414,12 +413,6 @@ def make_daily_report(engine_or_conn: Engine | Connection, business_date: date, 
         with engine_or_conn.begin() as conn:
             return _make(conn, business_date, fmt, made_by, now)
     return _make(engine_or_conn, business_date, fmt, made_by, now)
-
-
-def kept_report(conn: Connection, report_id: int) -> StoredReport | None:
-    """One kept report with its bytes, or None."""
-    row = kept_report_row(conn, report_id)
-    return None if row is None else dist_report.stored(row)
 
 
 def make_daily_reports(conn: Connection, business_date: date, *, made_by: str,

@@ -227,6 +227,14 @@ def appeal_letters(conn: Connection, *, statuses: Sequence[str] | None = None, b
     return _read(conn, " AND ".join(where), params)
 
 
+def asked_payments(conn: Connection, letter: AppealLetter) -> dict[date, tuple[int, int]]:
+    """(MPN payments, amount) of the letter's bank on each asked date that has MPN data (the letter's table)."""
+    rows = conn.execute(text("""SELECT business_date, payment_count, payment_amount FROM mpn_bank_day
+                                 WHERE bank_code = :bank AND business_date = ANY(:days)"""),
+                        {"bank": letter.bank_code, "days": list(letter.business_dates)})
+    return {row.business_date: (int(row.payment_count), int(row.payment_amount)) for row in rows}
+
+
 def overdue_letters(conn: Connection, today: date) -> list[AppealLetter]:
     """Sent letters the bank has not answered within the reply period (the escalation list)."""
     return [a for a in appeal_letters(conn, statuses=("sent",)) if a.overdue(today)]

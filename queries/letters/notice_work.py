@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, text
 
@@ -39,6 +40,9 @@ from queries.letters.statement_entry import StatementRefused, store_scan
 from queries.monitoring.completeness import BankDay, bank_days
 from queries.settings import current_settings
 
+if TYPE_CHECKING:
+    from queries.reconciliation.berita_acara import BeritaAcara
+
 #: Berita Acara reasons that cite a disruption, and the notice causes that cover each.
 BA_CAUSES: dict[str, tuple[str, ...]] = {"communication_failure": ("communication_failure", "force_majeure"),
                                          "application_failure": ("application_failure", "force_majeure")}
@@ -62,17 +66,6 @@ class Catchup:
     matched_after: int
     amount_before: int
     amount_after: int
-
-
-@dataclass(frozen=True, slots=True)
-class LinkedBeritaAcara:
-    """A Berita Acara that cites the notice's disruption."""
-
-    ba_id: int
-    number: str
-    ntpn: str
-    reason: str
-    registered_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,11 +207,13 @@ def link_berita_acara(conn: Connection, *, bank_code: str) -> int:
                                     "app": list(BA_CAUSES["application_failure"])}).all())
 
 
-def linked_berita_acara(conn: Connection, notice_id: int) -> list[LinkedBeritaAcara]:
-    """The Berita Acara that refer to the notice, oldest first."""
-    rows = conn.execute(text("""SELECT ba_id, number, ntpn, reason, registered_at FROM berita_acara
-                                 WHERE notice_id = :id ORDER BY registered_at, ba_id"""), {"id": notice_id})
-    return [LinkedBeritaAcara(*r) for r in rows]
+def linked_berita_acara(conn: Connection, notice_id: int) -> list[BeritaAcara]:
+    """The Berita Acara that refer to the notice, oldest first (the reconciliation's own row type)."""
+    from queries.reconciliation import berita_acara as ba  # it links Berita Acara through this module
+
+    rows = conn.execute(text(f"""SELECT {ba.BA_COLUMNS} FROM berita_acara
+                                  WHERE notice_id = :id ORDER BY registered_at, ba_id"""), {"id": notice_id})
+    return [ba.BeritaAcara(*r) for r in rows]
 
 
 def catchup(conn: Connection, notice_id: int) -> list[Catchup]:
@@ -229,5 +224,5 @@ def catchup(conn: Connection, notice_id: int) -> list[Catchup]:
     return [Catchup(*r) for r in rows]
 
 
-__all__ = ["Catchup", "Excused", "LinkedBeritaAcara", "acknowledge_for", "catchup", "excused_by",
+__all__ = ["Catchup", "Excused", "acknowledge_for", "catchup", "excused_by",
            "link_berita_acara", "linked_berita_acara", "record_checked", "record_notice", "withdraw_notice"]

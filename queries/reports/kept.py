@@ -1,12 +1,14 @@
-"""Reads of the kept reports (`dist_report`): the list the Laporan page shows and one version with its bytes."""
+"""Reads of the kept reports (`dist_report`, whose row type and writes are `queries.distribution.report`'s): the list
+the Laporan page shows and one version with its bytes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import Connection, text
+
+from queries.distribution.report import StoredReport, stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +36,8 @@ def kept_reports(conn: Connection, *, limit: int = 500) -> list[KeptReport]:
     return [KeptReport(*r) for r in rows]
 
 
-def kept_report_row(conn: Connection, report_id: int) -> Any:  # noqa: ANN401 - a result row
-    """One kept report's row with its bytes (report_id, business_date, format, file_name, sha256, content,
-    made_by, made_at, kind), or None."""
-    return conn.execute(text("""SELECT report_id, business_date, format, file_name, sha256, content, made_by, made_at,
-                                       kind FROM dist_report WHERE report_id = :i"""), {"i": report_id}).first()
+def kept_report(conn: Connection, report_id: int) -> StoredReport | None:
+    """One kept report with its bytes, or None."""
+    row = conn.execute(text("""SELECT report_id, business_date, format, file_name, sha256, content, made_by, made_at,
+                                      kind FROM dist_report WHERE report_id = :i"""), {"i": report_id}).first()
+    return None if row is None else stored(row)

@@ -147,13 +147,18 @@ def set_paused(conn: Connection, job_id: str, paused: bool, *, actor: Actor) -> 
 
 
 def request_run(conn: Connection, job_id: str, *, actor: Actor) -> int:
-    """Ask the active scheduler to run `job_id` now (audited); returns the request id. `Refused` unless the actor
-    operates the scheduler."""
-    _operating(actor, "menjalankan pekerjaan terjadwal sekarang")
+    """Ask the active scheduler to run `job_id` now (audited); returns the request id. The product's own asking (an
+    approved distribution sends at once); a person's "Jalankan sekarang" is `run_now`."""
     request_id = int(conn.execute(text("""INSERT INTO job_request (job_id, requested_by) VALUES (:j, :by)
                                           RETURNING request_id"""), {"j": job_id, "by": actor.name}).scalar_one())
     record(conn, actor, "scheduler.run_now", object_type="job", object_id=job_id, after={"request_id": request_id})
     return request_id
+
+
+def run_now(conn: Connection, job_id: str, *, actor: Actor) -> int:
+    """A person's "Jalankan sekarang": `request_run`, refused (`Refused`) unless the actor operates the scheduler."""
+    _operating(actor, "menjalankan pekerjaan terjadwal sekarang")
+    return request_run(conn, job_id, actor=actor)
 
 
 #: What an operator does to a job on Penjadwal.

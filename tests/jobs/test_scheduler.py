@@ -241,7 +241,7 @@ def test_run_now_and_pause_are_refused_to_a_role_that_does_not_operate_the_sched
     kasi = Actor("sari", "kasi", 3)
     with engine.begin() as conn:
         with pytest.raises(Refused, match="Petugas Sistem MPN"):
-            store.request_run(conn, "mail", actor=kasi)
+            store.run_now(conn, "mail", actor=kasi)
         with pytest.raises(Refused, match="Petugas Sistem MPN"):
             store.set_paused(conn, "mail", True, actor=kasi)
         assert (store.open_requests(conn), store.paused_jobs(conn)) == (set(), set())

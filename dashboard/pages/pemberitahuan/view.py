@@ -16,10 +16,11 @@ from dashboard.components.statement_view import SCAN_PATH
 from queries import config
 from queries.formatting import angka, rupiah, tanggal_pendek, waktu_wib
 from queries.imports.master import BankRef
-from queries.letters.notice_work import Catchup, Excused, LinkedBeritaAcara
+from queries.letters.notice_work import Catchup, Excused
 from queries.letters.notices import CAUSES, DUTIES, Notice, NoticeIn
 from queries.monitoring.completeness import DUTIES as KL_DUTIES
 from queries.permissions import Refused
+from queries.reconciliation.berita_acara import BeritaAcara
 
 BANK, NUMBER, LETTER_DATE, RECEIVED = "pb-bank", "pb-nomor", "pb-tanggal-surat", "pb-diterima"
 CAUSE, START, END, DUTY_LIST, NOTE = "pb-penyebab", "pb-mulai", "pb-selesai", "pb-kewajiban", "pb-catatan"
@@ -130,7 +131,7 @@ def notice_list(found: list[Notice]) -> Any:
     return html.Table([head, body], className="table table-sm mb-0", id="pb-tabel")
 
 
-def detail(n: Notice, excused: list[Excused], runs: list[Catchup], cited: list[LinkedBeritaAcara],
+def detail(n: Notice, excused: list[Excused], runs: list[Catchup], cited: list[BeritaAcara],
            can_withdraw: bool) -> list[Any]:
     """One notice: its letter, the duties it excuses, the catch-up, the Berita Acara, and the withdraw form."""
     facts = [("Bank/pos", f"{n.bank_code} {n.bank_name}"), ("Nomor surat", n.letter_number),
@@ -180,7 +181,7 @@ def _runs(runs: list[Catchup]) -> Any:
     return html.Table([head, body], className="table table-sm", id="pb-rekon-ulang")
 
 
-def _cited(cited: list[LinkedBeritaAcara]) -> Any:
+def _cited(cited: list[BeritaAcara]) -> Any:
     if not cited:
         return html.P("Belum ada.", className="text-secondary small", id="pb-berita-acara")
     return html.Ul([html.Li(f"{b.number} · NTPN {b.ntpn} · dicatat {waktu_wib(b.registered_at)}") for b in cited],

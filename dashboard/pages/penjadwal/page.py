@@ -27,7 +27,7 @@ from jobs.scheduling.definitions import BY_ID, job_board
 from queries import config
 from queries.accounts.users import User
 from queries.permissions import roles_for
-from queries.scheduling.store import acts_for, instances, recent_runs, request_run, run_by_id, run_durations, set_paused
+from queries.scheduling.store import acts_for, instances, recent_runs, run_by_id, run_durations, run_now, set_paused
 
 #: Who sees the page; who runs a job now, pauses and resumes it.
 READERS, ACTORS = roles_for("page.penjadwal"), roles_for("scheduling.operate")
@@ -138,7 +138,7 @@ def operate(_run: list[int | None], _pause: list[int | None], _resume: list[int 
 
     def press(user: User) -> tuple[str, str]:
         if kind == RUN:
-            perform(request_run, job.job_id, actor=user.actor())
+            perform(run_now, job.job_id, actor=user.actor())
             live = any(i.is_leader and i.alive(config.now()) for i in fetch(instances))
             told = (f"Permintaan dikirim; penjadwal menjalankannya dalam beberapa detik ({job.title})." if live else
                     f"{job.title}: permintaan dicatat, tetapi penjadwal tidak aktif; pekerjaan berjalan setelah "

@@ -15,7 +15,8 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from queries.formatting import WIB, angka, ukuran_berkas
+from queries.calendar import WIB
+from queries.formatting import angka, ukuran_berkas
 from queries.imports.master import BankRef
 from queries.letters.statement_entry import MAX_SCAN_BYTES, MAX_TEXT, DeclaredDay
 from queries.permissions import Refused
