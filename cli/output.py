@@ -105,8 +105,9 @@ def refusals(*also: type[Exception]) -> Iterator[None]:
     Bahasa Indonesia on standard error, exit 2. Raised inside a transaction, nothing is written."""
     from queries.permissions import Refused
 
+    caught: tuple[type[Exception], ...] = (Refused, *also)
     try:
         yield
-    except (Refused, *also) as exc:
+    except caught as exc:
         click.echo(f"error: {getattr(exc, 'message', exc)}", err=True)
         sys.exit(2)

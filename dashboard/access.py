@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Iterable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import dash
 import dash_bootstrap_components as dbc
@@ -56,7 +56,7 @@ def callback(*args: Any, roles: Collection[str], **kwargs: Any) -> Callable[[F],
 
     def register(func: F) -> F:
         setattr(func, ROLES_ATTRIBUTE, allowed)  # dash's wrapper copies the function's __dict__
-        return dash.callback(*args, **kwargs)(func)  # type: ignore[no-any-return]
+        return cast(F, dash.callback(*args, **kwargs)(func))
 
     return register
 

@@ -90,7 +90,8 @@ def init_auth(app: Dash) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
     )
     server.session_interface = _SessionInterface()
-    refused = server.extensions[REFUSALS] = {}
+    refused: throttle.Refusals = {}
+    server.extensions[REFUSALS] = refused
     inner = throttle.RefusedAddresses(server.wsgi_app, refused, lambda: _header_list(app))
     server.wsgi_app = ProxyFix(inner, x_for=trusted_proxies(), x_proto=1, x_host=1)  # type: ignore[method-assign]
     server.add_url_rule("/login", "login", login, methods=["GET", "POST"])

@@ -35,8 +35,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, ident: str, 
           ) -> html.Div:
     """A striped table in a scrolling box; `row_ids` tag each row (`data-kode`) for tests and links."""
     head = html.Thead(html.Tr([html.Th(h, scope="col") for h in headers]))
-    body = html.Tbody([html.Tr([html.Td(c) for c in row], **({"data-kode": row_ids[i]} if row_ids else {}))
-                       for i, row in enumerate(rows)])
+    tags: list[dict[str, Any]] = [{"data-kode": row_ids[i]} if row_ids else {} for i in range(len(rows))]
+    body = html.Tbody([html.Tr([html.Td(c) for c in row], **tag) for row, tag in zip(rows, tags, strict=True)])
     return html.Div(dbc.Table([head, body], striped=True, hover=True, size="sm", className="mb-0", id=ident),
                     className="mpn-admin-table")
 

@@ -7,6 +7,7 @@ running snoozes are not counted; a snooze that ran out counts again at once).
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import dash
 from dash import Input, Output, dcc, html
@@ -21,6 +22,8 @@ BELL, COUNT, TICK = "navbar-lonceng", "navbar-lonceng-jumlah", "navbar-lonceng-d
 PATH = "/peringatan"
 REFRESH_MS = 60_000
 #: Roles that own some alert's duty: only they get a bell.
+#: The icon is decoration: screen readers read the count.
+HIDDEN_FROM_READERS: dict[str, Any] = {"aria-hidden": "true"}
 ROLES: tuple[str, ...] = tuple(sorted({role for roles in OWNERS.values() for role in roles}))
 
 log = logging.getLogger(__name__)
@@ -46,7 +49,7 @@ def bell(user: User | None) -> html.A | None:
         return None
     text, css = _badge(_count(user))
     return html.A(
-        [html.Span("\N{BELL}", className="mpn-bell-icon", **{"aria-hidden": "true"}),
+        [html.Span("\N{BELL}", className="mpn-bell-icon", **HIDDEN_FROM_READERS),
          html.Span(text, id=COUNT, className=css),
          dcc.Interval(id=TICK, interval=REFRESH_MS)],
         id=BELL, href=dash.get_relative_path(PATH), title="Peringatan terbuka untuk tugas Anda",

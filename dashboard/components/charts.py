@@ -41,8 +41,8 @@ def graph(graph_id: str, figure: Any = None, *, modebar: bool = True, image_name
           class_name: str | None = None, **config: Any) -> dcc.Graph:
     """A `dcc.Graph` with the shared safe, Indonesian config."""
     extra: dict[str, Any] = {"className": class_name} if class_name else {}
-    return dcc.Graph(id=graph_id, figure=figure if figure is not None else {},
-                     config=chart_config(modebar=modebar, image_name=image_name, **config), **extra)
+    safe: Any = chart_config(modebar=modebar, image_name=image_name, **config)  # Plotly's Config, as a dict
+    return dcc.Graph(id=graph_id, figure=figure if figure is not None else {}, config=safe, **extra)
 
 
 def config_problems(config: dict[str, Any] | None) -> list[str]:

@@ -158,7 +158,8 @@ def add(clicks: int | None, username: str | None, role: str | None, full_name: s
           Input(SAVE, "n_clicks"), Input(TOGGLE, "n_clicks"), Input(UNLOCK, "n_clicks"), Input(RESET, "n_clicks"),
           State(PICK, "value"), State(ROLE, "value"), State(MAIL, "value"), State(FULL, "value"), State(NIP, "value"),
           State(VERSION, "data"), prevent_initial_call=True, roles=ADMINISTER)
-def change(_save: int | None, _toggle: int | None, _unlock: int | None, _reset: int | None, username: str | None,
+def change(_save: int | None, _toggle: int | None, _unlock_clicks: int | None, _reset_clicks: int | None,
+           username: str | None,
            role: str | None, email: str | None, full_name: str | None, nip: str | None,
            version: int | None) -> tuple[Any, int]:
     """One of the edit form's buttons: save, disable/enable, unlock or reset, as the admin, audited."""

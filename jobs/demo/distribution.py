@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import Connection, Engine
 
@@ -43,16 +44,16 @@ def distribution_steps(engine: Engine, days: tuple[date, ...], actor: Actor,
     steps = []
     for n, day in enumerate(days):
         at = start_of(day)
-        steps.append(Step(at, 3, f"distribution {day} prepared", lambda day=day: _prepare(engine, day, pelaksana)))
+        steps.append(Step(at, 3, f"distribution {day} prepared", partial(_prepare, engine, day, pelaksana)))
         if day == days[-1]:
             continue
         steps.append(Step(at + timedelta(minutes=30), 3, f"distribution {day} approved by the kasi",
-                          lambda day=day: _approve(engine, day, kasi)))
+                          partial(_approve, engine, day, kasi)))
         steps.append(Step(at + timedelta(minutes=60), 3, f"distribution {day} approved by the kasubdit",
-                          lambda day=day: _approve(engine, day, kasubdit)))
+                          partial(_approve, engine, day, kasubdit)))
         if deliver:
             steps.append(Step(at + timedelta(minutes=61), 3, f"distribution {day} delivered",
-                              lambda day=day, n=n: _deliver(engine, day, n, len(days), actor, pelaksana)))
+                              partial(_deliver, engine, day, n, len(days), actor, pelaksana)))
     return steps
 
 

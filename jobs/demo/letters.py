@@ -9,6 +9,7 @@ initialled, signed, returned with a note). Deterministic: no randomness, only th
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from sqlalchemy import Engine
 
@@ -74,10 +75,13 @@ def letters_steps(engine: Engine, days: tuple[date, ...], actor: Actor, now: dat
     answer_day = calendar.next_after(calendar.next_after(sign_day))
     answered = datetime.combine(answer_day, time(10), config.timezone())
     steps = [Step(base, 2, "appeal letters: older round drafted", setup)]
-    steps += [Step(base + timedelta(hours=1, minutes=10 * n), 2, "appeal letter sent", lambda n=n: send(n))
+    steps += [Step(base + timedelta(hours=1, minutes=10 * n), 2, "appeal letter sent", partial(send, n))
               for n in range(OLD_ROUND_SENT)]
-    steps.append(Step(answered, 2, "appeal letter answered",
-                      lambda: old_round and _answer(engine, old_round[0].letter_id, pelaksana, answered, actor)))
+    def answer() -> None:
+        if old_round:
+            _answer(engine, old_round[0].letter_id, pelaksana, answered, actor)
+
+    steps.append(Step(answered, 2, "appeal letter answered", answer))
     due_days = [d for d in days if deadline(d, settings, calendar) + timedelta(hours=1) <= now]
     if due_days:
         steps += _new_round(engine, due_days[-1], deadline(due_days[-1], settings, calendar), kasi, kasubdit, never)
@@ -111,7 +115,7 @@ def _new_round(engine: Engine, day: date, due: datetime, kasi: User, kasubdit: U
 
     at = due + timedelta(hours=1)
     return [Step(at, 2, "appeal letters: system drafts", propose)] + [
-        Step(at + timedelta(minutes=30 * (n + 1)), 2, f"appeal letter {step}", lambda n=n, step=step: act(n, step))
+        Step(at + timedelta(minutes=30 * (n + 1)), 2, f"appeal letter {step}", partial(act, n, step))
         for n, step in enumerate(("initialled", "signed", "returned"))]
 
 

@@ -307,7 +307,7 @@ def _summary_sheet(sheet: tabular.Sheet, data: DistributionReportData) -> None:
                 ["Dibuat oleh", data.signer.name if data.signer else data.made_by], ["Pembuat (akun)", data.made_by],
                 ["Selesai", "ya" if data.complete else "belum"], []):
         sheet.row(row)
-    blocks: list[tuple[list[tabular.Column], list[Sequence[Any]]]] = [
+    blocks: list[tuple[Sequence[tabular.Column], list[Sequence[Any]]]] = [
         (tabular.columns("Uraian", "Jumlah baris", tabular.Column("Jumlah (Rp)", _MONEY)),
          [list(r) for r in summary_rows(data)]),
         (tabular.columns("Putaran", "Status", tabular.Column("Disiapkan", _MOMENT), "Disiapkan oleh",

@@ -55,8 +55,8 @@ def _filters(flt: ExceptionFilter) -> str:
     parts = [f"bank {flt.bank}" if flt.bank else "semua bank",
              f"kategori {CATEGORY_LABELS.get(flt.category, flt.category)}" if flt.category else "semua kategori",
              "status " + ", ".join(STATUSES.get(s, s) for s in flt.statuses) if flt.statuses else "semua status"]
-    if (flt.ntpn or "").strip():
-        parts.append(f"NTPN memuat {flt.ntpn.strip().upper()}")
+    if ntpn := (flt.ntpn or "").strip():
+        parts.append(f"NTPN memuat {ntpn.upper()}")
     if flt.pending_only:
         parts.append("hanya yang menunggu persetujuan")
     return "; ".join(parts)

@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Connection, text
 
@@ -128,7 +129,7 @@ def _resolve_duties(conn: Connection, dues: dict[Key, DutyStatus], first: date, 
                                  WHERE status <> 'resolved' AND rule = ANY(:rules)
                                    AND business_date BETWEEN :first AND :last"""),
                         {"rules": list(DUTY_RULES), "first": first, "last": last})
-    done = []
+    done: list[tuple[Any, datetime, int | None, str]] = []
     for alert_id, rule, day, bank, deadline in rows:
         status = dues.get((rule, day, bank))
         if status is None or status.state in ("na", "waiting"):

@@ -227,8 +227,8 @@ def notice_problems(n: NoticeIn, *, now: datetime) -> list[tuple[str, str]]:
         out.append(("letter_date", why))
     if (why := plausibility.received_problem(n.received_at, now=now)) is not None:
         out.append(("received_at", why))
-    for column, value in (("period_from", n.period_from), ("period_to", n.period_to)):
-        if (why := plausibility.date_problem(value.date(), today=today)) is not None:
+    for column, moment in (("period_from", n.period_from), ("period_to", n.period_to)):
+        if (why := plausibility.date_problem(moment.date(), today=today)) is not None:
             out.append((column, why))
     if out:
         return out

@@ -253,7 +253,7 @@ SELECT bc.bank_code, o.business_date, o.target, bool_and(o.confirmed), max(o.con
 class _Facts:
     """What the range's small queries found, keyed for the per-cell decisions."""
 
-    batches: dict[tuple[str, date], tuple[datetime, datetime | None, float | None, str]]
+    batches: dict[tuple[str, date], tuple[datetime | None, datetime | None, float | None, str]]
     mpn_files: dict[date, datetime]
     rounds: set[date]
     held: dict[tuple[str, date], str]
@@ -372,8 +372,8 @@ def _row(cell: StatementCell, facts: _Facts, dist_due: datetime, now: datetime) 
         duties["recon"] = DutyStatus("recon", ANOMALY, found[1], None, unknown)
     elif cell.mpn_count > 0 or has_batch:
         duties["batch"] = _batch(found[0] if found else None, day, now)
-    if found is not None and found[0] is not None:
-        duties["recon"] = _recon(*found, now)
+    if found is not None and (received := found[0]) is not None:
+        duties["recon"] = _recon(received, *found[1:], now)
     duties["statement"] = _statement(cell, now)
     duties["appeal"] = _appeal(cell, facts, now)
     for target in TARGETS:

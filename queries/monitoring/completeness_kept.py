@@ -12,7 +12,7 @@ batch or letter recorded, a resend, a result sent, a distribution confirmed, a n
 setting, a holiday, a bank's cut-off) changes the fingerprint, and the date is computed again.
 
 KEEP THE FINGERPRINT COMPLETE: a new input of `bank_days` must be added to `_FINGERPRINT` (the test
-`tests/queries/test_completeness_store.py` changes each input and expects the kept rows to follow).
+`tests/queries/monitoring/test_completeness_store.py` changes each input and expects the kept rows to follow).
 """
 
 from __future__ import annotations

@@ -150,7 +150,9 @@ def bank_scores(conn: Connection, *, first: date, last: date, now: datetime) -> 
     results_late: dict[str, int] = {}
     for d in delivery_times(conn, first=first, last=last).values():  # R5: the result's delivery to the bank
         sent, _ = d.r5
-        if d.batch_received_at is not None and d.batch_received_at <= now and (sent or now) > d.deadline \
+        deadline = d.deadline
+        if d.batch_received_at is not None and deadline is not None and d.batch_received_at <= now \
+                and (sent or now) > deadline \
                 and not result_anomaly(d.batch_received_at, sent, d.minutes, now):
             results_late[d.bank_code] = results_late.get(d.bank_code, 0) + 1
     appeals: dict[str, list[int]] = {}

@@ -92,7 +92,8 @@ class Delivery:
 
     def late(self, now: datetime) -> bool:
         """Sent after the deadline, or not sent and the deadline has passed (never for an unknown arrival)."""
-        return self.batch_received_at is not None and (self.sent_at or now) > self.deadline
+        deadline = self.deadline
+        return deadline is not None and (self.sent_at or now) > deadline
 
     @property
     def status_label(self) -> str:

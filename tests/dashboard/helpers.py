@@ -145,8 +145,9 @@ def click(dash_duo: Any, selector: str) -> None:
 
 
 def callback_id(app: Any, name: str, *, module: str = "") -> str:
-    """Dash's id of the server callback function `name` (in a module whose dotted name holds the part `module`, e.g. a page's folder): outputs with
-    allow_duplicate carry a hash, and clientside callbacks (no server function) are skipped."""
+    """Dash's id of the server callback function `name` (in a module whose dotted name holds the part `module`, e.g.
+    a page's folder): outputs with allow_duplicate carry a hash, and clientside callbacks (no server function) are
+    skipped."""
     return next(key for key, entry in app.callback_map.items()
                 if "callback" in entry and entry["callback"].__name__ == name
                 and (not module or module in entry["callback"].__module__.split(".")))

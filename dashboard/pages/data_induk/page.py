@@ -142,7 +142,7 @@ def _saved(kind: str, saved: Saved, version: int | None) -> tuple[Any, Any]:
     key = saved.row[KEY_COLUMN[kind]]
     if not saved.changed:
         return result(f"{key}: tidak ada yang berubah.", ok=True), dash.no_update
-    told = [f"{key} {'ditambahkan' if saved.before is None else 'disimpan'}."]
+    told: list[Any] = [f"{key} {'ditambahkan' if saved.before is None else 'disimpan'}."]
     if saved.note:
         told.append(html.Div(saved.note, id="di-catatan-jam-batas", className="mt-1"))
     return result(told, ok=True), (version or 0) + 1

@@ -44,7 +44,8 @@ from queries.labels import actor_name
 
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "Noto Sans", "Liberation Sans", Arial'
 COLORS = {"sidjp": "#0b3d91", "sipmod": "#d97706"}
-HIDDEN, SHOWN = {"display": "none"}, {}
+HIDDEN: dict[str, str] = {"display": "none"}
+SHOWN: dict[str, str] = {}
 HALF_DAY = timedelta(hours=12)
 BAR_MS = 0.4 * 86_400_000  # a bar's width on a date axis: 0.4 day per target, side by side
 

@@ -7,6 +7,7 @@ where that stage is worked (Rekonsiliasi, Surat Pernyataan, Surat Himbauan, Dist
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 from urllib.parse import urlencode
 
 import dash
@@ -133,13 +134,15 @@ def _step(step: Step, index: int, trace: Trace, first_of_stage: bool) -> html.Li
     body = [html.Div(head), html.Div(meta, className="small")]
     if step.detail:
         body.append(html.Div(step.detail, className="small text-body-secondary mpn-lacak-detail"))
+    spoken_label: dict[str, Any] = {"aria-label": spoken}
+    tags: dict[str, Any] = {"data-kind": step.kind, "data-state": step.state}
     return html.Li(
         html.Div([
-            html.Span(symbol, className=f"mpn-lacak-dot bg-{colour}", title=spoken, **{"aria-label": spoken}),
+            html.Span(symbol, className=f"mpn-lacak-dot bg-{colour}", title=spoken, **spoken_label),
             html.Div(body, className="flex-grow-1"),
         ], className="d-flex gap-3 align-items-start"),
         id=f"lacak-langkah-{index}", className=f"list-group-item mpn-lacak-step mpn-lacak-{step.state}",
-        **{"data-kind": step.kind, "data-state": step.state},
+        **tags,
     )
 
 

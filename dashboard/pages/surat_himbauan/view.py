@@ -187,7 +187,8 @@ def timeline(a: AppealLetter, days_left: int | None) -> html.Ul:
     if a.returned_at is not None:  # kept after a revision and after the letter was voided: it is history
         returned = _step("Dikembalikan", a.returned_by, waktu_wib(a.returned_at),
                          f"Catatan: {a.returned_note}" if a.returned_note else None)
-    if returned is not None and (a.initialled_at is None or a.returned_at < a.initialled_at):
+    if returned is not None and a.returned_at is not None and (a.initialled_at is None
+                                                               or a.returned_at < a.initialled_at):
         steps.append(returned)
         returned = None
     steps.append(_step("Paraf Kasi", a.initialled_by, waktu_wib(a.initialled_at) if a.initialled_at else None,

@@ -27,7 +27,7 @@ from tests.builders.reconciliation import D2, Day, batch, clean, payments
 
 WIB = ZoneInfo("Asia/Jakarta")
 WITA = ZoneInfo("Asia/Makassar")
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CAL = WorkingCalendar()
 
 

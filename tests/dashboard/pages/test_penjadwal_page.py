@@ -30,7 +30,7 @@ from tests.dashboard.helpers import client_as, fire, screenshot, sign_in, start
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 WIB = ZoneInfo("Asia/Jakarta")
 GRID = "#pj-riwayat"
 ACT = "..pj-pesan.children...pj-versi.data.."

@@ -32,7 +32,7 @@ from tests.conftest import SmtpServer
 
 WIB = ZoneInfo("Asia/Jakarta")
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=WIB)
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PDF = b"%PDF-1.4\n% Berita Acara Rekonsiliasi 014 04/12/2026\n" + bytes(range(256))
 CSV = b"ntpn,kategori,nilai\r\n0123456789ABCDEF,missing_in_bank,150000\r\n"
 

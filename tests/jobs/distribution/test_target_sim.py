@@ -21,7 +21,7 @@ import pytest
 
 from jobs.distribution.target_sim import SimServer, TargetSimulator, parse_batch, start_in_thread
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def row(ntpn: str, amount: int = 150000) -> dict[str, Any]:

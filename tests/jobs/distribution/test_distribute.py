@@ -24,7 +24,7 @@ from queries.distribution import prepare as dist
 from tests.builders.reconciliation import D2, Day, Row, ntpn
 from tests.builders.work import make_people
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 KPPS = ("091", "092", "051", "093")
 FAST = Backoff(base=0.01, cap=0.05)
 

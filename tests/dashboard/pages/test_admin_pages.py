@@ -19,7 +19,7 @@ from dashboard.app import create_app
 from queries.accounts.audit import Actor
 from queries.accounts.users import set_email
 from tests.conftest import SmtpServer
-from tests.dashboard.helpers import PASSWORD, centre, click, screenshot, sign_in, start, submit_login
+from tests.dashboard.helpers import PASSWORD, centre, click, make_user, screenshot, sign_in, start, submit_login
 
 pytestmark = pytest.mark.browser
 
@@ -188,3 +188,28 @@ def test_a_bank_row_is_edited_and_a_bad_file_is_refused_with_line_numbers(dash_d
 
 def _year(dash_duo: Any) -> str:
     return Select(dash_duo.find_element("#di-tahun")).first_selected_option.get_attribute("value")
+
+
+def test_the_admin_unlocks_a_locked_account_and_resets_a_password_from_the_page(dash_duo, engine: Engine) -> None:
+    start(dash_duo, create_app())
+    make_user(engine, "sari", "pelaksana")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE app_user SET failed_logins = 5, locked_until = now() + interval '1 hour' "
+                          "WHERE username = 'sari'"))
+    sign_in(dash_duo, engine, "rina", "admin", then="/pengguna")
+    dash_duo.wait_for_contains_text("#pg-tabel", "sari")
+
+    choose(dash_duo, "#pg-pilih", "sari")
+    click(dash_duo, "#pg-buka-kunci")
+    dash_duo.wait_for_contains_text("#pg-ubah-hasil", "Kunci sari dibuka")
+    account = one(engine, "SELECT failed_logins, locked_until FROM app_user WHERE username = 'sari'")
+    assert tuple(account) == (0, None)
+
+    click(dash_duo, "#pg-setel-ulang")
+    temporary = dash_duo.wait_for_element("#pg-sandi-sementara").text
+    assert len(temporary) == 14 and "Kata sandi sari disetel ulang" in dash_duo.find_element("#pg-ubah-hasil").text
+    assert one(engine, "SELECT must_change_password FROM app_user WHERE username = 'sari'")[0] is True
+    with engine.connect() as conn:
+        actions = set(conn.execute(text("SELECT action FROM audit_log WHERE object_id = 'sari'")).scalars())
+    assert {"user.unlock", "user.password_reset"} <= actions, actions
+    no_errors(dash_duo)

@@ -90,7 +90,7 @@ def test_an_exception_resolved_by_people_counts_after_the_refresh(engine: Engine
 
 def migration_0008():  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location(
-        "rev0008", Path(__file__).parents[2] / "queries/migrations/versions/0008_revenue.py")
+        "rev0008", Path(__file__).parents[3] / "queries/migrations/versions/0008_revenue.py")
     assert spec is not None and spec.loader is not None
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
