@@ -1,6 +1,6 @@
 """Distribution benchmark: a 3,000,000-row day delivered to both targets of `mpn target-sim` on localhost.
 
-    python bench/distribute.py [--rows 3000000] [--fail-rate 0.1] [--keep] [--reuse]
+    python bench/distribute.py [--rows 3000000] [--fail-rate 0.1] [--keep] [--reuse] [--db NAME]
 
 Runs on the configured server (`MPN_DATABASE_URL`, else the embedded one) in a scratch database
 `mpn_bench_distribute`: one bank's day of `--rows` payments over the master KPPs, with its batch, statement
@@ -72,8 +72,8 @@ ANALYZE
 """
 
 
-def prepare_db(url: str, rows: int, reuse: bool) -> Engine:
-    engine, fresh = scratch_database(url, DB, reuse=reuse)
+def prepare_db(url: str, db: str, rows: int, reuse: bool) -> Engine:
+    engine, fresh = scratch_database(url, db, reuse=reuse)
     if not fresh:
         return engine
     started = time.perf_counter()
@@ -146,9 +146,10 @@ def main() -> None:
     parser.add_argument("--fail-rate", type=float, default=0.1)
     parser.add_argument("--keep", action="store_true", help="leave the scratch database for --reuse")
     parser.add_argument("--reuse", action="store_true", help="reuse a kept scratch database")
+    parser.add_argument("--db", default=DB, help=f"the scratch database's name (default {DB})")
     args = parser.parse_args()
     url = resolve_url()
-    engine = prepare_db(url, args.rows, args.reuse)
+    engine = prepare_db(url, args.db, args.rows, args.reuse)
     try:
         reset(engine)
         clean = deliver(engine, args.rows)
@@ -157,7 +158,7 @@ def main() -> None:
     finally:
         engine.dispose()
         if not args.keep:
-            drop_database(url, DB)
+            drop_database(url, args.db)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rate = args.rows / clean
     print(f"summary: {rate:,.0f} rows/s per target ({'meets' if rate >= 50_000 else 'BELOW'} the 50,000 goal); "

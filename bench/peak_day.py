@@ -1,18 +1,18 @@
 """A peak day end to end (issue 20): both files into the inbox until every bank's result is computed and sent, beside a
 bare COPY of the same files and a bare join in the same run.
 
-    python bench/peak_day.py [--rows 3000000] [--seed 1] [--day 2026-11-16] [--keep]
+    python bench/peak_day.py [--rows 3000000] [--seed 1] [--day 2026-11-16] [--keep] [--db NAME]
 
-Runs on the configured server (`MPN_DATABASE_URL`) in a scratch database `mpn_bench_peak` it creates (and drops
-unless `--keep`). The MPN file is `jobs.demo.peak.write_peak_day`'s and one batch per agent is derived from it with
-~0.9 % planted differences (`bench/reconcile.py`'s `write_batches`); every bank has a head-office address. The files
-are linked into a scratch inbox, and the scheduler's jobs run as the scheduler runs them, in this process, with the
-real clock: `inbox` (pickup and import), `reconcile_arrivals` (the whole date, then each bank's Berita Acara PDF and
-CSV of differences queued and sent) and `mail` (anything left) to a local aiosmtpd server (the real protocol).
+Runs on the configured server (`MPN_DATABASE_URL`) in a scratch database (`--db`, default `mpn_bench_peak`) it creates
+(and drops unless `--keep`). The MPN file is `jobs.demo.peak.write_peak_day`'s and one batch per agent is derived from
+it with ~0.9 % planted differences (`bench/reconcile.py`'s `write_batches`); every bank has a head-office address. The
+files are linked into a scratch inbox, and the scheduler's jobs run as the scheduler runs them, in this process, with
+the real clock: `inbox` (pickup and import), `reconcile_arrivals` (the whole date, then each bank's Berita Acara PDF
+and CSV of differences queued and sent) and `mail` (anything left) to a local aiosmtpd server (the real protocol).
 Then, in the same database and run, the floor: a bare COPY of the same files into two plain tables (typed as the
-product's, no checks) and one FULL JOIN classifying every NTPN over them. Prints each phase, the end-to-end
-seconds, the floor and the ratio, the load. Goal: end to end <= 30 s on this machine. Run `bench/load.py` beside it
-to see the dashboard while a peak day imports and reconciles.
+product's, no checks) and one FULL JOIN classifying every NTPN over them. Prints each phase, the end-to-end seconds,
+the floor and the ratio, the load. Goal: end to end <= 30 s on this machine. Run `bench/load.py` beside it to see the
+dashboard while a peak day imports and reconciles.
 """
 
 from __future__ import annotations
@@ -133,14 +133,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--day", type=date.fromisoformat, default=date(2026, 11, 16))
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--db", default=DB, help=f"the scratch database's name (default {DB})")
     args = parser.parse_args()
     server = resolve_url()
-    url = make_url(server).set(database=DB).render_as_string(hide_password=False)
+    url = make_url(server).set(database=args.db).render_as_string(hide_password=False)
     out = ROOT / "bench" / "out" / "peak_day"
     inbox = out / "inbox"
     out.mkdir(parents=True, exist_ok=True)
     os.environ.update({"MPN_DATABASE_URL": url, "MPN_DATA_DIR": str(out / "data"), "MPN_INBOX": str(inbox)})
-    scratch_database(server, DB, reuse=False)[0].dispose()  # created and migrated
+    scratch_database(server, args.db, reuse=False)[0].dispose()  # created and migrated
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(text("UPDATE bank SET email = 'rekon@bank-' || lower(bank_code) || '.mpn-bench.localhost'"))
@@ -166,7 +167,7 @@ def main() -> None:
             path.unlink(missing_ok=True)
         if not args.keep:
             shutil.rmtree(out, ignore_errors=True)  # the inbox's archive of the imported files, hundreds of MB
-            drop_database(server, DB)
+            drop_database(server, args.db)
 
 
 if __name__ == "__main__":

@@ -164,25 +164,33 @@ WITH pay AS (
 ), open_exc AS (
     SELECT ntpn FROM dp_open
 )
-SELECT p.ntpn, p.bank_code, p.kpp_code, p.amount, p.import_id, p.line,
-       CASE WHEN NOT s.has_letter THEN 'no_statement'
-            WHEN s.letter_differs THEN 'statement_mismatch'
-            WHEN NOT s.has_batch THEN 'no_batch'
-            WHEN NOT s.reconciled THEN 'not_reconciled'
-            WHEN o.ntpn IS NOT NULL THEN 'open_exception' END AS reason
-  FROM pay p
-  JOIN bank_state s ON s.bank_code = p.bank_code
-  LEFT JOIN open_exc o ON o.ntpn = p.ntpn
- WHERE NOT EXISTS (SELECT 1 FROM dist_item i JOIN distribution d ON d.distribution_id = i.distribution_id
-                    WHERE i.business_date = :d AND i.ntpn = p.ntpn AND d.status <> 'prepared')
+, sorted AS (
+    SELECT p.ntpn, p.bank_code, p.kpp_code, p.amount, p.import_id, p.line,
+           CASE WHEN NOT s.has_letter THEN 'no_statement'
+                WHEN s.letter_differs THEN 'statement_mismatch'
+                WHEN NOT s.has_batch THEN 'no_batch'
+                WHEN NOT s.reconciled THEN 'not_reconciled'
+                WHEN o.ntpn IS NOT NULL THEN 'open_exception' END AS reason
+      FROM pay p
+      JOIN bank_state s ON s.bank_code = p.bank_code
+      LEFT JOIN open_exc o ON o.ntpn = p.ntpn
+     WHERE NOT EXISTS (SELECT 1 FROM dist_item i JOIN distribution d ON d.distribution_id = i.distribution_id
+                        WHERE i.business_date = :d AND i.ntpn = p.ntpn AND d.status <> 'prepared')
+)
+SELECT ntpn, bank_code, kpp_code, amount, import_id, line, reason,
+       CASE WHEN reason IS NULL
+            THEN (row_number() OVER (PARTITION BY kpp_code, reason IS NULL ORDER BY ntpn) - 1) / :chunk END AS chunk
+  FROM sorted
 """
 
+# The rows go in NTPN order: the order of the primary key, while each batch's entries in `ix_dist_item_batch`
+# grow at their own end, so neither index is written page by random page. Batches and totals are counted from the
+# staged rows, not read back from `dist_item`.
 _ITEMS = """
 INSERT INTO dist_item (distribution_id, ntpn, business_date, kpp_code, chunk, bank_code, amount, import_id, line)
-SELECT :id, ntpn, :d, kpp_code, (row_number() OVER (PARTITION BY kpp_code ORDER BY ntpn) - 1) / :chunk,
-       bank_code, amount, import_id, line
+SELECT :id, ntpn, :d, kpp_code, chunk, bank_code, amount, import_id, line
   FROM dp_row WHERE reason IS NULL
- ORDER BY kpp_code, ntpn
+ ORDER BY ntpn
 """
 
 _HELD = """
@@ -193,13 +201,14 @@ SELECT :id, bank_code, reason, count(*), sum(amount) FROM dp_row WHERE reason IS
 
 _BATCHES = """
 INSERT INTO dist_batch (target, batch_id, distribution_id, kpp_code, chunk, row_count, amount, ntpn_sha256)
-SELECT t.target, 'MPN-' || to_char(CAST(:d AS date), 'YYYYMMDD') || '-R' || :round || '-' || i.kpp_code || '-'
-                 || lpad(i.chunk::text, 4, '0'),
-       :id, i.kpp_code, i.chunk, count(*), sum(i.amount),
-       encode(sha256(convert_to(string_agg(i.ntpn, E'\\n' ORDER BY i.ntpn), 'UTF8')), 'hex')
-  FROM dist_item i CROSS JOIN unnest(CAST(:targets AS text[])) AS t(target)
- WHERE i.distribution_id = :id
- GROUP BY t.target, i.kpp_code, i.chunk
+SELECT t.target, 'MPN-' || to_char(CAST(:d AS date), 'YYYYMMDD') || '-R' || :round || '-' || c.kpp_code || '-'
+                 || lpad(c.chunk::text, 4, '0'),
+       :id, c.kpp_code, c.chunk, c.n, c.amount, c.sha
+  FROM (SELECT kpp_code, chunk, count(*) AS n, sum(amount) AS amount,
+               encode(sha256(convert_to(string_agg(ntpn, E'\\n' ORDER BY ntpn), 'UTF8')), 'hex') AS sha
+          FROM dp_row WHERE reason IS NULL
+         GROUP BY kpp_code, chunk) c
+ CROSS JOIN unnest(CAST(:targets AS text[])) AS t(target)
 """
 
 
@@ -240,7 +249,7 @@ def prepare(conn: Connection, business_date: date, *, actor: User | Actor, chunk
     conn.execute(text("DROP TABLE IF EXISTS dp_row, dp_open"))
     conn.execute(text(_OPEN), {"d": business_date})
     conn.execute(text("ANALYZE dp_open"))
-    conn.execute(text(_SORT.format(payments=payments_of(conn, business_date))), {"d": business_date})
+    conn.execute(text(_SORT.format(payments=payments_of(conn, business_date))), {"d": business_date, "chunk": chunk})
     params = {"id": distribution_id, "d": business_date, "round": round_, "chunk": chunk, "targets": list(TARGETS)}
     conn.execute(text(_ITEMS), params)
     conn.execute(text(_HELD), params)
@@ -251,7 +260,7 @@ def prepare(conn: Connection, business_date: date, *, actor: User | Actor, chunk
                row_count = coalesce(i.n, 0), amount = coalesce(i.amount, 0),
                batch_count = (SELECT count(*) FROM dist_batch b WHERE b.distribution_id = d.distribution_id),
                held_count = coalesce(h.n, 0), held_amount = coalesce(h.amount, 0)
-          FROM (SELECT count(*) AS n, sum(amount) AS amount FROM dist_item WHERE distribution_id = :i) i,
+          FROM (SELECT count(*) AS n, sum(amount) AS amount FROM dp_row WHERE reason IS NULL) i,
                (SELECT sum(row_count) AS n, sum(amount) AS amount FROM dist_held WHERE distribution_id = :i) h
          WHERE d.distribution_id = :i"""), {"i": distribution_id, "h": content, "by": actor.name})
     # Rows just written in bulk get statistics with this commit: delivery, the page and the next prepare plan on them.

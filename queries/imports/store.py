@@ -233,6 +233,7 @@ def publish_stage(conn: Connection, *, parent: str, stage: str, dates: list[date
     missing = [d for d in dates if not partition_exists(conn, parent, d)]
     if len(dates) == 1 and missing:
         _attach(conn, parent, stage, dates[0])
+        _analyze(conn, parent, missing)
         return
     cols = ", ".join(_columns(conn, parent))
     for day in missing:
@@ -241,6 +242,7 @@ def publish_stage(conn: Connection, *, parent: str, stage: str, dates: list[date
         conn.execute(text(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} WHERE business_date = :d"),
                      {"d": day})
         _attach(conn, parent, table, day)
+    _analyze(conn, parent, missing)
     existing = [d for d in dates if d not in missing]
     if existing:
         # Rows in index order: the B-tree takes them as appends to neighbouring pages, not random probes.
@@ -249,6 +251,14 @@ def publish_stage(conn: Connection, *, parent: str, stage: str, dates: list[date
         conn.execute(text(f"INSERT INTO {parent} ({cols}) SELECT {cols} FROM {stage}"
                           f" WHERE business_date = ANY(:days){order}"), {"days": existing})
     conn.execute(text(f"DROP TABLE {stage}"))
+
+
+def _analyze(conn: Connection, parent: str, days: list[date]) -> None:
+    """Statistics for partitions just made from a file (autovacuum analyses late or not at all): the pages and
+    the reconciliation plan on them from the start. A partition that grows later is analysed by whoever reads it
+    in bulk when it changed enough (`reconciliation.classify.analyze_stale`)."""
+    for day in days:
+        conn.execute(text(f"ANALYZE {partition_name(parent, day)}"))
 
 
 def _columns(conn: Connection, table: str) -> list[str]:

@@ -225,7 +225,7 @@ SELECT d.business_date, b.target, max(b.confirmed_at)
 """)
 
 # Batches that are not (yet) confirmed, or were confirmed after the deadline, and the banks whose rows they carry:
-# the only place `dist_item` is read, by its primary key's prefix.
+# the only place `dist_item` is read, through its batch index (`ix_dist_item_batch`).
 _LAGGING = text("""
 WITH due AS (
     SELECT * FROM unnest(CAST(:days AS date[]), CAST(:dues AS timestamptz[])) AS x(business_date, due)

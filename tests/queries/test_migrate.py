@@ -95,3 +95,28 @@ def test_old_bad_rows_never_fail_the_upgrade_and_new_rows_are_checked(engine: En
     assert valid["ck_statement_letter_letter_date_plausible"] is True
     with pytest.raises(IntegrityError, match="received_at_plausible"), engine.begin() as conn:
         _letter(conn, d="2026-11-23", received="infinity")
+
+
+ITEM = ("INSERT INTO dist_item (distribution_id, ntpn, business_date, kpp_code, chunk, bank_code, amount, import_id,"
+        " line) VALUES (:i, :n, '2026-11-20', '001', 0, '002', 1000, 1, 1)")
+
+
+def test_distribution_rows_survive_the_upgrade_and_keep_their_guarantees(engine: Engine) -> None:
+    with engine.begin() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0016")
+        round_id = conn.execute(text("INSERT INTO distribution (business_date, round, status, prepared_by)"
+                                     " VALUES ('2026-11-20', 1, 'approved', 'x') RETURNING distribution_id")).scalar()
+        conn.execute(text(ITEM), {"i": round_id, "n": "N1"})
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT ntpn FROM dist_item")).scalars().all() == ["N1"]
+    with pytest.raises(IntegrityError, match="pk_dist_item"), engine.begin() as conn:
+        conn.execute(text(ITEM), {"i": round_id, "n": "N1"})  # an NTPN goes out once
+    with pytest.raises(IntegrityError, match="does not exist"), engine.begin() as conn:
+        conn.execute(text(ITEM), {"i": round_id + 1, "n": "N2"})  # a round that is not there
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM distribution WHERE distribution_id = :i"), {"i": round_id})
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM dist_item")).scalar_one() == 0  # deleted with its round

@@ -144,3 +144,13 @@ def test_distribution_prepare_leaves_its_rows_described(engine: Engine, tmp_path
     assert prepared.row_count == 20_000 - open_payments  # every payment without an open exception goes
     assert prepared.held_count == open_payments
     _assert_described(engine, ("dist_item", "dist_batch"))
+
+
+def test_an_imported_day_is_described_before_anything_reads_it(engine: Engine, tmp_path: Path) -> None:
+    mpn = write_peak_day(tmp_path / "mpn.csv", 20_000, 7, Master.from_csv(), DAY, WorkingCalendar())
+    import_file(engine, "mpn", mpn.path)  # the pages and the reconciliation plan on the new partition at once
+    _assert_described(engine, (f"mpn_record_{DAY:%Y%m%d}",))
+    with engine.connect() as conn:  # with the columns' statistics too (joins by NTPN are sized by them)
+        distinct = conn.execute(text("SELECT n_distinct FROM pg_stats WHERE tablename = :t AND attname = 'ntpn'"),
+                                {"t": f"mpn_record_{DAY:%Y%m%d}"}).scalar()
+    assert distinct is not None and distinct < -0.9  # nearly every row its own NTPN
