@@ -59,13 +59,19 @@ def prepare(url: str, reuse: bool) -> Engine:
     days = WorkingCalendar().last_working_days(DAYS, LAST)
     started = time.perf_counter()
     with engine.begin() as conn:
-        conn.execute(text("ALTER TABLE appeal_letter DROP CONSTRAINT ck_appeal_letter_signed,"
-                          " DROP CONSTRAINT ck_appeal_letter_sent"))  # the bench's letters skip the workflow
+        conn.execute(
+            text(
+                "ALTER TABLE appeal_letter DROP CONSTRAINT ck_appeal_letter_signed,"
+                " DROP CONSTRAINT ck_appeal_letter_sent"
+            )
+        )  # the bench's letters skip the workflow
         for statement in (STATEMENTS + ";\n" + OPERATIONS + ";\n" + REJECTED).split(";\n"):
             if statement.strip():
                 conn.execute(text(statement), {"banks": 150, "days": days, "recent": days[-10]})
-        counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
-                  for t in ("mpn_bank_day", "bank_batch", "statement_letter", "dist_batch", "job_run")}
+        counts = {
+            t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+            for t in ("mpn_bank_day", "bank_batch", "statement_letter", "dist_batch", "job_run")
+        }
     vacuum(engine)
     print(f"filled {', '.join(f'{n:,} {t}' for t, n in counts.items())} in {time.perf_counter() - started:.0f} s")
     return engine
@@ -111,8 +117,10 @@ def steady(engine: Engine, day: date) -> list[float]:
 def report(name: str, times: list[float]) -> None:
     """p50, p95 and max, and whether p95 meets the goal."""
     p95 = percentile(times, 0.95)
-    print(f"{name:<8} runs {len(times):>3}  p50 {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  "
-          f"max {max(times):7.1f} ms  goal {GOAL_MS:.0f} ms: {'ok' if p95 <= GOAL_MS else 'OVER'}")
+    print(
+        f"{name:<8} runs {len(times):>3}  p50 {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  "
+        f"max {max(times):7.1f} ms  goal {GOAL_MS:.0f} ms: {'ok' if p95 <= GOAL_MS else 'OVER'}"
+    )
 
 
 def main() -> None:

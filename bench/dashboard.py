@@ -134,18 +134,27 @@ def prepare(url: str, rows: int, reuse: bool) -> Engine:
     days = WorkingCalendar().last_working_days(DAYS, LAST)
     started = time.perf_counter()
     with engine.begin() as conn:
-        conn.execute(text("ALTER TABLE appeal_letter DROP CONSTRAINT ck_appeal_letter_signed,"
-                          " DROP CONSTRAINT ck_appeal_letter_sent"))  # the bench's letters skip the workflow
+        conn.execute(
+            text(
+                "ALTER TABLE appeal_letter DROP CONSTRAINT ck_appeal_letter_signed,"
+                " DROP CONSTRAINT ck_appeal_letter_sent"
+            )
+        )  # the bench's letters skip the workflow
         revenue_rows = fill_revenue(conn, first=date(LAST.year - 1, 1, 1), last=LAST, rows=rows)
         script = STATEMENTS + ";\n" + OPERATIONS
         for statement in script.split(";\n"):
             if statement.strip():
                 conn.execute(text(statement), {"banks": 150, "days": days, "recent": days[-10]})
-        counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
-                  for t in ("mpn_bank_day", "recon_exception", "dist_batch", "job_run")}
+        counts = {
+            t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+            for t in ("mpn_bank_day", "recon_exception", "dist_batch", "job_run")
+        }
     vacuum(engine)
-    print(f"filled {revenue_rows:,} revenue_day rows, " + ", ".join(f"{n:,} {t}" for t, n in counts.items())
-          + f" in {time.perf_counter() - started:.0f} s")
+    print(
+        f"filled {revenue_rows:,} revenue_day rows, "
+        + ", ".join(f"{n:,} {t}" for t, n in counts.items())
+        + f" in {time.perf_counter() - started:.0f} s"
+    )
     return engine
 
 
@@ -159,8 +168,7 @@ def unwrapped(callback: Any) -> Callable[..., Any]:
 
 def penerimaan_inputs(f: Any) -> tuple[Any, ...]:
     """A `RevenueFilter` as the page's five filter values."""
-    return (f.first.isoformat(), f.last.isoformat(), list(f.bank_codes) or None, list(f.kaps) or None,
-            f.kanwil_code)
+    return (f.first.isoformat(), f.last.isoformat(), list(f.bank_codes) or None, list(f.kaps) or None, f.kanwil_code)
 
 
 def calls(conn: Connection, rng: random.Random, runs: int) -> dict[str, list[Call]]:
@@ -176,34 +184,57 @@ def calls(conn: Connection, rng: random.Random, runs: int) -> dict[str, list[Cal
     days = WorkingCalendar().last_working_days(DAYS, LAST)
     recent = days[-40:]
     kanwils = list(conn.execute(text("SELECT kanwil_code FROM kanwil ORDER BY 1")).scalars())
-    found: dict[str, list[Call]] = {name: [] for name in (
-        "kelengkapan: refresh", "kelengkapan: trend", "rapor bank: refresh", "distribusi: refresh",
-        "penjadwal: status strip", "penjadwal: jobs table (job_board)", "penjadwal: run history")}
-    found.update({f"penerimaan: {name}": [] for name in (
-        "cards", "per hari", "per bulan", "kelompok + KAP", "bank", "Kanwil / KPP (drill)")})
-    charts = {"cards": penerimaan.cards, "per hari": penerimaan.daily, "per bulan": penerimaan.monthly,
-              "kelompok + KAP": penerimaan.groups, "bank": penerimaan.agents}
+    found: dict[str, list[Call]] = {
+        name: []
+        for name in (
+            "kelengkapan: refresh",
+            "kelengkapan: trend",
+            "rapor bank: refresh",
+            "distribusi: refresh",
+            "penjadwal: status strip",
+            "penjadwal: jobs table (job_board)",
+            "penjadwal: run history",
+        )
+    }
+    found.update(
+        {
+            f"penerimaan: {name}": []
+            for name in ("cards", "per hari", "per bulan", "kelompok + KAP", "bank", "Kanwil / KPP (drill)")
+        }
+    )
+    charts = {
+        "cards": penerimaan.cards,
+        "per hari": penerimaan.daily,
+        "per bulan": penerimaan.monthly,
+        "kelompok + KAP": penerimaan.groups,
+        "bank": penerimaan.agents,
+    }
     for _ in range(runs):
-        found["kelengkapan: refresh"].append(partial(unwrapped(kelengkapan.refresh), None,
-                                                     rng.choice(recent).isoformat()))
-        found["kelengkapan: trend"].append(partial(unwrapped(kelengkapan.refresh_trend), None,
-                                                   rng.choice(recent).isoformat()))
+        found["kelengkapan: refresh"].append(
+            partial(unwrapped(kelengkapan.refresh), None, rng.choice(recent).isoformat())
+        )
+        found["kelengkapan: trend"].append(
+            partial(unwrapped(kelengkapan.refresh_trend), None, rng.choice(recent).isoformat())
+        )
         last = rng.choice(days[60:])
         first = last - timedelta(days=rng.choice([30, 91, 91, 182, 365]))
-        found["rapor bank: refresh"].append(partial(unwrapped(rapor_bank.refresh), first.isoformat(),
-                                                    last.isoformat()))
-        found["distribusi: refresh"].append(partial(unwrapped(distribusi.refresh), None, None,
-                                                    rng.choice(recent).isoformat()))
+        found["rapor bank: refresh"].append(partial(unwrapped(rapor_bank.refresh), first.isoformat(), last.isoformat()))
+        found["distribusi: refresh"].append(
+            partial(unwrapped(distribusi.refresh), None, None, rng.choice(recent).isoformat())
+        )
         found["penjadwal: status strip"].append(partial(unwrapped(penjadwal.refresh_strip), None, None))
-        found["penjadwal: jobs table (job_board)"].append(partial(
-            fetch_now, job_board, now=datetime.now(config.timezone()), tz=config.timezone()))
-        found["penjadwal: run history"].append(partial(unwrapped(penjadwal.refresh_runs), None, None,
-                                                       rng.choice([None, *BY_ID])))
+        found["penjadwal: jobs table (job_board)"].append(
+            partial(fetch_now, job_board, now=datetime.now(config.timezone()), tz=config.timezone())
+        )
+        found["penjadwal: run history"].append(
+            partial(unwrapped(penjadwal.refresh_runs), None, None, rng.choice([None, *BY_ID]))
+        )
         cut = penerimaan_inputs(random_filter(rng, conn))
         for name, callback in charts.items():
             found[f"penerimaan: {name}"].append(partial(unwrapped(callback), *cut))
-        found["penerimaan: Kanwil / KPP (drill)"].append(partial(unwrapped(penerimaan.area), *cut,
-                                                                 rng.choice([None, None, *kanwils])))
+        found["penerimaan: Kanwil / KPP (drill)"].append(
+            partial(unwrapped(penerimaan.area), *cut, rng.choice([None, None, *kanwils]))
+        )
     return found
 
 
@@ -245,18 +276,26 @@ def report(times: dict[str, list[float]]) -> None:
     print(f"{'callback':<36} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  goal {GOAL_MS:.0f} ms")
     for name, found in times.items():
         p95 = percentile(found, 0.95)
-        print(f"{name:<36} {statistics.median(found):8.1f} {p95:8.1f} {max(found):8.1f}  "
-              f"{'ok' if p95 <= GOAL_MS else 'OVER'}")
+        print(
+            f"{name:<36} {statistics.median(found):8.1f} {p95:8.1f} {max(found):8.1f}  "
+            f"{'ok' if p95 <= GOAL_MS else 'OVER'}"
+        )
     every = [t for found in times.values() for t in found]
     over = [name for name, found in times.items() if percentile(found, 0.95) > GOAL_MS]
-    print(f"{'overall':<36} {statistics.median(every):8.1f} {percentile(every, 0.95):8.1f} {max(every):8.1f}  "
-          f"{'ok' if not over else 'OVER: ' + ', '.join(over)}")
+    print(
+        f"{'overall':<36} {statistics.median(every):8.1f} {percentile(every, 0.95):8.1f} {max(every):8.1f}  "
+        f"{'ok' if not over else 'OVER: ' + ', '.join(over)}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=6_000,
-                        help="revenue draws of (bank, KPP, KAP) per weekday (the demo: 6,000 payments a day)")
+    parser.add_argument(
+        "--rows",
+        type=int,
+        default=6_000,
+        help="revenue draws of (bank, KPP, KAP) per weekday (the demo: 6,000 payments a day)",
+    )
     parser.add_argument("--runs", type=int, default=30, help="calls per callback")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="leave the scratch database for --reuse")

@@ -90,16 +90,20 @@ def prepare_db(url: str, db: str, rows: int, reuse: bool) -> Engine:
         d = dist.prepare(conn, DAY, actor=Actor.system("bench"))
         conn.execute(text("UPDATE distribution SET status = 'approved', approved_at = now()"))
         conn.execute(text("UPDATE dist_batch SET state = 'approved'"))
-    print(f"prepare: {d.row_count:,} rows in {d.batch_count} batches (both targets) in "
-          f"{time.perf_counter() - started:.1f} s")
+    print(
+        f"prepare: {d.row_count:,} rows in {d.batch_count} batches (both targets) in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
     return engine
 
 
 def reset(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM dist_attempt"))
-        conn.execute(text("""UPDATE dist_batch SET state = 'approved', attempts = 0, last_error = NULL,
-                                    first_sent_at = NULL, confirmed_at = NULL, receipt = NULL"""))
+        conn.execute(
+            text("""UPDATE dist_batch SET state = 'approved', attempts = 0, last_error = NULL,
+                                    first_sent_at = NULL, confirmed_at = NULL, receipt = NULL""")
+        )
         conn.execute(text("UPDATE distribution SET status = 'approved', delivered_at = NULL"))
 
 
@@ -107,8 +111,12 @@ def simulator(folder: Path, *faults: str) -> tuple[subprocess.Popen[bytes], str]
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "target-sim", "--port", str(port), "--data",
-                             str(folder), *faults], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "target-sim", "--port", str(port), "--data", str(folder), *faults],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -135,8 +143,10 @@ def deliver(engine: Engine, rows: int, *faults: str) -> float:
     for target, s in stats.items():
         assert s["rows"] == s["distinct_ntpn"] == rows, (target, s)
     label = " ".join(faults) or "fault-free"
-    print(f"deliver ({label}): {seconds:.1f} s, {rows / seconds:,.0f} rows/s per target with confirmation, "
-          f"attempts {sum(report.attempts.values()):,}")
+    print(
+        f"deliver ({label}): {seconds:.1f} s, {rows / seconds:,.0f} rows/s per target with confirmation, "
+        f"attempts {sum(report.attempts.values()):,}"
+    )
     return seconds
 
 
@@ -161,9 +171,11 @@ def main() -> None:
             drop_database(url, args.db)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rate = args.rows / clean
-    print(f"summary: {rate:,.0f} rows/s per target ({'meets' if rate >= 50_000 else 'BELOW'} the 50,000 goal); "
-          f"with --fail-rate {args.fail_rate}: {faulty / clean:.2f}x the fault-free time "
-          f"({'within' if faulty / clean <= 1.3 else 'OVER'} 1.3x); peak RSS {rss:,.0f} MiB")
+    print(
+        f"summary: {rate:,.0f} rows/s per target ({'meets' if rate >= 50_000 else 'BELOW'} the 50,000 goal); "
+        f"with --fail-rate {args.fail_rate}: {faulty / clean:.2f}x the fault-free time "
+        f"({'within' if faulty / clean <= 1.3 else 'OVER'} 1.3x); peak RSS {rss:,.0f} MiB"
+    )
 
 
 if __name__ == "__main__":

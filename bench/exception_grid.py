@@ -33,8 +33,15 @@ from queries.reconciliation.model import OPEN_STATUSES  # noqa: E402
 DB = "mpn_bench_grid"
 DAY = date(2026, 11, 20)
 BLOCK = 100
-TRANSACTION_CATEGORIES = ("missing_in_bank", "missing_in_mpn", "amount_mismatch", "attribute_mismatch",
-                          "cutoff_mismatch", "duplicate", "cancelled_reused")
+TRANSACTION_CATEGORIES = (
+    "missing_in_bank",
+    "missing_in_mpn",
+    "amount_mismatch",
+    "attribute_mismatch",
+    "cutoff_mismatch",
+    "duplicate",
+    "cancelled_reused",
+)
 
 FILL = """
 WITH run AS (INSERT INTO recon_run (business_date, actor, status) VALUES (:d, 'bench', 'finished') RETURNING run_id),
@@ -66,12 +73,20 @@ def prepare(url: str, rows: int, reuse: bool) -> Engine:
 def random_request(rng: random.Random, total: int) -> dict[str, object]:
     banks = ["002", "008", "009", "014", None, None, None]
     flt = ExceptionFilter.day(
-        DAY, bank=rng.choice(banks), category=rng.choice([None, None, *TRANSACTION_CATEGORIES]),
+        DAY,
+        bank=rng.choice(banks),
+        category=rng.choice([None, None, *TRANSACTION_CATEGORIES]),
         statuses=rng.choice([OPEN_STATUSES, OPEN_STATUSES, None, ("in_clarification",)]),
-        ntpn=rng.choice([None, None, None, "0001", str(rng.randrange(10**5))]))
+        ntpn=rng.choice([None, None, None, "0001", str(rng.randrange(10**5))]),
+    )
     offset = rng.choice([0, 0, BLOCK * rng.randrange(20), rng.randrange(max(1, total - BLOCK))]) // BLOCK * BLOCK
-    return {"flt": flt, "offset": offset, "limit": BLOCK, "sort_column": rng.choice([None, *SORTS]),
-            "descending": rng.random() < 0.5}
+    return {
+        "flt": flt,
+        "offset": offset,
+        "limit": BLOCK,
+        "sort_column": rng.choice([None, *SORTS]),
+        "descending": rng.random() < 0.5,
+    }
 
 
 def main() -> None:
@@ -91,9 +106,12 @@ def main() -> None:
         with engine.connect() as conn:
             if args.explain:
                 where, params = _where(ExceptionFilter.day(DAY))
-                plan = conn.execute(text(f"""EXPLAIN (ANALYZE, BUFFERS) SELECT e.exception_id FROM recon_exception e
+                plan = conn.execute(
+                    text(f"""EXPLAIN (ANALYZE, BUFFERS) SELECT e.exception_id FROM recon_exception e
                     WHERE {where} ORDER BY mpn_amount DESC NULLS LAST, ntpn DESC, exception_id DESC
-                    OFFSET 150000 LIMIT 100"""), params).scalars()
+                    OFFSET 150000 LIMIT 100"""),
+                    params,
+                ).scalars()
                 print("\n".join(plan))
             exception_page(conn, flt=ExceptionFilter.day(DAY))  # warm the cache and the pool
             for _ in range(args.requests):
@@ -109,9 +127,11 @@ def main() -> None:
             drop_database(url, DB)
     times.sort()
     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-    print(f"{len(times)} grid requests over {args.rows:,} exceptions (matching 0..{max(sizes):,} per filter): "
-          f"p50 {statistics.median(times):.0f} ms, p95 {p95:.0f} ms, max {times[-1]:.0f} ms "
-          f"({'within' if p95 <= 300 else 'OVER'} the 300 ms goal)")
+    print(
+        f"{len(times)} grid requests over {args.rows:,} exceptions (matching 0..{max(sizes):,} per filter): "
+        f"p50 {statistics.median(times):.0f} ms, p95 {p95:.0f} ms, max {times[-1]:.0f} ms "
+        f"({'within' if p95 <= 300 else 'OVER'} the 300 ms goal)"
+    )
 
 
 if __name__ == "__main__":

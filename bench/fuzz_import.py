@@ -83,10 +83,14 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     failed = sum(v for (_, outcome), v in tally.items() if outcome == "failed")
     for kind in KINDS:
-        print(f"{kind:<10} imported {tally[kind, 'imported']:>5}  rejected {tally[kind, 'rejected']:>5}"
-              f"  failed {tally[kind, 'failed']:>3}")
-    print(f"ran {args.n} examples in {elapsed:.1f} s (seed {args.seed}): {failed} failed"
-          + (f"; kept in {failures}" if failed else ""))
+        print(
+            f"{kind:<10} imported {tally[kind, 'imported']:>5}  rejected {tally[kind, 'rejected']:>5}"
+            f"  failed {tally[kind, 'failed']:>3}"
+        )
+    print(
+        f"ran {args.n} examples in {elapsed:.1f} s (seed {args.seed}): {failed} failed"
+        + (f"; kept in {failures}" if failed else "")
+    )
     sys.exit(1 if failed else 0)
 
 

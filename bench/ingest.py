@@ -29,8 +29,22 @@ from queries.calendar import WorkingCalendar  # noqa: E402
 from queries.db import resolve_url  # noqa: E402
 from queries.migrate import upgrade  # noqa: E402
 
-COLUMNS = ("record_type", "ntpn", "billing_code", "bank_code", "branch_code", "ntb", "paid_at", "npwp",
-           "taxpayer_name", "kap", "kjs", "tax_period", "kpp_code", "amount")
+COLUMNS = (
+    "record_type",
+    "ntpn",
+    "billing_code",
+    "bank_code",
+    "branch_code",
+    "ntb",
+    "paid_at",
+    "npwp",
+    "taxpayer_name",
+    "kap",
+    "kjs",
+    "tax_period",
+    "kpp_code",
+    "amount",
+)
 
 
 def bare_copy(url: str, path: Path) -> float:
@@ -84,8 +98,13 @@ def main() -> None:
     copy_s = min(bare_copy(url, path) for _ in range(2))
     env = {**os.environ, "MPN_DATABASE_URL": url, "MPN_DATA_DIR": str(out / "data")}
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "cli.main", "import", "mpn", str(path)], cwd=ROOT, env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli.main", "import", "mpn", str(path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     import_s = time.perf_counter() - started
     rss_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     if proc.returncode != 0:

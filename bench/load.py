@@ -50,29 +50,68 @@ def pages(day: date, first: date, term: dict[str, str]) -> list[tuple[str, str, 
     d, month = day.isoformat(), (day - timedelta(days=30)).isoformat()
     period = {"pn-periode.start_date": day.replace(day=1).isoformat(), "pn-periode.end_date": d}
     return [
-        ("kelengkapan", f"/?tanggal={d}", [("..kl-hari.children", {"kl-detik.n_intervals": 0, "kl-tanggal.date": d}),
-                                           ("kl-tren.figure", {"kl-detik-tren.n_intervals": 0, "kl-tanggal.date": d})]),
-        ("rekonsiliasi", f"/rekonsiliasi?tanggal={d}", [("..rekon-grid.getRowsResponse", {
-            "rekon-grid.getRowsRequest": {"startRow": 0, "endRow": 100, "sortModel": []}, "rekon-hari.data": d})]),
-        ("surat pernyataan", f"/surat-pernyataan?dari={month}&sampai={d}", [("..sp-matriks.rowData", {
-            "sp-rentang.start_date": month, "sp-rentang.end_date": d, "sp-versi.data": 0})]),
+        (
+            "kelengkapan",
+            f"/?tanggal={d}",
+            [
+                ("..kl-hari.children", {"kl-detik.n_intervals": 0, "kl-tanggal.date": d}),
+                ("kl-tren.figure", {"kl-detik-tren.n_intervals": 0, "kl-tanggal.date": d}),
+            ],
+        ),
+        (
+            "rekonsiliasi",
+            f"/rekonsiliasi?tanggal={d}",
+            [
+                (
+                    "..rekon-grid.getRowsResponse",
+                    {
+                        "rekon-grid.getRowsRequest": {"startRow": 0, "endRow": 100, "sortModel": []},
+                        "rekon-hari.data": d,
+                    },
+                )
+            ],
+        ),
+        (
+            "surat pernyataan",
+            f"/surat-pernyataan?dari={month}&sampai={d}",
+            [("..sp-matriks.rowData", {"sp-rentang.start_date": month, "sp-rentang.end_date": d, "sp-versi.data": 0})],
+        ),
         ("distribusi", f"/distribusi?tanggal={d}", [("..ds-status.children", {"ds-versi.data": 0, "ds-hari.data": d})]),
-        ("penerimaan", "/penerimaan", [(key, period) for key in (
-            "pn-kartu.children", "pn-harian.figure", "pn-bulanan.figure", "..pn-kelompok.figure",
-            "pn-bank-grafik.figure", "..pn-wilayah.figure")]),
-        ("rapor bank", f"/rapor-bank?dari={first.isoformat()}&sampai={d}", [("..rb-rapor.rowData", {
-            "rb-periode.start_date": first.isoformat(), "rb-periode.end_date": d})]),
+        (
+            "penerimaan",
+            "/penerimaan",
+            [
+                (key, period)
+                for key in (
+                    "pn-kartu.children",
+                    "pn-harian.figure",
+                    "pn-bulanan.figure",
+                    "..pn-kelompok.figure",
+                    "pn-bank-grafik.figure",
+                    "..pn-wilayah.figure",
+                )
+            ],
+        ),
+        (
+            "rapor bank",
+            f"/rapor-bank?dari={first.isoformat()}&sampai={d}",
+            [("..rb-rapor.rowData", {"rb-periode.start_date": first.isoformat(), "rb-periode.end_date": d})],
+        ),
         ("lacak NTPN", f"/lacak?q={term['ntpn']}", []),
         ("lacak NPWP", f"/lacak?q={term['npwp']}", []),
         ("tugas saya", "/tugas", [("..tugas-daftar.children", {"tugas-versi.data": 0})]),
-        ("peringatan", "/peringatan", [("..pr-riwayat.children", {"pr-aturan.value": "all", "pr-status.value": "all",
-                                                                   "pr-versi.data": 0})]),
+        (
+            "peringatan",
+            "/peringatan",
+            [("..pr-riwayat.children", {"pr-aturan.value": "all", "pr-status.value": "all", "pr-versi.data": 0})],
+        ),
     ]
 
 
 def _spec(items: list[dict[str, str]], values: Values) -> list[dict[str, Any]]:
-    return [{"id": i["id"], "property": i["property"], "value": values.get(f"{i['id']}.{i['property']}")}
-            for i in items]
+    return [
+        {"id": i["id"], "property": i["property"], "value": values.get(f"{i['id']}.{i['property']}")} for i in items
+    ]
 
 
 def body(dep: dict[str, Any], values: Values) -> dict[str, Any]:
@@ -81,16 +120,21 @@ def body(dep: dict[str, Any], values: Values) -> dict[str, Any]:
     parts = out[2:-2].split("...") if out.startswith("..") else [out]
     outputs = [dict(zip(("id", "property"), p.split("@")[0].rsplit(".", 1), strict=True)) for p in parts]
     inputs = _spec(dep["inputs"], values)
-    return {"output": out, "outputs": outputs if out.startswith("..") else outputs[0], "inputs": inputs,
-            "state": _spec(dep.get("state", []), values), "changedPropIds": [f"{i['id']}.{i['property']}"
-                                                                             for i in inputs[:1]]}
+    return {
+        "output": out,
+        "outputs": outputs if out.startswith("..") else outputs[0],
+        "inputs": inputs,
+        "state": _spec(dep.get("state", []), values),
+        "changedPropIds": [f"{i['id']}.{i['property']}" for i in inputs[:1]],
+    }
 
 
 class Walker(threading.Thread):
     """One logged-in user walking the pages until `until`."""
 
-    def __init__(self, base: str, name: str, plan: list[Any], deps: list[dict[str, Any]], until: float,
-                 think: float, seed: int) -> None:
+    def __init__(
+        self, base: str, name: str, plan: list[Any], deps: list[dict[str, Any]], until: float, think: float, seed: int
+    ) -> None:
         super().__init__(daemon=True)
         self.base, self.name, self.plan, self.deps, self.until, self.think = base, name, plan, deps, until, think
         self.rng = random.Random(seed)
@@ -101,10 +145,12 @@ class Walker(threading.Thread):
         """Log in through the form (before the clock starts: the measured window is the pages)."""
         self.session = requests.Session()
         for _ in range(20):  # one address logging 20 people in at once: "busy" (429, Retry-After) is answered
-            answer = self.session.post(f"{self.base}/login", data={"csrf": csrf(self.session, self.base),
-                                                                   "username": self.name, "password": PASSWORD,
-                                                                   "next": "/"}, allow_redirects=False,
-                                       timeout=TIMEOUT)
+            answer = self.session.post(
+                f"{self.base}/login",
+                data={"csrf": csrf(self.session, self.base), "username": self.name, "password": PASSWORD, "next": "/"},
+                allow_redirects=False,
+                timeout=TIMEOUT,
+            )
             if answer.status_code != 429:
                 break
             time.sleep(float(answer.headers.get("Retry-After", 1)) + self.rng.random())
@@ -119,8 +165,14 @@ class Walker(threading.Thread):
         while time.monotonic() < self.until:
             name, path, followups = self.rng.choice(self.plan)
             pathname, _, search = path.partition("?")
-            self.post(session, f"{name}: halaman", body(routing, {
-                "_pages_location.pathname": pathname, "_pages_location.search": f"?{search}" if search else ""}))
+            self.post(
+                session,
+                f"{name}: halaman",
+                body(
+                    routing,
+                    {"_pages_location.pathname": pathname, "_pages_location.search": f"?{search}" if search else ""},
+                ),
+            )
             for key, values in followups:
                 if time.monotonic() >= self.until:
                     break
@@ -156,11 +208,25 @@ def accounts(url: str, n: int) -> dict[str, str]:
     with engine.begin() as conn:
         for i in range(n):
             if user_by_name(conn, f"beban{i:02d}") is None:
-                add_user(conn, username=f"beban{i:02d}", role="kasi", password=PASSWORD, actor=Actor.system("bench"),
-                         policy=False)
+                add_user(
+                    conn,
+                    username=f"beban{i:02d}",
+                    role="kasi",
+                    password=PASSWORD,
+                    actor=Actor.system("bench"),
+                    policy=False,
+                )
         day = conn.execute(text("SELECT max(business_date) FROM mpn_bank_day")).scalar_one()
-        term = conn.execute(text(f"SELECT ntpn, npwp FROM mpn_record_{day:%Y%m%d} TABLESAMPLE SYSTEM (0.1)"
-                                 " WHERE record_type = 'payment' LIMIT 1")).mappings().one()
+        term = (
+            conn.execute(
+                text(
+                    f"SELECT ntpn, npwp FROM mpn_record_{day:%Y%m%d} TABLESAMPLE SYSTEM (0.1)"
+                    " WHERE record_type = 'payment' LIMIT 1"
+                )
+            )
+            .mappings()
+            .one()
+        )
         first = conn.execute(text("SELECT min(business_date) FROM mpn_bank_day")).scalar_one()
     engine.dispose()
     return {"ntpn": term["ntpn"], "npwp": term["npwp"], "day": day.isoformat(), "first": first.isoformat()}
@@ -176,16 +242,23 @@ def report(walkers: list[Walker], seconds: float) -> None:
     print(f"{'request':<40} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for kind in sorted(times):
         found = times[kind]
-        print(f"{kind:<40} {len(found):5} {statistics.median(found):8.1f} {percentile(found, 0.95):8.1f}"
-              f" {max(found):8.1f}")
+        print(
+            f"{kind:<40} {len(found):5} {statistics.median(found):8.1f} {percentile(found, 0.95):8.1f}"
+            f" {max(found):8.1f}"
+        )
     every = [t for found in times.values() for t in found]
     p95 = percentile(every, 0.95) if every else float("nan")
-    print(f"{'overall':<40} {len(every):5} {statistics.median(every) if every else 0:8.1f} {p95:8.1f}"
-          f" {max(every, default=0):8.1f}  ({len(every) / seconds:.1f} requests/s)")
+    print(
+        f"{'overall':<40} {len(every):5} {statistics.median(every) if every else 0:8.1f} {p95:8.1f}"
+        f" {max(every, default=0):8.1f}  ({len(every) / seconds:.1f} requests/s)"
+    )
     print(f"errors: {len(errors)}" + (f" ({', '.join(sorted(set(errors))[:8])})" if errors else ""))
     verdict = "within" if p95 <= GOAL_MS and not errors else "OVER"
-    print(f"{verdict} the goal (p95 <= {GOAL_MS:.0f} ms, no errors); load "
-          + "/".join(f"{x:.1f}" for x in os.getloadavg()) + f" on {os.cpu_count()} cores")
+    print(
+        f"{verdict} the goal (p95 <= {GOAL_MS:.0f} ms, no errors); load "
+        + "/".join(f"{x:.1f}" for x in os.getloadavg())
+        + f" on {os.cpu_count()} cores"
+    )
 
 
 def main() -> None:
@@ -218,8 +291,11 @@ def main() -> None:
         for w in logged:
             w.until = until
         started = time.monotonic()
-        print(f"{args.sessions} sessions for {args.seconds:.0f} s against {base} ({args.workers} workers) on {args.db},"
-              f" {day}; load " + "/".join(f"{x:.1f}" for x in os.getloadavg()), flush=True)
+        print(
+            f"{args.sessions} sessions for {args.seconds:.0f} s against {base} ({args.workers} workers) on {args.db},"
+            f" {day}; load " + "/".join(f"{x:.1f}" for x in os.getloadavg()),
+            flush=True,
+        )
         for w in logged:
             w.start()
         for w in logged:  # one deadline for all: a walker still waiting for an answer is left, its time counted

@@ -43,8 +43,13 @@ DB = "mpn_bench_login_flood"
 USER, PASSWORD = "pengamat", "sandi-bench-123"
 GOAL = 2.0
 CALLBACK = "..audit-grid.getRowsResponse...audit-jumlah.children.."
-STATE = [("audit-pengguna", "value"), ("audit-aksi", "value"), ("audit-objek", "value"),
-         ("audit-tanggal", "start_date"), ("audit-tanggal", "end_date")]
+STATE = [
+    ("audit-pengguna", "value"),
+    ("audit-aksi", "value"),
+    ("audit-objek", "value"),
+    ("audit-tanggal", "start_date"),
+    ("audit-tanggal", "end_date"),
+]
 TIMEOUT = 30
 
 
@@ -57,8 +62,22 @@ def free_port() -> int:
 def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     """`mpn web` on the scratch database; returns once `/healthz` answers."""
     env = {"MPN_SECRET_KEY": secrets.token_urlsafe(32), **os.environ, "MPN_DATABASE_URL": url}
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "web", "--host", "127.0.0.1", "--port", str(port),
-                             "--workers", str(workers)], cwd=ROOT, env=env)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cli.main",
+            "web",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     for _ in range(300):
         try:
             if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
@@ -82,8 +101,12 @@ def csrf(session: requests.Session, base: str) -> str:
 
 def logged_in(base: str) -> requests.Session:
     session = requests.Session()
-    answer = session.post(f"{base}/login", data={"csrf": csrf(session, base), "username": USER, "password": PASSWORD,
-                                                 "next": "/"}, allow_redirects=False, timeout=TIMEOUT)
+    answer = session.post(
+        f"{base}/login",
+        data={"csrf": csrf(session, base), "username": USER, "password": PASSWORD, "next": "/"},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
     if answer.status_code != 302:
         raise SystemExit(f"login failed: {answer.status_code}")
     return session
@@ -91,11 +114,15 @@ def logged_in(base: str) -> requests.Session:
 
 def callback_body() -> dict[str, object]:
     outputs = [{"id": "audit-grid", "property": "getRowsResponse"}, {"id": "audit-jumlah", "property": "children"}]
-    return {"output": CALLBACK, "outputs": outputs,
-            "inputs": [{"id": "audit-grid", "property": "getRowsRequest",
-                        "value": {"startRow": 0, "endRow": 100, "sortModel": []}}],
-            "state": [{"id": i, "property": p, "value": None} for i, p in STATE],
-            "changedPropIds": ["audit-grid.getRowsRequest"]}
+    return {
+        "output": CALLBACK,
+        "outputs": outputs,
+        "inputs": [
+            {"id": "audit-grid", "property": "getRowsRequest", "value": {"startRow": 0, "endRow": 100, "sortModel": []}}
+        ],
+        "state": [{"id": i, "property": p, "value": None} for i, p in STATE],
+        "changedPropIds": ["audit-grid.getRowsRequest"],
+    }
 
 
 def time_callbacks(session: requests.Session, base: str, *, samples: int, until: float | None = None) -> list[float]:
@@ -115,8 +142,7 @@ def time_callbacks(session: requests.Session, base: str, *, samples: int, until:
     return times
 
 
-def flood(base: str, until: float, index: int, nice: int,
-          results: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def flood(base: str, until: float, index: int, nice: int, results: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     """One attacker: wrong passwords as fast as the server answers, until `until` (time.time())."""
     os.nice(nice)
     session, seen = requests.Session(), Counter()
@@ -125,9 +151,12 @@ def flood(base: str, until: float, index: int, nice: int,
     n = 0
     while time.time() < until:
         try:
-            answer = session.post(f"{base}/login", data={"csrf": token, "username": names[n % len(names)],
-                                                         "password": f"salah-{n}"},
-                                  allow_redirects=False, timeout=TIMEOUT)
+            answer = session.post(
+                f"{base}/login",
+                data={"csrf": token, "username": names[n % len(names)], "password": f"salah-{n}"},
+                allow_redirects=False,
+                timeout=TIMEOUT,
+            )
             seen[answer.status_code] += 1
         except requests.RequestException:
             seen["error"] += 1
@@ -155,8 +184,10 @@ def measure(url: str, args: argparse.Namespace) -> None:
         quiet = time_callbacks(session, base, samples=args.samples)
         results: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
         until = time.time() + args.seconds
-        attackers = [multiprocessing.Process(target=flood, args=(base, until, i, args.attacker_nice, results))
-                     for i in range(args.clients)]
+        attackers = [
+            multiprocessing.Process(target=flood, args=(base, until, i, args.attacker_nice, results))
+            for i in range(args.clients)
+        ]
         for attacker in attackers:
             attacker.start()
         time.sleep(1.0)  # the flood is under way
@@ -180,17 +211,26 @@ def report(quiet: list[float], loud: list[float], totals: Counter[str], url: str
 
     engine = create_engine(url)
     with engine.connect() as conn:
-        audit = dict(conn.execute(text("SELECT action, count(*) FROM audit_log WHERE action LIKE 'auth.%'"
-                                       " GROUP BY action ORDER BY action")).all())
+        audit = dict(
+            conn.execute(
+                text(
+                    "SELECT action, count(*) FROM audit_log WHERE action LIKE 'auth.%' GROUP BY action ORDER BY action"
+                )
+            ).all()
+        )
     engine.dispose()
     attempts = sum(totals.values())
-    print(f"logged-in callback, quiet:  p50 {q50:7.1f} ms  p95 {q95:7.1f} ms  p99 {q99:7.1f} ms  ({len(quiet)} calls, "
-          "half before the flood, half after)")
+    print(
+        f"logged-in callback, quiet:  p50 {q50:7.1f} ms  p95 {q95:7.1f} ms  p99 {q99:7.1f} ms  ({len(quiet)} calls, "
+        "half before the flood, half after)"
+    )
     print(f"logged-in callback, flood:  p50 {l50:7.1f} ms  p95 {l95:7.1f} ms  p99 {l99:7.1f} ms  ({len(loud)} calls)")
     print(f"flood p95 / quiet p95: {ratio:.2f}  (goal <= {GOAL:.1f}: {'met' if ratio <= GOAL else 'NOT met'})")
-    print(f"flood: {args.clients} clients (nice {args.attacker_nice}), {args.seconds} s, {attempts} attempts "
-          f"({attempts / args.seconds:.0f}/s): "
-          + ", ".join(f"{code}: {count}" for code, count in sorted(totals.items(), key=str)))
+    print(
+        f"flood: {args.clients} clients (nice {args.attacker_nice}), {args.seconds} s, {attempts} attempts "
+        f"({attempts / args.seconds:.0f}/s): "
+        + ", ".join(f"{code}: {count}" for code, count in sorted(totals.items(), key=str))
+    )
     print("audit rows: " + ", ".join(f"{action} {count}" for action, count in audit.items()))
 
 
@@ -200,9 +240,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16, help="attacking processes")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (mpn web's default)")
     parser.add_argument("--samples", type=int, default=200, help="quiet callbacks timed")
-    parser.add_argument("--attacker-nice", type=int, default=19,
-                        help="niceness of the attacking processes: on loopback their own CPU is the server's, which a "
-                             "remote attacker's is not (0: compete as equals)")
+    parser.add_argument(
+        "--attacker-nice",
+        type=int,
+        default=19,
+        help="niceness of the attacking processes: on loopback their own CPU is the server's, which a "
+        "remote attacker's is not (0: compete as equals)",
+    )
     args = parser.parse_args()
     args.seconds = min(120, max(5, args.seconds))
     server_url = resolve_url()

@@ -48,8 +48,15 @@ def main() -> None:
             for i in range(args.messages):
                 plain, page = q.body([f"Pesan uji {i}: batch bank terlambat."], [("Buka", q.page_url("/kelengkapan"))])
                 files = [q.Attachment(f"laporan-{i % 3}.pdf", "application/pdf", pdf)] if i % 5 == 0 else []
-                q.enqueue(conn, kind="test", to=[f"penerima{i % 7}@mpn-demo.localhost"], subject=f"Uji {i}",
-                          text_body=plain, html_body=page, attachments=files)
+                q.enqueue(
+                    conn,
+                    kind="test",
+                    to=[f"penerima{i % 7}@mpn-demo.localhost"],
+                    subject=f"Uji {i}",
+                    text_body=plain,
+                    html_body=page,
+                    attachments=files,
+                )
         enqueued = time.perf_counter() - started
         with tempfile.TemporaryDirectory() as folder, sink_process(Path(folder)):
             started = time.perf_counter()
@@ -57,15 +64,24 @@ def main() -> None:
             sent = time.perf_counter() - started
             arrived = len(kept_messages(Path(folder), limit=args.messages + 1))
         with engine.connect() as conn:
-            window = [float(s) for s in conn.execute(text(
-                "SELECT extract(epoch FROM sent_at - sending_at) * 1000 FROM mail_message WHERE status = 'sent'"
-            )).scalars()]
+            window = [
+                float(s)
+                for s in conn.execute(
+                    text(
+                        "SELECT extract(epoch FROM sent_at - sending_at) * 1000 FROM mail_message WHERE status = 'sent'"
+                    )
+                ).scalars()
+            ]
         window.sort()
         print(f"enqueue: {args.messages} messages in {enqueued:.2f} s ({args.messages / enqueued:,.0f}/s)")
-        print(f"send: {result.message} in {sent:.2f} s ({result.sent / sent:,.0f} messages/s, one connection); "
-              f"the sink kept {arrived}")
-        print(f"uncertain window (sending -> reply): median {statistics.median(window):.1f} ms, "
-              f"p99 {window[int(len(window) * 0.99) - 1]:.1f} ms, max {window[-1]:.1f} ms")
+        print(
+            f"send: {result.message} in {sent:.2f} s ({result.sent / sent:,.0f} messages/s, one connection); "
+            f"the sink kept {arrived}"
+        )
+        print(
+            f"uncertain window (sending -> reply): median {statistics.median(window):.1f} ms, "
+            f"p99 {window[int(len(window) * 0.99) - 1]:.1f} ms, max {window[-1]:.1f} ms"
+        )
     finally:
         engine.dispose()
         drop_database(url, DB)

@@ -54,8 +54,10 @@ def generate(out: Path, args: argparse.Namespace) -> tuple[Path, list[Path]]:
     mpn_path = out / f"mpn_peak_{args.rows}.csv"
     write_peak_day(mpn_path, args.rows, args.seed, Master.from_csv(), args.day, WorkingCalendar())
     batches, planted = write_batches(mpn_path, out, args.day, args.seed)
-    print(f"generated {args.rows:,} payments and {len(batches)} batches in {time.perf_counter() - started:.1f} s;"
-          f" planted {planted}")
+    print(
+        f"generated {args.rows:,} payments and {len(batches)} batches in {time.perf_counter() - started:.1f} s;"
+        f" planted {planted}"
+    )
     return mpn_path, batches
 
 
@@ -111,11 +113,13 @@ def bare_copy(engine: Engine, mpn_path: Path, batches: list[Path]) -> float:
 def bare_join(engine: Engine) -> float:
     """Seconds of one FULL JOIN classifying every NTPN of the two bare tables (as `bench/reconcile.py`'s)."""
     differs = " OR ".join(f"m.{c} <> b.{c}" for c in COMPARED)
-    sql = (f"SELECT CASE WHEN m.ntpn IS NULL THEN 'missing_in_mpn' WHEN b.ntpn IS NULL THEN 'missing_in_bank'"
-           f" WHEN m.amount <> b.amount THEN 'amount_mismatch' WHEN {differs} THEN 'attribute_mismatch'"
-           f" ELSE 'matched' END, count(*), sum(coalesce(m.amount, b.amount))"
-           f" FROM (SELECT * FROM bare_mpn WHERE record_type = 'payment') m FULL JOIN bare_bank b ON b.ntpn = m.ntpn"
-           f" GROUP BY 1")
+    sql = (
+        f"SELECT CASE WHEN m.ntpn IS NULL THEN 'missing_in_mpn' WHEN b.ntpn IS NULL THEN 'missing_in_bank'"
+        f" WHEN m.amount <> b.amount THEN 'amount_mismatch' WHEN {differs} THEN 'attribute_mismatch'"
+        f" ELSE 'matched' END, count(*), sum(coalesce(m.amount, b.amount))"
+        f" FROM (SELECT * FROM bare_mpn WHERE record_type = 'payment') m FULL JOIN bare_bank b ON b.ntpn = m.ntpn"
+        f" GROUP BY 1"
+    )
     with engine.connect() as conn:
         conn.execute(text("SET work_mem = '256MB'"))
         conn.execute(text("SET jit = off"))
@@ -155,11 +159,15 @@ def main() -> None:
             total = run_jobs(engine, handler, len(batches))
         copy = bare_copy(engine, mpn_path, batches)
         join = bare_join(engine)
-        print(f"end to end (inbox -> every bank's result computed and accepted by the mail server, "
-              f"{len(handler.messages)} of {len(batches)}): {total:.1f} s"
-              f" ({'within' if total <= GOAL_S else 'OVER'} the {GOAL_S:.0f} s goal)")
-        print(f"bare COPY of both files {copy:.1f} s + bare join {join:.1f} s = {copy + join:.1f} s;"
-              f" end to end is {total / (copy + join):.2f}x the floor")
+        print(
+            f"end to end (inbox -> every bank's result computed and accepted by the mail server, "
+            f"{len(handler.messages)} of {len(batches)}): {total:.1f} s"
+            f" ({'within' if total <= GOAL_S else 'OVER'} the {GOAL_S:.0f} s goal)"
+        )
+        print(
+            f"bare COPY of both files {copy:.1f} s + bare join {join:.1f} s = {copy + join:.1f} s;"
+            f" end to end is {total / (copy + join):.2f}x the floor"
+        )
         print(f"load {load()} (1/5/15 min) on {os.cpu_count()} cores")
     finally:
         engine.dispose()

@@ -41,16 +41,33 @@ from queries.db import resolve_url  # noqa: E402
 from queries.migrate import upgrade  # noqa: E402
 
 DB = "mpn_bench_rec"
-BANK_COLUMNS = ("bank_code", "business_date", "ntpn", "ntb", "paid_at", "npwp", "kap", "kjs", "tax_period",
-                "kpp_code", "amount")
+BANK_COLUMNS = (
+    "bank_code",
+    "business_date",
+    "ntpn",
+    "ntb",
+    "paid_at",
+    "npwp",
+    "kap",
+    "kjs",
+    "tax_period",
+    "kpp_code",
+    "amount",
+)
 COMPARED = ("amount", "bank_code", "ntb", "npwp", "kap", "kjs", "tax_period", "kpp_code")
 
 
 def write_batches(mpn_path: Path, out: Path, day: date, seed: int) -> tuple[list[Path], dict[str, int]]:
     """One batch file per agent from the MPN file, with planted differences; returns paths and counts."""
-    table = pcsv.read_csv(mpn_path, convert_options=pcsv.ConvertOptions(
-        column_types={c: pa.string() for c in ("ntpn", "ntb", "npwp", "kap", "kjs", "tax_period", "kpp_code",
-                                                "bank_code", "paid_at")}))
+    table = pcsv.read_csv(
+        mpn_path,
+        convert_options=pcsv.ConvertOptions(
+            column_types={
+                c: pa.string()
+                for c in ("ntpn", "ntb", "npwp", "kap", "kjs", "tax_period", "kpp_code", "bank_code", "paid_at")
+            }
+        ),
+    )
     n = table.num_rows
     u = pc.random(n, initializer=seed)  # pyarrow alone: numpy is not a dependency of the product
 
@@ -59,25 +76,40 @@ def write_batches(mpn_path: Path, out: Path, day: date, seed: int) -> tuple[list
 
     amount = pc.if_else(band(0.003, 0.005), pc.add(table["amount"], 1000), table["amount"])
     npwp = pc.if_else(band(0.005, 0.007), "099999999999999", table["npwp"])
-    base = pa.table({"bank_code": table["bank_code"], "business_date": pa.array([day.isoformat()] * n),
-                     "ntpn": table["ntpn"], "ntb": table["ntb"], "paid_at": table["paid_at"], "npwp": npwp,
-                     "kap": table["kap"], "kjs": table["kjs"], "tax_period": table["tax_period"],
-                     "kpp_code": table["kpp_code"], "amount": amount})
+    base = pa.table(
+        {
+            "bank_code": table["bank_code"],
+            "business_date": pa.array([day.isoformat()] * n),
+            "ntpn": table["ntpn"],
+            "ntb": table["ntb"],
+            "paid_at": table["paid_at"],
+            "npwp": npwp,
+            "kap": table["kap"],
+            "kjs": table["kjs"],
+            "tax_period": table["tax_period"],
+            "kpp_code": table["kpp_code"],
+            "amount": amount,
+        }
+    )
     keep = base.filter(pc.greater_equal(u, 0.003))
     extra = base.filter(band(0.007, 0.008))
-    extra = extra.set_column(2, "ntpn", pc.binary_join_element_wise("ZZ", pc.utf8_slice_codeunits(extra["ntpn"], 2),
-                                                                    ""))
-    extra = extra.set_column(3, "ntb", pc.binary_join_element_wise("X", pc.utf8_slice_codeunits(extra["ntb"], 1),
-                                                                  ""))
+    extra = extra.set_column(
+        2, "ntpn", pc.binary_join_element_wise("ZZ", pc.utf8_slice_codeunits(extra["ntpn"], 2), "")
+    )
+    extra = extra.set_column(3, "ntb", pc.binary_join_element_wise("X", pc.utf8_slice_codeunits(extra["ntb"], 1), ""))
     dup = base.filter(band(0.008, 0.009))
     batch = pa.concat_tables([keep, extra, dup])
-    counts = {"left_out": n - keep.num_rows, "amount": pc.sum(band(0.003, 0.005)).as_py(),
-              "npwp": pc.sum(band(0.005, 0.007)).as_py(), "extra": extra.num_rows, "duplicated": dup.num_rows}
+    counts = {
+        "left_out": n - keep.num_rows,
+        "amount": pc.sum(band(0.003, 0.005)).as_py(),
+        "npwp": pc.sum(band(0.005, 0.007)).as_py(),
+        "extra": extra.num_rows,
+        "duplicated": dup.num_rows,
+    }
     paths = []
     for code in pc.unique(batch["bank_code"]).to_pylist():
         path = out / f"bank_{code}_{day:%Y%m%d}.csv"
-        pcsv.write_csv(batch.filter(pc.equal(batch["bank_code"], code)), path,
-                       pcsv.WriteOptions(quoting_style="none"))
+        pcsv.write_csv(batch.filter(pc.equal(batch["bank_code"], code)), path, pcsv.WriteOptions(quoting_style="none"))
         paths.append(path)
     return paths, counts
 
@@ -86,10 +118,12 @@ def bare_join(url: str, day: date) -> float:
     """Seconds of one FULL OUTER JOIN classifying every NTPN of the two partitions (best of two)."""
     m, b = f"mpn_record_{day:%Y%m%d}", f"bank_batch_row_{day:%Y%m%d}"
     differs = " OR ".join(f"m.{c} <> b.{c}" for c in COMPARED)
-    sql = (f"SELECT CASE WHEN m.ntpn IS NULL THEN 'missing_in_mpn' WHEN b.ntpn IS NULL THEN 'missing_in_bank'"
-           f" WHEN m.amount <> b.amount THEN 'amount_mismatch' WHEN {differs} THEN 'attribute_mismatch'"
-           f" ELSE 'matched' END, count(*), sum(coalesce(m.amount, b.amount))"
-           f" FROM (SELECT * FROM {m} WHERE record_type = 'payment') m FULL JOIN {b} b ON b.ntpn = m.ntpn GROUP BY 1")
+    sql = (
+        f"SELECT CASE WHEN m.ntpn IS NULL THEN 'missing_in_mpn' WHEN b.ntpn IS NULL THEN 'missing_in_bank'"
+        f" WHEN m.amount <> b.amount THEN 'amount_mismatch' WHEN {differs} THEN 'attribute_mismatch'"
+        f" ELSE 'matched' END, count(*), sum(coalesce(m.amount, b.amount))"
+        f" FROM (SELECT * FROM {m} WHERE record_type = 'payment') m FULL JOIN {b} b ON b.ntpn = m.ntpn GROUP BY 1"
+    )
     eng = create_engine(url)
     best = float("inf")
     with eng.connect() as conn:
@@ -172,8 +206,10 @@ def prepare(admin: Engine, url: str, env: dict[str, str], out: Path, args: argpa
     mpn_path = out / f"mpn_peak_{args.rows}.csv"
     write_peak_day(mpn_path, args.rows, args.seed, Master.from_csv(), args.day, WorkingCalendar())
     batches, planted = write_batches(mpn_path, out, args.day, args.seed)
-    print(f"generated {args.rows:,} payments and {len(batches)} batches in {time.perf_counter() - started:.1f} s;"
-          f" planted {planted}")
+    print(
+        f"generated {args.rows:,} payments and {len(batches)} batches in {time.perf_counter() - started:.1f} s;"
+        f" planted {planted}"
+    )
     seconds, _, _ = mpn(env, "import", "mpn", str(mpn_path))
     print(f"mpn import mpn      : {seconds:6.1f} s")
     seconds, _, _ = mpn(env, "import", "bank", *map(str, batches))
@@ -199,9 +235,14 @@ def write_resend(url: str, day: date, out: Path) -> tuple[Path, str, int]:
     """The largest bank's current batch of `day` again, two rows fewer, as a new batch file; path, bank, rows."""
     eng = create_engine(url)
     with eng.connect() as conn:
-        batch, bank, rows = conn.execute(text(
-            "SELECT batch_id, bank_code, row_count FROM bank_batch WHERE business_date = :d AND superseded_at IS NULL"
-            " ORDER BY row_count DESC, bank_code LIMIT 1"), {"d": day}).one()
+        batch, bank, rows = conn.execute(
+            text(
+                "SELECT batch_id, bank_code, row_count FROM bank_batch"
+                " WHERE business_date = :d AND superseded_at IS NULL"
+                " ORDER BY row_count DESC, bank_code LIMIT 1"
+            ),
+            {"d": day},
+        ).one()
         path = out / f"bank_{bank}_{day:%Y%m%d}.csv"
         raw = conn.connection.dbapi_connection
         with open(path, "w", encoding="utf-8") as f, raw.cursor() as cur:  # type: ignore[union-attr]
@@ -218,8 +259,10 @@ def forget_runs(url: str, day: date) -> None:
         conn.execute(text(f"DELETE FROM notice_catchup WHERE run_id IN {runs}"), {"d": day})
         for table in ("bank_result", "recon_exception", "recon_result", "recon_run", "revenue_day"):
             conn.execute(text(f"DELETE FROM {table} WHERE business_date = :d"), {"d": day})
-        conn.execute(text("DELETE FROM revenue_rollup WHERE period = :d OR (span = 'month' AND period = :m)"),
-                     {"d": day, "m": day.replace(day=1)})
+        conn.execute(
+            text("DELETE FROM revenue_rollup WHERE period = :d OR (span = 'month' AND period = :m)"),
+            {"d": day, "m": day.replace(day=1)},
+        )
 
 
 def _inner_seconds(output: str) -> float:
@@ -265,14 +308,20 @@ def main() -> None:
     join_s = bare_join(url, args.day)
     what = "rerun" if args.no_resend else "rerun after resend"
     first_in, rerun_in = _inner_seconds(output), _inner_seconds(rerun_out)
-    print(f"mpn reconcile, first run           : {first_in:6.1f} s in its transaction, {reconcile_s:.1f} s own process"
-          f" (with sending the banks' results)")
+    print(
+        f"mpn reconcile, first run           : {first_in:6.1f} s in its transaction, {reconcile_s:.1f} s own process"
+        f" (with sending the banks' results)"
+    )
     print(f"mpn reconcile, {what:<20}: {rerun_in:6.1f} s in its transaction, {rerun_s:.1f} s own process")
-    print(f"{what} / first run       : {rerun_in / first_in:6.2f}  (transactions; goal <= 1.2)"
-          f"  {rerun_s / reconcile_s:.2f} (processes)")
+    print(
+        f"{what} / first run       : {rerun_in / first_in:6.2f}  (transactions; goal <= 1.2)"
+        f"  {rerun_s / reconcile_s:.2f} (processes)"
+    )
     print(f"bare FULL OUTER JOIN classification: {join_s:6.1f} s")
-    print(f"ratio reconcile / bare join        : {first_in / join_s:6.2f}  (transaction; goal <= 1.5)"
-          f"  {reconcile_s / join_s:.2f} (process)")
+    print(
+        f"ratio reconcile / bare join        : {first_in / join_s:6.2f}  (transaction; goal <= 1.5)"
+        f"  {reconcile_s / join_s:.2f} (process)"
+    )
     print(f"peak RSS of the reconcile process  : {rss_mib:,.0f} MiB  (goal < 500 MiB)")
     compared = None if args.no_datacompy else datacompy_seconds(url, args.day)
     if args.no_datacompy:
@@ -281,9 +330,11 @@ def main() -> None:
         print("datacompy: skipped (install with `.venv/bin/pip install -e '.[bench]'`)")
     else:
         loaded, compare_s = compared
-        print(f"datacompy load + Compare + report  : {loaded + compare_s:6.1f} s  ({loaded:.1f} s loading into pandas,"
-              f" {compare_s:.1f} s comparing); reconcile is {(loaded + compare_s) / reconcile_s:.1f}x faster"
-              f" ({compare_s / reconcile_s:.1f}x against the comparison alone; goal >= 4)")
+        print(
+            f"datacompy load + Compare + report  : {loaded + compare_s:6.1f} s  ({loaded:.1f} s loading into pandas,"
+            f" {compare_s:.1f} s comparing); reconcile is {(loaded + compare_s) / reconcile_s:.1f}x faster"
+            f" ({compare_s / reconcile_s:.1f}x against the comparison alone; goal >= 4)"
+        )
     if not args.keep:
         with admin.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"))

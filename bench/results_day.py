@@ -47,8 +47,10 @@ def drop_files(inbox: Path, out: Path, args: argparse.Namespace) -> tuple[int, i
     mpn_path = out / f"mpn_peak_{args.rows}.csv"
     write_peak_day(mpn_path, args.rows, args.seed, Master.from_csv(), args.day, WorkingCalendar())
     batches, planted = write_batches(mpn_path, out, args.day, args.seed)
-    print(f"generated {args.rows:,} payments and {len(batches)} batches in {time.perf_counter() - started:.1f} s;"
-          f" planted {planted}")
+    print(
+        f"generated {args.rows:,} payments and {len(batches)} batches in {time.perf_counter() - started:.1f} s;"
+        f" planted {planted}"
+    )
     for kind, paths in (("mpn", [mpn_path]), ("bank", batches)):
         (inbox / kind).mkdir(parents=True, exist_ok=True)
         for path in paths:
@@ -118,8 +120,10 @@ def report(engine: object, day: date, accepted: int, banks: int, total: float) -
     print(f"messages accepted by the mail server: {accepted} of {banks} banks")
     print(f"inbox -> every bank's message accepted: {total:.1f} s ({total / 60:.2f} min; goal < 5 min)")
     if minutes:
-        print(f"minutes from batch arrival to acceptance: median {statistics.median(minutes):.1f}, "
-              f"worst {minutes[-1]:.1f} (PER-78 Ps.11(2): 60)")
+        print(
+            f"minutes from batch arrival to acceptance: median {statistics.median(minutes):.1f}, "
+            f"worst {minutes[-1]:.1f} (PER-78 Ps.11(2): 60)"
+        )
     print("load average (1, 5, 15 min):", " ".join(f"{x:.2f}" for x in os.getloadavg()), f"on {os.cpu_count()} cores")
 
 

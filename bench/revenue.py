@@ -95,11 +95,16 @@ def fill_revenue(conn: Connection, *, first: date, last: date, rows: int) -> int
     for statement in MASTER.split(";\n"):
         conn.execute(text(statement), {"banks": BANKS, "kpps": KPPS, "kaps": KAPS})
     tables = ["revenue_day", "revenue_rollup"]
-    keys = conn.execute(text("""SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
+    keys = conn.execute(
+        text("""SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
                                  WHERE conrelid = ANY(CAST(:t AS regclass[])) AND contype = 'p'"""),
-                        {"t": tables}).all()
-    indexes = conn.execute(text("""SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(:t)
-                                      AND indexname NOT IN (SELECT conname FROM pg_constraint)"""), {"t": tables}).all()
+        {"t": tables},
+    ).all()
+    indexes = conn.execute(
+        text("""SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(:t)
+                                      AND indexname NOT IN (SELECT conname FROM pg_constraint)"""),
+        {"t": tables},
+    ).all()
     for name, _ in indexes:
         conn.execute(text(f'DROP INDEX "{name}"'))
     for table, name, _ in keys:
@@ -141,10 +146,12 @@ def random_filter(rng: random.Random, conn: Connection, last: date = LAST) -> r.
     if rng.random() < 0.3:  # the page's default: the month of the latest date up to it
         end, length = last, last.day
     return r.RevenueFilter(
-        end - timedelta(days=length - 1), end,
+        end - timedelta(days=length - 1),
+        end,
         bank_codes=tuple(rng.sample(banks[:40], rng.randint(1, 3))) if rng.random() < 0.4 else (),
         kaps=tuple(rng.sample(kaps[:40], rng.randint(1, 2))) if rng.random() < 0.3 else (),
-        kanwil_code=rng.choice(kanwils) if rng.random() < 0.3 else None)
+        kanwil_code=rng.choice(kanwils) if rng.random() < 0.3 else None,
+    )
 
 
 #: Each chart's reads, as the Penerimaan page's callbacks make them.

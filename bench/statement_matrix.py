@@ -75,15 +75,21 @@ def prepare(url: str, banks: int, days: list[date], reuse: bool) -> Engine:
         return engine
     started = time.perf_counter()
     with engine.begin() as conn:
-        conn.execute(text("ALTER TABLE appeal_letter DROP CONSTRAINT ck_appeal_letter_signed,"
-                          " DROP CONSTRAINT ck_appeal_letter_sent"))  # the bench's letters skip the workflow
+        conn.execute(
+            text(
+                "ALTER TABLE appeal_letter DROP CONSTRAINT ck_appeal_letter_signed,"
+                " DROP CONSTRAINT ck_appeal_letter_sent"
+            )
+        )  # the bench's letters skip the workflow
         conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
         for statement in FILL.split(";\n"):
             if statement.strip():
                 conn.execute(text(statement), {"banks": banks, "days": days})
         cells = conn.execute(text("SELECT count(*) FROM mpn_bank_day")).scalar_one()
-    print(f"filled {cells:,} bank-days ({banks} banks x {len(days)} working days) in "
-          f"{time.perf_counter() - started:.1f} s")
+    print(
+        f"filled {cells:,} bank-days ({banks} banks x {len(days)} working days) in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
     return engine
 
 
@@ -119,9 +125,11 @@ def main() -> None:
             drop_database(url, DB)
     times.sort()
     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-    print(f"{len(times)} matrix requests of {args.window} working days ({min(sizes):,}-{max(sizes):,} cells each): "
-          f"p50 {statistics.median(times):.0f} ms, p95 {p95:.0f} ms, max {times[-1]:.0f} ms "
-          f"({'within' if p95 <= 300 else 'OVER'} the 300 ms goal)")
+    print(
+        f"{len(times)} matrix requests of {args.window} working days ({min(sizes):,}-{max(sizes):,} cells each): "
+        f"p50 {statistics.median(times):.0f} ms, p95 {p95:.0f} ms, max {times[-1]:.0f} ms "
+        f"({'within' if p95 <= 300 else 'OVER'} the 300 ms goal)"
+    )
 
 
 if __name__ == "__main__":

@@ -91,17 +91,29 @@ SELECT b.bank_code, ARRAY[DATE '2026-01-05' + (i % 200)], 'Pemimpin', 'answered'
 
 def fill(engine: Engine, days: int) -> dict[str, User]:
     with engine.begin() as conn:
-        people = {name: add_user(conn, username=name, role=role, password="bench-sandi-1", actor=Actor.system("bench"),
-                                 policy=False) for name, role in PEOPLE.items()}
+        people = {
+            name: add_user(
+                conn, username=name, role=role, password="bench-sandi-1", actor=Actor.system("bench"), policy=False
+            )
+            for name, role in PEOPLE.items()
+        }
         ids = {k: u.user_id for k, u in people.items()}
         for statement in FILL.split(";\n"):
             if statement.strip():
-                conn.execute(text(statement), {"days": days, "ani": ids["ani"], "budi": ids["budi"],
-                                               "dedi": ids["dedi"]})
+                conn.execute(
+                    text(statement), {"days": days, "ani": ids["ani"], "budi": ids["budi"], "dedi": ids["dedi"]}
+                )
         conn.execute(text(LETTERS))
         waiting_letters(conn, people)
-        for table in ("approval_request", "approval_decision", "recon_exception", "import_file", "appeal_letter",
-                      "distribution", "audit_log"):
+        for table in (
+            "approval_request",
+            "approval_decision",
+            "recon_exception",
+            "import_file",
+            "appeal_letter",
+            "distribution",
+            "audit_log",
+        ):
             conn.execute(text(f"ANALYZE {table}"))
     return people
 
@@ -113,13 +125,17 @@ def waiting_letters(conn: Connection, people: dict[str, User]) -> None:
     codes = conn.execute(text("SELECT bank_code FROM bank ORDER BY bank_code LIMIT 30")).scalars().all()
     system = al.system_user(conn)
     for n, code in enumerate(codes):
-        letter_id = conn.execute(text("""INSERT INTO appeal_letter (bank_code, business_dates, addressee, status,
+        letter_id = conn.execute(
+            text("""INSERT INTO appeal_letter (bank_code, business_dates, addressee, status,
                                                                    drafted_by)
                                          VALUES (:b, ARRAY[DATE '2026-11-20'], 'Pemimpin', 'draft', 'sistem')
-                                         RETURNING letter_id"""), {"b": code}).scalar_one()
+                                         RETURNING letter_id"""),
+            {"b": code},
+        ).scalar_one()
         request_id = al._ask(conn, letter_id, code, [date(2026, 11, 20)], "Pemimpin", "", system)
-        conn.execute(text("UPDATE appeal_letter SET request_id = :r WHERE letter_id = :i"),
-                     {"r": request_id, "i": letter_id})
+        conn.execute(
+            text("UPDATE appeal_letter SET request_id = :r WHERE letter_id = :i"), {"r": request_id, "i": letter_id}
+        )
         if n % 3 >= 1:
             al.initial(conn, letter_id, actor=people["budi"])
         if n % 3 == 2:
@@ -158,9 +174,11 @@ def main() -> None:
                 for what, call in (("page", task_list), ("badge", task_count)):
                     times = timed(lambda call=call, user=user: call(conn, user), args.requests)
                     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-                    print(f"{name:5} ({user.role:11}) {found.total:5} tasks, {len(found.tasks):4} shown, {what:5}: "
-                          f"p50 {statistics.median(times):6.1f} ms, p95 {p95:6.1f} ms "
-                          f"({'within' if p95 <= 300 else 'OVER'} the 300 ms goal)")
+                    print(
+                        f"{name:5} ({user.role:11}) {found.total:5} tasks, {len(found.tasks):4} shown, {what:5}: "
+                        f"p50 {statistics.median(times):6.1f} ms, p95 {p95:6.1f} ms "
+                        f"({'within' if p95 <= 300 else 'OVER'} the 300 ms goal)"
+                    )
     finally:
         engine.dispose()
         if not args.keep:

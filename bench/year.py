@@ -61,8 +61,9 @@ def plan(months: int, per_day: int) -> list[tuple[date, int]]:
 def _peak(day: date, calendar: WorkingCalendar) -> float:
     if day.day in (15, 16):
         return 4.0
-    month_end = [d for d in (day + timedelta(days=i) for i in range(1, 8)) if d.month == day.month
-                 and calendar.is_working(d)]
+    month_end = [
+        d for d in (day + timedelta(days=i) for i in range(1, 8)) if d.month == day.month and calendar.is_working(d)
+    ]
     if day.month in (3, 4) and len(month_end) < 3:
         return 3.0
     if day.month == 12 and day.day >= 20:
@@ -88,23 +89,26 @@ def fill(engine: Engine, days: list[tuple[date, int]]) -> None:
         begun = time.perf_counter()
         number = (day - date(2000, 1, 1)).days
         with engine.begin() as conn:
-            exists = conn.execute(text("SELECT to_regclass(:t) IS NOT NULL"),
-                                  {"t": f"mpn_record_{day:%Y%m%d}"}).scalar_one()
+            exists = conn.execute(
+                text("SELECT to_regclass(:t) IS NOT NULL"), {"t": f"mpn_record_{day:%Y%m%d}"}
+            ).scalar_one()
             if not exists:
                 fill_day(conn, day, number, rows, calendar.next_after(day))
         filled = time.perf_counter() - begun
         reconciled = time.perf_counter()
-        reconcile(engine, day, actor=Actor.system("bench"),
-                  as_of=datetime.combine(day, clock(16, 30), WIB))
+        reconcile(engine, day, actor=Actor.system("bench"), as_of=datetime.combine(day, clock(16, 30), WIB))
         reconciled = time.perf_counter() - reconciled  # with its revenue refresh and audit (result.seconds is not)
         with engine.begin() as conn:
             distribute_day(conn, day, number, rows, calendar.next_after(day))
         indexed = time.perf_counter()
         build_search_indexes(engine)  # the scheduler's search_index job, minutes after the import
         indexed = time.perf_counter() - indexed
-        print(f"  {day} {rows:>9,} payments: fill {filled:5.1f} s, reconcile {reconciled:5.1f} s,"
-              f" search indexes {indexed:4.1f} s,"
-              f" total {time.perf_counter() - begun:5.1f} s ({i}/{len(todo)}, load {load()})", flush=True)
+        print(
+            f"  {day} {rows:>9,} payments: fill {filled:5.1f} s, reconcile {reconciled:5.1f} s,"
+            f" search indexes {indexed:4.1f} s,"
+            f" total {time.perf_counter() - begun:5.1f} s ({i}/{len(todo)}, load {load()})",
+            flush=True,
+        )
     if todo:
         from jobs.alerts import evaluate_alerts
 
@@ -118,16 +122,20 @@ def disk(engine: Engine, months: int) -> None:
     """The database's size, its biggest tables (partitions summed into their parent), and per month of data."""
     with engine.connect() as conn:
         total = conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
-        tables = conn.execute(text("""
+        tables = conn.execute(
+            text("""
             SELECT coalesce(p.relname, c.relname) AS t, sum(pg_total_relation_size(c.oid)) AS size
               FROM pg_class c LEFT JOIN pg_inherits i ON i.inhrelid = c.oid
               LEFT JOIN pg_class p ON p.oid = i.inhparent
              WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace
-             GROUP BY 1 ORDER BY 2 DESC LIMIT 8""")).all()
+             GROUP BY 1 ORDER BY 2 DESC LIMIT 8""")
+        ).all()
         rows = conn.execute(text("SELECT coalesce(sum(row_count), 0) FROM import_file WHERE kind = 'mpn'")).scalar_one()
-    gb = 1024 ** 3
-    print(f"database {total / gb:.2f} GB for {rows:,} MPN rows over {months} month(s):"
-          f" {total / gb / months:.2f} GB a month, {total / max(rows, 1):.0f} bytes per MPN row (both sides and all)")
+    gb = 1024**3
+    print(
+        f"database {total / gb:.2f} GB for {rows:,} MPN rows over {months} month(s):"
+        f" {total / gb / months:.2f} GB a month, {total / max(rows, 1):.0f} bytes per MPN row (both sides and all)"
+    )
     print("  " + ", ".join(f"{t} {s / gb:.2f} GB" for t, s in tables))
 
 
@@ -152,8 +160,10 @@ def main() -> None:
     engine, _ = scratch_database(url, args.db, reuse=args.reuse)
     try:
         days = plan(args.months, args.per_day)
-        print(f"{len(days)} working days {days[0][0]}..{days[-1][0]}, {sum(n for _, n in days):,} payments"
-              f" (peak day {max(n for _, n in days):,}); load {load()}")
+        print(
+            f"{len(days)} working days {days[0][0]}..{days[-1][0]}, {sum(n for _, n in days):,} payments"
+            f" (peak day {max(n for _, n in days):,}); load {load()}"
+        )
         if not args.skip_fill:
             from bench.year_setup import setup
 

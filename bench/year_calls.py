@@ -37,8 +37,16 @@ def terms(conn: Connection, rng: random.Random, days: list[date], runs: int) -> 
     found: list[dict[str, str]] = []
     while len(found) < runs:
         day = rng.choice(days)
-        row = conn.execute(text(f"SELECT ntpn, billing_code, ntb, npwp FROM mpn_record_{day:%Y%m%d}"
-                                " TABLESAMPLE SYSTEM (0.05) WHERE record_type = 'payment' LIMIT 1")).mappings().first()
+        row = (
+            conn.execute(
+                text(
+                    f"SELECT ntpn, billing_code, ntb, npwp FROM mpn_record_{day:%Y%m%d}"
+                    " TABLESAMPLE SYSTEM (0.05) WHERE record_type = 'payment' LIMIT 1"
+                )
+            )
+            .mappings()
+            .first()
+        )
         if row is not None:
             found.append(dict(row))
     return found
@@ -62,28 +70,52 @@ def calls(conn: Connection, rng: random.Random, runs: int, days: list[date]) -> 
     def add(name: str, call: Call) -> None:
         found.setdefault(name, []).append(call)
 
-    charts = {"cards": penerimaan.cards, "per hari": penerimaan.daily, "per bulan": penerimaan.monthly,
-              "kelompok + KAP": penerimaan.groups, "bank": penerimaan.agents}
+    charts = {
+        "cards": penerimaan.cards,
+        "per hari": penerimaan.daily,
+        "per bulan": penerimaan.monthly,
+        "kelompok + KAP": penerimaan.groups,
+        "bank": penerimaan.agents,
+    }
     searches = terms(conn, rng, days, runs)
     for i in range(runs):
         day = rng.choice(recent).isoformat()
         add("kelengkapan: hari", partial(unwrapped(kelengkapan.refresh), None, day))
         add("kelengkapan: tren", partial(unwrapped(kelengkapan.refresh_trend), None, day))
         add("rekonsiliasi: ringkasan", partial(rekonsiliasi.page_body, day, {}))
-        add("rekonsiliasi: grid", partial(unwrapped(rekonsiliasi.rows), {"startRow": 0, "endRow": 100, "sortModel": []},
-                                          day, rng.choice([None, *banks[:10]]), rng.choice([None, *CATEGORIES]),
-                                          rng.choice([None, "semua"]), None))
+        add(
+            "rekonsiliasi: grid",
+            partial(
+                unwrapped(rekonsiliasi.rows),
+                {"startRow": 0, "endRow": 100, "sortModel": []},
+                day,
+                rng.choice([None, *banks[:10]]),
+                rng.choice([None, *CATEGORIES]),
+                rng.choice([None, "semua"]),
+                None,
+            ),
+        )
         last = rng.choice(days)
-        add("surat pernyataan: matriks", partial(unwrapped(surat_pernyataan.refresh),
-                                                 (last - timedelta(days=30)).isoformat(), last.isoformat(), None, None,
-                                                 None))
+        add(
+            "surat pernyataan: matriks",
+            partial(
+                unwrapped(surat_pernyataan.refresh),
+                (last - timedelta(days=30)).isoformat(),
+                last.isoformat(),
+                None,
+                None,
+                None,
+            ),
+        )
         add("distribusi", partial(unwrapped(distribusi.refresh), None, None, day))
         cut = penerimaan_inputs(random_filter(rng, conn, days[-1]))
         for name, callback in charts.items():
             add(f"penerimaan: {name}", partial(unwrapped(callback), *cut))
         add("penerimaan: Kanwil / KPP", partial(unwrapped(penerimaan.area), *cut, None))
-        add("rapor bank: bulan", partial(unwrapped(rapor_bank.refresh), (last - timedelta(days=30)).isoformat(),
-                                         last.isoformat()))
+        add(
+            "rapor bank: bulan",
+            partial(unwrapped(rapor_bank.refresh), (last - timedelta(days=30)).isoformat(), last.isoformat()),
+        )
         add("rapor bank: tahun", partial(unwrapped(rapor_bank.refresh), days[0].isoformat(), days[-1].isoformat()))
         for kind, label in (("ntpn", "NTPN"), ("billing_code", "kode billing"), ("ntb", "NTB"), ("npwp", "NPWP")):
             add(f"lacak: {label}", partial(lacak.page_body, searches[i][kind], ""))
@@ -127,8 +159,12 @@ def report(times: dict[str, list[float]]) -> None:
         p95 = percentile(found, 0.95)
         if p95 > goal:
             over.append(name)
-        print(f"{name:<30} {statistics.median(found):8.1f} {p95:8.1f} {max(found):8.1f}  "
-              f"{goal:.0f} {'ok' if p95 <= goal else 'OVER'}")
+        print(
+            f"{name:<30} {statistics.median(found):8.1f} {p95:8.1f} {max(found):8.1f}  "
+            f"{goal:.0f} {'ok' if p95 <= goal else 'OVER'}"
+        )
     every = [t for found in times.values() for t in found]
-    print(f"{'overall':<30} {statistics.median(every):8.1f} {percentile(every, 0.95):8.1f} {max(every):8.1f}  "
-          f"{'ok' if not over else 'OVER: ' + ', '.join(over)}")
+    print(
+        f"{'overall':<30} {statistics.median(every):8.1f} {percentile(every, 0.95):8.1f} {max(every):8.1f}  "
+        f"{'ok' if not over else 'OVER: ' + ', '.join(over)}"
+    )

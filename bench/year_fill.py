@@ -20,7 +20,13 @@ from queries.imports.store import _attach, partition_name, refresh_bank_days
 
 #: A payment's per-100,000 draw decides its anomaly: [lo, hi) ranges.
 MISSING_IN_BANK, AMOUNT, ATTRIBUTE, DUPLICATE, REVERSAL, MISSING_IN_MPN = (
-    (0, 50), (50, 80), (80, 130), (130, 150), (150, 250), (300, 330))
+    (0, 50),
+    (50, 80),
+    (80, 130),
+    (130, 150),
+    (150, 250),
+    (300, 330),
+)
 TAXPAYERS = 8_000_000
 
 _DRAW = "abs(hashint8extended({k}, {salt})) % {mod}"
@@ -160,9 +166,15 @@ SELECT t.target, 'MPN-' || to_char(CAST(:d AS date), 'YYYYMMDD') || '-R1-' || i.
 
 def _mpn_sql(table: str) -> str:
     k = "kk.k"
-    return MPN.format(table=table, bank_draw=draw(k, 1, 1_000_000), time_draw=draw(k, 2, 25_200),
-                      tp_draw=draw(k, 3, 10_000_000), kap_draw=draw(k, 4, 1_000_000),
-                      amount_draw=draw(k, 5, 1_000_000), taxpayers=TAXPAYERS)
+    return MPN.format(
+        table=table,
+        bank_draw=draw(k, 1, 1_000_000),
+        time_draw=draw(k, 2, 25_200),
+        tp_draw=draw(k, 3, 10_000_000),
+        kap_draw=draw(k, 4, 1_000_000),
+        amount_draw=draw(k, 5, 1_000_000),
+        taxpayers=TAXPAYERS,
+    )
 
 
 def fill_day(conn: Connection, day: date, number: int, rows: int, next_day: date) -> int:
@@ -174,27 +186,43 @@ def fill_day(conn: Connection, day: date, number: int, rows: int, next_day: date
     params = {"d": day, "dn": number, "n": rows, "next": next_day}
     conn.execute(text("SET LOCAL work_mem = '256MB'"))
     conn.execute(text(CODES))
-    params["imp"] = conn.execute(text(
-        "INSERT INTO import_file (kind, file_name, sha256, size_bytes, received_at, started_at, status, first_date,"
-        " last_date) VALUES ('mpn', 'MPN_' || to_char(CAST(:d AS date), 'YYYYMMDD') || '.csv', md5('mpn' || :d), 1,"
-        " CAST(:d AS timestamp) AT TIME ZONE 'Asia/Jakarta' + interval '15 hours 10 minutes',"
-        " CAST(:d AS timestamp) AT TIME ZONE 'Asia/Jakarta' + interval '15 hours 10 minutes', 'imported', :d, :d)"
-        " RETURNING import_id"), params).scalar_one()
+    params["imp"] = conn.execute(
+        text(
+            "INSERT INTO import_file (kind, file_name, sha256, size_bytes, received_at, started_at, status, first_date,"
+            " last_date) VALUES ('mpn', 'MPN_' || to_char(CAST(:d AS date), 'YYYYMMDD') || '.csv', md5('mpn' || :d), 1,"
+            " CAST(:d AS timestamp) AT TIME ZONE 'Asia/Jakarta' + interval '15 hours 10 minutes',"
+            " CAST(:d AS timestamp) AT TIME ZONE 'Asia/Jakarta' + interval '15 hours 10 minutes', 'imported', :d, :d)"
+            " RETURNING import_id"
+        ),
+        params,
+    ).scalar_one()
     for parent, table in (("mpn_record", mpn), ("bank_batch_row", bank)):
         conn.execute(text(f"CREATE TABLE new_{table} (LIKE {parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"))
     conn.execute(text(_mpn_sql(f"new_{mpn}")), params)
-    conn.execute(text(MPN_EXTRA.format(table=f"new_{mpn}", dup=within(k, DUPLICATE), rev=within(k, REVERSAL))),
-                 params)
-    written = conn.execute(text(
-        f"UPDATE import_file SET row_count = (SELECT count(*) FROM new_{mpn}), total_amount = (SELECT sum(amount)"
-        f" FROM new_{mpn} WHERE record_type = 'payment') WHERE import_id = :imp RETURNING row_count"),
-        params).scalar_one()
+    conn.execute(text(MPN_EXTRA.format(table=f"new_{mpn}", dup=within(k, DUPLICATE), rev=within(k, REVERSAL))), params)
+    written = conn.execute(
+        text(
+            f"UPDATE import_file SET row_count = (SELECT count(*) FROM new_{mpn}), total_amount = (SELECT sum(amount)"
+            f" FROM new_{mpn} WHERE record_type = 'payment') WHERE import_id = :imp RETURNING row_count"
+        ),
+        params,
+    ).scalar_one()
     conn.execute(text(BATCHES.format(mpn=f"new_{mpn}")), params)
     m = "(:dn * 100000000::bigint + m.line)"
-    conn.execute(text(BANK_ROWS.format(
-        table=f"new_{bank}", mpn=f"new_{mpn}", attr=within(m, ATTRIBUTE), amount=within(m, AMOUNT),
-        missing_in_mpn=within(m, MISSING_IN_MPN), missing=within(m, MISSING_IN_BANK), rev=within(m, REVERSAL))),
-        params)
+    conn.execute(
+        text(
+            BANK_ROWS.format(
+                table=f"new_{bank}",
+                mpn=f"new_{mpn}",
+                attr=within(m, ATTRIBUTE),
+                amount=within(m, AMOUNT),
+                missing_in_mpn=within(m, MISSING_IN_MPN),
+                missing=within(m, MISSING_IN_BANK),
+                rev=within(m, REVERSAL),
+            )
+        ),
+        params,
+    )
     conn.execute(text(TOTALS.format(bank=f"new_{bank}")), params)
     _attach(conn, "mpn_record", f"new_{mpn}", day)
     _attach(conn, "bank_batch_row", f"new_{bank}", day)
@@ -213,6 +241,9 @@ def distribute_day(conn: Connection, day: date, number: int, rows: int, next_day
     skip = f"{within(m, DUPLICATE)} OR {within(m, REVERSAL)}"
     conn.execute(text(DISTRIBUTION.format(mpn=partition_name("mpn_record", day), skip=skip)), params)
     conn.execute(text(DIST_BATCHES), params)
-    conn.execute(text("""UPDATE distribution d SET row_count = s.n, amount = s.amount
+    conn.execute(
+        text("""UPDATE distribution d SET row_count = s.n, amount = s.amount
                            FROM (SELECT count(*) AS n, sum(amount) AS amount FROM dist_item
-                                  WHERE business_date = :d) s WHERE d.business_date = :d"""), params)
+                                  WHERE business_date = :d) s WHERE d.business_date = :d"""),
+        params,
+    )

@@ -21,8 +21,9 @@ def _moment(value: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
-        click.echo(f"error: --at {value!r}: not an ISO timestamp, e.g. 2026-11-20T16:05 or 2026-11-20T16:05+07:00",
-                   err=True)
+        click.echo(
+            f"error: --at {value!r}: not an ISO timestamp, e.g. 2026-11-20T16:05 or 2026-11-20T16:05+07:00", err=True
+        )
         sys.exit(2)
     return moment if moment.tzinfo else moment.replace(tzinfo=config.timezone())
 
@@ -44,8 +45,13 @@ def evaluate_cmd(at: str | None) -> None:
 
 
 @alerts_group.command("list")
-@click.option("--status", type=click.Choice(STATUSES), default="open", show_default=True,
-              help="open: not yet resolved (open, acknowledged, snoozed); all: every alert.")
+@click.option(
+    "--status",
+    type=click.Choice(STATUSES),
+    default="open",
+    show_default=True,
+    help="open: not yet resolved (open, acknowledged, snoozed); all: every alert.",
+)
 @click.option("--at", "at", metavar="T", help="Read snoozes as of this ISO timestamp instead of now.")
 @format_option("csv", "json", default="csv")
 def list_cmd(status: str, at: str | None, fmt: str) -> None:

@@ -52,17 +52,32 @@ def verify() -> None:
 @click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="From this day (WIB).")
 @click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Up to and including this day (WIB).")
 @format_option("table", "json", default="table")
-def list_entries(limit: int, actor: str | None, action: str | None, object_text: str | None,
-                 date_from: datetime | None, date_to: datetime | None, fmt: str) -> None:
+def list_entries(
+    limit: int,
+    actor: str | None,
+    action: str | None,
+    object_text: str | None,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    fmt: str,
+) -> None:
     """The most recent rows of the audit trail, newest first."""
     from queries.accounts.audit import AuditFilter, audit_entries
 
-    flt = AuditFilter(actor=actor, action=action, object_text=object_text,
-                      date_from=date_from.date() if date_from else None, date_to=date_to.date() if date_to else None)
+    flt = AuditFilter(
+        actor=actor,
+        action=action,
+        object_text=object_text,
+        date_from=date_from.date() if date_from else None,
+        date_to=date_to.date() if date_to else None,
+    )
     with _engine().connect() as conn:
         page = audit_entries(conn, flt, limit=limit)
-    print_as(fmt, [_json(e) for e in page.rows],
-             lambda _: [*(_line(e) for e in page.rows), f"({len(page.rows)} of {page.total} rows)"])
+    print_as(
+        fmt,
+        [_json(e) for e in page.rows],
+        lambda _: [*(_line(e) for e in page.rows), f"({len(page.rows)} of {page.total} rows)"],
+    )
 
 
 def _when(at: datetime) -> str:
@@ -72,14 +87,25 @@ def _when(at: datetime) -> str:
 
 
 def _json(entry: AuditEntry) -> dict[str, Any]:
-    return {"seq": entry.seq, "at": entry.at, "actor": entry.actor, "actor_role": entry.actor_role,
-            "action": entry.action, "object_type": entry.object_type, "object_id": entry.object_id,
-            "before": entry.before, "after": entry.after, "row_hash": entry.row_hash}
+    return {
+        "seq": entry.seq,
+        "at": entry.at,
+        "actor": entry.actor,
+        "actor_role": entry.actor_role,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "before": entry.before,
+        "after": entry.after,
+        "row_hash": entry.row_hash,
+    }
 
 
 def _line(entry: AuditEntry) -> str:
     obj = f"{entry.object_type}:{entry.object_id}" if entry.object_type else entry.object_id
     details = " ".join(
         f"{label}={json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(',', ':'))}"
-        for label, value in (("before", entry.before), ("after", entry.after)) if value is not None)
+        for label, value in (("before", entry.before), ("after", entry.after))
+        if value is not None
+    )
     return f"{entry.seq:>7}  {_when(entry.at)}  {entry.actor:<16} {entry.action:<20} {obj:<20} {details}".rstrip()

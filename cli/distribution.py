@@ -61,8 +61,10 @@ def prepare_cmd(day: datetime) -> None:
     with _refusals(), engine.begin() as conn:
         d = prepare(conn, day.date(), actor=Actor.system("cli"))
         holds = held(conn, day.date())
-    click.echo(f"round {d.round}: {d.row_count} rows, Rp {d.amount:,} in {d.batch_count} batches; "
-               f"held {d.held_count} rows, Rp {d.held_amount:,}".replace(",", "."))
+    click.echo(
+        f"round {d.round}: {d.row_count} rows, Rp {d.amount:,} in {d.batch_count} batches; "
+        f"held {d.held_count} rows, Rp {d.held_amount:,}".replace(",", ".")
+    )
     for h in holds:
         click.echo(f"  held {h.bank_code} {h.reason}: {h.row_count} rows ({REASONS[h.reason]})")
 
@@ -93,8 +95,10 @@ def approve_cmd(day: datetime, username: str, note: str) -> None:
     user = _user(engine, username)
     with _refusals(), engine.begin() as conn:
         done = approve(conn, day.date(), actor=user, note=note)
-    click.echo(f"approval request {done.request_id}: {done.status}"
-               + (f", waiting for {done.next_role}" if done.next_role else ""))
+    click.echo(
+        f"approval request {done.request_id}: {done.status}"
+        + (f", waiting for {done.next_role}" if done.next_role else "")
+    )
 
 
 @distribution_group.command("reject")
@@ -159,14 +163,35 @@ def status_cmd(day: datetime, fmt: str) -> None:
         holds = held(conn, day.date())
     data: dict[str, Any] = {
         "business_date": day.date().isoformat(),
-        "rounds": [{"round": d.round, "status": d.status, "rows": d.row_count, "amount": d.amount,
-                    "batches": d.batch_count, "held_rows": d.held_count} for d in rounds],
-        "targets": [{"target": t.target, "kpp_code": t.kpp_code, "batches": t.batches,
-                     "rows_prepared": t.rows_prepared, "amount": t.amount, "rows_delivered": t.rows_confirmed,
-                     "rows_confirmed": t.rows_confirmed, "rows_sending": t.rows_sending,
-                     "rows_failed": t.rows_failed, "attempts": t.attempts} for t in targets],
-        "held": [{"bank_code": h.bank_code, "reason": h.reason, "rows": h.row_count, "amount": h.amount}
-                 for h in holds],
+        "rounds": [
+            {
+                "round": d.round,
+                "status": d.status,
+                "rows": d.row_count,
+                "amount": d.amount,
+                "batches": d.batch_count,
+                "held_rows": d.held_count,
+            }
+            for d in rounds
+        ],
+        "targets": [
+            {
+                "target": t.target,
+                "kpp_code": t.kpp_code,
+                "batches": t.batches,
+                "rows_prepared": t.rows_prepared,
+                "amount": t.amount,
+                "rows_delivered": t.rows_confirmed,
+                "rows_confirmed": t.rows_confirmed,
+                "rows_sending": t.rows_sending,
+                "rows_failed": t.rows_failed,
+                "attempts": t.attempts,
+            }
+            for t in targets
+        ],
+        "held": [
+            {"bank_code": h.bank_code, "reason": h.reason, "rows": h.row_count, "amount": h.amount} for h in holds
+        ],
     }
     print_as(fmt, data, _status_lines)
 
@@ -176,7 +201,9 @@ def _status_lines(data: dict[str, Any]) -> Iterator[str]:
     for r in data["rounds"]:
         yield f"round {r['round']}: {r['status']}, {r['rows']} rows in {r['batches']} batches, held {r['held_rows']}"
     for t in data["targets"]:
-        yield (f"{t['target']:<7} KPP {t['kpp_code']}: prepared {t['rows_prepared']}, confirmed "
-               f"{t['rows_confirmed']}, failed {t['rows_failed']}, attempts {t['attempts']}")
+        yield (
+            f"{t['target']:<7} KPP {t['kpp_code']}: prepared {t['rows_prepared']}, confirmed "
+            f"{t['rows_confirmed']}, failed {t['rows_failed']}, attempts {t['attempts']}"
+        )
     for h in data["held"]:
         yield f"held {h['bank_code']} {h['reason']}: {h['rows']} rows"

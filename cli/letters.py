@@ -23,9 +23,24 @@ if TYPE_CHECKING:
 
 DAY = click.DateTime(["%Y-%m-%d"])
 STATUS_CHOICES = ("draft", "returned", "initialled", "signed", "sent", "answered", "void", "open")
-COLUMNS = ("letter_id", "bank_code", "bank_name", "business_dates", "status", "letter_number", "letter_date",
-           "drafted_by", "initialled_by", "signed_by", "sent_by", "agenda_number", "sent_on", "answered_at",
-           "due_on", "overdue")
+COLUMNS = (
+    "letter_id",
+    "bank_code",
+    "bank_name",
+    "business_dates",
+    "status",
+    "letter_number",
+    "letter_date",
+    "drafted_by",
+    "initialled_by",
+    "signed_by",
+    "sent_by",
+    "agenda_number",
+    "sent_on",
+    "answered_at",
+    "due_on",
+    "overdue",
+)
 
 
 def _engine() -> Engine:
@@ -98,12 +113,24 @@ def _row(letter: AppealLetter, today: date) -> dict[str, Any]:
     def local(at: datetime | None) -> datetime | None:
         return None if at is None else at.astimezone(timezone()).replace(microsecond=0)
 
-    return {"letter_id": letter.letter_id, "bank_code": letter.bank_code, "bank_name": letter.bank_name,
-            "business_dates": list(letter.business_dates), "status": letter.status,
-            "letter_number": letter.letter_number, "letter_date": letter.letter_date,
-            "drafted_by": letter.drafted_by, "initialled_by": letter.initialled_by, "signed_by": letter.signed_by,
-            "sent_by": letter.sent_by, "agenda_number": letter.agenda_number, "sent_on": letter.sent_on,
-            "answered_at": local(letter.answered_at), "due_on": letter.due_on, "overdue": letter.overdue(today)}
+    return {
+        "letter_id": letter.letter_id,
+        "bank_code": letter.bank_code,
+        "bank_name": letter.bank_name,
+        "business_dates": list(letter.business_dates),
+        "status": letter.status,
+        "letter_number": letter.letter_number,
+        "letter_date": letter.letter_date,
+        "drafted_by": letter.drafted_by,
+        "initialled_by": letter.initialled_by,
+        "signed_by": letter.signed_by,
+        "sent_by": letter.sent_by,
+        "agenda_number": letter.agenda_number,
+        "sent_on": letter.sent_on,
+        "answered_at": local(letter.answered_at),
+        "due_on": letter.due_on,
+        "overdue": letter.overdue(today),
+    }
 
 
 _USER = click.option("--user", "username", required=True, help="Act as this user (same role rules as the dashboard).")
@@ -145,8 +172,13 @@ def send_cmd(letter_id: int, username: str, agenda: str, sent_on: datetime | Non
     from queries.letters.appeals import send
 
     with _refusals(), _engine().begin() as conn:
-        letter = send(conn, letter_id, actor=_user(conn, username), agenda_number=agenda,
-                      sent_on=sent_on.date() if sent_on else None)
+        letter = send(
+            conn,
+            letter_id,
+            actor=_user(conn, username),
+            agenda_number=agenda,
+            sent_on=sent_on.date() if sent_on else None,
+        )
     click.echo(_status_line(letter))
 
 
@@ -165,8 +197,13 @@ def return_cmd(letter_id: int, username: str, note: str) -> None:
 
 @letters_group.command("pdf")
 @click.argument("letter_id", type=int)
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              help="The PDF file to write.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="The PDF file to write.",
+)
 def pdf_cmd(letter_id: int, output: Path) -> None:
     """The letter as PDF (a KONSEP until it is signed)."""
     from jobs.documents.appeal_letter_pdf import letter_pdf_for

@@ -28,8 +28,11 @@ def send_cmd() -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     except NoServer:
-        click.echo("error: no mail server configured: set MPN_SMTP_URL (smtp://user:pass@host:port, smtps://… "
-                   "for implicit TLS, ?starttls=1 for STARTTLS); messages stay queued", err=True)
+        click.echo(
+            "error: no mail server configured: set MPN_SMTP_URL (smtp://user:pass@host:port, smtps://… "
+            "for implicit TLS, ?starttls=1 for STARTTLS); messages stay queued",
+            err=True,
+        )
         sys.exit(1)
     except ServerUnreachable as exc:
         if exc.result is not None:
@@ -37,14 +40,16 @@ def send_cmd() -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     for message_id in result.stranded:
-        click.echo(f"warning: {message_id} was being sent when its sender stopped: marked failed (uncertain), "
-                   "not sent again; check with the recipient before resending", err=True)
+        click.echo(
+            f"warning: {message_id} was being sent when its sender stopped: marked failed (uncertain), "
+            "not sent again; check with the recipient before resending",
+            err=True,
+        )
     click.echo(result.message)
 
 
 @mail_group.command("outbox")
-@click.option("--status", type=click.Choice(STATUSES), default="all", show_default=True,
-              help="Which messages to list.")
+@click.option("--status", type=click.Choice(STATUSES), default="all", show_default=True, help="Which messages to list.")
 @format_option("csv", "json", default="csv")
 def outbox_cmd(status: str, fmt: str) -> None:
     """The outbox, newest first: message_id, kind, to, subject, created_at, sent_at, attempts, status, error."""

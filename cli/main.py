@@ -43,8 +43,7 @@ class _Group(click.Group):
         except ProgrammingError as exc:
             if getattr(exc.orig, "pgcode", None) != "42P01":  # undefined_table: an older schema
                 raise
-            click.echo("error: the database schema is older than this version of mpn: run `mpn db upgrade`",
-                       err=True)
+            click.echo("error: the database schema is older than this version of mpn: run `mpn db upgrade`", err=True)
             sys.exit(1)
         except OperationalError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
@@ -121,8 +120,11 @@ def master_import(kind: str, file: Path) -> None:
 @main.command("import")
 @click.argument("kind", type=click.Choice(KINDS))
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--received-at", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z"]),
-              help="When the file arrived (ISO time with offset); default now.")
+@click.option(
+    "--received-at",
+    type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z"]),
+    help="When the file arrived (ISO time with offset); default now.",
+)
 def import_cmd(kind: str, files: tuple[Path, ...], received_at: datetime | None) -> None:
     """Import MPN data, bank batches, statement letters (CONTRACT §2) or disruption notices (README). A bad file is
     rejected whole."""
@@ -146,8 +148,9 @@ def import_cmd(kind: str, files: tuple[Path, ...], received_at: datetime | None)
         except InputRejected as exc:
             bar.close() if bar.enabled else None
             click.echo(exc.report(), err=True, nl=False)
-            click.echo(f"{file}: ditolak, tidak ada yang diimpor; disimpan beserta laporannya di folder rejected",
-                       err=True)
+            click.echo(
+                f"{file}: ditolak, tidak ada yang diimpor; disimpan beserta laporannya di folder rejected", err=True
+            )
             failed = True
             continue
         except OSError as exc:  # the disk, not the file's content: a failure (exit 1), never a traceback
@@ -173,8 +176,13 @@ def web(port: int, host: str, workers: int) -> None:
 
 
 @main.command()
-@click.option("--days", default=30, show_default=True, type=click.IntRange(min=1),
-              help="Working days of demo data, up to yesterday.")
+@click.option(
+    "--days",
+    default=30,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Working days of demo data, up to yesterday.",
+)
 @click.option("--port", default=8050, show_default=True, help="Port of the dashboard.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--seed", default=20261123, show_default=True, help="Seed of the deterministic generator.")
@@ -194,9 +202,14 @@ def demo(days: int, port: int, host: str, seed: int, rows_per_day: int, no_serve
     upgrade(engine)
     with target_sim_process() as sim_url:
         bar = Bar("demo data")
-        summary = load_demo(engine, days=days, seed=seed, rows_per_day=rows_per_day,
-                            out_dir=config.data_dir() / "demo-files",
-                            progress=lambda done, total, label: bar(done, total))
+        summary = load_demo(
+            engine,
+            days=days,
+            seed=seed,
+            rows_per_day=rows_per_day,
+            out_dir=config.data_dir() / "demo-files",
+            progress=lambda done, total, label: bar(done, total),
+        )
         bar.close()
         click.echo(summary.message)
         if not no_serve:

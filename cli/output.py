@@ -61,8 +61,9 @@ def csv_of(columns: Sequence[str], rows: Iterable[Row]) -> str:
     return csv_text(columns, ([row.get(c) for c in columns] for row in rows))
 
 
-def print_rows(rows: Sequence[Row], columns: Sequence[str], fmt: str,
-               table: Callable[[Sequence[Row]], Iterable[str]] | None = None) -> None:
+def print_rows(
+    rows: Sequence[Row], columns: Sequence[str], fmt: str, table: Callable[[Sequence[Row]], Iterable[str]] | None = None
+) -> None:
     """Print `rows` as `fmt`: `json` (a list of objects), `csv` (`columns`, inert) or `table` (its lines)."""
     if fmt == "csv":
         click.echo(csv_of(columns, rows), nl=False)
@@ -95,8 +96,9 @@ def write_rows(out: IO[str], columns: Sequence[str], rows: Iterable[Any], fmt: s
 
 def format_option(*choices: str, default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """The `--format` option (parameter `fmt`) with these choices."""
-    return click.option("--format", "fmt", type=click.Choice(choices), default=default, show_default=True,
-                        help="Output format.")
+    return click.option(
+        "--format", "fmt", type=click.Choice(choices), default=default, show_default=True, help="Output format."
+    )
 
 
 @contextmanager

@@ -14,8 +14,15 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 DAY = click.DateTime(["%Y-%m-%d"])
-SUMMARY_COLUMNS = ("bank_code", "mpn_count", "mpn_amount", "bank_count", "bank_amount", "matched_count",
-                   "matched_amount")
+SUMMARY_COLUMNS = (
+    "bank_code",
+    "mpn_count",
+    "mpn_amount",
+    "bank_count",
+    "bank_amount",
+    "matched_count",
+    "matched_amount",
+)
 
 
 def _engine() -> Engine:
@@ -46,14 +53,18 @@ def reconcile_cmd(day: datetime, bank: str | None) -> None:
     for b in result.banks:
         problems = " ".join(f"{c}={n}" for c, n in b.counts.items() if n)
         minutes = "" if b.result_minutes is None else f" result {b.result_minutes:g} min after batch"
-        click.echo(f"{b.bank_code:<5} mpn {b.mpn_count} / Rp {angka(b.mpn_amount)}  bank {b.bank_count} / "
-                   f"Rp {angka(b.bank_amount)}  matched {b.matched_count} / Rp {angka(b.matched_amount)}"
-                   f"{'  ' + problems if problems else ''}{minutes}")
+        click.echo(
+            f"{b.bank_code:<5} mpn {b.mpn_count} / Rp {angka(b.mpn_amount)}  bank {b.bank_count} / "
+            f"Rp {angka(b.bank_amount)}  matched {b.matched_count} / Rp {angka(b.matched_amount)}"
+            f"{'  ' + problems if problems else ''}{minutes}"
+        )
     t = result.totals()
-    click.echo(f"total mpn {t['mpn_count']} / Rp {angka(t['mpn_amount'])}  bank {t['bank_count']} / "
-               f"Rp {angka(t['bank_amount'])}  matched {t['matched_count']} / Rp {angka(t['matched_amount'])}  "
-               f"exceptions: {result.detected} detected, {result.opened} new, {result.reopened} reopened, "
-               f"{result.closed} closed by data  ({result.seconds:.1f} s, run {result.run_id})")
+    click.echo(
+        f"total mpn {t['mpn_count']} / Rp {angka(t['mpn_amount'])}  bank {t['bank_count']} / "
+        f"Rp {angka(t['bank_amount'])}  matched {t['matched_count']} / Rp {angka(t['matched_amount'])}  "
+        f"exceptions: {result.detected} detected, {result.opened} new, {result.reopened} reopened, "
+        f"{result.closed} closed by data  ({result.seconds:.1f} s, run {result.run_id})"
+    )
 
 
 @click.command("summary")
@@ -76,11 +87,21 @@ def summary_cmd(day: datetime, fmt: str) -> None:
 @click.command("exceptions")
 @click.option("--from", "date_from", required=True, type=DAY, help="First business date.")
 @click.option("--to", "date_to", required=True, type=DAY, help="Last business date (inclusive).")
-@click.option("--status", type=click.Choice(("open", "all")), default="open", show_default=True,
-              help="open = open and in clarification.")
+@click.option(
+    "--status",
+    type=click.Choice(("open", "all")),
+    default="open",
+    show_default=True,
+    help="open = open and in clarification.",
+)
 @format_option("csv", "json", default="csv")
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8", lazy=True), default="-",
-              help="File to write (default standard output).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.File("w", encoding="utf-8", lazy=True),
+    default="-",
+    help="File to write (default standard output).",
+)
 def exceptions_cmd(date_from: datetime, date_to: datetime, status: str, fmt: str, output: IO[str]) -> None:
     """Export exceptions (CONTRACT §4 columns, inert in a spreadsheet), streamed: memory stays flat."""
     from queries.reconciliation.summary import EXPORT_COLUMNS, exported_exceptions
@@ -89,8 +110,7 @@ def exceptions_cmd(date_from: datetime, date_to: datetime, status: str, fmt: str
         click.echo("error: --to is before --from", err=True)
         sys.exit(2)
     with _engine().connect() as conn:
-        rows = exported_exceptions(conn, date_from=date_from.date(), date_to=date_to.date(),
-                                   open_only=status == "open")
+        rows = exported_exceptions(conn, date_from=date_from.date(), date_to=date_to.date(), open_only=status == "open")
         write_rows(output, EXPORT_COLUMNS, rows, fmt)
 
 

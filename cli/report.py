@@ -21,8 +21,9 @@ def report_group() -> None:
 @report_group.command("daily")
 @click.option("--date", "day", required=True, type=DAY, help="Business date YYYY-MM-DD.")
 @click.option("--format", "fmt", required=True, type=click.Choice(["pdf", "xlsx"]), help="File format.")
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write.")
+@click.option(
+    "-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write."
+)
 @click.option("--user", "username", default=None, help="The pelaksana making it (default: the system).")
 def daily_cmd(day: datetime, fmt: str, output: Path, username: str | None) -> None:
     """Make the date's distribution and monitoring report, keep it in the database and write it to FILE."""

@@ -79,5 +79,7 @@ def verify_cmd(file: Path) -> None:
         click.echo(f"{file}: SHA-256 {digest} bukan Berita Acara Rekonsiliasi yang dikirim MPN Monitor")
         sys.exit(1)
     for row in found:
-        click.echo(f"{file}: asli, {row.reference} (bank {row.bank_code}, tanggal buku {row.business_date}, "
-                   f"versi {row.version}), SHA-256 {digest}")
+        click.echo(
+            f"{file}: asli, {row.reference} (bank {row.bank_code}, tanggal buku {row.business_date}, "
+            f"versi {row.version}), SHA-256 {digest}"
+        )

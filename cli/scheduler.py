@@ -39,8 +39,13 @@ def _job(job_id: str) -> str:
 
 
 @click.group("scheduler", invoke_without_command=True)
-@click.option("--tick", default=10.0, show_default=True, type=click.FloatRange(min=0.5),
-              help="Seconds between heartbeats, leadership checks and run-now pickups.")
+@click.option(
+    "--tick",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.5),
+    help="Seconds between heartbeats, leadership checks and run-now pickups.",
+)
 @click.pass_context
 def scheduler_group(ctx: click.Context, tick: float) -> None:
     """Run the job scheduler (only one of several processes executes jobs); subcommands inspect and control it."""
@@ -79,14 +84,27 @@ def status_cmd(fmt: str) -> None:
     for job in JOBS:
         nxt = next_run(job, settings, tz, now, calendar)
         run = last[job.job_id][0] if last[job.job_id] else None
-        rows.append({"job": job.job_id, "schedule": job.schedule_text(settings), "paused": job.job_id in paused,
-                     "next_run": None if nxt is None else nxt.isoformat(timespec="minutes"),
-                     "last_status": run.status if run else None,
-                     "last_started": run.started_at.astimezone(tz).isoformat(timespec="seconds") if run else None,
-                     "last_message": run.message if run else None})
-    instances = [{"instance": i.instance_id, "leader": i.is_leader, "alive": i.alive(now),
-                  "stopped": i.stopped_at is not None,
-                  "heartbeat": i.heartbeat_at.astimezone(tz).isoformat(timespec="seconds")} for i in procs]
+        rows.append(
+            {
+                "job": job.job_id,
+                "schedule": job.schedule_text(settings),
+                "paused": job.job_id in paused,
+                "next_run": None if nxt is None else nxt.isoformat(timespec="minutes"),
+                "last_status": run.status if run else None,
+                "last_started": run.started_at.astimezone(tz).isoformat(timespec="seconds") if run else None,
+                "last_message": run.message if run else None,
+            }
+        )
+    instances = [
+        {
+            "instance": i.instance_id,
+            "leader": i.is_leader,
+            "alive": i.alive(now),
+            "stopped": i.stopped_at is not None,
+            "heartbeat": i.heartbeat_at.astimezone(tz).isoformat(timespec="seconds"),
+        }
+        for i in procs
+    ]
     print_as(fmt, {"jobs": rows, "instances": instances}, _status_lines)
 
 
@@ -94,8 +112,10 @@ def _status_lines(data: dict[str, Any]) -> Iterator[str]:
     """`scheduler status` as a table: a line per job, then a line per scheduler process."""
     for r in data["jobs"]:
         state = "paused" if r["paused"] else "active"
-        yield (f"{r['job']:<20} {state:<7} {r['schedule']:<16} next {r['next_run'] or '-':<17} "
-               f"last {r['last_status'] or '-'} {r['last_started'] or ''} {r['last_message'] or ''}").rstrip()
+        yield (
+            f"{r['job']:<20} {state:<7} {r['schedule']:<16} next {r['next_run'] or '-':<17} "
+            f"last {r['last_status'] or '-'} {r['last_started'] or ''} {r['last_message'] or ''}"
+        ).rstrip()
     for i in data["instances"]:
         role = "stopped" if i["stopped"] else "leader" if i["leader"] else "standby"
         yield f"instance {i['instance']}: {role}, {'alive' if i['alive'] else 'silent'}, heartbeat {i['heartbeat']}"
@@ -107,8 +127,9 @@ def run_cmd(job_id: str) -> None:
     """Run JOB now in this process (recorded in the run history like any run); exit 1 when it fails."""
     from jobs.scheduling.definitions import run_job
 
-    result = run_job(_engine(), _job(job_id), instance_id=f"cli-{os.getpid()}", trigger="manual",
-                     requested_by="system:cli")
+    result = run_job(
+        _engine(), _job(job_id), instance_id=f"cli-{os.getpid()}", trigger="manual", requested_by="system:cli"
+    )
     click.echo(f"{job_id}: {result.status}: {result.message}")
     if result.status == "failed":
         sys.exit(1)

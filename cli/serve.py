@@ -37,8 +37,18 @@ def serve(*, host: str, port: int, workers: int = 2, threads: int = 4) -> None:
     # processes on one PostgreSQL connection corrupt each other's replies), so close them before forking and let
     # each worker drop what it inherited.
     engine().dispose()
-    _Gunicorn({"bind": f"{host}:{port}", "workers": workers, "threads": threads, "timeout": 120,
-               "accesslog": None, "errorlog": "-", "loglevel": "warning", "post_fork": _fresh_pool}).run()
+    _Gunicorn(
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "threads": threads,
+            "timeout": 120,
+            "accesslog": None,
+            "errorlog": "-",
+            "loglevel": "warning",
+            "post_fork": _fresh_pool,
+        }
+    ).run()
 
 
 def _fresh_pool(_server: Any, _worker: Any) -> None:
@@ -87,9 +97,23 @@ def target_sim_process(*, fail_rate: float = 0.05, lost_ack_rate: float = 0.02) 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "target-sim", "--port", str(port),
-                             "--fail-rate", str(fail_rate), "--lost-ack-rate", str(lost_ack_rate),
-                             "--data", str(config.data_dir() / "target-sim")], stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cli.main",
+            "target-sim",
+            "--port",
+            str(port),
+            "--fail-rate",
+            str(fail_rate),
+            "--lost-ack-rate",
+            str(lost_ack_rate),
+            "--data",
+            str(config.data_dir() / "target-sim"),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):

@@ -39,20 +39,41 @@ def _remove_url_file(path: Path) -> None:
 
 
 @click.command("target-sim")
-@click.option("--port", default=8070, show_default=True, type=click.IntRange(0, 65535),
-              help="Port to listen on (0: any free port).")
+@click.option(
+    "--port",
+    default=8070,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for all).")
-@click.option("--fail-rate", default=0.0, show_default=True, type=RATE,
-              help="Share of POSTs answered 503 before storing.")
-@click.option("--lost-ack-rate", default=0.0, show_default=True, type=RATE,
-              help="Share of POSTs stored, then answered 503 (a lost reply).")
-@click.option("--latency-ms", default=0.0, show_default=True, type=click.FloatRange(min=0.0),
-              help="Delay before every answer, in milliseconds.")
+@click.option(
+    "--fail-rate", default=0.0, show_default=True, type=RATE, help="Share of POSTs answered 503 before storing."
+)
+@click.option(
+    "--lost-ack-rate",
+    default=0.0,
+    show_default=True,
+    type=RATE,
+    help="Share of POSTs stored, then answered 503 (a lost reply).",
+)
+@click.option(
+    "--latency-ms",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(min=0.0),
+    help="Delay before every answer, in milliseconds.",
+)
 @click.option("--seed", type=int, default=None, help="Seed of the fault injection (default: random).")
-@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder of the stored batches (default <MPN_DATA_DIR>/target-sim).")
-def target_sim_cmd(port: int, host: str, fail_rate: float, lost_ack_rate: float, latency_ms: float,
-                   seed: int | None, data: Path | None) -> None:
+@click.option(
+    "--data",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of the stored batches (default <MPN_DATA_DIR>/target-sim).",
+)
+def target_sim_cmd(
+    port: int, host: str, fail_rate: float, lost_ack_rate: float, latency_ms: float, seed: int | None, data: Path | None
+) -> None:
     """The reference SIDJP/SIPMOD simulator: stores batches once and durably, injects faults on request."""
     from jobs.distribution.target_sim import serve
     from queries import config

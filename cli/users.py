@@ -59,8 +59,9 @@ def read_password(username: str) -> str:
     from queries.accounts.users import password_problem
 
     if _interactive():
-        password = click.prompt(f"Password for {username}", hide_input=True, confirmation_prompt=True,
-                                show_default=False)
+        password = click.prompt(
+            f"Password for {username}", hide_input=True, confirmation_prompt=True, show_default=False
+        )
     else:
         password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
     problem = "the password is empty" if not password else password_problem(username, password)
@@ -94,8 +95,18 @@ def add(name: str, role: str, full_name: str, nip: str, email: str) -> None:
         if user_by_name(conn, name) is not None:  # before asking for a password
             raise UserError(f"user {name!r} already exists")
     password = read_password(name)
-    user = _change(lambda conn: add_user(conn, username=name, role=role, password=password,
-                                         actor=Actor.system("cli"), full_name=full_name, nip=nip, email=email))
+    user = _change(
+        lambda conn: add_user(
+            conn,
+            username=name,
+            role=role,
+            password=password,
+            actor=Actor.system("cli"),
+            full_name=full_name,
+            nip=nip,
+            email=email,
+        )
+    )
     click.echo(f"user {user.username} added: {user.role} ({user.role_title})")
 
 
@@ -111,9 +122,15 @@ def list_users(fmt: str) -> None:
 
 
 def _row(user: User) -> dict[str, Any]:
-    return {"username": user.username, "full_name": user.full_name, "role": user.role,
-            "role_title": user.role_title, "active": user.active, "locked_until": _when(user.locked_until),
-            "last_login_at": _when(user.last_login_at)}
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "role": user.role,
+        "role_title": user.role_title,
+        "active": user.active,
+        "locked_until": _when(user.locked_until),
+        "last_login_at": _when(user.last_login_at),
+    }
 
 
 def _when(at: datetime | None) -> datetime | None:
@@ -132,8 +149,15 @@ def _cell(key: str, value: Any) -> str:
 
 
 def _table(rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    headers = {"username": "user", "full_name": "full name", "role": "role", "role_title": "title",
-               "active": "active", "locked_until": "locked until", "last_login_at": "last login"}
+    headers = {
+        "username": "user",
+        "full_name": "full name",
+        "role": "role",
+        "role_title": "title",
+        "active": "active",
+        "locked_until": "locked until",
+        "last_login_at": "last login",
+    }
     cells = [list(headers.values())] + [[_cell(k, v) for k, v in row.items()] for row in rows]
     widths = [max(len(line[i]) for line in cells) for i in range(len(headers))]
     return ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in cells]

@@ -121,8 +121,7 @@ def page_allows(page: dict[str, Any], user: User | None) -> bool:
 
 def pages_for(user: User | None) -> list[dict[str, Any]]:
     """The navbar pages this user may open, in their `order`."""
-    pages = [page for page in dash.page_registry.values()
-             if page.get("navbar", True) and page_allows(page, user)]
+    pages = [page for page in dash.page_registry.values() if page.get("navbar", True) and page_allows(page, user)]
     return sorted(pages, key=lambda page: (page.get("order") or 0, page["name"]))
 
 
@@ -131,9 +130,11 @@ def forbidden(page_name: str = "") -> html.Div:
     what = f"halaman {page_name}" if page_name else "halaman ini"
     return html.Div(
         dbc.Alert(
-            [html.H4("Akses ditolak", className="alert-heading"),
-             html.P(f"Peran Anda tidak berwenang membuka {what}."),
-             html.A("Kembali ke beranda", href="/", className="alert-link")],
+            [
+                html.H4("Akses ditolak", className="alert-heading"),
+                html.P(f"Peran Anda tidak berwenang membuka {what}."),
+                html.A("Kembali ke beranda", href="/", className="alert-link"),
+            ],
             color="warning",
         ),
         className="mpn-forbidden",
@@ -165,8 +166,9 @@ def _guarded(page: dict[str, Any], layout: Any) -> Callable[..., Any]:
     return guarded_layout
 
 
-def act(clicks: int | None, perform: Callable[[User], T], *, done: Callable[[T], R],
-        refused: Callable[[Refused], R]) -> R:
+def act(
+    clicks: int | None, perform: Callable[[User], T], *, done: Callable[[T], R], refused: Callable[[Refused], R]
+) -> R:
     """The body of every action callback: no click or no user changes nothing (`PreventUpdate`); otherwise
     `perform(user)` runs, and its outcome becomes `done(outcome)` or its refusal `refused(why)` (the page's alert;
     `why.message` says it in Bahasa Indonesia, and a page may answer a subclass differently)."""

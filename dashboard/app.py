@@ -88,15 +88,22 @@ def _redirect_root() -> BaseResponse | None:
 def navbar(user: User | None) -> dbc.Navbar:
     """Dark-blue top bar: brand, payment search, the user and `Keluar` on the first row; below them the pages this
     user may open, in `order`, on one line of their own (they never wrap into the brand at office widths)."""
-    links = [dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="partial",
-                                     id={"type": NAV_LINK, "path": page["relative_path"]}))
-             for page in pages_for(user)]
+    links = [
+        dbc.NavItem(
+            dbc.NavLink(
+                page["name"],
+                href=page["relative_path"],
+                active="partial",
+                id={"type": NAV_LINK, "path": page["relative_path"]},
+            )
+        )
+        for page in pages_for(user)
+    ]
     return dbc.Navbar(
         dbc.Container(
             [
                 dbc.NavbarBrand(
-                    [html.Span(BRAND, className="mpn-brand-name"),
-                     html.Span(TAGLINE, className="mpn-brand-tag")],
+                    [html.Span(BRAND, className="mpn-brand-name"), html.Span(TAGLINE, className="mpn-brand-tag")],
                     href="/",
                     className="mpn-brand",
                 ),
@@ -120,10 +127,22 @@ def search_box(user: User | None) -> html.Form | None:
     if not any(page["path"] == TRACE_PATH and page_allows(page, user) for page in dash.page_registry.values()):
         return None
     return html.Form(
-        [dbc.Input(name="q", type="search", id="navbar-lacak-q", size="sm", maxLength=40, autoComplete="off",
-                   placeholder="Lacak NTPN, billing, NTB, NPWP"),
-         dbc.Button("Lacak", type="submit", id="navbar-lacak", size="sm", color="light", outline=True)],
-        method="GET", action=dash.get_relative_path(TRACE_PATH), role="search", className="mpn-search",
+        [
+            dbc.Input(
+                name="q",
+                type="search",
+                id="navbar-lacak-q",
+                size="sm",
+                maxLength=40,
+                autoComplete="off",
+                placeholder="Lacak NTPN, billing, NTB, NPWP",
+            ),
+            dbc.Button("Lacak", type="submit", id="navbar-lacak", size="sm", color="light", outline=True),
+        ],
+        method="GET",
+        action=dash.get_relative_path(TRACE_PATH),
+        role="search",
+        className="mpn-search",
     )
 
 
@@ -135,13 +154,22 @@ def user_box(user: User | None) -> html.Div | None:
         [
             task_badge(user),
             bell(user),
-            html.A([html.Div(user.display_name, className="mpn-user-name"),
-                    html.Div(user.role_title, className="mpn-user-role")],
-                   href=ACCOUNT_PATH, id="navbar-user", title="Akun saya"),
+            html.A(
+                [
+                    html.Div(user.display_name, className="mpn-user-name"),
+                    html.Div(user.role_title, className="mpn-user-role"),
+                ],
+                href=ACCOUNT_PATH,
+                id="navbar-user",
+                title="Akun saya",
+            ),
             html.Form(
-                [dcc.Input(type="hidden", name="csrf", value=csrf_token()),
-                 html.Button("Keluar", type="submit", id="navbar-logout", className="btn btn-sm btn-outline-light")],
-                method="POST", action="/logout",
+                [
+                    dcc.Input(type="hidden", name="csrf", value=csrf_token()),
+                    html.Button("Keluar", type="submit", id="navbar-logout", className="btn btn-sm btn-outline-light"),
+                ],
+                method="POST",
+                action="/logout",
             ),
         ],
         className="mpn-user",
@@ -166,8 +194,9 @@ def remember_date(search: str | None) -> str:
     return day
 
 
-def keep_date_in_navbar(search: str | None, pathname: str | None, remembered: str | None,
-                        ids: list[dict[str, str]]) -> tuple[list[str], list[bool]]:
+def keep_date_in_navbar(
+    search: str | None, pathname: str | None, remembered: str | None, ids: list[dict[str, str]]
+) -> tuple[list[str], list[bool]]:
     """The navbar's links carry the date the user is looking at (the address's, else the remembered one); the link
     of the open page is marked active."""
     day = _day_in(search) or _day_in(f"?tanggal={remembered}" if isinstance(remembered, str) else None)
@@ -183,16 +212,22 @@ def navbar_callbacks(app: Dash) -> None:
     for func in (remember_date, keep_date_in_navbar):
         setattr(func, ROLES_ATTRIBUTE, frozenset(ROLES))  # what `dashboard.access.callback` marks; the guard reads it
     app.callback(Output(NAV_DAY, "data"), Input(NAV_URL, "search"))(remember_date)
-    app.callback(Output({"type": NAV_LINK, "path": ALL}, "href"), Output({"type": NAV_LINK, "path": ALL}, "active"),
-                 Input(NAV_URL, "search"), Input(NAV_URL, "pathname"), Input(NAV_DAY, "data"),
-                 State({"type": NAV_LINK, "path": ALL}, "id"))(keep_date_in_navbar)
+    app.callback(
+        Output({"type": NAV_LINK, "path": ALL}, "href"),
+        Output({"type": NAV_LINK, "path": ALL}, "active"),
+        Input(NAV_URL, "search"),
+        Input(NAV_URL, "pathname"),
+        Input(NAV_DAY, "data"),
+        State({"type": NAV_LINK, "path": ALL}, "id"),
+    )(keep_date_in_navbar)
 
 
 def shell() -> html.Div:
     """The frame around every page, for the user of this request."""
     return html.Div(
         [
-            dcc.Location(id=NAV_URL), dcc.Store(id=NAV_DAY, storage_type="session"),
+            dcc.Location(id=NAV_URL),
+            dcc.Store(id=NAV_DAY, storage_type="session"),
             navbar(current_user()),
             dbc.Container(dash.page_container, fluid=True, className="mpn-main"),
         ]
@@ -210,6 +245,9 @@ def healthz() -> Response:
         log.warning("health check: database unreachable: %s", exc)
         ok, beat = False, None
     age = None if beat is None else max(0.0, (datetime.now(UTC) - beat).total_seconds())
-    scheduler = {"heartbeat": None if beat is None else beat.isoformat(), "age_seconds": age,
-                 "alive": age is not None and age <= HEARTBEAT_STALE.total_seconds()}
+    scheduler = {
+        "heartbeat": None if beat is None else beat.isoformat(),
+        "age_seconds": age,
+        "alive": age is not None and age <= HEARTBEAT_STALE.total_seconds(),
+    }
     return jsonify(status="ok", database=ok, scheduler=scheduler)

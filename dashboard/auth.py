@@ -58,7 +58,7 @@ MESSAGES = {
     "throttled": "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {minutes} menit.",
     "busy": "Terlalu banyak percobaan masuk saat ini. Coba lagi dalam beberapa detik.",
     "database": "Basis data tidak dapat dihubungi. Coba lagi beberapa saat lagi; bila masih gagal, "
-                "hubungi administrator sistem.",
+    "hubungi administrator sistem.",
 }
 
 
@@ -189,19 +189,32 @@ def content_security_policy(app: Dash) -> str:
     cached = getattr(app, "mpn_csp", None)
     if cached is None:
         scripts = " ".join(["'self'", *app.csp_hashes()])
-        cached = "; ".join([
-            "default-src 'self'", f"script-src {scripts}", "style-src 'self' 'unsafe-inline'",
-            "img-src 'self' data: blob:", "font-src 'self' data:", "connect-src 'self'", "frame-ancestors 'none'",
-            "object-src 'none'", "base-uri 'self'", "form-action 'self'",
-        ])
+        cached = "; ".join(
+            [
+                "default-src 'self'",
+                f"script-src {scripts}",
+                "style-src 'self' 'unsafe-inline'",
+                "img-src 'self' data: blob:",
+                "font-src 'self' data:",
+                "connect-src 'self'",
+                "frame-ancestors 'none'",
+                "object-src 'none'",
+                "base-uri 'self'",
+                "form-action 'self'",
+            ]
+        )
         app.mpn_csp = cached  # type: ignore[attr-defined]
     return cached
 
 
 def _header_list(app: Dash) -> list[tuple[str, str]]:
     """The security headers of every answer."""
-    return [("Content-Security-Policy", content_security_policy(app)), ("X-Frame-Options", "DENY"),
-            ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin")]
+    return [
+        ("Content-Security-Policy", content_security_policy(app)),
+        ("X-Frame-Options", "DENY"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+    ]
 
 
 def _security_headers(app: Dash, response: Response) -> Response:
@@ -224,7 +237,11 @@ def _safe_next(target: str | None) -> str:
 
 def _form(message: str = "", *, tone: str = "danger", username: str = "", status: int = 200) -> Any:
     return render_template(
-        "login.html", message=message, tone=tone, username=username, csrf=csrf_token(),
+        "login.html",
+        message=message,
+        tone=tone,
+        username=username,
+        csrf=csrf_token(),
         next=_safe_next(request.values.get("next")),
     ), status
 
@@ -266,14 +283,17 @@ def _attempt(username: str, address: str, now: datetime) -> tuple[str | None, An
     if claim.refusal is not None:
         _remember(claim.refusal)
         return None, _throttled(claim.refusal.retry_after, username)
-    result = perform(_check_password, username, request.form.get("password", ""), now=now, address=address,
-                     gated=claim.suspect)
+    result = perform(
+        _check_password, username, request.form.get("password", ""), now=now, address=address, gated=claim.suspect
+    )
     if result is None:  # a suspect attempt while another one's password is being checked
         return None, _throttled(1, username, MESSAGES["busy"])
     if not result.ok or result.user is None:
         if result.outcome == "locked" and result.locked_until is not None:
-            message = ("Akun dikunci sementara karena terlalu banyak percobaan yang gagal. "
-                       f"Coba lagi setelah pukul {jam_wib(result.locked_until)}.")
+            message = (
+                "Akun dikunci sementara karena terlalu banyak percobaan yang gagal. "
+                f"Coba lagi setelah pukul {jam_wib(result.locked_until)}."
+            )
         else:
             message = MESSAGES.get(result.outcome, MESSAGES["bad"])
         return None, _form(message, username=username, status=401)
@@ -301,8 +321,9 @@ def _start_session(conn: Connection, user: User, token: str, *, address: str, no
     store.release_attempt(conn, address=address, account=user.username, now=now)
 
 
-def _check_password(conn: Connection, username: str, password: str, *, now: datetime, address: str,
-                    gated: bool) -> LoginResult | None:
+def _check_password(
+    conn: Connection, username: str, password: str, *, now: datetime, address: str, gated: bool
+) -> LoginResult | None:
     """`authenticate`; a suspect attempt only in the free password-check slot (None when it is taken)."""
     if gated and not store.try_check_slot(conn):
         return None

@@ -15,8 +15,10 @@ from dash import html
 from queries.accounts.users import ROLES, User
 
 ACCOUNT_PATH = "/akun"
-MESSAGE = ("Anda masuk dengan kata sandi sementara dari administrator. Ganti kata sandi Anda di Akun saya "
-           "sebelum membuka halaman lain.")
+MESSAGE = (
+    "Anda masuk dengan kata sandi sementara dari administrator. Ganti kata sandi Anda di Akun saya "
+    "sebelum membuka halaman lain."
+)
 
 
 def must_change(user: User | None) -> bool:
@@ -36,6 +38,13 @@ def callback_blocked(user: User | None, roles: Collection[str] | None) -> bool:
 
 def notice() -> dbc.Alert:
     """What Akun saya (and any other page asked for) shows while the password is temporary."""
-    return dbc.Alert([html.Strong("Ganti kata sandi dulu. "), MESSAGE,
-                      html.A(" Buka Akun saya", href=ACCOUNT_PATH, className="alert-link")],
-                     color="warning", id="akun-wajib-ganti", className="mpn-notice")
+    return dbc.Alert(
+        [
+            html.Strong("Ganti kata sandi dulu. "),
+            MESSAGE,
+            html.A(" Buka Akun saya", href=ACCOUNT_PATH, className="alert-link"),
+        ],
+        color="warning",
+        id="akun-wajib-ganti",
+        className="mpn-notice",
+    )

@@ -55,8 +55,9 @@ def refused_page(seconds: int) -> str:
 class RefusedAddresses:
     """WSGI middleware: `POST /login` from an address this worker knows is refused gets 429 before Flask runs."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], refused: Refusals,
-                 headers: Callable[[], list[tuple[str, str]]]) -> None:
+    def __init__(
+        self, app: Callable[..., Iterable[bytes]], refused: Refusals, headers: Callable[[], list[tuple[str, str]]]
+    ) -> None:
         self.app, self.refused, self.headers = app, refused, headers
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -65,8 +66,15 @@ class RefusedAddresses:
             seconds = seconds_left(self.refused, environ.get("REMOTE_ADDR") or "")
             if seconds is not None:
                 body = refused_page(seconds).encode()
-                start_response("429 Too Many Requests", [
-                    ("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))),
-                    ("Retry-After", str(seconds)), ("Cache-Control", "no-store"), *self.headers()])
+                start_response(
+                    "429 Too Many Requests",
+                    [
+                        ("Content-Type", "text/html; charset=utf-8"),
+                        ("Content-Length", str(len(body))),
+                        ("Retry-After", str(seconds)),
+                        ("Cache-Control", "no-store"),
+                        *self.headers(),
+                    ],
+                )
                 return [body]
         return self.app(environ, start_response)

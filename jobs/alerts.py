@@ -28,8 +28,10 @@ def alerts_job(engine: Engine, now: datetime, *, actor: Actor) -> Outcome:
     """The scheduler's job (every minute): `opened N, resolved M, open K` in Indonesian for the run history."""
     del actor  # opening and resolving are the system's own acts; people's acknowledgements are what is audited
     result = evaluate_alerts(engine, now)
-    return Outcome(len(result.opened) + result.resolved,
-                   f"dibuka {len(result.opened)}, selesai {result.resolved}, terbuka {result.open}")
+    return Outcome(
+        len(result.opened) + result.resolved,
+        f"dibuka {len(result.opened)}, selesai {result.resolved}, terbuka {result.open}",
+    )
 
 
 def digest_job(engine: Engine, now: datetime, *, actor: Actor) -> Outcome:

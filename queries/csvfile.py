@@ -16,8 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BOM = b"\xef\xbb\xbf"
-OTHER_BOMS = {b"\xff\xfe\x00\x00": "UTF-32", b"\x00\x00\xfe\xff": "UTF-32", b"\xff\xfe": "UTF-16",
-              b"\xfe\xff": "UTF-16"}
+OTHER_BOMS = {
+    b"\xff\xfe\x00\x00": "UTF-32",
+    b"\x00\x00\xfe\xff": "UTF-32",
+    b"\xff\xfe": "UTF-16",
+    b"\xfe\xff": "UTF-16",
+}
 HEADER_LIMIT = 64 * 1024
 """Longest header row, in bytes: real headers are well under 1 KiB."""
 ROW_LIMIT = 1 << 22
@@ -130,12 +134,13 @@ def _header_text(path: Path, label: str) -> tuple[str, bool]:
         raise InputRejected([Problem(label, 1, "-", f"baris judul lebih dari {HEADER_LIMIT // 1024} KiB")])
     has_bom = head.startswith(BOM)
     if has_bom:
-        head = head[len(BOM):]
+        head = head[len(BOM) :]
     try:
         text = head.decode("utf-8").removesuffix("\n").removesuffix("\r")
     except UnicodeDecodeError as exc:
-        raise InputRejected([Problem(label, 1, "-", f"baris judul bukan UTF-8 yang sah (byte ke-{exc.start + 1})")]
-                            ) from None
+        raise InputRejected(
+            [Problem(label, 1, "-", f"baris judul bukan UTF-8 yang sah (byte ke-{exc.start + 1})")]
+        ) from None
     if "\r" in text:
         raise InputRejected([Problem(label, 1, "-", BARE_CR)])
     if not text.strip():
@@ -150,8 +155,9 @@ def read_layout(path: Path, label: str) -> Layout:
     try:
         names = next(csv.reader([text], delimiter=delimiter, strict=True))
     except csv.Error:
-        raise InputRejected([Problem(label, 1, "-", "baris judul bukan CSV yang sah (tanda kutip tidak seimbang?)")]
-                            ) from None
+        raise InputRejected(
+            [Problem(label, 1, "-", "baris judul bukan CSV yang sah (tanda kutip tidak seimbang?)")]
+        ) from None
     columns = tuple(n.strip().lower() for n in names)
     seen: set[str] = set()
     for name in columns:
@@ -184,7 +190,7 @@ def small_rows(path: Path, label: str) -> Iterator[tuple[int, dict[str, str]]]:
         raise InputRejected([Problem(label, shape.bare_cr_line, "-", BARE_CR)])
     data = path.read_bytes()
     if layout.has_bom:
-        data = data[len(BOM):]
+        data = data[len(BOM) :]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -198,9 +204,16 @@ def small_rows(path: Path, label: str) -> Iterator[tuple[int, dict[str, str]]]:
             if not values or all(not v.strip() for v in values):
                 continue
             if len(values) > len(layout.columns):
-                raise InputRejected([Problem(label, line, "-", f"baris berisi {len(values)} nilai, baris judul"
-                                                                f" {len(layout.columns)} kolom")])
-            yield line, {name: (values[i].strip() if i < len(values) else "")
-                         for i, name in enumerate(layout.columns)}
+                raise InputRejected(
+                    [
+                        Problem(
+                            label,
+                            line,
+                            "-",
+                            f"baris berisi {len(values)} nilai, baris judul {len(layout.columns)} kolom",
+                        )
+                    ]
+                )
+            yield line, {name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(layout.columns)}
     except csv.Error as exc:
         raise InputRejected([Problem(label, reader.line_num, "-", _csv_error(exc))]) from None

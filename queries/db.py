@@ -44,8 +44,14 @@ def embedded_url(pgdata: Path | None = None) -> str:
 # The embedded server is a single node with no replicas: minimal WAL lets COPY into a table created in
 # the same transaction (the importer's stage) skip WAL, and a larger WAL budget avoids checkpoints in
 # the middle of a peak-day import. Crash safety is unchanged.
-EMBEDDED_SETTINGS = {"wal_level": "minimal", "max_wal_senders": "0", "max_wal_size": "4GB",
-                     "shared_buffers": "256MB", "work_mem": "64MB", "maintenance_work_mem": "256MB"}
+EMBEDDED_SETTINGS = {
+    "wal_level": "minimal",
+    "max_wal_senders": "0",
+    "max_wal_size": "4GB",
+    "shared_buffers": "256MB",
+    "work_mem": "64MB",
+    "maintenance_work_mem": "256MB",
+}
 
 
 def _tune_embedded(url: str) -> bool:
@@ -139,8 +145,11 @@ def _safe_caster(base: Any) -> Callable[[str | None, Any], Any]:
 def register_safe_dates() -> None:
     """Make every psycopg2 connection read an implausible date, timestamp or timestamptz (and arrays of them)
     as None instead of raising `ValueError: year -1 is out of range` on every read of the row."""
-    for base, array in ((pgext.PYDATE, pgext.PYDATEARRAY), (pgext.PYDATETIME, pgext.PYDATETIMEARRAY),
-                        (pgext.PYDATETIMETZ, pgext.PYDATETIMETZARRAY)):
+    for base, array in (
+        (pgext.PYDATE, pgext.PYDATEARRAY),
+        (pgext.PYDATETIME, pgext.PYDATETIMEARRAY),
+        (pgext.PYDATETIMETZ, pgext.PYDATETIMETZARRAY),
+    ):
         single = pgext.new_type(base.values, f"SAFE_{base.name}", _safe_caster(base))
         pgext.register_type(single)
         pgext.register_type(pgext.new_array_type(array.values, f"SAFE_{array.name}", single))

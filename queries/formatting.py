@@ -13,8 +13,20 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from queries.calendar import WIB
 
 HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-         "Oktober", "November", "Desember")
+BULAN = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
 
 # (threshold, decimals, suffix), largest first: triliun, miliar, juta.
 _SHORT_UNITS = ((10**12, 2, "T"), (10**9, 1, "M"), (10**6, 1, "jt"))
@@ -63,8 +75,9 @@ def persen(share: float | Decimal | None, decimals: int = 1, *, sign: bool = Fal
     """
     if share is None:
         return "—"
-    value = (Decimal(str(share)) * 100).quantize(Decimal(1).scaleb(-decimals),
-                                                 rounding=ROUND_DOWN if down else ROUND_HALF_UP)
+    value = (Decimal(str(share)) * 100).quantize(
+        Decimal(1).scaleb(-decimals), rounding=ROUND_DOWN if down else ROUND_HALF_UP
+    )
     if value == 0:
         value = abs(value)
     plus = "+" if sign and value > 0 else ""

@@ -115,13 +115,19 @@ def may(user: Any, action: str) -> bool:  # noqa: ANN401 - a User, or anything w
     return role is not None and role in ACTIONS.get(action, ())
 
 
-def require(user: Any, action: str, what: str,  # noqa: ANN401 - a User, or anything with .role
-            refusal: type[Refused] = Refused) -> None:
+def require(
+    user: Any,
+    action: str,
+    what: str,  # noqa: ANN401 - a User, or anything with .role
+    refusal: type[Refused] = Refused,
+) -> None:
     """Refuse (`refusal`, naming who may) unless `user` holds `action`; `what` is the act in Indonesian."""
     if not may(user, action):
         role = getattr(user, "role", None) or ""
-        raise refusal(f"Peran Anda ({labels.ROLES.get(role, role or '-')}) tidak berwenang untuk {what}; yang "
-                      f"berwenang: {role_titles(action)}.")
+        raise refusal(
+            f"Peran Anda ({labels.ROLES.get(role, role or '-')}) tidak berwenang untuk {what}; yang "
+            f"berwenang: {role_titles(action)}."
+        )
 
 
 def role_titles(action: str) -> str:

@@ -52,8 +52,9 @@ def date_problem(value: date, *, today: date) -> str | None:
         return f"tanggal {value.isoformat()} sebelum {EARLIEST_DATE.strftime('%d/%m/%Y')} tidak masuk akal"
     last = latest_date(today)
     if value > last:
-        return (f"tanggal {value.isoformat()} lebih dari {FUTURE_DAYS} hari setelah hari ini"
-                f" ({last.strftime('%d/%m/%Y')})")
+        return (
+            f"tanggal {value.isoformat()} lebih dari {FUTURE_DAYS} hari setelah hari ini ({last.strftime('%d/%m/%Y')})"
+        )
     return None
 
 
@@ -83,8 +84,9 @@ def one_line_ends(value: str) -> str:
     return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def form_text(value: str | None, what: str, *, required: bool = True, limit: int = MAX_TEXT,
-              multiline: bool = False) -> tuple[str, str | None]:
+def form_text(
+    value: str | None, what: str, *, required: bool = True, limit: int = MAX_TEXT, multiline: bool = False
+) -> tuple[str, str | None]:
     """A form's text value stripped (line ends normalised when `multiline`), with why it is refused or None.
 
     The reason is a sentence naming the field (`what`), ready to show: `Nomor agenda wajib diisi.`"""
@@ -117,8 +119,10 @@ def planned_date_problem(value: date) -> str | None:
 
 
 #: An e-mail address as the outbox sends to it (RFC 5321 sizes; no quoted local parts).
-ADDRESS = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+ADDRESS = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
 
 
 def email_address(address: str) -> str | None:

@@ -34,6 +34,7 @@ def _days(low: int, high: int) -> Callable[[str], str | None]:
         if not value.isdigit() or not low <= int(value) <= high:
             return f"harus bilangan bulat {low} sampai {high}"
         return None
+
     return check
 
 
@@ -56,12 +57,14 @@ def _nip(value: str) -> str | None:
 def _text(limit: int) -> Callable[[str], str | None]:
     def check(value: str) -> str | None:
         return f"paling banyak {limit} karakter" if len(value) > limit else None
+
     return check
 
 
 def _required(limit: int) -> Callable[[str], str | None]:
     def check(value: str) -> str | None:
         return "tidak boleh kosong" if not value.strip() else _text(limit)(value)
+
     return check
 
 
@@ -76,37 +79,76 @@ class Setting:
 
 
 DEFINITIONS: tuple[Setting, ...] = (
-    Setting("statement.deadline_time", "09:00",
-            "Batas jam penerimaan Surat Pernyataan (zona waktu jadwal)", _time),
-    Setting("statement.deadline_days", "1",
-            "Batas penerimaan Surat Pernyataan: hari kerja setelah tanggal buku", _days(0, 10)),
-    Setting("letters.number_pattern", "S-{seq}/PJ.10/{year}",
-            "Pola nomor Surat Himbauan ({seq}, {year}, {month} atau {month:02d}, {roman}, {bank})", _pattern),
-    Setting("letters.reply_days", "5",
-            "Surat Himbauan: batas jawaban bank dalam hari kerja setelah dikirim (lewat dari itu: eskalasi)",
-            _days(1, 60)),
-    Setting("letters.signer_name", "",
-            "Nama Kasubdit penanda tangan (kosong: nama pengguna yang menandatangani)", _text(120)),
+    Setting("statement.deadline_time", "09:00", "Batas jam penerimaan Surat Pernyataan (zona waktu jadwal)", _time),
+    Setting(
+        "statement.deadline_days",
+        "1",
+        "Batas penerimaan Surat Pernyataan: hari kerja setelah tanggal buku",
+        _days(0, 10),
+    ),
+    Setting(
+        "letters.number_pattern",
+        "S-{seq}/PJ.10/{year}",
+        "Pola nomor Surat Himbauan ({seq}, {year}, {month} atau {month:02d}, {roman}, {bank})",
+        _pattern,
+    ),
+    Setting(
+        "letters.reply_days",
+        "5",
+        "Surat Himbauan: batas jawaban bank dalam hari kerja setelah dikirim (lewat dari itu: eskalasi)",
+        _days(1, 60),
+    ),
+    Setting(
+        "letters.signer_name",
+        "",
+        "Nama Kasubdit penanda tangan (kosong: nama pengguna yang menandatangani)",
+        _text(120),
+    ),
     Setting("letters.signer_nip", "", "NIP Kasubdit penanda tangan (kosong: NIP pengguna yang menandatangani)", _nip),
-    Setting("letters.signer_title", "Kepala Subdirektorat Pemantauan Sistem dan Infrastruktur",
-            "Jabatan penanda tangan", _required(120)),
-    Setting("letters.letterhead",
-            "KEMENTERIAN KEUANGAN REPUBLIK INDONESIA\nDIREKTORAT JENDERAL PAJAK\n"
-            "SUBDIREKTORAT PEMANTAUAN SISTEM DAN INFRASTRUKTUR",
-            "Kop surat (satu baris per baris kop)", _required(400)),
-    Setting("letters.office_address",
-            "Jalan Jenderal Gatot Subroto Nomor 40-42, Jakarta 12190; Telepon (021) 5250208; www.pajak.go.id",
-            "Alamat kantor di bawah kop surat", _text(200)),
+    Setting(
+        "letters.signer_title",
+        "Kepala Subdirektorat Pemantauan Sistem dan Infrastruktur",
+        "Jabatan penanda tangan",
+        _required(120),
+    ),
+    Setting(
+        "letters.letterhead",
+        "KEMENTERIAN KEUANGAN REPUBLIK INDONESIA\nDIREKTORAT JENDERAL PAJAK\n"
+        "SUBDIREKTORAT PEMANTAUAN SISTEM DAN INFRASTRUKTUR",
+        "Kop surat (satu baris per baris kop)",
+        _required(400),
+    ),
+    Setting(
+        "letters.office_address",
+        "Jalan Jenderal Gatot Subroto Nomor 40-42, Jakarta 12190; Telepon (021) 5250208; www.pajak.go.id",
+        "Alamat kantor di bawah kop surat",
+        _text(200),
+    ),
     Setting("letters.place", "Jakarta", "Tempat penandatanganan surat", _required(60)),
-    Setting("report.daily_time", "18:00",
-            "Jam pembuatan Laporan Harian otomatis pada akhir setiap hari kerja (zona waktu jadwal)", _time),
-    Setting("results.require_approval", "tidak",
-            "Hasil rekonsiliasi ke bank menunggu persetujuan Kasi sebelum dikirim (ya/tidak)",
-            lambda v: None if v.lower() in ("ya", "tidak") else "harus 'ya' atau 'tidak'"),
+    Setting(
+        "report.daily_time",
+        "18:00",
+        "Jam pembuatan Laporan Harian otomatis pada akhir setiap hari kerja (zona waktu jadwal)",
+        _time,
+    ),
+    Setting(
+        "results.require_approval",
+        "tidak",
+        "Hasil rekonsiliasi ke bank menunggu persetujuan Kasi sebelum dikirim (ya/tidak)",
+        lambda v: None if v.lower() in ("ya", "tidak") else "harus 'ya' atau 'tidak'",
+    ),
 )
 #: Alert e-mail per role: rule names of `queries.alerts` and `digest` (the 08:00 WIB working-day summary).
-ALERT_TOKENS = ("batch_late", "statement_late", "result_late", "distribution_late", "file_rejected", "scheduler_down",
-                "storm", "digest")
+ALERT_TOKENS = (
+    "batch_late",
+    "statement_late",
+    "result_late",
+    "distribution_late",
+    "file_rejected",
+    "scheduler_down",
+    "storm",
+    "digest",
+)
 ALERT_SUBSCRIPTIONS: dict[str, tuple[str, str]] = {  # role -> (Indonesian title, default)
     "kasubdit": ("Kepala Subdirektorat", "distribution_late,scheduler_down,storm,digest"),
     "kasi": ("Kepala Seksi", "batch_late,statement_late,result_late,distribution_late,storm,digest"),
@@ -127,9 +169,14 @@ def _tokens(value: str) -> str | None:
 
 
 DEFINITIONS += tuple(
-    Setting(f"alerts.subscriptions.{role}", default,
-            f"Surel peringatan untuk {title}: aturan dipisah koma (digest = ringkasan pagi 08:00 WIB)", _tokens)
-    for role, (title, default) in ALERT_SUBSCRIPTIONS.items())
+    Setting(
+        f"alerts.subscriptions.{role}",
+        default,
+        f"Surel peringatan untuk {title}: aturan dipisah koma (digest = ringkasan pagi 08:00 WIB)",
+        _tokens,
+    )
+    for role, (title, default) in ALERT_SUBSCRIPTIONS.items()
+)
 #: Report e-mail per role: `daily_pdf` = the daily report's PDF attached as soon as it is made.
 REPORT_TOKENS = ("daily_pdf",)
 REPORT_SUBSCRIPTIONS: dict[str, str] = {"kasubdit": "daily_pdf", "kasi": "daily_pdf", "manajemen": "daily_pdf"}
@@ -144,10 +191,14 @@ def _report_tokens(value: str) -> str | None:
 
 
 DEFINITIONS += tuple(
-    Setting(f"reports.subscriptions.{role}", REPORT_SUBSCRIPTIONS.get(role, ""),
-            f"Surel laporan untuk {title}: daily_pdf = Laporan Harian (PDF terlampir) begitu dibuat; kosong = tidak",
-            _report_tokens)
-    for role, (title, _default) in ALERT_SUBSCRIPTIONS.items())
+    Setting(
+        f"reports.subscriptions.{role}",
+        REPORT_SUBSCRIPTIONS.get(role, ""),
+        f"Surel laporan untuk {title}: daily_pdf = Laporan Harian (PDF terlampir) begitu dibuat; kosong = tidak",
+        _report_tokens,
+    )
+    for role, (title, _default) in ALERT_SUBSCRIPTIONS.items()
+)
 BY_KEY = {s.key: s for s in DEFINITIONS}
 
 
@@ -216,8 +267,16 @@ def setting_rows(conn: Connection) -> list[SettingRow]:
     rows = []
     for s in DEFINITIONS:
         row = stored.get(s.key)
-        rows.append(SettingRow(s.key, s.label, s.default, row.value if row else s.default,
-                               row.updated_by if row else None, row.updated_at if row else None))
+        rows.append(
+            SettingRow(
+                s.key,
+                s.label,
+                s.default,
+                row.value if row else s.default,
+                row.updated_by if row else None,
+                row.updated_at if row else None,
+            )
+        )
     return rows
 
 
@@ -240,10 +299,19 @@ def set_setting(conn: Connection, key: str, value: str, *, actor: Actor) -> str:
     before = raw_settings(conn)[key]
     if before == value:
         return value
-    conn.execute(text("""INSERT INTO app_setting (key, value, updated_by) VALUES (:k, :v, :by)
+    conn.execute(
+        text("""INSERT INTO app_setting (key, value, updated_by) VALUES (:k, :v, :by)
                          ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_by = EXCLUDED.updated_by,
                                                          updated_at = now()"""),
-                 {"k": key, "v": value, "by": actor.name})
-    record(conn, actor, "settings.change", object_type="setting", object_id=key,
-           before={"value": before}, after={"value": value})
+        {"k": key, "v": value, "by": actor.name},
+    )
+    record(
+        conn,
+        actor,
+        "settings.change",
+        object_type="setting",
+        object_id=key,
+        before={"value": before},
+        after={"value": value},
+    )
     return value

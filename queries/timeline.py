@@ -31,12 +31,20 @@ def in_future(at: datetime | None, now: datetime, what: str) -> str | None:
     return None
 
 
-def result_anomaly(received_at: datetime | None, result_at: datetime | None, minutes: float | None,
-                   now: datetime) -> str | None:
+def result_anomaly(
+    received_at: datetime | None, result_at: datetime | None, minutes: float | None, now: datetime
+) -> str | None:
     """R5 timing of one bank's batch and the result that first included it: why it is impossible, or None."""
-    return (in_future(received_at, now, "terima batch") or in_future(result_at, now, "hasil rekonsiliasi")
-            or (RESULT_BEFORE_BATCH if (minutes is not None and minutes < 0)
-                or (result_at is not None and received_at is not None and result_at < received_at) else None))
+    return (
+        in_future(received_at, now, "terima batch")
+        or in_future(result_at, now, "hasil rekonsiliasi")
+        or (
+            RESULT_BEFORE_BATCH
+            if (minutes is not None and minutes < 0)
+            or (result_at is not None and received_at is not None and result_at < received_at)
+            else None
+        )
+    )
 
 
 def received_anomaly(received_at: datetime | None, business_date: date, now: datetime, what: str) -> str | None:

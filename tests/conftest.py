@@ -66,8 +66,7 @@ def template_url(admin_engine: Engine) -> Iterator[str]:
 
 
 @pytest.fixture
-def db_url(admin_engine: Engine, template_url: str, tmp_path: Path,
-           monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def db_url(admin_engine: Engine, template_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A fresh database for this test; `MPN_DATABASE_URL` and `MPN_DATA_DIR` point at it."""
     template = make_url(template_url).database
     name = f"mpn_t_{os.getpid()}_{next(_counter)}"

@@ -78,8 +78,9 @@ def mpn(*args: str) -> str:
 def test_command_line_csv_exports_are_inert(poisoned: Engine, tmp_path: Path) -> None:
     target = tmp_path / "exceptions.csv"
     mpn("exceptions", "--from", D2.isoformat(), "--to", D2.isoformat(), "--status", "all", "-o", str(target))
-    rows = inert_csv(target.read_text(encoding="utf-8"), PLANTED["resolution_note"],
-                     numbers=("mpn_amount", "bank_amount"))
+    rows = inert_csv(
+        target.read_text(encoding="utf-8"), PLANTED["resolution_note"], numbers=("mpn_amount", "bank_amount")
+    )
     assert any(r["status"] == "resolved" for r in rows)
     letters = inert_csv(mpn("letters", "list", "--format", "csv"), PLANTED["agenda_number"], numbers=("letter_id",))
     assert letters[0]["bank_code"] == "008"

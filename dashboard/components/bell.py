@@ -49,20 +49,28 @@ def bell(user: User | None) -> html.A | None:
         return None
     text, css = _badge(_count(user))
     return html.A(
-        [html.Span("\N{BELL}", className="mpn-bell-icon", **HIDDEN_FROM_READERS),
-         html.Span(text, id=COUNT, className=css),
-         dcc.Interval(id=TICK, interval=REFRESH_MS)],
-        id=BELL, href=dash.get_relative_path(PATH), title="Peringatan terbuka untuk tugas Anda",
+        [
+            html.Span("\N{BELL}", className="mpn-bell-icon", **HIDDEN_FROM_READERS),
+            html.Span(text, id=COUNT, className=css),
+            dcc.Interval(id=TICK, interval=REFRESH_MS),
+        ],
+        id=BELL,
+        href=dash.get_relative_path(PATH),
+        title="Peringatan terbuka untuk tugas Anda",
         className="mpn-bell text-light text-decoration-none d-flex align-items-center",
     )
 
 
-@callback(Output(COUNT, "children"), Output(COUNT, "className"), Input(TICK, "n_intervals"),
-          prevent_initial_call=True, roles=ROLES)
+@callback(
+    Output(COUNT, "children"),
+    Output(COUNT, "className"),
+    Input(TICK, "n_intervals"),
+    prevent_initial_call=True,
+    roles=ROLES,
+)
 def refresh(_n: int | None) -> tuple[str, str]:
     """The count again (every minute)."""
     user = current_user()
     if user is None:
         return _badge(None)
     return _badge(_count(user))
-

@@ -57,8 +57,10 @@ def section(title: str, children: list[Component], note: str = "") -> html.Secti
 def database_unavailable() -> dbc.Alert:
     """What a page shows instead of its data when the database does not answer."""
     return dbc.Alert(
-        [html.Strong("Basis data tidak dapat dihubungi. "),
-         "Coba muat ulang halaman beberapa saat lagi; bila masih gagal, hubungi administrator sistem."],
+        [
+            html.Strong("Basis data tidak dapat dihubungi. "),
+            "Coba muat ulang halaman beberapa saat lagi; bila masih gagal, hubungi administrator sistem.",
+        ],
         color="danger",
         className="mpn-notice",
     )

@@ -37,8 +37,15 @@ def chart_config(*, modebar: bool = True, image_name: str | None = None, **extra
     return {**config, **SAFE_CONFIG}
 
 
-def graph(graph_id: str, figure: Any = None, *, modebar: bool = True, image_name: str | None = None,
-          class_name: str | None = None, **config: Any) -> dcc.Graph:
+def graph(
+    graph_id: str,
+    figure: Any = None,
+    *,
+    modebar: bool = True,
+    image_name: str | None = None,
+    class_name: str | None = None,
+    **config: Any,
+) -> dcc.Graph:
     """A `dcc.Graph` with the shared safe, Indonesian config."""
     extra: dict[str, Any] = {"className": class_name} if class_name else {}
     safe: Any = chart_config(modebar=modebar, image_name=image_name, **config)  # Plotly's Config, as a dict
@@ -49,9 +56,11 @@ def config_problems(config: dict[str, Any] | None) -> list[str]:
     """Why a chart's config is unsafe or not Indonesian (empty when it is fine): the check the tests run on every
     page."""
     config = config or {}
-    problems = [f"{key} is {config.get(key)!r}, not False" for key in
-                ("showSendToCloud", "showEditInChartStudio", "showLink", "sendData", "displaylogo")
-                if config.get(key) is not False]
+    problems = [
+        f"{key} is {config.get(key)!r}, not False"
+        for key in ("showSendToCloud", "showEditInChartStudio", "showLink", "sendData", "displaylogo")
+        if config.get(key) is not False
+    ]
     if config.get("plotlyServerURL"):
         problems.append(f"plotlyServerURL is {config['plotlyServerURL']!r}")
     if config.get("locale") != "id":

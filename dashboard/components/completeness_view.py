@@ -33,11 +33,14 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 ROW_HEIGHT = 32
 VISIBLE_ROWS = 18
 #: What a cell says when the duty is not done.
-STATE_TEXT = {"missing": "✗ Belum", "waiting": "… Menunggu", "na": "—", "anomaly": "‼ Anomali",
-              "excused": "⚑ Belum"}
-KIND_TITLES = {"distribution": "Distribusi", "appeal_letter": "Surat himbauan",
-               "exception_resolution": "Penyelesaian selisih", "exception_adjustment": "Penyesuaian selisih",
-               "bank_result": "Hasil rekonsiliasi ke bank"}
+STATE_TEXT = {"missing": "✗ Belum", "waiting": "… Menunggu", "na": "—", "anomaly": "‼ Anomali", "excused": "⚑ Belum"}
+KIND_TITLES = {
+    "distribution": "Distribusi",
+    "appeal_letter": "Surat himbauan",
+    "exception_resolution": "Penyelesaian selisih",
+    "exception_adjustment": "Penyesuaian selisih",
+    "bank_result": "Hasil rekonsiliasi ke bank",
+}
 
 
 def cell_text(status: DutyStatus, day: date) -> str:
@@ -85,10 +88,19 @@ def matrix_rows(found: DayCompleteness) -> list[dict[str, Any]]:
         data: dict[str, Any] = {"bank_code": row.bank_code, "name": row.bank_name}
         for duty in DUTIES:
             status = row.status(duty)
-            href = (f"/pemberitahuan?id={status.notice_id}" if status.notice_id is not None
-                    else link(duty, found.business_date, status.letter_id, row.bank_code))
-            data.update({duty: status.state, f"{duty}_text": cell_text(status, found.business_date),
-                         f"{duty}_tip": tooltip(row, status), f"{duty}_href": href})
+            href = (
+                f"/pemberitahuan?id={status.notice_id}"
+                if status.notice_id is not None
+                else link(duty, found.business_date, status.letter_id, row.bank_code)
+            )
+            data.update(
+                {
+                    duty: status.state,
+                    f"{duty}_text": cell_text(status, found.business_date),
+                    f"{duty}_tip": tooltip(row, status),
+                    f"{duty}_href": href,
+                }
+            )
         rows.append(data)
     return rows
 
@@ -99,21 +111,40 @@ def matrix_columns() -> list[dict[str, Any]]:
     return [
         text_column("bank_code", "Kode", width=76, pinned="left"),
         text_column("name", "Bank/Pos persepsi", width=240, pinned="left", tooltipField="name"),
-        *(formatted_column(duty, title, numeric=False, minWidth=150, flex=1, sortable=False,
-                           suppressHeaderMenuButton=True, tooltipField=f"{duty}_tip", cellClass="mpn-kl-cell",
-                           cellClassRules=rules) for duty, title in DUTIES.items()),
+        *(
+            formatted_column(
+                duty,
+                title,
+                numeric=False,
+                minWidth=150,
+                flex=1,
+                sortable=False,
+                suppressHeaderMenuButton=True,
+                tooltipField=f"{duty}_tip",
+                cellClass="mpn-kl-cell",
+                cellClassRules=rules,
+            )
+            for duty, title in DUTIES.items()
+        ),
     ]
 
 
 def matrix_grid(grid_id: str, rows: list[dict[str, Any]]) -> dag.AgGrid:
     """The matrix; a click on a duty cell opens the page that works it."""
     return dag.AgGrid(
-        id=grid_id, columnDefs=matrix_columns(), rowData=rows,
+        id=grid_id,
+        columnDefs=matrix_columns(),
+        rowData=rows,
         defaultColDef={**DEFAULT_COL_DEF, "wrapHeaderText": False, "autoHeaderHeight": False},
         getRowId="params.data.bank_code",
-        dashGridOptions={"theme": THEME, "rowHeight": ROW_HEIGHT, "headerHeight": 36, "tooltipShowDelay": 200,
-                         "suppressCellFocus": True,
-                         "localeText": {**LOCALE_ID, "noRowsToShow": "Tidak ada bank/pos dengan data hari ini"}},
+        dashGridOptions={
+            "theme": THEME,
+            "rowHeight": ROW_HEIGHT,
+            "headerHeight": 36,
+            "tooltipShowDelay": 200,
+            "suppressCellFocus": True,
+            "localeText": {**LOCALE_ID, "noRowsToShow": "Tidak ada bank/pos dengan data hari ini"},
+        },
         style={"height": f"{min(max(len(rows), 3), VISIBLE_ROWS) * ROW_HEIGHT + 52}px"},
         className="mpn-grid mpn-kl-matrix",
     )
@@ -121,44 +152,89 @@ def matrix_grid(grid_id: str, rows: list[dict[str, Any]]) -> dag.AgGrid:
 
 def legend() -> html.Div:
     """The colours of the states."""
-    return html.Div([html.Span([html.Span(className=f"mpn-kl-chip mpn-kl-{state}"), label], className="mpn-kl-key")
-                     for state, label in STATES.items()], className="mpn-kl-legend")
+    return html.Div(
+        [
+            html.Span([html.Span(className=f"mpn-kl-chip mpn-kl-{state}"), label], className="mpn-kl-key")
+            for state, label in STATES.items()
+        ],
+        className="mpn-kl-legend",
+    )
 
 
 def score_cards(found: DayCompleteness) -> dbc.Row:
     """The day's score, late, missing, impossible times (anomalies) and waiting."""
     s = found.score
     late, missing = sum(s.late[d] for d in SCORED), sum(s.missing[d] for d in SCORED)
-    tone = "secondary" if s.share is None else "success" if s.share >= 0.95 else \
-        "warning" if s.share >= 0.8 else "danger"
-    return dbc.Row([
-        kpi_card("Skor kelengkapan", persen(s.share),
-                 f"{angka(s.done)} dari {angka(s.expected)} kewajiban jatuh tempo tepat waktu", tone=tone),
-        kpi_card("Terlambat", angka(late), "selesai setelah batas waktu", tone="warning" if late else "success"),
-        kpi_card("Belum, lewat batas", angka(missing), "belum selesai padahal batas terlewati",
-                 tone="danger" if missing else "success"),
-        kpi_card("Anomali waktu", angka(s.anomalies), "waktu yang mustahil: tidak dinilai tepat waktu",
-                 tone="danger" if s.anomalies else "success"),
-        kpi_card("Terlambat — ada pemberitahuan", angka(s.excused_count),
-                 f"bank memberi tahu gangguan; skor tanpa tugas ini {persen(s.share_excusing)}",
-                 tone="info" if s.excused_count else "success"),
-        kpi_card("Menunggu", angka(s.waiting), "belum selesai, batas belum tiba", tone="primary"),
-    ], className="g-3 mpn-kpis", id="kl-skor")
+    tone = (
+        "secondary" if s.share is None else "success" if s.share >= 0.95 else "warning" if s.share >= 0.8 else "danger"
+    )
+    return dbc.Row(
+        [
+            kpi_card(
+                "Skor kelengkapan",
+                persen(s.share),
+                f"{angka(s.done)} dari {angka(s.expected)} kewajiban jatuh tempo tepat waktu",
+                tone=tone,
+            ),
+            kpi_card("Terlambat", angka(late), "selesai setelah batas waktu", tone="warning" if late else "success"),
+            kpi_card(
+                "Belum, lewat batas",
+                angka(missing),
+                "belum selesai padahal batas terlewati",
+                tone="danger" if missing else "success",
+            ),
+            kpi_card(
+                "Anomali waktu",
+                angka(s.anomalies),
+                "waktu yang mustahil: tidak dinilai tepat waktu",
+                tone="danger" if s.anomalies else "success",
+            ),
+            kpi_card(
+                "Terlambat — ada pemberitahuan",
+                angka(s.excused_count),
+                f"bank memberi tahu gangguan; skor tanpa tugas ini {persen(s.share_excusing)}",
+                tone="info" if s.excused_count else "success",
+            ),
+            kpi_card("Menunggu", angka(s.waiting), "belum selesai, batas belum tiba", tone="primary"),
+        ],
+        className="g-3 mpn-kpis",
+        id="kl-skor",
+    )
 
 
 def duty_counts(found: DayCompleteness) -> html.Table:
     """Late, missing and anomalies (impossible times) per duty."""
     s = found.score
-    head = html.Thead(html.Tr([html.Th("Kewajiban"), html.Th("Terlambat", className="text-end"),
-                               html.Th("Belum", className="text-end"), html.Th("Anomali", className="text-end"),
-                               html.Th("Ada pemberitahuan", className="text-end")]))
-    body = html.Tbody([html.Tr([html.Td(title), html.Td(angka(s.late[d]), className="text-end"),
-                                html.Td(angka(s.missing[d]), className="text-end fw-bold text-danger"
-                                        if s.missing[d] else "text-end"),
-                                html.Td(angka(s.anomaly.get(d, 0)), className="text-end fw-bold text-danger"
-                                        if s.anomaly.get(d) else "text-end"),
-                                html.Td(angka(s.excused.get(d, 0)), className="text-end")])
-                       for d, title in DUTIES.items()])
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th("Kewajiban"),
+                html.Th("Terlambat", className="text-end"),
+                html.Th("Belum", className="text-end"),
+                html.Th("Anomali", className="text-end"),
+                html.Th("Ada pemberitahuan", className="text-end"),
+            ]
+        )
+    )
+    body = html.Tbody(
+        [
+            html.Tr(
+                [
+                    html.Td(title),
+                    html.Td(angka(s.late[d]), className="text-end"),
+                    html.Td(
+                        angka(s.missing[d]), className="text-end fw-bold text-danger" if s.missing[d] else "text-end"
+                    ),
+                    html.Td(
+                        angka(s.anomaly.get(d, 0)),
+                        className="text-end fw-bold text-danger" if s.anomaly.get(d) else "text-end",
+                    ),
+                    html.Td(angka(s.excused.get(d, 0)), className="text-end"),
+                ]
+            )
+            for d, title in DUTIES.items()
+        ]
+    )
     return html.Table([head, body], className="table table-sm mpn-kl-counts mb-0", id="kl-per-kewajiban")
 
 
@@ -170,15 +246,27 @@ def tasks_link(kind: str) -> str:
 def approvals_list(pending: list[PendingApprovals]) -> Any:
     """Who holds the approvals: per role and kind, how many and since when."""
     if not pending:
-        return html.Div("Tidak ada permintaan persetujuan yang menunggu.", className="text-secondary small",
-                        id="kl-persetujuan")
-    head = html.Thead(html.Tr([html.Th("Menunggu"), html.Th("Jenis"), html.Th("Jumlah", className="text-end"),
-                               html.Th("Sejak")]))
-    body = html.Tbody([html.Tr([html.Td(p.role_title),
-                                html.Td(dcc.Link(KIND_TITLES.get(p.kind, p.kind), href=tasks_link(p.kind),
-                                                 title="Buka di Tugas saya")),
-                                html.Td(angka(p.count), className="text-end"), html.Td(waktu_wib(p.oldest))])
-                       for p in pending])
+        return html.Div(
+            "Tidak ada permintaan persetujuan yang menunggu.", className="text-secondary small", id="kl-persetujuan"
+        )
+    head = html.Thead(
+        html.Tr([html.Th("Menunggu"), html.Th("Jenis"), html.Th("Jumlah", className="text-end"), html.Th("Sejak")])
+    )
+    body = html.Tbody(
+        [
+            html.Tr(
+                [
+                    html.Td(p.role_title),
+                    html.Td(
+                        dcc.Link(KIND_TITLES.get(p.kind, p.kind), href=tasks_link(p.kind), title="Buka di Tugas saya")
+                    ),
+                    html.Td(angka(p.count), className="text-end"),
+                    html.Td(waktu_wib(p.oldest)),
+                ]
+            )
+            for p in pending
+        ]
+    )
     return html.Table([head, body], className="table table-sm mb-0", id="kl-persetujuan")
 
 
@@ -186,17 +274,34 @@ def trend_figure(points: list[DayScore]) -> go.Figure:
     """The score of each of the last working days, as a line with the 95% line."""
     days = [p.business_date for p in points]
     shares = [None if p.score.share is None else round(p.score.share * 100, 1) for p in points]
-    notes = [f"{angka(p.score.done)} dari {angka(p.score.expected)} tepat waktu"
-             + (f" · {angka(p.score.anomalies)} anomali waktu" if p.score.anomalies else "") for p in points]
-    figure = go.Figure(go.Scatter(x=[tanggal_pendek(d) for d in days], y=shares, mode="lines+markers",
-                                  connectgaps=False, customdata=notes, line={"color": "#0b3d91"},
-                                  hovertemplate="%{x}: %{y:.0f}%<br>%{customdata}<extra></extra>"))
-    figure.add_hline(y=95, line={"dash": "dot", "color": "#198754"}, annotation_text="95%",
-                     annotation_position="bottom right")
-    figure.update_layout(template="plotly_white", height=300, margin={"l": 50, "r": 20, "t": 10, "b": 60},
-                         font={"family": FONT}, showlegend=False,
-                         yaxis={"title": {"text": "skor (%)"}, "range": [0, 105]},
-                         xaxis={"type": "category", "tickangle": -45})
+    notes = [
+        f"{angka(p.score.done)} dari {angka(p.score.expected)} tepat waktu"
+        + (f" · {angka(p.score.anomalies)} anomali waktu" if p.score.anomalies else "")
+        for p in points
+    ]
+    figure = go.Figure(
+        go.Scatter(
+            x=[tanggal_pendek(d) for d in days],
+            y=shares,
+            mode="lines+markers",
+            connectgaps=False,
+            customdata=notes,
+            line={"color": "#0b3d91"},
+            hovertemplate="%{x}: %{y:.0f}%<br>%{customdata}<extra></extra>",
+        )
+    )
+    figure.add_hline(
+        y=95, line={"dash": "dot", "color": "#198754"}, annotation_text="95%", annotation_position="bottom right"
+    )
+    figure.update_layout(
+        template="plotly_white",
+        height=300,
+        margin={"l": 50, "r": 20, "t": 10, "b": 60},
+        font={"family": FONT},
+        showlegend=False,
+        yaxis={"title": {"text": "skor (%)"}, "range": [0, 105]},
+        xaxis={"type": "category", "tickangle": -45},
+    )
     return figure
 
 
@@ -212,5 +317,7 @@ def updated_line(found: DayCompleteness) -> str:
 
 def empty_day(day: date) -> html.Div:
     """No bank had anything on the date."""
-    return empty_state(f"Belum ada data untuk tanggal buku {tanggal_pendek(day)}.",
-                       "Data MPN, batch bank dan surat pernyataan tampil di sini begitu diterima.")
+    return empty_state(
+        f"Belum ada data untuk tanggal buku {tanggal_pendek(day)}.",
+        "Data MPN, batch bank dan surat pernyataan tampil di sini begitu diterima.",
+    )

@@ -44,8 +44,11 @@ def page_day(tanggal: str | None) -> tuple[date, dbc.Alert | None]:
         return day, None
     day = default_day()
     if tanggal:
-        return day, dbc.Alert(f"Tanggal “{tanggal[:40]}” tidak dikenali; ditampilkan {tanggal_panjang(day)}.",
-                              color="warning", className="mpn-notice")
+        return day, dbc.Alert(
+            f"Tanggal “{tanggal[:40]}” tidak dikenali; ditampilkan {tanggal_panjang(day)}.",
+            color="warning",
+            className="mpn-notice",
+        )
     return day, None
 
 
@@ -66,8 +69,10 @@ def range_notice(first: date | None, last: date | None, *, max_days: int | None 
     if first is None or last is None:
         text = "Pilih tanggal awal dan akhir periode."
     elif first > last:
-        text = (f"Periode terbalik: tanggal akhir ({tanggal_pendek(last)}) sebelum tanggal awal "
-                f"({tanggal_pendek(first)}). Perbaiki periodenya; isi halaman belum diubah.")
+        text = (
+            f"Periode terbalik: tanggal akhir ({tanggal_pendek(last)}) sebelum tanggal awal "
+            f"({tanggal_pendek(first)}). Perbaiki periodenya; isi halaman belum diubah."
+        )
     elif max_days is not None and (last - first).days > max_days:
         text = f"Periode paling panjang {max_days // 366} tahun; isi halaman belum diubah."
     else:
@@ -81,8 +86,11 @@ def day_notice(day: date) -> dbc.Alert | None:
     today = config.now().date()
     if calendar.is_working(today) or day != calendar.previous_or_same(today):
         return None
-    return dbc.Alert(f"Hari ini bukan hari kerja — menampilkan {tanggal_panjang(day)}", color="info",
-                     className="mpn-notice mpn-day-off py-2")
+    return dbc.Alert(
+        f"Hari ini bukan hari kerja — menampilkan {tanggal_panjang(day)}",
+        color="info",
+        className="mpn-notice mpn-day-off py-2",
+    )
 
 
 def date_tools(day: date, *, path: str, picker_id: str, keep: Mapping[str, str | None] | None = None) -> html.Div:
@@ -95,16 +103,23 @@ def date_tools(day: date, *, path: str, picker_id: str, keep: Mapping[str, str |
     return html.Div(
         [
             html.Div(
-                [html.Span(tanggal_panjang(day), className="mpn-day"),
-                 dbc.Badge(f"Bukan hari kerja: {off}", color="secondary", className="ms-2") if off else None],
+                [
+                    html.Span(tanggal_panjang(day), className="mpn-day"),
+                    dbc.Badge(f"Bukan hari kerja: {off}", color="secondary", className="ms-2") if off else None,
+                ],
                 className="mpn-day-line",
             ),
             html.Div(
                 [
                     _day_link("‹ Sebelumnya", path, previous, keep),
-                    dcc.DatePickerSingle(id=picker_id, date=day.isoformat(), display_format="DD/MM/YYYY",
-                                         first_day_of_week=1, placeholder="Pilih tanggal",
-                                         disabled_days=_days_off_near(calendar, day)),
+                    dcc.DatePickerSingle(
+                        id=picker_id,
+                        date=day.isoformat(),
+                        display_format="DD/MM/YYYY",
+                        first_day_of_week=1,
+                        placeholder="Pilih tanggal",
+                        disabled_days=_days_off_near(calendar, day),
+                    ),
                     _day_link("Berikutnya ›", path, following, keep, disabled=following > latest),
                 ],
                 className="mpn-date-nav",
@@ -120,8 +135,9 @@ def _days_off_near(calendar: object, day: date) -> list[str]:
     return [d.isoformat() for d in days if not calendar.is_working(d)]  # type: ignore[attr-defined]
 
 
-def _day_link(label: str, path: str, day: date, keep: Mapping[str, str | None] | None, *,
-              disabled: bool = False) -> dcc.Link | html.Span:
+def _day_link(
+    label: str, path: str, day: date, keep: Mapping[str, str | None] | None, *, disabled: bool = False
+) -> dcc.Link | html.Span:
     if disabled:
         return html.Span(label, title="Belum dimulai", className="btn btn-outline-secondary btn-sm disabled")
     target = href(path, **{**(keep or {}), DAY_PARAM: day.isoformat()})

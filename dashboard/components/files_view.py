@@ -34,8 +34,12 @@ from queries.formatting import (
 from queries.imports.rejected import RejectedFile
 from queries.imports.store import ImportFileRow
 
-KIND_LABELS = {"mpn": "Data MPN", "bank": "Batch bank", "statements": "Surat pernyataan",
-               "notices": "Surat pemberitahuan gangguan"}
+KIND_LABELS = {
+    "mpn": "Data MPN",
+    "bank": "Batch bank",
+    "statements": "Surat pernyataan",
+    "notices": "Surat pemberitahuan gangguan",
+}
 STATUS_LABELS = {"imported": "Diimpor", "rejected": "Ditolak"}
 STATUS_COLORS = {"Diimpor": "success", "Ditolak": "danger"}
 
@@ -78,8 +82,13 @@ def grid(grid_id: str, day: date, files: list[ImportFileRow]) -> dag.AgGrid | ht
         defaultColDef=DEFAULT_COL_DEF,
         getRowId="params.data.row_id",
         rowClassRules={"mpn-row-rejected": "params.data.status === 'Ditolak'"},
-        dashGridOptions={"theme": THEME, "domLayout": "autoHeight", "tooltipShowDelay": 300,
-                         "suppressCellFocus": True, "suppressColumnVirtualisation": True},
+        dashGridOptions={
+            "theme": THEME,
+            "domLayout": "autoHeight",
+            "tooltipShowDelay": 300,
+            "suppressCellFocus": True,
+            "suppressColumnVirtualisation": True,
+        },
         className="mpn-grid mpn-grid-clickable",
     )
 
@@ -113,8 +122,11 @@ def _facts(f: ImportFileRow) -> list[tuple[str, Any]]:
         ("Ukuran", ukuran_berkas(f.size_bytes)),
     ]
     if not f.rejected:
-        facts += [("Baris", angka(f.row_count)), ("Nilai", rupiah(f.total_amount)),
-                  ("Rentang tanggal", rentang_tanggal(f.first_date, f.last_date))]
+        facts += [
+            ("Baris", angka(f.row_count)),
+            ("Nilai", rupiah(f.total_amount)),
+            ("Rentang tanggal", rentang_tanggal(f.first_date, f.last_date)),
+        ]
     if f.bank_code:
         facts.append(("Kode bank", f.bank_code))
     facts.append(("SHA-256", html.Code(f.sha256, className="mpn-hash")))
@@ -124,16 +136,22 @@ def _facts(f: ImportFileRow) -> list[tuple[str, Any]]:
 def detail(f: ImportFileRow) -> html.Div:
     """The file's facts, then for a rejected file its report, one problem per line, as written."""
     facts = html.Dl(
-        [part for label, value in _facts(f) for part in (html.Dt(label, className="col-sm-3"),
-                                                         html.Dd(value, className="col-sm-9"))],
+        [
+            part
+            for label, value in _facts(f)
+            for part in (html.Dt(label, className="col-sm-3"), html.Dd(value, className="col-sm-9"))
+        ],
         className="row mpn-facts",
     )
     children: list[Any] = [facts]
     if f.rejected:
         children += [
             html.H3(f"Laporan penolakan ({angka(f.error_count)} kesalahan)", className="mpn-report-title"),
-            html.P("Tidak ada satu baris pun dari file ini yang diimpor. Perbaiki baris di bawah, "
-                   "lalu kirim ulang seluruh file.", className="mpn-report-note"),
+            html.P(
+                "Tidak ada satu baris pun dari file ini yang diimpor. Perbaiki baris di bawah, "
+                "lalu kirim ulang seluruh file.",
+                className="mpn-report-note",
+            ),
             html.Pre(without_paths(f.report) or "(laporan tidak tersedia)", className="mpn-report"),
         ]
     return html.Div(children)
@@ -158,12 +176,25 @@ def rejected_banner(files: Sequence[RejectedFile], path: str = "/data-masuk") ->
     date it was for, when it arrived and a link to its details on Data masuk."""
     if not files:
         return None
-    items = [html.Li([html.Strong(r.file.file_name), f" ({KIND_LABELS.get(r.file.kind, r.file.kind)}) untuk "
-                      f"tanggal buku {tanggal_panjang(r.meant_for)}, diterima {waktu_wib(r.file.received_at)}, "
-                      f"{angka(r.file.error_count)} kesalahan · ",
-                      dcc.Link("lihat laporannya", href=f"{path}?" + urlencode({"tanggal": r.meant_for.isoformat()}))])
-             for r in files]
-    return dbc.Alert([html.Strong(f"{len(files)} berkas ditolak: tidak ada isinya yang diimpor. "),
-                      "Minta pengirim memperbaiki dan mengirim ulang seluruh berkas.",
-                      html.Ul(items, className="mb-0")],
-                     color="danger", className="mpn-notice mpn-rejected-banner", id=BANNER)
+    items = [
+        html.Li(
+            [
+                html.Strong(r.file.file_name),
+                f" ({KIND_LABELS.get(r.file.kind, r.file.kind)}) untuk "
+                f"tanggal buku {tanggal_panjang(r.meant_for)}, diterima {waktu_wib(r.file.received_at)}, "
+                f"{angka(r.file.error_count)} kesalahan · ",
+                dcc.Link("lihat laporannya", href=f"{path}?" + urlencode({"tanggal": r.meant_for.isoformat()})),
+            ]
+        )
+        for r in files
+    ]
+    return dbc.Alert(
+        [
+            html.Strong(f"{len(files)} berkas ditolak: tidak ada isinya yang diimpor. "),
+            "Minta pengirim memperbaiki dan mengirim ulang seluruh berkas.",
+            html.Ul(items, className="mb-0"),
+        ],
+        color="danger",
+        className="mpn-notice mpn-rejected-banner",
+        id=BANNER,
+    )

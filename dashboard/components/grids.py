@@ -16,26 +16,47 @@ MAX_ROW = 10**9  # no grid has more rows; a larger start is not a request for ro
 MAX_BLOCK = 1000  # the most rows one infinite-model request may ask for
 
 DEFAULT_COL_DEF: ColumnDef = {
-    "sortable": True, "resizable": True, "suppressMovable": True,
-    "wrapHeaderText": True, "autoHeaderHeight": True,
+    "sortable": True,
+    "resizable": True,
+    "suppressMovable": True,
+    "wrapHeaderText": True,
+    "autoHeaderHeight": True,
 }
 
 #: AG Grid's Quartz theme in our colours (`dashGridOptions={"theme": THEME}`), built in the browser.
 #: AG Grid's own words (pagination, loading, filters) in Indonesian; merge a grid's `noRowsToShow` into it.
 LOCALE_ID: dict[str, str] = {
-    "page": "Halaman", "of": "dari", "to": "sampai", "more": "lagi", "pageSizeSelectorLabel": "Baris per halaman:",
-    "firstPage": "Halaman pertama", "lastPage": "Halaman terakhir", "nextPage": "Halaman berikutnya",
-    "previousPage": "Halaman sebelumnya", "loadingOoo": "Memuat…", "noRowsToShow": "Tidak ada data",
-    "filterOoo": "Saring…", "searchOoo": "Cari…", "selectAll": "(Pilih semua)", "blanks": "(Kosong)",
-    "equals": "Sama dengan", "contains": "Memuat", "notContains": "Tidak memuat", "startsWith": "Diawali",
-    "endsWith": "Diakhiri", "andCondition": "DAN", "orCondition": "ATAU",
+    "page": "Halaman",
+    "of": "dari",
+    "to": "sampai",
+    "more": "lagi",
+    "pageSizeSelectorLabel": "Baris per halaman:",
+    "firstPage": "Halaman pertama",
+    "lastPage": "Halaman terakhir",
+    "nextPage": "Halaman berikutnya",
+    "previousPage": "Halaman sebelumnya",
+    "loadingOoo": "Memuat…",
+    "noRowsToShow": "Tidak ada data",
+    "filterOoo": "Saring…",
+    "searchOoo": "Cari…",
+    "selectAll": "(Pilih semua)",
+    "blanks": "(Kosong)",
+    "equals": "Sama dengan",
+    "contains": "Memuat",
+    "notContains": "Tidak memuat",
+    "startsWith": "Diawali",
+    "endsWith": "Diakhiri",
+    "andCondition": "DAN",
+    "orCondition": "ATAU",
 }
 
-THEME = {"function": (
-    "themeQuartz.withParams({fontFamily: 'inherit', fontSize: 14, accentColor: '#0b3d91',"
-    " headerBackgroundColor: '#eef2f7', headerTextColor: '#0b2d5b', headerFontWeight: 600,"
-    " borderColor: '#d8dee6', rowHoverColor: '#f1f5fb', wrapperBorderRadius: 6, spacing: 6})"
-)}
+THEME = {
+    "function": (
+        "themeQuartz.withParams({fontFamily: 'inherit', fontSize: 14, accentColor: '#0b3d91',"
+        " headerBackgroundColor: '#eef2f7', headerTextColor: '#0b2d5b', headerFontWeight: 600,"
+        " borderColor: '#d8dee6', rowHoverColor: '#f1f5fb', wrapperBorderRadius: 6, spacing: 6})"
+    )
+}
 
 
 def text_column(field: str, header: str, **extra: Any) -> ColumnDef:
@@ -43,8 +64,9 @@ def text_column(field: str, header: str, **extra: Any) -> ColumnDef:
     return {"field": field, "headerName": header, **extra}
 
 
-def formatted_column(field: str, header: str, *, numeric: bool = True, infinite: bool = False,
-                     **extra: Any) -> ColumnDef:
+def formatted_column(
+    field: str, header: str, *, numeric: bool = True, infinite: bool = False, **extra: Any
+) -> ColumnDef:
     """A column sorted on `field` but showing the row's `<field>_text` (`Rp 1.234.567`, `14:05 WIB`).
 
     `infinite`: for the infinite row model, whose rows have no data while their block loads.
@@ -99,8 +121,14 @@ def shown(field: str, value: Any, text: str) -> dict[str, Any]:
     return {field: value, f"{field}_text": text}
 
 
-def fit_to_text(columns: list[ColumnDef], rows: list[dict[str, Any]], fields: list[str], *,
-                px_per_char: float = 9.0, padding: int = 36) -> list[ColumnDef]:
+def fit_to_text(
+    columns: list[ColumnDef],
+    rows: list[dict[str, Any]],
+    fields: list[str],
+    *,
+    px_per_char: float = 9.0,
+    padding: int = 36,
+) -> list[ColumnDef]:
     """Columns widened so the longest `<field>_text` of `rows` fits (never narrower than set).
 
     AG Grid's own auto-size cannot be combined with a `flex` column; amounts run from `Rp 0` to
@@ -144,9 +172,13 @@ def grid_request_problem(request: Any) -> str | None:
     if end is not None and not 0 < end - (start or 0) <= MAX_BLOCK:
         return f"getRowsRequest: endRow must follow startRow by 1-{MAX_BLOCK} rows"
     sort = request.get("sortModel")
-    if sort is not None and (not isinstance(sort, list) or not all(
+    if sort is not None and (
+        not isinstance(sort, list)
+        or not all(
             isinstance(s, dict) and isinstance(s.get("colId"), str) and s.get("sort") in ("asc", "desc", None)
-            for s in sort)):
+            for s in sort
+        )
+    ):
         return "getRowsRequest: sortModel must be a list of {colId, sort}"
     if not isinstance(request.get("filterModel", {}), dict | None):
         return "getRowsRequest: filterModel must be an object"

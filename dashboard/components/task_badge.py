@@ -25,10 +25,19 @@ def task_badge(user: User | None) -> html.Div | None:
     if not has_tasks(user):
         return None
     return html.Div(
-        [html.A(["Tugas saya", dbc.Badge("…", id=BADGE_COUNT, pill=True, color="light", text_color="dark",
-                                         className="ms-2")],
-                href=PATH, id=BADGE, className="btn btn-sm btn-outline-light", title="Yang menunggu tindakan Anda"),
-         dcc.Interval(id=BADGE_TICK, interval=REFRESH_MS)],
+        [
+            html.A(
+                [
+                    "Tugas saya",
+                    dbc.Badge("…", id=BADGE_COUNT, pill=True, color="light", text_color="dark", className="ms-2"),
+                ],
+                href=PATH,
+                id=BADGE,
+                className="btn btn-sm btn-outline-light",
+                title="Yang menunggu tindakan Anda",
+            ),
+            dcc.Interval(id=BADGE_TICK, interval=REFRESH_MS),
+        ],
         className="mpn-task-badge",
     )
 
@@ -50,5 +59,9 @@ def badge_callbacks(app: Dash) -> None:
     """Register the badge's callback on `app` (the shell is not a page module), for the roles with tasks."""
     # what `access.callback` marks; the guard reads it
     setattr(refresh_badge, ROLES_ATTRIBUTE, frozenset(permissions.roles_for(TASK_ACTION)))
-    app.callback(Output(BADGE_COUNT, "children"), Output(BADGE_COUNT, "color"), Output(BADGE_COUNT, "text_color"),
-                 Input(BADGE_TICK, "n_intervals"))(refresh_badge)
+    app.callback(
+        Output(BADGE_COUNT, "children"),
+        Output(BADGE_COUNT, "color"),
+        Output(BADGE_COUNT, "text_color"),
+        Input(BADGE_TICK, "n_intervals"),
+    )(refresh_badge)

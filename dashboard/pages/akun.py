@@ -21,8 +21,9 @@ from queries.permissions import Refused, roles_for
 #: Everyone opens their own account.
 READERS = roles_for("page.akun")
 
-dash.register_page(__name__, path="/akun", name="Akun saya", title="Akun saya · MPN Monitor", order=999,
-                   navbar=False, roles=READERS)
+dash.register_page(
+    __name__, path="/akun", name="Akun saya", title="Akun saya · MPN Monitor", order=999, navbar=False, roles=READERS
+)
 
 CURRENT = "akun-sandi-lama"
 NEW = "akun-sandi-baru"
@@ -39,31 +40,55 @@ def _facts(user: User) -> dbc.Card:
         ("Peran", user.role_title),
         ("Terakhir masuk", waktu_wib(user.last_login_at) if user.last_login_at else "—"),
     ]
-    return dbc.Card(dbc.CardBody(html.Dl(
-        [part for label, value in rows for part in (html.Dt(label, className="col-sm-4"),
-                                                    html.Dd(value, className="col-sm-8"))],
-        className="row mb-0",
-    )), className="mb-3")
+    return dbc.Card(
+        dbc.CardBody(
+            html.Dl(
+                [
+                    part
+                    for label, value in rows
+                    for part in (html.Dt(label, className="col-sm-4"), html.Dd(value, className="col-sm-8"))
+                ],
+                className="row mb-0",
+            )
+        ),
+        className="mb-3",
+    )
 
 
 def _password_form(user: User) -> dbc.Card:
     """A real form (never sent by the browser: Dash reads it), so password managers know what it is."""
-    def field(label: str, ident: str, autocomplete: str) -> html.Div:
-        return html.Div([dbc.Label(label, html_for=ident),
-                         dbc.Input(id=ident, type="password", autoComplete=autocomplete)], className="mb-3")
 
-    return dbc.Card(dbc.CardBody([
-        html.H2("Ganti kata sandi", className="h6 mb-3"),
-        dbc.Form([
-            dbc.Input(type="text", value=user.username, autoComplete="username", readonly=True, tabIndex=-1,
-                      style={"display": "none"}),
-            field("Kata sandi saat ini", CURRENT, "current-password"),
-            field(f"Kata sandi baru (minimal {MIN_PASSWORD} karakter)", NEW, "new-password"),
-            field("Ulangi kata sandi baru", REPEAT, "new-password"),
-            dbc.Button("Simpan kata sandi", id=SAVE, color="primary", type="submit"),
-        ], prevent_default_on_submit=True),
-        html.Div(id=RESULT, className="mt-3"),
-    ]))
+    def field(label: str, ident: str, autocomplete: str) -> html.Div:
+        return html.Div(
+            [dbc.Label(label, html_for=ident), dbc.Input(id=ident, type="password", autoComplete=autocomplete)],
+            className="mb-3",
+        )
+
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H2("Ganti kata sandi", className="h6 mb-3"),
+                dbc.Form(
+                    [
+                        dbc.Input(
+                            type="text",
+                            value=user.username,
+                            autoComplete="username",
+                            readonly=True,
+                            tabIndex=-1,
+                            style={"display": "none"},
+                        ),
+                        field("Kata sandi saat ini", CURRENT, "current-password"),
+                        field(f"Kata sandi baru (minimal {MIN_PASSWORD} karakter)", NEW, "new-password"),
+                        field("Ulangi kata sandi baru", REPEAT, "new-password"),
+                        dbc.Button("Simpan kata sandi", id=SAVE, color="primary", type="submit"),
+                    ],
+                    prevent_default_on_submit=True,
+                ),
+                html.Div(id=RESULT, className="mt-3"),
+            ]
+        )
+    )
 
 
 def layout(**_query: str) -> html.Div:
@@ -114,8 +139,14 @@ def change_password(clicks: int | None, current: str | None, new: str | None, re
         keep_session(changed)
         return changed
 
-    return act(clicks, change,
-               done=lambda _changed: (dbc.Alert("Kata sandi telah diganti.", color="success", className="py-2 mb-0"),
-                                      "", "", ""),
-               refused=lambda why: (dbc.Alert(why.message, color="danger", className="py-2 mb-0"), dash.no_update,
-                                    "", ""))
+    return act(
+        clicks,
+        change,
+        done=lambda _changed: (
+            dbc.Alert("Kata sandi telah diganti.", color="success", className="py-2 mb-0"),
+            "",
+            "",
+            "",
+        ),
+        refused=lambda why: (dbc.Alert(why.message, color="danger", className="py-2 mb-0"), dash.no_update, "", ""),
+    )

@@ -37,8 +37,9 @@ from queries.permissions import roles_for
 #: Who reads the audit trail.
 AUDITORS = roles_for("page.jejak_audit")
 
-dash.register_page(__name__, path="/jejak-audit", name="Jejak audit", title="Jejak audit · MPN Monitor",
-                   order=90, roles=AUDITORS)
+dash.register_page(
+    __name__, path="/jejak-audit", name="Jejak audit", title="Jejak audit · MPN Monitor", order=90, roles=AUDITORS
+)
 
 ACTOR = "audit-pengguna"
 ACTION = "audit-aksi"
@@ -62,8 +63,14 @@ COLUMNS = [
     {"field": "role", "headerName": "Peran", "width": 190, "sortable": False},  # "Kepala Subdirektorat" whole
     {"field": "action", "headerName": "Aksi", "width": 200},
     {"field": "object", "headerName": "Objek", "width": 200},
-    {"field": "change", "headerName": "Perubahan", "flex": 1, "minWidth": 260, "sortable": False,
-     "tooltipField": "change"},
+    {
+        "field": "change",
+        "headerName": "Perubahan",
+        "flex": 1,
+        "minWidth": 260,
+        "sortable": False,
+        "tooltipField": "change",
+    },
 ]
 
 
@@ -71,9 +78,11 @@ def layout(**_query: str) -> html.Div:
     """Filters, the chain check, the paged grid and the detail of the clicked row."""
     return html.Div(
         [
-            page_header("Jejak audit", "Setiap perubahan data dan tindakan pengguna, tercatat berantai dan "
-                        "tidak dapat diubah", dbc.Button("Periksa rantai hash", id=VERIFY, color="primary",
-                                                         outline=True, size="sm")),
+            page_header(
+                "Jejak audit",
+                "Setiap perubahan data dan tindakan pengguna, tercatat berantai dan tidak dapat diubah",
+                dbc.Button("Periksa rantai hash", id=VERIFY, color="primary", outline=True, size="sm"),
+            ),
             html.Div(id=CHAIN),
             filters(),
             html.Div(id=COUNT, className="mpn-section-note mb-2"),
@@ -90,20 +99,56 @@ def filters() -> dbc.Row:
     actions = fetch(audit_actions)
     return dbc.Row(
         [
-            dbc.Col([dbc.Label("Pengguna", html_for=ACTOR),
-                     dcc.Dropdown(id=ACTOR, options=[{"label": actor_name(a), "value": a} for a in actors],
-                                  placeholder="Semua pengguna")], md=2),
-            dbc.Col([dbc.Label("Aksi", html_for=ACTION),
-                     dcc.Dropdown(id=ACTION, options=[{"label": action_name(a), "value": a} for a in actions],
-                                  placeholder="Semua aksi")], md=3),
-            dbc.Col([dbc.Label("Objek", html_for=OBJECT),
-                     dbc.Input(id=OBJECT, placeholder="mis. budi atau nama berkas", debounce=True)], md=2),
-            dbc.Col([dbc.Label("Tanggal (WIB)", html_for=DATES),
-                     html.Div(dcc.DatePickerRange(id=DATES, display_format="DD/MM/YYYY", first_day_of_week=1,
-                                                  start_date_placeholder_text="Dari",
-                                                  end_date_placeholder_text="Sampai", clearable=True))], md=3),
-            dbc.Col(dbc.Button("Hapus filter", id=RESET, color="secondary", outline=True, className="text-nowrap"),
-                    md=2, className="d-flex align-items-end"),
+            dbc.Col(
+                [
+                    dbc.Label("Pengguna", html_for=ACTOR),
+                    dcc.Dropdown(
+                        id=ACTOR,
+                        options=[{"label": actor_name(a), "value": a} for a in actors],
+                        placeholder="Semua pengguna",
+                    ),
+                ],
+                md=2,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Aksi", html_for=ACTION),
+                    dcc.Dropdown(
+                        id=ACTION,
+                        options=[{"label": action_name(a), "value": a} for a in actions],
+                        placeholder="Semua aksi",
+                    ),
+                ],
+                md=3,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Objek", html_for=OBJECT),
+                    dbc.Input(id=OBJECT, placeholder="mis. budi atau nama berkas", debounce=True),
+                ],
+                md=2,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Tanggal (WIB)", html_for=DATES),
+                    html.Div(
+                        dcc.DatePickerRange(
+                            id=DATES,
+                            display_format="DD/MM/YYYY",
+                            first_day_of_week=1,
+                            start_date_placeholder_text="Dari",
+                            end_date_placeholder_text="Sampai",
+                            clearable=True,
+                        )
+                    ),
+                ],
+                md=3,
+            ),
+            dbc.Col(
+                dbc.Button("Hapus filter", id=RESET, color="secondary", outline=True, className="text-nowrap"),
+                md=2,
+                className="d-flex align-items-end",
+            ),
         ],
         className="g-2 mb-3 mpn-filters",
     )
@@ -117,16 +162,25 @@ def grid() -> dag.AgGrid:
         defaultColDef={**DEFAULT_COL_DEF, "sortable": True},
         rowModelType="infinite",
         getRowId="params.data.seq + ''",  # a string; the grid's evaluator knows no String()
-        dashGridOptions={"theme": THEME, "rowBuffer": 0, "cacheBlockSize": BLOCK, "maxBlocksInCache": 20,
-                         "infiniteInitialRowCount": 1, "tooltipShowDelay": 300, "suppressCellFocus": True},
+        dashGridOptions={
+            "theme": THEME,
+            "rowBuffer": 0,
+            "cacheBlockSize": BLOCK,
+            "maxBlocksInCache": 20,
+            "infiniteInitialRowCount": 1,
+            "tooltipShowDelay": 300,
+            "suppressCellFocus": True,
+        },
         style={"height": "560px"},
         className="mpn-grid mpn-grid-clickable",
     )
 
 
-def audit_filter(actor: str | None, action: str | None, obj: str | None,
-                 start: str | None, end: str | None) -> AuditFilter:
+def audit_filter(
+    actor: str | None, action: str | None, obj: str | None, start: str | None, end: str | None
+) -> AuditFilter:
     """The page's filter values as a query filter."""
+
     def day(value: str | None) -> date | None:
         return date.fromisoformat(value[:10]) if value else None
 
@@ -166,7 +220,10 @@ def _who(entry: AuditEntry) -> str:
 
 @callback(
     Output(GRID_HOLDER, "children"),
-    Input(ACTOR, "value"), Input(ACTION, "value"), Input(OBJECT, "value"), Input(DATES, "start_date"),
+    Input(ACTOR, "value"),
+    Input(ACTION, "value"),
+    Input(OBJECT, "value"),
+    Input(DATES, "start_date"),
     Input(DATES, "end_date"),
     prevent_initial_call=True,
     roles=AUDITORS,
@@ -177,7 +234,10 @@ def refilter(*_filters: Any) -> dag.AgGrid:
 
 
 @callback(
-    Output(ACTOR, "value"), Output(ACTION, "value"), Output(OBJECT, "value"), Output(DATES, "start_date"),
+    Output(ACTOR, "value"),
+    Output(ACTION, "value"),
+    Output(OBJECT, "value"),
+    Output(DATES, "start_date"),
     Output(DATES, "end_date"),
     Input(RESET, "n_clicks"),
     prevent_initial_call=True,
@@ -192,7 +252,10 @@ def reset(_clicks: int | None) -> tuple[None, ...]:
     Output(GRID, "getRowsResponse"),
     Output(COUNT, "children"),
     Input(GRID, "getRowsRequest"),
-    State(ACTOR, "value"), State(ACTION, "value"), State(OBJECT, "value"), State(DATES, "start_date"),
+    State(ACTOR, "value"),
+    State(ACTION, "value"),
+    State(OBJECT, "value"),
+    State(DATES, "start_date"),
     State(DATES, "end_date"),
     roles=AUDITORS,
 )
@@ -204,8 +267,9 @@ def rows(request: dict[str, Any] | None, *filter_values: Any) -> tuple[dict[str,
     sort = (request.get("sortModel") or [{}])[0]
     column = sort.get("colId") if sort.get("colId") in SORTABLE else "seq"
     descending = sort.get("sort", "desc") == "desc" if sort else True
-    page = fetch(audit_entries, audit_filter(*filter_values), offset=start, limit=end - start,
-                 sort=column, descending=descending)
+    page = fetch(
+        audit_entries, audit_filter(*filter_values), offset=start, limit=end - start, sort=column, descending=descending
+    )
     note = f"{angka(page.total)} entri" + (" sesuai filter" if any(filter_values) else "")
     return {"rowData": [grid_row(e) for e in page.rows], "rowCount": page.total}, note
 
@@ -221,21 +285,35 @@ def detail(clicked: dict[str, Any] | None) -> Any:
         raise PreventUpdate
 
     def block(title: str, value: dict[str, Any] | None) -> dbc.Col:
-        rows = [part for key, item in (value or {}).items()
-                for part in (html.Dt(field_name(key), className="col-sm-5"),
-                             html.Dd(value_text(key, item), className="col-sm-7"))]
+        rows = [
+            part
+            for key, item in (value or {}).items()
+            for part in (
+                html.Dt(field_name(key), className="col-sm-5"),
+                html.Dd(value_text(key, item), className="col-sm-7"),
+            )
+        ]
         shown = html.Dl(rows, className="row mpn-facts") if rows else html.P("—")
         return dbc.Col([html.H3(title, className="h6"), shown], md=6)
 
     raw = json.dumps({"sebelum": entry.before, "sesudah": entry.after}, ensure_ascii=False, indent=2, default=str)
-    return dbc.Card(dbc.CardBody([
-        html.H2(f"Entri {angka(entry.seq)}: {entry.action_label}", className="h5"),
-        html.P(f"{waktu_wib(entry.at)} · {_who(entry)} · {object_text(entry)}", className="text-secondary"),
-        dbc.Row([block("Sebelum", entry.before), block("Sesudah", entry.after)]),
-        html.Details([html.Summary("Data tersimpan apa adanya (JSON)"), html.Pre(raw, className="mpn-json")],
-                     className="small mb-2"),
-        html.Div([html.Span("Hash: ", className="text-secondary"), html.Code(entry.row_hash)], className="small"),
-    ]), className="mpn-detail")
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H2(f"Entri {angka(entry.seq)}: {entry.action_label}", className="h5"),
+                html.P(f"{waktu_wib(entry.at)} · {_who(entry)} · {object_text(entry)}", className="text-secondary"),
+                dbc.Row([block("Sebelum", entry.before), block("Sesudah", entry.after)]),
+                html.Details(
+                    [html.Summary("Data tersimpan apa adanya (JSON)"), html.Pre(raw, className="mpn-json")],
+                    className="small mb-2",
+                ),
+                html.Div(
+                    [html.Span("Hash: ", className="text-secondary"), html.Code(entry.row_hash)], className="small"
+                ),
+            ]
+        ),
+        className="mpn-detail",
+    )
 
 
 @callback(Output(CHAIN, "children"), Input(VERIFY, "n_clicks"), prevent_initial_call=True, roles=AUDITORS)
@@ -243,10 +321,18 @@ def verify(_clicks: int | None) -> dbc.Alert:
     """Re-check the whole hash chain, as `mpn audit verify` does."""
     check = fetch(verify_chain)
     if check.ok:
-        return dbc.Alert(f"Rantai hash utuh: {angka(check.rows)} entri, kepala {check.head_hash[:16]}…",
-                         color="success", className="py-2", id="audit-rantai-hasil")
-    return dbc.Alert(f"Rantai hash RUSAK mulai entri {check.broken_seq}: {BROKEN.get(check.kind, check.reason)}",
-                     color="danger", className="py-2", id="audit-rantai-hasil")
+        return dbc.Alert(
+            f"Rantai hash utuh: {angka(check.rows)} entri, kepala {check.head_hash[:16]}…",
+            color="success",
+            className="py-2",
+            id="audit-rantai-hasil",
+        )
+    return dbc.Alert(
+        f"Rantai hash RUSAK mulai entri {check.broken_seq}: {BROKEN.get(check.kind, check.reason)}",
+        color="danger",
+        className="py-2",
+        id="audit-rantai-hasil",
+    )
 
 
 #: Why the chain is broken, in Indonesian (`ChainCheck.kind`).

@@ -31,8 +31,9 @@ from queries.permissions import roles_for
 
 PATH = "/kelengkapan"
 PAGE_ROLES = roles_for("page.kelengkapan")
-dash.register_page(__name__, path=PATH, name="Kelengkapan harian", title="Kelengkapan harian · MPN Monitor",
-                   order=10, roles=PAGE_ROLES)
+dash.register_page(
+    __name__, path=PATH, name="Kelengkapan harian", title="Kelengkapan harian · MPN Monitor", order=10, roles=PAGE_ROLES
+)
 
 DAY, TICK, TREND_TICK, GO, URL = "kl-tanggal", "kl-detik", "kl-detik-tren", "kl-lokasi", "kl-url"
 DAY_LINE, UPDATED, CARDS, COUNTS, APPROVALS = "kl-hari", "kl-diperbarui", "kl-kartu", "kl-hitungan", "kl-wadah-setuju"
@@ -57,27 +58,47 @@ def page_body(tanggal: str | None) -> list[Any]:
     found = fetch(day_completeness, business_date=day, now=moment)
     return [
         page_header(TITLE, QUESTION, html.Div(date_tools(day, path=PATH, picker_id=DAY), className="mpn-kl-tools")),
-        notice, day_notice(day), files_view.rejected_banner(fetch(rejected_banner_files, day)),
-        dcc.Interval(id=TICK, interval=REFRESH_MS), dcc.Interval(id=TREND_TICK, interval=TREND_REFRESH_MS),
-        dcc.Location(id=GO, refresh="callback-nav"), dcc.Location(id=URL, refresh="callback-nav"),
-        html.Div([html.Span(day_line(day), id=DAY_LINE, className="mpn-day"),
-                  html.Span(view.updated_line(found), id=UPDATED, className="mpn-kl-updated")],
-                 className="mpn-day-line mpn-kl-dayline"),
+        notice,
+        day_notice(day),
+        files_view.rejected_banner(fetch(rejected_banner_files, day)),
+        dcc.Interval(id=TICK, interval=REFRESH_MS),
+        dcc.Interval(id=TREND_TICK, interval=TREND_REFRESH_MS),
+        dcc.Location(id=GO, refresh="callback-nav"),
+        dcc.Location(id=URL, refresh="callback-nav"),
+        html.Div(
+            [
+                html.Span(day_line(day), id=DAY_LINE, className="mpn-day"),
+                html.Span(view.updated_line(found), id=UPDATED, className="mpn-kl-updated"),
+            ],
+            className="mpn-day-line mpn-kl-dayline",
+        ),
         html.Div(view.score_cards(found), id=CARDS),
-        html.Div([
-            section("Terlambat dan belum per kewajiban", [html.Div(view.duty_counts(found), id=COUNTS)]),
-            section("Menunggu persetujuan: siapa memegangnya",
-                    [html.Div(view.approvals_list(fetch(pending_approvals)), id=APPROVALS)]),
-        ], className="mpn-kl-pair"),
-        section("Matriks kelengkapan", [
-            view.legend(),
-            view.matrix_grid(GRID, view.matrix_rows(found)),
-            html.Div(view.empty_day(day) if not found.rows else None, id=EMPTY),
-        ], note="Baris: bank/pos persepsi, yang paling banyak belum/terlambat di atas. Sel: jam selesai (WIB) atau "
-                "keadaannya; arahkan tetikus untuk batas waktunya, klik untuk membuka halaman yang mengerjakannya."),
-        section("Tren skor 30 hari kerja", [view.trend_chart(trend(day, moment), TREND)],
-                note="Bagian kewajiban yang jatuh tempo dan selesai tepat waktu, per tanggal buku. Surat himbauan "
-                     "tidak dihitung: surat pernyataan yang dimintanya sudah dihitung."),
+        html.Div(
+            [
+                section("Terlambat dan belum per kewajiban", [html.Div(view.duty_counts(found), id=COUNTS)]),
+                section(
+                    "Menunggu persetujuan: siapa memegangnya",
+                    [html.Div(view.approvals_list(fetch(pending_approvals)), id=APPROVALS)],
+                ),
+            ],
+            className="mpn-kl-pair",
+        ),
+        section(
+            "Matriks kelengkapan",
+            [
+                view.legend(),
+                view.matrix_grid(GRID, view.matrix_rows(found)),
+                html.Div(view.empty_day(day) if not found.rows else None, id=EMPTY),
+            ],
+            note="Baris: bank/pos persepsi, yang paling banyak belum/terlambat di atas. Sel: jam selesai (WIB) atau "
+            "keadaannya; arahkan tetikus untuk batas waktunya, klik untuk membuka halaman yang mengerjakannya.",
+        ),
+        section(
+            "Tren skor 30 hari kerja",
+            [view.trend_chart(trend(day, moment), TREND)],
+            note="Bagian kewajiban yang jatuh tempo dan selesai tepat waktu, per tanggal buku. Surat himbauan "
+            "tidak dihitung: surat pernyataan yang dimintanya sudah dihitung.",
+        ),
     ]
 
 
@@ -92,10 +113,19 @@ def trend(day: date, moment: datetime) -> list[Any]:
     return fetch(score_trend, until=day, now=moment)
 
 
-@callback(Output(DAY_LINE, "children"), Output(UPDATED, "children"), Output(CARDS, "children"),
-          Output(COUNTS, "children"), Output(APPROVALS, "children"), Output(GRID, "rowData"),
-          Output(EMPTY, "children"),
-          Input(TICK, "n_intervals"), State(DAY, "date"), prevent_initial_call=True, roles=PAGE_ROLES)
+@callback(
+    Output(DAY_LINE, "children"),
+    Output(UPDATED, "children"),
+    Output(CARDS, "children"),
+    Output(COUNTS, "children"),
+    Output(APPROVALS, "children"),
+    Output(GRID, "rowData"),
+    Output(EMPTY, "children"),
+    Input(TICK, "n_intervals"),
+    State(DAY, "date"),
+    prevent_initial_call=True,
+    roles=PAGE_ROLES,
+)
 def refresh(_tick: int | None, picked: str | None) -> tuple[Any, ...]:
     """Every 30 s: the day's cards, counts, approvals and matrix again, in place."""
     day = parse_day(picked)
@@ -103,13 +133,24 @@ def refresh(_tick: int | None, picked: str | None) -> tuple[Any, ...]:
         raise PreventUpdate
     moment = config.now()
     found: DayCompleteness = fetch(day_completeness, business_date=day, now=moment)
-    return (day_line(day), view.updated_line(found), view.score_cards(found), view.duty_counts(found),
-            view.approvals_list(fetch(pending_approvals)), view.matrix_rows(found),
-            view.empty_day(day) if not found.rows else None)
+    return (
+        day_line(day),
+        view.updated_line(found),
+        view.score_cards(found),
+        view.duty_counts(found),
+        view.approvals_list(fetch(pending_approvals)),
+        view.matrix_rows(found),
+        view.empty_day(day) if not found.rows else None,
+    )
 
 
-@callback(Output(TREND, "figure"), Input(TREND_TICK, "n_intervals"), State(DAY, "date"), prevent_initial_call=True,
-          roles=PAGE_ROLES)
+@callback(
+    Output(TREND, "figure"),
+    Input(TREND_TICK, "n_intervals"),
+    State(DAY, "date"),
+    prevent_initial_call=True,
+    roles=PAGE_ROLES,
+)
 def refresh_trend(_tick: int | None, picked: str | None) -> Any:
     """Every 5 minutes: the 30-working-day trend up to the page's date."""
     day = parse_day(picked)
@@ -127,8 +168,14 @@ def go_to_date(picked: str | None) -> str:
     return search(**{DAY_PARAM: day.isoformat()})
 
 
-@callback(Output(GO, "href"), Input(GRID, "cellClicked"), State(GRID, "rowData"), State(DAY, "date"),
-          prevent_initial_call=True, roles=PAGE_ROLES)
+@callback(
+    Output(GO, "href"),
+    Input(GRID, "cellClicked"),
+    State(GRID, "rowData"),
+    State(DAY, "date"),
+    prevent_initial_call=True,
+    roles=PAGE_ROLES,
+)
 def open_cell(clicked: dict[str, Any] | None, rows: list[dict[str, Any]] | None, picked: str | None) -> str:
     """A click on a duty cell: to the page that works it, for that date (and letter)."""
     clicked = clicked or {}

@@ -78,9 +78,11 @@ class DemoSummary(NamedTuple):
         """One line for the command line."""
         if not self.loaded:
             return "The database already has MPN data: demo data not loaded."
-        return (f"Demo data: {len(self.days)} working days {self.days[0]}..{self.days[-1]}, "
-                f"{self.files} files imported ({self.mpn_rows:,} MPN rows, {self.batches:,} bank batches, "
-                f"{self.letters:,} statement letters), {self.reconciled} days reconciled; files in {self.out_dir}")
+        return (
+            f"Demo data: {len(self.days)} working days {self.days[0]}..{self.days[-1]}, "
+            f"{self.files} files imported ({self.mpn_rows:,} MPN rows, {self.batches:,} bank batches, "
+            f"{self.letters:,} statement letters), {self.reconciled} days reconciled; files in {self.out_dir}"
+        )
 
 
 def default_until(calendar: WorkingCalendar, now: datetime | None = None) -> date:
@@ -96,16 +98,33 @@ def ensure_demo_logins(engine: Engine, *, actor: Actor) -> tuple[str, ...]:
     with engine.begin() as conn:
         for login in DEMO_LOGINS:
             if user_by_name(conn, login.username) is None:
-                add_user(conn, username=login.username, role=login.role, password=DEMO_PASSWORD, actor=actor,
-                         full_name=login.full_name, nip=login.nip, policy=False,
-                         email=f"{login.username}@{DEMO_MAIL_DOMAIN}")
+                add_user(
+                    conn,
+                    username=login.username,
+                    role=login.role,
+                    password=DEMO_PASSWORD,
+                    actor=actor,
+                    full_name=login.full_name,
+                    nip=login.nip,
+                    policy=False,
+                    email=f"{login.username}@{DEMO_MAIL_DOMAIN}",
+                )
                 created.append(login.username)
     return tuple(created)
 
 
-def load_demo(engine: Engine, *, days: int = 30, seed: int = DEFAULT_SEED, until: date | None = None,
-              out_dir: Path, progress: Progress | None = None, rows_per_day: int | None = None,
-              config: DemoConfig | None = None, actor: Actor | None = None) -> DemoSummary:
+def load_demo(
+    engine: Engine,
+    *,
+    days: int = 30,
+    seed: int = DEFAULT_SEED,
+    until: date | None = None,
+    out_dir: Path,
+    progress: Progress | None = None,
+    rows_per_day: int | None = None,
+    config: DemoConfig | None = None,
+    actor: Actor | None = None,
+) -> DemoSummary:
     """Create the demo logins, then fill an empty database with `days` working days of demo data up to
     `until` (default: the last working day before today); a database that already has MPN data is
     left alone.
@@ -127,13 +146,21 @@ def load_demo(engine: Engine, *, days: int = 30, seed: int = DEFAULT_SEED, until
         return _load(engine, days, until, out_dir, progress, cfg, actor)
 
 
-def _load(engine: Engine, days: int, until: date | None, out_dir: Path,
-          progress: Progress | None, cfg: DemoConfig, actor: Actor) -> DemoSummary:
+def _load(
+    engine: Engine,
+    days: int,
+    until: date | None,
+    out_dir: Path,
+    progress: Progress | None,
+    cfg: DemoConfig,
+    actor: Actor,
+) -> DemoSummary:
     now = datetime.now(UTC)
     with engine.connect() as conn:
         if has_mpn_data(conn):
-            return DemoSummary(False, (), out_dir, 0, 0, 0, 0, None,
-                               logins_created=ensure_demo_logins(engine, actor=actor))
+            return DemoSummary(
+                False, (), out_dir, 0, 0, 0, 0, None, logins_created=ensure_demo_logins(engine, actor=actor)
+            )
         calendar = calendar_from_db(conn)
         master = Master.from_db(conn)
         deadlines = current_settings(conn)
@@ -164,12 +191,22 @@ def _load(engine: Engine, days: int, until: date | None, out_dir: Path,
     def start_of(day: date) -> datetime:  # a day's distribution: an hour after its statement letters were due
         return due_of(day) + timedelta(hours=1)
 
-    steps = [*arrival_steps(engine, manifest, actor, imported, due_of),
-             *reconcile_steps(engine, manifest, actor, cfg.seed, now, due_of,
-                              lambda at: dispatch_and_send(engine, at, actor=actor, smtp_url=sink.get("url", ""))),
-             *letters_steps(engine, chosen, actor, now, frozenset(p.bank_code for p in manifest.planted.get(
-                 "missing_statement", ()))),
-             *distribution_steps(engine, chosen, actor, start_of)]
+    steps = [
+        *arrival_steps(engine, manifest, actor, imported, due_of),
+        *reconcile_steps(
+            engine,
+            manifest,
+            actor,
+            cfg.seed,
+            now,
+            due_of,
+            lambda at: dispatch_and_send(engine, at, actor=actor, smtp_url=sink.get("url", "")),
+        ),
+        *letters_steps(
+            engine, chosen, actor, now, frozenset(p.bank_code for p in manifest.planted.get("missing_statement", ()))
+        ),
+        *distribution_steps(engine, chosen, actor, start_of),
+    ]
     total, step_no = len(chosen) + len(steps), [len(chosen)]
 
     def stepped(label: str) -> None:
@@ -183,14 +220,34 @@ def _load(engine: Engine, days: int, until: date | None, out_dir: Path,
     clock.settle()
     plant_notice(engine, [p for d in manifest.days for p in d.planted], now, actor)  # one bank's outage notice
     summary = DemoSummary(
-        loaded=True, days=chosen, out_dir=out_dir, files=counted["files"], mpn_rows=counted["rows"],
-        batches=sum(len(d.batches) for d in manifest.days), letters=sum(d.letters for d in manifest.days),
-        manifest=manifest, logins_created=logins,
+        loaded=True,
+        days=chosen,
+        out_dir=out_dir,
+        files=counted["files"],
+        mpn_rows=counted["rows"],
+        batches=sum(len(d.batches) for d in manifest.days),
+        letters=sum(d.letters for d in manifest.days),
+        manifest=manifest,
+        logins_created=logins,
         reconciled=sum(1 for d in manifest.days if d.batches or d.statements or d.payments),
     )
     with engine.begin() as conn:
-        record(conn, actor, "demo.load", object_type="demo", object_id=f"{chosen[0]}..{chosen[-1]}",
-               after={"days": len(chosen), "first_date": chosen[0], "last_date": chosen[-1], "seed": cfg.seed,
-                      "files": summary.files, "mpn_rows": summary.mpn_rows, "batches": summary.batches,
-                      "letters": summary.letters, "steps": ran})
+        record(
+            conn,
+            actor,
+            "demo.load",
+            object_type="demo",
+            object_id=f"{chosen[0]}..{chosen[-1]}",
+            after={
+                "days": len(chosen),
+                "first_date": chosen[0],
+                "last_date": chosen[-1],
+                "seed": cfg.seed,
+                "files": summary.files,
+                "mpn_rows": summary.mpn_rows,
+                "batches": summary.batches,
+                "letters": summary.letters,
+                "steps": ran,
+            },
+        )
     return summary

@@ -53,8 +53,12 @@ class DemoClock:
             real_end = conn.execute(text("SELECT clock_timestamp()")).scalar_one() + SLACK
         reals = [r for r, _ in self.marks]
         hists = [h for _, h in self.marks]
-        segments = {"real": reals, "hist": hists, "real_next": reals[1:] + [real_end],
-                    "hist_next": hists[1:] + [self.now]}
+        segments = {
+            "real": reals,
+            "hist": hists,
+            "real_next": reals[1:] + [real_end],
+            "hist_next": hists[1:] + [self.now],
+        }
         moved = 0
         with self.engine.begin() as conn:
             for table in GUARDED:
@@ -68,23 +72,28 @@ class DemoClock:
 
 def _stamped_columns(conn: Connection) -> list[tuple[str, str]]:
     """Every `timestamptz` column of the ordinary tables (not partitions, not `KEEP`)."""
-    rows = conn.execute(text("""
+    rows = conn.execute(
+        text("""
         SELECT c.table_name, c.column_name
           FROM information_schema.columns c
           JOIN pg_class k ON k.relname = c.table_name AND k.relkind = 'r' AND NOT k.relispartition
           JOIN pg_namespace n ON n.oid = k.relnamespace AND n.nspname = c.table_schema
          WHERE c.table_schema = current_schema() AND c.data_type = 'timestamp with time zone'
-         ORDER BY 1, 2""")).all()
+         ORDER BY 1, 2""")
+    ).all()
     return [(t, c) for t, c in rows if t not in KEEP]
 
 
 def _move(conn: Connection, table: str, column: str, segments: dict[str, list[datetime]]) -> int:
     """`column` of `table`: each value inside a mark's segment moves to the mark's moment plus its offset."""
-    return conn.execute(text(f"""
+    return conn.execute(
+        text(f"""
         WITH seg AS (
             SELECT * FROM unnest(CAST(:real AS timestamptz[]), CAST(:hist AS timestamptz[]),
                                  CAST(:real_next AS timestamptz[]), CAST(:hist_next AS timestamptz[]))
                        AS s(real, hist, real_next, hist_next))
         UPDATE "{table}" t SET "{column}" = LEAST(s.hist + (t."{column}" - s.real), s.hist_next)
           FROM seg s
-         WHERE t."{column}" >= s.real AND t."{column}" < s.real_next"""), segments).rowcount
+         WHERE t."{column}" >= s.real AND t."{column}" < s.real_next"""),
+        segments,
+    ).rowcount

@@ -34,8 +34,18 @@ from queries.calendar import WIB, WorkingCalendar
 from queries.imports.store import LetterIn
 
 __all__ = [
-    "BatchFile", "DayFiles", "DemoConfig", "Letter", "Manifest", "Master", "PeakFile", "Planted",
-    "build_day", "generate", "write_day", "write_peak_day",
+    "BatchFile",
+    "DayFiles",
+    "DemoConfig",
+    "Letter",
+    "Manifest",
+    "Master",
+    "PeakFile",
+    "Planted",
+    "build_day",
+    "generate",
+    "write_day",
+    "write_peak_day",
 ]
 
 ROMAN = ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
@@ -49,9 +59,11 @@ class Letter(LetterIn):
 
     def line(self) -> str:
         """The letter as a CSV line."""
-        return (f"{self.bank_code},{self.business_date.isoformat()},{self.letter_number},"
-                f"{self.letter_date.isoformat()},{self.received_at.isoformat()},{self.declared_count},"
-                f"{self.declared_amount},{self.signer}\n")
+        return (
+            f"{self.bank_code},{self.business_date.isoformat()},{self.letter_number},"
+            f"{self.letter_date.isoformat()},{self.received_at.isoformat()},{self.declared_count},"
+            f"{self.declared_amount},{self.signer}\n"
+        )
 
 
 class BankDay(NamedTuple):
@@ -105,19 +117,41 @@ class Manifest:
 
     def to_json(self) -> str:
         """The manifest as stable JSON (written next to the files as `manifest.json`)."""
-        return json.dumps({
-            "seed": self.seed,
-            "days": [{
-                "day": d.day.isoformat(), "mpn": d.mpn.name, "mpn_received_at": d.mpn_received_at.isoformat(),
-                "payments": d.payments, "reversals": d.reversals,
-                "batches": [{"bank_code": b.bank_code, "file": b.path.name,
-                             "received_at": b.received_at.isoformat(), "rows": b.rows, "amount": b.amount}
-                            for b in d.batches],
-                "statements": d.statements.name if d.statements else None, "letters": d.letters,
-            } for d in self.days],
-            "planted": {k: [[p.day.isoformat(), p.bank_code, p.ntpn, p.detail] for p in v]
-                        for k, v in self.planted.items()},
-        }, indent=1) + "\n"
+        return (
+            json.dumps(
+                {
+                    "seed": self.seed,
+                    "days": [
+                        {
+                            "day": d.day.isoformat(),
+                            "mpn": d.mpn.name,
+                            "mpn_received_at": d.mpn_received_at.isoformat(),
+                            "payments": d.payments,
+                            "reversals": d.reversals,
+                            "batches": [
+                                {
+                                    "bank_code": b.bank_code,
+                                    "file": b.path.name,
+                                    "received_at": b.received_at.isoformat(),
+                                    "rows": b.rows,
+                                    "amount": b.amount,
+                                }
+                                for b in d.batches
+                            ],
+                            "statements": d.statements.name if d.statements else None,
+                            "letters": d.letters,
+                        }
+                        for d in self.days
+                    ],
+                    "planted": {
+                        k: [[p.day.isoformat(), p.bank_code, p.ntpn, p.detail] for p in v]
+                        for k, v in self.planted.items()
+                    },
+                },
+                indent=1,
+            )
+            + "\n"
+        )
 
 
 def _between(rng: Random, start: datetime, seconds: int) -> datetime:
@@ -132,8 +166,7 @@ def _batch_arrival(rng: Random, plan: DayPlan, late: bool) -> datetime:
     return _between(rng, datetime.combine(plan.next_day, time(7), WIB), 4 * 3600)
 
 
-def _letter_arrival(rng: Random, plan: DayPlan, offset: int, late: bool,
-                    calendar: WorkingCalendar) -> datetime:
+def _letter_arrival(rng: Random, plan: DayPlan, offset: int, late: bool, calendar: WorkingCalendar) -> datetime:
     tz = CLOCKS[offset]
     if not late:
         if rng.random() < 0.15:
@@ -144,8 +177,16 @@ def _letter_arrival(rng: Random, plan: DayPlan, offset: int, late: bool,
     return _between(rng, datetime.combine(calendar.next_after(plan.next_day), time(8), tz), 4 * 3600)
 
 
-def _letter(rng: Random, plan: DayPlan, pools: Pools, bank_index: int, rows: list[Payment],
-            cfg: DemoConfig, calendar: WorkingCalendar, sent: bool) -> Letter | None:
+def _letter(
+    rng: Random,
+    plan: DayPlan,
+    pools: Pools,
+    bank_index: int,
+    rows: list[Payment],
+    cfg: DemoConfig,
+    calendar: WorkingCalendar,
+    sent: bool,
+) -> Letter | None:
     """The agent's letter, or None when it never comes; a mismatch is only planted against a batch."""
     code = pools.master.banks[bank_index].code
     if sent and rng.random() < cfg.missing_statement:
@@ -157,8 +198,12 @@ def _letter(rng: Random, plan: DayPlan, pools: Pools, bank_index: int, rows: lis
             count += rng.choice((-1, 1, 2)) if count >= 2 else 1
         else:
             total += rng.choice((-1, 1)) * min(total - 1, rng.choice((50_000, 1_000_000, rows[0].amount)))
-        plan.note("statement_mismatch", code, None,
-                  f"declared {count}/{total}, batch {len(rows)}/{sum(r.amount for r in rows)}")
+        plan.note(
+            "statement_mismatch",
+            code,
+            None,
+            f"declared {count}/{total}, batch {len(rows)}/{sum(r.amount for r in rows)}",
+        )
     late = rng.random() < cfg.late_statement
     received = _letter_arrival(rng, plan, pools.head_office_offset[bank_index], late, calendar)
     if late:
@@ -169,8 +214,9 @@ def _letter(rng: Random, plan: DayPlan, pools: Pools, bank_index: int, rows: lis
     return Letter(code, plan.day, number, signed, received, count, total, signer)
 
 
-def plan_bank_days(rng: Random, plan: DayPlan, pools: Pools, cfg: DemoConfig,
-                   calendar: WorkingCalendar) -> list[BankDay]:
+def plan_bank_days(
+    rng: Random, plan: DayPlan, pools: Pools, cfg: DemoConfig, calendar: WorkingCalendar
+) -> list[BankDay]:
     """Per agent with data: its batch rows, whether and when the batch arrives, its statement letter."""
     index = {b.code: i for i, b in enumerate(pools.master.banks)}
     out = []
@@ -185,8 +231,7 @@ def plan_bank_days(rng: Random, plan: DayPlan, pools: Pools, cfg: DemoConfig,
     return out
 
 
-def build_day(day: date, master: Master, cfg: DemoConfig,
-              calendar: WorkingCalendar) -> tuple[DayPlan, list[BankDay]]:
+def build_day(day: date, master: Master, cfg: DemoConfig, calendar: WorkingCalendar) -> tuple[DayPlan, list[BankDay]]:
     """Generate one business date in memory: its payments, planted anomalies, batches and letters.
 
     Depends only on (seed, day, master, calendar), so a day is the same whatever range it is part of.
@@ -225,8 +270,14 @@ def _write(path: Path, header: str, lines: Iterable[str]) -> None:
         f.writelines(lines)
 
 
-def write_day(out_dir: Path, day: date, master: Master, cfg: DemoConfig,
-              calendar: WorkingCalendar, arrived_by: datetime | None = None) -> DayFiles:
+def write_day(
+    out_dir: Path,
+    day: date,
+    master: Master,
+    cfg: DemoConfig,
+    calendar: WorkingCalendar,
+    arrived_by: datetime | None = None,
+) -> DayFiles:
     """Write `mpn_YYYYMMDD.csv`, `bank_<code>_YYYYMMDD.csv` per agent that sends one, and
     `statements_YYYYMMDD.csv` (when any letter came) into `out_dir`.
 
@@ -235,9 +286,13 @@ def write_day(out_dir: Path, day: date, master: Master, cfg: DemoConfig,
     """
     plan, bank_days = build_day(day, master, cfg, calendar)
     if arrived_by is not None:
-        bank_days = [b._replace(sent=b.sent and b.received_at <= arrived_by,
-                                letter=b.letter if b.letter is None or b.letter.received_at <= arrived_by else None)
-                     for b in bank_days]
+        bank_days = [
+            b._replace(
+                sent=b.sent and b.received_at <= arrived_by,
+                letter=b.letter if b.letter is None or b.letter.received_at <= arrived_by else None,
+            )
+            for b in bank_days
+        ]
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = f"{day:%Y%m%d}"
     mpn_rows = plan.mpn_rows()
@@ -250,24 +305,39 @@ def write_day(out_dir: Path, day: date, master: Master, cfg: DemoConfig,
             continue
         path = out_dir / f"bank_{bank_day.bank_code}_{stamp}.csv"
         _write(path, BANK_HEADER, (r.batch_line(day) for r in bank_day.rows))
-        batches.append(BatchFile(bank_day.bank_code, path, bank_day.received_at, len(bank_day.rows),
-                                 sum(r.amount for r in bank_day.rows)))
+        batches.append(
+            BatchFile(
+                bank_day.bank_code, path, bank_day.received_at, len(bank_day.rows), sum(r.amount for r in bank_day.rows)
+            )
+        )
     letters = [b.letter for b in bank_days if b.letter is not None]
     statements = out_dir / f"statements_{stamp}.csv" if letters else None
     if statements is not None:
         _write(statements, STATEMENT_HEADER, (letter.line() for letter in letters))
     reversals = sum(1 for kind, _ in mpn_rows if kind == "reversal")
     return DayFiles(
-        day=day, mpn=mpn_path, mpn_received_at=extracted, payments=len(mpn_rows) - reversals,
-        reversals=reversals, batches=tuple(batches), statements=statements,
+        day=day,
+        mpn=mpn_path,
+        mpn_received_at=extracted,
+        payments=len(mpn_rows) - reversals,
+        reversals=reversals,
+        batches=tuple(batches),
+        statements=statements,
         statements_received_at=max((letter.received_at for letter in letters), default=None),
-        letters=len(letters), planted=tuple(plan.planted),
+        letters=len(letters),
+        planted=tuple(plan.planted),
     )
 
 
-def generate(out_dir: Path, days: Iterable[date], master: Master, cfg: DemoConfig,
-             calendar: WorkingCalendar,
-             progress: Callable[[int, int, str], None] | None = None, arrived_by: datetime | None = None) -> Manifest:
+def generate(
+    out_dir: Path,
+    days: Iterable[date],
+    master: Master,
+    cfg: DemoConfig,
+    calendar: WorkingCalendar,
+    progress: Callable[[int, int, str], None] | None = None,
+    arrived_by: datetime | None = None,
+) -> Manifest:
     """Write the files of every working day in `days` and `manifest.json`; return the manifest.
 
     `arrived_by`: leave out the batches and letters that arrive after it (see `write_day`).

@@ -27,8 +27,9 @@ log = logging.getLogger(__name__)
 FLAKY_DAY_BACK = 3  # working days before the last one: delivered with one attempt, then redistributed
 
 
-def distribution_steps(engine: Engine, days: tuple[date, ...], actor: Actor,
-                       start_of: Callable[[date], datetime]) -> list[Step]:
+def distribution_steps(
+    engine: Engine, days: tuple[date, ...], actor: Actor, start_of: Callable[[date], datetime]
+) -> list[Step]:
     """Prepare, approve and deliver every demo day but the last (left waiting for the kasi), each day from
     `start_of(day)` (after its statement letters were due): prepared and requested, the kasi's approval half an
     hour later, the kasubdit's after another half hour, delivered at once."""
@@ -47,13 +48,31 @@ def distribution_steps(engine: Engine, days: tuple[date, ...], actor: Actor,
         steps.append(Step(at, 3, f"distribution {day} prepared", partial(_prepare, engine, day, pelaksana)))
         if day == days[-1]:
             continue
-        steps.append(Step(at + timedelta(minutes=30), 3, f"distribution {day} approved by the kasi",
-                          partial(_approve, engine, day, kasi)))
-        steps.append(Step(at + timedelta(minutes=60), 3, f"distribution {day} approved by the kasubdit",
-                          partial(_approve, engine, day, kasubdit)))
+        steps.append(
+            Step(
+                at + timedelta(minutes=30),
+                3,
+                f"distribution {day} approved by the kasi",
+                partial(_approve, engine, day, kasi),
+            )
+        )
+        steps.append(
+            Step(
+                at + timedelta(minutes=60),
+                3,
+                f"distribution {day} approved by the kasubdit",
+                partial(_approve, engine, day, kasubdit),
+            )
+        )
         if deliver:
-            steps.append(Step(at + timedelta(minutes=61), 3, f"distribution {day} delivered",
-                              partial(_deliver, engine, day, n, len(days), actor, pelaksana)))
+            steps.append(
+                Step(
+                    at + timedelta(minutes=61),
+                    3,
+                    f"distribution {day} delivered",
+                    partial(_deliver, engine, day, n, len(days), actor, pelaksana),
+                )
+            )
     return steps
 
 

@@ -60,8 +60,13 @@ def letter_waves(day: DayFiles, due: datetime) -> list[tuple[Path, datetime]]:
     return out
 
 
-def arrival_steps(engine: Engine, manifest: Manifest, actor: Actor, imported: Callable[[str, int], None],
-                  due_of: Callable[[date], datetime]) -> list[Step]:
+def arrival_steps(
+    engine: Engine,
+    manifest: Manifest,
+    actor: Actor,
+    imported: Callable[[str, int], None],
+    due_of: Callable[[date], datetime],
+) -> list[Step]:
     """Each written file imported at its arrival (letters in waves, `letter_waves`, by `due_of(day)`);
     `imported(name, rows)` is told after each."""
     steps = []
@@ -70,9 +75,11 @@ def arrival_steps(engine: Engine, manifest: Manifest, actor: Actor, imported: Ca
         files += [("bank", b.path, b.received_at) for b in d.batches]
         files += [("statements", path, moment) for path, moment in letter_waves(d, due_of(d.day))]
         for kind, path, moment in files:
+
             def run(kind: str = kind, path: Path = path, moment: datetime = moment) -> None:
                 result = import_file(engine, kind, path, received_at=moment, actor=actor)
                 imported(path.name, result.rows if kind == "mpn" else 0)
+
             steps.append(Step(moment, 0, f"imported {path.name}", run))
     return steps
 
@@ -91,9 +98,15 @@ def run_moments(day: DayFiles, seed: int, letters: list[datetime]) -> list[datet
     return sorted(set(runs))
 
 
-def reconcile_steps(engine: Engine, manifest: Manifest, actor: Actor, seed: int, now: datetime,
-                    due_of: Callable[[date], datetime],
-                    deliver: Callable[[datetime], object] | None = None) -> list[Step]:
+def reconcile_steps(
+    engine: Engine,
+    manifest: Manifest,
+    actor: Actor,
+    seed: int,
+    now: datetime,
+    due_of: Callable[[date], datetime],
+    deliver: Callable[[datetime], object] | None = None,
+) -> list[Step]:
     """The date's runs, each replaying its moment (`as_of`) so its result times are the run's own; `deliver(at)`
     then sends each bank its result as the scheduler does right after a run."""
     steps = []

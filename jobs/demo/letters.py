@@ -37,8 +37,9 @@ def demo_login(engine: Engine, name: str) -> User:
     return user
 
 
-def letters_steps(engine: Engine, days: tuple[date, ...], actor: Actor, now: datetime,
-                  never: frozenset[str] = frozenset()) -> list[Step]:
+def letters_steps(
+    engine: Engine, days: tuple[date, ...], actor: Actor, now: datetime, never: frozenset[str] = frozenset()
+) -> list[Step]:
     """Draft, initial, sign, send and answer appeal letters over the demo's `days`, each step at its moment.
 
     The older round is drafted an hour after its statement letters were due and goes out that day; today's round
@@ -75,8 +76,11 @@ def letters_steps(engine: Engine, days: tuple[date, ...], actor: Actor, now: dat
     answer_day = calendar.next_after(calendar.next_after(sign_day))
     answered = datetime.combine(answer_day, time(10), config.timezone())
     steps = [Step(base, 2, "appeal letters: older round drafted", setup)]
-    steps += [Step(base + timedelta(hours=1, minutes=10 * n), 2, "appeal letter sent", partial(send, n))
-              for n in range(OLD_ROUND_SENT)]
+    steps += [
+        Step(base + timedelta(hours=1, minutes=10 * n), 2, "appeal letter sent", partial(send, n))
+        for n in range(OLD_ROUND_SENT)
+    ]
+
     def answer() -> None:
         if old_round:
             _answer(engine, old_round[0].letter_id, pelaksana, answered, actor)
@@ -92,8 +96,9 @@ def _chased_first(proposed: list[al.Proposed], never: frozenset[str]) -> list[al
     return sorted(proposed, key=lambda p: p.bank_code not in never)
 
 
-def _new_round(engine: Engine, day: date, due: datetime, kasi: User, kasubdit: User,
-               never: frozenset[str]) -> list[Step]:
+def _new_round(
+    engine: Engine, day: date, due: datetime, kasi: User, kasubdit: User, never: frozenset[str]
+) -> list[Step]:
     """The system's drafts for `day` an hour after its letters were due, taken to every step in the morning."""
     proposed: list[al.Proposed] = []
 
@@ -106,8 +111,12 @@ def _new_round(engine: Engine, day: date, due: datetime, kasi: User, kasubdit: U
             return
         with engine.begin() as conn:
             if step == "returned":
-                al.return_letter(conn, proposed[n].letter_id, actor=kasi,
-                                 note="Mohon alamat kantor pusat dilengkapi sebelum diparaf.")
+                al.return_letter(
+                    conn,
+                    proposed[n].letter_id,
+                    actor=kasi,
+                    note="Mohon alamat kantor pusat dilengkapi sebelum diparaf.",
+                )
                 return
             al.initial(conn, proposed[n].letter_id, actor=kasi)
             if step == "signed":
@@ -116,7 +125,8 @@ def _new_round(engine: Engine, day: date, due: datetime, kasi: User, kasubdit: U
     at = due + timedelta(hours=1)
     return [Step(at, 2, "appeal letters: system drafts", propose)] + [
         Step(at + timedelta(minutes=30 * (n + 1)), 2, f"appeal letter {step}", partial(act, n, step))
-        for n, step in enumerate(("initialled", "signed", "returned"))]
+        for n, step in enumerate(("initialled", "signed", "returned"))
+    ]
 
 
 def letter_counts(engine: Engine) -> dict[str, int]:
@@ -134,14 +144,26 @@ def _answer(engine: Engine, letter_id: int, pelaksana: User, received: datetime,
     with engine.connect() as conn:
         letter = al.appeal_letter(conn, letter_id)
         cells = [statement_cell(conn, letter.bank_code, d) for d in letter.business_dates]
-    declared = [DeclaredDay(c.business_date, c.batch_count if c.batch_count is not None else c.mpn_count,
-                            c.batch_amount if c.batch_amount is not None else c.mpn_amount)
-                for c in cells if c is not None]
+    declared = [
+        DeclaredDay(
+            c.business_date,
+            c.batch_count if c.batch_count is not None else c.mpn_count,
+            c.batch_amount if c.batch_amount is not None else c.mpn_amount,
+        )
+        for c in cells
+        if c is not None
+    ]
     day = received.date()
     with engine.begin() as conn:
-        record_statement(conn, bank_code=letter.bank_code, days=declared, letter_number=f"SP-{letter_id:04d}/DIR",
-                         letter_date=day, received_at=received,
-                         signer="Direktur Operasional", actor=pelaksana)
+        record_statement(
+            conn,
+            bank_code=letter.bank_code,
+            days=declared,
+            letter_number=f"SP-{letter_id:04d}/DIR",
+            letter_date=day,
+            received_at=received,
+            signer="Direktur Operasional",
+            actor=pelaksana,
+        )
     for d in sorted({c.business_date for c in cells if c is not None}):
         reconcile(engine, d, actor=actor, as_of=received)
-

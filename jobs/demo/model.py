@@ -17,19 +17,27 @@ from queries.imports.master import DEFAULT_DIR, banks, codes, parse_master_file
 
 # Exception categories of CONTRACT §4 the generator plants, in the contract's order.
 TRANSACTION_CATEGORIES = (
-    "missing_in_bank", "missing_in_mpn", "amount_mismatch", "attribute_mismatch",
-    "cutoff_mismatch", "duplicate", "cancelled_reused",
+    "missing_in_bank",
+    "missing_in_mpn",
+    "amount_mismatch",
+    "attribute_mismatch",
+    "cutoff_mismatch",
+    "duplicate",
+    "cancelled_reused",
 )
 BANK_CATEGORIES = ("missing_batch", "missing_statement", "statement_mismatch")
 # Other planted facts a user notices: late files and ordinary (legitimate) reversals.
 EVENTS = ("late_batch", "late_statement", "reversal")
 ALL_KINDS = TRANSACTION_CATEGORIES + BANK_CATEGORIES + EVENTS
 
-MPN_HEADER = ("record_type,ntpn,billing_code,bank_code,branch_code,ntb,paid_at,npwp,taxpayer_name,"
-              "kap,kjs,tax_period,kpp_code,amount\n")
+MPN_HEADER = (
+    "record_type,ntpn,billing_code,bank_code,branch_code,ntb,paid_at,npwp,taxpayer_name,"
+    "kap,kjs,tax_period,kpp_code,amount\n"
+)
 BANK_HEADER = "bank_code,business_date,ntpn,ntb,paid_at,npwp,kap,kjs,tax_period,kpp_code,amount\n"
-STATEMENT_HEADER = ("bank_code,business_date,letter_number,letter_date,received_at,declared_count,"
-                    "declared_amount,signer\n")
+STATEMENT_HEADER = (
+    "bank_code,business_date,letter_number,letter_date,received_at,declared_count,declared_amount,signer\n"
+)
 
 
 class BankInfo(NamedTuple):
@@ -62,8 +70,9 @@ class Master:
         bank_rows = parse_master_file("banks", folder / "banks.csv")
         kap_rows = parse_master_file("kap", folder / "kap.csv")
         return cls(
-            banks=tuple(sorted(BankInfo(r["bank_code"], r["kind"], time.fromisoformat(r["cutoff"]))
-                               for r in bank_rows)),
+            banks=tuple(
+                sorted(BankInfo(r["bank_code"], r["kind"], time.fromisoformat(r["cutoff"])) for r in bank_rows)
+            ),
             kaps=tuple(sorted(KapInfo(r["kap"], r["tax_group"]) for r in kap_rows)),
             kpps=tuple(sorted(r["kpp_code"] for r in parse_master_file("kpp", folder / "kpp.csv"))),
             kjs=tuple(sorted(r["kjs"] for r in parse_master_file("kjs", folder / "kjs.csv"))),
@@ -151,12 +160,16 @@ class Payment:
 
     def mpn_line(self, record_type: str = "payment") -> str:
         """The row as a line of an MPN file (CONTRACT 2.1)."""
-        return (f"{record_type},{self.ntpn},{self.billing_code},{self.bank_code},{self.branch_code},"
-                f"{self.ntb},{self.paid_at.isoformat()},{self.npwp},{self.taxpayer_name},{self.kap},"
-                f"{self.kjs},{self.tax_period},{self.kpp_code},{self.amount}\n")
+        return (
+            f"{record_type},{self.ntpn},{self.billing_code},{self.bank_code},{self.branch_code},"
+            f"{self.ntb},{self.paid_at.isoformat()},{self.npwp},{self.taxpayer_name},{self.kap},"
+            f"{self.kjs},{self.tax_period},{self.kpp_code},{self.amount}\n"
+        )
 
     def batch_line(self, business_date: date) -> str:
         """The row as a line of a bank batch for `business_date` (CONTRACT 2.2)."""
-        return (f"{self.bank_code},{business_date.isoformat()},{self.ntpn},{self.ntb},"
-                f"{self.paid_at.isoformat()},{self.npwp},{self.kap},{self.kjs},{self.tax_period},"
-                f"{self.kpp_code},{self.amount}\n")
+        return (
+            f"{self.bank_code},{business_date.isoformat()},{self.ntpn},{self.ntb},"
+            f"{self.paid_at.isoformat()},{self.npwp},{self.kap},{self.kjs},{self.tax_period},"
+            f"{self.kpp_code},{self.amount}\n"
+        )

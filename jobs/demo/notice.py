@@ -32,8 +32,13 @@ def _regional(code: str) -> bool:
 def pick(planted: Sequence[Planted], now: datetime) -> Planted | None:
     """The latest late or missing batch of a regional bank early enough for its notice to have arrived by now."""
     tz = config.timezone()
-    fits = [p for p in planted if p.category in ("late_batch", "missing_batch") and _regional(p.bank_code)
-            and datetime.combine(p.day, time(7), tz) + timedelta(hours=12) < now]
+    fits = [
+        p
+        for p in planted
+        if p.category in ("late_batch", "missing_batch")
+        and _regional(p.bank_code)
+        and datetime.combine(p.day, time(7), tz) + timedelta(hours=12) < now
+    ]
     return max(fits, key=lambda p: (p.day, p.bank_code), default=None)
 
 
@@ -48,9 +53,17 @@ def plant_notice(engine: Engine, planted: Sequence[Planted], now: datetime, acto
     end = min(start + OUTAGE, now - NOTIFIED_AFTER - timedelta(minutes=5))
     received = end + NOTIFIED_AFTER
     cause = "force_majeure" if end - start > FORCE_MAJEURE_MIN else "communication_failure"
-    notice = NoticeIn(found.bank_code, f"{found.bank_code}/TI/{_roman(found.day)}/{found.day:%Y}", received.date(),
-                      received, cause, start, end, ("mpn", "batch", "statement"),
-                      "Jaringan ke Kantor Pusat terputus; transaksi diterima luring dan direkam ulang setelah pulih.")
+    notice = NoticeIn(
+        found.bank_code,
+        f"{found.bank_code}/TI/{_roman(found.day)}/{found.day:%Y}",
+        received.date(),
+        received,
+        cause,
+        start,
+        end,
+        ("mpn", "batch", "statement"),
+        "Jaringan ke Kantor Pusat terputus; transaksi diterima luring dan direkam ulang setelah pulih.",
+    )
     with engine.begin() as conn:
         notice_id, _ = record_checked(conn, notice, actor=actor, now=now)
     return notice_id

@@ -62,8 +62,9 @@ def _time_pools(pools: Pools, day: date, calendar: WorkingCalendar, rng: Random)
     return out
 
 
-def _bank_table(pools: Pools, day: date, rows: int, rng: Random,
-                times: dict[tuple, list[str]]) -> list[tuple[int, str, str, list[str], str, int, int, int]]:
+def _bank_table(
+    pools: Pools, day: date, rows: int, rng: Random, times: dict[tuple, list[str]]
+) -> list[tuple[int, str, str, list[str], str, int, int, int]]:
     """2**16 entries drawn by volume share: (bank index, "bank,branch", bank code, times,
     NTB prefix, NTB digits, NTB modulus, NTB multiplier)."""
     banks = pools.master.banks
@@ -73,9 +74,18 @@ def _bank_table(pools: Pools, day: date, rows: int, rng: Random,
         branch = rng.choice(pools.branches[bi])
         style = pools.ntb_styles[bi]
         digits = max(style.digits, len(str(rows)))
-        table.append((bi, f"{banks[bi].code},{branch.code}", banks[bi].code,
-                      times[(banks[bi].cutoff, branch.offset)], f"{style.prefix}{day:%y%m%d}", digits,
-                      10**digits, golden_multiplier(10**digits, 10)))
+        table.append(
+            (
+                bi,
+                f"{banks[bi].code},{branch.code}",
+                banks[bi].code,
+                times[(banks[bi].cutoff, branch.offset)],
+                f"{style.prefix}{day:%y%m%d}",
+                digits,
+                10**digits,
+                golden_multiplier(10**digits, 10),
+            )
+        )
     return table
 
 
@@ -84,14 +94,29 @@ def _combo_table(pools: Pools, day: date, rng: Random) -> list[tuple[str, float,
     cum = pools.annual_combo_cum if day.month in (3, 4) else pools.combo_cum
     table = []
     for combo in rng.choices(pools.combos, cum_weights=cum, k=4096):
-        table.append((f"{combo.kap},{combo.kjs},{tax_period(rng, combo, day)}", combo.log_median,
-                      combo.sigma, pools.payers(combo), len(pools.payers(combo))))
+        table.append(
+            (
+                f"{combo.kap},{combo.kjs},{tax_period(rng, combo, day)}",
+                combo.log_median,
+                combo.sigma,
+                pools.payers(combo),
+                len(pools.payers(combo)),
+            )
+        )
     return table
 
 
-def write_peak_day(path: Path, rows: int, seed: int, master: Master, day: date,
-                   calendar: WorkingCalendar, *, batch_bank: str | None = None,
-                   batch_path: Path | None = None) -> PeakFile:
+def write_peak_day(
+    path: Path,
+    rows: int,
+    seed: int,
+    master: Master,
+    day: date,
+    calendar: WorkingCalendar,
+    *,
+    batch_bank: str | None = None,
+    batch_path: Path | None = None,
+) -> PeakFile:
     """Write an MPN file of `rows` payments of business date `day` (all deriving to `day`, NTPNs and
     NTBs unique); with `batch_bank`, also that agent's matching batch file at `batch_path`."""
     started = clock.perf_counter()
@@ -103,8 +128,10 @@ def write_peak_day(path: Path, rows: int, seed: int, master: Master, day: date,
     normal = [rng.gauss() for _ in range(1 << 16)]
     mult = golden_multiplier(36**8, 36)
     low = [base36((i * mult + pools.ntpn_add) % 36**8, 8) for i in range(1 << 16)]
-    high = [base36(((h + day.toordinal() * 4096) * mult + (pools.ntpn_add >> 20)) % 36**8, 8)
-            for h in range((rows >> 16) + 1)]
+    high = [
+        base36(((h + day.toordinal() * 4096) * mult + (pools.ntpn_add >> 20)) % 36**8, 8)
+        for h in range((rows >> 16) + 1)
+    ]
     batch_index = master.banks.index(master.bank(batch_bank)) if batch_bank else -1
     if batch_bank and batch_path is None:
         batch_path = path.with_name(f"bank_{batch_bank}_{day:%Y%m%d}.csv")
@@ -133,8 +160,10 @@ def write_peak_day(path: Path, rows: int, seed: int, master: Master, day: date,
                 if amount < 1000:
                     amount = 1000
                 total += amount
-                add(f"payment,{ntpn},{int(rnd() * 4e14):015d},{bank_branch},{ntb},{paid},{npwp},{name},"
-                    f"{combo},{kpp},{amount}\n")
+                add(
+                    f"payment,{ntpn},{int(rnd() * 4e14):015d},{bank_branch},{ntb},{paid},{npwp},{name},"
+                    f"{combo},{kpp},{amount}\n"
+                )
                 if bi == batch_index:
                     batch_buf.append(f"{code},{iso_day},{ntpn},{ntb},{paid},{npwp},{combo},{kpp},{amount}\n")
                     batch_total += amount

@@ -78,8 +78,9 @@ def plant_transactions(rng: Random, plan: DayPlan, factory: PaymentFactory, cfg:
     per_bank: dict[str, int] = {}
     for p in plan.payments:
         per_bank[p.bank_code] = per_bank.get(p.bank_code, 0) + 1
-    eligible = [i for i, p in enumerate(plan.payments)
-                if p.bank_code not in plan.missing_batch and per_bank[p.bank_code] >= 5]
+    eligible = [
+        i for i, p in enumerate(plan.payments) if p.bank_code not in plan.missing_batch and per_bank[p.bank_code] >= 5
+    ]
     rng.shuffle(eligible)
     candidates = iter(eligible)
     removed: dict[str, int] = {}
@@ -119,7 +120,7 @@ def wrong_amount(rng: Random, value: int) -> int:
     how = rng.choice(("transpose", "zero", "delta"))
     if how == "transpose" and len(digits) >= 3:
         k = rng.randrange(1, len(digits) - 1)
-        swapped = digits[:k] + digits[k + 1] + digits[k] + digits[k + 2:]
+        swapped = digits[:k] + digits[k + 1] + digits[k] + digits[k + 2 :]
         if swapped != digits:
             return int(swapped)
     if how == "zero" and value >= 100_000:
@@ -140,7 +141,7 @@ def wrong_attribute(rng: Random, p: Payment, name: str, factory: PaymentFactory)
     master = factory.pools.master
     if name == "npwp":
         k = rng.randrange(len(p.npwp) - 15, len(p.npwp) - 6)  # never the KPP digits of an NPWP15
-        return p.npwp[:k] + str((int(p.npwp[k]) + rng.randint(1, 9)) % 10) + p.npwp[k + 1:]
+        return p.npwp[:k] + str((int(p.npwp[k]) + rng.randint(1, 9)) % 10) + p.npwp[k + 1 :]
     if name == "kap":
         return rng.choice([k.kap for k in master.kaps if k.kap != p.kap])
     if name == "kjs":
@@ -215,8 +216,13 @@ def _reversal(rng: Random, plan: DayPlan, factory: PaymentFactory, i: int) -> No
     detail = "cancelled"
     if rng.random() < 0.5:  # cancel and re-record (KEP-162 Ps.6): new NTPN and NTB, same payment
         new_ntpn, new_ntb = factory.ids(plan.bank_index[i])
-        again = replace(p, ntpn=new_ntpn, ntb=new_ntb, billing_code=p.billing_code,
-                        paid_at=cancelled_at + timedelta(seconds=rng.randint(1, max(1, room // 2))))
+        again = replace(
+            p,
+            ntpn=new_ntpn,
+            ntb=new_ntb,
+            billing_code=p.billing_code,
+            paid_at=cancelled_at + timedelta(seconds=rng.randint(1, max(1, room // 2))),
+        )
         plan.mpn_extra.append(("payment", again))
         plan.bank_extra.append(again)
         detail = f"re-recorded as {new_ntpn}"

@@ -35,44 +35,174 @@ NTPN_MULT = golden_multiplier(NTPN_SPACE, 36)
 
 # Collecting agents by usual tax volume: the four state banks carry most (DOMAIN §7).
 STATE_BANKS = {"002": 0.26, "008": 0.20, "009": 0.15, "200": 0.05}
-VOLUME_RANK = ("014", "451", "022", "011", "013", "016", "028", "019", "426", "441", "147", "153",
-               "031", "041", "110", "111", "114", "113", "117", "112", "118", "120", "126", "129",
-               "116", "119", "132", "137", "564", "548", "POS", "L01", "L02", "L03")
+VOLUME_RANK = (
+    "014",
+    "451",
+    "022",
+    "011",
+    "013",
+    "016",
+    "028",
+    "019",
+    "426",
+    "441",
+    "147",
+    "153",
+    "031",
+    "041",
+    "110",
+    "111",
+    "114",
+    "113",
+    "117",
+    "112",
+    "118",
+    "120",
+    "126",
+    "129",
+    "116",
+    "119",
+    "132",
+    "137",
+    "564",
+    "548",
+    "POS",
+    "L01",
+    "L02",
+    "L03",
+)
 # Regional development banks whose branches are outside WIB.
 BANK_ZONE = {"126": 8, "129": 8, "132": 9}
 
 # (kap, kjs, weight, median amount in rupiah, payer: "op" person, "badan" entity, "any")
 COMBOS = (
-    ("411121", "100", 22.0, 3_000_000, "badan"), ("411121", "300", 0.4, 800_000, "badan"),
-    ("411122", "100", 3.0, 6_000_000, "badan"), ("411123", "100", 3.0, 25_000_000, "badan"),
-    ("411124", "104", 8.0, 1_500_000, "badan"), ("411124", "100", 3.0, 1_200_000, "badan"),
-    ("411124", "102", 0.8, 900_000, "badan"), ("411124", "103", 0.6, 4_000_000, "badan"),
-    ("411125", "100", 5.0, 450_000, "op"), ("411125", "200", 1.0, 2_500_000, "op"),
-    ("411126", "100", 10.0, 9_000_000, "badan"), ("411126", "200", 1.5, 40_000_000, "badan"),
-    ("411126", "310", 0.3, 60_000_000, "badan"), ("411127", "100", 1.0, 12_000_000, "badan"),
-    ("411128", "420", 8.0, 350_000, "any"), ("411128", "402", 3.0, 30_000_000, "any"),
-    ("411128", "403", 2.0, 8_000_000, "any"), ("411128", "409", 2.0, 6_000_000, "badan"),
-    ("411128", "100", 1.5, 5_000_000, "badan"), ("411129", "100", 0.8, 3_000_000, "badan"),
-    ("411211", "100", 20.0, 12_000_000, "badan"), ("411211", "300", 0.6, 2_000_000, "badan"),
-    ("411211", "310", 0.4, 45_000_000, "badan"), ("411212", "100", 2.0, 35_000_000, "badan"),
-    ("411221", "100", 0.5, 40_000_000, "badan"), ("411222", "100", 0.3, 60_000_000, "badan"),
-    ("411611", "100", 1.5, 10_000, "any"), ("411111", "100", 0.2, 900_000_000, "badan"),
+    ("411121", "100", 22.0, 3_000_000, "badan"),
+    ("411121", "300", 0.4, 800_000, "badan"),
+    ("411122", "100", 3.0, 6_000_000, "badan"),
+    ("411123", "100", 3.0, 25_000_000, "badan"),
+    ("411124", "104", 8.0, 1_500_000, "badan"),
+    ("411124", "100", 3.0, 1_200_000, "badan"),
+    ("411124", "102", 0.8, 900_000, "badan"),
+    ("411124", "103", 0.6, 4_000_000, "badan"),
+    ("411125", "100", 5.0, 450_000, "op"),
+    ("411125", "200", 1.0, 2_500_000, "op"),
+    ("411126", "100", 10.0, 9_000_000, "badan"),
+    ("411126", "200", 1.5, 40_000_000, "badan"),
+    ("411126", "310", 0.3, 60_000_000, "badan"),
+    ("411127", "100", 1.0, 12_000_000, "badan"),
+    ("411128", "420", 8.0, 350_000, "any"),
+    ("411128", "402", 3.0, 30_000_000, "any"),
+    ("411128", "403", 2.0, 8_000_000, "any"),
+    ("411128", "409", 2.0, 6_000_000, "badan"),
+    ("411128", "100", 1.5, 5_000_000, "badan"),
+    ("411129", "100", 0.8, 3_000_000, "badan"),
+    ("411211", "100", 20.0, 12_000_000, "badan"),
+    ("411211", "300", 0.6, 2_000_000, "badan"),
+    ("411211", "310", 0.4, 45_000_000, "badan"),
+    ("411212", "100", 2.0, 35_000_000, "badan"),
+    ("411221", "100", 0.5, 40_000_000, "badan"),
+    ("411222", "100", 0.3, 60_000_000, "badan"),
+    ("411611", "100", 1.5, 10_000, "any"),
+    ("411111", "100", 0.2, 900_000_000, "badan"),
     ("411112", "100", 0.2, 700_000_000, "badan"),
 )
 BEA_METERAI = "411611"
 ANNUAL_KJS = "200"
 LATE_KJS = ("300", "310", "320", "390")
 
-COMPANY_WORDS = ("SINAR", "JAYA", "ABADI", "MAKMUR", "SENTOSA", "KARYA", "MANDIRI", "SEJAHTERA",
-                 "NUSANTARA", "MITRA", "PRIMA", "UTAMA", "BUMI", "CAHAYA", "GLOBAL", "INDAH", "LESTARI",
-                 "AGUNG", "BERKAH", "MAJU", "SAMUDRA", "PERKASA", "SELARAS", "TEKNIK", "LOGISTIK",
-                 "ENERGI", "PANGAN", "MEDIKA", "PROPERTI", "ANUGERAH", "BINTANG", "RAYA", "TIMUR")
-FIRST_NAMES = ("Budi", "Siti", "Agus", "Dewi", "Andi", "Rina", "Joko", "Sri", "Wahyu", "Ahmad", "Putri",
-               "Hendra", "Nur", "Made", "Ketut", "Yohanes", "Maria", "Fransiskus", "Rudi", "Lestari",
-               "Bambang", "Ratna", "Eko", "Indah", "Yusuf", "Fitri", "Dedi", "Wayan", "Ayu", "Rizky")
-LAST_NAMES = ("Santoso", "Wijaya", "Susanto", "Hidayat", "Saputra", "Kusumawati", "Pratama", "Kurniawan",
-              "Siregar", "Nasution", "Simanjuntak", "Tanjung", "Wibowo", "Halim", "Gunawan", "Setiawan",
-              "Hutapea", "Manurung", "Rahman", "Syahputra", "Purba", "Lubis", "Harahap", "Sitompul")
+COMPANY_WORDS = (
+    "SINAR",
+    "JAYA",
+    "ABADI",
+    "MAKMUR",
+    "SENTOSA",
+    "KARYA",
+    "MANDIRI",
+    "SEJAHTERA",
+    "NUSANTARA",
+    "MITRA",
+    "PRIMA",
+    "UTAMA",
+    "BUMI",
+    "CAHAYA",
+    "GLOBAL",
+    "INDAH",
+    "LESTARI",
+    "AGUNG",
+    "BERKAH",
+    "MAJU",
+    "SAMUDRA",
+    "PERKASA",
+    "SELARAS",
+    "TEKNIK",
+    "LOGISTIK",
+    "ENERGI",
+    "PANGAN",
+    "MEDIKA",
+    "PROPERTI",
+    "ANUGERAH",
+    "BINTANG",
+    "RAYA",
+    "TIMUR",
+)
+FIRST_NAMES = (
+    "Budi",
+    "Siti",
+    "Agus",
+    "Dewi",
+    "Andi",
+    "Rina",
+    "Joko",
+    "Sri",
+    "Wahyu",
+    "Ahmad",
+    "Putri",
+    "Hendra",
+    "Nur",
+    "Made",
+    "Ketut",
+    "Yohanes",
+    "Maria",
+    "Fransiskus",
+    "Rudi",
+    "Lestari",
+    "Bambang",
+    "Ratna",
+    "Eko",
+    "Indah",
+    "Yusuf",
+    "Fitri",
+    "Dedi",
+    "Wayan",
+    "Ayu",
+    "Rizky",
+)
+LAST_NAMES = (
+    "Santoso",
+    "Wijaya",
+    "Susanto",
+    "Hidayat",
+    "Saputra",
+    "Kusumawati",
+    "Pratama",
+    "Kurniawan",
+    "Siregar",
+    "Nasution",
+    "Simanjuntak",
+    "Tanjung",
+    "Wibowo",
+    "Halim",
+    "Gunawan",
+    "Setiawan",
+    "Hutapea",
+    "Manurung",
+    "Rahman",
+    "Syahputra",
+    "Purba",
+    "Lubis",
+    "Harahap",
+    "Sitompul",
+)
 
 
 class Branch(NamedTuple):
@@ -179,8 +309,10 @@ def _npwp15(rng: Random, kpp: str, entity: bool) -> str:
 def _nik(rng: Random) -> str:
     birth = date(1950, 1, 1) + timedelta(days=rng.randrange(365 * 55))
     day = birth.day + (40 if rng.random() < 0.5 else 0)
-    return (f"{rng.randint(11, 94):02d}{rng.randint(1, 79):02d}{rng.randint(1, 40):02d}"
-            f"{day:02d}{birth.month:02d}{birth.year % 100:02d}{rng.randint(1, 2999):04d}")
+    return (
+        f"{rng.randint(11, 94):02d}{rng.randint(1, 79):02d}{rng.randint(1, 40):02d}"
+        f"{day:02d}{birth.month:02d}{birth.year % 100:02d}{rng.randint(1, 2999):04d}"
+    )
 
 
 def _taxpayers(rng: Random, kpps: tuple[str, ...], count: int) -> tuple[tuple[Taxpayer, ...], ...]:
@@ -206,8 +338,7 @@ def _taxpayers(rng: Random, kpps: tuple[str, ...], count: int) -> tuple[tuple[Ta
 def _combos(master: Master) -> tuple[Combo, ...]:
     kaps = {k.kap for k in master.kaps}
     kjs = set(master.kjs)
-    out = [Combo(kap, j, w, math.log(m), 1.5, payer) for kap, j, w, m, payer in COMBOS
-           if kap in kaps and j in kjs]
+    out = [Combo(kap, j, w, math.log(m), 1.5, payer) for kap, j, w, m, payer in COMBOS if kap in kaps and j in kjs]
     known = {c.kap for c in out}
     fallback = "100" if "100" in kjs else master.kjs[0]
     out += [Combo(k, fallback, 0.5, math.log(5_000_000), 1.6, "any") for k in sorted(kaps - known)]
@@ -228,10 +359,16 @@ def build_pools(seed: int, master: Master, taxpayers: int = 40000) -> Pools:
     rng = Random(f"{seed}:pools")
     combos = _combos(master)
     persons, entities = _taxpayers(rng, master.kpps, taxpayers)
-    signers = tuple(f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)} ({title})"
-                    for title in ("Pemimpin Divisi Operasional", "Kepala Divisi Treasury",
-                                  "Pemimpin Departemen Settlement", "Kepala Bagian Penerimaan Negara")
-                    for _ in range(3))
+    signers = tuple(
+        f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)} ({title})"
+        for title in (
+            "Pemimpin Divisi Operasional",
+            "Kepala Divisi Treasury",
+            "Pemimpin Departemen Settlement",
+            "Kepala Bagian Penerimaan Negara",
+        )
+        for _ in range(3)
+    )
     return Pools(
         master=master,
         bank_weights=bank_weights(master.banks),
@@ -386,10 +523,19 @@ class PaymentFactory:
         payer = payers[int(rng.random() * len(payers))]
         the_ntpn, the_ntb = self.ids(bank_index)
         return Payment(
-            ntpn=the_ntpn, billing_code=billing_code(rng), bank_code=bank.code, branch_code=branch.code,
-            ntb=the_ntb, paid_at=local.replace(tzinfo=CLOCKS[branch.offset]), npwp=payer.npwp,
-            taxpayer_name=payer.name, kap=combo.kap, kjs=combo.kjs,
-            tax_period=tax_period(rng, combo, self.day), kpp_code=payer.kpp_code, amount=amount(rng, combo),
+            ntpn=the_ntpn,
+            billing_code=billing_code(rng),
+            bank_code=bank.code,
+            branch_code=branch.code,
+            ntb=the_ntb,
+            paid_at=local.replace(tzinfo=CLOCKS[branch.offset]),
+            npwp=payer.npwp,
+            taxpayer_name=payer.name,
+            kap=combo.kap,
+            kjs=combo.kjs,
+            tax_period=tax_period(rng, combo, self.day),
+            kpp_code=payer.kpp_code,
+            amount=amount(rng, combo),
         )
 
     def business_date(self, payment: Payment) -> date:

@@ -49,7 +49,10 @@ DONE = object()
 PRODUCERS = 2  # threads (and connections) reading batches from PostgreSQL while the senders send
 #: What an attempt's answer does to its batch: nothing (outcome unknown), or confirm it, or fail it.
 TRANSITIONS: dict[str | None, Callable[[Connection, Attempt], None]] = {
-    None: delivery.note_attempt, "confirmed": delivery.confirm, "failed": delivery.fail}
+    None: delivery.note_attempt,
+    "confirmed": delivery.confirm,
+    "failed": delivery.fail,
+}
 
 
 class DistributionError(RuntimeError):
@@ -86,8 +89,11 @@ class RunReport:
         """One line in Indonesian."""
         if self.busy:
             return f"Distribusi {self.business_date:%d/%m/%Y} sedang dijalankan proses lain"
-        parts = [f"{t.upper()}: {self.confirmed[t]} batch ({self.rows_confirmed[t]:,} baris) terkonfirmasi, "
-                 f"{self.failed[t]} gagal".replace(",", ".") for t in TARGETS]
+        parts = [
+            f"{t.upper()}: {self.confirmed[t]} batch ({self.rows_confirmed[t]:,} baris) terkonfirmasi, "
+            f"{self.failed[t]} gagal".replace(",", ".")
+            for t in TARGETS
+        ]
         left = f"; {self.remaining} batch belum terkonfirmasi" if self.remaining else "; semua terkonfirmasi"
         return f"Distribusi {self.business_date:%d/%m/%Y}: " + "; ".join(parts) + left
 
@@ -98,8 +104,10 @@ def target_urls() -> dict[str, str]:
     missing = [t for t, u in urls.items() if not u]
     if missing:
         names = ", ".join(f"MPN_{t.upper()}_URL" for t in missing)
-        raise DistributionError(f"Alamat sistem tujuan belum diatur ({names}) dan simulator target tidak berjalan; "
-                                "distribusi tidak dapat dimulai.")
+        raise DistributionError(
+            f"Alamat sistem tujuan belum diatur ({names}) dan simulator target tidak berjalan; "
+            "distribusi tidak dapat dimulai."
+        )
     return {t: str(u).rstrip("/") for t, u in urls.items()}
 
 
@@ -113,8 +121,9 @@ class _Client:
         self.timeout = timeout
         self.conn: http.client.HTTPConnection | None = None
 
-    def call(self, method: str, path: str, body: bytes | None = None,
-             headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    def call(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
         if self.conn is None:
             cls = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
             self.conn = cls(self.host, self.port, timeout=self.timeout)
@@ -132,8 +141,9 @@ class _Client:
             self.conn = None
 
 
-def _chunks(engine: Engine, distribution_id: int,
-            chunks: list[tuple[str, int]]) -> Iterator[tuple[str, int, delivery.Chunk]]:
+def _chunks(
+    engine: Engine, distribution_id: int, chunks: list[tuple[str, int]]
+) -> Iterator[tuple[str, int, delivery.Chunk]]:
     """(kpp, chunk, its rows) per chunk: one query each, no snapshot held between them."""
     with engine.connect() as conn:
         for kpp, chunk in chunks:
@@ -145,15 +155,29 @@ def _chunks(engine: Engine, distribution_id: int,
 class _Senders:
     """One run's senders: per target a queue and worker threads, and the outcome counters."""
 
-    def __init__(self, engine: Engine, urls: dict[str, str], report: RunReport, *, run_by: str, max_attempts: int,
-                 backoff: Backoff, timeout: float, workers: int, seed: int | None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        urls: dict[str, str],
+        report: RunReport,
+        *,
+        run_by: str,
+        max_attempts: int,
+        backoff: Backoff,
+        timeout: float,
+        workers: int,
+        seed: int | None,
+    ) -> None:
         self.engine, self.urls, self.report, self.run_by = engine, urls, report, run_by
         self.max_attempts, self.backoff, self.timeout = max_attempts, backoff, timeout
         self.queues: dict[str, queue.Queue[Any]] = {t: queue.Queue(maxsize=2 * workers) for t in urls}
         self.lock = threading.Lock()
         self.rng = random.Random(seed)
-        self.threads = [threading.Thread(target=self._work, args=(t,), name=f"kirim-{t}-{n}", daemon=True)
-                        for t in urls for n in range(workers)]
+        self.threads = [
+            threading.Thread(target=self._work, args=(t,), name=f"kirim-{t}-{n}", daemon=True)
+            for t in urls
+            for n in range(workers)
+        ]
         self.workers = workers
         self.errors: list[BaseException] = []
 
@@ -184,11 +208,22 @@ class _Senders:
         finally:
             client.close()
 
-    def _record(self, batch: Batch, method: str, started: datetime, t0: float, status: int | None, outcome: str,
-                error: str | None, state: str | None, receipt: dict[str, Any] | None = None) -> None:
+    def _record(
+        self,
+        batch: Batch,
+        method: str,
+        started: datetime,
+        t0: float,
+        status: int | None,
+        outcome: str,
+        error: str | None,
+        state: str | None,
+        receipt: dict[str, Any] | None = None,
+    ) -> None:
         """The attempt on file, and the batch moved to `state` (None: kept) in the same transaction."""
-        attempt = Attempt(batch, method, started, int((time.perf_counter() - t0) * 1000), status, outcome, error,
-                          self.run_by, receipt)
+        attempt = Attempt(
+            batch, method, started, int((time.perf_counter() - t0) * 1000), status, outcome, error, self.run_by, receipt
+        )
         with self.engine.begin() as conn:
             TRANSITIONS[state](conn, attempt)
         with self.lock:
@@ -265,15 +300,30 @@ class _Senders:
 
 
 def _body(batch: Batch, business_date: date, rows_json: str) -> bytes:
-    head = json.dumps({"batch_id": batch.batch_id, "target": batch.target, "business_date": business_date.isoformat(),
-                       "kpp_code": batch.kpp_code})
+    head = json.dumps(
+        {
+            "batch_id": batch.batch_id,
+            "target": batch.target,
+            "business_date": business_date.isoformat(),
+            "kpp_code": batch.kpp_code,
+        }
+    )
     return (head[:-1] + ', "rows": ' + rows_json + "}").encode()
 
 
-def run_distribution(engine: Engine, business_date: date, *, actor: Actor | None = None,
-                     only: list[str] | None = None, max_attempts: int = 8, backoff: Backoff | None = None,
-                     timeout: float = 30.0, workers: int = 2, seed: int | None = None,
-                     progress: Callable[[int, int], None] | None = None) -> RunReport:
+def run_distribution(
+    engine: Engine,
+    business_date: date,
+    *,
+    actor: Actor | None = None,
+    only: list[str] | None = None,
+    max_attempts: int = 8,
+    backoff: Backoff | None = None,
+    timeout: float = 30.0,
+    workers: int = 2,
+    seed: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RunReport:
     """Deliver every approved, unconfirmed batch of `business_date` (or only the batch ids in `only`)."""
     actor = actor or Actor.system("cli")
     report = RunReport(business_date)
@@ -284,17 +334,40 @@ def run_distribution(engine: Engine, business_date: date, *, actor: Actor | None
             report.busy = True
             return report
         try:
-            _run(engine, business_date, urls, report, actor, only, max_attempts, backoff or Backoff(), timeout,
-                 workers, seed, progress)
+            _run(
+                engine,
+                business_date,
+                urls,
+                report,
+                actor,
+                only,
+                max_attempts,
+                backoff or Backoff(),
+                timeout,
+                workers,
+                seed,
+                progress,
+            )
         finally:
             session_unlock(lock_conn, "distribute", business_date)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _run(engine: Engine, business_date: date, urls: dict[str, str], report: RunReport, actor: Actor,
-         only: list[str] | None, max_attempts: int, backoff: Backoff, timeout: float, workers: int,
-         seed: int | None, progress: Callable[[int, int], None] | None) -> None:
+def _run(
+    engine: Engine,
+    business_date: date,
+    urls: dict[str, str],
+    report: RunReport,
+    actor: Actor,
+    only: list[str] | None,
+    max_attempts: int,
+    backoff: Backoff,
+    timeout: float,
+    workers: int,
+    seed: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> None:
     with engine.begin() as conn:
         pending = delivery.due_batches(conn, business_date, only)
         rounds = sorted({b.distribution_id for b in pending})
@@ -303,19 +376,38 @@ def _run(engine: Engine, business_date: date, urls: dict[str, str], report: RunR
     if not pending:
         _finish(engine, business_date, report, actor)
         return
-    senders = _Senders(engine, urls, report, run_by=actor.name, max_attempts=max_attempts, backoff=backoff,
-                       timeout=timeout, workers=workers, seed=seed)
+    senders = _Senders(
+        engine,
+        urls,
+        report,
+        run_by=actor.name,
+        max_attempts=max_attempts,
+        backoff=backoff,
+        timeout=timeout,
+        workers=workers,
+        seed=seed,
+    )
     senders.start()
-    work = [(distribution_id, (b.kpp_code, b.chunk)) for distribution_id in rounds
-            for b in pending if b.distribution_id == distribution_id]
+    work = [
+        (distribution_id, (b.kpp_code, b.chunk))
+        for distribution_id in rounds
+        for b in pending
+        if b.distribution_id == distribution_id
+    ]
     by_chunk: dict[tuple[int, tuple[str, int]], list[Batch]] = {}
     for b in pending:
         by_chunk.setdefault((b.distribution_id, (b.kpp_code, b.chunk)), []).append(b)
     chunks = list(dict.fromkeys(work))  # each (round, chunk) once, in order
     counter = _Progress(len(pending), progress)
-    producers = [threading.Thread(target=_produce, name=f"siapkan-{n}", daemon=True,
-                                  args=(engine, business_date, chunks[n::PRODUCERS], by_chunk, senders, counter))
-                 for n in range(PRODUCERS)]
+    producers = [
+        threading.Thread(
+            target=_produce,
+            name=f"siapkan-{n}",
+            daemon=True,
+            args=(engine, business_date, chunks[n::PRODUCERS], by_chunk, senders, counter),
+        )
+        for n in range(PRODUCERS)
+    ]
     try:
         for thread in producers:
             thread.start()
@@ -343,9 +435,14 @@ class _Progress:
                 self.callback(self.done, self.total)
 
 
-def _produce(engine: Engine, business_date: date, chunks: list[tuple[int, tuple[str, int]]],
-             by_chunk: dict[tuple[int, tuple[str, int]], list[Batch]], senders: _Senders,
-             counter: _Progress) -> None:
+def _produce(
+    engine: Engine,
+    business_date: date,
+    chunks: list[tuple[int, tuple[str, int]]],
+    by_chunk: dict[tuple[int, tuple[str, int]], list[Batch]],
+    senders: _Senders,
+    counter: _Progress,
+) -> None:
     """Read this producer's share of the chunks and queue each batch for its target's senders."""
     try:
         for distribution_id in sorted({d for d, _ in chunks}):
@@ -365,9 +462,20 @@ def _finish(engine: Engine, business_date: date, report: RunReport, actor: Actor
     with engine.begin() as conn:
         delivery.mark_delivered(conn, business_date)
         report.remaining = delivery.unconfirmed(conn, business_date)
-        record(conn, actor, "distribution.run", object_type="business_date", object_id=business_date.isoformat(),
-               after={"confirmed": report.confirmed, "failed": report.failed, "rows": report.rows_confirmed,
-                      "attempts": report.attempts, "remaining": report.remaining})
+        record(
+            conn,
+            actor,
+            "distribution.run",
+            object_type="business_date",
+            object_id=business_date.isoformat(),
+            after={
+                "confirmed": report.confirmed,
+                "failed": report.failed,
+                "rows": report.rows_confirmed,
+                "attempts": report.attempts,
+                "remaining": report.remaining,
+            },
+        )
     log.info("%s", report.message)
     try:  # SE-127 step 18: a round just delivered gets its report, kept on file
         keep_reports(engine, business_date)

@@ -223,9 +223,20 @@ class TargetSimulator:
         """
         state = self._target(batch.target)
         receipt = batch.receipt
-        line = json.dumps({"batch_id": receipt.batch_id, "business_date": batch.business_date,
-                           "kpp_code": batch.kpp_code, "receipt": receipt._asdict(), "content": batch.content,
-                           "ntpns": batch.ntpns}, separators=(",", ":")).encode() + b"\n"
+        line = (
+            json.dumps(
+                {
+                    "batch_id": receipt.batch_id,
+                    "business_date": batch.business_date,
+                    "kpp_code": batch.kpp_code,
+                    "receipt": receipt._asdict(),
+                    "content": batch.content,
+                    "ntpns": batch.ntpns,
+                },
+                separators=(",", ":"),
+            ).encode()
+            + b"\n"
+        )
         with state.lock:
             stored = state.batches.get(receipt.batch_id)
             if stored is not None:
@@ -267,8 +278,9 @@ class TargetSimulator:
 class Faults:
     """Seeded fault injection shared by the server's threads."""
 
-    def __init__(self, fail_rate: float = 0.0, lost_ack_rate: float = 0.0, latency_ms: float = 0.0,
-                 seed: int | None = None) -> None:
+    def __init__(
+        self, fail_rate: float = 0.0, lost_ack_rate: float = 0.0, latency_ms: float = 0.0, seed: int | None = None
+    ) -> None:
         for name, rate in (("fail_rate", fail_rate), ("lost_ack_rate", lost_ack_rate)):
             if not 0.0 <= rate <= 1.0:
                 raise ValueError(f"{name} must be within [0, 1], not {rate}")
@@ -412,8 +424,16 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(int(length))
 
 
-def make_server(data_dir: Path, *, host: str = "127.0.0.1", port: int = 0, fail_rate: float = 0.0,
-                lost_ack_rate: float = 0.0, latency_ms: float = 0.0, seed: int | None = None) -> SimServer:
+def make_server(
+    data_dir: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    fail_rate: float = 0.0,
+    lost_ack_rate: float = 0.0,
+    latency_ms: float = 0.0,
+    seed: int | None = None,
+) -> SimServer:
     """A bound, not yet serving, simulator server over the data in `data_dir`."""
     faults = Faults(fail_rate, lost_ack_rate, latency_ms, seed)
     simulator = TargetSimulator(data_dir)
@@ -424,23 +444,51 @@ def make_server(data_dir: Path, *, host: str = "127.0.0.1", port: int = 0, fail_
         raise
 
 
-def start_in_thread(data_dir: Path, *, host: str = "127.0.0.1", port: int = 0, fail_rate: float = 0.0,
-                    lost_ack_rate: float = 0.0, latency_ms: float = 0.0,
-                    seed: int | None = None) -> tuple[SimServer, str]:
+def start_in_thread(
+    data_dir: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    fail_rate: float = 0.0,
+    lost_ack_rate: float = 0.0,
+    latency_ms: float = 0.0,
+    seed: int | None = None,
+) -> tuple[SimServer, str]:
     """Serve from a daemon thread (for tests): the server (end it with `stop()`) and its base URL."""
-    server = make_server(data_dir, host=host, port=port, fail_rate=fail_rate, lost_ack_rate=lost_ack_rate,
-                         latency_ms=latency_ms, seed=seed)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="target-sim",
-                     daemon=True).start()
+    server = make_server(
+        data_dir,
+        host=host,
+        port=port,
+        fail_rate=fail_rate,
+        lost_ack_rate=lost_ack_rate,
+        latency_ms=latency_ms,
+        seed=seed,
+    )
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="target-sim", daemon=True).start()
     return server, server.url
 
 
-def serve(host: str, port: int, data_dir: Path, fail_rate: float = 0.0, lost_ack_rate: float = 0.0,
-          latency_ms: float = 0.0, seed: int | None = None, *,
-          on_start: Callable[[str], None] | None = None) -> None:
+def serve(
+    host: str,
+    port: int,
+    data_dir: Path,
+    fail_rate: float = 0.0,
+    lost_ack_rate: float = 0.0,
+    latency_ms: float = 0.0,
+    seed: int | None = None,
+    *,
+    on_start: Callable[[str], None] | None = None,
+) -> None:
     """Serve until SIGTERM/SIGINT, then stop cleanly; `on_start(url)` runs once the port is bound."""
-    server = make_server(data_dir, host=host, port=port, fail_rate=fail_rate, lost_ack_rate=lost_ack_rate,
-                         latency_ms=latency_ms, seed=seed)
+    server = make_server(
+        data_dir,
+        host=host,
+        port=port,
+        fail_rate=fail_rate,
+        lost_ack_rate=lost_ack_rate,
+        latency_ms=latency_ms,
+        seed=seed,
+    )
     stopping = threading.Event()
 
     def _stop(signum: int, _frame: object) -> None:

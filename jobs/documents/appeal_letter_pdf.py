@@ -21,14 +21,20 @@ from queries.letters.appeals import ROMAN, AppealLetter, appeal_letter, asked_pa
 from queries.settings import Settings, current_settings
 
 SUBJECT = "Permintaan Penyampaian Surat Pernyataan Perbankan/Pos"
-REGULATION = ("Surat Edaran Direktur Jenderal Pajak Nomor SE-127/PJ/2010 tentang Perubahan atas Surat Edaran "
-              "Direktur Jenderal Pajak Nomor SE-03/PJ/2010 tentang Tata Cara Distribusi Data Modul Penerimaan "
-              "Negara (MPN) ke Sistem Informasi Direktorat Jenderal Pajak (SIDJP/SIPMOD)")
+REGULATION = (
+    "Surat Edaran Direktur Jenderal Pajak Nomor SE-127/PJ/2010 tentang Perubahan atas Surat Edaran "
+    "Direktur Jenderal Pajak Nomor SE-03/PJ/2010 tentang Tata Cara Distribusi Data Modul Penerimaan "
+    "Negara (MPN) ke Sistem Informasi Direktorat Jenderal Pajak (SIDJP/SIPMOD)"
+)
 SIGNED_STATUSES = ("signed", "sent", "answered")
 BLANK_SEQ = " " * 6  # the sequence left open on a KONSEP: filled in when the letter is signed
 INDENT = 7.0  # numbered paragraphs and the table hang this far from the margin
-DATES = (Column("No.", 10, "R"), Column("Tanggal buku", 64), Column("Jumlah transaksi MPN", 44, "R"),
-         Column("Jumlah setoran MPN (Rp)", 55, "R"))  # 173 mm: the text width less INDENT
+DATES = (
+    Column("No.", 10, "R"),
+    Column("Tanggal buku", 64),
+    Column("Jumlah transaksi MPN", 44, "R"),
+    Column("Jumlah setoran MPN (Rp)", 55, "R"),
+)  # 173 mm: the text width less INDENT
 SIGNATURE_X = 110.0
 _ONES = ("", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan", "sepuluh", "sebelas")
 
@@ -92,8 +98,11 @@ class _LetterDocument(Document):
 
 def _number_block(pdf: Document, letter: AppealLetter, settings: Settings, day: date, signed: bool) -> None:
     """Nomor, Sifat, Lampiran, Hal on the left; place and date on the right of the Nomor line."""
-    number = letter.letter_number if signed and letter.letter_number else draft_number(
-        settings.letter_number_pattern, day, letter.bank_code)
+    number = (
+        letter.letter_number
+        if signed and letter.letter_number
+        else draft_number(settings.letter_number_pattern, day, letter.bank_code)
+    )
     if signed and letter.letter_date is not None:
         dated = f"{settings.place}, {date_words(letter.letter_date)}"
     else:
@@ -134,21 +143,39 @@ def _point(pdf: Document, label: str, body: str) -> None:
 
 def _body(pdf: Document, letter: AppealLetter, settings: Settings, counts: Mapping[date, tuple[int, int]]) -> None:
     agent = AGENT_KIND.get(letter.bank_kind, "Bank/Pos Persepsi")
-    pdf.write_line(f"Sehubungan dengan {REGULATION}, dengan hormat kami sampaikan hal-hal sebagai berikut:",
-                   size=10, align="J", h=5.5)
+    pdf.write_line(
+        f"Sehubungan dengan {REGULATION}, dengan hormat kami sampaikan hal-hal sebagai berikut:",
+        size=10,
+        align="J",
+        h=5.5,
+    )
     pdf.ln(1.5)
-    _point(pdf, "1.", "Data penerimaan pajak yang diterima melalui Modul Penerimaan Negara (MPN) hanya dapat "
-                      "didistribusikan ke SIDJP dan SIPMOD setelah Surat Pernyataan dari Bank/Pos Persepsi atas "
-                      "data tersebut kami terima.")
-    _point(pdf, "2.", f"Sampai dengan tanggal surat ini, kami belum menerima Surat Pernyataan dari {letter.bank_name} "
-                      f"selaku {agent} (kode {letter.bank_code}) untuk tanggal buku sebagai berikut:")
+    _point(
+        pdf,
+        "1.",
+        "Data penerimaan pajak yang diterima melalui Modul Penerimaan Negara (MPN) hanya dapat "
+        "didistribusikan ke SIDJP dan SIPMOD setelah Surat Pernyataan dari Bank/Pos Persepsi atas "
+        "data tersebut kami terima.",
+    )
+    _point(
+        pdf,
+        "2.",
+        f"Sampai dengan tanggal surat ini, kami belum menerima Surat Pernyataan dari {letter.bank_name} "
+        f"selaku {agent} (kode {letter.bank_code}) untuk tanggal buku sebagai berikut:",
+    )
     rows: list[tuple[str, str, str, str]] = []
     total_count = total_amount = 0
     for i, day in enumerate(letter.business_dates, 1):
         count, amount = counts.get(day, (0, 0))
         total_count, total_amount = total_count + count, total_amount + amount
-        rows.append((f"{i}.", tanggal_panjang(day), angka(count) if day in counts else "-",
-                     angka(amount) if day in counts else "-"))
+        rows.append(
+            (
+                f"{i}.",
+                tanggal_panjang(day),
+                angka(count) if day in counts else "-",
+                angka(amount) if day in counts else "-",
+            )
+        )
     if len(rows) > 1:
         rows.append(("", "Jumlah", angka(total_count), angka(total_amount)))
     margin = pdf.l_margin
@@ -159,13 +186,21 @@ def _body(pdf: Document, letter: AppealLetter, settings: Settings, counts: Mappi
     pdf.set_x(margin)
     pdf.ln(3)
     days = settings.letter_reply_days
-    _point(pdf, "3.", "Sehubungan dengan hal tersebut, kami minta Saudara menyampaikan Surat Pernyataan untuk "
-                      f"tanggal buku tersebut paling lambat {days} ({terbilang(days)}) hari kerja setelah surat ini "
-                      "diterima, agar data penerimaan pajak dimaksud dapat segera didistribusikan.")
+    _point(
+        pdf,
+        "3.",
+        "Sehubungan dengan hal tersebut, kami minta Saudara menyampaikan Surat Pernyataan untuk "
+        f"tanggal buku tersebut paling lambat {days} ({terbilang(days)}) hari kerja setelah surat ini "
+        "diterima, agar data penerimaan pajak dimaksud dapat segera didistribusikan.",
+    )
     if letter.note.strip():
         _point(pdf, "4.", letter.note.strip())
-    pdf.write_line("Demikian disampaikan. Atas perhatian dan kerja sama Saudara, kami ucapkan terima kasih.",
-                   size=10, align="J", h=5.5)
+    pdf.write_line(
+        "Demikian disampaikan. Atas perhatian dan kerja sama Saudara, kami ucapkan terima kasih.",
+        size=10,
+        align="J",
+        h=5.5,
+    )
 
 
 def _signature(pdf: Document, letter: AppealLetter, settings: Settings, signed: bool) -> None:
@@ -179,8 +214,7 @@ def _signature(pdf: Document, letter: AppealLetter, settings: Settings, signed: 
         lines += [("", "", 10, 6), ("Ditandatangani secara elektronik", "I", 8, 6)]
     else:
         lines += [("", "", 10, 16)]
-    lines += [(name or "(" + "." * 45 + ")", "BU" if name else "", 10, 0),
-              ("NIP " + (nip or "." * 30), "", 10, 0)]
+    lines += [(name or "(" + "." * 45 + ")", "BU" if name else "", 10, 0), ("NIP " + (nip or "." * 30), "", 10, 0)]
     for value, style, size, gap in lines:
         if value:
             pdf.set_x(SIGNATURE_X)
@@ -210,13 +244,17 @@ def appeal_letter_pdf(letter: AppealLetter, settings: Settings, counts: Mapping[
     watermark, note = _notes(letter, signed)
     day = letter.letter_date or letter.updated_at.astimezone(config.timezone()).date()
     state = f" ({watermark.lower()})" if watermark else ""
-    pdf = _LetterDocument(f"Surat Himbauan #{letter.letter_id} - {letter.bank_code} {letter.bank_name}{state}",
-                          watermark=watermark, note=note)
+    pdf = _LetterDocument(
+        f"Surat Himbauan #{letter.letter_id} - {letter.bank_code} {letter.bank_name}{state}",
+        watermark=watermark,
+        note=note,
+    )
     pdf.set_creation_date(letter.updated_at)
     pdf.set_title(f"Surat Himbauan #{letter.letter_id} {letter.bank_code}")
     pdf.set_subject(SUBJECT)
-    pdf.set_author(latin1(settings.letterhead[min(1, len(settings.letterhead) - 1)].title())
-                   if settings.letterhead else "")
+    pdf.set_author(
+        latin1(settings.letterhead[min(1, len(settings.letterhead) - 1)].title()) if settings.letterhead else ""
+    )
     pdf.add_page()
     draw_letterhead(pdf, settings.letterhead, settings.office_address)
     _number_block(pdf, letter, settings, day, signed)

@@ -17,8 +17,18 @@ from queries.formatting import BULAN
 
 #: How each kind of collecting agent is named in letters and reports.
 AGENT_KIND = {"bank": "Bank Persepsi", "pos": "Pos Persepsi", "other": "Tempat Pembayaran"}
-_PUNCTUATION = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"',
-                              "\u201d": '"', "\u2026": "...", "\u00a0": " "})
+_PUNCTUATION = str.maketrans(
+    {
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2026": "...",
+        "\u00a0": " ",
+    }
+)
 
 
 def latin1(s: str) -> str:
@@ -69,13 +79,19 @@ def draw_letterhead(pdf: Document, lines: Sequence[str], address: str = "") -> N
     pdf.set_y(y + 5)
 
 
-def table(pdf: Document, columns: Sequence[Column], rows: Iterable[Sequence[str]], *, size: float = 8,
-          reserve: float = 0.0) -> None:
+def table(
+    pdf: Document, columns: Sequence[Column], rows: Iterable[Sequence[str]], *, size: float = 8, reserve: float = 0.0
+) -> None:
     """A bordered table whose heading repeats on every page it spans; text made Latin-1 first. `reserve` (mm):
     what must follow its last row on the same page."""
     pdf.set_font("helvetica", size=size)
-    draw_table(pdf, [c._replace(heading=latin1(c.heading)) for c in columns],
-               ([latin1(c) for c in row] for row in rows), size=size, reserve=reserve)
+    draw_table(
+        pdf,
+        [c._replace(heading=latin1(c.heading)) for c in columns],
+        ([latin1(c) for c in row] for row in rows),
+        size=size,
+        reserve=reserve,
+    )
 
 
 def text_height(pdf: Document, text: str, *, size: float = 9, h: float = 5) -> float:

@@ -28,8 +28,16 @@ class Column(NamedTuple):
     wrap: bool = True
 
 
-def draw_table(pdf: FPDF, columns: Sequence[Column], rows: Iterable[Sequence[str]], *, size: float = 8,
-               pad_x: float = 1.0, pad_y: float = 0.6, reserve: float = 0.0) -> None:
+def draw_table(
+    pdf: FPDF,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[str]],
+    *,
+    size: float = 8,
+    pad_x: float = 1.0,
+    pad_y: float = 0.6,
+    reserve: float = 0.0,
+) -> None:
     """Draw `rows` under a heading row from the current position; a row never splits across pages.
 
     `reserve`: the height (document units) of what must follow the last row on its page.

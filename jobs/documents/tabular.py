@@ -198,8 +198,7 @@ class Sheet:
         for line in lines:
             self.row([line])
 
-    def table(self, specs: Sequence[str | Column], rows: Iterable[Sequence[Any]], *,
-              title: Sequence[str] = ()) -> int:
+    def table(self, specs: Sequence[str | Column], rows: Iterable[Sequence[Any]], *, title: Sequence[str] = ()) -> int:
         """Title rows, the header (frozen), then `rows`; rows of data written."""
         cols = _as_columns(specs)
         if self.rows_written == 0:
@@ -238,8 +237,14 @@ class Workbook:
         return out.getvalue()
 
 
-def write_xlsx(out: IO[bytes], sheet_title: str, specs: Sequence[str | Column], rows: Iterable[Sequence[Any]], *,
-               title: Sequence[str] = ()) -> int:
+def write_xlsx(
+    out: IO[bytes],
+    sheet_title: str,
+    specs: Sequence[str | Column],
+    rows: Iterable[Sequence[Any]],
+    *,
+    title: Sequence[str] = (),
+) -> int:
     """One sheet holding `title` rows, the header and `rows`, saved to `out`; rows of data written."""
     book = Workbook()
     n = book.sheet(sheet_title).table(specs, rows, title=title)

@@ -64,8 +64,10 @@ class InboxOutcome:
         """One line in Indonesian for the scheduler's run history and the log."""
         if self.busy:
             return "Pengambilan kotak masuk lain sedang berjalan; tidak ada berkas yang diambil"
-        text_ = (f"{len(self.imported)} berkas diimpor ({_thousands(self.rows)} baris), "
-                 f"{len(self.rejected)} ditolak, {len(self.duplicates)} sama dengan sebelumnya")
+        text_ = (
+            f"{len(self.imported)} berkas diimpor ({_thousands(self.rows)} baris), "
+            f"{len(self.rejected)} ditolak, {len(self.duplicates)} sama dengan sebelumnya"
+        )
         if self.left:
             text_ += f", {len(self.left)} gagal (tetap di kotak masuk)"
         if self.waiting:
@@ -84,8 +86,14 @@ def _thousands(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
-def pickup(engine: Engine, inbox: Path | None = None, *, actor: Actor | None = None, now: datetime | None = None,
-           settle_seconds: float = 5.0) -> InboxOutcome:
+def pickup(
+    engine: Engine,
+    inbox: Path | None = None,
+    *,
+    actor: Actor | None = None,
+    now: datetime | None = None,
+    settle_seconds: float = 5.0,
+) -> InboxOutcome:
     """Import every settled file in the inbox (mpn, then bank, then statements) and move it out of the way.
 
     A file the importer rejects goes to `rejected/` with `<name>.errors.txt`; any other failure (say the
@@ -108,8 +116,9 @@ def pickup(engine: Engine, inbox: Path | None = None, *, actor: Actor | None = N
         rows = 0
         for item in ready:
             rows += _pick_one(engine, inbox, item, day, actor, out)
-    outcome = InboxOutcome(out["imported"], out["duplicate"], out["rejected"], out["left"], rows,
-                           [w.path.name for w in waiting])
+    outcome = InboxOutcome(
+        out["imported"], out["duplicate"], out["rejected"], out["left"], rows, [w.path.name for w in waiting]
+    )
     log.info("inbox pickup: %s", outcome.message)
     return outcome
 

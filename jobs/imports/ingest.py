@@ -86,9 +86,16 @@ def load_master(conn: Connection, now: datetime | None = None) -> Master:
     )
 
 
-def import_file(engine: Engine, kind: str, path: Path | str, *, label: str | None = None,
-                received_at: datetime | None = None, progress: Progress | None = None,
-                actor: Actor | None = None) -> ImportResult:
+def import_file(
+    engine: Engine,
+    kind: str,
+    path: Path | str,
+    *,
+    label: str | None = None,
+    received_at: datetime | None = None,
+    progress: Progress | None = None,
+    actor: Actor | None = None,
+) -> ImportResult:
     """Import one file of `kind` (mpn, bank, statements); raises `InputRejected` for a bad file.
 
     The same content imported before is a no-op. A bank batch for a (bank, date) that has one
@@ -122,8 +129,16 @@ class NewFile(NamedTuple):
 Store = Callable[[Connection, NewFile], ImportResult]
 
 
-def import_with(engine: Engine, kind: str, path: Path | str, store: Store, *, label: str | None = None,
-                received_at: datetime | None = None, actor: Actor | None = None) -> ImportResult:
+def import_with(
+    engine: Engine,
+    kind: str,
+    path: Path | str,
+    store: Store,
+    *,
+    label: str | None = None,
+    received_at: datetime | None = None,
+    actor: Actor | None = None,
+) -> ImportResult:
     """The one shell of every import: the same content again is a no-op; otherwise `store` checks and stores the
     file in one transaction with its `import_file` row and audit entry, and any problem with the content rejects
     it whole (kept, logged, audited)."""
@@ -157,8 +172,15 @@ def _import_new(engine: Engine, kind: str, store: Store, file: NewFile) -> Impor
     label = file.label
     try:
         with engine.begin() as conn:
-            import_id = q.start_import(conn, kind=kind, file_name=file.path.name, sha256=file.shape.sha256,
-                                       size=file.shape.size, received_at=file.received_at, started_at=file.started)
+            import_id = q.start_import(
+                conn,
+                kind=kind,
+                file_name=file.path.name,
+                sha256=file.shape.sha256,
+                size=file.shape.size,
+                received_at=file.received_at,
+                started_at=file.started,
+            )
             result = store(conn, file._replace(import_id=import_id))
             # Last, just before commit: the audit insert locks the chain head until the transaction ends.
             _audit(conn, file.actor, "import.file", result, file.path, file.shape.sha256)
@@ -175,8 +197,15 @@ def _import_new(engine: Engine, kind: str, store: Store, file: NewFile) -> Impor
         if _outage(exc):
             raise
         log.exception("import of %s failed unexpectedly; rejecting the file", label)
-        raise InputRejected([whole_file(label, f"berkas tidak dapat diproses ({type(exc).__name__}: "
-                                               f"{str(exc).splitlines()[0] if str(exc) else '-'})")]) from exc
+        raise InputRejected(
+            [
+                whole_file(
+                    label,
+                    f"berkas tidak dapat diproses ({type(exc).__name__}: "
+                    f"{str(exc).splitlines()[0] if str(exc) else '-'})",
+                )
+            ]
+        ) from exc
 
 
 def _outage(exc: Exception) -> bool:
@@ -207,33 +236,71 @@ def _audit(conn: Connection, actor: Actor, action: str, result: ImportResult, pa
     """One audit row for an imported or duplicate file: what came in, never the file's content."""
     after: dict[str, object] = {"kind": result.kind, "file_name": path.name, "sha256": sha}
     if result.status == "imported":
-        after |= {"rows": int(result.rows), "amount": int(result.amount), "first_date": result.first_date,
-                  "last_date": result.last_date}
+        after |= {
+            "rows": int(result.rows),
+            "amount": int(result.amount),
+            "first_date": result.first_date,
+            "last_date": result.last_date,
+        }
     record(conn, actor, action, object_type="file", object_id=str(result.import_id or ""), after=after)
 
 
-def _duplicate(engine: Engine, actor: Actor, import_id: int | None, kind: str, path: Path, label: str,
-               sha: str) -> ImportResult:
+def _duplicate(
+    engine: Engine, actor: Actor, import_id: int | None, kind: str, path: Path, label: str, sha: str
+) -> ImportResult:
     """The same content was imported before (`import_id`): nothing to do but say so and audit it."""
-    result = ImportResult(import_id, kind, label, "duplicate", 0, 0, None, None,
-                          f"{label}: isi yang sama sudah diimpor (impor #{import_id}); tidak ada yang dilakukan")
+    result = ImportResult(
+        import_id,
+        kind,
+        label,
+        "duplicate",
+        0,
+        0,
+        None,
+        None,
+        f"{label}: isi yang sama sudah diimpor (impor #{import_id}); tidak ada yang dilakukan",
+    )
     with engine.begin() as conn:
         _audit(conn, actor, "import.duplicate", result, path, sha)
     return result
 
 
-def _keep_rejected(engine: Engine, actor: Actor, kind: str, path: Path, label: str, shape: FileShape,
-                   received_at: datetime, started: datetime, rejected: InputRejected) -> None:
+def _keep_rejected(
+    engine: Engine,
+    actor: Actor,
+    kind: str,
+    path: Path,
+    label: str,
+    shape: FileShape,
+    received_at: datetime,
+    started: datetime,
+    rejected: InputRejected,
+) -> None:
     """Keep a rejected file and its report under `<data>/rejected/`, log and audit it."""
     report = rejected.report()
     kept = keep_rejected(kind, path, started, report)
     log.warning("%s: rejected (%d problems), kept as %s", label, rejected.total, kept)
     with engine.begin() as conn:
-        import_id = q.record_rejection(conn, kind=kind, file_name=path.name, sha256=shape.sha256, size=shape.size,
-                                       received_at=received_at, started_at=started, error_count=rejected.total,
-                                       report=report, kept_path=str(kept))
-        record(conn, actor, "import.rejected", object_type="file", object_id=str(import_id),
-               after={"kind": kind, "file_name": path.name, "sha256": shape.sha256, "errors": rejected.total})
+        import_id = q.record_rejection(
+            conn,
+            kind=kind,
+            file_name=path.name,
+            sha256=shape.sha256,
+            size=shape.size,
+            received_at=received_at,
+            started_at=started,
+            error_count=rejected.total,
+            report=report,
+            kept_path=str(kept),
+        )
+        record(
+            conn,
+            actor,
+            "import.rejected",
+            object_type="file",
+            object_id=str(import_id),
+            after={"kind": kind, "file_name": path.name, "sha256": shape.sha256, "errors": rejected.total},
+        )
 
 
 def keep_rejected(kind: str, path: Path, started: datetime, report: str) -> Path:
@@ -255,8 +322,13 @@ def _import_bulk(conn: Connection, checker: Checker, import_id: int, received_at
     stage = q.create_stage(conn, parent=parent, import_id=import_id)
     feeder = Feeder(checker, owner_id)
     try:
-        q.copy_csv(conn, table=stage, columns=BANK_COLUMNS if is_bank else MPN_COLUMNS, source=feeder,
-                   not_null=() if is_bank else ("taxpayer_name",))
+        q.copy_csv(
+            conn,
+            table=stage,
+            columns=BANK_COLUMNS if is_bank else MPN_COLUMNS,
+            source=feeder,
+            not_null=() if is_bank else ("taxpayer_name",),
+        )
     except BaseException:
         feeder.cancel()
         raise
@@ -277,14 +349,30 @@ def _import_bulk(conn: Connection, checker: Checker, import_id: int, received_at
     note = ""
     if is_bank:
         assert first is not None and bank_code is not None
-        old = q.register_batch(conn, batch_id=owner_id, import_id=import_id, bank_code=bank_code,
-                               business_date=first, received_at=received_at, rows=rows, amount=amount)
+        old = q.register_batch(
+            conn,
+            batch_id=owner_id,
+            import_id=import_id,
+            bank_code=bank_code,
+            business_date=first,
+            received_at=received_at,
+            rows=rows,
+            amount=amount,
+        )
         note = f"; menggantikan batch #{old}" if old is not None else ""
     q.finish_import(conn, import_id, rows=rows, amount=amount, first=first, last=last, bank_code=bank_code)
     span = f"{first}" if first == last else f"{first}..{last}"
-    return ImportResult(import_id, spec.kind, label, "imported", rows, amount, first, last,
-                        f"{label}: {rows} baris diimpor, {rupiah(amount)}"
-                        + (f", tanggal buku {span}" if first else "") + note)
+    return ImportResult(
+        import_id,
+        spec.kind,
+        label,
+        "imported",
+        rows,
+        amount,
+        first,
+        last,
+        f"{label}: {rows} baris diimpor, {rupiah(amount)}" + (f", tanggal buku {span}" if first else "") + note,
+    )
 
 
 def _import_statements(conn: Connection, checker: Checker, import_id: int, actor: Actor) -> ImportResult:
@@ -305,8 +393,10 @@ def _import_statements(conn: Connection, checker: Checker, import_id: int, actor
         raise InputRejected(found) from None
     listed, total = checker.problems()
     if problems:
-        listed = sorted(listed + [Problem(label, ln, col, why) for ln, col, why in problems[:MAX_PROBLEMS]],
-                        key=lambda p: (p.line or 0, p.column))
+        listed = sorted(
+            listed + [Problem(label, ln, col, why) for ln, col, why in problems[:MAX_PROBLEMS]],
+            key=lambda p: (p.line or 0, p.column),
+        )
         total += len(problems)
     amount = sum(letter.declared_amount for _, letter in letters)
     if not listed and amount > BIGINT_MAX:
@@ -320,16 +410,28 @@ def _import_statements(conn: Connection, checker: Checker, import_id: int, actor
     first, last = (days[0], days[-1]) if days else (None, None)
     q.finish_import(conn, import_id, rows=len(letters), amount=amount, first=first, last=last)
     unchanged = len(letters) - stored
-    return ImportResult(import_id, "statements", label, "imported", len(letters), amount, first, last,
-                        f"{label}: {stored} surat pernyataan disimpan"
-                        + (f", {unchanged} tidak berubah" if unchanged else ""))
+    return ImportResult(
+        import_id,
+        "statements",
+        label,
+        "imported",
+        len(letters),
+        amount,
+        first,
+        last,
+        f"{label}: {stored} surat pernyataan disimpan" + (f", {unchanged} tidak berubah" if unchanged else ""),
+    )
 
 
 def _second_letters(checked: Checked, seen: dict[tuple[str, str], int]) -> list[tuple[int, str, str]]:
     """A file holds at most one letter per (bank, business date)."""
     out = []
-    keys = zip(checked.lines.to_pylist(), checked.columns["bank_code"].to_pylist(),
-               checked.columns["business_date"].to_pylist(), strict=True)
+    keys = zip(
+        checked.lines.to_pylist(),
+        checked.columns["bank_code"].to_pylist(),
+        checked.columns["business_date"].to_pylist(),
+        strict=True,
+    )
     for ln, bank, day in keys:
         if (bank, day) in seen:
             out.append((ln, "bank_code", f"surat kedua untuk {bank} {day} (yang pertama di baris {seen[bank, day]})"))
@@ -341,9 +443,19 @@ def _letters(checked: Checked) -> list[tuple[int, q.LetterIn]]:
     cols = {k: v.to_pylist() for k, v in checked.columns.items()}
     out = []
     for i, line in enumerate(checked.lines.to_pylist()):
-        out.append((line, q.LetterIn(
-            cols["bank_code"][i], date.fromisoformat(cols["business_date"][i]), cols["letter_number"][i],
-            date.fromisoformat(cols["letter_date"][i]),
-            datetime.fromisoformat(cols["received_at"][i].replace(" ", "T")),
-            int(cols["declared_count"][i]), int(cols["declared_amount"][i]), cols["signer"][i])))
+        out.append(
+            (
+                line,
+                q.LetterIn(
+                    cols["bank_code"][i],
+                    date.fromisoformat(cols["business_date"][i]),
+                    cols["letter_number"][i],
+                    date.fromisoformat(cols["letter_date"][i]),
+                    datetime.fromisoformat(cols["received_at"][i].replace(" ", "T")),
+                    int(cols["declared_count"][i]),
+                    int(cols["declared_amount"][i]),
+                    cols["signer"][i],
+                ),
+            )
+        )
     return out

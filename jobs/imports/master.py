@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())  # the command line prints its own lines: no stray log on stderr
 
 
-def import_master(engine: Engine, kind: str, path: Path, *, label: str | None = None,
-                  actor: Actor | None = None) -> UpsertResult:
+def import_master(
+    engine: Engine, kind: str, path: Path, *, label: str | None = None, actor: Actor | None = None
+) -> UpsertResult:
     """Upsert master data of `kind` from `path`; raises `InputRejected` (file kept, audited) for a bad file, and
     `UserError` (nothing read or kept) when `actor` may not change master data."""
     label = label or str(path)
@@ -45,8 +46,14 @@ def import_master(engine: Engine, kind: str, path: Path, *, label: str | None = 
         kept = keep_rejected(f"master-{kind}", path, started, rejected.report())
         log.warning("%s: master %s rejected (%d problems), kept as %s", label, kind, rejected.total, kept)
         with engine.begin() as conn:
-            record(conn, actor, "master.rejected", object_type="master", object_id=kind,
-                   after={"file_name": path.name, "errors": rejected.total, "kept_path": str(kept)})
+            record(
+                conn,
+                actor,
+                "master.rejected",
+                object_type="master",
+                object_id=kind,
+                after={"file_name": path.name, "errors": rejected.total, "kept_path": str(kept)},
+            )
         raise
 
 

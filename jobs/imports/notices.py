@@ -31,8 +31,15 @@ KIND = "notices"
 OPTIONAL = ("note",)
 
 
-def import_notices(engine: Engine, path: Path | str, *, label: str | None = None, received_at: datetime | None = None,
-                   actor: Actor | None = None, progress: object | None = None) -> ImportResult:
+def import_notices(
+    engine: Engine,
+    path: Path | str,
+    *,
+    label: str | None = None,
+    received_at: datetime | None = None,
+    actor: Actor | None = None,
+    progress: object | None = None,
+) -> ImportResult:
     """Import a notices file; raises `InputRejected` (file kept, logged, audited) for a bad one. `progress` is
     accepted for the command line's sake: a notices file is tens of rows."""
 
@@ -66,8 +73,9 @@ def _rows(conn: Connection, path: Path, label: str, now: datetime) -> list[tuple
     return rows
 
 
-def _store(conn: Connection, rows: list[tuple[int, NoticeIn]], import_id: int, label: str, actor: Actor,
-           now: datetime) -> ImportResult:
+def _store(
+    conn: Connection, rows: list[tuple[int, NoticeIn]], import_id: int, label: str, actor: Actor, now: datetime
+) -> ImportResult:
     stored = unchanged = 0
     problems: list[Problem] = []
     for line, notice in rows:
@@ -82,6 +90,15 @@ def _store(conn: Connection, rows: list[tuple[int, NoticeIn]], import_id: int, l
     days = sorted(d for _, n in rows for d in (n.period_from.date(), n.period_to.date()))
     first, last = (days[0], days[-1]) if days else (None, None)
     q.finish_import(conn, import_id, rows=len(rows), amount=0, first=first, last=last)
-    return ImportResult(import_id, KIND, label, "imported", len(rows), 0, first, last,
-                        f"{label}: {stored} surat pemberitahuan dicatat"
-                        + (f", {unchanged} sudah tercatat dan tidak berubah" if unchanged else ""))
+    return ImportResult(
+        import_id,
+        KIND,
+        label,
+        "imported",
+        len(rows),
+        0,
+        first,
+        last,
+        f"{label}: {stored} surat pemberitahuan dicatat"
+        + (f", {unchanged} sudah tercatat dan tidak berubah" if unchanged else ""),
+    )

@@ -27,11 +27,43 @@ MAX_PROBLEMS = 1000  # listed one by one; the rest are counted
 BLOCK = ROW_LIMIT
 BIGINT_MAX = (1 << 63) - 1
 
-MPN_COLUMNS = ("business_date", "import_id", "line", "record_type", "ntpn", "billing_code", "bank_code",
-               "branch_code", "ntb", "paid_at", "utc_offset", "npwp", "taxpayer_name", "kap", "kjs",
-               "tax_period", "kpp_code", "amount")
-BANK_COLUMNS = ("business_date", "batch_id", "line", "bank_code", "ntpn", "ntb", "paid_at", "utc_offset",
-                "derived_date", "npwp", "kap", "kjs", "tax_period", "kpp_code", "amount")
+MPN_COLUMNS = (
+    "business_date",
+    "import_id",
+    "line",
+    "record_type",
+    "ntpn",
+    "billing_code",
+    "bank_code",
+    "branch_code",
+    "ntb",
+    "paid_at",
+    "utc_offset",
+    "npwp",
+    "taxpayer_name",
+    "kap",
+    "kjs",
+    "tax_period",
+    "kpp_code",
+    "amount",
+)
+BANK_COLUMNS = (
+    "business_date",
+    "batch_id",
+    "line",
+    "bank_code",
+    "ntpn",
+    "ntb",
+    "paid_at",
+    "utc_offset",
+    "derived_date",
+    "npwp",
+    "kap",
+    "kjs",
+    "tax_period",
+    "kpp_code",
+    "amount",
+)
 
 
 class _CountingFile(io.RawIOBase):
@@ -58,8 +90,9 @@ class _CountingFile(io.RawIOBase):
         super().close()
 
 
-def open_csv(path: Path, layout: Layout, spec: FileSpec, *, use_threads: bool = True,
-             progress: Progress | None = None) -> pcsv.CSVStreamingReader:
+def open_csv(
+    path: Path, layout: Layout, spec: FileSpec, *, use_threads: bool = True, progress: Progress | None = None
+) -> pcsv.CSVStreamingReader:
     """A streaming reader of the spec's columns as strings, after the header row.
 
     A row with the wrong number of fields stops it (`ArrowInvalid`, "CSV parse error"): the rows are then read
@@ -71,17 +104,28 @@ def open_csv(path: Path, layout: Layout, spec: FileSpec, *, use_threads: bool = 
         source,
         read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, block_size=BLOCK, use_threads=use_threads),
         parse_options=pcsv.ParseOptions(delimiter=layout.delimiter, ignore_empty_lines=False),
-        convert_options=pcsv.ConvertOptions(column_types={n: pa.string() for n in spec.names},
-                                            include_columns=list(spec.names), strings_can_be_null=False,
-                                            quoted_strings_can_be_null=False),
+        convert_options=pcsv.ConvertOptions(
+            column_types={n: pa.string() for n in spec.names},
+            include_columns=list(spec.names),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
     )
 
 
 class Checker:
     """Reads and checks one file; `problems()` says afterwards why it must be rejected (empty when it is good)."""
 
-    def __init__(self, spec: FileSpec, path: Path, layout: Layout, shape: FileShape, master: Master, label: str,
-                 progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        spec: FileSpec,
+        path: Path,
+        layout: Layout,
+        shape: FileShape,
+        master: Master,
+        label: str,
+        progress: Progress | None = None,
+    ) -> None:
         self.spec, self.path, self.layout, self.shape = spec, path, layout, shape
         self.master, self.label, self.progress = master, label, progress
         self.found: list[tuple[int, str, str]] = []
@@ -127,9 +171,13 @@ class Checker:
         if not pc.all(same).as_py():
             for i in pc.indices_nonzero(pc.invert(same)).to_pylist()[:MAX_PROBLEMS]:
                 column = "bank_code" if banks[i].as_py() != bank else "business_date"
-                checked.problems.append((checked.lines[i].as_py(), column,
-                                         f"berkas mencampur beberapa batch: baris pertama bank {bank},"
-                                         f" tanggal {day}"))
+                checked.problems.append(
+                    (
+                        checked.lines[i].as_py(),
+                        column,
+                        f"berkas mencampur beberapa batch: baris pertama bank {bank}, tanggal {day}",
+                    )
+                )
             checked.bad_count += int(pc.sum(pc.invert(same)).as_py())
 
     def _add_total(self, amounts: pa.Array) -> None:
@@ -142,8 +190,12 @@ class Checker:
         else:
             self.total += int(pc.sum(pc.cast(ints, pa.decimal128(38, 0))).as_py())
         if self.total > BIGINT_MAX:
-            self.extra.append(whole_file(self.label, f"jumlah amount seluruh berkas melebihi Rp {BIGINT_MAX:,}"
-                                         " (batas penyimpanan)".replace(",", ".")))
+            self.extra.append(
+                whole_file(
+                    self.label,
+                    f"jumlah amount seluruh berkas melebihi Rp {BIGINT_MAX:,} (batas penyimpanan)".replace(",", "."),
+                )
+            )
 
     def problems(self) -> tuple[list[Problem], int]:
         """After reading: every problem (at most MAX_PROBLEMS listed) and how many there are in all."""
@@ -265,11 +317,20 @@ def structure_problems(path: Path, layout: Layout, label: str) -> list[Problem]:
             start = reader.line_num + 1
             for row in reader:
                 if row and len(row) != len(layout.columns):
-                    problems.append(Problem(label, start, "-", f"baris berisi {len(row)} nilai, baris judul"
-                                                               f" {len(layout.columns)} kolom"))
+                    problems.append(
+                        Problem(
+                            label, start, "-", f"baris berisi {len(row)} nilai, baris judul {len(layout.columns)} kolom"
+                        )
+                    )
                 elif reader.line_num > start:
-                    problems.append(Problem(label, start, "-", "nilai dalam tanda kutip melewati akhir baris"
-                                                               " (tanda kutip tidak ditutup?)"))
+                    problems.append(
+                        Problem(
+                            label,
+                            start,
+                            "-",
+                            "nilai dalam tanda kutip melewati akhir baris (tanda kutip tidak ditutup?)",
+                        )
+                    )
                 if len(problems) >= MAX_PROBLEMS:
                     break
                 start = reader.line_num + 1
@@ -284,12 +345,13 @@ def utf8_problems(path: Path, label: str) -> list[Problem]:
     with open(path, "rb") as f:
         for number, raw in enumerate(f, start=1):
             if number == 1 and raw.startswith(BOM):
-                raw = raw[len(BOM):]
+                raw = raw[len(BOM) :]
             try:
                 raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                problems.append(Problem(label, number, "-", f"bukan UTF-8 yang sah (byte ke-{exc.start + 1}"
-                                                            " di baris ini)"))
+                problems.append(
+                    Problem(label, number, "-", f"bukan UTF-8 yang sah (byte ke-{exc.start + 1} di baris ini)")
+                )
                 if len(problems) >= MAX_PROBLEMS:
                     break
     return problems or [whole_file(label, "bukan UTF-8 yang sah")]
@@ -301,8 +363,16 @@ def long_line_problems(path: Path, label: str) -> list[Problem]:
     with open(path, "rb") as f:
         for number, raw in enumerate(f, start=1):
             if len(raw) > ROW_LIMIT:
-                problems.append(Problem(label, number, "-", f"baris terlalu panjang ({len(raw):,} byte; paling"
-                                                            f" banyak {ROW_LIMIT >> 20} MiB)".replace(",", ".")))
+                problems.append(
+                    Problem(
+                        label,
+                        number,
+                        "-",
+                        f"baris terlalu panjang ({len(raw):,} byte; paling banyak {ROW_LIMIT >> 20} MiB)".replace(
+                            ",", "."
+                        ),
+                    )
+                )
                 if len(problems) >= MAX_PROBLEMS:
                     break
     return problems or [whole_file(label, f"sebuah baris data lebih dari {ROW_LIMIT >> 20} MiB")]

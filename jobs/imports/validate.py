@@ -26,6 +26,7 @@ TIMESTAMP_ANY = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-](0\d|1
 DATE = r"^\d{4}-\d{2}-\d{2}$"
 CONTROL = r"[\x00-\x1f\x7f]"
 
+
 @dataclass(frozen=True)
 class Col:
     """One input column: its check (a regex on the normalised value) and how it is normalised."""
@@ -48,11 +49,15 @@ NTB = Col("ntb", r"^[0-9A-Z]{1,20}$", "harus 1-20 karakter [0-9A-Z]", fast=("upp
 NPWP = Col("npwp", r"^[0-9]{15}([0-9])?$", "harus 15 atau 16 digit", fast=("digits", 15, 16))
 KAP = Col("kap", r"^[0-9]{6}$", "harus 6 digit", master="kap", fast=("digits", 6, 6))
 KJS = Col("kjs", r"^[0-9]{3}$", "harus 3 digit", fast=("digits", 3, 3))
-TAX_PERIOD = Col("tax_period", r"^(0[1-9]|1[0-2])[0-9]{4}$", "harus MMYYYY (bulan 01-12, lalu tahun)",
-                 fast=("period",))
+TAX_PERIOD = Col("tax_period", r"^(0[1-9]|1[0-2])[0-9]{4}$", "harus MMYYYY (bulan 01-12, lalu tahun)", fast=("period",))
 KPP = Col("kpp_code", r"^[0-9]{3}$", "harus 3 digit", master="kpp", fast=("digits", 3, 3))
-BANK = Col("bank_code", r"^[0-9A-Z]{1,10}$", "harus kode bank/pos persepsi (1-10 karakter [0-9A-Z])",
-           master="bank", fast=("upper_alnum", 1, 10))
+BANK = Col(
+    "bank_code",
+    r"^[0-9A-Z]{1,10}$",
+    "harus kode bank/pos persepsi (1-10 karakter [0-9A-Z])",
+    master="bank",
+    fast=("upper_alnum", 1, 10),
+)
 AMOUNT = Col("amount", r"^0*[1-9][0-9]{0,17}$", AMOUNT_REASON, upper=False, kind="amount", fast=("positive",))
 PAID_AT = Col("paid_at", kind="local_timestamp", upper=False)
 BUSINESS_DATE = Col("business_date", DATE, DATE_REASON, upper=False, kind="date", fast=("date",))
@@ -72,31 +77,59 @@ class FileSpec:
         return tuple(c.name for c in self.columns)
 
 
-MPN = FileSpec("mpn", (
-    Col("record_type", r"^(payment|reversal)$", "harus payment atau reversal", upper=False,
-        fast=("enum", "payment", "reversal")),
-    NTPN,
-    Col("billing_code", r"^[0-9]{15}$", BILLING_REASON, optional=True, fast=("digits", 15, 15)),
-    BANK,
-    Col("branch_code", upper=False, optional=True, kind="text"),
-    NTB, PAID_AT, NPWP,
-    Col("taxpayer_name", upper=False, kind="text"),
-    KAP, KJS, TAX_PERIOD, KPP, AMOUNT,
-))
+MPN = FileSpec(
+    "mpn",
+    (
+        Col(
+            "record_type",
+            r"^(payment|reversal)$",
+            "harus payment atau reversal",
+            upper=False,
+            fast=("enum", "payment", "reversal"),
+        ),
+        NTPN,
+        Col("billing_code", r"^[0-9]{15}$", BILLING_REASON, optional=True, fast=("digits", 15, 15)),
+        BANK,
+        Col("branch_code", upper=False, optional=True, kind="text"),
+        NTB,
+        PAID_AT,
+        NPWP,
+        Col("taxpayer_name", upper=False, kind="text"),
+        KAP,
+        KJS,
+        TAX_PERIOD,
+        KPP,
+        AMOUNT,
+    ),
+)
 
 BANK_BATCH = FileSpec("bank", (BANK, BUSINESS_DATE, NTPN, NTB, PAID_AT, NPWP, KAP, KJS, TAX_PERIOD, KPP, AMOUNT))
 
-STATEMENTS = FileSpec("statements", (
-    BANK, BUSINESS_DATE,
-    Col("letter_number", upper=False, kind="text", nonempty=True),
-    Col("letter_date", DATE, DATE_REASON, upper=False, kind="date"),
-    Col("received_at", kind="timestamp", upper=False),
-    Col("declared_count", r"^[0-9]{1,15}$", "harus bilangan bulat >= 0 (paling banyak 15 digit)", upper=False,
-        kind="amount"),
-    Col("declared_amount", r"^[0-9]{1,18}$",
-        "harus rupiah bulat >= 0: hanya angka, tanpa pemisah ribuan atau desimal", upper=False, kind="amount"),
-    Col("signer", upper=False, kind="text", nonempty=True),
-))
+STATEMENTS = FileSpec(
+    "statements",
+    (
+        BANK,
+        BUSINESS_DATE,
+        Col("letter_number", upper=False, kind="text", nonempty=True),
+        Col("letter_date", DATE, DATE_REASON, upper=False, kind="date"),
+        Col("received_at", kind="timestamp", upper=False),
+        Col(
+            "declared_count",
+            r"^[0-9]{1,15}$",
+            "harus bilangan bulat >= 0 (paling banyak 15 digit)",
+            upper=False,
+            kind="amount",
+        ),
+        Col(
+            "declared_amount",
+            r"^[0-9]{1,18}$",
+            "harus rupiah bulat >= 0: hanya angka, tanpa pemisah ribuan atau desimal",
+            upper=False,
+            kind="amount",
+        ),
+        Col("signer", upper=False, kind="text", nonempty=True),
+    ),
+)
 
 SPECS = {"mpn": MPN, "bank": BANK_BATCH, "statements": STATEMENTS}
 
@@ -189,6 +222,7 @@ def _check_col(col: Col, raw: pa.Array, master: Master, out: Collector) -> pa.Ar
     if col.optional and ok is not None:
         ok = pc.or_(ok, empty)
     if ok is not None:
+
         def why(i: int, v: pa.Array = val, reason: str = col.reason) -> str:
             return "kosong" if v[i].as_py() == "" else reason
 
@@ -214,8 +248,7 @@ def _check_col(col: Col, raw: pa.Array, master: Master, out: Collector) -> pa.Ar
 def _plausible_dates(col: Col, val: pa.Array, ok: pa.Array | None, master: Master, out: Collector) -> pa.Array:
     """A date column's values must lie between 2000-01-01 and the import day + 7 (rows already bad are skipped)."""
     if col.kind == "date":
-        _check_day_range(val if ok is None else pc.if_else(ok, val, EARLIEST_DATE.isoformat()), col.name,
-                         master, out)
+        _check_day_range(val if ok is None else pc.if_else(ok, val, EARLIEST_DATE.isoformat()), col.name, master, out)
     return val
 
 
@@ -242,8 +275,11 @@ def _check_text(col: Col, raw: pa.Array, out: Collector) -> pa.Array:
         clean = pc.invert(pc.match_substring_regex(raw, CONTROL))
         out.add(clean, col.name, lambda i: text_problem(raw[i].as_py()) or "berisi karakter yang tidak diizinkan")
     length = pc.utf8_length(raw)
-    out.add(pc.less_equal(length, MAX_TEXT), col.name,
-            lambda i: f"terlalu panjang: {length[i].as_py()} karakter, paling banyak {MAX_TEXT}")
+    out.add(
+        pc.less_equal(length, MAX_TEXT),
+        col.name,
+        lambda i: f"terlalu panjang: {length[i].as_py()} karakter, paling banyak {MAX_TEXT}",
+    )
     if col.nonempty:
         out.add(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(raw)), 0), col.name, "kosong")
     if col.optional:
@@ -309,16 +345,23 @@ def _check_timestamp(col: Col, raw: pa.Array, master: Master, out: Collector) ->
     if not _all(shape):
         any_offset = pc.match_substring_regex(val, TIMESTAMP_ANY)
         if col.kind == "local_timestamp":
-            out.add(pc.or_(shape, pc.invert(any_offset)), col.name,
-                    "zona waktu harus zona cabang: +07:00 (WIB), +08:00 (WITA) atau +09:00 (WIT)")
-        out.add(any_offset, col.name, "harus waktu ISO 8601 dengan selisih UTC yang sah (-14:00 s.d. +14:00),"
-                                      " misalnya 2026-11-20T14:59:59+07:00")
+            out.add(
+                pc.or_(shape, pc.invert(any_offset)),
+                col.name,
+                "zona waktu harus zona cabang: +07:00 (WIB), +08:00 (WITA) atau +09:00 (WIT)",
+            )
+        out.add(
+            any_offset,
+            col.name,
+            "harus waktu ISO 8601 dengan selisih UTC yang sah (-14:00 s.d. +14:00), misalnya 2026-11-20T14:59:59+07:00",
+        )
     wall = pc.replace_substring(pc.utf8_slice_codeunits(val, 0, 19), " ", "T")
     real = _real_datetime(wall, "%Y-%m-%dT%H:%M:%S")
     out.add(pc.or_(pc.invert(shape), real), col.name, "bukan tanggal dan jam yang ada")
     good = pc.fill_null(pc.and_(shape, real), False)
-    inside = _check_day_range(pc.if_else(good, pc.utf8_slice_codeunits(val, 0, 10), EARLIEST_DATE.isoformat()),
-                              col.name, master, out)
+    inside = _check_day_range(
+        pc.if_else(good, pc.utf8_slice_codeunits(val, 0, 10), EARLIEST_DATE.isoformat()), col.name, master, out
+    )
     if col.kind == "timestamp":
         _check_not_future(col.name, val, pc.and_(good, inside), master, out)
     return val
@@ -328,8 +371,9 @@ def _check_not_future(column: str, val: pa.Array, good: pa.Array, master: Master
     """A `received_at` lies no later than the import moment (plus clock skew); statement letters only (few rows)."""
     problems: list[str | None] = []
     for text, ok in zip(val.to_pylist(), good.to_pylist(), strict=True):
-        problems.append(received_problem(datetime.fromisoformat(text.replace(" ", "T")), now=master.now)
-                        if ok else None)
+        problems.append(
+            received_problem(datetime.fromisoformat(text.replace(" ", "T")), now=master.now) if ok else None
+        )
     out.add(pa.array([p is None for p in problems], pa.bool_()), column, lambda i: problems[i] or "")
 
 

@@ -26,8 +26,11 @@ PAGE = "/laporan"
 
 def subscribed_roles(conn: Connection, token: str = TOKEN) -> list[str]:
     """The roles whose report subscription lists `token`."""
-    return sorted(key.removeprefix(PREFIX) for key, value in raw_settings(conn).items()
-                  if key.startswith(PREFIX) and token in {t.strip() for t in value.split(",")})
+    return sorted(
+        key.removeprefix(PREFIX)
+        for key, value in raw_settings(conn).items()
+        if key.startswith(PREFIX) and token in {t.strip() for t in value.split(",")}
+    )
 
 
 def subscribers(conn: Connection, token: str = TOKEN) -> list[tuple[int, str]]:
@@ -38,19 +41,35 @@ def subscribers(conn: Connection, token: str = TOKEN) -> list[tuple[int, str]]:
     return users_of_roles(conn, roles)
 
 
-def mail_daily_pdf(conn: Connection, *, report_id: int, business_date: date, name: str, content: bytes,
-                   made_at: datetime) -> int:
+def mail_daily_pdf(
+    conn: Connection, *, report_id: int, business_date: date, name: str, content: bytes, made_at: datetime
+) -> int:
     """Queue the kept PDF `report_id` to every subscriber, once per (version, user); the messages new."""
     people = subscribers(conn)
     if not people:
         return 0
     subject = f"Laporan Harian MPN tanggal buku {tanggal_pendek(business_date)}"
-    plain, page = body([
-        f"Terlampir Laporan Harian Distribusi dan Monitoring Data MPN tanggal buku {tanggal_panjang(business_date)}, "
-        f"dibuat {waktu_wib(made_at)} (versi #{report_id}).",
-        "Laporan yang sama tersimpan di halaman Laporan, dengan versi sebelumnya dan berkas XLSX-nya.",
-    ], [("Buka Laporan", page_url(PAGE, tanggal=business_date.isoformat()))])
+    plain, page = body(
+        [
+            "Terlampir Laporan Harian Distribusi dan Monitoring Data MPN tanggal buku "
+            f"{tanggal_panjang(business_date)}, "
+            f"dibuat {waktu_wib(made_at)} (versi #{report_id}).",
+            "Laporan yang sama tersimpan di halaman Laporan, dengan versi sebelumnya dan berkas XLSX-nya.",
+        ],
+        [("Buka Laporan", page_url(PAGE, tanggal=business_date.isoformat()))],
+    )
     attachment = Attachment(name, "application/pdf", content)
-    return sum(enqueue(conn, kind="report", to=[address], subject=subject, text_body=plain, html_body=page,
-                       attachments=[attachment], dedupe_key=f"report:daily:{report_id}:{user_id}", now=made_at).new
-               for user_id, address in people)
+    return sum(
+        enqueue(
+            conn,
+            kind="report",
+            to=[address],
+            subject=subject,
+            text_body=plain,
+            html_body=page,
+            attachments=[attachment],
+            dedupe_key=f"report:daily:{report_id}:{user_id}",
+            now=made_at,
+        ).new
+        for user_id, address in people
+    )

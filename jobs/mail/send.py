@@ -99,8 +99,14 @@ def smtp_settings(url: str | None = None) -> SmtpSettings | None:
     except ValueError as exc:
         raise MailConfigError(f"MPN_SMTP_URL {_hide(raw)!r}: {exc}") from None
     flag = parse_qs(parts.query).get("starttls", ["0"])[-1].lower()
-    return SmtpSettings(parts.hostname, port, parts.scheme == "smtps", flag in ("1", "true", "yes"),
-                        unquote(parts.username or ""), unquote(parts.password or ""))
+    return SmtpSettings(
+        parts.hostname,
+        port,
+        parts.scheme == "smtps",
+        flag in ("1", "true", "yes"),
+        unquote(parts.username or ""),
+        unquote(parts.password or ""),
+    )
 
 
 def _hide(url: str) -> str:
@@ -142,8 +148,9 @@ def connect(settings: SmtpSettings) -> smtplib.SMTP:
         if settings.user:
             smtp.login(settings.user, settings.password)
     except smtplib.SMTPAuthenticationError as exc:
-        raise ServerUnreachable(f"server surat {settings.display} menolak login {settings.user!r}: "
-                                f"{_reply(exc.smtp_code, exc.smtp_error)}") from exc
+        raise ServerUnreachable(
+            f"server surat {settings.display} menolak login {settings.user!r}: {_reply(exc.smtp_code, exc.smtp_error)}"
+        ) from exc
     except (OSError, smtplib.SMTPException) as exc:
         raise ServerUnreachable(f"server surat {settings.display} tidak dapat dihubungi: {exc}") from exc
     return smtp
@@ -165,8 +172,9 @@ class SendResult:
         return f"sent {self.sent}, failed {self.failed}, queued {self.queued}"
 
 
-def send_queued(engine: Engine, now: datetime | None = None, *, settings: SmtpSettings | None = None,
-                limit: int = PER_RUN) -> SendResult:
+def send_queued(
+    engine: Engine, now: datetime | None = None, *, settings: SmtpSettings | None = None, limit: int = PER_RUN
+) -> SendResult:
     """Send the messages due at `now` (default the present; an explicit `now` steps time in tests) over one SMTP
     connection. NoServer when none is configured; ServerUnreachable (after recording what it did) when the
     server cannot be reached or drops the connection."""
@@ -198,8 +206,9 @@ def _clock(now: datetime | None) -> Callable[[], datetime]:
     return lambda: base + timedelta(seconds=time.monotonic() - start)
 
 
-def _run(conn: Connection, settings: SmtpSettings, clock: Callable[[], datetime], result: SendResult,
-         limit: int) -> None:
+def _run(
+    conn: Connection, settings: SmtpSettings, clock: Callable[[], datetime], result: SendResult, limit: int
+) -> None:
     smtp: smtplib.SMTP | None = None
     sender, after = q.mail_from(), 0
     try:
@@ -243,8 +252,7 @@ def _refusal(conn: Connection, mail_id: int, code: int, error: str, clock: Calla
     return "failed"
 
 
-def _deliver(conn: Connection, smtp: smtplib.SMTP, out: q.Outgoing, sender: str,
-             clock: Callable[[], datetime]) -> str:
+def _deliver(conn: Connection, smtp: smtplib.SMTP, out: q.Outgoing, sender: str, clock: Callable[[], datetime]) -> str:
     """Steps 1-4 of the module docstring for one claimed message (its transaction open); the result field."""
     try:
         payload = build_message(out, sender).as_bytes(policy=SMTP)
@@ -294,14 +302,16 @@ def _envelope(smtp: smtplib.SMTP, sender: str, recipients: tuple[str, ...]) -> s
     return f"penerima ditolak: {text}" if text else ""
 
 
-def _data(conn: Connection, smtp: smtplib.SMTP, out: q.Outgoing, payload: bytes, refused: str,
-          clock: Callable[[], datetime]) -> str:
+def _data(
+    conn: Connection, smtp: smtplib.SMTP, out: q.Outgoing, payload: bytes, refused: str, clock: Callable[[], datetime]
+) -> str:
     """DATA and the server's final reply, recorded; an answer that never came is `uncertain`."""
     try:
         code, reply = smtp.data(payload)
     except smtplib.SMTPDataError as exc:  # DATA itself refused (no 354): the content never left
-        status = _refusal(conn, out.mail_id, exc.smtp_code, f"DATA ditolak: {_reply(exc.smtp_code, exc.smtp_error)}",
-                          clock)
+        status = _refusal(
+            conn, out.mail_id, exc.smtp_code, f"DATA ditolak: {_reply(exc.smtp_code, exc.smtp_error)}", clock
+        )
         conn.commit()
         _reset(smtp)
         return status
@@ -336,5 +346,7 @@ def mail_job(engine: Engine, now: datetime, *, actor: Actor) -> Outcome:
             waiting = status_counts(conn)["queued"]
         return Outcome(0, f"Server surat belum diatur (MPN_SMTP_URL); {waiting} pesan menunggu")
     result = send_queued(engine, now)
-    return Outcome(result.sent, f"terkirim {result.sent}, gagal {result.failed}, dicoba lagi nanti "
-                                f"{result.retried}, antre {result.queued}")
+    return Outcome(
+        result.sent,
+        f"terkirim {result.sent}, gagal {result.failed}, dicoba lagi nanti {result.retried}, antre {result.queued}",
+    )

@@ -72,8 +72,14 @@ class SinkHandler:
         with self._lock:
             self._refusals.extend([reply] * count)
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: ANN401, N802
-                          rcpt_options: list[str]) -> str:
+    async def handle_RCPT(
+        self,
+        server: Any,
+        session: Any,
+        envelope: Any,
+        address: str,  # noqa: ANN401, N802
+        rcpt_options: list[str],
+    ) -> str:
         """Accept the recipient unless it is in `reject_recipients`."""
         if address in self.reject_recipients:
             return self.reject_recipients[address]
@@ -134,8 +140,9 @@ def sink_process(folder: Path | None = None) -> Iterator[str]:
     """The sink as a child process (the demo's), keeping messages in `folder` (default `<data>/mail-sink`);
     `MPN_SMTP_URL` points at it for this process and the ones it starts until the block ends."""
     folder, port = folder or sink_dir(), free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "jobs.mail.sink", "--port", str(port), "--dir", str(folder)],
-                            stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jobs.mail.sink", "--port", str(port), "--dir", str(folder)], stdout=subprocess.DEVNULL
+    )
     url = f"smtp://127.0.0.1:{port}"
     saved = os.environ.get("MPN_SMTP_URL")
     try:
@@ -190,10 +197,18 @@ def kept_messages(folder: Path | None = None, *, limit: int = 50) -> list[SinkFi
     for path in sorted(folder.glob("*.eml"), reverse=True)[:limit]:
         data = path.read_bytes()
         msg = email.message_from_bytes(data, policy=default)
-        found.append(SinkFile(path.name, datetime.fromtimestamp(path.stat().st_mtime, UTC),
-                              str(msg.get("Return-Path", "")).strip("<>"), str(msg.get("X-Sink-Rcpt-To", "")),
-                              str(msg.get("Subject", "")), str(msg.get("Message-ID", "")),
-                              tuple(p.get_filename() or "" for p in msg.iter_attachments()), len(data)))  # type: ignore[attr-defined]
+        found.append(
+            SinkFile(
+                path.name,
+                datetime.fromtimestamp(path.stat().st_mtime, UTC),
+                str(msg.get("Return-Path", "")).strip("<>"),
+                str(msg.get("X-Sink-Rcpt-To", "")),
+                str(msg.get("Subject", "")),
+                str(msg.get("Message-ID", "")),
+                tuple(p.get_filename() or "" for p in msg.iter_attachments()),
+                len(data),
+            )
+        )  # type: ignore[attr-defined]
     return found
 
 
@@ -202,13 +217,25 @@ def queue_demo_welcome(engine: Engine, addresses: list[str]) -> bool:
     show the outbox at work within a minute of `mpn demo` starting; True when queued now."""
     from queries.mail import outbox as mail
 
-    plain, page = mail.body(["Selamat datang di demo MPN Monitor.",
-                             "Pesan ini dikirim lewat kotak keluar ke server surat lokal demo. Peringatan, ringkasan "
-                             "harian dan hasil rekonsiliasi untuk bank dikirim dengan cara yang sama."],
-                            [("Buka Kotak keluar", mail.page_url("/kotak-keluar"))])
+    plain, page = mail.body(
+        [
+            "Selamat datang di demo MPN Monitor.",
+            "Pesan ini dikirim lewat kotak keluar ke server surat lokal demo. Peringatan, ringkasan "
+            "harian dan hasil rekonsiliasi untuk bank dikirim dengan cara yang sama.",
+        ],
+        [("Buka Kotak keluar", mail.page_url("/kotak-keluar"))],
+    )
     with engine.begin() as conn:
-        return mail.enqueue(conn, kind="test", to=addresses, subject="Demo MPN Monitor: surat elektronik aktif",
-                            text_body=plain, html_body=page, dedupe_key="demo:welcome", created_by="system:demo").new
+        return mail.enqueue(
+            conn,
+            kind="test",
+            to=addresses,
+            subject="Demo MPN Monitor: surat elektronik aktif",
+            text_body=plain,
+            html_body=page,
+            dedupe_key="demo:welcome",
+            created_by="system:demo",
+        ).new
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -34,15 +34,33 @@ def send_test_message(user: User, engine: Engine | None = None) -> MailTestOutco
         engine = configured()
     if not user.email:
         return MailTestOutcome(False, "Akun Anda belum punya alamat e-mail: isi dulu di halaman Pengguna.")
-    plain, page = body([f"Halo {user.display_name},",
-                        "ini pesan uji dari halaman Pengaturan MPN Monitor. Bila pesan ini sampai, server surat "
-                        "sudah diatur dengan benar."])
+    plain, page = body(
+        [
+            f"Halo {user.display_name},",
+            "ini pesan uji dari halaman Pengaturan MPN Monitor. Bila pesan ini sampai, server surat "
+            "sudah diatur dengan benar.",
+        ]
+    )
     try:
         with engine.begin() as conn:
-            queued = enqueue(conn, kind=MAIL_TEST_KIND, to=[user.email], subject="Uji surat elektronik MPN Monitor",
-                             text_body=plain, html_body=page, created_by=user.username, now=config.now())
-            record(conn, user.actor(), "mail.test", object_type="mail", object_id=queued.message_id,
-                   after={"to": user.email})
+            queued = enqueue(
+                conn,
+                kind=MAIL_TEST_KIND,
+                to=[user.email],
+                subject="Uji surat elektronik MPN Monitor",
+                text_body=plain,
+                html_body=page,
+                created_by=user.username,
+                now=config.now(),
+            )
+            record(
+                conn,
+                user.actor(),
+                "mail.test",
+                object_type="mail",
+                object_id=queued.message_id,
+                after={"to": user.email},
+            )
     except MailError as exc:
         return MailTestOutcome(False, f"Pesan uji tidak dapat diantrekan: {exc}")
     return _send(engine, queued.mail_id, queued.message_id, user.email)
@@ -54,18 +72,22 @@ def _send(engine: Engine, mail_id: int, message_id: str, to: str) -> MailTestOut
         server = smtp_settings()
         send_queued(engine)
     except NoServer:
-        return MailTestOutcome(False, f"{queued}, tetapi server surat belum diatur (MPN_SMTP_URL): pesan menunggu di "
-                                  "Kotak keluar.")
+        return MailTestOutcome(
+            False, f"{queued}, tetapi server surat belum diatur (MPN_SMTP_URL): pesan menunggu di Kotak keluar."
+        )
     except MailConfigError as exc:
         return MailTestOutcome(False, f"{queued}, tetapi pengaturan server surat salah: {exc}")
     except ServerUnreachable as exc:
-        return MailTestOutcome(False, f"{queued}, tetapi server surat tidak dapat dihubungi ({exc}); penjadwal "
-                                  "mencobanya lagi.")
+        return MailTestOutcome(
+            False, f"{queued}, tetapi server surat tidak dapat dihubungi ({exc}); penjadwal mencobanya lagi."
+        )
     with engine.connect() as conn:
         detail = message_detail(conn, mail_id)
     where = server.display if server else "-"
     if detail is not None and detail.row.status == "sent":
-        return MailTestOutcome(True, f"Pesan uji terkirim ke {to} lewat {where} ({message_id}); jawaban server: "
-                                 f"{detail.smtp_reply or '-'}.")
+        return MailTestOutcome(
+            True,
+            f"Pesan uji terkirim ke {to} lewat {where} ({message_id}); jawaban server: {detail.smtp_reply or '-'}.",
+        )
     error = detail.row.last_error if detail is not None else ""
     return MailTestOutcome(False, f"{queued}, tetapi belum terkirim: {error or 'server menolak'}. Lihat Kotak keluar.")

@@ -78,20 +78,34 @@ def _make(conn: Connection, p: q.Pending, now: datetime, actor: Actor) -> q.Resu
     previous = older[-1] if older else None
     version = previous.version + 1 if previous else 1
     name, addresses = q.bank_addresses(conn, p.bank_code)
-    csv_bytes = csv_text(EXPORT_COLUMNS, q.bank_differences(conn, business_date=p.business_date,
-                                                          bank_code=p.bank_code)).encode("utf-8")
+    csv_bytes = csv_text(
+        EXPORT_COLUMNS, q.bank_differences(conn, business_date=p.business_date, bank_code=p.bank_code)
+    ).encode("utf-8")
     csv_sha = q.store_content(conn, csv_bytes)
     stem = f"{p.bank_code}_{p.business_date:%Y-%m-%d}_v{version}"
-    pdf = berita_acara_rekonsiliasi(report, signer=None, number=None, generated_at=now,
-                                    delivery=_section_d(report, version, previous, csv_sha),
-                                    footer=f" - versi {version}")
+    pdf = berita_acara_rekonsiliasi(
+        report,
+        signer=None,
+        number=None,
+        generated_at=now,
+        delivery=_section_d(report, version, previous, csv_sha),
+        footer=f" - versi {version}",
+    )
     pdf_sha = q.store_content(conn, pdf)
     subject, text_body, html_body = _message(conn, report, version, previous, pdf_sha)
     state = "awaiting_approval" if q.require_approval(conn) else "no_address"
-    new = q.NewResult(version, previous.result_id if previous else None, state, ";".join(addresses),
-                      (f"berita-acara-rekonsiliasi_{stem}.pdf", pdf_sha), (f"daftar-selisih_{stem}.csv", csv_sha),
-                      (report.mpn_count, report.bank_count, report.matched_count, report.exception_total),
-                      subject, text_body, html_body)
+    new = q.NewResult(
+        version,
+        previous.result_id if previous else None,
+        state,
+        ";".join(addresses),
+        (f"berita-acara-rekonsiliasi_{stem}.pdf", pdf_sha),
+        (f"daftar-selisih_{stem}.csv", csv_sha),
+        (report.mpn_count, report.bank_count, report.matched_count, report.exception_total),
+        subject,
+        text_body,
+        html_body,
+    )
     row = q.insert_result(conn, p, new)
     if row is None:
         return None
@@ -103,20 +117,29 @@ def _make(conn: Connection, p: q.Pending, now: datetime, actor: Actor) -> q.Resu
 
 def _section_d(r: ReconReport, version: int, previous: q.ResultRow | None, csv_sha: str) -> list[str]:
     """Section D of the PDF: version, what it replaces, the one-hour deadline, how to verify the file."""
-    due = None if r.batch_received_at is None else waktu_wib(
-        r.batch_received_at + timedelta(minutes=RESULT_DEADLINE_MINUTES))
-    lines = [f"Versi {version} hasil rekonsiliasi ini disampaikan kepada Kantor Pusat {r.bank_name} melalui surat "
-             f"elektronik sesuai {REGULATION}, paling lambat {RESULT_DEADLINE_MINUTES} menit setelah batch "
-             f"diterima{f' (batas: {due})' if due else ''}; waktu diterimanya oleh server surat dicatat sebagai "
-             "waktu penyampaian."]
+    due = (
+        None
+        if r.batch_received_at is None
+        else waktu_wib(r.batch_received_at + timedelta(minutes=RESULT_DEADLINE_MINUTES))
+    )
+    lines = [
+        f"Versi {version} hasil rekonsiliasi ini disampaikan kepada Kantor Pusat {r.bank_name} melalui surat "
+        f"elektronik sesuai {REGULATION}, paling lambat {RESULT_DEADLINE_MINUTES} menit setelah batch "
+        f"diterima{f' (batas: {due})' if due else ''}; waktu diterimanya oleh server surat dicatat sebagai "
+        "waktu penyampaian."
+    ]
     if previous is not None:
-        lines.append(f"Versi ini menggantikan versi {previous.version} (batch #{previous.batch_id}) karena bank "
-                     "mengirim ulang batch untuk tanggal buku yang sama.")
-    lines.append("Kode verifikasi: SHA-256 dari berkas PDF ini persis sebagaimana terlampir. Karena sebuah berkas "
-                 "tidak dapat memuat kode hash-nya sendiri, kode tersebut dicantumkan pada badan surat elektronik "
-                 "pengantar dan dicatat pada jejak audit DJP; hitung dengan `sha256sum` (atau `certutil -hashfile "
-                 "BERKAS SHA256`) dan bandingkan. Daftar lengkap selisih (CSV) yang dikirim bersama berkas ini "
-                 f"memiliki SHA-256 {csv_sha}.")
+        lines.append(
+            f"Versi ini menggantikan versi {previous.version} (batch #{previous.batch_id}) karena bank "
+            "mengirim ulang batch untuk tanggal buku yang sama."
+        )
+    lines.append(
+        "Kode verifikasi: SHA-256 dari berkas PDF ini persis sebagaimana terlampir. Karena sebuah berkas "
+        "tidak dapat memuat kode hash-nya sendiri, kode tersebut dicantumkan pada badan surat elektronik "
+        "pengantar dan dicatat pada jejak audit DJP; hitung dengan `sha256sum` (atau `certutil -hashfile "
+        "BERKAS SHA256`) dan bandingkan. Daftar lengkap selisih (CSV) yang dikirim bersama berkas ini "
+        f"memiliki SHA-256 {csv_sha}."
+    )
     return lines
 
 
@@ -125,22 +148,29 @@ def _counts(r: ReconReport) -> str:
     return "; ".join(parts) if parts else "tidak ada"
 
 
-def _message(conn: Connection, r: ReconReport, version: int, previous: q.ResultRow | None,
-             pdf_sha: str) -> tuple[str, str, str]:
+def _message(
+    conn: Connection, r: ReconReport, version: int, previous: q.ResultRow | None, pdf_sha: str
+) -> tuple[str, str, str]:
     """Subject, plain text and HTML of the message to the bank."""
     day = tanggal_panjang(r.business_date)
-    subject = (f"Hasil Rekonsiliasi MPN {r.bank_code} tanggal buku {r.business_date:%d/%m/%Y} versi {version}: "
-               f"{angka(r.matched_count)} cocok, {angka(r.exception_total)} selisih")
+    subject = (
+        f"Hasil Rekonsiliasi MPN {r.bank_code} tanggal buku {r.business_date:%d/%m/%Y} versi {version}: "
+        f"{angka(r.matched_count)} cocok, {angka(r.exception_total)} selisih"
+    )
     statement_due = deadline(r.business_date, current_settings(conn), calendar_from_db(conn))
-    paragraphs = [f"Yth. Kantor Pusat {r.bank_name} (kode {r.bank_code}),",
-                  f"Sesuai {REGULATION}, bersama ini kami sampaikan hasil rekonsiliasi data penerimaan negara "
-                  f"tanggal buku {day}: Berita Acara Rekonsiliasi (PDF) dan daftar lengkap selisih (CSV)."]
+    paragraphs = [
+        f"Yth. Kantor Pusat {r.bank_name} (kode {r.bank_code}),",
+        f"Sesuai {REGULATION}, bersama ini kami sampaikan hasil rekonsiliasi data penerimaan negara "
+        f"tanggal buku {day}: Berita Acara Rekonsiliasi (PDF) dan daftar lengkap selisih (CSV).",
+    ]
     if previous is not None:
         message_id, sent_at, _ = q.sent_info(conn, previous.mail_id)
         sent = f", dikirim {waktu_wib(sent_at)}" if sent_at else ", belum terkirim"
-        paragraphs.append(f"Versi {version} ini MENGGANTIKAN versi {previous.version} ({previous.reference}"
-                          f"{f', Message-ID {message_id}' if message_id else ''}{sent}) karena batch tanggal buku "
-                          "ini dikirim ulang. Gunakan versi ini.")
+        paragraphs.append(
+            f"Versi {version} ini MENGGANTIKAN versi {previous.version} ({previous.reference}"
+            f"{f', Message-ID {message_id}' if message_id else ''}{sent}) karena batch tanggal buku "
+            "ini dikirim ulang. Gunakan versi ini."
+        )
     paragraphs += [
         f"Data MPN: {angka(r.mpn_count)} transaksi, {rupiah(r.mpn_amount)}. Data batch bank: {angka(r.bank_count)} "
         f"transaksi, {rupiah(r.bank_amount)}. Cocok: {angka(r.matched_count)} transaksi, {rupiah(r.matched_amount)}. "
@@ -158,16 +188,19 @@ def _message(conn: Connection, r: ReconReport, version: int, previous: q.ResultR
 
 
 def _todo(r: ReconReport, statement_due: datetime) -> str:
-    letter = (f"sampaikan Surat Pernyataan tanggal buku ini paling lambat {waktu_wib(statement_due)}")
+    letter = f"sampaikan Surat Pernyataan tanggal buku ini paling lambat {waktu_wib(statement_due)}"
     if not r.exception_total:
         return f"Tidak terdapat selisih. Mohon {letter}."
-    return ("Mohon: (1) klarifikasi setiap selisih dalam daftar terlampir kepada Subdirektorat Pemantauan Sistem dan "
-            "Infrastruktur; (2) untuk kesalahan yang ditemukan setelah rekonsiliasi, kirimkan Nota Perbaikan (PER-78/"
-            f"PB/2006 Pasal 11 ayat (3)); (3) {letter}.")
+    return (
+        "Mohon: (1) klarifikasi setiap selisih dalam daftar terlampir kepada Subdirektorat Pemantauan Sistem dan "
+        "Infrastruktur; (2) untuk kesalahan yang ditemukan setelah rekonsiliasi, kirimkan Nota Perbaikan (PER-78/"
+        f"PB/2006 Pasal 11 ayat (3)); (3) {letter}."
+    )
 
 
-def dispatch_and_send(engine: Engine, now: datetime, *, actor: Actor, smtp_url: str | None = None,
-                      always: bool = False) -> Outcome:
+def dispatch_and_send(
+    engine: Engine, now: datetime, *, actor: Actor, smtp_url: str | None = None, always: bool = False
+) -> Outcome:
     """`dispatch_results`, then, when something was queued (or `always`) and a mail server is configured (`smtp_url`,
     default `MPN_SMTP_URL`), send what is due at once (the mail job would within a minute)."""
     from jobs.mail.send import ServerUnreachable, send_queued, smtp_settings

@@ -52,8 +52,15 @@ class ReconcileResult(NamedTuple):
         return out
 
 
-def reconcile(engine: Engine, business_date: date, *, bank: str | None = None, actor: Actor | None = None,
-              progress: Progress | None = None, as_of: datetime | None = None) -> ReconcileResult:
+def reconcile(
+    engine: Engine,
+    business_date: date,
+    *,
+    bank: str | None = None,
+    actor: Actor | None = None,
+    progress: Progress | None = None,
+    as_of: datetime | None = None,
+) -> ReconcileResult:
     """Reconcile `business_date` (CONTRACT §4) and store exceptions and per-bank results.
 
     `as_of` replays history (the demo): the moment the result counts as delivered for R5; default now.
@@ -96,10 +103,25 @@ def reconcile(engine: Engine, business_date: date, *, bank: str | None = None, a
         store.store_results(conn, run_id=run_id, business_date=business_date, bank=bank, finished=as_of)
         step()
         banks = date_summary(conn, business_date=business_date, bank=bank)
-        result = ReconcileResult(run_id, business_date, bank, banks, changes.opened, changes.reopened,
-                                 changes.closed, changes.detected, time.perf_counter() - started)
-        counts = {**result.totals(), "opened": changes.opened, "reopened": changes.reopened,
-                  "closed": changes.closed, "unclean_rows": pairs, "cancelled_registered": cancelled}
+        result = ReconcileResult(
+            run_id,
+            business_date,
+            bank,
+            banks,
+            changes.opened,
+            changes.reopened,
+            changes.closed,
+            changes.detected,
+            time.perf_counter() - started,
+        )
+        counts = {
+            **result.totals(),
+            "opened": changes.opened,
+            "reopened": changes.reopened,
+            "closed": changes.closed,
+            "unclean_rows": pairs,
+            "cancelled_registered": cancelled,
+        }
         store.finish_run(conn, run_id, counts)
         refresh_revenue_day(conn, business_date)  # R13 revenue of the date follows the new results
         # What this run wrote in bulk gets statistics now, with its commit: a rerun minutes later (a bank's resend)
@@ -107,8 +129,14 @@ def reconcile(engine: Engine, business_date: date, *, bank: str | None = None, a
         q.analyze_stale(conn, q.WRITTEN)
         # Last: audit inserts hold the chain head's row lock until commit (lapsing requests audits each one).
         store.lapse_stale_requests(conn, run_id=run_id, business_date=business_date, bank=bank, actor=actor)
-        record(conn, actor, "reconcile.run", object_type="business_date", object_id=business_date.isoformat(),
-               after={"run_id": run_id, "bank": bank, **counts})
+        record(
+            conn,
+            actor,
+            "reconcile.run",
+            object_type="business_date",
+            object_id=business_date.isoformat(),
+            after={"run_id": run_id, "bank": bank, **counts},
+        )
         step()
     # The whole run, its commit included (the revenue, the statistics and the audit come after the counts).
     return result._replace(seconds=time.perf_counter() - started)

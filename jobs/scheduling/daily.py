@@ -96,8 +96,10 @@ def reconcile_after_deadline(engine: Engine, now: datetime, *, actor: Actor) -> 
     except ReconcileInputError:
         return Outcome(0, f"Tanggal buku {day:%d/%m/%Y}: belum ada data")
     missing = sum(b.counts.get("missing_batch", 0) for b in result.banks)
-    return Outcome(len(result.banks), f"Tanggal buku {day:%d/%m/%Y}: {len(result.banks)} bank direkonsiliasi, "
-                                      f"{missing} tanpa batch")
+    return Outcome(
+        len(result.banks),
+        f"Tanggal buku {day:%d/%m/%Y}: {len(result.banks)} bank direkonsiliasi, {missing} tanpa batch",
+    )
 
 
 def statement_due_date(now: datetime, calendar: WorkingCalendar, settings: Settings) -> date | None:
@@ -130,4 +132,3 @@ def statements_after_deadline(engine: Engine, now: datetime, *, actor: Actor) ->
     if not made:
         return Outcome(0, f"Tanggal buku {day:%d/%m/%Y}: tidak ada konsep surat himbauan baru")
     return Outcome(len(made), f"Tanggal buku {day:%d/%m/%Y}: {len(made)} konsep surat himbauan dibuat/diperluas")
-

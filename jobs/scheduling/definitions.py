@@ -126,56 +126,104 @@ def _statement_time(settings: Settings) -> tuple[int, int]:
 
 
 JOBS: tuple[JobSpec, ...] = (
-    JobSpec("inbox", "Ambil berkas dari inbox",
-            "Mengimpor berkas MPN, batch bank dan surat pernyataan yang diletakkan di folder inbox, lalu "
-            "memindahkannya ke arsip atau ke folder tolak.",
-            _inbox, lambda s, tz: IntervalTrigger(minutes=1, timezone=tz), misfire_grace_seconds=50),
-    JobSpec("reconcile_arrivals", "Rekonsiliasi batch yang baru tiba",
-            "Merekonsiliasi setiap bank begitu batch-nya tiba (setelah cut-off bank), dan tanggal yang data "
-            "MPN-nya bertambah.",
-            _with_results(daily_work.reconcile_arrivals), lambda s, tz: IntervalTrigger(minutes=2, timezone=tz),
-            misfire_grace_seconds=100),
-    JobSpec("reconcile_deadline", "Rekonsiliasi semua bank setelah batas batch",
-            "Setelah batas penyampaian batch 16:00 WIB: merekonsiliasi semua bank tanggal buku hari itu dan "
-            "menandai bank yang batch-nya belum diterima.",
-            _with_results(daily_work.reconcile_after_deadline),
-            lambda s, tz: CronTrigger(day_of_week="mon-fri", hour=16, minute=5, timezone=tz),
-            working_days_only=True, misfire_grace_seconds=3 * 3600),
-    JobSpec("statements", "Surat pernyataan dan konsep surat himbauan",
-            "Setelah batas surat pernyataan: memperbarui status surat pernyataan tanggal buku yang jatuh tempo "
-            "dan membuat konsep Surat Himbauan untuk bank yang belum menyampaikannya.",
-            _with_results(daily_work.statements_after_deadline),
-            lambda s, tz: CronTrigger(day_of_week="mon-fri", hour=_statement_time(s)[0],
-                                      minute=_statement_time(s)[1], timezone=tz),
-            working_days_only=True, misfire_grace_seconds=3 * 3600),
-    JobSpec("distribution", "Distribusi ke SIDJP dan SIPMOD",
-            "Mengirim batch distribusi yang sudah disetujui dua tingkat dan belum terkonfirmasi (termasuk yang "
-            "gagal: distribusi ulang otomatis sampai semua terkonfirmasi).",
-            _distribution, lambda s, tz: IntervalTrigger(minutes=2, timezone=tz), misfire_grace_seconds=100),
-    JobSpec("daily_report", "Laporan harian (PDF dan XLSX)",
-            "Pada akhir hari kerja: membuat dan menyimpan laporan harian distribusi dan monitoring (SE-127 langkah "
-            "18) untuk tanggal buku yang surat pernyataannya jatuh tempo dan didistribusikan hari itu.",
-            _daily_report,
-            lambda s, tz: CronTrigger(day_of_week="mon-fri", hour=s.daily_report_time.hour,
-                                      minute=s.daily_report_time.minute, timezone=tz),
-            working_days_only=True, misfire_grace_seconds=3 * 3600),
-    JobSpec("mail", "Kirim surat elektronik",
-            "Mengirim pesan di kotak keluar yang sudah jatuh waktu lewat server surat (MPN_SMTP_URL); yang ditolak "
-            "sementara dicoba lagi dengan jeda 1, 2, 4 ... menit.",
-            _mail, lambda s, tz: IntervalTrigger(minutes=1, timezone=tz), misfire_grace_seconds=50),
-    JobSpec("alerts", "Peringatan tenggat",
-            "Memeriksa setiap aturan peringatan (batch, surat pernyataan, hasil rekonsiliasi, distribusi, berkas "
-            "ditolak, penjadwal): membuka yang lewat batas, menutup yang sudah dikerjakan, mengirim surel pelanggan.",
-            _alerts, lambda s, tz: IntervalTrigger(minutes=1, timezone=tz), misfire_grace_seconds=50),
-    JobSpec("alerts_digest", "Ringkasan peringatan pagi",
-            "Pukul 08:00 WIB pada hari kerja: surel ringkasan peringatan yang masih terbuka dan terlambat kepada "
-            "peran yang berlangganan.",
-            _alerts_digest, lambda s, tz: CronTrigger(day_of_week="mon-fri", hour=8, minute=0, timezone=tz),
-            working_days_only=True, misfire_grace_seconds=3 * 3600),
-    JobSpec("search_index", "Indeks pencarian Lacak pembayaran",
-            "Membuat indeks kode billing, NTB/NTP dan NPWP pada data MPN tanggal buku yang baru diimpor, agar Lacak "
-            "pembayaran menemukannya di semua tanggal buku tanpa memperlambat impor.",
-            _search_index, lambda s, tz: IntervalTrigger(minutes=5, timezone=tz), misfire_grace_seconds=250),
+    JobSpec(
+        "inbox",
+        "Ambil berkas dari inbox",
+        "Mengimpor berkas MPN, batch bank dan surat pernyataan yang diletakkan di folder inbox, lalu "
+        "memindahkannya ke arsip atau ke folder tolak.",
+        _inbox,
+        lambda s, tz: IntervalTrigger(minutes=1, timezone=tz),
+        misfire_grace_seconds=50,
+    ),
+    JobSpec(
+        "reconcile_arrivals",
+        "Rekonsiliasi batch yang baru tiba",
+        "Merekonsiliasi setiap bank begitu batch-nya tiba (setelah cut-off bank), dan tanggal yang data "
+        "MPN-nya bertambah.",
+        _with_results(daily_work.reconcile_arrivals),
+        lambda s, tz: IntervalTrigger(minutes=2, timezone=tz),
+        misfire_grace_seconds=100,
+    ),
+    JobSpec(
+        "reconcile_deadline",
+        "Rekonsiliasi semua bank setelah batas batch",
+        "Setelah batas penyampaian batch 16:00 WIB: merekonsiliasi semua bank tanggal buku hari itu dan "
+        "menandai bank yang batch-nya belum diterima.",
+        _with_results(daily_work.reconcile_after_deadline),
+        lambda s, tz: CronTrigger(day_of_week="mon-fri", hour=16, minute=5, timezone=tz),
+        working_days_only=True,
+        misfire_grace_seconds=3 * 3600,
+    ),
+    JobSpec(
+        "statements",
+        "Surat pernyataan dan konsep surat himbauan",
+        "Setelah batas surat pernyataan: memperbarui status surat pernyataan tanggal buku yang jatuh tempo "
+        "dan membuat konsep Surat Himbauan untuk bank yang belum menyampaikannya.",
+        _with_results(daily_work.statements_after_deadline),
+        lambda s, tz: CronTrigger(
+            day_of_week="mon-fri", hour=_statement_time(s)[0], minute=_statement_time(s)[1], timezone=tz
+        ),
+        working_days_only=True,
+        misfire_grace_seconds=3 * 3600,
+    ),
+    JobSpec(
+        "distribution",
+        "Distribusi ke SIDJP dan SIPMOD",
+        "Mengirim batch distribusi yang sudah disetujui dua tingkat dan belum terkonfirmasi (termasuk yang "
+        "gagal: distribusi ulang otomatis sampai semua terkonfirmasi).",
+        _distribution,
+        lambda s, tz: IntervalTrigger(minutes=2, timezone=tz),
+        misfire_grace_seconds=100,
+    ),
+    JobSpec(
+        "daily_report",
+        "Laporan harian (PDF dan XLSX)",
+        "Pada akhir hari kerja: membuat dan menyimpan laporan harian distribusi dan monitoring (SE-127 langkah "
+        "18) untuk tanggal buku yang surat pernyataannya jatuh tempo dan didistribusikan hari itu.",
+        _daily_report,
+        lambda s, tz: CronTrigger(
+            day_of_week="mon-fri", hour=s.daily_report_time.hour, minute=s.daily_report_time.minute, timezone=tz
+        ),
+        working_days_only=True,
+        misfire_grace_seconds=3 * 3600,
+    ),
+    JobSpec(
+        "mail",
+        "Kirim surat elektronik",
+        "Mengirim pesan di kotak keluar yang sudah jatuh waktu lewat server surat (MPN_SMTP_URL); yang ditolak "
+        "sementara dicoba lagi dengan jeda 1, 2, 4 ... menit.",
+        _mail,
+        lambda s, tz: IntervalTrigger(minutes=1, timezone=tz),
+        misfire_grace_seconds=50,
+    ),
+    JobSpec(
+        "alerts",
+        "Peringatan tenggat",
+        "Memeriksa setiap aturan peringatan (batch, surat pernyataan, hasil rekonsiliasi, distribusi, berkas "
+        "ditolak, penjadwal): membuka yang lewat batas, menutup yang sudah dikerjakan, mengirim surel pelanggan.",
+        _alerts,
+        lambda s, tz: IntervalTrigger(minutes=1, timezone=tz),
+        misfire_grace_seconds=50,
+    ),
+    JobSpec(
+        "alerts_digest",
+        "Ringkasan peringatan pagi",
+        "Pukul 08:00 WIB pada hari kerja: surel ringkasan peringatan yang masih terbuka dan terlambat kepada "
+        "peran yang berlangganan.",
+        _alerts_digest,
+        lambda s, tz: CronTrigger(day_of_week="mon-fri", hour=8, minute=0, timezone=tz),
+        working_days_only=True,
+        misfire_grace_seconds=3 * 3600,
+    ),
+    JobSpec(
+        "search_index",
+        "Indeks pencarian Lacak pembayaran",
+        "Membuat indeks kode billing, NTB/NTP dan NPWP pada data MPN tanggal buku yang baru diimpor, agar Lacak "
+        "pembayaran menemukannya di semua tanggal buku tanpa memperlambat impor.",
+        _search_index,
+        lambda s, tz: IntervalTrigger(minutes=5, timezone=tz),
+        misfire_grace_seconds=250,
+    ),
 )
 BY_ID = {job.job_id: job for job in JOBS}
 SCHEDULE_TEXT: dict[str, Callable[[Settings], str]] = {
@@ -192,8 +240,9 @@ SCHEDULE_TEXT: dict[str, Callable[[Settings], str]] = {
 }
 
 
-def next_run(job: JobSpec, settings: Settings, tz: ZoneInfo, now: datetime,
-             calendar: WorkingCalendar | None = None) -> datetime | None:
+def next_run(
+    job: JobSpec, settings: Settings, tz: ZoneInfo, now: datetime, calendar: WorkingCalendar | None = None
+) -> datetime | None:
     """The job's next run after `now`; working-day jobs skip weekends and holidays (`calendar`, default the
     national one: pass `calendar_from_db(conn)` to skip the master non-working days too)."""
     calendar = calendar or WorkingCalendar()
@@ -225,7 +274,9 @@ def job_board(conn: Connection, *, now: datetime, tz: ZoneInfo) -> JobBoard:
     """The jobs table's data on one connection; next runs skip weekends, holidays and master days off."""
     settings, calendar = current_settings(conn), calendar_from_db(conn)
     return JobBoard(
-        paused=store.paused_jobs(conn), running=store.jobs_running(conn), requested=store.open_requests(conn),
+        paused=store.paused_jobs(conn),
+        running=store.jobs_running(conn),
+        requested=store.open_requests(conn),
         last={job.job_id: runs[0] for job in JOBS if (runs := store.recent_runs(conn, job_id=job.job_id, limit=1))},
         week=store.job_stats(conn, since=now - timedelta(days=7)),
         month=store.job_stats(conn, since=now - timedelta(days=30)),
@@ -243,9 +294,16 @@ class RunResult:
     message: str
 
 
-def run_job(engine: Engine, job_id: str, *, instance_id: str, trigger: str = "schedule",
-            scheduled_for: datetime | None = None, requested_by: str | None = None,
-            now: datetime | None = None) -> RunResult:
+def run_job(
+    engine: Engine,
+    job_id: str,
+    *,
+    instance_id: str,
+    trigger: str = "schedule",
+    scheduled_for: datetime | None = None,
+    requested_by: str | None = None,
+    now: datetime | None = None,
+) -> RunResult:
     """Run one job and record it. Scheduled runs of a paused job, and of a working-day job on a day off,
     are recorded `skipped`; run-now requests run regardless. Never raises for the job's own errors: they
     are recorded `failed` with the traceback's last lines."""
@@ -262,12 +320,24 @@ def run_job(engine: Engine, job_id: str, *, instance_id: str, trigger: str = "sc
         elif trigger == "schedule" and job.working_days_only and not calendar.is_working(now.astimezone(tz).date()):
             reason = f"Bukan hari kerja ({calendar.holiday_name(now.astimezone(tz).date())})"
         if reason is not None:
-            run_id = store.skipped_run(conn, job_id=job_id, trigger=trigger, scheduled_for=scheduled_for,
-                                       instance_id=instance_id, reason=reason)
+            run_id = store.skipped_run(
+                conn,
+                job_id=job_id,
+                trigger=trigger,
+                scheduled_for=scheduled_for,
+                instance_id=instance_id,
+                reason=reason,
+            )
             return RunResult(run_id, "skipped", reason)
         try:
-            run_id = store.start_run(conn, job_id=job_id, trigger=trigger, scheduled_for=scheduled_for,
-                                     instance_id=instance_id, requested_by=requested_by)
+            run_id = store.start_run(
+                conn,
+                job_id=job_id,
+                trigger=trigger,
+                scheduled_for=scheduled_for,
+                instance_id=instance_id,
+                requested_by=requested_by,
+            )
         except store.AlreadyRunning:
             return RunResult(None, "running", "Masih berjalan")
     log.info("job %s started (run %d, %s)", job_id, run_id, trigger)

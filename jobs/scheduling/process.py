@@ -93,28 +93,51 @@ class SchedulerService:
             if settings != self._settings:
                 self._schedule(settings)
             for request in requests:
-                self.scheduler.add_job(self._run_requested, args=(request,), id=f"request-{request.request_id}",
-                                       misfire_grace_time=None, replace_existing=True)
+                self.scheduler.add_job(
+                    self._run_requested,
+                    args=(request,),
+                    id=f"request-{request.request_id}",
+                    misfire_grace_time=None,
+                    replace_existing=True,
+                )
 
     # -- jobs -------------------------------------------------------------------------------------------------
     def _schedule(self, settings: Settings) -> None:
         """(Re)build every job's trigger from the settings."""
         for job in JOBS:
-            self.scheduler.add_job(self._fire, trigger=job.trigger(settings, self.tz), args=(job.job_id,),
-                                   id=job.job_id, name=job.title, replace_existing=True,
-                                   misfire_grace_time=job.misfire_grace_seconds)
+            self.scheduler.add_job(
+                self._fire,
+                trigger=job.trigger(settings, self.tz),
+                args=(job.job_id,),
+                id=job.job_id,
+                name=job.title,
+                replace_existing=True,
+                misfire_grace_time=job.misfire_grace_seconds,
+            )
         self._settings = settings
 
     def _fire(self, job_id: str) -> None:
         if not self.leading:
             return
         now = datetime.now(self.tz)
-        run_job(self.engine, job_id, instance_id=self.instance_id, trigger="schedule",
-                scheduled_for=now.replace(second=0, microsecond=0), now=now)
+        run_job(
+            self.engine,
+            job_id,
+            instance_id=self.instance_id,
+            trigger="schedule",
+            scheduled_for=now.replace(second=0, microsecond=0),
+            now=now,
+        )
 
     def _run_requested(self, request: store.RunRequest) -> None:
-        result = run_job(self.engine, request.job_id, instance_id=self.instance_id, trigger="manual",
-                         requested_by=request.requested_by, scheduled_for=request.requested_at)
+        result = run_job(
+            self.engine,
+            request.job_id,
+            instance_id=self.instance_id,
+            trigger="manual",
+            requested_by=request.requested_by,
+            scheduled_for=request.requested_at,
+        )
         if result.run_id is not None:
             with self.engine.begin() as db:
                 store.link_request(db, request.request_id, result.run_id)
@@ -125,8 +148,14 @@ class SchedulerService:
         with self.engine.begin() as db:
             store.register_instance(db, self.instance_id, socket.gethostname(), os.getpid())
         self.tick()
-        self.scheduler.add_job(self.tick, IntervalTrigger(seconds=self.tick_seconds, timezone=self.tz),
-                               id="_tick", executor="control", misfire_grace_time=None, replace_existing=True)
+        self.scheduler.add_job(
+            self.tick,
+            IntervalTrigger(seconds=self.tick_seconds, timezone=self.tz),
+            id="_tick",
+            executor="control",
+            misfire_grace_time=None,
+            replace_existing=True,
+        )
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._stop)
         log.info("scheduler %s started (%s)", self.instance_id, "leader" if self.leading else "standby")

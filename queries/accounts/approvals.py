@@ -117,11 +117,24 @@ def _load(conn: Connection, where: str, params: Mapping[str, Any], *, lock: bool
     decisions: dict[int, list[Decision]] = {}
     for request_id, *rest in conn.execute(_DECISIONS, {"ids": [row[0] for row in rows]}):
         decisions.setdefault(request_id, []).append(Decision(*rest))
-    return [Approval(request_id=row.request_id, kind=row.kind, object_key=row.object_key, steps=tuple(row.steps),
-                     made_by=row.username, maker_role=row.maker_role, made_at=row.made_at,
-                     content_hash=row.content_hash, summary=row.summary, note=row.note, status=row.status,
-                     closed_at=row.closed_at, decisions=tuple(decisions.get(row.request_id, ())))
-            for row in rows]
+    return [
+        Approval(
+            request_id=row.request_id,
+            kind=row.kind,
+            object_key=row.object_key,
+            steps=tuple(row.steps),
+            made_by=row.username,
+            maker_role=row.maker_role,
+            made_at=row.made_at,
+            content_hash=row.content_hash,
+            summary=row.summary,
+            note=row.note,
+            status=row.status,
+            closed_at=row.closed_at,
+            decisions=tuple(decisions.get(row.request_id, ())),
+        )
+        for row in rows
+    ]
 
 
 def approval(conn: Connection, request_id: int) -> Approval:
@@ -235,9 +248,18 @@ def _json(summary: Mapping[str, Any] | None) -> str:
     return json.dumps(dict(summary or {}), default=str, ensure_ascii=False, sort_keys=True)
 
 
-def request_approval(conn: Connection, *, kind: str, object_key: str, steps: Sequence[str], actor: User,
-                     content_hash: str = "", summary: Mapping[str, Any] | None = None, note: str = "",
-                     maker_roles: Collection[str] | None = None) -> Approval:
+def request_approval(
+    conn: Connection,
+    *,
+    kind: str,
+    object_key: str,
+    steps: Sequence[str],
+    actor: User,
+    content_hash: str = "",
+    summary: Mapping[str, Any] | None = None,
+    note: str = "",
+    maker_roles: Collection[str] | None = None,
+) -> Approval:
     """Ask for approval of `object_key` by each role of `steps` in turn; one pending request per object.
 
     `maker_roles`, when given, are the roles that may ask. `content_hash`/`summary` pin what is approved.
@@ -251,8 +273,9 @@ def request_approval(conn: Connection, *, kind: str, object_key: str, steps: Seq
     user = _current(conn, actor, maker=True)
     if maker_roles is not None and user.role not in maker_roles:
         allowed = ", ".join(_title(r) for r in maker_roles)
-        raise ApprovalRefused(f"Peran Anda ({_title(user.role)}) tidak dapat mengajukan persetujuan ini; "
-                              f"yang dapat: {allowed}.")
+        raise ApprovalRefused(
+            f"Peran Anda ({_title(user.role)}) tidak dapat mengajukan persetujuan ini; yang dapat: {allowed}."
+        )
     try:
         with conn.begin_nested():
             request_id = conn.execute(
@@ -260,8 +283,16 @@ def request_approval(conn: Connection, *, kind: str, object_key: str, steps: Seq
                                                       content_hash, summary, note)
                         VALUES (:kind, :key, :steps, :maker, :role, :hash, CAST(:summary AS jsonb), :note)
                         RETURNING request_id"""),
-                {"kind": kind, "key": object_key, "steps": list(chain), "maker": user.user_id, "role": user.role,
-                 "hash": content_hash, "summary": _json(summary), "note": note},
+                {
+                    "kind": kind,
+                    "key": object_key,
+                    "steps": list(chain),
+                    "maker": user.user_id,
+                    "role": user.role,
+                    "hash": content_hash,
+                    "summary": _json(summary),
+                    "note": note,
+                },
             ).scalar_one()
     except IntegrityError as err:
         if _constraint(err) != "uq_approval_request_pending":
@@ -274,22 +305,35 @@ def request_approval(conn: Connection, *, kind: str, object_key: str, steps: Seq
             f"yang menunggu persetujuan {_title(other.next_role)}; tunggu keputusannya atau tarik pengajuan itu."
         ) from err
     made = approval(conn, request_id)
-    record(conn, user.actor(), "approval.request", object_type=kind, object_id=object_key,
-           after={"request_id": request_id, "steps": list(chain), "content_hash": content_hash,
-                  "summary": made.summary, "note": note})
+    record(
+        conn,
+        user.actor(),
+        "approval.request",
+        object_type=kind,
+        object_id=object_key,
+        after={
+            "request_id": request_id,
+            "steps": list(chain),
+            "content_hash": content_hash,
+            "summary": made.summary,
+            "note": note,
+        },
+    )
     return made
 
 
-def _decide(conn: Connection, request_id: int, actor: User, act: str, note: str,
-            content_hash: str | None = None) -> Approval:
+def _decide(
+    conn: Connection, request_id: int, actor: User, act: str, note: str, content_hash: str | None = None
+) -> Approval:
     """Record the actor's decision on their role's step under the request's row lock."""
     user = _current(conn, actor)
     a = _locked(conn, request_id)
     if (why := _refusal(a, user, act)) is not None:
         raise ApprovalRefused(why)
     if content_hash is not None and content_hash != a.content_hash:
-        raise ApprovalRefused("Isi data sudah berubah sejak diajukan, sehingga tidak dapat disetujui; "
-                              "pengajuan ini harus diajukan ulang.")
+        raise ApprovalRefused(
+            "Isi data sudah berubah sejak diajukan, sehingga tidak dapat disetujui; pengajuan ini harus diajukan ulang."
+        )
     step = a.steps.index(user.role) + 1
     decision = "approved" if act == "approve" else "rejected"
     try:
@@ -299,24 +343,39 @@ def _decide(conn: Connection, request_id: int, actor: User, act: str, note: str,
                                                        decision, note)
                         SELECT request_id, :step, made_by, :user, :role, :decision, :note
                           FROM approval_request WHERE request_id = :id"""),
-                {"id": request_id, "step": step, "user": user.user_id, "role": user.role,
-                 "decision": decision, "note": note},
+                {
+                    "id": request_id,
+                    "step": step,
+                    "user": user.user_id,
+                    "role": user.role,
+                    "decision": decision,
+                    "note": note,
+                },
             )
     except IntegrityError as err:
         why = _refusal(_locked(conn, request_id), user, act)
         raise ApprovalRefused(why or f"Basis data menolak keputusan ini ({_constraint(err)}).") from err
     if decision == "rejected" or step == len(a.steps):
-        conn.execute(text("UPDATE approval_request SET status = :s, closed_at = now() WHERE request_id = :id"),
-                     {"s": decision, "id": request_id})
+        conn.execute(
+            text("UPDATE approval_request SET status = :s, closed_at = now() WHERE request_id = :id"),
+            {"s": decision, "id": request_id},
+        )
     done = approval(conn, request_id)
-    record(conn, user.actor(), f"approval.{act}", object_type=a.kind, object_id=a.object_key,
-           before={"status": a.status},
-           after={"request_id": request_id, "step": step, "role": user.role, "status": done.status, "note": note})
+    record(
+        conn,
+        user.actor(),
+        f"approval.{act}",
+        object_type=a.kind,
+        object_id=a.object_key,
+        before={"status": a.status},
+        after={"request_id": request_id, "step": step, "role": user.role, "status": done.status, "note": note},
+    )
     return done
 
 
-def approve(conn: Connection, request_id: int, *, actor: User, note: str = "",
-            content_hash: str | None = None) -> Approval:
+def approve(
+    conn: Connection, request_id: int, *, actor: User, note: str = "", content_hash: str | None = None
+) -> Approval:
     """Approve the step of the actor's role; the last step approves the request.
 
     `content_hash`, when given, is the hash of the content as it is now: if it differs from the one
@@ -340,30 +399,52 @@ def withdraw(conn: Connection, request_id: int, *, actor: User) -> Approval:
         raise ApprovalRefused(f"Hanya pengaju ({a.made_by}) yang dapat menarik pengajuan ini.")
     if a.status != "pending":
         raise ApprovalRefused(_closed(a))
-    conn.execute(text("UPDATE approval_request SET status = 'withdrawn', closed_at = now() WHERE request_id = :id"),
-                 {"id": request_id})
-    record(conn, user.actor(), "approval.withdraw", object_type=a.kind, object_id=a.object_key,
-           before={"status": a.status}, after={"request_id": request_id, "status": "withdrawn"})
+    conn.execute(
+        text("UPDATE approval_request SET status = 'withdrawn', closed_at = now() WHERE request_id = :id"),
+        {"id": request_id},
+    )
+    record(
+        conn,
+        user.actor(),
+        "approval.withdraw",
+        object_type=a.kind,
+        object_id=a.object_key,
+        before={"status": a.status},
+        after={"request_id": request_id, "status": "withdrawn"},
+    )
     return approval(conn, request_id)
 
 
-def lapse(conn: Connection, kind: str, object_key: str, *, actor: Actor, reason: str,
-          content_hash: str | None = None) -> Approval | None:
+def lapse(
+    conn: Connection, kind: str, object_key: str, *, actor: Actor, reason: str, content_hash: str | None = None
+) -> Approval | None:
     """Void the object's open (pending or approved, not yet used) request because its content changed.
 
     Call it in the transaction that changes the content. With `content_hash` (the new content's hash)
     a request whose hash still matches is kept. Returns the lapsed request, or None when none lapsed.
     """
-    found = _load(conn, _LATEST.format(extra=" AND status IN ('pending', 'approved')"),
-                  {"kind": kind, "key": object_key}, lock=True)
+    found = _load(
+        conn,
+        _LATEST.format(extra=" AND status IN ('pending', 'approved')"),
+        {"kind": kind, "key": object_key},
+        lock=True,
+    )
     if not found or found[0].status not in ("pending", "approved"):  # closed while we waited for the lock
         return None
     a = found[0]
     if content_hash is not None and content_hash == a.content_hash:
         return None
-    conn.execute(text("UPDATE approval_request SET status = 'lapsed', closed_at = now() WHERE request_id = :id"),
-                 {"id": a.request_id})
-    record(conn, actor, "approval.lapse", object_type=kind, object_id=object_key,
-           before={"status": a.status, "content_hash": a.content_hash},
-           after={"request_id": a.request_id, "status": "lapsed", "reason": reason, "content_hash": content_hash})
+    conn.execute(
+        text("UPDATE approval_request SET status = 'lapsed', closed_at = now() WHERE request_id = :id"),
+        {"id": a.request_id},
+    )
+    record(
+        conn,
+        actor,
+        "approval.lapse",
+        object_type=kind,
+        object_id=object_key,
+        before={"status": a.status, "content_hash": a.content_hash},
+        after={"request_id": a.request_id, "status": "lapsed", "reason": reason, "content_hash": content_hash},
+    )
     return approval(conn, a.request_id)

@@ -33,8 +33,16 @@ class Actor(NamedTuple):
         return cls(f"system:{part}", "system", None)
 
 
-def record(conn: Connection, actor: Actor, action: str, *, object_type: str = "", object_id: str = "",
-           before: Mapping[str, Any] | None = None, after: Mapping[str, Any] | None = None) -> int:
+def record(
+    conn: Connection,
+    actor: Actor,
+    action: str,
+    *,
+    object_type: str = "",
+    object_id: str = "",
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+) -> int:
     """Append one audit row; returns its position in the chain. `before`/`after` are short summaries."""
     return conn.execute(
         text("""INSERT INTO audit_log (seq, at, actor, actor_role, action, object_type, object_id,
@@ -42,8 +50,15 @@ def record(conn: Connection, actor: Actor, action: str, *, object_type: str = ""
                 VALUES (0, now(), :actor, :role, :action, :otype, :oid,
                         CAST(:before AS jsonb), CAST(:after AS jsonb), '', '')
                 RETURNING seq"""),
-        {"actor": actor.name, "role": actor.role, "action": action, "otype": object_type,
-         "oid": str(object_id), "before": _json(before), "after": _json(after)},
+        {
+            "actor": actor.name,
+            "role": actor.role,
+            "action": action,
+            "otype": object_type,
+            "oid": str(object_id),
+            "before": _json(before),
+            "after": _json(after),
+        },
     ).scalar_one()
 
 
@@ -95,24 +110,47 @@ def verify_chain(conn: Connection) -> ChainCheck:
 
     One statement, so one snapshot: rows committed while it runs cannot look like a break.
     """
-    head_seq, head_hash, seq, reason, prev_seq, last_seq, last_hash = conn.execute(
-        _VERIFY, {"genesis": GENESIS}).one()
+    head_seq, head_hash, seq, reason, prev_seq, last_seq, last_hash = conn.execute(_VERIFY, {"genesis": GENESIS}).one()
     if reason == "missing":
-        return ChainCheck(False, head_seq, head_hash, prev_seq + 1,
-                          f"rows {prev_seq + 1}..{seq - 1} are missing (row {seq} follows row {prev_seq})", "missing")
+        return ChainCheck(
+            False,
+            head_seq,
+            head_hash,
+            prev_seq + 1,
+            f"rows {prev_seq + 1}..{seq - 1} are missing (row {seq} follows row {prev_seq})",
+            "missing",
+        )
     if reason == "relinked":
-        return ChainCheck(False, head_seq, head_hash, seq,
-                          f"row {seq} does not link to row {seq - 1}: row {seq - 1} was altered or replaced",
-                          "relinked")
+        return ChainCheck(
+            False,
+            head_seq,
+            head_hash,
+            seq,
+            f"row {seq} does not link to row {seq - 1}: row {seq - 1} was altered or replaced",
+            "relinked",
+        )
     if reason == "altered":
-        return ChainCheck(False, head_seq, head_hash, seq,
-                          f"row {seq} was altered: its hash does not match its content", "altered")
+        return ChainCheck(
+            False, head_seq, head_hash, seq, f"row {seq} was altered: its hash does not match its content", "altered"
+        )
     if last_seq < head_seq:
-        return ChainCheck(False, head_seq, head_hash, last_seq + 1,
-                          f"rows {last_seq + 1}..{head_seq} are missing from the end of the trail", "tail_missing")
+        return ChainCheck(
+            False,
+            head_seq,
+            head_hash,
+            last_seq + 1,
+            f"rows {last_seq + 1}..{head_seq} are missing from the end of the trail",
+            "tail_missing",
+        )
     if last_seq > head_seq or last_hash != head_hash:
-        return ChainCheck(False, head_seq, head_hash, last_seq,
-                          f"row {last_seq} does not match the chain head (seq {head_seq})", "head_mismatch")
+        return ChainCheck(
+            False,
+            head_seq,
+            head_hash,
+            last_seq,
+            f"row {last_seq} does not match the chain head (seq {head_seq})",
+            "head_mismatch",
+        )
     return ChainCheck(True, head_seq, head_hash)
 
 
@@ -181,8 +219,15 @@ def _where(f: AuditFilter) -> tuple[str, dict[str, Any]]:
 NO_FILTER = AuditFilter()
 
 
-def audit_entries(conn: Connection, flt: AuditFilter = NO_FILTER, *, offset: int = 0, limit: int = 100,
-                  sort: str = "seq", descending: bool = True) -> AuditPage:
+def audit_entries(
+    conn: Connection,
+    flt: AuditFilter = NO_FILTER,
+    *,
+    offset: int = 0,
+    limit: int = 100,
+    sort: str = "seq",
+    descending: bool = True,
+) -> AuditPage:
     """Rows matching `flt`, sorted by a whitelisted column (newest first by default), `limit` from `offset`."""
     where, params = _where(flt)
     order = _SORTS.get(sort, "seq")

@@ -48,13 +48,23 @@ def token_hash(token: str) -> str:
 
 def open_session(conn: Connection, user: User, token: str, *, now: datetime, source: str = "") -> None:
     """Record a new session of `user` for `token`, valid SESSION_HOURS; forget the user's long-ended ones."""
-    conn.execute(text("""INSERT INTO user_session (token_hash, user_id, epoch, source, created_at, last_seen,
+    conn.execute(
+        text("""INSERT INTO user_session (token_hash, user_id, epoch, source, created_at, last_seen,
                                                    expires_at)
                          VALUES (:h, :u, :e, :s, :now, :now, :exp)"""),
-                 {"h": token_hash(token), "u": user.user_id, "e": user.session_epoch, "s": source[:64], "now": now,
-                  "exp": now + timedelta(hours=SESSION_HOURS)})
-    conn.execute(text("DELETE FROM user_session WHERE user_id = :u AND expires_at < :old"),
-                 {"u": user.user_id, "old": now - timedelta(days=KEEP_ENDED_DAYS)})
+        {
+            "h": token_hash(token),
+            "u": user.user_id,
+            "e": user.session_epoch,
+            "s": source[:64],
+            "now": now,
+            "exp": now + timedelta(hours=SESSION_HOURS),
+        },
+    )
+    conn.execute(
+        text("DELETE FROM user_session WHERE user_id = :u AND expires_at < :old"),
+        {"u": user.user_id, "old": now - timedelta(days=KEEP_ENDED_DAYS)},
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,25 +97,35 @@ def live_session(conn: Connection, token: str, *, now: datetime) -> LiveSession 
 
 def touch(conn: Connection, token: str, *, now: datetime) -> None:
     """Note that the session was used (at most once per TOUCH_SECONDS, so most requests write nothing)."""
-    conn.execute(text("""UPDATE user_session SET last_seen = :now
+    conn.execute(
+        text("""UPDATE user_session SET last_seen = :now
                           WHERE token_hash = :h AND ended_at IS NULL AND last_seen < :before"""),
-                 {"h": token_hash(token), "now": now, "before": now - timedelta(seconds=TOUCH_SECONDS)})
+        {"h": token_hash(token), "now": now, "before": now - timedelta(seconds=TOUCH_SECONDS)},
+    )
 
 
 def end_session(conn: Connection, token: str, *, reason: str = "logout") -> bool:
     """End the session of `token` now (logout); False when it was already ended or unknown."""
-    return conn.execute(text("""UPDATE user_session SET ended_at = now(), end_reason = :r
+    return (
+        conn.execute(
+            text("""UPDATE user_session SET ended_at = now(), end_reason = :r
                                  WHERE token_hash = :h AND ended_at IS NULL"""),
-                        {"h": token_hash(token), "r": reason}).rowcount > 0
+            {"h": token_hash(token), "r": reason},
+        ).rowcount
+        > 0
+    )
 
 
 def keep_session(conn: Connection, token: str, epoch: int) -> None:
     """After the user changed their own account (epoch bumped): this session goes on, the others end."""
-    conn.execute(text("UPDATE user_session SET epoch = :e WHERE token_hash = :h AND ended_at IS NULL"),
-                 {"h": token_hash(token), "e": epoch})
+    conn.execute(
+        text("UPDATE user_session SET epoch = :e WHERE token_hash = :h AND ended_at IS NULL"),
+        {"h": token_hash(token), "e": epoch},
+    )
 
 
 # --- the failed-login throttle ------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
@@ -141,14 +161,18 @@ def claim_attempt(conn: Connection, *, address: str, account: str, now: datetime
     counter lost in a crash costs nothing; an audit row is never written that way).
     """
     start = window_start(now)
-    rows = conn.execute(text("""
+    rows = conn.execute(
+        text("""
         INSERT INTO login_throttle AS t (kind, key, window_start, attempts)
         VALUES ('address', :a, :w, 1), ('account', :u, :w, 1)
         ON CONFLICT (kind, key, window_start) DO UPDATE SET attempts = t.attempts + 1
-        RETURNING kind, key, attempts"""), {"a": address[:128], "u": account[:128], "w": start}).all()
+        RETURNING kind, key, attempts"""),
+        {"a": address[:128], "u": account[:128], "w": start},
+    ).all()
     retry = max(1, math.ceil((start + timedelta(seconds=WINDOW_SECONDS) - now).total_seconds()))
-    over = [Refusal(kind, key, start, attempts, retry) for kind, key, attempts in sorted(rows)
-            if attempts > LIMITS[kind]]
+    over = [
+        Refusal(kind, key, start, attempts, retry) for kind, key, attempts in sorted(rows) if attempts > LIMITS[kind]
+    ]
     firsts = [refusal for refusal in over if refusal.attempts == LIMITS[refusal.kind] + 1]
     for refusal in firsts:
         _audit_flood(conn, refusal)
@@ -168,17 +192,30 @@ def try_check_slot(conn: Connection) -> bool:
 
 def _audit_flood(conn: Connection, refusal: Refusal) -> None:
     by_address = refusal.kind == "address"
-    record(conn, Actor(refusal.key if by_address else refusal.key or "?", ""), "auth.throttled",
-           object_type="address" if by_address else "user", object_id=refusal.key,
-           after={"limit": LIMITS[refusal.kind], "window_start": refusal.window_start.isoformat(),
-                  "window_seconds": WINDOW_SECONDS, "retry_after": refusal.retry_after})
+    record(
+        conn,
+        Actor(refusal.key if by_address else refusal.key or "?", ""),
+        "auth.throttled",
+        object_type="address" if by_address else "user",
+        object_id=refusal.key,
+        after={
+            "limit": LIMITS[refusal.kind],
+            "window_start": refusal.window_start.isoformat(),
+            "window_seconds": WINDOW_SECONDS,
+            "retry_after": refusal.retry_after,
+        },
+    )
 
 
 def release_attempt(conn: Connection, *, address: str, account: str, now: datetime) -> None:
     """A successful login does not count against its address and name; old windows are forgotten."""
-    conn.execute(text("""UPDATE login_throttle SET attempts = greatest(attempts - 1, 0)
+    conn.execute(
+        text("""UPDATE login_throttle SET attempts = greatest(attempts - 1, 0)
                           WHERE window_start = :w AND ((kind = 'address' AND key = :a)
                                                        OR (kind = 'account' AND key = :u))"""),
-                 {"a": address[:128], "u": account[:128], "w": window_start(now)})
-    conn.execute(text("DELETE FROM login_throttle WHERE window_start < :old"),
-                 {"old": now - timedelta(hours=KEEP_THROTTLE_HOURS)})
+        {"a": address[:128], "u": account[:128], "w": window_start(now)},
+    )
+    conn.execute(
+        text("DELETE FROM login_throttle WHERE window_start < :old"),
+        {"old": now - timedelta(hours=KEEP_THROTTLE_HOURS)},
+    )

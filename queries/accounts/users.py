@@ -105,16 +105,20 @@ def user_columns(alias: str) -> str:
 def check_username(username: str) -> str:
     """The user name, or UserError saying what a valid one looks like."""
     if not USERNAME.match(username):
-        raise UserError(f"invalid user name {username!r}: 2-32 characters, lower-case letters, digits, '.', '_', '-'",
-                        f"nama pengguna {username!r} tidak sah: 2-32 karakter, huruf kecil, angka, '.', '_', '-'")
+        raise UserError(
+            f"invalid user name {username!r}: 2-32 characters, lower-case letters, digits, '.', '_', '-'",
+            f"nama pengguna {username!r} tidak sah: 2-32 karakter, huruf kecil, angka, '.', '_', '-'",
+        )
     return username
 
 
 def check_role(role: str) -> str:
     """The role, or UserError listing the valid ones."""
     if role not in ROLES:
-        raise UserError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}",
-                        f"peran {role!r} tidak dikenal: pilih salah satu dari {', '.join(ROLES)}")
+        raise UserError(
+            f"unknown role {role!r}: choose one of {', '.join(ROLES)}",
+            f"peran {role!r} tidak dikenal: pilih salah satu dari {', '.join(ROLES)}",
+        )
     return role
 
 
@@ -134,9 +138,19 @@ def _check_password(username: str, password: str, policy: bool) -> None:
         raise UserError(problem)
 
 
-def add_user(conn: Connection, *, username: str, role: str, password: str, actor: Actor,
-             full_name: str = "", nip: str = "", policy: bool = True, email: str = "",
-             temporary: bool = False) -> User:
+def add_user(
+    conn: Connection,
+    *,
+    username: str,
+    role: str,
+    password: str,
+    actor: Actor,
+    full_name: str = "",
+    nip: str = "",
+    policy: bool = True,
+    email: str = "",
+    temporary: bool = False,
+) -> User:
     """Create an account; `policy=False` skips the strength rule (the demo's `demo` passwords only);
     `temporary=True` (an admin's temporary password) makes the user change it at first login."""
     administering(actor, "menambah pengguna")
@@ -150,21 +164,35 @@ def add_user(conn: Connection, *, username: str, role: str, password: str, actor
                  VALUES (:username, :full_name, :nip, :role, :hash, :email, :temporary)
                  ON CONFLICT (username) DO NOTHING
                  RETURNING {_COLUMNS}"""),
-        {"username": username, "full_name": full_name, "nip": nip, "role": role,
-         "hash": generate_password_hash(password), "email": email, "temporary": temporary},
+        {
+            "username": username,
+            "full_name": full_name,
+            "nip": nip,
+            "role": role,
+            "hash": generate_password_hash(password),
+            "email": email,
+            "temporary": temporary,
+        },
     ).first()
     if row is None:
         raise UserError(f"user {username!r} already exists", f"pengguna {username!r} sudah ada")
     user = User(*row)
-    record(conn, actor, "user.add", object_type="user", object_id=username,
-           after={"role": role, "full_name": full_name, "nip": nip, **({"email": email} if email else {})})
+    record(
+        conn,
+        actor,
+        "user.add",
+        object_type="user",
+        object_id=username,
+        after={"role": role, "full_name": full_name, "nip": nip, **({"email": email} if email else {})},
+    )
     return user
 
 
 def users(conn: Connection) -> list[User]:
     """Every person's account (not the product's own `sistem`), by role order then name."""
-    rows = conn.execute(text(f"SELECT {_COLUMNS} FROM app_user WHERE username <> :s ORDER BY username"),
-                        {"s": SYSTEM_ACCOUNT}).all()
+    rows = conn.execute(
+        text(f"SELECT {_COLUMNS} FROM app_user WHERE username <> :s ORDER BY username"), {"s": SYSTEM_ACCOUNT}
+    ).all()
     order = list(ROLES)
     return sorted((User(*row) for row in rows), key=lambda u: (order.index(u.role), u.username))
 
@@ -186,8 +214,10 @@ def _require(conn: Connection, username: str) -> User:
     if user is None:
         raise UserError(f"no user named {username!r}", f"tidak ada pengguna bernama {username!r}")
     if user.username == SYSTEM_ACCOUNT:
-        raise UserError(f"{SYSTEM_ACCOUNT!r} is the product's own account (maker of proposed drafts); "
-                        "it cannot be changed", f"{SYSTEM_ACCOUNT!r} adalah akun produk sendiri; tidak dapat diubah")
+        raise UserError(
+            f"{SYSTEM_ACCOUNT!r} is the product's own account (maker of proposed drafts); it cannot be changed",
+            f"{SYSTEM_ACCOUNT!r} adalah akun produk sendiri; tidak dapat diubah",
+        )
     return user
 
 
@@ -207,11 +237,20 @@ def set_active(conn: Connection, username: str, active: bool, *, actor: Actor) -
     if before.active == active:
         return before
     if not active and before.role == "admin" and _active_admins(conn) <= 1:
-        raise UserError(f"{username!r} is the last active admin: enable another admin first",
-                        f"{username!r} adalah admin aktif terakhir: aktifkan admin lain dulu")
+        raise UserError(
+            f"{username!r} is the last active admin: enable another admin first",
+            f"{username!r} adalah admin aktif terakhir: aktifkan admin lain dulu",
+        )
     user = _update(conn, username, "active = :active, failed_logins = 0, locked_until = NULL", {"active": active})
-    record(conn, actor, "user.enable" if active else "user.disable", object_type="user", object_id=username,
-           before={"active": before.active}, after={"active": active})
+    record(
+        conn,
+        actor,
+        "user.enable" if active else "user.disable",
+        object_type="user",
+        object_id=username,
+        before={"active": before.active},
+        after={"active": active},
+    )
     return user
 
 
@@ -230,10 +269,20 @@ def set_email(conn: Connection, username: str, email: str, *, actor: Actor) -> U
     email = _checked_email(email) if email.strip() else ""
     if before.email == email:
         return before
-    row = conn.execute(text(f"""UPDATE app_user SET email = :email, updated_at = now() WHERE username = :username
-                                RETURNING {_COLUMNS}"""), {"email": email, "username": username}).one()
-    record(conn, actor, "user.email", object_type="user", object_id=username,
-           before={"email": before.email}, after={"email": email})
+    row = conn.execute(
+        text(f"""UPDATE app_user SET email = :email, updated_at = now() WHERE username = :username
+                                RETURNING {_COLUMNS}"""),
+        {"email": email, "username": username},
+    ).one()
+    record(
+        conn,
+        actor,
+        "user.email",
+        object_type="user",
+        object_id=username,
+        before={"email": before.email},
+        after={"email": email},
+    )
     return User(*row)
 
 
@@ -245,16 +294,26 @@ def set_role(conn: Connection, username: str, role: str, *, actor: Actor) -> Use
     if before.role == role:
         return before
     if before.role == "admin" and before.active and _active_admins(conn) <= 1:
-        raise UserError(f"{username!r} is the last active admin: make another admin first",
-                        f"{username!r} adalah admin aktif terakhir: jadikan pengguna lain admin dulu")
+        raise UserError(
+            f"{username!r} is the last active admin: make another admin first",
+            f"{username!r} adalah admin aktif terakhir: jadikan pengguna lain admin dulu",
+        )
     user = _update(conn, username, "role = :role", {"role": role})
-    record(conn, actor, "user.role", object_type="user", object_id=username,
-           before={"role": before.role}, after={"role": role})
+    record(
+        conn,
+        actor,
+        "user.role",
+        object_type="user",
+        object_id=username,
+        before={"role": before.role},
+        after={"role": role},
+    )
     return user
 
 
-def set_password(conn: Connection, username: str, password: str, *, actor: Actor, policy: bool = True,
-                 temporary: bool = False) -> User:
+def set_password(
+    conn: Connection, username: str, password: str, *, actor: Actor, policy: bool = True, temporary: bool = False
+) -> User:
     """Set a new password (an admin's reset, or the user's own change); unlocks the account.
 
     `temporary=True` (an admin's reset from the dashboard) makes the user change it at next login; any other
@@ -264,12 +323,17 @@ def set_password(conn: Connection, username: str, password: str, *, actor: Actor
         administering(actor, "menyetel ulang kata sandi pengguna lain")
     _require(conn, username)
     _check_password(username, password, policy)
-    user = _update(conn, username, """password_hash = :hash, failed_logins = 0, locked_until = NULL,
+    user = _update(
+        conn,
+        username,
+        """password_hash = :hash, failed_logins = 0, locked_until = NULL,
                                       must_change_password = :temporary""",
-                   {"hash": generate_password_hash(password), "temporary": temporary})
+        {"hash": generate_password_hash(password), "temporary": temporary},
+    )
     action = "auth.password_change" if actor.name == username else "user.password_reset"
-    record(conn, actor, action, object_type="user", object_id=username,
-           after={"temporary": True} if temporary else None)
+    record(
+        conn, actor, action, object_type="user", object_id=username, after={"temporary": True} if temporary else None
+    )
     return user
 
 
@@ -285,11 +349,23 @@ def unlock(conn: Connection, username: str, *, actor: Actor) -> User:
     before = _require(conn, username)
     if before.locked_until is None and before.failed_logins == 0:
         return before
-    row = conn.execute(text(f"""UPDATE app_user SET failed_logins = 0, locked_until = NULL, updated_at = now()
-                                 WHERE username = :username RETURNING {_COLUMNS}"""), {"username": username}).one()
-    record(conn, actor, "user.unlock", object_type="user", object_id=username,
-           before={"locked_until": before.locked_until.isoformat() if before.locked_until else None,
-                   "failed_logins": before.failed_logins}, after={"locked_until": None, "failed_logins": 0})
+    row = conn.execute(
+        text(f"""UPDATE app_user SET failed_logins = 0, locked_until = NULL, updated_at = now()
+                                 WHERE username = :username RETURNING {_COLUMNS}"""),
+        {"username": username},
+    ).one()
+    record(
+        conn,
+        actor,
+        "user.unlock",
+        object_type="user",
+        object_id=username,
+        before={
+            "locked_until": before.locked_until.isoformat() if before.locked_until else None,
+            "failed_logins": before.failed_logins,
+        },
+        after={"locked_until": None, "failed_logins": 0},
+    )
     return User(*row)
 
 
@@ -313,18 +389,28 @@ def set_profile(conn: Connection, username: str, *, full_name: str, nip: str, ac
     full_name, nip = _checked_profile(full_name, nip)
     if (before.full_name, before.nip) == (full_name, nip):
         return before
-    row = conn.execute(text(f"""UPDATE app_user SET full_name = :f, nip = :n, updated_at = now()
+    row = conn.execute(
+        text(f"""UPDATE app_user SET full_name = :f, nip = :n, updated_at = now()
                                  WHERE username = :username RETURNING {_COLUMNS}"""),
-                       {"f": full_name, "n": nip, "username": username}).one()
-    record(conn, actor, "user.profile", object_type="user", object_id=username,
-           before={"full_name": before.full_name, "nip": before.nip}, after={"full_name": full_name, "nip": nip})
+        {"f": full_name, "n": nip, "username": username},
+    ).one()
+    record(
+        conn,
+        actor,
+        "user.profile",
+        object_type="user",
+        object_id=username,
+        before={"full_name": before.full_name, "nip": before.nip},
+        after={"full_name": full_name, "nip": nip},
+    )
     return User(*row)
 
 
 def change_own_password(conn: Connection, user: User, current: str, new: str) -> User:
     """A user's own password change: the current password must be right (its other sessions end)."""
-    stored = conn.execute(text("SELECT password_hash FROM app_user WHERE user_id = :i FOR UPDATE"),
-                          {"i": user.user_id}).scalar_one()
+    stored = conn.execute(
+        text("SELECT password_hash FROM app_user WHERE user_id = :i FOR UPDATE"), {"i": user.user_id}
+    ).scalar_one()
     if not check_password_hash(stored, current):
         raise UserError("Kata sandi saat ini salah.")
     if new == current:
@@ -334,8 +420,10 @@ def change_own_password(conn: Connection, user: User, current: str, new: str) ->
 
 def _active_admins(conn: Connection) -> int:
     """Active admins, their rows locked: two transactions demoting two admins cannot both pass the check."""
-    return conn.execute(text("""SELECT count(*) FROM (SELECT 1 FROM app_user WHERE role = 'admin' AND active
-                                                      FOR UPDATE) AS admins""")).scalar_one()
+    return conn.execute(
+        text("""SELECT count(*) FROM (SELECT 1 FROM app_user WHERE role = 'admin' AND active
+                                                      FOR UPDATE) AS admins""")
+    ).scalar_one()
 
 
 class LoginResult(NamedTuple):
@@ -364,26 +452,52 @@ def authenticate(conn: Connection, username: str, password: str, *, now: datetim
     where = {"source": source} if source else None
     if row is None:
         check_password_hash(_DUMMY_HASH, password)
-        record(conn, Actor(username[:64] or "?", ""), "auth.login_failed", object_type="user",
-               object_id=username[:64], after={"reason": "unknown user", **(where or {})})
+        record(
+            conn,
+            Actor(username[:64] or "?", ""),
+            "auth.login_failed",
+            object_type="user",
+            object_id=username[:64],
+            after={"reason": "unknown user", **(where or {})},
+        )
         return LoginResult(None, "bad")
     user, stored = User(*row[:-1]), row[-1]
     if user.locked_until is not None and user.locked_until > now:
         check_password_hash(_DUMMY_HASH, password)
-        record(conn, user.actor(), "auth.login_failed", object_type="user", object_id=user.username,
-               after={"reason": "locked", **(where or {})})
+        record(
+            conn,
+            user.actor(),
+            "auth.login_failed",
+            object_type="user",
+            object_id=user.username,
+            after={"reason": "locked", **(where or {})},
+        )
         return LoginResult(None, "locked", user.locked_until)
     if not check_password_hash(stored, password):
         failures = user.failed_logins + 1
         locked = now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None
-        conn.execute(text("""UPDATE app_user SET failed_logins = :f, locked_until = :l WHERE user_id = :i"""),
-                     {"f": 0 if locked else failures, "l": locked, "i": user.user_id})
-        record(conn, user.actor(), "auth.locked" if locked else "auth.login_failed", object_type="user",
-               object_id=user.username, after={"failures": failures, **(where or {})})
+        conn.execute(
+            text("""UPDATE app_user SET failed_logins = :f, locked_until = :l WHERE user_id = :i"""),
+            {"f": 0 if locked else failures, "l": locked, "i": user.user_id},
+        )
+        record(
+            conn,
+            user.actor(),
+            "auth.locked" if locked else "auth.login_failed",
+            object_type="user",
+            object_id=user.username,
+            after={"failures": failures, **(where or {})},
+        )
         return LoginResult(None, "locked", locked) if locked else LoginResult(None, "bad")
     if not user.active:
-        record(conn, user.actor(), "auth.login_failed", object_type="user", object_id=user.username,
-               after={"reason": "disabled", **(where or {})})
+        record(
+            conn,
+            user.actor(),
+            "auth.login_failed",
+            object_type="user",
+            object_id=user.username,
+            after={"reason": "disabled", **(where or {})},
+        )
         return LoginResult(None, "disabled")
     row = conn.execute(
         text(f"""UPDATE app_user SET failed_logins = 0, locked_until = NULL, last_login_at = :now

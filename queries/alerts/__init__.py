@@ -15,6 +15,23 @@ from queries.alerts.model import COLUMNS, OWNERS, RULES, STATUSES, Alert, AlertE
 from queries.alerts.notify import digest
 from queries.alerts.read import alert_by_id, alerts, open_count
 
-__all__ = ["COLUMNS", "OWNERS", "RULES", "STATUSES", "STORM_LIMIT", "Alert", "AlertError", "Evaluation", "NotOwner",
-           "acknowledge", "acts_for", "alert_by_id", "alerts", "digest", "evaluate", "open_count", "owned_rules",
-           "snooze"]
+__all__ = [
+    "COLUMNS",
+    "OWNERS",
+    "RULES",
+    "STATUSES",
+    "STORM_LIMIT",
+    "Alert",
+    "AlertError",
+    "Evaluation",
+    "NotOwner",
+    "acknowledge",
+    "acts_for",
+    "alert_by_id",
+    "alerts",
+    "digest",
+    "evaluate",
+    "open_count",
+    "owned_rules",
+    "snooze",
+]

@@ -30,8 +30,10 @@ def _checked(conn: Connection, alert_id: int, user: Any, now: datetime) -> Alert
         raise AlertError(f"Peringatan {alert_id} sudah selesai: tugasnya sudah dikerjakan.")
     if not acts_for(user, alert):
         owners = ", ".join(ROLES.get(r, r) for r in OWNERS.get(alert.rule, ()))
-        raise NotOwner(f"Peran {ROLES.get(user.role, user.role)} tidak memegang tugas ini; yang dapat menindaklanjuti "
-                       f"peringatan {alert.rule_title.lower()}: {owners}.")
+        raise NotOwner(
+            f"Peran {ROLES.get(user.role, user.role)} tidak memegang tugas ini; yang dapat menindaklanjuti "
+            f"peringatan {alert.rule_title.lower()}: {owners}."
+        )
     return alert
 
 
@@ -46,16 +48,32 @@ def acknowledge(conn: Connection, alert_id: int, *, user: Any, note: str = "", n
     """Mark the alert known to `user` (who owns its duty), with a note; audited. It resolves itself when done."""
     alert = _checked(conn, alert_id, user, now)
     value = _note(note)
-    conn.execute(text("""UPDATE alert SET status = 'acknowledged', acknowledged_by = :by, acknowledged_at = :now,
+    conn.execute(
+        text("""UPDATE alert SET status = 'acknowledged', acknowledged_by = :by, acknowledged_at = :now,
                                 snoozed_until = NULL, note = :note WHERE alert_id = :id"""),
-                 {"id": alert_id, "by": user.username, "now": now, "note": value})
-    record(conn, user.actor(), "alert.acknowledge", object_type="alert", object_id=str(alert_id),
-           before={"status": alert.status}, after={"status": "acknowledged", "rule": alert.rule, "note": value})
+        {"id": alert_id, "by": user.username, "now": now, "note": value},
+    )
+    record(
+        conn,
+        user.actor(),
+        "alert.acknowledge",
+        object_type="alert",
+        object_id=str(alert_id),
+        before={"status": alert.status},
+        after={"status": "acknowledged", "rule": alert.rule, "note": value},
+    )
     return _reread(conn, alert_id, now)
 
 
-def snooze(conn: Connection, alert_id: int, *, user: Any, until: datetime, note: str = "",  # noqa: ANN401
-           now: datetime) -> Alert:
+def snooze(
+    conn: Connection,
+    alert_id: int,
+    *,
+    user: Any,
+    until: datetime,
+    note: str = "",  # noqa: ANN401
+    now: datetime,
+) -> Alert:
     """Silence the alert until `until` (after now, at most a week ahead), with a note; audited. Re-arms after."""
     if until.tzinfo is None:
         raise AlertError("Waktu tunda harus menyertakan zona waktu.")
@@ -65,12 +83,20 @@ def snooze(conn: Connection, alert_id: int, *, user: Any, until: datetime, note:
         raise AlertError("Penundaan paling lama 7 hari; untuk yang lebih lama, tandai diketahui.")
     alert = _checked(conn, alert_id, user, now)
     value = _note(note)
-    conn.execute(text("""UPDATE alert SET status = 'snoozed', snoozed_until = :until, acknowledged_by = :by,
+    conn.execute(
+        text("""UPDATE alert SET status = 'snoozed', snoozed_until = :until, acknowledged_by = :by,
                                 acknowledged_at = :now, note = :note WHERE alert_id = :id"""),
-                 {"id": alert_id, "until": until, "by": user.username, "now": now, "note": value})
-    record(conn, user.actor(), "alert.snooze", object_type="alert", object_id=str(alert_id),
-           before={"status": alert.status}, after={"status": "snoozed", "rule": alert.rule, "until": until,
-                                                   "note": value})
+        {"id": alert_id, "until": until, "by": user.username, "now": now, "note": value},
+    )
+    record(
+        conn,
+        user.actor(),
+        "alert.snooze",
+        object_type="alert",
+        object_id=str(alert_id),
+        before={"status": alert.status},
+        after={"status": "snoozed", "rule": alert.rule, "until": until, "note": value},
+    )
     return _reread(conn, alert_id, now)
 
 

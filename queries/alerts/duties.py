@@ -69,18 +69,25 @@ def window(conn: Connection, now: datetime, settings: Settings, calendar: Workin
     last = calendar.previous_or_same(now.astimezone(config.timezone()).date())
     recent = calendar.last_working_days(max(MIN_WINDOW_DAYS, settings.statement_deadline_days + 2), last)[0]
     floor = calendar.last_working_days(MAX_WINDOW_DAYS, last)[0]
-    oldest = conn.execute(text("""SELECT min(business_date) FROM alert WHERE status <> 'resolved'
+    oldest = conn.execute(
+        text("""SELECT min(business_date) FROM alert WHERE status <> 'resolved'
                                      AND rule = ANY(:rules) AND business_date BETWEEN :floor AND :last"""),
-                          {"rules": [*DUTY_RULES, "storm"], "floor": floor, "last": last}).scalar_one()
+        {"rules": [*DUTY_RULES, "storm"], "floor": floor, "last": last},
+    ).scalar_one()
     return (min(recent, oldest) if oldest else recent), last
 
 
-def duty_states(conn: Connection, *, first: date, last: date, now: datetime, settings: Settings,
-                calendar: WorkingCalendar) -> dict[Key, DutyStatus]:
+def duty_states(
+    conn: Connection, *, first: date, last: date, now: datetime, settings: Settings, calendar: WorkingCalendar
+) -> dict[Key, DutyStatus]:
     """Every (rule, working business date, bank) of `first`..`last` with its duty's status as of `now`."""
     rows = map(plain, bank_days(conn, first=first, last=last, now=now, settings=settings, calendar=calendar))
-    return {(rule, row.business_date, row.bank_code): pick(row)
-            for row in rows if calendar.is_working(row.business_date) for rule, pick in PICK.items()}
+    return {
+        (rule, row.business_date, row.bank_code): pick(row)
+        for row in rows
+        if calendar.is_working(row.business_date)
+        for rule, pick in PICK.items()
+    }
 
 
 def plain(row: BankDay) -> BankDay:
@@ -94,13 +101,17 @@ def describe(rule: str, status: DutyStatus, bank: str) -> str:
     """What is missing, in one Indonesian sentence (the alert's detail and the e-mail)."""
     from queries.formatting import waktu_wib
 
-    what = {"batch_late": "Batch bank", "statement_late": "Surat pernyataan",
-            "result_late": "",
-            "distribution_late": "Konfirmasi SIDJP dan SIPMOD atas data tanggal ini"}[rule]
+    what = {
+        "batch_late": "Batch bank",
+        "statement_late": "Surat pernyataan",
+        "result_late": "",
+        "distribution_late": "Konfirmasi SIDJP dan SIPMOD atas data tanggal ini",
+    }[rule]
     if rule == "result_late":
-        text_ = (f"Hasil rekonsiliasi untuk {bank} belum terkirim ke bank (paling lambat 60 menit setelah batch); "
-                 f"batas {waktu_wib(status.due)}.")
+        text_ = (
+            f"Hasil rekonsiliasi untuk {bank} belum terkirim ke bank (paling lambat 60 menit setelah batch); "
+            f"batas {waktu_wib(status.due)}."
+        )
     else:
         text_ = f"{what} dari {bank} belum ada; batas {waktu_wib(status.due)}."
     return f"{text_} {status.note}." if status.note else text_
-

@@ -27,8 +27,19 @@ STATUSES: dict[str, str] = {
 #: the bell counts it for them.
 OWNERS: dict[str, tuple[str, ...]] = {rule: roles_for(f"alerts.{rule}") for rule in RULES}
 #: Columns of `mpn alerts list` (CONTRACT §6), in order.
-COLUMNS = ("alert_id", "rule", "business_date", "bank_code", "opened_at", "deadline", "resolved_at", "late_minutes",
-           "status", "acknowledged_by", "note")
+COLUMNS = (
+    "alert_id",
+    "rule",
+    "business_date",
+    "bank_code",
+    "opened_at",
+    "deadline",
+    "resolved_at",
+    "late_minutes",
+    "status",
+    "acknowledged_by",
+    "note",
+)
 NOTE_LIMIT = 500
 
 
@@ -85,12 +96,19 @@ class Alert:
     def export(self) -> dict[str, Any]:
         """The row as `mpn alerts list` writes it (times in the schedule time zone, with their offset)."""
         tz = config.timezone()
-        return {"alert_id": self.alert_id, "rule": self.rule, "business_date": self.business_date,
-                "bank_code": self.bank_code or "", "opened_at": self.opened_at.astimezone(tz),
-                "deadline": self.deadline.astimezone(tz),
-                "resolved_at": self.resolved_at and self.resolved_at.astimezone(tz),
-                "late_minutes": self.late_minutes, "status": self.status,
-                "acknowledged_by": self.acknowledged_by or "", "note": self.note}
+        return {
+            "alert_id": self.alert_id,
+            "rule": self.rule,
+            "business_date": self.business_date,
+            "bank_code": self.bank_code or "",
+            "opened_at": self.opened_at.astimezone(tz),
+            "deadline": self.deadline.astimezone(tz),
+            "resolved_at": self.resolved_at and self.resolved_at.astimezone(tz),
+            "late_minutes": self.late_minutes,
+            "status": self.status,
+            "acknowledged_by": self.acknowledged_by or "",
+            "note": self.note,
+        }
 
 
 def late_minutes(done: datetime, deadline: datetime) -> int:

@@ -29,8 +29,11 @@ DIGEST = "digest"
 def subscriptions(conn: Connection) -> dict[str, set[str]]:
     """Role -> the rule names (and `digest`) it is subscribed to."""
     prefix = "alerts.subscriptions."
-    return {key.removeprefix(prefix): {t.strip() for t in value.split(",") if t.strip()}
-            for key, value in raw_settings(conn).items() if key.startswith(prefix)}
+    return {
+        key.removeprefix(prefix): {t.strip() for t in value.split(",") if t.strip()}
+        for key, value in raw_settings(conn).items()
+        if key.startswith(prefix)
+    }
 
 
 def recipients(conn: Connection, token: str) -> dict[str, list[str]]:
@@ -39,8 +42,11 @@ def recipients(conn: Connection, token: str) -> dict[str, list[str]]:
     if not roles:
         return {}
     found: dict[str, list[str]] = {}
-    for role, email in conn.execute(text("""SELECT role, email FROM app_user WHERE active AND email <> ''
-                                              AND role = ANY(:roles) ORDER BY role, username"""), {"roles": roles}):
+    for role, email in conn.execute(
+        text("""SELECT role, email FROM app_user WHERE active AND email <> ''
+                                              AND role = ANY(:roles) ORDER BY role, username"""),
+        {"roles": roles},
+    ):
         found.setdefault(role, []).append(email)
     return found
 
@@ -74,8 +80,16 @@ def notify_opened(conn: Connection, alert_ids: Sequence[int], now: datetime) -> 
         if not to:
             continue
         subject, plain, page = _opened_message(alert, now)
-        queued += enqueue(conn, kind="alert", to=to, subject=subject, text_body=plain, html_body=page,
-                          dedupe_key=f"alert:{alert_id}:opened:{alert.opened_at:%Y%m%d%H%M%S}", now=now).new
+        queued += enqueue(
+            conn,
+            kind="alert",
+            to=to,
+            subject=subject,
+            text_body=plain,
+            html_body=page,
+            dedupe_key=f"alert:{alert_id}:opened:{alert.opened_at:%Y%m%d%H%M%S}",
+            now=now,
+        ).new
     return queued
 
 
@@ -89,13 +103,24 @@ def digest(conn: Connection, now: datetime) -> int:
         mine = [a for a in open_now if role in OWNERS.get(a.rule, ())]
         if not mine:
             continue
-        lines = [f"- {a.rule_title}: {_who(a)}, {tanggal_pendek(a.business_date)}, batas {waktu_wib(a.deadline)}, "
-                 f"terlambat {a.minutes_late(now)} menit ({a.status_title.lower()})" for a in mine[:100]]
+        lines = [
+            f"- {a.rule_title}: {_who(a)}, {tanggal_pendek(a.business_date)}, batas {waktu_wib(a.deadline)}, "
+            f"terlambat {a.minutes_late(now)} menit ({a.status_title.lower()})"
+            for a in mine[:100]
+        ]
         more = [f"... dan {len(mine) - 100} lainnya di halaman Peringatan."] if len(mine) > 100 else []
-        plain, page = body([f"Ringkasan pagi {tanggal_panjang(day)}: {len(mine)} peringatan masih terbuka.",
-                            "\n".join(lines + more)], [("Buka Peringatan", page_url(PAGE))])
-        queued += enqueue(conn, kind="digest", to=sorted(set(to)), text_body=plain, html_body=page, now=now,
-                          subject=f"Ringkasan peringatan MPN {tanggal_pendek(day)}: {len(mine)} terbuka",
-                          dedupe_key=f"digest:{day.isoformat()}:{role}").new
+        plain, page = body(
+            [f"Ringkasan pagi {tanggal_panjang(day)}: {len(mine)} peringatan masih terbuka.", "\n".join(lines + more)],
+            [("Buka Peringatan", page_url(PAGE))],
+        )
+        queued += enqueue(
+            conn,
+            kind="digest",
+            to=sorted(set(to)),
+            text_body=plain,
+            html_body=page,
+            now=now,
+            subject=f"Ringkasan peringatan MPN {tanggal_pendek(day)}: {len(mine)} terbuka",
+            dedupe_key=f"digest:{day.isoformat()}:{role}",
+        ).new
     return queued
-

@@ -23,8 +23,16 @@ SELECT a.alert_id, a.rule, a.business_date, a.bank_code, coalesce(b.name, ''), {
 """
 
 
-def alerts(conn: Connection, *, now: datetime, status: str = "open", rule: str | None = None,
-           first: date | None = None, last: date | None = None, limit: int | None = None) -> list[Alert]:
+def alerts(
+    conn: Connection,
+    *,
+    now: datetime,
+    status: str = "open",
+    rule: str | None = None,
+    first: date | None = None,
+    last: date | None = None,
+    limit: int | None = None,
+) -> list[Alert]:
     """Alerts newest first: `open` the unresolved ones (open, acknowledged, snoozed), `resolved`, or `all`;
     optionally of one rule and business dates `first`..`last`."""
     if status not in ("open", "resolved", "all"):
@@ -32,10 +40,12 @@ def alerts(conn: Connection, *, now: datetime, status: str = "open", rule: str |
     if rule is not None and rule not in RULES:
         raise ValueError(f"unknown alert rule {rule!r}")
     where = {"open": "a.status <> 'resolved'", "resolved": "a.status = 'resolved'", "all": "true"}[status]
-    sql = (_SELECT + f" WHERE {where} AND (CAST(:rule AS text) IS NULL OR a.rule = :rule)"
-           " AND (CAST(:first AS date) IS NULL OR a.business_date >= :first)"
-           " AND (CAST(:last AS date) IS NULL OR a.business_date <= :last)"
-           " ORDER BY a.opened_at DESC, a.alert_id DESC LIMIT :limit")
+    sql = (
+        _SELECT + f" WHERE {where} AND (CAST(:rule AS text) IS NULL OR a.rule = :rule)"
+        " AND (CAST(:first AS date) IS NULL OR a.business_date >= :first)"
+        " AND (CAST(:last AS date) IS NULL OR a.business_date <= :last)"
+        " ORDER BY a.opened_at DESC, a.alert_id DESC LIMIT :limit"
+    )
     rows = conn.execute(text(sql), {"now": now, "rule": rule, "first": first, "last": last, "limit": limit})
     return [Alert(*row) for row in rows]
 
@@ -50,9 +60,13 @@ def open_count(conn: Connection, *, rules: Sequence[str], now: datetime) -> int:
     """How many alerts of `rules` are open now (acknowledged ones and running snoozes not counted): the bell."""
     if not rules:
         return 0
-    return int(conn.execute(text(f"""
+    return int(
+        conn.execute(
+            text(f"""
         SELECT count(*) FROM alert a WHERE a.rule = ANY(:rules) AND {_EFFECTIVE} = 'open'"""),
-        {"rules": list(rules), "now": now}).scalar_one())
+            {"rules": list(rules), "now": now},
+        ).scalar_one()
+    )
 
 
 def unresolved_count(conn: Connection) -> int:

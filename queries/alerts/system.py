@@ -28,8 +28,12 @@ from queries.imports.rejected import meant_for
 from queries.imports.store import ImportFileRow
 from queries.scheduling.store import HEARTBEAT_STALE
 
-KIND_TITLES = {"mpn": "data MPN", "bank": "batch bank", "statements": "surat pernyataan",
-               "notices": "surat pemberitahuan gangguan"}
+KIND_TITLES = {
+    "mpn": "data MPN",
+    "bank": "batch bank",
+    "statements": "surat pernyataan",
+    "notices": "surat pemberitahuan gangguan",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +70,11 @@ def rejected_openings(conn: Connection, *, first: date, now: datetime, calendar:
         names = ", ".join(f"{f.file_name} ({KIND_TITLES.get(f.kind, f.kind)})" for f in files[:5])
         more = f" dan {len(files) - 5} lainnya" if len(files) > 5 else ""
         detail = f"{len(files)} berkas ditolak: {names}{more}. Perbaiki dan kirim ulang; laporan ada di Data masuk."
-        openings.append(Opening("file_rejected", day, bank, files[0].received_at, detail[:2000],
-                                {"files": [f.import_id for f in files]}))
+        openings.append(
+            Opening(
+                "file_rejected", day, bank, files[0].received_at, detail[:2000], {"files": [f.import_id for f in files]}
+            )
+        )
     return openings
 
 
@@ -116,9 +123,14 @@ def scheduler_opening(conn: Connection, now: datetime) -> Opening | None:
     deadline = last + HEARTBEAT_STALE
     from queries.formatting import waktu_wib
 
-    return Opening("scheduler_down", deadline.astimezone(config.timezone()).date(), None, deadline,
-                   f"Tidak ada detak penjadwal sejak {waktu_wib(last)}: pekerjaan terjadwal (impor inbox, "
-                   "rekonsiliasi, distribusi, surat elektronik) tidak berjalan. Jalankan `mpn scheduler`.")
+    return Opening(
+        "scheduler_down",
+        deadline.astimezone(config.timezone()).date(),
+        None,
+        deadline,
+        f"Tidak ada detak penjadwal sejak {waktu_wib(last)}: pekerjaan terjadwal (impor inbox, "
+        "rekonsiliasi, distribusi, surat elektronik) tidak berjalan. Jalankan `mpn scheduler`.",
+    )
 
 
 def scheduler_resolution(conn: Connection, now: datetime) -> datetime | None:
@@ -151,11 +163,13 @@ def _gap_text(start: datetime, end: datetime) -> str:
     return f"penjadwal berhenti dari {waktu_wib(start)} sampai {waktu_wib(end)} ({minutes} menit)"
 
 
-def _known(facts: dict[str, Any], deadline: datetime, resolved: datetime | None, gap: tuple[datetime, datetime]
-           ) -> bool:
+def _known(
+    facts: dict[str, Any], deadline: datetime, resolved: datetime | None, gap: tuple[datetime, datetime]
+) -> bool:
     """Is the outage already held: listed in `facts.gaps` (as instants), or inside the live alert's span?"""
-    if any(datetime.fromisoformat(a) == gap[0] and datetime.fromisoformat(b) == gap[1]
-           for a, b in facts.get("gaps", [])):
+    if any(
+        datetime.fromisoformat(a) == gap[0] and datetime.fromisoformat(b) == gap[1] for a, b in facts.get("gaps", [])
+    ):
         return True
     return deadline <= gap[1] and (resolved is None or resolved >= gap[0] + HEARTBEAT_STALE)
 
@@ -168,9 +182,12 @@ def record_gaps(conn: Connection, now: datetime, since: datetime) -> int:
         if gap[1] <= since:
             continue
         day = (gap[0] + HEARTBEAT_STALE).astimezone(config.timezone()).date()
-        old = conn.execute(text("""SELECT alert_id, deadline, resolved_at, facts FROM alert
+        old = conn.execute(
+            text("""SELECT alert_id, deadline, resolved_at, facts FROM alert
                                     WHERE rule = 'scheduler_down' AND business_date = :d AND bank_code IS NULL
-                                      FOR UPDATE"""), {"d": day}).first()
+                                      FOR UPDATE"""),
+            {"d": day},
+        ).first()
         if old is None:
             _insert_gap(conn, day, gap)
         elif _known(old.facts, old.deadline, old.resolved_at, gap):
@@ -188,28 +205,42 @@ def _pair(gap: tuple[datetime, datetime]) -> str:
 def _insert_gap(conn: Connection, day: date, gap: tuple[datetime, datetime]) -> None:
     deadline = gap[0] + HEARTBEAT_STALE
     late = -(-int((gap[1] - deadline).total_seconds()) // 60)
-    conn.execute(text("""
+    conn.execute(
+        text("""
         INSERT INTO alert (rule, business_date, bank_code, opened_at, deadline, detail, facts, status, resolved_at,
                            late_minutes)
         VALUES ('scheduler_down', :d, NULL, :due, :due, :detail, jsonb_build_object('gaps', CAST(:pair AS jsonb)),
                 'resolved', :end, :late)"""),
-        {"d": day, "due": deadline, "end": gap[1], "late": late, "pair": _pair(gap),
-         "detail": f"Tercatat setelahnya: {_gap_text(*gap)}; pekerjaan terjadwal tidak berjalan selama itu."})
+        {
+            "d": day,
+            "due": deadline,
+            "end": gap[1],
+            "late": late,
+            "pair": _pair(gap),
+            "detail": f"Tercatat setelahnya: {_gap_text(*gap)}; pekerjaan terjadwal tidak berjalan selama itu.",
+        },
+    )
 
 
 def _extend_gap(conn: Connection, alert_id: int, gap: tuple[datetime, datetime]) -> None:
-    conn.execute(text("""
+    conn.execute(
+        text("""
         UPDATE alert SET detail = left(detail || ' Tercatat setelahnya: ' || :said || '.', 2000),
                          facts = facts || jsonb_build_object('gaps', coalesce(facts -> 'gaps', '[]')
                                                                      || CAST(:pair AS jsonb))
-         WHERE alert_id = :id"""), {"said": _gap_text(*gap), "pair": _pair(gap), "id": alert_id})
+         WHERE alert_id = :id"""),
+        {"said": _gap_text(*gap), "pair": _pair(gap), "id": alert_id},
+    )
 
 
 def remember_gap(conn: Connection, alert_id: int, deadline: datetime, back: datetime) -> None:
     """A live `scheduler_down` alert resolved at `back`: its outage joins `facts.gaps`, never recorded again."""
-    conn.execute(text("""UPDATE alert SET facts = facts || jsonb_build_object('gaps', coalesce(facts -> 'gaps', '[]')
+    conn.execute(
+        text("""UPDATE alert SET facts = facts || jsonb_build_object('gaps', coalesce(facts -> 'gaps', '[]')
                                                                               || CAST(:pair AS jsonb))
-                          WHERE alert_id = :id"""), {"pair": _pair((deadline - HEARTBEAT_STALE, back)), "id": alert_id})
+                          WHERE alert_id = :id"""),
+        {"pair": _pair((deadline - HEARTBEAT_STALE, back)), "id": alert_id},
+    )
 
 
 #: How far back an outage is still recorded afterwards.

@@ -100,34 +100,45 @@ class BatchKey(NamedTuple):
 
 def approve_round(conn: Connection, distribution_id: int) -> None:
     """The second approval: the round and all its batches `approved` (due for delivery)."""
-    conn.execute(text("UPDATE distribution SET status = 'approved', approved_at = now() WHERE distribution_id = :i"),
-                 {"i": distribution_id})
-    conn.execute(text("UPDATE dist_batch SET state = 'approved', updated_at = now() WHERE distribution_id = :i"),
-                 {"i": distribution_id})
+    conn.execute(
+        text("UPDATE distribution SET status = 'approved', approved_at = now() WHERE distribution_id = :i"),
+        {"i": distribution_id},
+    )
+    conn.execute(
+        text("UPDATE dist_batch SET state = 'approved', updated_at = now() WHERE distribution_id = :i"),
+        {"i": distribution_id},
+    )
 
 
 def start_delivering(conn: Connection, distribution_ids: Sequence[int]) -> None:
     """A run begins on these rounds: `approved` ones become `delivering`."""
-    conn.execute(text("""UPDATE distribution SET status = 'delivering'
+    conn.execute(
+        text("""UPDATE distribution SET status = 'delivering'
                           WHERE distribution_id = ANY(:ids) AND status = 'approved'"""),
-                 {"ids": list(distribution_ids)})
+        {"ids": list(distribution_ids)},
+    )
 
 
 def mark_delivered(conn: Connection, business_date: date) -> None:
     """Rounds of the date whose every batch is confirmed become `delivered`."""
-    conn.execute(text("""
+    conn.execute(
+        text("""
         UPDATE distribution d SET status = 'delivered', delivered_at = now()
          WHERE d.business_date = :d AND d.status IN ('approved', 'delivering')
            AND NOT EXISTS (SELECT 1 FROM dist_batch b WHERE b.distribution_id = d.distribution_id
-                              AND b.state <> 'confirmed')"""), {"d": business_date})
+                              AND b.state <> 'confirmed')"""),
+        {"d": business_date},
+    )
 
 
 def drop_empty_round(conn: Connection, business_date: date, distribution_id: int, round_: int) -> None:
     """A round the scheduler prepared that released nothing is removed again, and the round before it notes that
     its holds were checked now (so the same events do not make it try again)."""
     conn.execute(text("DELETE FROM distribution WHERE distribution_id = :i"), {"i": distribution_id})
-    conn.execute(text("UPDATE distribution SET held_checked_at = now() WHERE business_date = :d AND round = :r"),
-                 {"d": business_date, "r": round_ - 1})
+    conn.execute(
+        text("UPDATE distribution SET held_checked_at = now() WHERE business_date = :d AND round = :r"),
+        {"d": business_date, "r": round_ - 1},
+    )
 
 
 # ---------------------------------------------------------------- what a run sends
@@ -144,25 +155,36 @@ SELECT b.target, b.batch_id, b.distribution_id, b.kpp_code, b.chunk, b.row_count
 
 def due_batches(conn: Connection, business_date: date, only: Sequence[str] | None = None) -> list[Batch]:
     """The date's batches a run sends (all, or only the batch ids in `only`), by round, KPP, chunk and target."""
-    rows = conn.execute(_PENDING, {"d": business_date, "live": list(LIVE), "due": list(DUE),
-                                   "only": None if only is None else list(only)})
+    rows = conn.execute(
+        _PENDING,
+        {"d": business_date, "live": list(LIVE), "due": list(DUE), "only": None if only is None else list(only)},
+    )
     return [Batch(*row) for row in rows]
 
 
 def due_days(conn: Connection) -> list[date]:
     """Business dates with a live round and a batch not yet confirmed."""
-    return list(conn.execute(text("""
+    return list(
+        conn.execute(
+            text("""
         SELECT DISTINCT d.business_date FROM distribution d JOIN dist_batch b USING (distribution_id)
          WHERE d.status = ANY(CAST(:live AS text[])) AND b.state <> 'confirmed'
-         ORDER BY 1"""), {"live": list(LIVE)}).scalars())
+         ORDER BY 1"""),
+            {"live": list(LIVE)},
+        ).scalars()
+    )
 
 
 def unconfirmed(conn: Connection, business_date: date) -> int:
     """Batches of the date's live rounds not confirmed yet."""
-    return int(conn.execute(text("""
+    return int(
+        conn.execute(
+            text("""
         SELECT count(*) FROM dist_batch b JOIN distribution d ON d.distribution_id = b.distribution_id
          WHERE d.business_date = :d AND d.status = ANY(CAST(:live AS text[])) AND b.state <> 'confirmed'"""),
-        {"d": business_date, "live": list(LIVE)}).scalar_one())
+            {"d": business_date, "live": list(LIVE)},
+        ).scalar_one()
+    )
 
 
 # One batch's rows as JSON text, built by PostgreSQL (in C) in NTPN order, with the hash of its NTPNs: a
@@ -200,8 +222,11 @@ def chunk(conn: Connection, distribution_id: int, kpp_code: str, chunk_no: int) 
 
 def start_sending(conn: Connection, batch: Batch) -> None:
     """About to POST: the batch is `sending` until an answer settles it (a run that dies leaves it so)."""
-    conn.execute(text("""UPDATE dist_batch SET state = 'sending', updated_at = now()
-                          WHERE target = :t AND batch_id = :b"""), {"t": batch.target, "b": batch.batch_id})
+    conn.execute(
+        text("""UPDATE dist_batch SET state = 'sending', updated_at = now()
+                          WHERE target = :t AND batch_id = :b"""),
+        {"t": batch.target, "b": batch.batch_id},
+    )
 
 
 def note_attempt(conn: Connection, attempt: Attempt) -> None:
@@ -221,40 +246,65 @@ def fail(conn: Connection, attempt: Attempt) -> None:
 
 def give_up(conn: Connection, batch: Batch) -> None:
     """Out of attempts with the outcome still unknown: `failed` unless it was confirmed meanwhile."""
-    conn.execute(text("""UPDATE dist_batch SET state = 'failed', updated_at = now()
+    conn.execute(
+        text("""UPDATE dist_batch SET state = 'failed', updated_at = now()
                           WHERE target = :t AND batch_id = :b AND state <> 'confirmed'"""),
-                 {"t": batch.target, "b": batch.batch_id})
+        {"t": batch.target, "b": batch.batch_id},
+    )
 
 
 def _attempted(conn: Connection, a: Attempt, state: str | None) -> None:
     """The attempt's row, and the batch counted, moved to `state` (None: kept) with its error and receipt."""
-    conn.execute(text("""INSERT INTO dist_attempt (target, batch_id, method, started_at, latency_ms, http_status,
+    conn.execute(
+        text("""INSERT INTO dist_attempt (target, batch_id, method, started_at, latency_ms, http_status,
                                                    outcome, error, run_by)
                          VALUES (:t, :b, :m, :s, :l, :h, :o, :e, :r)"""),
-                 {"t": a.batch.target, "b": a.batch.batch_id, "m": a.method, "s": a.started_at, "l": a.latency_ms,
-                  "h": a.http_status, "o": a.outcome, "e": a.error, "r": a.run_by})
-    conn.execute(text("""
+        {
+            "t": a.batch.target,
+            "b": a.batch.batch_id,
+            "m": a.method,
+            "s": a.started_at,
+            "l": a.latency_ms,
+            "h": a.http_status,
+            "o": a.outcome,
+            "e": a.error,
+            "r": a.run_by,
+        },
+    )
+    conn.execute(
+        text("""
         UPDATE dist_batch SET attempts = attempts + 1, updated_at = now(),
                state = coalesce(:state, state), last_error = :error,
                first_sent_at = coalesce(first_sent_at, CASE WHEN :m = 'POST' THEN CAST(:s AS timestamptz) END),
                confirmed_at = CASE WHEN :state = 'confirmed' THEN now() ELSE confirmed_at END,
                receipt = coalesce(CAST(:receipt AS jsonb), receipt)
          WHERE target = :t AND batch_id = :b"""),
-        {"state": state, "error": a.error, "m": a.method, "s": a.started_at, "t": a.batch.target,
-         "b": a.batch.batch_id, "receipt": None if a.receipt is None else json.dumps(a.receipt)})
+        {
+            "state": state,
+            "error": a.error,
+            "m": a.method,
+            "s": a.started_at,
+            "t": a.batch.target,
+            "b": a.batch.batch_id,
+            "receipt": None if a.receipt is None else json.dumps(a.receipt),
+        },
+    )
 
 
 def redistribute(conn: Connection, business_date: date, batches: Sequence[BatchKey] | None) -> list[BatchKey]:
     """SE-127 step 16: the chosen failed batches of the date's live rounds (None: every failed one) back to
     `approved`; the batches moved, sorted."""
     chosen = None if batches is None else [f"{t}/{b}" for t, b in batches]
-    rows = conn.execute(text("""
+    rows = conn.execute(
+        text("""
         UPDATE dist_batch b SET state = 'approved', updated_at = now()
           FROM distribution d
          WHERE d.distribution_id = b.distribution_id AND d.business_date = :d AND d.status = ANY(CAST(:live AS text[]))
            AND b.state = 'failed'
            AND (CAST(:chosen AS text[]) IS NULL OR b.target || '/' || b.batch_id = ANY(CAST(:chosen AS text[])))
-        RETURNING b.target, b.batch_id"""), {"d": business_date, "live": list(LIVE), "chosen": chosen}).all()
+        RETURNING b.target, b.batch_id"""),
+        {"d": business_date, "live": list(LIVE), "chosen": chosen},
+    ).all()
     return sorted(BatchKey(r[0], r[1]) for r in rows)
 
 

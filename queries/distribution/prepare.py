@@ -76,8 +76,9 @@ def acting(conn: Connection, who: User | Actor, act: str) -> Actor:
         raise DistributionRefused("Akun Anda tidak aktif; hubungi administrator.")
     action, refusal = ACTS[act]
     if not may(user, action):
-        raise DistributionRefused(f"Peran Anda ({ROLES.get(user.role, user.role)}) {refusal}; yang berwenang: "
-                                  f"{role_titles(action)}.")
+        raise DistributionRefused(
+            f"Peran Anda ({ROLES.get(user.role, user.role)}) {refusal}; yang berwenang: {role_titles(action)}."
+        )
     return user.actor()
 
 
@@ -117,22 +118,29 @@ _COLUMNS = """distribution_id, business_date, round, status, prepared_at, prepar
 
 def distributions(conn: Connection, business_date: date) -> list[Distribution]:
     """The rounds of a date, oldest first."""
-    rows = conn.execute(text(f"SELECT {_COLUMNS} FROM distribution WHERE business_date = :d ORDER BY round"),
-                        {"d": business_date})
+    rows = conn.execute(
+        text(f"SELECT {_COLUMNS} FROM distribution WHERE business_date = :d ORDER BY round"), {"d": business_date}
+    )
     return [Distribution(*row) for row in rows]
 
 
 def distribution(conn: Connection, distribution_id: int) -> Distribution | None:
     """One round, or None."""
-    row = conn.execute(text(f"SELECT {_COLUMNS} FROM distribution WHERE distribution_id = :i"),
-                       {"i": distribution_id}).first()
+    row = conn.execute(
+        text(f"SELECT {_COLUMNS} FROM distribution WHERE distribution_id = :i"), {"i": distribution_id}
+    ).first()
     return None if row is None else Distribution(*row)
 
 
 def open_round(conn: Connection, business_date: date, *, lock: bool = False) -> Distribution | None:
     """The date's round still being prepared (not yet approved), or None."""
-    row = conn.execute(text(f"SELECT {_COLUMNS} FROM distribution WHERE business_date = :d AND status = 'prepared'"
-                            + (" FOR UPDATE" if lock else "")), {"d": business_date}).first()
+    row = conn.execute(
+        text(
+            f"SELECT {_COLUMNS} FROM distribution WHERE business_date = :d AND status = 'prepared'"
+            + (" FOR UPDATE" if lock else "")
+        ),
+        {"d": business_date},
+    ).first()
     return None if row is None else Distribution(*row)
 
 
@@ -214,13 +222,16 @@ SELECT t.target, 'MPN-' || to_char(CAST(:d AS date), 'YYYYMMDD') || '-R' || :rou
 
 def _content_hash(conn: Connection, distribution_id: int) -> str:
     """SHA-256 over the round's batches (id, rows, amount, NTPN hash) and holds: what an approval covers."""
-    lines = conn.execute(text("""
+    lines = conn.execute(
+        text("""
         SELECT string_agg(line, E'\\n' ORDER BY line) FROM (
             SELECT 'B ' || target || ' ' || batch_id || ' ' || row_count || ' ' || amount || ' ' || ntpn_sha256
               FROM dist_batch WHERE distribution_id = :i
             UNION ALL
             SELECT 'H ' || bank_code || ' ' || reason || ' ' || row_count || ' ' || amount
-              FROM dist_held WHERE distribution_id = :i) x(line)"""), {"i": distribution_id}).scalar_one()
+              FROM dist_held WHERE distribution_id = :i) x(line)"""),
+        {"i": distribution_id},
+    ).scalar_one()
     return hashlib.sha256((lines or "").encode()).hexdigest()
 
 
@@ -236,11 +247,14 @@ def prepare(conn: Connection, business_date: date, *, actor: User | Actor, chunk
     use_temp_tables(conn)
     current = open_round(conn, business_date, lock=True)
     if current is None:
-        next_round = conn.execute(text("SELECT coalesce(max(round), 0) + 1 FROM distribution WHERE business_date = :d"),
-                                  {"d": business_date}).scalar_one()
-        distribution_id = conn.execute(text("""INSERT INTO distribution (business_date, round, status, prepared_by)
+        next_round = conn.execute(
+            text("SELECT coalesce(max(round), 0) + 1 FROM distribution WHERE business_date = :d"), {"d": business_date}
+        ).scalar_one()
+        distribution_id = conn.execute(
+            text("""INSERT INTO distribution (business_date, round, status, prepared_by)
                                                 VALUES (:d, :r, 'prepared', :by) RETURNING distribution_id"""),
-                                       {"d": business_date, "r": next_round, "by": actor.name}).scalar_one()
+            {"d": business_date, "r": next_round, "by": actor.name},
+        ).scalar_one()
         round_ = next_round
     else:
         distribution_id, round_ = current.distribution_id, current.round
@@ -255,30 +269,52 @@ def prepare(conn: Connection, business_date: date, *, actor: User | Actor, chunk
     conn.execute(text(_HELD), params)
     conn.execute(text(_BATCHES), params)
     content = _content_hash(conn, distribution_id)
-    conn.execute(text("""
+    conn.execute(
+        text("""
         UPDATE distribution d SET prepared_at = now(), prepared_by = :by, content_hash = :h,
                row_count = coalesce(i.n, 0), amount = coalesce(i.amount, 0),
                batch_count = (SELECT count(*) FROM dist_batch b WHERE b.distribution_id = d.distribution_id),
                held_count = coalesce(h.n, 0), held_amount = coalesce(h.amount, 0)
           FROM (SELECT count(*) AS n, sum(amount) AS amount FROM dp_row WHERE reason IS NULL) i,
                (SELECT sum(row_count) AS n, sum(amount) AS amount FROM dist_held WHERE distribution_id = :i) h
-         WHERE d.distribution_id = :i"""), {"i": distribution_id, "h": content, "by": actor.name})
+         WHERE d.distribution_id = :i"""),
+        {"i": distribution_id, "h": content, "by": actor.name},
+    )
     # Rows just written in bulk get statistics with this commit: delivery, the page and the next prepare plan on them.
     analyze_stale(conn, WRITTEN)
     if current is not None:
         approvals.lapse(conn, KIND, str(distribution_id), actor=actor, reason="disiapkan ulang", content_hash=content)
     made = distribution(conn, distribution_id)
     assert made is not None
-    record(conn, actor, "distribution.prepare", object_type="distribution", object_id=str(distribution_id),
-           after={"business_date": business_date.isoformat(), "round": round_, "rows": made.row_count,
-                  "amount": made.amount, "batches": made.batch_count, "held": made.held_count,
-                  "content_hash": content})
+    record(
+        conn,
+        actor,
+        "distribution.prepare",
+        object_type="distribution",
+        object_id=str(distribution_id),
+        after={
+            "business_date": business_date.isoformat(),
+            "round": round_,
+            "rows": made.row_count,
+            "amount": made.amount,
+            "batches": made.batch_count,
+            "held": made.held_count,
+            "content_hash": content,
+        },
+    )
     return made
 
 
 def _summary(d: Distribution) -> dict[str, Any]:
-    return {"business_date": d.business_date.isoformat(), "round": d.round, "rows": d.row_count,
-            "amount": d.amount, "batches": d.batch_count, "held_rows": d.held_count, "held_amount": d.held_amount}
+    return {
+        "business_date": d.business_date.isoformat(),
+        "round": d.round,
+        "rows": d.row_count,
+        "amount": d.amount,
+        "batches": d.batch_count,
+        "held_rows": d.held_count,
+        "held_amount": d.held_amount,
+    }
 
 
 def request(conn: Connection, business_date: date, *, actor: User) -> Approval:
@@ -286,14 +322,24 @@ def request(conn: Connection, business_date: date, *, actor: User) -> Approval:
     acting(conn, actor, "request")
     d = open_round(conn, business_date, lock=True)
     if d is None:
-        raise DistributionRefused(f"Belum ada distribusi tanggal buku {business_date:%d-%m-%Y} yang disiapkan; "
-                                  "siapkan dahulu.")
+        raise DistributionRefused(
+            f"Belum ada distribusi tanggal buku {business_date:%d-%m-%Y} yang disiapkan; siapkan dahulu."
+        )
     if d.row_count == 0:
-        raise DistributionRefused(f"Distribusi tanggal buku {business_date:%d-%m-%Y} putaran {d.round} tidak "
-                                  "memuat data yang dapat didistribusikan.")
-    return approvals.request_approval(conn, kind=KIND, object_key=d.object_key, steps=STEPS, actor=actor,
-                                      content_hash=d.content_hash, summary=_summary(d),
-                                      maker_roles=roles_for("distribution.request"))
+        raise DistributionRefused(
+            f"Distribusi tanggal buku {business_date:%d-%m-%Y} putaran {d.round} tidak "
+            "memuat data yang dapat didistribusikan."
+        )
+    return approvals.request_approval(
+        conn,
+        kind=KIND,
+        object_key=d.object_key,
+        steps=STEPS,
+        actor=actor,
+        content_hash=d.content_hash,
+        summary=_summary(d),
+        maker_roles=roles_for("distribution.request"),
+    )
 
 
 def pending(conn: Connection, business_date: date) -> tuple[Distribution, Approval] | None:
@@ -312,8 +358,9 @@ def _waiting(conn: Connection, business_date: date, actor: User, act: str) -> tu
     if d is None or found is None or found.status != "pending":
         rounds = [d] if d is not None else distributions(conn, business_date)
         why = approvals.settled(conn, KIND, rounds[-1].object_key, actor=actor, act=act) if rounds else None
-        raise DistributionRefused(why or f"Tidak ada permintaan persetujuan distribusi tanggal buku "
-                                  f"{business_date:%d-%m-%Y} yang menunggu.")
+        raise DistributionRefused(
+            why or f"Tidak ada permintaan persetujuan distribusi tanggal buku {business_date:%d-%m-%Y} yang menunggu."
+        )
     return d, found
 
 
@@ -324,8 +371,7 @@ def approve(conn: Connection, business_date: date, *, actor: User, note: str = "
     done = approvals.approve(conn, waiting.request_id, actor=actor, note=note, content_hash=d.content_hash)
     if done.status == "approved":
         delivery.approve_round(conn, d.distribution_id)
-        record(conn, by, "distribution.approved", object_type="distribution", object_id=d.object_key,
-               after=_summary(d))
+        record(conn, by, "distribution.approved", object_type="distribution", object_id=d.object_key, after=_summary(d))
         request_run(conn, "distribution", actor=by)  # step 15: the scheduler sends at once
     return done
 
@@ -370,7 +416,8 @@ class TargetStatus:
 
 def target_status(conn: Connection, business_date: date) -> list[TargetStatus]:
     """Every target and KPP of the date's approved and prepared rounds."""
-    rows = conn.execute(text("""
+    rows = conn.execute(
+        text("""
         SELECT b.target, b.kpp_code, count(*) AS batches, sum(b.row_count) AS rows_prepared, sum(b.amount) AS amount,
                coalesce(sum(b.row_count) FILTER (WHERE b.state = 'sending'), 0) AS rows_sending,
                coalesce(sum(b.row_count) FILTER (WHERE b.state = 'confirmed'), 0) AS rows_confirmed,
@@ -378,7 +425,9 @@ def target_status(conn: Connection, business_date: date) -> list[TargetStatus]:
                sum(b.attempts) AS attempts
           FROM dist_batch b JOIN distribution d ON d.distribution_id = b.distribution_id
          WHERE d.business_date = :d AND d.status <> 'discarded'
-         GROUP BY b.target, b.kpp_code ORDER BY b.target, b.kpp_code"""), {"d": business_date})
+         GROUP BY b.target, b.kpp_code ORDER BY b.target, b.kpp_code"""),
+        {"d": business_date},
+    )
     return [TargetStatus(*row) for row in rows]
 
 
@@ -402,12 +451,15 @@ class Held:
 
 def held(conn: Connection, business_date: date) -> list[Held]:
     """What the date's latest round held back, per bank and reason (largest first)."""
-    rows = conn.execute(text("""
+    rows = conn.execute(
+        text("""
         SELECT h.distribution_id, d.round, h.bank_code, b.name, h.reason, h.row_count, h.amount
           FROM dist_held h JOIN distribution d ON d.distribution_id = h.distribution_id
           JOIN bank b ON b.bank_code = h.bank_code
          WHERE d.distribution_id = (SELECT max(distribution_id) FROM distribution WHERE business_date = :d)
-         ORDER BY h.amount DESC, h.bank_code"""), {"d": business_date})
+         ORDER BY h.amount DESC, h.bank_code"""),
+        {"d": business_date},
+    )
     return [Held(*row) for row in rows]
 
 
@@ -435,10 +487,13 @@ class BatchRow:
 
 def batches(conn: Connection, business_date: date, *, states: Sequence[str] | None = None) -> list[BatchRow]:
     """The date's batches (optionally of some states), by target and id."""
-    rows = conn.execute(text("""
+    rows = conn.execute(
+        text("""
         SELECT b.target, b.batch_id, b.distribution_id, b.kpp_code, b.row_count, b.amount, b.state, b.attempts,
                b.last_error, b.first_sent_at, b.confirmed_at
           FROM dist_batch b JOIN distribution d ON d.distribution_id = b.distribution_id
          WHERE d.business_date = :d AND (CAST(:s AS text[]) IS NULL OR b.state = ANY(CAST(:s AS text[])))
-         ORDER BY b.target, b.batch_id"""), {"d": business_date, "s": list(states) if states else None})
+         ORDER BY b.target, b.batch_id"""),
+        {"d": business_date, "s": list(states) if states else None},
+    )
     return [BatchRow(*row) for row in rows]

@@ -96,9 +96,27 @@ def target_days(conn: Connection, days: Sequence[date]) -> list[TargetDay]:
     if not days:
         return []
     rows = conn.execute(_TARGET_DAYS, {"days": list(days), "live": list(LIVE)})
-    return [TargetDay(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), int(r[5]), int(r[6]), int(r[7]), int(r[8]),
-                      int(r[9]), int(r[10]), _float(r[11]), _float(r[12]), _float(r[13]), _float(r[14]), r[15])
-            for r in rows]
+    return [
+        TargetDay(
+            r[0],
+            r[1],
+            int(r[2]),
+            int(r[3]),
+            int(r[4]),
+            int(r[5]),
+            int(r[6]),
+            int(r[7]),
+            int(r[8]),
+            int(r[9]),
+            int(r[10]),
+            _float(r[11]),
+            _float(r[12]),
+            _float(r[13]),
+            _float(r[14]),
+            r[15],
+        )
+        for r in rows
+    ]
 
 
 def _float(value: object) -> float | None:
@@ -124,7 +142,8 @@ class KppAvailability:
 
 def kpp_availability(conn: Connection, business_date: date) -> list[KppAvailability]:
     """Per KPP with approved data on the date: confirmed rows per target and `available_at` (None until all are)."""
-    rows = conn.execute(text("""
+    rows = conn.execute(
+        text("""
         SELECT b.kpp_code, coalesce(k.name, ''),
                coalesce(sum(b.row_count) FILTER (WHERE b.target = 'sidjp'), 0),
                coalesce(sum(b.row_count) FILTER (WHERE b.target = 'sidjp' AND b.state = 'confirmed'), 0),
@@ -133,7 +152,9 @@ def kpp_availability(conn: Connection, business_date: date) -> list[KppAvailabil
           FROM dist_batch b JOIN distribution d ON d.distribution_id = b.distribution_id
           LEFT JOIN kpp k ON k.kpp_code = b.kpp_code
          WHERE d.business_date = :d AND d.status = ANY(CAST(:live AS text[]))
-         GROUP BY b.kpp_code, k.name ORDER BY b.kpp_code"""), {"d": business_date, "live": list(LIVE)})
+         GROUP BY b.kpp_code, k.name ORDER BY b.kpp_code"""),
+        {"d": business_date, "live": list(LIVE)},
+    )
     return [KppAvailability(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), r[5]) for r in rows]
 
 
@@ -174,19 +195,22 @@ class DeliveryQueue:
 
 def delivery_queue(conn: Connection, business_date: date) -> DeliveryQueue:
     """The date's batches due by state, and the delivery job's open request and running run."""
-    r = conn.execute(text("""
+    r = conn.execute(
+        text("""
         SELECT count(*), count(*) FILTER (WHERE b.state = 'confirmed'), count(*) FILTER (WHERE b.state = 'sending'),
                count(*) FILTER (WHERE b.state = 'approved'), count(*) FILTER (WHERE b.state = 'failed'),
                EXISTS (SELECT 1 FROM job_request WHERE job_id = :j AND picked_at IS NULL),
                EXISTS (SELECT 1 FROM job_run WHERE job_id = :j AND status = 'running')
           FROM dist_batch b JOIN distribution d ON d.distribution_id = b.distribution_id
          WHERE d.business_date = :d AND d.status = ANY(CAST(:live AS text[]))"""),
-        {"d": business_date, "j": JOB_ID, "live": list(LIVE)}).one()
+        {"d": business_date, "j": JOB_ID, "live": list(LIVE)},
+    ).one()
     return DeliveryQueue(int(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4]), bool(r[5]), bool(r[6]))
 
 
-def mark_for_redistribution(conn: Connection, business_date: date, batches: Sequence[BatchKey] | None, *,
-                            actor: User | Actor) -> list[BatchKey]:
+def mark_for_redistribution(
+    conn: Connection, business_date: date, batches: Sequence[BatchKey] | None, *, actor: User | Actor
+) -> list[BatchKey]:
     """SE-127 step 16: the chosen failed batches of the date (None: all failed) back to `approved`, audited, and a
     scheduler run of the delivery job asked for; the batches reset. `DistributionRefused` when the role may not
     (`distribution.redistribute`) or none was failed."""
@@ -195,10 +219,18 @@ def mark_for_redistribution(conn: Connection, business_date: date, batches: Sequ
         raise DistributionRefused("Pilih batch yang akan didistribusikan ulang.")
     reset = delivery.redistribute(conn, business_date, batches)
     if not reset:
-        raise DistributionRefused(f"Tidak ada batch gagal tanggal buku {business_date:%d-%m-%Y} yang dapat "
-                                  "didistribusikan ulang; mungkin sudah dikirim ulang atau terkonfirmasi.")
-    record(conn, actor, "distribution.redistribute", object_type="business_date", object_id=business_date.isoformat(),
-           before={"state": "failed"},
-           after={"state": "approved", "batches": [f"{k.target}:{k.batch_id}" for k in reset]})
+        raise DistributionRefused(
+            f"Tidak ada batch gagal tanggal buku {business_date:%d-%m-%Y} yang dapat "
+            "didistribusikan ulang; mungkin sudah dikirim ulang atau terkonfirmasi."
+        )
+    record(
+        conn,
+        actor,
+        "distribution.redistribute",
+        object_type="business_date",
+        object_id=business_date.isoformat(),
+        before={"state": "failed"},
+        after={"state": "approved", "batches": [f"{k.target}:{k.batch_id}" for k in reset]},
+    )
     request_run(conn, JOB_ID, actor=actor)
     return reset

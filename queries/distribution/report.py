@@ -145,9 +145,24 @@ class DistributionReportData:
     def target_total(self, target: str) -> KppLine:
         """The per-KPP lines of `target` summed (kpp_code empty)."""
         lines = [k for k in self.per_kpp if k.target == target]
-        return KppLine(target, "", "", *(sum(getattr(k, f) for k in lines) for f in (
-            "batches", "rows", "amount", "rows_confirmed", "amount_confirmed", "rows_failed", "amount_failed",
-            "attempts")))
+        return KppLine(
+            target,
+            "",
+            "",
+            *(
+                sum(getattr(k, f) for k in lines)
+                for f in (
+                    "batches",
+                    "rows",
+                    "amount",
+                    "rows_confirmed",
+                    "amount_confirmed",
+                    "rows_failed",
+                    "amount_failed",
+                    "attempts",
+                )
+            ),
+        )
 
     @property
     def rows(self) -> int:
@@ -214,20 +229,40 @@ SELECT a.attempt_id, a.target, a.batch_id, b.kpp_code, d.round, a.method, a.star
   FROM dist_attempt a JOIN dist_batch b ON b.target = a.target AND b.batch_id = a.batch_id
   JOIN distribution d ON d.distribution_id = b.distribution_id
  WHERE d.business_date = :d AND d.status <> 'discarded'"""
-ATTEMPT_HEADER = ("attempt_id", "target", "batch_id", "kpp_code", "round", "method", "started_at", "latency_ms",
-                  "http_status", "outcome", "error", "run_by")
+ATTEMPT_HEADER = (
+    "attempt_id",
+    "target",
+    "batch_id",
+    "kpp_code",
+    "round",
+    "method",
+    "started_at",
+    "latency_ms",
+    "http_status",
+    "outcome",
+    "error",
+    "run_by",
+)
 
 
 def _people(conn: Connection, usernames: Iterable[str]) -> dict[str, Person]:
-    rows = conn.execute(text("SELECT username, full_name, nip FROM app_user WHERE username = ANY(:u)"),
-                        {"u": sorted(set(usernames))})
+    rows = conn.execute(
+        text("SELECT username, full_name, nip FROM app_user WHERE username = ANY(:u)"), {"u": sorted(set(usernames))}
+    )
     return {r.username: Person(r.username, r.full_name or "", r.nip or "") for r in rows}
 
 
 def _requests(conn: Connection, d: Distribution) -> list[Approval]:
     """Every approval request of the round, oldest first (earlier ones may have been returned or lapsed)."""
-    ids = conn.execute(text("""SELECT request_id FROM approval_request WHERE kind = :k AND object_key = :o
-                                ORDER BY request_id"""), {"k": KIND, "o": d.object_key}).scalars().all()
+    ids = (
+        conn.execute(
+            text("""SELECT request_id FROM approval_request WHERE kind = :k AND object_key = :o
+                                ORDER BY request_id"""),
+            {"k": KIND, "o": d.object_key},
+        )
+        .scalars()
+        .all()
+    )
     return [approvals.approval(conn, i) for i in ids]
 
 
@@ -244,23 +279,47 @@ def _rounds(conn: Connection, business_date: date) -> tuple[list[RoundLine], lis
     live = [d for d in distributions(conn, business_date) if d.status != "discarded"]
     times = {r[0]: r[1:] for r in conn.execute(_ROUND_TIMES, {"d": business_date})}
     history = {d.distribution_id: _requests(conn, d) for d in live}
-    names = [d.prepared_by for d in live] + [x for reqs in history.values() for a in reqs
-                                             for x in (a.made_by, *(s.username for s in a.decisions))]
+    names = [d.prepared_by for d in live] + [
+        x for reqs in history.values() for a in reqs for x in (a.made_by, *(s.username for s in a.decisions))
+    ]
     who = {u: p.name for u, p in _people(conn, names).items()}
     rounds, lines = [], []
     for d in live:
         reqs = history[d.distribution_id]
         last = reqs[-1] if reqs else None
         first_post, last_confirmed, all_confirmed = times.get(d.distribution_id, (None, None, False))
-        rounds.append(RoundLine(d, who.get(d.prepared_by, d.prepared_by), last.status if last else "",
-                                who.get(last.made_by, last.made_by) if last else "-", _decided(last, 1, who),
-                                _decided(last, 2, who), first_post, last_confirmed if all_confirmed else None,
-                                bool(all_confirmed)))
+        rounds.append(
+            RoundLine(
+                d,
+                who.get(d.prepared_by, d.prepared_by),
+                last.status if last else "",
+                who.get(last.made_by, last.made_by) if last else "-",
+                _decided(last, 1, who),
+                _decided(last, 2, who),
+                first_post,
+                last_confirmed if all_confirmed else None,
+                bool(all_confirmed),
+            )
+        )
         for a in reqs:
-            lines.append(ApprovalLine(d.round, a.request_id, 0, a.maker_role, who.get(a.made_by, a.made_by),
-                                      a.status, a.made_at, a.note))
-            lines += [ApprovalLine(d.round, a.request_id, s.step, s.role, who.get(s.username, s.username),
-                                   s.decision, s.decided_at, s.note) for s in a.decisions]
+            lines.append(
+                ApprovalLine(
+                    d.round, a.request_id, 0, a.maker_role, who.get(a.made_by, a.made_by), a.status, a.made_at, a.note
+                )
+            )
+            lines += [
+                ApprovalLine(
+                    d.round,
+                    a.request_id,
+                    s.step,
+                    s.role,
+                    who.get(s.username, s.username),
+                    s.decision,
+                    s.decided_at,
+                    s.note,
+                )
+                for s in a.decisions
+            ]
     return rounds, lines
 
 
@@ -287,23 +346,32 @@ def _signer(conn: Connection, made_by: str, rounds: Sequence[RoundLine]) -> Pers
     return next((known[c] for c in candidates if c in known), None)
 
 
-def report_data(conn: Connection, business_date: date, *, made_by: str = SYSTEM_MAKER,
-                now: datetime | None = None) -> DistributionReportData:
+def report_data(
+    conn: Connection, business_date: date, *, made_by: str = SYSTEM_MAKER, now: datetime | None = None
+) -> DistributionReportData:
     """The report's content for `business_date` as of `now`; `NoDistribution` when the date has none."""
     made_at = now or datetime.now(UTC)
     rounds, lines = _rounds(conn, business_date)
     if not rounds:
         raise NoDistribution(business_date)
     per_kpp = tuple(KppLine(*r) for r in conn.execute(_PER_KPP, {"d": business_date}))
-    available = tuple(KppAvailable(*r) for r in conn.execute(_AVAILABLE, {"d": business_date,
-                                                                          "targets": len(TARGETS)}))
+    available = tuple(KppAvailable(*r) for r in conn.execute(_AVAILABLE, {"d": business_date, "targets": len(TARGETS)}))
     attempts = conn.execute(text(f"SELECT count(*) FROM ({_ATTEMPTS}) x"), {"d": business_date}).scalar_one()
     return DistributionReportData(
-        business_date=business_date, made_at=made_at, made_by=made_by, signer=_signer(conn, made_by, rounds),
-        rounds=tuple(rounds), approvals=tuple(lines), per_kpp=per_kpp, held=tuple(held(conn, business_date)),
-        timings=tuple(_timings(conn, business_date)), available=available,
-        escalations=tuple(overdue_letters(conn, made_at.astimezone(WIB).date())), audit=verify_chain(conn),
-        attempt_count=int(attempts))
+        business_date=business_date,
+        made_at=made_at,
+        made_by=made_by,
+        signer=_signer(conn, made_by, rounds),
+        rounds=tuple(rounds),
+        approvals=tuple(lines),
+        per_kpp=per_kpp,
+        held=tuple(held(conn, business_date)),
+        timings=tuple(_timings(conn, business_date)),
+        available=available,
+        escalations=tuple(overdue_letters(conn, made_at.astimezone(WIB).date())),
+        audit=verify_chain(conn),
+        attempt_count=int(attempts),
+    )
 
 
 def attempt_rows(conn: Connection, business_date: date, *, cap: int = ATTEMPT_CAP) -> Iterator[tuple[Any, ...]]:
@@ -315,7 +383,6 @@ def attempt_rows(conn: Connection, business_date: date, *, cap: int = ATTEMPT_CA
             yield tuple(row)
     finally:
         result.close()
-
 
 
 # ---------------------------------------------------------------- kept on file
@@ -336,50 +403,88 @@ class StoredReport:
     kind: str = "distribution"
 
 
-
-def keep(conn: Connection, *, kind: str, business_date: date, fmt: str, name: str, content: bytes, made_by: str,
-         made_at: datetime, audit: ChainCheck) -> int:
+def keep(
+    conn: Connection,
+    *,
+    kind: str,
+    business_date: date,
+    fmt: str,
+    name: str,
+    content: bytes,
+    made_by: str,
+    made_at: datetime,
+    audit: ChainCheck,
+) -> int:
     """Keep one made report in `dist_report` with its SHA-256 and audit it (`<kind>.report`); its id."""
     sha = hashlib.sha256(content).hexdigest()
-    report_id = int(conn.execute(text("""
+    report_id = int(
+        conn.execute(
+            text("""
         INSERT INTO dist_report (kind, business_date, format, file_name, sha256, content, made_by, made_at)
         VALUES (:k, :d, :f, :n, :s, :c, :by, :at) RETURNING report_id"""),
-        {"k": kind, "d": business_date, "f": fmt, "n": name, "s": sha, "c": content, "by": made_by,
-         "at": made_at}).scalar_one())
+            {"k": kind, "d": business_date, "f": fmt, "n": name, "s": sha, "c": content, "by": made_by, "at": made_at},
+        ).scalar_one()
+    )
     user = None if made_by.startswith("system:") else user_by_name(conn, made_by)
     actor = user.actor() if user else Actor(made_by, "system", None)
-    record(conn, actor, f"{kind}.report", object_type="dist_report", object_id=str(report_id),
-           after={"business_date": business_date.isoformat(), "format": fmt, "sha256": sha,
-                  "audit_head": audit.head_hash, "audit_rows": audit.rows})
+    record(
+        conn,
+        actor,
+        f"{kind}.report",
+        object_type="dist_report",
+        object_id=str(report_id),
+        after={
+            "business_date": business_date.isoformat(),
+            "format": fmt,
+            "sha256": sha,
+            "audit_head": audit.head_hash,
+            "audit_rows": audit.rows,
+        },
+    )
     return report_id
 
 
-def latest_report(conn: Connection, business_date: date, fmt: str, *,
-                  kind: str = "distribution") -> StoredReport | None:
+def latest_report(
+    conn: Connection, business_date: date, fmt: str, *, kind: str = "distribution"
+) -> StoredReport | None:
     """The last report of `kind` and `fmt` kept for the date, or None."""
-    row = conn.execute(text("""
+    row = conn.execute(
+        text("""
         SELECT report_id, business_date, format, file_name, sha256, content, made_by, made_at, kind FROM dist_report
          WHERE business_date = :d AND format = :f AND kind = :k ORDER BY report_id DESC LIMIT 1"""),
-        {"d": business_date, "f": fmt, "k": kind}).first()
+        {"d": business_date, "f": fmt, "k": kind},
+    ).first()
     return None if row is None else stored(row)
 
 
 def stored(row: Any) -> StoredReport:
     """A `dist_report` row (every column, `content` as bytes) as a StoredReport."""
-    return StoredReport(report_id=row.report_id, business_date=row.business_date, format=row.format,
-                        file_name=row.file_name, sha256=row.sha256, content=bytes(row.content), made_by=row.made_by,
-                        made_at=row.made_at, kind=row.kind)
+    return StoredReport(
+        report_id=row.report_id,
+        business_date=row.business_date,
+        format=row.format,
+        file_name=row.file_name,
+        sha256=row.sha256,
+        content=bytes(row.content),
+        made_by=row.made_by,
+        made_at=row.made_at,
+        kind=row.kind,
+    )
 
 
 def report_due(conn: Connection, business_date: date, made_by: str) -> bool:
     """Was a round of the date delivered after the last distribution report `made_by` kept for it?"""
-    return bool(conn.execute(text("""
+    return bool(
+        conn.execute(
+            text("""
         SELECT EXISTS (SELECT 1 FROM distribution d WHERE d.business_date = :d AND d.status = 'delivered'
                           AND d.delivered_at > coalesce((SELECT max(made_at) FROM dist_report r
                                                           WHERE r.business_date = :d AND r.made_by = :by
                                                             AND r.kind = 'distribution'),
                                                          '-infinity'))"""),
-        {"d": business_date, "by": made_by}).scalar_one())
+            {"d": business_date, "by": made_by},
+        ).scalar_one()
+    )
 
 
 def database_now(conn: Connection) -> datetime:

@@ -108,39 +108,70 @@ class Kind:
 
 KINDS: dict[str, Kind] = {
     "banks": Kind(
-        "bank", "bank_code", {"bank_code": "bank_code", "name": "name", "kind": "kind", "cutoff": "cutoff",
-                              "timezone": "timezone", "email": "email"},
-        {"bank_code": _pattern(r"[0-9A-Z]{1,10}", "harus 1-10 karakter [0-9A-Z]"), "name": _nonempty,
-         "kind": _one_of(("bank", "pos", "other")), "cutoff": _cutoff, "timezone": _zone, "email": _emails},
+        "bank",
+        "bank_code",
+        {
+            "bank_code": "bank_code",
+            "name": "name",
+            "kind": "kind",
+            "cutoff": "cutoff",
+            "timezone": "timezone",
+            "email": "email",
+        },
+        {
+            "bank_code": _pattern(r"[0-9A-Z]{1,10}", "harus 1-10 karakter [0-9A-Z]"),
+            "name": _nonempty,
+            "kind": _one_of(("bank", "pos", "other")),
+            "cutoff": _cutoff,
+            "timezone": _zone,
+            "email": _emails,
+        },
         upper=("bank_code",),
     ),
     "kanwil": Kind(
-        "kanwil", "kanwil_code", {"kanwil_code": "kanwil_code", "name": "name"},
+        "kanwil",
+        "kanwil_code",
+        {"kanwil_code": "kanwil_code", "name": "name"},
         {"kanwil_code": _pattern(r"[0-9]{3}", "harus 3 digit"), "name": _nonempty},
     ),
     "kpp": Kind(
-        "kpp", "kpp_code", {"kpp_code": "kpp_code", "name": "name", "kanwil_code": "kanwil_code"},
-        {"kpp_code": _pattern(r"[0-9]{3}", "harus 3 digit"), "name": _nonempty,
-         "kanwil_code": _pattern(r"[0-9]{3}", "harus 3 digit")},
+        "kpp",
+        "kpp_code",
+        {"kpp_code": "kpp_code", "name": "name", "kanwil_code": "kanwil_code"},
+        {
+            "kpp_code": _pattern(r"[0-9]{3}", "harus 3 digit"),
+            "name": _nonempty,
+            "kanwil_code": _pattern(r"[0-9]{3}", "harus 3 digit"),
+        },
     ),
     "kap": Kind(
-        "kap", "kap", {"kap": "kap", "name": "name", "group": "tax_group"},
+        "kap",
+        "kap",
+        {"kap": "kap", "name": "name", "group": "tax_group"},
         {"kap": _pattern(r"[0-9]{6}", "harus 6 digit"), "name": _nonempty, "group": _nonempty},
     ),
     "kjs": Kind(
-        "kjs", "kjs", {"kjs": "kjs", "name": "name"},
+        "kjs",
+        "kjs",
+        {"kjs": "kjs", "name": "name"},
         {"kjs": _pattern(r"[0-9]{3}", "harus 3 digit"), "name": _nonempty},
     ),
     "non_working_days": Kind(
-        "non_working_day", "day", {"date": "day", "description": "description"},
+        "non_working_day",
+        "day",
+        {"date": "day", "description": "description"},
         {"date": _iso_date, "description": _nonempty},
     ),
 }
 
 # Load order for the default set: KPP refers to Kanwil.
 DEFAULT_FILES = (
-    ("banks", "banks.csv"), ("kanwil", "kanwil.csv"), ("kpp", "kpp.csv"),
-    ("kap", "kap.csv"), ("kjs", "kjs.csv"), ("non_working_days", "non_working_days.csv"),
+    ("banks", "banks.csv"),
+    ("kanwil", "kanwil.csv"),
+    ("kpp", "kpp.csv"),
+    ("kap", "kap.csv"),
+    ("kjs", "kjs.csv"),
+    ("non_working_days", "non_working_days.csv"),
 )
 
 
@@ -167,8 +198,14 @@ def parse_master_file(kind: str, path: Path, label: str | None = None) -> list[d
         problems.extend(Problem(label, line, column, reason) for column, reason in reasons)
         key = row[spec.key]
         if key in seen:
-            problems.append(Problem(label, line, spec.key if kind != "non_working_days" else "date",
-                                    f"kode ganda (juga di baris {seen[key]})"))
+            problems.append(
+                Problem(
+                    label,
+                    line,
+                    spec.key if kind != "non_working_days" else "date",
+                    f"kode ganda (juga di baris {seen[key]})",
+                )
+            )
         seen[key] = line
         rows.append(row)
     if problems:
@@ -176,8 +213,9 @@ def parse_master_file(kind: str, path: Path, label: str | None = None) -> list[d
     return rows
 
 
-def check_row(kind: str, values: dict[str, str], *, skip: set[str] | frozenset[str] = frozenset()
-              ) -> tuple[dict[str, str], list[tuple[str, str]]]:
+def check_row(
+    kind: str, values: dict[str, str], *, skip: set[str] | frozenset[str] = frozenset()
+) -> tuple[dict[str, str], list[tuple[str, str]]]:
     """One row of `kind` (file column -> text) checked and normalised as a file's row is: the row keyed by table
     column, and the (file column, reason) of every problem. Columns in `skip` are left out of the row."""
     spec = KINDS[kind]
@@ -206,8 +244,9 @@ def check_row(kind: str, values: dict[str, str], *, skip: set[str] | frozenset[s
 def _stored(conn: Connection, spec: Kind, keys: list[str]) -> dict[str, dict[str, str]]:
     """The stored rows of these codes, as text keyed by table column (for the audit's before)."""
     cols = list(spec.columns.values())
-    found = conn.execute(text(f"SELECT {', '.join(cols)} FROM {spec.table} WHERE {spec.key}::text = ANY(:k)"),
-                         {"k": keys}).mappings()
+    found = conn.execute(
+        text(f"SELECT {', '.join(cols)} FROM {spec.table} WHERE {spec.key}::text = ANY(:k)"), {"k": keys}
+    ).mappings()
     return {str(r[spec.key]): {c: _as_text(r[c]) for c in cols} for r in found}
 
 
@@ -220,8 +259,9 @@ def _as_text(value: object) -> str:
 AUDITED_ROWS = 200  # row changes an import's audit entry lists one by one (before and after); the rest are counted
 
 
-def _changes(spec: Kind, before: dict[str, dict[str, str]], rows: list[dict[str, str]]
-             ) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]], int]:
+def _changes(
+    spec: Kind, before: dict[str, dict[str, str]], rows: list[dict[str, str]]
+) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]], int]:
     """Rows whose values differ from what was stored: (before, after) by code, at most AUDITED_ROWS each; count."""
     old: dict[str, dict[str, str]] = {}
     new: dict[str, dict[str, str]] = {}
@@ -240,8 +280,9 @@ def _changes(spec: Kind, before: dict[str, dict[str, str]], rows: list[dict[str,
     return old, new, count
 
 
-def upsert_master(conn: Connection, kind: str, rows: list[dict[str, str]], label: str = "-", *,
-                  actor: Actor | None) -> UpsertResult:
+def upsert_master(
+    conn: Connection, kind: str, rows: list[dict[str, str]], label: str = "-", *, actor: Actor | None
+) -> UpsertResult:
     """Insert new codes and update existing ones; the caller owns the transaction.
 
     The change is audited (`master.import`, last) as done by `actor`; None only for the shipped
@@ -252,8 +293,12 @@ def upsert_master(conn: Connection, kind: str, rows: list[dict[str, str]], label
         known = {r[0] for r in conn.execute(text("SELECT kanwil_code FROM kanwil"))}
         missing = sorted({r["kanwil_code"] for r in rows} - known)
         if missing:
-            raise InputRejected([whole_file(label, f"kanwil_code: Kanwil {code} tidak dikenal (tidak ada di data"
-                                                   " induk)") for code in missing])
+            raise InputRejected(
+                [
+                    whole_file(label, f"kanwil_code: Kanwil {code} tidak dikenal (tidak ada di data induk)")
+                    for code in missing
+                ]
+            )
     cols = [c for c in spec.columns.values() if not rows or c in rows[0]]
     before = _stored(conn, spec, [r[spec.key] for r in rows]) if actor is not None else {}
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in cols if c != spec.key)
@@ -270,9 +315,22 @@ def upsert_master(conn: Connection, kind: str, rows: list[dict[str, str]], label
             updated += 1
     if actor is not None:
         old, new, changed = _changes(spec, before, rows)
-        record(conn, actor, "master.import", object_type="master", object_id=kind, before={"rows": old},
-               after={"file_name": Path(label).name, "rows": len(rows), "inserted": inserted, "updated": updated,
-                      "changed": changed, "changes": new})
+        record(
+            conn,
+            actor,
+            "master.import",
+            object_type="master",
+            object_id=kind,
+            before={"rows": old},
+            after={
+                "file_name": Path(label).name,
+                "rows": len(rows),
+                "inserted": inserted,
+                "updated": updated,
+                "changed": changed,
+                "changes": new,
+            },
+        )
     return UpsertResult(inserted, updated)
 
 
@@ -284,8 +342,9 @@ def master_is_empty(conn: Connection) -> bool:
 def load_defaults(conn: Connection) -> dict[str, UpsertResult]:
     """Load the shipped default master data (copied from the spec's master/ folder)."""
     return {
-        kind: upsert_master(conn, kind, parse_master_file(kind, DEFAULT_DIR / name), str(DEFAULT_DIR / name),
-                            actor=None)
+        kind: upsert_master(
+            conn, kind, parse_master_file(kind, DEFAULT_DIR / name), str(DEFAULT_DIR / name), actor=None
+        )
         for kind, name in DEFAULT_FILES
     }
 
@@ -309,5 +368,3 @@ def codes(conn: Connection, table: str) -> set[str]:
     """All codes of one master table (`kap`, `kpp`, `kjs`, `kanwil`)."""
     key = {"kap": "kap", "kpp": "kpp_code", "kjs": "kjs", "kanwil": "kanwil_code"}[table]
     return {r[0] for r in conn.execute(text(f"SELECT {key} FROM {table}"))}
-
-

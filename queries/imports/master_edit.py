@@ -23,8 +23,14 @@ from queries.imports.master import KINDS, _as_text, _stored, check_row, upsert_m
 from queries.permissions import Refused
 
 #: What each kind is called on the page, in tab order.
-TITLES: dict[str, str] = {"banks": "Bank & Pos", "kanwil": "Kanwil", "kpp": "KPP", "kap": "KAP", "kjs": "KJS",
-                          "non_working_days": "Hari libur"}
+TITLES: dict[str, str] = {
+    "banks": "Bank & Pos",
+    "kanwil": "Kanwil",
+    "kpp": "KPP",
+    "kap": "KAP",
+    "kjs": "KJS",
+    "non_working_days": "Hari libur",
+}
 #: The file column naming a row (the key); `non_working_days` is keyed by its date.
 KEY_COLUMN = {kind: next(f for f, t in spec.columns.items() if t == spec.key) for kind, spec in KINDS.items()}
 _ORDER = {"non_working_days": "day"}
@@ -75,8 +81,12 @@ def save_row(conn: Connection, kind: str, values: dict[str, str], *, actor: Acto
     after = {to_file[t]: _as_text(time.fromisoformat(v)) if t == "cutoff" else v for t, v in row.items()}
     if before == after:
         return Saved(after, before)
-    if kind == "kpp" and not conn.execute(text("SELECT EXISTS (SELECT 1 FROM kanwil WHERE kanwil_code = :k)"),
-                                          {"k": row["kanwil_code"]}).scalar_one():
+    if (
+        kind == "kpp"
+        and not conn.execute(
+            text("SELECT EXISTS (SELECT 1 FROM kanwil WHERE kanwil_code = :k)"), {"k": row["kanwil_code"]}
+        ).scalar_one()
+    ):
         raise MasterError([("kanwil_code", f"Kanwil {row['kanwil_code']} tidak dikenal (tidak ada di data induk)")])
     upsert_master(conn, kind, [row], f"{kind} (formulir)", actor=None)
     record(conn, actor, "master.edit", object_type=f"master.{kind}", object_id=key, before=before, after=after)
@@ -90,25 +100,39 @@ def cutoff_effect(conn: Connection, bank_code: str, old: str, new: str, *, now: 
     """What a new cut-off changes: data imported from now on (first the current business date, for files not yet
     imported); the business dates already stored stay as they are."""
     first = current_business_day_db(conn, now)
-    last = conn.execute(text("SELECT max(business_date) FROM mpn_bank_day WHERE bank_code = :b"),
-                        {"b": bank_code}).scalar()
-    stored = (f" Data bank ini yang sudah tersimpan (sampai tanggal bisnis {tanggal_panjang(last)}) tetap pada "
-              "tanggal bisnisnya." if last else "")
-    return (f"Jam batas {bank_code} berubah dari {old} menjadi {new}: berlaku untuk data yang diimpor mulai sekarang "
-            f"(pertama untuk tanggal bisnis {tanggal_panjang(first)} bila berkasnya belum diimpor); tanggal bisnis "
-            f"yang sudah tersimpan tidak berubah.{stored}")
+    last = conn.execute(
+        text("SELECT max(business_date) FROM mpn_bank_day WHERE bank_code = :b"), {"b": bank_code}
+    ).scalar()
+    stored = (
+        f" Data bank ini yang sudah tersimpan (sampai tanggal bisnis {tanggal_panjang(last)}) tetap pada "
+        "tanggal bisnisnya."
+        if last
+        else ""
+    )
+    return (
+        f"Jam batas {bank_code} berubah dari {old} menjadi {new}: berlaku untuk data yang diimpor mulai sekarang "
+        f"(pertama untuk tanggal bisnis {tanggal_panjang(first)} bila berkasnya belum diimpor); tanggal bisnis "
+        f"yang sudah tersimpan tidak berubah.{stored}"
+    )
 
 
 def delete_non_working_day(conn: Connection, day: date, *, actor: Actor) -> bool:
     """Remove a master non-working day (entered by mistake); audited with what it was. False when not there. Only an
     administrator (or the product itself) edits master data."""
     administering(actor, "mengubah data induk")
-    description = conn.execute(text("DELETE FROM non_working_day WHERE day = :d RETURNING description"),
-                               {"d": day}).scalar()
+    description = conn.execute(
+        text("DELETE FROM non_working_day WHERE day = :d RETURNING description"), {"d": day}
+    ).scalar()
     if description is None:
         return False
-    record(conn, actor, "master.delete", object_type="master.non_working_days", object_id=day.isoformat(),
-           before={"date": day.isoformat(), "description": description})
+    record(
+        conn,
+        actor,
+        "master.delete",
+        object_type="master.non_working_days",
+        object_id=day.isoformat(),
+        before={"date": day.isoformat(), "description": description},
+    )
     return True
 
 

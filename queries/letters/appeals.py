@@ -62,8 +62,14 @@ ACTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "revise": ("letters.appeal_revise", ("draft", "returned")),
     "send": ("letters.appeal_send", ("signed",)),
 }
-ACT_LABELS = {"initial": "Paraf", "sign": "Tanda tangani", "return": "Kembalikan", "revise": "Perbaiki & ajukan",
-              "send": "Catat pengiriman", "draft": "Buat konsep"}
+ACT_LABELS = {
+    "initial": "Paraf",
+    "sign": "Tanda tangani",
+    "return": "Kembalikan",
+    "revise": "Perbaiki & ajukan",
+    "send": "Catat pengiriman",
+    "draft": "Buat konsep",
+}
 #: What each act needs, said when a letter is in another status.
 ACT_REQUIRES = {
     "initial": "paraf hanya untuk konsep yang menunggu paraf",
@@ -133,8 +139,9 @@ class AppealLetter:
 
     def acts_for(self, user: User) -> list[str]:
         """The acts `user` may take on this letter now (the page shows these buttons)."""
-        acts = [act for act, (action, statuses) in ACTS.items()
-                if permissions.may(user, action) and self.status in statuses]
+        acts = [
+            act for act, (action, statuses) in ACTS.items() if permissions.may(user, action) and self.status in statuses
+        ]
         if "return" in acts and RETURNER.get(self.status) != user.role:
             acts.remove("return")  # each decides (approves or returns) their own step only
         if self.drafted_by == user.username:  # a kasi never initials, nor returns, a draft they wrote
@@ -180,8 +187,15 @@ def _due(sent_on: date | None, days: int, calendar: WorkingCalendar) -> date | N
     return due
 
 
-def _read(conn: Connection, where: str, params: dict[str, Any], *, lock: bool = False,
-          settings: Settings | None = None, calendar: WorkingCalendar | None = None) -> list[AppealLetter]:
+def _read(
+    conn: Connection,
+    where: str,
+    params: dict[str, Any],
+    *,
+    lock: bool = False,
+    settings: Settings | None = None,
+    calendar: WorkingCalendar | None = None,
+) -> list[AppealLetter]:
     if lock:  # lock the letter rows first (the read below joins, and FOR UPDATE cannot cross aggregates)
         conn.execute(text(f"SELECT 1 FROM appeal_letter a WHERE {where} FOR UPDATE"), params)
     rows = conn.execute(text(_LETTERS.format(where=where)), params).all()
@@ -207,8 +221,13 @@ def appeal_letter(conn: Connection, letter_id: int) -> AppealLetter:
     return found[0]
 
 
-def appeal_letters(conn: Connection, *, statuses: Sequence[str] | None = None, bank_code: str | None = None,
-                   ids: Sequence[int] | None = None) -> list[AppealLetter]:
+def appeal_letters(
+    conn: Connection,
+    *,
+    statuses: Sequence[str] | None = None,
+    bank_code: str | None = None,
+    ids: Sequence[int] | None = None,
+) -> list[AppealLetter]:
     """Letters, newest first, optionally of some statuses, one bank or only the letter ids given."""
     where: list[str] = ["true"]
     params: dict[str, Any] = {}
@@ -228,9 +247,11 @@ def appeal_letters(conn: Connection, *, statuses: Sequence[str] | None = None, b
 
 def asked_payments(conn: Connection, letter: AppealLetter) -> dict[date, tuple[int, int]]:
     """(MPN payments, amount) of the letter's bank on each asked date that has MPN data (the letter's table)."""
-    rows = conn.execute(text("""SELECT business_date, payment_count, payment_amount FROM mpn_bank_day
+    rows = conn.execute(
+        text("""SELECT business_date, payment_count, payment_amount FROM mpn_bank_day
                                  WHERE bank_code = :bank AND business_date = ANY(:days)"""),
-                        {"bank": letter.bank_code, "days": list(letter.business_dates)})
+        {"bank": letter.bank_code, "days": list(letter.business_dates)},
+    )
     return {row.business_date: (int(row.payment_count), int(row.payment_amount)) for row in rows}
 
 
@@ -273,8 +294,9 @@ def _state_refusal(letter: AppealLetter, act: str) -> str | None:
     if s == "initialled":
         why = f"sudah diparaf oleh {letter.initialled_by} pada {_at(letter.initialled_at)}"
     elif s == "signed":
-        why = (f"sudah ditandatangani oleh {letter.signed_by} pada {_at(letter.signed_at)} "
-               f"(nomor {letter.letter_number})")
+        why = (
+            f"sudah ditandatangani oleh {letter.signed_by} pada {_at(letter.signed_at)} (nomor {letter.letter_number})"
+        )
     elif s == "sent":
         why = f"sudah dikirim pada {letter.sent_on:%d-%m-%Y} (agenda {letter.agenda_number})"
     elif s == "answered":
@@ -289,8 +311,11 @@ def _state_refusal(letter: AppealLetter, act: str) -> str | None:
 
 
 def _content_hash(bank_code: str, dates: Iterable[date], addressee: str, note: str) -> str:
-    body = json.dumps({"bank": bank_code, "dates": sorted(d.isoformat() for d in dates), "addressee": addressee,
-                       "note": note}, sort_keys=True, ensure_ascii=False)
+    body = json.dumps(
+        {"bank": bank_code, "dates": sorted(d.isoformat() for d in dates), "addressee": addressee, "note": note},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
     return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -312,21 +337,30 @@ def default_addressee(bank_name: str) -> str:
     return f"Pemimpin Kantor Pusat\n{bank_name}"
 
 
-def _ask(conn: Connection, letter_id: int, bank_code: str, dates: Sequence[date], addressee: str, note: str,
-         maker: User) -> int:
+def _ask(
+    conn: Connection, letter_id: int, bank_code: str, dates: Sequence[date], addressee: str, note: str, maker: User
+) -> int:
     """A new paraf-and-signature request for the letter, made by `maker`; returns its id."""
     made = approvals.request_approval(
-        conn, kind=KIND, object_key=str(letter_id), steps=STEPS, actor=maker,
-        content_hash=_content_hash(bank_code, dates, addressee, note), summary=_summary(bank_code, dates),
-        maker_roles=permissions.roles_for(DRAFT_ACTION))
+        conn,
+        kind=KIND,
+        object_key=str(letter_id),
+        steps=STEPS,
+        actor=maker,
+        content_hash=_content_hash(bank_code, dates, addressee, note),
+        summary=_summary(bank_code, dates),
+        maker_roles=permissions.roles_for(DRAFT_ACTION),
+    )
     return made.request_id
 
 
 def _covered(conn: Connection, bank_code: str) -> set[date]:
     """Dates already asked for by the bank's letters on their way or sent (not drafts, not void)."""
-    rows = conn.execute(text("""SELECT DISTINCT d FROM appeal_letter a, unnest(a.business_dates) d
+    rows = conn.execute(
+        text("""SELECT DISTINCT d FROM appeal_letter a, unnest(a.business_dates) d
                                  WHERE a.bank_code = :bank AND a.status IN ('initialled', 'signed', 'sent')"""),
-                        {"bank": bank_code}).scalars()
+        {"bank": bank_code},
+    ).scalars()
     return set(rows)
 
 
@@ -340,8 +374,9 @@ class Proposed:
     outcome: str  # created | extended | unchanged
 
 
-def propose_drafts(conn: Connection, business_date: date, *, actor: User | None = None,
-                   audit_actor: Actor | None = None) -> list[Proposed]:
+def propose_drafts(
+    conn: Connection, business_date: date, *, actor: User | None = None, audit_actor: Actor | None = None
+) -> list[Proposed]:
     """SE-127 step 5: a draft per bank whose statement letter for `business_date` (or an earlier date not yet
     asked for) is missing. A bank's open draft is extended rather than doubled; dates asked for by a letter
     already initialled, signed or sent are left to that letter. `actor` (default: the account `sistem`)
@@ -357,22 +392,30 @@ def propose_drafts(conn: Connection, business_date: date, *, actor: User | None 
         wanted = sorted(set(dates) - _covered(conn, bank_code))
         if not wanted:
             continue
-        found = _read(conn, "a.bank_code = :bank AND a.status IN ('draft', 'returned')", {"bank": bank_code},
-                      lock=True)
+        found = _read(conn, "a.bank_code = :bank AND a.status IN ('draft', 'returned')", {"bank": bank_code}, lock=True)
         if found:
             proposed.append(_extend(conn, found[0], wanted, maker, who))
             continue
         name = conn.execute(text("SELECT name FROM bank WHERE bank_code = :b"), {"b": bank_code}).scalar_one()
         addressee = default_addressee(name)
-        letter_id = conn.execute(text("""
+        letter_id = conn.execute(
+            text("""
             INSERT INTO appeal_letter (bank_code, business_dates, addressee, status, drafted_by)
             VALUES (:bank, :dates, :addressee, 'draft', :by) RETURNING letter_id"""),
-            {"bank": bank_code, "dates": wanted, "addressee": addressee, "by": maker.username}).scalar_one()
+            {"bank": bank_code, "dates": wanted, "addressee": addressee, "by": maker.username},
+        ).scalar_one()
         request_id = _ask(conn, letter_id, bank_code, wanted, addressee, "", maker)
-        conn.execute(text("UPDATE appeal_letter SET request_id = :r WHERE letter_id = :id"),
-                     {"r": request_id, "id": letter_id})
-        record(conn, who, "letter.draft", object_type=OBJECT_TYPE, object_id=str(letter_id),
-               after=_summary(bank_code, wanted))
+        conn.execute(
+            text("UPDATE appeal_letter SET request_id = :r WHERE letter_id = :id"), {"r": request_id, "id": letter_id}
+        )
+        record(
+            conn,
+            who,
+            "letter.draft",
+            object_type=OBJECT_TYPE,
+            object_id=str(letter_id),
+            after=_summary(bank_code, wanted),
+        )
         proposed.append(Proposed(letter_id, bank_code, "draft", "created"))
     return proposed
 
@@ -382,32 +425,66 @@ def _extend(conn: Connection, letter: AppealLetter, wanted: Sequence[date], make
     dates = sorted(set(letter.business_dates) | set(wanted))
     if dates == list(letter.business_dates):
         return Proposed(letter.letter_id, letter.bank_code, letter.status, "unchanged")
-    _store_revision(conn, letter, dates, letter.addressee, letter.note, maker, who, reason="tanggal bertambah",
-                    resubmit=letter.status == "draft")
+    _store_revision(
+        conn,
+        letter,
+        dates,
+        letter.addressee,
+        letter.note,
+        maker,
+        who,
+        reason="tanggal bertambah",
+        resubmit=letter.status == "draft",
+    )
     return Proposed(letter.letter_id, letter.bank_code, letter.status, "extended")
 
 
-def _store_revision(conn: Connection, letter: AppealLetter, dates: Sequence[date], addressee: str, note: str,
-                    maker: User, who: Actor, *, reason: str, resubmit: bool) -> None:
+def _store_revision(
+    conn: Connection,
+    letter: AppealLetter,
+    dates: Sequence[date],
+    addressee: str,
+    note: str,
+    maker: User,
+    who: Actor,
+    *,
+    reason: str,
+    resubmit: bool,
+) -> None:
     """Write new content; with `resubmit`, void the old request and ask for paraf and signature again."""
     approvals.lapse(conn, KIND, str(letter.letter_id), actor=who, reason=reason)
     request_id = _ask(conn, letter.letter_id, letter.bank_code, dates, addressee, note, maker) if resubmit else None
-    conn.execute(text("""
+    conn.execute(
+        text("""
         UPDATE appeal_letter
            SET business_dates = :dates, addressee = :addressee, note = :note, updated_at = now(),
                status = CASE WHEN :resubmit THEN 'draft' ELSE status END,
                request_id = CASE WHEN :resubmit THEN :request ELSE request_id END,
                returned_note = CASE WHEN :resubmit THEN NULL ELSE returned_note END
          WHERE letter_id = :id"""),
-        {"dates": list(dates), "addressee": addressee, "note": note, "resubmit": resubmit, "request": request_id,
-         "id": letter.letter_id})
-    record(conn, who, "letter.revise", object_type=OBJECT_TYPE, object_id=str(letter.letter_id),
-           before={"dates": [d.isoformat() for d in letter.business_dates], "status": letter.status},
-           after={**_summary(letter.bank_code, dates), "reason": reason, "resubmitted": resubmit})
+        {
+            "dates": list(dates),
+            "addressee": addressee,
+            "note": note,
+            "resubmit": resubmit,
+            "request": request_id,
+            "id": letter.letter_id,
+        },
+    )
+    record(
+        conn,
+        who,
+        "letter.revise",
+        object_type=OBJECT_TYPE,
+        object_id=str(letter.letter_id),
+        before={"dates": [d.isoformat() for d in letter.business_dates], "status": letter.status},
+        after={**_summary(letter.bank_code, dates), "reason": reason, "resubmitted": resubmit},
+    )
 
 
-def revise(conn: Connection, letter_id: int, *, actor: User, dates: Sequence[date], addressee: str,
-           note: str = "") -> AppealLetter:
+def revise(
+    conn: Connection, letter_id: int, *, actor: User, dates: Sequence[date], addressee: str, note: str = ""
+) -> AppealLetter:
     """Edit a draft or a returned letter and submit it for paraf again (a new approval request)."""
     user = _acting(conn, actor, "revise")
     letter = _locked(conn, letter_id)
@@ -420,8 +497,10 @@ def revise(conn: Connection, letter_id: int, *, actor: User, dates: Sequence[dat
     have = [d for d in chosen if d not in missing]
     if have:
         listed = ", ".join(f"{d:%d-%m-%Y}" for d in have)
-        raise LetterRefused(f"Tanggal {listed} tidak dapat diminta: surat pernyataannya sudah diterima "
-                            "atau tidak ada data bank pada tanggal itu.")
+        raise LetterRefused(
+            f"Tanggal {listed} tidak dapat diminta: surat pernyataannya sudah diterima "
+            "atau tidak ada data bank pada tanggal itu."
+        )
     addressee = _clean(addressee, "Alamat tujuan", required=True)
     note = _clean(note, "Catatan", required=False)
     _store_revision(conn, letter, chosen, addressee, note, user, user.actor(), reason="diperbaiki", resubmit=True)
@@ -436,21 +515,37 @@ def initial(conn: Connection, letter_id: int, *, actor: User, note: str = "") ->
         raise LetterRefused(why)
     note = _clean(note, "Catatan", required=False)
     assert letter.request_id is not None
-    approvals.approve(conn, letter.request_id, actor=user, note=note,
-                      content_hash=_content_hash(letter.bank_code, letter.business_dates, letter.addressee,
-                                                 letter.note))
-    conn.execute(text("UPDATE appeal_letter SET status = 'initialled', updated_at = now() WHERE letter_id = :id"),
-                 {"id": letter_id})
-    record(conn, user.actor(), "letter.initial", object_type=OBJECT_TYPE, object_id=str(letter_id),
-           before={"status": letter.status}, after={"status": "initialled", "note": note})
+    approvals.approve(
+        conn,
+        letter.request_id,
+        actor=user,
+        note=note,
+        content_hash=_content_hash(letter.bank_code, letter.business_dates, letter.addressee, letter.note),
+    )
+    conn.execute(
+        text("UPDATE appeal_letter SET status = 'initialled', updated_at = now() WHERE letter_id = :id"),
+        {"id": letter_id},
+    )
+    record(
+        conn,
+        user.actor(),
+        "letter.initial",
+        object_type=OBJECT_TYPE,
+        object_id=str(letter_id),
+        before={"status": letter.status},
+        after={"status": "initialled", "note": note},
+    )
     return appeal_letter(conn, letter_id)
 
 
 def _number(conn: Connection, pattern: str, day: date, bank_code: str) -> str:
     """The next letter number of `day`'s year, from `pattern`."""
-    seq = conn.execute(text("""INSERT INTO letter_sequence AS s (year, last_seq) VALUES (:y, 1)
+    seq = conn.execute(
+        text("""INSERT INTO letter_sequence AS s (year, last_seq) VALUES (:y, 1)
                                ON CONFLICT (year) DO UPDATE SET last_seq = s.last_seq + 1
-                               RETURNING last_seq"""), {"y": day.year}).scalar_one()
+                               RETURNING last_seq"""),
+        {"y": day.year},
+    ).scalar_one()
     return pattern.format(seq=seq, year=day.year, month=day.month, roman=ROMAN[day.month - 1], bank=bank_code)
 
 
@@ -466,20 +561,32 @@ def sign(conn: Connection, letter_id: int, *, actor: User, note: str = "", today
     settings = current_settings(conn)
     name = settings.signer_name or user.full_name or user.username
     nip = settings.signer_nip or user.nip
-    approvals.approve(conn, letter.request_id, actor=user, note=note,
-                      content_hash=_content_hash(letter.bank_code, letter.business_dates, letter.addressee,
-                                                 letter.note))
+    approvals.approve(
+        conn,
+        letter.request_id,
+        actor=user,
+        note=note,
+        content_hash=_content_hash(letter.bank_code, letter.business_dates, letter.addressee, letter.note),
+    )
     day = today or today_local()
     number = _number(conn, settings.letter_number_pattern, day, letter.bank_code)
     while conn.execute(text("SELECT 1 FROM appeal_letter WHERE letter_number = :n"), {"n": number}).first():
         number = _number(conn, settings.letter_number_pattern, day, letter.bank_code)  # a pattern without {year}
-    conn.execute(text("""UPDATE appeal_letter SET status = 'signed', letter_number = :n, letter_date = :d,
+    conn.execute(
+        text("""UPDATE appeal_letter SET status = 'signed', letter_number = :n, letter_date = :d,
                                 signer_name = :name, signer_nip = :nip, updated_at = now()
                           WHERE letter_id = :id"""),
-                 {"n": number, "d": day, "name": name, "nip": nip, "id": letter_id})
-    record(conn, user.actor(), "letter.sign", object_type=OBJECT_TYPE, object_id=str(letter_id),
-           before={"status": letter.status},
-           after={"status": "signed", "letter_number": number, "letter_date": day.isoformat(), "signer": name})
+        {"n": number, "d": day, "name": name, "nip": nip, "id": letter_id},
+    )
+    record(
+        conn,
+        user.actor(),
+        "letter.sign",
+        object_type=OBJECT_TYPE,
+        object_id=str(letter_id),
+        before={"status": letter.status},
+        after={"status": "signed", "letter_number": number, "letter_date": day.isoformat(), "signer": name},
+    )
     return appeal_letter(conn, letter_id)
 
 
@@ -492,15 +599,32 @@ def return_letter(conn: Connection, letter_id: int, *, actor: User, note: str) -
     note = _clean(note, "Catatan pengembalian", required=True)
     assert letter.request_id is not None
     approvals.reject(conn, letter.request_id, actor=user, note=note)
-    conn.execute(text("""UPDATE appeal_letter SET status = 'returned', returned_note = :note, updated_at = now()
-                          WHERE letter_id = :id"""), {"note": note, "id": letter_id})
-    record(conn, user.actor(), "letter.return", object_type=OBJECT_TYPE, object_id=str(letter_id),
-           before={"status": letter.status}, after={"status": "returned", "note": note})
+    conn.execute(
+        text("""UPDATE appeal_letter SET status = 'returned', returned_note = :note, updated_at = now()
+                          WHERE letter_id = :id"""),
+        {"note": note, "id": letter_id},
+    )
+    record(
+        conn,
+        user.actor(),
+        "letter.return",
+        object_type=OBJECT_TYPE,
+        object_id=str(letter_id),
+        before={"status": letter.status},
+        after={"status": "returned", "note": note},
+    )
     return appeal_letter(conn, letter_id)
 
 
-def send(conn: Connection, letter_id: int, *, actor: User, agenda_number: str,
-         sent_on: date | None = None, today: date | None = None) -> AppealLetter:
+def send(
+    conn: Connection,
+    letter_id: int,
+    *,
+    actor: User,
+    agenda_number: str,
+    sent_on: date | None = None,
+    today: date | None = None,
+) -> AppealLetter:
     """SE-127 step 8: TU registers the signed letter (agenda number) and the date it was sent (default
     `today`, itself by default the local date), which lies between the letter's date and today."""
     user = _acting(conn, actor, "send")
@@ -515,12 +639,20 @@ def send(conn: Connection, letter_id: int, *, actor: User, agenda_number: str,
         raise LetterRefused(f"Tanggal kirim {day:%d-%m-%Y} mendahului tanggal surat {letter.letter_date:%d-%m-%Y}.")
     if day > today:
         raise LetterRefused(f"Tanggal kirim {day:%d-%m-%Y} belum terjadi.")
-    conn.execute(text("""UPDATE appeal_letter SET status = 'sent', agenda_number = :agenda, sent_on = :day,
+    conn.execute(
+        text("""UPDATE appeal_letter SET status = 'sent', agenda_number = :agenda, sent_on = :day,
                                 sent_by = :by, updated_at = now() WHERE letter_id = :id"""),
-                 {"agenda": agenda, "day": day, "by": user.username, "id": letter_id})
-    record(conn, user.actor(), "letter.send", object_type=OBJECT_TYPE, object_id=str(letter_id),
-           before={"status": letter.status},
-           after={"status": "sent", "agenda_number": agenda, "sent_on": day.isoformat()})
+        {"agenda": agenda, "day": day, "by": user.username, "id": letter_id},
+    )
+    record(
+        conn,
+        user.actor(),
+        "letter.send",
+        object_type=OBJECT_TYPE,
+        object_id=str(letter_id),
+        before={"status": letter.status},
+        after={"status": "sent", "agenda_number": agenda, "sent_on": day.isoformat()},
+    )
     settle(conn, actor=user.actor(), bank_codes=[letter.bank_code])  # letters may have arrived meanwhile
     return appeal_letter(conn, letter_id)
 
@@ -557,12 +689,22 @@ def settle(conn: Connection, *, actor: Actor, bank_codes: Sequence[str] | None =
     changed = conn.execute(_SETTLE, {"banks": list(bank_codes) if bank_codes is not None else None}).all()
     for row in changed:
         if row.status == "void":
-            approvals.lapse(conn, KIND, str(row.letter_id), actor=actor,
-                            reason="surat pernyataan sudah diterima untuk semua tanggal")
-        record(conn, actor, "letter.answered" if row.status == "answered" else "letter.void",
-               object_type=OBJECT_TYPE, object_id=str(row.letter_id),
-               before={"status": row.old_status},
-               after={"status": row.status, "bank_code": row.bank_code, "last_received": row.last_received})
+            approvals.lapse(
+                conn,
+                KIND,
+                str(row.letter_id),
+                actor=actor,
+                reason="surat pernyataan sudah diterima untuk semua tanggal",
+            )
+        record(
+            conn,
+            actor,
+            "letter.answered" if row.status == "answered" else "letter.void",
+            object_type=OBJECT_TYPE,
+            object_id=str(row.letter_id),
+            before={"status": row.old_status},
+            after={"status": row.status, "bank_code": row.bank_code, "last_received": row.last_received},
+        )
     return [row.letter_id for row in changed]
 
 

@@ -44,13 +44,23 @@ if TYPE_CHECKING:
     from queries.reconciliation.berita_acara import BeritaAcara
 
 #: Berita Acara reasons that cite a disruption, and the notice causes that cover each.
-BA_CAUSES: dict[str, tuple[str, ...]] = {"communication_failure": ("communication_failure", "force_majeure"),
-                                         "application_failure": ("application_failure", "force_majeure")}
+BA_CAUSES: dict[str, tuple[str, ...]] = {
+    "communication_failure": ("communication_failure", "force_majeure"),
+    "application_failure": ("application_failure", "force_majeure"),
+}
 #: How far before a notice's period a business date's duty can still fall due inside it (statement deadlines).
 LOOKBACK = timedelta(days=21)
-FIELD_TITLES = {"bank_code": "Bank/pos", "letter_number": "Nomor surat", "letter_date": "Tanggal surat",
-                "received_at": "Waktu terima", "cause": "Penyebab", "period_from": "Awal gangguan",
-                "period_to": "Akhir gangguan", "duties": "Kewajiban", "note": "Catatan"}
+FIELD_TITLES = {
+    "bank_code": "Bank/pos",
+    "letter_number": "Nomor surat",
+    "letter_date": "Tanggal surat",
+    "received_at": "Waktu terima",
+    "cause": "Penyebab",
+    "period_from": "Awal gangguan",
+    "period_to": "Akhir gangguan",
+    "duties": "Kewajiban",
+    "note": "Catatan",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +88,15 @@ class Excused:
     due: datetime
 
 
-def record_checked(conn: Connection, n: NoticeIn, *, actor: Actor, now: datetime, scan_id: int | None = None,
-                   import_id: int | None = None) -> tuple[int, bool]:
+def record_checked(
+    conn: Connection,
+    n: NoticeIn,
+    *,
+    actor: Actor,
+    now: datetime,
+    scan_id: int | None = None,
+    import_id: int | None = None,
+) -> tuple[int, bool]:
     """Store a checked notice (the same letter already recorded with the same content: its id, not stored again)
     and apply its effects; returns (notice id, stored). A different content for an active letter number is refused:
     a notice is never edited silently."""
@@ -87,8 +104,10 @@ def record_checked(conn: Connection, n: NoticeIn, *, actor: Actor, now: datetime
     if earlier is not None:
         if identical(earlier, n):
             return earlier.notice_id, False
-        raise NoticeRefused(f"Surat pemberitahuan {n.bank_code} No. {n.letter_number} sudah tercatat "
-                            f"(#{earlier.notice_id}) dengan isi lain; tarik dulu yang lama untuk menggantinya.")
+        raise NoticeRefused(
+            f"Surat pemberitahuan {n.bank_code} No. {n.letter_number} sudah tercatat "
+            f"(#{earlier.notice_id}) dengan isi lain; tarik dulu yang lama untuk menggantinya."
+        )
     cutoff = conn.execute(text("SELECT cutoff FROM bank WHERE bank_code = :b"), {"b": n.bank_code}).scalar()
     window = business_window(n, calendar_from_db(conn), cutoff or time(15))
     notice_id = store_notice(conn, n, window=window, actor=actor, scan_id=scan_id, import_id=import_id)
@@ -99,8 +118,14 @@ def record_checked(conn: Connection, n: NoticeIn, *, actor: Actor, now: datetime
     return notice_id, True
 
 
-def record_notice(conn: Connection, notice: NoticeIn, *, actor: User, scan_file: tuple[str, bytes] | None = None,
-                  now: datetime | None = None) -> int:
+def record_notice(
+    conn: Connection,
+    notice: NoticeIn,
+    *,
+    actor: User,
+    scan_file: tuple[str, bytes] | None = None,
+    now: datetime | None = None,
+) -> int:
     """The form: check the role and the notice, keep the scanned letter (PDF, as statement letters' scans), store."""
     user = _acting(conn, actor, RECORD_ACTION, "mencatat surat pemberitahuan")
     now = now or config.now()
@@ -122,8 +147,9 @@ def record_notice(conn: Connection, notice: NoticeIn, *, actor: User, scan_file:
     return notice_id
 
 
-def withdraw_notice(conn: Connection, notice_id: int, *, actor: User, reason: str,
-                    now: datetime | None = None) -> Notice:
+def withdraw_notice(
+    conn: Connection, notice_id: int, *, actor: User, reason: str, now: datetime | None = None
+) -> Notice:
     """Withdraw a notice with a reason (audited): it excuses nothing from now on; its alerts read open again."""
     user = _acting(conn, actor, WITHDRAW_ACTION, "menarik surat pemberitahuan")
     why, problem = plausibility.form_text(reason, "Alasan penarikan", multiline=True)
@@ -134,11 +160,20 @@ def withdraw_notice(conn: Connection, notice_id: int, *, actor: User, reason: st
         raise NoticeRefused(f"Surat pemberitahuan #{notice_id} tidak ditemukan.")
     if not notice.active:
         raise NoticeRefused(f"Surat pemberitahuan #{notice_id} sudah ditarik pada {notice.withdrawn_at:%d-%m-%Y}.")
-    conn.execute(text("""UPDATE disruption_notice SET withdrawn_at = :now, withdrawn_by = :by, withdrawn_reason = :why
-                          WHERE notice_id = :id"""), {"now": now or config.now(), "by": user.username, "why": why,
-                                                       "id": notice_id})
-    record(conn, user.actor(), "notice.withdraw", object_type="disruption_notice", object_id=str(notice_id),
-           before={"withdrawn": False}, after={"withdrawn": True, "reason": why})
+    conn.execute(
+        text("""UPDATE disruption_notice SET withdrawn_at = :now, withdrawn_by = :by, withdrawn_reason = :why
+                          WHERE notice_id = :id"""),
+        {"now": now or config.now(), "by": user.username, "why": why, "id": notice_id},
+    )
+    record(
+        conn,
+        user.actor(),
+        "notice.withdraw",
+        object_type="disruption_notice",
+        object_id=str(notice_id),
+        before={"withdrawn": False},
+        after={"withdrawn": True, "reason": why},
+    )
     conn.execute(text("UPDATE berita_acara SET notice_id = NULL WHERE notice_id = :id"), {"id": notice_id})
     link_berita_acara(conn, bank_code=notice.bank_code)
     release_alerts(conn, notice_id, actor=user.actor())
@@ -159,8 +194,9 @@ def _acting(conn: Connection, actor: User, action: str, what: str) -> User:
 def acknowledge_for(conn: Connection, notice: Notice, *, now: datetime) -> int:
     """Acknowledge the open alerts of the duties `notice` excuses; returns how many."""
     first, last = _days(notice)
-    dues = duty_states(conn, first=first, last=last, now=now, settings=current_settings(conn),
-                       calendar=calendar_from_db(conn))
+    dues = duty_states(
+        conn, first=first, last=last, now=now, settings=current_settings(conn), calendar=calendar_from_db(conn)
+    )
     mine = {key: notice.notice_id for key, s in dues.items() if s.notice_id == notice.notice_id}
     return acknowledge_alerts(conn, mine, now=now)
 
@@ -173,10 +209,15 @@ def _days(notice: Notice) -> tuple[date, date]:
 def excused_by(conn: Connection, notice: Notice, *, now: datetime) -> list[Excused]:
     """The duties of the notice's bank that it excuses as of `now` (Kelengkapan's `excused` cells)."""
     first, last = _days(notice)
-    rows: list[BankDay] = [r for r in bank_days(conn, first=first, last=last, now=now)
-                           if r.bank_code == notice.bank_code]
-    return [Excused(r.business_date, s.duty, s.plain_state, s.due) for r in rows for s in r.duties.values()
-            if s.state == EXCUSED and s.notice_id == notice.notice_id and s.due is not None]
+    rows: list[BankDay] = [
+        r for r in bank_days(conn, first=first, last=last, now=now) if r.bank_code == notice.bank_code
+    ]
+    return [
+        Excused(r.business_date, s.duty, s.plain_state, s.due)
+        for r in rows
+        for s in r.duties.values()
+        if s.state == EXCUSED and s.notice_id == notice.notice_id and s.due is not None
+    ]
 
 
 _LINK = text("""
@@ -202,27 +243,51 @@ RETURNING ba.ba_id, ba.notice_id
 def link_berita_acara(conn: Connection, *, bank_code: str) -> int:
     """Link the bank's unlinked Berita Acara citing a disruption to the active notice whose period holds the
     transaction's payment time (the latest notice when several do); returns how many were linked."""
-    return len(conn.execute(_LINK, {"bank": bank_code, "reasons": list(BA_CAUSES),
-                                    "comm": list(BA_CAUSES["communication_failure"]),
-                                    "app": list(BA_CAUSES["application_failure"])}).all())
+    return len(
+        conn.execute(
+            _LINK,
+            {
+                "bank": bank_code,
+                "reasons": list(BA_CAUSES),
+                "comm": list(BA_CAUSES["communication_failure"]),
+                "app": list(BA_CAUSES["application_failure"]),
+            },
+        ).all()
+    )
 
 
 def linked_berita_acara(conn: Connection, notice_id: int) -> list[BeritaAcara]:
     """The Berita Acara that refer to the notice, oldest first (the reconciliation's own row type)."""
     from queries.reconciliation import berita_acara as ba  # it links Berita Acara through this module
 
-    rows = conn.execute(text(f"""SELECT {ba.BA_COLUMNS} FROM berita_acara
-                                  WHERE notice_id = :id ORDER BY registered_at, ba_id"""), {"id": notice_id})
+    rows = conn.execute(
+        text(f"""SELECT {ba.BA_COLUMNS} FROM berita_acara
+                                  WHERE notice_id = :id ORDER BY registered_at, ba_id"""),
+        {"id": notice_id},
+    )
     return [ba.BeritaAcara(*r) for r in rows]
 
 
 def catchup(conn: Connection, notice_id: int) -> list[Catchup]:
     """Each reconciliation of the window's dates for the notice's bank since it was recorded, oldest first."""
-    rows = conn.execute(text("""SELECT business_date, run_id, at, mpn_before, mpn_after, matched_before, matched_after,
+    rows = conn.execute(
+        text("""SELECT business_date, run_id, at, mpn_before, mpn_after, matched_before, matched_after,
                                        amount_before, amount_after FROM notice_catchup
-                                 WHERE notice_id = :id ORDER BY business_date, run_id"""), {"id": notice_id})
+                                 WHERE notice_id = :id ORDER BY business_date, run_id"""),
+        {"id": notice_id},
+    )
     return [Catchup(*r) for r in rows]
 
 
-__all__ = ["Catchup", "Excused", "acknowledge_for", "catchup", "excused_by",
-           "link_berita_acara", "linked_berita_acara", "record_checked", "record_notice", "withdraw_notice"]
+__all__ = [
+    "Catchup",
+    "Excused",
+    "acknowledge_for",
+    "catchup",
+    "excused_by",
+    "link_berita_acara",
+    "linked_berita_acara",
+    "record_checked",
+    "record_notice",
+    "withdraw_notice",
+]

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, text
 
@@ -42,8 +43,13 @@ DUTIES: dict[str, str] = {
     "result": "Hasil rekonsiliasi",
     "distribution": "Distribusi SIDJP/SIPMOD",
 }
-EXCUSES: dict[str, tuple[str, ...]] = {"mpn": ("mpn",), "batch": ("batch",), "statement": ("statement",),
-                                       "result": ("recon",), "distribution": ("sidjp", "sipmod")}
+EXCUSES: dict[str, tuple[str, ...]] = {
+    "mpn": ("mpn",),
+    "batch": ("batch",),
+    "statement": ("statement",),
+    "result": ("recon",),
+    "distribution": ("sidjp", "sipmod"),
+}
 #: The Kelengkapan state of a late or missing duty that fell due inside a notice's period.
 EXCUSED = "excused"
 EXCUSED_TITLE = "Terlambat — ada pemberitahuan"
@@ -53,8 +59,17 @@ RECORD_ACTION, WITHDRAW_ACTION = "letters.notice_record", "letters.notice_withdr
 MAX_PERIOD = timedelta(days=31)
 #: PER-78 Ps.12: force majeure is a link down for more than one day.
 FORCE_MAJEURE_MIN = timedelta(days=1)
-FILE_COLUMNS = ("bank_code", "letter_number", "letter_date", "received_at", "cause", "period_from", "period_to",
-                "duties", "note")
+FILE_COLUMNS = (
+    "bank_code",
+    "letter_number",
+    "letter_date",
+    "received_at",
+    "cause",
+    "period_from",
+    "period_to",
+    "duties",
+    "note",
+)
 ACKNOWLEDGER = Actor.system("pemberitahuan")
 
 
@@ -125,15 +140,22 @@ class Notice:
     @property
     def summary(self) -> str:
         """One sentence naming the letter: an alert's note, a tooltip."""
-        text_ = (f"Surat pemberitahuan {self.bank_code} No. {self.letter_number} tanggal "
-                 f"{tanggal_pendek(self.letter_date)} (#{self.notice_id}): {self.cause_title.lower()}, "
-                 f"{self.period_text}.")
+        text_ = (
+            f"Surat pemberitahuan {self.bank_code} No. {self.letter_number} tanggal "
+            f"{tanggal_pendek(self.letter_date)} (#{self.notice_id}): {self.cause_title.lower()}, "
+            f"{self.period_text}."
+        )
         return (f"{text_} {self.note}" if self.note else text_)[:500]
 
     def excuses(self, bank_code: str, duty: str, due: datetime | None) -> bool:
         """Whether this notice excuses the Kelengkapan `duty` of `bank_code` that fell due at `due`."""
-        return (self.active and due is not None and bank_code == self.bank_code
-                and any(duty in EXCUSES[d] for d in self.duties) and self.period_from <= due <= self.period_to)
+        return (
+            self.active
+            and due is not None
+            and bank_code == self.bank_code
+            and any(duty in EXCUSES[d] for d in self.duties)
+            and self.period_from <= due <= self.period_to
+        )
 
 
 def acts_for(user: User | None, notice: Notice | None = None) -> frozenset[str]:
@@ -180,8 +202,9 @@ def _day(value: str) -> tuple[date | None, str | None]:
         return None, "harus tanggal YYYY-MM-DD"
 
 
-def parse_row(values: Mapping[str, str], *, banks: Iterable[str], now: datetime
-              ) -> tuple[NoticeIn | None, list[tuple[str, str]]]:
+def parse_row(
+    values: Mapping[str, str], *, banks: Iterable[str], now: datetime
+) -> tuple[NoticeIn | None, list[tuple[str, str]]]:
     """One file row (column -> text) checked as CONTRACT §2 checks every import: the notice, or the problems as
     (column, reason) in Indonesian."""
     problems: list[tuple[str, str]] = []
@@ -190,7 +213,7 @@ def parse_row(values: Mapping[str, str], *, banks: Iterable[str], now: datetime
         problems.append(("bank_code", "wajib diisi"))
     elif bank not in set(banks):
         problems.append(("bank_code", f"bank/pos {plausibility_shown(bank)} tidak ada dalam data induk"))
-    parsed: dict[str, object] = {}
+    parsed: dict[str, Any] = {}
     for column in ("letter_date",):
         parsed[column], why = _day(values.get(column, ""))
         if why:
@@ -210,9 +233,17 @@ def parse_row(values: Mapping[str, str], *, banks: Iterable[str], now: datetime
         problems.append(("letter_number", "wajib diisi"))
     if problems:
         return None, problems
-    notice = NoticeIn(bank, number, parsed["letter_date"], parsed["received_at"], cause,  # type: ignore[arg-type]
-                      parsed["period_from"], parsed["period_to"], duties,  # type: ignore[arg-type]
-                      values.get("note", "").strip())
+    notice = NoticeIn(
+        bank,
+        number,
+        parsed["letter_date"],
+        parsed["received_at"],
+        cause,
+        parsed["period_from"],
+        parsed["period_to"],
+        duties,
+        values.get("note", "").strip(),
+    )
     return (None, found) if (found := notice_problems(notice, now=now)) else (notice, [])
 
 
@@ -239,8 +270,13 @@ def notice_problems(n: NoticeIn, *, now: datetime) -> list[tuple[str, str]]:
     elif n.period_to - n.period_from > MAX_PERIOD:
         out.append(("period_to", f"periode gangguan lebih dari {MAX_PERIOD.days} hari tidak masuk akal"))
     elif n.cause == "force_majeure" and n.period_to - n.period_from <= FORCE_MAJEURE_MIN:
-        out.append(("period_to", "keadaan kahar berarti jaringan terputus lebih dari satu hari (PER-78 Ps.12); "
-                                 "gangguan yang lebih singkat: pilih gangguan komunikasi data atau aplikasi"))
+        out.append(
+            (
+                "period_to",
+                "keadaan kahar berarti jaringan terputus lebih dari satu hari (PER-78 Ps.12); "
+                "gangguan yang lebih singkat: pilih gangguan komunikasi data atau aplikasi",
+            )
+        )
     if n.period_from > n.received_at:
         out.append(("period_from", "gangguan diberitahukan sebelum terjadi: awal periode sesudah waktu terima"))
     return out
@@ -258,14 +294,15 @@ def _notice(row: object) -> Notice:
     return Notice(*values)
 
 
-def notices(conn: Connection, *, bank: str | None = None, active_only: bool = False, limit: int = 500
-            ) -> list[Notice]:
+def notices(conn: Connection, *, bank: str | None = None, active_only: bool = False, limit: int = 500) -> list[Notice]:
     """Recorded notices, newest first (one bank's, or only those not withdrawn, when asked)."""
-    rows = conn.execute(text(f"""SELECT {_COLUMNS} FROM {_FROM}
+    rows = conn.execute(
+        text(f"""SELECT {_COLUMNS} FROM {_FROM}
                                   WHERE (CAST(:bank AS text) IS NULL OR n.bank_code = :bank)
                                     AND (NOT :active OR n.withdrawn_at IS NULL)
                                   ORDER BY n.received_at DESC, n.notice_id DESC LIMIT :limit"""),
-                        {"bank": bank, "active": active_only, "limit": limit})
+        {"bank": bank, "active": active_only, "limit": limit},
+    )
     return [_notice(r) for r in rows]
 
 
@@ -277,9 +314,11 @@ def notice_by_id(conn: Connection, notice_id: int) -> Notice | None:
 
 def active_notices(conn: Connection, *, start: datetime, end: datetime) -> list[Notice]:
     """Notices not withdrawn whose period overlaps `start`..`end` (what Kelengkapan reads for a range)."""
-    rows = conn.execute(text(f"""SELECT {_COLUMNS} FROM {_FROM} WHERE n.withdrawn_at IS NULL
+    rows = conn.execute(
+        text(f"""SELECT {_COLUMNS} FROM {_FROM} WHERE n.withdrawn_at IS NULL
                                     AND n.period_to >= :start AND n.period_from <= :end ORDER BY n.notice_id"""),
-                        {"start": start, "end": end})
+        {"start": start, "end": end},
+    )
     return [_notice(r) for r in rows]
 
 
@@ -290,41 +329,86 @@ def business_window(n: NoticeIn, calendar: WorkingCalendar, cutoff: time) -> tup
 
 def same_letter(conn: Connection, bank_code: str, letter_number: str) -> Notice | None:
     """The active notice with this bank's letter number (case-insensitive), if any."""
-    found = conn.execute(text("""SELECT notice_id FROM disruption_notice WHERE bank_code = :b
+    found = conn.execute(
+        text("""SELECT notice_id FROM disruption_notice WHERE bank_code = :b
                                     AND lower(letter_number) = lower(:n) AND withdrawn_at IS NULL"""),
-                         {"b": bank_code, "n": letter_number}).scalar()
+        {"b": bank_code, "n": letter_number},
+    ).scalar()
     return None if found is None else notice_by_id(conn, int(found))
 
 
 def identical(stored: Notice, n: NoticeIn) -> bool:
     """The stored notice says what `n` says (a file imported again, or a second copy of the letter)."""
-    return (stored.letter_date, stored.received_at, stored.cause, stored.period_from, stored.period_to,
-            stored.duties, stored.note) == (n.letter_date, n.received_at, n.cause, n.period_from, n.period_to,
-                                            n.duties, n.note)
+    return (
+        stored.letter_date,
+        stored.received_at,
+        stored.cause,
+        stored.period_from,
+        stored.period_to,
+        stored.duties,
+        stored.note,
+    ) == (n.letter_date, n.received_at, n.cause, n.period_from, n.period_to, n.duties, n.note)
 
 
-def store_notice(conn: Connection, n: NoticeIn, *, window: tuple[date, date], actor: Actor,
-                 scan_id: int | None = None, import_id: int | None = None) -> int:
+def store_notice(
+    conn: Connection,
+    n: NoticeIn,
+    *,
+    window: tuple[date, date],
+    actor: Actor,
+    scan_id: int | None = None,
+    import_id: int | None = None,
+) -> int:
     """Insert a checked notice and audit it (`notice.record`); returns its id."""
-    notice_id = int(conn.execute(text("""
+    notice_id = int(
+        conn.execute(
+            text("""
         INSERT INTO disruption_notice (bank_code, letter_number, letter_date, received_at, cause, period_from,
                                        period_to, duties, first_date, last_date, note, scan_id, import_id, recorded_by)
         VALUES (:bank, :number, :letter, :received, :cause, :start, :end, :duties, :first, :last, :note, :scan,
                 :import, :by) RETURNING notice_id"""),
-        {"bank": n.bank_code, "number": n.letter_number, "letter": n.letter_date, "received": n.received_at,
-         "cause": n.cause, "start": n.period_from, "end": n.period_to, "duties": list(n.duties),
-         "first": window[0], "last": window[1], "note": n.note, "scan": scan_id, "import": import_id,
-         "by": actor.name}).scalar_one())
-    record(conn, actor, "notice.record", object_type="disruption_notice", object_id=str(notice_id),
-           after={"bank_code": n.bank_code, "letter_number": n.letter_number, "letter_date": n.letter_date,
-                  "received_at": n.received_at, "cause": n.cause, "period_from": n.period_from,
-                  "period_to": n.period_to, "duties": list(n.duties), "note": n.note, "scan_id": scan_id,
-                  "import_id": import_id})
+            {
+                "bank": n.bank_code,
+                "number": n.letter_number,
+                "letter": n.letter_date,
+                "received": n.received_at,
+                "cause": n.cause,
+                "start": n.period_from,
+                "end": n.period_to,
+                "duties": list(n.duties),
+                "first": window[0],
+                "last": window[1],
+                "note": n.note,
+                "scan": scan_id,
+                "import": import_id,
+                "by": actor.name,
+            },
+        ).scalar_one()
+    )
+    record(
+        conn,
+        actor,
+        "notice.record",
+        object_type="disruption_notice",
+        object_id=str(notice_id),
+        after={
+            "bank_code": n.bank_code,
+            "letter_number": n.letter_number,
+            "letter_date": n.letter_date,
+            "received_at": n.received_at,
+            "cause": n.cause,
+            "period_from": n.period_from,
+            "period_to": n.period_to,
+            "duties": list(n.duties),
+            "note": n.note,
+            "scan_id": scan_id,
+            "import_id": import_id,
+        },
+    )
     return notice_id
 
 
-def acknowledge_alerts(conn: Connection, excused: Mapping[tuple[str, date, str | None], int], *, now: datetime
-                       ) -> int:
+def acknowledge_alerts(conn: Connection, excused: Mapping[tuple[str, date, str | None], int], *, now: datetime) -> int:
     """Acknowledge the open (or snoozed) alerts of `excused` ((rule, date, bank) -> notice id) with the notice as
     their note, audited as done by the notice; returns how many."""
     done = 0
@@ -335,30 +419,54 @@ def acknowledge_alerts(conn: Connection, excused: Mapping[tuple[str, date, str |
         notice = found[notice_id]
         if notice is None:
             continue
-        alert_id = conn.execute(text("""
+        alert_id = conn.execute(
+            text("""
             UPDATE alert SET status = 'acknowledged', acknowledged_by = :by, acknowledged_at = :now,
                              snoozed_until = NULL, note = :note,
                              facts = facts || jsonb_build_object('notice_id', CAST(:notice AS bigint))
              WHERE rule = :rule AND business_date = :day AND bank_code = :bank AND status IN ('open', 'snoozed')
             RETURNING alert_id"""),
-            {"by": ACKNOWLEDGER.name, "now": now, "note": notice.summary, "notice": notice_id, "rule": rule,
-             "day": day, "bank": bank}).scalar()
+            {
+                "by": ACKNOWLEDGER.name,
+                "now": now,
+                "note": notice.summary,
+                "notice": notice_id,
+                "rule": rule,
+                "day": day,
+                "bank": bank,
+            },
+        ).scalar()
         if alert_id is not None:
-            record(conn, ACKNOWLEDGER, "alert.acknowledge", object_type="alert", object_id=str(alert_id),
-                   after={"status": "acknowledged", "rule": rule, "notice_id": notice_id, "note": notice.summary})
+            record(
+                conn,
+                ACKNOWLEDGER,
+                "alert.acknowledge",
+                object_type="alert",
+                object_id=str(alert_id),
+                after={"status": "acknowledged", "rule": rule, "notice_id": notice_id, "note": notice.summary},
+            )
             done += 1
     return done
 
 
 def release_alerts(conn: Connection, notice_id: int, *, actor: Actor) -> int:
     """Alerts a withdrawn notice acknowledged read open again (audited); returns how many."""
-    ids = list(conn.execute(text("""
+    ids = list(
+        conn.execute(
+            text("""
         UPDATE alert SET status = 'open', acknowledged_by = NULL, acknowledged_at = NULL, note = '',
                          facts = facts - 'notice_id'
          WHERE status = 'acknowledged' AND facts ->> 'notice_id' = CAST(:n AS text) RETURNING alert_id"""),
-        {"n": notice_id}).scalars())
+            {"n": notice_id},
+        ).scalars()
+    )
     for alert_id in ids:
-        record(conn, actor, "alert.reopen", object_type="alert", object_id=str(alert_id),
-               after={"status": "open", "withdrawn_notice_id": notice_id})
+        record(
+            conn,
+            actor,
+            "alert.reopen",
+            object_type="alert",
+            object_id=str(alert_id),
+            after={"status": "open", "withdrawn_notice_id": notice_id},
+        )
     return len(ids)
-

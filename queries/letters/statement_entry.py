@@ -84,21 +84,27 @@ def store_scan(conn: Connection, *, file_name: str, content: bytes, uploaded_by:
         raise StatementRefused(f"Berkas {file_name} bukan PDF (harus diawali %PDF-).")
     digest = hashlib.sha256(content).hexdigest()
     name = (plausibility.CONTROL_CHARS.sub("_", file_name).strip() or "surat-pernyataan.pdf")[:MAX_TEXT]
-    scan_id = conn.execute(text("""
+    scan_id = conn.execute(
+        text("""
         INSERT INTO statement_scan (file_name, sha256, size_bytes, content, uploaded_by)
         VALUES (:name, :sha, :size, :content, :by)
         ON CONFLICT (sha256) DO NOTHING RETURNING scan_id"""),
-        {"name": name, "sha": digest, "size": len(content), "content": content, "by": uploaded_by}).scalar()
+        {"name": name, "sha": digest, "size": len(content), "content": content, "by": uploaded_by},
+    ).scalar()
     if scan_id is None:
-        scan_id = conn.execute(text("SELECT scan_id FROM statement_scan WHERE sha256 = :sha"),
-                               {"sha": digest}).scalar_one()
+        scan_id = conn.execute(
+            text("SELECT scan_id FROM statement_scan WHERE sha256 = :sha"), {"sha": digest}
+        ).scalar_one()
     return int(scan_id)
 
 
 def scan(conn: Connection, scan_id: int) -> Scan | None:
     """The stored scan, or None; `ScanCorrupt` when its content no longer matches the stored SHA-256."""
-    row = conn.execute(text("""SELECT scan_id, file_name, sha256, size_bytes, content, uploaded_by, uploaded_at
-                                 FROM statement_scan WHERE scan_id = :id"""), {"id": scan_id}).first()
+    row = conn.execute(
+        text("""SELECT scan_id, file_name, sha256, size_bytes, content, uploaded_by, uploaded_at
+                                 FROM statement_scan WHERE scan_id = :id"""),
+        {"id": scan_id},
+    ).first()
     if row is None:
         return None
     found = Scan(**{**row._mapping, "content": bytes(row.content)})
@@ -119,8 +125,10 @@ def _plausible_dates(days: Sequence[DeclaredDay], letter_date: date, received_at
     if received_at.tzinfo is None:
         raise ValueError("received_at must be time-zone aware")
     today = config.now().date()
-    checks = [(received_at.astimezone(config.timezone()).date(), "Tanggal diterima"),
-              (letter_date, "Tanggal surat")] + [(d.business_date, "Tanggal buku") for d in days]
+    checks = [
+        (received_at.astimezone(config.timezone()).date(), "Tanggal diterima"),
+        (letter_date, "Tanggal surat"),
+    ] + [(d.business_date, "Tanggal buku") for d in days]
     for value, what in checks:
         if (problem := plausibility.form_date_problem(value, what, today=today)) is not None:
             raise StatementRefused(problem)
@@ -129,9 +137,18 @@ def _plausible_dates(days: Sequence[DeclaredDay], letter_date: date, received_at
             raise StatementRefused(f"Jumlah transaksi atau jumlah setoran {d.business_date:%d-%m-%Y} terlalu besar.")
 
 
-def record_statement(conn: Connection, *, bank_code: str, days: Sequence[DeclaredDay], letter_number: str,
-                     letter_date: date, received_at: datetime, signer: str, actor: User,
-                     scan_file: tuple[str, bytes] | None = None) -> list[int]:
+def record_statement(
+    conn: Connection,
+    *,
+    bank_code: str,
+    days: Sequence[DeclaredDay],
+    letter_number: str,
+    letter_date: date,
+    received_at: datetime,
+    signer: str,
+    actor: User,
+    scan_file: tuple[str, bytes] | None = None,
+) -> list[int]:
     """Store a letter covering `days` for `bank_code`; returns the stored rows' ids (an identical current
     letter is left alone). The scan, if any, is kept first and linked to every date."""
     user = user_by_name(conn, actor.username)
@@ -151,32 +168,50 @@ def record_statement(conn: Connection, *, bank_code: str, days: Sequence[Declare
         raise StatementRefused("Waktu terima tidak boleh di masa depan.")
     local_received = received_at.astimezone(config.timezone()).date()
     if letter_date > local_received:
-        raise StatementRefused(f"Tanggal surat {letter_date:%d-%m-%Y} sesudah tanggal diterima "
-                               f"{local_received:%d-%m-%Y}.")
+        raise StatementRefused(
+            f"Tanggal surat {letter_date:%d-%m-%Y} sesudah tanggal diterima {local_received:%d-%m-%Y}."
+        )
     for d in days:
         if d.business_date > letter_date:
-            raise StatementRefused(f"Tanggal buku {d.business_date:%d-%m-%Y} sesudah tanggal surat "
-                                   f"{letter_date:%d-%m-%Y}.")
+            raise StatementRefused(
+                f"Tanggal buku {d.business_date:%d-%m-%Y} sesudah tanggal surat {letter_date:%d-%m-%Y}."
+            )
         if d.declared_count < 0 or d.declared_amount < 0:
-            raise StatementRefused(f"Jumlah transaksi dan jumlah setoran {d.business_date:%d-%m-%Y} "
-                                   "tidak boleh negatif.")
+            raise StatementRefused(
+                f"Jumlah transaksi dan jumlah setoran {d.business_date:%d-%m-%Y} tidak boleh negatif."
+            )
     number, who = _text(letter_number, "Nomor surat"), _text(signer, "Penanda tangan")
     scan_id = None
     if scan_file is not None:
         scan_id = store_scan(conn, file_name=scan_file[0], content=scan_file[1], uploaded_by=user.username)
     stored: list[int] = []
     for d in sorted(days, key=lambda d: d.business_date):
-        letter = LetterIn(bank_code, d.business_date, number, letter_date, received_at, d.declared_count,
-                          d.declared_amount, who)
+        letter = LetterIn(
+            bank_code, d.business_date, number, letter_date, received_at, d.declared_count, d.declared_amount, who
+        )
         if store_letter(conn, letter, entered_by=user.username, scan_id=scan_id):
-            stored.append(conn.execute(text("""SELECT letter_id FROM statement_letter WHERE bank_code = :b
+            stored.append(
+                conn.execute(
+                    text("""SELECT letter_id FROM statement_letter WHERE bank_code = :b
                                                   AND business_date = :d AND superseded_at IS NULL"""),
-                                       {"b": bank_code, "d": d.business_date}).scalar_one())
+                    {"b": bank_code, "d": d.business_date},
+                ).scalar_one()
+            )
     if stored:
-        record(conn, user.actor(), "statement.record", object_type="statement_letter", object_id=bank_code,
-               after={"bank_code": bank_code, "letter_number": number, "dates": [d.business_date.isoformat()
-                                                                                 for d in days],
-                      "declared_count": sum(d.declared_count for d in days),
-                      "declared_amount": sum(d.declared_amount for d in days), "scan_id": scan_id})
+        record(
+            conn,
+            user.actor(),
+            "statement.record",
+            object_type="statement_letter",
+            object_id=bank_code,
+            after={
+                "bank_code": bank_code,
+                "letter_number": number,
+                "dates": [d.business_date.isoformat() for d in days],
+                "declared_count": sum(d.declared_count for d in days),
+                "declared_amount": sum(d.declared_amount for d in days),
+                "scan_id": scan_id,
+            },
+        )
         appeal_letters.settle(conn, actor=user.actor(), bank_codes=[bank_code])
     return stored

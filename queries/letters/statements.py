@@ -127,9 +127,16 @@ SELECT * FROM cell
 """)
 
 
-def statement_cells(conn: Connection, *, first: date, last: date, kinds: Sequence[str] = KINDS,
-                    statuses: Sequence[str] = tuple(STATUSES), settings: Settings | None = None,
-                    calendar: WorkingCalendar | None = None) -> list[StatementCell]:
+def statement_cells(
+    conn: Connection,
+    *,
+    first: date,
+    last: date,
+    kinds: Sequence[str] = KINDS,
+    statuses: Sequence[str] = tuple(STATUSES),
+    settings: Settings | None = None,
+    calendar: WorkingCalendar | None = None,
+) -> list[StatementCell]:
     """Every (bank, business date) of `first`..`last` that expects or has a statement letter, with its status."""
     if last < first:
         return []
@@ -137,11 +144,17 @@ def statement_cells(conn: Connection, *, first: date, last: date, kinds: Sequenc
     calendar = calendar or calendar_from_db(conn)
     tz = config.timezone()
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    rows = conn.execute(_CELLS, {
-        "first": first, "last": last, "days": days,
-        "deadlines": [deadline(d, settings, calendar, tz) for d in days],
-        "kinds": list(kinds), "statuses": list(statuses),
-    })
+    rows = conn.execute(
+        _CELLS,
+        {
+            "first": first,
+            "last": last,
+            "days": days,
+            "deadlines": [deadline(d, settings, calendar, tz) for d in days],
+            "kinds": list(kinds),
+            "statuses": list(statuses),
+        },
+    )
     return [StatementCell(**row._mapping) for row in rows]
 
 
@@ -180,9 +193,12 @@ class StatementVersion:
 
 def statement_history(conn: Connection, bank_code: str, business_date: date) -> list[StatementVersion]:
     """Every version of the bank's statement letter for the date, newest first."""
-    rows = conn.execute(text("""
+    rows = conn.execute(
+        text("""
         SELECT letter_id, letter_number, letter_date, received_at, declared_count, declared_amount, signer,
                scan_id, entered_by, import_id, created_at, superseded_at
           FROM statement_letter WHERE bank_code = :bank AND business_date = :day
-         ORDER BY letter_id DESC"""), {"bank": bank_code, "day": business_date})
+         ORDER BY letter_id DESC"""),
+        {"bank": bank_code, "day": business_date},
+    )
     return [StatementVersion(**row._mapping) for row in rows]

@@ -112,24 +112,41 @@ def new_message_id(kind: str) -> str:
     return f"<{kind}.{uuid.uuid4().hex}@{domain}>"
 
 
-def body(paragraphs: Sequence[str], links: Sequence[tuple[str, str]] = (), *,
-         footer: str = "Pesan ini dikirim otomatis oleh MPN Monitor.") -> tuple[str, str]:
+def body(
+    paragraphs: Sequence[str],
+    links: Sequence[tuple[str, str]] = (),
+    *,
+    footer: str = "Pesan ini dikirim otomatis oleh MPN Monitor.",
+) -> tuple[str, str]:
     """The plain-text and HTML bodies of the same content; links are (label, absolute URL). Text is escaped."""
     plain = [*paragraphs, *(f"{label}: {url}" for label, url in links), "--", footer]
     parts = [f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs]
     if links:
-        items = "".join(f'<li><a href="{html.escape(url, quote=True)}">{html.escape(label)}</a></li>'
-                        for label, url in links)
+        items = "".join(
+            f'<li><a href="{html.escape(url, quote=True)}">{html.escape(label)}</a></li>' for label, url in links
+        )
         parts.append(f"<ul>{items}</ul>")
     parts.append(f'<p style="color:#6c757d;font-size:small">{html.escape(footer)}</p>')
-    page = ('<!DOCTYPE html><html lang="id"><head><meta charset="utf-8"></head>'
-            f'<body style="font-family:sans-serif">{"".join(parts)}</body></html>')
+    page = (
+        '<!DOCTYPE html><html lang="id"><head><meta charset="utf-8"></head>'
+        f'<body style="font-family:sans-serif">{"".join(parts)}</body></html>'
+    )
     return "\n\n".join(plain) + "\n", page
 
 
-def enqueue(conn: Connection, *, kind: str, to: Sequence[str], subject: str, text_body: str, html_body: str = "",
-            attachments: Sequence[Attachment] = (), dedupe_key: str | None = None, created_by: str = "system",
-            now: datetime | None = None) -> Queued:
+def enqueue(
+    conn: Connection,
+    *,
+    kind: str,
+    to: Sequence[str],
+    subject: str,
+    text_body: str,
+    html_body: str = "",
+    attachments: Sequence[Attachment] = (),
+    dedupe_key: str | None = None,
+    created_by: str = "system",
+    now: datetime | None = None,
+) -> Queued:
     """Queue one message (due at once) in the caller's transaction; with a `dedupe_key` already queued, nothing
     is added and the existing message is returned (`new=False`)."""
     if not KIND.match(kind):
@@ -138,17 +155,29 @@ def enqueue(conn: Connection, *, kind: str, to: Sequence[str], subject: str, tex
     if not subject or len(subject) > 300:
         raise MailError("the subject must have 1 to 300 characters")
     recipients = check_addresses(to)
-    row = conn.execute(text("""
+    row = conn.execute(
+        text("""
         INSERT INTO mail_message (message_id, kind, recipients, subject, body_text, body_html, created_at,
                                   created_by, not_before, dedupe_key)
         VALUES (:mid, :kind, :to, :subject, :text, :html, coalesce(:now, now()), :by, coalesce(:now, now()), :key)
         ON CONFLICT (dedupe_key) DO NOTHING
         RETURNING mail_id, message_id"""),
-        {"mid": new_message_id(kind), "kind": kind, "to": recipients, "subject": subject, "text": text_body,
-         "html": html_body, "now": now, "by": created_by, "key": dedupe_key}).first()
+        {
+            "mid": new_message_id(kind),
+            "kind": kind,
+            "to": recipients,
+            "subject": subject,
+            "text": text_body,
+            "html": html_body,
+            "now": now,
+            "by": created_by,
+            "key": dedupe_key,
+        },
+    ).first()
     if row is None:
-        old = conn.execute(text("SELECT mail_id, message_id FROM mail_message WHERE dedupe_key = :k"),
-                           {"k": dedupe_key}).one()
+        old = conn.execute(
+            text("SELECT mail_id, message_id FROM mail_message WHERE dedupe_key = :k"), {"k": dedupe_key}
+        ).one()
         return Queued(old.mail_id, old.message_id, False)
     for position, attachment in enumerate(attachments, start=1):
         _attach(conn, row.mail_id, position, attachment)
@@ -159,12 +188,16 @@ def _attach(conn: Connection, mail_id: int, position: int, attachment: Attachmen
     if not attachment.filename.strip() or "/" in attachment.filename:
         raise MailError(f"invalid attachment file name {attachment.filename!r}")
     digest = attachment.sha256
-    conn.execute(text("""INSERT INTO mail_content (sha256, content, size_bytes) VALUES (:sha, :content, :size)
+    conn.execute(
+        text("""INSERT INTO mail_content (sha256, content, size_bytes) VALUES (:sha, :content, :size)
                          ON CONFLICT (sha256) DO NOTHING"""),
-                 {"sha": digest, "content": attachment.content, "size": len(attachment.content)})
-    conn.execute(text("""INSERT INTO mail_attachment (mail_id, position, filename, content_type, sha256)
+        {"sha": digest, "content": attachment.content, "size": len(attachment.content)},
+    )
+    conn.execute(
+        text("""INSERT INTO mail_attachment (mail_id, position, filename, content_type, sha256)
                          VALUES (:m, :p, :f, :t, :sha)"""),
-                 {"m": mail_id, "p": position, "f": attachment.filename, "t": attachment.content_type, "sha": digest})
+        {"m": mail_id, "p": position, "f": attachment.filename, "t": attachment.content_type, "sha": digest},
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,23 +219,39 @@ class Outgoing:
 def claim_next(conn: Connection, now: datetime, *, after: int = 0) -> Outgoing | None:
     """The next due queued message (id above `after`), its row locked `FOR UPDATE SKIP LOCKED` until the caller's
     transaction ends, so two senders never take the same one; None when nothing is due."""
-    row = conn.execute(text("""
+    row = conn.execute(
+        text("""
         SELECT mail_id, message_id, kind, recipients, subject, body_text, body_html, created_at, attempts
           FROM mail_message WHERE status = 'queued' AND not_before <= :now AND mail_id > :after
-         ORDER BY mail_id LIMIT 1 FOR UPDATE SKIP LOCKED"""), {"now": now, "after": after}).first()
+         ORDER BY mail_id LIMIT 1 FOR UPDATE SKIP LOCKED"""),
+        {"now": now, "after": after},
+    ).first()
     if row is None:
         return None
-    files = conn.execute(text("""
+    files = conn.execute(
+        text("""
         SELECT a.filename, a.content_type, c.content, c.sha256 FROM mail_attachment a
-          JOIN mail_content c USING (sha256) WHERE a.mail_id = :m ORDER BY a.position"""), {"m": row.mail_id}).all()
+          JOIN mail_content c USING (sha256) WHERE a.mail_id = :m ORDER BY a.position"""),
+        {"m": row.mail_id},
+    ).all()
     attachments = []
     for f in files:
         content = bytes(f.content)
         if hashlib.sha256(content).hexdigest() != f.sha256:
             raise MailError(f"attachment {f.filename!r} of message {row.message_id} does not match its SHA-256")
         attachments.append(Attachment(f.filename, f.content_type, content))
-    return Outgoing(row.mail_id, row.message_id, row.kind, tuple(row.recipients), row.subject, row.body_text,
-                    row.body_html, row.created_at, row.attempts, tuple(attachments))
+    return Outgoing(
+        row.mail_id,
+        row.message_id,
+        row.kind,
+        tuple(row.recipients),
+        row.subject,
+        row.body_text,
+        row.body_html,
+        row.created_at,
+        row.attempts,
+        tuple(attachments),
+    )
 
 
 def hold_sending_lock(conn: Connection, mail_id: int) -> None:
@@ -217,17 +266,25 @@ def release_sending_lock(conn: Connection, mail_id: int) -> None:
 
 def mark_sending(conn: Connection, mail_id: int, now: datetime) -> None:
     """The sender is about to send DATA: one more attempt, `sending` since `now`."""
-    conn.execute(text("""UPDATE mail_message SET status = 'sending', sending_at = :now, attempts = attempts + 1
-                          WHERE mail_id = :m AND status = 'queued'"""), {"m": mail_id, "now": now})
+    conn.execute(
+        text("""UPDATE mail_message SET status = 'sending', sending_at = :now, attempts = attempts + 1
+                          WHERE mail_id = :m AND status = 'queued'"""),
+        {"m": mail_id, "now": now},
+    )
 
 
 def mark_sent(conn: Connection, mail_id: int, now: datetime, *, reply: str, refused: str = "") -> bool:
     """The server accepted the message (`reply` is its answer; `refused` names recipients it refused)."""
-    return conn.execute(text("""
+    return (
+        conn.execute(
+            text("""
         UPDATE mail_message SET status = 'sent', sent_at = :now, smtp_reply = :reply, last_error = :refused,
                                 uncertain = false
          WHERE mail_id = :m AND status IN ('queued', 'sending')"""),
-        {"m": mail_id, "now": now, "reply": reply[:500], "refused": refused[:1000]}).rowcount == 1
+            {"m": mail_id, "now": now, "reply": reply[:500], "refused": refused[:1000]},
+        ).rowcount
+        == 1
+    )
 
 
 def backoff(attempts: int) -> timedelta:
@@ -238,7 +295,8 @@ def backoff(attempts: int) -> timedelta:
 def mark_retry(conn: Connection, mail_id: int, now: datetime, error: str) -> str:
     """A temporary failure: queued again after the backoff, or `failed` once it has had `MAX_ATTEMPTS`; the
     status it got. Counts the attempt if the row was still `queued` (refused before DATA)."""
-    return conn.execute(text("""
+    return conn.execute(
+        text("""
         UPDATE mail_message
            SET attempts = attempts + CASE WHEN status = 'queued' THEN 1 ELSE 0 END,
                status = CASE WHEN attempts + CASE WHEN status = 'queued' THEN 1 ELSE 0 END >= :max
@@ -247,30 +305,42 @@ def mark_retry(conn: Connection, mail_id: int, now: datetime, error: str) -> str
                                 attempts + CASE WHEN status = 'queued' THEN 1 ELSE 0 END - 1, 0))::int)),
                last_error = :error
          WHERE mail_id = :m RETURNING status"""),
-        {"m": mail_id, "now": now, "error": error[:1000], "max": MAX_ATTEMPTS,
-         "cap": int(BACKOFF_CAP.total_seconds() // 60)}).scalar_one()
+        {
+            "m": mail_id,
+            "now": now,
+            "error": error[:1000],
+            "max": MAX_ATTEMPTS,
+            "cap": int(BACKOFF_CAP.total_seconds() // 60),
+        },
+    ).scalar_one()
 
 
 def mark_failed(conn: Connection, mail_id: int, error: str, *, uncertain: bool = False) -> None:
     """A permanent failure (or an `uncertain` one, which a person must look at before a resend)."""
-    conn.execute(text("""
+    conn.execute(
+        text("""
         UPDATE mail_message SET attempts = attempts + CASE WHEN status = 'queued' THEN 1 ELSE 0 END,
                                 status = 'failed', last_error = :error, uncertain = :uncertain
          WHERE mail_id = :m AND status IN ('queued', 'sending')"""),
-                 {"m": mail_id, "error": error[:1000], "uncertain": uncertain})
+        {"m": mail_id, "error": error[:1000], "uncertain": uncertain},
+    )
 
 
-UNCERTAIN = ("Pengirim berhenti setelah perintah DATA dan sebelum mencatat jawaban server: server mungkin sudah "
-             "menerima pesan ini. Tidak dikirim ulang otomatis; periksa dengan penerima sebelum 'kirim ulang' "
-             "(Message-ID tetap sama).")
+UNCERTAIN = (
+    "Pengirim berhenti setelah perintah DATA dan sebelum mencatat jawaban server: server mungkin sudah "
+    "menerima pesan ini. Tidak dikirim ulang otomatis; periksa dengan penerima sebelum 'kirim ulang' "
+    "(Message-ID tetap sama)."
+)
 
 
 def fail_stranded(conn: Connection) -> list[str]:
     """`sending` rows whose sender is gone (its advisory lock is free): `failed`, `uncertain`, for a person to
     decide. A row whose sender still holds the lock is left alone. Returns their Message-IDs."""
-    rows = conn.execute(text("""
+    rows = conn.execute(
+        text("""
         SELECT mail_id, message_id FROM mail_message WHERE status = 'sending' ORDER BY mail_id
-           FOR UPDATE SKIP LOCKED""")).all()
+           FOR UPDATE SKIP LOCKED""")
+    ).all()
     stranded = []
     for row in rows:
         if try_xact_lock(conn, SENDING_LOCK, row.mail_id):
@@ -289,18 +359,39 @@ def requeue(conn: Connection, mail_id: int, *, actor: Actor, now: datetime) -> s
     counted afresh; audited. Returns the Message-ID; `ResendRefused` when the message is not failed or the actor does
     not hold `mail.resend`."""
     if actor.role != "system" and not may(actor, "mail.resend"):
-        raise ResendRefused(f"Peran Anda ({labels.ROLES.get(actor.role, actor.role)}) tidak berwenang mengirim ulang "
-                            f"e-mail; yang berwenang: {role_titles('mail.resend')}.")
-    row = conn.execute(text("""SELECT message_id, status, attempts, last_error, uncertain FROM mail_message
-                                WHERE mail_id = :m FOR UPDATE"""), {"m": mail_id}).first()
+        raise ResendRefused(
+            f"Peran Anda ({labels.ROLES.get(actor.role, actor.role)}) tidak berwenang mengirim ulang "
+            f"e-mail; yang berwenang: {role_titles('mail.resend')}."
+        )
+    row = conn.execute(
+        text("""SELECT message_id, status, attempts, last_error, uncertain FROM mail_message
+                                WHERE mail_id = :m FOR UPDATE"""),
+        {"m": mail_id},
+    ).first()
     if row is None:
         raise ResendRefused(f"Pesan {mail_id} tidak ditemukan.")
     if row.status != "failed":
-        raise ResendRefused(f"Pesan {row.message_id} berstatus {STATUS_LABELS[row.status].lower()}, bukan gagal: "
-                        "hanya pesan gagal yang dapat dikirim ulang.")
-    conn.execute(text("""UPDATE mail_message SET status = 'queued', not_before = :now, attempts = 0,
-                                uncertain = false, last_error = '' WHERE mail_id = :m"""), {"m": mail_id, "now": now})
-    record(conn, actor, "mail.requeue", object_type="mail_message", object_id=row.message_id,
-           before={"status": row.status, "attempts": row.attempts, "error": row.last_error[:200],
-                   "uncertain": row.uncertain}, after={"status": "queued"})
+        raise ResendRefused(
+            f"Pesan {row.message_id} berstatus {STATUS_LABELS[row.status].lower()}, bukan gagal: "
+            "hanya pesan gagal yang dapat dikirim ulang."
+        )
+    conn.execute(
+        text("""UPDATE mail_message SET status = 'queued', not_before = :now, attempts = 0,
+                                uncertain = false, last_error = '' WHERE mail_id = :m"""),
+        {"m": mail_id, "now": now},
+    )
+    record(
+        conn,
+        actor,
+        "mail.requeue",
+        object_type="mail_message",
+        object_id=row.message_id,
+        before={
+            "status": row.status,
+            "attempts": row.attempts,
+            "error": row.last_error[:200],
+            "uncertain": row.uncertain,
+        },
+        after={"status": "queued"},
+    )
     return str(row.message_id)

@@ -31,10 +31,17 @@ class OutboxRow:
 
     def export(self) -> dict[str, object]:
         """The CONTRACT §6 columns (times ISO 8601 with offset, recipients `;`-separated)."""
-        return {"message_id": self.message_id, "kind": self.kind, "to": ";".join(self.recipients),
-                "subject": self.subject, "created_at": self.created_at.isoformat(),
-                "sent_at": self.sent_at.isoformat() if self.sent_at else "", "attempts": self.attempts,
-                "status": self.status, "error": self.last_error}
+        return {
+            "message_id": self.message_id,
+            "kind": self.kind,
+            "to": ";".join(self.recipients),
+            "subject": self.subject,
+            "created_at": self.created_at.isoformat(),
+            "sent_at": self.sent_at.isoformat() if self.sent_at else "",
+            "attempts": self.attempts,
+            "status": self.status,
+            "error": self.last_error,
+        }
 
 
 _SELECT = """
@@ -47,17 +54,36 @@ _SELECT = """
 def outbox(conn: Connection, *, status: str = "all", limit: int | None = None) -> list[OutboxRow]:
     """Messages newest first; `status` one of queued, sending, sent, failed or all."""
     where = "" if status == "all" else " WHERE m.status = :status"
-    rows = conn.execute(text(f"{_SELECT}{where} ORDER BY m.created_at DESC, m.mail_id DESC LIMIT :limit"),
-                        {"status": status, "limit": limit}).all()
-    return [OutboxRow(r.mail_id, r.message_id, r.kind, tuple(r.recipients), r.subject, r.created_at, r.not_before,
-                      r.sent_at, r.attempts, r.status, r.uncertain, r.last_error, r.attachments) for r in rows]
+    rows = conn.execute(
+        text(f"{_SELECT}{where} ORDER BY m.created_at DESC, m.mail_id DESC LIMIT :limit"),
+        {"status": status, "limit": limit},
+    ).all()
+    return [
+        OutboxRow(
+            r.mail_id,
+            r.message_id,
+            r.kind,
+            tuple(r.recipients),
+            r.subject,
+            r.created_at,
+            r.not_before,
+            r.sent_at,
+            r.attempts,
+            r.status,
+            r.uncertain,
+            r.last_error,
+            r.attachments,
+        )
+        for r in rows
+    ]
 
 
 def status_counts(conn: Connection) -> dict[str, int]:
     """How many messages have each status (every status present, 0 when none)."""
     counts = dict.fromkeys(("queued", "sending", "sent", "failed"), 0)
-    counts.update({r.status: r.n for r in conn.execute(text(
-        "SELECT status, count(*) AS n FROM mail_message GROUP BY status"))})
+    counts.update(
+        {r.status: r.n for r in conn.execute(text("SELECT status, count(*) AS n FROM mail_message GROUP BY status"))}
+    )
     return counts
 
 
@@ -78,27 +104,59 @@ def message_detail(conn: Connection, mail_id: int) -> MessageDetail | None:
     found = conn.execute(text(f"{_SELECT} WHERE m.mail_id = :m"), {"m": mail_id}).first()
     if found is None:
         return None
-    extra = conn.execute(text("SELECT body_text, body_html, smtp_reply, created_by FROM mail_message "
-                              "WHERE mail_id = :m"), {"m": mail_id}).one()
-    files = conn.execute(text("""SELECT a.filename, a.content_type, c.size_bytes, a.sha256 FROM mail_attachment a
+    extra = conn.execute(
+        text("SELECT body_text, body_html, smtp_reply, created_by FROM mail_message WHERE mail_id = :m"), {"m": mail_id}
+    ).one()
+    files = conn.execute(
+        text("""SELECT a.filename, a.content_type, c.size_bytes, a.sha256 FROM mail_attachment a
                                    JOIN mail_content c USING (sha256) WHERE a.mail_id = :m ORDER BY a.position"""),
-                         {"m": mail_id}).all()
-    row = OutboxRow(found.mail_id, found.message_id, found.kind, tuple(found.recipients), found.subject,
-                    found.created_at, found.not_before, found.sent_at, found.attempts, found.status, found.uncertain,
-                    found.last_error, found.attachments)
-    return MessageDetail(row, extra.body_text, extra.body_html, extra.smtp_reply, extra.created_by,
-                         tuple((f.filename, f.content_type, f.size_bytes, f.sha256) for f in files))
+        {"m": mail_id},
+    ).all()
+    row = OutboxRow(
+        found.mail_id,
+        found.message_id,
+        found.kind,
+        tuple(found.recipients),
+        found.subject,
+        found.created_at,
+        found.not_before,
+        found.sent_at,
+        found.attempts,
+        found.status,
+        found.uncertain,
+        found.last_error,
+        found.attachments,
+    )
+    return MessageDetail(
+        row,
+        extra.body_text,
+        extra.body_html,
+        extra.smtp_reply,
+        extra.created_by,
+        tuple((f.filename, f.content_type, f.size_bytes, f.sha256) for f in files),
+    )
 
 
 def addresses_of_roles(conn: Connection, roles: tuple[str, ...] | list[str]) -> list[str]:
     """The e-mail addresses of the active users holding any of these roles (for alerts and digests)."""
-    return list(conn.execute(text("""SELECT DISTINCT email FROM app_user
+    return list(
+        conn.execute(
+            text("""SELECT DISTINCT email FROM app_user
                                       WHERE active AND email <> '' AND role = ANY(:roles) ORDER BY email"""),
-                             {"roles": list(roles)}).scalars())
+            {"roles": list(roles)},
+        ).scalars()
+    )
 
 
 def users_of_roles(conn: Connection, roles: tuple[str, ...] | list[str]) -> list[tuple[int, str]]:
     """(user id, address) of the active users holding any of these roles who have an e-mail address, by name."""
-    return [(int(r.user_id), str(r.email)) for r in conn.execute(text(
-        """SELECT user_id, email FROM app_user WHERE active AND email <> '' AND role = ANY(:roles)
-            ORDER BY username"""), {"roles": list(roles)})]
+    return [
+        (int(r.user_id), str(r.email))
+        for r in conn.execute(
+            text(
+                """SELECT user_id, email FROM app_user WHERE active AND email <> '' AND role = ANY(:roles)
+            ORDER BY username"""
+            ),
+            {"roles": list(roles)},
+        )
+    ]

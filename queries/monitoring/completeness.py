@@ -262,11 +262,14 @@ class _Facts:
     letters: dict[int, AppealLetter]
 
 
-def _facts(conn: Connection, first: date, last: date, dues: dict[date, datetime], sent: Sequence[int],
-           now: datetime) -> _Facts:
+def _facts(
+    conn: Connection, first: date, last: date, dues: dict[date, datetime], sent: Sequence[int], now: datetime
+) -> _Facts:
     span = {"first": first, "last": last}
-    batches = {key: (d.batch_received_at, *d.r5, d.waiting_note)
-               for key, d in delivery_times(conn, first=first, last=last).items()}
+    batches = {
+        key: (d.batch_received_at, *d.r5, d.waiting_note)
+        for key, d in delivery_times(conn, first=first, last=last).items()
+    }
     mpn_files = {r[0]: r[1] for r in conn.execute(_MPN_FILES, span)}
     rounds: set[date] = set()
     held: dict[tuple[str, date], str] = {}
@@ -289,8 +292,9 @@ def _statement(cell: StatementCell, now: datetime) -> DutyStatus:
     if odd:
         return DutyStatus("statement", ANOMALY, cell.received_at, cell.deadline, odd)
     if cell.status == "mismatch":
-        return DutyStatus("statement", state_of(None, cell.deadline, now), cell.received_at, cell.deadline,
-                          "Tidak sesuai batch")
+        return DutyStatus(
+            "statement", state_of(None, cell.deadline, now), cell.received_at, cell.deadline, "Tidak sesuai batch"
+        )
     return DutyStatus("statement", state_of(cell.received_at, cell.deadline, now), cell.received_at, cell.deadline)
 
 
@@ -341,8 +345,9 @@ def _batch(received: datetime | None, day: date, now: datetime) -> DutyStatus:
     return DutyStatus("batch", state_of(received, batch_due(day), now), received, batch_due(day))
 
 
-def _recon(received: datetime, result_at: datetime | None, minutes: float | None, waiting: str,
-           now: datetime) -> DutyStatus:
+def _recon(
+    received: datetime, result_at: datetime | None, minutes: float | None, waiting: str, now: datetime
+) -> DutyStatus:
     """R5: the result of the current batch accepted by the mail server for the bank within the hour (`waiting`: why
     not yet); an impossible timing is an anomaly."""
     limit = received + timedelta(minutes=RESULT_DEADLINE_MINUTES)
@@ -364,8 +369,9 @@ def _row(cell: StatementCell, facts: _Facts, dist_due: datetime, now: datetime) 
         odd = in_future(arrived, now, "terima data MPN")
         duties["mpn"] = DutyStatus("mpn", ANOMALY if odd else "done", arrived, note=odd or "")
     elif has_batch:
-        duties["mpn"] = DutyStatus("mpn", state_of(None, batch_due(day), now), None, batch_due(day),
-                                   "Batch ada, data MPN belum")
+        duties["mpn"] = DutyStatus(
+            "mpn", state_of(None, batch_due(day), now), None, batch_due(day), "Batch ada, data MPN belum"
+        )
     if found is not None and found[0] is None:  # the batch is there, its stored time cannot be true (queries.db)
         unknown = UNKNOWN_TIME.format(what="terima batch")
         duties["batch"] = DutyStatus("batch", ANOMALY, None, batch_due(day), unknown)
@@ -378,12 +384,20 @@ def _row(cell: StatementCell, facts: _Facts, dist_due: datetime, now: datetime) 
     duties["appeal"] = _appeal(cell, facts, now)
     for target in TARGETS:
         duties[target] = _distribution(target, cell, facts, dist_due, now)
-    return BankDay(bank, cell.bank_name, cell.bank_kind, day,
-                   {duty: duties.get(duty) or DutyStatus(duty, "na") for duty in DUTIES})
+    return BankDay(
+        bank, cell.bank_name, cell.bank_kind, day, {duty: duties.get(duty) or DutyStatus(duty, "na") for duty in DUTIES}
+    )
 
 
-def bank_days(conn: Connection, *, first: date, last: date, now: datetime, settings: Settings | None = None,
-              calendar: WorkingCalendar | None = None) -> list[BankDay]:
+def bank_days(
+    conn: Connection,
+    *,
+    first: date,
+    last: date,
+    now: datetime,
+    settings: Settings | None = None,
+    calendar: WorkingCalendar | None = None,
+) -> list[BankDay]:
     """Every (bank, business date) of `first`..`last` with anything that day, each duty's status as of `now`.
 
     A handful of small queries for the whole range (the trend asks for 30 working days at once).
@@ -399,8 +413,11 @@ def bank_days(conn: Connection, *, first: date, last: date, now: datetime, setti
     facts = _facts(conn, first, last, dues, sent, now)
     rows = [_row(cell, facts, dues[cell.business_date], now) for cell in cells]
     tz = config.timezone()
-    found = active_notices(conn, start=datetime.combine(first, time(0), tz),
-                           end=datetime.combine(last + timedelta(days=NOTICE_REACH_DAYS), time(0), tz))
+    found = active_notices(
+        conn,
+        start=datetime.combine(first, time(0), tz),
+        end=datetime.combine(last + timedelta(days=NOTICE_REACH_DAYS), time(0), tz),
+    )
     return [excuse(row, found) for row in rows] if found else rows
 
 
@@ -418,8 +435,13 @@ def excuse(row: BankDay, notices: Sequence[Notice]) -> BankDay:
         notice = next((n for n in reversed(notices) if n.excuses(row.bank_code, duty, status.due)), None)
         if notice is not None:
             note = f"Pemberitahuan No. {notice.letter_number} ({notice.cause_title.lower()})"
-            changed[duty] = replace(status, state=EXCUSED, notice_id=notice.notice_id, plain_state=status.state,
-                                    note=f"{status.note}; {note}" if status.note else note)
+            changed[duty] = replace(
+                status,
+                state=EXCUSED,
+                notice_id=notice.notice_id,
+                plain_state=status.state,
+                note=f"{status.note}; {note}" if status.note else note,
+            )
     return replace(row, duties={**row.duties, **changed}) if changed else row
 
 
@@ -450,8 +472,11 @@ def score(rows: Sequence[BankDay]) -> Score:
 def day_completeness(conn: Connection, *, business_date: date, now: datetime) -> DayCompleteness:
     """The business date's matrix (banks with the most missing and late first) and its score."""
     rows = bank_days(conn, first=business_date, last=business_date, now=now)
-    bad = {r.bank_code: sum(r.status(d).state in ("missing", ANOMALY) for d in DUTIES) * 100
-           + sum(r.status(d).state == "late" for d in DUTIES) for r in rows}
+    bad = {
+        r.bank_code: sum(r.status(d).state in ("missing", ANOMALY) for d in DUTIES) * 100
+        + sum(r.status(d).state == "late" for d in DUTIES)
+        for r in rows
+    }
     ordered = sorted(rows, key=lambda r: -bad[r.bank_code])  # stable: bank kind and code otherwise
     return DayCompleteness(business_date, now, tuple(ordered), score(rows))
 
@@ -462,8 +487,9 @@ def score_trend(conn: Connection, *, until: date, now: datetime, days: int = TRE
     wanted = calendar.last_working_days(days, until)
     # Settled dates are kept with a fingerprint of their inputs (queries.monitoring.completeness_kept): only the
     # others are read.
-    by_day = kept_rows(conn, wanted, now, lambda first, last: bank_days(conn, first=first, last=last, now=now,
-                                                                          calendar=calendar))
+    by_day = kept_rows(
+        conn, wanted, now, lambda first, last: bank_days(conn, first=first, last=last, now=now, calendar=calendar)
+    )
     return [DayScore(d, score(by_day[d])) for d in wanted]
 
 
@@ -474,10 +500,12 @@ def default_day(conn: Connection, now: datetime) -> date:
 
 def pending_approvals(conn: Connection) -> list[PendingApprovals]:
     """Pending approval requests per role whose turn it is and kind, with the oldest (most waiting first)."""
-    rows = conn.execute(text("""
+    rows = conn.execute(
+        text("""
         SELECT r.steps[1 + (SELECT count(*) FROM approval_decision d
                              WHERE d.request_id = r.request_id AND d.decision = 'approved')::int] AS role,
                r.kind, count(*), min(r.made_at)
           FROM approval_request r WHERE r.status = 'pending'
-         GROUP BY 1, 2 ORDER BY 3 DESC, 4"""))
+         GROUP BY 1, 2 ORDER BY 3 DESC, 4""")
+    )
     return [PendingApprovals(r[0], r[1], int(r[2]), r[3]) for r in rows]

@@ -92,8 +92,9 @@ def settled(rows: Sequence, now: datetime) -> bool:
     return True
 
 
-def kept_rows(conn: Connection, days: Sequence[date], now: datetime,
-              compute: Callable[[date, date], list]) -> dict[date, list]:
+def kept_rows(
+    conn: Connection, days: Sequence[date], now: datetime, compute: Callable[[date, date], list]
+) -> dict[date, list]:
     """The completeness rows (`BankDay`) of each of `days`: kept ones where still true, the rest from `compute`
     (one range read over the dates not kept), which are then kept when settled."""
     prints = fingerprints(conn, days, now)

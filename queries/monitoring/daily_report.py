@@ -32,10 +32,21 @@ from queries.reconciliation.summary import BankSummary, date_summary
 log = logging.getLogger(__name__)
 
 SYSTEM_MAKER = "system:scheduler"
-APPROVAL_KINDS = {"distribution": "Distribusi", "appeal_letter": "Surat himbauan",
-                  "exception_resolution": "Penyelesaian selisih", "exception_adjustment": "Penyesuaian selisih"}
-SHORT_STATES = {"done": "Tepat waktu", "late": "Terlambat", "missing": "Belum", "waiting": "Menunggu", "na": "-",
-                "anomaly": "Anomali", "excused": "Pemberitahuan"}
+APPROVAL_KINDS = {
+    "distribution": "Distribusi",
+    "appeal_letter": "Surat himbauan",
+    "exception_resolution": "Penyelesaian selisih",
+    "exception_adjustment": "Penyesuaian selisih",
+}
+SHORT_STATES = {
+    "done": "Tepat waktu",
+    "late": "Terlambat",
+    "missing": "Belum",
+    "waiting": "Menunggu",
+    "na": "-",
+    "anomaly": "Anomali",
+    "excused": "Pemberitahuan",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +150,7 @@ class DailyReportData:
         odd = f"; {angka(s.anomalies)} anomali waktu" if s.anomalies else ""
         if s.excused_count:  # the score with and without the duties a bank's disruption notice covers
             rest = "-" if s.share_excusing is None else persen(s.share_excusing)
-            odd += (f"; {angka(s.excused_count)} terlambat dengan surat pemberitahuan gangguan, tanpa itu skor "
-                    f"{rest}")
+            odd += f"; {angka(s.excused_count)} terlambat dengan surat pemberitahuan gangguan, tanpa itu skor {rest}"
         return f"{persen(s.share)} ({angka(s.done)} dari {angka(s.expected)} tepat waktu{odd})"
 
     @property
@@ -194,8 +204,11 @@ def _open_exceptions(conn: Connection, as_of: date) -> list[OpenCategory]:
         return []
     calendar = calendar_from_db(conn)
     first = min(r.opened for r in rows)
-    working = [first + timedelta(days=i) for i in range((as_of - first).days + 1)
-               if calendar.is_working(first + timedelta(days=i))]
+    working = [
+        first + timedelta(days=i)
+        for i in range((as_of - first).days + 1)
+        if calendar.is_working(first + timedelta(days=i))
+    ]
     upto = bisect_right(working, as_of)
     out = []
     for category in CATEGORIES:
@@ -206,8 +219,16 @@ def _open_exceptions(conn: Connection, as_of: date) -> list[OpenCategory]:
         for r in mine:
             age = max(0, upto - bisect_right(working, r.opened))
             ages[_bucket(age)] += r[2]
-        out.append(OpenCategory(category, sum(r[2] for r in mine), sum(r[3] for r in mine),
-                                int(sum(r[4] for r in mine)), min(r[5] for r in mine), tuple(ages)))
+        out.append(
+            OpenCategory(
+                category,
+                sum(r[2] for r in mine),
+                sum(r[3] for r in mine),
+                int(sum(r[4] for r in mine)),
+                min(r[5] for r in mine),
+                tuple(ages),
+            )
+        )
     return out
 
 
@@ -223,25 +244,36 @@ def _distribution(conn: Connection, business_date: date, made_by: str, now: date
         return None
 
 
-def daily_data(conn: Connection, business_date: date, *, made_by: str = SYSTEM_MAKER,
-               now: datetime | None = None) -> DailyReportData:
+def daily_data(
+    conn: Connection, business_date: date, *, made_by: str = SYSTEM_MAKER, now: datetime | None = None
+) -> DailyReportData:
     """The daily report's content for `business_date` as of `now` (any date, with or without a distribution)."""
     made_at = now or datetime.now(UTC)
     today = made_at.astimezone(WIB).date()
     totals = DayTotals(*(int(v) for v in conn.execute(_TOTALS, {"d": business_date}).one()))
     distribution = _distribution(conn, business_date, made_by, made_at)
     return DailyReportData(
-        business_date=business_date, made_at=made_at, made_by=made_by, signer=_signer(conn, made_by), totals=totals,
+        business_date=business_date,
+        made_at=made_at,
+        made_by=made_by,
+        signer=_signer(conn, made_by),
+        totals=totals,
         completeness=day_completeness(conn, business_date=business_date, now=made_at),
-        recon=tuple(date_summary(conn, business_date=business_date)), names=bank_names(conn),
+        recon=tuple(date_summary(conn, business_date=business_date)),
+        names=bank_names(conn),
         statements=tuple(statement_cells(conn, first=business_date, last=business_date)),
-        appeal_counts={r[0]: int(r[1]) for r in conn.execute(
-            text("SELECT status, count(*) FROM appeal_letter GROUP BY status"))},
-        unanswered=tuple(sorted(appeal_letters(conn, statuses=("sent",)),
-                                key=lambda a: (a.sent_on or date.min, a.letter_id))),
-        distribution=distribution, open_exceptions=tuple(_open_exceptions(conn, today)),
+        appeal_counts={
+            r[0]: int(r[1]) for r in conn.execute(text("SELECT status, count(*) FROM appeal_letter GROUP BY status"))
+        },
+        unanswered=tuple(
+            sorted(appeal_letters(conn, statuses=("sent",)), key=lambda a: (a.sent_on or date.min, a.letter_id))
+        ),
+        distribution=distribution,
+        open_exceptions=tuple(_open_exceptions(conn, today)),
         held=tuple(HeldOpen(r[0], r[1], r[2], int(r[3]), r[4], int(r[5]), int(r[6])) for r in conn.execute(_HELD)),
-        unconfirmed=tuple(Unconfirmed(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), r[5])
-                          for r in conn.execute(_UNCONFIRMED)),
+        unconfirmed=tuple(
+            Unconfirmed(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), r[5]) for r in conn.execute(_UNCONFIRMED)
+        ),
         approvals=tuple(pending_approval_list(conn)),
-        audit=distribution.audit if distribution else verify_chain(conn))
+        audit=distribution.audit if distribution else verify_chain(conn),
+    )

@@ -74,8 +74,15 @@ class BankScore:
     @property
     def failures(self) -> int:
         """Every breach counted, for ordering the worst first."""
-        return (self.batches_late + self.batches_missing + self.statements_missing + self.statements_late
-                + self.statements_mismatch + self.appeals_overdue + self.results_late)
+        return (
+            self.batches_late
+            + self.batches_missing
+            + self.statements_missing
+            + self.statements_late
+            + self.statements_mismatch
+            + self.appeals_overdue
+            + self.results_late
+        )
 
     @property
     def failures_with_excused(self) -> int:
@@ -140,8 +147,9 @@ def bank_scores(conn: Connection, *, first: date, last: date, now: datetime) -> 
     found = conn.execute(_DAYS, {"first": first, "last": last, "due": BATCH_DUE, "zone": str(WIB), "now": now}).all()
     letters: dict[str, list[int]] = {}
     # only the breaches come back: a year of cells is tens of thousands, nearly all received
-    for cell in statement_cells(conn, first=first, last=last, calendar=calendar,
-                                statuses=("missing", "late", "mismatch")):
+    for cell in statement_cells(
+        conn, first=first, last=last, calendar=calendar, statuses=("missing", "late", "mismatch")
+    ):
         counts = letters.setdefault(cell.bank_code, [0, 0, 0])
         counts[0] += cell.overdue(now)
         counts[1] += cell.status == "late" and not in_future(cell.received_at, now, "")  # an anomaly is not late
@@ -151,9 +159,13 @@ def bank_scores(conn: Connection, *, first: date, last: date, now: datetime) -> 
     for d in delivery_times(conn, first=first, last=last).values():  # R5: the result's delivery to the bank
         sent, _ = d.r5
         deadline = d.deadline
-        if d.batch_received_at is not None and deadline is not None and d.batch_received_at <= now \
-                and (sent or now) > deadline \
-                and not result_anomaly(d.batch_received_at, sent, d.minutes, now):
+        if (
+            d.batch_received_at is not None
+            and deadline is not None
+            and d.batch_received_at <= now
+            and (sent or now) > deadline
+            and not result_anomaly(d.batch_received_at, sent, d.minutes, now)
+        ):
             results_late[d.bank_code] = results_late.get(d.bank_code, 0) + 1
     appeals: dict[str, list[int]] = {}
     for letter in appeal_letters(conn, statuses=("sent",)):
@@ -165,25 +177,52 @@ def bank_scores(conn: Connection, *, first: date, last: date, now: datetime) -> 
     scores = []
     for code, name, kind, days, late, missing, payments, exceptions in found:
         s, a = letters.get(code, [0, 0, 0]), appeals.get(code, [0, 0])
-        scores.append(_apart(BankScore(code, name, kind, sum(calendar.is_working(d) for d in days), int(late),
-                                       int(missing), s[0], s[1], s[2], int(payments), int(exceptions), a[0], a[1],
-                                       results_late.get(code, 0)), excused.get(code, {})))
+        scores.append(
+            _apart(
+                BankScore(
+                    code,
+                    name,
+                    kind,
+                    sum(calendar.is_working(d) for d in days),
+                    int(late),
+                    int(missing),
+                    s[0],
+                    s[1],
+                    s[2],
+                    int(payments),
+                    int(exceptions),
+                    a[0],
+                    a[1],
+                    results_late.get(code, 0),
+                ),
+                excused.get(code, {}),
+            )
+        )
     return sorted(scores, key=lambda r: (-r.failures, -(r.exception_rate or 0), r.bank_code))
 
 
 #: The scorecard's counts an excused duty leaves (by Kelengkapan duty and the state it would have without notice).
-_APART = {("batch", "late"): "batches_late", ("batch", "missing"): "batches_missing",
-          ("statement", "late"): "statements_late", ("statement", "missing"): "statements_missing",
-          ("recon", "late"): "results_late", ("recon", "missing"): "results_late"}
+_APART = {
+    ("batch", "late"): "batches_late",
+    ("batch", "missing"): "batches_missing",
+    ("statement", "late"): "statements_late",
+    ("statement", "missing"): "statements_missing",
+    ("recon", "late"): "results_late",
+    ("recon", "missing"): "results_late",
+}
 
 
-def _excused(conn: Connection, first: date, last: date, now: datetime, calendar: WorkingCalendar
-             ) -> dict[str, dict[tuple[str, str], int]]:
+def _excused(
+    conn: Connection, first: date, last: date, now: datetime, calendar: WorkingCalendar
+) -> dict[str, dict[tuple[str, str], int]]:
     """Per bank, the excused duties of `first`..`last` by (duty, plain state): Kelengkapan read only around the
     periods of the notices (few days), never over the whole period."""
     tz = config.timezone()
-    found = active_notices(conn, start=datetime.combine(first, time(0), tz),
-                           end=datetime.combine(last + timedelta(days=NOTICE_REACH_DAYS), time(0), tz))
+    found = active_notices(
+        conn,
+        start=datetime.combine(first, time(0), tz),
+        end=datetime.combine(last + timedelta(days=NOTICE_REACH_DAYS), time(0), tz),
+    )
     if not found:
         return {}
     start = max(first, min(n.period_from.astimezone(tz).date() for n in found) - timedelta(days=NOTICE_REACH_DAYS))
@@ -207,5 +246,4 @@ def _apart(score: BankScore, excused: dict[tuple[str, str], int]) -> BankScore:
     for key, n in excused.items():
         if key in _APART:
             less[_APART[key]] = less.get(_APART[key], 0) + n
-    return replace(score, excused=sum(excused.values()),
-                   **{f: max(0, getattr(score, f) - n) for f, n in less.items()})
+    return replace(score, excused=sum(excused.values()), **{f: max(0, getattr(score, f) - n) for f, n in less.items()})

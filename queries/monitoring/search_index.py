@@ -61,8 +61,10 @@ def build_search_indexes(engine: Engine, *, limit: int | None = None) -> list[da
 
 def _build(conn: Connection, partition: str, column: str) -> None:
     name = f"{partition}_{column}"
-    valid = conn.execute(text("SELECT x.indisvalid FROM pg_class c JOIN pg_index x ON x.indexrelid = c.oid"
-                              " WHERE c.relname = :n"), {"n": name}).scalar()
+    valid = conn.execute(
+        text("SELECT x.indisvalid FROM pg_class c JOIN pg_index x ON x.indexrelid = c.oid WHERE c.relname = :n"),
+        {"n": name},
+    ).scalar()
     if valid:
         return
     if valid is False:  # a concurrent build that was interrupted

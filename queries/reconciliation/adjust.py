@@ -95,8 +95,11 @@ def source_record(conn: Connection, ref: RecordRef) -> dict[str, Any] | None:
     """The imported record `ref` points at, as jsonable values, or None."""
     if ref.side not in _SOURCE:
         raise WorkRefused(f"Sisi data '{ref.side}' tidak dikenal; pilih mpn atau bank.")
-    row = conn.execute(text(_SOURCE[ref.side]), {"d": ref.business_date, "src": ref.source_id,
-                                                 "line": ref.line}).mappings().first()
+    row = (
+        conn.execute(text(_SOURCE[ref.side]), {"d": ref.business_date, "src": ref.source_id, "line": ref.line})
+        .mappings()
+        .first()
+    )
     return None if row is None else jsonable(dict(row))
 
 
@@ -117,8 +120,9 @@ def payment_values(values: Mapping[str, Any], *, what: str) -> dict[str, Any]:
         try:
             moment = paid if isinstance(paid, datetime) else datetime.fromisoformat(str(paid))
         except ValueError as err:
-            raise WorkRefused(f"{what}: waktu bayar '{paid}' tidak terbaca "
-                              "(contoh 2026-11-20T10:00:00+07:00).") from err
+            raise WorkRefused(
+                f"{what}: waktu bayar '{paid}' tidak terbaca (contoh 2026-11-20T10:00:00+07:00)."
+            ) from err
         if moment.tzinfo is None:
             raise WorkRefused(f"{what}: waktu bayar harus menyertakan zona waktu (+07:00, +08:00 atau +09:00).")
         check_date(moment.date(), f"{what}: waktu bayar")
@@ -133,19 +137,25 @@ def payment_values(values: Mapping[str, Any], *, what: str) -> dict[str, Any]:
 
 def cancelled_numbers(conn: Connection, values: Mapping[str, Any]) -> list[str]:
     """The NTPN and (bank, NTB) of `values` that are in the cancelled-number register (R10)."""
-    return list(conn.execute(text("""
+    return list(
+        conn.execute(
+            text("""
         SELECT kind || ' ' || number FROM cancelled_number
          WHERE (kind = 'ntpn' AND number = :ntpn) OR (kind = 'ntb' AND bank_code = :bank AND number = :ntb)
-         ORDER BY kind"""), {"ntpn": values.get("ntpn"), "bank": values.get("bank_code"),
-                              "ntb": values.get("ntb")}).scalars())
+         ORDER BY kind"""),
+            {"ntpn": values.get("ntpn"), "bank": values.get("bank_code"), "ntb": values.get("ntb")},
+        ).scalars()
+    )
 
 
 def reconciled_at(conn: Connection, business_date: date, bank_code: str) -> datetime | None:
     """When the first reconciliation run covering (date, bank) finished, or None while it has not."""
-    return conn.execute(text("""
+    return conn.execute(
+        text("""
         SELECT min(finished_at) FROM recon_run
          WHERE business_date = :d AND status = 'finished' AND (bank_code IS NULL OR bank_code = :bank)"""),
-        {"d": business_date, "bank": bank_code}).scalar_one()
+        {"d": business_date, "bank": bank_code},
+    ).scalar_one()
 
 
 def order_refusal(conn: Connection, effective: date, bank_code: str) -> str | None:
@@ -153,18 +163,28 @@ def order_refusal(conn: Connection, effective: date, bank_code: str) -> str | No
     done = reconciled_at(conn, effective, bank_code)
     if done is None:
         return None
-    return (f"Rekonsiliasi tanggal {effective:%d-%m-%Y} untuk bank {bank_code} sudah selesai pada "
-            f"{done.astimezone(WIB):{WIB_FORMAT}} WIB; setelah rekonsiliasi, koreksi tidak dapat lagi dicatat "
-            "sebagai reversal/penyesuaian (PER-78 Ps.7 ayat (4)). Gunakan Nota Perbaikan dari bank "
-            "(PER-78 Ps.11 ayat (3)).")
+    return (
+        f"Rekonsiliasi tanggal {effective:%d-%m-%Y} untuk bank {bank_code} sudah selesai pada "
+        f"{done.astimezone(WIB):{WIB_FORMAT}} WIB; setelah rekonsiliasi, koreksi tidak dapat lagi dicatat "
+        "sebagai reversal/penyesuaian (PER-78 Ps.7 ayat (4)). Gunakan Nota Perbaikan dari bank "
+        "(PER-78 Ps.11 ayat (3))."
+    )
 
 
 def _rupiah(n: int) -> str:
     return "Rp " + f"{n:,}".replace(",", ".")
 
 
-def _proposal(conn: Connection, exc: ExceptionRow, *, kind: str, side: str, ref: RecordRef | None,
-              changes: Mapping[str, Any] | None, effective: date) -> dict[str, Any]:
+def _proposal(
+    conn: Connection,
+    exc: ExceptionRow,
+    *,
+    kind: str,
+    side: str,
+    ref: RecordRef | None,
+    changes: Mapping[str, Any] | None,
+    effective: date,
+) -> dict[str, Any]:
     """Validate an adjustment against R8/R9/R10; returns what the request pins (before, after, ...)."""
     if kind not in ADJUSTMENT_KINDS:
         raise WorkRefused(f"Jenis penyesuaian '{kind}' tidak dikenal; pilih: {', '.join(ADJUSTMENT_KINDS)}.")
@@ -177,8 +197,9 @@ def _proposal(conn: Connection, exc: ExceptionRow, *, kind: str, side: str, ref:
     if kind == "addition":
         if ref is not None:
             raise WorkRefused("Penambahan tidak merujuk data yang sudah ada; kosongkan rujukannya.")
-        after = payment_values({"ntpn": exc.ntpn, "bank_code": exc.bank_code, **(changes or {})},
-                               what="Data penambahan")
+        after = payment_values(
+            {"ntpn": exc.ntpn, "bank_code": exc.bank_code, **(changes or {})}, what="Data penambahan"
+        )
         missing = [f for f in PAYMENT_FIELDS if f not in after]
         if missing:
             raise WorkRefused(f"Data penambahan belum lengkap: {', '.join(missing)}.")
@@ -197,25 +218,44 @@ def _proposal(conn: Connection, exc: ExceptionRow, *, kind: str, side: str, ref:
         changed_ref = before is None or (after["ntpn"], after["ntb"]) != (before["ntpn"], before["ntb"])
         reused = cancelled_numbers(conn, after) if changed_ref else []
         if reused:
-            raise WorkRefused(f"Nomor yang sudah dibatalkan tidak boleh dipakai lagi ({'; '.join(reused)}; "
-                              "KEP-162 Ps.6 ayat (4)).")
+            raise WorkRefused(
+                f"Nomor yang sudah dibatalkan tidak boleh dipakai lagi ({'; '.join(reused)}; KEP-162 Ps.6 ayat (4))."
+            )
     money_out = (before or {}).get("amount", 0) - (after or {}).get("amount", 0) if side == "mpn" else 0
     if money_out > 0:
-        raise WorkRefused(f"Penyesuaian ini mengurangi penerimaan yang tercatat di MPN sebesar {_rupiah(money_out)},"
-                          " berarti mengeluarkan uang dari Kas Negara; reversal/penyesuaian hanya boleh untuk koreksi"
-                          " yang tidak mengeluarkan uang dari Kas Negara (PER-78 Ps.7 ayat (3)).")
+        raise WorkRefused(
+            f"Penyesuaian ini mengurangi penerimaan yang tercatat di MPN sebesar {_rupiah(money_out)},"
+            " berarti mengeluarkan uang dari Kas Negara; reversal/penyesuaian hanya boleh untuk koreksi"
+            " yang tidak mengeluarkan uang dari Kas Negara (PER-78 Ps.7 ayat (3))."
+        )
     check_date(effective, "Tanggal pembukuan penyesuaian")
     if effective < exc.business_date:
         raise WorkRefused("Tanggal pembukuan penyesuaian tidak boleh sebelum tanggal bisnis selisihnya.")
     if (why := order_refusal(conn, effective, exc.bank_code)) is not None:
         raise NeedsNotaPerbaikan(why)
-    return {"kind": kind, "side": side, "record": None if ref is None else jsonable(ref._asdict()),
-            "before": before, "after": after, "effective_date": effective.isoformat()}
+    return {
+        "kind": kind,
+        "side": side,
+        "record": None if ref is None else jsonable(ref._asdict()),
+        "before": before,
+        "after": after,
+        "effective_date": effective.isoformat(),
+    }
 
 
-def request_adjustment(conn: Connection, exception_id: int, *, kind: str, side: str, record_ref: RecordRef | None,
-                       changes: Mapping[str, Any] | None, cause: str, note: str, actor: User,
-                       effective_date: date | None = None) -> Approval:
+def request_adjustment(
+    conn: Connection,
+    exception_id: int,
+    *,
+    kind: str,
+    side: str,
+    record_ref: RecordRef | None,
+    changes: Mapping[str, Any] | None,
+    cause: str,
+    note: str,
+    actor: User,
+    effective_date: date | None = None,
+) -> Approval:
     """Ask a kasi to close the exception as `adjusted` by a reversal, addition or correction (R8, R9).
 
     `record_ref`: the imported record a reversal or correction refers to (None for an addition). `changes`:
@@ -227,10 +267,12 @@ def request_adjustment(conn: Connection, exception_id: int, *, kind: str, side: 
     cause = check_cause(cause)
     note = clean_text(note, "Keterangan penyesuaian")
     exc = locked_open(conn, exception_id, "disesuaikan")
-    proposal = _proposal(conn, exc, kind=kind, side=side, ref=record_ref, changes=changes,
-                         effective=effective_date or exc.business_date)
-    return ask(conn, exc, kind=KIND_ADJUSTMENT, actor=user, proposal={**proposal, "cause": cause, "note": note},
-               note=note)
+    proposal = _proposal(
+        conn, exc, kind=kind, side=side, ref=record_ref, changes=changes, effective=effective_date or exc.business_date
+    )
+    return ask(
+        conn, exc, kind=KIND_ADJUSTMENT, actor=user, proposal={**proposal, "cause": cause, "note": note}, note=note
+    )
 
 
 def approve_adjustment(conn: Connection, exception_id: int, *, actor: User, note: str = "") -> ExceptionRow:
@@ -244,27 +286,62 @@ def approve_adjustment(conn: Connection, exception_id: int, *, actor: User, note
     effective = date.fromisoformat(p["effective_date"])
     if (why := order_refusal(conn, effective, exc.bank_code)) is not None:
         raise NeedsNotaPerbaikan(why)
-    ref = None if p["record"] is None else RecordRef(p["record"]["side"], date.fromisoformat(
-        p["record"]["business_date"]), p["record"]["source_id"], p["record"]["line"])
+    ref = (
+        None
+        if p["record"] is None
+        else RecordRef(
+            p["record"]["side"],
+            date.fromisoformat(p["record"]["business_date"]),
+            p["record"]["source_id"],
+            p["record"]["line"],
+        )
+    )
     now = {**p, "before": None if ref is None else source_record(conn, ref)}  # the record as it is now
     done = decide(conn, request, actor=actor, approve=True, note=note, pinned=content_hash(exc, now))
-    adjustment_id = conn.execute(text("""
+    adjustment_id = conn.execute(
+        text("""
         INSERT INTO adjustment (exception_id, kind, side, ref_business_date, ref_source_id, ref_line, effective_date,
                                 before, after, cause, note, request_id, requested_by, approved_by)
         VALUES (:id, :kind, :side, :rdate, :rsrc, :rline, :eff, CAST(:before AS jsonb), CAST(:after AS jsonb),
                 :cause, :note, :request, :maker, :checker)
         RETURNING adjustment_id"""),
-        {"id": exception_id, "kind": p["kind"], "side": p["side"], "eff": effective,
-         **({"rdate": None, "rsrc": None, "rline": None} if ref is None
-            else {"rdate": ref.business_date, "rsrc": ref.source_id, "rline": ref.line}),
-         "before": None if p["before"] is None else json.dumps(p["before"]),
-         "after": None if p["after"] is None else json.dumps(p["after"]), "cause": p["cause"], "note": p["note"],
-         "request": done.request_id, "maker": done.made_by, "checker": actor.username}).scalar_one()
+        {
+            "id": exception_id,
+            "kind": p["kind"],
+            "side": p["side"],
+            "eff": effective,
+            **(
+                {"rdate": None, "rsrc": None, "rline": None}
+                if ref is None
+                else {"rdate": ref.business_date, "rsrc": ref.source_id, "rline": ref.line}
+            ),
+            "before": None if p["before"] is None else json.dumps(p["before"]),
+            "after": None if p["after"] is None else json.dumps(p["after"]),
+            "cause": p["cause"],
+            "note": p["note"],
+            "request": done.request_id,
+            "maker": done.made_by,
+            "checker": actor.username,
+        },
+    ).scalar_one()
     closed = close(conn, exc, done, status="adjusted", cause=p["cause"], note=p["note"])
-    record(conn, actor.actor(), "exception.adjust", object_type=OBJECT_TYPE, object_id=str(exception_id),
-           before={"status": exc.status, "record": p["before"]},
-           after={"status": "adjusted", "adjustment_id": adjustment_id, "kind": p["kind"], "side": p["side"],
-                  "record": p["after"], "effective_date": p["effective_date"], "request_id": done.request_id})
+    record(
+        conn,
+        actor.actor(),
+        "exception.adjust",
+        object_type=OBJECT_TYPE,
+        object_id=str(exception_id),
+        before={"status": exc.status, "record": p["before"]},
+        after={
+            "status": "adjusted",
+            "adjustment_id": adjustment_id,
+            "kind": p["kind"],
+            "side": p["side"],
+            "record": p["after"],
+            "effective_date": p["effective_date"],
+            "request_id": done.request_id,
+        },
+    )
     return closed
 
 

@@ -114,8 +114,9 @@ _TRANSACTION = text("""
      WHERE r.ntpn = :ntpn""")
 
 
-def _rerecord(conn: Connection, request: str, values: Mapping[str, Any] | None, *, ntpn: str, bank_code: str,
-              ntbs: set[str]) -> dict[str, Any] | None:
+def _rerecord(
+    conn: Connection, request: str, values: Mapping[str, Any] | None, *, ntpn: str, bank_code: str, ntbs: set[str]
+) -> dict[str, Any] | None:
     """The re-recording form, checked: present exactly when the request re-records, complete, no cancelled number."""
     if request == "cancel":
         if values:
@@ -128,16 +129,28 @@ def _rerecord(conn: Connection, request: str, values: Mapping[str, Any] | None, 
     if missing:
         raise WorkRefused(f"Data perekaman ulang belum lengkap: {', '.join(missing)}.")
     if request == "cancel_rerecord" and (form.get("ntpn") == ntpn or form["ntb"] in ntbs):
-        raise WorkRefused("Perekaman ulang harus memakai NTPN/NTB baru: nomor transaksi yang dibatalkan tidak boleh "
-                          "dipakai lagi (KEP-162 Ps.6 ayat (4)).")
+        raise WorkRefused(
+            "Perekaman ulang harus memakai NTPN/NTB baru: nomor transaksi yang dibatalkan tidak boleh "
+            "dipakai lagi (KEP-162 Ps.6 ayat (4))."
+        )
     reused = cancelled_numbers(conn, form)
     if reused:
         raise WorkRefused(f"Data perekaman ulang memakai nomor yang sudah dibatalkan ({'; '.join(reused)}).")
     return form
 
 
-def register_berita_acara(conn: Connection, *, number: str, ntpn: str, bank_code: str, reason: str, request: str,
-                          rerecord: Mapping[str, Any] | None, actor: User, note: str = "") -> BeritaAcara:
+def register_berita_acara(
+    conn: Connection,
+    *,
+    number: str,
+    ntpn: str,
+    bank_code: str,
+    reason: str,
+    request: str,
+    rerecord: Mapping[str, Any] | None,
+    actor: User,
+    note: str = "",
+) -> BeritaAcara:
     """Register a Berita Acara for one transaction (R11); a cancel registers its NTPN and NTB as cancelled (R10).
 
     Refused: a number already used, an NTPN in no MPN data and no current batch or found more than once, a
@@ -155,45 +168,69 @@ def register_berita_acara(conn: Connection, *, number: str, ntpn: str, bank_code
         raise WorkRefused(f"Permintaan '{request}' tidak dikenal; pilih: {'; '.join(REQUESTS.values())}.")
     note = clean_text(note, "Catatan", required=False)
     xact_lock(conn, "berita_acara", ntpn)
-    taken = conn.execute(text("SELECT number, registered_at FROM berita_acara WHERE lower(number) = lower(:n)"),
-                         {"n": number}).first()
+    taken = conn.execute(
+        text("SELECT number, registered_at FROM berita_acara WHERE lower(number) = lower(:n)"), {"n": number}
+    ).first()
     if taken is not None:
-        raise WorkRefused(f"Nomor Berita Acara {taken.number} sudah terdaftar pada {taken.registered_at:%d-%m-%Y}; "
-                          "nomor Berita Acara harus unik.")
+        raise WorkRefused(
+            f"Nomor Berita Acara {taken.number} sudah terdaftar pada {taken.registered_at:%d-%m-%Y}; "
+            "nomor Berita Acara harus unik."
+        )
     found = conn.execute(_TRANSACTION, {"ntpn": ntpn}).all()
     if not found:
-        raise WorkRefused(f"NTPN {ntpn} tidak ditemukan di data MPN maupun di batch bank; Berita Acara harus merujuk "
-                          "satu transaksi yang ada.")
+        raise WorkRefused(
+            f"NTPN {ntpn} tidak ditemukan di data MPN maupun di batch bank; Berita Acara harus merujuk "
+            "satu transaksi yang ada."
+        )
     sides = [r.side for r in found]
     if sides.count("mpn") > 1 or sides.count("bank") > 1:
-        raise WorkRefused(f"NTPN {ntpn} tercatat lebih dari sekali; satu Berita Acara hanya untuk tepat satu "
-                          "transaksi. Selesaikan duplikasinya lebih dulu.")
+        raise WorkRefused(
+            f"NTPN {ntpn} tercatat lebih dari sekali; satu Berita Acara hanya untuk tepat satu "
+            "transaksi. Selesaikan duplikasinya lebih dulu."
+        )
     banks = {r.bank_code for r in found}
     if banks != {bank_code}:
         raise WorkRefused(f"Transaksi NTPN {ntpn} milik bank {', '.join(sorted(banks))}, bukan {bank_code}.")
     if request == "record" and "mpn" in sides:
         raise WorkRefused(f"Transaksi NTPN {ntpn} sudah tercatat di MPN; permintaan perekaman tidak diperlukan.")
-    if request in CANCELS and conn.execute(
-            text("SELECT 1 FROM cancelled_number WHERE kind = 'ntpn' AND number = :n"), {"n": ntpn}).first():
+    if (
+        request in CANCELS
+        and conn.execute(
+            text("SELECT 1 FROM cancelled_number WHERE kind = 'ntpn' AND number = :n"), {"n": ntpn}
+        ).first()
+    ):
         raise WorkRefused(f"NTPN {ntpn} sudah dibatalkan sebelumnya.")
     ntbs = {r.ntb for r in found}
     form = _rerecord(conn, request, rerecord, ntpn=ntpn, bank_code=bank_code, ntbs=ntbs)
     main_ntb = next((r.ntb for r in found if r.side == "mpn"), found[0].ntb)
-    exception_id = conn.execute(text("""
+    exception_id = conn.execute(
+        text("""
         SELECT exception_id FROM recon_exception
          WHERE business_date = ANY(:dates) AND level = 'transaction' AND bank_code = :bank AND ntpn = :ntpn
          ORDER BY status IN ('open', 'in_clarification') DESC, business_date DESC, exception_id DESC LIMIT 1"""),
-        {"dates": sorted({r.business_date for r in found}), "bank": bank_code, "ntpn": ntpn}).scalar()
+        {"dates": sorted({r.business_date for r in found}), "bank": bank_code, "ntpn": ntpn},
+    ).scalar()
     try:
         with conn.begin_nested():
-            ba = conn.execute(text(f"""
+            ba = conn.execute(
+                text(f"""
                 INSERT INTO berita_acara (number, ntpn, bank_code, ntb, reason, request, rerecord, exception_id, note,
                                           registered_by)
                 VALUES (:number, :ntpn, :bank, :ntb, :reason, :request, CAST(:form AS jsonb), :exc, :note, :by)
                 RETURNING {BA_COLUMNS}"""),
-                {"number": number, "ntpn": ntpn, "bank": bank_code, "ntb": main_ntb, "reason": reason,
-                 "request": request, "form": None if form is None else json.dumps(form), "exc": exception_id,
-                 "note": note, "by": user.username}).one()
+                {
+                    "number": number,
+                    "ntpn": ntpn,
+                    "bank": bank_code,
+                    "ntb": main_ntb,
+                    "reason": reason,
+                    "request": request,
+                    "form": None if form is None else json.dumps(form),
+                    "exc": exception_id,
+                    "note": note,
+                    "by": user.username,
+                },
+            ).one()
     except IntegrityError as err:
         if _constraint(err) != "uq_berita_acara_number":
             raise
@@ -201,25 +238,56 @@ def register_berita_acara(conn: Connection, *, number: str, ntpn: str, bank_code
     cancelled = 0
     if request in CANCELS:
         # cancelled_at covers the cancelled payment itself: reconciliation drops MPN payments paid up to it
-        cancelled = conn.execute(text("""
+        cancelled = conn.execute(
+            text("""
             INSERT INTO cancelled_number (kind, bank_code, number, ntpn, cancelled_at, source, source_ref)
             SELECT k.kind, :bank, k.number, :ntpn, greatest(now(), CAST(:paid AS timestamptz)), 'berita_acara', :ref
               FROM (SELECT 'ntpn' AS kind, CAST(:ntpn AS text) AS number
                     UNION SELECT 'ntb', unnest(CAST(:ntbs AS text[]))) k
             ON CONFLICT DO NOTHING"""),
-            {"bank": bank_code, "ntpn": ntpn, "ntbs": sorted(ntbs), "ref": number,
-             "paid": max(r.paid_at for r in found)}).rowcount
+            {
+                "bank": bank_code,
+                "ntpn": ntpn,
+                "ntbs": sorted(ntbs),
+                "ref": number,
+                "paid": max(r.paid_at for r in found),
+            },
+        ).rowcount
     if reason in BA_CAUSES:  # KEP-162 Ps.6(1) a-b: a disruption the bank may have notified in writing
         link_berita_acara(conn, bank_code=bank_code)
-    record(conn, user.actor(), "berita_acara.register", object_type="berita_acara", object_id=number,
-           after={"ba_id": ba.ba_id, "ntpn": ntpn, "bank_code": bank_code, "reason": reason, "request": request,
-                  "rerecord": form, "exception_id": exception_id, "cancelled_numbers": cancelled})
+    record(
+        conn,
+        user.actor(),
+        "berita_acara.register",
+        object_type="berita_acara",
+        object_id=number,
+        after={
+            "ba_id": ba.ba_id,
+            "ntpn": ntpn,
+            "bank_code": bank_code,
+            "reason": reason,
+            "request": request,
+            "rerecord": form,
+            "exception_id": exception_id,
+            "cancelled_numbers": cancelled,
+        },
+    )
     return BeritaAcara(*ba)
 
 
-def record_nota_perbaikan(conn: Connection, *, number: str, bank_code: str, business_date: date, letter_date: date,
-                          description: str, actor: User, exception_id: int | None = None, ntpn: str = "",
-                          corrections: Mapping[str, Any] | None = None) -> NotaPerbaikan:
+def record_nota_perbaikan(
+    conn: Connection,
+    *,
+    number: str,
+    bank_code: str,
+    business_date: date,
+    letter_date: date,
+    description: str,
+    actor: User,
+    exception_id: int | None = None,
+    ntpn: str = "",
+    corrections: Mapping[str, Any] | None = None,
+) -> NotaPerbaikan:
     """Record the bank's Nota Perbaikan for an error found after the date's reconciliation (PER-78 Ps.11(3)).
 
     Refused before the date (and bank) is reconciled: then the path is a reversal/adjustment (R9).
@@ -234,27 +302,52 @@ def record_nota_perbaikan(conn: Connection, *, number: str, bank_code: str, busi
     if exception_id is not None:
         exc = exception_row(conn, exception_id, lock=True)
         if (exc.bank_code, exc.business_date) != (bank_code, business_date):
-            raise WorkRefused(f"Selisih #{exception_id} milik bank {exc.bank_code} tanggal "
-                              f"{exc.business_date:%d-%m-%Y}, bukan bank {bank_code} tanggal {business_date:%d-%m-%Y}.")
+            raise WorkRefused(
+                f"Selisih #{exception_id} milik bank {exc.bank_code} tanggal "
+                f"{exc.business_date:%d-%m-%Y}, bukan bank {bank_code} tanggal {business_date:%d-%m-%Y}."
+            )
         ntpn = ntpn or exc.ntpn
     if reconciled_at(conn, business_date, bank_code) is None:
-        raise WorkRefused(f"Tanggal {business_date:%d-%m-%Y} untuk bank {bank_code} belum direkonsiliasi; sebelum "
-                          "rekonsiliasi, koreksi dicatat sebagai reversal/penyesuaian, bukan Nota Perbaikan.")
+        raise WorkRefused(
+            f"Tanggal {business_date:%d-%m-%Y} untuk bank {bank_code} belum direkonsiliasi; sebelum "
+            "rekonsiliasi, koreksi dicatat sebagai reversal/penyesuaian, bukan Nota Perbaikan."
+        )
     try:
         with conn.begin_nested():
-            nota = conn.execute(text(f"""
+            nota = conn.execute(
+                text(f"""
                 INSERT INTO nota_perbaikan (bank_code, number, letter_date, business_date, ntpn, exception_id,
                                             description, corrections, recorded_by)
                 VALUES (:bank, :number, :letter, :d, :ntpn, :exc, :desc, CAST(:corr AS jsonb), :by)
                 RETURNING {NOTA_COLUMNS}"""),
-                {"bank": bank_code, "number": number, "letter": letter_date, "d": business_date,
-                 "ntpn": (ntpn or "").strip().upper(), "exc": exception_id, "desc": description,
-                 "corr": json.dumps(dict(corrections or {}), default=str), "by": user.username}).one()
+                {
+                    "bank": bank_code,
+                    "number": number,
+                    "letter": letter_date,
+                    "d": business_date,
+                    "ntpn": (ntpn or "").strip().upper(),
+                    "exc": exception_id,
+                    "desc": description,
+                    "corr": json.dumps(dict(corrections or {}), default=str),
+                    "by": user.username,
+                },
+            ).one()
     except IntegrityError as err:
         if _constraint(err) != "uq_nota_perbaikan_number":
             raise
         raise WorkRefused(f"Nota Perbaikan nomor {number} dari bank {bank_code} sudah tercatat.") from err
-    record(conn, user.actor(), "nota_perbaikan.record", object_type="nota_perbaikan", object_id=f"{bank_code}:{number}",
-           after={"nota_id": nota.nota_id, "business_date": business_date, "ntpn": nota.ntpn,
-                  "exception_id": exception_id, "description": description[:200]})
+    record(
+        conn,
+        user.actor(),
+        "nota_perbaikan.record",
+        object_type="nota_perbaikan",
+        object_id=f"{bank_code}:{number}",
+        after={
+            "nota_id": nota.nota_id,
+            "business_date": business_date,
+            "ntpn": nota.ntpn,
+            "exception_id": exception_id,
+            "description": description[:200],
+        },
+    )
     return NotaPerbaikan(*nota)

@@ -19,8 +19,18 @@ from queries import labels
 from queries.imports.store import partition_name
 
 #: CONTRACT §4's categories, in its order (the summary's column order).
-CATEGORIES = ("missing_in_bank", "missing_in_mpn", "amount_mismatch", "attribute_mismatch", "cutoff_mismatch",
-              "duplicate", "cancelled_reused", "missing_batch", "missing_statement", "statement_mismatch")
+CATEGORIES = (
+    "missing_in_bank",
+    "missing_in_mpn",
+    "amount_mismatch",
+    "attribute_mismatch",
+    "cutoff_mismatch",
+    "duplicate",
+    "cancelled_reused",
+    "missing_batch",
+    "missing_statement",
+    "statement_mismatch",
+)
 #: CONTRACT §4's categories in Bahasa Indonesia, in its order.
 CATEGORY_LABELS: dict[str, str] = labels.CATEGORIES
 #: R5 (PER-78 Ps.11(2)): the result is due within this many minutes of the bank's batch.
@@ -41,12 +51,17 @@ class DateData(NamedTuple):
 
 def date_data(conn: Connection, day: date) -> DateData:
     """Payments, current batches and current statement letters of `day` (to refuse a date with none)."""
-    return DateData(*conn.execute(text("""
+    return DateData(
+        *conn.execute(
+            text("""
         SELECT (SELECT count(*) FROM (SELECT 1 FROM mpn_record WHERE business_date = :d
                                         AND record_type = 'payment' LIMIT 1) x),
                (SELECT count(*) FROM bank_batch WHERE business_date = :d AND superseded_at IS NULL),
                (SELECT count(*) FROM statement_letter WHERE business_date = :d AND superseded_at IS NULL)
-    """), {"d": day}).one())
+    """),
+            {"d": day},
+        ).one()
+    )
 
 
 def register_reversals(conn: Connection) -> int:
@@ -54,7 +69,8 @@ def register_reversals(conn: Connection) -> int:
 
     Reads reversals through their partial index, so the cost follows the reversals, not the payments.
     """
-    result = conn.execute(text("""
+    result = conn.execute(
+        text("""
         INSERT INTO cancelled_number (kind, bank_code, number, ntpn, cancelled_at, source, source_ref)
         SELECT k.kind, r.bank_code, CASE k.kind WHEN 'ntpn' THEN r.ntpn ELSE r.ntb END, r.ntpn, r.paid_at,
                'reversal', 'mpn_record:' || r.import_id || ':' || r.line
@@ -62,7 +78,8 @@ def register_reversals(conn: Connection) -> int:
                  ORDER BY ntpn, paid_at, import_id, line) r
          CROSS JOIN (VALUES ('ntpn'), ('ntb')) k(kind)
         ON CONFLICT DO NOTHING
-    """))
+    """)
+    )
     return result.rowcount
 
 
@@ -116,7 +133,9 @@ def analyze_stale(conn: Connection, tables: list[str] | tuple[str, ...]) -> list
     and its statistics take effect with the commit. SKIP_LOCKED: a table another transaction is analysing (a
     reconciliation of another date) is left to that one rather than waited for. A missing table is skipped.
     """
-    stale = conn.execute(text("""
+    stale = (
+        conn.execute(
+            text("""
         SELECT c.relname FROM pg_class c
           JOIN pg_stat_user_tables s ON s.relid = c.oid
           LEFT JOIN pg_stat_xact_user_tables x ON x.relid = c.oid
@@ -125,7 +144,12 @@ def analyze_stale(conn: Connection, tables: list[str] | tuple[str, ...]) -> list
                > CASE WHEN s.last_analyze IS NULL AND s.last_autoanalyze IS NULL THEN 0
                       ELSE greatest(:lo, least(0.1 * c.reltuples, :hi)) END
          ORDER BY c.relname
-    """), {"tables": list(tables), "lo": STALE_MIN, "hi": STALE_MAX}).scalars().all()
+    """),
+            {"tables": list(tables), "lo": STALE_MIN, "hi": STALE_MAX},
+        )
+        .scalars()
+        .all()
+    )
     for name in stale:
         conn.execute(text(f'ANALYZE (SKIP_LOCKED) "{name}"'))
     return list(stale)
@@ -151,8 +175,13 @@ def duplicate_candidates(conn: Connection, day: date) -> list[str]:
     connection, alongside `stage_pairs`, in the main transaction's exported snapshot.
     """
     parts = []
-    superseded = conn.execute(text("SELECT coalesce(array_agg(batch_id ORDER BY batch_id), '{}') FROM bank_batch"
-                                   " WHERE business_date = :d AND superseded_at IS NOT NULL"), {"d": day}).scalar_one()
+    superseded = conn.execute(
+        text(
+            "SELECT coalesce(array_agg(batch_id ORDER BY batch_id), '{}') FROM bank_batch"
+            " WHERE business_date = :d AND superseded_at IS NOT NULL"
+        ),
+        {"d": day},
+    ).scalar_one()
     for parent in ("mpn_record", "bank_batch_row"):
         name = partition_name(parent, day)
         if conn.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar_one() is None:
@@ -160,8 +189,10 @@ def duplicate_candidates(conn: Connection, day: date) -> list[str]:
         twice = f'SELECT ntpn FROM "{name}" GROUP BY ntpn HAVING count(*) > 1'
         if parent == "bank_batch_row" and superseded:
             old = ",".join(str(int(i)) for i in superseded)
-            twice = (f'SELECT r.ntpn FROM "{name}" r WHERE r.ntpn IN ({twice})'
-                     f" AND r.batch_id <> ALL('{{{old}}}'::bigint[]) GROUP BY r.ntpn HAVING count(*) > 1")
+            twice = (
+                f'SELECT r.ntpn FROM "{name}" r WHERE r.ntpn IN ({twice})'
+                f" AND r.batch_id <> ALL('{{{old}}}'::bigint[]) GROUP BY r.ntpn HAVING count(*) > 1"
+            )
         parts.append(twice)
     if not parts:
         return []
@@ -176,10 +207,13 @@ def stage_special(conn: Connection, duplicates: list[str]) -> None:
     """`rc_special`: NTPNs that need the exact (slow) path: possibly duplicated, or in the cancelled register."""
     conn.execute(text("DROP TABLE IF EXISTS rc_special"))
     conn.execute(text('CREATE TEMP TABLE rc_special (ntpn text COLLATE "C") ON COMMIT DROP'))
-    conn.execute(text("""
+    conn.execute(
+        text("""
         INSERT INTO rc_special SELECT number FROM cancelled_number WHERE kind = 'ntpn'
         UNION SELECT unnest(CAST(:dups AS text[]))
-    """), {"dups": duplicates})
+    """),
+        {"dups": duplicates},
+    )
     conn.execute(text("ANALYZE rc_special"))
 
 
@@ -191,10 +225,12 @@ _PAIR_TABLE = """
         ntpn text COLLATE "C", m_import bigint, m_line integer, b_batch bigint, b_line integer,
         {columns}, m_reused boolean, b_reused boolean, deferred_to date, special boolean
     ) ON COMMIT DROP
-""".format(columns=", ".join(f"m_{c} {t}, b_{c} {t}" for c, t in zip(
-    COMPARED, ("bigint", *['text COLLATE "C"'] * 7), strict=True)))
-_NTB_CANCELLED = ("(({s}.bank_code, {s}.ntb) IN (SELECT bank_code, number FROM cancelled_number"
-                  " WHERE kind = 'ntb'))")
+""".format(
+    columns=", ".join(
+        f"m_{c} {t}, b_{c} {t}" for c, t in zip(COMPARED, ("bigint", *['text COLLATE "C"'] * 7), strict=True)
+    )
+)
+_NTB_CANCELLED = "(({s}.bank_code, {s}.ntb) IN (SELECT bank_code, number FROM cancelled_number WHERE kind = 'ntb'))"
 
 
 def _pairs_sql(conn: Connection, day: date, keys: str | None = None) -> str:
@@ -210,14 +246,28 @@ def _pairs_sql(conn: Connection, day: date, keys: str | None = None) -> str:
     have = {n for n in (mpn, bank) if conn.execute(text("SELECT to_regclass(:n)"), {"n": n}).scalar_one()}
     only = f" AND ntpn = ANY({keys})" if keys else ""
     empty = "(SELECT * FROM {parent} WHERE false)"
-    m_src = (f'(SELECT * FROM "{mpn}" WHERE record_type = \'payment\'{only})' if mpn in have
-             else empty.format(parent="mpn_record"))
+    m_src = (
+        f"(SELECT * FROM \"{mpn}\" WHERE record_type = 'payment'{only})"
+        if mpn in have
+        else empty.format(parent="mpn_record")
+    )
     # The current batches as a literal array: PostgreSQL hashes a constant array (one probe per row) but
     # searches an array from a subquery element by element (~40 comparisons for each of 3,000,000 rows).
-    current = conn.execute(text("SELECT coalesce(array_agg(batch_id ORDER BY batch_id), '{}') FROM bank_batch"
-                                " WHERE business_date = :d AND superseded_at IS NULL"), {"d": day}).scalar_one()
-    b_src = (f'(SELECT * FROM "{bank}" WHERE batch_id = ANY(\'{{{",".join(str(int(i)) for i in current)}}}\''
-             f'::bigint[]){only})') if bank in have else empty.format(parent="bank_batch_row")
+    current = conn.execute(
+        text(
+            "SELECT coalesce(array_agg(batch_id ORDER BY batch_id), '{}') FROM bank_batch"
+            " WHERE business_date = :d AND superseded_at IS NULL"
+        ),
+        {"d": day},
+    ).scalar_one()
+    b_src = (
+        (
+            f"(SELECT * FROM \"{bank}\" WHERE batch_id = ANY('{{{','.join(str(int(i)) for i in current)}}}'"
+            f"::bigint[]){only})"
+        )
+        if bank in have
+        else empty.format(parent="bank_batch_row")
+    )
     special, fence = "false", ""
     if conn.execute(text("SELECT EXISTS (SELECT 1 FROM cancelled_number WHERE kind = 'ntb')")).scalar_one():
         special = " OR ".join(f"coalesce({_NTB_CANCELLED.format(s=s)}, false)" for s in "mb")
@@ -249,8 +299,9 @@ def stage_pairs(conn: Connection, day: date) -> int:
     conn.execute(text("DROP TABLE IF EXISTS rc_pair, rc_mtotal"))
     conn.execute(text(_PAIR_TABLE))
     conn.execute(text(f"CREATE TEMP TABLE rc_mtotal ON COMMIT DROP AS {_pairs_sql(conn, day)}"))
-    return conn.execute(text("INSERT INTO rc_pair SELECT (unnest(rows)).* FROM rc_mtotal WHERE rows IS NOT NULL")
-                        ).rowcount
+    return conn.execute(
+        text("INSERT INTO rc_pair SELECT (unnest(rows)).* FROM rc_mtotal WHERE rows IS NOT NULL")
+    ).rowcount
 
 
 def stage_exact(conn: Connection, day: date) -> int:
@@ -262,34 +313,43 @@ def stage_exact(conn: Connection, day: date) -> int:
     returns the rows `rc_pair` ends with.
     """
     conn.execute(text("DROP TABLE IF EXISTS rc_exact, rc_dup"))
-    conn.execute(text("""
+    conn.execute(
+        text("""
         CREATE TEMP TABLE rc_exact ON COMMIT DROP AS
         SELECT ntpn FROM rc_special UNION SELECT ntpn FROM rc_pair WHERE special
-    """))
+    """)
+    )
     conn.execute(text("ANALYZE rc_exact"))
     keys = "ARRAY(SELECT ntpn FROM rc_exact)"
-    conn.execute(text(f"""
+    conn.execute(
+        text(f"""
         INSERT INTO rc_mtotal (bank_code, n, amount)
         SELECT bank_code, -n, -amount FROM ({_pairs_sql(conn, day, keys)}) x
-    """))
+    """)
+    )
     conn.execute(text("DELETE FROM rc_pair WHERE ntpn IN (SELECT ntpn FROM rc_exact)"))
     # The join's hash table (the batch rows) carries no row ids; every NTPN left is on at most one row of the
     # batch partition, so the ids of its batch side are read back by NTPN index.
     bank = partition_name("bank_batch_row", day)
     if conn.execute(text("SELECT to_regclass(:n)"), {"n": bank}).scalar_one() is not None:
-        conn.execute(text(f"""
+        conn.execute(
+            text(f"""
             UPDATE rc_pair p SET b_batch = r.batch_id, b_line = r.line FROM "{bank}" r
              WHERE r.ntpn = p.ntpn AND p.b_batch IS NULL AND p.b_line IS NOT NULL
-        """))
+        """)
+        )
     keys = f"ntpn = ANY({keys})"
-    conn.execute(text(f"""
+    conn.execute(
+        text(f"""
         CREATE TEMP TABLE rc_dup ON COMMIT DROP AS
         SELECT 'mpn'::text AS side, ntpn, count(*) AS n FROM rc_m WHERE {keys} GROUP BY ntpn HAVING count(*) > 1
         UNION ALL
         SELECT 'bank', ntpn, count(*) FROM rc_b WHERE {keys} GROUP BY ntpn HAVING count(*) > 1
-    """))
+    """)
+    )
     conn.execute(text("ANALYZE rc_dup"))
-    conn.execute(text(f"""
+    conn.execute(
+        text(f"""
         INSERT INTO rc_pair
         SELECT coalesce(m.ntpn, b.ntpn), m.import_id, m.line, b.batch_id, b.line, {_PAIR_COLUMNS},
                coalesce(m.reused, false), coalesce(b.reused, false), NULL, false
@@ -297,18 +357,22 @@ def stage_exact(conn: Connection, day: date) -> int:
           FULL JOIN (SELECT * FROM rc_b WHERE {keys}) b ON b.ntpn = m.ntpn
          WHERE m.ntpn IS NULL OR b.ntpn IS NULL OR m.reused OR b.reused OR {_DIFFERS}
             OR coalesce(m.ntpn, b.ntpn) IN (SELECT ntpn FROM rc_dup)
-    """))
-    conn.execute(text(f"""
+    """)
+    )
+    conn.execute(
+        text(f"""
         INSERT INTO rc_mtotal (bank_code, n, amount)
         SELECT bank_code, count(*), sum(amount) FROM rc_m WHERE {keys} GROUP BY bank_code
-    """))
+    """)
+    )
     return int(conn.execute(text("SELECT count(*) FROM rc_pair")).scalar_one())
 
 
 def stage_banks(conn: Connection, day: date) -> None:
     """`rc_bank`: per bank of the date, MPN totals, the current batch and the current statement letter."""
     conn.execute(text("DROP TABLE IF EXISTS rc_bank"))
-    conn.execute(text("""
+    conn.execute(
+        text("""
         CREATE TEMP TABLE rc_bank ON COMMIT DROP AS
         WITH mpn AS (SELECT bank_code, sum(n) AS n, sum(amount) AS amount FROM rc_mtotal
                       WHERE bank_code IS NOT NULL GROUP BY bank_code HAVING sum(n) > 0),
@@ -322,7 +386,9 @@ def stage_banks(conn: Connection, day: date) -> None:
           FROM mpn m
           FULL JOIN batch b ON b.bank_code = m.bank_code
           FULL JOIN letter l ON l.bank_code = coalesce(m.bank_code, b.bank_code)
-    """), {"d": day})
+    """),
+        {"d": day},
+    )
     conn.execute(text("ANALYZE rc_bank"))
 
 
@@ -334,7 +400,8 @@ def stage_cross_date(conn: Connection, day: date) -> None:
     another date goes to `rc_other` to be reported as `cutoff_mismatch` here.
     """
     window = {"d": day, "lo": day - CUTOFF_WINDOW, "hi": day + CUTOFF_WINDOW}
-    conn.execute(text("""
+    conn.execute(
+        text("""
         UPDATE rc_pair p SET deferred_to = o.business_date
           FROM (SELECT DISTINCT ON (p2.ntpn) p2.ntpn, r.business_date
                   FROM rc_pair p2
@@ -344,9 +411,12 @@ def stage_cross_date(conn: Connection, day: date) -> None:
                  WHERE p2.b_line IS NULL
                  ORDER BY p2.ntpn, r.business_date) o
          WHERE p.ntpn = o.ntpn AND p.b_line IS NULL
-    """), window)
+    """),
+        window,
+    )
     conn.execute(text("DROP TABLE IF EXISTS rc_other"))
-    conn.execute(text("""
+    conn.execute(
+        text("""
         CREATE TEMP TABLE rc_other ON COMMIT DROP AS
         SELECT DISTINCT ON (r.ntpn) r.ntpn, r.business_date, r.amount, r.bank_code, r.ntb, r.npwp, r.kap,
                r.kjs, r.tax_period, r.kpp_code
@@ -356,7 +426,9 @@ def stage_cross_date(conn: Connection, day: date) -> None:
          WHERE NOT EXISTS (SELECT 1 FROM cancelled_number c
                             WHERE c.kind = 'ntpn' AND c.number = r.ntpn AND r.paid_at <= c.cancelled_at)
          ORDER BY r.ntpn, r.business_date
-    """), window)
+    """),
+        window,
+    )
 
 
 def _fields(m: str, b: str, *, with_date: str | None = None) -> str:
@@ -390,8 +462,8 @@ _CLASSIFY = f"""
          ORDER BY ntpn, m_import, m_line, b_batch, b_line
     ), judged AS (
         SELECT p.*, o.business_date AS other_date, o.amount AS other_amount,
-               CASE WHEN p.nm IS NOT NULL AND p.nb IS NOT NULL THEN {_fields('f.m_', 'f.b_')}
-                    WHEN o.ntpn IS NOT NULL THEN {_fields('o.', 'f2.b_', with_date='true')}
+               CASE WHEN p.nm IS NOT NULL AND p.nb IS NOT NULL THEN {_fields("f.m_", "f.b_")}
+                    WHEN o.ntpn IS NOT NULL THEN {_fields("o.", "f2.b_", with_date="true")}
                     ELSE '' END AS fields,
                CASE WHEN EXISTS (SELECT 1 FROM rc_dup d WHERE d.ntpn = p.ntpn) THEN 'duplicate'
                     WHEN coalesce(p.m_reused, false) OR coalesce(p.b_reused, false) THEN 'cancelled_reused'
@@ -443,4 +515,3 @@ def classify(conn: Connection) -> None:
     """
     conn.execute(text("DROP TABLE IF EXISTS rc_found"))
     conn.execute(text(_CLASSIFY))
-

@@ -25,11 +25,26 @@ from queries.reconciliation.model import OPEN_STATUSES, ExceptionRow
 from queries.reconciliation.work import KIND_ADJUSTMENT, KIND_RESOLUTION, OBJECT_TYPE, exception_row, pending_request
 
 #: The fields compared side by side, in display order (`business_date` last).
-DETAIL_FIELDS = ("ntpn", "bank_code", "ntb", "paid_at", "npwp", "kap", "kjs", "tax_period", "kpp_code", "amount",
-                 "business_date")
+DETAIL_FIELDS = (
+    "ntpn",
+    "bank_code",
+    "ntb",
+    "paid_at",
+    "npwp",
+    "kap",
+    "kjs",
+    "tax_period",
+    "kpp_code",
+    "amount",
+    "business_date",
+)
 #: Age buckets in working days: (label, lowest, highest or None).
-AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (("0-1", 0, 1), ("2-5", 2, 5), ("6-20", 6, 20),
-                                                        (">20", 21, None))
+AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("0-1", 0, 1),
+    ("2-5", 2, 5),
+    ("6-20", 6, 20),
+    (">20", 21, None),
+)
 
 
 class SideRecord(NamedTuple):
@@ -164,17 +179,29 @@ def _differing(mpn: tuple[SideRecord, ...], bank: tuple[SideRecord, ...]) -> tup
 
 
 def _history(conn: Connection, exc: ExceptionRow) -> tuple[HistoryEvent, ...]:
-    rows = conn.execute(text("""
+    rows = conn.execute(
+        text("""
         SELECT at, actor, action, coalesce(after, '{}'::jsonb) FROM audit_log
          WHERE (object_type, object_id) IN ((:t1, :id), (:t2, :id), (:t3, :id))
-         ORDER BY seq"""), {"t1": OBJECT_TYPE, "t2": KIND_RESOLUTION, "t3": KIND_ADJUSTMENT,
-                            "id": str(exc.exception_id)}).all()
-    events = [HistoryEvent(exc.opened_at, "system", "exception.open", "Terdeteksi oleh rekonsiliasi",
-                           {"category": exc.category})]
+         ORDER BY seq"""),
+        {"t1": OBJECT_TYPE, "t2": KIND_RESOLUTION, "t3": KIND_ADJUSTMENT, "id": str(exc.exception_id)},
+    ).all()
+    events = [
+        HistoryEvent(
+            exc.opened_at, "system", "exception.open", "Terdeteksi oleh rekonsiliasi", {"category": exc.category}
+        )
+    ]
     events += [HistoryEvent(at, actor, action, ACTIONS.get(action, action), after) for at, actor, action, after in rows]
     if exc.closed_by_data and exc.resolved_at is not None:
-        events.append(HistoryEvent(exc.resolved_at, exc.resolved_by or "system", "exception.closed_by_data",
-                                   "Tertutup otomatis oleh data", {"note": exc.note}))
+        events.append(
+            HistoryEvent(
+                exc.resolved_at,
+                exc.resolved_by or "system",
+                "exception.closed_by_data",
+                "Tertutup otomatis oleh data",
+                {"note": exc.note},
+            )
+        )
     return tuple(sorted(events, key=lambda e: e.at))
 
 
@@ -203,8 +230,9 @@ AROSE_ON = """LEAST((e.opened_at AT TIME ZONE 'Asia/Jakarta')::date,
 
 def arose_on(conn: Connection, exception_id: int) -> date:
     """The day exception `exception_id` arose in the business timeline (`AROSE_ON`)."""
-    return conn.execute(text(f"SELECT {AROSE_ON} FROM recon_exception e WHERE e.exception_id = :id"),
-                        {"id": exception_id}).scalar_one()
+    return conn.execute(
+        text(f"SELECT {AROSE_ON} FROM recon_exception e WHERE e.exception_id = :id"), {"id": exception_id}
+    ).scalar_one()
 
 
 def exception_detail(conn: Connection, exception_id: int, *, as_of: date | None = None) -> ExceptionDetail:
@@ -216,36 +244,82 @@ def exception_detail(conn: Connection, exception_id: int, *, as_of: date | None 
         window = {"ntpn": exc.ntpn, "lo": exc.business_date - CUTOFF_WINDOW, "hi": exc.business_date + CUTOFF_WINDOW}
         mpn, bank = _side(conn.execute(_MPN, window)), _side(conn.execute(_BANK, window))
     key = {"id": exception_id}
-    comments = tuple(Comment(*r) for r in conn.execute(text(
-        """SELECT comment_id, author, author_role, body, created_at FROM exception_comment
-            WHERE exception_id = :id ORDER BY comment_id"""), key))
-    assignments = tuple(Assignment(*r) for r in conn.execute(text(
-        """SELECT assignee, previous, assigned_by, assigned_at FROM exception_assignment
-            WHERE exception_id = :id ORDER BY assignment_id"""), key))
-    bas = tuple(BeritaAcara(*r) for r in conn.execute(text(
-        f"SELECT {BA_COLUMNS} FROM berita_acara WHERE exception_id = :id OR (ntpn = :ntpn AND ntpn <> '')"
-        " ORDER BY ba_id"), {**key, "ntpn": exc.ntpn}))
-    adjustments = tuple(Adjustment(r[0], r[1], r[2], None if r[4] is None else RecordRef(r[2], r[3], r[4], r[5]),
-                                   *r[6:]) for r in conn.execute(text(
-        """SELECT adjustment_id, kind, side, ref_business_date, ref_source_id, ref_line, effective_date, before,
+    comments = tuple(
+        Comment(*r)
+        for r in conn.execute(
+            text(
+                """SELECT comment_id, author, author_role, body, created_at FROM exception_comment
+            WHERE exception_id = :id ORDER BY comment_id"""
+            ),
+            key,
+        )
+    )
+    assignments = tuple(
+        Assignment(*r)
+        for r in conn.execute(
+            text(
+                """SELECT assignee, previous, assigned_by, assigned_at FROM exception_assignment
+            WHERE exception_id = :id ORDER BY assignment_id"""
+            ),
+            key,
+        )
+    )
+    bas = tuple(
+        BeritaAcara(*r)
+        for r in conn.execute(
+            text(
+                f"SELECT {BA_COLUMNS} FROM berita_acara WHERE exception_id = :id OR (ntpn = :ntpn AND ntpn <> '')"
+                " ORDER BY ba_id"
+            ),
+            {**key, "ntpn": exc.ntpn},
+        )
+    )
+    adjustments = tuple(
+        Adjustment(r[0], r[1], r[2], None if r[4] is None else RecordRef(r[2], r[3], r[4], r[5]), *r[6:])
+        for r in conn.execute(
+            text(
+                """SELECT adjustment_id, kind, side, ref_business_date, ref_source_id, ref_line, effective_date, before,
                   after, cause, note, requested_by, approved_by, created_at
-             FROM adjustment WHERE exception_id = :id ORDER BY adjustment_id"""), key))
-    notas = tuple(NotaPerbaikan(*r) for r in conn.execute(text(
-        f"SELECT {NOTA_COLUMNS} FROM nota_perbaikan WHERE exception_id = :id ORDER BY nota_id"), key))
+             FROM adjustment WHERE exception_id = :id ORDER BY adjustment_id"""
+            ),
+            key,
+        )
+    )
+    notas = tuple(
+        NotaPerbaikan(*r)
+        for r in conn.execute(
+            text(f"SELECT {NOTA_COLUMNS} FROM nota_perbaikan WHERE exception_id = :id ORDER BY nota_id"), key
+        )
+    )
     calendar = calendar_from_db(conn)
     end = as_of or _wib_day(exc.resolved_at or datetime.now().astimezone())
-    return ExceptionDetail(exc, working_age(calendar, arose_on(conn, exception_id), end), mpn, bank,
-                           _differing(mpn, bank), comments, assignments, _history(conn, exc),
-                           pending_request(conn, exception_id), bas, adjustments, notas, _closer(conn, exc))
+    return ExceptionDetail(
+        exc,
+        working_age(calendar, arose_on(conn, exception_id), end),
+        mpn,
+        bank,
+        _differing(mpn, bank),
+        comments,
+        assignments,
+        _history(conn, exc),
+        pending_request(conn, exception_id),
+        bas,
+        adjustments,
+        notas,
+        _closer(conn, exc),
+    )
 
 
 def _closer(conn: Connection, exc: ExceptionRow) -> str | None:
     """The user who approved the last step of the request that closed `exc` (the checker, not the maker)."""
     if exc.is_open or exc.closed_by_data or exc.request_id is None:
         return None
-    return conn.execute(text("""SELECT u.username FROM approval_decision d JOIN app_user u ON u.user_id = d.decided_by
+    return conn.execute(
+        text("""SELECT u.username FROM approval_decision d JOIN app_user u ON u.user_id = d.decided_by
                                   WHERE d.request_id = :r AND d.decision = 'approved'
-                                  ORDER BY d.step DESC LIMIT 1"""), {"r": exc.request_id}).scalar()
+                                  ORDER BY d.step DESC LIMIT 1"""),
+        {"r": exc.request_id},
+    ).scalar()
 
 
 def exception_age_buckets(conn: Connection, *, as_of: date, bank: str | None = None) -> list[AgeBucket]:
@@ -253,21 +327,29 @@ def exception_age_buckets(conn: Connection, *, as_of: date, bank: str | None = N
 
     Grouped by the day each arose in SQL (a few dozen rows); the working days between come from the calendar.
     """
-    rows = conn.execute(text(f"""
+    rows = conn.execute(
+        text(f"""
         SELECT {AROSE_ON} AS opened, status, count(*)
           FROM recon_exception e
          WHERE status IN :statuses AND (CAST(:bank AS text) IS NULL OR bank_code = CAST(:bank AS text))
-         GROUP BY 1, 2"""), {"statuses": OPEN_STATUSES, "bank": bank}).all()
+         GROUP BY 1, 2"""),
+        {"statuses": OPEN_STATUSES, "bank": bank},
+    ).all()
     counts = {label: {"open": 0, "in_clarification": 0} for label, _, _ in AGE_BUCKETS}
     if rows:
         calendar = calendar_from_db(conn)
         first = min(r.opened for r in rows)
-        working = [first + timedelta(days=i) for i in range((as_of - first).days + 1)
-                   if calendar.is_working(first + timedelta(days=i))]
+        working = [
+            first + timedelta(days=i)
+            for i in range((as_of - first).days + 1)
+            if calendar.is_working(first + timedelta(days=i))
+        ]
         upto = bisect_right(working, as_of)
         for opened, status, n in rows:
             age = max(0, upto - bisect_right(working, opened))
             label = next(lb for lb, lo, hi in AGE_BUCKETS if age >= lo and (hi is None or age <= hi))
             counts[label][status] += n
-    return [AgeBucket(label, lo, hi, sum(counts[label].values()), counts[label]["open"],
-                      counts[label]["in_clarification"]) for label, lo, hi in AGE_BUCKETS]
+    return [
+        AgeBucket(label, lo, hi, sum(counts[label].values()), counts[label]["open"], counts[label]["in_clarification"])
+        for label, lo, hi in AGE_BUCKETS
+    ]

@@ -40,6 +40,7 @@ MAX_LIMIT = 1000
 #: `work_mem` for the grid's query (this transaction only): sorting 200,000 ids and keys takes ~20 MB.
 SORT_MEMORY = "48MB"
 
+
 @dataclass(frozen=True, slots=True)
 class ExceptionFilter:
     """Which exceptions: business dates (inclusive, either end open), bank, category, statuses, NTPN text.
@@ -117,8 +118,15 @@ def _order(sort_column: str | None, descending: bool) -> str:
     return f"{SORTS[column]} {direction} NULLS LAST{tie}, e.exception_id {direction}"
 
 
-def exception_page(conn: Connection, *, flt: ExceptionFilter, offset: int = 0, limit: int = 100,
-                   sort_column: str | None = None, descending: bool = False) -> ExceptionPage:
+def exception_page(
+    conn: Connection,
+    *,
+    flt: ExceptionFilter,
+    offset: int = 0,
+    limit: int = 100,
+    sort_column: str | None = None,
+    descending: bool = False,
+) -> ExceptionPage:
     """Rows `offset..offset+limit` of the exceptions matching `flt` in a whitelisted sort, and their total.
 
     Only the ids are sorted (a narrow sort stays in memory), then the block's rows are read by primary key.
@@ -128,13 +136,16 @@ def exception_page(conn: Connection, *, flt: ExceptionFilter, offset: int = 0, l
     where, params = _where(flt)
     offset, limit = max(0, int(offset)), max(1, min(int(limit), MAX_LIMIT))
     conn.execute(text(f"SET LOCAL work_mem = '{SORT_MEMORY}'"))  # a deep block's sort of ids stays in memory
-    rows = conn.execute(text(f"""
+    rows = conn.execute(
+        text(f"""
         SELECT {row_columns()}
           FROM (SELECT e.exception_id FROM recon_exception e WHERE {where}
                  ORDER BY {_order(sort_column, descending)} OFFSET :offset LIMIT :limit) block
           JOIN recon_exception e USING (exception_id)
          ORDER BY {_order(sort_column, descending)}
-    """), {**params, "offset": offset, "limit": limit}).all()
+    """),
+        {**params, "offset": offset, "limit": limit},
+    ).all()
     if offset == 0 and len(rows) < limit:
         total = len(rows)
     else:
@@ -144,10 +155,16 @@ def exception_page(conn: Connection, *, flt: ExceptionFilter, offset: int = 0, l
 
 def category_counts(conn: Connection, *, business_date: date) -> list[CategoryCount]:
     """Every category of CONTRACT §4, in its order, with the date's open and closed exceptions."""
-    found = {r[0]: (int(r[1]), int(r[2])) for r in conn.execute(text("""
+    found = {
+        r[0]: (int(r[1]), int(r[2]))
+        for r in conn.execute(
+            text("""
         SELECT category, count(*) FILTER (WHERE status IN ('open', 'in_clarification')),
                count(*) FILTER (WHERE status NOT IN ('open', 'in_clarification'))
-          FROM recon_exception WHERE business_date = :d GROUP BY category"""), {"d": business_date})}
+          FROM recon_exception WHERE business_date = :d GROUP BY category"""),
+            {"d": business_date},
+        )
+    }
     return [CategoryCount(c, label, *found.get(c, (0, 0))) for c, label in CATEGORY_LABELS.items()]
 
 
@@ -162,13 +179,22 @@ def bank_names(conn: Connection) -> dict[str, str]:
 EXPORT_HEADER = (*EXPORT_COLUMNS, "exception_id", "assignee", "cause")
 
 
-def exported_rows(conn: Connection, *, flt: ExceptionFilter, sort_column: str | None = None,
-                  descending: bool = False, batch: int = 2000) -> Iterator[tuple[Any, ...]]:
+def exported_rows(
+    conn: Connection,
+    *,
+    flt: ExceptionFilter,
+    sort_column: str | None = None,
+    descending: bool = False,
+    batch: int = 2000,
+) -> Iterator[tuple[Any, ...]]:
     """The rows matching `flt` as EXPORT_HEADER tuples, streamed `batch` at a time (server-side cursor)."""
     where, params = _where(flt)
-    result = conn.execution_options(stream_results=True, yield_per=batch).execute(text(f"""
-        SELECT {', '.join('e.' + c for c in EXPORT_HEADER)}
+    result = conn.execution_options(stream_results=True, yield_per=batch).execute(
+        text(f"""
+        SELECT {", ".join("e." + c for c in EXPORT_HEADER)}
           FROM recon_exception e WHERE {where}
-         ORDER BY {_order(sort_column, descending)}"""), params)
+         ORDER BY {_order(sort_column, descending)}"""),
+        params,
+    )
     for row in result:
         yield tuple(row)

@@ -76,8 +76,14 @@ class ExceptionRow:
 
     def content(self) -> dict[str, Any]:
         """What reconciliation may change under a pending request (pinned by its content hash)."""
-        return {"category": self.category, "fields": self.fields, "mpn_amount": self.mpn_amount,
-                "bank_amount": self.bank_amount, "other_date": self.other_date, "batch_id": self.batch_id}
+        return {
+            "category": self.category,
+            "fields": self.fields,
+            "mpn_amount": self.mpn_amount,
+            "bank_amount": self.bank_amount,
+            "other_date": self.other_date,
+            "batch_id": self.batch_id,
+        }
 
 
 #: The stored columns of `ExceptionRow`, in order (`pending` is computed, not stored).

@@ -68,8 +68,9 @@ class ReconReport:
         return None if self.result_minutes is None else self.result_minutes <= RESULT_DEADLINE_MINUTES
 
 
-def reconciliation_report(conn: Connection, *, business_date: date, bank_code: str,
-                          limit: int = MAX_EXCEPTION_ROWS) -> ReconReport:
+def reconciliation_report(
+    conn: Connection, *, business_date: date, bank_code: str, limit: int = MAX_EXCEPTION_ROWS
+) -> ReconReport:
     """The report of `bank_code` on `business_date`; `ReportError` if that pair was never reconciled.
 
     Exceptions are those the last run detected (so they add up to `counts`), whatever their status since:
@@ -78,27 +79,45 @@ def reconciliation_report(conn: Connection, *, business_date: date, bank_code: s
     bank = conn.execute(text("SELECT name, kind FROM bank WHERE bank_code = :b"), {"b": bank_code}).first()
     if bank is None:
         raise ReportError(f"Bank dengan kode {bank_code!r} tidak dikenal.")
-    r = conn.execute(text("""
+    r = conn.execute(
+        text("""
         SELECT last_run_id, batch_id, batch_received_at, result_at, result_minutes, mpn_count, mpn_amount,
                bank_count, bank_amount, matched_count, matched_amount, exception_counts
           FROM recon_result WHERE business_date = :d AND bank_code = :b
-    """), {"d": business_date, "b": bank_code}).first()
+    """),
+        {"d": business_date, "b": bank_code},
+    ).first()
     if r is None:
-        raise ReportError(f"{bank.name} ({bank_code}) belum direkonsiliasi untuk tanggal buku "
-                          f"{business_date:%d/%m/%Y}; jalankan rekonsiliasi terlebih dahulu.")
-    rows = conn.execute(text(f"""
+        raise ReportError(
+            f"{bank.name} ({bank_code}) belum direkonsiliasi untuk tanggal buku "
+            f"{business_date:%d/%m/%Y}; jalankan rekonsiliasi terlebih dahulu."
+        )
+    rows = conn.execute(
+        text(f"""
         SELECT {row_columns()}
           FROM recon_exception e
          WHERE e.business_date = :d AND e.bank_code = :b AND e.last_seen_run = :run
          ORDER BY e.level = 'transaction', {_CATEGORY_ORDER}, e.ntpn
          LIMIT :limit
-    """), {"d": business_date, "b": bank_code, "run": r.last_run_id, "limit": limit})
+    """),
+        {"d": business_date, "b": bank_code, "run": r.last_run_id, "limit": limit},
+    )
     return ReconReport(
-        business_date=business_date, bank_code=bank_code, bank_name=bank.name, bank_kind=bank.kind,
-        run_id=r.last_run_id, batch_id=r.batch_id, batch_received_at=r.batch_received_at, result_at=r.result_at,
+        business_date=business_date,
+        bank_code=bank_code,
+        bank_name=bank.name,
+        bank_kind=bank.kind,
+        run_id=r.last_run_id,
+        batch_id=r.batch_id,
+        batch_received_at=r.batch_received_at,
+        result_at=r.result_at,
         result_minutes=None if r.result_minutes is None else float(r.result_minutes),
-        mpn_count=r.mpn_count, mpn_amount=r.mpn_amount, bank_count=r.bank_count, bank_amount=r.bank_amount,
-        matched_count=r.matched_count, matched_amount=r.matched_amount,
+        mpn_count=r.mpn_count,
+        mpn_amount=r.mpn_amount,
+        bank_count=r.bank_count,
+        bank_amount=r.bank_amount,
+        matched_count=r.matched_count,
+        matched_amount=r.matched_amount,
         counts={c: int(r.exception_counts.get(c, 0)) for c in CATEGORIES},
         exceptions=tuple(ExceptionRow(*row) for row in rows),
     )

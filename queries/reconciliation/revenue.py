@@ -57,7 +57,9 @@ WITH pay AS (
 #: join to them never rests on `recon_exception`'s (stale right after a reconciliation wrote it: a nested loop over
 #: "one" open exception would rescan thousands of them for every payment).
 _OPEN = "CREATE TEMP TABLE rv_open ON COMMIT DROP AS " + OPEN_EXCEPTIONS
-_REFRESH = _RECEIVED.format(payments="{payments}", only="", open_exc="SELECT ntpn FROM rv_open") + """
+_REFRESH = (
+    _RECEIVED.format(payments="{payments}", only="", open_exc="SELECT ntpn FROM rv_open")
+    + """
 INSERT INTO revenue_day (business_date, bank_code, kpp_code, kap, reconciled_count, reconciled_amount,
                          unreconciled_count, unreconciled_amount)
 SELECT :d, bank_code, kpp_code, kap,
@@ -66,6 +68,7 @@ SELECT :d, bank_code, kpp_code, kap,
   FROM received_payment
  GROUP BY bank_code, kpp_code, kap
 """
+)
 
 #: Bits of `revenue_rollup.grain`: which dimensions a rollup row keeps (a dropped one holds '').
 BANK, KPP, KAP = 1, 2, 4
@@ -154,16 +157,21 @@ def refresh_revenue_day(conn: Connection, business_date: date) -> int:
     """
     d = {"d": business_date, "month": business_date.replace(day=1)}
     _stage(conn, "rv_old", _AGG.format(table="rv_old"), d)
-    conn.execute(text(f"DELETE FROM revenue_rollup WHERE grain = ANY({_DAY_GRAINS}) AND span = 'day'"
-                      " AND period = :d"), d)
+    conn.execute(
+        text(f"DELETE FROM revenue_rollup WHERE grain = ANY({_DAY_GRAINS}) AND span = 'day' AND period = :d"), d
+    )
     conn.execute(text("DELETE FROM revenue_day WHERE business_date = :d"), d)
     _stage(conn, "rv_open", _OPEN, d)
     written = conn.execute(text(_REFRESH.format(payments=payments_of(conn, business_date))), d).rowcount
     _stage(conn, "rv_new", _AGG.format(table="rv_new"), d)
     conn.execute(text(_DAY_IN), d)
     conn.execute(text("DROP TABLE IF EXISTS rv_zero"))
-    conn.execute(text('CREATE TEMP TABLE rv_zero (grain smallint, bank_code text COLLATE "C", kpp_code text COLLATE'
-                      ' "C", kap text COLLATE "C") ON COMMIT DROP'))
+    conn.execute(
+        text(
+            'CREATE TEMP TABLE rv_zero (grain smallint, bank_code text COLLATE "C", kpp_code text COLLATE'
+            ' "C", kap text COLLATE "C") ON COMMIT DROP'
+        )
+    )
     conn.execute(text(_MONTH_DELTA), d)
     conn.execute(text("ANALYZE rv_zero"))
     conn.execute(text(_MONTH_ZERO_OUT), d)
@@ -171,10 +179,12 @@ def refresh_revenue_day(conn: Connection, business_date: date) -> int:
 
 
 #: The payment of NTPN `:ntpn` on date `:d` (R13's rule for that one payment), when it now counts as received.
-_NOW_RECEIVED = _RECEIVED.format(payments="mpn_record", only="AND m.ntpn = :ntpn",
-                                 open_exc=OPEN_EXCEPTIONS + " AND ntpn = :ntpn") + """
+_NOW_RECEIVED = (
+    _RECEIVED.format(payments="mpn_record", only="AND m.ntpn = :ntpn", open_exc=OPEN_EXCEPTIONS + " AND ntpn = :ntpn")
+    + """
 SELECT bank_code, kpp_code, kap, amount FROM received_payment WHERE received
 """
+)
 
 #: Move one payment (`:bank`, `:kpp`, `:kap`, `:amount`) of date `:d` from unreconciled to reconciled.
 _MOVE_DAY = """
@@ -208,8 +218,14 @@ def exception_closed(conn: Connection, business_date: date, ntpn: str) -> int:
     found = conn.execute(text(_NOW_RECEIVED), {"d": business_date, "ntpn": ntpn}).first()
     if found is None:
         return 0
-    values = {"d": business_date, "month": business_date.replace(day=1), "bank": found.bank_code,
-              "kpp": found.kpp_code, "kap": found.kap, "amount": found.amount}
+    values = {
+        "d": business_date,
+        "month": business_date.replace(day=1),
+        "bank": found.bank_code,
+        "kpp": found.kpp_code,
+        "kap": found.kap,
+        "amount": found.amount,
+    }
     if conn.execute(text(_MOVE_DAY), values).rowcount != 1:
         refresh_revenue_day(conn, business_date)
         return 1
@@ -218,6 +234,7 @@ def exception_closed(conn: Connection, business_date: date, ntpn: str) -> int:
 
 
 # --- the filter -------------------------------------------------------------------------------------------------
+
 
 def _year_before(d: date) -> date:
     """The same day a year earlier (29 February becomes 28 February)."""
@@ -249,8 +266,12 @@ class RevenueFilter:
 
     def grain(self, shown: int = 0) -> int:
         """The dimensions (`BANK`, `KPP`, `KAP` bits) a chart showing `shown` needs under this cut."""
-        return (shown | (BANK if self.bank_codes else 0) | (KAP if self.kaps else 0)
-                | (KPP if self.kanwil_code or self.kpp_code else 0))
+        return (
+            shown
+            | (BANK if self.bank_codes else 0)
+            | (KAP if self.kaps else 0)
+            | (KPP if self.kanwil_code or self.kpp_code else 0)
+        )
 
     def scope(self, tag: str = "") -> tuple[str, dict[str, Any]]:
         """SQL conditions on `r` (`revenue_day` or `revenue_rollup`) other than the period: fixed fragments, their
@@ -275,8 +296,11 @@ class RevenueFilter:
         """The period as `('month', first month, last month)` for its whole months and `('day', first, last)` for
         the days before and after them (only days when `by_day`): each date in exactly one piece."""
         start = self.first if self.first.day == 1 else _next_month(self.first)  # first whole month
-        after = _next_month(self.last) if _next_month(self.last) - timedelta(days=1) == self.last \
-            else self.last.replace(day=1)  # the first month after the whole ones
+        after = (
+            _next_month(self.last)
+            if _next_month(self.last) - timedelta(days=1) == self.last
+            else self.last.replace(day=1)
+        )  # the first month after the whole ones
         if by_day or start >= after:
             return [("day", self.first, self.last)]
         found = [("month", start, (after - timedelta(days=1)).replace(day=1))]
@@ -301,19 +325,26 @@ class RevenueFilter:
             params.update({f"first{tag}_{n}": first, f"last{tag}_{n}": last})
             between = f"BETWEEN :first{tag}_{n} AND :last{tag}_{n}"
             if span == "day" and grain == ALL:
-                selects.append(f"SELECT r.business_date AS period, {_MEASURES} FROM revenue_day r "
-                               f"WHERE r.business_date {between} AND {scope}")
+                selects.append(
+                    f"SELECT r.business_date AS period, {_MEASURES} FROM revenue_day r "
+                    f"WHERE r.business_date {between} AND {scope}"
+                )
             else:
-                selects.append(f"SELECT r.period, {_MEASURES} FROM revenue_rollup r WHERE r.grain = {grain} "
-                               f"AND r.span = '{span}' AND r.period {between} AND {scope}")
+                selects.append(
+                    f"SELECT r.period, {_MEASURES} FROM revenue_rollup r WHERE r.grain = {grain} "
+                    f"AND r.span = '{span}' AND r.period {between} AND {scope}"
+                )
         return "\nUNION ALL\n".join(selects), params
 
 
-_MEASURES = ("r.bank_code, r.kpp_code, r.kap, r.reconciled_count, r.reconciled_amount, r.unreconciled_count, "
-             "r.unreconciled_amount")
+_MEASURES = (
+    "r.bank_code, r.kpp_code, r.kap, r.reconciled_count, r.reconciled_amount, r.unreconciled_count, "
+    "r.unreconciled_amount"
+)
 
 
 # --- results ----------------------------------------------------------------------------------------------------
+
 
 class RevenueTotals(NamedTuple):
     """The period's totals, and the reconciled amount of the same period a year earlier."""
@@ -373,6 +404,7 @@ class RevenueChoices(NamedTuple):
 
 # --- reads ------------------------------------------------------------------------------------------------------
 
+
 def _quick(conn: Connection) -> None:
     """These sums run in well under a second: compiling them (JIT, ~50 ms) costs more than it saves."""
     conn.execute(text("SET LOCAL jit = off"))
@@ -380,6 +412,7 @@ def _quick(conn: Connection) -> None:
 
 def revenue_choices(conn: Connection) -> RevenueChoices:
     """Banks, KAPs and Kanwils from master data, and the newest date in `revenue_day`."""
+
     def choices(sql: str) -> list[Choice]:
         return [Choice(*row) for row in conn.execute(text(sql))]
 
@@ -395,21 +428,26 @@ def _both_years(f: RevenueFilter, shown: int = 0) -> tuple[str, dict[str, Any]]:
     """The cut's rows with `cur` true, and the same cut a year earlier with `cur` false."""
     now, now_params = f.source(shown, tag="c")
     before, before_params = f.last_year().source(shown, tag="l")
-    return (f"SELECT TRUE AS cur, x.* FROM ({now}) x UNION ALL SELECT FALSE, y.* FROM ({before}) y",
-            {**now_params, **before_params})
+    return (
+        f"SELECT TRUE AS cur, x.* FROM ({now}) x UNION ALL SELECT FALSE, y.* FROM ({before}) y",
+        {**now_params, **before_params},
+    )
 
 
 def revenue_totals(conn: Connection, f: RevenueFilter) -> RevenueTotals:
     """Reconciled and unreconciled counts and amounts of the period, and last year's reconciled amount."""
     _quick(conn)
     rows, params = _both_years(f)
-    row = conn.execute(text(f"""
+    row = conn.execute(
+        text(f"""
         SELECT coalesce(sum(reconciled_count) FILTER (WHERE cur), 0),
                coalesce(sum(reconciled_amount) FILTER (WHERE cur), 0),
                coalesce(sum(unreconciled_count) FILTER (WHERE cur), 0),
                coalesce(sum(unreconciled_amount) FILTER (WHERE cur), 0),
                coalesce(sum(reconciled_amount) FILTER (WHERE NOT cur), 0)
-          FROM ({rows}) r"""), params).one()
+          FROM ({rows}) r"""),
+        params,
+    ).one()
     return RevenueTotals(*map(int, row))
 
 
@@ -417,8 +455,11 @@ def daily_revenue(conn: Connection, f: RevenueFilter) -> list[DayAmount]:
     """Reconciled revenue per business date of the period (dates without revenue left out)."""
     _quick(conn)
     rows, params = f.source(by_day=True)
-    found = conn.execute(text(f"""SELECT r.period, sum(r.reconciled_amount) FROM ({rows}) r
-                                   GROUP BY r.period ORDER BY r.period"""), params)
+    found = conn.execute(
+        text(f"""SELECT r.period, sum(r.reconciled_amount) FROM ({rows}) r
+                                   GROUP BY r.period ORDER BY r.period"""),
+        params,
+    )
     return [DayAmount(day, int(amount)) for day, amount in found]
 
 
@@ -426,9 +467,12 @@ def monthly_revenue(conn: Connection, f: RevenueFilter) -> list[MonthAmount]:
     """Reconciled revenue per month of the period and of the same days a year earlier, oldest first."""
     _quick(conn)
     rows, params = _both_years(f)
-    found = conn.execute(text(f"""
+    found = conn.execute(
+        text(f"""
         SELECT r.cur, date_trunc('month', r.period)::date, sum(r.reconciled_amount) FROM ({rows}) r
-         GROUP BY 1, 2"""), params)
+         GROUP BY 1, 2"""),
+        params,
+    )
     months: dict[date, list[int]] = {}
     for current, month, amount in found:
         slot = months.setdefault(month if current else month.replace(year=month.year + 1), [0, 0])
@@ -450,8 +494,17 @@ SELECT {label}, {name}, sum(rec), sum(unrec), sum(n)
 """
 
 
-def _shares(conn: Connection, f: RevenueFilter, *, shown: int, code: str, label: str, name: str, join: str,
-            limit: int | None = None) -> list[Share]:
+def _shares(
+    conn: Connection,
+    f: RevenueFilter,
+    *,
+    shown: int,
+    code: str,
+    label: str,
+    name: str,
+    join: str,
+    limit: int | None = None,
+) -> list[Share]:
     _quick(conn)
     rows, params = f.source(shown)
     sql = _SHARE.format(code=code, rows=rows, label=label, name=name, join=join) + (" LIMIT :limit" if limit else "")
@@ -461,21 +514,24 @@ def _shares(conn: Connection, f: RevenueFilter, *, shown: int, code: str, label:
 
 def revenue_by_tax_group(conn: Connection, f: RevenueFilter) -> list[Share]:
     """Per tax group of the KAP (`kap.tax_group`: PPh, PPN, …), largest reconciled first."""
-    return _shares(conn, f, shown=KAP, code="kap", label="k.tax_group", name="k.tax_group",
-                   join="JOIN kap k ON k.kap = p.code")
+    return _shares(
+        conn, f, shown=KAP, code="kap", label="k.tax_group", name="k.tax_group", join="JOIN kap k ON k.kap = p.code"
+    )
 
 
 def revenue_by_kap(conn: Connection, f: RevenueFilter, *, limit: int = 10) -> list[Share]:
     """The `limit` KAPs with the most reconciled revenue, with their names."""
-    return _shares(conn, f, shown=KAP, code="kap", label="p.code", name="k.name", join="JOIN kap k ON k.kap = p.code",
-                   limit=limit)
+    return _shares(
+        conn, f, shown=KAP, code="kap", label="p.code", name="k.name", join="JOIN kap k ON k.kap = p.code", limit=limit
+    )
 
 
 def revenue_by_bank(conn: Connection, f: RevenueFilter, *, top: int = 10) -> list[Share]:
     """The `top` collecting agents by reconciled revenue, then one "Lainnya" row (code None) for the rest."""
     _quick(conn)
     rows, params = f.source(BANK)
-    found = conn.execute(text(f"""
+    found = conn.execute(
+        text(f"""
         WITH per_bank AS (
             SELECT r.bank_code, sum(r.reconciled_amount) AS rec, sum(r.unreconciled_amount) AS unrec,
                    sum(r.reconciled_count) AS n
@@ -489,20 +545,36 @@ def revenue_by_bank(conn: Connection, f: RevenueFilter, *, top: int = 10) -> lis
         )
         SELECT g.code, coalesce(b.name, 'Lainnya'), g.rec, g.unrec, g.n
           FROM grouped g LEFT JOIN bank b ON b.bank_code = g.code
-         ORDER BY g.pos"""), {**params, "top": top})
+         ORDER BY g.pos"""),
+        {**params, "top": top},
+    )
     return [Share(c, n, int(a), int(u), int(k)) for c, n, a, u, k in found]
 
 
 def revenue_by_kanwil(conn: Connection, f: RevenueFilter) -> list[Share]:
     """Per Kanwil (through `kpp.kanwil_code`), largest reconciled first."""
-    return _shares(conn, f, shown=KPP, code="kpp_code", label="w.kanwil_code", name="w.name",
-                   join="JOIN kpp k ON k.kpp_code = p.code JOIN kanwil w ON w.kanwil_code = k.kanwil_code")
+    return _shares(
+        conn,
+        f,
+        shown=KPP,
+        code="kpp_code",
+        label="w.kanwil_code",
+        name="w.name",
+        join="JOIN kpp k ON k.kpp_code = p.code JOIN kanwil w ON w.kanwil_code = k.kanwil_code",
+    )
 
 
 def revenue_by_kpp(conn: Connection, f: RevenueFilter, kanwil_code: str) -> list[Share]:
     """Per KPP of one Kanwil, largest reconciled first."""
-    return _shares(conn, replace(f, kanwil_code=kanwil_code), shown=KPP, code="kpp_code", label="p.code",
-                   name="k.name", join="JOIN kpp k ON k.kpp_code = p.code")
+    return _shares(
+        conn,
+        replace(f, kanwil_code=kanwil_code),
+        shown=KPP,
+        code="kpp_code",
+        label="p.code",
+        name="k.name",
+        join="JOIN kpp k ON k.kpp_code = p.code",
+    )
 
 
 def kanwil_name(conn: Connection, kanwil_code: str) -> str | None:

@@ -22,17 +22,23 @@ SYSTEM = "system"
 
 def start_run(conn: Connection, *, business_date: date, bank_code: str | None, actor: str) -> int:
     """Open a run row; returns its id."""
-    return int(conn.execute(
-        text("INSERT INTO recon_run (business_date, bank_code, actor) VALUES (:d, :bank, :actor) RETURNING run_id"),
-        {"d": business_date, "bank": bank_code, "actor": actor}).scalar_one())
+    return int(
+        conn.execute(
+            text("INSERT INTO recon_run (business_date, bank_code, actor) VALUES (:d, :bank, :actor) RETURNING run_id"),
+            {"d": business_date, "bank": bank_code, "actor": actor},
+        ).scalar_one()
+    )
 
 
 def finish_run(conn: Connection, run_id: int, counts: dict[str, Any]) -> datetime:
     """Close a run row with its counts; returns when it finished."""
     return conn.execute(
-        text("UPDATE recon_run SET finished_at = clock_timestamp(), status = 'finished',"
-             " counts = CAST(:counts AS jsonb) WHERE run_id = :id RETURNING finished_at"),
-        {"id": run_id, "counts": json.dumps(counts, sort_keys=True)}).scalar_one()
+        text(
+            "UPDATE recon_run SET finished_at = clock_timestamp(), status = 'finished',"
+            " counts = CAST(:counts AS jsonb) WHERE run_id = :id RETURNING finished_at"
+        ),
+        {"id": run_id, "counts": json.dumps(counts, sort_keys=True)},
+    ).scalar_one()
 
 
 class ExceptionChanges(NamedTuple):
@@ -45,15 +51,17 @@ class ExceptionChanges(NamedTuple):
 
 
 _SCOPE = "(CAST(:bank AS text) IS NULL OR {alias}bank_code = CAST(:bank AS text))"
-_SAME = ("e.business_date = :d AND e.level = f.level AND e.bank_code = f.bank_code AND e.ntpn = f.ntpn"
-         " AND e.category = f.category")
+_SAME = (
+    "e.business_date = :d AND e.level = f.level AND e.bank_code = f.bank_code AND e.ntpn = f.ntpn"
+    " AND e.category = f.category"
+)
 
 _REOPEN = f"""
     UPDATE recon_exception e
        SET status = 'open', resolved_at = NULL, resolved_by = NULL, closed_by_data = false,
            note = 'reopened: detected again by run ' || :run, updated_at = now()
       FROM rc_found f
-     WHERE {_SAME} AND e.closed_by_data AND {_SCOPE.format(alias='f.')}
+     WHERE {_SAME} AND e.closed_by_data AND {_SCOPE.format(alias="f.")}
 """
 
 # Exceptions detected again: refresh what the data say. Reconciles of a date serialise on its advisory lock
@@ -68,7 +76,7 @@ _SEEN = f"""
                              THEN now() ELSE e.updated_at END
       FROM rc_found f
       LEFT JOIN rc_bank k ON k.bank_code = f.bank_code
-     WHERE {_SAME} AND {_SCOPE.format(alias='f.')}
+     WHERE {_SAME} AND {_SCOPE.format(alias="f.")}
 """
 
 _NEW = f"""
@@ -78,7 +86,7 @@ _NEW = f"""
            k.batch_id, :run, :run
       FROM rc_found f
       LEFT JOIN rc_bank k ON k.bank_code = f.bank_code
-     WHERE {_SCOPE.format(alias='f.')}
+     WHERE {_SCOPE.format(alias="f.")}
        AND NOT EXISTS (SELECT 1 FROM recon_exception e WHERE {_SAME})
 """
 
@@ -107,8 +115,8 @@ _CLOSE = f"""
       LEFT JOIN LATERAL (SELECT p.deferred_to FROM rc_pair p
                           WHERE p.ntpn = e0.ntpn AND p.deferred_to IS NOT NULL LIMIT 1) d ON true
      WHERE e.exception_id = e0.exception_id
-       AND e0.business_date = :d AND e0.status IN ('open', 'in_clarification') AND {_SCOPE.format(alias='e0.')}
-       AND NOT EXISTS (SELECT 1 FROM rc_found f WHERE {_SAME.replace('e.', 'e0.')})
+       AND e0.business_date = :d AND e0.status IN ('open', 'in_clarification') AND {_SCOPE.format(alias="e0.")}
+       AND NOT EXISTS (SELECT 1 FROM rc_found f WHERE {_SAME.replace("e.", "e0.")})
 """
 
 
@@ -128,14 +136,13 @@ _OPEN_REQUESTS = f"""
       FROM approval_request a
       JOIN recon_exception e ON e.exception_id::text = a.object_key
      WHERE a.kind IN ('{KIND_RESOLUTION}', '{KIND_ADJUSTMENT}') AND a.status IN ('pending', 'approved')
-       AND e.business_date = :d AND {_SCOPE.format(alias='e.')}
+       AND e.business_date = :d AND {_SCOPE.format(alias="e.")}
        AND (e.status IN ('open', 'in_clarification') OR e.closed_by_data)
      ORDER BY a.request_id
 """
 
 
-def lapse_stale_requests(conn: Connection, *, run_id: int, business_date: date, bank: str | None,
-                         actor: Actor) -> int:
+def lapse_stale_requests(conn: Connection, *, run_id: int, business_date: date, bank: str | None, actor: Actor) -> int:
     """Lapse the requests whose exception this run closed or changed; returns how many lapsed.
 
     A request pins the exception's content (`exception_work.content_hash`); one whose exception the data
@@ -176,7 +183,7 @@ _RESULTS = f"""
       LEFT JOIN (SELECT bank_code, jsonb_object_agg(category, n) AS counts
                    FROM (SELECT bank_code, category, count(*) AS n FROM rc_found GROUP BY 1, 2) x
                   GROUP BY 1) c ON c.bank_code = k.bank_code
-     WHERE {_SCOPE.format(alias='k.')}
+     WHERE {_SCOPE.format(alias="k.")}
     ON CONFLICT ON CONSTRAINT pk_recon_result DO UPDATE
        SET mpn_count = EXCLUDED.mpn_count, mpn_amount = EXCLUDED.mpn_amount, bank_count = EXCLUDED.bank_count,
            bank_amount = EXCLUDED.bank_amount, matched_count = EXCLUDED.matched_count,
@@ -192,13 +199,15 @@ _RESULTS = f"""
 """
 
 
-def store_results(conn: Connection, *, run_id: int, business_date: date, bank: str | None,
-                  finished: datetime | None = None) -> int:
+def store_results(
+    conn: Connection, *, run_id: int, business_date: date, bank: str | None, finished: datetime | None = None
+) -> int:
     """Upsert `recon_result` for every bank of the date (or the one bank); returns rows written.
 
     `finished` is when the result counts as delivered (R5); now, unless history is being replayed.
     """
     if finished is None:
         finished = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
-    return conn.execute(text(_RESULTS), {"d": business_date, "run": run_id, "bank": bank,
-                                         "finished": finished}).rowcount
+    return conn.execute(
+        text(_RESULTS), {"d": business_date, "run": run_id, "bank": bank, "finished": finished}
+    ).rowcount

@@ -14,8 +14,20 @@ from queries.reconciliation.model import OPEN_STATUSES
 from queries.timeline import result_anomaly
 
 #: CONTRACT §4's export columns, in its order.
-EXPORT_COLUMNS = ("business_date", "level", "bank_code", "ntpn", "category", "fields", "mpn_amount",
-                  "bank_amount", "status", "opened_at", "resolved_at", "note")
+EXPORT_COLUMNS = (
+    "business_date",
+    "level",
+    "bank_code",
+    "ntpn",
+    "category",
+    "fields",
+    "mpn_amount",
+    "bank_amount",
+    "status",
+    "opened_at",
+    "resolved_at",
+    "note",
+)
 
 
 class BankSummary(NamedTuple):
@@ -50,15 +62,31 @@ def date_summary(conn: Connection, *, business_date: date, bank: str | None = No
     from queries.reconciliation.bank_results import delivery_times  # it reads this module's export columns
 
     sent = delivery_times(conn, first=business_date, last=business_date, bank=bank)
-    rows = conn.execute(text("""
+    rows = conn.execute(
+        text("""
         SELECT bank_code, mpn_count, mpn_amount, bank_count, bank_amount, matched_count, matched_amount,
                exception_counts, batch_received_at, result_at, result_minutes
           FROM recon_result
          WHERE business_date = :d AND (CAST(:bank AS text) IS NULL OR bank_code = CAST(:bank AS text))
          ORDER BY bank_code
-    """), {"d": business_date, "bank": bank})
-    return [BankSummary(r[0], r[1], r[2], r[3], r[4], r[5], r[6], {c: int(r[7].get(c, 0)) for c in CATEGORIES},
-                        r[8], *_r5(sent.get((r[0], business_date)))) for r in rows]
+    """),
+        {"d": business_date, "bank": bank},
+    )
+    return [
+        BankSummary(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            {c: int(r[7].get(c, 0)) for c in CATEGORIES},
+            r[8],
+            *_r5(sent.get((r[0], business_date))),
+        )
+        for r in rows
+    ]
 
 
 def _r5(delivery: Any) -> tuple[datetime | None, float | None]:
@@ -83,23 +111,34 @@ class ExceptionExport(NamedTuple):
     note: str
 
 
-def exported_exceptions(conn: Connection, *, date_from: date, date_to: date, open_only: bool = True,
-                        batch: int = 2000) -> Iterator[ExceptionExport]:
+def exported_exceptions(
+    conn: Connection, *, date_from: date, date_to: date, open_only: bool = True, batch: int = 2000
+) -> Iterator[ExceptionExport]:
     """Exceptions of the dates, streamed through a server-side cursor `batch` rows at a time.
 
     Ordered by date, bank, level, category, NTPN; `open_only` keeps `open` and `in_clarification`.
     """
-    result = conn.execution_options(stream_results=True, yield_per=batch).execute(text(f"""
-        SELECT {', '.join(EXPORT_COLUMNS)}
+    result = conn.execution_options(stream_results=True, yield_per=batch).execute(
+        text(f"""
+        SELECT {", ".join(EXPORT_COLUMNS)}
           FROM recon_exception
          WHERE business_date BETWEEN :lo AND :hi AND (NOT :open_only OR status IN :statuses)
          ORDER BY business_date, bank_code, level DESC, category, ntpn
-    """), {"lo": date_from, "hi": date_to, "open_only": open_only, "statuses": OPEN_STATUSES})
+    """),
+        {"lo": date_from, "hi": date_to, "open_only": open_only, "statuses": OPEN_STATUSES},
+    )
     for row in result:
         yield ExceptionExport(*row)
 
 
 def batch_arrivals(conn: Connection, *, business_date: date) -> list[datetime]:
     """When each current bank batch of the date arrived, earliest first."""
-    return list(conn.execute(text("SELECT received_at FROM bank_batch WHERE business_date = :d"
-                                  " AND superseded_at IS NULL ORDER BY received_at"), {"d": business_date}).scalars())
+    return list(
+        conn.execute(
+            text(
+                "SELECT received_at FROM bank_batch WHERE business_date = :d"
+                " AND superseded_at IS NULL ORDER BY received_at"
+            ),
+            {"d": business_date},
+        ).scalars()
+    )

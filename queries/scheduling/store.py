@@ -33,9 +33,11 @@ class AlreadyRunning(RuntimeError):
 
 def register_instance(conn: Connection, instance_id: str, host: str, pid: int) -> None:
     """Record a starting scheduler process."""
-    conn.execute(text("""INSERT INTO scheduler_instance (instance_id, host, pid) VALUES (:i, :h, :p)
+    conn.execute(
+        text("""INSERT INTO scheduler_instance (instance_id, host, pid) VALUES (:i, :h, :p)
                          ON CONFLICT (instance_id) DO UPDATE SET heartbeat_at = now(), stopped_at = NULL"""),
-                 {"i": instance_id, "h": host, "p": pid})
+        {"i": instance_id, "h": host, "p": pid},
+    )
 
 
 def try_lead(conn: Connection) -> bool:
@@ -49,10 +51,14 @@ def try_lead(conn: Connection) -> bool:
 
 def still_leading(conn: Connection) -> bool:
     """True while this connection holds the leader lock (the connection itself may have failed: raises)."""
-    return bool(conn.execute(text("""
+    return bool(
+        conn.execute(
+            text("""
         SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()
                           AND granted AND ((classid::bigint << 32) | objid::bigint) = :k)"""),
-        {"k": lock_key(*LEADER_LOCK)}).scalar_one())
+            {"k": lock_key(*LEADER_LOCK)},
+        ).scalar_one()
+    )
 
 
 def resign(conn: Connection) -> None:
@@ -62,68 +68,109 @@ def resign(conn: Connection) -> None:
 
 def heartbeat(conn: Connection, instance_id: str, *, leader: bool) -> None:
     """Say this instance is alive, and whether it leads."""
-    conn.execute(text("""UPDATE scheduler_instance
+    conn.execute(
+        text("""UPDATE scheduler_instance
                             SET heartbeat_at = now(), is_leader = :l,
                                 led_since = CASE WHEN :l THEN coalesce(led_since, now()) END
-                          WHERE instance_id = :i"""), {"i": instance_id, "l": leader})
+                          WHERE instance_id = :i"""),
+        {"i": instance_id, "l": leader},
+    )
 
 
 def stop_instance(conn: Connection, instance_id: str) -> None:
     """Record a graceful stop."""
-    conn.execute(text("""UPDATE scheduler_instance SET stopped_at = now(), is_leader = false, led_since = NULL
-                          WHERE instance_id = :i"""), {"i": instance_id})
+    conn.execute(
+        text("""UPDATE scheduler_instance SET stopped_at = now(), is_leader = false, led_since = NULL
+                          WHERE instance_id = :i"""),
+        {"i": instance_id},
+    )
 
 
 def fail_orphaned_runs(conn: Connection, instance_id: str) -> list[int]:
     """On taking the lead: runs still `running` on other instances died with them; mark them failed."""
-    rows = conn.execute(text("""
+    rows = conn.execute(
+        text("""
         UPDATE job_run SET status = 'failed', finished_at = clock_timestamp(),
                error = 'Proses penjadwal ' || instance_id || ' berhenti sebelum pekerjaan selesai'
          WHERE status = 'running' AND instance_id <> :i
-        RETURNING run_id, job_id, instance_id"""), {"i": instance_id}).all()
-    conn.execute(text("UPDATE scheduler_instance SET is_leader = false, led_since = NULL WHERE instance_id <> :i"),
-                 {"i": instance_id})
+        RETURNING run_id, job_id, instance_id"""),
+        {"i": instance_id},
+    ).all()
+    conn.execute(
+        text("UPDATE scheduler_instance SET is_leader = false, led_since = NULL WHERE instance_id <> :i"),
+        {"i": instance_id},
+    )
     for row in rows:
-        record(conn, Actor.system("scheduler"), "scheduler.run_orphaned", object_type="job", object_id=row.job_id,
-               after={"run_id": row.run_id, "instance": row.instance_id, "taken_over_by": instance_id})
+        record(
+            conn,
+            Actor.system("scheduler"),
+            "scheduler.run_orphaned",
+            object_type="job",
+            object_id=row.job_id,
+            after={"run_id": row.run_id, "instance": row.instance_id, "taken_over_by": instance_id},
+        )
     return [row.run_id for row in rows]
 
 
-def start_run(conn: Connection, *, job_id: str, trigger: str, scheduled_for: datetime, instance_id: str,
-              requested_by: str | None = None) -> int:
+def start_run(
+    conn: Connection,
+    *,
+    job_id: str,
+    trigger: str,
+    scheduled_for: datetime,
+    instance_id: str,
+    requested_by: str | None = None,
+) -> int:
     """Open a run; `AlreadyRunning` when the job has one in progress. The attempt counts runs of the same
     scheduled time."""
     try:
         with conn.begin_nested():
-            return int(conn.execute(text("""
+            return int(
+                conn.execute(
+                    text("""
                 INSERT INTO job_run (job_id, trigger, scheduled_for, status, instance_id, requested_by, attempt)
                 VALUES (:j, :t, :s, 'running', :i, :r,
                         1 + (SELECT count(*) FROM job_run WHERE job_id = :j AND scheduled_for = :s))
-                RETURNING run_id"""), {"j": job_id, "t": trigger, "s": scheduled_for, "i": instance_id,
-                                       "r": requested_by}).scalar_one())
+                RETURNING run_id"""),
+                    {"j": job_id, "t": trigger, "s": scheduled_for, "i": instance_id, "r": requested_by},
+                ).scalar_one()
+            )
     except IntegrityError as err:
         if "uq_job_run_one_running" not in str(err.orig):
             raise
         raise AlreadyRunning(job_id) from err
 
 
-def finish_run(conn: Connection, run_id: int, *, status: str, rows: int = 0, message: str = "",
-               error: str | None = None) -> None:
+def finish_run(
+    conn: Connection, run_id: int, *, status: str, rows: int = 0, message: str = "", error: str | None = None
+) -> None:
     """Close a run with its outcome."""
-    conn.execute(text("""UPDATE job_run SET status = :s, finished_at = clock_timestamp(), rows_processed = :n,
+    conn.execute(
+        text("""UPDATE job_run SET status = :s, finished_at = clock_timestamp(), rows_processed = :n,
                                 message = :m, error = :e
                           WHERE run_id = :r AND status = 'running'"""),
-                 {"r": run_id, "s": status, "n": rows, "m": message[:MAX_ERROR],
-                  "e": None if error is None else error[-MAX_ERROR:]})
+        {
+            "r": run_id,
+            "s": status,
+            "n": rows,
+            "m": message[:MAX_ERROR],
+            "e": None if error is None else error[-MAX_ERROR:],
+        },
+    )
 
 
-def skipped_run(conn: Connection, *, job_id: str, trigger: str, scheduled_for: datetime, instance_id: str,
-                reason: str) -> int:
+def skipped_run(
+    conn: Connection, *, job_id: str, trigger: str, scheduled_for: datetime, instance_id: str, reason: str
+) -> int:
     """Record a run that did not happen (not a working day, paused), with the reason."""
-    return int(conn.execute(text("""
+    return int(
+        conn.execute(
+            text("""
         INSERT INTO job_run (job_id, trigger, scheduled_for, status, finished_at, message, instance_id)
         VALUES (:j, :t, :s, 'skipped', clock_timestamp(), :m, :i) RETURNING run_id"""),
-        {"j": job_id, "t": trigger, "s": scheduled_for, "m": reason, "i": instance_id}).scalar_one())
+            {"j": job_id, "t": trigger, "s": scheduled_for, "m": reason, "i": instance_id},
+        ).scalar_one()
+    )
 
 
 def paused_jobs(conn: Connection) -> set[str]:
@@ -137,20 +184,34 @@ def set_paused(conn: Connection, job_id: str, paused: bool, *, actor: Actor) -> 
     before = job_id in paused_jobs(conn)
     if before == paused:
         return False
-    conn.execute(text("""INSERT INTO scheduler_job (job_id, paused, changed_by) VALUES (:j, :p, :by)
+    conn.execute(
+        text("""INSERT INTO scheduler_job (job_id, paused, changed_by) VALUES (:j, :p, :by)
                          ON CONFLICT (job_id) DO UPDATE SET paused = EXCLUDED.paused,
                                 changed_by = EXCLUDED.changed_by, changed_at = now()"""),
-                 {"j": job_id, "p": paused, "by": actor.name})
-    record(conn, actor, "scheduler.pause" if paused else "scheduler.resume", object_type="job", object_id=job_id,
-           before={"paused": before}, after={"paused": paused})
+        {"j": job_id, "p": paused, "by": actor.name},
+    )
+    record(
+        conn,
+        actor,
+        "scheduler.pause" if paused else "scheduler.resume",
+        object_type="job",
+        object_id=job_id,
+        before={"paused": before},
+        after={"paused": paused},
+    )
     return True
 
 
 def request_run(conn: Connection, job_id: str, *, actor: Actor) -> int:
     """Ask the active scheduler to run `job_id` now (audited); returns the request id. The product's own asking (an
     approved distribution sends at once); a person's "Jalankan sekarang" is `run_now`."""
-    request_id = int(conn.execute(text("""INSERT INTO job_request (job_id, requested_by) VALUES (:j, :by)
-                                          RETURNING request_id"""), {"j": job_id, "by": actor.name}).scalar_one())
+    request_id = int(
+        conn.execute(
+            text("""INSERT INTO job_request (job_id, requested_by) VALUES (:j, :by)
+                                          RETURNING request_id"""),
+            {"j": job_id, "by": actor.name},
+        ).scalar_one()
+    )
     record(conn, actor, "scheduler.run_now", object_type="job", object_id=job_id, after={"request_id": request_id})
     return request_id
 
@@ -188,11 +249,13 @@ class RunRequest:
 
 def pick_requests(conn: Connection) -> list[RunRequest]:
     """The open run-now requests, marked picked (two leaders never pick the same one)."""
-    rows = conn.execute(text("""
+    rows = conn.execute(
+        text("""
         UPDATE job_request SET picked_at = now()
          WHERE request_id IN (SELECT request_id FROM job_request WHERE picked_at IS NULL
                                ORDER BY request_id FOR UPDATE SKIP LOCKED)
-        RETURNING request_id, job_id, requested_by, requested_at""")).all()
+        RETURNING request_id, job_id, requested_by, requested_at""")
+    ).all()
     return sorted((RunRequest(*row) for row in rows), key=lambda r: r.request_id)
 
 
@@ -239,13 +302,17 @@ _RUN_COLUMNS = """run_id, job_id, trigger, scheduled_for, started_at, finished_a
                   error, attempt, instance_id, requested_by"""
 
 
-def recent_runs(conn: Connection, *, job_id: str | None = None, limit: int = 50,
-                include_skipped: bool = True) -> list[JobRun]:
+def recent_runs(
+    conn: Connection, *, job_id: str | None = None, limit: int = 50, include_skipped: bool = True
+) -> list[JobRun]:
     """The newest runs, of one job or all."""
-    rows = conn.execute(text(f"""
+    rows = conn.execute(
+        text(f"""
         SELECT {_RUN_COLUMNS} FROM job_run
          WHERE (CAST(:j AS text) IS NULL OR job_id = :j) AND (:skipped OR status <> 'skipped')
-         ORDER BY started_at DESC, run_id DESC LIMIT :n"""), {"j": job_id, "n": limit, "skipped": include_skipped})
+         ORDER BY started_at DESC, run_id DESC LIMIT :n"""),
+        {"j": job_id, "n": limit, "skipped": include_skipped},
+    )
     return [JobRun(*row) for row in rows]
 
 
@@ -275,7 +342,8 @@ class JobStats:
 
 def job_stats(conn: Connection, *, since: datetime) -> dict[str, JobStats]:
     """Per job: runs, successes, failures and the median duration since `since`."""
-    rows = conn.execute(text("""
+    rows = conn.execute(
+        text("""
         SELECT job_id, count(*) AS runs,
                count(*) FILTER (WHERE status = 'succeeded') AS succeeded,
                count(*) FILTER (WHERE status = 'failed') AS failed,
@@ -283,7 +351,9 @@ def job_stats(conn: Connection, *, since: datetime) -> dict[str, JobStats]:
                    FILTER (WHERE status = 'succeeded') AS median_seconds,
                max(started_at) AS last_started
           FROM job_run WHERE started_at >= :since AND status <> 'skipped'
-         GROUP BY job_id"""), {"since": since})
+         GROUP BY job_id"""),
+        {"since": since},
+    )
     return {row.job_id: JobStats(*row) for row in rows}
 
 
@@ -300,12 +370,15 @@ class DurationPoint:
 
 def run_durations(conn: Connection, *, since: datetime) -> list[DurationPoint]:
     """Durations of succeeded runs since `since`, per job and hour (an every-minute job stays 720 points a month)."""
-    rows = conn.execute(text("""
+    rows = conn.execute(
+        text("""
         SELECT job_id, date_trunc('hour', started_at) AS hour, count(*) AS runs,
                avg(extract(epoch FROM finished_at - started_at))::float8 AS mean_seconds,
                max(extract(epoch FROM finished_at - started_at))::float8 AS max_seconds
           FROM job_run WHERE status = 'succeeded' AND started_at >= :since
-         GROUP BY job_id, hour ORDER BY job_id, hour"""), {"since": since})
+         GROUP BY job_id, hour ORDER BY job_id, hour"""),
+        {"since": since},
+    )
     return [DurationPoint(*row) for row in rows]
 
 
@@ -329,24 +402,29 @@ class Instance:
 
 def instances(conn: Connection) -> list[Instance]:
     """Every scheduler process seen in the last day, leader first then newest."""
-    rows = conn.execute(text("""
+    rows = conn.execute(
+        text("""
         SELECT instance_id, host, pid, started_at, heartbeat_at, is_leader, led_since, stopped_at
           FROM scheduler_instance WHERE heartbeat_at > now() - interval '1 day'
-         ORDER BY is_leader DESC, heartbeat_at DESC"""))
+         ORDER BY is_leader DESC, heartbeat_at DESC""")
+    )
     return [Instance(*row) for row in rows]
 
 
 def leader_heartbeat(conn: Connection) -> datetime | None:
     """The active scheduler's last heartbeat (for /healthz), or None when no instance leads."""
-    return conn.execute(text("SELECT max(heartbeat_at) FROM scheduler_instance WHERE is_leader AND stopped_at IS NULL")
-                        ).scalar_one()
+    return conn.execute(
+        text("SELECT max(heartbeat_at) FROM scheduler_instance WHERE is_leader AND stopped_at IS NULL")
+    ).scalar_one()
 
 
 def jobs_running(conn: Connection, job_ids: Sequence[str] | None = None) -> set[str]:
     """Jobs with a run in progress."""
-    rows = conn.execute(text("""SELECT job_id FROM job_run WHERE status = 'running'
+    rows = conn.execute(
+        text("""SELECT job_id FROM job_run WHERE status = 'running'
                                    AND (CAST(:j AS text[]) IS NULL OR job_id = ANY(CAST(:j AS text[])))"""),
-                        {"j": list(job_ids) if job_ids is not None else None}).scalars()
+        {"j": list(job_ids) if job_ids is not None else None},
+    ).scalars()
     return set(rows)
 
 
@@ -362,24 +440,32 @@ class PendingBatch:
 
 def pending_batches(conn: Connection, *, since: date) -> list[PendingBatch]:
     """The current batches of business dates from `since` on that no reconciliation has used yet, oldest first."""
-    rows = conn.execute(text("""
+    rows = conn.execute(
+        text("""
         SELECT bb.business_date, bb.bank_code, b.cutoff, b.timezone
           FROM bank_batch bb
           JOIN bank b ON b.bank_code = bb.bank_code
           LEFT JOIN recon_result r ON r.business_date = bb.business_date AND r.bank_code = bb.bank_code
          WHERE bb.superseded_at IS NULL AND bb.business_date >= :since
            AND r.batch_id IS DISTINCT FROM bb.batch_id
-         ORDER BY bb.business_date, bb.received_at"""), {"since": since})
+         ORDER BY bb.business_date, bb.received_at"""),
+        {"since": since},
+    )
     return [PendingBatch(*row) for row in rows]
 
 
 def grown_mpn_dates(conn: Connection, *, since: date) -> list[date]:
     """Business dates from `since` on, reconciled before, whose MPN data grew since their last full run (late
     records, R14): they are reconciled again."""
-    return list(conn.execute(text("""
+    return list(
+        conn.execute(
+            text("""
         SELECT d::date AS business_date
           FROM import_file f CROSS JOIN LATERAL generate_series(f.first_date, f.last_date, interval '1 day') d
          WHERE f.kind = 'mpn' AND f.status = 'imported' AND f.last_date >= :since
            AND f.finished_at > (SELECT max(finished_at) FROM recon_run r
                                  WHERE r.business_date = d::date AND r.status = 'finished' AND r.bank_code IS NULL)
-         GROUP BY 1 ORDER BY 1"""), {"since": since}).scalars())
+         GROUP BY 1 ORDER BY 1"""),
+            {"since": since},
+        ).scalars()
+    )

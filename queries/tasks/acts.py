@@ -73,8 +73,11 @@ class BulkOutcome:
         if self.done:
             parts.append(f"{DONE_VERBS[self.act]} {len(self.done)} butir: {'; '.join(self.done)}.")
         if self.skipped:
-            parts.append("Dilewati: " + "; ".join(f"{n} {CHANGED}" for n in self.skipped)
-                         + ". Buka butir itu dan periksa isinya yang baru.")
+            parts.append(
+                "Dilewati: "
+                + "; ".join(f"{n} {CHANGED}" for n in self.skipped)
+                + ". Buka butir itu dan periksa isinya yang baru."
+            )
         if self.refused:
             parts.append("Ditolak: " + "; ".join(f"{n}: {why}" for n, why in self.refused))
         return " ".join(parts) or "Tidak ada butir yang dipilih."
@@ -183,8 +186,10 @@ def decide_many(conn: Connection, *, actor: User, act: str, seen: Sequence[Seen]
     user = _acting(conn, actor)
     if act not in BULK_ACTS or not permissions.may(user, bulk_action(act)):
         allowed = permissions.role_titles(bulk_action(act)) if act in BULK_ACTS else ""
-        raise TaskRefused(f"Peran Anda ({ROLES.get(user.role, user.role)}) tidak dapat melakukan "
-                          f"'{BULK_ACTS.get(act, act)}'; yang dapat: {allowed or '-'}.")
+        raise TaskRefused(
+            f"Peran Anda ({ROLES.get(user.role, user.role)}) tidak dapat melakukan "
+            f"'{BULK_ACTS.get(act, act)}'; yang dapat: {allowed or '-'}."
+        )
     current = {t.key: t for t in tasks_for(conn, user)}
     done: list[str] = []
     skipped: list[str] = []
@@ -206,18 +211,30 @@ def mark_handled(conn: Connection, import_id: int, *, actor: User, note: str = "
     """A rejected input file is handled (sent again under another name, or answered otherwise): it leaves the
     Tugas saya of its role. The mark is an audit row (`import.handled`)."""
     user = _acting(conn, actor)
-    row = conn.execute(text("SELECT kind, file_name, status FROM import_file WHERE import_id = :i FOR UPDATE"),
-                       {"i": import_id}).first()
+    row = conn.execute(
+        text("SELECT kind, file_name, status FROM import_file WHERE import_id = :i FOR UPDATE"), {"i": import_id}
+    ).first()
     if row is None or row.status != "rejected":
         raise TaskRefused(f"Berkas #{import_id} tidak ditemukan atau tidak ditolak.")
     if not permissions.may(user, file_action(row.kind)):
-        raise TaskRefused(f"Peran Anda ({ROLES.get(user.role, user.role)}) tidak menangani berkas ini; yang "
-                          f"menangani: {permissions.role_titles(file_action(row.kind))}.")
-    done = conn.execute(text("""SELECT actor, at FROM audit_log WHERE object_type = 'import_file'
+        raise TaskRefused(
+            f"Peran Anda ({ROLES.get(user.role, user.role)}) tidak menangani berkas ini; yang "
+            f"menangani: {permissions.role_titles(file_action(row.kind))}."
+        )
+    done = conn.execute(
+        text("""SELECT actor, at FROM audit_log WHERE object_type = 'import_file'
                                    AND object_id = :i AND action = :a ORDER BY seq LIMIT 1"""),
-                        {"i": str(import_id), "a": HANDLED_ACTION}).first()
+        {"i": str(import_id), "a": HANDLED_ACTION},
+    ).first()
     if done is not None:
-        raise TaskRefused(f"Berkas {row.file_name} sudah ditandai ditangani oleh {done.actor} "
-                          f"pada {waktu_wib(done.at)}.")
-    record(conn, user.actor(), HANDLED_ACTION, object_type="import_file", object_id=str(import_id),
-           after={"file_name": row.file_name, "kind": row.kind, "note": note})
+        raise TaskRefused(
+            f"Berkas {row.file_name} sudah ditandai ditangani oleh {done.actor} pada {waktu_wib(done.at)}."
+        )
+    record(
+        conn,
+        user.actor(),
+        HANDLED_ACTION,
+        object_type="import_file",
+        object_id=str(import_id),
+        after={"file_name": row.file_name, "kind": row.kind, "note": note},
+    )

@@ -42,18 +42,29 @@ KINDS: dict[str, str] = labels.TASK_KINDS
 APPROVAL_KINDS = ("distribution", "exception_resolution", "exception_adjustment", "bank_result")
 LETTER_KIND = "appeal_letter"
 #: Bulk acts, with the page's button label, and who may take them.
-BULK_ACTS: dict[str, str] = {"paraf": "Paraf terpilih", "setujui": "Setujui terpilih",
-                             "tandai": "Tandai sudah ditangani"}
-BULK_OF: dict[str, str] = {"letter_initial": "paraf", "letter_sign": "setujui", "distribution": "setujui",
-                           "exception_resolution": "setujui", "exception_adjustment": "setujui",
-                           "bank_result": "setujui", "file_rejected": "tandai"}
+BULK_ACTS: dict[str, str] = {
+    "paraf": "Paraf terpilih",
+    "setujui": "Setujui terpilih",
+    "tandai": "Tandai sudah ditangani",
+}
+BULK_OF: dict[str, str] = {
+    "letter_initial": "paraf",
+    "letter_sign": "setujui",
+    "distribution": "setujui",
+    "exception_resolution": "setujui",
+    "exception_adjustment": "setujui",
+    "bank_result": "setujui",
+    "file_rejected": "tandai",
+}
 #: The input file kinds whose rejected files someone handles; who does is the action `file_action(kind)`.
 FILE_KINDS = ("mpn", "bank", "statements", "notices")
 #: Letter acts that are tasks, per the status that waits for them.
-LETTER_TASKS: dict[str, tuple[str, str]] = {"draft": ("initial", "letter_initial"),
-                                            "initialled": ("sign", "letter_sign"),
-                                            "signed": ("send", "letter_send"),
-                                            "returned": ("revise", "letter_revise")}
+LETTER_TASKS: dict[str, tuple[str, str]] = {
+    "draft": ("initial", "letter_initial"),
+    "initialled": ("sign", "letter_sign"),
+    "signed": ("send", "letter_send"),
+    "returned": ("revise", "letter_revise"),
+}
 #: Whom a returned letter waits for (the kasi may revise it too, but it waits for the pelaksana).
 REVISE_WAITS = "tasks.letter_revise"
 LETTER_STEP_DUE = time(16, 0)
@@ -218,35 +229,65 @@ def _approval_task(row: Any, due: Any) -> Task:
     """One pending request as a task; `due(day)` gives a date's distribution deadline."""
     kind = row.kind if row.kind in APPROVAL_KINDS else "approval"
     summary = row.summary or {}
-    common = {"object_key": row.object_key, "waiting_since": row.since, "request_id": row.request_id,
-              "bank_code": row.bank_code, "bank_name": row.bank_name}
+    common = {
+        "object_key": row.object_key,
+        "waiting_since": row.since,
+        "request_id": row.request_id,
+        "bank_code": row.bank_code,
+        "bank_name": row.bank_name,
+    }
     if kind == "distribution" and row.dist_date is not None:
-        return Task(kind, title=f"Distribusi putaran {row.round}", business_date=row.dist_date,
-                    amount=row.dist_amount, rows=row.dist_rows, deadline=due(row.dist_date),
-                    link=link("/distribusi", tanggal=row.dist_date.isoformat()),
-                    token=approval_token(row.request_id, row.content_hash, row.dist_hash), **common)
+        return Task(
+            kind,
+            title=f"Distribusi putaran {row.round}",
+            business_date=row.dist_date,
+            amount=row.dist_amount,
+            rows=row.dist_rows,
+            deadline=due(row.dist_date),
+            link=link("/distribusi", tanggal=row.dist_date.isoformat()),
+            token=approval_token(row.request_id, row.content_hash, row.dist_hash),
+            **common,
+        )
     if kind.startswith("exception_") and row.exc_date is not None:
         category = CATEGORY_LABELS.get(row.category, row.category)
         title = f"Selisih #{row.object_key} · {category}" + (f" · NTPN {row.ntpn}" if row.ntpn else "")
-        return Task(kind, title=title, business_date=row.exc_date, amount=row.exc_amount, rows=None,
-                    deadline=due(row.exc_date),
-                    link=exception_link(row.exc_date, row.exc_bank, row.ntpn or None, "menunggu"),
-                    token=approval_token(row.request_id, row.content_hash), **common)
+        return Task(
+            kind,
+            title=title,
+            business_date=row.exc_date,
+            amount=row.exc_amount,
+            rows=None,
+            deadline=due(row.exc_date),
+            link=exception_link(row.exc_date, row.exc_bank, row.ntpn or None, "menunggu"),
+            token=approval_token(row.request_id, row.content_hash),
+            **common,
+        )
     day = _day(summary.get("business_date"))
     title = str(summary.get("subject") or f"Pengajuan #{row.request_id} ({row.kind})")
-    target = (link("/rekonsiliasi", tanggal=day.isoformat(), bank=row.bank_code) if day is not None
-              else link("/kelengkapan"))
-    return Task(kind, title=title, business_date=day, amount=None, rows=None,
-                deadline=_moment(summary.get("deadline")), link=target,
-                token=approval_token(row.request_id, row.content_hash), **common)
+    target = (
+        link("/rekonsiliasi", tanggal=day.isoformat(), bank=row.bank_code) if day is not None else link("/kelengkapan")
+    )
+    return Task(
+        kind,
+        title=title,
+        business_date=day,
+        amount=None,
+        rows=None,
+        deadline=_moment(summary.get("deadline")),
+        link=target,
+        token=approval_token(row.request_id, row.content_hash),
+        **common,
+    )
 
 
-def approval_tasks(conn: Connection, user: User, *, settings: Settings, calendar: WorkingCalendar,
-                   limit: int | None = None) -> list[Task]:
+def approval_tasks(
+    conn: Connection, user: User, *, settings: Settings, calendar: WorkingCalendar, limit: int | None = None
+) -> list[Task]:
     """Pending approval requests (not letters) whose next step is the user's role, made and not yet decided by
     someone else: the system's own requests included (at most `limit` of each kind, the earliest dates first)."""
-    rows = conn.execute(_APPROVALS, {"uid": user.user_id, "role": user.role, "kinds": list(APPROVAL_KINDS),
-                                     "limit": limit}).all()
+    rows = conn.execute(
+        _APPROVALS, {"uid": user.user_id, "role": user.role, "kinds": list(APPROVAL_KINDS), "limit": limit}
+    ).all()
     due = distribution_dues(settings, calendar)
     return [_approval_task(row, due) for row in rows]
 
@@ -264,6 +305,7 @@ def distribution_dues(settings: Settings, calendar: WorkingCalendar) -> Callable
 
 
 # --- appeal letters --------------------------------------------------------------------------------------------
+
 
 def _step_due(since: datetime, calendar: WorkingCalendar) -> datetime:
     """`LETTER_STEP_DUE` on the working day after the step began (schedule time zone)."""
@@ -286,21 +328,35 @@ def letter_task(a: AppealLetter, kind: str, calendar: WorkingCalendar) -> Task:
     """One letter waiting for its paraf, signature, sending or revision."""
     since = _letter_since(a)
     dates = ", ".join(f"{d:%d/%m}" for d in a.business_dates)
-    return Task(kind, str(a.letter_id), title=f"Surat Himbauan #{a.letter_id} · tanggal {dates}",
-                business_date=max(a.business_dates) if a.business_dates else None, bank_code=a.bank_code,
-                bank_name=a.bank_name, amount=None, rows=len(a.business_dates), waiting_since=since,
-                deadline=_step_due(since, calendar), link=link("/surat-himbauan", surat=a.letter_id),
-                token=letter_token(a), request_id=a.request_id)
+    return Task(
+        kind,
+        str(a.letter_id),
+        title=f"Surat Himbauan #{a.letter_id} · tanggal {dates}",
+        business_date=max(a.business_dates) if a.business_dates else None,
+        bank_code=a.bank_code,
+        bank_name=a.bank_name,
+        amount=None,
+        rows=len(a.business_dates),
+        waiting_since=since,
+        deadline=_step_due(since, calendar),
+        link=link("/surat-himbauan", surat=a.letter_id),
+        token=letter_token(a),
+        request_id=a.request_id,
+    )
 
 
-def letter_tasks(conn: Connection, user: User, *, settings: Settings, calendar: WorkingCalendar,
-                 limit: int | None = None) -> list[Task]:
+def letter_tasks(
+    conn: Connection, user: User, *, settings: Settings, calendar: WorkingCalendar, limit: int | None = None
+) -> list[Task]:
     """Letters whose status waits for an act the letter itself allows this user (`AppealLetter.acts_for`); all of
     them (a few dozen at most: `limit` is not applied, so their count is exact)."""
     del limit
     waits = permissions.may(user, REVISE_WAITS)
-    wanted = [s for s, (act, _kind) in LETTER_TASKS.items()
-              if permissions.may(user, ACTS[act][0]) and (act != "revise" or waits)]
+    wanted = [
+        s
+        for s, (act, _kind) in LETTER_TASKS.items()
+        if permissions.may(user, ACTS[act][0]) and (act != "revise" or waits)
+    ]
     if not wanted:
         return []
     letters = appeal_letters(conn, statuses=wanted)
@@ -328,20 +384,30 @@ _ASSIGNED_COUNT = text("""SELECT count(*) FROM recon_exception
                            WHERE assignee = :who AND status IN ('open', 'in_clarification')""")
 
 
-def assigned_tasks(conn: Connection, user: User, *, settings: Settings, calendar: WorkingCalendar,
-                   limit: int | None = None) -> list[Task]:
+def assigned_tasks(
+    conn: Connection, user: User, *, settings: Settings, calendar: WorkingCalendar, limit: int | None = None
+) -> list[Task]:
     """Open exceptions assigned to the user (the `limit` earliest dates, LIMIT NULL being all)."""
     tasks = []
     due = distribution_dues(settings, calendar)
     for r in conn.execute(_ASSIGNED, {"who": user.username, "limit": limit}):
         category = CATEGORY_LABELS.get(r.category, r.category)
-        tasks.append(Task("exception_assigned", str(r.exception_id),
-                          title=f"Selisih #{r.exception_id} · {category}" + (f" · NTPN {r.ntpn}" if r.ntpn else ""),
-                          business_date=r.business_date, bank_code=r.bank_code, bank_name=r.bank_name,
-                          amount=r.amount, rows=None, waiting_since=r.since,
-                          deadline=due(r.business_date),
-                          link=exception_link(r.business_date, r.bank_code, r.ntpn or None, "belum"),
-                          token=f"{r.exception_id}:{r.status}"))
+        tasks.append(
+            Task(
+                "exception_assigned",
+                str(r.exception_id),
+                title=f"Selisih #{r.exception_id} · {category}" + (f" · NTPN {r.ntpn}" if r.ntpn else ""),
+                business_date=r.business_date,
+                bank_code=r.bank_code,
+                bank_name=r.bank_name,
+                amount=r.amount,
+                rows=None,
+                waiting_since=r.since,
+                deadline=due(r.business_date),
+                link=exception_link(r.business_date, r.bank_code, r.ntpn or None, "belum"),
+                token=f"{r.exception_id}:{r.status}",
+            )
+        )
     return tasks
 
 
@@ -371,8 +437,9 @@ def _file_due(kind: str, day: date, settings: Settings, calendar: WorkingCalenda
     return statement_deadline(day, settings, calendar) if kind == "statements" else batch_due(day)
 
 
-def file_tasks(conn: Connection, user: User, *, settings: Settings, calendar: WorkingCalendar,
-               limit: int | None = None) -> list[Task]:
+def file_tasks(
+    conn: Connection, user: User, *, settings: Settings, calendar: WorkingCalendar, limit: int | None = None
+) -> list[Task]:
     """Rejected input files of the kinds the user's role handles, neither imported again (a later file of the
     same name) nor marked handled (the `limit` earliest received)."""
     kinds = handled_kinds(user)
@@ -385,11 +452,22 @@ def file_tasks(conn: Connection, user: User, *, settings: Settings, calendar: Wo
         f = ImportFileRow(**values)
         day = meant_for(f, calendar)
         errors = f"{f.error_count} kesalahan" if f.error_count else "ditolak"
-        tasks.append(Task("file_rejected", str(f.import_id), title=f"{f.file_name} · {errors}", business_date=day,
-                          bank_code=f.bank_code, bank_name=bank_name, amount=None, rows=None,
-                          waiting_since=f.received_at, deadline=_file_due(f.kind, day, settings, calendar),
-                          link=link("/data-masuk", tanggal=day.isoformat(), bank=f.bank_code),
-                          token=str(f.import_id)))
+        tasks.append(
+            Task(
+                "file_rejected",
+                str(f.import_id),
+                title=f"{f.file_name} · {errors}",
+                business_date=day,
+                bank_code=f.bank_code,
+                bank_name=bank_name,
+                amount=None,
+                rows=None,
+                waiting_since=f.received_at,
+                deadline=_file_due(f.kind, day, settings, calendar),
+                link=link("/data-masuk", tanggal=day.isoformat(), bank=f.bank_code),
+                token=str(f.import_id),
+            )
+        )
     return tasks
 
 
@@ -453,14 +531,16 @@ def task_totals(conn: Connection, user: User, *, letters: bool = True) -> dict[s
     """Items per kind waiting for `user`, counted in SQL (letters, a few, by their list), in KINDS order."""
     if not has_tasks(user):
         return {}
-    totals: dict[str, int] = dict(conn.execute(_APPROVAL_COUNTS, {"uid": user.user_id, "role": user.role,
-                                                                  "kinds": list(APPROVAL_KINDS)}).all())
+    totals: dict[str, int] = dict(
+        conn.execute(_APPROVAL_COUNTS, {"uid": user.user_id, "role": user.role, "kinds": list(APPROVAL_KINDS)}).all()
+    )
     totals["exception_assigned"] = conn.execute(_ASSIGNED_COUNT, {"who": user.username}).scalar_one()
     kinds = handled_kinds(user)
     if kinds:
-        totals["file_rejected"] = conn.execute(text(f"SELECT count(*) FROM ({_REJECTED.text}) f"),
-                                               {"kinds": kinds, "handled": HANDLED_ACTION,
-                                                "limit": None}).scalar_one()
+        totals["file_rejected"] = conn.execute(
+            text(f"SELECT count(*) FROM ({_REJECTED.text}) f"),
+            {"kinds": kinds, "handled": HANDLED_ACTION, "limit": None},
+        ).scalar_one()
     if letters:
         calendar = calendar_from_db(conn)
         settings = current_settings(conn)

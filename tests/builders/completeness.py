@@ -26,6 +26,6 @@ def matrix(engine: Engine, now: datetime, day: date = D2) -> dict[str, c.BankDay
 
 def store_letter(engine: Engine, bank: str, day: date, received_at: datetime, count: int, amount: int) -> None:
     with engine.begin() as conn:
-        q.store_letter(conn, q.LetterIn(bank, day, f"SP-{bank}-{received_at:%H%M%S}", day, received_at, count,
-                                        amount, "Direksi"))
-
+        q.store_letter(
+            conn, q.LetterIn(bank, day, f"SP-{bank}-{received_at:%H%M%S}", day, received_at, count, amount, "Direksi")
+        )

@@ -26,16 +26,21 @@ def named_staff(engine: Engine) -> dict[str, User]:
     with engine.begin() as conn:
         staff["tina"] = add_user(conn, username="tina", role="tu", password="demo", actor=SYSTEM, policy=False)
         for user, (name, nip) in NAMES.items():
-            conn.execute(text("UPDATE app_user SET full_name = :n, nip = :p WHERE username = :u"),
-                         {"n": name, "p": nip, "u": user})
+            conn.execute(
+                text("UPDATE app_user SET full_name = :n, nip = :p WHERE username = :u"),
+                {"n": name, "p": nip, "u": user},
+            )
     return staff
 
 
 def day_with_every_case(engine: Engine) -> None:
     """BRI clean (3 rows in two KPPs, one reversed payment), Mandiri without a letter, BNI whose letter differs
     from its batch, BTN with an open exception on one NTPN, POS with no batch."""
-    bri = [Row(ntpn(1), 10_000, kpp_code="091"), Row(ntpn(2), 20_000, kpp_code="091"),
-           Row(ntpn(3), 30_000, kpp_code="092")]
+    bri = [
+        Row(ntpn(1), 10_000, kpp_code="091"),
+        Row(ntpn(2), 20_000, kpp_code="091"),
+        Row(ntpn(3), 30_000, kpp_code="092"),
+    ]
     cancelled = Row(ntpn(4), 40_000)
     Day(bri + [cancelled]).load(engine)
     payments(engine, [reversal(cancelled)])
@@ -74,25 +79,37 @@ def deliver(engine: Engine, d: dist.Distribution, *, fail: tuple[str, str] | Non
     """Delivery as `jobs.distribution.deliver` leaves it: one confirmed POST per batch (100-190 ms) 5 s after approval,
     confirmed 10 s after; the `fail` (target, kpp) batch tried three times (2 s each, unknown) and failed."""
     with engine.begin() as conn:
-        approved_at = conn.execute(text("SELECT approved_at FROM distribution WHERE distribution_id = :i"),
-                                   {"i": d.distribution_id}).scalar_one()
+        approved_at = conn.execute(
+            text("SELECT approved_at FROM distribution WHERE distribution_id = :i"), {"i": d.distribution_id}
+        ).scalar_one()
         sent, done = approved_at + timedelta(seconds=5), approved_at + timedelta(seconds=10)
         batches = conn.execute(text("SELECT target, batch_id, kpp_code FROM dist_batch ORDER BY target, batch_id"))
         for n, (target, batch_id, kpp) in enumerate(batches.all()):
             failed = (target, kpp) == fail
             tries = [(2000, "unknown")] * 3 if failed else [(100 + 10 * n, "confirmed")]
             for latency, outcome in tries:
-                conn.execute(text("""INSERT INTO dist_attempt (target, batch_id, method, started_at, latency_ms,
+                conn.execute(
+                    text("""INSERT INTO dist_attempt (target, batch_id, method, started_at, latency_ms,
                                                                outcome, run_by)
                                      VALUES (:t, :b, 'POST', :s, :l, :o, 'system:test')"""),
-                             {"t": target, "b": batch_id, "s": sent, "l": latency, "o": outcome})
-            conn.execute(text("""UPDATE dist_batch SET state = :st, attempts = :n, first_sent_at = :s,
+                    {"t": target, "b": batch_id, "s": sent, "l": latency, "o": outcome},
+                )
+            conn.execute(
+                text("""UPDATE dist_batch SET state = :st, attempts = :n, first_sent_at = :s,
                                         confirmed_at = :c WHERE target = :t AND batch_id = :b"""),
-                         {"st": "failed" if failed else "confirmed", "n": len(tries), "s": sent,
-                          "c": None if failed else done, "t": target, "b": batch_id})
-        conn.execute(text("""UPDATE distribution SET status = :s, delivered_at = :at WHERE distribution_id = :i"""),
-                     {"s": "delivering" if fail else "delivered", "at": None if fail else done,
-                      "i": d.distribution_id})
+                {
+                    "st": "failed" if failed else "confirmed",
+                    "n": len(tries),
+                    "s": sent,
+                    "c": None if failed else done,
+                    "t": target,
+                    "b": batch_id,
+                },
+            )
+        conn.execute(
+            text("""UPDATE distribution SET status = :s, delivered_at = :at WHERE distribution_id = :i"""),
+            {"s": "delivering" if fail else "delivered", "at": None if fail else done, "i": d.distribution_id},
+        )
 
 
 def overdue_letter(engine: Engine, people: dict[str, User]) -> tuple[int, datetime]:
@@ -105,4 +122,3 @@ def overdue_letter(engine: Engine, people: dict[str, User]) -> tuple[int, dateti
         sent = al.send(conn, proposed.letter_id, actor=people["tina"], agenda_number="AG-1")
     assert sent.due_on is not None
     return proposed.letter_id, datetime.combine(sent.due_on + timedelta(days=1), time(10), WIB)
-

@@ -25,9 +25,17 @@ HYPERLINK = '=HYPERLINK("http://evil.example/x","klik")'
 #: One payload per free-text field (the tab and CR ones are refused by the importers' control-character rule;
 #: the writer's own tests carry them through every path).
 PLANTED = {
-    "bank_name": HYPERLINK, "kpp_name": "@SUM(A1)", "full_name": "-2+3", "letter_number": HYPERLINK,
-    "signer": "+1", "resolution_note": "=1+1", "approval_note": "@SUM(A1)", "reject_note": "-2+3",
-    "comment": "=cmd|' /C calc'!A0", "agenda_number": "+AG-1", "setting": HYPERLINK,
+    "bank_name": HYPERLINK,
+    "kpp_name": "@SUM(A1)",
+    "full_name": "-2+3",
+    "letter_number": HYPERLINK,
+    "signer": "+1",
+    "resolution_note": "=1+1",
+    "approval_note": "@SUM(A1)",
+    "reject_note": "-2+3",
+    "comment": "=cmd|' /C calc'!A0",
+    "agenda_number": "+AG-1",
+    "setting": HYPERLINK,
 }
 
 
@@ -40,8 +48,11 @@ def _csv_file(tmp_path: Path, name: str, rows: list[list[str]]) -> Path:
 
 def _master(engine: Engine, tmp_path: Path) -> None:
     """Bank 002's and KPP 091's names carry formulas, through the real master import."""
-    banks = _csv_file(tmp_path, "banks.csv", [["bank_code", "name", "kind", "cutoff", "timezone"],
-                                              ["002", PLANTED["bank_name"], "bank", "15:00", "WIB"]])
+    banks = _csv_file(
+        tmp_path,
+        "banks.csv",
+        [["bank_code", "name", "kind", "cutoff", "timezone"], ["002", PLANTED["bank_name"], "bank", "15:00", "WIB"]],
+    )
     kpps = _csv_file(tmp_path, "kpp.csv", [["kpp_code", "name", "kanwil_code"], ["091", PLANTED["kpp_name"], "310"]])
     with engine.begin() as conn:
         upsert_master(conn, "banks", parse_master_file("banks", banks), actor=SYSTEM)
@@ -72,8 +83,15 @@ def _work(engine: Engine, staff: dict[str, User]) -> None:
         al.initial(conn, draft.letter_id, actor=staff["budi"])
         al.sign(conn, draft.letter_id, actor=staff["dedi"])
         al.send(conn, draft.letter_id, actor=staff["tina"], agenda_number=PLANTED["agenda_number"])
-        add_user(conn, username="wati", role="pelaksana", password="rahasia-wati-1", actor=SYSTEM,
-                 full_name=PLANTED["full_name"], policy=False)
+        add_user(
+            conn,
+            username="wati",
+            role="pelaksana",
+            password="rahasia-wati-1",
+            actor=SYSTEM,
+            full_name=PLANTED["full_name"],
+            policy=False,
+        )
         set_setting(conn, "letters.signer_name", PLANTED["setting"], actor=SYSTEM)
 
 
@@ -81,13 +99,33 @@ def poison(engine: Engine, people: dict[str, User], tmp_path: Path) -> Engine:
     """`day_with_every_case` with a formula in every free-text field that reaches an export."""
     _master(engine, tmp_path)
     day_with_every_case(engine)
-    letter = _csv_file(tmp_path, "statements.csv", [
-        ["bank_code", "business_date", "letter_number", "letter_date", "received_at", "declared_count",
-         "declared_amount", "signer"],
-        ["009", D2.isoformat(), PLANTED["letter_number"], D2.isoformat(), "2026-11-20T16:30:00+07:00", "2",
-         "410000", PLANTED["signer"]]])
+    letter = _csv_file(
+        tmp_path,
+        "statements.csv",
+        [
+            [
+                "bank_code",
+                "business_date",
+                "letter_number",
+                "letter_date",
+                "received_at",
+                "declared_count",
+                "declared_amount",
+                "signer",
+            ],
+            [
+                "009",
+                D2.isoformat(),
+                PLANTED["letter_number"],
+                D2.isoformat(),
+                "2026-11-20T16:30:00+07:00",
+                "2",
+                "410000",
+                PLANTED["signer"],
+            ],
+        ],
+    )
     import_file(engine, "statements", letter, actor=SYSTEM)
     _distribution(engine, people)
     _work(engine, people)
     return engine
-

@@ -31,8 +31,28 @@ KAPS = ("411121", "411122", "411211")
 KPPS = ("021", "091", "092")
 LINE = re.compile(r"^(?P<file>.+?):(?P<line>\d+|-): \S.*$")
 ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-PALETTE = (b"\x00", b"\r", b"\n", b"\r\n", b'"', b",", b";", b"\xef\xbb\xbf", b"\xff", b"\xc3", b" ", b"\t",
-           b"\x7f", b"\x1b", "é".encode(), "\u2028".encode(), b"\xfe\xff", b"-", b"+", b"9")
+PALETTE = (
+    b"\x00",
+    b"\r",
+    b"\n",
+    b"\r\n",
+    b'"',
+    b",",
+    b";",
+    b"\xef\xbb\xbf",
+    b"\xff",
+    b"\xc3",
+    b" ",
+    b"\t",
+    b"\x7f",
+    b"\x1b",
+    "é".encode(),
+    "\u2028".encode(),
+    b"\xfe\xff",
+    b"-",
+    b"+",
+    b"9",
+)
 
 
 class Chooser(Protocol):
@@ -59,17 +79,47 @@ def _day(ch: Chooser) -> date:
 def _row(kind: str, ch: Chooser, bank: str, day: date) -> list[str]:
     """One valid row of `kind`."""
     paid = f"{day.isoformat()}T{ch.integer(7, 16):02d}:{ch.integer(0, 59):02d}:00+0{pick(ch, '789')}:00"
-    common = [_code(ch, ALNUM, 16), _code(ch, ALNUM, ch.integer(1, 20)), paid, _code(ch, "0123456789", 15),
-              str(pick(ch, KAPS)), "100", "102026", str(pick(ch, KPPS)), str(ch.integer(1, 10**12))]
+    common = [
+        _code(ch, ALNUM, 16),
+        _code(ch, ALNUM, ch.integer(1, 20)),
+        paid,
+        _code(ch, "0123456789", 15),
+        str(pick(ch, KAPS)),
+        "100",
+        "102026",
+        str(pick(ch, KPPS)),
+        str(ch.integer(1, 10**12)),
+    ]
     if kind == "bank":
         return [bank, day.isoformat(), *common]
     if kind == "mpn":
         ntpn, ntb, paid_at, npwp, kap, kjs, period, kpp, amount = common
-        return ["payment", ntpn, _code(ch, "0123456789", 15), bank, "KC-01", ntb, paid_at, npwp, "PT Maju Jaya",
-                kap, kjs, period, kpp, amount]
-    return [bank, day.isoformat(), f"SP-{ch.integer(1, 999)}/XI/2026", (day + timedelta(days=1)).isoformat(),
-            f"{(day + timedelta(days=1)).isoformat()}T08:30:00+07:00", str(ch.integer(0, 9999)),
-            str(ch.integer(0, 10**12)), "Budi Santoso"]
+        return [
+            "payment",
+            ntpn,
+            _code(ch, "0123456789", 15),
+            bank,
+            "KC-01",
+            ntb,
+            paid_at,
+            npwp,
+            "PT Maju Jaya",
+            kap,
+            kjs,
+            period,
+            kpp,
+            amount,
+        ]
+    return [
+        bank,
+        day.isoformat(),
+        f"SP-{ch.integer(1, 999)}/XI/2026",
+        (day + timedelta(days=1)).isoformat(),
+        f"{(day + timedelta(days=1)).isoformat()}T08:30:00+07:00",
+        str(ch.integer(0, 9999)),
+        str(ch.integer(0, 10**12)),
+        "Budi Santoso",
+    ]
 
 
 def valid_file(kind: str, ch: Chooser) -> bytes:
@@ -81,12 +131,39 @@ def valid_file(kind: str, ch: Chooser) -> bytes:
     return ("\n".join([HEADERS[kind], *rows]) + "\n").encode()
 
 
-EDGE_VALUES = ("1999-12-31", "2000-01-01", "9999-12-31", "0001-01-01", "1900-01-01", "2026-02-29", "2028-02-29",
-               "2026-11-20T10:00:00+99:99", "2026-11-20T10:00:00+24:00", "2026-11-20T10:00:00-12:00",
-               "2026-11-20T10:00:00+14:00", "2026-11-20T10:00:00Z", "2026-11-20 10:00:00+07:00",
-               "0001-01-01T00:00:00+07:00", "9999-12-31T23:59:59+07:00", "1900-01-01T10:00:00+07:00",
-               "2026-11-20T24:00:00+07:00", "0", "1", "999999999999999999", "1000000000000000000",
-               "0000000000000000000001", "-1", "1e5", " 12 ", "١٢٣", "", " ", "x" * 501, "=1+1", '"a,b"')
+EDGE_VALUES = (
+    "1999-12-31",
+    "2000-01-01",
+    "9999-12-31",
+    "0001-01-01",
+    "1900-01-01",
+    "2026-02-29",
+    "2028-02-29",
+    "2026-11-20T10:00:00+99:99",
+    "2026-11-20T10:00:00+24:00",
+    "2026-11-20T10:00:00-12:00",
+    "2026-11-20T10:00:00+14:00",
+    "2026-11-20T10:00:00Z",
+    "2026-11-20 10:00:00+07:00",
+    "0001-01-01T00:00:00+07:00",
+    "9999-12-31T23:59:59+07:00",
+    "1900-01-01T10:00:00+07:00",
+    "2026-11-20T24:00:00+07:00",
+    "0",
+    "1",
+    "999999999999999999",
+    "1000000000000000000",
+    "0000000000000000000001",
+    "-1",
+    "1e5",
+    " 12 ",
+    "١٢٣",
+    "",
+    " ",
+    "x" * 501,
+    "=1+1",
+    '"a,b"',
+)
 
 
 def _edge_value(ch: Chooser) -> str:
@@ -115,7 +192,7 @@ def _line_ends(data: bytes, ch: Chooser) -> bytes:
     if not positions:
         return data
     at = positions[ch.integer(0, len(positions) - 1)]
-    return data[:at] + (b"\r\n" if how == 2 else b"\r") + data[at + 1:]
+    return data[:at] + (b"\r\n" if how == 2 else b"\r") + data[at + 1 :]
 
 
 def _giant(data: bytes, ch: Chooser, *, header: bool) -> bytes:
@@ -137,7 +214,7 @@ def _flip(data: bytes, ch: Chooser) -> bytes:
     if not data:
         return data
     at = ch.integer(0, len(data) - 1)
-    return data[:at] + bytes([ch.integer(0, 255)]) + data[at + 1:]
+    return data[:at] + bytes([ch.integer(0, 255)]) + data[at + 1 :]
 
 
 def _insert(data: bytes, ch: Chooser) -> bytes:
@@ -147,7 +224,7 @@ def _insert(data: bytes, ch: Chooser) -> bytes:
 
 def _delete(data: bytes, ch: Chooser) -> bytes:
     at = ch.integer(0, len(data))
-    return data[:at] + data[at + ch.integer(1, 40):]
+    return data[:at] + data[at + ch.integer(1, 40) :]
 
 
 def _truncate(data: bytes, ch: Chooser) -> bytes:
@@ -159,8 +236,17 @@ def _semicolons(data: bytes, ch: Chooser) -> bytes:
 
 
 MUTATIONS: tuple[Callable[[bytes, Chooser], bytes], ...] = (
-    _flip, _insert, _delete, _truncate, _replace_field, _replace_field, _line_ends, _duplicate_rows, _semicolons,
-    lambda d, ch: _giant(d, ch, header=False), lambda d, ch: _giant(d, ch, header=True),
+    _flip,
+    _insert,
+    _delete,
+    _truncate,
+    _replace_field,
+    _replace_field,
+    _line_ends,
+    _duplicate_rows,
+    _semicolons,
+    lambda d, ch: _giant(d, ch, header=False),
+    lambda d, ch: _giant(d, ch, header=True),
 )
 
 
@@ -198,8 +284,10 @@ STORED = {
     "bank": "SELECT line, ntpn, amount FROM bank_batch_row ORDER BY 1, 2",
     "statements": "SELECT bank_code, business_date::text, declared_amount FROM statement_letter ORDER BY 1, 2",
 }
-COUNTS = ("SELECT (SELECT count(*) FROM mpn_record), (SELECT count(*) FROM bank_batch_row),"
-          " (SELECT count(*) FROM statement_letter), (SELECT count(*) FROM bank_batch)")
+COUNTS = (
+    "SELECT (SELECT count(*) FROM mpn_record), (SELECT count(*) FROM bank_batch_row),"
+    " (SELECT count(*) FROM statement_letter), (SELECT count(*) FROM bank_batch)"
+)
 
 
 def clean(engine: Engine) -> None:

@@ -40,8 +40,14 @@ def components(node: Any) -> Iterator[dict[str, Any]]:
 def rendered(client: Any, path: str, search: str) -> list[dict[str, Any]]:
     """The shell (navbar) and the page's layout as the browser receives them, as one list of components."""
     shell = client.get("/_dash-layout").get_json()
-    answer = fire(client, ROUTER, [{"id": "_pages_location", "property": "pathname", "value": path},
-                                   {"id": "_pages_location", "property": "search", "value": search}])
+    answer = fire(
+        client,
+        ROUTER,
+        [
+            {"id": "_pages_location", "property": "pathname", "value": path},
+            {"id": "_pages_location", "property": "search", "value": search},
+        ],
+    )
     assert answer.status_code == 200, f"{path}: {answer.status_code}"
     return [*components(shell), *components(answer.get_json())]
 
@@ -55,4 +61,3 @@ def page_visits() -> list[tuple[str, str]]:
             if role in (page.get("roles") or ()):  # what `dashboard.access.page_allows` checks
                 visits.append((role, page["path"]))
     return visits
-

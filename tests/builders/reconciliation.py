@@ -59,8 +59,15 @@ def ntpn(n: int) -> str:
 
 
 def _import(conn: Connection, kind: str, received_at: datetime) -> int:
-    return q.start_import(conn, kind=kind, file_name=f"{kind}-{next(_ids)}.csv", sha256=f"sha{next(_ids)}",
-                          size=1, received_at=received_at, started_at=received_at)
+    return q.start_import(
+        conn,
+        kind=kind,
+        file_name=f"{kind}-{next(_ids)}.csv",
+        sha256=f"sha{next(_ids)}",
+        size=1,
+        received_at=received_at,
+        started_at=received_at,
+    )
 
 
 def payments(engine: Engine, rows: list[Row], received_at: datetime | None = None) -> None:
@@ -69,15 +76,31 @@ def payments(engine: Engine, rows: list[Row], received_at: datetime | None = Non
         import_id = _import(conn, "mpn", received_at or wib(D2, 15, 10))
         for line, r in enumerate(rows, start=2):
             q.ensure_partition(conn, "mpn_record", r.day)
-            conn.execute(text("""
+            conn.execute(
+                text("""
                 INSERT INTO mpn_record (business_date, import_id, line, record_type, ntpn, billing_code, bank_code,
                     branch_code, ntb, paid_at, utc_offset, npwp, taxpayer_name, kap, kjs, tax_period, kpp_code,
                     amount)
                 VALUES (:day, :imp, :line, :rt, :ntpn, '123456789012345', :bank, '', :ntb, :paid, 7, :npwp, 'WP',
                         :kap, :kjs, :tp, :kpp, :amount)
-            """), {"day": r.day, "imp": import_id, "line": line, "rt": r.record_type, "ntpn": r.ntpn,
-                   "bank": r.bank_code, "ntb": r.ntb_, "paid": r.when, "npwp": r.npwp, "kap": r.kap, "kjs": r.kjs,
-                   "tp": r.tax_period, "kpp": r.kpp_code, "amount": r.amount})
+            """),
+                {
+                    "day": r.day,
+                    "imp": import_id,
+                    "line": line,
+                    "rt": r.record_type,
+                    "ntpn": r.ntpn,
+                    "bank": r.bank_code,
+                    "ntb": r.ntb_,
+                    "paid": r.when,
+                    "npwp": r.npwp,
+                    "kap": r.kap,
+                    "kjs": r.kjs,
+                    "tp": r.tax_period,
+                    "kpp": r.kpp_code,
+                    "amount": r.amount,
+                },
+            )
         q.refresh_bank_days(conn, sorted({r.day for r in rows}))
 
 
@@ -89,16 +112,40 @@ def batch(engine: Engine, bank_code: str, day: date, rows: list[Row], received_a
         batch_id = q.reserve_batch_id(conn)
         q.ensure_partition(conn, "bank_batch_row", day)
         for line, r in enumerate(rows, start=2):
-            conn.execute(text("""
+            conn.execute(
+                text("""
                 INSERT INTO bank_batch_row (business_date, batch_id, line, bank_code, ntpn, ntb, paid_at, utc_offset,
                     derived_date, npwp, kap, kjs, tax_period, kpp_code, amount)
                 VALUES (:day, :batch, :line, :bank, :ntpn, :ntb, :paid, 7, :derived, :npwp, :kap, :kjs, :tp, :kpp,
                         :amount)
-            """), {"day": day, "batch": batch_id, "line": line, "bank": r.bank_code, "ntpn": r.ntpn,
-                   "ntb": r.ntb_, "paid": r.when, "derived": r.day, "npwp": r.npwp, "kap": r.kap, "kjs": r.kjs,
-                   "tp": r.tax_period, "kpp": r.kpp_code, "amount": r.amount})
-        q.register_batch(conn, batch_id=batch_id, import_id=import_id, bank_code=bank_code, business_date=day,
-                         received_at=received_at, rows=len(rows), amount=sum(r.amount for r in rows))
+            """),
+                {
+                    "day": day,
+                    "batch": batch_id,
+                    "line": line,
+                    "bank": r.bank_code,
+                    "ntpn": r.ntpn,
+                    "ntb": r.ntb_,
+                    "paid": r.when,
+                    "derived": r.day,
+                    "npwp": r.npwp,
+                    "kap": r.kap,
+                    "kjs": r.kjs,
+                    "tp": r.tax_period,
+                    "kpp": r.kpp_code,
+                    "amount": r.amount,
+                },
+            )
+        q.register_batch(
+            conn,
+            batch_id=batch_id,
+            import_id=import_id,
+            bank_code=bank_code,
+            business_date=day,
+            received_at=received_at,
+            rows=len(rows),
+            amount=sum(r.amount for r in rows),
+        )
     return batch_id
 
 
@@ -114,8 +161,9 @@ class Day:
 
     rows: list[Row] = field(default_factory=list)
 
-    def load(self, engine: Engine, *, mpn: list[Row] | None = None, bank: list[Row] | None = None,
-             letters: bool = True) -> None:
+    def load(
+        self, engine: Engine, *, mpn: list[Row] | None = None, bank: list[Row] | None = None, letters: bool = True
+    ) -> None:
         mpn_rows = self.rows if mpn is None else mpn
         bank_rows = self.rows if bank is None else bank
         payments(engine, mpn_rows)
@@ -132,7 +180,6 @@ def clean(n: int, *, start: int = 1, day: date = D2, bank_code: str = "002") -> 
     return [Row(ntpn(i), amount=10_000 * i, day=day, bank_code=bank_code) for i in range(start, start + n)]
 
 
-
 def reversal(row: Row, hour: int = 11) -> Row:
     """The MPN reversal cancelling `row` later on its business date (registers its NTPN and NTB as cancelled)."""
     return row.but(record_type="reversal", paid_at=wib(row.day, hour))
@@ -141,8 +188,12 @@ def reversal(row: Row, hour: int = 11) -> Row:
 def reset(engine: Engine) -> None:
     """Empty every table a reconciliation reads or writes (between hypothesis examples on one database)."""
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE mpn_record, bank_batch_row, recon_exception, recon_result, recon_run,"
-                          " statement_letter, bank_batch, cancelled_number, mpn_bank_day CASCADE"))
+        conn.execute(
+            text(
+                "TRUNCATE mpn_record, bank_batch_row, recon_exception, recon_result, recon_run,"
+                " statement_letter, bank_batch, cancelled_number, mpn_bank_day CASCADE"
+            )
+        )
 
 
 def found(engine: Engine, day: Any = D2) -> dict[tuple[str, str], dict[str, Any]]:

@@ -26,27 +26,44 @@ D = business_day()
 
 def delivered(conn: Connection, bank: str, day: date, sent_at: datetime) -> int:
     """Record the current batch's result of `bank` on `day` as sent to the bank, accepted at `sent_at`."""
-    b = conn.execute(text("""
+    b = conn.execute(
+        text("""
         SELECT bb.batch_id, bb.received_at, rr.last_run_id, coalesce(rr.result_at, :sent) AS result_at
           FROM bank_batch bb JOIN recon_result rr ON rr.business_date = bb.business_date AND rr.bank_code = bb.bank_code
          WHERE bb.bank_code = :b AND bb.business_date = :d AND bb.superseded_at IS NULL"""),
-        {"b": bank, "d": day, "sent": sent_at}).one()
+        {"b": bank, "d": day, "sent": sent_at},
+    ).one()
     sha = q.store_content(conn, b"%PDF-1.4 test")
-    mail_id = conn.execute(text("""
+    mail_id = conn.execute(
+        text("""
         INSERT INTO mail_message (message_id, kind, recipients, subject, body_text, created_at, not_before, sent_at,
                                   attempts, status)
         VALUES (:mid, 'result', ARRAY['rekon@bank.test'], 'Hasil rekonsiliasi', 'isi', :r, :r, :s, 1, 'sent')
-        RETURNING mail_id"""), {"mid": f"<result.{bank}.{day:%Y%m%d}.{b.batch_id}@localhost>", "r": b.result_at,
-                                "s": sent_at}).scalar_one()
-    return int(conn.execute(text("""
+        RETURNING mail_id"""),
+        {"mid": f"<result.{bank}.{day:%Y%m%d}.{b.batch_id}@localhost>", "r": b.result_at, "s": sent_at},
+    ).scalar_one()
+    return int(
+        conn.execute(
+            text("""
         INSERT INTO bank_result (business_date, bank_code, version, batch_id, run_id, batch_received_at, result_at,
                                  state, recipients, mail_id, pdf_name, pdf_sha256, csv_name, csv_sha256, mpn_count,
                                  bank_count, matched_count, exception_count, subject, body_text, body_html, queued_at)
         SELECT :d, :b, coalesce(max(version), 0) + 1, :batch, :run, :recv, :r, 'queued', 'rekon@bank.test', :m,
                'ba.pdf', :sha, 'selisih.csv', :sha, 0, 0, 0, 0, 'Hasil rekonsiliasi', 'isi', '', :r
           FROM bank_result WHERE bank_code = :b AND business_date = :d
-        RETURNING result_id"""), {"d": day, "b": bank, "batch": b.batch_id, "run": b.last_run_id,
-                                  "recv": b.received_at, "r": b.result_at, "m": mail_id, "sha": sha}).scalar_one())
+        RETURNING result_id"""),
+            {
+                "d": day,
+                "b": bank,
+                "batch": b.batch_id,
+                "run": b.last_run_id,
+                "recv": b.received_at,
+                "r": b.result_at,
+                "m": mail_id,
+                "sha": sha,
+            },
+        ).scalar_one()
+    )
 
 
 def set_email(engine: Engine, bank: str, email: str) -> None:
@@ -54,4 +71,3 @@ def set_email(engine: Engine, bank: str, email: str) -> None:
     with engine.begin() as conn:
         row = next(r for r in master_rows(conn, "banks") if r["bank_code"] == bank)
         save_row(conn, "banks", {**row, "email": email}, actor=ADMIN, now=datetime.now(UTC))
-

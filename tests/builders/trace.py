@@ -51,4 +51,3 @@ def build_worked_payment(engine: Engine, tmp_path: Path, monkeypatch: pytest.Mon
             with engine.begin() as conn:
                 mark_for_redistribution(conn, D2, None, actor=people["ani"].actor())
     return ntpn(2)
-

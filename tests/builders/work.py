@@ -19,8 +19,10 @@ PEOPLE = {"ani": "pelaksana", "putu": "petugas_mpn", "budi": "kasi", "dedi": "ka
 
 def make_people(engine: Engine) -> dict[str, User]:
     with engine.begin() as conn:
-        return {name: add_user(conn, username=name, role=role, password="demo", actor=Actor.system("test"),
-                               policy=False) for name, role in PEOPLE.items()}
+        return {
+            name: add_user(conn, username=name, role=role, password="demo", actor=Actor.system("test"), policy=False)
+            for name, role in PEOPLE.items()
+        }
 
 
 def missing_in_bank(engine: Engine, n: int = 3) -> int:
@@ -33,14 +35,19 @@ def missing_in_bank(engine: Engine, n: int = 3) -> int:
 
 def exception_id(engine: Engine, number: str, category: str) -> int:
     with engine.connect() as conn:
-        return int(conn.execute(text("SELECT exception_id FROM recon_exception WHERE ntpn = :n AND category = :c"),
-                                {"n": number, "c": category}).scalar_one())
+        return int(
+            conn.execute(
+                text("SELECT exception_id FROM recon_exception WHERE ntpn = :n AND category = :c"),
+                {"n": number, "c": category},
+            ).scalar_one()
+        )
 
 
 def exception(engine: Engine, exc_id: int) -> dict[str, Any]:
     with engine.connect() as conn:
-        return dict(conn.execute(text("SELECT * FROM recon_exception WHERE exception_id = :i"),
-                                 {"i": exc_id}).mappings().one())
+        return dict(
+            conn.execute(text("SELECT * FROM recon_exception WHERE exception_id = :i"), {"i": exc_id}).mappings().one()
+        )
 
 
 def refused(engine: Engine, act: Callable[..., object], *args: object, **kwargs: object) -> str:

@@ -41,7 +41,8 @@ def test_evaluate_steps_through_the_afternoon_and_list_writes_the_contract_colum
 
     opened = json.loads(mpn("alerts", "list", "--format", "json", "--at", "2026-11-20T16:25+07:00").output)
     assert [(a["rule"], a["bank_code"], a["deadline"]) for a in opened] == [
-        ("batch_late", "008", "2026-11-20T16:00:00+07:00")]
+        ("batch_late", "008", "2026-11-20T16:00:00+07:00")
+    ]
     assert list(opened[0]) == list(COLUMNS)
 
 

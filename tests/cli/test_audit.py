@@ -22,8 +22,14 @@ def mpn(*args: str) -> Result:
 def fill(engine: Engine, rows: int = 5) -> None:
     with engine.begin() as conn:
         for i in range(1, rows + 1):
-            record(conn, ANI if i % 2 else Actor.system("cli"), "user.add" if i % 2 else "import.file",
-                   object_type="user" if i % 2 else "file", object_id=str(i), after={"n": i})
+            record(
+                conn,
+                ANI if i % 2 else Actor.system("cli"),
+                "user.add" if i % 2 else "import.file",
+                object_type="user" if i % 2 else "file",
+                object_id=str(i),
+                after={"n": i},
+            )
 
 
 def tamper(engine: Engine, sql: str) -> None:
@@ -55,8 +61,11 @@ def test_altered_row_is_named(engine: Engine) -> None:
 
 def test_rewritten_row_with_recomputed_hash_breaks_the_next_link(engine: Engine) -> None:
     fill(engine)
-    tamper(engine, """UPDATE audit_log SET actor = 'mallory' WHERE seq = 2;
-                      UPDATE audit_log a SET row_hash = audit_row_hash(a) WHERE seq = 2""")
+    tamper(
+        engine,
+        """UPDATE audit_log SET actor = 'mallory' WHERE seq = 2;
+                      UPDATE audit_log a SET row_hash = audit_row_hash(a) WHERE seq = 2""",
+    )
     result = mpn("audit", "verify")
     assert result.exit_code == 1
     assert "BROKEN at row 3: row 3 does not link to row 2: row 2 was altered or replaced" in result.stderr
@@ -87,11 +96,14 @@ def test_deleted_last_row_shows_as_a_gap_once_a_new_row_follows(engine: Engine) 
     assert result.exit_code == 1 and "BROKEN at row 5: rows 5..5 are missing" in result.stderr
 
 
-@pytest.mark.parametrize("sql", [
-    "UPDATE audit_log SET actor = 'mallory' WHERE seq = 2",
-    "DELETE FROM audit_log WHERE seq = 2",
-    "TRUNCATE audit_log",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE audit_log SET actor = 'mallory' WHERE seq = 2",
+        "DELETE FROM audit_log WHERE seq = 2",
+        "TRUNCATE audit_log",
+    ],
+)
 def test_append_only_triggers_refuse_update_delete_and_truncate(engine: Engine, sql: str) -> None:
     fill(engine)
     with pytest.raises(DBAPIError, match="audit_log is append-only"), engine.begin() as conn:
@@ -108,10 +120,13 @@ def test_list_shows_recent_rows_filtered(engine: Engine) -> None:
     assert 'after={"n":5}' in lines[0]
     assert lines[1].split()[0] == "4" and "system:cli" in lines[1]
     assert lines[-1] == "(2 of 5 rows)"
-    only = json.loads(mpn("audit", "list", "--actor", "system:cli", "--action", "import.file",
-                          "--format", "json").output)
+    only = json.loads(
+        mpn("audit", "list", "--actor", "system:cli", "--action", "import.file", "--format", "json").output
+    )
     assert [(r["seq"], r["object_type"], r["object_id"], r["after"]) for r in only] == [
-        (4, "file", "4", {"n": 4}), (2, "file", "2", {"n": 2})]
+        (4, "file", "4", {"n": 4}),
+        (2, "file", "2", {"n": 2}),
+    ]
     assert mpn("audit", "list", "--limit", "0").exit_code == 2
     assert mpn("audit", "list", "--from", "20-11-2026").exit_code == 2
 

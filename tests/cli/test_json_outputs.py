@@ -87,8 +87,9 @@ def real_day(engine: Engine, people: dict[str, Any]) -> Engine:  # noqa: F811 - 
 
 
 @pytest.mark.parametrize(("args", "check"), COMMANDS, ids=[" ".join(a[:2]) for a, _ in COMMANDS])
-def test_every_json_output_parses_and_holds_the_data(real_day: Engine, args: list[str],
-                                                     check: Callable[[Any], None]) -> None:
+def test_every_json_output_parses_and_holds_the_data(
+    real_day: Engine, args: list[str], check: Callable[[Any], None]
+) -> None:
     import json
 
     result = CliRunner().invoke(main, args)
@@ -97,8 +98,15 @@ def test_every_json_output_parses_and_holds_the_data(real_day: Engine, args: lis
 
 
 def test_the_helper_writes_rupiah_as_integers_dates_iso_and_keeps_indonesian_text() -> None:
-    text = to_json({"amount": Decimal("670000"), "rate": Decimal("0.5"), "day": datetime(2026, 11, 20, 9).date(),
-                    "note": "Sudah dicek, terima kasih – ✓"}, indent=None)
+    text = to_json(
+        {
+            "amount": Decimal("670000"),
+            "rate": Decimal("0.5"),
+            "day": datetime(2026, 11, 20, 9).date(),
+            "note": "Sudah dicek, terima kasih – ✓",
+        },
+        indent=None,
+    )
     assert text == '{"amount": 670000, "rate": 0.5, "day": "2026-11-20", "note": "Sudah dicek, terima kasih – ✓"}'
     with pytest.raises(TypeError, match="object"):
         json_default(object())

@@ -72,23 +72,36 @@ def test_full_flow_draft_initial_sign_send_then_list(missing: Engine) -> None:
     assert row["bank_name"] == "PT Bank Rakyat Indonesia (Persero) Tbk"
     assert row["business_dates"] == ["2026-11-20"] and row["status"] == "sent"
     assert (row["letter_number"], row["letter_date"], row["sent_on"]) == (
-        number, today_local().isoformat(), today_local().isoformat())
+        number,
+        today_local().isoformat(),
+        today_local().isoformat(),
+    )
     assert (row["drafted_by"], row["initialled_by"], row["signed_by"], row["sent_by"]) == (
-        "sistem", "budi", "dedi", "tina")
+        "sistem",
+        "budi",
+        "dedi",
+        "tina",
+    )
     assert row["agenda_number"] == "AG-0077" and row["answered_at"] is None
     assert row["due_on"] > row["sent_on"] and row["overdue"] is False
 
     as_csv = list(csv.DictReader(io.StringIO(mpn("letters", "list").output)))
-    assert as_csv == [{**{k: "" if v is None else str(v) for k, v in row.items()},
-                       "business_dates": "2026-11-20", "overdue": "false"}]
+    assert as_csv == [
+        {**{k: "" if v is None else str(v) for k, v in row.items()}, "business_dates": "2026-11-20", "overdue": "false"}
+    ]
     assert mpn("letters", "list", "--status", "draft").output == ",".join(COLUMNS) + "\n"
     assert len(json.loads(mpn("letters", "list", "--status", "open", "--format", "json").output)) == 1
 
     with missing.connect() as conn:
-        actions = conn.execute(text("SELECT actor, action FROM audit_log WHERE action LIKE 'letter.%' "
-                                    "ORDER BY seq")).all()
-    assert [tuple(a) for a in actions] == [("sistem", "letter.draft"), ("budi", "letter.initial"),
-                                           ("dedi", "letter.sign"), ("tina", "letter.send")]
+        actions = conn.execute(
+            text("SELECT actor, action FROM audit_log WHERE action LIKE 'letter.%' ORDER BY seq")
+        ).all()
+    assert [tuple(a) for a in actions] == [
+        ("sistem", "letter.draft"),
+        ("budi", "letter.initial"),
+        ("dedi", "letter.sign"),
+        ("tina", "letter.send"),
+    ]
 
 
 def test_draft_as_a_user_records_the_drafter_and_refuses_other_roles(missing: Engine) -> None:
@@ -105,13 +118,16 @@ def test_wrong_role_double_paraf_and_missing_notes_exit_2_with_the_reason(missin
     refused(mpn("letters", "sign", letter_id, "--user", "ani"), "Peran Anda (Pelaksana) tidak berwenang")
     refused(mpn("letters", "return", letter_id, "--user", "budi"), "Catatan pengembalian wajib diisi")
     assert mpn("letters", "initial", letter_id, "--user", "budi").exit_code == 0
-    refused(mpn("letters", "initial", letter_id, "--user", "budi"),
-            f"Surat Himbauan #{letter_id} sudah diparaf oleh budi")
+    refused(
+        mpn("letters", "initial", letter_id, "--user", "budi"), f"Surat Himbauan #{letter_id} sudah diparaf oleh budi"
+    )
     refused(mpn("letters", "send", letter_id, "--user", "tina", "--agenda", "AG-1"), "sudah diparaf oleh budi")
     assert mpn("letters", "sign", letter_id, "--user", "dedi").exit_code == 0
     refused(mpn("letters", "send", letter_id, "--user", "tina"), "Nomor agenda wajib diisi")
-    refused(mpn("letters", "send", letter_id, "--user", "tina", "--agenda", "AG-1", "--sent-on", "2026-01-02"),
-            "Tanggal kirim 02-01-2026 mendahului tanggal surat")
+    refused(
+        mpn("letters", "send", letter_id, "--user", "tina", "--agenda", "AG-1", "--sent-on", "2026-01-02"),
+        "Tanggal kirim 02-01-2026 mendahului tanggal surat",
+    )
     refused(mpn("letters", "initial", "999", "--user", "budi"), "Surat Himbauan #999 tidak ditemukan")
     refused(mpn("letters", "initial", letter_id, "--user", "nobody"), "Pengguna 'nobody' tidak dikenal")
     [row] = json.loads(mpn("letters", "list", "--format", "json").output)

@@ -28,8 +28,7 @@ def mpn(*args: str, stdin: str | None = None) -> Result:
 
 def queue(engine: Engine, subject: str, *, to: str = "kasi@djpb.example") -> q.Queued:
     with engine.begin() as conn:
-        return q.enqueue(conn, kind="alert", to=[to], subject=subject, text_body="Batch BNI belum diterima.",
-                         now=NOW)
+        return q.enqueue(conn, kind="alert", to=[to], subject=subject, text_body="Batch BNI belum diterima.", now=NOW)
 
 
 def test_send_without_a_server_says_so_and_exits_1(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -45,7 +44,8 @@ def test_send_without_a_server_says_so_and_exits_1(engine: Engine, monkeypatch: 
 
 
 def test_a_bad_smtp_url_is_bad_input_and_an_unreachable_server_exits_1(
-        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     queue(engine, "Peringatan")
     monkeypatch.setenv("MPN_SMTP_URL", "mail.example:25")
     bad = mpn("mail", "send")
@@ -56,8 +56,7 @@ def test_a_bad_smtp_url_is_bad_input_and_an_unreachable_server_exits_1(
     assert down.exit_code == 1 and "tidak dapat dihubungi" in down.output
 
 
-def test_send_delivers_and_prints_the_counts_and_the_outbox_lists_them(
-        engine: Engine, smtp_server: SmtpServer) -> None:
+def test_send_delivers_and_prints_the_counts_and_the_outbox_lists_them(engine: Engine, smtp_server: SmtpServer) -> None:
     first = queue(engine, "Peringatan: batch BNI terlambat")
     second = queue(engine, "Ringkasan harian 04/12/2026", to="kasubdit@djpb.example")
     smtp_server.refuse(1, "554 5.7.1 Ditolak")
@@ -82,8 +81,7 @@ def test_send_delivers_and_prints_the_counts_and_the_outbox_lists_them(
 
 
 def test_users_get_an_email_address_when_added_and_later(engine: Engine) -> None:
-    added = mpn("users", "add", "sari", "--role", "kasi", "--email", "sari@djpb.example",
-                stdin="Rahasia-Kuat-2026\n")
+    added = mpn("users", "add", "sari", "--role", "kasi", "--email", "sari@djpb.example", stdin="Rahasia-Kuat-2026\n")
     assert added.exit_code == 0, added.output
     bad = mpn("users", "add", "budi", "--role", "kasi", "--email", "budi@", stdin="Rahasia-Kuat-2026\n")
     assert bad.exit_code == 2 and "invalid e-mail address 'budi@'" in bad.output

@@ -17,8 +17,9 @@ ROW = "002,2026-11-20,0000A1B2C3D4E5F6,000123,2026-11-20T10:00:00+07:00,01234567
 
 
 def mpn(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True, text=True,
-                          env=os.environ.copy(), timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, env=os.environ.copy(), timeout=120
+    )
 
 
 def test_import_exit_codes_and_messages_in_a_real_process(db_url: str, tmp_path: Path) -> None:
@@ -57,27 +58,35 @@ def test_master_import_upserts_by_code(engine: Engine, db_url: str, tmp_path: Pa
     assert result.exit_code == 0, result.output
     assert "1 ditambahkan, 1 diperbarui" in result.output
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT bank_code, name, cutoff::text FROM bank WHERE bank_code IN ('002', '999')"
-                                 " ORDER BY 1")).all()
+        rows = conn.execute(
+            text("SELECT bank_code, name, cutoff::text FROM bank WHERE bank_code IN ('002', '999') ORDER BY 1")
+        ).all()
     assert [tuple(r) for r in rows] == [("002", "BRI (nama baru)", "15:30:00"), ("999", "Bank Baru", "15:00:00")]
     with engine.connect() as conn:
         audited = conn.execute(text("SELECT actor, action, object_type, object_id, before, after FROM audit_log")).all()
     assert [tuple(r[:4]) for r in audited] == [("system:cli", "master.import", "master", "banks")]
     after = audited[0].after
     assert {k: after[k] for k in ("file_name", "rows", "inserted", "updated")} == {
-        "file_name": "banks.csv", "rows": 2, "inserted": 1, "updated": 1}
+        "file_name": "banks.csv",
+        "rows": 2,
+        "inserted": 1,
+        "updated": 1,
+    }
     assert after["changes"]["002"]["name"] == "BRI (nama baru)" and after["changes"]["999"]["cutoff"] == "15:00"
     assert audited[0].before["rows"]["002"]["name"] != "BRI (nama baru)" and "999" not in audited[0].before["rows"]
 
 
 def test_banks_may_name_their_head_office_zone(engine: Engine, tmp_path: Path) -> None:
     banks = tmp_path / "banks.csv"
-    banks.write_text("bank_code,name,kind,cutoff,timezone\n126,BPD Sulselbar,bank,15:00,WITA\n"
-                     "132,BPD Papua,bank,15:00,Asia/Jayapura\n999,Bank Baru,bank,,\n")
+    banks.write_text(
+        "bank_code,name,kind,cutoff,timezone\n126,BPD Sulselbar,bank,15:00,WITA\n"
+        "132,BPD Papua,bank,15:00,Asia/Jayapura\n999,Bank Baru,bank,,\n"
+    )
     assert CliRunner().invoke(main, ["master", "import", "banks", str(banks)]).exit_code == 0
     with engine.connect() as conn:
-        zones = dict(conn.execute(text("SELECT bank_code, timezone FROM bank WHERE bank_code IN ('126', '132', '999')")
-                                  ).all())
+        zones = dict(
+            conn.execute(text("SELECT bank_code, timezone FROM bank WHERE bank_code IN ('126', '132', '999')")).all()
+        )
     assert zones == {"126": "Asia/Makassar", "132": "Asia/Jayapura", "999": "Asia/Jakarta"}
     banks.write_text("bank_code,name,kind,timezone\n126,BPD Sulselbar,bank,UTC+8\n")
     result = CliRunner().invoke(main, ["master", "import", "banks", str(banks)])
@@ -101,9 +110,15 @@ def test_demo_prints_the_demo_logins(db_url: str) -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     start = lines.index("Demo logins (password: demo):")
-    assert [line.split()[:2] for line in lines[start + 1:start + 8]] == [
-        ["kasubdit", "kasubdit"], ["kasi", "kasi"], ["pelaksana", "pelaksana"], ["petugas", "petugas_mpn"],
-        ["tu", "tu"], ["manajemen", "manajemen"], ["admin", "admin"]]
+    assert [line.split()[:2] for line in lines[start + 1 : start + 8]] == [
+        ["kasubdit", "kasubdit"],
+        ["kasi", "kasi"],
+        ["pelaksana", "pelaksana"],
+        ["petugas", "petugas_mpn"],
+        ["tu", "tu"],
+        ["manajemen", "manajemen"],
+        ["admin", "admin"],
+    ]
     assert "Kepala Subdirektorat" in lines[start + 1]
     assert CliRunner().invoke(main, ["demo", "--no-serve", "--days", "0"]).exit_code == 2
 

@@ -46,11 +46,22 @@ def test_summary_has_the_contract_columns_in_json_and_csv(db_url: str) -> None:
     _seed(db_url)
     CliRunner().invoke(main, ["reconcile", "--date", "2026-11-20"])
     as_json = json.loads(CliRunner().invoke(main, ["summary", "--date", "2026-11-20"]).output)
-    assert list(as_json[0]) == ["bank_code", "mpn_count", "mpn_amount", "bank_count", "bank_amount",
-                                "matched_count", "matched_amount", *CATEGORIES]
+    assert list(as_json[0]) == [
+        "bank_code",
+        "mpn_count",
+        "mpn_amount",
+        "bank_count",
+        "bank_amount",
+        "matched_count",
+        "matched_amount",
+        *CATEGORIES,
+    ]
     assert as_json[0]["amount_mismatch"] == 1 and as_json[1]["missing_batch"] == 1
-    as_csv = list(csv.DictReader(io.StringIO(
-        CliRunner().invoke(main, ["summary", "--date", "2026-11-20", "--format", "csv"]).output)))
+    as_csv = list(
+        csv.DictReader(
+            io.StringIO(CliRunner().invoke(main, ["summary", "--date", "2026-11-20", "--format", "csv"]).output)
+        )
+    )
     assert as_csv[0]["matched_amount"] == "20000" and as_csv[1]["bank_code"] == "008"
     none = CliRunner().invoke(main, ["summary", "--date", "2026-11-19"])
     assert none.exit_code == 2
@@ -63,16 +74,33 @@ def test_exceptions_export_has_exactly_the_contract_columns(db_url: str, tmp_pat
     out = CliRunner().invoke(main, ["exceptions", "--from", "2026-11-20", "--to", "2026-11-20", "-o", str(target)])
     assert out.exit_code == 0, out.output
     rows = list(csv.reader(target.open()))
-    assert rows[0] == ["business_date", "level", "bank_code", "ntpn", "category", "fields", "mpn_amount",
-                       "bank_amount", "status", "opened_at", "resolved_at", "note"]
+    assert rows[0] == [
+        "business_date",
+        "level",
+        "bank_code",
+        "ntpn",
+        "category",
+        "fields",
+        "mpn_amount",
+        "bank_amount",
+        "status",
+        "opened_at",
+        "resolved_at",
+        "note",
+    ]
     assert [(r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows[1:]] == [
         ("002", "NTPN000000000001", "amount_mismatch", "amount", "10000", "7"),
         ("002", "NTPN000000000003", "missing_in_bank", "", "30000", ""),
         ("008", "", "missing_batch", "", "810000", ""),
         ("008", "", "missing_statement", "", "810000", ""),
     ]
-    as_json = json.loads(CliRunner().invoke(main, ["exceptions", "--from", "2026-11-20", "--to", "2026-11-20",
-                                                   "--format", "json", "--status", "all"]).output)
+    as_json = json.loads(
+        CliRunner()
+        .invoke(
+            main, ["exceptions", "--from", "2026-11-20", "--to", "2026-11-20", "--format", "json", "--status", "all"]
+        )
+        .output
+    )
     assert len(as_json) == 4 and as_json[0]["status"] == "open" and as_json[0]["resolved_at"] is None
     empty = CliRunner().invoke(main, ["exceptions", "--from", "2026-11-01", "--to", "2026-11-02", "--format", "json"])
     assert json.loads(empty.output) == []

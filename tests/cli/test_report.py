@@ -55,8 +55,7 @@ def test_report_daily_writes_and_keeps_the_daily_report_with_the_distribution(en
     assert by_ani is not None and by_ani.made_by == "ani"
 
 
-def test_report_daily_reports_a_date_without_distribution_and_refuses_bad_input(engine: Engine,
-                                                                                tmp_path: Path) -> None:
+def test_report_daily_reports_a_date_without_distribution_and_refuses_bad_input(engine: Engine, tmp_path: Path) -> None:
     out = tmp_path / "kosong.pdf"
 
     result = mpn("report", "daily", "--date", "2026-11-19", "--format", "pdf", "-o", str(out))

@@ -53,8 +53,9 @@ def test_reconcile_sends_the_result_and_results_list_measures_it(engine: Engine,
     assert code == 0 and len(smtp_server.messages) == 1
 
 
-def test_verify_tells_a_genuine_berita_acara_from_an_altered_one(engine: Engine, smtp_server: SmtpServer,
-                                                                 tmp_path: Path) -> None:
+def test_verify_tells_a_genuine_berita_acara_from_an_altered_one(
+    engine: Engine, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
     set_email(engine, "002", ADDRESS)
     load_day(engine)
     mpn("reconcile", "--date", str(D))
@@ -91,22 +92,29 @@ def test_approve_sends_a_result_the_kasi_held_and_refuses_twice(engine: Engine, 
     assert code == 2 and "tidak menunggu persetujuan" in out
 
 
-def test_master_import_banks_takes_the_optional_email_column_and_rejects_a_bad_address(engine: Engine,
-                                                                                       tmp_path: Path) -> None:
+def test_master_import_banks_takes_the_optional_email_column_and_rejects_a_bad_address(
+    engine: Engine, tmp_path: Path
+) -> None:
     header = "bank_code,name,kind,cutoff,timezone,email\n"
     bad = tmp_path / "banks.csv"
-    bad.write_text(header + "002,PT Bank Rakyat Indonesia (Persero) Tbk,bank,15:00,WIB,rekon@bri.co.id\n"
-                   "008,PT Bank Mandiri (Persero) Tbk,bank,15:00,WIB,rekon@mandiri.co.id;bukan alamat\n",
-                   encoding="utf-8")
+    bad.write_text(
+        header + "002,PT Bank Rakyat Indonesia (Persero) Tbk,bank,15:00,WIB,rekon@bri.co.id\n"
+        "008,PT Bank Mandiri (Persero) Tbk,bank,15:00,WIB,rekon@mandiri.co.id;bukan alamat\n",
+        encoding="utf-8",
+    )
     code, out = mpn("master", "import", "banks", str(bad))
     assert code == 2 and f"{bad}:3: email: alamat e-mail tidak sah" in out
     good = tmp_path / "banks-baik.csv"
-    good.write_text(header + "002,PT Bank Rakyat Indonesia (Persero) Tbk,bank,15:00,WIB,"
-                    "rekon@BRI.co.id; kp@bri.co.id\n", encoding="utf-8")
+    good.write_text(
+        header + "002,PT Bank Rakyat Indonesia (Persero) Tbk,bank,15:00,WIB,rekon@BRI.co.id; kp@bri.co.id\n",
+        encoding="utf-8",
+    )
     assert mpn("master", "import", "banks", str(good))[0] == 0
     without = tmp_path / "banks-lama.csv"
-    without.write_text("bank_code,name,kind,cutoff,timezone\n"
-                       "002,PT Bank Rakyat Indonesia (Persero) Tbk,bank,15:00,WIB\n", encoding="utf-8")
+    without.write_text(
+        "bank_code,name,kind,cutoff,timezone\n002,PT Bank Rakyat Indonesia (Persero) Tbk,bank,15:00,WIB\n",
+        encoding="utf-8",
+    )
     assert mpn("master", "import", "banks", str(without))[0] == 0
     with engine.connect() as conn:
         email = conn.execute(text("SELECT email FROM bank WHERE bank_code = '002'")).scalar_one()

@@ -22,8 +22,11 @@ def test_list_shows_every_setting_with_its_default_and_label(engine: Engine) -> 
     assert out.exit_code == 0, out.output
     rows = json.loads(out.output)
     assert [r["key"] for r in rows] == [s.key for s in DEFINITIONS]
-    assert {"key": "letters.reply_days", "value": "5", "label": next(
-        s.label for s in DEFINITIONS if s.key == "letters.reply_days")} in rows
+    assert {
+        "key": "letters.reply_days",
+        "value": "5",
+        "label": next(s.label for s in DEFINITIONS if s.key == "letters.reply_days"),
+    } in rows
     table = mpn("settings", "list").output.splitlines()
     assert len(table) == len(DEFINITIONS)
     assert any(line.startswith("letters.letterhead") and "INDONESIA\\nDIREKTORAT" in line for line in table)
@@ -39,8 +42,10 @@ def test_set_a_good_value_shows_in_the_list_and_is_audited(engine: Engine) -> No
     assert mpn("settings", "set", "letters.number_pattern", "S-{seq}/PJ.10/{roman}/{year}").exit_code == 0
     with engine.connect() as conn:
         audit = conn.execute(text("SELECT actor, action, object_id FROM audit_log ORDER BY seq")).all()
-    assert [tuple(a) for a in audit] == [("system:cli", "settings.change", "letters.reply_days"),
-                                         ("system:cli", "settings.change", "letters.number_pattern")]
+    assert [tuple(a) for a in audit] == [
+        ("system:cli", "settings.change", "letters.reply_days"),
+        ("system:cli", "settings.change", "letters.number_pattern"),
+    ]
 
 
 def test_a_bad_value_or_unknown_key_exits_2_with_the_reason_and_changes_nothing(engine: Engine) -> None:

@@ -27,19 +27,36 @@ def mpn(*args: str, stdin: str | None = None) -> Result:
 
 def audit_rows(engine: Engine) -> list[tuple]:
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(
-            "SELECT actor, action, object_id, before::text, after::text FROM audit_log ORDER BY seq"))]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                text("SELECT actor, action, object_id, before::text, after::text FROM audit_log ORDER BY seq")
+            )
+        ]
 
 
 def test_add_reads_the_password_from_stdin_and_audits_without_it(engine: Engine) -> None:
-    result = mpn("users", "add", "budi", "--role", "kasi", "--full-name", "Budi Santoso",
-                 "--nip", "198207152005011003", stdin=SECRET + "\n")
+    result = mpn(
+        "users",
+        "add",
+        "budi",
+        "--role",
+        "kasi",
+        "--full-name",
+        "Budi Santoso",
+        "--nip",
+        "198207152005011003",
+        stdin=SECRET + "\n",
+    )
     assert result.exit_code == 0, result.output
     assert "user budi added: kasi (Kepala Seksi)" in result.output
     with engine.begin() as conn:
         user = user_by_name(conn, "budi")
         assert user is not None and (user.full_name, user.nip, user.active) == (
-            "Budi Santoso", "198207152005011003", True)
+            "Budi Santoso",
+            "198207152005011003",
+            True,
+        )
         assert authenticate(conn, "budi", SECRET, now=NOW).ok
     [(actor, action, object_id, _, after), _login] = audit_rows(engine)
     assert (actor, action, object_id) == ("system:cli", "user.add", "budi")
@@ -85,8 +102,12 @@ def test_duplicate_name_unknown_role_and_bad_name_are_bad_input(db_url: str) -> 
     name = mpn("users", "add", "Ani Lestari", "--role", "tu", stdin=SECRET)
     assert name.exit_code == 2 and "invalid user name" in name.output
     assert mpn("users", "add", "ani").exit_code == 2  # --role is required
-    for args in (["disable", "nobody"], ["enable", "nobody"], ["set-role", "nobody", "tu"],
-                 ["reset-password", "nobody"]):
+    for args in (
+        ["disable", "nobody"],
+        ["enable", "nobody"],
+        ["set-role", "nobody", "tu"],
+        ["reset-password", "nobody"],
+    ):
         missing = mpn("users", *args, stdin=SECRET)
         assert missing.exit_code == 2 and "no user named 'nobody'" in missing.output
 
@@ -98,13 +119,14 @@ def test_list_shows_role_code_and_title_in_every_format(db_url: str) -> None:
     table = mpn("users", "list")
     assert table.exit_code == 0
     lines = table.output.splitlines()
-    assert lines[0].split() == ["user", "full", "name", "role", "title", "active", "locked", "until", "last",
-                                "login"]
+    assert lines[0].split() == ["user", "full", "name", "role", "title", "active", "locked", "until", "last", "login"]
     assert lines[1].split()[:4] == ["ani", "kasubdit", "Kepala", "Subdirektorat"]  # role order, then name
     assert "Budi Santoso" in lines[2] and "Petugas Sistem MPN" in lines[2] and lines[2].rstrip().endswith("no")
     rows = json.loads(mpn("users", "list", "--format", "json").output)
     assert [(r["username"], r["role"], r["role_title"], r["active"]) for r in rows] == [
-        ("ani", "kasubdit", "Kepala Subdirektorat", True), ("budi", "petugas_mpn", "Petugas Sistem MPN", False)]
+        ("ani", "kasubdit", "Kepala Subdirektorat", True),
+        ("budi", "petugas_mpn", "Petugas Sistem MPN", False),
+    ]
     csv_out = mpn("users", "list", "--format", "csv").output.splitlines()
     assert csv_out[0] == "username,full_name,role,role_title,active,locked_until,last_login_at"
     assert csv_out[2].startswith("budi,Budi Santoso,petugas_mpn,Petugas Sistem MPN,false,")
@@ -130,8 +152,11 @@ def test_disable_enable_set_role_and_reset_password_take_effect_and_are_audited(
         assert user is not None and (user.role, user.active) == ("kasi", True)
         assert authenticate(conn, "budi", SECRET, now=NOW).outcome == "bad"
         assert authenticate(conn, "budi", new_secret, now=NOW).ok
-    changes = [(actor, action, before, after) for actor, action, _, before, after in audit_rows(engine)
-               if action.startswith("user.")]
+    changes = [
+        (actor, action, before, after)
+        for actor, action, _, before, after in audit_rows(engine)
+        if action.startswith("user.")
+    ]
     assert changes == [
         ("system:cli", "user.add", None, '{"nip": "", "role": "pelaksana", "full_name": ""}'),
         ("system:cli", "user.disable", '{"active": true}', '{"active": false}'),
@@ -163,16 +188,30 @@ def test_last_active_admin_is_kept(db_url: str) -> None:
 def test_roles_and_help() -> None:
     roles = mpn("users", "roles")
     assert roles.exit_code == 0 and "petugas_mpn  Petugas Sistem MPN" in roles.output
-    for args in (["users"], ["users", "add"], ["users", "list"], ["users", "disable"], ["users", "enable"],
-                 ["users", "reset-password"], ["users", "set-role"], ["users", "roles"]):
+    for args in (
+        ["users"],
+        ["users", "add"],
+        ["users", "list"],
+        ["users", "disable"],
+        ["users", "enable"],
+        ["users", "reset-password"],
+        ["users", "set-role"],
+        ["users", "roles"],
+    ):
         result = mpn(*args, "--help")
         assert result.exit_code == 0 and "Usage:" in result.output
 
 
 def test_password_piped_into_a_real_process(engine: Engine) -> None:
     def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "cli.main", *args], input=stdin, capture_output=True,
-                              text=True, env=os.environ.copy(), timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "cli.main", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=os.environ.copy(),
+            timeout=120,
+        )
 
     added = run("users", "add", "budi", "--role", "kasi", stdin=SECRET + "\n")
     assert added.returncode == 0, added.stderr

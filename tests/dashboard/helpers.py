@@ -23,8 +23,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 def make_user(engine: Engine, username: str, role: str, *, full_name: str = "") -> None:
     """An account with the tests' password (written straight through `queries.accounts.users`)."""
     with engine.begin() as conn:
-        add_user(conn, username=username, role=role, password=PASSWORD, full_name=full_name,
-                 actor=Actor.system("test"))
+        add_user(conn, username=username, role=role, password=PASSWORD, full_name=full_name, actor=Actor.system("test"))
 
 
 def server_port() -> int:
@@ -84,8 +83,9 @@ def csrf_of(client: FlaskClient, path: str = "/login") -> str:
 
 def log_in(client: FlaskClient, username: str, password: str = PASSWORD, next_path: str = "/") -> TestResponse:
     """Submit the login form."""
-    return client.post("/login", data={"csrf": csrf_of(client), "username": username, "password": password,
-                                       "next": next_path})
+    return client.post(
+        "/login", data={"csrf": csrf_of(client), "username": username, "password": password, "next": next_path}
+    )
 
 
 def client_as(app: Any, engine: Engine, role: str, username: str | None = None) -> FlaskClient:
@@ -97,20 +97,27 @@ def client_as(app: Any, engine: Engine, role: str, username: str | None = None) 
     return client
 
 
-def fire(client: FlaskClient, output: str, inputs: list[dict[str, Any]],
-         state: list[dict[str, Any]] | None = None) -> TestResponse:
+def fire(
+    client: FlaskClient, output: str, inputs: list[dict[str, Any]], state: list[dict[str, Any]] | None = None
+) -> TestResponse:
     """POST one callback request as the browser would (`output` is Dash's callback id)."""
     parts = output.strip(".").split("...")
     outputs: Any = [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]} for p in parts]
     if not output.startswith(".."):
         outputs = outputs[0]
-    body = {"output": output, "outputs": outputs, "inputs": inputs, "state": state or [],
-            "changedPropIds": [f"{i['id']}.{i['property']}" for i in inputs]}
+    body = {
+        "output": output,
+        "outputs": outputs,
+        "inputs": inputs,
+        "state": state or [],
+        "changedPropIds": [f"{i['id']}.{i['property']}" for i in inputs],
+    }
     return client.post("/_dash-update-component", json=body)
 
 
 def logout_token(client: FlaskClient) -> str:
     """The CSRF token of the navbar's logout form, from the layout Dash sends to the browser."""
+
     def find(node: Any) -> str | None:
         if isinstance(node, dict):
             props = node.get("props", {})
@@ -128,8 +135,10 @@ def logout_token(client: FlaskClient) -> str:
 
 def grid_cell(grid: str, row_id: object, column: str) -> str:
     """CSS selector of one AG Grid cell by row id and column id, in the centre or a pinned column block."""
-    return ", ".join(f'{grid} .ag-{block}-cols-container [row-id="{row_id}"] [col-id="{column}"]'
-                     for block in ("center", "pinned-left", "pinned-right"))
+    return ", ".join(
+        f'{grid} .ag-{block}-cols-container [row-id="{row_id}"] [col-id="{column}"]'
+        for block in ("center", "pinned-left", "pinned-right")
+    )
 
 
 def centre(dash_duo: Any, selector: str) -> Any:
@@ -148,6 +157,10 @@ def callback_id(app: Any, name: str, *, module: str = "") -> str:
     """Dash's id of the server callback function `name` (in a module whose dotted name holds the part `module`, e.g.
     a page's folder): outputs with allow_duplicate carry a hash, and clientside callbacks (no server function) are
     skipped."""
-    return next(key for key, entry in app.callback_map.items()
-                if "callback" in entry and entry["callback"].__name__ == name
-                and (not module or module in entry["callback"].__module__.split(".")))
+    return next(
+        key
+        for key, entry in app.callback_map.items()
+        if "callback" in entry
+        and entry["callback"].__name__ == name
+        and (not module or module in entry["callback"].__module__.split("."))
+    )

@@ -30,8 +30,11 @@ def app(engine: Engine) -> Dash:
 def admin_callbacks(app: Dash, client: FlaskClient) -> dict[str, dict[str, Any]]:
     """Every registered callback whose output is on one of the three pages."""
     client.get("/_dash-dependencies")  # Dash collects its callbacks on first use
-    found = {out: entry for out, entry in app.callback_map.items()
-             if any(part.lstrip(".").startswith(PREFIXES) for part in out.split("..."))}
+    found = {
+        out: entry
+        for out, entry in app.callback_map.items()
+        if any(part.lstrip(".").startswith(PREFIXES) for part in out.split("..."))
+    }
     assert len(found) >= 15, sorted(found)
     return found
 
@@ -49,14 +52,24 @@ def body_for(output: str, entry: dict[str, Any]) -> dict[str, Any]:
     for part in output.strip(".").split("..."):
         ident, prop = part.split("@")[0].rsplit(".", 1)
         outputs.append({"id": json.loads(ident) if ident.startswith("{") else ident, "property": prop})
-    return {"output": output, "outputs": outputs if output.startswith("..") else outputs[0],
-            "inputs": [_item(i) for i in entry["inputs"]], "state": [_item(s) for s in entry["state"]],
-            "changedPropIds": []}
+    return {
+        "output": output,
+        "outputs": outputs if output.startswith("..") else outputs[0],
+        "inputs": [_item(i) for i in entry["inputs"]],
+        "state": [_item(s) for s in entry["state"]],
+        "changedPropIds": [],
+    }
 
 
 def open_page(client: FlaskClient, path: str) -> str:
-    return fire(client, ROUTER, [{"id": "_pages_location", "property": "pathname", "value": path},
-                                 {"id": "_pages_location", "property": "search", "value": ""}]).get_data(as_text=True)
+    return fire(
+        client,
+        ROUTER,
+        [
+            {"id": "_pages_location", "property": "pathname", "value": path},
+            {"id": "_pages_location", "property": "search", "value": ""},
+        ],
+    ).get_data(as_text=True)
 
 
 @pytest.mark.parametrize("role", OTHERS)
@@ -96,16 +109,21 @@ def test_a_temporary_password_opens_only_the_account_page(app: Dash, engine: Eng
     assert client.get("/kelengkapan").headers["Location"] == "/akun"
     assert "Ganti kata sandi dulu" in open_page(client, "/data-masuk")
     assert "Ganti kata sandi dulu" in open_page(client, "/akun")
-    refused = fire(client, "data-masuk-url.search",
-                   [{"id": "data-masuk-tanggal", "property": "date", "value": "2026-11-20"}])
+    refused = fire(
+        client, "data-masuk-url.search", [{"id": "data-masuk-tanggal", "property": "date", "value": "2026-11-20"}]
+    )
     assert refused.status_code == 403 and "Akun saya" in refused.get_json()["error"]
 
-    changed = fire(client, "..akun-hasil.children...akun-sandi-lama.value...akun-sandi-baru.value..."
-                           "akun-sandi-ulang.value..",
-                   [{"id": "akun-simpan", "property": "n_clicks", "value": 1}],
-                   state=[{"id": "akun-sandi-lama", "property": "value", "value": "sementara-123"},
-                          {"id": "akun-sandi-baru", "property": "value", "value": PASSWORD + "-baru"},
-                          {"id": "akun-sandi-ulang", "property": "value", "value": PASSWORD + "-baru"}])
+    changed = fire(
+        client,
+        "..akun-hasil.children...akun-sandi-lama.value...akun-sandi-baru.value...akun-sandi-ulang.value..",
+        [{"id": "akun-simpan", "property": "n_clicks", "value": 1}],
+        state=[
+            {"id": "akun-sandi-lama", "property": "value", "value": "sementara-123"},
+            {"id": "akun-sandi-baru", "property": "value", "value": PASSWORD + "-baru"},
+            {"id": "akun-sandi-ulang", "property": "value", "value": PASSWORD + "-baru"},
+        ],
+    )
     assert changed.status_code == 200 and "telah diganti" in changed.get_data(as_text=True)
     assert client.get("/kelengkapan").status_code == 200
     assert "Ganti kata sandi dulu" not in open_page(client, "/data-masuk")

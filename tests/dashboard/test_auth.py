@@ -30,8 +30,11 @@ def app(engine: Engine) -> Dash:
 
 def audit_actions(engine: Engine, username: str) -> list[str]:
     with engine.connect() as conn:
-        return list(conn.execute(text("SELECT action FROM audit_log WHERE object_id = :u ORDER BY seq"),
-                                 {"u": username}).scalars())
+        return list(
+            conn.execute(
+                text("SELECT action FROM audit_log WHERE object_id = :u ORDER BY seq"), {"u": username}
+            ).scalars()
+        )
 
 
 def hrefs(node) -> list[str]:
@@ -46,19 +49,36 @@ def hrefs(node) -> list[str]:
 
 def open_page(client, path: str):
     """What Dash's page router returns for `path` (the page container's content)."""
-    return fire(client, ROUTER, [{"id": "_pages_location", "property": "pathname", "value": path},
-                                 {"id": "_pages_location", "property": "search", "value": ""}])
+    return fire(
+        client,
+        ROUTER,
+        [
+            {"id": "_pages_location", "property": "pathname", "value": path},
+            {"id": "_pages_location", "property": "search", "value": ""},
+        ],
+    )
 
 
 def audit_rows_request(client):
-    return fire(client, AUDIT_ROWS, [{"id": "audit-grid", "property": "getRowsRequest",
-                                      "value": {"startRow": 0, "endRow": 100, "sortModel": []}}],
-                state=[{"id": f, "property": p, "value": None} for f, p in
-                       [("audit-pengguna", "value"), ("audit-aksi", "value"), ("audit-objek", "value"),
-                        ("audit-tanggal", "start_date"), ("audit-tanggal", "end_date")]])
+    return fire(
+        client,
+        AUDIT_ROWS,
+        [{"id": "audit-grid", "property": "getRowsRequest", "value": {"startRow": 0, "endRow": 100, "sortModel": []}}],
+        state=[
+            {"id": f, "property": p, "value": None}
+            for f, p in [
+                ("audit-pengguna", "value"),
+                ("audit-aksi", "value"),
+                ("audit-objek", "value"),
+                ("audit-tanggal", "start_date"),
+                ("audit-tanggal", "end_date"),
+            ]
+        ],
+    )
 
 
 # --- who gets in ---------------------------------------------------------------------------------
+
 
 def test_pages_and_dash_endpoints_need_a_login(app: Dash) -> None:
     client = app.server.test_client()
@@ -68,8 +88,10 @@ def test_pages_and_dash_endpoints_need_a_login(app: Dash) -> None:
     assert page.headers["Location"] == "/login?next=/data-masuk?tanggal=2026-11-20"
     assert client.get("/_dash-layout").status_code == 401
     assert client.get("/_dash-dependencies").status_code == 401
-    assert fire(client, DATE_PICK, [{"id": "data-masuk-tanggal", "property": "date", "value": "2026-11-20"}]
-                ).status_code == 401
+    assert (
+        fire(client, DATE_PICK, [{"id": "data-masuk-tanggal", "property": "date", "value": "2026-11-20"}]).status_code
+        == 401
+    )
 
 
 def test_health_login_and_static_files_need_no_login(app: Dash) -> None:
@@ -99,8 +121,9 @@ def test_the_session_cookie_is_secure_when_served_over_https(app: Dash, engine: 
     client = app.server.test_client()
     token = csrf_of(client)
 
-    answer = client.post("/login", data={"csrf": token, "username": "sari", "password": PASSWORD},
-                         headers={"X-Forwarded-Proto": "https"})
+    answer = client.post(
+        "/login", data={"csrf": token, "username": "sari", "password": PASSWORD}, headers={"X-Forwarded-Proto": "https"}
+    )
 
     assert "Secure" in answer.headers["Set-Cookie"]
 
@@ -190,21 +213,81 @@ def test_disabling_a_user_or_changing_the_role_ends_open_sessions(app: Dash, eng
 
 # The user box's badge (Tugas saya) and bell (Peringatan) come first, then the navbar's page links.
 EXPECTED_PAGES = {
-    "kasubdit": ["/tugas", "/peringatan", "/kelengkapan", "/data-masuk", "/surat-pernyataan",
-                 "/surat-himbauan", "/rekonsiliasi", "/distribusi", "/penerimaan", "/rapor-bank", "/laporan",
-                 "/penjadwal", "/kotak-keluar", "/jejak-audit"],
-    "kasi": ["/tugas", "/peringatan", "/kelengkapan", "/data-masuk", "/surat-pernyataan",
-             "/surat-himbauan", "/rekonsiliasi", "/distribusi", "/penerimaan", "/rapor-bank", "/laporan", "/penjadwal",
-             "/kotak-keluar"],
-    "pelaksana": ["/tugas", "/peringatan", "/kelengkapan", "/data-masuk", "/surat-pernyataan",
-                  "/surat-himbauan", "/rekonsiliasi", "/distribusi", "/rapor-bank", "/laporan", "/penjadwal"],
-    "petugas_mpn": ["/tugas", "/peringatan", "/kelengkapan", "/data-masuk", "/surat-pernyataan",
-                    "/rekonsiliasi", "/distribusi", "/laporan", "/penjadwal"],
+    "kasubdit": [
+        "/tugas",
+        "/peringatan",
+        "/kelengkapan",
+        "/data-masuk",
+        "/surat-pernyataan",
+        "/surat-himbauan",
+        "/rekonsiliasi",
+        "/distribusi",
+        "/penerimaan",
+        "/rapor-bank",
+        "/laporan",
+        "/penjadwal",
+        "/kotak-keluar",
+        "/jejak-audit",
+    ],
+    "kasi": [
+        "/tugas",
+        "/peringatan",
+        "/kelengkapan",
+        "/data-masuk",
+        "/surat-pernyataan",
+        "/surat-himbauan",
+        "/rekonsiliasi",
+        "/distribusi",
+        "/penerimaan",
+        "/rapor-bank",
+        "/laporan",
+        "/penjadwal",
+        "/kotak-keluar",
+    ],
+    "pelaksana": [
+        "/tugas",
+        "/peringatan",
+        "/kelengkapan",
+        "/data-masuk",
+        "/surat-pernyataan",
+        "/surat-himbauan",
+        "/rekonsiliasi",
+        "/distribusi",
+        "/rapor-bank",
+        "/laporan",
+        "/penjadwal",
+    ],
+    "petugas_mpn": [
+        "/tugas",
+        "/peringatan",
+        "/kelengkapan",
+        "/data-masuk",
+        "/surat-pernyataan",
+        "/rekonsiliasi",
+        "/distribusi",
+        "/laporan",
+        "/penjadwal",
+    ],
     "tu": ["/tugas", "/surat-pernyataan", "/surat-himbauan"],
     "manajemen": ["/penerimaan", "/laporan"],
-    "admin": ["/peringatan", "/kelengkapan", "/data-masuk", "/surat-pernyataan", "/surat-himbauan",
-              "/rekonsiliasi", "/distribusi", "/penerimaan", "/rapor-bank", "/laporan", "/penjadwal", "/kotak-keluar",
-              "/jejak-audit", "/pengguna", "/pengaturan", "/data-induk"],
+    "admin": [
+        "/peringatan",
+        "/kelengkapan",
+        "/data-masuk",
+        "/surat-pernyataan",
+        "/surat-himbauan",
+        "/rekonsiliasi",
+        "/distribusi",
+        "/penerimaan",
+        "/rapor-bank",
+        "/laporan",
+        "/penjadwal",
+        "/kotak-keluar",
+        "/jejak-audit",
+        "/pengguna",
+        "/pengaturan",
+        "/data-induk",
+    ],
 }
 
 
@@ -226,8 +309,7 @@ def test_each_role_can_open_only_its_pages(app: Dash, engine: Engine, role: str)
 
 
 @pytest.mark.parametrize("role", ["kasi", "pelaksana", "petugas_mpn", "tu", "manajemen"])
-def test_the_audit_trail_callback_refuses_other_roles_called_directly(app: Dash, engine: Engine,
-                                                                      role: str) -> None:
+def test_the_audit_trail_callback_refuses_other_roles_called_directly(app: Dash, engine: Engine, role: str) -> None:
     answer = audit_rows_request(client_as(app, engine, role))
 
     assert answer.status_code == 403
@@ -243,8 +325,11 @@ def test_the_audit_trail_callback_answers_its_roles(app: Dash, engine: Engine, r
 
 
 def test_operational_callbacks_refuse_management(app: Dash, engine: Engine) -> None:
-    answer = fire(client_as(app, engine, "manajemen"), DATE_PICK,
-                  [{"id": "data-masuk-tanggal", "property": "date", "value": "2026-11-20"}])
+    answer = fire(
+        client_as(app, engine, "manajemen"),
+        DATE_PICK,
+        [{"id": "data-masuk-tanggal", "property": "date", "value": "2026-11-20"}],
+    )
 
     assert answer.status_code == 403
 
@@ -259,8 +344,11 @@ def test_every_callback_names_the_roles_allowed_to_fire_it(app: Dash, engine: En
     client_as(app, engine, "admin").get("/_dash-dependencies")  # Dash collects its callbacks on first use
 
     # a clientside callback runs in the browser only (no server function, nothing to authorise)
-    unnamed = [output for output, entry in app.callback_map.items()
-               if callback_roles(entry) is None and not is_dash_internal(output) and "callback" in entry]
+    unnamed = [
+        output
+        for output, entry in app.callback_map.items()
+        if callback_roles(entry) is None and not is_dash_internal(output) and "callback" in entry
+    ]
 
     assert unnamed == []
 
@@ -279,10 +367,16 @@ def test_the_account_page_changes_the_password_and_keeps_the_session(app: Dash, 
     client = client_as(app, engine, "tu", "tono")
     output = "..akun-hasil.children...akun-sandi-lama.value...akun-sandi-baru.value...akun-sandi-ulang.value.."
 
-    answer = fire(client, output, [{"id": "akun-simpan", "property": "n_clicks", "value": 1}],
-                  state=[{"id": "akun-sandi-lama", "property": "value", "value": PASSWORD},
-                         {"id": "akun-sandi-baru", "property": "value", "value": "sandi-baru-456"},
-                         {"id": "akun-sandi-ulang", "property": "value", "value": "sandi-baru-456"}])
+    answer = fire(
+        client,
+        output,
+        [{"id": "akun-simpan", "property": "n_clicks", "value": 1}],
+        state=[
+            {"id": "akun-sandi-lama", "property": "value", "value": PASSWORD},
+            {"id": "akun-sandi-baru", "property": "value", "value": "sandi-baru-456"},
+            {"id": "akun-sandi-ulang", "property": "value", "value": "sandi-baru-456"},
+        ],
+    )
 
     assert answer.status_code == 200
     assert "Kata sandi telah diganti" in answer.get_data(as_text=True)
@@ -293,6 +387,7 @@ def test_the_account_page_changes_the_password_and_keeps_the_session(app: Dash, 
 
 
 # --- sessions end on the server ------------------------------------------------------------------
+
 
 def cookie_of(client) -> str:
     """The session cookie's value as the browser holds it."""
@@ -321,8 +416,13 @@ def test_a_cookie_replayed_after_logout_opens_nothing(app: Dash, engine: Engine)
     page = thief.get("/jejak-audit")
     assert page.status_code == 302 and page.headers["Location"].startswith("/login?next=/jejak-audit")
     with engine.connect() as conn:
-        ended = conn.execute(text("SELECT end_reason FROM user_session s JOIN app_user u USING (user_id)"
-                                  " WHERE u.username = 'sari'")).scalars().all()
+        ended = (
+            conn.execute(
+                text("SELECT end_reason FROM user_session s JOIN app_user u USING (user_id) WHERE u.username = 'sari'")
+            )
+            .scalars()
+            .all()
+        )
     assert ended == ["logout"]
 
 
@@ -340,8 +440,12 @@ def test_logout_ends_only_that_session(app: Dash, engine: Engine) -> None:
 def test_a_session_past_its_ten_hours_is_refused(app: Dash, engine: Engine) -> None:
     client = client_as(app, engine, "kasi", "sari")
     with engine.begin() as conn:
-        conn.execute(text("UPDATE user_session SET created_at = created_at - interval '11 hours',"
-                          " last_seen = last_seen - interval '11 hours', expires_at = now() - interval '1 hour'"))
+        conn.execute(
+            text(
+                "UPDATE user_session SET created_at = created_at - interval '11 hours',"
+                " last_seen = last_seen - interval '11 hours', expires_at = now() - interval '1 hour'"
+            )
+        )
 
     assert client.get("/_dash-layout").status_code == 401
     assert client.get("/kelengkapan").status_code == 302
@@ -369,9 +473,11 @@ def test_the_cookie_holds_only_a_random_token_and_the_table_only_its_hash(app: D
         stored = conn.execute(text("SELECT token_hash, expires_at - created_at FROM user_session")).one()
     from itsdangerous import URLSafeTimedSerializer
 
-    payload = URLSafeTimedSerializer(app.server.secret_key, salt="cookie-session",
-                                     signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha1}
-                                     ).loads(cookie_of(client))
+    payload = URLSafeTimedSerializer(
+        app.server.secret_key,
+        salt="cookie-session",
+        signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha1},
+    ).loads(cookie_of(client))
     assert set(payload) == {"sid", "csrf", "_permanent"}  # no user id, no epoch: nothing to forge or reuse
     assert hashlib.sha256(payload["sid"].encode()).hexdigest() == stored[0]
     assert stored[1].total_seconds() == 10 * 3600
@@ -379,9 +485,11 @@ def test_the_cookie_holds_only_a_random_token_and_the_table_only_its_hash(app: D
 
 # --- a flood of failed logins --------------------------------------------------------------------
 
+
 def attempt(client, username: str, password: str = "salah-sekali", **headers: str):
-    return client.post("/login", data={"csrf": csrf_of(client), "username": username, "password": password},
-                       headers=headers)
+    return client.post(
+        "/login", data={"csrf": csrf_of(client), "username": username, "password": password}, headers=headers
+    )
 
 
 def test_a_failed_login_flood_from_one_address_gets_429_and_one_audit_row(app: Dash, engine: Engine) -> None:
@@ -402,8 +510,9 @@ def test_a_failed_login_flood_from_one_address_gets_429_and_one_audit_row(app: D
     assert again.status_code == 429 and "Content-Security-Policy" in again.headers
     assert 1 <= int(again.headers["Retry-After"]) <= retry
     with engine.connect() as conn:
-        throttled = conn.execute(text("SELECT object_type, object_id FROM audit_log WHERE action = 'auth.throttled'"
-                                      )).all()
+        throttled = conn.execute(
+            text("SELECT object_type, object_id FROM audit_log WHERE action = 'auth.throttled'")
+        ).all()
         failed = conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'auth.login_failed'")).scalar_one()
         check = verify_chain(conn)
         counted = conn.execute(text("SELECT attempts FROM login_throttle WHERE kind = 'address'")).scalar_one()
@@ -430,8 +539,7 @@ def test_one_account_is_throttled_across_addresses_and_still_locks_after_five(ap
     assert audit_actions(engine, "sari")[-1] == "auth.throttled"
 
 
-def test_x_forwarded_for_is_ignored_unless_a_proxy_is_trusted(engine: Engine, monkeypatch: pytest.MonkeyPatch
-                                                              ) -> None:
+def test_x_forwarded_for_is_ignored_unless_a_proxy_is_trusted(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     limit = sessions.LIMITS["address"]
     direct = create_app().server.test_client()
     for i in range(limit):
@@ -456,15 +564,27 @@ def test_a_successful_login_does_not_count_against_its_address(app: Dash, engine
 # --- malformed requests are 400, never 500 -------------------------------------------------------
 
 GRID_REQUEST = {"id": "audit-grid", "property": "getRowsRequest"}
-AUDIT_STATE = [{"id": f, "property": p, "value": None} for f, p in
-               [("audit-pengguna", "value"), ("audit-aksi", "value"), ("audit-objek", "value"),
-                ("audit-tanggal", "start_date"), ("audit-tanggal", "end_date")]]
+AUDIT_STATE = [
+    {"id": f, "property": p, "value": None}
+    for f, p in [
+        ("audit-pengguna", "value"),
+        ("audit-aksi", "value"),
+        ("audit-objek", "value"),
+        ("audit-tanggal", "start_date"),
+        ("audit-tanggal", "end_date"),
+    ]
+]
 
 
 def grid_body(value: object, **changes: object) -> dict[str, object]:
     parts = [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]} for p in AUDIT_ROWS.strip(".").split("...")]
-    body = {"output": AUDIT_ROWS, "outputs": parts, "inputs": [{**GRID_REQUEST, "value": value}],
-            "state": AUDIT_STATE, "changedPropIds": ["audit-grid.getRowsRequest"]}
+    body = {
+        "output": AUDIT_ROWS,
+        "outputs": parts,
+        "inputs": [{**GRID_REQUEST, "value": value}],
+        "state": AUDIT_STATE,
+        "changedPropIds": ["audit-grid.getRowsRequest"],
+    }
     return {**body, **changes}
 
 
@@ -515,7 +635,11 @@ def test_malformed_json_is_400_and_a_valid_grid_request_still_answers(app: Dash,
 
 def test_the_grid_helper_refuses_what_the_guard_would(app: Dash) -> None:
     assert row_block({"startRow": 100, "endRow": 200, "sortModel": [{"colId": "at", "sort": "asc"}]}, 100) == (
-        100, 200, "at", False)
+        100,
+        200,
+        "at",
+        False,
+    )
     assert row_block({}, 50) == (0, 50, None, True)
     for bad in ({"startRow": "0 OR 1=1"}, {"startRow": 0, "endRow": 5000}, {"sortModel": {"colId": "x"}}):
         with pytest.raises(BadRequest):

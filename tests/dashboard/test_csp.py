@@ -22,9 +22,16 @@ WATCH = """window.__violations = [];
 document.addEventListener('securitypolicyviolation',
     e => window.__violations.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline') + ' ' + e.sourceFile));"""
 
-REQUIRED = ["default-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob:",
-            "connect-src 'self'", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'self'",
-            "form-action 'self'"]
+REQUIRED = [
+    "default-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "connect-src 'self'",
+    "frame-ancestors 'none'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+]
 
 
 def directives(policy: str) -> dict[str, str]:

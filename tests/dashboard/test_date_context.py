@@ -68,8 +68,9 @@ def fixed_now(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
     monkeypatch.setattr(config, "now", lambda: moment)
 
 
-def test_on_sunday_every_page_opens_on_friday_and_says_why(dash_duo, engine: Engine,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_on_sunday_every_page_opens_on_friday_and_says_why(
+    dash_duo, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fixed_now(monkeypatch, SUNDAY)
     # A payment after Sunday's cut-off belongs to Monday 07/12: that must not pull the pages into the future.
     payments(engine, clean(1, day=date(2026, 12, 7)))
@@ -129,7 +130,8 @@ def test_a_kelengkapan_cell_opens_its_page_filtered_to_that_bank_and_date(dash_d
     rows = dash_duo.driver.execute_script(
         "const nav = document.querySelector('.mpn-pages');"
         "return [nav.scrollWidth <= nav.clientWidth, new Set([...nav.querySelectorAll('.nav-link')]"
-        ".map(a => a.getBoundingClientRect().top)).size];")
+        ".map(a => a.getBoundingClientRect().top)).size];"
+    )
     assert rows == [True, 1], "the navbar scrolls or wraps at 1280 px"
     shots(dash_duo, "kelengkapan-tanggal")
     click(dash_duo, grid_cell("#kl-matriks", "008", "batch"))
@@ -152,19 +154,23 @@ def test_a_kelengkapan_cell_opens_its_page_filtered_to_that_bank_and_date(dash_d
     no_errors(dash_duo)
 
 
-def test_a_file_rejected_on_sunday_shows_under_the_friday_it_was_for(dash_duo, engine: Engine, tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_file_rejected_on_sunday_shows_under_the_friday_it_was_for(
+    dash_duo, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fixed_now(monkeypatch, SUNDAY)
     kept = tmp_path / "rejected" / "20261206_bank_bank-999-20261204.csv"
     kept.parent.mkdir()
     kept.write_text("bank_code,business_date,ntpn\n999,2026-12-04,0123456789ABCDEF\n", encoding="utf-8")
     report = f"{kept}:2: bank_code: bank/pos persepsi 999 tidak ada di data induk"
     with engine.begin() as conn:
-        conn.execute(text("""
+        conn.execute(
+            text("""
             INSERT INTO import_file (kind, file_name, sha256, size_bytes, received_at, started_at, status, row_count,
                                      total_amount, error_count, report, kept_path)
             VALUES ('bank', 'bank-999-20261204.csv', md5('x'), 80, :at, :at, 'rejected', 0, 0, 1, :report, :kept)
-        """), {"at": datetime(2026, 12, 6, 7, 19, tzinfo=WIB), "report": report, "kept": str(kept)})
+        """),
+            {"at": datetime(2026, 12, 6, 7, 19, tzinfo=WIB), "report": report, "kept": str(kept)},
+        )
     start(dash_duo, create_app())
     sign_in(dash_duo, engine, "putu", "petugas_mpn", then="/data-masuk")
     dash_duo.wait_for_contains_text("#berkas-ditolak", "1 berkas ditolak")
@@ -202,7 +208,8 @@ def test_penerimaan_kap_filter_changes_the_charts_and_stays_in_the_address(dash_
     assert dash_duo.driver.current_url == chosen
     shots(dash_duo, "penerimaan-kap")
     titles = dash_duo.driver.execute_script(
-        "return [...document.querySelectorAll('#pn-harian .modebar-btn')].map(b => b.getAttribute('data-title'))")
+        "return [...document.querySelectorAll('#pn-harian .modebar-btn')].map(b => b.getAttribute('data-title'))"
+    )
     assert "Unduh grafik sebagai PNG" in titles and not any("Share" in t or "Chart Studio" in t for t in titles)
 
     # An inverted period says so instead of silently keeping the old figures.

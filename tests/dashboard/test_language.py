@@ -20,8 +20,28 @@ from tests.dashboard.helpers import client_as, sign_in, start
 #: Props whose strings users read.
 VISIBLE = ("children", "placeholder", "title", "label", "headerName", "value_label", "description")
 #: State codes that must never be shown as such.
-STATES = {"done", "late", "missing", "waiting", "na", "sidjp", "sipmod", "pending", "prepared", "approved",
-          "rejected", "confirmed", "failed", "queued", "sent", "open", "resolved", "draft", "void", "anomaly"}
+STATES = {
+    "done",
+    "late",
+    "missing",
+    "waiting",
+    "na",
+    "sidjp",
+    "sipmod",
+    "pending",
+    "prepared",
+    "approved",
+    "rejected",
+    "confirmed",
+    "failed",
+    "queued",
+    "sent",
+    "open",
+    "resolved",
+    "draft",
+    "void",
+    "anomaly",
+}
 PROBLEMS = {
     "snake_case identifier": re.compile(r"(?<![\w./:-])[a-z]+_[a-z_]+(?![\w.@/-])"),
     "dotted action code": re.compile(r"(?<![\w./@-])[a-z]+\.[a-z_]+_?[a-z]*(?![\w./@-])"),
@@ -85,8 +105,14 @@ def test_the_scan_recognises_raw_text() -> None:
 
 def test_every_page_as_every_role_speaks_indonesian(engine: Engine, seeded_day: SeededDay) -> None:
     with engine.begin() as conn:  # an audit row of each kind the trail page lists first
-        record(conn, Actor.system("scheduler"), "distribution.prepare", object_type="distribution", object_id="1",
-               after={"held": 271, "rows": 5344, "business_date": DAY.isoformat()})
+        record(
+            conn,
+            Actor.system("scheduler"),
+            "distribution.prepare",
+            object_type="distribution",
+            object_id="1",
+            after={"held": 271, "rows": 5344, "business_date": DAY.isoformat()},
+        )
     app = create_app()
     clients: dict[str, Any] = {}
     raw: dict[str, set[str]] = {}
@@ -115,8 +141,9 @@ def settled_text(dash_duo: Any, path: str) -> str:
     while time.monotonic() < deadline:
         time.sleep(0.5)
         if dash_duo.driver.execute_script(
-                "return document.querySelector('[data-dash-is-loading=\"true\"]') === null"
-                " && window.dash_clientside !== undefined"):
+            "return document.querySelector('[data-dash-is-loading=\"true\"]') === null"
+            " && window.dash_clientside !== undefined"
+        ):
             break
     time.sleep(1.0)  # the grids paint their rows after the callback's answer
     return str(dash_duo.driver.execute_script("return document.body.innerText"))
@@ -127,9 +154,21 @@ def test_what_callbacks_fill_in_speaks_indonesian_too(dash_duo, engine: Engine, 
     sign_in(dash_duo, engine, "dewi", "kasubdit")
     raw: dict[str, list[str]] = {}
     filled: dict[str, str] = {}
-    for path in ("/kelengkapan", "/data-masuk", "/surat-pernyataan", "/surat-himbauan", "/rekonsiliasi",
-                 "/distribusi", "/rapor-bank", "/laporan", "/penjadwal", "/kotak-keluar", "/jejak-audit",
-                 "/tugas", "/peringatan"):
+    for path in (
+        "/kelengkapan",
+        "/data-masuk",
+        "/surat-pernyataan",
+        "/surat-himbauan",
+        "/rekonsiliasi",
+        "/distribusi",
+        "/rapor-bank",
+        "/laporan",
+        "/penjadwal",
+        "/kotak-keluar",
+        "/jejak-audit",
+        "/tugas",
+        "/peringatan",
+    ):
         text = settled_text(dash_duo, f"{path}?tanggal={DAY.isoformat()}")
         filled[path] = text
         for line in text.splitlines():

@@ -22,8 +22,9 @@ from tests.dashboard.helpers import client_as
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_every_page_as_every_role_has_unique_ids_and_safe_indonesian_charts(engine: Engine,
-                                                                          seeded_day: SeededDay) -> None:
+def test_every_page_as_every_role_has_unique_ids_and_safe_indonesian_charts(
+    engine: Engine, seeded_day: SeededDay
+) -> None:
     app = create_app()
     clients: dict[str, Any] = {}
     checked_graphs = 0
@@ -47,8 +48,11 @@ def test_every_page_as_every_role_has_unique_ids_and_safe_indonesian_charts(engi
 
 def test_no_chart_is_made_outside_the_shared_factory() -> None:
     """Charts a callback builds later are not in any layout above: every dcc.Graph comes from one factory."""
-    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "dashboard").rglob("*.py")
-                 if p.name != "charts.py" and re.search(r"\bdcc\.Graph\(|\bGraph\(", p.read_text(encoding="utf-8"))]
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "dashboard").rglob("*.py")
+        if p.name != "charts.py" and re.search(r"\bdcc\.Graph\(|\bGraph\(", p.read_text(encoding="utf-8"))
+    ]
     assert offenders == []
 
 
@@ -61,12 +65,28 @@ def test_the_indonesian_plotly_locale_is_served_locally(engine: Engine) -> None:
     assert 'name: "id"' in script and '"Download plot as a PNG": "Unduh grafik sebagai PNG"' in script
 
 
-@pytest.mark.parametrize("config", [
-    {"displaylogo": False, "locale": "id"},
-    {"displaylogo": False, "showSendToCloud": False, "showEditInChartStudio": False, "showLink": False,
-     "sendData": False, "plotlyServerURL": "https://chart-studio.plotly.com", "locale": "id"},
-    {"displaylogo": False, "showSendToCloud": False, "showEditInChartStudio": False, "showLink": False,
-     "sendData": False, "locale": "en"},
-])
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"displaylogo": False, "locale": "id"},
+        {
+            "displaylogo": False,
+            "showSendToCloud": False,
+            "showEditInChartStudio": False,
+            "showLink": False,
+            "sendData": False,
+            "plotlyServerURL": "https://chart-studio.plotly.com",
+            "locale": "id",
+        },
+        {
+            "displaylogo": False,
+            "showSendToCloud": False,
+            "showEditInChartStudio": False,
+            "showLink": False,
+            "sendData": False,
+            "locale": "en",
+        },
+    ],
+)
 def test_the_check_refuses_a_config_that_could_send_data_out_or_speaks_english(config: dict[str, Any]) -> None:
     assert config_problems(config)

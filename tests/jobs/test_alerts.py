@@ -21,8 +21,12 @@ ACTOR = Actor.system("test")
 
 def people(engine: Engine) -> None:
     with engine.begin() as conn:
-        for name, role, email in (("sari", "kasi", "sari@djp.example"), ("budi", "pelaksana", "budi@djp.example"),
-                                  ("tono", "tu", "tono@djp.example"), ("rini", "kasi", "")):
+        for name, role, email in (
+            ("sari", "kasi", "sari@djp.example"),
+            ("budi", "pelaksana", "budi@djp.example"),
+            ("tono", "tu", "tono@djp.example"),
+            ("rini", "kasi", ""),
+        ):
             add_user(conn, username=name, role=role, password="sandi-uji-123", actor=ACTOR, email=email)
         add_user(conn, username="lama", role="kasi", password="sandi-uji-123", actor=ACTOR, email="lama@djp.example")
         conn.execute(text("UPDATE app_user SET active = false WHERE username = 'lama'"))
@@ -41,8 +45,9 @@ def test_an_opened_alert_reaches_the_subscribers_by_smtp(engine: Engine, smtp_se
     (received,) = smtp_server.messages
     assert received.rcpt_tos == ("sari@djp.example",)  # kasi subscribes; inactive, address-less and tu do not
     message = received.message
-    assert message["Subject"] == ("Peringatan MPN: Batch bank terlambat — 009 PT Bank Negara Indonesia (Persero) Tbk, "
-                                  "20/11/2026")
+    assert message["Subject"] == (
+        "Peringatan MPN: Batch bank terlambat — 009 PT Bank Negara Indonesia (Persero) Tbk, 20/11/2026"
+    )
     plain = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     assert "tanggal buku Jumat, 20 November 2026" in plain and "Batas: 20/11/2026 16:00 WIB" in plain

@@ -27,8 +27,12 @@ ACTION_LITERAL = re.compile(r'"([a-z_]+\.[a-z_]+)"')
 
 
 def sources() -> list[Path]:
-    return [p for part in ("queries", "jobs", "dashboard", "cli") for p in (ROOT / part).rglob("*.py")
-            if "migrations" not in p.parts]
+    return [
+        p
+        for part in ("queries", "jobs", "dashboard", "cli")
+        for p in (ROOT / part).rglob("*.py")
+        if "migrations" not in p.parts
+    ]
 
 
 def recorded_actions() -> dict[str, str]:
@@ -37,12 +41,12 @@ def recorded_actions() -> dict[str, str]:
     for path in sources():
         source = path.read_text(encoding="utf-8")
         for call in CALL.finditer(source):
-            argument = source[call.end():call.end() + 160].split(", object_type")[0].split(", row")[0]
+            argument = source[call.end() : call.end() + 160].split(", object_type")[0].split(", row")[0]
             where = f"{path.relative_to(ROOT)}:{source.count(chr(10), 0, call.start()) + 1}"
             codes = ACTION_LITERAL.findall(argument)
             dynamic = next((values for pattern, values in DYNAMIC.items() if argument.startswith(pattern)), None)
             name = argument.split(",")[0].strip()
-            enclosing = source[:call.start()].rsplit("\ndef ", 1)[-1]
+            enclosing = source[: call.start()].rsplit("\ndef ", 1)[-1]
             if not codes and f"{name}: str" in enclosing.split(")")[0]:
                 continue  # a helper's parameter: its callers' literals are scanned as `_audit(conn, actor, "…")`
             if dynamic:
@@ -74,9 +78,22 @@ def test_the_audit_page_and_the_trail_use_the_same_labels() -> None:
     assert action_name("letter.sign") == "Tanda tangani surat himbauan"
 
 
-@pytest.mark.parametrize("codes", [labels.ACTIONS, labels.ROLES, labels.CATEGORIES, labels.STATES, labels.TARGETS,
-                                   labels.RULES, labels.EXCEPTION_STATUSES, labels.APPROVAL_STATUSES, labels.OBJECTS,
-                                   labels.STATUS_WORDS, labels.FIELDS])
+@pytest.mark.parametrize(
+    "codes",
+    [
+        labels.ACTIONS,
+        labels.ROLES,
+        labels.CATEGORIES,
+        labels.STATES,
+        labels.TARGETS,
+        labels.RULES,
+        labels.EXCEPTION_STATUSES,
+        labels.APPROVAL_STATUSES,
+        labels.OBJECTS,
+        labels.STATUS_WORDS,
+        labels.FIELDS,
+    ],
+)
 def test_no_label_is_a_raw_code(codes: dict[str, str]) -> None:
     raw = {code: text for code, text in codes.items() if re.search(r"[a-z]_[a-z]|^[a-z]+\.[a-z_]+$", text)}
     assert raw == {}
@@ -91,12 +108,24 @@ def test_area_modules_reuse_the_labels_instead_of_copies() -> None:
 
 
 def test_a_summary_reads_as_indonesian_with_formatted_values() -> None:
-    text = change_text({"role": "pelaksana", "active": True},
-                       {"role": "kasi", "active": False, "held": 271, "rows": 5344, "amount": 1234567,
-                        "business_date": "2026-12-04", "status": "prepared", "deadline": "2026-12-04T09:00:00+00:00"})
-    assert text == ("peran: Pelaksana → Kepala Seksi; aktif: ya → tidak; ditahan: 271; baris: 5.344; "
-                    "jumlah: Rp 1.234.567; tanggal buku: 04/12/2026; status: Disiapkan; "
-                    "batas waktu: 04/12/2026 16:00 WIB")
+    text = change_text(
+        {"role": "pelaksana", "active": True},
+        {
+            "role": "kasi",
+            "active": False,
+            "held": 271,
+            "rows": 5344,
+            "amount": 1234567,
+            "business_date": "2026-12-04",
+            "status": "prepared",
+            "deadline": "2026-12-04T09:00:00+00:00",
+        },
+    )
+    assert text == (
+        "peran: Pelaksana → Kepala Seksi; aktif: ya → tidak; ditahan: 271; baris: 5.344; "
+        "jumlah: Rp 1.234.567; tanggal buku: 04/12/2026; status: Disiapkan; "
+        "batas waktu: 04/12/2026 16:00 WIB"
+    )
 
 
 def test_values_of_every_shape_are_formatted() -> None:
@@ -116,11 +145,19 @@ def test_system_actors_are_named_in_indonesian() -> None:
 
 def test_a_recorded_row_reads_back_with_its_indonesian_name(engine: Engine) -> None:
     with engine.begin() as conn:
-        record(conn, Actor.system("scheduler"), "distribution.prepare", object_type="distribution", object_id="7",
-               after={"held": 271, "rows": 5344})
+        record(
+            conn,
+            Actor.system("scheduler"),
+            "distribution.prepare",
+            object_type="distribution",
+            object_id="7",
+            after={"held": 271, "rows": 5344},
+        )
         entry = audit_entries(conn).rows[0]
-    assert (entry.action_label, change_text(entry.before, entry.after)) == ("Siapkan distribusi",
-                                                                           "ditahan: 271; baris: 5.344")
+    assert (entry.action_label, change_text(entry.before, entry.after)) == (
+        "Siapkan distribusi",
+        "ditahan: 271; baris: 5.344",
+    )
 
 
 def test_kelengkapan_states_are_the_one_label_set_with_anomaly_and_excused() -> None:

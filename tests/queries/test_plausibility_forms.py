@@ -40,28 +40,40 @@ def count(engine: Engine, table: str) -> int:
 def people(engine: Engine) -> dict[str, User]:
     staff = make_people(engine)
     with engine.begin() as conn:
-        staff["tina"] = add_user(conn, username="tina", role="tu", password="demo", actor=Actor.system("test"),
-                                 policy=False)
+        staff["tina"] = add_user(
+            conn, username="tina", role="tu", password="demo", actor=Actor.system("test"), policy=False
+        )
     return staff
 
 
 def letter(**changes: object) -> dict[str, object]:
     """A good statement letter for 002 on D2, with `changes`."""
-    return {"bank_code": "002", "days": [DeclaredDay(D2, 2, 30_000)], "letter_number": "B.1/DIR/2026",
-            "letter_date": D2, "received_at": wib(D2, 16), "signer": "Direksi", **changes}
+    return {
+        "bank_code": "002",
+        "days": [DeclaredDay(D2, 2, 30_000)],
+        "letter_number": "B.1/DIR/2026",
+        "letter_date": D2,
+        "received_at": wib(D2, 16),
+        "signer": "Direksi",
+        **changes,
+    }
 
 
-@pytest.mark.parametrize(("changes", "reason"), [
-    ({"received_at": datetime(1, 1, 1, tzinfo=WIB)}, "Tanggal diterima: tanggal 0001-01-01 sebelum 01/01/2000"),
-    ({"letter_date": date(1999, 12, 31)}, "Tanggal surat: tanggal 1999-12-31 sebelum 01/01/2000 tidak masuk akal."),
-    ({"days": [DeclaredDay(date(1900, 1, 1), 1, 1)]}, "Tanggal buku: tanggal 1900-01-01 sebelum"),
-    ({"letter_number": "B.1\x1b[31m"}, "Nomor surat berisi karakter kontrol"),
-    ({"signer": "Direksi\nPalsu"}, "Penanda tangan berisi karakter kontrol"),
-    ({"signer": "x" * 201}, "Penanda tangan terlalu panjang: 201 karakter, paling banyak 200."),
-    ({"days": [DeclaredDay(D2, 1, 10**19)]}, "terlalu besar"),
-])
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"received_at": datetime(1, 1, 1, tzinfo=WIB)}, "Tanggal diterima: tanggal 0001-01-01 sebelum 01/01/2000"),
+        ({"letter_date": date(1999, 12, 31)}, "Tanggal surat: tanggal 1999-12-31 sebelum 01/01/2000 tidak masuk akal."),
+        ({"days": [DeclaredDay(date(1900, 1, 1), 1, 1)]}, "Tanggal buku: tanggal 1900-01-01 sebelum"),
+        ({"letter_number": "B.1\x1b[31m"}, "Nomor surat berisi karakter kontrol"),
+        ({"signer": "Direksi\nPalsu"}, "Penanda tangan berisi karakter kontrol"),
+        ({"signer": "x" * 201}, "Penanda tangan terlalu panjang: 201 karakter, paling banyak 200."),
+        ({"days": [DeclaredDay(D2, 1, 10**19)]}, "terlalu besar"),
+    ],
+)
 def test_the_statement_form_refuses_implausible_values_and_stores_nothing(
-        engine: Engine, people: dict[str, User], changes: dict[str, object], reason: str) -> None:
+    engine: Engine, people: dict[str, User], changes: dict[str, object], reason: str
+) -> None:
     Day(clean(2)).load(engine, letters=False)
     assert reason in refused(engine, record_statement, **letter(**changes), actor=people["ani"])
     assert count(engine, "statement_letter") == 0
@@ -87,26 +99,31 @@ def test_appeal_letter_agenda_and_notes_are_checked(engine: Engine, people: dict
     Day(clean(2)).load(engine, letters=False)
     with engine.begin() as conn:
         letter_id = al.propose_drafts(conn, D2)[0].letter_id
-    assert "Catatan berisi karakter kontrol" in refused(engine, al.initial, letter_id, actor=people["budi"],
-                                                        note="ok\x00")
+    assert "Catatan berisi karakter kontrol" in refused(
+        engine, al.initial, letter_id, actor=people["budi"], note="ok\x00"
+    )
     with engine.begin() as conn:
         al.initial(conn, letter_id, actor=people["budi"], note="Paraf.\r\nLanjut.")
         al.sign(conn, letter_id, actor=people["dedi"])
-    assert "Nomor agenda berisi karakter kontrol" in refused(engine, al.send, letter_id, actor=people["tina"],
-                                                             agenda_number="AG-1\tX")
-    assert "Nomor agenda terlalu panjang: 501 karakter" in refused(engine, al.send, letter_id, actor=people["tina"],
-                                                                   agenda_number="A" * 501)
+    assert "Nomor agenda berisi karakter kontrol" in refused(
+        engine, al.send, letter_id, actor=people["tina"], agenda_number="AG-1\tX"
+    )
+    assert "Nomor agenda terlalu panjang: 501 karakter" in refused(
+        engine, al.send, letter_id, actor=people["tina"], agenda_number="A" * 501
+    )
     with engine.begin() as conn:
         sent = al.send(conn, letter_id, actor=people["tina"], agenda_number="  AG-1/2026 ")
     assert sent.status == "sent" and sent.agenda_number == "AG-1/2026"
 
 
 def test_a_comment_keeps_its_lines_but_no_other_control_character_nor_501_characters(
-        engine: Engine, people: dict[str, User]) -> None:
+    engine: Engine, people: dict[str, User]
+) -> None:
     exc_id = missing_in_bank(engine)
     assert "Komentar berisi karakter kontrol" in refused(engine, comment, exc_id, body="a\x07b", actor=people["ani"])
     assert "Komentar terlalu panjang: 501 karakter, paling banyak 500." in refused(
-        engine, comment, exc_id, body="k" * 501, actor=people["ani"])
+        engine, comment, exc_id, body="k" * 501, actor=people["ani"]
+    )
     with engine.begin() as conn:
         comment(conn, exc_id, body="Baris satu\r\nBaris dua", actor=people["ani"])
     with engine.connect() as conn:
@@ -117,17 +134,32 @@ def test_berita_acara_number_and_nota_dates_are_checked(engine: Engine, people: 
     Day(clean(3)).load(engine)
     reconcile(engine, D2)
     assert "Nomor Berita Acara berisi karakter kontrol" in refused(
-        engine, register_berita_acara, number="BA-1\x1b", ntpn=ntpn(3), bank_code="002", reason="recording_error",
-        request="cancel", rerecord=None, actor=people["ani"])
-    nota = {"number": "NP-1", "bank_code": "002", "business_date": D2, "description": "Salah rekam",
-            "actor": people["ani"]}
-    assert "Tanggal nota: tanggal 1900-01-01 sebelum" in refused(engine, record_nota_perbaikan, **nota,
-                                                                  letter_date=date(1900, 1, 1))
-    assert "Tanggal nota: tanggal 2999-01-01 lebih dari 7 hari" in refused(engine, record_nota_perbaikan, **nota,
-                                                                            letter_date=date(2999, 1, 1))
-    assert "Uraian perbaikan terlalu panjang" in refused(engine, record_nota_perbaikan, **{**nota, "description":
-                                                                                            "u" * 600},
-                                                         letter_date=D2)
+        engine,
+        register_berita_acara,
+        number="BA-1\x1b",
+        ntpn=ntpn(3),
+        bank_code="002",
+        reason="recording_error",
+        request="cancel",
+        rerecord=None,
+        actor=people["ani"],
+    )
+    nota = {
+        "number": "NP-1",
+        "bank_code": "002",
+        "business_date": D2,
+        "description": "Salah rekam",
+        "actor": people["ani"],
+    }
+    assert "Tanggal nota: tanggal 1900-01-01 sebelum" in refused(
+        engine, record_nota_perbaikan, **nota, letter_date=date(1900, 1, 1)
+    )
+    assert "Tanggal nota: tanggal 2999-01-01 lebih dari 7 hari" in refused(
+        engine, record_nota_perbaikan, **nota, letter_date=date(2999, 1, 1)
+    )
+    assert "Uraian perbaikan terlalu panjang" in refused(
+        engine, record_nota_perbaikan, **{**nota, "description": "u" * 600}, letter_date=D2
+    )
     assert count(engine, "berita_acara") == 0 and count(engine, "nota_perbaikan") == 0
 
 

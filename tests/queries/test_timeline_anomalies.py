@@ -63,8 +63,9 @@ def test_negative_minutes_never_reach_the_daily_report_or_the_berita_acara(engin
     with engine.connect() as conn:
         data = content.daily_data(conn, D2, made_by="system:test", now=at(D2, 18))
         report = text_of(daily.daily_pdf(data, current_settings(conn)))
-        _, berita = recon_pdf_for(conn, business_date=D2, bank_code="002", signer_username=None,
-                                  generated_at=at(D2, 18))
+        _, berita = recon_pdf_for(
+            conn, business_date=D2, bank_code="002", signer_username=None, generated_at=at(D2, 18)
+        )
     assert data.recon_anomalies == {"002": RESULT_BEFORE_BATCH}
     assert "1 anomali waktu" in data.score_text
     assert "-30" not in report and "Anomali waktu 002: hasil rekonsiliasi sebelum batch diterima" in report
@@ -105,8 +106,10 @@ def test_a_confirmation_before_its_preparation_is_an_anomaly(engine: Engine) -> 
     reconcile(engine, D2, as_of=at(D2, 16))
     with engine.begin() as conn:
         dist.prepare(conn, D2, actor=SYSTEM)
-        conn.execute(text("UPDATE distribution SET status = 'approved', prepared_at = :p, approved_at = :p"),
-                     {"p": at(MONDAY, 10)})
+        conn.execute(
+            text("UPDATE distribution SET status = 'approved', prepared_at = :p, approved_at = :p"),
+            {"p": at(MONDAY, 10)},
+        )
         conn.execute(text("UPDATE dist_batch SET state = 'confirmed', confirmed_at = :t"), {"t": at(MONDAY, 9)})
     rows = matrix(engine, at(MONDAY, 18))
     for target in ("sidjp", "sipmod"):

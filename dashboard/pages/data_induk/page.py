@@ -49,8 +49,9 @@ QUESTION = "Bank dan pos, Kanwil, KPP, KAP, KJS, dan hari libur yang dipakai set
 #: Who opens the page; who changes master data.
 ADMINS, ADMINISTER = roles_for("page.admin"), roles_for("accounts.administer")
 
-dash.register_page(__name__, path="/data-induk", name="Data induk", title="Data induk · MPN Monitor", order=94,
-                   roles=ADMINS)
+dash.register_page(
+    __name__, path="/data-induk", name="Data induk", title="Data induk · MPN Monitor", order=94, roles=ADMINS
+)
 
 
 def layout(**_query: str) -> html.Div:
@@ -59,9 +60,15 @@ def layout(**_query: str) -> html.Div:
 
 
 def _body() -> list[Any]:
-    return [page_header(TITLE, QUESTION), dcc.Store(id=view.VERSION, data=0), dcc.Download(id=view.FILE),
-            view.tabs(), html.Div(id=view.RESULT, className="mb-3"), html.Div(id=view.UPLOAD_RESULT, className="mb-3"),
-            html.Div(_panel("banks"), id=view.PANEL)]
+    return [
+        page_header(TITLE, QUESTION),
+        dcc.Store(id=view.VERSION, data=0),
+        dcc.Download(id=view.FILE),
+        view.tabs(),
+        html.Div(id=view.RESULT, className="mb-3"),
+        html.Div(id=view.UPLOAD_RESULT, className="mb-3"),
+        html.Div(_panel("banks"), id=view.PANEL),
+    ]
 
 
 def _kind(tab: str | None) -> str:
@@ -77,24 +84,34 @@ def _panel(kind: str) -> dbc.Row:
         left: list[Any] = [view.year_picker(year), html.Div(_days(year, rows), id=view.DAYS)]
     else:
         left = [view.rows_table(kind, rows)]
-    return dbc.Row([dbc.Col(left, xl=8, className="mb-3"),
-                    dbc.Col([view.edit_card(kind, rows), view.file_card(kind)], xl=4)])
+    return dbc.Row(
+        [dbc.Col(left, xl=8, className="mb-3"), dbc.Col([view.edit_card(kind, rows), view.file_card(kind)], xl=4)]
+    )
 
 
 def _days(year: int, rows: list[dict[str, str]]) -> Any:
     return view.days_off(package_holidays(year), rows, year)
 
 
-@callback(Output(view.PANEL, "children"), Input(view.TABS, "active_tab"), Input(view.VERSION, "data"),
-          prevent_initial_call=True, roles=ADMINS)
+@callback(
+    Output(view.PANEL, "children"),
+    Input(view.TABS, "active_tab"),
+    Input(view.VERSION, "data"),
+    prevent_initial_call=True,
+    roles=ADMINS,
+)
 def panel(tab: str | None, _version: int | None) -> Any:
     """The chosen kind's table, edit form and file tools (again after a change)."""
     return _panel(_kind(tab))
 
 
-@callback(Output(view.RESULT, "children", allow_duplicate=True),
-          Output(view.UPLOAD_RESULT, "children", allow_duplicate=True), Input(view.TABS, "active_tab"),
-          prevent_initial_call=True, roles=ADMINS)
+@callback(
+    Output(view.RESULT, "children", allow_duplicate=True),
+    Output(view.UPLOAD_RESULT, "children", allow_duplicate=True),
+    Input(view.TABS, "active_tab"),
+    prevent_initial_call=True,
+    roles=ADMINS,
+)
 def clear(_tab: str | None) -> tuple[None, None]:
     """Another tab: the last save's or upload's result belongs to the previous one."""
     return None, None
@@ -108,8 +125,13 @@ def days(year: str | None) -> Any:
     return _days(int(year), fetch(master_rows, "non_working_days"))
 
 
-@callback(Output({"type": view.COLUMN, "col": ALL}, "value"), Input(view.PICK, "value"), State(view.TABS, "active_tab"),
-          prevent_initial_call=True, roles=ADMINS)
+@callback(
+    Output({"type": view.COLUMN, "col": ALL}, "value"),
+    Input(view.PICK, "value"),
+    State(view.TABS, "active_tab"),
+    prevent_initial_call=True,
+    roles=ADMINS,
+)
 def fill(code: str | None, tab: str | None) -> list[str]:
     """The chosen row's values in the form (a new row: the defaults)."""
     kind = _kind(tab)
@@ -117,17 +139,29 @@ def fill(code: str | None, tab: str | None) -> list[str]:
     return view.values_of(kind, found[0] if found else None)
 
 
-@callback(Output(view.RESULT, "children"), Output(view.VERSION, "data"), Input(view.SAVE, "n_clicks"),
-          State(view.TABS, "active_tab"), State({"type": view.COLUMN, "col": ALL}, "value"),
-          State({"type": view.COLUMN, "col": ALL}, "id"), State(view.VERSION, "data"), prevent_initial_call=True,
-          roles=ADMINISTER)
-def save(clicks: int | None, tab: str | None, values: list[str | None], ids: list[dict[str, str]],
-         version: int | None) -> tuple[Any, Any]:
+@callback(
+    Output(view.RESULT, "children"),
+    Output(view.VERSION, "data"),
+    Input(view.SAVE, "n_clicks"),
+    State(view.TABS, "active_tab"),
+    State({"type": view.COLUMN, "col": ALL}, "value"),
+    State({"type": view.COLUMN, "col": ALL}, "id"),
+    State(view.VERSION, "data"),
+    prevent_initial_call=True,
+    roles=ADMINISTER,
+)
+def save(
+    clicks: int | None, tab: str | None, values: list[str | None], ids: list[dict[str, str]], version: int | None
+) -> tuple[Any, Any]:
     """Check and store the row as the admin (audited with before and after); a new cut-off says what it changes."""
     kind = _kind(tab)
     row = {str(i.get("col")): str(v or "") for i, v in zip(ids, values, strict=False)}
-    return act(clicks, lambda user: perform(save_row, kind, row, actor=user.actor(), now=config.now()),
-               done=lambda saved: _saved(kind, saved, version), refused=_not_saved)
+    return act(
+        clicks,
+        lambda user: perform(save_row, kind, row, actor=user.actor(), now=config.now()),
+        done=lambda saved: _saved(kind, saved, version),
+        refused=_not_saved,
+    )
 
 
 def _not_saved(why: Refused) -> tuple[Any, Any]:
@@ -151,9 +185,16 @@ def _saved(kind: str, saved: Saved, version: int | None) -> tuple[Any, Any]:
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-@callback(Output(view.UPLOAD_RESULT, "children"), Output(view.VERSION, "data", allow_duplicate=True),
-          Input(view.UPLOAD, "contents"), State(view.UPLOAD, "filename"), State(view.TABS, "active_tab"),
-          State(view.VERSION, "data"), prevent_initial_call=True, roles=ADMINISTER)
+@callback(
+    Output(view.UPLOAD_RESULT, "children"),
+    Output(view.VERSION, "data", allow_duplicate=True),
+    Input(view.UPLOAD, "contents"),
+    State(view.UPLOAD, "filename"),
+    State(view.TABS, "active_tab"),
+    State(view.VERSION, "data"),
+    prevent_initial_call=True,
+    roles=ADMINISTER,
+)
 def upload(contents: str | None, filename: str | None, tab: str | None, version: int | None) -> tuple[Any, Any]:
     """Import the uploaded file as `mpn master import KIND FILE` does: all of it, or nothing with every problem."""
     kind = _kind(tab)
@@ -171,17 +212,35 @@ def upload(contents: str | None, filename: str | None, tab: str | None, version:
 
     def done(outcome: UpsertResult | InputRejected) -> tuple[Any, Any]:
         if isinstance(outcome, InputRejected):
-            return result([html.Div(f"{name} ditolak seluruhnya; data induk tidak berubah. {outcome.total} masalah:"),
-                           view.problems_list(outcome.problems, outcome.total)], ok=False), dash.no_update
-        return (result(f"{name}: {outcome.inserted} baris baru, {outcome.updated} baris diperbarui ({TITLES[kind]}).",
-                       ok=True), (version or 0) + 1)
+            return result(
+                [
+                    html.Div(f"{name} ditolak seluruhnya; data induk tidak berubah. {outcome.total} masalah:"),
+                    view.problems_list(outcome.problems, outcome.total),
+                ],
+                ok=False,
+            ), dash.no_update
+        return (
+            result(
+                f"{name}: {outcome.inserted} baris baru, {outcome.updated} baris diperbarui ({TITLES[kind]}).", ok=True
+            ),
+            (version or 0) + 1,
+        )
 
-    return act(1 if contents else None, bring_in, done=done,
-               refused=lambda why: (result(why.message, ok=False), dash.no_update))
+    return act(
+        1 if contents else None,
+        bring_in,
+        done=done,
+        refused=lambda why: (result(why.message, ok=False), dash.no_update),
+    )
 
 
-@callback(Output(view.FILE, "data"), Input(view.DOWNLOAD, "n_clicks"), State(view.TABS, "active_tab"),
-          prevent_initial_call=True, roles=ADMINS)
+@callback(
+    Output(view.FILE, "data"),
+    Input(view.DOWNLOAD, "n_clicks"),
+    State(view.TABS, "active_tab"),
+    prevent_initial_call=True,
+    roles=ADMINS,
+)
 def download(clicks: int | None, tab: str | None) -> dict[str, Any]:
     """The current list as CSV in the `mpn master import` format (inert: no cell starts a formula)."""
     kind = _kind(tab)
@@ -193,9 +252,14 @@ def download(clicks: int | None, tab: str | None) -> dict[str, Any]:
     return {"content": content, "filename": f"{kind}-{today:%Y%m%d}.csv", "type": "text/csv"}
 
 
-@callback(Output(view.RESULT, "children", allow_duplicate=True), Output(view.VERSION, "data", allow_duplicate=True),
-          Input({"type": view.DELETE, "day": ALL}, "n_clicks"), State(view.VERSION, "data"), prevent_initial_call=True,
-          roles=ADMINISTER)
+@callback(
+    Output(view.RESULT, "children", allow_duplicate=True),
+    Output(view.VERSION, "data", allow_duplicate=True),
+    Input({"type": view.DELETE, "day": ALL}, "n_clicks"),
+    State(view.VERSION, "data"),
+    prevent_initial_call=True,
+    roles=ADMINISTER,
+)
 def delete(_clicks: list[int | None], version: int | None) -> tuple[Any, Any]:
     """Remove a master non-working day entered by mistake (audited with what it was)."""
     pressed = ctx.triggered_id
@@ -211,5 +275,9 @@ def delete(_clicks: list[int | None], version: int | None) -> tuple[Any, Any]:
             return result(f"{day.isoformat()} sudah tidak ada di data induk.", ok=False), dash.no_update
         return result(f"Hari libur tambahan {day.isoformat()} dihapus.", ok=True), (version or 0) + 1
 
-    return act(ctx.triggered[0].get("value"), lambda user: perform(delete_non_working_day, day, actor=user.actor()),
-               done=done, refused=lambda why: (result(why.message, ok=False), dash.no_update))
+    return act(
+        ctx.triggered[0].get("value"),
+        lambda user: perform(delete_non_working_day, day, actor=user.actor()),
+        done=done,
+        refused=lambda why: (result(why.message, ok=False), dash.no_update),
+    )

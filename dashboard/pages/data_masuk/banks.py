@@ -49,8 +49,11 @@ def bank_row(day: date, r: IncomingRow) -> dict[str, Any]:
         **shown("mpn_amount", r.mpn_amount, rupiah(r.mpn_amount) if r.mpn_count else "—"),
         **shown("batch_count", r.batch_count, "—" if r.batch_count is None else angka(r.batch_count)),
         **shown("batch_amount", r.batch_amount, "—" if r.batch_amount is None else rupiah(r.batch_amount)),
-        **shown("batch_received_at", received.timestamp() if received else None,
-                jam_wib(received, day=day) if received else "—"),
+        **shown(
+            "batch_received_at",
+            received.timestamp() if received else None,
+            jam_wib(received, day=day) if received else "—",
+        ),
         **shown("batch_versions", r.batch_versions, angka(r.batch_versions) if r.batch_versions else "—"),
         "letter": "Ada" if r.has_letter else "Belum",
         "letter_color": None if r.has_data else "light",  # nothing arrived at all: no warning colour
@@ -63,8 +66,10 @@ def bank_row(day: date, r: IncomingRow) -> dict[str, Any]:
 def _letter_tooltip(r: IncomingRow) -> str:
     if not r.has_letter or r.letter_received_at is None:
         return "Surat pernyataan belum diterima"
-    return (f"No. {r.letter_number}, diterima {waktu_wib(r.letter_received_at)}: "
-            f"{angka(r.declared_count or 0)} transaksi, {rupiah(r.declared_amount or 0)}")
+    return (
+        f"No. {r.letter_number}, diterima {waktu_wib(r.letter_received_at)}: "
+        f"{angka(r.declared_count or 0)} transaksi, {rupiah(r.declared_amount or 0)}"
+    )
 
 
 def total_row(rows: list[IncomingRow]) -> dict[str, Any]:
@@ -73,14 +78,18 @@ def total_row(rows: list[IncomingRow]) -> dict[str, Any]:
     batch_count = sum(r.batch_count or 0 for r in rows)
     batch_amount = sum(r.batch_amount or 0 for r in rows)
     return {
-        "bank_code": "", "name": "Total", "kind": "",
+        "bank_code": "",
+        "name": "Total",
+        "kind": "",
         **shown("mpn_count", mpn_count, angka(mpn_count)),
         **shown("mpn_amount", mpn_amount, rupiah(mpn_amount)),
         **shown("batch_count", batch_count, angka(batch_count)),
         **shown("batch_amount", batch_amount, rupiah(batch_amount)),
         **shown("batch_received_at", None, ""),
         **shown("batch_versions", None, ""),
-        "letter": None, "missing_batch": False, "has_data": True,
+        "letter": None,
+        "missing_batch": False,
+        "has_data": True,
     }
 
 

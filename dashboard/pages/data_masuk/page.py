@@ -41,7 +41,12 @@ from queries.permissions import roles_for
 PATH = "/data-masuk"
 PAGE_ROLES = roles_for("page.data_masuk")
 dash.register_page(
-    __name__, path=PATH, name="Data masuk", title="Data masuk · MPN Monitor", order=20, roles=PAGE_ROLES,
+    __name__,
+    path=PATH,
+    name="Data masuk",
+    title="Data masuk · MPN Monitor",
+    order=20,
+    roles=PAGE_ROLES,
 )
 
 LOCATION = "data-masuk-url"
@@ -81,7 +86,8 @@ def page_body(tanggal: str | None, bank: str | None = None) -> list[Any]:
     has_data = any(row.has_data for row in rows) or bool(files)
     return [
         page_header(TITLE, SUBTITLE, date_tools(day, path=PATH, picker_id=DATE_PICKER, keep={BANK_PARAM: code})),
-        notice, day_notice(day),
+        notice,
+        day_notice(day),
         files_view.rejected_banner(fetch(rejected_banner_files, day), PATH),
         bank_filter_note(day, code) if code else None,
         *(content(day, rows, files) if has_data else [no_data(day)]),
@@ -97,9 +103,15 @@ def _with_rejected(files: list[ImportFileRow], rejected: list[ImportFileRow]) ->
 
 def bank_filter_note(day: date, code: str) -> dbc.Alert:
     """The page shows one bank (`?bank=`): say so, and offer every bank again."""
-    return dbc.Alert([f"Hanya bank/pos {code}. ",
-                      dcc.Link("Tampilkan semua bank/pos", href=PATH + search(**{DAY_PARAM: day.isoformat()}))],
-                     color="light", className="mpn-notice py-2", id="data-masuk-saring-bank")
+    return dbc.Alert(
+        [
+            f"Hanya bank/pos {code}. ",
+            dcc.Link("Tampilkan semua bank/pos", href=PATH + search(**{DAY_PARAM: day.isoformat()})),
+        ],
+        color="light",
+        className="mpn-notice py-2",
+        id="data-masuk-saring-bank",
+    )
 
 
 def no_data(day: date) -> html.Div:
@@ -115,11 +127,16 @@ def content(day: date, rows: list[IncomingRow], files: list[ImportFileRow]) -> l
     """KPI cards, the per-bank table and the file table."""
     return [
         kpis(rows, files),
-        section("Per bank/pos persepsi", [banks_view.grid(BANK_GRID, day, rows)],
-                note="Baris kuning: ada transaksi MPN tetapi batch bank belum diterima."),
-        section("File masuk", [files_view.grid(FILE_GRID, day, files)],
-                note="Klik sebuah file untuk melihat rinciannya; "
-                     "file yang ditolak menampilkan laporan kesalahannya."),
+        section(
+            "Per bank/pos persepsi",
+            [banks_view.grid(BANK_GRID, day, rows)],
+            note="Baris kuning: ada transaksi MPN tetapi batch bank belum diterima.",
+        ),
+        section(
+            "File masuk",
+            [files_view.grid(FILE_GRID, day, files)],
+            note="Klik sebuah file untuk melihat rinciannya; file yang ditolak menampilkan laporan kesalahannya.",
+        ),
     ]
 
 
@@ -134,25 +151,45 @@ def kpis(rows: list[IncomingRow], files: list[ImportFileRow]) -> dbc.Row:
     rejected = sum(f.rejected for f in files)
     return dbc.Row(
         [
-            kpi_card("Bank/pos dengan data MPN", angka(len(with_mpn)),
-                     f"dari {total} · {rupiah_short(sum(r.mpn_amount for r in with_mpn))}"),
-            kpi_card("Batch diterima", f"{batches} / {total}",
-                     f"{missing_batch} bank dengan data MPN belum mengirim batch" if missing_batch
-                     else "Semua bank dengan data MPN sudah mengirim batch",
-                     tone="warning" if missing_batch else "success"),
-            kpi_card("Surat pernyataan diterima", f"{letters} / {total}",
-                     f"{missing_letter} bank dengan data belum mengirim" if missing_letter
-                     else "Lengkap untuk semua bank dengan data",
-                     tone="warning" if missing_letter else "success"),
-            kpi_card("File ditolak", angka(rejected), f"dari {len(files)} file untuk tanggal ini",
-                     tone="danger" if rejected else "success"),
+            kpi_card(
+                "Bank/pos dengan data MPN",
+                angka(len(with_mpn)),
+                f"dari {total} · {rupiah_short(sum(r.mpn_amount for r in with_mpn))}",
+            ),
+            kpi_card(
+                "Batch diterima",
+                f"{batches} / {total}",
+                f"{missing_batch} bank dengan data MPN belum mengirim batch"
+                if missing_batch
+                else "Semua bank dengan data MPN sudah mengirim batch",
+                tone="warning" if missing_batch else "success",
+            ),
+            kpi_card(
+                "Surat pernyataan diterima",
+                f"{letters} / {total}",
+                f"{missing_letter} bank dengan data belum mengirim"
+                if missing_letter
+                else "Lengkap untuk semua bank dengan data",
+                tone="warning" if missing_letter else "success",
+            ),
+            kpi_card(
+                "File ditolak",
+                angka(rejected),
+                f"dari {len(files)} file untuk tanggal ini",
+                tone="danger" if rejected else "success",
+            ),
         ],
         className="g-3 mpn-kpis",
     )
 
 
-@callback(Output(LOCATION, "search"), Input(DATE_PICKER, "date"), State(LOCATION, "search"),
-          prevent_initial_call=True, roles=PAGE_ROLES)
+@callback(
+    Output(LOCATION, "search"),
+    Input(DATE_PICKER, "date"),
+    State(LOCATION, "search"),
+    prevent_initial_call=True,
+    roles=PAGE_ROLES,
+)
 def go_to_date(value: str | None, current: str | None) -> str:
     """A picked date becomes `?tanggal=YYYY-MM-DD` (keeping `bank`): the page reloads its data, the URL can be
     shared."""

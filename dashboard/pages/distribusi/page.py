@@ -52,12 +52,16 @@ from queries.permissions import roles_for
 
 PATH = "/distribusi"
 READERS = roles_for("page.distribusi")
-dash.register_page(__name__, path=PATH, name="Distribusi", title="Distribusi · MPN Monitor", order=40,
-                   roles=READERS)
+dash.register_page(__name__, path=PATH, name="Distribusi", title="Distribusi · MPN Monitor", order=40, roles=READERS)
 
 LOCATION, DATE_PICKER, DAY, VERSION, TICK = "ds-url", "ds-tanggal", "ds-hari", "ds-versi", "ds-detik"
-STATUS, ROUNDS, APPROVAL, HINT, NOTE_GROUP = "ds-status", "ds-putaran-wadah", "ds-persetujuan-wadah", \
-    "ds-aksi-petunjuk", "ds-grup-catatan"
+STATUS, ROUNDS, APPROVAL, HINT, NOTE_GROUP = (
+    "ds-status",
+    "ds-putaran-wadah",
+    "ds-persetujuan-wadah",
+    "ds-aksi-petunjuk",
+    "ds-grup-catatan",
+)
 KPP_GRID, HELD, BATCH_GRID, CHART = "ds-kpp", "ds-ditahan-wadah", "ds-batch", "ds-grafik-wadah"
 REFRESH_MS = 5000
 UNCONFIRMED = ("approved", "sending", "failed")
@@ -80,32 +84,57 @@ def page_body(tanggal: str | None) -> list[Any]:
     day, notice = page_day(tanggal)
     parts = status_parts(day)
     return [
-        page_header(TITLE, QUESTION, date_tools(day, path=PATH, picker_id=DATE_PICKER)), notice, day_notice(day),
-        dcc.Store(id=DAY, data=day.isoformat()), dcc.Store(id=VERSION, data=0),
+        page_header(TITLE, QUESTION, date_tools(day, path=PATH, picker_id=DATE_PICKER)),
+        notice,
+        day_notice(day),
+        dcc.Store(id=DAY, data=day.isoformat()),
+        dcc.Store(id=VERSION, data=0),
         dcc.Interval(id=TICK, interval=REFRESH_MS, disabled=not parts["busy"]),
         html.Div(id=MESSAGE),
         html.Div(parts["status"], id=STATUS),
-        section("Putaran dan persetujuan", [
-            html.Div(parts["rounds"], id=ROUNDS, className="mb-3"),
-            html.Div([html.Div(parts["approval"], id=APPROVAL, className="mb-3"), view.actions(parts["acts"])],
-                     className="mpn-actions"),
-        ], note="Pelaksana atau Petugas MPN menyiapkan; Pelaksana mengajukan; Kasi lalu Kasubdit menyetujui. "
-                "Setelah persetujuan kedua penjadwal langsung mengirim."),
-        section("Per tujuan dan KPP", [view.kpp_grid(KPP_GRID, parts["kpp"])],
-                note="Data tersedia bagi KPP setelah seluruh batchnya terkonfirmasi di SIDJP dan SIPMOD."),
-        section("Data ditahan", [html.Div(parts["held"], id=HELD)],
-                note="Data bank/pos tanpa surat pernyataan yang sesuai, belum direkonsiliasi atau dengan selisih "
-                     "terbuka ditahan; ikut putaran berikutnya setelah syaratnya terpenuhi."),
-        section("Batch gagal dan belum terkonfirmasi", [
-            view.batch_grid(BATCH_GRID, parts["batches"]),
-            view.redistribute_tools("redistribute" in parts["acts"]),
-        ], note="Centang batch gagal lalu “Distribusikan ulang”, atau kirim ulang semua yang gagal; penjadwal "
-                "mengirimnya dalam beberapa detik."),
-        section("30 hari kerja terakhir", [html.Div(trend(day), id=CHART)],
-                note="Persentase baris terkonfirmasi per tanggal buku dan tujuan, dan median latensi pengiriman "
-                     "yang terkonfirmasi."),
-        section("Laporan distribusi", [view.report_tools()],
-                note="Laporan distribusi dan pemantauannya (SE-127 langkah 18), disimpan setiap kali dibuat."),
+        section(
+            "Putaran dan persetujuan",
+            [
+                html.Div(parts["rounds"], id=ROUNDS, className="mb-3"),
+                html.Div(
+                    [html.Div(parts["approval"], id=APPROVAL, className="mb-3"), view.actions(parts["acts"])],
+                    className="mpn-actions",
+                ),
+            ],
+            note="Pelaksana atau Petugas MPN menyiapkan; Pelaksana mengajukan; Kasi lalu Kasubdit menyetujui. "
+            "Setelah persetujuan kedua penjadwal langsung mengirim.",
+        ),
+        section(
+            "Per tujuan dan KPP",
+            [view.kpp_grid(KPP_GRID, parts["kpp"])],
+            note="Data tersedia bagi KPP setelah seluruh batchnya terkonfirmasi di SIDJP dan SIPMOD.",
+        ),
+        section(
+            "Data ditahan",
+            [html.Div(parts["held"], id=HELD)],
+            note="Data bank/pos tanpa surat pernyataan yang sesuai, belum direkonsiliasi atau dengan selisih "
+            "terbuka ditahan; ikut putaran berikutnya setelah syaratnya terpenuhi.",
+        ),
+        section(
+            "Batch gagal dan belum terkonfirmasi",
+            [
+                view.batch_grid(BATCH_GRID, parts["batches"]),
+                view.redistribute_tools("redistribute" in parts["acts"]),
+            ],
+            note="Centang batch gagal lalu “Distribusikan ulang”, atau kirim ulang semua yang gagal; penjadwal "
+            "mengirimnya dalam beberapa detik.",
+        ),
+        section(
+            "30 hari kerja terakhir",
+            [html.Div(trend(day), id=CHART)],
+            note="Persentase baris terkonfirmasi per tanggal buku dan tujuan, dan median latensi pengiriman "
+            "yang terkonfirmasi.",
+        ),
+        section(
+            "Laporan distribusi",
+            [view.report_tools()],
+            note="Laporan distribusi dan pemantauannya (SE-127 langkah 18), disimpan setiap kali dibuat.",
+        ),
     ]
 
 
@@ -123,8 +152,11 @@ def status_parts(day: date) -> dict[str, Any]:
     names = fetch(kpp_names)
     return {
         "busy": queue.busy,
-        "status": [view.target_cards(today), view.progress(queue),
-                   html.Div(times, className="mpn-section-note mt-1", id="ds-waktu") if times else None],
+        "status": [
+            view.target_cards(today),
+            view.progress(queue),
+            html.Div(times, className="mpn-section-note mt-1", id="ds-waktu") if times else None,
+        ],
         "rounds": view.rounds_table(rounds),
         "approval": view.approval_steps(approval),
         "acts": acts,
@@ -152,11 +184,24 @@ def go_to_date(value: str | None) -> str:
 BUTTON_STYLES = [Output(button, "style") for button in view.BUTTONS.values()]
 
 
-@callback(Output(STATUS, "children"), Output(ROUNDS, "children"), Output(APPROVAL, "children"), *BUTTON_STYLES,
-          Output(NOTE_GROUP, "style"), Output(HINT, "children"), Output(KPP_GRID, "rowData"),
-          Output(HELD, "children"), Output(BATCH_GRID, "rowData"), Output(CHART, "children"), Output(TICK, "disabled"),
-          Input(TICK, "n_intervals"), Input(VERSION, "data"), State(DAY, "data"), prevent_initial_call=True,
-          roles=READERS)
+@callback(
+    Output(STATUS, "children"),
+    Output(ROUNDS, "children"),
+    Output(APPROVAL, "children"),
+    *BUTTON_STYLES,
+    Output(NOTE_GROUP, "style"),
+    Output(HINT, "children"),
+    Output(KPP_GRID, "rowData"),
+    Output(HELD, "children"),
+    Output(BATCH_GRID, "rowData"),
+    Output(CHART, "children"),
+    Output(TICK, "disabled"),
+    Input(TICK, "n_intervals"),
+    Input(VERSION, "data"),
+    State(DAY, "data"),
+    prevent_initial_call=True,
+    roles=READERS,
+)
 def refresh(_tick: int | None, _version: int | None, day: str | None) -> tuple[Any, ...]:
     """Every changing part, and the buttons this user may press now."""
     business_date = parse_day(day)
@@ -164,23 +209,45 @@ def refresh(_tick: int | None, _version: int | None, day: str | None) -> tuple[A
         raise PreventUpdate
     parts = status_parts(business_date)
     acts = parts["acts"]
-    return (parts["status"], parts["rounds"], parts["approval"],
-            *(view.shown_if(name in acts) for name in view.BUTTONS), view.shown_if("reject" in acts),
-            view.acts_hint(acts),
-            parts["kpp"], parts["held"], parts["batches"], trend(business_date), not parts["busy"])
+    return (
+        parts["status"],
+        parts["rounds"],
+        parts["approval"],
+        *(view.shown_if(name in acts) for name in view.BUTTONS),
+        view.shown_if("reject" in acts),
+        view.acts_hint(acts),
+        parts["kpp"],
+        parts["held"],
+        parts["batches"],
+        trend(business_date),
+        not parts["busy"],
+    )
 
 
 def _act_callback(name: str, *states: State) -> Any:
     """The callback of one act's button (a key of `dist.ACTS`), for the roles holding its action."""
     button = view.BUTTONS[name]
-    return callback(Output(MESSAGE, "children", allow_duplicate=True), Output(VERSION, "data", allow_duplicate=True),
-                    Input(button, "n_clicks"), State(DAY, "data"), State(VERSION, "data"), *states,
-                    running=[(Output(button, "disabled"), True, False)], prevent_initial_call=True,
-                    roles=roles_for(dist.ACTS[name][0]))
+    return callback(
+        Output(MESSAGE, "children", allow_duplicate=True),
+        Output(VERSION, "data", allow_duplicate=True),
+        Input(button, "n_clicks"),
+        State(DAY, "data"),
+        State(VERSION, "data"),
+        *states,
+        running=[(Output(button, "disabled"), True, False)],
+        prevent_initial_call=True,
+        roles=roles_for(dist.ACTS[name][0]),
+    )
 
 
-def _run(clicks: int | None, day: str | None, version: int | None, command: Callable[..., T],
-         done: Callable[[T], str], **kwargs: Any) -> tuple[Any, int]:
+def _run(
+    clicks: int | None,
+    day: str | None,
+    version: int | None,
+    command: Callable[..., T],
+    done: Callable[[T], str],
+    **kwargs: Any,
+) -> tuple[Any, int]:
     """`command(conn, day, actor=<the user>, **kwargs)` in one transaction (the area checks the role and audits);
     the outcome's message (or the refusal) and the next version."""
     business_date = parse_day(day)
@@ -193,54 +260,86 @@ def _run(clicks: int | None, day: str | None, version: int | None, command: Call
         log.info("distribution %s: %s by %s", business_date, command.__name__, user.username)
         return outcome
 
-    return act(clicks, performed, done=lambda outcome: (view.alert(done(outcome), ok=True), following),
-               refused=lambda why: (view.alert(why.message, ok=False), following))
+    return act(
+        clicks,
+        performed,
+        done=lambda outcome: (view.alert(done(outcome), ok=True), following),
+        refused=lambda why: (view.alert(why.message, ok=False), following),
+    )
 
 
 @_act_callback("prepare")
 def prepare(clicks: int | None, day: str | None, version: int | None) -> tuple[Any, int]:
     """SE-127 steps 9-11: sort and prepare the date's open round."""
-    return _run(clicks, day, version, dist.prepare,
-                lambda d: f"Putaran {d.round} disiapkan: {angka(d.row_count)} baris ({rupiah(d.amount)}) dalam "
-                          f"{view.per_target(d.batch_count)} per tujuan; {angka(d.held_count)} baris ditahan.")
+    return _run(
+        clicks,
+        day,
+        version,
+        dist.prepare,
+        lambda d: (
+            f"Putaran {d.round} disiapkan: {angka(d.row_count)} baris ({rupiah(d.amount)}) dalam "
+            f"{view.per_target(d.batch_count)} per tujuan; {angka(d.held_count)} baris ditahan."
+        ),
+    )
 
 
 @_act_callback("request")
 def request(clicks: int | None, day: str | None, version: int | None) -> tuple[Any, int]:
     """SE-127 step 12: the pelaksana asks approval."""
-    return _run(clicks, day, version, dist.request,
-                lambda a: "Distribusi diajukan; menunggu persetujuan Kepala Seksi.")
+    return _run(clicks, day, version, dist.request, lambda a: "Distribusi diajukan; menunggu persetujuan Kepala Seksi.")
 
 
 @_act_callback("approve")
 def approve(clicks: int | None, day: str | None, version: int | None) -> tuple[Any, int]:
     """SE-127 steps 13-14: kasi, then kasubdit; the second approval queues the delivery."""
-    return _run(clicks, day, version, dist.approve,
-                lambda a: "Distribusi disetujui penuh; penjadwal mengirim data ke SIDJP dan SIPMOD."
-                if a.status == "approved" else "Distribusi disetujui; menunggu persetujuan Kepala Subdirektorat.")
+    return _run(
+        clicks,
+        day,
+        version,
+        dist.approve,
+        lambda a: (
+            "Distribusi disetujui penuh; penjadwal mengirim data ke SIDJP dan SIPMOD."
+            if a.status == "approved"
+            else "Distribusi disetujui; menunggu persetujuan Kepala Subdirektorat."
+        ),
+    )
 
 
 @_act_callback("reject", State(NOTE, "value"))
 def reject(clicks: int | None, day: str | None, version: int | None, note: str | None) -> tuple[Any, int]:
     """Return the request with a note."""
-    return _run(clicks, day, version, dist.reject, lambda a: "Pengajuan dikembalikan kepada Pelaksana.",
-                note=note or "")
+    return _run(
+        clicks, day, version, dist.reject, lambda a: "Pengajuan dikembalikan kepada Pelaksana.", note=note or ""
+    )
 
 
-@callback(Output(MESSAGE, "children", allow_duplicate=True), Output(VERSION, "data", allow_duplicate=True),
-          Input(REDISTRIBUTE, "n_clicks"), Input(REDISTRIBUTE_ALL, "n_clicks"), State(BATCH_GRID, "selectedRows"),
-          State(DAY, "data"), State(VERSION, "data"),
-          running=[(Output(REDISTRIBUTE, "disabled"), True, False),
-                   (Output(REDISTRIBUTE_ALL, "disabled"), True, False)],
-          prevent_initial_call=True, roles=roles_for("distribution.redistribute"))
-def redistribute(_chosen: int | None, _all: int | None, selected: list[dict[str, Any]] | None, day: str | None,
-                 version: int | None) -> tuple[Any, int]:
+@callback(
+    Output(MESSAGE, "children", allow_duplicate=True),
+    Output(VERSION, "data", allow_duplicate=True),
+    Input(REDISTRIBUTE, "n_clicks"),
+    Input(REDISTRIBUTE_ALL, "n_clicks"),
+    State(BATCH_GRID, "selectedRows"),
+    State(DAY, "data"),
+    State(VERSION, "data"),
+    running=[(Output(REDISTRIBUTE, "disabled"), True, False), (Output(REDISTRIBUTE_ALL, "disabled"), True, False)],
+    prevent_initial_call=True,
+    roles=roles_for("distribution.redistribute"),
+)
+def redistribute(
+    _chosen: int | None, _all: int | None, selected: list[dict[str, Any]] | None, day: str | None, version: int | None
+) -> tuple[Any, int]:
     """SE-127 step 16: the checked failed batches (or all failed) back to approved, and a scheduler run asked."""
     keys = None
     if ctx.triggered_id == REDISTRIBUTE:
         keys = [BatchKey(*str(row.get("id", "")).split("/", 1)) for row in selected or [] if "/" in str(row.get("id"))]
-    return _run(_clicked(), day, version, mark_for_redistribution,
-                lambda reset: f"{angka(len(reset))} batch dikirim ulang; menunggu penjadwal…", batches=keys)
+    return _run(
+        _clicked(),
+        day,
+        version,
+        mark_for_redistribution,
+        lambda reset: f"{angka(len(reset))} batch dikirim ulang; menunggu penjadwal…",
+        batches=keys,
+    )
 
 
 def _clicked() -> int | None:
@@ -248,16 +347,25 @@ def _clicked() -> int | None:
     return ctx.triggered[0].get("value") if ctx.triggered else None
 
 
-@callback(Output(DOWNLOAD, "data"), Output(MESSAGE, "children", allow_duplicate=True), Input(PDF, "n_clicks"),
-          Input(XLSX, "n_clicks"), State(DAY, "data"), running=[(Output(PDF, "disabled"), True, False),
-                                                                 (Output(XLSX, "disabled"), True, False)],
-          prevent_initial_call=True, roles=READERS)
+@callback(
+    Output(DOWNLOAD, "data"),
+    Output(MESSAGE, "children", allow_duplicate=True),
+    Input(PDF, "n_clicks"),
+    Input(XLSX, "n_clicks"),
+    State(DAY, "data"),
+    running=[(Output(PDF, "disabled"), True, False), (Output(XLSX, "disabled"), True, False)],
+    prevent_initial_call=True,
+    roles=READERS,
+)
 def download(_pdf: int | None, _xlsx: int | None, day: str | None) -> tuple[Any, Any]:
     """The report of the date's distribution and monitoring, made now and kept on file."""
     business_date = parse_day(day)
     if business_date is None:
         raise PreventUpdate
     fmt = "pdf" if ctx.triggered_id == PDF else "xlsx"
-    return act(_clicked(), lambda user: perform(make_report, business_date, fmt=fmt, made_by=user.username),
-               done=lambda made: (dcc.send_bytes(made[1], made[0]), dash.no_update),
-               refused=lambda why: (dash.no_update, view.alert(why.message, ok=False)))  # NoDistribution
+    return act(
+        _clicked(),
+        lambda user: perform(make_report, business_date, fmt=fmt, made_by=user.username),
+        done=lambda made: (dcc.send_bytes(made[1], made[0]), dash.no_update),
+        refused=lambda why: (dash.no_update, view.alert(why.message, ok=False)),
+    )  # NoDistribution

@@ -30,16 +30,23 @@ from queries.permissions import roles_for
 READERS, RESENDERS = roles_for("page.kotak_keluar"), roles_for("mail.resend")
 LISTED = 200
 
-FILTER, TABLE, CARDS, PREVIEW, MESSAGE, VERSION = "kk-filter", "kk-daftar", "kk-kartu", "kk-pratinjau", "kk-pesan", \
-    "kk-versi"
+FILTER, TABLE, CARDS, PREVIEW, MESSAGE, VERSION = (
+    "kk-filter",
+    "kk-daftar",
+    "kk-kartu",
+    "kk-pratinjau",
+    "kk-pesan",
+    "kk-versi",
+)
 
 TITLE = "Kotak keluar"
 QUESTION = "Surat elektronik apa yang sudah terkirim, menunggu, atau gagal?"
 
 log = logging.getLogger(__name__)
 
-dash.register_page(__name__, path="/kotak-keluar", name="Kotak keluar", title="Kotak keluar · MPN Monitor", order=85,
-                   roles=READERS)
+dash.register_page(
+    __name__, path="/kotak-keluar", name="Kotak keluar", title="Kotak keluar · MPN Monitor", order=85, roles=READERS
+)
 
 
 def layout(**_query: str) -> html.Div:
@@ -51,19 +58,36 @@ def layout(**_query: str) -> html.Div:
 def page_body() -> list[Any]:
     """The page's parts, read fresh for this visit."""
     parts: list[Any] = [
-        page_header(TITLE, QUESTION), dcc.Store(id=VERSION, data=0),
+        page_header(TITLE, QUESTION),
+        dcc.Store(id=VERSION, data=0),
         html.Div(view.status_cards(fetch(status_counts)), id=CARDS),
         html.Div(id=MESSAGE),
-        section("Pesan", [
-            dash.dcc.RadioItems(id=FILTER, options=view.FILTER_OPTIONS, value="all", inline=True,
-                                className="mb-2 mpn-filters", inputClassName="me-1", labelClassName="me-3"),
-            html.Div(_table("all"), id=TABLE),
-        ], note=_server_note()),
+        section(
+            "Pesan",
+            [
+                dash.dcc.RadioItems(
+                    id=FILTER,
+                    options=view.FILTER_OPTIONS,
+                    value="all",
+                    inline=True,
+                    className="mb-2 mpn-filters",
+                    inputClassName="me-1",
+                    labelClassName="me-3",
+                ),
+                html.Div(_table("all"), id=TABLE),
+            ],
+            note=_server_note(),
+        ),
         html.Div(id=PREVIEW, className="mt-3"),
     ]
     if sink_dir().is_dir():
-        parts.append(section("Diterima server surat lokal", [view.sink_table(kept_messages())],
-                             note=f"Server SMTP lokal demo menyimpan setiap pesan yang diterimanya di {sink_dir()}."))
+        parts.append(
+            section(
+                "Diterima server surat lokal",
+                [view.sink_table(kept_messages())],
+                note=f"Server SMTP lokal demo menyimpan setiap pesan yang diterimanya di {sink_dir()}.",
+            )
+        )
     return parts
 
 
@@ -73,16 +97,24 @@ def _server_note() -> str:
     except ValueError as exc:
         return f"Pengaturan server surat salah: {exc}"
     where = f"lewat {server.display}" if server else "— server surat belum diatur (MPN_SMTP_URL), pesan tetap antre"
-    return (f"Penjadwal mengirim pesan antre setiap menit {where}. Yang ditolak sementara dicoba lagi dengan jeda "
-            "1, 2, 4 … menit. Terbaru di atas, waktu dalam WIB.")
+    return (
+        f"Penjadwal mengirim pesan antre setiap menit {where}. Yang ditolak sementara dicoba lagi dengan jeda "
+        "1, 2, 4 … menit. Terbaru di atas, waktu dalam WIB."
+    )
 
 
 def _table(status: str) -> Any:
     return view.outbox_table(fetch(outbox, status=status, limit=LISTED), user=current_user())
 
 
-@callback(Output(TABLE, "children"), Output(CARDS, "children"), Input(FILTER, "value"), Input(VERSION, "data"),
-          prevent_initial_call=True, roles=READERS)
+@callback(
+    Output(TABLE, "children"),
+    Output(CARDS, "children"),
+    Input(FILTER, "value"),
+    Input(VERSION, "data"),
+    prevent_initial_call=True,
+    roles=READERS,
+)
 def refresh(status: str | None, _version: int | None) -> tuple[Any, Any]:
     """The outbox of the chosen status, and the counts, again."""
     if status not in {o["value"] for o in view.FILTER_OPTIONS}:
@@ -90,8 +122,12 @@ def refresh(status: str | None, _version: int | None) -> tuple[Any, Any]:
     return _table(status), view.status_cards(fetch(status_counts))
 
 
-@callback(Output(PREVIEW, "children"), Input({"type": view.VIEW, "mail": ALL}, "n_clicks"), prevent_initial_call=True,
-          roles=READERS)
+@callback(
+    Output(PREVIEW, "children"),
+    Input({"type": view.VIEW, "mail": ALL}, "n_clicks"),
+    prevent_initial_call=True,
+    roles=READERS,
+)
 def show(_clicks: list[int | None]) -> Any:
     """The clicked message in full."""
     mail_id = _pressed()
@@ -101,8 +137,14 @@ def show(_clicks: list[int | None]) -> Any:
     return view.preview(detail)
 
 
-@callback(Output(MESSAGE, "children"), Output(VERSION, "data"), Input({"type": view.RESEND, "mail": ALL}, "n_clicks"),
-          State(VERSION, "data"), prevent_initial_call=True, roles=RESENDERS)
+@callback(
+    Output(MESSAGE, "children"),
+    Output(VERSION, "data"),
+    Input({"type": view.RESEND, "mail": ALL}, "n_clicks"),
+    State(VERSION, "data"),
+    prevent_initial_call=True,
+    roles=RESENDERS,
+)
 def resend(_clicks: list[int | None], version: int | None) -> tuple[Any, int]:
     """Put the failed message back in the queue (same Message-ID), audited as the user."""
     mail_id = _pressed()
@@ -112,11 +154,19 @@ def resend(_clicks: list[int | None], version: int | None) -> tuple[Any, int]:
         log.info("mail %s requeued by %s", message_id, user.username)
         return message_id
 
-    return act(ctx.triggered[0].get("value"), again,
-               done=lambda message_id: (view.message(f"Pesan {message_id} masuk antrean lagi dan dikirim pada putaran "
-                                                     "penjadwal berikutnya (paling lama satu menit).", ok=True),
-                                        (version or 0) + 1),
-               refused=lambda why: (view.message(why.message, ok=False), (version or 0) + 1))
+    return act(
+        ctx.triggered[0].get("value"),
+        again,
+        done=lambda message_id: (
+            view.message(
+                f"Pesan {message_id} masuk antrean lagi dan dikirim pada putaran "
+                "penjadwal berikutnya (paling lama satu menit).",
+                ok=True,
+            ),
+            (version or 0) + 1,
+        ),
+        refused=lambda why: (view.message(why.message, ok=False), (version or 0) + 1),
+    )
 
 
 def _pressed() -> int:

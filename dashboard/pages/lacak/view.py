@@ -48,21 +48,37 @@ STAGES = {
 def search_form(term: str = "") -> html.Form:
     """The page's search box: a plain GET form, so it works without JavaScript too."""
     return html.Form(
-        dbc.InputGroup([
-            dbc.Input(id=TERM, name="q", type="search", value=term, autoComplete="off", maxLength=40,
-                      placeholder="NTPN, kode billing, NTB/NTP atau NPWP"),
-            dbc.Button("Lacak", id=SUBMIT, type="submit", color="primary"),
-        ]),
-        id=FORM, method="GET", action=dash.get_relative_path(PATH), role="search", className="mpn-lacak-form",
+        dbc.InputGroup(
+            [
+                dbc.Input(
+                    id=TERM,
+                    name="q",
+                    type="search",
+                    value=term,
+                    autoComplete="off",
+                    maxLength=40,
+                    placeholder="NTPN, kode billing, NTB/NTP atau NPWP",
+                ),
+                dbc.Button("Lacak", id=SUBMIT, type="submit", color="primary"),
+            ]
+        ),
+        id=FORM,
+        method="GET",
+        action=dash.get_relative_path(PATH),
+        role="search",
+        className="mpn-lacak-form",
     )
 
 
 def window_note(since: date | None, days: int) -> html.P:
     """Which dates a billing code, NTB or NPWP search covers (an NTPN is found on any date)."""
     where = f", sejak {tanggal_pendek(since)}" if since else ""
-    return html.P(f"NTPN dicari di semua tanggal buku. Kode billing, NTB/NTP dan NPWP dicari di {days} tanggal buku "
-                  f"terakhir{where}, dan di tanggal buku lebih lama yang sudah diindeks penjadwal.",
-                  className="mpn-section-note", id="lacak-cakupan")
+    return html.P(
+        f"NTPN dicari di semua tanggal buku. Kode billing, NTB/NTP dan NPWP dicari di {days} tanggal buku "
+        f"terakhir{where}, dan di tanggal buku lebih lama yang sudah diindeks penjadwal.",
+        className="mpn-section-note",
+        id="lacak-cakupan",
+    )
 
 
 def zone_of(offset: int) -> timezone:
@@ -87,20 +103,36 @@ def hits_list(hits: list[PaymentHit], term: str) -> html.Div:
     items = [
         dbc.ListGroupItem(
             [
-                html.Div([html.Strong(h.ntpn, className="font-monospace"),
-                          html.Span(f" · {SEARCH_KINDS.get(h.matched_on, h.matched_on)} cocok",
-                                    className="text-muted small")]),
-                html.Div(f"{h.bank_name} · {h.taxpayer_name} · {rupiah(h.amount)} · dibayar "
-                         f"{h.paid_at.astimezone(zone_of(h.utc_offset)):%d/%m/%Y %H:%M} {h.zone} · tanggal buku "
-                         f"{tanggal_pendek(h.business_date)}", className="small"),
+                html.Div(
+                    [
+                        html.Strong(h.ntpn, className="font-monospace"),
+                        html.Span(
+                            f" · {SEARCH_KINDS.get(h.matched_on, h.matched_on)} cocok", className="text-muted small"
+                        ),
+                    ]
+                ),
+                html.Div(
+                    f"{h.bank_name} · {h.taxpayer_name} · {rupiah(h.amount)} · dibayar "
+                    f"{h.paid_at.astimezone(zone_of(h.utc_offset)):%d/%m/%Y %H:%M} {h.zone} · tanggal buku "
+                    f"{tanggal_pendek(h.business_date)}",
+                    className="small",
+                ),
             ],
-            href=f"{dash.get_relative_path(PATH)}?{urlencode({'ntpn': h.ntpn})}", action=True,
+            href=f"{dash.get_relative_path(PATH)}?{urlencode({'ntpn': h.ntpn})}",
+            action=True,
             id=f"lacak-hit-{h.ntpn}",
         )
         for h in hits
     ]
-    return html.Div([html.P(f"{len(hits)} pembayaran cocok dengan “{term}”; pilih satu untuk melihat jejaknya.",
-                            className="mb-2"), dbc.ListGroup(items)], id=HITS)
+    return html.Div(
+        [
+            html.P(
+                f"{len(hits)} pembayaran cocok dengan “{term}”; pilih satu untuk melihat jejaknya.", className="mb-2"
+            ),
+            dbc.ListGroup(items),
+        ],
+        id=HITS,
+    )
 
 
 def _links(step: Step, day: date | None) -> list[Component]:
@@ -137,11 +169,15 @@ def _step(step: Step, index: int, trace: Trace, first_of_stage: bool) -> html.Li
     spoken_label: dict[str, Any] = {"aria-label": spoken}
     tags: dict[str, Any] = {"data-kind": step.kind, "data-state": step.state}
     return html.Li(
-        html.Div([
-            html.Span(symbol, className=f"mpn-lacak-dot bg-{colour}", title=spoken, **spoken_label),
-            html.Div(body, className="flex-grow-1"),
-        ], className="d-flex gap-3 align-items-start"),
-        id=f"lacak-langkah-{index}", className=f"list-group-item mpn-lacak-step mpn-lacak-{step.state}",
+        html.Div(
+            [
+                html.Span(symbol, className=f"mpn-lacak-dot bg-{colour}", title=spoken, **spoken_label),
+                html.Div(body, className="flex-grow-1"),
+            ],
+            className="d-flex gap-3 align-items-start",
+        ),
+        id=f"lacak-langkah-{index}",
+        className=f"list-group-item mpn-lacak-step mpn-lacak-{step.state}",
         **tags,
     )
 
@@ -162,14 +198,30 @@ def _facts(trace: Trace) -> dbc.Card:
     p = trace.payment
     rows: list[tuple[str, str]] = [("NTPN", trace.ntpn)]
     if p is not None:
-        rows += [("Wajib pajak", f"{p.taxpayer_name} · NPWP {p.npwp}"), ("Kode billing", p.billing_code or "—"),
-                 ("Bank", f"{p.bank_name} ({p.bank_code}), cabang {p.branch_code or '—'}"),
-                 ("NTB/NTP", p.ntb), ("Jumlah", rupiah(p.amount)), ("KPP", p.kpp_code)]
+        rows += [
+            ("Wajib pajak", f"{p.taxpayer_name} · NPWP {p.npwp}"),
+            ("Kode billing", p.billing_code or "—"),
+            ("Bank", f"{p.bank_name} ({p.bank_code}), cabang {p.branch_code or '—'}"),
+            ("NTB/NTP", p.ntb),
+            ("Jumlah", rupiah(p.amount)),
+            ("KPP", p.kpp_code),
+        ]
     if trace.business_date is not None:
         rows.append(("Tanggal buku", tanggal_panjang(trace.business_date)))
-    rows.append(("Zona waktu cabang", f"{trace.zone} (waktu juga ditampilkan dalam WIB)" if trace.utc_offset != 7
-                 else "WIB"))
-    return dbc.Card(dbc.CardBody(html.Dl(
-        [part for label, value in rows for part in (html.Dt(label, className="col-sm-3"),
-                                                    html.Dd(value, className="col-sm-9 mb-1"))],
-        className="row mb-0 small")), className="mb-3", id="lacak-fakta")
+    rows.append(
+        ("Zona waktu cabang", f"{trace.zone} (waktu juga ditampilkan dalam WIB)" if trace.utc_offset != 7 else "WIB")
+    )
+    return dbc.Card(
+        dbc.CardBody(
+            html.Dl(
+                [
+                    part
+                    for label, value in rows
+                    for part in (html.Dt(label, className="col-sm-3"), html.Dd(value, className="col-sm-9 mb-1"))
+                ],
+                className="row mb-0 small",
+            )
+        ),
+        className="mb-3",
+        id="lacak-fakta",
+    )

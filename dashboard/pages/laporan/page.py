@@ -50,18 +50,32 @@ def download(report_id: int) -> Response:
         return Response("Laporan tidak ditemukan.", 404, mimetype="text/plain")
     if hashlib.sha256(found.content).hexdigest() != found.sha256:
         log.error("kept report %s is corrupt (asked by %s)", report_id, user.username)
-        return Response("Laporan rusak: isinya tidak cocok dengan SHA-256 yang tersimpan. Hubungi administrator.",
-                        500, mimetype="text/plain")
+        return Response(
+            "Laporan rusak: isinya tidak cocok dengan SHA-256 yang tersimpan. Hubungi administrator.",
+            500,
+            mimetype="text/plain",
+        )
     how = "inline" if found.format == "pdf" else "attachment"
     name = secure_filename(found.file_name) or f"laporan-{report_id}.{found.format}"
-    return Response(found.content, mimetype=view.CONTENT_TYPES[found.format],
-                    headers={"Content-Disposition": f"{how}; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
-                             "X-Content-SHA256": found.sha256})
+    return Response(
+        found.content,
+        mimetype=view.CONTENT_TYPES[found.format],
+        headers={
+            "Content-Disposition": f"{how}; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
+            "X-Content-SHA256": found.sha256,
+        },
+    )
 
 
-dash.register_page(__name__, path="/laporan", name="Laporan", title="Laporan · MPN Monitor", order=70,
-                   roles=roles_for("page.laporan"),
-                   routes=[(view.DOWNLOAD_RULE, download)])
+dash.register_page(
+    __name__,
+    path="/laporan",
+    name="Laporan",
+    title="Laporan · MPN Monitor",
+    order=70,
+    roles=roles_for("page.laporan"),
+    routes=[(view.DOWNLOAD_RULE, download)],
+)
 
 
 def layout(tanggal: str | None = None, **_ignored: str) -> html.Div:
@@ -76,20 +90,35 @@ def page_body(day: date | None) -> list[Component]:
     parts: list[Component] = [page_header(TITLE, QUESTION)]
     if may(current_user(), "reports.make"):
         day = day or default_day()
-        parts.append(section("Buat laporan harian", [view.make_form(day, config.now().date())],
-                             note="Laporan harian distribusi dan monitoring (SE-127 langkah 18) untuk tanggal buku "
-                                  "yang dipilih: kelengkapan, rekonsiliasi, surat, distribusi dan yang masih terbuka; "
-                                  "PDF dan XLSX, disimpan sebagai versi baru."))
-    parts.append(section("Laporan tersimpan", [html.Div(view.reports_table(fetch(kept_reports, limit=LISTED)),
-                                                        id=TABLE)],
-                         note="Penjadwal membuat laporan harian setiap hari kerja (jam di Pengaturan). "
-                              "Setiap versi tetap tersimpan; yang terbaru ditandai."))
+        parts.append(
+            section(
+                "Buat laporan harian",
+                [view.make_form(day, config.now().date())],
+                note="Laporan harian distribusi dan monitoring (SE-127 langkah 18) untuk tanggal buku "
+                "yang dipilih: kelengkapan, rekonsiliasi, surat, distribusi dan yang masih terbuka; "
+                "PDF dan XLSX, disimpan sebagai versi baru.",
+            )
+        )
+    parts.append(
+        section(
+            "Laporan tersimpan",
+            [html.Div(view.reports_table(fetch(kept_reports, limit=LISTED)), id=TABLE)],
+            note="Penjadwal membuat laporan harian setiap hari kerja (jam di Pengaturan). "
+            "Setiap versi tetap tersimpan; yang terbaru ditandai.",
+        )
+    )
     return parts
 
 
-@callback(Output(MESSAGE, "children"), Output(TABLE, "children"), Input(MAKE, "n_clicks"), State(DATE, "date"),
-          running=[(Output(MAKE, "disabled"), True, False)], prevent_initial_call=True,
-          roles=roles_for("reports.make"))
+@callback(
+    Output(MESSAGE, "children"),
+    Output(TABLE, "children"),
+    Input(MAKE, "n_clicks"),
+    State(DATE, "date"),
+    running=[(Output(MAKE, "disabled"), True, False)],
+    prevent_initial_call=True,
+    roles=roles_for("reports.make"),
+)
 def make(clicks: int | None, chosen: str | None) -> tuple[object, object]:
     """Make the chosen date's daily report (PDF and XLSX) now, then list it; a refusal is said in red."""
     day = parse_day(chosen)
@@ -101,7 +130,12 @@ def make(clicks: int | None, chosen: str | None) -> tuple[object, object]:
         log.info("daily report %s made by %s: %s", day, user.username, ", ".join(made))
         return made
 
-    return act(clicks, make_now,
-               done=lambda made: (view.message(f"Laporan harian tanggal buku {day:%d/%m/%Y} dibuat: {', '.join(made)}.",
-                                               ok=True), view.reports_table(fetch(kept_reports, limit=LISTED))),
-               refused=lambda why: (view.message(why.message, ok=False), dash.no_update))
+    return act(
+        clicks,
+        make_now,
+        done=lambda made: (
+            view.message(f"Laporan harian tanggal buku {day:%d/%m/%Y} dibuat: {', '.join(made)}.", ok=True),
+            view.reports_table(fetch(kept_reports, limit=LISTED)),
+        ),
+        refused=lambda why: (view.message(why.message, ok=False), dash.no_update),
+    )

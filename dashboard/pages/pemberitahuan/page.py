@@ -26,12 +26,21 @@ from queries.letters.notices import RECORD_ACTION, WITHDRAW_ACTION, acts_for, no
 
 PATH = "/pemberitahuan"
 PAGE_ROLES = permissions.roles_for("page.pemberitahuan")
-dash.register_page(__name__, path=PATH, name="Pemberitahuan gangguan", title="Pemberitahuan gangguan · MPN Monitor",
-                   order=23, navbar=False, roles=PAGE_ROLES)
+dash.register_page(
+    __name__,
+    path=PATH,
+    name="Pemberitahuan gangguan",
+    title="Pemberitahuan gangguan · MPN Monitor",
+    order=23,
+    navbar=False,
+    roles=PAGE_ROLES,
+)
 
 TITLE = "Pemberitahuan gangguan"
-SUBTITLE = ("Surat bank/pos persepsi tentang gangguan sistem atau keadaan kahar: kewajiban yang jatuh tempo selama "
-            "gangguan tampil 'terlambat — ada pemberitahuan', dihitung terpisah")
+SUBTITLE = (
+    "Surat bank/pos persepsi tentang gangguan sistem atau keadaan kahar: kewajiban yang jatuh tempo selama "
+    "gangguan tampil 'terlambat — ada pemberitahuan', dihitung terpisah"
+)
 SHOWN = "pb-id"
 
 
@@ -48,9 +57,14 @@ def page_body(notice_id: str | None) -> list[Any]:
     if shown is not None:
         parts.append(shown)
     if "record" in acts_for(user):
-        parts.append(section("Catat surat pemberitahuan", [view.form(fetch(banks))],
-                             note="Satu surat, satu pemberitahuan. Pemberitahuan tidak dapat diubah; bila keliru, "
-                                  "tarik lalu catat ulang."))
+        parts.append(
+            section(
+                "Catat surat pemberitahuan",
+                [view.form(fetch(banks))],
+                note="Satu surat, satu pemberitahuan. Pemberitahuan tidak dapat diubah; bila keliru, "
+                "tarik lalu catat ulang.",
+            )
+        )
     parts.append(section("Daftar pemberitahuan", [html.Div(view.notice_list(fetch(notices)), id=view.LIST)]))
     return parts
 
@@ -62,48 +76,101 @@ def _detail(notice_id: str | None, user: User | None) -> Any:
     if found is None:
         return section("Pemberitahuan", [html.P(f"Pemberitahuan #{notice_id.strip()} tidak ditemukan.")])
     now = config.now()
-    return section(f"Pemberitahuan #{found.notice_id}", [
-        html.Div(view.detail(found, fetch(excused_by, found, now=now), fetch(catchup, found.notice_id),
-                             fetch(linked_berita_acara, found.notice_id), "withdraw" in acts_for(user, found)),
-                 id=view.DETAIL),
-        html.Div(str(found.notice_id), id=SHOWN, hidden=True)])
+    return section(
+        f"Pemberitahuan #{found.notice_id}",
+        [
+            html.Div(
+                view.detail(
+                    found,
+                    fetch(excused_by, found, now=now),
+                    fetch(catchup, found.notice_id),
+                    fetch(linked_berita_acara, found.notice_id),
+                    "withdraw" in acts_for(user, found),
+                ),
+                id=view.DETAIL,
+            ),
+            html.Div(str(found.notice_id), id=SHOWN, hidden=True),
+        ],
+    )
 
 
-@callback(Output(view.MESSAGE, "children"), Output(view.LIST, "children"), Output(view.UPLOAD, "contents"),
-          Input(view.SAVE, "n_clicks"),
-          State(view.BANK, "value"), State(view.NUMBER, "value"), State(view.LETTER_DATE, "value"),
-          State(view.RECEIVED, "value"), State(view.CAUSE, "value"), State(view.START, "value"),
-          State(view.END, "value"), State(view.DUTY_LIST, "value"), State(view.NOTE, "value"),
-          State(view.UPLOAD, "contents"), State(view.UPLOAD, "filename"), prevent_initial_call=True,
-          roles=permissions.roles_for(RECORD_ACTION))
-def save(clicks: int | None, bank: str | None, number: str | None, letter_date: str | None, received: str | None,
-         cause: str | None, start: str | None, end: str | None, duties: list[str] | None, note: str | None,
-         contents: str | None, file_name: str | None) -> tuple[Any, Any, Any]:
+@callback(
+    Output(view.MESSAGE, "children"),
+    Output(view.LIST, "children"),
+    Output(view.UPLOAD, "contents"),
+    Input(view.SAVE, "n_clicks"),
+    State(view.BANK, "value"),
+    State(view.NUMBER, "value"),
+    State(view.LETTER_DATE, "value"),
+    State(view.RECEIVED, "value"),
+    State(view.CAUSE, "value"),
+    State(view.START, "value"),
+    State(view.END, "value"),
+    State(view.DUTY_LIST, "value"),
+    State(view.NOTE, "value"),
+    State(view.UPLOAD, "contents"),
+    State(view.UPLOAD, "filename"),
+    prevent_initial_call=True,
+    roles=permissions.roles_for(RECORD_ACTION),
+)
+def save(
+    clicks: int | None,
+    bank: str | None,
+    number: str | None,
+    letter_date: str | None,
+    received: str | None,
+    cause: str | None,
+    start: str | None,
+    end: str | None,
+    duties: list[str] | None,
+    note: str | None,
+    contents: str | None,
+    file_name: str | None,
+) -> tuple[Any, Any, Any]:
     """Record the notice in one transaction; the refusal, if any, is shown under the form."""
 
     def record(user: User) -> int:
         notice = view.notice_in(bank, number, letter_date, received, cause, start, end, duties, note)
         return perform(record_notice, notice, actor=user, scan_file=view.scan_file(contents, file_name))
 
-    return act(clicks, record, done=recorded,
-               refused=lambda why: (view.alert(why.message, "danger"), dash.no_update, dash.no_update))
+    return act(
+        clicks,
+        record,
+        done=recorded,
+        refused=lambda why: (view.alert(why.message, "danger"), dash.no_update, dash.no_update),
+    )
 
 
 def recorded(notice_id: int) -> tuple[Any, Any, Any]:
     """The confirmation with a link to the notice, the list anew, the upload emptied."""
-    done = html.Span([f"Pemberitahuan #{notice_id} dicatat. ",
-                      html.A("Lihat rinciannya", href=f"{PATH}?id={notice_id}", className="alert-link")])
+    done = html.Span(
+        [
+            f"Pemberitahuan #{notice_id} dicatat. ",
+            html.A("Lihat rinciannya", href=f"{PATH}?id={notice_id}", className="alert-link"),
+        ]
+    )
     return view.alert(done, "success"), view.notice_list(fetch(notices)), None
 
 
-@callback(Output(view.WITHDRAW_MESSAGE, "children"), Input(view.WITHDRAW, "n_clicks"), State(view.REASON, "value"),
-          State(SHOWN, "children"), prevent_initial_call=True, roles=permissions.roles_for(WITHDRAW_ACTION))
+@callback(
+    Output(view.WITHDRAW_MESSAGE, "children"),
+    Input(view.WITHDRAW, "n_clicks"),
+    State(view.REASON, "value"),
+    State(SHOWN, "children"),
+    prevent_initial_call=True,
+    roles=permissions.roles_for(WITHDRAW_ACTION),
+)
 def withdraw(clicks: int | None, reason: str | None, shown: str | None) -> Any:
     """Withdraw the notice shown, with the reason given (audited)."""
     if not (shown or "").isdigit():
         raise PreventUpdate
-    return act(clicks, lambda user: perform(withdraw_notice, int(shown or 0), actor=user, reason=reason or ""),
-               done=lambda _withdrawn: view.alert("Pemberitahuan ditarik: kewajiban yang dikecualikannya kembali "
-                                                  "dihitung terlambat. Muat ulang halaman untuk melihat keadaannya.",
-                                                  "success"),
-               refused=lambda why: view.alert(why.message, "danger"))
+    return act(
+        clicks,
+        lambda user: perform(withdraw_notice, int(shown or 0), actor=user, reason=reason or ""),
+        done=lambda _withdrawn: view.alert(
+            "Pemberitahuan ditarik: kewajiban yang dikecualikannya kembali "
+            "dihitung terlambat. Muat ulang halaman untuk melihat keadaannya.",
+            "success",
+        ),
+        refused=lambda why: view.alert(why.message, "danger"),
+    )

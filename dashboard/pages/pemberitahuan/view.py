@@ -40,35 +40,87 @@ def _text(id_: str, label: str, placeholder: str = "", width: int = 3) -> dbc.Co
 
 def form(banks: list[BankRef]) -> dbc.Card:
     """The recording form (times are read in the schedule time zone, WIB unless configured)."""
-    return dbc.Card(dbc.CardBody([
-        dbc.Row([
-            dbc.Col([dbc.Label("Bank/pos persepsi", html_for=BANK),
-                     dbc.Select(id=BANK, options=[{"label": "Pilih bank/pos", "value": ""}]
-                                + [{"label": f"{b.bank_code} · {b.name}", "value": b.bank_code} for b in banks],
-                                value="")], md=4),
-            _text(NUMBER, "Nomor surat", "mis. 123/DIV-TI/XI/2026"),
-            _text(LETTER_DATE, "Tanggal surat", "YYYY-MM-DD", 2),
-            _text(RECEIVED, "Diterima (WIB)", "YYYY-MM-DD HH:MM"),
-        ], className="g-2 mb-2"),
-        dbc.Row([
-            dbc.Col([dbc.Label("Penyebab", html_for=CAUSE),
-                     dbc.Select(id=CAUSE, options=[{"label": "Pilih penyebab", "value": ""}]
-                                + [{"label": v, "value": k} for k, v in CAUSES.items()], value="")], md=3),
-            _text(START, "Gangguan mulai (WIB)", "YYYY-MM-DD HH:MM"),
-            _text(END, "Gangguan selesai (WIB)", "YYYY-MM-DD HH:MM"),
-            dbc.Col([dbc.Label("Kewajiban terdampak"),
-                     dbc.Checklist(id=DUTY_LIST, options=[{"label": v, "value": k} for k, v in DUTIES.items()],
-                                   value=["batch"], inline=True)], md=3),
-        ], className="g-2 mb-2"),
-        dbc.Row([
-            dbc.Col([dbc.Label("Catatan", html_for=NOTE), dbc.Textarea(id=NOTE, rows=2, maxLength=500)], md=8),
-            dbc.Col([dbc.Label("Pindaian surat (PDF, paling besar 10 MB)"),
-                     dcc.Upload(id=UPLOAD, children=html.Div(["Seret atau ", html.A("pilih berkas PDF")]),
-                                accept="application/pdf", max_size=MAX_SCAN, className="mpn-upload")], md=4),
-        ], className="g-2 mb-2"),
-        dbc.Button("Catat pemberitahuan", id=SAVE, color="primary"),
-        html.Div(id=MESSAGE, className="mt-2"),
-    ]), className="mb-3")
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                dbc.Row(
+                    [
+                        dbc.Col(
+                            [
+                                dbc.Label("Bank/pos persepsi", html_for=BANK),
+                                dbc.Select(
+                                    id=BANK,
+                                    options=[{"label": "Pilih bank/pos", "value": ""}]
+                                    + [{"label": f"{b.bank_code} · {b.name}", "value": b.bank_code} for b in banks],
+                                    value="",
+                                ),
+                            ],
+                            md=4,
+                        ),
+                        _text(NUMBER, "Nomor surat", "mis. 123/DIV-TI/XI/2026"),
+                        _text(LETTER_DATE, "Tanggal surat", "YYYY-MM-DD", 2),
+                        _text(RECEIVED, "Diterima (WIB)", "YYYY-MM-DD HH:MM"),
+                    ],
+                    className="g-2 mb-2",
+                ),
+                dbc.Row(
+                    [
+                        dbc.Col(
+                            [
+                                dbc.Label("Penyebab", html_for=CAUSE),
+                                dbc.Select(
+                                    id=CAUSE,
+                                    options=[{"label": "Pilih penyebab", "value": ""}]
+                                    + [{"label": v, "value": k} for k, v in CAUSES.items()],
+                                    value="",
+                                ),
+                            ],
+                            md=3,
+                        ),
+                        _text(START, "Gangguan mulai (WIB)", "YYYY-MM-DD HH:MM"),
+                        _text(END, "Gangguan selesai (WIB)", "YYYY-MM-DD HH:MM"),
+                        dbc.Col(
+                            [
+                                dbc.Label("Kewajiban terdampak"),
+                                dbc.Checklist(
+                                    id=DUTY_LIST,
+                                    options=[{"label": v, "value": k} for k, v in DUTIES.items()],
+                                    value=["batch"],
+                                    inline=True,
+                                ),
+                            ],
+                            md=3,
+                        ),
+                    ],
+                    className="g-2 mb-2",
+                ),
+                dbc.Row(
+                    [
+                        dbc.Col(
+                            [dbc.Label("Catatan", html_for=NOTE), dbc.Textarea(id=NOTE, rows=2, maxLength=500)], md=8
+                        ),
+                        dbc.Col(
+                            [
+                                dbc.Label("Pindaian surat (PDF, paling besar 10 MB)"),
+                                dcc.Upload(
+                                    id=UPLOAD,
+                                    children=html.Div(["Seret atau ", html.A("pilih berkas PDF")]),
+                                    accept="application/pdf",
+                                    max_size=MAX_SCAN,
+                                    className="mpn-upload",
+                                ),
+                            ],
+                            md=4,
+                        ),
+                    ],
+                    className="g-2 mb-2",
+                ),
+                dbc.Button("Catat pemberitahuan", id=SAVE, color="primary"),
+                html.Div(id=MESSAGE, className="mt-2"),
+            ]
+        ),
+        className="mb-3",
+    )
 
 
 def moment(value: str | None, what: str) -> datetime:
@@ -91,16 +143,31 @@ def day(value: str | None, what: str) -> date:
         raise FormError(f"{what} harus berbentuk YYYY-MM-DD.") from None
 
 
-def notice_in(bank: str | None, number: str | None, letter_date: str | None, received: str | None,
-              cause: str | None, start: str | None, end: str | None, duties: list[str] | None,
-              note: str | None) -> NoticeIn:
+def notice_in(
+    bank: str | None,
+    number: str | None,
+    letter_date: str | None,
+    received: str | None,
+    cause: str | None,
+    start: str | None,
+    end: str | None,
+    duties: list[str] | None,
+    note: str | None,
+) -> NoticeIn:
     """The form's values as a notice (the checks of `queries.letters.notices` follow when it is recorded)."""
     if not cause:
         raise FormError("Pilih penyebab gangguan.")
-    return NoticeIn((bank or "").strip().upper(), " ".join((number or "").split()), day(letter_date, "Tanggal surat"),
-                    moment(received, "Waktu terima"), cause, moment(start, "Awal gangguan"),
-                    moment(end, "Akhir gangguan"), tuple(d for d in DUTIES if d in (duties or [])),
-                    (note or "").strip())
+    return NoticeIn(
+        (bank or "").strip().upper(),
+        " ".join((number or "").split()),
+        day(letter_date, "Tanggal surat"),
+        moment(received, "Waktu terima"),
+        cause,
+        moment(start, "Awal gangguan"),
+        moment(end, "Akhir gangguan"),
+        tuple(d for d in DUTIES if d in (duties or [])),
+        (note or "").strip(),
+    )
 
 
 def scan_file(contents: str | None, name: str | None) -> tuple[str, bytes] | None:
@@ -118,71 +185,147 @@ def alert(message: Any, color: str) -> dbc.Alert:
 def notice_list(found: list[Notice]) -> Any:
     """Every notice, newest first, each linking to its detail."""
     if not found:
-        return empty_state("Belum ada surat pemberitahuan gangguan.",
-                           "Surat dari bank/pos tentang gangguan sistem dicatat di sini atau lewat mpn import notices.")
-    head = html.Thead(html.Tr([html.Th(h) for h in ("No.", "Bank", "Nomor surat", "Penyebab", "Periode gangguan",
-                                                    "Kewajiban", "Status")]))
-    body = html.Tbody([html.Tr([
-        html.Td(dcc.Link(f"#{n.notice_id}", href=f"/pemberitahuan?id={n.notice_id}")),
-        html.Td(f"{n.bank_code} {n.bank_name}"), html.Td(n.letter_number), html.Td(n.cause_title),
-        html.Td(n.period_text), html.Td(n.duty_titles),
-        html.Td(dbc.Badge("Berlaku", color="info") if n.active else dbc.Badge("Ditarik", color="secondary")),
-    ]) for n in found])
+        return empty_state(
+            "Belum ada surat pemberitahuan gangguan.",
+            "Surat dari bank/pos tentang gangguan sistem dicatat di sini atau lewat mpn import notices.",
+        )
+    head = html.Thead(
+        html.Tr(
+            [html.Th(h) for h in ("No.", "Bank", "Nomor surat", "Penyebab", "Periode gangguan", "Kewajiban", "Status")]
+        )
+    )
+    body = html.Tbody(
+        [
+            html.Tr(
+                [
+                    html.Td(dcc.Link(f"#{n.notice_id}", href=f"/pemberitahuan?id={n.notice_id}")),
+                    html.Td(f"{n.bank_code} {n.bank_name}"),
+                    html.Td(n.letter_number),
+                    html.Td(n.cause_title),
+                    html.Td(n.period_text),
+                    html.Td(n.duty_titles),
+                    html.Td(
+                        dbc.Badge("Berlaku", color="info") if n.active else dbc.Badge("Ditarik", color="secondary")
+                    ),
+                ]
+            )
+            for n in found
+        ]
+    )
     return html.Table([head, body], className="table table-sm mb-0", id="pb-tabel")
 
 
-def detail(n: Notice, excused: list[Excused], runs: list[Catchup], cited: list[BeritaAcara],
-           can_withdraw: bool) -> list[Any]:
+def detail(
+    n: Notice, excused: list[Excused], runs: list[Catchup], cited: list[BeritaAcara], can_withdraw: bool
+) -> list[Any]:
     """One notice: its letter, the duties it excuses, the catch-up, the Berita Acara, and the withdraw form."""
-    facts = [("Bank/pos", f"{n.bank_code} {n.bank_name}"), ("Nomor surat", n.letter_number),
-             ("Tanggal surat", tanggal_pendek(n.letter_date)), ("Diterima", waktu_wib(n.received_at)),
-             ("Penyebab", n.cause_title), ("Periode gangguan", n.period_text), ("Kewajiban", n.duty_titles),
-             ("Tanggal buku terdampak", f"{tanggal_pendek(n.first_date)} s.d. {tanggal_pendek(n.last_date)}"),
-             ("Catatan", n.note or "—"), ("Dicatat", f"{waktu_wib(n.recorded_at)} oleh {n.recorded_by}")]
+    facts = [
+        ("Bank/pos", f"{n.bank_code} {n.bank_name}"),
+        ("Nomor surat", n.letter_number),
+        ("Tanggal surat", tanggal_pendek(n.letter_date)),
+        ("Diterima", waktu_wib(n.received_at)),
+        ("Penyebab", n.cause_title),
+        ("Periode gangguan", n.period_text),
+        ("Kewajiban", n.duty_titles),
+        ("Tanggal buku terdampak", f"{tanggal_pendek(n.first_date)} s.d. {tanggal_pendek(n.last_date)}"),
+        ("Catatan", n.note or "—"),
+        ("Dicatat", f"{waktu_wib(n.recorded_at)} oleh {n.recorded_by}"),
+    ]
     if not n.active:
         facts.append(("Ditarik", f"{waktu_wib(n.withdrawn_at)} oleh {n.withdrawn_by}: {n.withdrawn_reason}"))
-    out: list[Any] = [html.Dl([x for k, v in facts for x in (html.Dt(k, className="col-sm-3"),
-                                                            html.Dd(v, className="col-sm-9"))], className="row mb-2")]
+    out: list[Any] = [
+        html.Dl(
+            [x for k, v in facts for x in (html.Dt(k, className="col-sm-3"), html.Dd(v, className="col-sm-9"))],
+            className="row mb-2",
+        )
+    ]
     if n.scan_id is not None:
-        out.append(html.A("Buka pindaian surat (PDF)", href=dash.get_relative_path(SCAN_PATH) + str(n.scan_id),
-                          target="_blank", className="d-block mb-2"))
+        out.append(
+            html.A(
+                "Buka pindaian surat (PDF)",
+                href=dash.get_relative_path(SCAN_PATH) + str(n.scan_id),
+                target="_blank",
+                className="d-block mb-2",
+            )
+        )
     out += [html.H3("Kewajiban yang dikecualikan", className="h6 mt-3"), _excused(excused)]
     if n.cause == "force_majeure":
         out += [html.H3("Rekonsiliasi ulang (keadaan kahar, R14)", className="h6 mt-3"), _runs(runs)]
     out += [html.H3("Berita Acara yang merujuk gangguan ini", className="h6 mt-3"), _cited(cited)]
     if n.active and can_withdraw:
-        out.append(dbc.Card(dbc.CardBody([
-            dbc.Label("Alasan penarikan", html_for=REASON), dbc.Textarea(id=REASON, rows=2, maxLength=500),
-            dbc.Button("Tarik pemberitahuan", id=WITHDRAW, color="danger", outline=True, className="mt-2"),
-            html.Div(id=WITHDRAW_MESSAGE, className="mt-2")]), className="mt-3"))
+        out.append(
+            dbc.Card(
+                dbc.CardBody(
+                    [
+                        dbc.Label("Alasan penarikan", html_for=REASON),
+                        dbc.Textarea(id=REASON, rows=2, maxLength=500),
+                        dbc.Button("Tarik pemberitahuan", id=WITHDRAW, color="danger", outline=True, className="mt-2"),
+                        html.Div(id=WITHDRAW_MESSAGE, className="mt-2"),
+                    ]
+                ),
+                className="mt-3",
+            )
+        )
     return out
 
 
 def _excused(rows: list[Excused]) -> Any:
     if not rows:
-        return html.P("Tidak ada kewajiban bank ini yang jatuh tempo dalam periode dan terlambat.",
-                      className="text-secondary small", id="pb-dikecualikan")
-    items = [html.Li(dcc.Link(f"{tanggal_pendek(e.business_date)} · {KL_DUTIES[e.duty]}: {PLAIN[e.plain_state]} "
-                              f"(batas {waktu_wib(e.due)})", href=f"/kelengkapan?tanggal={e.business_date}"))
-             for e in rows]
+        return html.P(
+            "Tidak ada kewajiban bank ini yang jatuh tempo dalam periode dan terlambat.",
+            className="text-secondary small",
+            id="pb-dikecualikan",
+        )
+    items = [
+        html.Li(
+            dcc.Link(
+                f"{tanggal_pendek(e.business_date)} · {KL_DUTIES[e.duty]}: {PLAIN[e.plain_state]} "
+                f"(batas {waktu_wib(e.due)})",
+                href=f"/kelengkapan?tanggal={e.business_date}",
+            )
+        )
+        for e in rows
+    ]
     return html.Ul(items, id="pb-dikecualikan")
 
 
 def _runs(runs: list[Catchup]) -> Any:
     if not runs:
-        return html.P("Belum ada rekonsiliasi ulang atas tanggal buku terdampak sejak pemberitahuan dicatat.",
-                      className="text-secondary small", id="pb-rekon-ulang")
-    head = html.Thead(html.Tr([html.Th(h) for h in ("Tanggal buku", "Proses", "Waktu", "Transaksi MPN",
-                                                    "Cocok (transaksi)", "Cocok (jumlah)")]))
-    body = html.Tbody([html.Tr([html.Td(tanggal_pendek(r.business_date)), html.Td(f"#{r.run_id}"),
-                                html.Td(waktu_wib(r.at)), html.Td(f"{angka(r.mpn_before)} → {angka(r.mpn_after)}"),
-                                html.Td(f"{angka(r.matched_before)} → {angka(r.matched_after)}"),
-                                html.Td(f"{rupiah(r.amount_before)} → {rupiah(r.amount_after)}")]) for r in runs])
+        return html.P(
+            "Belum ada rekonsiliasi ulang atas tanggal buku terdampak sejak pemberitahuan dicatat.",
+            className="text-secondary small",
+            id="pb-rekon-ulang",
+        )
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th(h)
+                for h in ("Tanggal buku", "Proses", "Waktu", "Transaksi MPN", "Cocok (transaksi)", "Cocok (jumlah)")
+            ]
+        )
+    )
+    body = html.Tbody(
+        [
+            html.Tr(
+                [
+                    html.Td(tanggal_pendek(r.business_date)),
+                    html.Td(f"#{r.run_id}"),
+                    html.Td(waktu_wib(r.at)),
+                    html.Td(f"{angka(r.mpn_before)} → {angka(r.mpn_after)}"),
+                    html.Td(f"{angka(r.matched_before)} → {angka(r.matched_after)}"),
+                    html.Td(f"{rupiah(r.amount_before)} → {rupiah(r.amount_after)}"),
+                ]
+            )
+            for r in runs
+        ]
+    )
     return html.Table([head, body], className="table table-sm", id="pb-rekon-ulang")
 
 
 def _cited(cited: list[BeritaAcara]) -> Any:
     if not cited:
         return html.P("Belum ada.", className="text-secondary small", id="pb-berita-acara")
-    return html.Ul([html.Li(f"{b.number} · NTPN {b.ntpn} · dicatat {waktu_wib(b.registered_at)}") for b in cited],
-                   id="pb-berita-acara")
+    return html.Ul(
+        [html.Li(f"{b.number} · NTPN {b.ntpn} · dicatat {waktu_wib(b.registered_at)}") for b in cited],
+        id="pb-berita-acara",
+    )

@@ -42,8 +42,9 @@ from queries.reconciliation.revenue import (
 #: Management reads revenue; so do the monitoring section's heads and the administrator.
 VIEWERS = roles_for("page.penerimaan")
 
-dash.register_page(__name__, path="/penerimaan", name="Penerimaan", title="Penerimaan · MPN Monitor", order=50,
-                   roles=VIEWERS)
+dash.register_page(
+    __name__, path="/penerimaan", name="Penerimaan", title="Penerimaan · MPN Monitor", order=50, roles=VIEWERS
+)
 
 RANGE, BANKS, KAPS, KANWIL = "pn-periode", "pn-bank", "pn-kap", "pn-kanwil"
 CARDS, DAILY, MONTHLY, GROUPS, KAP_TABLE = "pn-kartu", "pn-harian", "pn-bulanan", "pn-kelompok", "pn-kap-teratas"
@@ -55,8 +56,13 @@ MAX_DAYS = 3 * 366
 
 TITLE = "Penerimaan"
 QUESTION = "Berapa penerimaan, dari mana, dibanding tahun lalu?"
-FILTERS = [Input(RANGE, "start_date"), Input(RANGE, "end_date"), Input(BANKS, "value"), Input(KAPS, "value"),
-           Input(KANWIL, "value")]
+FILTERS = [
+    Input(RANGE, "start_date"),
+    Input(RANGE, "end_date"),
+    Input(BANKS, "value"),
+    Input(KAPS, "value"),
+    Input(KANWIL, "value"),
+]
 
 
 def layout(**query: str) -> html.Div:
@@ -73,41 +79,87 @@ def page_body(query: dict[str, str] | None = None) -> list[Any]:
     last = parse_day(query.get("sampai")) or parse_day(query.get(DAY_PARAM)) or default_day()
     first = parse_day(query.get("dari")) or last.replace(day=1)
     ids = {"range": RANGE, "banks": BANKS, "kaps": KAPS, "kanwil": KANWIL}
-    tools = html.Div([dbc.Button("Unduh data (XLSX)", id=XLSX, color="primary", outline=True, size="sm"),
-                      dcc.Download(id=DOWNLOAD)])
-    chosen = {"banks": _listed(query.get(BANK_PARAM)), "kaps": _listed(query.get("kap")),
-              "kanwil": (query.get("kanwil") or "")[:20] or None}
+    tools = html.Div(
+        [dbc.Button("Unduh data (XLSX)", id=XLSX, color="primary", outline=True, size="sm"), dcc.Download(id=DOWNLOAD)]
+    )
+    chosen = {
+        "banks": _listed(query.get(BANK_PARAM)),
+        "kaps": _listed(query.get("kap")),
+        "kanwil": (query.get("kanwil") or "")[:20] or None,
+    }
     return [
         page_header(TITLE, QUESTION, tools),
         view.filter_bar(ids, first, last, choices.banks, choices.kaps, choices.kanwils, chosen=chosen),
         html.Div(period_message(first, last), id=PERIOD_MESSAGE),
         dcc.Store(id=DRILL, data=None),
         html.Div(id=CARDS),
-        html.P("Penerimaan dihitung diterima setelah data MPN cocok dengan batch bank/pos (terekonsiliasi); "
-               "sisanya ditampilkan terpisah. Semua grafik mengikuti pilihan di atas.", className="mpn-section-note"),
-        dbc.Row([
-            dbc.Col(section("Per hari", [view.graph(DAILY, "harian")],
-                            note="Penerimaan terekonsiliasi per tanggal buku; garis titik: tanggal yang sama tahun "
-                                 "lalu."), lg=7),
-            dbc.Col(section("Per bulan", [view.graph(MONTHLY, "bulanan")],
-                            note="Bulan dalam periode, dibanding hari yang sama tahun lalu."), lg=5),
-        ]),
-        dbc.Row([
-            dbc.Col(section("Per kelompok pajak", [view.graph(GROUPS, "kelompok-pajak", 300)]), lg=5),
-            dbc.Col(section(f"{TOP} KAP terbesar", [html.Div(id=KAP_TABLE)]), lg=7),
-        ]),
-        dbc.Row([
-            dbc.Col(section("Per bank/pos persepsi", [view.graph(AGENTS, "bank")],
-                            note=f"{TOP} terbesar; sisanya digabung dalam \u201cLainnya\u201d."), lg=6),
-            dbc.Col(html.Section([
-                html.Div([html.H2("Per Kanwil", id=AREA_TITLE, className="mpn-section-title"),
-                          dbc.Button("Kembali ke semua Kanwil", id=BACK, size="sm", color="secondary", outline=True,
-                                     style={"display": "none"})],
-                         className="d-flex justify-content-between align-items-center"),
-                html.P("Klik batang sebuah Kanwil untuk melihat KPP-nya.", className="mpn-section-note"),
-                view.graph(AREA, "wilayah"),
-            ], className="mpn-section"), lg=6),
-        ]),
+        html.P(
+            "Penerimaan dihitung diterima setelah data MPN cocok dengan batch bank/pos (terekonsiliasi); "
+            "sisanya ditampilkan terpisah. Semua grafik mengikuti pilihan di atas.",
+            className="mpn-section-note",
+        ),
+        dbc.Row(
+            [
+                dbc.Col(
+                    section(
+                        "Per hari",
+                        [view.graph(DAILY, "harian")],
+                        note="Penerimaan terekonsiliasi per tanggal buku; garis titik: tanggal yang sama tahun lalu.",
+                    ),
+                    lg=7,
+                ),
+                dbc.Col(
+                    section(
+                        "Per bulan",
+                        [view.graph(MONTHLY, "bulanan")],
+                        note="Bulan dalam periode, dibanding hari yang sama tahun lalu.",
+                    ),
+                    lg=5,
+                ),
+            ]
+        ),
+        dbc.Row(
+            [
+                dbc.Col(section("Per kelompok pajak", [view.graph(GROUPS, "kelompok-pajak", 300)]), lg=5),
+                dbc.Col(section(f"{TOP} KAP terbesar", [html.Div(id=KAP_TABLE)]), lg=7),
+            ]
+        ),
+        dbc.Row(
+            [
+                dbc.Col(
+                    section(
+                        "Per bank/pos persepsi",
+                        [view.graph(AGENTS, "bank")],
+                        note=f"{TOP} terbesar; sisanya digabung dalam \u201cLainnya\u201d.",
+                    ),
+                    lg=6,
+                ),
+                dbc.Col(
+                    html.Section(
+                        [
+                            html.Div(
+                                [
+                                    html.H2("Per Kanwil", id=AREA_TITLE, className="mpn-section-title"),
+                                    dbc.Button(
+                                        "Kembali ke semua Kanwil",
+                                        id=BACK,
+                                        size="sm",
+                                        color="secondary",
+                                        outline=True,
+                                        style={"display": "none"},
+                                    ),
+                                ],
+                                className="d-flex justify-content-between align-items-center",
+                            ),
+                            html.P("Klik batang sebuah Kanwil untuk melihat KPP-nya.", className="mpn-section-note"),
+                            view.graph(AREA, "wilayah"),
+                        ],
+                        className="mpn-section",
+                    ),
+                    lg=6,
+                ),
+            ]
+        ),
     ]
 
 
@@ -121,25 +173,28 @@ def period_message(first: date | None, last: date | None) -> Any:
     return range_notice(first, last, max_days=MAX_DAYS)
 
 
-@callback(Output(PERIOD_MESSAGE, "children"), Output(URL, "search"), *FILTERS, prevent_initial_call=True,
-          roles=VIEWERS)
+@callback(Output(PERIOD_MESSAGE, "children"), Output(URL, "search"), *FILTERS, prevent_initial_call=True, roles=VIEWERS)
 def keep_filters(start: str | None, end: str | None, banks: Any, kaps: Any, kanwil: Any) -> tuple[Any, str]:
     """The period's warning, if any; the filters written into the address (a reload or a shared link keeps them)."""
     first, last = parse_day(start), parse_day(end)
     return period_message(first, last), search(
-        dari=first.isoformat() if first else None, sampai=last.isoformat() if last else None,
+        dari=first.isoformat() if first else None,
+        sampai=last.isoformat() if last else None,
         **{BANK_PARAM: ",".join(_codes(banks)), "kap": ",".join(_codes(kaps))},
-        kanwil=str(kanwil) if isinstance(kanwil, str | int) else None)
+        kanwil=str(kanwil) if isinstance(kanwil, str | int) else None,
+    )
 
 
-def cut(start: str | None, end: str | None, banks: list[str] | None, kaps: list[str] | None,
-        kanwil: str | None) -> RevenueFilter:
+def cut(
+    start: str | None, end: str | None, banks: list[str] | None, kaps: list[str] | None, kanwil: str | None
+) -> RevenueFilter:
     """The filters' values as one `RevenueFilter`; nothing to do (PreventUpdate) while the period is incomplete."""
     first, last = parse_day(start), parse_day(end)
     if first is None or last is None or first > last or (last - first).days > MAX_DAYS:
         raise PreventUpdate
-    return RevenueFilter(first, last, bank_codes=_codes(banks), kaps=_codes(kaps),
-                         kanwil_code=str(kanwil) if kanwil else None)
+    return RevenueFilter(
+        first, last, bank_codes=_codes(banks), kaps=_codes(kaps), kanwil_code=str(kanwil) if kanwil else None
+    )
 
 
 def _codes(values: Any) -> tuple[str, ...]:
@@ -174,17 +229,21 @@ def monthly(*values: Any) -> Any:
 def groups(*values: Any) -> tuple[Any, Any]:
     """Per tax group, and the top KAPs."""
     f = cut(*values)
-    return (view.captioned(view.share_figure(fetch(revenue_by_tax_group, f), horizontal=False),
-                           "Penerimaan per kelompok pajak", f),
-            view.kap_table(fetch(revenue_by_kap, f, limit=TOP)))
+    return (
+        view.captioned(
+            view.share_figure(fetch(revenue_by_tax_group, f), horizontal=False), "Penerimaan per kelompok pajak", f
+        ),
+        view.kap_table(fetch(revenue_by_kap, f, limit=TOP)),
+    )
 
 
 @callback(Output(AGENTS, "figure"), *FILTERS, roles=VIEWERS)
 def agents(*values: Any) -> Any:
     """The top collecting agents and "Lainnya"."""
     f = cut(*values)
-    return view.captioned(view.share_figure(fetch(revenue_by_bank, f, top=TOP), level="bank"),
-                          f"{TOP} bank/pos persepsi teratas", f)
+    return view.captioned(
+        view.share_figure(fetch(revenue_by_bank, f, top=TOP), level="bank"), f"{TOP} bank/pos persepsi teratas", f
+    )
 
 
 def areas(f: RevenueFilter, drilled: str | None) -> tuple[list[Any], str, str]:
@@ -196,8 +255,14 @@ def areas(f: RevenueFilter, drilled: str | None) -> tuple[list[Any], str, str]:
     return fetch(revenue_by_kpp, f, kanwil), "kpp", f"Per KPP: {name}"
 
 
-@callback(Output(AREA, "figure"), Output(AREA_TITLE, "children"), Output(BACK, "style"), *FILTERS,
-          Input(DRILL, "data"), roles=VIEWERS)
+@callback(
+    Output(AREA, "figure"),
+    Output(AREA_TITLE, "children"),
+    Output(BACK, "style"),
+    *FILTERS,
+    Input(DRILL, "data"),
+    roles=VIEWERS,
+)
 def area(*values: Any) -> tuple[Any, str, dict[str, str]]:
     """Per Kanwil, or per KPP of one Kanwil; the way back while drilled down."""
     f, drilled = cut(*values[:-1]), values[-1]
@@ -207,8 +272,15 @@ def area(*values: Any) -> tuple[Any, str, dict[str, str]]:
     return figure, title, back
 
 
-@callback(Output(DRILL, "data"), Output(AREA, "clickData"), Input(AREA, "clickData"), Input(BACK, "n_clicks"),
-          Input(KANWIL, "value"), prevent_initial_call=True, roles=VIEWERS)
+@callback(
+    Output(DRILL, "data"),
+    Output(AREA, "clickData"),
+    Input(AREA, "clickData"),
+    Input(BACK, "n_clicks"),
+    Input(KANWIL, "value"),
+    prevent_initial_call=True,
+    roles=VIEWERS,
+)
 def drill(click: dict[str, Any] | None, _back: int | None, _kanwil: str | None) -> tuple[str | None, None]:
     """A click on a Kanwil bar drills down to its KPPs; the button, or choosing a Kanwil above, goes back."""
     if ctx.triggered_id != AREA:
@@ -222,9 +294,15 @@ def drill(click: dict[str, Any] | None, _back: int | None, _kanwil: str | None) 
     return str(code), None
 
 
-@callback(Output(DOWNLOAD, "data"), Input(XLSX, "n_clicks"), *(State(i.component_id, i.component_property)
-                                                              for i in FILTERS), State(DRILL, "data"),
-          running=[(Output(XLSX, "disabled"), True, False)], prevent_initial_call=True, roles=VIEWERS)
+@callback(
+    Output(DOWNLOAD, "data"),
+    Input(XLSX, "n_clicks"),
+    *(State(i.component_id, i.component_property) for i in FILTERS),
+    State(DRILL, "data"),
+    running=[(Output(XLSX, "disabled"), True, False)],
+    prevent_initial_call=True,
+    roles=VIEWERS,
+)
 def download(clicks: int | None, *values: Any) -> Any:
     """The current cut, one sheet per chart."""
     if not clicks:
@@ -232,12 +310,20 @@ def download(clicks: int | None, *values: Any) -> Any:
     f, drilled = cut(*values[:-1]), values[-1]
     shares, level, title = areas(f, drilled if isinstance(drilled, str) else None)
     data = view.RevenueData(
-        cut=f, totals=fetch(revenue_totals, f), days=fetch(daily_revenue, f),
-        last_year_days=fetch(daily_revenue, f.last_year()), months=fetch(monthly_revenue, f),
-        groups=fetch(revenue_by_tax_group, f), kaps=fetch(revenue_by_kap, f, limit=TOP),
-        banks=fetch(revenue_by_bank, f, top=TOP), areas=shares, area_level="Kanwil" if level == "kanwil" else "KPP")
+        cut=f,
+        totals=fetch(revenue_totals, f),
+        days=fetch(daily_revenue, f),
+        last_year_days=fetch(daily_revenue, f.last_year()),
+        months=fetch(monthly_revenue, f),
+        groups=fetch(revenue_by_tax_group, f),
+        kaps=fetch(revenue_by_kap, f, limit=TOP),
+        banks=fetch(revenue_by_bank, f, top=TOP),
+        areas=shares,
+        area_level="Kanwil" if level == "kanwil" else "KPP",
+    )
     note = view.filters_note(f, title.removeprefix("Per KPP: ") if level == "kpp" else "")
     name = f"penerimaan-{f.first:%Y%m%d}-{f.last:%Y%m%d}.xlsx"
     user = current_user()
-    return dcc.send_bytes(view.workbook(data, note, made_at=config.now(), made_by=user.username if user else None),
-                          name)
+    return dcc.send_bytes(
+        view.workbook(data, note, made_at=config.now(), made_by=user.username if user else None), name
+    )

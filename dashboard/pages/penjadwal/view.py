@@ -50,6 +50,7 @@ FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "Noto Sa
 
 # --- words ----------------------------------------------------------------------------------------------------
 
+
 def lalu(seconds: float) -> str:
     """How long ago, in words: `5 detik lalu`, `3 menit lalu`, `2 jam lalu`, `4 hari lalu`."""
     s = max(0, int(seconds))
@@ -103,28 +104,55 @@ def rate_text(stats: JobStats | None) -> str:
 
 # --- the status strip -----------------------------------------------------------------------------------------
 
+
 def status_strip(instances: list[Instance], now: datetime) -> dbc.Alert:
     """Which scheduler process leads and its last heartbeat, the standby ones; red when none leads alive."""
     leader = next((i for i in instances if i.is_leader and i.alive(now)), None)
     standby = [i for i in instances if i is not leader and i.alive(now)]
-    spare = (html.Div("Cadangan: " + "; ".join(f"{i.instance_id} (detak terakhir {lalu(_age(i, now))})"
-                                                  for i in standby), id="pj-cadangan", className="small")
-             if standby else html.Div("Tidak ada instance cadangan.", id="pj-cadangan", className="small"))
+    spare = (
+        html.Div(
+            "Cadangan: " + "; ".join(f"{i.instance_id} (detak terakhir {lalu(_age(i, now))})" for i in standby),
+            id="pj-cadangan",
+            className="small",
+        )
+        if standby
+        else html.Div("Tidak ada instance cadangan.", id="pj-cadangan", className="small")
+    )
     if leader is None:
         last = next((i for i in instances if i.is_leader), instances[0] if instances else None)
-        seen = (f"Terakhir terlihat: {last.instance_id}, {lalu(_age(last, now))}." if last
-                else "Tidak ada proses penjadwal yang tercatat dalam 24 jam terakhir.")
-        return dbc.Alert([html.Strong("Penjadwal tidak aktif", id="pj-status-judul"),
-                          html.Div(f"{seen} Pekerjaan terjadwal dan permintaan \"Jalankan sekarang\" tidak "
-                                   "berjalan sampai penjadwal aktif kembali; hubungi administrator sistem.",
-                                   className="small"), spare],
-                         color="danger", className="mpn-notice", id="pj-status-isi")
+        seen = (
+            f"Terakhir terlihat: {last.instance_id}, {lalu(_age(last, now))}."
+            if last
+            else "Tidak ada proses penjadwal yang tercatat dalam 24 jam terakhir."
+        )
+        return dbc.Alert(
+            [
+                html.Strong("Penjadwal tidak aktif", id="pj-status-judul"),
+                html.Div(
+                    f'{seen} Pekerjaan terjadwal dan permintaan "Jalankan sekarang" tidak '
+                    "berjalan sampai penjadwal aktif kembali; hubungi administrator sistem.",
+                    className="small",
+                ),
+                spare,
+            ],
+            color="danger",
+            className="mpn-notice",
+            id="pj-status-isi",
+        )
     since = f", memimpin sejak {waktu_pendek(leader.led_since)}" if leader.led_since else ""
-    return dbc.Alert([html.Strong("Penjadwal aktif", id="pj-status-judul"),
-                      html.Span(f", detak terakhir {lalu(_age(leader, now))}", id="pj-detak"),
-                      html.Div(f"Instance pemimpin: {leader.instance_id} ({leader.host}, PID {leader.pid}){since}",
-                               className="small"), spare],
-                     color="success", className="mpn-notice", id="pj-status-isi")
+    return dbc.Alert(
+        [
+            html.Strong("Penjadwal aktif", id="pj-status-judul"),
+            html.Span(f", detak terakhir {lalu(_age(leader, now))}", id="pj-detak"),
+            html.Div(
+                f"Instance pemimpin: {leader.instance_id} ({leader.host}, PID {leader.pid}){since}", className="small"
+            ),
+            spare,
+        ],
+        color="success",
+        className="mpn-notice",
+        id="pj-status-isi",
+    )
 
 
 def _age(instance: Instance, now: datetime) -> float:
@@ -132,6 +160,7 @@ def _age(instance: Instance, now: datetime) -> float:
 
 
 # --- the jobs table -------------------------------------------------------------------------------------------
+
 
 def cell(kind: str, job_id: str, board: JobBoard) -> Any:
     """The content of one changing cell of a job's row."""
@@ -141,8 +170,11 @@ def cell(kind: str, job_id: str, board: JobBoard) -> Any:
             return html.Span("— (dijeda)", className="text-secondary")
         return "—" if moment is None else waktu_lengkap(moment)
     if kind == STATE:
-        return (dbc.Badge("Dijeda", color="warning", text_color="dark", pill=True) if job_id in board.paused
-                else dbc.Badge("Aktif", color="success", pill=True))
+        return (
+            dbc.Badge("Dijeda", color="warning", text_color="dark", pill=True)
+            if job_id in board.paused
+            else dbc.Badge("Aktif", color="success", pill=True)
+        )
     if kind == LAST:
         return last_run(board.last.get(job_id), job_id in board.running, job_id in board.requested)
     return rate_text((board.week if kind == RATE7 else board.month).get(job_id))
@@ -152,20 +184,35 @@ def last_run(run: JobRun | None, running: bool, requested: bool = False) -> Any:
     """The last run: a spinner while one runs (or a run-now request waits), else its status badge, when and how
     long."""
     if requested and not running:
-        return html.Div([html.Span(className="spinner-grow spinner-grow-sm text-secondary me-1", role="status"),
-                         html.Span("Diminta, menunggu penjadwal…", className="small")], className="pj-diminta")
+        return html.Div(
+            [
+                html.Span(className="spinner-grow spinner-grow-sm text-secondary me-1", role="status"),
+                html.Span("Diminta, menunggu penjadwal…", className="small"),
+            ],
+            className="pj-diminta",
+        )
     if running or (run is not None and run.status == "running"):
         since = f"sejak {waktu_pendek(run.started_at)}" if run is not None else ""
-        return html.Div([html.Span(className="spinner-border spinner-border-sm text-primary me-1", role="status"),
-                         html.Span("Berjalan…", className="fw-semibold"), html.Div(since, className="small")],
-                        className="pj-berjalan")
+        return html.Div(
+            [
+                html.Span(className="spinner-border spinner-border-sm text-primary me-1", role="status"),
+                html.Span("Berjalan…", className="fw-semibold"),
+                html.Div(since, className="small"),
+            ],
+            className="pj-berjalan",
+        )
     if run is None:
         return html.Span("Belum pernah berjalan", className="text-secondary small")
     title, color = run_state(run)
-    return html.Div([dbc.Badge(title, color=color, pill=True, className="me-1",
-                               text_color="dark" if color == "warning" else None),
-                     html.Span(f"{waktu_pendek(run.started_at)} · {durasi(run.seconds)}", className="small")],
-                    title=run.message or None)
+    return html.Div(
+        [
+            dbc.Badge(
+                title, color=color, pill=True, className="me-1", text_color="dark" if color == "warning" else None
+            ),
+            html.Span(f"{waktu_pendek(run.started_at)} · {durasi(run.seconds)}", className="small"),
+        ],
+        title=run.message or None,
+    )
 
 
 def jobs_table(board: JobBoard, *, can_act: bool) -> dbc.Table:
@@ -174,23 +221,54 @@ def jobs_table(board: JobBoard, *, can_act: bool) -> dbc.Table:
     rows = []
     for job in JOBS:
         j = job.job_id
-        cells = [html.Td(html.Div(job.title, className="fw-semibold"), title=job.description),
-                 html.Td(board.schedules[j])]
+        cells = [
+            html.Td(html.Div(job.title, className="fw-semibold"), title=job.description),
+            html.Td(board.schedules[j]),
+        ]
         cells += [html.Td(cell(kind, j, board), id={"type": kind, "job": j}) for kind in CELLS]
         if can_act:
             paused = j in board.paused
-            cells.append(html.Td(html.Div([
-                dbc.Button("Jalankan sekarang", id={"type": RUN, "job": j}, n_clicks=0, size="sm", color="primary",
-                           disabled=j in board.running, className="text-nowrap"),
-                dbc.Button("Jeda", id={"type": PAUSE, "job": j}, n_clicks=0, size="sm", color="secondary",
-                           outline=True, style=HIDDEN if paused else SHOWN),
-                dbc.Button("Lanjutkan", id={"type": RESUME, "job": j}, n_clicks=0, size="sm", color="success",
-                           outline=True, style=SHOWN if paused else HIDDEN),
-            ], className="d-flex gap-1")))
+            cells.append(
+                html.Td(
+                    html.Div(
+                        [
+                            dbc.Button(
+                                "Jalankan sekarang",
+                                id={"type": RUN, "job": j},
+                                n_clicks=0,
+                                size="sm",
+                                color="primary",
+                                disabled=j in board.running,
+                                className="text-nowrap",
+                            ),
+                            dbc.Button(
+                                "Jeda",
+                                id={"type": PAUSE, "job": j},
+                                n_clicks=0,
+                                size="sm",
+                                color="secondary",
+                                outline=True,
+                                style=HIDDEN if paused else SHOWN,
+                            ),
+                            dbc.Button(
+                                "Lanjutkan",
+                                id={"type": RESUME, "job": j},
+                                n_clicks=0,
+                                size="sm",
+                                color="success",
+                                outline=True,
+                                style=SHOWN if paused else HIDDEN,
+                            ),
+                        ],
+                        className="d-flex gap-1",
+                    )
+                )
+            )
         rows.append(html.Tr(cells, id=f"pj-baris-{j}"))
     head = html.Thead(html.Tr([html.Th(h) for h in heads] + ([html.Th("Tindakan")] if can_act else [])))
-    return dbc.Table([head, html.Tbody(rows)], hover=True, responsive=True, className="align-middle mb-0",
-                     id="pj-tabel")
+    return dbc.Table(
+        [head, html.Tbody(rows)], hover=True, responsive=True, className="align-middle mb-0", id="pj-tabel"
+    )
 
 
 # --- the run history ------------------------------------------------------------------------------------------
@@ -211,24 +289,39 @@ def run_row(run: JobRun) -> dict[str, Any]:
     """One run as the grid shows it."""
     job = BY_ID.get(run.job_id)
     trigger = TRIGGERS.get(run.trigger, run.trigger)
-    return {"id": run.run_id, "job": job.title if job else run.job_id, "job_id": run.job_id,
-            "trigger": f"{trigger} · {run.requested_by}" if run.requested_by else trigger,
-            **shown("scheduled", run.scheduled_for.isoformat(), waktu_pendek(run.scheduled_for)),
-            **shown("started", run.started_at.isoformat(), waktu_pendek(run.started_at, seconds=True)),
-            **shown("seconds", run.seconds, durasi(run.seconds)),
-            "status": run_state(run)[0], "status_color": run_state(run)[1], "failed": run.status == "failed",
-            **shown("rows", run.rows_processed, angka(run.rows_processed)), "message": run.message or ""}
+    return {
+        "id": run.run_id,
+        "job": job.title if job else run.job_id,
+        "job_id": run.job_id,
+        "trigger": f"{trigger} · {run.requested_by}" if run.requested_by else trigger,
+        **shown("scheduled", run.scheduled_for.isoformat(), waktu_pendek(run.scheduled_for)),
+        **shown("started", run.started_at.isoformat(), waktu_pendek(run.started_at, seconds=True)),
+        **shown("seconds", run.seconds, durasi(run.seconds)),
+        "status": run_state(run)[0],
+        "status_color": run_state(run)[1],
+        "failed": run.status == "failed",
+        **shown("rows", run.rows_processed, angka(run.rows_processed)),
+        "message": run.message or "",
+    }
 
 
 def runs_grid(grid_id: str, runs: list[JobRun]) -> dag.AgGrid:
     """The newest runs; failed ones tinted; a click shows the run in full."""
     return dag.AgGrid(
-        id=grid_id, columnDefs=COLUMNS, rowData=[run_row(r) for r in runs], defaultColDef=DEFAULT_COL_DEF,
+        id=grid_id,
+        columnDefs=COLUMNS,
+        rowData=[run_row(r) for r in runs],
+        defaultColDef=DEFAULT_COL_DEF,
         getRowId="params.data.id + ''",
         rowClassRules={"mpn-row-rejected": "params.data.failed"},
-        dashGridOptions={"theme": THEME, "tooltipShowDelay": 300, "suppressCellFocus": True,
-                         "localeText": {**LOCALE_ID, "noRowsToShow": "Belum ada riwayat proses."}},
-        style={"height": "420px"}, className="mpn-grid mpn-grid-clickable",
+        dashGridOptions={
+            "theme": THEME,
+            "tooltipShowDelay": 300,
+            "suppressCellFocus": True,
+            "localeText": {**LOCALE_ID, "noRowsToShow": "Belum ada riwayat proses."},
+        },
+        style={"height": "420px"},
+        className="mpn-grid mpn-grid-clickable",
     )
 
 
@@ -241,22 +334,33 @@ def run_detail(run: JobRun) -> dbc.Card:
     """A run in full; a failed one with its error text (the traceback's last lines)."""
     job = BY_ID.get(run.job_id)
     title, color = run_state(run)
-    facts = [("Pemicu", TRIGGERS.get(run.trigger, run.trigger) + (f" oleh {run.requested_by}"
-                                                                  if run.requested_by else "")),
-             ("Terjadwal", waktu_lengkap(run.scheduled_for)), ("Mulai", waktu_pendek(run.started_at, seconds=True)),
-             ("Selesai", waktu_pendek(run.finished_at, seconds=True)), ("Durasi", durasi(run.seconds)),
-             ("Instance", f"{run.instance_id} (percobaan ke-{run.attempt})"), ("Pesan", run.message or "—")]
+    facts = [
+        ("Pemicu", TRIGGERS.get(run.trigger, run.trigger) + (f" oleh {run.requested_by}" if run.requested_by else "")),
+        ("Terjadwal", waktu_lengkap(run.scheduled_for)),
+        ("Mulai", waktu_pendek(run.started_at, seconds=True)),
+        ("Selesai", waktu_pendek(run.finished_at, seconds=True)),
+        ("Durasi", durasi(run.seconds)),
+        ("Instance", f"{run.instance_id} (percobaan ke-{run.attempt})"),
+        ("Pesan", run.message or "—"),
+    ]
     body: list[Any] = [
-        html.H2([f"Proses #{run.run_id}: {job.title if job else run.job_id} ",
-                 dbc.Badge(title, color=color, pill=True, text_color="dark" if color == "warning" else None)],
-                className="h5"),
-        html.Dl([part for k, v in facts
-                 for part in (html.Dt(k, className="col-sm-2"), html.Dd(v, className="col-sm-10"))],
-                className="row mpn-facts mb-0"),
+        html.H2(
+            [
+                f"Proses #{run.run_id}: {job.title if job else run.job_id} ",
+                dbc.Badge(title, color=color, pill=True, text_color="dark" if color == "warning" else None),
+            ],
+            className="h5",
+        ),
+        html.Dl(
+            [part for k, v in facts for part in (html.Dt(k, className="col-sm-2"), html.Dd(v, className="col-sm-10"))],
+            className="row mpn-facts mb-0",
+        ),
     ]
     if run.error:
-        body += [html.Div("Galat", className="mpn-report-title"), html.Pre(run.error, className="mpn-report",
-                                                                           id="pj-galat")]
+        body += [
+            html.Div("Galat", className="mpn-report-title"),
+            html.Pre(run.error, className="mpn-report", id="pj-galat"),
+        ]
     return dbc.Card(dbc.CardBody(body), className="mpn-detail", id="pj-detail-isi")
 
 
@@ -264,27 +368,42 @@ def run_detail(run: JobRun) -> dbc.Card:
 
 #: The time axis's labels by tick spacing: hours within a day (`06/12 14.00`), the date alone for days and longer;
 #: never the same label on every tick.
-TICKS = [{"dtickrange": [None, 86_400_000], "value": "%d/%m %H.%M"},
-         {"dtickrange": [86_400_000, None], "value": "%d/%m"}]
+TICKS = [
+    {"dtickrange": [None, 86_400_000], "value": "%d/%m %H.%M"},
+    {"dtickrange": [86_400_000, None], "value": "%d/%m"},
+]
 
 
 def duration_chart(points: list[DurationPoint]) -> Any:
     """Seconds per succeeded run over time (mean per hour), one line per job; the empty state when there are none."""
     if not points:
-        return empty_state("Belum ada proses berhasil dalam 30 hari terakhir.",
-                           "Grafik muncul setelah pekerjaan pertama selesai.")
+        return empty_state(
+            "Belum ada proses berhasil dalam 30 hari terakhir.", "Grafik muncul setelah pekerjaan pertama selesai."
+        )
     figure = go.Figure()
     for job in JOBS:
         mine = [p for p in points if p.job_id == job.job_id]
         if mine:
-            figure.add_trace(go.Scatter(
-                x=[p.hour.astimezone(WIB).replace(tzinfo=None) for p in mine], y=[p.mean_seconds for p in mine],
-                mode="lines+markers", name=job.title,
-                customdata=[f"{durasi(p.mean_seconds)} rata-rata, {durasi(p.max_seconds)} terlama, {p.runs} proses"
-                            for p in mine],
-                hovertemplate="%{x|%d/%m %H}.00 WIB<br>%{customdata}<extra>" + job.title + "</extra>"))
-    figure.update_layout(template="plotly_white", height=340, margin={"l": 60, "r": 20, "t": 10, "b": 40},
-                         legend={"orientation": "h", "y": -0.2}, font={"family": FONT},
-                         yaxis={"title": {"text": "detik"}, "rangemode": "tozero"},
-                         xaxis={"title": {"text": "mulai (WIB)"}, "tickformatstops": TICKS})
+            figure.add_trace(
+                go.Scatter(
+                    x=[p.hour.astimezone(WIB).replace(tzinfo=None) for p in mine],
+                    y=[p.mean_seconds for p in mine],
+                    mode="lines+markers",
+                    name=job.title,
+                    customdata=[
+                        f"{durasi(p.mean_seconds)} rata-rata, {durasi(p.max_seconds)} terlama, {p.runs} proses"
+                        for p in mine
+                    ],
+                    hovertemplate="%{x|%d/%m %H}.00 WIB<br>%{customdata}<extra>" + job.title + "</extra>",
+                )
+            )
+    figure.update_layout(
+        template="plotly_white",
+        height=340,
+        margin={"l": 60, "r": 20, "t": 10, "b": 40},
+        legend={"orientation": "h", "y": -0.2},
+        font={"family": FONT},
+        yaxis={"title": {"text": "detik"}, "rangemode": "tozero"},
+        xaxis={"title": {"text": "mulai (WIB)"}, "tickformatstops": TICKS},
+    )
     return chart("pj-grafik", figure, modebar=False)

@@ -42,6 +42,7 @@ def field_names(fields: str) -> str:
 
 # --- per-bank summary -------------------------------------------------------------------------------------------
 
+
 def _percent(part: int, whole: int) -> str:
     return persen_dari(part, whole, down=True)
 
@@ -57,11 +58,17 @@ def summary_row(s: BankSummary, name: str) -> dict[str, Any]:
         **shown("mpn_amount", s.mpn_amount, rupiah(s.mpn_amount)),
         **shown("bank_count", s.bank_count, angka(s.bank_count)),
         **shown("bank_amount", s.bank_amount, rupiah(s.bank_amount)),
-        **shown("matched_pct", s.matched_count / s.mpn_count if s.mpn_count else None,
-                _percent(s.matched_count, s.mpn_count)),
+        **shown(
+            "matched_pct",
+            s.matched_count / s.mpn_count if s.mpn_count else None,
+            _percent(s.matched_count, s.mpn_count),
+        ),
         **shown("exceptions", sum(s.counts.values()), angka(sum(s.counts.values()))),
         **shown("minutes", None if odd else minutes, minutes_text(minutes, odd)),
-        "minutes_tone": "anomaly" if odd else "none" if minutes is None
+        "minutes_tone": "anomaly"
+        if odd
+        else "none"
+        if minutes is None
         else ("ok" if minutes <= RESULT_DEADLINE_MINUTES else "late"),
     }
     for category in CATEGORY_LABELS:
@@ -83,13 +90,19 @@ def summary_columns(summaries: list[BankSummary]) -> list[dict[str, Any]]:
         formatted_column("matched_pct", "Cocok", width=85),
         formatted_column("exceptions", "Selisih", width=80),
         *(formatted_column(c, CATEGORY_LABELS[c], width=125) for c in seen),
-        formatted_column("minutes", "Batch → hasil", width=125, pinned="right",  # visible without scrolling
-                         headerTooltip="Menit dari batch diterima sampai hasil rekonsiliasi; batas satu jam",
-                         cellClassRules={
-                             "mpn-minutes-ok": "params.data.minutes_tone === 'ok'",
-                             "mpn-minutes-late": "params.data.minutes_tone === 'late'",
-                             "mpn-minutes-none": "params.data.minutes_tone === 'none'",
-                             "mpn-minutes-anomaly": "params.data.minutes_tone === 'anomaly'"}),
+        formatted_column(
+            "minutes",
+            "Batch → hasil",
+            width=125,
+            pinned="right",  # visible without scrolling
+            headerTooltip="Menit dari batch diterima sampai hasil rekonsiliasi; batas satu jam",
+            cellClassRules={
+                "mpn-minutes-ok": "params.data.minutes_tone === 'ok'",
+                "mpn-minutes-late": "params.data.minutes_tone === 'late'",
+                "mpn-minutes-none": "params.data.minutes_tone === 'none'",
+                "mpn-minutes-anomaly": "params.data.minutes_tone === 'anomaly'",
+            },
+        ),
     ]
 
 
@@ -102,8 +115,13 @@ def summary_grid(grid_id: str, summaries: list[BankSummary], names: dict[str, st
         rowData=data,
         defaultColDef=DEFAULT_COL_DEF,
         getRowId="params.data.bank_code",
-        dashGridOptions={"theme": THEME, "domLayout": "autoHeight", "tooltipShowDelay": 300,
-                         "suppressCellFocus": True, "suppressColumnVirtualisation": True},
+        dashGridOptions={
+            "theme": THEME,
+            "domLayout": "autoHeight",
+            "tooltipShowDelay": 300,
+            "suppressCellFocus": True,
+            "suppressColumnVirtualisation": True,
+        },
         className="mpn-grid mpn-grid-short",
     )
 
@@ -118,17 +136,28 @@ def counts_cards(counts: list[CategoryCount], summaries: list[BankSummary]) -> d
     top = sorted((c for c in counts if c.open), key=lambda c: -c.open)[:3]
     return dbc.Row(
         [
-            kpi_card("Selisih belum selesai", angka(still_open),
-                     " · ".join(f"{c.label} {angka(c.open)}" for c in top) or "Tidak ada selisih terbuka",
-                     tone="danger" if still_open else "success"),
-            kpi_card("Transaksi cocok", _percent(matched, mpn),
-                     f"{angka(matched)} dari {angka(mpn)} transaksi MPN · "
-                     f"{rupiah_short(sum(s.matched_amount for s in summaries))}"),
-            kpi_card("Hasil dalam satu jam", f"{len(summaries) - len(late) - len(odd)} / {len(summaries)}",
-                     _r5_note(late, odd), tone="danger" if odd else "warning" if late else "success"),
+            kpi_card(
+                "Selisih belum selesai",
+                angka(still_open),
+                " · ".join(f"{c.label} {angka(c.open)}" for c in top) or "Tidak ada selisih terbuka",
+                tone="danger" if still_open else "success",
+            ),
+            kpi_card(
+                "Transaksi cocok",
+                _percent(matched, mpn),
+                f"{angka(matched)} dari {angka(mpn)} transaksi MPN · "
+                f"{rupiah_short(sum(s.matched_amount for s in summaries))}",
+            ),
+            kpi_card(
+                "Hasil dalam satu jam",
+                f"{len(summaries) - len(late) - len(odd)} / {len(summaries)}",
+                _r5_note(late, odd),
+                tone="danger" if odd else "warning" if late else "success",
+            ),
             kpi_card("Selisih selesai", angka(closed), "diselesaikan, disesuaikan, atau tertutup oleh data"),
         ],
-        className="g-3 mpn-kpis", id="rekon-kpi",
+        className="g-3 mpn-kpis",
+        id="rekon-kpi",
     )
 
 
@@ -179,16 +208,24 @@ def exception_grid(grid_id: str, block: int) -> dag.AgGrid:
         defaultColDef=DEFAULT_COL_DEF,
         rowModelType="infinite",
         getRowId="params.data.exception_id + ''",  # a string; the grid's evaluator knows no String()
-        dashGridOptions={"theme": THEME, "rowBuffer": 0, "cacheBlockSize": block, "maxBlocksInCache": 20,
-                         "infiniteInitialRowCount": 1, "tooltipShowDelay": 300, "suppressCellFocus": True,
-                         "suppressColumnVirtualisation": True,
-                         "rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True}},
+        dashGridOptions={
+            "theme": THEME,
+            "rowBuffer": 0,
+            "cacheBlockSize": block,
+            "maxBlocksInCache": 20,
+            "infiniteInitialRowCount": 1,
+            "tooltipShowDelay": 300,
+            "suppressCellFocus": True,
+            "suppressColumnVirtualisation": True,
+            "rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
+        },
         style={"height": "400px"},
         className="mpn-grid mpn-grid-clickable",
     )
 
 
 # --- detail -----------------------------------------------------------------------------------------------------
+
 
 def _shown_value(field: str, value: Any) -> str:
     if value is None:
@@ -207,14 +244,23 @@ def sides_table(d: ExceptionDetail) -> html.Table:
     rows = []
     for field, mpn, bank in d.pairs():
         differs = field in d.differing
-        rows.append(html.Tr(
-            [html.Th(FIELD_LABELS.get(field, field), scope="row"),
-             html.Td(_shown_value(field, mpn)), html.Td(_shown_value(field, bank)),
-             html.Td(dbc.Badge("berbeda", color="danger") if differs else "")],
-            className="mpn-diff" if differs else None, id=f"rekon-field-{field}",
-        ))
-    head = html.Thead(html.Tr([html.Th("Kolom"), html.Th(f"Data MPN ({len(d.mpn)})"),
-                               html.Th(f"Batch bank ({len(d.bank)})"), html.Th("")]))
+        rows.append(
+            html.Tr(
+                [
+                    html.Th(FIELD_LABELS.get(field, field), scope="row"),
+                    html.Td(_shown_value(field, mpn)),
+                    html.Td(_shown_value(field, bank)),
+                    html.Td(dbc.Badge("berbeda", color="danger") if differs else ""),
+                ],
+                className="mpn-diff" if differs else None,
+                id=f"rekon-field-{field}",
+            )
+        )
+    head = html.Thead(
+        html.Tr(
+            [html.Th("Kolom"), html.Th(f"Data MPN ({len(d.mpn)})"), html.Th(f"Batch bank ({len(d.bank)})"), html.Th("")]
+        )
+    )
     return html.Table([head, html.Tbody(rows)], className="table table-sm mpn-sides", id="rekon-sisi")
 
 
@@ -222,8 +268,10 @@ def _facts(d: ExceptionDetail) -> html.Dl:
     e = d.exception
     status = STATUSES.get(e.status, e.status)
     facts: list[tuple[str, Any]] = [
-        ("Status", dbc.Badge(status, color=STATUS_COLORS.get(status, "secondary"), pill=True,
-                             id="rekon-detail-status")),
+        (
+            "Status",
+            dbc.Badge(status, color=STATUS_COLORS.get(status, "secondary"), pill=True, id="rekon-detail-status"),
+        ),
         ("Umur", f"{d.age_working_days} hari kerja"),
         ("Petugas", e.assignee or "belum ditugaskan"),
         ("Terdeteksi", waktu_wib(e.opened_at)),
@@ -237,12 +285,25 @@ def _facts(d: ExceptionDetail) -> html.Dl:
         p = d.pending
         kind = p.summary.get("kind")
         what = f"Penyesuaian ({ADJUSTMENT_KINDS.get(kind, kind)}) · " if kind else ""
-        facts.append(("Menunggu persetujuan", html.Span(
-            f"{what}{CAUSES.get(p.summary.get('cause', ''), p.summary.get('cause', ''))}: {p.summary.get('note', '')} "
-            f"(diajukan {p.made_by}, {waktu_wib(p.made_at)})", id="rekon-pending")))
-    return html.Dl([part for label, value in facts for part in (html.Dt(label, className="col-sm-4"),
-                                                                  html.Dd(value, className="col-sm-8"))],
-                   className="row mpn-facts")
+        facts.append(
+            (
+                "Menunggu persetujuan",
+                html.Span(
+                    f"{what}{CAUSES.get(p.summary.get('cause', ''), p.summary.get('cause', ''))}: "
+                    f"{p.summary.get('note', '')} "
+                    f"(diajukan {p.made_by}, {waktu_wib(p.made_at)})",
+                    id="rekon-pending",
+                ),
+            )
+        )
+    return html.Dl(
+        [
+            part
+            for label, value in facts
+            for part in (html.Dt(label, className="col-sm-4"), html.Dd(value, className="col-sm-8"))
+        ],
+        className="row mpn-facts",
+    )
 
 
 def _closed_text(d: ExceptionDetail) -> str:
@@ -259,47 +320,110 @@ def _changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str
     if after is None:
         return "dibatalkan"
     if before is None:
-        return "data baru: " + ", ".join(f"{FIELD_LABELS.get(k, k)} {_shown_value(k, v)}"
-                                         for k, v in sorted(after.items()))
-    return ", ".join(f"{FIELD_LABELS.get(k, k)} {_shown_value(k, before.get(k))} → {_shown_value(k, v)}"
-                     for k, v in sorted(after.items()) if before.get(k) != v) or "tanpa perubahan"
+        return "data baru: " + ", ".join(
+            f"{FIELD_LABELS.get(k, k)} {_shown_value(k, v)}" for k, v in sorted(after.items())
+        )
+    return (
+        ", ".join(
+            f"{FIELD_LABELS.get(k, k)} {_shown_value(k, before.get(k))} → {_shown_value(k, v)}"
+            for k, v in sorted(after.items())
+            if before.get(k) != v
+        )
+        or "tanpa perubahan"
+    )
 
 
 def _records(d: ExceptionDetail) -> list[Any]:
     """Berita Acara, adjustments and Nota Perbaikan of the exception (R8, R9, R11); nothing when there are none."""
     parts: list[Any] = []
     if d.berita_acara:
-        parts += [html.H3("Berita Acara", className="mpn-subhead"), html.Ul([html.Li([
-            html.Strong(b.number), f" · {b.request_label} · {b.reason_label}",
-            html.Span(f" · {b.registered_by}, {waktu_wib(b.registered_at)}", className="text-secondary"),
-            html.Div(b.note) if b.note else None]) for b in d.berita_acara], className="mpn-list", id="rekon-bac")]
+        parts += [
+            html.H3("Berita Acara", className="mpn-subhead"),
+            html.Ul(
+                [
+                    html.Li(
+                        [
+                            html.Strong(b.number),
+                            f" · {b.request_label} · {b.reason_label}",
+                            html.Span(
+                                f" · {b.registered_by}, {waktu_wib(b.registered_at)}", className="text-secondary"
+                            ),
+                            html.Div(b.note) if b.note else None,
+                        ]
+                    )
+                    for b in d.berita_acara
+                ],
+                className="mpn-list",
+                id="rekon-bac",
+            ),
+        ]
     if d.adjustments:
-        parts += [html.H3("Penyesuaian", className="mpn-subhead"), html.Ul([html.Li([
-            html.Strong(f"{ADJUSTMENT_KINDS.get(a.kind, a.kind).split(' (')[0]} · {SIDES.get(a.side, a.side)}"),
-            f" · dibukukan {tanggal_pendek(a.effective_date)} · {_changes(a.before, a.after)}",
-            html.Span(f" · diajukan {a.requested_by}, disetujui {a.approved_by}", className="text-secondary")])
-            for a in d.adjustments], className="mpn-list", id="rekon-penyesuaian")]
+        parts += [
+            html.H3("Penyesuaian", className="mpn-subhead"),
+            html.Ul(
+                [
+                    html.Li(
+                        [
+                            html.Strong(
+                                f"{ADJUSTMENT_KINDS.get(a.kind, a.kind).split(' (')[0]} · {SIDES.get(a.side, a.side)}"
+                            ),
+                            f" · dibukukan {tanggal_pendek(a.effective_date)} · {_changes(a.before, a.after)}",
+                            html.Span(
+                                f" · diajukan {a.requested_by}, disetujui {a.approved_by}", className="text-secondary"
+                            ),
+                        ]
+                    )
+                    for a in d.adjustments
+                ],
+                className="mpn-list",
+                id="rekon-penyesuaian",
+            ),
+        ]
     if d.nota_perbaikan:
-        parts += [html.H3("Nota Perbaikan", className="mpn-subhead"), html.Ul([html.Li([
-            html.Strong(n.number), f" · surat {tanggal_pendek(n.letter_date)} · {n.description}",
-            html.Span(f" · {n.recorded_by}", className="text-secondary")]) for n in d.nota_perbaikan],
-            className="mpn-list", id="rekon-nota-daftar")]
+        parts += [
+            html.H3("Nota Perbaikan", className="mpn-subhead"),
+            html.Ul(
+                [
+                    html.Li(
+                        [
+                            html.Strong(n.number),
+                            f" · surat {tanggal_pendek(n.letter_date)} · {n.description}",
+                            html.Span(f" · {n.recorded_by}", className="text-secondary"),
+                        ]
+                    )
+                    for n in d.nota_perbaikan
+                ],
+                className="mpn-list",
+                id="rekon-nota-daftar",
+            ),
+        ]
     return parts
 
 
 def _timeline(d: ExceptionDetail) -> html.Div:
-    comments = [html.Li([html.Strong(f"{c.author} ({ROLES.get(c.author_role, c.author_role)})"),
-                         html.Span(f" · {waktu_wib(c.created_at)}", className="text-secondary"),
-                         html.Div(c.body)]) for c in d.comments]
-    history = [html.Li([html.Span(waktu_wib(h.at), className="text-secondary"), f" · {h.actor}: {h.label}"])
-               for h in d.history]
-    return html.Div([
-        html.H3("Komentar", className="mpn-subhead"),
-        html.Ul(comments, className="mpn-list", id="rekon-komentar") if comments
-        else html.P("Belum ada komentar.", className="text-secondary small"),
-        html.H3("Riwayat", className="mpn-subhead"),
-        html.Ul(history, className="mpn-list small", id="rekon-riwayat"),
-    ])
+    comments = [
+        html.Li(
+            [
+                html.Strong(f"{c.author} ({ROLES.get(c.author_role, c.author_role)})"),
+                html.Span(f" · {waktu_wib(c.created_at)}", className="text-secondary"),
+                html.Div(c.body),
+            ]
+        )
+        for c in d.comments
+    ]
+    history = [
+        html.Li([html.Span(waktu_wib(h.at), className="text-secondary"), f" · {h.actor}: {h.label}"]) for h in d.history
+    ]
+    return html.Div(
+        [
+            html.H3("Komentar", className="mpn-subhead"),
+            html.Ul(comments, className="mpn-list", id="rekon-komentar")
+            if comments
+            else html.P("Belum ada komentar.", className="text-secondary small"),
+            html.H3("Riwayat", className="mpn-subhead"),
+            html.Ul(history, className="mpn-list small", id="rekon-riwayat"),
+        ]
+    )
 
 
 def detail_panel(d: ExceptionDetail) -> dbc.Card:
@@ -307,11 +431,20 @@ def detail_panel(d: ExceptionDetail) -> dbc.Card:
     e = d.exception
     where = f"{e.bank_code} · {tanggal_pendek(e.business_date)}"
     title = f"Selisih #{e.exception_id}: {CATEGORY_LABELS.get(e.category, e.category)}"
-    return dbc.Card(dbc.CardBody([
-        html.H2(title, className="h5", id="rekon-detail-judul"),
-        html.P(f"NTPN {e.ntpn} · {where}" if e.ntpn else f"Tingkat bank · {where}", className="text-secondary"),
-        dbc.Row([dbc.Col(sides_table(d) if e.ntpn else _facts(d), lg=7),
-                 dbc.Col([_facts(d)] if e.ntpn else [], lg=5)]),
-        *_records(d),
-        _timeline(d),
-    ]), className="mpn-detail")
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H2(title, className="h5", id="rekon-detail-judul"),
+                html.P(f"NTPN {e.ntpn} · {where}" if e.ntpn else f"Tingkat bank · {where}", className="text-secondary"),
+                dbc.Row(
+                    [
+                        dbc.Col(sides_table(d) if e.ntpn else _facts(d), lg=7),
+                        dbc.Col([_facts(d)] if e.ntpn else [], lg=5),
+                    ]
+                ),
+                *_records(d),
+                _timeline(d),
+            ]
+        ),
+        className="mpn-detail",
+    )

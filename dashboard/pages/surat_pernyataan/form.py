@@ -39,26 +39,68 @@ class FormError(Refused, ValueError):
 
 # --- layout -----------------------------------------------------------------------------------------------------
 
-def day_row(index: int, day: str | None = None, count: str | None = None, amount: str | None = None,
-            hint: str = "") -> dbc.Row:
+
+def day_row(
+    index: int, day: str | None = None, count: str | None = None, amount: str | None = None, hint: str = ""
+) -> dbc.Row:
     """One business date the letter covers, with what it declares for it."""
-    return dbc.Row([
-        dbc.Col(dcc.DatePickerSingle(id={"type": DAY_DATE, "index": index}, date=day, display_format="DD/MM/YYYY",
-                                     first_day_of_week=1, placeholder="Tanggal buku"), xs="auto"),
-        dbc.Col(dbc.Input(id={"type": DAY_COUNT, "index": index}, value=count, placeholder="Jumlah transaksi",
-                          inputMode="numeric", size="sm", maxLength=25), md=3),
-        dbc.Col(dbc.Input(id={"type": DAY_AMOUNT, "index": index}, value=amount, placeholder="Jumlah setoran (Rp)",
-                          inputMode="numeric", size="sm", maxLength=30), md=True),
-        dbc.Col(dbc.Button("×", id={"type": DAY_REMOVE, "index": index}, color="link", size="sm",
-                           title="Hapus tanggal ini", className="text-danger p-0"), xs="auto"),
-        dbc.Col(html.Div(hint, className="form-text mt-0"), xs=12) if hint else None,
-    ], className="g-2 align-items-center mb-2 mpn-sp-day")
+    return dbc.Row(
+        [
+            dbc.Col(
+                dcc.DatePickerSingle(
+                    id={"type": DAY_DATE, "index": index},
+                    date=day,
+                    display_format="DD/MM/YYYY",
+                    first_day_of_week=1,
+                    placeholder="Tanggal buku",
+                ),
+                xs="auto",
+            ),
+            dbc.Col(
+                dbc.Input(
+                    id={"type": DAY_COUNT, "index": index},
+                    value=count,
+                    placeholder="Jumlah transaksi",
+                    inputMode="numeric",
+                    size="sm",
+                    maxLength=25,
+                ),
+                md=3,
+            ),
+            dbc.Col(
+                dbc.Input(
+                    id={"type": DAY_AMOUNT, "index": index},
+                    value=amount,
+                    placeholder="Jumlah setoran (Rp)",
+                    inputMode="numeric",
+                    size="sm",
+                    maxLength=30,
+                ),
+                md=True,
+            ),
+            dbc.Col(
+                dbc.Button(
+                    "×",
+                    id={"type": DAY_REMOVE, "index": index},
+                    color="link",
+                    size="sm",
+                    title="Hapus tanggal ini",
+                    className="text-danger p-0",
+                ),
+                xs="auto",
+            ),
+            dbc.Col(html.Div(hint, className="form-text mt-0"), xs=12) if hint else None,
+        ],
+        className="g-2 align-items-center mb-2 mpn-sp-day",
+    )
 
 
 def day_rows(values: list[dict[str, Any]]) -> list[dbc.Row]:
     """The rows of the covered dates (at least one, empty)."""
-    return [day_row(i, v.get("day"), v.get("count"), v.get("amount"), v.get("hint", ""))
-            for i, v in enumerate(values or [{}])]
+    return [
+        day_row(i, v.get("day"), v.get("count"), v.get("amount"), v.get("hint", ""))
+        for i, v in enumerate(values or [{}])
+    ]
 
 
 def _field(label: str, control: Any, target: str, width: int | bool = True) -> dbc.Col:
@@ -68,43 +110,109 @@ def _field(label: str, control: Any, target: str, width: int | bool = True) -> d
 def form(banks: list[BankRef], now: datetime) -> dbc.Card:
     """The form to record a letter received on paper: who, which letter, when, which dates, the scan."""
     today = now.astimezone(WIB)
-    return dbc.Card(dbc.CardBody([
-        html.H2("Catat surat pernyataan", className="h6"),
-        html.P("Klik sel pada matriks untuk mengisi bank dan tanggal bukunya.", className="text-secondary small"),
-        dbc.Row([
-            _field("Bank/pos", dcc.Dropdown(id=BANK, placeholder="Pilih bank/pos", options=[
-                {"label": f"{b.bank_code} · {b.name}", "value": b.bank_code} for b in banks]), BANK, 12),
-        ], className="g-2 mb-2"),
-        dbc.Row([
-            _field("Nomor surat", dbc.Input(id=NUMBER, placeholder="mis. B.123/DIR/XI/2026", size="sm",
-                                                   maxLength=MAX_TEXT), NUMBER, 7),
-            _field("Tanggal surat", dcc.DatePickerSingle(id=LETTER_DATE, date=today.date().isoformat(),
-                                                         display_format="DD/MM/YYYY", first_day_of_week=1),
-                   LETTER_DATE, 5),
-        ], className="g-2 mb-2"),
-        dbc.Row([
-            _field("Diterima tanggal", dcc.DatePickerSingle(id=RECEIVED_DATE, date=today.date().isoformat(),
-                                                            display_format="DD/MM/YYYY", first_day_of_week=1),
-                   RECEIVED_DATE, 5),
-            _field("Jam (WIB)", dbc.Input(id=RECEIVED_TIME, value=f"{today:%H:%M}", placeholder="08:30", size="sm",
-                                                  maxLength=5),
-                   RECEIVED_TIME, 3),
-        ], className="g-2 mb-2"),
-        dbc.Row(_field("Penanda tangan", dbc.Input(id=SIGNER, placeholder="Nama dan jabatan penanda tangan",
-                                                   size="sm", maxLength=MAX_TEXT), SIGNER, 12), className="g-2 mb-2"),
-        dbc.Label("Tanggal buku yang dinyatakan", className="mt-1"),
-        html.Div(day_rows([{}]), id=DAYS),
-        dbc.Button("+ Tambah tanggal", id=ADD_DAY, color="secondary", outline=True, size="sm", className="mb-3"),
-        dbc.Label("Pindaian surat (PDF, paling besar 10 MB)", html_for=UPLOAD, className="d-block"),
-        # no max_size: a file over it would be dropped without a word; the browser judges it (SCAN_CHECK) instead
-        dcc.Upload(id=UPLOAD, accept="application/pdf,.pdf", multiple=False,
-                   children=html.Div(["Seret berkas PDF ke sini atau ", html.A("pilih berkas")]),
-                   className="mpn-sp-upload"),
-        dcc.Store(id=SCAN_CHECK),
-        html.Div(id=UPLOAD_INFO, className="small mt-1 mb-3"),
-        dbc.Button("Simpan surat pernyataan", id=SAVE, color="primary"),
-        html.Div(id=MESSAGE, className="mt-3"),
-    ]), className="mpn-detail", id=FORM)
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H2("Catat surat pernyataan", className="h6"),
+                html.P(
+                    "Klik sel pada matriks untuk mengisi bank dan tanggal bukunya.", className="text-secondary small"
+                ),
+                dbc.Row(
+                    [
+                        _field(
+                            "Bank/pos",
+                            dcc.Dropdown(
+                                id=BANK,
+                                placeholder="Pilih bank/pos",
+                                options=[{"label": f"{b.bank_code} · {b.name}", "value": b.bank_code} for b in banks],
+                            ),
+                            BANK,
+                            12,
+                        ),
+                    ],
+                    className="g-2 mb-2",
+                ),
+                dbc.Row(
+                    [
+                        _field(
+                            "Nomor surat",
+                            dbc.Input(id=NUMBER, placeholder="mis. B.123/DIR/XI/2026", size="sm", maxLength=MAX_TEXT),
+                            NUMBER,
+                            7,
+                        ),
+                        _field(
+                            "Tanggal surat",
+                            dcc.DatePickerSingle(
+                                id=LETTER_DATE,
+                                date=today.date().isoformat(),
+                                display_format="DD/MM/YYYY",
+                                first_day_of_week=1,
+                            ),
+                            LETTER_DATE,
+                            5,
+                        ),
+                    ],
+                    className="g-2 mb-2",
+                ),
+                dbc.Row(
+                    [
+                        _field(
+                            "Diterima tanggal",
+                            dcc.DatePickerSingle(
+                                id=RECEIVED_DATE,
+                                date=today.date().isoformat(),
+                                display_format="DD/MM/YYYY",
+                                first_day_of_week=1,
+                            ),
+                            RECEIVED_DATE,
+                            5,
+                        ),
+                        _field(
+                            "Jam (WIB)",
+                            dbc.Input(
+                                id=RECEIVED_TIME, value=f"{today:%H:%M}", placeholder="08:30", size="sm", maxLength=5
+                            ),
+                            RECEIVED_TIME,
+                            3,
+                        ),
+                    ],
+                    className="g-2 mb-2",
+                ),
+                dbc.Row(
+                    _field(
+                        "Penanda tangan",
+                        dbc.Input(
+                            id=SIGNER, placeholder="Nama dan jabatan penanda tangan", size="sm", maxLength=MAX_TEXT
+                        ),
+                        SIGNER,
+                        12,
+                    ),
+                    className="g-2 mb-2",
+                ),
+                dbc.Label("Tanggal buku yang dinyatakan", className="mt-1"),
+                html.Div(day_rows([{}]), id=DAYS),
+                dbc.Button(
+                    "+ Tambah tanggal", id=ADD_DAY, color="secondary", outline=True, size="sm", className="mb-3"
+                ),
+                dbc.Label("Pindaian surat (PDF, paling besar 10 MB)", html_for=UPLOAD, className="d-block"),
+                # no max_size: a file over it would be dropped without a word; the browser judges it
+                # (SCAN_CHECK) instead
+                dcc.Upload(
+                    id=UPLOAD,
+                    accept="application/pdf,.pdf",
+                    multiple=False,
+                    children=html.Div(["Seret berkas PDF ke sini atau ", html.A("pilih berkas")]),
+                    className="mpn-sp-upload",
+                ),
+                dcc.Store(id=SCAN_CHECK),
+                html.Div(id=UPLOAD_INFO, className="small mt-1 mb-3"),
+                dbc.Button("Simpan surat pernyataan", id=SAVE, color="primary"),
+                html.Div(id=MESSAGE, className="mt-3"),
+            ]
+        ),
+        className="mpn-detail",
+        id=FORM,
+    )
 
 
 def scan_problem(verdict: dict[str, Any] | None) -> str | None:
@@ -128,8 +236,10 @@ def scan_info(verdict: dict[str, Any] | None) -> Any:
     problem = scan_problem(verdict)
     if problem:
         return html.Span(problem, className="text-danger", id="sp-unggah-tolak")
-    return html.Span([html.Strong(str(verdict.get("name"))), f" · {ukuran_berkas(int(verdict.get('size') or 0))}"],
-                     id="sp-unggah-berkas")
+    return html.Span(
+        [html.Strong(str(verdict.get("name"))), f" · {ukuran_berkas(int(verdict.get('size') or 0))}"],
+        id="sp-unggah-berkas",
+    )
 
 
 def refusal(message: str) -> dbc.Alert:
@@ -143,6 +253,7 @@ def success(message: str) -> dbc.Alert:
 
 
 # --- reading the inputs -----------------------------------------------------------------------------------------
+
 
 def picked_day(value: str | None, what: str) -> date:
     """A date picker's value; FormError when empty."""
@@ -177,8 +288,13 @@ def declared_days(dates: list[str | None], counts: list[str | None], amounts: li
             continue
         business_date = picked_day(day, "Tanggal buku")
         label = f"{business_date:%d/%m/%Y}"
-        days.append(DeclaredDay(business_date, whole_number(count, f"Jumlah transaksi {label}"),
-                                whole_number(amount, f"Jumlah setoran {label}")))
+        days.append(
+            DeclaredDay(
+                business_date,
+                whole_number(count, f"Jumlah transaksi {label}"),
+                whole_number(amount, f"Jumlah setoran {label}"),
+            )
+        )
     return days
 
 
@@ -194,5 +310,6 @@ def recorded(n: int, dates: list[DeclaredDay]) -> str:
     """The success message."""
     if n == 0:
         return "Surat pernyataan ini sudah tercatat persis sama; tidak ada yang diubah."
-    return f"Surat pernyataan dicatat untuk {angka(n)} tanggal" + ("" if n == len(dates) else
-                                                                   f" (dari {angka(len(dates))}; sisanya sudah sama)")
+    return f"Surat pernyataan dicatat untuk {angka(n)} tanggal" + (
+        "" if n == len(dates) else f" (dari {angka(len(dates))}; sisanya sudah sama)"
+    )

@@ -15,8 +15,10 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-CATEGORIES = ("'missing_in_bank', 'missing_in_mpn', 'amount_mismatch', 'attribute_mismatch', 'cutoff_mismatch',"
-              " 'duplicate', 'cancelled_reused', 'missing_batch', 'missing_statement', 'statement_mismatch'")
+CATEGORIES = (
+    "'missing_in_bank', 'missing_in_mpn', 'amount_mismatch', 'attribute_mismatch', 'cutoff_mismatch',"
+    " 'duplicate', 'cancelled_reused', 'missing_batch', 'missing_statement', 'statement_mismatch'"
+)
 BANK_LEVEL = "('missing_batch', 'missing_statement', 'statement_mismatch')"
 
 SCHEMA = f"""

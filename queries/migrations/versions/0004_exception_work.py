@@ -18,8 +18,16 @@ branch_labels = None
 depends_on = None
 
 #: Cause codes, in the order pages list them (labels live in queries.reconciliation.work.CAUSES).
-CAUSES = ("late_file", "bank_keying_error", "mpn_recording_error", "cutoff_difference", "duplicate_sent",
-          "reversal_pending", "force_majeure", "other")
+CAUSES = (
+    "late_file",
+    "bank_keying_error",
+    "mpn_recording_error",
+    "cutoff_difference",
+    "duplicate_sent",
+    "reversal_pending",
+    "force_majeure",
+    "other",
+)
 BA_REASONS = "('communication_failure', 'application_failure', 'late_reversal', 'recording_error', 'other_rule')"
 BA_REQUESTS = "('cancel', 'cancel_rerecord', 'record')"
 CAUSE_ROWS = ", ".join(f"('{c}', {i})" for i, c in enumerate(CAUSES, start=1))

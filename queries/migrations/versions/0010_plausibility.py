@@ -45,34 +45,50 @@ log = logging.getLogger("alembic.runtime.migration")
 # Frozen here on purpose (a migration must not change when the application's code does); the same limits
 # as queries.plausibility at this revision.
 DATE_FENCE = "({col} >= DATE '2000-01-01' AND {col} < DATE '2100-01-01')"
-TIMESTAMP_FENCE = ("({col} >= TIMESTAMPTZ '2000-01-01 00:00:00+14'"
-                   " AND {col} < TIMESTAMPTZ '2100-01-01 00:00:00-12')")
+TIMESTAMP_FENCE = "({col} >= TIMESTAMPTZ '2000-01-01 00:00:00+14' AND {col} < TIMESTAMPTZ '2100-01-01 00:00:00-12')"
 ARRAY_FENCE = "(DATE '2000-01-01' <= ALL ({col}) AND DATE '2100-01-01' > ALL ({col}))"
 TEXT_FENCE = r"({col} !~ '[\x01-\x1f\x7f]' AND char_length({col}) <= 500)"
 MULTILINE_FENCE = r"({col} !~ '[\x01-\x09\x0b-\x1f\x7f]' AND char_length({col}) <= 500)"
 
-FENCES = {"date": DATE_FENCE, "ts": TIMESTAMP_FENCE, "dates": ARRAY_FENCE, "text": TEXT_FENCE,
-          "lines": MULTILINE_FENCE}
+FENCES = {"date": DATE_FENCE, "ts": TIMESTAMP_FENCE, "dates": ARRAY_FENCE, "text": TEXT_FENCE, "lines": MULTILINE_FENCE}
 
 #: table -> ((column, kind), ...): every date, timestamp and free-text column filled from a file or a form.
 COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
-    "mpn_record": (("business_date", "date"), ("paid_at", "ts"), ("taxpayer_name", "text"),
-                   ("branch_code", "text")),
+    "mpn_record": (("business_date", "date"), ("paid_at", "ts"), ("taxpayer_name", "text"), ("branch_code", "text")),
     "bank_batch": (("business_date", "date"), ("received_at", "ts")),
     "bank_batch_row": (("business_date", "date"), ("paid_at", "ts"), ("derived_date", "date")),
-    "statement_letter": (("business_date", "date"), ("letter_date", "date"), ("received_at", "ts"),
-                         ("letter_number", "text"), ("signer", "text")),
+    "statement_letter": (
+        ("business_date", "date"),
+        ("letter_date", "date"),
+        ("received_at", "ts"),
+        ("letter_number", "text"),
+        ("signer", "text"),
+    ),
     "statement_scan": (("file_name", "text"),),
-    "appeal_letter": (("business_dates", "dates"), ("letter_date", "date"), ("sent_on", "date"),
-                      ("answered_at", "ts"), ("addressee", "lines"), ("note", "lines"),
-                      ("returned_note", "lines"), ("letter_number", "text"), ("signer_name", "text"),
-                      ("signer_nip", "text"), ("agenda_number", "text"), ("void_reason", "lines")),
+    "appeal_letter": (
+        ("business_dates", "dates"),
+        ("letter_date", "date"),
+        ("sent_on", "date"),
+        ("answered_at", "ts"),
+        ("addressee", "lines"),
+        ("note", "lines"),
+        ("returned_note", "lines"),
+        ("letter_number", "text"),
+        ("signer_name", "text"),
+        ("signer_nip", "text"),
+        ("agenda_number", "text"),
+        ("void_reason", "lines"),
+    ),
     "recon_exception": (("business_date", "date"), ("other_date", "date"), ("note", "lines")),
     "exception_comment": (("body", "lines"),),
     "adjustment": (("ref_business_date", "date"), ("effective_date", "date"), ("note", "lines")),
     "berita_acara": (("number", "text"), ("note", "lines")),
-    "nota_perbaikan": (("number", "text"), ("letter_date", "date"), ("business_date", "date"),
-                       ("description", "lines")),
+    "nota_perbaikan": (
+        ("number", "text"),
+        ("letter_date", "date"),
+        ("business_date", "date"),
+        ("description", "lines"),
+    ),
     "cancelled_number": (("cancelled_at", "ts"),),
     "non_working_day": (("day", "date"), ("description", "text")),
 }
@@ -85,8 +101,11 @@ def constraint_name(table: str, column: str) -> str:
 
 def constraints() -> list[tuple[str, str, str]]:
     """Every (table, constraint name, CHECK expression) this revision adds."""
-    return [(table, constraint_name(table, column), FENCES[kind].format(col=column))
-            for table, columns in COLUMNS.items() for column, kind in columns]
+    return [
+        (table, constraint_name(table, column), FENCES[kind].format(col=column))
+        for table, columns in COLUMNS.items()
+        for column, kind in columns
+    ]
 
 
 def _validate(conn: sa.Connection, table: str, name: str, check: str) -> int:
@@ -107,9 +126,18 @@ def upgrade() -> None:
     for table, name, check in constraints():
         broken = _validate(conn, table, name, check)
         if broken:
-            log.warning("%s: %d baris lama melanggar %s; batasan dibiarkan NOT VALID (baris baru tetap diperiksa)."
-                        " Lihat: SELECT * FROM %s WHERE (%s) IS FALSE; setelah diperbaiki:"
-                        " ALTER TABLE %s VALIDATE CONSTRAINT %s", table, broken, name, table, check, table, name)
+            log.warning(
+                "%s: %d baris lama melanggar %s; batasan dibiarkan NOT VALID (baris baru tetap diperiksa)."
+                " Lihat: SELECT * FROM %s WHERE (%s) IS FALSE; setelah diperbaiki:"
+                " ALTER TABLE %s VALIDATE CONSTRAINT %s",
+                table,
+                broken,
+                name,
+                table,
+                check,
+                table,
+                name,
+            )
 
 
 def downgrade() -> None:

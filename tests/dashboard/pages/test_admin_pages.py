@@ -110,7 +110,8 @@ def test_a_new_user_gets_a_temporary_password_once_and_must_change_it_first(dash
 
 
 def test_a_setting_is_checked_as_the_command_checks_it_and_the_test_mail_arrives(
-        dash_duo, engine: Engine, smtp_server: SmtpServer) -> None:
+    dash_duo, engine: Engine, smtp_server: SmtpServer
+) -> None:
     start(dash_duo, create_app())
     sign_in(dash_duo, engine, "rina", "admin", then="/akun")
     with engine.begin() as conn:
@@ -140,8 +141,9 @@ def test_a_setting_is_checked_as_the_command_checks_it_and_the_test_mail_arrives
     no_errors(dash_duo)
 
 
-def test_a_bank_row_is_edited_and_a_bad_file_is_refused_with_line_numbers(dash_duo, engine: Engine,
-                                                                           tmp_path: Path) -> None:
+def test_a_bank_row_is_edited_and_a_bad_file_is_refused_with_line_numbers(
+    dash_duo, engine: Engine, tmp_path: Path
+) -> None:
     start(dash_duo, create_app())
     sign_in(dash_duo, engine, "rina", "admin", then="/data-induk")
     dash_duo.wait_for_contains_text('#di-tabel-banks [data-kode="002"]', "PT Bank Rakyat Indonesia")
@@ -149,7 +151,8 @@ def test_a_bank_row_is_edited_and_a_bad_file_is_refused_with_line_numbers(dash_d
     choose(dash_duo, "#di-pilih", "002")
     dash_duo.wait_for_element(column("cutoff"))
     WebDriverWait(dash_duo.driver, 5).until(
-        lambda _: dash_duo.find_element(column("name")).get_attribute("value").startswith("PT Bank"))
+        lambda _: dash_duo.find_element(column("name")).get_attribute("value").startswith("PT Bank")
+    )
     type_into(dash_duo, column("email"), "rekon@bri.example; Ops.Rekon@BRI.example")
     type_into(dash_duo, column("cutoff"), "16:00")
     click(dash_duo, "#di-simpan")
@@ -164,8 +167,11 @@ def test_a_bank_row_is_edited_and_a_bad_file_is_refused_with_line_numbers(dash_d
     assert audit.after["cutoff"] == "16:00" and audit.after["email"] == "rekon@bri.example;Ops.Rekon@bri.example"
 
     bad = tmp_path / "banks-baru.csv"
-    bad.write_text("bank_code,name,kind,cutoff,email\n002,Nama Baru,bank,15:00,a@bri.example\n"
-                   "777,Bank Tujuh,bankk,25:00,bukan-alamat\n", encoding="utf-8")
+    bad.write_text(
+        "bank_code,name,kind,cutoff,email\n002,Nama Baru,bank,15:00,a@bri.example\n"
+        "777,Bank Tujuh,bankk,25:00,bukan-alamat\n",
+        encoding="utf-8",
+    )
     dash_duo.find_element("#di-unggah input[type=file]").send_keys(str(bad))
     dash_duo.wait_for_contains_text("#di-unggah-hasil", "ditolak seluruhnya; data induk tidak berubah")
     problems = dash_duo.find_element("#di-masalah").text
@@ -194,8 +200,12 @@ def test_the_admin_unlocks_a_locked_account_and_resets_a_password_from_the_page(
     start(dash_duo, create_app())
     make_user(engine, "sari", "pelaksana")
     with engine.begin() as conn:
-        conn.execute(text("UPDATE app_user SET failed_logins = 5, locked_until = now() + interval '1 hour' "
-                          "WHERE username = 'sari'"))
+        conn.execute(
+            text(
+                "UPDATE app_user SET failed_logins = 5, locked_until = now() + interval '1 hour' "
+                "WHERE username = 'sari'"
+            )
+        )
     sign_in(dash_duo, engine, "rina", "admin", then="/pengguna")
     dash_duo.wait_for_contains_text("#pg-tabel", "sari")
 

@@ -23,15 +23,17 @@ def open_account(dash_duo, engine) -> None:
 
 def change(dash_duo, current: str, new: str, repeat: str) -> str:
     """Fill in the password form, save, and return the answer once it has changed."""
-    for selector, value in (("#akun-sandi-lama", current), ("#akun-sandi-baru", new),
-                            ("#akun-sandi-ulang", repeat)):
+    for selector, value in (("#akun-sandi-lama", current), ("#akun-sandi-baru", new), ("#akun-sandi-ulang", repeat)):
         field = dash_duo.find_element(selector)
         field.clear()
         field.send_keys(value)
     old = dash_duo.find_element("#akun-hasil").text
     dash_duo.find_element("#akun-simpan").click()
-    dash_duo._wait_for(lambda driver: dash_duo.find_element("#akun-hasil").text not in ("", old), None,
-                       "no new answer under the password form")
+    dash_duo._wait_for(
+        lambda driver: dash_duo.find_element("#akun-hasil").text not in ("", old),
+        None,
+        "no new answer under the password form",
+    )
     return dash_duo.find_element("#akun-hasil").text
 
 
@@ -68,8 +70,11 @@ def test_a_changed_password_is_the_one_that_works_at_the_next_login(dash_duo, en
     open_account(dash_duo, engine)
 
     assert change(dash_duo, PASSWORD, NEW_PASSWORD, NEW_PASSWORD) == "Kata sandi telah diganti."
-    assert [dash_duo.find_element(f"#akun-sandi-{f}").get_attribute("value") for f in ("lama", "baru", "ulang")] \
-        == ["", "", ""]
+    assert [dash_duo.find_element(f"#akun-sandi-{f}").get_attribute("value") for f in ("lama", "baru", "ulang")] == [
+        "",
+        "",
+        "",
+    ]
     dash_duo.driver.refresh()  # this session goes on after the change
     dash_duo.wait_for_text_to_equal("#navbar-user .mpn-user-name", "Dewi Lestari")
     assert dash_duo.get_logs() == []

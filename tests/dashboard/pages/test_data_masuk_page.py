@@ -130,8 +130,16 @@ def test_an_unknown_address_shows_an_indonesian_not_found_page(dash_duo, engine)
 
     dash_duo.wait_for_text_to_equal("h1", "Halaman tidak ditemukan")
     assert [e.text for e in dash_duo.find_elements(".mpn-navbar .nav-link")] == [
-        "Kelengkapan harian", "Data masuk", "Surat Pernyataan", "Surat Himbauan", "Rekonsiliasi", "Distribusi",
-        "Rapor bank", "Laporan", "Penjadwal"]
+        "Kelengkapan harian",
+        "Data masuk",
+        "Surat Pernyataan",
+        "Surat Himbauan",
+        "Rekonsiliasi",
+        "Distribusi",
+        "Rapor bank",
+        "Laporan",
+        "Penjadwal",
+    ]
     assert dash_duo.get_logs() == []
 
 
@@ -141,8 +149,11 @@ def test_healthz_reports_the_database_reachable(dash_thread_server, db_url) -> N
     answer = requests.get(f"{dash_thread_server.url}/healthz", timeout=10)
 
     assert answer.status_code == 200
-    assert answer.json() == {"status": "ok", "database": True,
-                             "scheduler": {"heartbeat": None, "age_seconds": None, "alive": False}}
+    assert answer.json() == {
+        "status": "ok",
+        "database": True,
+        "scheduler": {"heartbeat": None, "age_seconds": None, "alive": False},
+    }
 
 
 def test_healthz_reports_the_active_schedulers_heartbeat(dash_thread_server, engine) -> None:
@@ -163,7 +174,10 @@ def test_a_database_outage_is_explained_on_the_page_and_in_healthz(dash_duo, unr
 
     dash_duo.wait_for_contains_text("#login-message", "Basis data tidak dapat dihubungi")
     health = requests.get(f"{dash_duo.server_url}/healthz", timeout=10).json()
-    assert health == {"status": "ok", "database": False,
-                      "scheduler": {"heartbeat": None, "age_seconds": None, "alive": False}}
+    assert health == {
+        "status": "ok",
+        "database": False,
+        "scheduler": {"heartbeat": None, "age_seconds": None, "alive": False},
+    }
     # the only complaint is the honest status of the login page itself
     assert [e["message"] for e in dash_duo.get_logs() if "503" not in e["message"]] == []

@@ -74,9 +74,9 @@ def approved_round(engine: Engine) -> None:
         conn.execute(text("DELETE FROM job_request"))
 
 
-
-def test_a_distribution_is_prepared_requested_approved_twice_and_delivered(dash_duo, engine: Engine,
-                                                                          targets: str) -> None:
+def test_a_distribution_is_prepared_requested_approved_twice_and_delivered(
+    dash_duo, engine: Engine, targets: str
+) -> None:
     day_with_every_case(engine)
     start(dash_duo, create_app())
     sign_in(dash_duo, engine, "ani", "pelaksana", then=PAGE)
@@ -85,8 +85,9 @@ def test_a_distribution_is_prepared_requested_approved_twice_and_delivered(dash_
     assert dash_duo.find_element("#ds-tanggal").get_attribute("value") == "20/11/2026"
     assert not dash_duo.find_element("#ds-ajukan").is_displayed()  # nothing prepared yet
     click(dash_duo, "#ds-siapkan")
-    dash_duo.wait_for_contains_text("#ds-pesan-isi", "Putaran 1 disiapkan: 5 baris (Rp 670.000) dalam 2 batch per "
-                                                     "tujuan; 6 baris ditahan.")
+    dash_duo.wait_for_contains_text(
+        "#ds-pesan-isi", "Putaran 1 disiapkan: 5 baris (Rp 670.000) dalam 2 batch per tujuan; 6 baris ditahan."
+    )
     dash_duo.wait_for_contains_text("#ds-putaran-1", "Disiapkan")
     assert "Surat pernyataan belum diterima" in dash_duo.find_element("#ds-tahan-008-no_statement").text
     link = dash_duo.find_element("#ds-tahan-008-no_statement a")
@@ -119,8 +120,9 @@ def test_a_distribution_is_prepared_requested_approved_twice_and_delivered(dash_
     report = run_distribution(engine, D2, actor=Actor.system("test"))  # what the scheduler's run does
     assert report.remaining == 0
 
-    dash_duo.wait_for_text_to_equal("#ds-kemajuan-teks", "4 dari 4 kiriman terkonfirmasi (2 batch × 2 tujuan)",
-                                    timeout=15)
+    dash_duo.wait_for_text_to_equal(
+        "#ds-kemajuan-teks", "4 dari 4 kiriman terkonfirmasi (2 batch × 2 tujuan)", timeout=15
+    )
     assert dash_duo.find_element("#ds-penjadwal").text == "Semua terkonfirmasi."
     cards = dash_duo.find_element("#ds-kpi").text
     assert "SUKSES SIDJP\n100,0%\n2 dari 2 batch, 5 dari 5 baris terkonfirmasi" in cards
@@ -146,13 +148,27 @@ def test_refusals_by_role_own_request_and_management(dash_duo, engine: Engine) -
     pelaksana = client_as(app, engine, "pelaksana", "sari")  # the first request makes Dash collect its callbacks
     assert fire(pelaksana, callback_id(app, "approve", module="distribusi"), clicked, day).status_code == 403
     kasi = client_as(app, engine, "kasi", "budi")
-    redistribute = [{"id": "ds-ulang", "property": "n_clicks", "value": 1},
-                    {"id": "ds-ulang-semua", "property": "n_clicks", "value": None}]
-    assert fire(kasi, callback_id(app, "redistribute", module="distribusi"), redistribute,
-                [{"id": "ds-batch", "property": "selectedRows", "value": []}, *day]).status_code == 403
-    content = fire(client_as(app, engine, "manajemen"), ".._pages_content.children..._pages_store.data..",
-                   [{"id": "_pages_location", "property": "pathname", "value": "/distribusi"},
-                    {"id": "_pages_location", "property": "search", "value": f"?tanggal={DAY}"}]).get_data(as_text=True)
+    redistribute = [
+        {"id": "ds-ulang", "property": "n_clicks", "value": 1},
+        {"id": "ds-ulang-semua", "property": "n_clicks", "value": None},
+    ]
+    assert (
+        fire(
+            kasi,
+            callback_id(app, "redistribute", module="distribusi"),
+            redistribute,
+            [{"id": "ds-batch", "property": "selectedRows", "value": []}, *day],
+        ).status_code
+        == 403
+    )
+    content = fire(
+        client_as(app, engine, "manajemen"),
+        ".._pages_content.children..._pages_store.data..",
+        [
+            {"id": "_pages_location", "property": "pathname", "value": "/distribusi"},
+            {"id": "_pages_location", "property": "search", "value": f"?tanggal={DAY}"},
+        ],
+    ).get_data(as_text=True)
     assert "Akses ditolak" in content and "ds-batch" not in content
 
     start(dash_duo, app)
@@ -172,8 +188,11 @@ def test_a_failed_batch_is_sent_again_from_the_page(dash_duo, engine: Engine) ->
     with engine.begin() as conn:
         conn.execute(text("UPDATE distribution SET status = 'delivering'"))
         conn.execute(text("""UPDATE dist_batch SET state = 'confirmed', confirmed_at = now(), attempts = 1"""))
-        conn.execute(text("""UPDATE dist_batch SET state = 'failed', attempts = 8, last_error = 'HTTP 503'
-                              WHERE target = 'sidjp' AND batch_id = :b"""), {"b": FIRST})
+        conn.execute(
+            text("""UPDATE dist_batch SET state = 'failed', attempts = 8, last_error = 'HTTP 503'
+                              WHERE target = 'sidjp' AND batch_id = :b"""),
+            {"b": FIRST},
+        )
     start(dash_duo, create_app())
     sign_in(dash_duo, engine, "putu", "petugas_mpn", then=PAGE)
 
@@ -182,18 +201,29 @@ def test_a_failed_batch_is_sent_again_from_the_page(dash_duo, engine: Engine) ->
     row = f"sidjp/{FIRST}"
     dash_duo.wait_for_text_to_equal(grid_cell("#ds-batch", row, "state"), "Gagal")
     assert " · KPP " in dash_duo.find_element(grid_cell("#ds-batch", row, "kpp_code")).text  # code and name
-    click(dash_duo, f'#ds-batch .ag-pinned-left-cols-container [row-id="{row}"] input[type=checkbox], '
-                    f'#ds-batch [row-id="{row}"] .ag-selection-checkbox input')
+    click(
+        dash_duo,
+        f'#ds-batch .ag-pinned-left-cols-container [row-id="{row}"] input[type=checkbox], '
+        f'#ds-batch [row-id="{row}"] .ag-selection-checkbox input',
+    )
     click(dash_duo, "#ds-ulang")
     dash_duo.wait_for_text_to_equal("#ds-pesan-isi", "1 batch dikirim ulang; menunggu penjadwal…")
     dash_duo.wait_for_text_to_equal("#ds-penjadwal", "Menunggu penjadwal…")
     dash_duo.wait_for_text_to_equal(grid_cell("#ds-batch", row, "state"), "Disetujui")
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT state FROM dist_batch WHERE target = 'sidjp' AND batch_id = :b"),
-                            {"b": FIRST}).scalar_one() == "approved"
+        assert (
+            conn.execute(
+                text("SELECT state FROM dist_batch WHERE target = 'sidjp' AND batch_id = :b"), {"b": FIRST}
+            ).scalar_one()
+            == "approved"
+        )
         assert conn.execute(text("SELECT job_id, requested_by FROM job_request")).one() == ("distribution", "putu")
-        assert conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'distribution.redistribute'"
-                                 " AND actor = 'putu'")).scalar_one() == 1
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM audit_log WHERE action = 'distribution.redistribute' AND actor = 'putu'")
+            ).scalar_one()
+            == 1
+        )
 
     click(dash_duo, "#ds-ulang-semua")  # nothing failed any more
     dash_duo.wait_for_contains_text("#ds-pesan-isi", "Tidak ada batch gagal")
@@ -206,12 +236,20 @@ def test_the_report_downloads_as_pdf_and_xlsx(engine: Engine) -> None:
     client = client_as(app, engine, "pelaksana", "sari")
     output = callback_id(app, "download", module="distribusi")
     for pressed, magic in (("ds-unduh-pdf", b"%PDF"), ("ds-unduh-xlsx", b"PK")):
-        inputs = [{"id": b, "property": "n_clicks", "value": 1 if b == pressed else None}
-                  for b in ("ds-unduh-pdf", "ds-unduh-xlsx")]
-        body = {"output": output, "outputs": [{"id": o.split(".")[0], "property": o.split(".")[1].split("@")[0]}
-                                              for o in output.strip(".").split("...")],
-                "inputs": inputs, "state": [{"id": "ds-hari", "property": "data", "value": DAY}],
-                "changedPropIds": [f"{pressed}.n_clicks"]}
+        inputs = [
+            {"id": b, "property": "n_clicks", "value": 1 if b == pressed else None}
+            for b in ("ds-unduh-pdf", "ds-unduh-xlsx")
+        ]
+        body = {
+            "output": output,
+            "outputs": [
+                {"id": o.split(".")[0], "property": o.split(".")[1].split("@")[0]}
+                for o in output.strip(".").split("...")
+            ],
+            "inputs": inputs,
+            "state": [{"id": "ds-hari", "property": "data", "value": DAY}],
+            "changedPropIds": [f"{pressed}.n_clicks"],
+        }
         answer = client.post("/_dash-update-component", json=body)
         assert answer.status_code == 200, answer.get_data(as_text=True)
         sent = json.loads(answer.get_data(as_text=True))["response"]["ds-unduh"]["data"]

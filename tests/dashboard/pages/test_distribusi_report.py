@@ -13,10 +13,15 @@ from tests.dashboard.helpers import callback_id, client_as, fire
 def test_a_report_of_a_date_without_distribution_is_refused_in_the_alert(engine: Engine) -> None:
     app = create_app()
     client = client_as(app, engine, "pelaksana", "sari")
-    answer = fire(client, callback_id(app, "download", module="distribusi"),
-                  [{"id": "ds-unduh-pdf", "property": "n_clicks", "value": 1},
-                   {"id": "ds-unduh-xlsx", "property": "n_clicks", "value": None}],
-                  [{"id": "ds-hari", "property": "data", "value": "2026-11-20"}])
+    answer = fire(
+        client,
+        callback_id(app, "download", module="distribusi"),
+        [
+            {"id": "ds-unduh-pdf", "property": "n_clicks", "value": 1},
+            {"id": "ds-unduh-xlsx", "property": "n_clicks", "value": None},
+        ],
+        [{"id": "ds-hari", "property": "data", "value": "2026-11-20"}],
+    )
     assert answer.status_code == 200, answer.get_data(as_text=True)
     response = json.loads(answer.get_data(as_text=True))["response"]
     assert "ds-unduh" not in response  # no file

@@ -45,8 +45,14 @@ def open_trail(dash_duo, engine: Engine) -> None:
     """A trail of six rows from real actions; then kasubdit rina, after one wrong password, on the page."""
     make_user(engine, "budi", "pelaksana", full_name="Budi Santoso")
     with engine.begin() as conn:
-        record(conn, Actor.system("scheduler"), "import.file", object_type="file", object_id="mpn-20261120.csv",
-               after={"rows": 8, "total_amount": 89_265_245})
+        record(
+            conn,
+            Actor.system("scheduler"),
+            "import.file",
+            object_type="file",
+            object_id="mpn-20261120.csv",
+            after={"rows": 8, "total_amount": 89_265_245},
+        )
         set_active(conn, "budi", False, actor=Actor.system("cli"))
     make_user(engine, "rina", "kasubdit", full_name="Rina Kusuma")
     start(dash_duo, create_app())

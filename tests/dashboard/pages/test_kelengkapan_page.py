@@ -86,8 +86,19 @@ def test_kasubdit_lands_on_completeness_sees_states_refreshes_and_opens_a_cell(d
     # The letter arrives (late): the page shows it within one refresh, without reloading.
     dash_duo.driver.execute_script("window.mpnNotReloaded = true")
     with engine.begin() as conn:
-        q.store_letter(conn, q.LetterIn("008", D2, "MDR/20", D2, wib(MONDAY, 10), 3,
-                                        sum(r.amount for r in clean(3, start=10, bank_code="008")), "Direksi"))
+        q.store_letter(
+            conn,
+            q.LetterIn(
+                "008",
+                D2,
+                "MDR/20",
+                D2,
+                wib(MONDAY, 10),
+                3,
+                sum(r.amount for r in clean(3, start=10, bank_code="008")),
+                "Direksi",
+            ),
+        )
     until(lambda: "mpn-kl-late" in classes(dash_duo, "008", "statement"), 45)
     assert dash_duo.driver.execute_script("return window.mpnNotReloaded") is True
 
@@ -106,8 +117,10 @@ def test_rapor_bank_lists_the_worst_bank_first(dash_duo, engine: Engine) -> None
     rows = dash_duo.find_elements("#rb-rapor .ag-pinned-left-cols-container .ag-row")
     assert sorted(r.get_attribute("row-index") for r in rows) == ["0", "1"]
     assert "Pasal 4 huruf e" in dash_duo.find_element(".mpn-kl-note").text
-    assert dash_duo.find_element(
-        "#rb-rapor .ag-pinned-left-cols-container [row-index='0'] [col-id='bank_code']").text == "008"
+    assert (
+        dash_duo.find_element("#rb-rapor .ag-pinned-left-cols-container [row-index='0'] [col-id='bank_code']").text
+        == "008"
+    )
     screenshot(dash_duo, "rapor-bank.png", full_page=True)
     no_errors(dash_duo)
 
@@ -116,15 +129,31 @@ def test_management_is_refused_both_pages_and_their_callbacks(engine: Engine) ->
     app = create_app()
     client = client_as(app, engine, "manajemen")
     for path in ("/kelengkapan", "/rapor-bank"):
-        page = fire(client, ROUTER, [{"id": "_pages_location", "property": "pathname", "value": path},
-                                     {"id": "_pages_location", "property": "search", "value": ""}])
+        page = fire(
+            client,
+            ROUTER,
+            [
+                {"id": "_pages_location", "property": "pathname", "value": path},
+                {"id": "_pages_location", "property": "search", "value": ""},
+            ],
+        )
         assert "Akses ditolak" in page.get_data(as_text=True)
-    answer = fire(client, "kl-lokasi.href", [{"id": "kl-matriks", "property": "cellClicked",
-                                              "value": {"colId": "recon", "rowId": "002"}}],
-                  state=[{"id": "kl-matriks", "property": "rowData", "value": []},
-                         {"id": "kl-tanggal", "property": "date", "value": D2.isoformat()}])
+    answer = fire(
+        client,
+        "kl-lokasi.href",
+        [{"id": "kl-matriks", "property": "cellClicked", "value": {"colId": "recon", "rowId": "002"}}],
+        state=[
+            {"id": "kl-matriks", "property": "rowData", "value": []},
+            {"id": "kl-tanggal", "property": "date", "value": D2.isoformat()},
+        ],
+    )
     assert answer.status_code == 403
     kasi = client_as(app, engine, "kasi")
-    assert "Akses ditolak" not in fire(kasi, ROUTER, [
-        {"id": "_pages_location", "property": "pathname", "value": "/kelengkapan"},
-        {"id": "_pages_location", "property": "search", "value": "?tanggal=2026-11-20"}]).get_data(as_text=True)
+    assert "Akses ditolak" not in fire(
+        kasi,
+        ROUTER,
+        [
+            {"id": "_pages_location", "property": "pathname", "value": "/kelengkapan"},
+            {"id": "_pages_location", "property": "search", "value": "?tanggal=2026-11-20"},
+        ],
+    ).get_data(as_text=True)

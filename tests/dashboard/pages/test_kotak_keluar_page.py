@@ -29,22 +29,38 @@ def no_errors(dash_duo: Any) -> None:
 
 
 def outbox_with_a_sent_and_a_failed_message(engine: Engine) -> tuple[q.Queued, q.Queued]:
-    plain, page = q.body(["Batch BNI tanggal 04/12/2026 belum diterima. <script>alert(1)</script>"],
-                         [("Buka Kelengkapan", q.page_url("/kelengkapan", tanggal="2026-12-04"))])
+    plain, page = q.body(
+        ["Batch BNI tanggal 04/12/2026 belum diterima. <script>alert(1)</script>"],
+        [("Buka Kelengkapan", q.page_url("/kelengkapan", tanggal="2026-12-04"))],
+    )
     with engine.begin() as conn:
-        sent = q.enqueue(conn, kind="alert", to=["kasi@djpb.example"], subject="Peringatan: batch BNI terlambat",
-                         text_body=plain, html_body=page, now=NOW)
-        failed = q.enqueue(conn, kind="result", to=["rekon@bni.example"], subject="Hasil rekonsiliasi 04/12/2026",
-                           text_body="Terlampir Berita Acara.", now=NOW,
-                           attachments=[q.Attachment("BA-009-20261204.pdf", "application/pdf", b"%PDF-1.4 BA")])
+        sent = q.enqueue(
+            conn,
+            kind="alert",
+            to=["kasi@djpb.example"],
+            subject="Peringatan: batch BNI terlambat",
+            text_body=plain,
+            html_body=page,
+            now=NOW,
+        )
+        failed = q.enqueue(
+            conn,
+            kind="result",
+            to=["rekon@bni.example"],
+            subject="Hasil rekonsiliasi 04/12/2026",
+            text_body="Terlampir Berita Acara.",
+            now=NOW,
+            attachments=[q.Attachment("BA-009-20261204.pdf", "application/pdf", b"%PDF-1.4 BA")],
+        )
         q.mark_sending(conn, sent.mail_id, NOW)
         q.mark_sent(conn, sent.mail_id, NOW, reply="250 2.0.0 Ok: queued as 7F3A")
         q.mark_failed(conn, failed.mail_id, "554 5.7.1 Kotak surat penuh")
     return sent, failed
 
 
-def test_the_outbox_previews_a_message_and_resends_a_failed_one(dash_duo, engine: Engine, tmp_path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_outbox_previews_a_message_and_resends_a_failed_one(
+    dash_duo, engine: Engine, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sent, failed = outbox_with_a_sent_and_a_failed_message(engine)
     handler = SinkHandler(tmp_path / "mpn-data" / "mail-sink")
     with serve(handler) as url:  # the demo's sink: what it keeps is listed at the bottom
@@ -76,8 +92,14 @@ def test_the_outbox_previews_a_message_and_resends_a_failed_one(dash_duo, engine
         assert tuple(who) == ("hendra", failed.message_id)
 
         with engine.begin() as conn:  # a sender that died between DATA and the reply: for a person to decide
-            stranded = q.enqueue(conn, kind="digest", to=["kasubdit@djpb.example"], text_body="Ringkasan.",
-                                 subject="Ringkasan harian 04/12/2026", now=NOW)
+            stranded = q.enqueue(
+                conn,
+                kind="digest",
+                to=["kasubdit@djpb.example"],
+                text_body="Ringkasan.",
+                subject="Ringkasan harian 04/12/2026",
+                now=NOW,
+            )
             q.mark_failed(conn, stranded.mail_id, q.UNCERTAIN, uncertain=True)
         dash_duo.driver.refresh()
         dash_duo.wait_for_contains_text("#kk-sink", "Hasil rekonsiliasi 04/12/2026")

@@ -38,9 +38,19 @@ def test_an_ntpn_typed_in_the_navbar_shows_its_timeline(dash_duo: Any, engine: E
     dash_duo.wait_for_element("#lacak-jejak")
     assert dash_duo.find_element("#lacak-q").get_attribute("value") == worked_payment.lower()
     text = dash_duo.find_element("#lacak-jejak").text
-    for expected in ("Dibayar di", "Tercatat di data MPN", "Diterima dalam batch bank", "Selisih: Atribut berbeda",
-                     "Ditugaskan kepada ani", "Selisih diselesaikan", "Surat pernyataan", "Disetujui Kepala Seksi",
-                     "Didistribusikan ulang ke SIDJP", "Terkonfirmasi di SIDJP", "Terkonfirmasi di SIPMOD"):
+    for expected in (
+        "Dibayar di",
+        "Tercatat di data MPN",
+        "Diterima dalam batch bank",
+        "Selisih: Atribut berbeda",
+        "Ditugaskan kepada ani",
+        "Selisih diselesaikan",
+        "Surat pernyataan",
+        "Disetujui Kepala Seksi",
+        "Didistribusikan ulang ke SIDJP",
+        "Terkonfirmasi di SIDJP",
+        "Terkonfirmasi di SIPMOD",
+    ):
         assert expected in text, expected
     assert "WIB" in dash_duo.find_element("#lacak-langkah-0").text
     link = dash_duo.find_element("#lacak-jejak a[href*='/distribusi?tanggal=']")

@@ -31,12 +31,19 @@ def no_errors(dash_duo: Any) -> None:
 
 def report_ids(engine: Engine) -> list[tuple[int, str, str]]:
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(  # type: ignore[misc]
-            "SELECT report_id, kind, format FROM dist_report ORDER BY report_id"))]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                text(  # type: ignore[misc]
+                    "SELECT report_id, kind, format FROM dist_report ORDER BY report_id"
+                )
+            )
+        ]
 
 
-def test_the_list_shows_a_kept_report_whose_link_returns_the_pdf(dash_duo, engine: Engine,
-                                                                 seeded_day: SeededDay) -> None:
+def test_the_list_shows_a_kept_report_whose_link_returns_the_pdf(
+    dash_duo, engine: Engine, seeded_day: SeededDay
+) -> None:
     name, pdf = make_daily_report(engine, DAY, fmt="pdf", made_by="system:scheduler")
     [(report_id, kind, fmt)] = report_ids(engine)
     app = create_app()
@@ -79,8 +86,9 @@ def test_the_button_makes_the_daily_report_now(dash_duo, engine: Engine, seeded_
     no_errors(dash_duo)
 
 
-def test_other_roles_are_refused_the_page_the_button_and_the_download(dash_duo, engine: Engine,
-                                                                      seeded_day: SeededDay) -> None:
+def test_other_roles_are_refused_the_page_the_button_and_the_download(
+    dash_duo, engine: Engine, seeded_day: SeededDay
+) -> None:
     make_daily_report(engine, DAY, fmt="xlsx", made_by="system:scheduler")
     [(report_id, _, _)] = report_ids(engine)
     app = create_app()

@@ -62,15 +62,47 @@ def test_a_wrong_password_is_refused_on_the_login_page(dash_duo, engine) -> None
     assert path_of(dash_duo) == ASKED
 
 
-@pytest.mark.parametrize(("role", "title", "pages"), [
-    ("pelaksana", "Pelaksana", ["Kelengkapan harian", "Data masuk", "Surat Pernyataan", "Surat Himbauan",
-                                "Rekonsiliasi", "Distribusi", "Rapor bank", "Laporan", "Penjadwal"]),
-    ("kasubdit", "Kepala Subdirektorat", ["Kelengkapan harian", "Data masuk", "Surat Pernyataan", "Surat Himbauan",
-                                          "Rekonsiliasi", "Distribusi", "Penerimaan", "Rapor bank", "Laporan",
-                                          "Penjadwal", "Kotak keluar", "Jejak audit"]),
-])
+@pytest.mark.parametrize(
+    ("role", "title", "pages"),
+    [
+        (
+            "pelaksana",
+            "Pelaksana",
+            [
+                "Kelengkapan harian",
+                "Data masuk",
+                "Surat Pernyataan",
+                "Surat Himbauan",
+                "Rekonsiliasi",
+                "Distribusi",
+                "Rapor bank",
+                "Laporan",
+                "Penjadwal",
+            ],
+        ),
+        (
+            "kasubdit",
+            "Kepala Subdirektorat",
+            [
+                "Kelengkapan harian",
+                "Data masuk",
+                "Surat Pernyataan",
+                "Surat Himbauan",
+                "Rekonsiliasi",
+                "Distribusi",
+                "Penerimaan",
+                "Rapor bank",
+                "Laporan",
+                "Penjadwal",
+                "Kotak keluar",
+                "Jejak audit",
+            ],
+        ),
+    ],
+)
 def test_the_right_password_lands_on_the_page_with_the_user_and_the_pages_of_the_role(
-        dash_duo, engine, role: str, title: str, pages: list[str]) -> None:
+    dash_duo, engine, role: str, title: str, pages: list[str]
+) -> None:
     open_logged_out(dash_duo, engine, "sari", role, "Sari Wulandari")
     dash_duo.get_logs()  # the login page is Flask's, not Dash's: only the Dash page's console counts
 

@@ -44,16 +44,20 @@ def test_management_sees_reconciled_revenue_apart_from_the_rest_and_against_last
 def test_a_click_on_a_kanwil_shows_its_kpps_and_the_button_goes_back(dash_duo, engine) -> None:
     open_page(dash_duo, engine, "kasubdit")
     dash_duo.wait_for_text_to_equal("#pn-wilayah-judul", "Per Kanwil")
-    assert traces(dash_duo, "pn-wilayah")["Terekonsiliasi"]["y"] == ["Kanwil DJP Jakarta Pusat",
-                                                                    "Kanwil DJP Wajib Pajak Besar"]
+    assert traces(dash_duo, "pn-wilayah")["Terekonsiliasi"]["y"] == [
+        "Kanwil DJP Jakarta Pusat",
+        "Kanwil DJP Wajib Pajak Besar",
+    ]
 
     bar = dash_duo.wait_for_element("#pn-wilayah .trace.bars .point path")  # the largest: Jakarta Pusat
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", bar)
     ActionChains(dash_duo.driver).move_to_element(bar).click().perform()
 
     dash_duo.wait_for_text_to_equal("#pn-wilayah-judul", "Per KPP: Kanwil DJP Jakarta Pusat")
-    assert traces(dash_duo, "pn-wilayah")["Terekonsiliasi"]["y"] == ["KPP Madya Jakarta Pusat",
-                                                                    "KPP Pratama Jakarta Menteng Satu"]
+    assert traces(dash_duo, "pn-wilayah")["Terekonsiliasi"]["y"] == [
+        "KPP Madya Jakarta Pusat",
+        "KPP Pratama Jakarta Menteng Satu",
+    ]
     dash_duo.find_element("#pn-kembali").click()
     dash_duo.wait_for_text_to_equal("#pn-wilayah-judul", "Per Kanwil")
     assert not dash_duo.find_element("#pn-kembali").is_displayed()
@@ -95,8 +99,16 @@ def test_the_xlsx_holds_the_filtered_totals_one_sheet_per_chart(engine) -> None:
     data = answer.get_json()["response"]["pn-unduhan"]["data"]
     assert data["filename"] == "penerimaan-20261101-20261120.xlsx"
     book = load_workbook(io.BytesIO(base64.b64decode(data["content"])))
-    assert book.sheetnames == ["Ringkasan", "Harian", "Harian tahun lalu", "Bulanan", "Kelompok pajak", "KAP", "Bank",
-                               "KPP"]
+    assert book.sheetnames == [
+        "Ringkasan",
+        "Harian",
+        "Harian tahun lalu",
+        "Bulanan",
+        "Kelompok pajak",
+        "KAP",
+        "Bank",
+        "KPP",
+    ]
     summary = {row[0]: row[1] for row in book["Ringkasan"].iter_rows(min_row=6, values_only=True)}
     assert summary["Penerimaan terekonsiliasi (Rp)"] == MANDIRI_ONLY
     assert summary["Belum terekonsiliasi (Rp)"] == 0
@@ -104,4 +116,5 @@ def test_the_xlsx_holds_the_filtered_totals_one_sheet_per_chart(engine) -> None:
     assert book["Harian"]["A2"].value == "Periode: 01/11/2026 – 20/11/2026"  # title rows, then the header
     assert sum(row[1] for row in book["Harian"].iter_rows(min_row=6, values_only=True)) == MANDIRI_ONLY
     assert [row[:3] for row in book["KPP"].iter_rows(min_row=6, values_only=True)] == [
-        ("073", "KPP Madya Jakarta Pusat", MANDIRI_ONLY)]
+        ("073", "KPP Madya Jakarta Pusat", MANDIRI_ONLY)
+    ]

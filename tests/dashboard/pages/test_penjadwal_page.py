@@ -52,14 +52,17 @@ def grid_rows(dash_duo) -> list[dict[str, str]]:
     """The run grid's rows, top to bottom, column id -> text."""
     rows = dash_duo.find_elements(f"{GRID} .ag-center-cols-container .ag-row")
     rows.sort(key=lambda row: int(row.get_attribute("row-index")))
-    return [{c.get_attribute("col-id"): c.text for c in row.find_elements(By.CSS_SELECTOR, ".ag-cell")}
-            for row in rows]
+    return [{c.get_attribute("col-id"): c.text for c in row.find_elements(By.CSS_SELECTOR, ".ag-cell")} for row in rows]
 
 
 def audit(engine: Engine, action: str) -> list[tuple[str, str]]:
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(
-            "SELECT actor, object_id FROM audit_log WHERE action = :a ORDER BY seq"), {"a": action})]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                text("SELECT actor, object_id FROM audit_log WHERE action = :a ORDER BY seq"), {"a": action}
+            )
+        ]
 
 
 def until(check: Callable[[], object], seconds: float = 30) -> object:
@@ -86,19 +89,30 @@ def click(dash_duo, selector: str) -> bool:
 @pytest.fixture
 def scheduler(db_url: str, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     """A real `mpn scheduler` process on the test database (ticking every 0.5 s), killed afterwards."""
-    env = {**os.environ, "MPN_DATABASE_URL": db_url, "MPN_DATA_DIR": str(tmp_path / "data"),
-           "MPN_INBOX": str(tmp_path / "inbox"), "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "MPN_DATABASE_URL": db_url,
+        "MPN_DATA_DIR": str(tmp_path / "data"),
+        "MPN_INBOX": str(tmp_path / "inbox"),
+        "PYTHONPATH": str(ROOT),
+    }
     with (tmp_path / "scheduler.log").open("wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "cli.main", "scheduler", "--tick", "0.5"], cwd=ROOT,
-                                env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", "scheduler", "--tick", "0.5"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     yield proc
     if proc.poll() is None:
         proc.kill()
         proc.wait(10)
 
 
-def test_run_now_is_answered_by_the_active_scheduler_and_audited(dash_duo, engine: Engine,
-                                                                    scheduler: subprocess.Popen[bytes]) -> None:
+def test_run_now_is_answered_by_the_active_scheduler_and_audited(
+    dash_duo, engine: Engine, scheduler: subprocess.Popen[bytes]
+) -> None:
     start(dash_duo, create_app())
     sign_in(dash_duo, engine, "petugas", "petugas_mpn", then="/penjadwal")
     dash_duo.wait_for_contains_text("#pj-status", "Penjadwal aktif", timeout=30)
@@ -106,20 +120,28 @@ def test_run_now_is_answered_by_the_active_scheduler_and_audited(dash_duo, engin
 
     dash_duo.find_element(button("pj-jalankan", "reconcile_deadline")).click()
 
-    dash_duo.wait_for_contains_text("#pj-pesan-hasil", "Permintaan dikirim; penjadwal menjalankannya dalam "
-                                                       "beberapa detik")
+    dash_duo.wait_for_contains_text(
+        "#pj-pesan-hasil", "Permintaan dikirim; penjadwal menjalankannya dalam beberapa detik"
+    )
 
     def answered() -> dict[str, str] | None:
-        return next((r for r in grid_rows(dash_duo) if r.get("job") == DEADLINE
-                     and r.get("trigger") == "Manual · petugas" and r.get("status") == "Berhasil"), None)
+        return next(
+            (
+                r
+                for r in grid_rows(dash_duo)
+                if r.get("job") == DEADLINE and r.get("trigger") == "Manual · petugas" and r.get("status") == "Berhasil"
+            ),
+            None,
+        )
 
     run = until(answered)
     assert run["message"]  # what the job said ("belum ada data" on an empty database)
     dash_duo.wait_for_contains_text(cell("pj-terakhir", "reconcile_deadline"), "Berhasil")
     assert audit(engine, "scheduler.run_now") == [("petugas", "reconcile_deadline")]
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT requested_by, trigger FROM job_run WHERE job_id = 'reconcile_deadline'")
-                            ).one() == ("petugas", "manual")
+        assert conn.execute(
+            text("SELECT requested_by, trigger FROM job_run WHERE job_id = 'reconcile_deadline'")
+        ).one() == ("petugas", "manual")
     assert dash_duo.get_logs() == [], "\n".join(e["message"] for e in dash_duo.get_logs())
 
 
@@ -138,8 +160,10 @@ def test_admin_pauses_and_resumes_a_job(dash_duo, engine: Engine) -> None:
     until(lambda: dash_duo.find_element(button("pj-lanjutkan", "inbox")).is_displayed(), 10)
     assert not dash_duo.find_element(button("pj-jeda", "inbox")).is_displayed()
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT paused, changed_by FROM scheduler_job WHERE job_id = 'inbox'")
-                            ).one() == (True, "adi")
+        assert conn.execute(text("SELECT paused, changed_by FROM scheduler_job WHERE job_id = 'inbox'")).one() == (
+            True,
+            "adi",
+        )
 
     dash_duo.find_element(button("pj-lanjutkan", "inbox")).click()
 
@@ -157,7 +181,8 @@ def test_a_pelaksana_sees_the_jobs_refreshed_without_buttons(dash_duo, engine: E
 
     dash_duo.wait_for_text_to_equal(cell("pj-keadaan", "reconcile_deadline"), "Aktif")
     assert [e.text for e in dash_duo.find_elements("#pj-tabel tbody tr td:first-child .fw-semibold")] == [
-        job.title for job in schedule.JOBS]
+        job.title for job in schedule.JOBS
+    ]
     assert dash_duo.find_elements("#pj-tabel button") == []
     assert "Tindakan" not in dash_duo.find_element("#pj-tabel thead").text
     assert "Penjadwal" in [e.text for e in dash_duo.find_elements(".mpn-navbar .nav-link")]
@@ -172,8 +197,12 @@ def test_a_pelaksana_sees_the_jobs_refreshed_without_buttons(dash_duo, engine: E
 
 def run_now_request(client):
     pressed = {"job": "reconcile_deadline", "type": "pj-jalankan"}
-    return fire(client, ACT, [{"id": json.dumps(pressed, separators=(",", ":")), "property": "n_clicks",
-                               "value": 1}], state=[{"id": "pj-versi", "property": "data", "value": 0}])
+    return fire(
+        client,
+        ACT,
+        [{"id": json.dumps(pressed, separators=(",", ":")), "property": "n_clicks", "value": 1}],
+        state=[{"id": "pj-versi", "property": "data", "value": 0}],
+    )
 
 
 @pytest.mark.parametrize("role", ["pelaksana", "kasi", "kasubdit"])
@@ -189,8 +218,14 @@ def test_management_is_refused_the_page(engine: Engine) -> None:
     app: Dash = create_app()
     client = client_as(app, engine, "manajemen")
 
-    page = fire(client, ROUTER, [{"id": "_pages_location", "property": "pathname", "value": "/penjadwal"},
-                                 {"id": "_pages_location", "property": "search", "value": ""}])
+    page = fire(
+        client,
+        ROUTER,
+        [
+            {"id": "_pages_location", "property": "pathname", "value": "/penjadwal"},
+            {"id": "_pages_location", "property": "search", "value": ""},
+        ],
+    )
 
     assert "Akses ditolak" in page.get_data(as_text=True)
     assert "pj-tabel" not in page.get_data(as_text=True)
@@ -198,41 +233,54 @@ def test_management_is_refused_the_page(engine: Engine) -> None:
 
 # --- some history, for the screenshot -------------------------------------------------------------------------
 
+
 def history(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """Ten days of runs (one failed), a leader and a standby instance, a paused job and one run in progress."""
     today = datetime.now(WIB).date()
     for back in range(10, 0, -1):
         day = today - timedelta(days=back)
-        run_job(engine, "reconcile_deadline", instance_id="t", trigger="manual",
-                now=datetime.combine(day, clock(16, 5), WIB))
+        run_job(
+            engine,
+            "reconcile_deadline",
+            instance_id="t",
+            trigger="manual",
+            now=datetime.combine(day, clock(16, 5), WIB),
+        )
         run_job(engine, "reconcile_arrivals", instance_id="t", now=datetime.combine(day, clock(15, 30), WIB))
 
     def boom(engine: Engine, now: datetime, *, actor: Actor) -> Outcome:
         raise RuntimeError("server SIDJP tidak menjawab (batas waktu 30 detik)")
 
     with monkeypatch.context() as patch:
-        patch.setitem(schedule.BY_ID, "reconcile_arrivals",
-                      JobSpec("reconcile_arrivals", "x", "x", boom, BY_ID["reconcile_arrivals"].trigger))
+        patch.setitem(
+            schedule.BY_ID,
+            "reconcile_arrivals",
+            JobSpec("reconcile_arrivals", "x", "x", boom, BY_ID["reconcile_arrivals"].trigger),
+        )
         run_job(engine, "reconcile_arrivals", instance_id="t")
     with engine.begin() as conn:
         # spread the runs over the ten days they stand for, with believable durations
-        conn.execute(text("""
+        conn.execute(
+            text("""
             UPDATE job_run SET started_at = scheduled_for + interval '2 seconds',
                    finished_at = scheduled_for + interval '2 seconds'
                                  + make_interval(secs => CASE job_id WHEN 'reconcile_deadline' THEN 40 ELSE 8 END
                                                          + 3 * (run_id % 5) + 0.4 * (run_id % 3))
-             WHERE status = 'succeeded'"""))
+             WHERE status = 'succeeded'""")
+        )
         for instance, host, pid in (("mpn-app-1-4121", "mpn-app-1", 4121), ("mpn-app-2-3877", "mpn-app-2", 3877)):
             store.register_instance(conn, instance, host, pid)
         store.heartbeat(conn, "mpn-app-1-4121", leader=True)
         store.heartbeat(conn, "mpn-app-2-3877", leader=False)
         store.set_paused(conn, "inbox", True, actor=Actor.system("test"))
-        store.start_run(conn, job_id="statements", trigger="schedule", scheduled_for=datetime.now(WIB),
-                        instance_id="mpn-app-1-4121")
+        store.start_run(
+            conn, job_id="statements", trigger="schedule", scheduled_for=datetime.now(WIB), instance_id="mpn-app-1-4121"
+        )
 
 
-def test_the_page_with_history_shows_rates_the_failure_and_durations(dash_duo, engine: Engine,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_page_with_history_shows_rates_the_failure_and_durations(
+    dash_duo, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     history(engine, monkeypatch)
     start(dash_duo, create_app())
     sign_in(dash_duo, engine, "adi", "admin", then="/penjadwal")

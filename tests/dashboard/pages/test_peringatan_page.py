@@ -65,13 +65,17 @@ def test_a_kasi_acknowledges_an_open_alert_and_the_bell_counts_it(dash_duo, engi
 def press(client: Any, alert_id: int) -> Any:
     button = {"alert": alert_id, "type": "pr-ketahui"}
     key = json.dumps(button, separators=(",", ":"))
-    body = {"output": ACT, "outputs": [{"id": "pr-pesan", "property": "children"},
-                                       {"id": "pr-versi", "property": "data"}],
-            "inputs": [[{"id": button, "property": "n_clicks", "value": 1}], []],
-            "state": [{"id": "pr-catatan", "property": "value", "value": "coba"},
-                      {"id": "pr-lama", "property": "value", "value": 60},
-                      {"id": "pr-versi", "property": "data", "value": 0}],
-            "changedPropIds": [f"{key}.n_clicks"]}
+    body = {
+        "output": ACT,
+        "outputs": [{"id": "pr-pesan", "property": "children"}, {"id": "pr-versi", "property": "data"}],
+        "inputs": [[{"id": button, "property": "n_clicks", "value": 1}], []],
+        "state": [
+            {"id": "pr-catatan", "property": "value", "value": "coba"},
+            {"id": "pr-lama", "property": "value", "value": 60},
+            {"id": "pr-versi", "property": "data", "value": 0},
+        ],
+        "changedPropIds": [f"{key}.n_clicks"],
+    }
     return client.post("/_dash-update-component", json=body)
 
 

@@ -27,9 +27,15 @@ def app(engine: Engine) -> Dash:
 
 
 def ask_for_pdf(client, bank: str = "002", day: str = D2.isoformat()):
-    return fire(client, BERITA_ACARA, [{"id": "rekon-ba-unduh", "property": "n_clicks", "value": 1}],
-                state=[{"id": "rekon-ba-bank", "property": "value", "value": bank},
-                       {"id": "rekon-hari", "property": "data", "value": day}])
+    return fire(
+        client,
+        BERITA_ACARA,
+        [{"id": "rekon-ba-unduh", "property": "n_clicks", "value": 1}],
+        state=[
+            {"id": "rekon-ba-bank", "property": "value", "value": bank},
+            {"id": "rekon-hari", "property": "data", "value": day},
+        ],
+    )
 
 
 def pdf_text(answer) -> tuple[str, str]:

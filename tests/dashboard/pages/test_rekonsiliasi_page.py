@@ -19,8 +19,6 @@ GRID = "#rekon-grid"
 PAGE = f"/rekonsiliasi?tanggal={D2.isoformat()}"
 
 
-
-
 def reconciled_day(engine: Engine) -> tuple[int, int]:
     """Bank 002: six payments, NTPN 3 keyed as Rp 1 by the bank, NTPN 6 in no batch; bank 008 clean. Reconciled.
 
@@ -136,7 +134,8 @@ def test_berita_acara_registered_by_pelaksana_shows_in_the_detail(dash_duo, engi
 
 
 def test_correction_requested_by_pelaksana_and_approved_by_kasi_adjusts_and_keeps_the_original(
-        dash_duo, engine: Engine) -> None:
+    dash_duo, engine: Engine
+) -> None:
     mismatch, _missing = reconciled_day(engine)
     start(dash_duo, create_app())
     sign_in(dash_duo, engine, "ani", "pelaksana", then=PAGE)
@@ -195,7 +194,6 @@ def test_kasubdit_reassigns_but_sees_no_adjustment_form(dash_duo, engine: Engine
     assert dash_duo.get_logs() == [], "\n".join(e["message"] for e in dash_duo.get_logs())
 
 
-
 def test_the_new_actions_refuse_other_roles_on_the_server(engine: Engine) -> None:
     mismatch, _missing = reconciled_day(engine)
     app = create_app()
@@ -204,8 +202,22 @@ def test_the_new_actions_refuse_other_roles_on_the_server(engine: Engine) -> Non
 
     kasubdit = client_as(app, engine, "kasubdit")
     assert fire(kasubdit, callback_id(app, "ask_adjustment"), clicked, selected).status_code == 403
-    assert fire(kasubdit, callback_id(app, "berita_acara_transaksi"),
-                [{"id": "rekon-bac-catat", "property": "n_clicks", "value": 1}], selected).status_code == 403
+    assert (
+        fire(
+            kasubdit,
+            callback_id(app, "berita_acara_transaksi"),
+            [{"id": "rekon-bac-catat", "property": "n_clicks", "value": 1}],
+            selected,
+        ).status_code
+        == 403
+    )
     pelaksana = client_as(app, engine, "pelaksana")
-    assert fire(pelaksana, callback_id(app, "reassign"),
-                [{"id": "rekon-tugaskan", "property": "n_clicks", "value": 1}], selected).status_code == 403
+    assert (
+        fire(
+            pelaksana,
+            callback_id(app, "reassign"),
+            [{"id": "rekon-tugaskan", "property": "n_clicks", "value": 1}],
+            selected,
+        ).status_code
+        == 403
+    )

@@ -42,9 +42,13 @@ def test_every_revenue_callback_returns_a_captioned_figure(engine: Engine) -> No
         return getattr(callback, "__wrapped__", callback)
 
     with app.server.test_request_context():
-        figures = [own(penerimaan.daily)(*values), own(penerimaan.monthly)(*values),
-                   own(penerimaan.groups)(*values)[0], own(penerimaan.agents)(*values),
-                   own(penerimaan.area)(*values, None)[0]]
+        figures = [
+            own(penerimaan.daily)(*values),
+            own(penerimaan.monthly)(*values),
+            own(penerimaan.groups)(*values)[0],
+            own(penerimaan.agents)(*values),
+            own(penerimaan.area)(*values, None)[0],
+        ]
 
     for figure in figures:
         assert "Periode 02/11/2026" in figure.layout.title.text and "bank 002" in figure.layout.title.text

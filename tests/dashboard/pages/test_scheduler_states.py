@@ -37,8 +37,16 @@ def test_a_paused_job_shows_no_next_run() -> None:
     from jobs.scheduling.definitions import JobBoard
 
     soon = datetime(2026, 12, 7, 7, 0, tzinfo=WIB)
-    board = JobBoard(paused={"inbox"}, running=set(), requested=set(), last={}, week={}, month={},
-                     next_runs={"inbox": soon, "alerts": soon}, schedules={})
+    board = JobBoard(
+        paused={"inbox"},
+        running=set(),
+        requested=set(),
+        last={},
+        week={},
+        month={},
+        next_runs={"inbox": soon, "alerts": soon},
+        schedules={},
+    )
     assert texts(cell(NEXT, "inbox", board)) == "— (dijeda)"
     assert "07:00" in texts(cell(NEXT, "alerts", board)) or "07.00" in texts(cell(NEXT, "alerts", board))
 

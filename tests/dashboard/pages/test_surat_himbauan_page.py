@@ -58,8 +58,6 @@ def cell(row_id: object, column: str) -> str:
     return grid_cell(GRID, row_id, column)
 
 
-
-
 def choose(dash_duo, value: str) -> None:
     """Pick a status on the filter (its buttons are labels of hidden radio inputs)."""
     click(dash_duo, f"#sh-filter label[for='_dbcprivate_radioitems_sh-filter_input_{value}']")
@@ -201,9 +199,11 @@ def test_double_click_on_paraf_initials_once(dash_duo, engine: Engine) -> None:
     message = dash_duo.find_element("#sh-pesan-isi").text
     assert "diparaf" in message, message
     with engine.connect() as conn:
-        decisions = conn.execute(text("""SELECT count(*) FROM approval_decision d JOIN appeal_letter a
+        decisions = conn.execute(
+            text("""SELECT count(*) FROM approval_decision d JOIN appeal_letter a
                                            ON a.request_id = d.request_id WHERE a.letter_id = :id"""),
-                                 {"id": letter_id}).scalar_one()
+            {"id": letter_id},
+        ).scalar_one()
     assert decisions == 1
     assert appeal_letter_of(engine, letter_id).status == "initialled"
 
@@ -238,8 +238,10 @@ def test_a_sent_letter_past_its_reply_period_is_flagged_for_escalation(dash_duo,
     act(engine, send, letter_id, "tata", agenda_number="AG-7")
     long_ago = date.today() - timedelta(days=30)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE appeal_letter SET letter_date = :d, sent_on = :d WHERE letter_id = :id"),
-                     {"d": long_ago, "id": letter_id})
+        conn.execute(
+            text("UPDATE appeal_letter SET letter_date = :d, sent_on = :d WHERE letter_id = :id"),
+            {"d": long_ago, "id": letter_id},
+        )
     start(dash_duo, create_app())
     sign_in(dash_duo, engine, "ani", "pelaksana", then=PAGE)
 
@@ -255,9 +257,15 @@ def test_a_sent_letter_past_its_reply_period_is_flagged_for_escalation(dash_duo,
 
 
 def fire_act(client, app, name: str, button: str, letter_id: int):  # type: ignore[no-untyped-def]
-    return fire(client, callback_id(app, name), [{"id": button, "property": "n_clicks", "value": 1}],
-                [{"id": "sh-dipilih", "property": "data", "value": letter_id},
-                 {"id": "sh-versi", "property": "data", "value": 0}])
+    return fire(
+        client,
+        callback_id(app, name),
+        [{"id": button, "property": "n_clicks", "value": 1}],
+        [
+            {"id": "sh-dipilih", "property": "data", "value": letter_id},
+            {"id": "sh-versi", "property": "data", "value": 0},
+        ],
+    )
 
 
 def test_a_kasi_cannot_initial_their_own_draft_even_by_calling_the_server(engine: Engine) -> None:
@@ -285,10 +293,15 @@ def test_a_second_paraf_is_refused_with_who_initialled(engine: Engine) -> None:
     assert "sudah diparaf oleh budi" in again
 
 
-@pytest.mark.parametrize(("role", "name", "button"), [("pelaksana", "sign_letter", "sh-tandatangani"),
-                                                      ("tu", "initial_letter", "sh-paraf"),
-                                                      ("kasi", "send_letter", "sh-kirim"),
-                                                      ("manajemen", "initial_letter", "sh-paraf")])
+@pytest.mark.parametrize(
+    ("role", "name", "button"),
+    [
+        ("pelaksana", "sign_letter", "sh-tandatangani"),
+        ("tu", "initial_letter", "sh-paraf"),
+        ("kasi", "send_letter", "sh-kirim"),
+        ("manajemen", "initial_letter", "sh-paraf"),
+    ],
+)
 def test_acts_refuse_other_roles_on_the_server(engine: Engine, role: str, name: str, button: str) -> None:
     no_letter_day(engine)
     app = create_app()
@@ -330,9 +343,14 @@ def test_management_is_refused_the_page(engine: Engine) -> None:
     app = create_app()
     client = client_as(app, engine, "manajemen")
 
-    content = fire(client, ".._pages_content.children..._pages_store.data..",
-                   [{"id": "_pages_location", "property": "pathname", "value": PAGE},
-                    {"id": "_pages_location", "property": "search", "value": ""}]).get_data(as_text=True)
+    content = fire(
+        client,
+        ".._pages_content.children..._pages_store.data..",
+        [
+            {"id": "_pages_location", "property": "pathname", "value": PAGE},
+            {"id": "_pages_location", "property": "search", "value": ""},
+        ],
+    ).get_data(as_text=True)
 
     assert "Akses ditolak" in content
     assert "sh-grid" not in content

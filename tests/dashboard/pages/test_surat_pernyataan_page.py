@@ -22,8 +22,10 @@ pytestmark = pytest.mark.browser
 
 PAGE = "/surat-pernyataan"
 ON_D2 = f"{PAGE}?tanggal=2026-11-20"  # the range ends on D2 (by default it ends on the last working day begun)
-PDF = (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
-       b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+PDF = (
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+    b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+)
 MANDIRI_D2 = clean(3, start=21, bank_code="008")  # Rp 660.000 in 3 payments, no letter
 
 
@@ -36,8 +38,6 @@ def save_callback(app: Dash) -> str:
 
 def cell(bank: str, column: str) -> str:
     return f'#sp-matriks [row-id="{bank}"] [col-id="{column}"]'
-
-
 
 
 def type_date(dash_duo, picker: str, value: str) -> None:  # type: ignore[no-untyped-def]
@@ -67,8 +67,9 @@ def classes(dash_duo, selector: str) -> str:  # type: ignore[no-untyped-def]
     return dash_duo.find_element(selector).get_attribute("class") or ""
 
 
-def test_pelaksana_sees_the_matrix_and_records_a_missing_letter_with_its_scan(dash_duo, engine: Engine,
-                                                                              tmp_path: Path) -> None:
+def test_pelaksana_sees_the_matrix_and_records_a_missing_letter_with_its_scan(
+    dash_duo, engine: Engine, tmp_path: Path
+) -> None:
     letters_of_a_fortnight(engine)
     app = create_app()
     start(dash_duo, app)
@@ -76,11 +77,18 @@ def test_pelaksana_sees_the_matrix_and_records_a_missing_letter_with_its_scan(da
 
     dash_duo.wait_for_text_to_equal(cell("008", "d20261120"), "✗")
     assert "mpn-sp-overdue" in classes(dash_duo, cell("008", "d20261120"))  # due Monday 23 November 09:00
-    assert (dash_duo.find_element(cell("002", "d20261120")).text, dash_duo.find_element(cell("008", "d20261119")).text,
-            dash_duo.find_element(cell("009", "d20261120")).text) == ("✓", "T", "≠")
-    for selector, tone in ((cell("002", "d20261119"), "received"), (cell("008", "d20261119"), "late"),
-                           (cell("009", "d20261120"), "mismatch"), (cell("POS", "d20261120"), "overdue"),
-                           (cell("009", "d20261119"), "none")):
+    assert (
+        dash_duo.find_element(cell("002", "d20261120")).text,
+        dash_duo.find_element(cell("008", "d20261119")).text,
+        dash_duo.find_element(cell("009", "d20261120")).text,
+    ) == ("✓", "T", "≠")
+    for selector, tone in (
+        (cell("002", "d20261119"), "received"),
+        (cell("008", "d20261119"), "late"),
+        (cell("009", "d20261120"), "mismatch"),
+        (cell("POS", "d20261120"), "overdue"),
+        (cell("009", "d20261119"), "none"),
+    ):
         assert f"mpn-sp-{tone}" in classes(dash_duo, selector), selector
     assert dash_duo.find_element(cell("008", "missing")).text == "1"
     assert dash_duo.find_element(cell("002", "missing")).text == "·"
@@ -92,8 +100,10 @@ def test_pelaksana_sees_the_matrix_and_records_a_missing_letter_with_its_scan(da
     centre(dash_duo, cell("008", "d20261120")).click()
     dash_duo.wait_for_contains_text("#sp-detail-judul", "008 · PT Bank Mandiri (Persero) Tbk · Jumat, 20 November")
     assert dash_duo.find_element("#sp-detail-status").text == "Belum diterima, lewat batas"
-    assert "Data MPN 3 transaksi / Rp 660.000, batch 3 transaksi / Rp 660.000" in \
-        dash_duo.find_element("#sp-detail-alasan").text
+    assert (
+        "Data MPN 3 transaksi / Rp 660.000, batch 3 transaksi / Rp 660.000"
+        in dash_duo.find_element("#sp-detail-alasan").text
+    )
     assert "Batas\nSenin, 23 November 2026 09:00 WIB" in dash_duo.find_element("#sp-detail").text
     dash_duo.wait_for_contains_text("#sp-bank", "008 · PT Bank Mandiri")
     day, count, amount = dash_duo.find_elements("#sp-hari-daftar input")
@@ -125,9 +135,13 @@ def test_pelaksana_sees_the_matrix_and_records_a_missing_letter_with_its_scan(da
     assert dash_duo.get_logs() == [], "\n".join(e["message"] for e in dash_duo.get_logs())
 
     with engine.connect() as conn:
-        scan_id, entered_by = conn.execute(text("SELECT scan_id, entered_by FROM statement_letter WHERE bank_code = "
-                                                "'008' AND business_date = :d AND superseded_at IS NULL"),
-                                           {"d": D2}).one()
+        scan_id, entered_by = conn.execute(
+            text(
+                "SELECT scan_id, entered_by FROM statement_letter WHERE bank_code = "
+                "'008' AND business_date = :d AND superseded_at IS NULL"
+            ),
+            {"d": D2},
+        ).one()
     assert entered_by == "ani"
     answer = client_as(app, engine, "kasi").get(f"/surat-pernyataan/pindaian/{scan_id}")
     assert answer.status_code == 200 and answer.mimetype == "application/pdf"
@@ -151,8 +165,11 @@ def test_a_refusal_is_shown_and_nothing_changes(dash_duo, engine: Engine) -> Non
     dash_duo.wait_for_element(".mpn-sp-day:nth-child(2)")
     dash_duo.find_elements(".mpn-sp-day button")[1].click()
     dash_duo.wait_for_no_elements(".mpn-sp-day:nth-child(2)")
-    assert [e.get_attribute("value") for e in dash_duo.find_elements("#sp-hari-daftar input")] == \
-        ["20/11/2026", "1", "400.000"]
+    assert [e.get_attribute("value") for e in dash_duo.find_elements("#sp-hari-daftar input")] == [
+        "20/11/2026",
+        "1",
+        "400.000",
+    ]
     type_date(dash_duo, "#sp-tanggal-surat", "19/11/2026")  # before the business date
     centre(dash_duo, "#sp-simpan").click()
 
@@ -169,8 +186,10 @@ def test_petugas_mpn_reads_the_detail_but_has_no_form(dash_duo, engine: Engine) 
     centre(dash_duo, cell("009", "d20261120")).click()
 
     dash_duo.wait_for_text_to_equal("#sp-detail-status", "Tidak sesuai batch")
-    assert dash_duo.find_element("#sp-detail-alasan").text == \
-        "Jumlah dinyatakan 3 transaksi / Rp 610.000, batch 2 transaksi / Rp 610.000."
+    assert (
+        dash_duo.find_element("#sp-detail-alasan").text
+        == "Jumlah dinyatakan 3 transaksi / Rp 610.000, batch 2 transaksi / Rp 610.000."
+    )
     assert dash_duo.find_elements("#sp-form") == []
     assert dash_duo.get_logs() == [], "\n".join(e["message"] for e in dash_duo.get_logs())
 
@@ -182,9 +201,12 @@ def test_management_is_refused_the_page_the_recording_and_the_scan(dash_duo, eng
     sign_in(dash_duo, engine, "mira", "manajemen", then=PAGE)
     dash_duo.wait_for_contains_text(".mpn-forbidden", "Akses ditolak")
 
-    answer = fire(client_as(app, engine, "manajemen", "mona"), save_callback(app),
-                  [{"id": "sp-simpan", "property": "n_clicks", "value": 1}],
-                  state=[{"id": "sp-bank", "property": "value", "value": "POS"}])
+    answer = fire(
+        client_as(app, engine, "manajemen", "mona"),
+        save_callback(app),
+        [{"id": "sp-simpan", "property": "n_clicks", "value": 1}],
+        state=[{"id": "sp-bank", "property": "value", "value": "POS"}],
+    )
     assert answer.status_code == 403
     assert "tidak berwenang" in answer.get_json()["error"]
     with engine.connect() as conn:
@@ -195,9 +217,17 @@ def test_the_scan_route_serves_the_pdf_to_its_roles_only(engine: Engine, caplog:
     Day(MANDIRI_D2).load(engine, letters=False)
     make_user(engine, "ani", "pelaksana")
     with engine.begin() as conn:
-        record_statement(conn, bank_code="008", days=[DeclaredDay(D2, 3, 660_000)], letter_number="B.1",
-                         letter_date=D2, received_at=wib(D2, 16), signer="Direksi", actor=user_by_name(conn, "ani"),
-                         scan_file=("surat pernyataan Mandiri.pdf", PDF))
+        record_statement(
+            conn,
+            bank_code="008",
+            days=[DeclaredDay(D2, 3, 660_000)],
+            letter_number="B.1",
+            letter_date=D2,
+            received_at=wib(D2, 16),
+            signer="Direksi",
+            actor=user_by_name(conn, "ani"),
+            scan_file=("surat pernyataan Mandiri.pdf", PDF),
+        )
         scan_id = conn.execute(text("SELECT scan_id FROM statement_scan")).scalar_one()
     app = create_app()
     route = f"/surat-pernyataan/pindaian/{scan_id}"
@@ -206,7 +236,8 @@ def test_the_scan_route_serves_the_pdf_to_its_roles_only(engine: Engine, caplog:
     assert answer.status_code == 200 and answer.get_data() == PDF
     assert answer.headers["X-Content-SHA256"] == hashlib.sha256(PDF).hexdigest()
     assert answer.headers["Content-Disposition"] == (
-        "inline; filename=\"surat_pernyataan_Mandiri.pdf\"; filename*=UTF-8''surat%20pernyataan%20Mandiri.pdf")
+        "inline; filename=\"surat_pernyataan_Mandiri.pdf\"; filename*=UTF-8''surat%20pernyataan%20Mandiri.pdf"
+    )
     assert client_as(app, engine, "manajemen").get(route).status_code == 403
     assert app.server.test_client().get(route).status_code == 302  # to the login form
     assert client_as(app, engine, "kasi").get(f"/surat-pernyataan/pindaian/{scan_id + 1}").status_code == 404
@@ -222,7 +253,8 @@ def test_the_scan_route_serves_the_pdf_to_its_roles_only(engine: Engine, caplog:
 
 
 def test_a_refused_scan_is_named_at_once_blocks_the_save_and_an_implausible_date_is_refused(
-        dash_duo, engine: Engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    dash_duo, engine: Engine, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     letters_of_a_fortnight(engine)
     start(dash_duo, create_app())
     sign_in(dash_duo, engine, "ani", "pelaksana", then=ON_D2)
@@ -255,8 +287,9 @@ def test_a_refused_scan_is_named_at_once_blocks_the_save_and_an_implausible_date
     dash_duo.wait_for_contains_text("#sp-unggah-berkas", f"sp.pdf · {len(PDF)} B")
     type_date(dash_duo, "#sp-tanggal-surat", "31/12/1999")
     centre(dash_duo, "#sp-simpan").click()
-    dash_duo.wait_for_contains_text("#sp-pesan-isi", "Tanggal surat: tanggal 1999-12-31 sebelum 01/01/2000 tidak "
-                                                     "masuk akal.")
+    dash_duo.wait_for_contains_text(
+        "#sp-pesan-isi", "Tanggal surat: tanggal 1999-12-31 sebelum 01/01/2000 tidak masuk akal."
+    )
     assert "mpn-sp-overdue" in classes(dash_duo, cell("008", "d20261120"))
 
     type_date(dash_duo, "#sp-tanggal-terima", "20/11/2026")

@@ -103,10 +103,16 @@ def test_two_approvers_approve_a_round_from_their_lists(dash_duo, engine: Engine
     dash_duo.wait_for_contains_text(RESULT, "Disetujui 1 butir")
     dash_duo.wait_for_text_to_equal(BADGE, "0")
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT status FROM distribution WHERE distribution_id = :i"),
-                            {"i": round_id}).scalar_one() == "approved"
-        deciders = conn.execute(text("""SELECT u.username FROM approval_decision d
-                                          JOIN app_user u ON u.user_id = d.decided_by ORDER BY d.step""")).scalars()
+        assert (
+            conn.execute(
+                text("SELECT status FROM distribution WHERE distribution_id = :i"), {"i": round_id}
+            ).scalar_one()
+            == "approved"
+        )
+        deciders = conn.execute(
+            text("""SELECT u.username FROM approval_decision d
+                                          JOIN app_user u ON u.user_id = d.decided_by ORDER BY d.step""")
+        ).scalars()
         assert list(deciders) == ["budi", "dedi"]
     no_errors(dash_duo)
 
@@ -131,6 +137,7 @@ def test_kelengkapan_approval_rows_open_the_list_on_their_kind(engine: Engine) -
     requested(engine)
     with engine.connect() as conn:
         table = approvals_list(pending_approvals(conn))
-    links = [cell.children for tr in table.children[1].children for cell in tr.children
-             if hasattr(cell.children, "href")]
+    links = [
+        cell.children for tr in table.children[1].children for cell in tr.children if hasattr(cell.children, "href")
+    ]
     assert [(a.children, a.href) for a in links] == [("Distribusi", "/tugas?jenis=distribution")]

@@ -23,25 +23,46 @@ MASTER = Master.from_csv()
 CUTOFF = {b.code: b.cutoff for b in MASTER.banks}
 DAYS = CAL.last_working_days(16, date(2026, 11, 30))  # 9 Nov .. 30 Nov 2026
 CFG = DemoConfig(
-    seed=7, rows_per_day=300, taxpayers=3000,
-    missing_in_bank=0.004, missing_in_mpn=0.004, amount_mismatch=0.004, attribute_mismatch=0.004,
-    cutoff_mismatch=0.004, duplicate=0.004, cancelled_reused=0.004, reversal=0.004,
-    missing_batch=0.04, missing_statement=0.04, statement_mismatch=0.04, late_batch=0.06, late_statement=0.06,
+    seed=7,
+    rows_per_day=300,
+    taxpayers=3000,
+    missing_in_bank=0.004,
+    missing_in_mpn=0.004,
+    amount_mismatch=0.004,
+    attribute_mismatch=0.004,
+    cutoff_mismatch=0.004,
+    duplicate=0.004,
+    cancelled_reused=0.004,
+    reversal=0.004,
+    missing_batch=0.04,
+    missing_statement=0.04,
+    statement_mismatch=0.04,
+    late_batch=0.06,
+    late_statement=0.06,
 )
 WIB = datetime.fromisoformat("2026-01-01T00:00:00+07:00").tzinfo
 
 NTPN = re.compile(r"[0-9A-Z]{16}")
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0[789]:00")
 MPN_CHECKS = {
-    "record_type": re.compile(r"payment|reversal"), "ntpn": NTPN, "billing_code": re.compile(r"[0-3]\d{14}|"),
-    "bank_code": re.compile("|".join(CUTOFF)), "branch_code": re.compile(r"\d{4,5}|"),
-    "ntb": re.compile(r"[0-9A-Z]{1,20}"), "paid_at": TIMESTAMP, "npwp": re.compile(r"\d{15}|\d{16}"),
-    "taxpayer_name": re.compile(r"[A-Z][A-Z ]+"), "kap": re.compile("|".join(k.kap for k in MASTER.kaps)),
-    "kjs": re.compile(r"\d{3}"), "tax_period": re.compile(r"(0[1-9]|1[0-2])20\d\d"),
-    "kpp_code": re.compile("|".join(MASTER.kpps)), "amount": re.compile(r"[1-9]\d*"),
+    "record_type": re.compile(r"payment|reversal"),
+    "ntpn": NTPN,
+    "billing_code": re.compile(r"[0-3]\d{14}|"),
+    "bank_code": re.compile("|".join(CUTOFF)),
+    "branch_code": re.compile(r"\d{4,5}|"),
+    "ntb": re.compile(r"[0-9A-Z]{1,20}"),
+    "paid_at": TIMESTAMP,
+    "npwp": re.compile(r"\d{15}|\d{16}"),
+    "taxpayer_name": re.compile(r"[A-Z][A-Z ]+"),
+    "kap": re.compile("|".join(k.kap for k in MASTER.kaps)),
+    "kjs": re.compile(r"\d{3}"),
+    "tax_period": re.compile(r"(0[1-9]|1[0-2])20\d\d"),
+    "kpp_code": re.compile("|".join(MASTER.kpps)),
+    "amount": re.compile(r"[1-9]\d*"),
 }
-BANK_CHECKS = {k: v for k, v in MPN_CHECKS.items() if k not in ("record_type", "billing_code", "branch_code",
-                                                                 "taxpayer_name")}
+BANK_CHECKS = {
+    k: v for k, v in MPN_CHECKS.items() if k not in ("record_type", "billing_code", "branch_code", "taxpayer_name")
+}
 BANK_CHECKS["business_date"] = re.compile(r"\d{4}-\d\d-\d\d")
 
 
@@ -59,11 +80,13 @@ class Files:
         for path in sorted(out.glob("bank_*.csv")):
             _, code, stamp = path.stem.split("_")
             self.batch[(code, datetime.strptime(stamp, "%Y%m%d").date())] = read(path)
-        self.letters = {(r["bank_code"], date.fromisoformat(r["business_date"])): r
-                        for d in DAYS if (out / f"statements_{d:%Y%m%d}.csv").exists()
-                        for r in read(out / f"statements_{d:%Y%m%d}.csv")}
-        self.mpn_payments = {d: [r for r in rows if r["record_type"] == "payment"]
-                             for d, rows in self.mpn.items()}
+        self.letters = {
+            (r["bank_code"], date.fromisoformat(r["business_date"])): r
+            for d in DAYS
+            if (out / f"statements_{d:%Y%m%d}.csv").exists()
+            for r in read(out / f"statements_{d:%Y%m%d}.csv")
+        }
+        self.mpn_payments = {d: [r for r in rows if r["record_type"] == "payment"] for d, rows in self.mpn.items()}
 
     def all_batch_ntpns(self) -> set[str]:
         return {r["ntpn"] for rows in self.batch.values() for r in rows}
@@ -110,10 +133,10 @@ def test_a_day_is_the_same_whatever_range_it_is_generated_in(demo, tmp_path: Pat
 
 def test_every_row_follows_contract_section_2(demo) -> None:
     out, _, files = demo
-    assert (out / f"mpn_{DAYS[0]:%Y%m%d}.csv").read_text(encoding="utf-8").splitlines()[0] == \
-        ",".join(MPN_CHECKS)
-    for rows, checks in [(r, MPN_CHECKS) for r in files.mpn.values()] + \
-                        [(r, BANK_CHECKS) for r in files.batch.values()]:
+    assert (out / f"mpn_{DAYS[0]:%Y%m%d}.csv").read_text(encoding="utf-8").splitlines()[0] == ",".join(MPN_CHECKS)
+    for rows, checks in [(r, MPN_CHECKS) for r in files.mpn.values()] + [
+        (r, BANK_CHECKS) for r in files.batch.values()
+    ]:
         for row in rows:
             for column, pattern in checks.items():
                 assert pattern.fullmatch(row[column]), (column, row)
@@ -331,8 +354,9 @@ def test_manifest_counts_match_the_files(demo) -> None:
     out, manifest, files = demo
     for d in manifest.days:
         assert d.mpn_rows == len(files.mpn[d.day]) and d.payments == len(files.mpn_payments[d.day])
-        assert {b.bank_code: b.rows for b in d.batches} == \
-            {code: len(rows) for (code, day), rows in files.batch.items() if day == d.day}
+        assert {b.bank_code: b.rows for b in d.batches} == {
+            code: len(rows) for (code, day), rows in files.batch.items() if day == d.day
+        }
         assert d.letters == sum(1 for (_, day) in files.letters if day == d.day)
     assert (out / "manifest.json").read_text(encoding="utf-8") == manifest.to_json()
 

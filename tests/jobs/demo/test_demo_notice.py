@@ -22,6 +22,11 @@ def test_the_demo_has_a_regional_banks_outage_notice_excusing_its_late_duties(en
         rows = bank_days(conn, first=summary.days[0], last=summary.days[-1], now=now)
         scores = {s.bank_code: s for s in bank_scores(conn, first=summary.days[0], last=summary.days[-1], now=now)}
     assert 110 <= int(notice.bank_code) < 136 and notice.active and notice.received_at <= now
-    excused = [(r.business_date, d) for r in rows if r.bank_code == notice.bank_code
-               for d, s in r.duties.items() if s.state == EXCUSED and s.notice_id == notice.notice_id]
+    excused = [
+        (r.business_date, d)
+        for r in rows
+        if r.bank_code == notice.bank_code
+        for d, s in r.duties.items()
+        if s.state == EXCUSED and s.notice_id == notice.notice_id
+    ]
     assert excused and scores[notice.bank_code].excused == len(excused)

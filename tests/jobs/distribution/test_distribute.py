@@ -42,9 +42,25 @@ def simulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Calla
     def start(*faults: str) -> str:
         port = free_port()
         log = (tmp_path / f"sim-{port}.log").open("wb")
-        proc = subprocess.Popen([sys.executable, "-m", "cli.main", "target-sim", "--port", str(port), "--data",
-                                 str(tmp_path / "sim"), "--seed", "7", *faults], cwd=ROOT, stdout=log,
-                                stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "cli.main",
+                "target-sim",
+                "--port",
+                str(port),
+                "--data",
+                str(tmp_path / "sim"),
+                "--seed",
+                "7",
+                *faults,
+            ],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
         procs.append(proc)
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 20
@@ -106,12 +122,18 @@ def test_every_row_reaches_both_faulty_targets_exactly_once(engine: Engine, simu
 
 
 def test_a_distribution_killed_mid_way_and_run_again_loses_and_duplicates_nothing(
-        engine: Engine, db_url: str, simulator: Callable[..., str]) -> None:
+    engine: Engine, db_url: str, simulator: Callable[..., str]
+) -> None:
     url = simulator("--fail-rate", "0.2", "--lost-ack-rate", "0.2", "--latency-ms", "40")
     d = approved_day(engine, rows=800, chunk=20)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MPN_DATABASE_URL": db_url}
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "distribution", "run", "--date", str(D2)], cwd=ROOT,
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "distribution", "run", "--date", str(D2)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
     def some_confirmed() -> bool:
         return batch_states(engine).get("confirmed", 0) >= 4
@@ -144,21 +166,48 @@ def test_a_run_without_targets_refuses_to_start(engine: Engine, monkeypatch: pyt
 
 
 def test_a_target_holding_other_content_under_the_batch_id_fails_the_batch(
-        engine: Engine, simulator: Callable[..., str]) -> None:
+    engine: Engine, simulator: Callable[..., str]
+) -> None:
     url = simulator()
     d = approved_day(engine, rows=30, chunk=10)
     first = "MPN-20261120-R1-051-0000"
-    body = json.dumps({"batch_id": first, "target": "sidjp", "business_date": "2026-11-20", "kpp_code": "051",
-                       "rows": [{"ntpn": "X" * 16, "npwp": "0" * 15, "kap": "411121", "kjs": "100",
-                                 "tax_period": "102026", "amount": 1, "paid_at": "2026-11-20T10:00:00+07:00",
-                                 "business_date": "2026-11-20", "bank_code": "002", "ntb": "B1"}]}).encode()
-    urllib.request.urlopen(urllib.request.Request(f"{url}/sidjp/batches", data=body, method="POST", headers={
-        "Content-Type": "application/json", "Idempotency-Key": first}), timeout=5).read()
+    body = json.dumps(
+        {
+            "batch_id": first,
+            "target": "sidjp",
+            "business_date": "2026-11-20",
+            "kpp_code": "051",
+            "rows": [
+                {
+                    "ntpn": "X" * 16,
+                    "npwp": "0" * 15,
+                    "kap": "411121",
+                    "kjs": "100",
+                    "tax_period": "102026",
+                    "amount": 1,
+                    "paid_at": "2026-11-20T10:00:00+07:00",
+                    "business_date": "2026-11-20",
+                    "bank_code": "002",
+                    "ntb": "B1",
+                }
+            ],
+        }
+    ).encode()
+    urllib.request.urlopen(
+        urllib.request.Request(
+            f"{url}/sidjp/batches",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", "Idempotency-Key": first},
+        ),
+        timeout=5,
+    ).read()
     report = run_distribution(engine, D2, backoff=FAST)
     assert report.failed == {"sidjp": 1, "sipmod": 0} and report.remaining == 1
     with engine.connect() as conn:
-        failed = conn.execute(text("SELECT target, batch_id, state, last_error FROM dist_batch"
-                                   " WHERE state <> 'confirmed'")).one()
+        failed = conn.execute(
+            text("SELECT target, batch_id, state, last_error FROM dist_batch WHERE state <> 'confirmed'")
+        ).one()
     assert (failed.target, failed.batch_id, failed.state) == ("sidjp", first, "failed")
     assert "HTTP 409" in failed.last_error or "berbeda" in failed.last_error
     assert d.batch_count == 8

@@ -25,14 +25,29 @@ REPO = Path(__file__).resolve().parents[3]
 
 
 def row(ntpn: str, amount: int = 150000) -> dict[str, Any]:
-    return {"ntpn": ntpn, "npwp": "012345678901000", "kap": "411121", "kjs": "100", "tax_period": "112026",
-            "amount": amount, "paid_at": "2026-11-20T10:00:00+07:00", "business_date": "2026-11-20",
-            "bank_code": "002", "ntb": "NTB" + ntpn}
+    return {
+        "ntpn": ntpn,
+        "npwp": "012345678901000",
+        "kap": "411121",
+        "kjs": "100",
+        "tax_period": "112026",
+        "amount": amount,
+        "paid_at": "2026-11-20T10:00:00+07:00",
+        "business_date": "2026-11-20",
+        "bank_code": "002",
+        "ntb": "NTB" + ntpn,
+    }
 
 
 def batch(batch_id: str, ntpns: list[str], target: str = "sidjp", **extra: Any) -> dict[str, Any]:
-    return {"batch_id": batch_id, "target": target, "business_date": "2026-11-20", "kpp_code": "001",
-            "rows": [row(n) for n in ntpns], **extra}
+    return {
+        "batch_id": batch_id,
+        "target": target,
+        "business_date": "2026-11-20",
+        "kpp_code": "001",
+        "rows": [row(n) for n in ntpns],
+        **extra,
+    }
 
 
 def sha(ntpns: list[str]) -> str:
@@ -46,8 +61,9 @@ class Client:
         parts = urlsplit(url)
         self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
 
-    def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
         self.conn.request(method, path, body=body, headers=headers or {})
         resp = self.conn.getresponse()
         data = resp.read()
@@ -119,19 +135,23 @@ def test_resend_serialised_differently_is_the_same_batch() -> None:
     assert a.content == b.content
 
 
-@pytest.mark.parametrize(("body", "key", "reason"), [
-    (b"{not json", "B-1", "malformed JSON"),
-    (b"[1, 2]", "B-1", "JSON object"),
-    (json.dumps({"batch_id": "B-1", "target": "sidjp"}).encode(), "B-1", "missing fields"),
-    (json.dumps(batch("B-1", ["N1"])).encode(), None, "Idempotency-Key"),
-    (json.dumps(batch("B-1", ["N1"])).encode(), "B-2", "Idempotency-Key"),
-    (json.dumps(batch("B-1", ["N1"], target="sipmod")).encode(), "B-1", "target"),
-    (json.dumps({**batch("B-1", []), "rows": [{"ntpn": "N1"}]}).encode(), "B-1", "rows[0]: missing fields"),
-    (json.dumps({**batch("B-1", []), "rows": ["N1"]}).encode(), "B-1", "rows[0] must be"),
-    (json.dumps({**batch("B-1", []), "rows": [{**row("N1"), "ntpn": 7}]}).encode(), "B-1", "ntpn"),
-])
-def test_bad_requests_are_400_with_a_reason(sim: tuple[SimServer, Client], body: bytes, key: str | None,
-                                             reason: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "key", "reason"),
+    [
+        (b"{not json", "B-1", "malformed JSON"),
+        (b"[1, 2]", "B-1", "JSON object"),
+        (json.dumps({"batch_id": "B-1", "target": "sidjp"}).encode(), "B-1", "missing fields"),
+        (json.dumps(batch("B-1", ["N1"])).encode(), None, "Idempotency-Key"),
+        (json.dumps(batch("B-1", ["N1"])).encode(), "B-2", "Idempotency-Key"),
+        (json.dumps(batch("B-1", ["N1"], target="sipmod")).encode(), "B-1", "target"),
+        (json.dumps({**batch("B-1", []), "rows": [{"ntpn": "N1"}]}).encode(), "B-1", "rows[0]: missing fields"),
+        (json.dumps({**batch("B-1", []), "rows": ["N1"]}).encode(), "B-1", "rows[0] must be"),
+        (json.dumps({**batch("B-1", []), "rows": [{**row("N1"), "ntpn": 7}]}).encode(), "B-1", "ntpn"),
+    ],
+)
+def test_bad_requests_are_400_with_a_reason(
+    sim: tuple[SimServer, Client], body: bytes, key: str | None, reason: str
+) -> None:
     _, client = sim
     headers = {"Idempotency-Key": key} if key else {}
     status, answer = client.request("POST", "/sidjp/batches", body, headers)
@@ -155,8 +175,10 @@ def test_lost_ack_stores_then_answers_503(tmp_path: Path) -> None:
     try:
         client = Client(url)
         assert client.post("sidjp", batch("B-1", ["N1", "N2"]))[0] == 503
-        assert client.get("/sidjp/batches/B-1") == (200, {"batch_id": "B-1", "received": 2,
-                                                          "sha256": sha(["N1", "N2"])})
+        assert client.get("/sidjp/batches/B-1") == (
+            200,
+            {"batch_id": "B-1", "received": 2, "sha256": sha(["N1", "N2"])},
+        )
         assert client.post("sidjp", batch("B-1", ["N1", "N2"]))[0] == 503  # the retry's reply is lost too
         assert client.get("/sidjp/stats")[1] == {"batches": 1, "rows": 2, "distinct_ntpn": 2}
     finally:
@@ -237,8 +259,14 @@ def free_port() -> int:
 def test_cli_advertises_its_url_while_it_runs(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "MPN_DATA_DIR": str(tmp_path)}
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "target-sim", "--port", str(port)], cwd=REPO,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "target-sim", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     advert = tmp_path / "target-sim.json"
     try:
         deadline = time.monotonic() + 20
@@ -267,8 +295,13 @@ def test_cli_rejects_a_rate_outside_0_1() -> None:
 def test_a_chunked_body_is_read_whole(sim: tuple[SimServer, Client]) -> None:
     _, client = sim
     doc = json.dumps(batch("B-1", ["N1", "N2"])).encode()
-    client.conn.request("POST", "/sidjp/batches", body=iter([doc[:10], doc[10:]]),
-                        headers={"Idempotency-Key": "B-1"}, encode_chunked=True)
+    client.conn.request(
+        "POST",
+        "/sidjp/batches",
+        body=iter([doc[:10], doc[10:]]),
+        headers={"Idempotency-Key": "B-1"},
+        encode_chunked=True,
+    )
     resp = client.conn.getresponse()
     assert resp.status == 201 and json.loads(resp.read())["received"] == 2
     assert client.get("/sidjp/stats")[1]["rows"] == 2

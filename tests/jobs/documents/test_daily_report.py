@@ -43,7 +43,8 @@ def pages_of(pdf: bytes) -> list[str]:
 def day_totals(engine: Engine, day: date) -> dict[str, int]:
     """The date's figures straight from the tables."""
     with engine.connect() as conn:
-        row = conn.execute(text("""
+        row = conn.execute(
+            text("""
             SELECT (SELECT sum(payment_count) FROM mpn_bank_day WHERE business_date = :d) AS mpn_count,
                    (SELECT sum(payment_amount) FROM mpn_bank_day WHERE business_date = :d) AS mpn_amount,
                    (SELECT sum(total_amount) FROM bank_batch WHERE business_date = :d AND superseded_at IS NULL)
@@ -54,7 +55,9 @@ def day_totals(engine: Engine, day: date) -> dict[str, int]:
                    (SELECT count(*) FROM recon_exception WHERE status IN ('open', 'in_clarification')) AS open,
                    (SELECT count(*) FROM recon_exception WHERE status IN ('open', 'in_clarification')
                                                           AND business_date = :d) AS open_today
-        """), {"d": day}).one()
+        """),
+            {"d": day},
+        ).one()
     return {k: int(v or 0) for k, v in row._mapping.items()}
 
 
@@ -72,16 +75,32 @@ def test_the_pdfs_first_page_carries_the_days_totals(engine: Engine, staff: dict
     totals = day_totals(engine, D2)
     score = data.completeness.score
     assert score.expected > 0 and score.share is not None
-    for expected in (daily.TITLE, "20 November 2026", f"Data MPN diterima (transaksi) {angka(totals['mpn_count'])} "
-                     f"{rupiah(totals['mpn_amount'])}", f"Terekonsiliasi cocok {angka(totals['matched_count'])} "
-                     f"{rupiah(totals['matched_amount'])}", f"{persen(score.share)} ({score.done} dari "
-                     f"{score.expected} tepat waktu)", "Disiapkan untuk distribusi 5 Rp 670.000",
-                     "Terkonfirmasi SIDJP 5 Rp 670.000"):
+    for expected in (
+        daily.TITLE,
+        "20 November 2026",
+        f"Data MPN diterima (transaksi) {angka(totals['mpn_count'])} {rupiah(totals['mpn_amount'])}",
+        f"Terekonsiliasi cocok {angka(totals['matched_count'])} {rupiah(totals['matched_amount'])}",
+        f"{persen(score.share)} ({score.done} dari {score.expected} tepat waktu)",
+        "Disiapkan untuk distribusi 5 Rp 670.000",
+        "Terkonfirmasi SIDJP 5 Rp 670.000",
+    ):
         assert expected in first, expected
-    for expected in ("B. Kelengkapan", "C. Rekonsiliasi per bank", "008 PT Bank Mandiri", "Surat pernyataan belum",
-                     "E.1 Ringkasan", "E.3 Distribusi per sistem tujuan dan KPP", "091 KPP Wajib Pajak Besar Satu",
-                     "F.1 Selisih rekonsiliasi terbuka", "Tidak ada di bank", "F.4 Surat Himbauan belum dijawab",
-                     "(lewat)", "Dibuat oleh", "Ani Lestari", data.audit.head_hash):
+    for expected in (
+        "B. Kelengkapan",
+        "C. Rekonsiliasi per bank",
+        "008 PT Bank Mandiri",
+        "Surat pernyataan belum",
+        "E.1 Ringkasan",
+        "E.3 Distribusi per sistem tujuan dan KPP",
+        "091 KPP Wajib Pajak Besar Satu",
+        "F.1 Selisih rekonsiliasi terbuka",
+        "Tidak ada di bank",
+        "F.4 Surat Himbauan belum dijawab",
+        "(lewat)",
+        "Dibuat oleh",
+        "Ani Lestari",
+        data.audit.head_hash,
+    ):
         assert expected in everything, expected
 
 
@@ -104,10 +123,22 @@ def test_the_xlsx_sections_totals_equal_the_database(engine: Engine, staff: dict
     deliver(engine, d, fail=("sipmod", "091"))
     _, content = daily.make_daily_report(engine, D2, fmt="xlsx", made_by="ani", now=NOW)
     book = load_workbook(io.BytesIO(content))
-    assert book.sheetnames == ["Ringkasan", "Kelengkapan", "Rekonsiliasi", "Surat pernyataan", "Surat himbauan",
-                               "Distribusi Ringkasan", "Distribusi Per KPP", "Distribusi Ditahan",
-                               "Distribusi Percobaan", "Distribusi Persetujuan", "Selisih terbuka", "Ditahan",
-                               "Belum terkonfirmasi", "Persetujuan tertunda"]
+    assert book.sheetnames == [
+        "Ringkasan",
+        "Kelengkapan",
+        "Rekonsiliasi",
+        "Surat pernyataan",
+        "Surat himbauan",
+        "Distribusi Ringkasan",
+        "Distribusi Per KPP",
+        "Distribusi Ditahan",
+        "Distribusi Percobaan",
+        "Distribusi Persetujuan",
+        "Selisih terbuka",
+        "Ditahan",
+        "Belum terkonfirmasi",
+        "Persetujuan tertunda",
+    ]
     totals = day_totals(engine, D2)
     summary = {r[0]: r[1:] for r in book["Ringkasan"].iter_rows(values_only=True) if r and r[0]}
     assert summary["Data MPN diterima (transaksi)"] == (totals["mpn_count"], totals["mpn_amount"])
@@ -120,8 +151,9 @@ def test_the_xlsx_sections_totals_equal_the_database(engine: Engine, staff: dict
     assert recon[0][3] == "Jumlah MPN (Rp)" and sum(r[3] for r in recon[1:]) == totals["recon_mpn_amount"]
     assert sum(r[7] for r in recon[1:]) == totals["matched_amount"]
     with engine.connect() as conn:
-        banks = conn.execute(text("SELECT count(DISTINCT bank_code) FROM mpn_bank_day WHERE business_date = :d"),
-                             {"d": D2}).scalar_one()
+        banks = conn.execute(
+            text("SELECT count(DISTINCT bank_code) FROM mpn_bank_day WHERE business_date = :d"), {"d": D2}
+        ).scalar_one()
         held = conn.execute(text("SELECT sum(row_count), sum(amount) FROM dist_held")).one()
         unconfirmed = conn.execute(text("SELECT count(*), sum(amount) FROM dist_batch WHERE state <> 'confirmed'"))
         unconfirmed = unconfirmed.one()
@@ -168,8 +200,11 @@ def test_the_scheduler_keeps_pdf_and_xlsx_at_the_end_of_a_working_day_and_skips_
     with engine.connect() as conn:
         kept = daily.kept_reports(conn)
     assert sorted((k.business_date, k.format, k.made_by, k.latest) for k in kept) == [
-        (D2, "pdf", "system:scheduler", False), (D2, "pdf", "system:scheduler", True),
-        (D2, "xlsx", "system:scheduler", False), (D2, "xlsx", "system:scheduler", True)]
+        (D2, "pdf", "system:scheduler", False),
+        (D2, "pdf", "system:scheduler", True),
+        (D2, "xlsx", "system:scheduler", False),
+        (D2, "xlsx", "system:scheduler", True),
+    ]
     christmas = run_job(engine, "daily_report", instance_id="test", now=datetime(2026, 12, 25, 18, tzinfo=WIB))
     assert christmas.status == "skipped" and "Bukan hari kerja" in christmas.message
     with engine.begin() as conn:

@@ -18,14 +18,19 @@ DAY = date(2026, 11, 20)
 
 def person(engine: Engine, username: str, role: str) -> User:
     with engine.begin() as conn:
-        return add_user(conn, username=username, role=role, password="demo", actor=Actor.system("test"),
-                        policy=False)
+        return add_user(conn, username=username, role=role, password="demo", actor=Actor.system("test"), policy=False)
 
 
 def kept(engine: Engine) -> list[tuple[str, str]]:
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(  # type: ignore[misc]
-            "SELECT file_name, made_by FROM dist_report WHERE kind = 'daily' ORDER BY report_id"))]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                text(  # type: ignore[misc]
+                    "SELECT file_name, made_by FROM dist_report WHERE kind = 'daily' ORDER BY report_id"
+                )
+            )
+        ]
 
 
 def test_a_pelaksana_makes_both_files_and_management_is_refused_naming_who_may(engine: Engine) -> None:

@@ -27,8 +27,7 @@ def text_of(pdf: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
-def test_report_data_sums_targets_kpps_holds_timings_and_availability(engine: Engine,
-                                                                      people: dict[str, User]) -> None:
+def test_report_data_sums_targets_kpps_holds_timings_and_availability(engine: Engine, people: dict[str, User]) -> None:
     d = approved_day(engine, people)
     deliver(engine, d, fail=("sipmod", "091"))
     with engine.connect() as conn:
@@ -37,18 +36,30 @@ def test_report_data_sums_targets_kpps_holds_timings_and_availability(engine: En
     assert (sidjp.rows, sidjp.amount, sidjp.rows_confirmed, sidjp.amount_confirmed) == (5, 670_000, 5, 670_000)
     assert (sipmod.rows_confirmed, sipmod.rows_failed, sipmod.amount_failed, sipmod.attempts) == (1, 4, 640_000, 4)
     assert [(k.kpp_code, k.kpp_name) for k in data.per_kpp if k.target == "sidjp"] == [
-        ("091", "KPP Wajib Pajak Besar Satu"), ("092", "KPP Wajib Pajak Besar Dua")]
+        ("091", "KPP Wajib Pajak Besar Satu"),
+        ("092", "KPP Wajib Pajak Besar Dua"),
+    ]
     assert [(k.kpp_code, k.rows, k.amount) for k in data.available] == [("092", 1, 30_000)]
     assert {(h.bank_code, h.reason): h.row_count for h in data.held} == {
-        ("008", "no_statement"): 2, ("009", "statement_mismatch"): 2, ("200", "open_exception"): 1,
-        ("POS", "no_batch"): 1}
+        ("008", "no_statement"): 2,
+        ("009", "statement_mismatch"): 2,
+        ("200", "open_exception"): 1,
+        ("POS", "no_batch"): 1,
+    }
     [r] = data.rounds
     assert (r.requested_by, r.kasi.split(",")[0], r.kasubdit.split(",")[0]) == (
-        "Ani Lestari", "Budi Santoso", "Dedi Kurniawan")
+        "Ani Lestari",
+        "Budi Santoso",
+        "Dedi Kurniawan",
+    )
     assert r.last_confirmed_at is None and not r.all_confirmed and not data.complete
     assert [(a.step, a.who, a.outcome) for a in data.approvals] == [
-        (0, "Ani Lestari", "rejected"), (1, "Budi Santoso", "rejected"), (0, "Ani Lestari", "approved"),
-        (1, "Budi Santoso", "approved"), (2, "Dedi Kurniawan", "approved")]
+        (0, "Ani Lestari", "rejected"),
+        (1, "Budi Santoso", "rejected"),
+        (0, "Ani Lestari", "approved"),
+        (1, "Budi Santoso", "approved"),
+        (2, "Dedi Kurniawan", "approved"),
+    ]
     assert data.approvals[1].note == "cek ulang BTN"
     timing = {t.target: t for t in data.timings}
     assert (timing["sipmod"].attempts, timing["sipmod"].confirmed, timing["sipmod"].p95_ms) == (4, 1, 2000)
@@ -57,7 +68,8 @@ def test_report_data_sums_targets_kpps_holds_timings_and_availability(engine: En
 
 
 def test_pdf_names_date_targets_kpps_holds_approvers_escalations_and_the_audit_head(
-        engine: Engine, people: dict[str, User]) -> None:
+    engine: Engine, people: dict[str, User]
+) -> None:
     d = approved_day(engine, people)
     deliver(engine, d)
     letter_id, later = overdue_letter(engine, people)
@@ -70,11 +82,28 @@ def test_pdf_names_date_targets_kpps_holds_approvers_escalations_and_the_audit_h
     assert pdf == rep.report_pdf(data, settings)  # deterministic
     words = text_of(pdf)
     flat = " ".join(words.split())
-    for expected in (rep.TITLE, "20 November 2026", "SIDJP", "SIPMOD", "091 KPP Wajib Pajak Besar Satu", "092",
-                     "Surat pernyataan belum diterima", "Surat pernyataan tidak sesuai batch",
-                     "Selisih rekonsiliasi belum selesai", "Batch bank belum diterima", "Budi Santoso",
-                     "Dedi Kurniawan", "cek ulang BTN", "Dibuat oleh", "Ani Lestari", "NIP 199001012015022001",
-                     head.head_hash, "Rp 670.000", "Rp 640.000", str(data.escalations[0].letter_number)):
+    for expected in (
+        rep.TITLE,
+        "20 November 2026",
+        "SIDJP",
+        "SIPMOD",
+        "091 KPP Wajib Pajak Besar Satu",
+        "092",
+        "Surat pernyataan belum diterima",
+        "Surat pernyataan tidak sesuai batch",
+        "Selisih rekonsiliasi belum selesai",
+        "Batch bank belum diterima",
+        "Budi Santoso",
+        "Dedi Kurniawan",
+        "cek ulang BTN",
+        "Dibuat oleh",
+        "Ani Lestari",
+        "NIP 199001012015022001",
+        head.head_hash,
+        "Rp 670.000",
+        "Rp 640.000",
+        str(data.escalations[0].letter_number),
+    ):
         assert expected in flat, expected
     assert "seluruh batch telah terkonfirmasi" in flat and "Tidak ada Surat Himbauan" not in flat
 
@@ -99,8 +128,10 @@ def test_xlsx_has_its_sheets_with_the_right_totals(engine: Engine, people: dict[
     assert attempts[0] == tuple(c.heading() for c in rep.ATTEMPT_COLUMNS) and len(attempts) == 1 + 6
     assert sorted(r[9] for r in attempts[1:]) == ["Terkonfirmasi"] * 3 + ["Tidak diketahui"] * 3
     approvals = list(book["Persetujuan"].iter_rows(values_only=True))[1:]
-    assert [(r[2], r[4], r[5]) for r in approvals][-2:] == [(1, "Budi Santoso", "Disetujui"),
-                                                          (2, "Dedi Kurniawan", "Disetujui")]
+    assert [(r[2], r[4], r[5]) for r in approvals][-2:] == [
+        (1, "Budi Santoso", "Disetujui"),
+        (2, "Dedi Kurniawan", "Disetujui"),
+    ]
 
 
 def _held(engine: Engine) -> list[dist.Held]:
@@ -108,8 +139,9 @@ def _held(engine: Engine) -> list[dist.Held]:
         return dist.held(conn, D2)
 
 
-def test_made_reports_are_kept_with_their_sha256_and_the_latest_is_read_back(engine: Engine,
-                                                                            people: dict[str, User]) -> None:
+def test_made_reports_are_kept_with_their_sha256_and_the_latest_is_read_back(
+    engine: Engine, people: dict[str, User]
+) -> None:
     d = approved_day(engine, people)
     deliver(engine, d)
     name, first = rep.make_report(engine, D2, fmt="pdf", made_by="ani", now=NOW)
@@ -130,11 +162,15 @@ def test_keep_reports_makes_both_formats_once_per_delivered_round(engine: Engine
     deliver(engine, d, fail=("sipmod", "091"))
     assert rep.keep_reports(engine, D2) == []  # not delivered yet
     with engine.begin() as conn:
-        conn.execute(text("""UPDATE dist_batch SET state = 'confirmed', confirmed_at = now()
-                              WHERE state = 'failed'"""))
+        conn.execute(
+            text("""UPDATE dist_batch SET state = 'confirmed', confirmed_at = now()
+                              WHERE state = 'failed'""")
+        )
         conn.execute(text("UPDATE distribution SET status = 'delivered', delivered_at = now()"))
-    assert rep.keep_reports(engine, D2) == ["laporan-distribusi-mpn_2026-11-20.pdf",
-                                            "laporan-distribusi-mpn_2026-11-20.xlsx"]
+    assert rep.keep_reports(engine, D2) == [
+        "laporan-distribusi-mpn_2026-11-20.pdf",
+        "laporan-distribusi-mpn_2026-11-20.xlsx",
+    ]
     assert rep.keep_reports(engine, D2) == []  # the next run finds nothing new
     with engine.connect() as conn:
         pdf = rep.latest_report(conn, D2, "pdf")

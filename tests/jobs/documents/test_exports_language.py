@@ -29,9 +29,21 @@ from tests.builders.revenue import ask_for_xlsx
 from tests.dashboard.helpers import client_as
 
 #: Stored codes that must never reach a cell as they are (case matters: `SIDJP` is the label of `sidjp`).
-RAW = {code for table in (labels.STATES, labels.STATUS_WORDS, labels.TARGETS, labels.CATEGORIES, labels.RULES,
-                          labels.HOLD_REASONS, labels.OUTCOMES, labels.ROLES, labels.EXCEPTION_STATUSES)
-       for code in table} | {"na"}
+RAW = {
+    code
+    for table in (
+        labels.STATES,
+        labels.STATUS_WORDS,
+        labels.TARGETS,
+        labels.CATEGORIES,
+        labels.RULES,
+        labels.HOLD_REASONS,
+        labels.OUTCOMES,
+        labels.ROLES,
+        labels.EXCEPTION_STATUSES,
+    )
+    for code in table
+} | {"na"}
 SNAKE = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")
 MADE = re.compile(r"^Dibuat \d{2}/\d{2}/\d{4} \d{2}:\d{2} WIB( oleh .+)?$")
 
@@ -71,8 +83,7 @@ def check_workbook(content: bytes, title: str, period: str, *, by: str | None, m
 def test_rekonsiliasi_export_is_indonesian_with_title_rows(poisoned: Engine) -> None:  # noqa: F811
     out = io.BytesIO()
     with poisoned.connect() as conn:
-        assert exceptions_xlsx(conn, out, flt=ExceptionFilter.day(D2, statuses=None), made_at=NOW,
-                               made_by="ani") > 0
+        assert exceptions_xlsx(conn, out, flt=ExceptionFilter.day(D2, statuses=None), made_at=NOW, made_by="ani") > 0
     check_workbook(out.getvalue(), "Selisih rekonsiliasi MPN", "tanggal buku 20/11/2026", by="ani")
     [(_, rows)] = _cells(out.getvalue())
     header = [c.value for c in rows[4]]
@@ -93,8 +104,12 @@ def test_daily_and_distribution_reports_are_indonesian(poisoned: Engine) -> None
     _, daily = make_daily_report(poisoned, D2, fmt="xlsx", made_by="ani", now=NOW)
     check_workbook(daily, DAILY_TITLE, "tanggal buku 20/11/2026", by="ani")
     sheets = dict(_cells(daily))
-    assert [c.value for c in sheets["Kelengkapan"][0][:4]] == ["Kode bank", "Nama bank", "Data MPN",
-                                                               "Data MPN: waktu (WIB)"]
+    assert [c.value for c in sheets["Kelengkapan"][0][:4]] == [
+        "Kode bank",
+        "Nama bank",
+        "Data MPN",
+        "Data MPN: waktu (WIB)",
+    ]
     states = {c.value for row in sheets["Kelengkapan"][1:] for c in row[2::2]}
     assert states <= set(labels.STATES.values()) and states
     _, distribution = make_report(poisoned, D2, fmt="xlsx", made_by="ani", now=NOW)

@@ -18,8 +18,10 @@ from tests.builders.work import make_people
 
 BRI = "PT Bank Rakyat Indonesia (Persero) Tbk"
 SIGNER, NIP = "Dr. Hendra Wijaya, S.E., M.Ak.", "197503122000031002"
-SE127 = ("Surat Edaran Direktur Jenderal Pajak Nomor SE-127/PJ/2010 tentang Perubahan atas Surat Edaran Direktur "
-         "Jenderal Pajak Nomor SE-03/PJ/2010")
+SE127 = (
+    "Surat Edaran Direktur Jenderal Pajak Nomor SE-127/PJ/2010 tentang Perubahan atas Surat Edaran Direktur "
+    "Jenderal Pajak Nomor SE-03/PJ/2010"
+)
 
 
 def text_of(pdf: bytes) -> str:
@@ -47,11 +49,26 @@ def test_draft_is_a_konsep_without_number_with_every_asked_date_and_its_mpn_tota
     name, pdf = pdf_of(engine, letter_id)
     assert name == f"surat-himbauan-{letter_id}-002.pdf" and pdf.startswith(b"%PDF")
     text = text_of(pdf)
-    for expected in ("KONSEP", "KEMENTERIAN KEUANGAN REPUBLIK INDONESIA", "Gatot Subroto", "Sifat : Segera",
-                     "Hal : Permintaan Penyampaian Surat Pernyataan", "Yth. Pemimpin Kantor Pusat", BRI, "di tempat",
-                     SE127, "(SIDJP/SIPMOD)", "Kamis, 19 November 2026", "Jumat, 20 November 2026",
-                     "330.000", "30.000", "5 (lima) hari kerja", "Demikian disampaikan",
-                     "Kepala Subdirektorat Pemantauan Sistem dan", "Halaman 1 dari 1"):
+    for expected in (
+        "KONSEP",
+        "KEMENTERIAN KEUANGAN REPUBLIK INDONESIA",
+        "Gatot Subroto",
+        "Sifat : Segera",
+        "Hal : Permintaan Penyampaian Surat Pernyataan",
+        "Yth. Pemimpin Kantor Pusat",
+        BRI,
+        "di tempat",
+        SE127,
+        "(SIDJP/SIPMOD)",
+        "Kamis, 19 November 2026",
+        "Jumat, 20 November 2026",
+        "330.000",
+        "30.000",
+        "5 (lima) hari kerja",
+        "Demikian disampaikan",
+        "Kepala Subdirektorat Pemantauan Sistem dan",
+        "Halaman 1 dari 1",
+    ):
         assert expected in text, expected
     assert "/PJ.10/20" in text and "S-1/" not in text  # the pattern with its sequence left blank
     assert "Ditandatangani secara elektronik" not in text and "Paraf:" not in text
@@ -72,9 +89,18 @@ def test_signed_letter_has_its_number_date_signer_and_nip_and_no_konsep(engine: 
     assert signed.letter_number and signed.letter_date
     text = text_of(pdf_of(engine, letter_id)[1])
     day = signed.letter_date
-    for expected in (f"Nomor : {signed.letter_number}", f"Jakarta, {day.day} ", BRI, "19 November 2026",
-                     "20 November 2026", "SE-127/PJ/2010", "Ditandatangani secara elektronik", SIGNER, f"NIP {NIP}",
-                     "7 (tujuh) hari kerja"):
+    for expected in (
+        f"Nomor : {signed.letter_number}",
+        f"Jakarta, {day.day} ",
+        BRI,
+        "19 November 2026",
+        "20 November 2026",
+        "SE-127/PJ/2010",
+        "Ditandatangani secara elektronik",
+        SIGNER,
+        f"NIP {NIP}",
+        "7 (tujuh) hari kerja",
+    ):
         assert expected in text, expected
     assert "KONSEP" not in text and "Paraf:" not in text
 
@@ -110,5 +136,15 @@ def test_draft_number_leaves_the_sequence_blank_whatever_its_format() -> None:
 
 def test_terbilang_spells_reply_periods() -> None:
     assert [terbilang(n) for n in (1, 5, 10, 11, 12, 19, 20, 21, 60, 100, 115)] == [
-        "satu", "lima", "sepuluh", "sebelas", "dua belas", "sembilan belas", "dua puluh", "dua puluh satu",
-        "enam puluh", "seratus", "seratus lima belas"]
+        "satu",
+        "lima",
+        "sepuluh",
+        "sebelas",
+        "dua belas",
+        "sembilan belas",
+        "dua puluh",
+        "dua puluh satu",
+        "enam puluh",
+        "seratus",
+        "seratus lima belas",
+    ]

@@ -30,16 +30,28 @@ def pages(pdf: bytes) -> list[str]:
 
 def add(engine: Engine, username: str, role: str) -> None:
     with engine.begin() as conn:
-        add_user(conn, username=username, role=role, password="rahasia-sekali", actor=Actor.system("test"),
-                 full_name=NAME, nip=NIP)
+        add_user(
+            conn,
+            username=username,
+            role=role,
+            password="rahasia-sekali",
+            actor=Actor.system("test"),
+            full_name=NAME,
+            nip=NIP,
+        )
 
 
 def mixed_day(engine: Engine) -> None:
     """Bank 002 on D2: 10 payments, one missing in the bank, one extra batch row, two amounts and one
     attribute differing, and a statement letter that does not match the batch."""
     rows = clean(10)
-    bank = [*rows[:6], rows[6].but(amount=1), rows[7].but(amount=5, npwp="012345678901999"),
-            rows[8].but(kap="411122"), *clean(1, start=900)]
+    bank = [
+        *rows[:6],
+        rows[6].but(amount=1),
+        rows[7].but(amount=5, npwp="012345678901999"),
+        rows[8].but(kap="411122"),
+        *clean(1, start=900),
+    ]
     Day(rows).load(engine, bank=bank, letters=False)
     letter(engine, "002", D2, 9, 123)
     reconcile(engine, D2)
@@ -49,19 +61,43 @@ def test_berita_acara_shows_bank_date_totals_every_exception_and_signer(engine: 
     mixed_day(engine)
     add(engine, "hendra", "kasubdit")
     with engine.connect() as conn:
-        name, pdf = recon_pdf_for(conn, business_date=D2, bank_code="002", signer_username="hendra",
-                                  number="BAR-12/PJ/2026", generated_at=GENERATED)
+        name, pdf = recon_pdf_for(
+            conn,
+            business_date=D2,
+            bank_code="002",
+            signer_username="hendra",
+            number="BAR-12/PJ/2026",
+            generated_at=GENERATED,
+        )
     assert name == "berita-acara-rekonsiliasi_002_2026-11-20.pdf"
     assert pdf.startswith(b"%PDF")
     text = "\n".join(pages(pdf))
-    for expected in ("BERITA ACARA REKONSILIASI DATA PENERIMAAN NEGARA", "Nomor: BAR-12/PJ/2026",
-                     "DIREKTORAT JENDERAL PAJAK", BRI, tanggal_panjang(D2), "PER-78/PB/2006",
-                     "Pasal 11 ayat (2)", rupiah(550_000), rupiah(210_000 + 1 + 5 + 90_000 + 9_000_000),
-                     "Jakarta, 20 November 2026", "Kepala Subdirektorat Pemantauan Sistem dan", NAME, f"NIP {NIP}",
-                     "Halaman 1 dari", "(tingkat bank)", "Surat pernyataan tidak sesuai"):
+    for expected in (
+        "BERITA ACARA REKONSILIASI DATA PENERIMAAN NEGARA",
+        "Nomor: BAR-12/PJ/2026",
+        "DIREKTORAT JENDERAL PAJAK",
+        BRI,
+        tanggal_panjang(D2),
+        "PER-78/PB/2006",
+        "Pasal 11 ayat (2)",
+        rupiah(550_000),
+        rupiah(210_000 + 1 + 5 + 90_000 + 9_000_000),
+        "Jakarta, 20 November 2026",
+        "Kepala Subdirektorat Pemantauan Sistem dan",
+        NAME,
+        f"NIP {NIP}",
+        "Halaman 1 dari",
+        "(tingkat bank)",
+        "Surat pernyataan tidak sesuai",
+    ):
         assert expected in text, expected
-    for number, category in ((10, "Tidak ada di bank"), (900, "Tidak ada di MPN"), (7, "Nilai berbeda"),
-                             (8, "Nilai berbeda"), (9, "Atribut berbeda")):
+    for number, category in (
+        (10, "Tidak ada di bank"),
+        (900, "Tidak ada di MPN"),
+        (7, "Nilai berbeda"),
+        (8, "Nilai berbeda"),
+        (9, "Atribut berbeda"),
+    ):
         line = next(ln for ln in text.splitlines() if ntpn(number) in ln)
         assert category in line
     assert "Nilai, NPWP" in text and "Rp 1" in text and "Jumlah transaksi, Nilai" in text
@@ -92,8 +128,7 @@ def test_same_report_gives_the_same_bytes(engine: Engine) -> None:
 def test_unsigned_document_leaves_name_and_nip_to_fill_in(engine: Engine) -> None:
     mixed_day(engine)
     with engine.connect() as conn:
-        _, pdf = recon_pdf_for(conn, business_date=D2, bank_code="002", signer_username=None,
-                               generated_at=GENERATED)
+        _, pdf = recon_pdf_for(conn, business_date=D2, bank_code="002", signer_username=None, generated_at=GENERATED)
     text = "\n".join(pages(pdf))
     assert "NIP ....." in text and "Nomor: ....." in text and NAME not in text
 
@@ -103,8 +138,7 @@ def test_many_exceptions_paginate_with_the_heading_on_every_page(engine: Engine)
     Day(rows).load(engine, bank=rows[:10])
     reconcile(engine, D2)
     with engine.connect() as conn:
-        _, pdf = recon_pdf_for(conn, business_date=D2, bank_code="002", signer_username=None,
-                               generated_at=GENERATED)
+        _, pdf = recon_pdf_for(conn, business_date=D2, bank_code="002", signer_username=None, generated_at=GENERATED)
     texts = pages(pdf)
     assert len(texts) >= 3
     for i, page in enumerate(texts, start=1):
@@ -131,8 +165,7 @@ def test_bank_without_batch_says_the_delay_cannot_be_measured(engine: Engine) ->
     payments(engine, clean(2, start=50, bank_code="008"))
     reconcile(engine, D2)
     with engine.connect() as conn:
-        _, pdf = recon_pdf_for(conn, business_date=D2, bank_code="008", signer_username=None,
-                               generated_at=GENERATED)
+        _, pdf = recon_pdf_for(conn, business_date=D2, bank_code="008", signer_username=None, generated_at=GENERATED)
     text = "\n".join(pages(pdf))
     assert "PT Bank Mandiri (Persero) Tbk" in text and "Batch belum diterima" in text
     assert "belum dapat diukur" in text
@@ -174,11 +207,50 @@ def test_exceptions_closed_by_later_data_leave_the_report(engine: Engine) -> Non
 
 def synthetic(n: int, *, ntpn_text: str = "0123456789ABCDEF") -> ReconReport:
     """A report of `n` transaction-level exceptions, without a database (the layout alone is under test)."""
-    rows = tuple(ExceptionRow(i, D2, "transaction", "002", f"{ntpn_text[:-4]}{i:04d}", "amount_mismatch", "amount",
-                              1_000_000 + i, 999_000 + i, None, 11, "open", GENERATED, None, None, None, "", None,
-                              False, None) for i in range(n))
-    return ReconReport(D2, "002", BRI, "bank", 7, 11, GENERATED, GENERATED, 12.0, n, 10**9, n, 10**9 - n, 0, 0,
-                       {"amount_mismatch": n}, rows)
+    rows = tuple(
+        ExceptionRow(
+            i,
+            D2,
+            "transaction",
+            "002",
+            f"{ntpn_text[:-4]}{i:04d}",
+            "amount_mismatch",
+            "amount",
+            1_000_000 + i,
+            999_000 + i,
+            None,
+            11,
+            "open",
+            GENERATED,
+            None,
+            None,
+            None,
+            "",
+            None,
+            False,
+            None,
+        )
+        for i in range(n)
+    )
+    return ReconReport(
+        D2,
+        "002",
+        BRI,
+        "bank",
+        7,
+        11,
+        GENERATED,
+        GENERATED,
+        12.0,
+        n,
+        10**9,
+        n,
+        10**9 - n,
+        0,
+        0,
+        {"amount_mismatch": n},
+        rows,
+    )
 
 
 def test_the_signature_block_never_stands_alone_on_a_page() -> None:
@@ -195,7 +267,8 @@ def test_the_signature_block_never_stands_alone_on_a_page() -> None:
 
 def test_an_ntpn_is_never_broken_across_lines() -> None:
     wide = "WWWWWWWWWWWWWWWW"  # the widest letters of the core font: the NTPN is set smaller, never split
-    text = "\n".join(pages(berita_acara_rekonsiliasi(synthetic(3, ntpn_text=wide), signer=None, number=None,
-                                                     generated_at=GENERATED)))
+    text = "\n".join(
+        pages(berita_acara_rekonsiliasi(synthetic(3, ntpn_text=wide), signer=None, number=None, generated_at=GENERATED))
+    )
     for i in range(3):
         assert f"WWWWWWWWWWWW{i:04d}" in text

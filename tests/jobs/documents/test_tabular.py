@@ -38,8 +38,11 @@ def sheet_xml(content: bytes) -> str:
 
 
 def test_every_formula_payload_gets_a_leading_quote_in_csv_and_numbers_do_not() -> None:
-    lines = read_csv(csv_text(["text", "amount", "decimal", "day"],
-                              [[p, -5000, Decimal("-12"), date(2026, 11, 20)] for p in PAYLOADS]))
+    lines = read_csv(
+        csv_text(
+            ["text", "amount", "decimal", "day"], [[p, -5000, Decimal("-12"), date(2026, 11, 20)] for p in PAYLOADS]
+        )
+    )
     assert lines[0] == ["text", "amount", "decimal", "day"]
     assert [line[0] for line in lines[1:]] == ["'" + p for p in PAYLOADS]
     assert {tuple(line[1:]) for line in lines[1:]} == {("-5000", "-12", "2026-11-20")}
@@ -47,8 +50,9 @@ def test_every_formula_payload_gets_a_leading_quote_in_csv_and_numbers_do_not() 
 
 def test_csv_renders_none_booleans_lists_and_timestamps_with_their_offset() -> None:
     at = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
-    [_, row] = read_csv(csv_text(["a", "b", "c", "d", "e"], [[None, True, [date(2026, 11, 19), date(2026, 11, 20)],
-                                                              at, ["-x", "y"]]]))
+    [_, row] = read_csv(
+        csv_text(["a", "b", "c", "d", "e"], [[None, True, [date(2026, 11, 19), date(2026, 11, 20)], at, ["-x", "y"]]])
+    )
     assert row == ["", "true", "2026-11-19;2026-11-20", "2026-11-20T09:30:00+00:00", "'-x;y"]
 
 
@@ -60,9 +64,11 @@ def test_csv_into_a_binary_stream_leaves_it_open() -> None:
 
 def test_xlsx_text_is_never_a_formula_and_money_dates_times_are_typed() -> None:
     at = datetime(2026, 11, 20, 2, 30, tzinfo=UTC)  # 09:30 WIB
-    content = xlsx_of([[p, -5000, date(2026, 11, 20), at, -7] for p in PAYLOADS],
-                      ["text", Column("amount", "money"), Column("day", "date"), Column("at", "datetime"), "n"],
-                      title=["Laporan uji", "Periode 20/11/2026"])
+    content = xlsx_of(
+        [[p, -5000, date(2026, 11, 20), at, -7] for p in PAYLOADS],
+        ["text", Column("amount", "money"), Column("day", "date"), Column("at", "datetime"), "n"],
+        title=["Laporan uji", "Periode 20/11/2026"],
+    )
     assert "<f>" not in sheet_xml(content) and "<f " not in sheet_xml(content)
     sheet = load_workbook(io.BytesIO(content)).active
     rows = list(sheet.iter_rows())
@@ -81,8 +87,13 @@ def test_xlsx_text_is_never_a_formula_and_money_dates_times_are_typed() -> None:
 def test_xlsx_error_codes_control_characters_and_ancient_dates_stay_text() -> None:
     content = xlsx_of([["#N/A", "a\x00b\x1fc", datetime(1, 1, 1, tzinfo=UTC), Decimal("12.0"), True]])
     row = list(load_workbook(io.BytesIO(content)).active.iter_rows())[1]
-    assert [(c.value, c.data_type) for c in row] == [("#N/A", "s"), ("a\ufffdb\ufffdc", "s"),
-                                                      ("0001-01-01 07:07", "s"), (12, "n"), (True, "b")]
+    assert [(c.value, c.data_type) for c in row] == [
+        ("#N/A", "s"),
+        ("a\ufffdb\ufffdc", "s"),
+        ("0001-01-01 07:07", "s"),
+        (12, "n"),
+        (True, "b"),
+    ]
 
 
 @settings(max_examples=300, deadline=None)

@@ -39,8 +39,7 @@ class Drawn:
 
 
 @pytest.mark.parametrize("kind", list(EXAMPLES))
-def test_every_mutated_file_is_imported_as_it_says_or_rejected_whole(engine: Engine, tmp_path: Path,
-                                                                     kind: str) -> None:
+def test_every_mutated_file_is_imported_as_it_says_or_rejected_whole(engine: Engine, tmp_path: Path, kind: str) -> None:
     outcomes: list[str] = []
 
     @fuzz(EXAMPLES[kind])
@@ -61,8 +60,9 @@ MASTER = {
 
 @fuzz(60)
 @given(st.sampled_from(sorted(MASTER)), st.data())
-def test_master_parser_reads_a_mutated_file_or_rejects_it_with_lines(engine: Engine, tmp_path: Path, kind: str,
-                                                                      data: st.DataObject) -> None:
+def test_master_parser_reads_a_mutated_file_or_rejects_it_with_lines(
+    engine: Engine, tmp_path: Path, kind: str, data: st.DataObject
+) -> None:
     from tests.builders.import_fuzz import MUTATIONS
 
     content = MASTER[kind].encode()

@@ -23,8 +23,9 @@ DAY = "2026-11-21"
 LETTER = "002,2026-11-20,SP-001/BRI/XI/2026,2026-11-21,2026-11-21T08:30:00+07:00,1,1500000,Budi Santoso"
 
 
-def drop(inbox: Path, kind: str, name: str, header: str, rows: list[str], *, age: float = 600.0,
-         now: datetime = NOW) -> Path:
+def drop(
+    inbox: Path, kind: str, name: str, header: str, rows: list[str], *, age: float = 600.0, now: datetime = NOW
+) -> Path:
     """Write a file into `<inbox>/<kind>/` with its mtime `age` seconds before `now`."""
     path = inbox / kind / name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -57,7 +58,8 @@ def test_good_files_are_imported_and_archived_by_kind_and_pickup_date(engine: En
     assert names(inbox / "archive" / "bank" / DAY) == ["bri_20261120.CSV"]
     assert names(inbox / "mpn") == [] and names(inbox / "bank") == []
     assert rows_of(engine, "SELECT DISTINCT actor FROM audit_log WHERE action = 'import.file'") == [
-        ("system:scheduler",)]
+        ("system:scheduler",)
+    ]
 
 
 def test_inbox_folders_are_created_and_default_to_the_data_folder(engine: Engine) -> None:
@@ -86,7 +88,9 @@ def test_bad_file_is_rejected_with_its_report_and_does_not_stop_the_others(engin
     assert "a_bad.csv:3: ntpn: harus 16 karakter [0-9A-Z]" in report
     assert rows_of(engine, "SELECT ntpn FROM mpn_record") == [("0000000000000002",)]
     assert rows_of(engine, "SELECT file_name, status FROM import_file ORDER BY import_id") == [
-        ("a_bad.csv", "rejected"), ("b_good.csv", "imported")]
+        ("a_bad.csv", "rejected"),
+        ("b_good.csv", "imported"),
+    ]
 
 
 def test_same_content_again_is_archived_as_duplicate_under_a_new_name(engine: Engine, inbox: Path) -> None:
@@ -107,7 +111,11 @@ def test_rejected_name_clash_gets_a_suffix_and_its_own_report(engine: Engine, in
         drop(inbox, "bank", "bad.csv", BANK_HEADER, [bank_row(amount="0")])
         assert pickup(engine, inbox, now=NOW).rejected == ["bad.csv"]
     assert names(inbox / "rejected" / "bank" / DAY) == [
-        "bad.1.csv", "bad.1.csv.errors.txt", "bad.csv", "bad.csv.errors.txt"]
+        "bad.1.csv",
+        "bad.1.csv.errors.txt",
+        "bad.csv",
+        "bad.csv.errors.txt",
+    ]
 
 
 def test_files_still_being_written_are_left_for_the_next_run(engine: Engine, inbox: Path) -> None:
@@ -122,14 +130,21 @@ def test_files_still_being_written_are_left_for_the_next_run(engine: Engine, inb
 
     assert outcome == InboxOutcome(waiting=["young.csv"])
     assert outcome.message.endswith(", 1 belum selesai ditulis")
-    assert names(inbox / "mpn") == [".hidden.csv", "folder.csv", "notes.txt", "upload.csv.part", "upload.tmp",
-                                     "young.csv"]
+    assert names(inbox / "mpn") == [
+        ".hidden.csv",
+        "folder.csv",
+        "notes.txt",
+        "upload.csv.part",
+        "upload.tmp",
+        "young.csv",
+    ]
     assert rows_of(engine, "SELECT count(*) FROM import_file") == [(0,)]
     assert pickup(engine, inbox, now=NOW + timedelta(seconds=10)).imported == ["young.csv"]
 
 
-def test_a_file_that_grows_between_two_looks_is_left(engine: Engine, inbox: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_file_that_grows_between_two_looks_is_left(
+    engine: Engine, inbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     growing = drop(inbox, "mpn", "growing.csv", MPN_HEADER, [mpn_row("0000000000000001")], age=30)
     drop(inbox, "mpn", "settled.csv", MPN_HEADER, [mpn_row("0000000000000002")], age=30)
 
@@ -155,8 +170,12 @@ def test_bank_batch_is_imported_before_the_statement_letter_dropped_with_it(engi
 
     assert outcome.imported == ["mpn.csv", "a_same_time.csv", "z_same_time.csv", "b_later.csv", "letter.csv"]
     assert rows_of(engine, "SELECT kind, file_name FROM import_file ORDER BY import_id") == [
-        ("mpn", "mpn.csv"), ("bank", "a_same_time.csv"), ("bank", "z_same_time.csv"), ("bank", "b_later.csv"),
-        ("statements", "letter.csv")]
+        ("mpn", "mpn.csv"),
+        ("bank", "a_same_time.csv"),
+        ("bank", "z_same_time.csv"),
+        ("bank", "b_later.csv"),
+        ("statements", "letter.csv"),
+    ]
 
 
 def test_received_at_is_the_files_mtime(engine: Engine, inbox: Path) -> None:
@@ -181,13 +200,16 @@ def test_a_second_pickup_returns_at_once_without_importing(engine: Engine, inbox
     assert rows_of(engine, "SELECT count(*) FROM import_file") == [(0,)]
     assert pickup(engine, inbox, now=NOW).imported == ["mpn.csv"]  # the lock was released
     with engine.connect() as conn:
-        ours = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
-                    "(SELECT oid FROM pg_database WHERE datname = current_database())")
+        ours = text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
         assert conn.execute(ours).scalar_one() == 0
 
 
 def test_a_database_error_leaves_the_file_and_fails_the_job_after_trying_the_rest(
-        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     inbox, now = config.inbox_dir(), datetime.now(UTC)  # pickup() reads the clock
     drop(inbox, "mpn", "a_unlucky.csv", MPN_HEADER, [mpn_row("0000000000000001")], age=900, now=now)
     drop(inbox, "mpn", "b_fine.csv", MPN_HEADER, [mpn_row("0000000000000002")], age=600, now=now)
@@ -205,8 +227,9 @@ def test_a_database_error_leaves_the_file_and_fails_the_job_after_trying_the_res
     assert len(outcome.left) == 1
     assert outcome.left[0].startswith("mpn/a_unlucky.csv: OperationalError: ")
     assert "server closed the connection" in outcome.left[0]
-    assert outcome.message == ("1 berkas diimpor (1 baris), 0 ditolak, 0 sama dengan sebelumnya, "
-                               "1 gagal (tetap di kotak masuk)")
+    assert outcome.message == (
+        "1 berkas diimpor (1 baris), 0 ditolak, 0 sama dengan sebelumnya, 1 gagal (tetap di kotak masuk)"
+    )
     assert names(inbox / "mpn") == ["a_unlucky.csv"]
     assert names(inbox / "archive" / "mpn" / now.astimezone(config.timezone()).date().isoformat()) == ["b_fine.csv"]
     monkeypatch.setattr(inbox_mod, "import_file", real_import)
@@ -229,8 +252,9 @@ def test_files_that_once_crashed_the_importer_are_rejected_and_moved(engine: Eng
     assert "nul.csv:2: taxpayer_name: berisi karakter kontrol" in (reports["mpn"] / "nul.csv.errors.txt").read_text()
     assert (reports["bank"] / "cr.csv.errors.txt").read_text().startswith("cr.csv:1: -: baris diakhiri CR saja")
     assert "fields.csv:2: -: baris berisi 9 nilai" in (reports["statements"] / "fields.csv.errors.txt").read_text()
-    assert "future.csv:2: received_at: tanggal 2099-11-21" in (reports["statements"] / "future.csv.errors.txt"
-                                                                ).read_text()
+    assert (
+        "future.csv:2: received_at: tanggal 2099-11-21" in (reports["statements"] / "future.csv.errors.txt").read_text()
+    )
     assert rows_of(engine, "SELECT count(*), count(*) FILTER (WHERE status = 'rejected') FROM import_file") == [(4, 4)]
 
 

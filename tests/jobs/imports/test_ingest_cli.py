@@ -26,16 +26,32 @@ from tests.builders.files import (
 LINE = re.compile(r"^(?P<file>.+):(?P<line>\d+|-): (?P<rest>.+)$")
 
 
-@pytest.mark.parametrize(("kind", "header", "rows", "expected"), [
-    ("mpn", MPN_HEADER, [mpn_row().replace("PT Maju Jaya", "PT\x00Maju")],
-     ":2: taxpayer_name: berisi karakter kontrol"),
-    ("bank", BANK_HEADER, [bank_row(f"{i:016d}", amount="999999999999999999") for i in range(10)],
-     ":-: jumlah amount seluruh berkas melebihi"),
-    ("statements", STATEMENT_HEADER, [LETTER, letter(received_at="2026-11-21T08:30:00+24:00")],
-     ":3: received_at: harus waktu ISO 8601"),
-])
-def test_a_crasher_exits_2_with_file_line_and_is_kept(engine: Engine, tmp_path: Path, kind: str, header: str,
-                                                      rows: list[str], expected: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "header", "rows", "expected"),
+    [
+        (
+            "mpn",
+            MPN_HEADER,
+            [mpn_row().replace("PT Maju Jaya", "PT\x00Maju")],
+            ":2: taxpayer_name: berisi karakter kontrol",
+        ),
+        (
+            "bank",
+            BANK_HEADER,
+            [bank_row(f"{i:016d}", amount="999999999999999999") for i in range(10)],
+            ":-: jumlah amount seluruh berkas melebihi",
+        ),
+        (
+            "statements",
+            STATEMENT_HEADER,
+            [LETTER, letter(received_at="2026-11-21T08:30:00+24:00")],
+            ":3: received_at: harus waktu ISO 8601",
+        ),
+    ],
+)
+def test_a_crasher_exits_2_with_file_line_and_is_kept(
+    engine: Engine, tmp_path: Path, kind: str, header: str, rows: list[str], expected: str
+) -> None:
     path = write(tmp_path, f"{kind}.csv", header, rows)
     result = CliRunner().invoke(main, ["import", kind, str(path)])
     assert result.exit_code == 2, result.output
@@ -43,8 +59,9 @@ def test_a_crasher_exits_2_with_file_line_and_is_kept(engine: Engine, tmp_path: 
     problems = result.stderr.splitlines()[:-1]
     assert problems and all(LINE.match(line) and line.startswith(f"{path}:") for line in problems), problems
     assert any(f"{path}{expected}" in line for line in problems), problems
-    assert result.stderr.splitlines()[-1] == (f"{path}: ditolak, tidak ada yang diimpor; disimpan beserta laporannya"
-                                              " di folder rejected")
+    assert result.stderr.splitlines()[-1] == (
+        f"{path}: ditolak, tidak ada yang diimpor; disimpan beserta laporannya di folder rejected"
+    )
     [kept] = kept_files()
     assert kept.read_bytes() == path.read_bytes()
     assert Path(f"{kept}.errors.txt").read_text(encoding="utf-8").splitlines() == problems
@@ -72,8 +89,9 @@ def test_master_file_with_control_characters_and_cr_only_lines(engine: Engine, t
     assert rows_of(engine, "SELECT count(*) FROM non_working_day WHERE day = '2026-12-31'") == [(0,)]
 
 
-def test_an_unreachable_database_is_exit_1_and_the_file_is_left_alone(db_url: str, tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unreachable_database_is_exit_1_and_the_file_is_left_alone(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from queries import db as qdb
 
     path = write(tmp_path, "bank.csv", BANK_HEADER, [bank_row()])

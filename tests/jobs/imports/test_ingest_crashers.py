@@ -35,8 +35,11 @@ def rejected(engine: Engine, kind: str, path: Path, *expected: str) -> list[str]
     assert lines and all(LINE.match(line) and line.startswith(f"{path.name}:") for line in lines), lines
     for text in expected:
         assert any(text in line for line in lines), (text, lines)
-    stored = rows_of(engine, "SELECT (SELECT count(*) FROM mpn_record) + (SELECT count(*) FROM bank_batch_row)"
-                             " + (SELECT count(*) FROM statement_letter)")
+    stored = rows_of(
+        engine,
+        "SELECT (SELECT count(*) FROM mpn_record) + (SELECT count(*) FROM bank_batch_row)"
+        " + (SELECT count(*) FROM statement_letter)",
+    )
     assert stored == [(0,)]
     [(status, kept, saved)] = rows_of(engine, "SELECT status, kept_path, report FROM import_file")
     assert status == "rejected" and saved == report
@@ -48,8 +51,13 @@ def rejected(engine: Engine, kind: str, path: Path, *expected: str) -> list[str]
 
 def test_nul_and_control_characters_in_free_text(engine: Engine, tmp_path: Path) -> None:
     row = mpn_row().replace("PT Maju Jaya", "PT Maju\x00Jaya").replace("KC-01", "KC\x0701")
-    lines = rejected(engine, "mpn", write(tmp_path, "mpn.csv", MPN_HEADER, [row]),
-                     "mpn.csv:2: taxpayer_name: berisi karakter kontrol", "mpn.csv:2: branch_code: berisi karakter")
+    lines = rejected(
+        engine,
+        "mpn",
+        write(tmp_path, "mpn.csv", MPN_HEADER, [row]),
+        "mpn.csv:2: taxpayer_name: berisi karakter kontrol",
+        "mpn.csv:2: branch_code: berisi karakter",
+    )
     assert "\x00" not in "".join(lines)
 
 
@@ -81,8 +89,10 @@ def test_a_header_larger_than_128_kib_or_the_block(engine: Engine, tmp_path: Pat
     rejected(engine, "bank", path, "bank.csv:1: -: baris judul lebih dari 64 KiB")
 
 
-@pytest.mark.parametrize(("kind", "header", "row"), [
-    ("mpn", MPN_HEADER, mpn_row()), ("bank", BANK_HEADER, bank_row()), ("statements", STATEMENT_HEADER, LETTER)])
+@pytest.mark.parametrize(
+    ("kind", "header", "row"),
+    [("mpn", MPN_HEADER, mpn_row()), ("bank", BANK_HEADER, bank_row()), ("statements", STATEMENT_HEADER, LETTER)],
+)
 def test_cr_only_line_ends(engine: Engine, tmp_path: Path, kind: str, header: str, row: str) -> None:
     path = write(tmp_path, f"{kind}.csv", header, [row, row], newline="\r")
     rejected(engine, kind, path, f"{kind}.csv:1: -: baris diakhiri CR saja")
@@ -90,8 +100,10 @@ def test_cr_only_line_ends(engine: Engine, tmp_path: Path, kind: str, header: st
 
 def test_one_bare_cr_among_crlf_and_lf_names_its_line(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "bank.csv"
-    path.write_bytes(f"{BANK_HEADER}\r\n{bank_row('0000000000000001')}\n{bank_row('0000000000000002')}\r"
-                     f"{bank_row('0000000000000003')}\r\n".encode())
+    path.write_bytes(
+        f"{BANK_HEADER}\r\n{bank_row('0000000000000001')}\n{bank_row('0000000000000002')}\r"
+        f"{bank_row('0000000000000003')}\r\n".encode()
+    )
     rejected(engine, "bank", path, "bank.csv:3: -: baris diakhiri CR saja")
 
 
@@ -100,12 +112,13 @@ def test_mixed_crlf_and_lf_is_imported(engine: Engine, tmp_path: Path) -> None:
     path.write_bytes(f"{BANK_HEADER}\r\n{bank_row('0000000000000001')}\n{bank_row('0000000000000002')}\r\n".encode())
     assert import_file(engine, "bank", path).rows == 2
     assert rows_of(engine, "SELECT line, ntpn FROM bank_batch_row ORDER BY line") == [
-        (2, "0000000000000001"), (3, "0000000000000002")]
+        (2, "0000000000000001"),
+        (3, "0000000000000002"),
+    ]
 
 
 @pytest.mark.parametrize(("row", "fields"), [("002,2026-11-20,SP-9", 3), (LETTER + ",extra,more", 10)])
-def test_statement_row_with_too_few_or_too_many_fields(engine: Engine, tmp_path: Path, row: str,
-                                                       fields: int) -> None:
+def test_statement_row_with_too_few_or_too_many_fields(engine: Engine, tmp_path: Path, row: str, fields: int) -> None:
     path = write(tmp_path, "s.csv", STATEMENT_HEADER, [LETTER, row])
     rejected(engine, "statements", path, f"s.csv:3: -: baris berisi {fields} nilai, baris judul 8 kolom")
 
@@ -125,8 +138,9 @@ def test_implausible_years_in_every_date_and_timestamp(engine: Engine, tmp_path:
 
 @pytest.mark.parametrize("year", ["9999", "0001", "1900"])
 def test_implausible_years_in_bank_and_statement_files(engine: Engine, tmp_path: Path, year: str) -> None:
-    bank = write(tmp_path, "bank.csv", BANK_HEADER, [bank_row(day=f"{year}-01-02",
-                                                              paid_at=f"{year}-01-02T10:00:00+07:00")])
+    bank = write(
+        tmp_path, "bank.csv", BANK_HEADER, [bank_row(day=f"{year}-01-02", paid_at=f"{year}-01-02T10:00:00+07:00")]
+    )
     rejected(engine, "bank", bank, "bank.csv:2: business_date: tanggal", "bank.csv:2: paid_at: tanggal")
     assert rows_of(engine, "SELECT count(*) FROM pg_class WHERE relname LIKE 'bank_batch_row_%'") == [(0,)]
 
@@ -161,15 +175,20 @@ def test_bank_total_that_overflows_bigint(engine: Engine, tmp_path: Path) -> Non
 
 
 def test_statement_total_that_overflows_bigint(engine: Engine, tmp_path: Path) -> None:
-    letters = [letter(bank_code=code, declared_amount="999999999999999999")
-               for code in ("002", "008", "009", "014", "011", "013", "016", "019", "022", "200")]
+    letters = [
+        letter(bank_code=code, declared_amount="999999999999999999")
+        for code in ("002", "008", "009", "014", "011", "013", "016", "019", "022", "200")
+    ]
     rejected(engine, "statements", write(tmp_path, "s.csv", STATEMENT_HEADER, letters), "s.csv:-: jumlah")
 
 
-@pytest.mark.parametrize(("prefix", "expected"), [
-    (b"\xff\xfe", "mpn.csv:-: berkas ber-encoding UTF-16"),
-    (b"\xef\xbb\xbf\xef\xbb\xbf", "mpn.csv:1: record_type: kolom wajib tidak ada"),
-])
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [
+        (b"\xff\xfe", "mpn.csv:-: berkas ber-encoding UTF-16"),
+        (b"\xef\xbb\xbf\xef\xbb\xbf", "mpn.csv:1: record_type: kolom wajib tidak ada"),
+    ],
+)
 def test_foreign_and_doubled_byte_order_marks(engine: Engine, tmp_path: Path, prefix: bytes, expected: str) -> None:
     rejected(engine, "mpn", write(tmp_path, "mpn.csv", MPN_HEADER, [mpn_row()], prefix=prefix), expected)
 
@@ -187,6 +206,5 @@ def test_a_quote_left_open_at_the_end(engine: Engine, tmp_path: Path) -> None:
 
 
 def test_a_line_of_spaces_is_named(engine: Engine, tmp_path: Path) -> None:
-    path = write(tmp_path, "bank.csv", BANK_HEADER, [bank_row("0000000000000001"), "   ",
-                                                     bank_row("0000000000000002")])
+    path = write(tmp_path, "bank.csv", BANK_HEADER, [bank_row("0000000000000001"), "   ", bank_row("0000000000000002")])
     rejected(engine, "bank", path, "bank.csv:3: -: baris berisi 1 nilai, baris judul 11 kolom")

@@ -38,25 +38,45 @@ CSV = b"ntpn,kategori,nilai\r\n0123456789ABCDEF,missing_in_bank,150000\r\n"
 
 
 def queue(engine: Engine, to: tuple[str, ...] = ("kantor.pusat@bank.example",), **extra: object) -> q.Queued:
-    plain, page = q.body(["Hasil rekonsiliasi tanggal buku 04/12/2026: 2 selisih <perlu klarifikasi>."],
-                         [("Buka Rekonsiliasi", q.page_url("/rekonsiliasi", tanggal="2026-12-04"))])
-    fields: dict[str, object] = {"kind": "result", "to": list(to), "subject": "Hasil rekonsiliasi 04/12/2026",
-                                 "text_body": plain, "html_body": page, "now": NOW, **extra}
+    plain, page = q.body(
+        ["Hasil rekonsiliasi tanggal buku 04/12/2026: 2 selisih <perlu klarifikasi>."],
+        [("Buka Rekonsiliasi", q.page_url("/rekonsiliasi", tanggal="2026-12-04"))],
+    )
+    fields: dict[str, object] = {
+        "kind": "result",
+        "to": list(to),
+        "subject": "Hasil rekonsiliasi 04/12/2026",
+        "text_body": plain,
+        "html_body": page,
+        "now": NOW,
+        **extra,
+    }
     with engine.begin() as conn:
         return q.enqueue(conn, **fields)  # type: ignore[arg-type]
 
 
 def row(engine: Engine, mail_id: int) -> tuple:
     with engine.connect() as conn:
-        return tuple(conn.execute(text("""SELECT status, attempts, not_before, last_error, uncertain
-                                            FROM mail_message WHERE mail_id = :m"""), {"m": mail_id}).one())
+        return tuple(
+            conn.execute(
+                text("""SELECT status, attempts, not_before, last_error, uncertain
+                                            FROM mail_message WHERE mail_id = :m"""),
+                {"m": mail_id},
+            ).one()
+        )
 
 
 def test_a_queued_message_arrives_with_its_recipients_subject_message_id_bodies_and_attachments(
-        engine: Engine, smtp_server: SmtpServer) -> None:
-    queued = queue(engine, ("kantor.pusat@bank.example", "rekon@bank.example"),
-                   attachments=[q.Attachment("BA-014-20261204.pdf", "application/pdf", PDF),
-                                q.Attachment("selisih-014-20261204.csv", "text/csv", CSV)])
+    engine: Engine, smtp_server: SmtpServer
+) -> None:
+    queued = queue(
+        engine,
+        ("kantor.pusat@bank.example", "rekon@bank.example"),
+        attachments=[
+            q.Attachment("BA-014-20261204.pdf", "application/pdf", PDF),
+            q.Attachment("selisih-014-20261204.csv", "text/csv", CSV),
+        ],
+    )
 
     result = send_queued(engine, NOW)
 
@@ -78,7 +98,8 @@ def test_a_queued_message_arrives_with_its_recipients_subject_message_id_bodies_
 
 
 def test_a_server_that_refuses_then_accepts_gets_it_after_backoff_and_only_once(
-        engine: Engine, smtp_server: SmtpServer) -> None:
+    engine: Engine, smtp_server: SmtpServer
+) -> None:
     mail_id = queue(engine).mail_id
     smtp_server.refuse(2, "451 4.3.0 Server sibuk")
 
@@ -101,7 +122,8 @@ def test_a_server_that_refuses_then_accepts_gets_it_after_backoff_and_only_once(
 
 
 def test_a_permanent_refusal_fails_at_once_and_kirim_ulang_sends_the_same_message_id(
-        engine: Engine, smtp_server: SmtpServer) -> None:
+    engine: Engine, smtp_server: SmtpServer
+) -> None:
     queued = queue(engine)
     smtp_server.refuse(1, "554 5.7.1 Pesan ditolak")
 
@@ -124,7 +146,8 @@ def test_a_refused_recipient_is_named_and_the_others_get_the_message(engine: Eng
 
 
 def test_without_a_server_nothing_is_sent_and_an_unreachable_one_leaves_the_queue_untouched(
-        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     mail_id = queue(engine).mail_id
     monkeypatch.delenv("MPN_SMTP_URL", raising=False)
     with pytest.raises(NoServer, match="MPN_SMTP_URL"):
@@ -139,19 +162,23 @@ def test_without_a_server_nothing_is_sent_and_an_unreachable_one_leaves_the_queu
 
 def test_smtp_urls() -> None:
     assert smtp_settings("smtp://mpn:rahasia%40x@mail.example:2525?starttls=1") == SmtpSettings(
-        "mail.example", 2525, False, True, "mpn", "rahasia@x")
+        "mail.example", 2525, False, True, "mpn", "rahasia@x"
+    )
     assert smtp_settings("smtps://mail.example") == SmtpSettings("mail.example", 465, True)
     assert smtp_settings("") is None
     with pytest.raises(MailConfigError, match=r"'http://u:\*\*\*@mail.example'"):
         smtp_settings("http://u:pw@mail.example")
 
 
-SENDER = ("import os; from jobs.mail.send import send_queued; from queries.db import make_engine; "
-          "send_queued(make_engine(os.environ['MPN_DATABASE_URL']))")
+SENDER = (
+    "import os; from jobs.mail.send import send_queued; from queries.db import make_engine; "
+    "send_queued(make_engine(os.environ['MPN_DATABASE_URL']))"
+)
 
 
 def test_a_sender_killed_after_the_server_accepted_never_sends_it_again_under_a_new_id(
-        engine: Engine, db_url: str, smtp_server: SmtpServer) -> None:
+    engine: Engine, db_url: str, smtp_server: SmtpServer
+) -> None:
     queued = queue(engine)
     accepted, release = threading.Event(), threading.Event()
 
@@ -160,8 +187,11 @@ def test_a_sender_killed_after_the_server_accepted_never_sends_it_again_under_a_
         release.wait(30)
 
     smtp_server.handler.on_message = hold
-    proc = subprocess.Popen([sys.executable, "-c", SENDER], cwd=ROOT,
-                            env={**os.environ, "MPN_DATABASE_URL": db_url, "MPN_SMTP_URL": smtp_server.url})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SENDER],
+        cwd=ROOT,
+        env={**os.environ, "MPN_DATABASE_URL": db_url, "MPN_SMTP_URL": smtp_server.url},
+    )
     try:
         assert accepted.wait(60), "the sender never reached DATA"
         proc.send_signal(signal.SIGKILL)
@@ -198,8 +228,9 @@ def test_the_scheduler_sends_the_outbox_every_minute(engine: Engine, smtp_server
     assert [m.message["Message-ID"] for m in smtp_server.messages] == [queued.message_id]
 
 
-def test_the_demo_sink_process_keeps_what_it_receives_as_eml_files(engine: Engine, tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_demo_sink_process_keeps_what_it_receives_as_eml_files(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from jobs.mail.sink import kept_messages, queue_demo_welcome, sink_process
 
     monkeypatch.delenv("MPN_SMTP_URL", raising=False)
@@ -212,7 +243,10 @@ def test_the_demo_sink_process_keeps_what_it_receives_as_eml_files(engine: Engin
 
     [kept] = kept_messages(tmp_path / "mail-sink")
     assert (kept.subject, kept.rcpt_tos, kept.mail_from) == (
-        "Demo MPN Monitor: surat elektronik aktif", ", ".join(addresses), "mpn-monitor@localhost")
+        "Demo MPN Monitor: surat elektronik aktif",
+        ", ".join(addresses),
+        "mpn-monitor@localhost",
+    )
     assert len(list((tmp_path / "mail-sink").glob("*.eml"))) == 1
 
 
@@ -224,14 +258,34 @@ def certificate(tmp_path: Path) -> tuple[Path, Path]:
     if shutil.which("openssl") is None:
         pytest.skip("the openssl command is not installed")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
-                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
-def test_starttls_and_login_from_the_url(engine: Engine, certificate: tuple[Path, Path],
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_starttls_and_login_from_the_url(
+    engine: Engine, certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import ssl
 
     from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -243,8 +297,9 @@ def test_starttls_and_login_from_the_url(engine: Engine, certificate: tuple[Path
     server_tls.load_cert_chain(cert, key)
     logins: list[tuple[str, bool]] = []
 
-    def authenticate(_server: object, session: object, _envelope: object, _mechanism: str,
-                     data: LoginPassword) -> AuthResult:
+    def authenticate(
+        _server: object, session: object, _envelope: object, _mechanism: str, data: LoginPassword
+    ) -> AuthResult:
         login, password = (v.decode() if isinstance(v, bytes) else v for v in (data.login, data.password))
         logins.append((login, bool(getattr(session, "ssl", None))))
         return AuthResult(success=(login, password) == ("mpn", "rah@sia"), handled=False)  # refused: 535
@@ -252,8 +307,9 @@ def test_starttls_and_login_from_the_url(engine: Engine, certificate: tuple[Path
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the client trusts the test certificate, nothing else changes
     handler = SinkHandler()
     queued = queue(engine)
-    with serve(handler, tls_context=server_tls, require_starttls=True, authenticator=authenticate,
-               auth_require_tls=True) as url:
+    with serve(
+        handler, tls_context=server_tls, require_starttls=True, authenticator=authenticate, auth_require_tls=True
+    ) as url:
         port = url.rsplit(":", 1)[1]
         monkeypatch.setenv("MPN_SMTP_URL", f"smtp://mpn:salah@127.0.0.1:{port}?starttls=1")
         with pytest.raises(ServerUnreachable, match="menolak login 'mpn'"):

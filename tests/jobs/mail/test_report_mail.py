@@ -25,15 +25,26 @@ ACTOR = Actor.system("test")
 def staff(engine: Engine) -> None:
     """A kasi and a kasubdit with addresses (subscribed by default), a pelaksana with one (not), a kasi without."""
     with engine.begin() as conn:
-        for name, role, email in (("sari", "kasi", "sari@djp.example"), ("dedi", "kasubdit", "dedi@djp.example"),
-                                  ("ani", "pelaksana", "ani@djp.example"), ("budi", "kasi", "")):
+        for name, role, email in (
+            ("sari", "kasi", "sari@djp.example"),
+            ("dedi", "kasubdit", "dedi@djp.example"),
+            ("ani", "pelaksana", "ani@djp.example"),
+            ("budi", "kasi", ""),
+        ):
             add_user(conn, username=name, role=role, password="demo", actor=ACTOR, policy=False, email=email)
 
 
 def kept(engine: Engine) -> list[tuple[int, str]]:
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(
-            "SELECT report_id, sha256 FROM dist_report WHERE kind = 'daily' AND format = 'pdf' ORDER BY report_id"))]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                text(
+                    "SELECT report_id, sha256 FROM dist_report WHERE kind = 'daily' AND format = 'pdf'"
+                    " ORDER BY report_id"
+                )
+            )
+        ]
 
 
 def test_the_made_pdf_arrives_attached_to_each_subscriber(engine: Engine, smtp_server: SmtpServer) -> None:
@@ -63,18 +74,22 @@ def test_one_message_per_version_and_user(engine: Engine, smtp_server: SmtpServe
     daily.make_daily_report(engine, D2, fmt="pdf", made_by="system:test", now=NOW + timedelta(minutes=5))
     (first, _), (second, second_sha) = kept(engine)
     with engine.begin() as conn:  # the hook replayed for the second version: nothing new
-        content = bytes(conn.execute(text("SELECT content FROM dist_report WHERE report_id = :i"),
-                                     {"i": second}).scalar_one())
-        assert mail_daily_pdf(conn, report_id=second, business_date=D2, name="x.pdf", content=content,
-                              made_at=NOW) == 0
+        content = bytes(
+            conn.execute(text("SELECT content FROM dist_report WHERE report_id = :i"), {"i": second}).scalar_one()
+        )
+        assert mail_daily_pdf(conn, report_id=second, business_date=D2, name="x.pdf", content=content, made_at=NOW) == 0
     assert send_queued(engine, NOW + timedelta(minutes=10)).sent == 4  # 2 versions x (kasi sari, kasubdit dedi)
-    got = sorted((m.rcpt_tos[0], f"#{first}" in m.message.get_body(("plain",)).get_content())
-                 for m in smtp_server.messages)
-    assert got == [("dedi@djp.example", False), ("dedi@djp.example", True), ("sari@djp.example", False),
-                   ("sari@djp.example", True)]
+    got = sorted(
+        (m.rcpt_tos[0], f"#{first}" in m.message.get_body(("plain",)).get_content()) for m in smtp_server.messages
+    )
+    assert got == [
+        ("dedi@djp.example", False),
+        ("dedi@djp.example", True),
+        ("sari@djp.example", False),
+        ("sari@djp.example", True),
+    ]
     last = [m for m in smtp_server.messages if f"#{second}" in m.message.get_body(("plain",)).get_content()]
-    assert {hashlib.sha256(next(m.message.iter_attachments()).get_content()).hexdigest() for m in last} == {
-        second_sha}
+    assert {hashlib.sha256(next(m.message.iter_attachments()).get_content()).hexdigest() for m in last} == {second_sha}
 
 
 def test_the_subscription_setting_is_checked(engine: Engine) -> None:

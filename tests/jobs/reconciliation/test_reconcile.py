@@ -110,8 +110,11 @@ def test_new_payment_reusing_a_cancelled_ntb_is_cancelled_reused(engine: Engine)
     rows = clean(2)
     cancelled = Row(ntpn(9), amount=5_000, ntb="NTB9")
     reuse = Row(ntpn(10), amount=5_000, ntb="NTB9", paid_at=wib(D2, 12))
-    Day(rows).load(engine, mpn=[*rows, cancelled, cancelled.but(record_type="reversal", paid_at=wib(D2, 11)), reuse],
-                   bank=[*rows, reuse])
+    Day(rows).load(
+        engine,
+        mpn=[*rows, cancelled, cancelled.but(record_type="reversal", paid_at=wib(D2, 11)), reuse],
+        bank=[*rows, reuse],
+    )
     reconcile(engine, D2)
     assert open_set(engine) == {(ntpn(10), "cancelled_reused"): ""}
 
@@ -139,8 +142,12 @@ def test_cutoff_pair_is_reported_once_on_the_batch_date(engine: Engine) -> None:
     reconcile(engine, D2)
     reconcile(engine, D3)
     exc = found(engine, D2)[(ntpn(7), "cutoff_mismatch")]
-    assert (exc["fields"], exc["other_date"], exc["mpn_amount"], exc["bank_amount"]) == \
-        ("business_date", D3, 70_000, 70_000)
+    assert (exc["fields"], exc["other_date"], exc["mpn_amount"], exc["bank_amount"]) == (
+        "business_date",
+        D3,
+        70_000,
+        70_000,
+    )
     assert [k for k in open_set(engine, D2) if k[0] == ntpn(7)] == [(ntpn(7), "cutoff_mismatch")]
     assert open_set(engine, D3) == {}
 
@@ -192,8 +199,9 @@ def test_result_time_is_stored_in_minutes_after_the_batch_arrived_and_kept_on_re
     reconcile(engine, D2)
     reconcile(engine, D2)
     with engine.connect() as conn:
-        minutes, result_at, runs = conn.execute(text(
-            "SELECT result_minutes, result_at, (SELECT count(*) FROM recon_run) FROM recon_result")).one()
+        minutes, result_at, runs = conn.execute(
+            text("SELECT result_minutes, result_at, (SELECT count(*) FROM recon_run) FROM recon_result")
+        ).one()
     assert 29.9 <= float(minutes) <= 31 and runs == 2
     assert result_at - now < timedelta(minutes=1)
 
@@ -218,8 +226,12 @@ def test_late_batch_closes_missing_batch_by_itself(engine: Engine) -> None:
     batch(engine, "002", D2, clean(3), received_at=wib(D2, 18))
     result = reconcile(engine, D2)
     closed = found(engine)[("002", "missing_batch")]
-    assert (closed["status"], closed["closed_by_data"], closed["resolved_by"], closed["note"]) == \
-        ("resolved", True, "system", "batch arrived")
+    assert (closed["status"], closed["closed_by_data"], closed["resolved_by"], closed["note"]) == (
+        "resolved",
+        True,
+        "system",
+        "batch arrived",
+    )
     assert result.closed == 1 and open_set(engine) == {}
 
 
@@ -254,8 +266,12 @@ def test_exceptions_closed_by_people_never_reopen(engine: Engine) -> None:
     Day(rows).load(engine, mpn=rows[:1], letters=False)
     reconcile(engine, D2)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE recon_exception SET status = 'adjusted', resolved_at = now(), resolved_by = 'kasi'"
-                          " WHERE category = 'missing_in_mpn'"))
+        conn.execute(
+            text(
+                "UPDATE recon_exception SET status = 'adjusted', resolved_at = now(), resolved_by = 'kasi'"
+                " WHERE category = 'missing_in_mpn'"
+            )
+        )
     reconcile(engine, D2)
     exc = found(engine)[(ntpn(2), "missing_in_mpn")]
     assert (exc["status"], exc["resolved_by"], exc["closed_by_data"]) == ("adjusted", "kasi", False)

@@ -22,26 +22,47 @@ def test_reconciling_the_demo_finds_every_planted_case_under_its_category(engine
     for day in summary.days:
         reconcile(engine, day)
     with engine.connect() as conn:
-        found = {(r.business_date, r.bank_code, r.ntpn or None, r.category)
-                 for r in conn.execute(text("SELECT * FROM recon_exception WHERE status = 'open'"))}
+        found = {
+            (r.business_date, r.bank_code, r.ntpn or None, r.category)
+            for r in conn.execute(text("SELECT * FROM recon_exception WHERE status = 'open'"))
+        }
     planted = [p for c in CATEGORIES for p in summary.manifest.planted.get(c, [])]
-    assert {p.category for p in planted} >= {"missing_in_bank", "missing_in_mpn", "amount_mismatch",
-                                              "attribute_mismatch", "cutoff_mismatch", "duplicate",
-                                              "cancelled_reused", "missing_batch"}
+    assert {p.category for p in planted} >= {
+        "missing_in_bank",
+        "missing_in_mpn",
+        "amount_mismatch",
+        "attribute_mismatch",
+        "cutoff_mismatch",
+        "duplicate",
+        "cancelled_reused",
+        "missing_batch",
+    }
     missing = [p for p in planted if (p.day, p.bank_code, p.ntpn, p.category) not in found]
     assert missing == []
 
 
 # Per NTPN, one of these situations (what MPN says, what the batch says); two banks, one business date.
 KINDS = ("clean", "amount", "attribute", "mpn_only", "bank_only", "mpn_twice", "bank_twice", "both_twice")
-EXPECTED = {"clean": None, "amount": "amount_mismatch", "attribute": "attribute_mismatch",
-            "mpn_only": "missing_in_bank", "bank_only": "missing_in_mpn", "mpn_twice": "duplicate",
-            "bank_twice": "duplicate", "both_twice": "duplicate"}
+EXPECTED = {
+    "clean": None,
+    "amount": "amount_mismatch",
+    "attribute": "attribute_mismatch",
+    "mpn_only": "missing_in_bank",
+    "bank_only": "missing_in_mpn",
+    "mpn_twice": "duplicate",
+    "bank_twice": "duplicate",
+    "both_twice": "duplicate",
+}
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.sampled_from(KINDS), st.sampled_from(("002", "008")), st.integers(1, 10**9)),
-                min_size=1, max_size=12))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(KINDS), st.sampled_from(("002", "008")), st.integers(1, 10**9)),
+        min_size=1,
+        max_size=12,
+    )
+)
 def test_every_ntpn_lands_in_one_category_and_the_amounts_add_up(engine: Engine, cases: list) -> None:
     """Property: each NTPN is matched or in exactly one category, and per side
     total of the date's rows = matched_amount + sum of that side's amount over transaction exceptions."""
@@ -52,16 +73,25 @@ def test_every_ntpn_lands_in_one_category_and_the_amounts_add_up(engine: Engine,
     for i, (kind, code, amount) in enumerate(cases):
         r = Row(ntpn(i), amount=amount, bank_code=code)
         mpn += {"bank_only": [], "mpn_twice": [r, r], "both_twice": [r, r]}.get(kind, [r])
-        other = {"amount": [r.but(amount=amount + 1)], "attribute": [r.but(npwp="099999999999999")],
-                 "mpn_only": [], "bank_twice": [r, r], "both_twice": [r, r]}
+        other = {
+            "amount": [r.but(amount=amount + 1)],
+            "attribute": [r.but(npwp="099999999999999")],
+            "mpn_only": [],
+            "bank_twice": [r, r],
+            "both_twice": [r, r],
+        }
         bank += other.get(kind, [r])
     payments(engine, mpn)
     for code in ("002", "008"):
         batch(engine, code, D2, [r for r in bank if r.bank_code == code])
     result = reconcile(engine, D2)
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT ntpn, category, mpn_amount, bank_amount FROM recon_exception"
-                                 " WHERE level = 'transaction' AND status = 'open'")).all()
+        rows = conn.execute(
+            text(
+                "SELECT ntpn, category, mpn_amount, bank_amount FROM recon_exception"
+                " WHERE level = 'transaction' AND status = 'open'"
+            )
+        ).all()
     by_ntpn = {}
     for r in rows:
         assert r.ntpn not in by_ntpn

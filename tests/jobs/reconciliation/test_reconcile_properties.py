@@ -23,16 +23,39 @@ from tests.builders.reconciliation import D2, D3, Row, batch, ntpn, payments, re
 D, NEXT = D2, D3  # Friday and the next working day (Monday)
 BANKS = ("002", "008")  # have a batch on both dates
 NO_BATCH = "009"  # payments, never a batch
-ATTRS = {"ntb": "ALT", "npwp": "099999999999999", "kap": "411122", "kjs": "101", "tax_period": "092026",
-         "kpp_code": "092"}
+ATTRS = {
+    "ntb": "ALT",
+    "npwp": "099999999999999",
+    "kap": "411122",
+    "kjs": "101",
+    "tax_period": "092026",
+    "kpp_code": "092",
+}
 #: Per NTPN: what MPN says and what the batch says. `cutoff*`: batch row on D, payment paid on D after 15:00 and
 #: so derived to NEXT (`cutoff_back`: the other way round, payment of D in the batch of NEXT). `reversed_*`: a
 #: payment cancelled by a reversal. `ntb_reuse`: a payment of D cancelled by a reversal, and a new payment (other
 #: NTPN, on the case's date, in MPN and batch; `_unbatched`: in MPN only) under its NTB. `dup_amount`,
 #: `reversed_in_amount`, `cutoff_amount`, `cutoff_attr`: two problems on one NTPN (precedence, `fields`).
-KINDS = ("clean", "amount", "attribute", "cross_bank", "mpn_only", "bank_only", "mpn_twice", "bank_twice",
-         "dup_amount", "cutoff", "cutoff_amount", "cutoff_attr", "cutoff_back", "reversed_out", "reversed_in",
-         "reversed_in_amount", "ntb_reuse", "ntb_reuse_unbatched")
+KINDS = (
+    "clean",
+    "amount",
+    "attribute",
+    "cross_bank",
+    "mpn_only",
+    "bank_only",
+    "mpn_twice",
+    "bank_twice",
+    "dup_amount",
+    "cutoff",
+    "cutoff_amount",
+    "cutoff_attr",
+    "cutoff_back",
+    "reversed_out",
+    "reversed_in",
+    "reversed_in_amount",
+    "ntb_reuse",
+    "ntb_reuse_unbatched",
+)
 NO_BATCH_KINDS = ("plain", "twice", "reversed")
 
 Case = tuple[str, str, date, int, str]  # kind, bank, business date (ignored by cut-off kinds), amount, attribute
@@ -81,8 +104,9 @@ def _plan(cases: list[Case], no_batch: tuple[date, list[tuple[str, int]]]) -> Pl
             p.other_date[r.ntpn] = NEXT
         elif kind.startswith("ntb_reuse"):
             cancelled = r.but(ntb=f"C{i:09d}", day=D)
-            reuse = Row(ntpn(500_000 + i), amount=amount, bank_code=code, day=day, ntb=cancelled.ntb,
-                        paid_at=wib(day, 12))
+            reuse = Row(
+                ntpn(500_000 + i), amount=amount, bank_code=code, day=day, ntb=cancelled.ntb, paid_at=wib(day, 12)
+            )
             p.mpn += [cancelled, reversal(cancelled), reuse]
             p.bank += [] if kind == "ntb_reuse_unbatched" else [reuse]
             p.expected[reuse.ntpn] = (day, "cancelled_reused", "")
@@ -90,8 +114,11 @@ def _plan(cases: list[Case], no_batch: tuple[date, list[tuple[str, int]]]) -> Pl
             mpn, bank, expect = {
                 "clean": ([r], [r], None),
                 "amount": ([r], [r.but(amount=amount + 1)], ("amount_mismatch", "amount")),
-                "attribute": ([r], [r.but(**{attr: ATTRS[attr] + (str(i) if attr == "ntb" else "")})],
-                              ("attribute_mismatch", attr)),
+                "attribute": (
+                    [r],
+                    [r.but(**{attr: ATTRS[attr] + (str(i) if attr == "ntb" else "")})],
+                    ("attribute_mismatch", attr),
+                ),
                 "cross_bank": ([r], [r.but(bank_code=other_bank)], ("attribute_mismatch", "bank_code")),
                 "mpn_only": ([r], [], ("missing_in_bank", "")),
                 "bank_only": ([], [r], ("missing_in_mpn", "")),
@@ -136,23 +163,33 @@ def _snapshot(engine: Engine) -> tuple[list[dict[str, Any]], list[dict[str, Any]
     with engine.connect() as conn:
         exceptions = conn.execute(text("SELECT * FROM recon_exception ORDER BY exception_id")).mappings().all()
         results = conn.execute(text("SELECT * FROM recon_result ORDER BY business_date, bank_code")).mappings().all()
-    return ([{k: v for k, v in r.items() if k != "last_seen_run"} for r in exceptions],
-            [{k: v for k, v in r.items() if k not in ("last_run_id", "updated_at")} for r in results])
+    return (
+        [{k: v for k, v in r.items() if k != "last_seen_run"} for r in exceptions],
+        [{k: v for k, v in r.items() if k not in ("last_run_id", "updated_at")} for r in results],
+    )
 
 
-_case = st.tuples(st.sampled_from(KINDS), st.sampled_from(BANKS), st.sampled_from((D, NEXT)),
-                  st.integers(1, 10**9), st.sampled_from(tuple(ATTRS)))
-_no_batch = st.tuples(st.sampled_from((D, NEXT)),
-                      st.lists(st.tuples(st.sampled_from(NO_BATCH_KINDS), st.integers(1, 10**9)), max_size=3))
-_EVERY_KIND = [(k, BANKS[i % 2], (D, NEXT)[i // 2 % 2], 1_000_000 + i, tuple(ATTRS)[i % len(ATTRS)])
-               for i, k in enumerate(KINDS)]
+_case = st.tuples(
+    st.sampled_from(KINDS),
+    st.sampled_from(BANKS),
+    st.sampled_from((D, NEXT)),
+    st.integers(1, 10**9),
+    st.sampled_from(tuple(ATTRS)),
+)
+_no_batch = st.tuples(
+    st.sampled_from((D, NEXT)), st.lists(st.tuples(st.sampled_from(NO_BATCH_KINDS), st.integers(1, 10**9)), max_size=3)
+)
+_EVERY_KIND = [
+    (k, BANKS[i % 2], (D, NEXT)[i // 2 % 2], 1_000_000 + i, tuple(ATTRS)[i % len(ATTRS)]) for i, k in enumerate(KINDS)
+]
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @example(cases=_EVERY_KIND, no_batch=(NEXT, [("plain", 5), ("twice", 7), ("reversed", 11)]), order=True)
 @given(cases=st.lists(_case, min_size=1, max_size=10), no_batch=_no_batch, order=st.booleans())
 def test_every_ntpn_lands_once_amounts_add_up_per_date_and_rerun_changes_nothing(
-        engine: Engine, cases: list[Case], no_batch: tuple[date, list[tuple[str, int]]], order: bool) -> None:
+    engine: Engine, cases: list[Case], no_batch: tuple[date, list[tuple[str, int]]], order: bool
+) -> None:
     """Properties over two business dates D (Friday) and NEXT (Monday), banks 002/008 with batches, 009 without.
 
     1. Placement: every NTPN is matched, or in exactly one open transaction exception on exactly one date, under
@@ -195,8 +232,9 @@ def test_every_ntpn_lands_once_amounts_add_up_per_date_and_rerun_changes_nothing
         assert r.ntpn not in placed, f"{r.ntpn} reported twice: {placed[r.ntpn]} and {(r.business_date, r.category)}"
         placed[r.ntpn] = (r.business_date, r.category, r.fields)
     assert {n: v[:2] for n, v in placed.items()} == {n: v[:2] for n, v in p.expected.items()}
-    assert {n: placed[n][2] for n, v in p.expected.items() if v[2] is not None} == \
-        {n: v[2] for n, v in p.expected.items() if v[2] is not None}
+    assert {n: placed[n][2] for n, v in p.expected.items() if v[2] is not None} == {
+        n: v[2] for n, v in p.expected.items() if v[2] is not None
+    }
     assert {r.ntpn: r.other_date for r in txn if r.other_date is not None} == p.other_date
 
     # 2. the bank without a batch
@@ -217,7 +255,8 @@ def test_every_ntpn_lands_once_amounts_add_up_per_date_and_rerun_changes_nothing
             totals["matched_amount"]
             + sum(r.mpn_amount or 0 for r in on_day if r.category != "cutoff_mismatch")
             + sum(r.mpn_amount for r in txn if r.category == "cutoff_mismatch" and r.other_date == day)
-            + sum(a for (d, _), a in missing_batch.items() if d == day))
+            + sum(a for (d, _), a in missing_batch.items() if d == day)
+        )
         assert totals["bank_amount"] == totals["matched_amount"] + sum(r.bank_amount or 0 for r in on_day)
 
     # 4. idempotency

@@ -55,8 +55,14 @@ def inbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def first_day(engine: Engine, inbox: Path, now: datetime) -> None:
     ntpns = [f"00000000000000{i:02d}" for i in range(1, 6)]
-    drop(inbox, "mpn", "mpn.csv", MPN_HEADER,
-         [mpn_row(n, paid_at=PAID) for n in ntpns] + [mpn_row("0000000000000099", paid_at=PAID, bank="008")], now)
+    drop(
+        inbox,
+        "mpn",
+        "mpn.csv",
+        MPN_HEADER,
+        [mpn_row(n, paid_at=PAID) for n in ntpns] + [mpn_row("0000000000000099", paid_at=PAID, bank="008")],
+        now,
+    )
     bank = [bank_row(n, day=str(D), paid_at=PAID) for n in ntpns[:3]]
     bank.append(bank_row(ntpns[3], day=str(D), paid_at=PAID, amount="1400000"))  # amount differs
     drop(inbox, "bank", "bri.csv", BANK_HEADER, bank, now)
@@ -66,8 +72,9 @@ def attachments(message: object) -> dict[str, bytes]:
     return {part.get_filename(): part.get_payload(decode=True) for part in message.iter_attachments()}
 
 
-def test_a_batch_from_the_inbox_reaches_its_bank_once_with_pdf_and_csv(engine: Engine, inbox: Path,
-                                                                       smtp_server: SmtpServer) -> None:
+def test_a_batch_from_the_inbox_reaches_its_bank_once_with_pdf_and_csv(
+    engine: Engine, inbox: Path, smtp_server: SmtpServer
+) -> None:
     set_email(engine, "002", ADDRESS)
     now = datetime.now(UTC)
     first_day(engine, inbox, now)
@@ -85,8 +92,11 @@ def test_a_batch_from_the_inbox_reaches_its_bank_once_with_pdf_and_csv(engine: E
     summary = json.loads(CliRunner().invoke(main, ["summary", "--date", str(D)]).output)
     bri = next(s for s in summary if s["bank_code"] == "002")
     pdf_text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(files[pdf_name])).pages)
-    for count, amount in ((bri["mpn_count"], bri["mpn_amount"]), (bri["bank_count"], bri["bank_amount"]),
-                          (bri["matched_count"], bri["matched_amount"])):
+    for count, amount in (
+        (bri["mpn_count"], bri["mpn_amount"]),
+        (bri["bank_count"], bri["bank_amount"]),
+        (bri["matched_count"], bri["matched_amount"]),
+    ):
         assert f"{angka(count)} {rupiah(amount)}" in pdf_text
     flat = " ".join(pdf_text.split())
     assert all(CATEGORY_LABELS[c] in flat for c in ("amount_mismatch", "missing_in_bank")) and "Versi 1" in flat
@@ -101,13 +111,22 @@ def test_a_batch_from_the_inbox_reaches_its_bank_once_with_pdf_and_csv(engine: E
     body = message.get_body(("plain",)).get_content()
     assert code in body and "Nota Perbaikan" in body and "Surat Pernyataan" in body
     with engine.connect() as conn:
-        audited = conn.execute(text("SELECT after->>'pdf_sha256' FROM audit_log WHERE action = 'result.queued'"
-                                    " AND object_id LIKE 'HASIL-002-%'")).scalars().all()
+        audited = (
+            conn.execute(
+                text(
+                    "SELECT after->>'pdf_sha256' FROM audit_log WHERE action = 'result.queued'"
+                    " AND object_id LIKE 'HASIL-002-%'"
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert audited == [code]
 
 
 def test_a_resend_is_a_second_version_that_replaces_the_first_and_nothing_goes_twice(
-        engine: Engine, inbox: Path, smtp_server: SmtpServer) -> None:
+    engine: Engine, inbox: Path, smtp_server: SmtpServer
+) -> None:
     set_email(engine, "002", ADDRESS)
     now = datetime.now(UTC) - timedelta(minutes=30)
     first_day(engine, inbox, now)
@@ -131,7 +150,8 @@ def test_a_resend_is_a_second_version_that_replaces_the_first_and_nothing_goes_t
 
 
 def test_a_bank_without_an_address_is_shown_not_skipped_and_sent_once_it_has_one(
-        engine: Engine, inbox: Path, smtp_server: SmtpServer) -> None:
+    engine: Engine, inbox: Path, smtp_server: SmtpServer
+) -> None:
     now = datetime.now(UTC)
     first_day(engine, inbox, now)
     cycle(engine, now)
@@ -148,8 +168,9 @@ def test_a_bank_without_an_address_is_shown_not_skipped_and_sent_once_it_has_one
     assert set(smtp_server.messages[0].rcpt_tos) == {ADDRESS, "kedua@bank-002.mpn-demo.localhost"}
 
 
-def test_with_approval_required_nothing_leaves_before_the_kasi_approves(engine: Engine, inbox: Path,
-                                                                        smtp_server: SmtpServer) -> None:
+def test_with_approval_required_nothing_leaves_before_the_kasi_approves(
+    engine: Engine, inbox: Path, smtp_server: SmtpServer
+) -> None:
     set_email(engine, "002", ADDRESS)
     with engine.begin() as conn:
         set_setting(conn, results.APPROVAL_SETTING, "ya", actor=ADMIN)

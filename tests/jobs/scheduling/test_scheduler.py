@@ -37,6 +37,7 @@ def at(day: date, hh: int, mm: int = 0, tz: ZoneInfo = WIB) -> datetime:
 
 # -- the calendar ---------------------------------------------------------------------------------------------
 
+
 def test_closed_business_date_follows_the_batch_deadline_weekends_and_holidays() -> None:
     friday = D2
     assert daily_work.closed_business_date(at(friday, 15, 59), CAL) == date(2026, 11, 19)
@@ -76,10 +77,13 @@ def test_statement_due_date_is_the_latest_date_past_its_deadline(engine: Engine)
 
 # -- the jobs ----------------------------------------------------------------------------------------------
 
+
 def reconciled(engine: Engine) -> set[tuple[date, str]]:
     with engine.connect() as conn:
-        return {(r.business_date, r.bank_code) for r in conn.execute(text(
-            "SELECT business_date, bank_code FROM recon_result WHERE batch_id IS NOT NULL"))}
+        return {
+            (r.business_date, r.bank_code)
+            for r in conn.execute(text("SELECT business_date, bank_code FROM recon_result WHERE batch_id IS NOT NULL"))
+        }
 
 
 def test_arrivals_reconcile_a_bank_once_its_own_cutoff_passed_and_all_after_the_deadline(engine: Engine) -> None:
@@ -111,8 +115,9 @@ def test_a_resent_batch_is_reconciled_again(engine: Engine) -> None:
     assert daily_work.reconcile_arrivals(engine, at(D2, 17, 2), actor=actor).rows == 1
 
 
-def test_run_history_records_success_failure_skips_and_refuses_a_second_run(engine: Engine,
-                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_history_records_success_failure_skips_and_refuses_a_second_run(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     saturday = date(2026, 11, 21)
     skipped = run_job(engine, "reconcile_deadline", instance_id="t", now=at(saturday, 16, 5))
     assert skipped.status == "skipped" and "Bukan hari kerja" in skipped.message
@@ -129,15 +134,17 @@ def test_run_history_records_success_failure_skips_and_refuses_a_second_run(engi
 
     from jobs.scheduling import definitions as schedule
 
-    monkeypatch.setitem(schedule.BY_ID, "reconcile_arrivals",
-                        schedule.JobSpec("reconcile_arrivals", "x", "x", boom, BY_ID["reconcile_arrivals"].trigger))
+    monkeypatch.setitem(
+        schedule.BY_ID,
+        "reconcile_arrivals",
+        schedule.JobSpec("reconcile_arrivals", "x", "x", boom, BY_ID["reconcile_arrivals"].trigger),
+    )
     failed = run_job(engine, "reconcile_arrivals", instance_id="t")
     assert failed.status == "failed"
     with engine.begin() as conn:
         run = store.run_by_id(conn, failed.run_id or 0)
         assert run is not None and "SIDJP tidak menjawab" in (run.error or "") and run.finished_at is not None
-        running = store.start_run(conn, job_id="inbox", trigger="schedule", scheduled_for=at(D2, 9),
-                                  instance_id="a")
+        running = store.start_run(conn, job_id="inbox", trigger="schedule", scheduled_for=at(D2, 9), instance_id="a")
         with pytest.raises(store.AlreadyRunning):
             store.start_run(conn, job_id="inbox", trigger="manual", scheduled_for=at(D2, 9), instance_id="b")
         assert store.fail_orphaned_runs(conn, "b") == [running]
@@ -149,16 +156,27 @@ def test_run_history_records_success_failure_skips_and_refuses_a_second_run(engi
 
 # -- one active instance among real processes --------------------------------------------------------------
 
+
 @pytest.fixture
 def spawn(db_url: str, tmp_path: Path) -> Iterator[Callable[[str], subprocess.Popen[bytes]]]:
     procs: list[subprocess.Popen[bytes]] = []
 
     def start(name: str) -> subprocess.Popen[bytes]:
-        env = {**os.environ, "MPN_DATABASE_URL": db_url, "MPN_DATA_DIR": str(tmp_path / "data"),
-               "MPN_INBOX": str(tmp_path / "inbox"), "PYTHONPATH": str(ROOT)}
+        env = {
+            **os.environ,
+            "MPN_DATABASE_URL": db_url,
+            "MPN_DATA_DIR": str(tmp_path / "data"),
+            "MPN_INBOX": str(tmp_path / "inbox"),
+            "PYTHONPATH": str(ROOT),
+        }
         log = (tmp_path / f"{name}.log").open("wb")
-        proc = subprocess.Popen([sys.executable, "-m", "cli.main", "scheduler", "--tick", "0.5"], cwd=ROOT,
-                                env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", "scheduler", "--tick", "0.5"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         procs.append(proc)
         return proc
 
@@ -179,11 +197,16 @@ def wait_for(check: Callable[[], object], seconds: float = 20) -> object:
 
 
 def test_one_leader_among_two_processes_and_a_takeover_when_it_dies(
-        engine: Engine, spawn: Callable[..., subprocess.Popen[bytes]]) -> None:
+    engine: Engine, spawn: Callable[..., subprocess.Popen[bytes]]
+) -> None:
     def leaders() -> list[tuple[int, str]]:
         with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(text(
-                "SELECT pid, instance_id FROM scheduler_instance WHERE is_leader AND stopped_at IS NULL"))]
+            return [
+                tuple(r)
+                for r in conn.execute(
+                    text("SELECT pid, instance_id FROM scheduler_instance WHERE is_leader AND stopped_at IS NULL")
+                )
+            ]
 
     def request(job: str) -> int:
         with engine.begin() as conn:
@@ -192,25 +215,30 @@ def test_one_leader_among_two_processes_and_a_takeover_when_it_dies(
     def answered(request_id: int) -> Callable[[], str | None]:
         def check() -> str | None:
             with engine.connect() as conn:
-                return conn.execute(text("""SELECT r.instance_id FROM job_request q JOIN job_run r USING (run_id)
+                return conn.execute(
+                    text("""SELECT r.instance_id FROM job_request q JOIN job_run r USING (run_id)
                                              WHERE q.request_id = :q AND r.status <> 'running'"""),
-                                    {"q": request_id}).scalar()
+                    {"q": request_id},
+                ).scalar()
+
         return check
 
     first = spawn("first")
     wait_for(leaders)
     second = spawn("second")
+
     def registered() -> bool:
         with engine.connect() as conn:
             return len(store.instances(conn)) == 2
 
     wait_for(registered)
-    (leader_pid, leader_id), = leaders()
+    ((leader_pid, leader_id),) = leaders()
     assert leader_pid == first.pid
     assert wait_for(answered(request("reconcile_deadline"))) == leader_id
     with engine.begin() as conn:  # the leader is in the middle of a job when it dies
-        crashed = store.start_run(conn, job_id="statements", trigger="schedule", scheduled_for=at(D2, 9, 5),
-                                  instance_id=leader_id)
+        crashed = store.start_run(
+            conn, job_id="statements", trigger="schedule", scheduled_for=at(D2, 9, 5), instance_id=leader_id
+        )
     first.send_signal(signal.SIGKILL)
     first.wait(10)
     started = time.monotonic()
@@ -224,10 +252,13 @@ def test_one_leader_among_two_processes_and_a_takeover_when_it_dies(
     second.send_signal(signal.SIGTERM)
     assert second.wait(30) == 0
     with engine.connect() as conn:
-        runs = conn.execute(text("""SELECT job_id, started_at, finished_at FROM job_run
-                                     WHERE status <> 'skipped' ORDER BY job_id, started_at""")).all()
-        stopped = conn.execute(text("SELECT stopped_at FROM scheduler_instance WHERE instance_id = :i"),
-                               {"i": new_leader}).scalar_one()
+        runs = conn.execute(
+            text("""SELECT job_id, started_at, finished_at FROM job_run
+                                     WHERE status <> 'skipped' ORDER BY job_id, started_at""")
+        ).all()
+        stopped = conn.execute(
+            text("SELECT stopped_at FROM scheduler_instance WHERE instance_id = :i"), {"i": new_leader}
+        ).scalar_one()
     assert stopped is not None
     for a, b in zip(runs, runs[1:], strict=False):  # the runs of one job never overlap
         if a.job_id == b.job_id:

@@ -23,8 +23,7 @@ def conn(engine: Engine) -> Iterator[Connection]:
 def fill(conn: Connection) -> None:
     record(conn, ANI, "user.add", object_type="user", object_id="citra", after={"role": "tu"})
     record(conn, BUDI, "import.file", object_type="file", object_id="7", after={"rows": 10})
-    record(conn, ANI, "user.role", object_type="user", object_id="citra", before={"role": "tu"},
-           after={"role": "kasi"})
+    record(conn, ANI, "user.role", object_type="user", object_id="citra", before={"role": "tu"}, after={"role": "kasi"})
     record(conn, Actor.system("cli"), "import.file", object_type="file", object_id="8")
     record(conn, BUDI, "auth.login", object_type="user", object_id="budi")
 
@@ -75,7 +74,12 @@ def test_filters_by_actor_action_and_object(conn: Connection) -> None:
     assert ([e.seq for e in both.rows], both.total) == ([5], 1)
     entry = audit_entries(conn, AuditFilter(action="user.role")).rows[0]
     assert (entry.actor, entry.actor_role, entry.before, entry.after, entry.action_label) == (
-        "ani", "kasi", {"role": "tu"}, {"role": "kasi"}, "Ubah peran")
+        "ani",
+        "kasi",
+        {"role": "tu"},
+        {"role": "kasi"},
+        "Ubah peran",
+    )
 
 
 def test_paging_returns_a_slice_and_the_total(conn: Connection) -> None:

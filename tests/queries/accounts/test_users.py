@@ -40,9 +40,15 @@ def add(conn: Connection, name: str = "budi", role: str = "pelaksana", password:
 
 
 def trail(conn: Connection) -> list[tuple]:
-    return [tuple(r) for r in conn.execute(text(
-        "SELECT actor, actor_role, action, object_id, after->>'reason', after->>'failures' FROM audit_log"
-        " ORDER BY seq"))]
+    return [
+        tuple(r)
+        for r in conn.execute(
+            text(
+                "SELECT actor, actor_role, action, object_id, after->>'reason', after->>'failures' FROM audit_log"
+                " ORDER BY seq"
+            )
+        )
+    ]
 
 
 def test_right_password_logs_in_and_records_the_time(conn: Connection) -> None:

@@ -85,10 +85,14 @@ def test_the_alerts_are_the_missing_cells_of_kelengkapan(engine: Engine) -> None
     with engine.connect() as conn:
         matrix = day_completeness(conn, business_date=DAY, now=now)
     duty = {"batch_late": "batch", "statement_late": "statement", "result_late": "recon"}
-    expected = {(rule, row.bank_code) for row in matrix.rows for rule, d in duty.items()
-                if row.status(d).state == "missing"}
-    expected |= {("distribution_late", row.bank_code) for row in matrix.rows
-                 if "missing" in (row.status("sidjp").state, row.status("sipmod").state)}
+    expected = {
+        (rule, row.bank_code) for row in matrix.rows for rule, d in duty.items() if row.status(d).state == "missing"
+    }
+    expected |= {
+        ("distribution_late", row.bank_code)
+        for row in matrix.rows
+        if "missing" in (row.status("sidjp").state, row.status("sipmod").state)
+    }
     got = {(a.rule, a.bank_code) for a in listed(engine, now)}
     assert got == expected
     assert ("result_late", "008") in got and ("batch_late", "200") in got and ("statement_late", "002") not in got
@@ -105,7 +109,8 @@ def test_no_alert_on_a_holiday_and_the_statement_deadline_skips_it(engine: Engin
     assert run(engine, at(date(2026, 12, 27), 23, 0)).opened == ()  # the letter is due Monday 09:00
     opened = run(engine, at(date(2026, 12, 28), 9, 1))
     assert [(a.rule, a.business_date) for a in listed(engine, at(date(2026, 12, 28), 9, 1))] == [
-        ("statement_late", before_christmas)]
+        ("statement_late", before_christmas)
+    ]
     assert len(opened.opened) == 1
 
 
@@ -158,8 +163,9 @@ def test_snooze_rearms_and_only_owners_act(engine: Engine) -> None:
     with engine.begin() as conn, pytest.raises(NotOwner, match="Tata Usaha tidak memegang tugas ini"):
         acknowledge(conn, alert.alert_id, user=tu, note="bukan saya", now=at(DAY, 16, 11))
     with engine.begin() as conn:
-        snoozed = snooze(conn, alert.alert_id, user=kasi, until=at(DAY, 16, 40), note="BRI sedang kirim ulang",
-                         now=at(DAY, 16, 12))
+        snoozed = snooze(
+            conn, alert.alert_id, user=kasi, until=at(DAY, 16, 40), note="BRI sedang kirim ulang", now=at(DAY, 16, 12)
+        )
     assert snoozed.status == "snoozed" and snoozed.note == "BRI sedang kirim ulang"
     with engine.connect() as conn:
         assert open_count(conn, rules=owned_rules("kasi"), now=at(DAY, 16, 30)) == 0

@@ -49,8 +49,9 @@ def test_an_outage_seen_live_is_not_recorded_twice_and_a_later_one_joins_the_day
     assert "Tercatat setelahnya" not in alert.detail
 
     with engine.begin() as conn:  # beats until 13:00, then down to 14:00 with nobody looking
-        conn.execute(text("UPDATE scheduler_instance SET heartbeat_at = :t WHERE instance_id = 'siang'"),
-                     {"t": at(DAY, 13, 0)})
+        conn.execute(
+            text("UPDATE scheduler_instance SET heartbeat_at = :t WHERE instance_id = 'siang'"), {"t": at(DAY, 13, 0)}
+        )
         scheduler(conn, "sore", at(DAY, 14, 0), at(DAY, 14, 30))
     run(engine, at(DAY, 14, 30))
     run(engine, at(DAY, 14, 31))

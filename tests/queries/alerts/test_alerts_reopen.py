@@ -38,8 +38,9 @@ def test_a_resent_batch_whose_result_is_late_reopens_the_resolved_alert(engine: 
     assert (alert.status, alert.late_minutes) == ("resolved", 20)
 
     with engine.begin() as conn:  # the bank resends its batch at 12:00; the old one is superseded
-        conn.execute(text("UPDATE bank_batch SET superseded_at = :t WHERE batch_id = :b"),
-                     {"t": at(DAY, 12, 0), "b": first})
+        conn.execute(
+            text("UPDATE bank_batch SET superseded_at = :t WHERE batch_id = :b"), {"t": at(DAY, 12, 0), "b": first}
+        )
         batch(conn, "008", DAY, at(DAY, 12, 0))
     assert run(engine, at(DAY, 12, 59)).opened == ()  # the new hour is not over
     reopened = run(engine, at(DAY, 13, 1))

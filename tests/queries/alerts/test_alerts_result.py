@@ -13,27 +13,42 @@ from tests.builders.alerts import DAY, at, batch, payments, statement
 from tests.builders.results import delivered
 
 
-def computed(conn: Connection, bank: str, batch_id: int, received_at: datetime, result_at: datetime,
-             state: str) -> None:
+def computed(
+    conn: Connection, bank: str, batch_id: int, received_at: datetime, result_at: datetime, state: str
+) -> None:
     """A result computed at `result_at` whose message is not sent (`state`: no_address or awaiting_approval)."""
-    run = conn.execute(text("""INSERT INTO recon_run (business_date, actor, started_at, finished_at, status)
+    run = conn.execute(
+        text("""INSERT INTO recon_run (business_date, actor, started_at, finished_at, status)
                                VALUES (:d, 'test', :r, :r, 'finished') RETURNING run_id"""),
-                       {"d": DAY, "r": result_at}).scalar_one()
-    conn.execute(text("""
+        {"d": DAY, "r": result_at},
+    ).scalar_one()
+    conn.execute(
+        text("""
         INSERT INTO recon_result (business_date, bank_code, mpn_count, mpn_amount, bank_count, bank_amount,
                                   matched_count, matched_amount, batch_id, batch_received_at, result_at,
                                   result_minutes, last_run_id)
         VALUES (:d, :bank, 3, 3000000, 3, 3000000, 3, 3000000, :b, :recv, :r, 5, :run)"""),
-        {"d": DAY, "bank": bank, "b": batch_id, "recv": received_at, "r": result_at, "run": run})
+        {"d": DAY, "bank": bank, "b": batch_id, "recv": received_at, "r": result_at, "run": run},
+    )
     sha = q.store_content(conn, b"%PDF-1.4 uji")
-    conn.execute(text("""
+    conn.execute(
+        text("""
         INSERT INTO bank_result (business_date, bank_code, version, batch_id, run_id, batch_received_at, result_at,
                                  state, pdf_name, pdf_sha256, csv_name, csv_sha256, mpn_count, bank_count,
                                  matched_count, exception_count, subject, body_text, body_html)
         VALUES (:d, :bank, 1, :b, :run, :recv, :r, :state, 'ba.pdf', :sha, 'selisih.csv', :sha, 3, 3, 3, 0,
                 'Hasil rekonsiliasi', 'isi', '')"""),
-        {"d": DAY, "bank": bank, "b": batch_id, "run": run, "recv": received_at, "r": result_at, "state": state,
-         "sha": sha})
+        {
+            "d": DAY,
+            "bank": bank,
+            "b": batch_id,
+            "run": run,
+            "recv": received_at,
+            "r": result_at,
+            "state": state,
+            "sha": sha,
+        },
+    )
 
 
 def run(engine: Engine, now: datetime) -> None:

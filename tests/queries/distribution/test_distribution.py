@@ -27,10 +27,19 @@ def test_prepare_sorts_rows_into_distributable_and_held_with_reasons(engine: Eng
     with engine.connect() as conn:
         items = conn.execute(text("SELECT ntpn, kpp_code, bank_code FROM dist_item ORDER BY ntpn")).all()
         holds = {(h.bank_code, h.reason): h.row_count for h in dist.held(conn, D2)}
-    assert [tuple(r) for r in items] == [(ntpn(1), "091", "002"), (ntpn(2), "091", "002"), (ntpn(3), "092", "002"),
-                                         (ntpn(30), "091", "200"), (ntpn(31), "091", "200")]
-    assert holds == {("008", "no_statement"): 2, ("009", "statement_mismatch"): 2, ("200", "open_exception"): 1,
-                     ("POS", "no_batch"): 1}
+    assert [tuple(r) for r in items] == [
+        (ntpn(1), "091", "002"),
+        (ntpn(2), "091", "002"),
+        (ntpn(3), "092", "002"),
+        (ntpn(30), "091", "200"),
+        (ntpn(31), "091", "200"),
+    ]
+    assert holds == {
+        ("008", "no_statement"): 2,
+        ("009", "statement_mismatch"): 2,
+        ("200", "open_exception"): 1,
+        ("POS", "no_batch"): 1,
+    }
     assert (d.round, d.status, d.row_count, d.amount, d.held_count) == (1, "prepared", 5, 60_000 + 300_000 + 310_000, 6)
 
 
@@ -38,8 +47,9 @@ def test_batches_per_kpp_and_target_carry_stable_ids_and_the_hash_of_their_sorte
     day_with_every_case(engine)
     d = prepared(engine, chunk=2)
     with engine.connect() as conn:
-        batches = conn.execute(text("SELECT target, batch_id, row_count, ntpn_sha256 FROM dist_batch"
-                                    " ORDER BY target, batch_id")).all()
+        batches = conn.execute(
+            text("SELECT target, batch_id, row_count, ntpn_sha256 FROM dist_batch ORDER BY target, batch_id")
+        ).all()
     ids = [b.batch_id for b in batches if b.target == "sidjp"]
     assert ids == ["MPN-20261120-R1-091-0000", "MPN-20261120-R1-091-0001", "MPN-20261120-R1-092-0000"]
     assert [b.batch_id for b in batches if b.target == "sipmod"] == ids
@@ -126,8 +136,9 @@ def test_preparing_again_with_new_content_lapses_the_approval(engine: Engine, pe
         dist.approve(conn, D2, actor=people["dedi"])
 
 
-def test_held_rows_go_in_a_later_round_once_released_and_nothing_goes_twice(engine: Engine,
-                                                                           people: dict[str, User]) -> None:
+def test_held_rows_go_in_a_later_round_once_released_and_nothing_goes_twice(
+    engine: Engine, people: dict[str, User]
+) -> None:
     day_with_every_case(engine)
     prepared(engine)
     with engine.begin() as conn:
@@ -139,11 +150,19 @@ def test_held_rows_go_in_a_later_round_once_released_and_nothing_goes_twice(engi
     reconcile(engine, D2)
     second = prepared(engine)
     with engine.connect() as conn:
-        items = conn.execute(text("SELECT ntpn FROM dist_item WHERE distribution_id = :i ORDER BY ntpn"),
-                             {"i": second.distribution_id}).scalars().all()
+        items = (
+            conn.execute(
+                text("SELECT ntpn FROM dist_item WHERE distribution_id = :i ORDER BY ntpn"),
+                {"i": second.distribution_id},
+            )
+            .scalars()
+            .all()
+        )
     assert second.round == 2 and items == [ntpn(10), ntpn(11), ntpn(40)]
-    assert {(h.bank_code, h.reason) for h in _held(engine)} == {("009", "statement_mismatch"),
-                                                               ("200", "open_exception")}
+    assert {(h.bank_code, h.reason) for h in _held(engine)} == {
+        ("009", "statement_mismatch"),
+        ("200", "open_exception"),
+    }
 
 
 def _held(engine: Engine) -> list[dist.Held]:

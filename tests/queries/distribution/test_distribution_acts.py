@@ -25,9 +25,11 @@ def refusal(engine: Engine, command: object, user: User, **kwargs: object) -> st
 def counts(engine: Engine) -> tuple[int, int, int]:
     """Rounds, approval requests and batches sent back to `approved`: what a refused act must not have written."""
     with engine.connect() as conn:
-        row = conn.execute(text("""
+        row = conn.execute(
+            text("""
             SELECT (SELECT count(*) FROM distribution), (SELECT count(*) FROM approval_request),
-                   (SELECT count(*) FROM dist_batch WHERE state = 'approved')""")).one()
+                   (SELECT count(*) FROM dist_batch WHERE state = 'approved')""")
+        ).one()
     return int(row[0]), int(row[1]), int(row[2])
 
 
@@ -43,27 +45,29 @@ def test_each_command_refuses_a_role_without_its_action(engine: Engine, people: 
     day_with_every_case(engine)
     assert refusal(engine, dist.prepare, people["budi"]) == (
         "Peran Anda (Kepala Seksi) tidak berwenang menyiapkan distribusi; yang berwenang: Pelaksana, "
-        "Petugas Sistem MPN.")
+        "Petugas Sistem MPN."
+    )
     assert refusal(engine, dist.prepare, people["maya"]).startswith("Peran Anda (Manajemen) tidak berwenang")
     assert counts(engine) == (0, 0, 0)
     with engine.begin() as conn:
         made = dist.prepare(conn, D2, actor=people["putu"])  # a petugas MPN prepares, as the page's user
     assert made.prepared_by == "putu"
     assert refusal(engine, dist.request, people["putu"]) == (
-        "Peran Anda (Petugas Sistem MPN) tidak dapat mengajukan persetujuan distribusi; yang berwenang: Pelaksana.")
+        "Peran Anda (Petugas Sistem MPN) tidak dapat mengajukan persetujuan distribusi; yang berwenang: Pelaksana."
+    )
     with engine.begin() as conn:
         dist.request(conn, D2, actor=people["ani"])
     assert refusal(engine, dist.approve, people["ani"]) == (
         "Peran Anda (Pelaksana) tidak berwenang menyetujui distribusi; yang berwenang: Kepala Seksi, "
-        "Kepala Subdirektorat.")
+        "Kepala Subdirektorat."
+    )
     assert "tidak berwenang mengembalikan" in refusal(engine, dist.reject, people["putu"], note="x")
     with engine.connect() as conn:
         waiting = dist.pending(conn, D2)
     assert waiting is not None and waiting[1].status == "pending" and not waiting[1].decisions
 
 
-def test_redistribution_is_refused_to_a_role_without_it(engine: Engine,
-                                                         people: dict[str, User]) -> None:  # noqa: F811
+def test_redistribution_is_refused_to_a_role_without_it(engine: Engine, people: dict[str, User]) -> None:  # noqa: F811
     day_with_every_case(engine)
     prepared(engine)
     approve(engine, people)
@@ -71,15 +75,15 @@ def test_redistribution_is_refused_to_a_role_without_it(engine: Engine,
         conn.execute(text("UPDATE dist_batch SET state = 'failed'"))
     for name in ("budi", "dedi"):
         assert refusal(engine, mark_for_redistribution, people[name], batches=None).endswith(
-            "tidak berwenang mendistribusikan ulang; yang berwenang: Pelaksana, Petugas Sistem MPN.")
+            "tidak berwenang mendistribusikan ulang; yang berwenang: Pelaksana, Petugas Sistem MPN."
+        )
     assert counts(engine)[2] == 0
     with engine.begin() as conn:
         reset = mark_for_redistribution(conn, D2, None, actor=people["putu"])
     assert len(reset) == 4 and counts(engine)[2] == 4  # two KPPs at two targets
 
 
-def test_the_role_as_stored_now_decides_not_the_one_at_login(engine: Engine,
-                                                             people: dict[str, User]) -> None:  # noqa: F811
+def test_the_role_as_stored_now_decides_not_the_one_at_login(engine: Engine, people: dict[str, User]) -> None:  # noqa: F811
     day_with_every_case(engine)
     with engine.begin() as conn:
         conn.execute(text("UPDATE app_user SET role = 'kasi' WHERE username = 'ani'"))
@@ -106,12 +110,22 @@ def test_acts_for_follows_role_and_state(engine: Engine, people: dict[str, User]
     makers = {"prepare", "redistribute"}
     assert acts(engine, people) == {"ani": makers, "putu": makers, "budi": set(), "dedi": set(), "maya": set()}
     prepared(engine)
-    assert acts(engine, people) == {"ani": makers | {"request"}, "putu": makers, "budi": set(), "dedi": set(),
-                                    "maya": set()}
+    assert acts(engine, people) == {
+        "ani": makers | {"request"},
+        "putu": makers,
+        "budi": set(),
+        "dedi": set(),
+        "maya": set(),
+    }
     with engine.begin() as conn:
         dist.request(conn, D2, actor=people["ani"])
-    assert acts(engine, people) == {"ani": makers, "putu": makers, "budi": {"approve", "reject"}, "dedi": set(),
-                                    "maya": set()}
+    assert acts(engine, people) == {
+        "ani": makers,
+        "putu": makers,
+        "budi": {"approve", "reject"},
+        "dedi": set(),
+        "maya": set(),
+    }
     with engine.begin() as conn:
         dist.approve(conn, D2, actor=people["budi"])
     assert acts(engine, people)["budi"] == set() and acts(engine, people)["dedi"] == {"approve", "reject"}
@@ -120,4 +134,9 @@ def test_acts_for_follows_role_and_state(engine: Engine, people: dict[str, User]
     assert acts(engine, people)["ani"] == makers | {"request"} and acts(engine, people)["dedi"] == set()
     approve(engine, people)
     assert {name: found & ROUND_ACTS for name, found in acts(engine, people).items()} == {
-        "ani": {"prepare"}, "putu": {"prepare"}, "budi": set(), "dedi": set(), "maya": set()}
+        "ani": {"prepare"},
+        "putu": {"prepare"},
+        "budi": set(),
+        "dedi": set(),
+        "maya": set(),
+    }

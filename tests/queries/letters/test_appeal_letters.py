@@ -23,10 +23,19 @@ from tests.builders.work import make_people
 def people(engine: Engine) -> dict[str, User]:
     staff = make_people(engine)
     with engine.begin() as conn:
-        staff["tina"] = add_user(conn, username="tina", role="tu", password="demo", actor=Actor.system("test"),
-                                 policy=False)
-        staff["sari"] = add_user(conn, username="sari", role="kasi", password="demo", actor=Actor.system("test"),
-                                 policy=False, full_name="Sari", nip="198001012005012001")
+        staff["tina"] = add_user(
+            conn, username="tina", role="tu", password="demo", actor=Actor.system("test"), policy=False
+        )
+        staff["sari"] = add_user(
+            conn,
+            username="sari",
+            role="kasi",
+            password="demo",
+            actor=Actor.system("test"),
+            policy=False,
+            full_name="Sari",
+            nip="198001012005012001",
+        )
     return staff
 
 
@@ -58,8 +67,9 @@ def drafted(engine: Engine, day: date = D2, actor: User | None = None) -> list[a
         return al.propose_drafts(conn, day, actor=actor)
 
 
-def test_system_proposes_one_draft_per_bank_listing_every_missing_date(engine: Engine, two_days_missing: None,
-                                                                         people: dict[str, User]) -> None:
+def test_system_proposes_one_draft_per_bank_listing_every_missing_date(
+    engine: Engine, two_days_missing: None, people: dict[str, User]
+) -> None:
     proposed = drafted(engine)
     assert [(p.bank_code, p.status, p.outcome) for p in proposed] == [("002", "draft", "created")]
     letter_ = get(engine, proposed[0].letter_id)
@@ -74,21 +84,26 @@ def test_system_proposes_one_draft_per_bank_listing_every_missing_date(engine: E
     assert [(p.letter_id, p.outcome) for p in again] == [(proposed[0].letter_id, "unchanged")]
 
 
-def test_a_later_missing_date_extends_the_open_draft(engine: Engine, two_days_missing: None,
-                                                    people: dict[str, User]) -> None:
+def test_a_later_missing_date_extends_the_open_draft(
+    engine: Engine, two_days_missing: None, people: dict[str, User]
+) -> None:
     first = drafted(engine, D1)
     assert get(engine, first[0].letter_id).business_dates == (D1,)
     later = drafted(engine, D2)
     assert [(p.letter_id, p.outcome) for p in later] == [(first[0].letter_id, "extended")]
     assert get(engine, first[0].letter_id).business_dates == (D1, D2)
     with engine.connect() as conn:
-        statuses = conn.execute(text("SELECT status FROM approval_request WHERE kind = 'appeal_letter'"
-                                     " ORDER BY request_id")).scalars().all()
+        statuses = (
+            conn.execute(text("SELECT status FROM approval_request WHERE kind = 'appeal_letter' ORDER BY request_id"))
+            .scalars()
+            .all()
+        )
     assert statuses == ["lapsed", "pending"]  # the paraf is asked again for the new content
 
 
-def test_full_workflow_draft_paraf_sign_send_answered(engine: Engine, two_days_missing: None,
-                                                      people: dict[str, User]) -> None:
+def test_full_workflow_draft_paraf_sign_send_answered(
+    engine: Engine, two_days_missing: None, people: dict[str, User]
+) -> None:
     letter_id = drafted(engine, actor=people["ani"])[0].letter_id
     run(engine, al.initial, letter_id, actor=people["budi"])
     signed = run(engine, al.sign, letter_id, actor=people["dedi"])
@@ -111,15 +126,15 @@ def test_full_workflow_draft_paraf_sign_send_answered(engine: Engine, two_days_m
     done = get(engine, letter_id)
     assert done.status == "answered" and done.answered_at == wib(D2, 16)
     with engine.connect() as conn:
-        actions = conn.execute(text("SELECT action FROM audit_log WHERE action LIKE 'letter.%'"
-                                    " ORDER BY seq")).scalars().all()
+        actions = (
+            conn.execute(text("SELECT action FROM audit_log WHERE action LIKE 'letter.%' ORDER BY seq")).scalars().all()
+        )
         assert verify_chain(conn).ok
     assert actions == ["letter.draft", "letter.initial", "letter.sign", "letter.send", "letter.answered"]
 
 
 def test_numbers_follow_the_pattern_and_are_unique(engine: Engine, people: dict[str, User]) -> None:
-    Day(clean(1) + clean(1, start=5, bank_code="008") + clean(1, start=9, bank_code="009")).load(engine,
-                                                                                                  letters=False)
+    Day(clean(1) + clean(1, start=5, bank_code="008") + clean(1, start=9, bank_code="009")).load(engine, letters=False)
     run(engine, set_setting, "letters.number_pattern", "S-{seq}/PJ.101/{roman}/{year}", actor=Actor.system("t"))
     numbers = []
     for p in drafted(engine):
@@ -132,8 +147,9 @@ def test_numbers_follow_the_pattern_and_are_unique(engine: Engine, people: dict[
     assert numbers == [f"S-{n}/PJ.101/{roman}/{today.year}" for n in (1, 2, 3)]
 
 
-def test_refusals_self_approval_wrong_role_double_paraf_and_order(engine: Engine, two_days_missing: None,
-                                                                  people: dict[str, User]) -> None:
+def test_refusals_self_approval_wrong_role_double_paraf_and_order(
+    engine: Engine, two_days_missing: None, people: dict[str, User]
+) -> None:
     mine = drafted(engine, actor=people["sari"])[0].letter_id  # a kasi standing in as drafter
     assert "initial" not in get(engine, mine).acts_for(people["sari"])
     assert "sendiri" in refused(engine, al.initial, mine, actor=people["sari"])
@@ -147,26 +163,34 @@ def test_refusals_self_approval_wrong_role_double_paraf_and_order(engine: Engine
     assert get(engine, mine).acts_for(people["dedi"]) == ["sign", "return"]
     message = refused(engine, al.initial, mine, actor=people["budi"])
     assert "sudah diparaf oleh budi" in message
-    assert "tidak berwenang" in refused(engine, al.revise, mine, actor=people["tina"], dates=[D1],
-                                        addressee="x")
+    assert "tidak berwenang" in refused(engine, al.revise, mine, actor=people["tina"], dates=[D1], addressee="x")
     assert "sudah diparaf" in refused(engine, al.revise, mine, actor=people["ani"], dates=[D1], addressee="x")
     assert get(engine, mine).status == "initialled"
 
 
-def test_returned_draft_is_revised_and_resubmitted(engine: Engine, two_days_missing: None,
-                                                   people: dict[str, User]) -> None:
+def test_returned_draft_is_revised_and_resubmitted(
+    engine: Engine, two_days_missing: None, people: dict[str, User]
+) -> None:
     letter_id = drafted(engine)[0].letter_id
-    assert "Catatan pengembalian wajib" in refused(engine, al.return_letter, letter_id, actor=people["budi"],
-                                                   note=" ")
+    assert "Catatan pengembalian wajib" in refused(engine, al.return_letter, letter_id, actor=people["budi"], note=" ")
     returned = run(engine, al.return_letter, letter_id, actor=people["budi"], note="Alamat kurang lengkap")
     assert isinstance(returned, al.AppealLetter)
-    assert (returned.status, returned.returned_by, returned.returned_note) == ("returned", "budi",
-                                                                                "Alamat kurang lengkap")
+    assert (returned.status, returned.returned_by, returned.returned_note) == (
+        "returned",
+        "budi",
+        "Alamat kurang lengkap",
+    )
     assert "sedang dikembalikan" in refused(engine, al.initial, letter_id, actor=people["budi"])
-    assert "sudah diterima" in refused(engine, al.revise, letter_id, actor=people["ani"], dates=[D1, D3],
-                                       addressee="x")
-    revised = run(engine, al.revise, letter_id, actor=people["ani"], dates=[D2],
-                  addressee="Direktur Utama\nPT Bank Rakyat Indonesia (Persero) Tbk\nJakarta", note="Mohon segera.")
+    assert "sudah diterima" in refused(engine, al.revise, letter_id, actor=people["ani"], dates=[D1, D3], addressee="x")
+    revised = run(
+        engine,
+        al.revise,
+        letter_id,
+        actor=people["ani"],
+        dates=[D2],
+        addressee="Direktur Utama\nPT Bank Rakyat Indonesia (Persero) Tbk\nJakarta",
+        note="Mohon segera.",
+    )
     assert isinstance(revised, al.AppealLetter)
     assert (revised.status, revised.business_dates, revised.returned_note) == ("draft", (D2,), None)
     run(engine, al.initial, letter_id, actor=people["budi"])  # the drafter is now ani: budi may initial
@@ -174,8 +198,9 @@ def test_returned_draft_is_revised_and_resubmitted(engine: Engine, two_days_miss
     assert isinstance(back, al.AppealLetter) and back.status == "returned" and back.returned_by == "dedi"
 
 
-def test_a_draft_whose_letters_all_arrive_before_sending_is_voided(engine: Engine, two_days_missing: None,
-                                                                 people: dict[str, User]) -> None:
+def test_a_draft_whose_letters_all_arrive_before_sending_is_voided(
+    engine: Engine, two_days_missing: None, people: dict[str, User]
+) -> None:
     letter_id = drafted(engine)[0].letter_id
     run(engine, al.initial, letter_id, actor=people["budi"])
     letter(engine, "002", D1, 2, 30_000)
@@ -186,12 +211,14 @@ def test_a_draft_whose_letters_all_arrive_before_sending_is_voided(engine: Engin
     assert voided.status == "void" and "sudah diterima" in (voided.void_reason or "")
     assert "dibatalkan" in refused(engine, al.sign, letter_id, actor=people["dedi"])
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT status FROM approval_request WHERE kind = 'appeal_letter'")).scalar() \
-            == "lapsed"
+        assert (
+            conn.execute(text("SELECT status FROM approval_request WHERE kind = 'appeal_letter'")).scalar() == "lapsed"
+        )
 
 
-def test_importing_statement_letters_answers_sent_letters(engine: Engine, two_days_missing: None,
-                                                          people: dict[str, User], tmp_path: object) -> None:
+def test_importing_statement_letters_answers_sent_letters(
+    engine: Engine, two_days_missing: None, people: dict[str, User], tmp_path: object
+) -> None:
     from pathlib import Path
 
     from jobs.imports.ingest import import_file
@@ -201,14 +228,17 @@ def test_importing_statement_letters_answers_sent_letters(engine: Engine, two_da
     run(engine, al.sign, letter_id, actor=people["dedi"])
     run(engine, al.send, letter_id, actor=people["tina"], agenda_number="AG-1")
     csv = Path(str(tmp_path)) / "sp.csv"
-    csv.write_text("bank_code,business_date,letter_number,letter_date,received_at,declared_count,declared_amount,"
-                   "signer\n002,2026-11-19,B-9/2026,2026-11-20,2026-11-20T10:00:00+07:00,2,30000,Direksi\n")
+    csv.write_text(
+        "bank_code,business_date,letter_number,letter_date,received_at,declared_count,declared_amount,"
+        "signer\n002,2026-11-19,B-9/2026,2026-11-20,2026-11-20T10:00:00+07:00,2,30000,Direksi\n"
+    )
     import_file(engine, "statements", csv)
     assert get(engine, letter_id).status == "answered"
 
 
-def test_sent_letter_unanswered_past_the_reply_days_is_escalated(engine: Engine, two_days_missing: None,
-                                                                 people: dict[str, User]) -> None:
+def test_sent_letter_unanswered_past_the_reply_days_is_escalated(
+    engine: Engine, two_days_missing: None, people: dict[str, User]
+) -> None:
     letter_id = drafted(engine)[0].letter_id
     run(engine, al.initial, letter_id, actor=people["budi"])
     run(engine, al.sign, letter_id, actor=people["dedi"])
@@ -234,10 +264,12 @@ def test_sending_checks_agenda_and_dates(engine: Engine, two_days_missing: None,
     run(engine, al.sign, letter_id, actor=people["dedi"])
     assert "Nomor agenda wajib" in refused(engine, al.send, letter_id, actor=people["tina"], agenda_number="")
     today = al.today_local()
-    assert "mendahului" in refused(engine, al.send, letter_id, actor=people["tina"], agenda_number="A",
-                                   sent_on=today - timedelta(days=1))
-    assert "belum terjadi" in refused(engine, al.send, letter_id, actor=people["tina"], agenda_number="A",
-                                      sent_on=today + timedelta(days=1))
+    assert "mendahului" in refused(
+        engine, al.send, letter_id, actor=people["tina"], agenda_number="A", sent_on=today - timedelta(days=1)
+    )
+    assert "belum terjadi" in refused(
+        engine, al.send, letter_id, actor=people["tina"], agenda_number="A", sent_on=today + timedelta(days=1)
+    )
     assert get(engine, letter_id).status == "signed"
 
 
@@ -253,8 +285,9 @@ def test_the_system_account_cannot_log_in_or_be_changed(engine: Engine) -> None:
             set_password(conn, "sistem", "a-long-password", actor=Actor.system("test"))
 
 
-def test_a_voided_letter_keeps_its_return_in_the_history(engine: Engine, two_days_missing: None,
-                                                         people: dict[str, User]) -> None:
+def test_a_voided_letter_keeps_its_return_in_the_history(
+    engine: Engine, two_days_missing: None, people: dict[str, User]
+) -> None:
     from dashboard.pages.surat_himbauan.view import COLORS, timeline
 
     letter_id = drafted(engine)[0].letter_id

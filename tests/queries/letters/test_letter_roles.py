@@ -30,8 +30,17 @@ PDF = b"%PDF-1.4 surat\n%%EOF"
 def staff(engine: Engine) -> dict[str, User]:
     """One active account per role, named after it (`petugas-mpn` for `petugas_mpn`)."""
     with engine.begin() as conn:
-        return {role: add_user(conn, username=role.replace("_", "-"), role=role, password="demo",
-                               actor=Actor.system("test"), policy=False) for role in ROLES}
+        return {
+            role: add_user(
+                conn,
+                username=role.replace("_", "-"),
+                role=role,
+                password="demo",
+                actor=Actor.system("test"),
+                policy=False,
+            )
+            for role in ROLES
+        }
 
 
 def without(action: str) -> list[str]:
@@ -39,8 +48,9 @@ def without(action: str) -> list[str]:
     return [role for role in ROLES if role not in permissions.roles_for(action)]
 
 
-def refusal(engine: Engine, kind: type[Exception], command: Callable[..., object], *args: object,
-            **kwargs: object) -> str:
+def refusal(
+    engine: Engine, kind: type[Exception], command: Callable[..., object], *args: object, **kwargs: object
+) -> str:
     """Run `command(conn, ...)` expecting the refusal `kind`; its Indonesian message (the transaction rolls back)."""
     with pytest.raises(kind) as info, engine.begin() as conn:
         command(conn, *args, **kwargs)
@@ -48,13 +58,17 @@ def refusal(engine: Engine, kind: type[Exception], command: Callable[..., object
 
 
 def test_every_holder_list_is_a_set_of_known_roles() -> None:
-    for action in [a for a in permissions.ACTIONS if a.startswith(("letters.", "tasks.", "page.surat",
-                                                                    "page.pemberitahuan", "page.tugas"))]:
+    for action in [
+        a
+        for a in permissions.ACTIONS
+        if a.startswith(("letters.", "tasks.", "page.surat", "page.pemberitahuan", "page.tugas"))
+    ]:
         held = permissions.roles_for(action)
         assert held and set(held) <= set(ROLES), action
 
 
 # --- appeal letters -----------------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def draft(engine: Engine) -> int:
@@ -70,14 +84,17 @@ def letter(engine: Engine, letter_id: int) -> al.AppealLetter:
         return al.appeal_letter(conn, letter_id)
 
 
-def test_each_appeal_act_refuses_every_role_without_its_action(engine: Engine, staff: dict[str, User],
-                                                               draft: int) -> None:
+def test_each_appeal_act_refuses_every_role_without_its_action(
+    engine: Engine, staff: dict[str, User], draft: int
+) -> None:
     acts: dict[str, tuple[str, Callable[[Connection, User], object]]] = {
         "initial": ("letters.appeal_initial", lambda conn, u: al.initial(conn, draft, actor=u)),
         "sign": ("letters.appeal_sign", lambda conn, u: al.sign(conn, draft, actor=u)),
         "return": ("letters.appeal_return", lambda conn, u: al.return_letter(conn, draft, actor=u, note="Ubah")),
-        "revise": ("letters.appeal_revise", lambda conn, u: al.revise(conn, draft, actor=u, dates=[D1],
-                                                                      addressee="Direksi")),
+        "revise": (
+            "letters.appeal_revise",
+            lambda conn, u: al.revise(conn, draft, actor=u, dates=[D1], addressee="Direksi"),
+        ),
         "send": ("letters.appeal_send", lambda conn, u: al.send(conn, draft, actor=u, agenda_number="AG-1")),
         "draft": ("letters.appeal_draft", lambda conn, u: al.propose_drafts(conn, D2, actor=u)),
     }
@@ -86,12 +103,15 @@ def test_each_appeal_act_refuses_every_role_without_its_action(engine: Engine, s
         assert without(action), act  # every act is someone's, not everyone's
         for role in without(action):
             why = refusal(engine, al.LetterRefused, call, staff[role])
-            assert why == (f"Peran Anda ({labels.ROLES[role]}) tidak berwenang untuk '{al.ACT_LABELS[act]}'; "
-                           f"yang berwenang: {permissions.role_titles(action)}."), (act, role)
+            assert why == (
+                f"Peran Anda ({labels.ROLES[role]}) tidak berwenang untuk '{al.ACT_LABELS[act]}'; "
+                f"yang berwenang: {permissions.role_titles(action)}."
+            ), (act, role)
     assert letter(engine, draft) == before
     with engine.connect() as conn:
-        acted = conn.execute(text("SELECT count(*) FROM audit_log WHERE action LIKE 'letter.%' "
-                                  "AND action <> 'letter.draft'")).scalar_one()
+        acted = conn.execute(
+            text("SELECT count(*) FROM audit_log WHERE action LIKE 'letter.%' AND action <> 'letter.draft'")
+        ).scalar_one()
     assert acted == 0
 
 
@@ -128,12 +148,21 @@ def test_a_kasi_who_drafted_may_revise_but_never_initial_nor_return(engine: Engi
 
 # --- statement letters ----------------------------------------------------------------------------------------------
 
-def test_recording_a_statement_letter_is_refused_to_every_role_without_the_action(engine: Engine,
-                                                                                  staff: dict[str, User]) -> None:
+
+def test_recording_a_statement_letter_is_refused_to_every_role_without_the_action(
+    engine: Engine, staff: dict[str, User]
+) -> None:
     Day(clean(1)).load(engine, letters=False)
     action = "letters.statement_record"
-    letter_ = {"bank_code": "002", "letter_number": "B.1/2026", "letter_date": D2, "received_at": wib(D2, 16),
-               "signer": "Direksi", "days": [DeclaredDay(D2, 1, 10_000)], "scan_file": ("sp.pdf", PDF)}
+    letter_ = {
+        "bank_code": "002",
+        "letter_number": "B.1/2026",
+        "letter_date": D2,
+        "received_at": wib(D2, 16),
+        "signer": "Direksi",
+        "days": [DeclaredDay(D2, 1, 10_000)],
+        "scan_file": ("sp.pdf", PDF),
+    }
     assert without(action) == ["petugas_mpn", "manajemen", "admin"]
     for role in without(action):
         why = refusal(engine, StatementRefused, record_statement, actor=staff[role], **letter_)
@@ -150,18 +179,30 @@ def test_recording_a_statement_letter_is_refused_to_every_role_without_the_actio
         received = statement_cell(conn, "002", D2)
     assert received is not None and received.status == "received"
     assert {role: acts_for(user, received) for role, user in staff.items() if acts_for(user, received)} == {
-        role: {"edit"} for role in permissions.roles_for(action)}
+        role: {"edit"} for role in permissions.roles_for(action)
+    }
 
 
 # --- disruption notices ---------------------------------------------------------------------------------------------
 
+
 def notice() -> notices.NoticeIn:
-    return notices.NoticeIn("008", "PB-01/XI/2026", D2, wib(D2, 17), "communication_failure", wib(D2, 8),
-                            wib(D2, 17), ("batch",), "Jaringan terputus")
+    return notices.NoticeIn(
+        "008",
+        "PB-01/XI/2026",
+        D2,
+        wib(D2, 17),
+        "communication_failure",
+        wib(D2, 8),
+        wib(D2, 17),
+        ("batch",),
+        "Jaringan terputus",
+    )
 
 
-def test_notices_refuse_roles_without_the_action_and_say_who_may_withdraw(engine: Engine,
-                                                                          staff: dict[str, User]) -> None:
+def test_notices_refuse_roles_without_the_action_and_say_who_may_withdraw(
+    engine: Engine, staff: dict[str, User]
+) -> None:
     now = wib(D2, 18)
     for role in without(notices.RECORD_ACTION):
         why = refusal(engine, notices.NoticeRefused, notice_work.record_notice, notice(), actor=staff[role], now=now)
@@ -172,10 +213,18 @@ def test_notices_refuse_roles_without_the_action_and_say_who_may_withdraw(engine
         active = notices.notice_by_id(conn, notice_id)
     assert active is not None
     assert {role: notices.acts_for(u, active) for role, u in staff.items() if notices.acts_for(u, active)} == {
-        role: {"record", "withdraw"} for role in ("pelaksana", "kasi", "kasubdit")}
+        role: {"record", "withdraw"} for role in ("pelaksana", "kasi", "kasubdit")
+    }
     for role in without(notices.WITHDRAW_ACTION):
-        why = refusal(engine, notices.NoticeRefused, notice_work.withdraw_notice, notice_id, actor=staff[role],
-                      reason="Keliru", now=now)
+        why = refusal(
+            engine,
+            notices.NoticeRefused,
+            notice_work.withdraw_notice,
+            notice_id,
+            actor=staff[role],
+            reason="Keliru",
+            now=now,
+        )
         assert "tidak berwenang untuk menarik surat pemberitahuan" in why
     with engine.begin() as conn:
         withdrawn = notice_work.withdraw_notice(conn, notice_id, actor=staff["kasi"], reason="Keliru", now=now)
@@ -183,6 +232,7 @@ def test_notices_refuse_roles_without_the_action_and_say_who_may_withdraw(engine
 
 
 # --- Tugas saya -----------------------------------------------------------------------------------------------------
+
 
 def task(kind: str) -> Task:
     moment = datetime(2026, 11, 20, 10, tzinfo=wib(D2, 0).tzinfo)
@@ -200,11 +250,15 @@ def test_bulk_acts_per_role_and_kind() -> None:
 
 def rejected(engine: Engine, kind: str) -> int:
     with engine.begin() as conn:
-        return int(conn.execute(text("""
+        return int(
+            conn.execute(
+                text("""
             INSERT INTO import_file (kind, file_name, sha256, size_bytes, received_at, started_at, status,
                                      error_count, report)
             VALUES (:kind, :name, md5(:name), 100, :at, :at, 'rejected', 1, 'baris 2: salah') RETURNING import_id"""),
-            {"kind": kind, "name": f"{kind}-20261120.csv", "at": wib(D2, 16)}).scalar_one())
+                {"kind": kind, "name": f"{kind}-20261120.csv", "at": wib(D2, 16)},
+            ).scalar_one()
+        )
 
 
 def test_bulk_acts_and_marks_refuse_every_role_without_the_action(engine: Engine, staff: dict[str, User]) -> None:

@@ -26,9 +26,16 @@ PDF = b"%PDF-1.4 surat pemberitahuan\n%%EOF"
 
 def notice(**changes: object) -> NoticeIn:
     values: dict[str, object] = {
-        "bank_code": "008", "letter_number": "PB-01/XI/2026", "letter_date": D2,
-        "received_at": wib(D2, 17), "cause": "communication_failure", "period_from": wib(D2, 8),
-        "period_to": wib(D2, 17), "duties": ("batch", "statement"), "note": "Jaringan ke KPPN terputus"}
+        "bank_code": "008",
+        "letter_number": "PB-01/XI/2026",
+        "letter_date": D2,
+        "received_at": wib(D2, 17),
+        "cause": "communication_failure",
+        "period_from": wib(D2, 8),
+        "period_to": wib(D2, 17),
+        "duties": ("batch", "statement"),
+        "note": "Jaringan ke KPPN terputus",
+    }
     return NoticeIn(**{**values, **changes})  # type: ignore[arg-type]
 
 
@@ -37,12 +44,18 @@ def record(engine: Engine, who: str = "ani", now: datetime = NOW, **changes: obj
         if _user(conn, "ani") is None:
             make_people(engine)
     with engine.begin() as conn:
-        return w.record_notice(conn, notice(**changes), actor=_user(conn, who),  # type: ignore[arg-type]
-                               scan_file=("surat.pdf", PDF), now=now)
+        return w.record_notice(
+            conn,
+            notice(**changes),
+            actor=_user(conn, who),  # type: ignore[arg-type]
+            scan_file=("surat.pdf", PDF),
+            now=now,
+        )
 
 
 def _user(conn: object, name: str) -> object:
     from queries.accounts.users import user_by_name
+
     return user_by_name(conn, name)  # type: ignore[arg-type]
 
 
@@ -93,8 +106,9 @@ def test_withdrawing_needs_a_reason_and_the_duty_reads_late_again_never_edited(e
         with pytest.raises(NoticeRefused, match="Alasan penarikan wajib diisi"):
             w.withdraw_notice(conn, notice_id, actor=_user(conn, "ani"), reason=" ")  # type: ignore[arg-type]
     with engine.begin() as conn, pytest.raises(DBAPIError, match="never edited"):
-        conn.execute(text("UPDATE disruption_notice SET note = 'diubah diam-diam' WHERE notice_id = :i"),
-                     {"i": notice_id})
+        conn.execute(
+            text("UPDATE disruption_notice SET note = 'diubah diam-diam' WHERE notice_id = :i"), {"i": notice_id}
+        )
     with engine.begin() as conn:
         gone = w.withdraw_notice(conn, notice_id, actor=_user(conn, "budi"), reason="Surat salah tanggal")  # type: ignore[arg-type]
     assert (gone.active, gone.withdrawn_by, gone.withdrawn_reason) == (False, "budi", "Surat salah tanggal")
@@ -104,16 +118,20 @@ def test_withdrawing_needs_a_reason_and_the_duty_reads_late_again_never_edited(e
         w.withdraw_notice(conn, notice_id, actor=_user(conn, "budi"), reason="lagi")  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("who", "changes", "reason"), [
-    ("putu", {}, "tidak berwenang"),
-    ("ani", {"received_at": wib(D2, 19)}, "Waktu terima: waktu terima di masa depan"),
-    ("ani", {"period_to": wib(D2, 7)}, "Akhir gangguan: akhir periode harus sesudah awal"),
-    ("ani", {"cause": "force_majeure"}, "lebih dari satu hari"),
-    ("ani", {"note": "a\x00b"}, "Catatan: berisi karakter kontrol"),
-    ("ani", {"bank_code": "999"}, "tidak ada dalam data induk"),
-])
-def test_the_form_refuses_in_indonesian_and_writes_nothing(engine: Engine, who: str, changes: dict[str, object],
-                                                           reason: str) -> None:
+@pytest.mark.parametrize(
+    ("who", "changes", "reason"),
+    [
+        ("putu", {}, "tidak berwenang"),
+        ("ani", {"received_at": wib(D2, 19)}, "Waktu terima: waktu terima di masa depan"),
+        ("ani", {"period_to": wib(D2, 7)}, "Akhir gangguan: akhir periode harus sesudah awal"),
+        ("ani", {"cause": "force_majeure"}, "lebih dari satu hari"),
+        ("ani", {"note": "a\x00b"}, "Catatan: berisi karakter kontrol"),
+        ("ani", {"bank_code": "999"}, "tidak ada dalam data induk"),
+    ],
+)
+def test_the_form_refuses_in_indonesian_and_writes_nothing(
+    engine: Engine, who: str, changes: dict[str, object], reason: str
+) -> None:
     make_people(engine)
     with engine.begin() as conn, pytest.raises(NoticeRefused, match=reason):
         w.record_notice(conn, notice(**changes), actor=_user(conn, who), now=NOW)  # type: ignore[arg-type]
@@ -161,12 +179,19 @@ def test_an_alert_opened_after_the_notice_is_acknowledged_at_once(engine: Engine
 
 
 def test_force_majeure_catch_up_reconciles_the_late_records_and_the_notice_shows_before_and_after(
-        engine: Engine) -> None:
+    engine: Engine,
+) -> None:
     rows = clean(4, bank_code="008")
     payments(engine, rows[:1])  # the link went down: only one payment reached MPN on time
     batch(engine, "008", D2, rows, received_at=wib(D2, 15))
-    notice_id = record(engine, cause="force_majeure", period_from=wib(D2, 8), period_to=wib(D2 + timedelta(3), 9),
-                       received_at=wib(D2 + timedelta(3), 10), now=wib(D2 + timedelta(3), 11))
+    notice_id = record(
+        engine,
+        cause="force_majeure",
+        period_from=wib(D2, 8),
+        period_to=wib(D2 + timedelta(3), 9),
+        received_at=wib(D2 + timedelta(3), 10),
+        now=wib(D2 + timedelta(3), 11),
+    )
     reconcile(engine, D2)
     payments(engine, rows[1:], received_at=wib(D2 + timedelta(3), 12))  # re-recorded once the link is back
     reconcile(engine, D2)
@@ -183,16 +208,32 @@ def test_a_berita_acara_citing_the_disruption_links_to_the_notice(engine: Engine
     reconcile(engine, D2)
     notice_id = record(engine)
     with engine.begin() as conn:
-        ba = register_berita_acara(conn, number="BA-9/2026", ntpn=rows[0].ntpn, bank_code="008",
-                                   reason="communication_failure", request="cancel", rerecord=None,
-                                   actor=_user(conn, "ani"))  # type: ignore[arg-type]
-        other = register_berita_acara(conn, number="BA-10/2026", ntpn=rows[1].ntpn, bank_code="008",
-                                      reason="recording_error", request="cancel", rerecord=None,
-                                      actor=_user(conn, "ani"))  # type: ignore[arg-type]
+        ba = register_berita_acara(
+            conn,
+            number="BA-9/2026",
+            ntpn=rows[0].ntpn,
+            bank_code="008",
+            reason="communication_failure",
+            request="cancel",
+            rerecord=None,
+            actor=_user(conn, "ani"),
+        )  # type: ignore[arg-type]
+        other = register_berita_acara(
+            conn,
+            number="BA-10/2026",
+            ntpn=rows[1].ntpn,
+            bank_code="008",
+            reason="recording_error",
+            request="cancel",
+            rerecord=None,
+            actor=_user(conn, "ani"),
+        )  # type: ignore[arg-type]
     with engine.connect() as conn:
         assert [b.number for b in w.linked_berita_acara(conn, notice_id)] == [ba.number]
-        assert conn.execute(text("SELECT notice_id FROM berita_acara WHERE ba_id = :i"),
-                            {"i": other.ba_id}).scalar() is None
+        assert (
+            conn.execute(text("SELECT notice_id FROM berita_acara WHERE ba_id = :i"), {"i": other.ba_id}).scalar()
+            is None
+        )
 
 
 def test_the_scorecard_counts_excused_duties_apart_from_late_ones(engine: Engine) -> None:

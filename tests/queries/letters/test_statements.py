@@ -83,7 +83,10 @@ def test_matrix_filters_by_kind_and_status_and_orders_banks_then_post(engine: En
         posts = statement_cells(conn, first=D2, last=D3, kinds=("pos",))
         missing = statement_cells(conn, first=D2, last=D3, statuses=("missing",))
     assert [(c.bank_code, c.business_date, c.status) for c in cells] == [
-        ("002", D2, "received"), ("002", D3, "missing"), ("POS", D2, "missing")]
+        ("002", D2, "received"),
+        ("002", D3, "missing"),
+        ("POS", D2, "missing"),
+    ]
     assert [c.bank_code for c in posts] == ["POS"]
     assert {(c.bank_code, c.business_date) for c in missing} == {("002", D3), ("POS", D2)}
     assert cells[0].batch_count == 2 and cells[0].mpn_count == 2 and cells[0].mpn_amount == 30_000
@@ -111,9 +114,16 @@ def test_recording_a_letter_for_several_dates_keeps_its_scan_and_checksum(engine
     received = datetime(2026, 11, 23, 8, 15, tzinfo=WIB)
     with engine.begin() as conn:
         ids = record_statement(
-            conn, bank_code="002", letter_number="B.123/DIR/2026", letter_date=D3, received_at=received,
-            signer="Direktur Operasional", actor=people["ani"], scan_file=("sp-bri.pdf", PDF),
-            days=[DeclaredDay(D2, 2, 30_000), DeclaredDay(D3, 1, 70_000)])
+            conn,
+            bank_code="002",
+            letter_number="B.123/DIR/2026",
+            letter_date=D3,
+            received_at=received,
+            signer="Direktur Operasional",
+            actor=people["ani"],
+            scan_file=("sp-bri.pdf", PDF),
+            days=[DeclaredDay(D2, 2, 30_000), DeclaredDay(D3, 1, 70_000)],
+        )
     assert len(ids) == 2
     assert status(engine, "002", D2) == "received" and status(engine, "002", D3) == "received"
     with engine.connect() as conn:
@@ -136,8 +146,14 @@ def test_scan_is_refused_when_not_a_pdf_and_a_changed_scan_is_detected(engine: E
 def test_the_form_refuses_bad_letters_and_roles(engine: Engine) -> None:
     people = make_people(engine)
     Day(clean(1)).load(engine, letters=False)
-    good = {"bank_code": "002", "letter_number": "B.1", "letter_date": D2, "received_at": wib(D2, 16),
-            "signer": "Direksi", "days": [DeclaredDay(D2, 1, 10_000)]}
+    good = {
+        "bank_code": "002",
+        "letter_number": "B.1",
+        "letter_date": D2,
+        "received_at": wib(D2, 16),
+        "signer": "Direksi",
+        "days": [DeclaredDay(D2, 1, 10_000)],
+    }
     cases = [
         ({"actor": people["maya"]}, "tidak berwenang"),
         ({"bank_code": "999"}, "tidak ada dalam data induk"),

@@ -20,8 +20,14 @@ PDF = b"%PDF-1.4 hasil rekonsiliasi"
 
 
 def queue(engine: Engine, **extra: object) -> q.Queued:
-    fields: dict[str, object] = {"kind": "result", "to": ["kantor.pusat@bank.example"], "subject": "Hasil rekon",
-                                 "text_body": "Isi", "now": NOW, **extra}
+    fields: dict[str, object] = {
+        "kind": "result",
+        "to": ["kantor.pusat@bank.example"],
+        "subject": "Hasil rekon",
+        "text_body": "Isi",
+        "now": NOW,
+        **extra,
+    }
     with engine.begin() as conn:
         return q.enqueue(conn, **fields)  # type: ignore[arg-type]
 
@@ -53,12 +59,15 @@ def test_a_dedupe_key_makes_enqueueing_idempotent(engine: Engine) -> None:
     assert [(r.message_id, r.subject) for r in rows] == [(first.message_id, "Hasil rekon")]
 
 
-@pytest.mark.parametrize(("field", "value", "says"), [
-    ("to", ["bukan-alamat"], "invalid e-mail address 'bukan-alamat'"),
-    ("to", [], "at least one recipient"),
-    ("subject", "   ", "subject"),
-    ("kind", "Hasil Rekon", "invalid message kind"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("to", ["bukan-alamat"], "invalid e-mail address 'bukan-alamat'"),
+        ("to", [], "at least one recipient"),
+        ("subject", "   ", "subject"),
+        ("kind", "Hasil Rekon", "invalid message kind"),
+    ],
+)
 def test_a_bad_message_is_refused_and_nothing_is_queued(engine: Engine, field: str, value: object, says: str) -> None:
     with pytest.raises(q.MailError, match=says):
         queue(engine, **{field: value})
@@ -67,8 +76,10 @@ def test_a_bad_message_is_refused_and_nothing_is_queued(engine: Engine, field: s
 
 
 def test_body_gives_plain_text_and_escaped_html_with_links() -> None:
-    plain, page = q.body(["Bank <BNI> & kawan belum mengirim batch."], [("Buka Kelengkapan", q.page_url(
-        "/kelengkapan", tanggal="2026-12-04"))])
+    plain, page = q.body(
+        ["Bank <BNI> & kawan belum mengirim batch."],
+        [("Buka Kelengkapan", q.page_url("/kelengkapan", tanggal="2026-12-04"))],
+    )
 
     assert "Bank <BNI> & kawan" in plain
     assert "Buka Kelengkapan: http://127.0.0.1:8050/kelengkapan?tanggal=2026-12-04" in plain
@@ -87,8 +98,9 @@ def test_retries_back_off_then_fail_after_the_last_attempt(engine: Engine) -> No
         for attempt in range(1, q.MAX_ATTEMPTS + 1):
             statuses.append(q.mark_retry(conn, mail_id, NOW, f"451 sibuk ({attempt})"))
             if attempt == 3:
-                due = conn.execute(text("SELECT not_before FROM mail_message WHERE mail_id = :m"),
-                                   {"m": mail_id}).scalar_one()
+                due = conn.execute(
+                    text("SELECT not_before FROM mail_message WHERE mail_id = :m"), {"m": mail_id}
+                ).scalar_one()
                 assert due == NOW + timedelta(minutes=4)
         [row] = outbox(conn)
     assert statuses == ["queued"] * (q.MAX_ATTEMPTS - 1) + ["failed"]
@@ -96,7 +108,8 @@ def test_retries_back_off_then_fail_after_the_last_attempt(engine: Engine) -> No
 
 
 def test_a_sending_row_is_left_alone_while_its_sender_lives_and_failed_uncertain_once_it_is_gone(
-        engine: Engine) -> None:
+    engine: Engine,
+) -> None:
     mail_id = queue(engine).mail_id
     sender = engine.connect()
     with sender.begin():
@@ -122,8 +135,9 @@ def test_kirim_ulang_requeues_a_failed_message_with_its_message_id_and_is_audite
         with pytest.raises(q.MailError, match="hanya pesan gagal"):
             q.requeue(conn, queued.mail_id, actor=Actor("kasi", "kasi", 1), now=NOW)
         [row] = outbox(conn, status="queued")
-        audit = conn.execute(text("SELECT actor, before ->> 'error' FROM audit_log "
-                                  "WHERE action = 'mail.requeue'")).one()
+        audit = conn.execute(
+            text("SELECT actor, before ->> 'error' FROM audit_log WHERE action = 'mail.requeue'")
+        ).one()
     assert (row.message_id, row.attempts, row.last_error) == (queued.message_id, 0, "")
     assert tuple(audit) == ("kasi", "554 ditolak")
 

@@ -80,8 +80,12 @@ def test_a_resent_batch_needs_its_own_result(engine: Engine) -> None:
 
 
 def test_statement_at_the_deadline_minute_is_on_time_later_late_none_waiting_then_missing(engine: Engine) -> None:
-    banks = {"002": clean(1), "008": clean(1, start=5, bank_code="008"), "009": clean(1, start=9, bank_code="009"),
-             "200": clean(1, start=20, bank_code="200")}
+    banks = {
+        "002": clean(1),
+        "008": clean(1, start=5, bank_code="008"),
+        "009": clean(1, start=9, bank_code="009"),
+        "200": clean(1, start=20, bank_code="200"),
+    }
     for rows in banks.values():
         Day(rows).load(engine, letters=False)
     deadline = at(MONDAY, 9)
@@ -92,8 +96,12 @@ def test_statement_at_the_deadline_minute_is_on_time_later_late_none_waiting_the
     assert before["009"].status("statement").state == "waiting"
     assert before["200"].status("statement").state == "waiting"
     rows = matrix(engine, at(MONDAY, 9, 0, 1))
-    assert [rows[b].status("statement").state for b in ("002", "008", "009", "200")] == \
-        ["done", "late", "missing", "missing"]
+    assert [rows[b].status("statement").state for b in ("002", "008", "009", "200")] == [
+        "done",
+        "late",
+        "missing",
+        "missing",
+    ]
     assert rows["200"].status("statement").note == "Tidak sesuai batch"
     assert rows["002"].status("statement").due == deadline
 
@@ -113,15 +121,20 @@ def test_statement_deadline_skips_the_holidays_after_the_business_date(engine: E
 
 def confirm(engine: Engine, target: str, moment: datetime) -> None:
     with engine.begin() as conn:
-        conn.execute(text("UPDATE distribution SET status = 'approved', prepared_at = :p, approved_at = :t"
-                          " WHERE business_date = :d"),
-                     {"p": moment - timedelta(hours=2), "t": moment - timedelta(hours=1), "d": D2})
-        conn.execute(text("UPDATE dist_batch SET state = 'confirmed', confirmed_at = :t WHERE target = :g"),
-                     {"t": moment, "g": target})
+        conn.execute(
+            text(
+                "UPDATE distribution SET status = 'approved', prepared_at = :p, approved_at = :t"
+                " WHERE business_date = :d"
+            ),
+            {"p": moment - timedelta(hours=2), "t": moment - timedelta(hours=1), "d": D2},
+        )
+        conn.execute(
+            text("UPDATE dist_batch SET state = 'confirmed', confirmed_at = :t WHERE target = :g"),
+            {"t": moment, "g": target},
+        )
 
 
-def test_distribution_is_done_once_every_batch_of_the_bank_is_confirmed_and_held_banks_are_not(
-        engine: Engine) -> None:
+def test_distribution_is_done_once_every_batch_of_the_bank_is_confirmed_and_held_banks_are_not(engine: Engine) -> None:
     Day(clean(2)).load(engine)
     Day(clean(1, start=10, bank_code="008")).load(engine, letters=False)
     reconcile(engine, D2, as_of=at(D2, 16))
@@ -130,8 +143,10 @@ def test_distribution_is_done_once_every_batch_of_the_bank_is_confirmed_and_held
     with engine.begin() as conn:
         dist.prepare(conn, D2, actor=SYSTEM)
     prepared = matrix(engine, at(D2, 17))
-    assert (prepared["002"].status("sidjp").state, prepared["002"].status("sidjp").note) == \
-        ("waiting", "Belum terkonfirmasi")
+    assert (prepared["002"].status("sidjp").state, prepared["002"].status("sidjp").note) == (
+        "waiting",
+        "Belum terkonfirmasi",
+    )
     assert prepared["008"].status("sidjp").note == "Ditahan: Surat pernyataan belum diterima"
     due = at(MONDAY, 17)
     confirm(engine, "sidjp", due)
@@ -146,11 +161,14 @@ def test_distribution_is_done_once_every_batch_of_the_bank_is_confirmed_and_held
 def test_appeal_letter_waits_until_answered_and_is_late_past_its_reply_period(engine: Engine) -> None:
     Day(clean(1)).load(engine, letters=False)
     with engine.begin() as conn:
-        conn.execute(text("""
+        conn.execute(
+            text("""
             INSERT INTO appeal_letter (bank_code, business_dates, addressee, status, drafted_by, letter_number,
                                        letter_date, agenda_number, sent_on)
             VALUES ('002', ARRAY[CAST(:d AS date)], 'Direksi', 'sent', 'sistem', 'S-1/PJ.10/2026', :m, 'A-1', :m)
-        """), {"d": D2, "m": MONDAY})
+        """),
+            {"d": D2, "m": MONDAY},
+        )
     waiting = matrix(engine, at(date(2026, 11, 30), 10))["002"].status("appeal")
     assert (waiting.state, waiting.letter_id, waiting.due) == ("waiting", 1, at(date(2026, 11, 30), 23, 59, 59))
     late = matrix(engine, at(date(2026, 12, 1), 8))["002"].status("appeal")
@@ -197,8 +215,7 @@ def test_pending_approvals_are_counted_per_role_whose_turn_it_is(engine: Engine)
         dist.request(conn, D2, actor=people["ani"])
     with engine.connect() as conn:
         waiting = c.pending_approvals(conn)
-    assert [(p.role, p.kind, p.count, p.role_title) for p in waiting] == \
-        [("kasi", "distribution", 1, "Kepala Seksi")]
+    assert [(p.role, p.kind, p.count, p.role_title) for p in waiting] == [("kasi", "distribution", 1, "Kepala Seksi")]
     with engine.begin() as conn:
         dist.approve(conn, D2, actor=people["budi"])
     with engine.connect() as conn:

@@ -27,67 +27,137 @@ def wib(day: date, hh: int, mm: int) -> datetime:
 def add_partitions(conn: Connection, day: date) -> None:
     for table in ("mpn_record", "bank_batch_row"):
         name = f"{table}_p{day:%Y%m%d}"
-        conn.execute(text(
-            f"CREATE TABLE {name} PARTITION OF {table} FOR VALUES FROM ('{day}') TO ('{day}'::date + 1)"
-        ))
+        conn.execute(text(f"CREATE TABLE {name} PARTITION OF {table} FOR VALUES FROM ('{day}') TO ('{day}'::date + 1)"))
 
 
-def add_file(conn: Connection, file_name: str, *, kind: str = "mpn", status: str = "imported",
-             received_at: datetime, first: date | None = None, last: date | None = None,
-             row_count: int = 0, total_amount: int = 0, report: str | None = None,
-             kept_path: str | None = None) -> int:
-    return conn.execute(text("""
+def add_file(
+    conn: Connection,
+    file_name: str,
+    *,
+    kind: str = "mpn",
+    status: str = "imported",
+    received_at: datetime,
+    first: date | None = None,
+    last: date | None = None,
+    row_count: int = 0,
+    total_amount: int = 0,
+    report: str | None = None,
+    kept_path: str | None = None,
+) -> int:
+    return conn.execute(
+        text("""
         INSERT INTO import_file (kind, file_name, sha256, size_bytes, received_at, started_at,
                                  status, row_count, total_amount, first_date, last_date, error_count,
                                  report, kept_path)
         VALUES (:kind, :file_name, md5(:file_name), 2048, :received_at, :received_at, :status,
                 :row_count, :total_amount, :first, :last, :errors, :report, :kept_path)
         RETURNING import_id
-    """), {"kind": kind, "file_name": file_name, "received_at": received_at, "status": status,
-           "row_count": row_count, "total_amount": total_amount, "first": first, "last": last,
-           "errors": len(report.splitlines()) if report else 0, "report": report,
-           "kept_path": kept_path}).scalar_one()
+    """),
+        {
+            "kind": kind,
+            "file_name": file_name,
+            "received_at": received_at,
+            "status": status,
+            "row_count": row_count,
+            "total_amount": total_amount,
+            "first": first,
+            "last": last,
+            "errors": len(report.splitlines()) if report else 0,
+            "report": report,
+            "kept_path": kept_path,
+        },
+    ).scalar_one()
 
 
-def add_mpn(conn: Connection, import_id: int, bank: str, amounts: list[int], *, day: date = DAY,
-            record_type: str = "payment") -> None:
-    rows = [{"day": day, "import_id": import_id, "line": i + 2, "record_type": record_type,
-             "ntpn": f"{bank}{record_type[0]}{day:%m%d}{i:07d}".upper()[:16].ljust(16, "0"),
-             "bank": bank, "paid_at": wib(day, 10, i % 60), "amount": amount}
-            for i, amount in enumerate(amounts)]
-    conn.execute(text("""
+def add_mpn(
+    conn: Connection, import_id: int, bank: str, amounts: list[int], *, day: date = DAY, record_type: str = "payment"
+) -> None:
+    rows = [
+        {
+            "day": day,
+            "import_id": import_id,
+            "line": i + 2,
+            "record_type": record_type,
+            "ntpn": f"{bank}{record_type[0]}{day:%m%d}{i:07d}".upper()[:16].ljust(16, "0"),
+            "bank": bank,
+            "paid_at": wib(day, 10, i % 60),
+            "amount": amount,
+        }
+        for i, amount in enumerate(amounts)
+    ]
+    conn.execute(
+        text("""
         INSERT INTO mpn_record (business_date, import_id, line, record_type, ntpn, billing_code, bank_code,
                                 ntb, paid_at, utc_offset, npwp, taxpayer_name, kap, kjs, tax_period,
                                 kpp_code, amount)
         VALUES (:day, :import_id, :line, :record_type, :ntpn, '012345678901234', :bank, 'NTB1', :paid_at,
                 7, '012345678901000', 'PT Contoh', '411211', '100', '102026', '001', :amount)
-    """), rows)
+    """),
+        rows,
+    )
 
 
-def add_batch(conn: Connection, bank: str, *, count: int, amount: int, received_at: datetime,
-              superseded_by: int | None = None, day: date = DAY) -> int:
-    import_id = add_file(conn, f"batch-{bank}-{received_at:%H%M}.csv", kind="bank", received_at=received_at,
-                         first=day, last=day, row_count=count, total_amount=amount)
-    return conn.execute(text("""
+def add_batch(
+    conn: Connection,
+    bank: str,
+    *,
+    count: int,
+    amount: int,
+    received_at: datetime,
+    superseded_by: int | None = None,
+    day: date = DAY,
+) -> int:
+    import_id = add_file(
+        conn,
+        f"batch-{bank}-{received_at:%H%M}.csv",
+        kind="bank",
+        received_at=received_at,
+        first=day,
+        last=day,
+        row_count=count,
+        total_amount=amount,
+    )
+    return conn.execute(
+        text("""
         INSERT INTO bank_batch (import_id, bank_code, business_date, received_at, row_count, total_amount,
                                 superseded_by, superseded_at)
         VALUES (:import_id, :bank, :day, :received_at, :count, :amount, :superseded_by,
                 CASE WHEN :superseded_by IS NOT NULL THEN now() END)
         RETURNING batch_id
-    """), {"import_id": import_id, "bank": bank, "day": day, "received_at": received_at, "count": count,
-           "amount": amount, "superseded_by": superseded_by}).scalar_one()
+    """),
+        {
+            "import_id": import_id,
+            "bank": bank,
+            "day": day,
+            "received_at": received_at,
+            "count": count,
+            "amount": amount,
+            "superseded_by": superseded_by,
+        },
+    ).scalar_one()
 
 
-def add_letter(conn: Connection, bank: str, number: str, *, count: int, amount: int,
-               superseded_by: int | None = None) -> int:
-    return conn.execute(text("""
+def add_letter(
+    conn: Connection, bank: str, number: str, *, count: int, amount: int, superseded_by: int | None = None
+) -> int:
+    return conn.execute(
+        text("""
         INSERT INTO statement_letter (bank_code, business_date, letter_number, letter_date, received_at,
                                       declared_count, declared_amount, signer, superseded_by, superseded_at)
         VALUES (:bank, :day, :number, :day, :received_at, :count, :amount, 'Kepala Divisi', :superseded_by,
                 CASE WHEN :superseded_by IS NOT NULL THEN now() END)
         RETURNING letter_id
-    """), {"bank": bank, "day": DAY, "number": number, "received_at": wib(DAY, 16, 30), "count": count,
-           "amount": amount, "superseded_by": superseded_by}).scalar_one()
+    """),
+        {
+            "bank": bank,
+            "day": DAY,
+            "number": number,
+            "received_at": wib(DAY, 16, 30),
+            "count": count,
+            "amount": amount,
+            "superseded_by": superseded_by,
+        },
+    ).scalar_one()
 
 
 @pytest.fixture
@@ -154,15 +224,33 @@ def test_statement_letter_shows_the_current_letter_only(conn: Connection) -> Non
 
 
 def test_import_files_lists_files_covering_the_date_and_files_rejected_that_day(conn: Connection) -> None:
-    add_file(conn, "mpn-19-20.csv", received_at=wib(DAY, 8, 0), first=date(2026, 11, 19), last=DAY,
-             row_count=120, total_amount=45_000_000)
-    add_file(conn, "mpn-21.csv", received_at=wib(DAY, 23, 0), first=date(2026, 11, 21),
-             last=date(2026, 11, 21))
+    add_file(
+        conn,
+        "mpn-19-20.csv",
+        received_at=wib(DAY, 8, 0),
+        first=date(2026, 11, 19),
+        last=DAY,
+        row_count=120,
+        total_amount=45_000_000,
+    )
+    add_file(conn, "mpn-21.csv", received_at=wib(DAY, 23, 0), first=date(2026, 11, 21), last=date(2026, 11, 21))
     report = "bad.csv:7: amount: must be whole rupiah > 0\nbad.csv:9: kap: unknown KAP 999999"
-    add_file(conn, "bad.csv", kind="bank", status="rejected", received_at=wib(DAY, 23, 30),
-             report=report, kept_path="/data/rejected/1-bad.csv")
-    add_file(conn, "after-midnight.csv", status="rejected", received_at=wib(date(2026, 11, 21), 0, 30),
-             report="after-midnight.csv:2: ntpn: must be 16 characters")
+    add_file(
+        conn,
+        "bad.csv",
+        kind="bank",
+        status="rejected",
+        received_at=wib(DAY, 23, 30),
+        report=report,
+        kept_path="/data/rejected/1-bad.csv",
+    )
+    add_file(
+        conn,
+        "after-midnight.csv",
+        status="rejected",
+        received_at=wib(date(2026, 11, 21), 0, 30),
+        report="after-midnight.csv:2: ntpn: must be 16 characters",
+    )
 
     files = import_files(conn, business_date=DAY)
 
@@ -174,8 +262,14 @@ def test_import_files_lists_files_covering_the_date_and_files_rejected_that_day(
 
 
 def test_import_file_detail_returns_the_report_or_none(conn: Connection) -> None:
-    file_id = add_file(conn, "bad.csv", status="rejected", received_at=wib(DAY, 9, 0),
-                       report="bad.csv:3: npwp: must be 15 or 16 digits", kept_path="/kept/bad.csv")
+    file_id = add_file(
+        conn,
+        "bad.csv",
+        status="rejected",
+        received_at=wib(DAY, 9, 0),
+        report="bad.csv:3: npwp: must be 15 or 16 digits",
+        kept_path="/kept/bad.csv",
+    )
 
     detail = import_file_detail(conn, import_id=file_id)
 

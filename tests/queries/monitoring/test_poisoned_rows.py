@@ -31,9 +31,16 @@ def lift(engine: Engine, constraints: list[tuple[str, str]], *updates: str) -> N
     """Run `updates` with `constraints` (table, name) lifted meanwhile (as an old database may hold its rows);
     they are put back NOT VALID, as migration 0010 leaves them over old rows that break them."""
     with engine.begin() as conn:
-        definitions = [conn.execute(text("SELECT pg_get_constraintdef(oid) FROM pg_constraint"
-                                         " WHERE conname = :n AND conrelid = CAST(:t AS regclass)"),
-                                    {"n": name, "t": table}).scalar_one() for table, name in constraints]
+        definitions = [
+            conn.execute(
+                text(
+                    "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+                    " WHERE conname = :n AND conrelid = CAST(:t AS regclass)"
+                ),
+                {"n": name, "t": table},
+            ).scalar_one()
+            for table, name in constraints
+        ]
         for table, name in constraints:
             conn.execute(text(f"ALTER TABLE {table} DROP CONSTRAINT {name}"))
         for update in updates:
@@ -54,8 +61,9 @@ def read_everything(engine: Engine, tmp_path: Path) -> dict[str, object]:
     """Every reader the issue names, for D2; each must answer."""
     found: dict[str, object] = {}
     with engine.connect() as conn:
-        found["completeness"] = {r.bank_code: r for r in
-                                 completeness.day_completeness(conn, business_date=D2, now=NOW).rows}
+        found["completeness"] = {
+            r.bank_code: r for r in completeness.day_completeness(conn, business_date=D2, now=NOW).rows
+        }
         found["trend"] = completeness.score_trend(conn, until=D2, now=NOW)
         found["statements"] = {c.bank_code: c for c in statements.statement_cells(conn, first=D2, last=D2)}
         found["history"] = statements.statement_history(conn, POISONED, D2)
@@ -92,9 +100,13 @@ def assert_healthy_bank_intact(found: dict[str, object]) -> None:
 
 @pytest.mark.parametrize("received", ["0001-01-01T00:00:00+07:00", "0001-01-01 BC", "infinity", "-infinity"])
 def test_a_letter_received_in_year_one_or_at_infinity_leaves_every_page_and_report_up(
-        day: Engine, tmp_path: Path, received: str) -> None:
-    lift(day, [("statement_letter", "ck_statement_letter_received_at_plausible")],
-         f"UPDATE statement_letter SET received_at = '{received}' WHERE bank_code = '{POISONED}'")
+    day: Engine, tmp_path: Path, received: str
+) -> None:
+    lift(
+        day,
+        [("statement_letter", "ck_statement_letter_received_at_plausible")],
+        f"UPDATE statement_letter SET received_at = '{received}' WHERE bank_code = '{POISONED}'",
+    )
     found = read_everything(day, tmp_path)
     assert_healthy_bank_intact(found)
     cells = found["statements"]
@@ -105,13 +117,19 @@ def test_a_letter_received_in_year_one_or_at_infinity_leaves_every_page_and_repo
 
 
 def test_a_payment_paid_at_infinity_and_a_batch_received_in_year_one_leave_the_trace_up(
-        day: Engine, tmp_path: Path) -> None:
-    lift(day, [("mpn_record", "ck_mpn_record_paid_at_plausible"),
-               ("bank_batch_row", "ck_bank_batch_row_paid_at_plausible"),
-               ("bank_batch", "ck_bank_batch_received_at_plausible")],
-         f"UPDATE mpn_record SET paid_at = 'infinity' WHERE ntpn = '{ntpn(1)}'",
-         f"UPDATE bank_batch_row SET paid_at = '0001-01-01 BC' WHERE ntpn = '{ntpn(1)}'",
-         f"UPDATE bank_batch SET received_at = '0001-01-01 00:00+07' WHERE bank_code = '{POISONED}'")
+    day: Engine, tmp_path: Path
+) -> None:
+    lift(
+        day,
+        [
+            ("mpn_record", "ck_mpn_record_paid_at_plausible"),
+            ("bank_batch_row", "ck_bank_batch_row_paid_at_plausible"),
+            ("bank_batch", "ck_bank_batch_received_at_plausible"),
+        ],
+        f"UPDATE mpn_record SET paid_at = 'infinity' WHERE ntpn = '{ntpn(1)}'",
+        f"UPDATE bank_batch_row SET paid_at = '0001-01-01 BC' WHERE ntpn = '{ntpn(1)}'",
+        f"UPDATE bank_batch SET received_at = '0001-01-01 00:00+07' WHERE bank_code = '{POISONED}'",
+    )
     found = read_everything(day, tmp_path)
     assert_healthy_bank_intact(found)
     poisoned = found["trace"]
@@ -125,16 +143,23 @@ def test_a_payment_paid_at_infinity_and_a_batch_received_in_year_one_leave_the_t
 
 
 def test_ten_thousand_characters_control_characters_and_a_negative_amount_leave_every_page_up(
-        day: Engine, tmp_path: Path) -> None:
+    day: Engine, tmp_path: Path
+) -> None:
     long = "X" * 10_000
-    lift(day, [("statement_letter", "ck_statement_letter_letter_number_plausible"),
-               ("statement_letter", "ck_statement_letter_signer_plausible"),
-               ("statement_letter", "ck_statement_amount"),
-               ("mpn_record", "ck_mpn_record_taxpayer_name_plausible"), ("mpn_record", "ck_mpn_amount")],
-         f"UPDATE statement_letter SET letter_number = '{long}', signer = E'Dir\\x01eksi\\n{long}',"
-         f" declared_amount = -1 WHERE bank_code = '{POISONED}'",
-         f"UPDATE mpn_record SET taxpayer_name = '{long}' WHERE ntpn = '{ntpn(1)}'",
-         f"UPDATE mpn_record SET amount = -5000 WHERE ntpn = '{ntpn(2)}'")
+    lift(
+        day,
+        [
+            ("statement_letter", "ck_statement_letter_letter_number_plausible"),
+            ("statement_letter", "ck_statement_letter_signer_plausible"),
+            ("statement_letter", "ck_statement_amount"),
+            ("mpn_record", "ck_mpn_record_taxpayer_name_plausible"),
+            ("mpn_record", "ck_mpn_amount"),
+        ],
+        f"UPDATE statement_letter SET letter_number = '{long}', signer = E'Dir\\x01eksi\\n{long}',"
+        f" declared_amount = -1 WHERE bank_code = '{POISONED}'",
+        f"UPDATE mpn_record SET taxpayer_name = '{long}' WHERE ntpn = '{ntpn(1)}'",
+        f"UPDATE mpn_record SET amount = -5000 WHERE ntpn = '{ntpn(2)}'",
+    )
     found = read_everything(day, tmp_path)
     assert_healthy_bank_intact(found)
     cells = found["statements"]
@@ -145,8 +170,13 @@ def test_ten_thousand_characters_control_characters_and_a_negative_amount_leave_
 def test_the_reader_warns_once_and_reads_good_dates_unchanged(engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
     with engine.connect() as conn:
         for _ in range(3):
-            row = conn.execute(text("SELECT DATE '0042-03-04 BC', TIMESTAMPTZ 'infinity', DATE '2026-11-20',"
-                                    " ARRAY[DATE '2026-11-20', DATE '-infinity']")).one()
+            row = conn.execute(
+                text(
+                    "SELECT DATE '0042-03-04 BC', TIMESTAMPTZ 'infinity', DATE '2026-11-20',"
+                    " ARRAY[DATE '2026-11-20', DATE '-infinity']"
+                )
+            ).one()
     assert tuple(row) == (None, None, date(2026, 11, 20), [date(2026, 11, 20), None])
     assert [r.getMessage() for r in caplog.records].count(
-        "nilai tanggal/waktu tersimpan '0042-03-04 BC' di luar jangkauan: dibaca sebagai tidak diketahui") == 1
+        "nilai tanggal/waktu tersimpan '0042-03-04 BC' di luar jangkauan: dibaca sebagai tidak diketahui"
+    ) == 1

@@ -33,11 +33,14 @@ def test_scorecard_counts_each_breach_per_bank(engine: Engine) -> None:
     # 008: payments on D2, no batch, no letter, a sent appeal letter long overdue.
     payments(engine, clean(3, start=20, bank_code="008"))
     with engine.begin() as conn:
-        conn.execute(text("""
+        conn.execute(
+            text("""
             INSERT INTO appeal_letter (bank_code, business_dates, addressee, status, drafted_by, letter_number,
                                        letter_date, agenda_number, sent_on)
             VALUES ('008', ARRAY[CAST(:d AS date)], 'Direksi', 'sent', 'sistem', 'S-1/PJ.10/2026', :s, 'A-1', :s)
-        """), {"d": D2, "s": date(2026, 11, 23)})
+        """),
+            {"d": D2, "s": date(2026, 11, 23)},
+        )
     reconcile(engine, D1)
     reconcile(engine, D2)
     with engine.connect() as conn:

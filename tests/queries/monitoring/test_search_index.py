@@ -26,9 +26,12 @@ def test_an_older_date_is_searched_by_billing_code_once_the_scheduler_indexed_it
         after = {h.ntpn for h in find_payments(conn, "123456789012345", days=1)}
         by_npwp = {h.ntpn for h in find_payments(conn, "01.234.567.8-901.000", days=1)}
         conn.execute(text("SET enable_seqscan = off"))  # one row: the planner would scan; the index must be there
-        plan = "\n".join(conn.execute(text(
-            "EXPLAIN SELECT * FROM mpn_record WHERE business_date = :d AND npwp = '012345678901000'"),
-            {"d": D1}).scalars())
+        plan = "\n".join(
+            conn.execute(
+                text("EXPLAIN SELECT * FROM mpn_record WHERE business_date = :d AND npwp = '012345678901000'"),
+                {"d": D1},
+            ).scalars()
+        )
     assert before == {ntpn(1)}  # the older date is past the 1-day window and not indexed yet
     assert after == {ntpn(1), ntpn(7)} and by_npwp == {ntpn(1), ntpn(7)}
     assert "_npwp" in plan  # the older partition is read through its index
@@ -41,8 +44,10 @@ def test_an_interrupted_concurrent_build_is_dropped_and_built_again(engine: Engi
     with engine.begin() as conn:
         for column in SEARCH_COLUMNS:
             conn.execute(text(f"CREATE INDEX {partition}_{column} ON {partition} ({column})"))
-        conn.execute(text("UPDATE pg_index SET indisvalid = false WHERE indexrelid = CAST(:i AS regclass)"),
-                     {"i": f"{partition}_ntb"})
+        conn.execute(
+            text("UPDATE pg_index SET indisvalid = false WHERE indexrelid = CAST(:i AS regclass)"),
+            {"i": f"{partition}_ntb"},
+        )
     with engine.connect() as conn:
         assert indexed_dates(conn) == []
     assert build_search_indexes(engine) == [D1]

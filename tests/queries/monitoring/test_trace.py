@@ -36,8 +36,13 @@ def test_a_worked_and_redistributed_payment_shows_every_step_in_order(engine: En
     assert ("recon", "Disetujui Kepala Seksi", "budi (Kepala Seksi)", "done") in recon
     assert recon[-1][1:] == ("Selisih diselesaikan", "budi (Kepala Seksi)", "done")
     names = [t[1] for t in recon]
-    assert names.index("Ditugaskan kepada ani") < names.index("Komentar") < names.index("Pengajuan penyelesaian") \
-        < names.index("Disetujui Kepala Seksi") < names.index("Selisih diselesaikan")
+    assert (
+        names.index("Ditugaskan kepada ani")
+        < names.index("Komentar")
+        < names.index("Pengajuan penyelesaian")
+        < names.index("Disetujui Kepala Seksi")
+        < names.index("Selisih diselesaikan")
+    )
     resolved = next(s for s in found.steps if s.title == "Selisih diselesaikan")
     assert "Salah rekam oleh bank" in resolved.detail and "Surat bank no. 12" in resolved.detail
     statement = next(s for s in found.steps if s.kind == "statement")

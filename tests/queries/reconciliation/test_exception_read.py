@@ -24,15 +24,26 @@ def test_detail_shows_both_sides_field_by_field_with_the_differing_fields(engine
     with engine.connect() as conn:
         detail = exception_detail(conn, exc_id)
     [m], [b] = detail.mpn, detail.bank
-    assert (m.ref.side, m.amount, m.kap, b.ref.side, b.amount, b.kap, b.business_date) == \
-        ("mpn", 20_000, "411121", "bank", 1, "411122", D2)
+    assert (m.ref.side, m.amount, m.kap, b.ref.side, b.amount, b.kap, b.business_date) == (
+        "mpn",
+        20_000,
+        "411121",
+        "bank",
+        1,
+        "411122",
+        D2,
+    )
     assert detail.differing == ("kap", "amount")
     assert ("amount", 20_000, 1) in detail.pairs()
     assert detail.exception.fields == "amount;kap" and detail.exception.status_label == "Dalam klarifikasi"
     assert [c.body for c in detail.comments] == ["Konfirmasi ke bank", "Bank mengakui salah ketik"]
     assert detail.pending is not None and detail.pending.request_id == asked.request_id
-    assert [e.action for e in detail.history] == ["exception.open", "exception.clarify", "exception.comment",
-                                                  "approval.request"]
+    assert [e.action for e in detail.history] == [
+        "exception.open",
+        "exception.clarify",
+        "exception.comment",
+        "approval.request",
+    ]
     assert detail.history[1].label == "Mulai klarifikasi selisih"
 
 

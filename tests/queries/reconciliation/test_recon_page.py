@@ -55,18 +55,26 @@ def test_labels_cover_every_category_in_contract_order() -> None:
 def test_default_sort_is_contract_order_then_ntpn(reconciled: Engine) -> None:
     result = page(reconciled)
     transaction = [k for k in keys(result.rows) if k[0].startswith("NTPN")]
-    assert transaction == [(ntpn(i), "missing_in_bank") for i in (9, 10, 11, 12, 22)] + \
-        [(ntpn(5), "amount_mismatch"), (ntpn(6), "amount_mismatch")]
+    assert transaction == [(ntpn(i), "missing_in_bank") for i in (9, 10, 11, 12, 22)] + [
+        (ntpn(5), "amount_mismatch"),
+        (ntpn(6), "amount_mismatch"),
+    ]
     assert result.total == len(result.rows)
 
 
 def test_filters_by_bank_category_and_ntpn_text(reconciled: Engine) -> None:
-    assert keys(page(reconciled, ExceptionFilter.day(D2, bank="008", category="missing_in_bank")).rows) == \
-        [(ntpn(22), "missing_in_bank")]
-    assert keys(page(reconciled, ExceptionFilter.day(D2, category="amount_mismatch")).rows) == \
-        [(ntpn(5), "amount_mismatch"), (ntpn(6), "amount_mismatch")]
-    assert keys(page(reconciled, ExceptionFilter.day(D2, ntpn=" ntpn00000000001 ")).rows) == \
-        [(ntpn(10), "missing_in_bank"), (ntpn(11), "missing_in_bank"), (ntpn(12), "missing_in_bank")]
+    assert keys(page(reconciled, ExceptionFilter.day(D2, bank="008", category="missing_in_bank")).rows) == [
+        (ntpn(22), "missing_in_bank")
+    ]
+    assert keys(page(reconciled, ExceptionFilter.day(D2, category="amount_mismatch")).rows) == [
+        (ntpn(5), "amount_mismatch"),
+        (ntpn(6), "amount_mismatch"),
+    ]
+    assert keys(page(reconciled, ExceptionFilter.day(D2, ntpn=" ntpn00000000001 ")).rows) == [
+        (ntpn(10), "missing_in_bank"),
+        (ntpn(11), "missing_in_bank"),
+        (ntpn(12), "missing_in_bank"),
+    ]
     assert page(reconciled, ExceptionFilter(D2.replace(day=21), None)).total == 0
 
 
@@ -88,8 +96,9 @@ def test_status_filter_open_means_not_yet_closed_and_pending_only(reconciled: En
 
 
 def test_sorts_on_whitelisted_columns_only(reconciled: Engine) -> None:
-    by_amount = page(reconciled, ExceptionFilter.day(D2, category="missing_in_bank"), sort_column="mpn_amount",
-                     descending=True).rows
+    by_amount = page(
+        reconciled, ExceptionFilter.day(D2, category="missing_in_bank"), sort_column="mpn_amount", descending=True
+    ).rows
     assert [r.mpn_amount for r in by_amount] == [220_000, 120_000, 110_000, 100_000, 90_000]
     default = keys(page(reconciled).rows)
     assert keys(page(reconciled, sort_column="mpn_amount; DROP TABLE recon_exception").rows) == default
@@ -119,19 +128,24 @@ def test_csv_and_xlsx_exports_hold_the_filtered_rows(reconciled: Engine) -> None
         assert write_csv(conn, out, flt=flt) == 2
     lines = list(csv.reader(io.StringIO(out.getvalue().decode())))
     assert tuple(lines[0]) == EXPORT_HEADER and lines[0][:3] == ["business_date", "level", "bank_code"]
-    assert [(line[3], line[4], line[6], line[7]) for line in lines[1:]] == \
-        [(ntpn(5), "amount_mismatch", "50000", "1"), (ntpn(6), "amount_mismatch", "60000", "1")]
+    assert [(line[3], line[4], line[6], line[7]) for line in lines[1:]] == [
+        (ntpn(5), "amount_mismatch", "50000", "1"),
+        (ntpn(6), "amount_mismatch", "60000", "1"),
+    ]
 
     book = io.BytesIO()
     with reconciled.connect() as conn:
         assert write_xlsx(conn, book, flt=flt) == 2
     sheet = load_workbook(io.BytesIO(book.getvalue()), read_only=True).active
     values = [tuple(c for c in row) for row in sheet.iter_rows(values_only=True)]
-    assert values[2][0] == "Filter: semua bank; kategori " + CATEGORY_LABELS["amount_mismatch"] + \
-        "; status Terbuka, Dalam klarifikasi"
+    assert (
+        values[2][0]
+        == "Filter: semua bank; kategori " + CATEGORY_LABELS["amount_mismatch"] + "; status Terbuka, Dalam klarifikasi"
+    )
     assert values[4][:5] == ("Tanggal buku", "Tingkat", "Kode bank", "NTPN", "Kategori")
     assert values[4][9] == "Terdeteksi (WIB)" and len(values[4]) == len(EXPORT_HEADER)
     assert [(v[3], v[4], v[6], v[7]) for v in values[5:]] == [
-        (ntpn(5), "Nilai berbeda", 50_000, 1), (ntpn(6), "Nilai berbeda", 60_000, 1)]
+        (ntpn(5), "Nilai berbeda", 50_000, 1),
+        (ntpn(6), "Nilai berbeda", 60_000, 1),
+    ]
     assert [(v[3], v[6], v[7]) for v in values[5:]] == [(ntpn(5), 50_000, 1), (ntpn(6), 60_000, 1)]
-

@@ -45,9 +45,17 @@ def test_r5_is_the_delivery_to_the_bank_not_the_computation(engine: Engine) -> N
     assert (after.result_at, after.result_minutes) == (wib(D2, 14, 42), 42.0)
     assert after.minutes_on_time(60, wib(D2, 18)) is True
     assert (d.status, d.minutes, d.deadline) == ("sent", 42.0, wib(D2, 15))
-    assert listed == [{"bank_code": "002", "batch_received_at": wib(D2, 14), "result_at": wib(D2, 14, 10),
-                       "sent_at": wib(D2, 14, 42), "minutes_to_send": 42.0, "message_id": d.message_id,
-                       "status": "sent"}]
+    assert listed == [
+        {
+            "bank_code": "002",
+            "batch_received_at": wib(D2, 14),
+            "result_at": wib(D2, 14, 10),
+            "sent_at": wib(D2, 14, 42),
+            "minutes_to_send": 42.0,
+            "message_id": d.message_id,
+            "status": "sent",
+        }
+    ]
 
 
 def test_a_result_computed_before_its_batch_stays_an_anomaly(engine: Engine) -> None:
@@ -83,15 +91,26 @@ def test_nota_perbaikan_and_clarifications_answer_the_result_and_the_trace_shows
     reconcile(engine, D2, as_of=wib(D2, 14, 5))
     with engine.begin() as conn:
         result_id = delivered(conn, "002", D2, wib(D2, 14, 20))
-        exception_id = conn.execute(text("SELECT exception_id FROM recon_exception WHERE ntpn = :n"),
-                                    {"n": rows[1].ntpn}).scalar_one()
+        exception_id = conn.execute(
+            text("SELECT exception_id FROM recon_exception WHERE ntpn = :n"), {"n": rows[1].ntpn}
+        ).scalar_one()
         comment_id = comment(conn, exception_id, body="Bank: transaksi dikirim ulang besok", actor=people["ani"])
-        nota = record_nota_perbaikan(conn, number="NP-1", bank_code="002", business_date=D2, letter_date=D2,
-                                     description="Koreksi jumlah", actor=people["ani"], exception_id=exception_id)
-        linked = conn.execute(text("SELECT result_id FROM exception_comment WHERE comment_id = :c"),
-                              {"c": comment_id}).scalar_one()
-        nota_link = conn.execute(text("SELECT result_id FROM nota_perbaikan WHERE nota_id = :n"),
-                                 {"n": nota.nota_id}).scalar_one()
+        nota = record_nota_perbaikan(
+            conn,
+            number="NP-1",
+            bank_code="002",
+            business_date=D2,
+            letter_date=D2,
+            description="Koreksi jumlah",
+            actor=people["ani"],
+            exception_id=exception_id,
+        )
+        linked = conn.execute(
+            text("SELECT result_id FROM exception_comment WHERE comment_id = :c"), {"c": comment_id}
+        ).scalar_one()
+        nota_link = conn.execute(
+            text("SELECT result_id FROM nota_perbaikan WHERE nota_id = :n"), {"n": nota.nota_id}
+        ).scalar_one()
         steps = trace(conn, rows[1].ntpn).steps
     assert linked == result_id and nota_link == result_id
     sent = [s for s in steps if s.kind == "result"]
@@ -105,6 +124,7 @@ def deliver(engine: Engine, now: datetime) -> None:
     from jobs.reconciliation.bank_results import dispatch_and_send
 
     with engine.begin() as conn:
-        conn.execute(text("UPDATE bank SET email = 'rekon@bank-' || bank_code || '.mpn-demo.localhost'"
-                          " WHERE email = ''"))
+        conn.execute(
+            text("UPDATE bank SET email = 'rekon@bank-' || bank_code || '.mpn-demo.localhost' WHERE email = ''")
+        )
     dispatch_and_send(engine, now, actor=SYSTEM)

@@ -37,8 +37,10 @@ from tests.builders.work import exception_id, make_people
 LAST_YEAR = date(2025, 11, 20)
 NOVEMBER = RevenueFilter(date(2026, 11, 1), date(2026, 11, 30))
 BRI = [Row(ntpn(i), amount=10_000 * i) for i in range(1, 5)]  # KPP 091 (Kanwil 310), KAP 411121 (PPh)
-MANDIRI = [Row(ntpn(i), amount=amount, bank_code="008", kpp_code="073", kap="411211")  # Kanwil 080, PPN
-           for i, amount in ((11, 500_000), (12, 700_000))]
+MANDIRI = [
+    Row(ntpn(i), amount=amount, bank_code="008", kpp_code="073", kap="411211")  # Kanwil 080, PPN
+    for i, amount in ((11, 500_000), (12, 700_000))
+]
 REVERSED = Row(ntpn(5), amount=9_000_000)
 BNI = Row(ntpn(21), amount=80_000, bank_code="009")  # no batch: the bank is not reconciled
 
@@ -67,8 +69,9 @@ def test_reconciled_revenue_is_the_sum_of_matched_transactions_and_the_rest_is_a
     totals = read(engine, revenue_totals, NOVEMBER)
 
     with engine.connect() as conn:
-        matched = conn.execute(text("SELECT sum(matched_amount) FROM recon_result WHERE business_date = :d"),
-                               {"d": D2}).scalar_one()
+        matched = conn.execute(
+            text("SELECT sum(matched_amount) FROM recon_result WHERE business_date = :d"), {"d": D2}
+        ).scalar_one()
     assert totals.reconciled_amount == matched == 10_000 + 20_000 + 30_000 + 500_000 + 700_000
     # The mismatched BRI payment (open exception) and BNI's (no batch) wait apart; the reversed one is nowhere.
     assert totals == RevenueTotals(5, 1_260_000, 2, 40_000 + 80_000, 100_000)
@@ -78,8 +81,13 @@ def test_reconciled_revenue_is_the_sum_of_matched_transactions_and_the_rest_is_a
 def test_an_exception_resolved_by_people_counts_after_the_refresh(engine: Engine) -> None:
     load_november(engine)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE recon_exception SET status = 'resolved', resolved_at = now(), resolved_by = 'sari'"
-                          " WHERE ntpn = :n"), {"n": ntpn(4)})
+        conn.execute(
+            text(
+                "UPDATE recon_exception SET status = 'resolved', resolved_at = now(), resolved_by = 'sari'"
+                " WHERE ntpn = :n"
+            ),
+            {"n": ntpn(4)},
+        )
         refresh_revenue_day(conn, D2)
 
     totals = read(engine, revenue_totals, NOVEMBER)
@@ -90,7 +98,8 @@ def test_an_exception_resolved_by_people_counts_after_the_refresh(engine: Engine
 
 def migration_0008():  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location(
-        "rev0008", Path(__file__).parents[3] / "queries/migrations/versions/0008_revenue.py")
+        "rev0008", Path(__file__).parents[3] / "queries/migrations/versions/0008_revenue.py"
+    )
     assert spec is not None and spec.loader is not None
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
@@ -159,46 +168,58 @@ def test_closing_an_exception_moves_its_amount_from_unreconciled_to_reconciled(e
         approve_resolution(conn, exc_id, actor=people["budi"])
 
     assert read(engine, revenue_totals, NOVEMBER)[:4] == (6, 1_300_000, 1, 80_000)  # BNI still waits (no batch)
-    assert read(engine, revenue_by_bank, NOVEMBER)[1] == Share("002", "PT Bank Rakyat Indonesia (Persero) Tbk",
-                                                               100_000, 0, 4)
+    assert read(engine, revenue_by_bank, NOVEMBER)[1] == Share(
+        "002", "PT Bank Rakyat Indonesia (Persero) Tbk", 100_000, 0, 4
+    )
     assert stored(engine) == rebuilt(engine)
 
 
 def test_whole_months_and_the_days_around_them_read_alike(engine: Engine) -> None:
     load_november(engine)
-    Day([Row(ntpn(41), amount=3_000, day=date(2026, 10, 30)),
-         Row(ntpn(42), amount=5_000, day=date(2026, 12, 1))]).load(engine)
+    Day([Row(ntpn(41), amount=3_000, day=date(2026, 10, 30)), Row(ntpn(42), amount=5_000, day=date(2026, 12, 1))]).load(
+        engine
+    )
     for day in (date(2026, 10, 30), date(2026, 12, 1)):
         reconcile(engine, day)
     year = RevenueFilter(date(2025, 10, 30), date(2026, 12, 1))
 
-    assert year.pieces() == [("month", date(2025, 11, 1), date(2026, 11, 1)),
-                             ("day", date(2025, 10, 30), date(2025, 10, 31)),
-                             ("day", date(2026, 12, 1), date(2026, 12, 1))]
+    assert year.pieces() == [
+        ("month", date(2025, 11, 1), date(2026, 11, 1)),
+        ("day", date(2025, 10, 30), date(2025, 10, 31)),
+        ("day", date(2026, 12, 1), date(2026, 12, 1)),
+    ]
     assert RevenueFilter(date(2026, 11, 1), date(2026, 11, 30)).pieces() == [
-        ("month", date(2026, 11, 1), date(2026, 11, 1))]
+        ("month", date(2026, 11, 1), date(2026, 11, 1))
+    ]
     assert RevenueFilter(date(2026, 11, 2), date(2026, 11, 30)).pieces() == [
-        ("day", date(2026, 11, 2), date(2026, 11, 30))]
+        ("day", date(2026, 11, 2), date(2026, 11, 30))
+    ]
     assert RevenueFilter(date(2026, 10, 31), date(2026, 12, 31)).pieces(by_day=True) == [
-        ("day", date(2026, 10, 31), date(2026, 12, 31))]
+        ("day", date(2026, 10, 31), date(2026, 12, 31))
+    ]
     totals = read(engine, revenue_totals, year)
     with engine.connect() as conn:
-        expected = conn.execute(text("""SELECT sum(reconciled_count), sum(reconciled_amount), sum(unreconciled_count),
+        expected = conn.execute(
+            text("""SELECT sum(reconciled_count), sum(reconciled_amount), sum(unreconciled_count),
                                                sum(unreconciled_amount) FROM revenue_day
                                          WHERE business_date BETWEEN :a AND :b"""),
-                                {"a": year.first, "b": year.last}).one()
+            {"a": year.first, "b": year.last},
+        ).one()
     assert totals[:4] == tuple(expected) == (8, 1_368_000, 2, 120_000)
     assert sum(d.amount for d in read(engine, daily_revenue, year)) == 1_368_000
-    assert read(engine, monthly_revenue, year)[-3:] == [MonthAmount(date(2026, 10, 1), 3_000, 0),
-                                                        MonthAmount(date(2026, 11, 1), 1_260_000, 100_000),
-                                                        MonthAmount(date(2026, 12, 1), 5_000, 0)]
+    assert read(engine, monthly_revenue, year)[-3:] == [
+        MonthAmount(date(2026, 10, 1), 3_000, 0),
+        MonthAmount(date(2026, 11, 1), 1_260_000, 100_000),
+        MonthAmount(date(2026, 12, 1), 5_000, 0),
+    ]
     for query in (revenue_by_tax_group, revenue_by_kap, revenue_by_bank, revenue_by_kanwil):
         assert sum(s.reconciled_amount for s in read(engine, query, year)) == 1_368_000, query.__name__
     with_kap = RevenueFilter(year.first, year.last, kaps=("411121",), kanwil_code="310")
     assert with_kap.grain(KAP) == 6 and with_kap.grain() == 6
     assert read(engine, revenue_by_bank, with_kap) == [
         Share("002", "PT Bank Rakyat Indonesia (Persero) Tbk", 168_000, 40_000, 6),
-        Share("009", "PT Bank Negara Indonesia (Persero) Tbk", 0, 80_000, 0)]
+        Share("009", "PT Bank Negara Indonesia (Persero) Tbk", 0, 80_000, 0),
+    ]
 
 
 def test_day_and_month_compare_with_the_same_period_last_year(engine: Engine) -> None:
@@ -209,8 +230,9 @@ def test_day_and_month_compare_with_the_same_period_last_year(engine: Engine) ->
     assert read(engine, monthly_revenue, NOVEMBER) == [MonthAmount(date(2026, 11, 1), 1_260_000, 100_000)]
     # The 20th is outside the period: neither year counts it.
     assert read(engine, revenue_totals, RevenueFilter(date(2026, 11, 21), date(2026, 11, 30))) == (0, 0, 0, 0, 0)
-    assert RevenueFilter(date(2028, 2, 29), date(2028, 3, 1)).last_year() == RevenueFilter(date(2027, 2, 28),
-                                                                                           date(2027, 3, 1))
+    assert RevenueFilter(date(2028, 2, 29), date(2028, 3, 1)).last_year() == RevenueFilter(
+        date(2027, 2, 28), date(2027, 3, 1)
+    )
 
 
 def test_every_filter_cuts_every_query_alike(engine: Engine) -> None:
@@ -235,17 +257,23 @@ def test_every_filter_cuts_every_query_alike(engine: Engine) -> None:
 def test_breakdowns_by_tax_group_kap_agent_and_region(engine: Engine) -> None:
     load_november(engine)
 
-    assert read(engine, revenue_by_tax_group, NOVEMBER) == [Share("PPN", "PPN", 1_200_000, 0, 2),
-                                                            Share("PPh", "PPh", 60_000, 120_000, 3)]
+    assert read(engine, revenue_by_tax_group, NOVEMBER) == [
+        Share("PPN", "PPN", 1_200_000, 0, 2),
+        Share("PPh", "PPh", 60_000, 120_000, 3),
+    ]
     assert read(engine, revenue_by_kap, NOVEMBER, limit=1) == [Share("411211", "PPN Dalam Negeri", 1_200_000, 0, 2)]
     assert read(engine, revenue_by_bank, NOVEMBER, top=1) == [
-        Share("008", "PT Bank Mandiri (Persero) Tbk", 1_200_000, 0, 2), Share(None, "Lainnya", 60_000, 120_000, 3)]
+        Share("008", "PT Bank Mandiri (Persero) Tbk", 1_200_000, 0, 2),
+        Share(None, "Lainnya", 60_000, 120_000, 3),
+    ]
     assert [s.code for s in read(engine, revenue_by_bank, NOVEMBER)] == ["008", "002", "009"]
     assert read(engine, revenue_by_kanwil, NOVEMBER) == [
         Share("080", "Kanwil DJP Jakarta Pusat", 1_200_000, 0, 2),
-        Share("310", "Kanwil DJP Wajib Pajak Besar", 60_000, 120_000, 3)]
+        Share("310", "Kanwil DJP Wajib Pajak Besar", 60_000, 120_000, 3),
+    ]
     assert read(engine, revenue_by_kpp, NOVEMBER, "310") == [
-        Share("091", "KPP Wajib Pajak Besar Satu", 60_000, 120_000, 3)]
+        Share("091", "KPP Wajib Pajak Besar Satu", 60_000, 120_000, 3)
+    ]
 
 
 def test_choices_offer_master_data_and_the_latest_date(engine: Engine) -> None:

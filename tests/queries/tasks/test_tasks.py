@@ -62,13 +62,18 @@ def requested_round(engine: Engine, people: dict[str, User], maker: User | None 
 
 
 def test_a_distribution_round_waits_for_the_kasi_then_the_kasubdit_and_leaves_when_approved(
-        engine: Engine, people: dict[str, User]) -> None:
+    engine: Engine, people: dict[str, User]
+) -> None:
     d = requested_round(engine, people)
     key = f"distribution:{d.distribution_id}"
     assert who_sees(engine, people, key) == ["budi", "sari"]  # both kasi; not the maker, the kasubdit or others
     task = next(t for t in tasks(engine, people["budi"]) if t.key == key)
-    assert (task.kind_title, task.business_date, task.amount, task.rows) == ("Persetujuan distribusi", D2,
-                                                                            d.amount, d.row_count)
+    assert (task.kind_title, task.business_date, task.amount, task.rows) == (
+        "Persetujuan distribusi",
+        D2,
+        d.amount,
+        d.row_count,
+    )
     assert task.link == "/distribusi?tanggal=2026-11-20"
     assert task.deadline == datetime(2026, 11, 23, 17, 0, tzinfo=task.deadline.tzinfo)  # statement due Monday
     run(engine, dist.approve, D2, actor=people["budi"])
@@ -86,8 +91,9 @@ def test_a_round_the_system_asked_for_is_in_the_kasis_list(engine: Engine, peopl
     assert who_sees(engine, people, f"distribution:{d.distribution_id}") == ["budi", "sari"]
 
 
-def test_an_exception_resolution_waits_for_a_kasi_and_leaves_once_approved(engine: Engine,
-                                                                          people: dict[str, User]) -> None:
+def test_an_exception_resolution_waits_for_a_kasi_and_leaves_once_approved(
+    engine: Engine, people: dict[str, User]
+) -> None:
     exc_id = missing_in_bank(engine)
     run(engine, request_resolution, exc_id, cause="late_file", note="Batch menyusul", actor=people["ani"])
     key = f"exception_resolution:{exc_id}"
@@ -103,8 +109,19 @@ def test_an_adjustment_waits_for_a_kasi_and_leaves_once_approved(engine: Engine,
     exc_id = amount_mismatch(engine)
     with engine.connect() as conn:
         ref = exception_detail(conn, exc_id).bank[0].ref
-    run(engine, request_adjustment, exc_id, kind="correction", side="bank", record_ref=ref, changes={"amount": 20_000},
-        cause="bank_keying_error", note="Koreksi jumlah", actor=people["ani"], effective_date=D3)
+    run(
+        engine,
+        request_adjustment,
+        exc_id,
+        kind="correction",
+        side="bank",
+        record_ref=ref,
+        changes={"amount": 20_000},
+        cause="bank_keying_error",
+        note="Koreksi jumlah",
+        actor=people["ani"],
+        effective_date=D3,
+    )
     key = f"exception_adjustment:{exc_id}"
     assert who_sees(engine, people, key) == ["budi", "sari"]
     run(engine, approve_adjustment, exc_id, actor=people["sari"])
@@ -112,21 +129,32 @@ def test_an_adjustment_waits_for_a_kasi_and_leaves_once_approved(engine: Engine,
 
 
 def test_an_appeal_letter_goes_from_the_kasi_to_the_kasubdit_to_tu_and_back_to_the_pelaksana_when_returned(
-        engine: Engine, people: dict[str, User]) -> None:
+    engine: Engine, people: dict[str, User]
+) -> None:
     Day(clean(2, day=D1) + clean(2, start=10)).load(engine, letters=False)
     letter_id = run(engine, al.propose_drafts, D2)[0].letter_id  # type: ignore[index]
     assert who_sees(engine, people, f"letter_initial:{letter_id}") == ["budi", "sari"]
     task = next(t for t in tasks(engine, people["budi"]) if t.kind == "letter_initial")
-    assert (task.link, task.rows, task.bank_code, task.business_date) == (f"/surat-himbauan?surat={letter_id}", 2,
-                                                                          "002", D2)
+    assert (task.link, task.rows, task.bank_code, task.business_date) == (
+        f"/surat-himbauan?surat={letter_id}",
+        2,
+        "002",
+        D2,
+    )
     run(engine, al.initial, letter_id, actor=people["budi"])
     assert who_sees(engine, people, f"letter_initial:{letter_id}") == []
     assert who_sees(engine, people, f"letter_sign:{letter_id}") == ["dedi"]
     run(engine, al.return_letter, letter_id, actor=people["dedi"], note="Alamat kurang lengkap")
     assert who_sees(engine, people, f"letter_revise:{letter_id}") == ["ani"]
     letter_ = run(engine, al.appeal_letter, letter_id)
-    run(engine, al.revise, letter_id, actor=people["ani"], dates=letter_.business_dates,  # type: ignore[attr-defined]
-        addressee="Pemimpin Kantor Pusat\nBank Rakyat Indonesia\nJakarta")
+    run(
+        engine,
+        al.revise,
+        letter_id,
+        actor=people["ani"],
+        dates=letter_.business_dates,  # type: ignore[attr-defined]
+        addressee="Pemimpin Kantor Pusat\nBank Rakyat Indonesia\nJakarta",
+    )
     assert who_sees(engine, people, f"letter_revise:{letter_id}") == []
     run(engine, al.initial, letter_id, actor=people["sari"])
     run(engine, al.sign, letter_id, actor=people["dedi"])
@@ -135,8 +163,9 @@ def test_an_appeal_letter_goes_from_the_kasi_to_the_kasubdit_to_tu_and_back_to_t
     assert [k for k in keys(engine, people["tina"]) if k.startswith("letter_")] == []
 
 
-def test_an_assigned_exception_is_in_the_assignees_list_until_it_is_closed(engine: Engine,
-                                                                          people: dict[str, User]) -> None:
+def test_an_assigned_exception_is_in_the_assignees_list_until_it_is_closed(
+    engine: Engine, people: dict[str, User]
+) -> None:
     exc_id = missing_in_bank(engine)
     key = f"exception_assigned:{exc_id}"
     assert who_sees(engine, people, key) == []
@@ -153,16 +182,21 @@ def test_an_assigned_exception_is_in_the_assignees_list_until_it_is_closed(engin
 
 def rejected_file(engine: Engine, name: str, kind: str, *, status: str = "rejected", hour: int = 16) -> int:
     with engine.begin() as conn:
-        return int(conn.execute(text("""
+        return int(
+            conn.execute(
+                text("""
             INSERT INTO import_file (kind, file_name, sha256, size_bytes, received_at, started_at, status,
                                      error_count, report)
             VALUES (:kind, :name, md5(:name || :status || :hour), 100, :at, :at, :status, 1, 'baris 2: salah')
-            RETURNING import_id"""), {"kind": kind, "name": name, "status": status, "hour": hour,
-                                      "at": wib(D2, hour)}).scalar_one())
+            RETURNING import_id"""),
+                {"kind": kind, "name": name, "status": status, "hour": hour, "at": wib(D2, hour)},
+            ).scalar_one()
+        )
 
 
-def test_rejected_files_wait_for_their_roles_until_sent_again_or_marked_handled(engine: Engine,
-                                                                               people: dict[str, User]) -> None:
+def test_rejected_files_wait_for_their_roles_until_sent_again_or_marked_handled(
+    engine: Engine, people: dict[str, User]
+) -> None:
     mpn = rejected_file(engine, "mpn-20261120.csv", "mpn")
     bank = rejected_file(engine, "bank-009-20261120.csv", "bank")
     letters = rejected_file(engine, "surat-20261120.csv", "statements")
@@ -182,11 +216,19 @@ def test_rejected_files_wait_for_their_roles_until_sent_again_or_marked_handled(
 
 
 def test_an_approval_of_another_kind_is_listed_with_its_date(engine: Engine, people: dict[str, User]) -> None:
-    run(engine, request_approval, kind="report_signoff", object_key="2026-11-20", steps=("kasubdit",),
-        actor=people["budi"], summary={"business_date": "2026-11-20", "subject": "Laporan harian 20/11/2026"})
+    run(
+        engine,
+        request_approval,
+        kind="report_signoff",
+        object_key="2026-11-20",
+        steps=("kasubdit",),
+        actor=people["budi"],
+        summary={"business_date": "2026-11-20", "subject": "Laporan harian 20/11/2026"},
+    )
     found = [t for t in tasks(engine, people["dedi"]) if t.kind == "approval"]
     assert [(t.title, t.business_date, t.kind_title) for t in found] == [
-        ("Laporan harian 20/11/2026", D2, "Persetujuan lainnya")]
+        ("Laporan harian 20/11/2026", D2, "Persetujuan lainnya")
+    ]
 
 
 def test_counts_and_the_badge_number_follow_the_list(engine: Engine, people: dict[str, User]) -> None:
@@ -204,7 +246,8 @@ def seen(task: Task) -> Seen:
 
 
 def test_bulk_approval_skips_a_round_that_changed_after_it_was_shown_and_approves_the_rest(
-        engine: Engine, people: dict[str, User]) -> None:
+    engine: Engine, people: dict[str, User]
+) -> None:
     requested_round(engine, people)
     exc_id = exception_id(engine, ntpn(32), "missing_in_bank")  # BTN's open exception on that day
     run(engine, request_resolution, exc_id, cause="late_file", note="Batch menyusul", actor=people["ani"])
@@ -222,8 +265,9 @@ def test_bulk_approval_skips_a_round_that_changed_after_it_was_shown_and_approve
     assert f"Dilewati: {round_name} berubah sejak ditampilkan" in message and message.startswith("Disetujui 1 butir")
     with engine.connect() as conn:
         waiting = dist.pending(conn, D2)
-        status = conn.execute(text("SELECT status FROM recon_exception WHERE exception_id = :i"),
-                              {"i": exc_id}).scalar_one()
+        status = conn.execute(
+            text("SELECT status FROM recon_exception WHERE exception_id = :i"), {"i": exc_id}
+        ).scalar_one()
     assert waiting is not None and waiting[1].status == "pending" and waiting[1].decisions == ()
     assert waiting[0].content_hash == changed.content_hash and status == "resolved"
     # Shown again, the changed round is approved like any other.
@@ -234,7 +278,8 @@ def test_bulk_approval_skips_a_round_that_changed_after_it_was_shown_and_approve
 
 
 def test_bulk_names_an_item_someone_else_decided_meanwhile_and_refuses_what_the_role_may_not_do(
-        engine: Engine, people: dict[str, User]) -> None:
+    engine: Engine, people: dict[str, User]
+) -> None:
     Day(clean(2, day=D1) + clean(2, start=10, bank_code="008")).load(engine, letters=False)
     drafts = run(engine, al.propose_drafts, D2)
     shown = [t for t in tasks(engine, people["budi"]) if t.kind == "letter_initial"]

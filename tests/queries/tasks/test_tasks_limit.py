@@ -19,16 +19,21 @@ def many_assigned(engine: Engine, who: str, days: int, per_day: int) -> None:
     with engine.begin() as conn:
         for n in range(days):
             day = FIRST + timedelta(days=n)
-            run = conn.execute(text("""INSERT INTO recon_run (business_date, actor, status, finished_at)
+            run = conn.execute(
+                text("""INSERT INTO recon_run (business_date, actor, status, finished_at)
                                        VALUES (:d, 'test', 'finished', now()) RETURNING run_id"""),
-                               {"d": day}).scalar_one()
-            conn.execute(text("""
+                {"d": day},
+            ).scalar_one()
+            conn.execute(
+                text("""
                 INSERT INTO recon_exception (business_date, level, bank_code, ntpn, category, mpn_amount, status,
                                              first_seen_run, last_seen_run, assignee, resolved_at)
                 SELECT :d, 'transaction', '002', 'NTPN' || lpad((:n * 1000 + i)::text, 12, '0'), 'missing_in_bank',
                        1000 * i, CASE WHEN i % 3 = 0 THEN 'resolved' ELSE 'open' END, :run, :run, :who,
                        CASE WHEN i % 3 = 0 THEN now() END
-                  FROM generate_series(1, :per) i"""), {"d": day, "n": n, "run": run, "who": who, "per": per_day})
+                  FROM generate_series(1, :per) i"""),
+                {"d": day, "n": n, "run": run, "who": who, "per": per_day},
+            )
 
 
 def test_the_page_builds_the_most_urgent_rows_and_counts_them_all(engine: Engine) -> None:
@@ -49,8 +54,11 @@ def test_the_page_builds_the_most_urgent_rows_and_counts_them_all(engine: Engine
 def test_counts_leave_out_what_waits_for_someone_else(engine: Engine) -> None:
     with engine.begin() as conn:
         users: dict[str, User] = {
-            name: add_user(conn, username=name, role="pelaksana", password="demo", actor=Actor.system("t"),
-                           policy=False) for name in ("ani", "rudi")}
+            name: add_user(
+                conn, username=name, role="pelaksana", password="demo", actor=Actor.system("t"), policy=False
+            )
+            for name in ("ani", "rudi")
+        }
     many_assigned(engine, "rudi", days=2, per_day=3)
     with engine.connect() as conn:
         assert task_count(conn, users["ani"]) == 0 and task_list(conn, users["ani"]).tasks == []
