@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Engine
 
-#: Tables whose times are not moved: the audit trail, and the data's own times in the bulk partitions.
-KEEP = ("audit_log", "audit_head", "mpn_record", "bank_batch_row")
+from queries.demo import KEEP, database_clock, guarded, move_stamps, stamped_columns
+
 #: Tables whose rows refuse updates by trigger (decisions are final, requests change only status); the clock may move
 #: their times once, while the demo's history is being written and nobody else uses the database.
 GUARDED = ("approval_request", "approval_decision")
@@ -41,7 +41,7 @@ class DemoClock:
         if self.marks:
             moment = max(moment, self.marks[-1][1])
         with self.engine.connect() as conn:
-            real = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
+            real = database_clock(conn)
         self.marks.append((real, moment))
         return moment
 
@@ -50,7 +50,7 @@ class DemoClock:
         if not self.marks:
             return 0
         with self.engine.connect() as conn:
-            real_end = conn.execute(text("SELECT clock_timestamp()")).scalar_one() + SLACK
+            real_end = database_clock(conn) + SLACK
         reals = [r for r, _ in self.marks]
         hists = [h for _, h in self.marks]
         segments = {
@@ -60,40 +60,7 @@ class DemoClock:
             "hist_next": hists[1:] + [self.now],
         }
         moved = 0
-        with self.engine.begin() as conn:
-            for table in GUARDED:
-                conn.execute(text(f'ALTER TABLE "{table}" DISABLE TRIGGER USER'))
-            for table, column in _stamped_columns(conn):
-                moved += _move(conn, table, column, segments)
-            for table in GUARDED:
-                conn.execute(text(f'ALTER TABLE "{table}" ENABLE TRIGGER USER'))
+        with self.engine.begin() as conn, guarded(conn, GUARDED):
+            for table, column in stamped_columns(conn, keep=KEEP):
+                moved += move_stamps(conn, table, column, segments)
         return moved
-
-
-def _stamped_columns(conn: Connection) -> list[tuple[str, str]]:
-    """Every `timestamptz` column of the ordinary tables (not partitions, not `KEEP`)."""
-    rows = conn.execute(
-        text("""
-        SELECT c.table_name, c.column_name
-          FROM information_schema.columns c
-          JOIN pg_class k ON k.relname = c.table_name AND k.relkind = 'r' AND NOT k.relispartition
-          JOIN pg_namespace n ON n.oid = k.relnamespace AND n.nspname = c.table_schema
-         WHERE c.table_schema = current_schema() AND c.data_type = 'timestamp with time zone'
-         ORDER BY 1, 2""")
-    ).all()
-    return [(t, c) for t, c in rows if t not in KEEP]
-
-
-def _move(conn: Connection, table: str, column: str, segments: dict[str, list[datetime]]) -> int:
-    """`column` of `table`: each value inside a mark's segment moves to the mark's moment plus its offset."""
-    return conn.execute(
-        text(f"""
-        WITH seg AS (
-            SELECT * FROM unnest(CAST(:real AS timestamptz[]), CAST(:hist AS timestamptz[]),
-                                 CAST(:real_next AS timestamptz[]), CAST(:hist_next AS timestamptz[]))
-                       AS s(real, hist, real_next, hist_next))
-        UPDATE "{table}" t SET "{column}" = LEAST(s.hist + (t."{column}" - s.real), s.hist_next)
-          FROM seg s
-         WHERE t."{column}" >= s.real AND t."{column}" < s.real_next"""),
-        segments,
-    ).rowcount

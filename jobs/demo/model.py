@@ -11,9 +11,9 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import NamedTuple
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
-from queries.imports.master import DEFAULT_DIR, banks, codes, parse_master_file
+from queries.imports.master import DEFAULT_DIR, banks, codes, kap_groups, parse_master_file
 
 # Exception categories of CONTRACT §4 the generator plants, in the contract's order.
 TRANSACTION_CATEGORIES = (
@@ -81,7 +81,7 @@ class Master:
     @classmethod
     def from_db(cls, conn: Connection) -> Master:
         """Read the master data of the database `conn` is connected to."""
-        groups = {kap: group for kap, group in conn.execute(text("SELECT kap, tax_group FROM kap"))}
+        groups = kap_groups(conn)
         return cls(
             banks=tuple(sorted(BankInfo(b.bank_code, b.kind, b.cutoff) for b in banks(conn))),
             kaps=tuple(sorted(KapInfo(k, groups[k]) for k in codes(conn, "kap"))),

@@ -368,3 +368,8 @@ def codes(conn: Connection, table: str) -> set[str]:
     """All codes of one master table (`kap`, `kpp`, `kjs`, `kanwil`)."""
     key = {"kap": "kap", "kpp": "kpp_code", "kjs": "kjs", "kanwil": "kanwil_code"}[table]
     return {r[0] for r in conn.execute(text(f"SELECT {key} FROM {table}"))}
+
+
+def kap_groups(conn: Connection) -> dict[str, str]:
+    """Each KAP's tax group (`kap.tax_group`), by KAP code."""
+    return {kap: group for kap, group in conn.execute(text("SELECT kap, tax_group FROM kap"))}
