@@ -173,8 +173,8 @@ def penerimaan_inputs(f: Any) -> tuple[Any, ...]:
 
 def calls(conn: Connection, rng: random.Random, runs: int) -> dict[str, list[Call]]:
     """Per page callback, `runs` calls with varied inputs, made the way Dash makes them."""
-    from dashboard.pages import kelengkapan
     from dashboard.pages.distribusi import page as distribusi
+    from dashboard.pages.kelengkapan import page as kelengkapan
     from dashboard.pages.penerimaan import page as penerimaan
     from dashboard.pages.penjadwal import page as penjadwal
     from dashboard.pages.rapor_bank import page as rapor_bank

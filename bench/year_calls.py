@@ -54,8 +54,9 @@ def terms(conn: Connection, rng: random.Random, days: list[date], runs: int) -> 
 
 def calls(conn: Connection, rng: random.Random, runs: int, days: list[date]) -> dict[str, list[Call]]:
     """Per page callback, `runs` calls with varied inputs."""
-    from dashboard.pages import kelengkapan, peringatan, tugas
+    from dashboard.pages import peringatan, tugas
     from dashboard.pages.distribusi import page as distribusi
+    from dashboard.pages.kelengkapan import page as kelengkapan
     from dashboard.pages.lacak import page as lacak
     from dashboard.pages.penerimaan import page as penerimaan
     from dashboard.pages.rapor_bank import page as rapor_bank

@@ -13,7 +13,7 @@ from selenium.webdriver.common.by import By
 from sqlalchemy import Engine, text
 
 from dashboard.app import create_app
-from dashboard.components.completeness_view import approvals_list
+from dashboard.pages.kelengkapan.view import approvals_list
 from queries.accounts.audit import Actor
 from queries.accounts.users import user_by_name
 from queries.distribution import prepare as dist

@@ -17,11 +17,11 @@ from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard.access import callback
-from dashboard.components import completeness_view as view
 from dashboard.components import files_view
 from dashboard.components.cards import page_header, page_or_unavailable, section
 from dashboard.components.data import fetch
 from dashboard.components.dates import DAY_PARAM, date_tools, day_notice, page_day, parse_day, search
+from dashboard.pages.kelengkapan import view
 from queries import config
 from queries.calendar import calendar_from_db
 from queries.formatting import tanggal_panjang
