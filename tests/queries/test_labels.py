@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -14,8 +15,8 @@ from queries.accounts.audit import Actor, audit_entries, record
 from queries.labels import ACTIONS, action_name, actor_name, change_text, value_text
 
 ROOT = Path(__file__).resolve().parents[2]
-#: A call that writes an audit row: `record(conn, actor, ACTION, …)` or an area's `_audit(conn, actor, ACTION, …)`.
-CALL = re.compile(r"\b(?:record|_audit)\(\s*conn,\s*[^,()]+(?:\([^()]*\))?,\s*")
+#: Calls that write an audit row: `record(conn, actor, ACTION, …)` or an area's `_audit(conn, actor, ACTION, …)`.
+WRITERS = ("record", "_audit")
 #: Actions built at run time, with every value they take.
 DYNAMIC = {
     'f"approval.{act}"': ("approval.approve", "approval.reject"),
@@ -35,19 +36,47 @@ def sources() -> list[Path]:
     ]
 
 
+def _literals(node: ast.expr) -> list[str]:
+    """The action codes an expression can be: a string, or either branch of `a if c else b`."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.IfExp):
+        return _literals(node.body) + _literals(node.orelse)
+    return []
+
+
+def _writes(tree: ast.AST) -> list[tuple[ast.Call, ast.FunctionDef | ast.AsyncFunctionDef | None]]:
+    """Every audit-writing call of a module, with the function it sits in."""
+    found = []
+
+    def visit(node: ast.AST, enclosing: ast.FunctionDef | ast.AsyncFunctionDef | None) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = child if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef) else enclosing
+            if isinstance(child, ast.Call):
+                name = child.func.id if isinstance(child.func, ast.Name) else getattr(child.func, "attr", "")
+                first = child.args[0] if child.args else None
+                if name in WRITERS and len(child.args) >= 3 and isinstance(first, ast.Name) and first.id == "conn":
+                    found.append((child, enclosing))
+            visit(child, inner)
+
+    visit(tree, None)
+    return found
+
+
 def recorded_actions() -> dict[str, str]:
     """Every action code the product's code can write, with the file that writes it."""
     found: dict[str, str] = {}
     for path in sources():
         source = path.read_text(encoding="utf-8")
-        for call in CALL.finditer(source):
-            argument = source[call.end() : call.end() + 160].split(", object_type")[0].split(", row")[0]
-            where = f"{path.relative_to(ROOT)}:{source.count(chr(10), 0, call.start()) + 1}"
-            codes = ACTION_LITERAL.findall(argument)
-            dynamic = next((values for pattern, values in DYNAMIC.items() if argument.startswith(pattern)), None)
-            name = argument.split(",")[0].strip()
-            enclosing = source[: call.start()].rsplit("\ndef ", 1)[-1]
-            if not codes and f"{name}: str" in enclosing.split(")")[0]:
+        for call, enclosing in _writes(ast.parse(source)):
+            argument = call.args[2]
+            where = f"{path.relative_to(ROOT)}:{call.lineno}"
+            written = ast.unparse(argument).replace("'", '"')
+            codes = _literals(argument)
+            dynamic = DYNAMIC.get(written)
+            name = argument.id if isinstance(argument, ast.Name) else ""
+            parameters = {a.arg for a in enclosing.args.args + enclosing.args.kwonlyargs} if enclosing else set()
+            if not codes and name in parameters:
                 continue  # a helper's parameter: its callers' literals are scanned as `_audit(conn, actor, "…")`
             if dynamic:
                 codes = list(dynamic)
@@ -57,7 +86,7 @@ def recorded_actions() -> dict[str, str]:
                 if NAMED[name] is None:
                     assigned = re.findall(rf'{name} = ("[a-z_.]+"(?: if [^\n]+ else "[a-z_.]+")?)', source)
                     codes = [c for a in assigned for c in ACTION_LITERAL.findall(a)]
-            assert codes, f"{where}: cannot tell which action {argument[:60]!r} records; add it to DYNAMIC or NAMED"
+            assert codes, f"{where}: cannot tell which action {written[:60]!r} records; add it to DYNAMIC or NAMED"
             for code in codes:
                 found.setdefault(code, where)
     return found
