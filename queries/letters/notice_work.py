@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, text
 
@@ -38,16 +37,9 @@ from queries.letters.notices import (
 )
 from queries.letters.statement_entry import StatementRefused, store_scan
 from queries.monitoring.completeness import BankDay, bank_days
+from queries.reconciliation.berita_acara import link_berita_acara
 from queries.settings import current_settings
 
-if TYPE_CHECKING:
-    from queries.reconciliation.berita_acara import BeritaAcara
-
-#: Berita Acara reasons that cite a disruption, and the notice causes that cover each.
-BA_CAUSES: dict[str, tuple[str, ...]] = {
-    "communication_failure": ("communication_failure", "force_majeure"),
-    "application_failure": ("application_failure", "force_majeure"),
-}
 #: How far before a notice's period a business date's duty can still fall due inside it (statement deadlines).
 LOOKBACK = timedelta(days=21)
 FIELD_TITLES = {
@@ -220,54 +212,6 @@ def excused_by(conn: Connection, notice: Notice, *, now: datetime) -> list[Excus
     ]
 
 
-_LINK = text("""
-WITH paid AS (
-    SELECT ba.ba_id, ba.reason, ba.bank_code,
-           coalesce((SELECT max(m.paid_at) FROM mpn_record m WHERE m.ntpn = ba.ntpn AND m.record_type = 'payment'),
-                    (SELECT max(r.paid_at) FROM bank_batch_row r WHERE r.ntpn = ba.ntpn)) AS paid_at
-      FROM berita_acara ba
-     WHERE ba.notice_id IS NULL AND ba.bank_code = :bank AND ba.reason = ANY(:reasons)
-)
-UPDATE berita_acara ba SET notice_id = pick.notice_id
-  FROM (SELECT DISTINCT ON (p.ba_id) p.ba_id, n.notice_id
-          FROM paid p JOIN disruption_notice n ON n.bank_code = p.bank_code AND n.withdrawn_at IS NULL
-           AND p.paid_at BETWEEN n.period_from AND n.period_to
-           AND n.cause = ANY(CASE p.reason WHEN 'communication_failure' THEN CAST(:comm AS text[])
-                                           ELSE CAST(:app AS text[]) END)
-         ORDER BY p.ba_id, n.received_at DESC, n.notice_id DESC) pick
- WHERE ba.ba_id = pick.ba_id
-RETURNING ba.ba_id, ba.notice_id
-""")
-
-
-def link_berita_acara(conn: Connection, *, bank_code: str) -> int:
-    """Link the bank's unlinked Berita Acara citing a disruption to the active notice whose period holds the
-    transaction's payment time (the latest notice when several do); returns how many were linked."""
-    return len(
-        conn.execute(
-            _LINK,
-            {
-                "bank": bank_code,
-                "reasons": list(BA_CAUSES),
-                "comm": list(BA_CAUSES["communication_failure"]),
-                "app": list(BA_CAUSES["application_failure"]),
-            },
-        ).all()
-    )
-
-
-def linked_berita_acara(conn: Connection, notice_id: int) -> list[BeritaAcara]:
-    """The Berita Acara that refer to the notice, oldest first (the reconciliation's own row type)."""
-    from queries.reconciliation import berita_acara as ba  # it links Berita Acara through this module
-
-    rows = conn.execute(
-        text(f"""SELECT {ba.BA_COLUMNS} FROM berita_acara
-                                  WHERE notice_id = :id ORDER BY registered_at, ba_id"""),
-        {"id": notice_id},
-    )
-    return [ba.BeritaAcara(*r) for r in rows]
-
-
 def catchup(conn: Connection, notice_id: int) -> list[Catchup]:
     """Each reconciliation of the window's dates for the notice's bank since it was recorded, oldest first."""
     rows = conn.execute(
@@ -285,8 +229,6 @@ __all__ = [
     "acknowledge_for",
     "catchup",
     "excused_by",
-    "link_berita_acara",
-    "linked_berita_acara",
     "record_checked",
     "record_notice",
     "withdraw_notice",

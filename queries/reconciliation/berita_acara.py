@@ -21,7 +21,6 @@ from sqlalchemy.exc import IntegrityError
 from queries.accounts.audit import record
 from queries.accounts.users import User
 from queries.db import xact_lock
-from queries.letters.notice_work import BA_CAUSES, link_berita_acara
 from queries.reconciliation.adjust import PAYMENT_FIELDS, cancelled_numbers, payment_values, reconciled_at
 from queries.reconciliation.work import WORK, WorkRefused, acting, check_date, clean_text, exception_row
 
@@ -94,6 +93,59 @@ BA_COLUMNS = """ba_id, number, ntpn, bank_code, ntb, reason, request, rerecord, 
                 registered_at, status"""
 NOTA_COLUMNS = """nota_id, bank_code, number, letter_date, business_date, ntpn, exception_id, description,
                   corrections, recorded_by, recorded_at"""
+
+
+#: Berita Acara reasons that cite a disruption, and the notice causes that cover each.
+BA_CAUSES: dict[str, tuple[str, ...]] = {
+    "communication_failure": ("communication_failure", "force_majeure"),
+    "application_failure": ("application_failure", "force_majeure"),
+}
+
+
+_LINK = text("""
+WITH paid AS (
+    SELECT ba.ba_id, ba.reason, ba.bank_code,
+           coalesce((SELECT max(m.paid_at) FROM mpn_record m WHERE m.ntpn = ba.ntpn AND m.record_type = 'payment'),
+                    (SELECT max(r.paid_at) FROM bank_batch_row r WHERE r.ntpn = ba.ntpn)) AS paid_at
+      FROM berita_acara ba
+     WHERE ba.notice_id IS NULL AND ba.bank_code = :bank AND ba.reason = ANY(:reasons)
+)
+UPDATE berita_acara ba SET notice_id = pick.notice_id
+  FROM (SELECT DISTINCT ON (p.ba_id) p.ba_id, n.notice_id
+          FROM paid p JOIN disruption_notice n ON n.bank_code = p.bank_code AND n.withdrawn_at IS NULL
+           AND p.paid_at BETWEEN n.period_from AND n.period_to
+           AND n.cause = ANY(CASE p.reason WHEN 'communication_failure' THEN CAST(:comm AS text[])
+                                           ELSE CAST(:app AS text[]) END)
+         ORDER BY p.ba_id, n.received_at DESC, n.notice_id DESC) pick
+ WHERE ba.ba_id = pick.ba_id
+RETURNING ba.ba_id, ba.notice_id
+""")
+
+
+def link_berita_acara(conn: Connection, *, bank_code: str) -> int:
+    """Link the bank's unlinked Berita Acara citing a disruption to the active notice whose period holds the
+    transaction's payment time (the latest notice when several do); returns how many were linked."""
+    return len(
+        conn.execute(
+            _LINK,
+            {
+                "bank": bank_code,
+                "reasons": list(BA_CAUSES),
+                "comm": list(BA_CAUSES["communication_failure"]),
+                "app": list(BA_CAUSES["application_failure"]),
+            },
+        ).all()
+    )
+
+
+def linked_berita_acara(conn: Connection, notice_id: int) -> list[BeritaAcara]:
+    """The Berita Acara that refer to the notice, oldest first (the reconciliation's own row type)."""
+    rows = conn.execute(
+        text(f"""SELECT {BA_COLUMNS} FROM berita_acara
+                                  WHERE notice_id = :id ORDER BY registered_at, ba_id"""),
+        {"id": notice_id},
+    )
+    return [BeritaAcara(*r) for r in rows]
 
 
 def _number(value: str, what: str) -> str:

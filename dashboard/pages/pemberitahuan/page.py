@@ -21,8 +21,9 @@ from dashboard.pages.pemberitahuan import view
 from queries import config, permissions
 from queries.accounts.users import User
 from queries.imports.master import banks
-from queries.letters.notice_work import catchup, excused_by, linked_berita_acara, record_notice, withdraw_notice
+from queries.letters.notice_work import catchup, excused_by, record_notice, withdraw_notice
 from queries.letters.notices import RECORD_ACTION, WITHDRAW_ACTION, acts_for, notice_by_id, notices
+from queries.reconciliation.berita_acara import linked_berita_acara
 
 PATH = "/pemberitahuan"
 PAGE_ROLES = permissions.roles_for("page.pemberitahuan")

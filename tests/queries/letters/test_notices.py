@@ -16,7 +16,7 @@ from queries.letters.notices import EXCUSED, NoticeIn, NoticeRefused, notice_by_
 from queries.letters.statement_entry import scan
 from queries.monitoring import completeness as c
 from queries.monitoring.scorecard import bank_scores
-from queries.reconciliation.berita_acara import register_berita_acara
+from queries.reconciliation.berita_acara import linked_berita_acara, register_berita_acara
 from tests.builders.reconciliation import D2, batch, clean, payments, wib
 from tests.builders.work import audit_actions, make_people
 
@@ -229,7 +229,7 @@ def test_a_berita_acara_citing_the_disruption_links_to_the_notice(engine: Engine
             actor=_user(conn, "ani"),
         )  # type: ignore[arg-type]
     with engine.connect() as conn:
-        assert [b.number for b in w.linked_berita_acara(conn, notice_id)] == [ba.number]
+        assert [b.number for b in linked_berita_acara(conn, notice_id)] == [ba.number]
         assert (
             conn.execute(text("SELECT notice_id FROM berita_acara WHERE ba_id = :i"), {"i": other.ba_id}).scalar()
             is None
