@@ -15,7 +15,6 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
-from sqlalchemy import Connection
 
 from dashboard.access import act, callback
 from dashboard.auth import keep_session
@@ -26,13 +25,11 @@ from queries.accounts.users import (
     User,
     UserError,
     add_user,
-    set_active,
-    set_email,
     set_password,
-    set_profile,
-    set_role,
     temporary_password,
+    toggle_active,
     unlock,
+    update_account,
     user_by_name,
     users,
 )
@@ -305,26 +302,9 @@ def _own(admin: User, changed: User) -> None:
 
 
 def _save_changes(admin: User, username: str, role: str, email: str, full_name: str, nip: str) -> Any:
-    def work(conn: Connection) -> tuple[User, list[str]]:
-        before = user_by_name(conn, username)
-        if before is None:
-            raise UserError(f"no user named {username!r}", f"tidak ada pengguna bernama {username!r}")
-        after = set_profile(conn, username, full_name=full_name, nip=nip, actor=admin.actor())
-        after = set_email(conn, username, email, actor=admin.actor())
-        after = set_role(conn, username, role, actor=admin.actor())
-        done = [
-            what
-            for what, old, new in (
-                ("peran", before.role, after.role),
-                ("e-mail", before.email, after.email),
-                ("nama lengkap", before.full_name, after.full_name),
-                ("NIP", before.nip, after.nip),
-            )
-            if old != new
-        ]
-        return after, done
-
-    after, done = perform(work)
+    after, done = perform(
+        update_account, username, role=role, email=email, full_name=full_name, nip=nip, actor=admin.actor()
+    )
     _own(admin, after)
     if not done:
         return view.result(f"Tidak ada yang berubah pada {username}.", ok=True)
@@ -333,12 +313,7 @@ def _save_changes(admin: User, username: str, role: str, email: str, full_name: 
 
 
 def _toggle_active(admin: User, username: str) -> Any:
-    user = fetch(user_by_name, username)
-    if user is None:
-        raise UserError("unknown user", f"tidak ada pengguna bernama {username!r}")
-    if user.user_id == admin.user_id and user.active:
-        raise UserError("own account", "Anda tidak dapat menonaktifkan akun Anda sendiri.")
-    changed = perform(set_active, username, not user.active, actor=admin.actor())
+    changed = perform(toggle_active, username, actor=admin.actor())
     if changed.active:
         return view.result(f"{username} diaktifkan kembali.", ok=True)
     return view.result(f"{username} dinonaktifkan; sesinya yang terbuka diakhiri.", ok=True)

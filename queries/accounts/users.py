@@ -522,3 +522,28 @@ def system_user(conn: Connection) -> User:
     if user is None:
         raise RuntimeError("the account 'sistem' is missing: run `mpn db upgrade`")
     return user
+
+
+#: An account's editable facts, with the Indonesian name a person reads for each.
+PROFILE_FIELDS = (("role", "peran"), ("email", "e-mail"), ("full_name", "nama lengkap"), ("nip", "NIP"))
+
+
+def update_account(
+    conn: Connection, username: str, *, role: str, email: str, full_name: str, nip: str, actor: Actor
+) -> tuple[User, list[str]]:
+    """The administrator's edit of one account (profile, e-mail, role), each change audited; the account after it
+    and the Indonesian names of what changed (empty: nothing did)."""
+    before = _require(conn, username)
+    set_profile(conn, username, full_name=full_name, nip=nip, actor=actor)
+    set_email(conn, username, email, actor=actor)
+    after = set_role(conn, username, role, actor=actor)
+    changed = [title for field, title in PROFILE_FIELDS if getattr(before, field) != getattr(after, field)]
+    return after, changed
+
+
+def toggle_active(conn: Connection, username: str, *, actor: Actor) -> User:
+    """Disable an active account or re-enable a disabled one (`set_active`); nobody disables their own."""
+    user = _require(conn, username)
+    if user.active and actor.name == username:
+        raise UserError("own account", "Anda tidak dapat menonaktifkan akun Anda sendiri.")
+    return set_active(conn, username, not user.active, actor=actor)

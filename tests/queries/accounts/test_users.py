@@ -21,6 +21,8 @@ from queries.accounts.users import (
     set_active,
     set_password,
     set_role,
+    toggle_active,
+    update_account,
     user_by_name,
 )
 
@@ -241,3 +243,25 @@ def test_settings_and_master_data_refuse_a_non_administrator(conn: Connection, t
     file.write_text("bank_code,bank_name\n", encoding="utf-8")
     refused(lambda: import_master(conn.engine, "banks", file, actor=pelaksana))
     assert set_setting(conn, "statement.deadline_time", "11:00", actor=Actor("admin", "admin", None)) == "11:00"
+
+
+def test_an_admin_cannot_disable_their_own_account_but_toggles_another_and_edits_in_one_step(conn: Connection) -> None:
+    add(conn, "rina", "admin")
+    add(conn, "budi")
+    rina = user_by_name(conn, "rina").actor()  # type: ignore[union-attr]
+    with pytest.raises(UserError) as refused:
+        toggle_active(conn, "rina", actor=rina)
+    assert refused.value.message == "Anda tidak dapat menonaktifkan akun Anda sendiri."
+    assert user_by_name(conn, "rina").active  # type: ignore[union-attr]
+    assert toggle_active(conn, "budi", actor=rina).active is False
+    assert toggle_active(conn, "budi", actor=rina).active is True
+
+    after, changed = update_account(
+        conn, "budi", role="kasi", email="budi@pajak.example", full_name="Budi S", nip="", actor=rina
+    )
+    assert (after.role, after.email, after.full_name) == ("kasi", "budi@pajak.example", "Budi S")
+    assert changed == ["peran", "e-mail", "nama lengkap"]
+    assert (
+        update_account(conn, "budi", role="kasi", email="budi@pajak.example", full_name="Budi S", nip="", actor=rina)[1]
+        == []
+    )
